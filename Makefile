@@ -1,0 +1,38 @@
+# kyc-helper: every target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install test lint validate run console telegram bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "kyc-helper needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+lint: install
+	$(PY) -m ruff check bot tests
+
+validate: install
+	$(PY) -m bot validate
+
+test: install lint validate
+	$(PY) -m pytest -q
+
+run: install
+	@$(PY) -m bot run
+
+console: install
+	$(PY) -m bot console
+
+telegram: install
+	$(PY) -m bot telegram
+
+bench: install
+	$(PY) -m bot bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
