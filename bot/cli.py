@@ -1,0 +1,169 @@
+"""Command line: `python -m bot COMMAND`. Parses arguments and hands over to the library.
+
+Each command lives in its own module, imported only when it runs, so `validate` or `match`
+start fast and do not load Telegram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.errors import KycHelperError
+
+DEFAULT_KNOWLEDGE = "knowledge"
+DEFAULT_DB = "data/kyc-helper.sqlite3"
+
+# command -> (module, help, example)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": (
+        "bot.validate",
+        "check the knowledge base and print every problem as file:line",
+        "python -m bot validate knowledge/",
+    ),
+    "match": (
+        "bot.evaluate",
+        "show which reason or topic a message points to",
+        'python -m bot match "my selfie keeps failing"',
+    ),
+    "eval": (
+        "bot.evaluate",
+        "measure the matcher on a labelled JSONL file, or on the knowledge base's own examples",
+        "python -m bot eval tests/data/heldout.jsonl",
+    ),
+    "console": (
+        "bot.console",
+        "chat with the bot in this terminal (no Telegram needed)",
+        "python -m bot console --user alice",
+    ),
+    "telegram": (
+        "bot.telegram_adapter",
+        "run the bot on Telegram (needs TELEGRAM_BOT_TOKEN)",
+        "TELEGRAM_BOT_TOKEN=123:abc python -m bot telegram",
+    ),
+    "run": (
+        "bot.runner",
+        "run on Telegram when a token is configured, else start the console",
+        "python -m bot run",
+    ),
+    "bench": (
+        "bot.bench",
+        "print load time, match latency and engine throughput",
+        "python -m bot bench",
+    ),
+    "report": (
+        "bot.report",
+        "summarise what users asked and how their cases went",
+        "python -m bot report --since 7d",
+    ),
+    "unmatched": (
+        "bot.report",
+        "list messages the bot could not place, grouped, with the closest candidates",
+        "python -m bot unmatched --export unmatched.jsonl",
+    ),
+}
+
+
+def _add_common(p: argparse.ArgumentParser, *, db: bool = False) -> None:
+    p.add_argument(
+        "--knowledge",
+        default=os.environ.get("KNOWLEDGE_DIR", DEFAULT_KNOWLEDGE),
+        help="knowledge directory (env KNOWLEDGE_DIR; default: %(default)s)",
+    )
+    if db:
+        p.add_argument(
+            "--db",
+            default=os.environ.get("DATABASE_PATH", DEFAULT_DB),
+            help="SQLite database file (env DATABASE_PATH; default: %(default)s)",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="kyc-helper: troubleshooting chatbot for rejected Binance KYC.",
+    )
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (env LOG_LEVEL)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str) -> argparse.ArgumentParser:
+        _, help_text, example = COMMANDS[name]
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=f"example: {example}",
+        )
+
+    p = add("validate")
+    p.add_argument("dir", nargs="?", default=None, help="knowledge directory")
+    _add_common(p)
+
+    p = add("match")
+    p.add_argument("text", nargs="*", help="the message (words are joined with spaces)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--jsonl", action="store_true", help="read JSON lines with a `text` field on stdin")
+    _add_common(p)
+
+    p = add("eval")
+    p.add_argument("file", nargs="?", help='JSONL lines {"text": ..., "expect": [ids]}')
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    _add_common(p)
+
+    p = add("console")
+    p.add_argument("--user", default="console", help="chat as this user (default: %(default)s)")
+    _add_common(p, db=True)
+
+    p = add("telegram")
+    _add_common(p, db=True)
+
+    p = add("run")
+    _add_common(p, db=True)
+
+    p = add("bench")
+    p.add_argument("--quick", action="store_true", help="fewer iterations (for smoke tests)")
+    _add_common(p)
+
+    p = add("report")
+    p.add_argument("--since", default="30d", help="period, e.g. 7d, 12h (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--csv", metavar="DIR", help="write one CSV file per table into DIR")
+    _add_common(p, db=True)
+
+    p = add("unmatched")
+    p.add_argument("--since", default="30d", help="period, e.g. 7d (default: %(default)s)")
+    p.add_argument("--export", metavar="FILE", help="write JSONL for `python -m bot eval`")
+    _add_common(p, db=True)
+    return parser
+
+
+def configure_logging(level: str | None) -> None:
+    level = (level or os.environ.get("LOG_LEVEL") or "WARNING").upper()
+    logging.basicConfig(
+        level=getattr(logging, level, logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and Telegram's URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.log_level)
+    module = importlib.import_module(COMMANDS[args.command][0])
+    func = getattr(module, "cmd_" + args.command.replace("-", "_"))
+    try:
+        return int(func(args) or 0)
+    except KycHelperError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
