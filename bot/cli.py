@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("console")
     p.add_argument("--user", default="console", help="chat as this user (default: %(default)s)")
+    p.add_argument(
+        "--now",
+        help="start the console's clock at this ISO time (for demos and tests), e.g. 2026-01-31T09:00+00:00",
+    )
     _add_common(p, db=True)
 
     p = add("telegram")

@@ -4,6 +4,7 @@
      +-- KnowledgeError     the knowledge base has errors (carries every problem, file:line)
      +-- ConfigError        a setting is missing or malformed
      +-- StoreError         the database cannot be read or written right now
+     +-- RecipientGone      a user blocked the bot: stop following up
 """
 
 from __future__ import annotations
@@ -27,3 +28,7 @@ class ConfigError(KycHelperError):
 
 class StoreError(KycHelperError):
     """The store failed (locked, read-only, disk full); the turn was not saved."""
+
+
+class RecipientGone(KycHelperError):
+    """The user can no longer be reached (blocked the bot, deleted the chat)."""

@@ -109,6 +109,7 @@ class Reason:
     keywords: tuple[str, ...]
     negative_keywords: tuple[str, ...]
     examples: tuple[str, ...]
+    example_sources: tuple[Source, ...]
     steps: tuple[Step, ...]
     start: str
     support: Text
@@ -144,6 +145,7 @@ class Topic:
     keywords: tuple[str, ...]
     negative_keywords: tuple[str, ...]
     examples: tuple[str, ...]
+    example_sources: tuple[Source, ...]
     related: tuple[str, ...]
     source: Source
 
@@ -174,11 +176,13 @@ class KnowledgeBase:
     reasons: Mapping[str, Reason]
     topics: Mapping[str, Topic]
     negatives: tuple[str, ...]
+    negative_sources: tuple[Source, ...]
     messages: Mapping[str, Text]
     buttons: Mapping[str, Text]
     commands: Mapping[str, Text]
-    matching: Mapping[str, object]
+    matching: Mapping[str, object]  # knowledge/matching.yaml as read; the matcher checks it
     policy: Policy
+    intents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     root: str = ""
     warnings: tuple[str, ...] = field(default=())
 

@@ -1,0 +1,194 @@
+"""Console adapter: chat with the bot in a terminal, or feed it a script on stdin.
+
+Buttons are shown as numbered options; typing the number presses the button. Console-only
+commands: `/wait 25h` moves this console's clock forward (follow-ups that come due are printed),
+`/fwd TEXT` sends TEXT as a forwarded notice, a line with just `\"\"\"` starts and ends a pasted
+multi-line notice, `/quit` leaves. With piped input each line is echoed, so stdout reads as a
+transcript, and the program exits at the end of input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import threading
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from bot.errors import ConfigError
+from bot.events import Button, ButtonPress, Command, Event, Reply, TextMessage
+from bot.service import Service, utc_now
+
+CHANNEL = "console"
+PASTE = '"""'
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.I)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `25h`, `2d`, `1d12h`, `90m` into a timedelta."""
+    text = text.strip()
+    parts = _DURATION.findall(text)
+    if not parts or _DURATION.sub("", text).strip():
+        raise ValueError(f"not a duration: {text!r} (try 25h, 2d, 90m)")
+    return sum((timedelta(**{_UNITS[u.lower()]: float(n)}) for n, u in parts), timedelta())
+
+
+class ConsoleClock:
+    """The real clock, plus however far `/wait` has moved it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.offset = (start - utc_now()) if start else timedelta()
+
+    def __call__(self) -> datetime:
+        return utc_now() + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+class Console:
+    def __init__(self, service: Service, user: str, clock: ConsoleClock, out: TextIO, echo: bool) -> None:
+        self.service = service
+        self.user = user
+        self.clock = clock
+        self.out = out
+        self.echo = echo
+        self.options: list[Button] = []
+        service.register_sender(CHANNEL, self.deliver)
+
+    def print_replies(self, replies: list[Reply], prefix: str = "bot") -> None:
+        options: list[Button] = []
+        for reply in replies:
+            lines = reply.text.splitlines() or [""]
+            self.out.write(f"{prefix}: {lines[0]}\n")
+            for line in lines[1:]:
+                self.out.write(f"     {line}\n" if line else "\n")
+            for row in reply.buttons:
+                for button in row:
+                    options.append(button)
+                    self.out.write(f"     [{len(options)}] {button.label}\n")
+        if options:
+            self.options = options
+        self.out.flush()
+
+    async def deliver(self, user_id: str, replies: list[Reply]) -> None:
+        """Print a follow-up; one for another console user is shown with their name."""
+        if user_id == self.user:
+            self.print_replies(replies)
+        else:
+            self.out.write(f"(follow-up for console user {user_id!r})\n")
+            self.print_replies(replies, prefix=f"bot->{user_id}")
+
+    def event_for(self, line: str) -> Event | None:
+        stripped = line.strip()
+        if stripped.isdigit() and self.options:
+            n = int(stripped)
+            if 1 <= n <= len(self.options):
+                return ButtonPress(self.options[n - 1].data)
+        if stripped.startswith("/fwd "):
+            return TextMessage(stripped[5:], forwarded=True)
+        if stripped.startswith("/") and len(stripped) > 1 and not stripped.startswith("//"):
+            name, _, arg = stripped[1:].partition(" ")
+            return Command(name.lower(), arg.strip())
+        return TextMessage(line)
+
+    async def send(self, event: Event) -> None:
+        self.print_replies(await self.service.handle(CHANNEL, self.user, event))
+
+    async def wait(self, arg: str) -> None:
+        try:
+            delta = parse_duration(arg)
+        except ValueError as exc:
+            self.out.write(f"(console) {exc}\n")
+            return
+        self.clock.advance(delta)
+        self.out.write(f"(console) clock moved forward {arg.strip()}: now {self.clock():%a %d %b %H:%M} UTC\n")
+        await self.service.run_due_followups()
+
+    async def run(self, lines: asyncio.Queue[str | None]) -> None:
+        await self.service.run_due_followups()
+        paste: list[str] | None = None
+        while True:
+            line = await lines.get()
+            if line is None:
+                break
+            line = line.rstrip("\r\n")
+            if self.echo:
+                self.out.write(f"you> {line}\n")
+            if line.strip() == PASTE:
+                if paste is None:
+                    paste = []
+                    continue
+                text, paste = "\n".join(paste), None
+                await self.send(TextMessage(text, forwarded=True))
+                continue
+            if paste is not None:
+                paste.append(line)
+                continue
+            if line.strip() in ("/quit", "/exit"):
+                break
+            if line.strip().startswith("/wait"):
+                await self.wait(line.strip()[5:])
+                continue
+            event = self.event_for(line)
+            if event is not None:
+                await self.send(event)
+            await self.service.run_due_followups()
+
+
+def _start_reader(stream: TextIO, queue: asyncio.Queue[str | None]) -> None:
+    """Read lines in a daemon thread, so a blocked read never holds up exit."""
+    loop = asyncio.get_running_loop()
+
+    def pump() -> None:
+        for line in iter(stream.readline, ""):
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+
+
+async def _poll(service: Service, stop: asyncio.Event) -> None:
+    await service.run_scheduler(stop, interval=5.0)
+
+
+async def run_console(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+    from bot.loader import load_knowledge
+
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    start = None
+    if getattr(args, "now", None):
+        try:
+            start = datetime.fromisoformat(args.now)
+        except ValueError as exc:
+            raise ConfigError(f"--now must be an ISO date and time, e.g. 2026-01-31T09:00+00:00: {exc}") from exc
+        if start.tzinfo is None:
+            raise ConfigError("--now needs a time zone, e.g. 2026-01-31T09:00+00:00")
+    kb = load_knowledge(args.knowledge)
+    clock = ConsoleClock(start)
+    service = await Service.open(kb, args.db, clock)
+    interactive = stdin.isatty()
+    console = Console(service, args.user, clock, out, echo=not interactive)
+    if interactive:
+        out.write("kyc-helper console. Type a message, a number to press a button, /help, /wait 25h, /quit.\n")
+        await console.send(Command("start"))
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    stop = asyncio.Event()
+    _start_reader(stdin, queue)
+    poller = asyncio.create_task(_poll(service, stop)) if interactive else None
+    try:
+        await console.run(queue)
+    finally:
+        stop.set()
+        if poller:
+            await poller
+        await service.close()
+    return 0
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    return asyncio.run(run_console(args))

@@ -1,0 +1,130 @@
+"""What the code expects `knowledge/messages.yaml` to define, and the placeholders each may use.
+
+The validator checks the knowledge base against these tables, so a missing or misspelt key is a
+`file:line` error at load time, never a crash mid-conversation.
+"""
+
+from __future__ import annotations
+
+#: message key -> placeholders it may use
+MESSAGES: dict[str, frozenset[str]] = {
+    k: frozenset(v)
+    for k, v in {
+        "welcome": (),
+        "help": (),
+        "safety": ("official_site",),
+        "reasons_list": (),
+        "diagnosis": ("title", "share", "summary"),
+        "diagnosis_severe": ("title", "share", "summary"),
+        "diagnosis_multi": ("count", "titles"),
+        "next_reason": ("title", "position", "count"),
+        "ambiguous": (),
+        "nothing_matched": (),
+        "pick_reason": (),
+        "topic_answer": ("title", "answer"),
+        "topic_resume": ("title",),
+        "step_progress": ("title", "position"),
+        "fix_done": ("title",),
+        "fix_done_support": ("title", "support"),
+        "fix_done_final": ("title",),
+        "why": ("title", "triggers"),
+        "resubmitted": ("attempt", "when"),
+        "resubmitted_no_case": ("attempt", "when"),
+        "followup_question": (),
+        "followup_late": (),
+        "passed": (),
+        "still_waiting": ("when",),
+        "rejected_again": ("failures",),
+        "manual_review": ("failures", "standard", "complex", "extreme", "when"),
+        "lock_risk": ("failures",),
+        "case_summary": ("summary",),
+        "summary_header": (),
+        "summary_reasons": ("reasons",),
+        "summary_steps": ("steps",),
+        "summary_attempts": ("attempts",),
+        "summary_attempt_line": ("number", "date", "outcome"),
+        "outcome_pending": (),
+        "outcome_passed": (),
+        "outcome_rejected": (),
+        "status_none": (),
+        "status_case": ("reasons", "step", "attempts", "failures", "followup"),
+        "status_no_followup": (),
+        "stopped": (),
+        "forget_confirm": (),
+        "forgotten": (),
+        "forget_cancelled": (),
+        "restarted": (),
+        "unknown_command": (),
+        "stale_button": (),
+        "invalid_button": (),
+        "use_buttons": (),
+        "attachment": (),
+        "sensitive_data": (),
+        "empty_message": (),
+        "too_long": ("limit",),
+        "flood": (),
+        "not_sure_support": (),
+        "continue_prompt": (),
+        "store_unavailable": (),
+        "knowledge_changed": (),
+        "group_chat": (),
+        "date_format": (),
+        "greeting_reply": (),
+        "thanks_reply": (),
+        "option_hint": (),
+    }.items()
+}
+
+#: button key -> placeholders it may use
+BUTTONS: dict[str, frozenset[str]] = {
+    k: frozenset(v)
+    for k, v in {
+        "next": (),
+        "back": (),
+        "start_over": (),
+        "resubmitted": (),
+        "why": (),
+        "passed": (),
+        "rejected_again": (),
+        "still_waiting": (),
+        "none_of_these": (),
+        "not_sure": (),
+        "continue": (),
+        "reasons": (),
+        "forget_yes": (),
+        "forget_no": (),
+        "case_summary": (),
+        "contact_support": (),
+        "manual_review": (),
+        "next_reason": (),
+    }.items()
+}
+
+#: short phrases users type instead of pressing a button (`intents:` in messages.yaml)
+INTENTS: tuple[str, ...] = (
+    "resubmitted",
+    "passed",
+    "rejected_again",
+    "still_waiting",
+    "next",
+    "back",
+    "start_over",
+    "not_sure",
+    "greeting",
+    "thanks",
+)
+
+#: commands every adapter offers; descriptions come from `commands:` in messages.yaml
+COMMANDS: tuple[str, ...] = (
+    "start",
+    "help",
+    "reasons",
+    "status",
+    "resubmitted",
+    "stop",
+    "forget",
+    "restart",
+)
+
+#: Telegram's limit on inline-button callback data, in bytes
+CALLBACK_DATA_LIMIT = 64

@@ -1,0 +1,858 @@
+"""The dialogue engine: `Engine.handle(state, event, now) -> Outcome(state, replies, events)`.
+
+Pure: no I/O, no clock, no transport types. Every sentence comes from the knowledge base. The
+service around it loads and saves state, writes the events, and schedules the follow-up the new
+state asks for.
+
+Button payloads are short strings `v1|<seq>|<action>|<arg>`. `seq` is bumped whenever a turn
+sends buttons, so a press on an older message is recognised as stale. Actions that do not
+depend on where the user is (show a topic, pick a reason, show the list) work from any message.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.contract import CALLBACK_DATA_LIMIT
+from bot.events import (
+    Attachment,
+    Button,
+    ButtonPress,
+    Command,
+    Event,
+    FollowupDue,
+    Reply,
+    TextMessage,
+)
+from bot.matcher import Matcher, MatchResult
+from bot.model import KnowledgeBase, Reason, Step
+from bot.redact import find_sensitive, redact
+from bot.state import (
+    AWAITING_NOTICE,
+    AWAITING_RESULT,
+    CHOOSING,
+    CONFIRM_FORGET,
+    FIX,
+    IDLE,
+    Attempt,
+    Case,
+    Followup,
+    State,
+    iso,
+    parse_iso,
+)
+
+log = logging.getLogger(__name__)
+
+PAYLOAD_VERSION = "v1"
+# actions that make sense from any message, however old
+STATELESS_ACTIONS = frozenset("trLSy")
+INTENT_MAX_WORDS = 6
+INTENT_CUTOFF = 86
+OPTION_CUTOFF = 80
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: State
+    replies: tuple[Reply, ...]
+    events: tuple[dict, ...] = ()
+    forget: bool = False
+
+
+class Engine:
+    """Holds the knowledge base and matcher; `handle` is a pure function of its arguments."""
+
+    def __init__(self, kb: KnowledgeBase, matcher: Matcher | None = None) -> None:
+        self.kb = kb
+        self.matcher = matcher or Matcher.build(kb)
+        self._intents: list[tuple[str, str]] = [
+            (utils.default_process(phrase), name)
+            for name, phrases in kb.intents.items()
+            for phrase in phrases
+        ]
+
+    def handle(
+        self, state: State, event: Event, now: datetime, lang: str | None = None
+    ) -> Outcome:
+        turn = _Turn(self, copy.deepcopy(state), now, lang)
+        turn.dispatch(event)
+        return turn.outcome()
+
+    def intent(self, text: str) -> str | None:
+        """Return the intent a short message expresses ("resubmitted", "next"...), if any."""
+        clean = utils.default_process(text)
+        if not clean or len(clean.split()) > INTENT_MAX_WORDS or not self._intents:
+            return None
+        found = process.extractOne(
+            clean,
+            [p for p, _ in self._intents],
+            scorer=fuzz.ratio,
+            score_cutoff=INTENT_CUTOFF,
+        )
+        return self._intents[found[2]][1] if found else None
+
+
+def payload(seq: int, action: str, arg: str = "") -> str:
+    data = f"{PAYLOAD_VERSION}|{seq}|{action}|{arg}"
+    if len(data.encode()) > CALLBACK_DATA_LIMIT:
+        raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
+    return data
+
+
+def parse_payload(data: str) -> tuple[int, str, str] | None:
+    """Return (seq, action, arg) of a well-formed payload, else None."""
+    if not isinstance(data, str) or len(data.encode(errors="replace")) > CALLBACK_DATA_LIMIT:
+        return None
+    parts = data.split("|")
+    if len(parts) != 4 or parts[0] != PAYLOAD_VERSION or not parts[1].isdigit():
+        return None
+    if len(parts[2]) != 1:
+        return None
+    return int(parts[1]), parts[2], parts[3]
+
+
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean_text(text: str) -> str:
+    """Drop control and direction-override characters; normalise unicode."""
+    return _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+@dataclass
+class _Turn:
+    engine: Engine
+    state: State
+    now: datetime
+    lang: str | None
+    replies: list[Reply] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    forget: bool = False
+    _buttons_sent: bool = False
+
+    # -- plumbing ------------------------------------------------------------------------
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.engine.kb
+
+    @property
+    def policy(self):  # noqa: ANN201 - Policy
+        return self.kb.policy
+
+    @property
+    def seq(self) -> int:
+        return self.state.seq + 1
+
+    def msg(self, key: str, **values: object) -> str:
+        return self.kb.message(key, self.state.lang, **values)
+
+    def btn(self, key: str, action: str, arg: str = "") -> Button:
+        return Button(self.kb.button(key, self.state.lang), payload(self.seq, action, arg))
+
+    def say(self, text: str, *rows: list[Button] | tuple[Button, ...]) -> None:
+        buttons = tuple(tuple(r) for r in rows if r)
+        if buttons:
+            self._buttons_sent = True
+        self.replies.append(Reply(text, buttons))
+
+    def event(self, kind: str, **data: object) -> None:
+        self.events.append({"kind": kind, **data})
+
+    def outcome(self) -> Outcome:
+        if self._buttons_sent:
+            self.state.seq = self.seq
+        return Outcome(self.state, tuple(self.replies), tuple(self.events), self.forget)
+
+    def when(self, dt: datetime) -> str:
+        return dt.strftime(self.msg("date_format"))
+
+    def reason(self) -> Reason | None:
+        return self.kb.reasons.get(self.state.reason or "")
+
+    def step(self) -> Step | None:
+        reason = self.reason()
+        return reason.step(self.state.step or "") if reason else None
+
+    def case(self) -> Case:
+        if self.state.case is None or self.state.case.status != "open":
+            self.state.cases_opened += 1
+            self.state.case = Case(number=self.state.cases_opened, opened_at=iso(self.now))
+            self.event("case_opened", case=self.state.case.number)
+        return self.state.case
+
+    def title(self, reason_id: str) -> str:
+        reason = self.kb.reasons.get(reason_id)
+        return reason.title.get(self.state.lang) if reason else reason_id
+
+    # -- entry ---------------------------------------------------------------------------
+    def dispatch(self, event: Event) -> None:
+        if self.lang:
+            self.state.lang = self.lang
+        if isinstance(event, FollowupDue):
+            self.on_followup(event)
+            return
+        if self.flooded():
+            return
+        if not self.state.started:
+            self.state.started = True
+            self.event("conversation_started")
+        self.repair_state()
+        if isinstance(event, Command):
+            self.on_command(event.name.lower().lstrip("/"), event.arg)
+        elif isinstance(event, ButtonPress):
+            self.on_button(event.data)
+        elif isinstance(event, Attachment):
+            self.on_attachment(event.kind)
+        elif isinstance(event, TextMessage):
+            self.on_text(event.text, event.forwarded)
+
+    def flooded(self) -> bool:
+        window = timedelta(seconds=self.policy.flood_window_seconds)
+        start = self.state.flood_window
+        if start is None or self.now - parse_iso(start) >= window:
+            self.state.flood_window = iso(self.now)
+            self.state.flood_count = 0
+        self.state.flood_count += 1
+        if self.state.flood_count <= self.policy.flood_messages:
+            return False
+        if self.state.flood_count == self.policy.flood_messages + 1:
+            self.say(self.msg("flood"))
+            self.event("flood")
+        return True
+
+    def repair_state(self) -> None:
+        """Bring a conversation back on track if the knowledge base changed under it."""
+        if self.state.phase != FIX:
+            return
+        reason = self.reason()
+        if reason is None:
+            self.say(self.msg("knowledge_changed"))
+            self.reset_position()
+            self.show_reasons()
+        elif self.step() is None:
+            self.say(self.msg("knowledge_changed"))
+            self.state.step = reason.start
+            self.state.back = []
+        self.state.back = [s for s in self.state.back if reason and reason.step(s)]
+        self.state.queue = [r for r in self.state.queue if r in self.kb.reasons]
+
+    def reset_position(self) -> None:
+        self.state.phase = IDLE
+        self.state.reason = None
+        self.state.step = None
+        self.state.back = []
+        self.state.queue = []
+        self.state.choices = []
+
+    # -- commands ------------------------------------------------------------------------
+    def on_command(self, name: str, arg: str) -> None:
+        handler = {
+            "start": self.cmd_start,
+            "help": self.cmd_help,
+            "reasons": self.show_reasons,
+            "status": self.cmd_status,
+            "resubmitted": self.resubmitted,
+            "stop": self.cmd_stop,
+            "forget": self.cmd_forget,
+            "restart": self.cmd_restart,
+        }.get(name)
+        if handler is None:
+            self.say(self.msg("unknown_command"), [self.btn("reasons", "L")])
+            return
+        self.event("command", name=name)
+        handler()
+
+    def cmd_start(self) -> None:
+        self.say(self.msg("welcome"), [self.btn("reasons", "L")], *self.continue_row())
+        self.say(self.msg("safety", **self.policy.links))
+
+    def cmd_help(self) -> None:
+        self.say(self.msg("help"), [self.btn("reasons", "L")], *self.continue_row())
+
+    def cmd_status(self) -> None:
+        case = self.state.case
+        if case is None:
+            self.say(self.msg("status_none"), [self.btn("reasons", "L")])
+            return
+        step = self.step()
+        followup = self.state.followup
+        self.say(
+            self.msg(
+                "status_case",
+                reasons=", ".join(self.title(r) for r in case.reasons) or "-",
+                step=self.step_label(step) if step else "-",
+                attempts=len(case.attempts),
+                failures=case.failures,
+                followup=(
+                    self.when(parse_iso(followup.due))
+                    if followup and self.state.followups_enabled
+                    else self.msg("status_no_followup")
+                ),
+            ),
+            [self.btn("case_summary", "S")],
+            *self.continue_row(),
+        )
+
+    def cmd_stop(self) -> None:
+        self.state.followups_enabled = False
+        self.state.followup = None
+        self.event("followups_stopped")
+        self.say(self.msg("stopped"))
+
+    def cmd_forget(self) -> None:
+        if self.state.phase != CONFIRM_FORGET:
+            self.state.resume_phase = self.state.phase
+        self.state.phase = CONFIRM_FORGET
+        self.say(
+            self.msg("forget_confirm"),
+            [self.btn("forget_yes", "f"), self.btn("forget_no", "F")],
+        )
+
+    def cmd_restart(self) -> None:
+        if self.state.case and self.state.case.status == "open":
+            self.state.case.status = "closed"
+            self.state.case.closed_at = iso(self.now)
+            self.event("case_closed", case=self.state.case.number, why="restart")
+        self.state.case = None
+        self.state.followup = None
+        self.state.followups_enabled = True
+        self.reset_position()
+        self.say(self.msg("restarted"), [self.btn("reasons", "L")])
+
+    # -- free text -----------------------------------------------------------------------
+    def on_text(self, raw: str, forwarded: bool) -> None:
+        text = clean_text(raw)
+        if not text or not any(ch.isalnum() for ch in text):
+            self.say(self.msg("empty_message"), [self.btn("reasons", "L")], *self.continue_row())
+            return
+        if find_sensitive(text):
+            self.say(self.msg("sensitive_data"))
+            self.event("sensitive_data")
+            text = redact(text)
+        limit = self.policy.max_message_chars
+        if len(text) > limit:
+            text = text[:limit]
+            self.say(self.msg("too_long", limit=limit))
+
+        if self.state.phase == CONFIRM_FORGET:
+            self.say(
+                self.msg("use_buttons"),
+                [self.btn("forget_yes", "f"), self.btn("forget_no", "F")],
+            )
+            return
+        step = self.step() if self.state.phase == FIX else None
+        if step is not None and step.is_question:
+            index = self.option_for(step, text)
+            if index is not None:
+                self.choose_option(index)
+                return
+        if not forwarded and self.on_intent(self.engine.intent(text)):
+            return
+        result = self.engine.matcher.match(text)
+        self.diagnose(result, text)
+
+    def on_intent(self, intent: str | None) -> bool:
+        """Act on a typed intent when it fits where the user is; False to carry on matching."""
+        phase = self.state.phase
+        step = self.step() if phase == FIX else None
+        if intent == "resubmitted":
+            self.resubmitted()
+        elif intent in ("passed", "rejected_again", "still_waiting") and phase == AWAITING_RESULT:
+            self.on_result(intent)
+        elif intent == "next" and step is not None and not step.is_question and not step.end:
+            self.go_next()
+        elif intent == "back" and phase == FIX and self.state.back:
+            self.go_back()
+        elif intent == "start_over":
+            self.start_over()
+        elif intent == "not_sure" and phase == CHOOSING:
+            self.none_of_these()
+        elif intent == "greeting":
+            self.say(self.msg("greeting_reply"), [self.btn("reasons", "L")], *self.continue_row())
+        elif intent == "thanks":
+            self.say(self.msg("thanks_reply"), *self.continue_row())
+        else:
+            return False
+        return True
+
+    def option_for(self, step: Step, text: str) -> int | None:
+        """Return the option a typed answer names ("2", "my own old account"), if any."""
+        stripped = text.strip().rstrip(".)")
+        if stripped.isdigit() and 1 <= int(stripped) <= len(step.options):
+            return int(stripped) - 1
+        clean = utils.default_process(text)
+        if not clean or len(clean.split()) > 8:
+            return None
+        labels = [utils.default_process(o.label.get(self.state.lang)) for o in step.options]
+        found = process.extractOne(clean, labels, scorer=fuzz.WRatio, score_cutoff=OPTION_CUTOFF)
+        if found is None:
+            return None
+        # an answer that is as close to another option is not an answer
+        close = [s for _, s, _ in process.extract(clean, labels, scorer=fuzz.WRatio, limit=2)]
+        if len(close) == 2 and close[0] - close[1] < 5:
+            return None
+        return found[2]
+
+    def diagnose(self, result: MatchResult, text: str) -> None:
+        if not result.matches:
+            self.unmatched(text, result)
+            return
+        candidates = [{"kind": m.kind, "id": m.id, "score": round(m.score, 1)} for m in result.matches[:3]]
+        if result.multi:
+            reasons = [m.id for m in result.matches if m.kind == "reason"]
+            self.event("diagnosed", reasons=reasons, multi=True, candidates=candidates)
+            self.start_reasons(reasons)
+            return
+        if result.ambiguous and len(result.matches) > 1:
+            self.event("ambiguous", candidates=candidates, text=text[:500])
+            self.ask_choice(result)
+            return
+        top = result.matches[0]
+        if top.kind == "topic":
+            self.show_topic(top.id)
+        else:
+            self.event("diagnosed", reasons=[top.id], multi=False, candidates=candidates)
+            self.start_reasons([top.id])
+
+    def unmatched(self, text: str, result: MatchResult) -> None:
+        self.event("unmatched", text=text[:1000])
+        step = self.step() if self.state.phase == FIX else None
+        if step is not None:
+            self.say(self.msg("use_buttons"))
+            self.render_step()
+            return
+        self.say(self.msg("nothing_matched"))
+        self.show_reasons()
+
+    def ask_choice(self, result: MatchResult) -> None:
+        self.state.phase = CHOOSING
+        self.state.choices = [f"{m.kind}:{m.id}" for m in result.matches[:3]]
+        rows: list[list[Button]] = []
+        for m in result.matches[:3]:
+            if m.kind == "reason":
+                label = self.title(m.id)
+                rows.append([Button(label, payload(self.seq, "r", m.id))])
+            else:
+                topic = self.kb.topics[m.id]
+                rows.append([Button(topic.title.get(self.state.lang), payload(self.seq, "t", m.id))])
+        rows.append([self.btn("none_of_these", "x")])
+        self.say(self.msg("ambiguous"), *rows)
+
+    def none_of_these(self) -> None:
+        self.event("none_of_these")
+        self.state.phase = IDLE
+        self.say(self.msg("pick_reason"), *self.reason_rows(), [self.btn("not_sure", "t", "find_reason")])
+
+    # -- reasons and steps ---------------------------------------------------------------
+    def start_reasons(self, reason_ids: list[str]) -> None:
+        reasons = [r for r in dict.fromkeys(reason_ids) if r in self.kb.reasons]
+        reasons.sort(key=lambda r: 0 if self.kb.reasons[r].severity == "severe" else 1)
+        if not reasons:
+            self.show_reasons()
+            return
+        case = self.case()
+        for r in reasons:
+            if r not in case.reasons:
+                case.reasons.append(r)
+        if len(reasons) > 1:
+            titles = "\n".join(f"{i}. {self.title(r)}" for i, r in enumerate(reasons, 1))
+            self.say(self.msg("diagnosis_multi", count=len(reasons), titles=titles))
+        self.state.queue = reasons[1:]
+        self.start_fix(reasons[0])
+
+    def start_fix(self, reason_id: str) -> None:
+        reason = self.kb.reasons[reason_id]
+        key = "diagnosis_severe" if reason.severity == "severe" else "diagnosis"
+        self.say(
+            self.msg(
+                key,
+                title=reason.title.get(self.state.lang),
+                share=f"{reason.share:g}",
+                summary=reason.summary.get(self.state.lang),
+            )
+        )
+        self.state.phase = FIX
+        self.state.reason = reason_id
+        self.state.step = reason.start
+        self.state.back = []
+        self.state.choices = []
+        self.render_step()
+
+    def step_label(self, step: Step) -> str:
+        first = step.text.get(self.state.lang).strip().splitlines()[0]
+        return first if len(first) <= 70 else first[:67].rstrip() + "..."
+
+    def render_step(self) -> None:
+        reason, step = self.reason(), self.step()
+        if reason is None or step is None:
+            self.show_reasons()
+            return
+        self.event("step", reason=reason.id, step=step.id)
+        header = self.msg(
+            "step_progress", title=reason.title.get(self.state.lang), position=len(self.state.back) + 1
+        )
+        text = f"{header}\n\n{step.text.get(self.state.lang)}"
+        rows: list[list[Button]] = []
+        if step.is_question:
+            rows += [[Button(o.label.get(self.state.lang), payload(self.seq, "o", str(i)))] for i, o in enumerate(step.options)]
+        elif not step.end:
+            rows.append([self.btn("next", "n")])
+        else:
+            rows += self.end_rows(step)
+            if self.state.queue:
+                nxt = self.state.queue[0]
+                text += "\n\n" + self.msg(
+                    "next_reason",
+                    title=self.title(nxt),
+                    position=len(self.case().reasons) - len(self.state.queue) + 1,
+                    count=len(self.case().reasons),
+                )
+        rows += [
+            [Button(self.kb.topics[t].title.get(self.state.lang), payload(self.seq, "t", t))]
+            for t in step.topics
+            if t in self.kb.topics
+        ]
+        nav = []
+        if self.state.back:
+            nav.append(self.btn("back", "b"))
+        else:
+            nav.append(self.btn("why", "y", reason.id))
+        nav.append(self.btn("start_over", "s"))
+        rows.append(nav)
+        self.say(text, *rows)
+
+    def end_rows(self, step: Step) -> list[list[Button]]:
+        if self.state.queue:
+            return [[self.btn("next_reason", "q")]]
+        if step.end == "resubmit":
+            return [[self.btn("resubmitted", "R")]]
+        if step.end == "support":
+            return [
+                [self.btn("contact_support", "t", "contact_support"), self.btn("case_summary", "S")],
+                [self.btn("resubmitted", "R")],
+            ]
+        return [[self.btn("reasons", "L")]]  # final
+
+    def mark_done(self) -> None:
+        if self.state.case is not None and self.state.reason and self.state.step:
+            key = f"{self.state.reason}/{self.state.step}"
+            if key not in self.state.case.steps_done:
+                self.state.case.steps_done.append(key)
+
+    def go_to(self, step_id: str) -> None:
+        self.mark_done()
+        self.state.back.append(self.state.step or "")
+        self.state.step = step_id
+        self.render_step()
+
+    def go_next(self) -> None:
+        reason, step = self.reason(), self.step()
+        nxt = reason.next_step(step) if reason and step else None
+        if nxt is None:
+            self.render_current()
+            return
+        self.go_to(nxt)
+
+    def go_back(self) -> None:
+        if not self.state.back:
+            self.render_current()
+            return
+        self.state.step = self.state.back.pop()
+        self.render_step()
+
+    def choose_option(self, index: int) -> None:
+        step = self.step()
+        if step is None or not (0 <= index < len(step.options)):
+            self.say(self.msg("invalid_button"))
+            self.render_current()
+            return
+        option = step.options[index]
+        self.event("option", reason=self.state.reason, step=step.id, option=index)
+        if option.topic:
+            self.show_topic(option.topic)
+        elif option.next:
+            self.go_to(option.next)
+
+    def start_over(self) -> None:
+        self.event("start_over", reason=self.state.reason, step=self.state.step)
+        self.reset_position()
+        self.say(self.msg("reasons_list"), *self.reason_rows())
+
+    def next_reason(self) -> None:
+        if not self.state.queue:
+            self.render_current()
+            return
+        self.mark_done()
+        self.start_fix(self.state.queue.pop(0))
+
+    def why(self, reason_id: str) -> None:
+        reason = self.kb.reasons.get(reason_id) or self.reason()
+        if reason is None:
+            self.show_reasons()
+            return
+        triggers = "\n".join(f"- {t.get(self.state.lang)}" for t in reason.triggers)
+        self.say(
+            self.msg("why", title=reason.title.get(self.state.lang), triggers=triggers),
+            *self.continue_row(),
+        )
+
+    # -- topics and lists ----------------------------------------------------------------
+    def show_topic(self, topic_id: str) -> None:
+        topic = self.kb.topics.get(topic_id)
+        if topic is None:
+            self.say(self.msg("invalid_button"))
+            self.render_current()
+            return
+        self.event("topic", id=topic_id)
+        if self.state.phase == CHOOSING:
+            self.state.phase = IDLE
+        text = self.msg("topic_answer", title=topic.title.get(self.state.lang), answer=topic.answer.get(self.state.lang))
+        rows = [
+            [Button(self.kb.topics[t].title.get(self.state.lang), payload(self.seq, "t", t))]
+            for t in topic.related
+            if t in self.kb.topics
+        ]
+        resume = self.continue_row()
+        if resume:
+            text += "\n\n" + self.msg("topic_resume", title=self.title(self.state.reason or ""))
+        self.say(text, *rows, *(resume or [[self.btn("reasons", "L")]]))
+
+    def continue_row(self) -> list[list[Button]]:
+        """A "continue where we were" button when there is somewhere to go back to."""
+        if self.state.phase == FIX and self.step() is not None:
+            return [[self.btn("continue", "c")]]
+        return []
+
+    def reason_rows(self) -> list[list[Button]]:
+        return [
+            [Button(r.title.get(self.state.lang), payload(self.seq, "r", r.id))]
+            for r in sorted(self.kb.reasons.values(), key=lambda r: -r.share)
+        ]
+
+    def show_reasons(self) -> None:
+        self.say(self.msg("reasons_list"), *self.reason_rows(), [self.btn("not_sure", "t", "find_reason")])
+
+    def render_current(self) -> None:
+        """Show the user where they are: the step, the pending question, or the list."""
+        phase = self.state.phase
+        if phase == FIX and self.step() is not None:
+            self.render_step()
+        elif phase == AWAITING_RESULT and self.state.case and self.state.case.attempts:
+            self.ask_result()
+        elif phase == CONFIRM_FORGET:
+            self.cmd_forget()
+        else:
+            self.show_reasons()
+
+    # -- buttons -------------------------------------------------------------------------
+    def on_button(self, data: str) -> None:
+        parsed = parse_payload(data)
+        if parsed is None:
+            self.event("invalid_button")
+            self.say(self.msg("invalid_button"))
+            self.render_current()
+            return
+        seq, action, arg = parsed
+        if action not in STATELESS_ACTIONS and seq != self.state.seq:
+            self.event("stale_button")
+            self.say(self.msg("stale_button"))
+            self.render_current()
+            return
+        self.event("button", action=action)
+        phase = self.state.phase
+        if action == "n" and phase == FIX:
+            self.go_next()
+        elif action == "b" and phase == FIX:
+            self.go_back()
+        elif action == "o" and phase == FIX and arg.isdigit():
+            self.choose_option(int(arg))
+        elif action == "r" and arg in self.kb.reasons:
+            self.start_reasons([arg])
+        elif action == "t" and arg in self.kb.topics:
+            self.show_topic(arg)
+        elif action == "L":
+            self.show_reasons()
+        elif action == "S":
+            self.case_summary()
+        elif action == "y":
+            self.why(arg)
+        elif action == "s":
+            self.start_over()
+        elif action == "R":
+            self.resubmitted()
+        elif action in "pjw" and phase == AWAITING_RESULT:
+            self.on_result({"p": "passed", "j": "rejected_again", "w": "still_waiting"}[action])
+        elif action == "f" and phase == CONFIRM_FORGET:
+            self.do_forget()
+        elif action == "F" and phase == CONFIRM_FORGET:
+            self.state.phase = self.state.resume_phase or IDLE
+            self.say(self.msg("forget_cancelled"), *self.continue_row())
+        elif action == "c":
+            self.render_current()
+        elif action == "x" and phase == CHOOSING:
+            self.none_of_these()
+        elif action == "q" and phase == FIX:
+            self.next_reason()
+        else:
+            self.event("invalid_button")
+            self.say(self.msg("invalid_button"))
+            self.render_current()
+
+    def on_attachment(self, kind: str) -> None:
+        self.event("attachment", type=kind)
+        self.say(self.msg("attachment"), *(self.continue_row() or [[self.btn("reasons", "L")]]))
+
+    # -- resubmission and follow-ups -----------------------------------------------------
+    def resubmitted(self) -> None:
+        case = self.case()
+        self.mark_done()
+        pending = case.attempts and case.attempts[-1].outcome == "pending"
+        if not pending:
+            case.attempts.append(Attempt(at=iso(self.now), reasons=list(case.reasons)))
+            self.event("resubmitted", attempt=len(case.attempts), reasons=list(case.reasons))
+        self.state.phase = AWAITING_RESULT
+        self.state.reason = None
+        self.state.step = None
+        self.state.back = []
+        self.state.queue = []
+        if self.state.followups_enabled:
+            due = self.now + timedelta(hours=self.policy.followup_after_resubmit_hours)
+            self.state.followup = Followup(due=iso(due), kind="result")
+            when = self.when(due)
+        else:
+            when = self.msg("status_no_followup")
+        key = "resubmitted" if case.reasons else "resubmitted_no_case"
+        self.say(self.msg(key, attempt=len(case.attempts), when=when))
+
+    def on_followup(self, event: FollowupDue) -> None:
+        followup = self.state.followup
+        if followup is None or not self.state.followups_enabled or followup.due != iso(event.due_at):
+            return  # cancelled or replaced since it was scheduled
+        self.state.followup = None
+        self.state.phase = AWAITING_RESULT
+        self.event("followup_sent", kind=followup.kind)
+        late = self.now - event.due_at > timedelta(minutes=self.policy.followup_late_after_minutes)
+        if late:
+            self.say(self.msg("followup_late"))
+        self.ask_result()
+
+    def ask_result(self) -> None:
+        self.say(
+            self.msg("followup_question"),
+            [self.btn("passed", "p")],
+            [self.btn("rejected_again", "j")],
+            [self.btn("still_waiting", "w")],
+        )
+
+    def on_result(self, result: str) -> None:
+        case = self.case()
+        if not case.attempts or case.attempts[-1].outcome != "pending":
+            case.attempts.append(Attempt(at=iso(self.now), reasons=list(case.reasons)))
+        attempt = case.attempts[-1]
+        if result == "still_waiting":
+            self.event("outcome", outcome="waiting", attempt=len(case.attempts))
+            due = self.now + timedelta(hours=self.policy.followup_still_waiting_hours)
+            if self.state.followups_enabled:
+                self.state.followup = Followup(due=iso(due), kind="result")
+            self.say(self.msg("still_waiting", when=self.when(due)))
+            return
+        self.state.followup = None
+        if result == "passed":
+            attempt.outcome = "passed"
+            case.status = "passed"
+            case.closed_at = iso(self.now)
+            self.event("outcome", outcome="passed", attempt=len(case.attempts), reasons=list(case.reasons))
+            self.reset_position()
+            self.say(self.msg("passed"))
+            return
+        attempt.outcome = "rejected"
+        failures = case.failures
+        self.event("outcome", outcome="rejected", attempt=len(case.attempts), failures=failures, reasons=list(case.reasons))
+        self.reset_position()
+        if failures >= self.policy.lock_after:
+            self.state.phase = AWAITING_NOTICE
+            self.event("lock_risk", failures=failures)
+            self.say(self.msg("lock_risk", failures=failures))
+            self.case_summary()
+        elif failures >= self.policy.manual_review_after:
+            due = self.now + timedelta(days=self.policy.followup_manual_review_days)
+            if self.state.followups_enabled:
+                self.state.followup = Followup(due=iso(due), kind="review")
+            self.state.phase = AWAITING_RESULT
+            case.attempts.append(Attempt(at=iso(self.now), reasons=list(case.reasons)))
+            self.event("manual_review", failures=failures)
+            std, cpx = self.policy.review_standard_days, self.policy.review_complex_days
+            self.say(
+                self.msg(
+                    "manual_review",
+                    failures=failures,
+                    standard=f"{std[0]}-{std[1]}",
+                    complex=f"{cpx[0]}-{cpx[1]}",
+                    extreme=self.policy.review_extreme_days,
+                    when=self.when(due),
+                ),
+                [self.btn("manual_review", "t", "manual_review")],
+                [self.btn("case_summary", "S")],
+            )
+        else:
+            self.state.phase = AWAITING_NOTICE
+            self.say(self.msg("rejected_again", failures=failures), [self.btn("reasons", "L")])
+
+    # -- case summary and forgetting -----------------------------------------------------
+    def summary_text(self) -> str:
+        case = self.state.case
+        if case is None:
+            return self.msg("status_none")
+        outcomes = {
+            "pending": self.msg("outcome_pending"),
+            "passed": self.msg("outcome_passed"),
+            "rejected": self.msg("outcome_rejected"),
+        }
+        steps = []
+        for key in case.steps_done:
+            reason_id, _, step_id = key.partition("/")
+            reason = self.kb.reasons.get(reason_id)
+            step = reason.step(step_id) if reason else None
+            if reason and step:
+                steps.append(f"- {reason.title.get(self.state.lang)}: {self.step_label(step)}")
+        lines = [
+            self.msg("summary_header"),
+            self.msg("summary_reasons", reasons=", ".join(self.title(r) for r in case.reasons) or "-"),
+            self.msg("summary_steps", steps="\n".join(steps) or "-"),
+            self.msg(
+                "summary_attempts",
+                attempts="\n".join(
+                    self.msg(
+                        "summary_attempt_line",
+                        number=i,
+                        date=self.when(parse_iso(a.at)),
+                        outcome=outcomes.get(a.outcome, a.outcome),
+                    )
+                    for i, a in enumerate(case.attempts, 1)
+                )
+                or "-",
+            ),
+        ]
+        return "\n".join(lines)
+
+    def case_summary(self) -> None:
+        self.event("case_summary")
+        self.say(
+            self.msg("case_summary", summary=self.summary_text()),
+            [self.btn("contact_support", "t", "contact_support")],
+        )
+
+    def do_forget(self) -> None:
+        self.event("forget")
+        self.forget = True
+        lang = self.state.lang
+        self.state = State(lang=lang)
+        self.say(self.msg("forgotten"))

@@ -1,0 +1,163 @@
+"""The service: runs the pure engine against the store, one turn at a time per conversation.
+
+    adapter (Telegram, console) --event--> Service.handle --(state, event, now)--> Engine
+                                <--replies--               <--(state, replies, events)--
+                                            Store.save_turn (committed before replies go out)
+
+It also owns the follow-up scheduler: due follow-ups are claimed in a transaction (so each is
+sent once, even across restarts), run through the engine like any event, and handed to the
+adapter that registered for their channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from bot.engine import Engine
+from bot.errors import RecipientGone, StoreError
+from bot.events import Event, FollowupDue, Reply
+from bot.matcher import Matcher
+from bot.model import KnowledgeBase
+from bot.state import State
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sender = Callable[[str, list[Reply]], Awaitable[None]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Service:
+    """Glue between adapters, the engine and the store."""
+
+    def __init__(self, kb: KnowledgeBase, store: Store, clock: Clock = utc_now) -> None:
+        self.store = store
+        self.clock = clock
+        self.engine = Engine(kb, Matcher.build(kb))
+        self._senders: dict[str, Sender] = {}
+        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._lock_users: dict[tuple[str, str], int] = {}
+        self._store_failing = False
+
+    @classmethod
+    async def open(cls, kb: KnowledgeBase, db_path: str, clock: Clock = utc_now) -> Service:
+        return cls(kb, await Store.open(db_path), clock)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.engine.kb
+
+    def reload(self, kb: KnowledgeBase) -> None:
+        """Serve a new knowledge base from the next turn on."""
+        self.engine = Engine(kb, Matcher.build(kb))
+
+    def register_sender(self, channel: str, send: Sender) -> None:
+        self._senders[channel] = send
+
+    @contextlib.asynccontextmanager
+    async def _conversation(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        """Hold the per-conversation lock: one turn at a time per user, users in parallel."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._lock_users[key] = self._lock_users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._lock_users[key] -= 1
+            if not self._lock_users[key]:
+                del self._lock_users[key]
+                del self._locks[key]
+
+    async def handle(
+        self, channel: str, user_id: str, event: Event, *, lang: str | None = None
+    ) -> list[Reply]:
+        """Run one turn and return the replies; the new state is saved before they go out."""
+        key = (channel, str(user_id))
+        async with self._conversation(key):
+            return await self._turn(key, event, lang)
+
+    async def _turn(self, key: tuple[str, str], event: Event, lang: str | None) -> list[Reply]:
+        channel, user_id = key
+        now = self.clock()
+        engine = self.engine
+        old: State | None = None
+        try:
+            old = await self.store.load(channel, user_id)
+            outcome = engine.handle(old or State(), event, now, lang)
+            if outcome.forget:
+                await self.store.forget(channel, user_id, now)
+            else:
+                await self.store.save_turn(channel, user_id, old, outcome.state, outcome.events, now)
+        except StoreError as exc:
+            if not self._store_failing:
+                log.error("store unavailable: %s", exc)
+                self._store_failing = True
+            lang = lang or (old.lang if old else None)
+            return [Reply(engine.kb.message("store_unavailable", lang))]
+        if self._store_failing:
+            log.warning("store available again")
+            self._store_failing = False
+        state = outcome.state
+        log.info(
+            "turn %s:%s event=%s phase=%s reason=%s step=%s replies=%d",
+            channel,
+            user_id,
+            type(event).__name__,
+            state.phase,
+            state.reason,
+            state.step,
+            len(outcome.replies),
+        )
+        return list(outcome.replies)
+
+    # -- follow-ups ----------------------------------------------------------------------
+    async def run_due_followups(self) -> int:
+        """Send every follow-up that is due now; return how many were sent."""
+        sent = 0
+        now = self.clock()
+        for due in await self.store.due_followups(now):
+            send = self._senders.get(due.channel)
+            if send is None:
+                continue  # that adapter is not running in this process; leave it pending
+            key = (due.channel, due.user_id)
+            async with self._conversation(key):
+                if not await self.store.claim_followup(due.id, now):
+                    continue
+                replies = await self._turn(key, FollowupDue(due.kind, due.due_at), None)
+            if not replies:
+                continue
+            try:
+                await send(due.user_id, replies)
+                sent += 1
+            except RecipientGone:
+                log.info("follow-up to %s:%s not deliverable; user marked inactive", *key)
+                await self.store.set_active(due.channel, due.user_id, False)
+            except Exception:  # one user's failure must not stop the others
+                log.exception("follow-up to %s:%s failed", *key)
+        return sent
+
+    async def purge_expired(self) -> int:
+        days = self.kb.policy.retention_days
+        return await self.store.purge(self.clock() - timedelta(days=days))
+
+    async def run_scheduler(self, stop: asyncio.Event, interval: float = 30.0) -> None:
+        """Send due follow-ups and purge expired conversations until `stop` is set."""
+        while not stop.is_set():
+            try:
+                await self.run_due_followups()
+                await self.purge_expired()
+            except Exception:
+                log.exception("scheduler pass failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
