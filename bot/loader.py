@@ -589,7 +589,7 @@ def _parse_steps(ctx: FileCtx, data: YMap, what: str) -> list[_RawStep]:
             ctx.error(m.lines["end"], f"`end` '{end}' of {label} is not one of "
                                       f"{', '.join(END_KINDS)}; {_did_you_mean(end, END_KINDS)}"
                                       "pick one of them")
-            end = None
+            # keep it: the step still counts as an end, so it is not also called a dead end
         topics = ctx.ids(m, "topics", label)
         options: list[_RawOption] = []
         opt_items = ctx.seq(m, "options", label)
@@ -659,6 +659,7 @@ def _check_graph(ctx: FileCtx, reason_id: str, steps: list[_RawStep], start: str
             else:
                 ctx.error(line, f"next '{ref}' not found; {_did_you_mean(ref, ids)}"
                                 f"known: {', '.join(ids)}")
+                dead.add(s.id)  # already reported: do not report its path as a loop too
         if s.end:
             succ[s.id] = []
             continue
@@ -933,7 +934,8 @@ def _read_section(
                             f"{_did_you_mean(name, expected[key])}allowed: {allowed}")
     for key in expected:
         if key not in out and key not in m:
-            ctx.error(m.line, f"{section[:-1]} '{key}' is missing from `{section}`; the bot needs "
+            ctx.error(data.lines[section], f"{section[:-1]} '{key}' is missing from `{section}`; "
+                                           "the bot needs "
                               f"it: add `{key}:`")
     return out
 
@@ -1079,12 +1081,12 @@ def _read_policy(path: Path, problems: Problems) -> Policy | None:
     max_chars = ctx.number(lim, "max_message_chars", "`limits`", lo=1, integer=True)
     flood = ctx.number(lim, "flood_messages", "`limits`", lo=1, integer=True)
     window = ctx.number(lim, "flood_window_seconds", "`limits`", lo=0, exclusive_lo=True)
-    matching: dict[str, float] = {}
+    matching: dict[str, float] = {}  # int values stay int
     mm = _policy_section(ctx, data, "matching", ())
     for key in mm or ():
         value = ctx.number(mm, key, "`matching`") if mm is not None else None
-        if value is not None:
-            matching[key] = value
+        if value is not None and mm is not None:
+            matching[key] = mm[key]  # keep ints as ints: some are counts, not thresholds
     links: dict[str, str] = {}
     lm = _policy_section(ctx, data, "links", ())
     for key in lm or ():

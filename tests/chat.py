@@ -1,0 +1,93 @@
+"""A test driver that chats with the real Service (engine + SQLite) on a frozen clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.events import Attachment, ButtonPress, Command, Event, Reply, TextMessage
+from bot.model import KnowledgeBase
+from bot.service import Service
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class FrozenClock:
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@dataclass
+class Chat:
+    """One user talking to the bot; `last` holds the replies of the latest turn."""
+
+    service: Service
+    clock: FrozenClock
+    user: str = "u1"
+    channel: str = "test"
+    last: list[Reply] = field(default_factory=list)
+    outbox: list[tuple[str, list[Reply]]] = field(default_factory=list)
+
+    @classmethod
+    async def open(cls, kb: KnowledgeBase, db: Path, user: str = "u1", clock: FrozenClock | None = None) -> Chat:
+        clock = clock or FrozenClock()
+        service = await Service.open(kb, str(db), clock)
+        chat = cls(service, clock, user)
+        service.register_sender(chat.channel, chat._deliver)
+        return chat
+
+    async def _deliver(self, user_id: str, replies: list[Reply]) -> None:
+        self.outbox.append((user_id, replies))
+
+    async def close(self) -> None:
+        await self.service.close()
+
+    async def send(self, event: Event) -> list[Reply]:
+        self.last = await self.service.handle(self.channel, self.user, event)
+        return self.last
+
+    async def say(self, text: str, forwarded: bool = False) -> list[Reply]:
+        return await self.send(TextMessage(text, forwarded))
+
+    async def command(self, name: str, arg: str = "") -> list[Reply]:
+        return await self.send(Command(name, arg))
+
+    async def attach(self, kind: str) -> list[Reply]:
+        return await self.send(Attachment(kind))
+
+    def buttons(self, replies: list[Reply] | None = None) -> list[str]:
+        return [b.label for r in (replies if replies is not None else self.last) for row in r.buttons for b in row]
+
+    def data_for(self, label: str, replies: list[Reply] | None = None) -> str:
+        found = [
+            b.data
+            for r in (replies if replies is not None else self.last)
+            for row in r.buttons
+            for b in row
+            if label.lower() in b.label.lower()
+        ]
+        assert found, f"no button {label!r}; buttons: {self.buttons(replies)}"
+        return found[0]
+
+    async def press(self, label: str, replies: list[Reply] | None = None) -> list[Reply]:
+        return await self.send(ButtonPress(self.data_for(label, replies)))
+
+    async def tick(self, **kwargs: float) -> list[tuple[str, list[Reply]]]:
+        """Move the clock and run the scheduler; return what it sent."""
+        self.clock.advance(**kwargs)
+        self.outbox.clear()
+        await self.service.run_due_followups()
+        if self.outbox and self.outbox[-1][0] == self.user:
+            self.last = self.outbox[-1][1]
+        return list(self.outbox)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.last)

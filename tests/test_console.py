@@ -1,0 +1,110 @@
+"""The console adapter through the real `python -m bot console`, with piped input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.console import parse_duration
+from bot.loader import load_knowledge
+from bot.model import KnowledgeBase
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(REPO / "knowledge")
+
+
+def console(db: Path, script: str, *, user: str = "alice", now: str = "2026-03-02T09:00+00:00") -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--db", str(db), "--user", user, "--now", now],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_piped_script_gives_a_readable_transcript(tmp_path: Path, kb: KnowledgeBase) -> None:
+    out = console(tmp_path / "c.db", "/start\nmy selfie keeps failing the face check\n")
+    assert "you> /start" in out
+    assert "bot: " + kb.message("welcome").splitlines()[0] in out
+    assert "you> my selfie keeps failing the face check" in out
+    assert kb.reasons["face_verification"].title.get() in out
+    assert "[1] " in out
+
+
+def test_numbers_press_buttons(tmp_path: Path, kb: KnowledgeBase) -> None:
+    out = console(tmp_path / "c.db", "/reasons\n1\n")
+    top = max(kb.reasons.values(), key=lambda r: r.share)
+    assert f"[1] {top.title.get()}" in out
+    assert f"This looks like: {top.title.get()}" in out
+
+
+def test_wait_brings_the_follow_up(tmp_path: Path, kb: KnowledgeBase) -> None:
+    out = console(tmp_path / "c.db", "document expired\n/resubmitted\n/wait 23h\n/wait 2h\n")
+    question = kb.message("followup_question")
+    before, _, after = out.partition("/wait 2h")
+    assert question not in before
+    assert question in after
+    assert out.count(question) == 1
+
+
+def test_follow_up_after_restart_is_shown_once(tmp_path: Path, kb: KnowledgeBase) -> None:
+    db = tmp_path / "c.db"
+    first = console(db, "my id photo is blurry\n/resubmitted\n")
+    assert "attempt 1" in first
+    later = console(db, "", now="2026-03-05T09:00+00:00")
+    assert later.count(kb.message("followup_question")) == 1
+    assert kb.message("followup_late") in later
+    again = console(db, "", now="2026-03-05T10:00+00:00")
+    assert kb.message("followup_question") not in again
+
+
+def test_follow_up_for_another_user_is_labelled(tmp_path: Path, kb: KnowledgeBase) -> None:
+    db = tmp_path / "c.db"
+    console(db, "document expired\n/resubmitted\n", user="bob")
+    out = console(db, "", user="alice", now="2026-03-04T09:00+00:00")
+    assert "follow-up for console user 'bob'" in out
+
+
+def test_pasted_multi_line_notice_is_one_forwarded_message(tmp_path: Path, kb: KnowledgeBase) -> None:
+    script = '"""\nDear user,\nYour KYC application was not approved, Reason: The document you submitted has expired\nBest regards\n"""\n'
+    out = console(tmp_path / "c.db", script)
+    assert kb.reasons["expired_document"].title.get() in out
+
+
+def test_bad_now_is_a_one_line_error(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "c.db"), "--now", "yesterday"],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: --now")
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("text", "hours"), [("25h", 25), ("2d", 48), ("1d12h", 36), ("90m", 1.5)])
+def test_parse_duration(text: str, hours: float) -> None:
+    assert parse_duration(text).total_seconds() == hours * 3600
+
+
+@pytest.mark.parametrize("text", ["", "soon", "25x", "h"])
+def test_parse_duration_rejects_nonsense(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
