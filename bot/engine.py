@@ -279,7 +279,7 @@ class _Turn:
 
     def cmd_status(self) -> None:
         case = self.state.case
-        if case is None:
+        if case is None or case.status == "closed":
             self.say(self.msg("status_none"), [self.btn("reasons", "L")])
             return
         step = self.step()
@@ -321,7 +321,6 @@ class _Turn:
             self.state.case.status = "closed"
             self.state.case.closed_at = iso(self.now)
             self.event("case_closed", case=self.state.case.number, why="restart")
-        self.state.case = None
         self.state.followup = None
         self.state.followups_enabled = True
         self.reset_position()
@@ -384,7 +383,7 @@ class _Turn:
         return True
 
     def option_for(self, step: Step, text: str) -> int | None:
-        """Return the option a typed answer names ("2", "my own old account"), if any."""
+        """Return the option a typed answer names ("2", "name", "my own old account"), if any."""
         stripped = text.strip().rstrip(".)")
         if stripped.isdigit() and 1 <= int(stripped) <= len(step.options):
             return int(stripped) - 1
@@ -392,14 +391,15 @@ class _Turn:
         if not clean or len(clean.split()) > 8:
             return None
         labels = [utils.default_process(o.label.get(self.state.lang)) for o in step.options]
-        found = process.extractOne(clean, labels, scorer=fuzz.WRatio, score_cutoff=OPTION_CUTOFF)
-        if found is None:
+        found = process.extractOne(clean, labels, scorer=fuzz.ratio, score_cutoff=OPTION_CUTOFF)
+        if found is not None:
+            return found[2]
+        # a short answer whose words all appear in exactly one label: "name", "the us"
+        words = {w for w in clean.split() if len(w) >= 3}
+        if not words:
             return None
-        # an answer that is as close to another option is not an answer
-        close = [s for _, s, _ in process.extract(clean, labels, scorer=fuzz.WRatio, limit=2)]
-        if len(close) == 2 and close[0] - close[1] < 5:
-            return None
-        return found[2]
+        hits = [i for i, label in enumerate(labels) if words <= set(label.split())]
+        return hits[0] if len(hits) == 1 else None
 
     def diagnose(self, result: MatchResult, text: str) -> None:
         if not result.matches:
@@ -738,7 +738,7 @@ class _Turn:
             return  # cancelled or replaced since it was scheduled
         self.state.followup = None
         self.state.phase = AWAITING_RESULT
-        self.event("followup_sent", kind=followup.kind)
+        self.event("followup_sent", type=followup.kind)
         late = self.now - event.due_at > timedelta(minutes=self.policy.followup_late_after_minutes)
         if late:
             self.say(self.msg("followup_late"))

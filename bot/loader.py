@@ -273,15 +273,18 @@ class FileCtx:
     ) -> None:
         """Report unknown keys (with a suggestion) and missing required keys of mapping `m`."""
         allowed = list(allowed)
+        suggested: set[str] = set()
         for key in m:
             if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                suggested.update(close)
                 self.error(
                     m.lines[key],
                     f"unknown key '{key}' in {what}; {_did_you_mean(key, allowed)}"
                     f"allowed keys: {', '.join(allowed)}",
                 )
         for key in required:
-            if key not in m:
+            if key not in m and key not in suggested:  # a misspelt key is reported once
                 self.error(m.line, f"{what} has no `{key}`; add `{key}:`")
 
     def mapping(self, value: object, line: int, what: str) -> YMap | None:
@@ -566,17 +569,20 @@ def _examples(ctx: FileCtx, data: YMap, what: str) -> tuple[tuple[str, ...], tup
     return tuple(t for t, _ in items), tuple(ctx.source(ln) for _, ln in items)
 
 
-def _parse_steps(ctx: FileCtx, data: YMap, what: str) -> list[_RawStep]:
+def _parse_steps(ctx: FileCtx, data: YMap, what: str) -> tuple[list[_RawStep], bool]:
+    """Return the steps with a usable id, and whether any step had to be left out."""
     items = ctx.seq(data, "steps", what)
     if items is None:
-        return []
+        return [], True
     if not items:
         ctx.error(data.lines["steps"], f"{what} has no steps; write at least one step")
     steps: list[_RawStep] = []
     seen: dict[str, int] = {}
+    incomplete = False
     for n, (value, line) in enumerate(zip(items, items.lines, strict=True), 1):
         m = ctx.mapping(value, line, f"step {n} of {what}")
         if m is None:
+            incomplete = True
             continue
         step_id = m.get("id") if isinstance(m.get("id"), str) else None
         label = f"step '{step_id}'" if step_id else f"step {n}"
@@ -625,6 +631,7 @@ def _parse_steps(ctx: FileCtx, data: YMap, what: str) -> list[_RawStep]:
             ctx.error(m.lines["next"], f"{label} has `options` and `next`; the options decide "
                                        "where to go: remove `next`")
         if step_id is None:
+            incomplete = True
             continue
         if step_id in seen:
             ctx.error(m.lines["id"], f"step id '{step_id}' is used twice (first at line "
@@ -642,7 +649,7 @@ def _parse_steps(ctx: FileCtx, data: YMap, what: str) -> list[_RawStep]:
                 line=m.line,
             )
         )
-    return steps
+    return steps, incomplete
 
 
 def _check_graph(ctx: FileCtx, reason_id: str, steps: list[_RawStep], start: str) -> None:
@@ -753,13 +760,14 @@ def _parse_reason(pending: _Pending, topic_ids: set[str]) -> Reason | None:
         ctx.warn(data.lines["examples"], f"{what} has {len(examples)} examples; write at least "
                                          f"{MIN_EXAMPLES} so the matcher learns its wordings")
     support = ctx.text(data, "support", what)
-    steps = _parse_steps(ctx, data, what)
+    steps, incomplete = _parse_steps(ctx, data, what)
     ids = [s.id for s in steps]
     start = ctx.ident(data, "start", what) if "start" in data else (ids[0] if ids else None)
-    if start is not None and ids and start not in ids:
+    # With a step left out, references to it would be reported as errors that are not.
+    if not incomplete and start is not None and ids and start not in ids:
         ctx.error(data.lines["start"], f"start '{start}' not found; {_did_you_mean(start, ids)}"
                                        f"known: {', '.join(ids)}")
-    if steps and start is not None:
+    if not incomplete and steps and start is not None:
         _check_graph(ctx, rid, steps, start)
     _check_payloads(ctx, rid, steps)
     for s in steps:

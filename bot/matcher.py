@@ -1,0 +1,1092 @@
+"""Recognise which rejection reason(s) or topic a user's message is about.
+
+How a message is read (everything the knowledge base implies is precomputed in `Matcher.build`):
+
+1. Clean: cut to `max_chars`, NFKC, drop control characters, strip accents, lowercase, cut out
+   boilerplate (mail headers, greetings, sign-offs, footers, the notice's framing sentence).
+2. Segment: a forwarded notice's reason part ("Reason: ...", "Reasons:" and a list) is split into
+   items (lines, bullets, numbers, ";", sentences; "," and "and" only when every piece names a
+   different reason). Items are read one by one, so listed reasons come out in the listed order.
+   The rest of the message is free text, also read clause by clause.
+3. Normalise words: known words stay; an unknown word is split into two known words
+   ("imagequality") or corrected to the closest known word ("blury"); then light stemming,
+   synonyms from matching.yaml (single words and phrases), stop words dropped.
+4. Score every entry (reasons, topics, and "nothing" for negatives.yaml) on three kinds of evidence:
+   the nearest of its examples/notices/keywords (TF-IDF cosine over unigrams and bigrams, via an
+   inverted index), its whole profile (the sum of those vectors), and its keywords found as
+   phrases (weighted by how specific they are). Negative keywords scale an entry down.
+5. Decide: nothing scores `min_score` or "nothing" wins -> no match; reasons listed in a notice
+   come first in their order (`multi` when two or more); the top two within `ambiguous_margin`
+   -> `ambiguous`.
+
+Every number lives in the `matching:` section of knowledge/policy.yaml; every word list in
+knowledge/matching.yaml.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.model import KnowledgeBase, Source
+
+logger = logging.getLogger(__name__)
+
+Kind = Literal["reason", "topic"]
+NONE_ID = "__none__"
+
+#: Defaults for every `matching:` number in policy.yaml (a missing key falls back to these).
+DEFAULTS: dict[str, float] = {
+    "max_chars": 4000,  # characters of a message that are read
+    "max_terms": 400,  # words of a message that are scored
+    "max_items": 12,  # reason-list items read from one notice
+    "max_clauses": 16,  # free-text clauses read one by one
+    "min_score": 40,  # below this an entry is not a match
+    "list_min_score": 38,  # a listed notice item must reach this to name a reason
+    "multi_min_score": 62,  # a free-text clause must reach this to add a second reason
+    "ambiguous_margin": 8,  # top two closer than this -> ambiguous
+    "negative_margin": 0,  # "nothing" wins when within this of the best entry
+    "typo_cutoff": 82,  # rapidfuzz ratio an unknown word needs to be corrected
+    "typo_min_length": 5,  # shorter unknown words are never corrected
+    "max_typos": 40,  # unknown words corrected per message
+    "bigram_weight": 0.8,  # weight of a word pair relative to its words
+    "unknown_weight": 0.5,  # weight of an unknown word in the message's length, vs the rarest
+    "nearest_weight": 0.55,  # share of the score from the nearest example
+    "profile_weight": 0.25,  # share from the entry's whole profile
+    "keyword_weight": 0.35,  # share from keywords found as phrases
+    "keyword_unit": 0.6,  # evidence one fully specific keyword gives (0-1)
+    "negative_keyword_factor": 0.6,  # score multiplier when a negative keyword is present
+    "clause_factor": 0.92,  # a single clause's score counts this much towards the message
+    "evidence_mass": 4.0,  # informative weight (sum of idf) shared with an entry for ~63% trust
+    "vote_weight": 0.5,  # share from the words' votes (how typical each word is of the entry)
+    "vote_df_scale": 2.0,  # a word seen in this many texts is ~63% reliable as a vote
+    "vote_unknown": 0.3,  # vote weight of a word the knowledge base has never seen
+    "vote_prior": 0.6,  # vote mass added to every message: little evidence -> low vote
+    "typo_weight": 0.7,  # a corrected word counts this much of a correctly spelt one
+    "formula": 4,
+}
+
+
+@dataclass(frozen=True)
+class Match:
+    """One entry the message points to, with a 0-100 score."""
+
+    kind: Kind
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Ranked matches, best first; empty means the message is about nothing the bot knows."""
+
+    matches: tuple[Match, ...] = ()
+    ambiguous: bool = False
+    multi: bool = False
+
+    @property
+    def top(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+EMPTY = MatchResult()
+
+
+# --------------------------------------------------------------------------- text
+
+
+_APOSTROPHES = "'’`´ʼ"
+_TOKEN_RE = re.compile(r"[a-z0-9]+")
+_REPEAT_RE = re.compile(r"([a-z])\1{2,}")
+_LETTER_RE = re.compile(r"[a-z0-9]")
+_BLANKISH_RE = re.compile(r"^[\s\W_]*$")
+
+
+def clean(text: str, limit: int) -> str:
+    """Return `text` cut to `limit` characters, NFKC, lowercase, accents and control chars removed."""
+    text = unicodedata.normalize("NFKC", text[:limit])
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKD", text.casefold()):
+        cat = unicodedata.category(ch)
+        if cat == "Mn":
+            continue
+        if ch in "\n\t":
+            out.append(ch)
+        elif cat[0] in "CZ":  # control, format (RTL marks, zero-width), separators
+            out.append("\n" if ch in "\r\u2028\u2029\x85" else " ")
+        elif ch in _APOSTROPHES:
+            continue  # "doesn't" -> "doesnt", "mom's" -> "moms"
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_STEM_RULES: tuple[tuple[str, str], ...] = (
+    ("ifications", "ify"),
+    ("ification", "ify"),
+    ("ifying", "ify"),
+    ("ified", "ify"),
+    ("ifies", "ify"),
+    ("isations", "ize"),
+    ("izations", "ize"),
+    ("isation", "ize"),
+    ("ization", "ize"),
+    ("rations", "er"),
+    ("ration", "er"),
+    ("issions", "it"),
+    ("ission", "it"),
+    ("ctions", "ct"),
+    ("ction", "ct"),
+    ("itions", "ize"),
+    ("ition", "ize"),
+    ("ising", "ize"),
+    ("izing", "ize"),
+    ("ised", "ize"),
+    ("ises", "ize"),
+    ("ise", "ize"),
+    ("ness", ""),
+    ("ingly", ""),
+    ("edly", ""),
+    ("ying", "y"),
+    ("ing", ""),
+    ("ies", "y"),
+    ("ied", "y"),
+    ("sses", "ss"),
+    ("ly", ""),
+    ("ed", ""),
+    ("d", ""),  # "used" -> "use" when "-ed" would leave too little
+    ("s", ""),
+)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Return a light stem: "failed", "fails", "failing" -> "fail"; "blurry", "blurred" -> "blur"."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    w = word
+    for suffix, repl in _STEM_RULES:
+        if w.endswith(suffix) and len(w) - len(suffix) + len(repl) >= 3:
+            if suffix == "s" and w[-2] in "sui":
+                break
+            if suffix == "d" and not w.endswith("ed"):
+                break
+            w = w[: len(w) - len(suffix)] + repl
+            break
+    if len(w) > 3 and w[-1] in "eyi":
+        w = w[:-1]
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+        w = w[:-1]
+    return w
+
+
+class Normaliser:
+    """Turn text into canonical terms: typo fixes, split words, stems, synonyms, no stop words."""
+
+    def __init__(
+        self,
+        synonyms: Mapping[str, Sequence[str]],
+        stop_words: Iterable[str],
+        vocabulary: Iterable[str],
+        settings: Mapping[str, float],
+    ) -> None:
+        self.typo_cutoff = float(settings["typo_cutoff"])
+        self.typo_min_length = int(settings["typo_min_length"])
+        self.max_typos = int(settings["max_typos"])
+        self.max_terms = int(settings["max_terms"])
+        self.stop_surface = {w for s in stop_words for w in _TOKEN_RE.findall(clean(s, 100))}
+        self.stop_stems = {stem(w) for w in self.stop_surface}
+        self.vocabulary: set[str] = set(self.stop_surface)
+        for key, variants in synonyms.items():
+            for phrase in (key, *variants):
+                self.vocabulary.update(_TOKEN_RE.findall(clean(phrase, 200)))
+        for word in vocabulary:
+            self.vocabulary.update(_TOKEN_RE.findall(word))
+        # Single-word synonyms (on stems), then phrase synonyms over already-mapped stems.
+        self._word_syn: dict[str, tuple[str, ...]] = {}
+        phrases: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        for key, variants in synonyms.items():
+            canon = tuple(stem(w) for w in _TOKEN_RE.findall(clean(key, 200)))
+            if not canon:
+                continue
+            for variant in variants:
+                toks = tuple(stem(w) for w in _TOKEN_RE.findall(clean(variant, 200)))
+                if len(toks) == 1 and toks != canon:
+                    self._word_syn[toks[0]] = canon
+        for key, variants in synonyms.items():
+            canon = tuple(stem(w) for w in _TOKEN_RE.findall(clean(key, 200)))
+            for variant in variants:
+                toks = tuple(stem(w) for w in _TOKEN_RE.findall(clean(variant, 200)))
+                if len(toks) > 1 and canon:
+                    phrases.append((self._map_words(toks), canon))
+        self._phrases: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = defaultdict(list)
+        for toks, canon in sorted(phrases, key=lambda p: -len(p[0])):
+            self._phrases[toks[0]].append((toks, canon))
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self.vocabulary:
+            if len(word) >= 4 and word.isalpha():
+                self._by_length[len(word)].append(word)
+        self._typo_cache: dict[str, str | None] = {}
+
+    def _map_words(self, stems: Sequence[str]) -> tuple[str, ...]:
+        out: list[str] = []
+        for s in stems:
+            out.extend(self._word_syn.get(s, (s,)))
+        return tuple(out)
+
+    def known(self, word: str) -> bool:
+        return word in self.vocabulary
+
+    def _split(self, word: str) -> tuple[str, str] | None:
+        """Split a run-together word into two known words ("facerecognition")."""
+        best: tuple[str, str] | None = None
+        for i in range(2, len(word) - 1):
+            a, b = word[:i], word[i:]
+            if (
+                a in self.vocabulary
+                and b in self.vocabulary
+                and (best is None or min(len(a), len(b)) > min(len(best[0]), len(best[1])))
+            ):
+                best = (a, b)
+        if best and min(len(best[0]), len(best[1])) >= 3:
+            return best
+        return None
+
+    def _correct(self, word: str) -> str | None:
+        """Return the known word closest to `word` (rapidfuzz ratio >= typo_cutoff), or None."""
+        if word in self._typo_cache:
+            return self._typo_cache[word]
+        n = len(word)
+        reach = 2 if n >= 9 else 1  # typos add, drop or swap a letter: lengths stay close
+        choices = [w for k in range(n - reach, n + reach + 1) for w in self._by_length.get(k, ())]
+        found = process.extractOne(
+            word, choices, scorer=fuzz.ratio, processor=None, score_cutoff=self.typo_cutoff
+        )
+        result = found[0] if found else None
+        if len(self._typo_cache) > 50000:
+            self._typo_cache.clear()
+        self._typo_cache[word] = result
+        return result
+
+    def words(self, text: str, corrected: set[str] | None = None) -> list[str]:
+        """Return the surface words of cleaned `text`, with splits and typo fixes applied.
+
+        Words that were corrected are added to `corrected` (when given).
+        """
+        out: list[str] = []
+        typos = 0
+        for raw in _TOKEN_RE.findall(text)[: self.max_terms]:
+            w = _REPEAT_RE.sub(r"\1\1", raw)
+            if w in self.vocabulary or not w.isalpha() or len(w) < self.typo_min_length:
+                out.append(w)
+                continue
+            split = self._split(w)
+            if split:
+                out.extend(split)
+                continue
+            fixed = self._correct(w) if typos < self.max_typos else None
+            typos += 1
+            if fixed and corrected is not None:
+                corrected.add(fixed)
+            out.append(fixed or w)
+        return out
+
+    def terms(self, text: str, uncertain: set[str] | None = None) -> list[str]:
+        """Return the canonical terms of cleaned `text` (stems, synonyms mapped, stop words gone).
+
+        Terms that come from a typo correction are added to `uncertain` (when given).
+        """
+        corrected: set[str] = set()
+        words = self.words(text, corrected)
+        if uncertain is not None and corrected:
+            uncertain.update(self._map_words([stem(w) for w in corrected]))
+        stems = self._map_words([stem(w) for w in words])
+        mapped: list[str] = []
+        i = 0
+        while i < len(stems):
+            for toks, canon in self._phrases.get(stems[i], ()):
+                if tuple(stems[i : i + len(toks)]) == toks:
+                    mapped.extend(canon)
+                    i += len(toks)
+                    break
+            else:
+                mapped.append(stems[i])
+                i += 1
+        return [t for t in mapped if t not in self.stop_stems]
+
+
+# --------------------------------------------------------------------------- segmentation
+
+
+_BULLET_RE = re.compile(
+    r"(?:^|(?<=\s))(?:\(?[1-9][.)]|\([1-9]\)|\(?[a-h]\)|[-*•·▪●◦‣–—>])(?=\s)", re.M
+)
+_LIST_LINE_RE = re.compile(r"^\s*(?:\(?[1-9][.)]|\([1-9]\)|\(?[a-h]\)|[-*•·▪●◦‣–—])\s")
+_HARD_SPLIT_RE = re.compile(r"\n|;|\s/\s|\s\|\s|\.(?:\s+|$)")
+_CLAUSE_RE = re.compile(r"[.!?;:\n]+|,|\s(?:and|but|also|plus)\s|\s[&+/]\s")
+
+
+@dataclass
+class Segments:
+    """A message split into reason-list items (from notices) and free text."""
+
+    items: list[str] = field(default_factory=list)
+    free: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join([*self.items, *self.free])
+
+
+class Segmenter:
+    """Cut boilerplate and find the reason list(s) of forwarded notices."""
+
+    def __init__(
+        self,
+        boilerplate: Sequence[str],
+        markers: Sequence[str],
+        soft_separators: Sequence[str],
+    ) -> None:
+        flags = re.IGNORECASE | re.MULTILINE
+        self.boilerplate = [re.compile(p, flags) for p in boilerplate]
+        self.markers = [re.compile(p, flags) for p in markers]
+        seps = [re.escape(s.strip()) if s.strip() else re.escape(s) for s in soft_separators]
+        words = [s for s in seps if re.fullmatch(r"[\w\\ ]+", s)]
+        symbols = [s for s in seps if s not in words]
+        parts = [rf"\s(?:{'|'.join(words)})\s"] if words else []
+        parts += [rf"\s*(?:{'|'.join(symbols)})\s*"] if symbols else []
+        self.soft = re.compile("|".join(parts)) if parts else None
+
+    def strip_boilerplate(self, text: str) -> str:
+        """Return `text` with every boilerplate pattern replaced by a space."""
+        for pattern in self.boilerplate:
+            text = pattern.sub(" ", text)
+        return text
+
+    def _marker_spans(self, line: str) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        for pattern in self.markers:
+            spans.extend(m.span() for m in pattern.finditer(line) if m.end() > m.start())
+        spans.sort()
+        kept: list[tuple[int, int]] = []
+        for s, e in spans:
+            if not kept or s >= kept[-1][1]:
+                kept.append((s, e))
+        return kept
+
+    def split(self, text: str) -> Segments:
+        """Split cleaned `text` into reason-list items and free text."""
+        lines = self.strip_boilerplate(text).split("\n")
+        seg = Segments()
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            spans = self._marker_spans(line)
+            if not spans:
+                if not _BLANKISH_RE.match(line):
+                    seg.free.append(line)
+                i += 1
+                continue
+            if spans[0][0] > 0 and not _BLANKISH_RE.match(line[: spans[0][0]]):
+                seg.free.append(line[: spans[0][0]])
+            bodies = [line[e : (spans[k + 1][0] if k + 1 < len(spans) else len(line))]
+                      for k, (_, e) in enumerate(spans)]
+            i += 1
+            tail = bodies[-1]
+            if _BLANKISH_RE.match(tail):
+                # "Reasons:" alone on its line: the list is the following lines up to a blank one
+                while i < len(lines) and _BLANKISH_RE.match(lines[i]):
+                    i += 1
+                while i < len(lines) and not _BLANKISH_RE.match(lines[i]):
+                    if self._marker_spans(lines[i]):
+                        break
+                    bodies.append(lines[i])
+                    i += 1
+            else:
+                while i < len(lines) and _LIST_LINE_RE.match(lines[i]):
+                    bodies.append(lines[i])
+                    i += 1
+            for body in bodies:
+                seg.items.extend(self.items(body))
+        return seg
+
+    @staticmethod
+    def items(body: str) -> list[str]:
+        """Split a reason list into items at lines, bullets, numbers, ";", " / " and sentences."""
+        body = _BULLET_RE.sub("\n", body)
+        return [p.strip() for p in _HARD_SPLIT_RE.split(body) if _LETTER_RE.search(p)]
+
+    def soft_split(self, item: str) -> list[str]:
+        """Split an item at soft separators ("," "and"); the caller decides whether to keep it."""
+        if self.soft is None:
+            return [item]
+        return [p.strip() for p in self.soft.split(item) if _LETTER_RE.search(p)]
+
+    @staticmethod
+    def clauses(text: str) -> list[str]:
+        """Split free text into clauses at punctuation and "and"/"but"/"also"."""
+        return [p.strip() for p in _CLAUSE_RE.split(text) if _LETTER_RE.search(p)]
+
+
+# --------------------------------------------------------------------------- index
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Something a message can be about: a reason, a topic, or "nothing" (negatives)."""
+
+    kind: str  # "reason" | "topic" | "none"
+    id: str
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One indexed text: an example, a notice, a keyword or a title of an entry."""
+
+    entry: int
+    text: str
+    role: str  # "example" | "notice" | "keyword" | "title"
+    index: int  # position among the entry's texts of that role (examples: the example index)
+
+
+def _features(terms: Sequence[str]) -> list[str]:
+    """Return the unigrams and adjacent bigrams of `terms`, each once."""
+    feats = dict.fromkeys(terms)
+    for a, b in zip(terms, terms[1:], strict=False):
+        feats[a + " " + b] = None
+    return list(feats)
+
+
+class Matcher:
+    """Match messages to reasons and topics; build once per knowledge base, then `match`."""
+
+    def __init__(
+        self,
+        entries: list[Entry],
+        normaliser: Normaliser,
+        segmenter: Segmenter,
+        settings: Mapping[str, float],
+    ) -> None:
+        self.entries = entries
+        self.norm = normaliser
+        self.seg = segmenter
+        self.settings = dict(settings)
+        self.docs: list[Doc] = []
+        self.doc_norm_sq: list[float] = []
+        self.idf: dict[str, float] = {}
+        self.max_idf = 1.0
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        self.profile_postings: dict[str, list[tuple[int, float]]] = {}
+        self.profile_norm: list[float] = []
+        self.profile_dot_doc: list[float] = []
+        self.keywords: dict[str, list[tuple[tuple[str, ...], int, float]]] = {}
+        self.negative_keywords: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        self.example_docs: dict[tuple[int, int], int] = {}
+        self.by_key: dict[tuple[str, str], int] = {(e.kind, e.id): i for i, e in enumerate(entries)}
+        self.none_entry = self.by_key.get(("none", NONE_ID), -1)
+
+    # ------------------------------------------------------------------ build
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> Matcher:
+        """Precompute everything matching needs from `kb`."""
+        settings = settings_from(kb)
+        words = matching_words(kb.matching)
+        texts: list[tuple[str, str, str, int, str]] = []  # kind, id, role, index, text
+        entries: list[Entry] = []
+        keywords: list[tuple[int, str]] = []
+        negative_keywords: list[tuple[int, str]] = []
+        for kind, items in (("reason", kb.reasons.values()), ("topic", kb.topics.values())):
+            for item in items:
+                e = len(entries)
+                entries.append(Entry(kind, item.id))
+                for i, ex in enumerate(item.examples):
+                    texts.append((kind, item.id, "example", i, ex))
+                for i, notice in enumerate(getattr(item, "notices", ())):
+                    texts.append((kind, item.id, "notice", i, notice))
+                for i, kw in enumerate(item.keywords):
+                    texts.append((kind, item.id, "keyword", i, kw))
+                    keywords.append((e, kw))
+                title = item.title.get()
+                if title:
+                    texts.append((kind, item.id, "title", 0, title))
+                negative_keywords.extend((e, kw) for kw in item.negative_keywords)
+        entries.append(Entry("none", NONE_ID))
+        for i, ex in enumerate(kb.negatives):
+            texts.append(("none", NONE_ID, "example", i, ex))
+        # Words a message may be corrected towards: those of keywords, notices and titles, and
+        # example words seen at least twice (a one-off typo in an example is not a word).
+        seen: dict[str, int] = defaultdict(int)
+        vocabulary: set[str] = set()
+        for _, _, role, _, text in texts:
+            words_here = set(_TOKEN_RE.findall(clean(text, 10000)))
+            if role != "example":
+                vocabulary |= words_here
+            for w in words_here:
+                seen[w] += 1
+        vocabulary |= {w for w, n in seen.items() if n >= 2}
+        normaliser = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings)
+        segmenter = Segmenter(words["boilerplate"], words["reason_markers"],
+                              words["soft_separators"])
+        matcher = cls(entries, normaliser, segmenter, settings)
+        matcher._index(texts, keywords, negative_keywords)
+        return matcher
+
+    def _doc_terms(self, text: str) -> list[str]:
+        return self.norm.terms(self.seg.strip_boilerplate(clean(text, 10000)))
+
+    def _index(
+        self,
+        texts: list[tuple[str, str, str, int, str]],
+        keywords: list[tuple[int, str]],
+        negative_keywords: list[tuple[int, str]],
+    ) -> None:
+        bigram_weight = self.settings["bigram_weight"]
+        doc_feats: list[list[str]] = []
+        df: dict[str, int] = defaultdict(int)
+        for kind, ident, role, index, text in texts:
+            feats = _features(self._doc_terms(text))
+            if not feats:
+                continue
+            e = self.by_key[(kind, ident)]
+            if role == "example":
+                self.example_docs[(e, index)] = len(self.docs)
+            self.docs.append(Doc(e, text, role, index))
+            doc_feats.append(feats)
+            for f in feats:
+                df[f] += 1
+        n = len(self.docs) or 1
+        self.idf = {
+            f: math.log(1 + n / c) * (bigram_weight if " " in f else 1.0) for f, c in df.items()
+        }
+        self.max_idf = max((v for f, v in self.idf.items() if " " not in f), default=1.0)
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        profile: list[dict[str, float]] = [defaultdict(float) for _ in self.entries]
+        doc_vectors: list[dict[str, float]] = []
+        for d, feats in enumerate(doc_feats):
+            vec = {f: self.idf[f] for f in feats}
+            norm = math.sqrt(sum(w * w for w in vec.values()))
+            vec = {f: w / norm for f, w in vec.items()}
+            doc_vectors.append(vec)
+            for f, w in vec.items():
+                postings[f].append((d, w))
+                profile[self.docs[d].entry][f] += w
+        self.postings = dict(postings)
+        # Votes: how typical each feature is of each entry (share of the entry's texts using it).
+        counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.entry_docs = [0] * len(self.entries)
+        for d, feats in enumerate(doc_feats):
+            e = self.docs[d].entry
+            self.entry_docs[e] += 1
+            for f in feats:
+                counts[f][e] += 1
+        self.vote_counts = {f: dict(c) for f, c in counts.items()}
+        self.vote_postings: dict[str, list[tuple[int, float]]] = {}
+        self.vote_weight: dict[str, float] = {}
+        for f, c in self.vote_counts.items():
+            post, weight = self._vote(f, c)
+            self.vote_postings[f] = post
+            self.vote_weight[f] = weight
+        profile_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for e, vec in enumerate(profile):
+            self.profile_norm.append(math.sqrt(sum(w * w for w in vec.values())) or 1.0)
+            for f, w in vec.items():
+                profile_postings[f].append((e, w))
+        self.profile_postings = dict(profile_postings)
+        # For leave-one-out: the dot product of each doc with its own entry's profile.
+        self.profile_dot_doc = [
+            sum(w * profile[self.docs[d].entry][f] for f, w in vec.items())
+            for d, vec in enumerate(doc_vectors)
+        ]
+        # Keywords: a phrase listed by k entries gives each 1/k of a full unit of evidence.
+        owners: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        parsed: list[tuple[int, tuple[str, ...]]] = []
+        for e, kw in keywords:
+            terms = tuple(self._doc_terms(kw))
+            if terms:
+                owners[terms].add(e)
+                parsed.append((e, terms))
+        kw_index: dict[str, list[tuple[tuple[str, ...], int, float]]] = defaultdict(list)
+        for e, terms in parsed:
+            spec = sum(self.idf.get(t, self.max_idf) for t in terms) / len(terms) / self.max_idf
+            weight = min(1.0, spec) / len(owners[terms])
+            if (terms, e, weight) not in kw_index[terms[0]]:
+                kw_index[terms[0]].append((terms, e, weight))
+        self.keywords = dict(kw_index)
+        neg_index: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
+        for e, kw in negative_keywords:
+            terms = tuple(self._doc_terms(kw))
+            if terms:
+                neg_index[terms[0]].append((terms, e))
+        self.negative_keywords = dict(neg_index)
+        logger.debug(
+            "matcher built: %d entries, %d docs, %d features, %d words known",
+            len(self.entries), len(self.docs), len(self.idf), len(self.norm.vocabulary),
+        )
+
+    def _vote(self, feature: str, counts: Mapping[int, int]) -> tuple[list[tuple[int, float]], float]:
+        """Return (entry, P(entry | feature)) pairs and the feature's vote weight."""
+        rates = {e: c / self.entry_docs[e] for e, c in counts.items() if c > 0}
+        total = sum(rates.values())
+        if total <= 0:
+            return [], 0.0
+        post = [(e, r / total) for e, r in rates.items()]
+        concentration = sum(p * p for _, p in post)
+        df = sum(counts.values())
+        weight = concentration * (1.0 - math.exp(-df / self.settings["vote_df_scale"]))
+        if " " in feature:
+            weight *= self.settings["bigram_weight"]
+        return post, weight
+
+    # ------------------------------------------------------------------ scoring
+
+    def _scores(
+        self, terms: Sequence[str], exclude: int | None = None, uncertain: Iterable[str] = ()
+    ) -> list[float]:
+        """Return a 0-100 score per entry for canonical `terms` (`exclude`: a doc to ignore)."""
+        s = self.settings
+        n_entries = len(self.entries)
+        scores = [0.0] * n_entries
+        if not terms:
+            return scores
+        feats = _features(terms)
+        q: dict[str, float] = {}
+        norm_sq = 0.0
+        unknown = s["unknown_weight"] * self.max_idf
+        doubt = {f: s["typo_weight"] for f in feats
+                 if any(t in uncertain for t in f.split(" "))} if uncertain else {}
+        for f in feats:
+            w = self.idf.get(f)
+            if w is None:
+                if " " not in f:
+                    norm_sq += unknown * unknown
+                continue
+            w *= doubt.get(f, 1.0)
+            q[f] = w
+            norm_sq += w * w
+        if not q:
+            return scores
+        qn = math.sqrt(norm_sq)
+        dots: dict[int, float] = defaultdict(float)
+        for f, w in q.items():
+            for d, dw in self.postings[f]:
+                dots[d] += w * dw
+        nearest = [0.0] * n_entries
+        for d, dot in dots.items():
+            if d == exclude:
+                continue
+            e = self.docs[d].entry
+            if dot > nearest[e]:
+                nearest[e] = dot
+        profile = [0.0] * n_entries
+        mass = [0.0] * n_entries
+        for f, w in q.items():
+            unigram = " " not in f
+            for e, pw in self.profile_postings.get(f, ()):
+                profile[e] += w * pw
+                if unigram:
+                    mass[e] += w
+        if exclude is not None:
+            e = self.docs[exclude].entry
+            profile[e] -= dots.get(exclude, 0.0)
+            pn_sq = self.profile_norm[e] ** 2 - 2 * self.profile_dot_doc[exclude] + 1.0
+            profile[e] = profile[e] / math.sqrt(max(pn_sq, 1e-9)) * self.profile_norm[e]
+        vote = [0.0] * n_entries
+        vote_total = 0.0
+        excluded = set(_features(self._doc_terms(self.docs[exclude].text))) if (
+            exclude is not None) else set()
+        for f in feats:
+            if f not in self.vote_counts:
+                if " " not in f:
+                    vote_total += s["vote_unknown"]
+                continue
+            if f in excluded:
+                counts = dict(self.vote_counts[f])
+                counts[self.docs[exclude].entry] -= 1  # type: ignore[index]
+                post, weight = self._vote(f, counts)
+                if not post:
+                    if " " not in f:
+                        vote_total += s["vote_unknown"]
+                    continue
+            else:
+                post, weight = self.vote_postings[f], self.vote_weight[f]
+            weight *= doubt.get(f, 1.0)
+            vote_total += weight
+            for e, p in post:
+                vote[e] += weight * p
+        keyword = [0.0] * n_entries
+        negative = [False] * n_entries
+        for i, t in enumerate(terms):
+            for phrase, e, weight in self.keywords.get(t, ()):
+                if tuple(terms[i : i + len(phrase)]) == phrase:
+                    keyword[e] += weight
+            for phrase, e in self.negative_keywords.get(t, ()):
+                if tuple(terms[i : i + len(phrase)]) == phrase:
+                    negative[e] = True
+        wn, wp, wk, wv = (s["nearest_weight"], s["profile_weight"], s["keyword_weight"],
+                          s["vote_weight"])
+        unit = s["keyword_unit"]
+        formula = int(s["formula"])
+        for e in range(n_entries):
+            near = nearest[e] / qn
+            prof = profile[e] / (qn * self.profile_norm[e])
+            kw = 1.0 - math.exp(-unit * keyword[e] * 1.6)
+            vt = vote[e] / (vote_total + s["vote_prior"])
+            trust = 1.0 - math.exp(-mass[e] / s["evidence_mass"])
+            if formula == 0:
+                combined = 1.0 - (1.0 - wn * near) * (1.0 - wp * prof) * (1.0 - wk * kw)
+                top = 1.0 - (1.0 - wn) * (1.0 - wp) * (1.0 - wk)
+                score = 100.0 * combined / top * trust
+            elif formula == 1:
+                score = 100.0 * vt
+            elif formula == 2:
+                score = 100.0 * (wv * vt + wn * near + wp * prof + wk * kw) / (wv + wn + wp + wk)
+            elif formula == 3:
+                score = 100.0 * max(vt, near)
+            elif formula == 4:
+                score = 100.0 * (wv * vt + wn * near + wp * prof + wk * kw) / (wv + wn + wp + wk) * trust
+            else:
+                trust = 1.0 - math.exp(-vote[e] / s["evidence_mass"])
+                score = 100.0 * (wv * vt + wn * near + wp * prof + wk * kw) / (wv + wn + wp + wk) * trust
+            if negative[e]:
+                score *= s["negative_keyword_factor"]
+            scores[e] = score
+        return scores
+
+    def score_text(self, text: str, exclude: int | None = None) -> list[float]:
+        """Return per-entry scores for one piece of cleaned text (no segmentation)."""
+        uncertain: set[str] = set()
+        terms = self.norm.terms(text, uncertain)
+        return self._scores(terms, exclude, uncertain)
+
+    def _best(self, scores: Sequence[float], kind: str | None = None) -> tuple[int, float]:
+        best, best_score = -1, -1.0
+        for e, sc in enumerate(scores):
+            if (kind is None or self.entries[e].kind == kind) and sc > best_score:
+                best, best_score = e, sc
+        return best, best_score
+
+    # ------------------------------------------------------------------ matching
+
+    def match(self, text: str) -> MatchResult:
+        """Return the ranked matches for one message; never raises."""
+        try:
+            return self._match(text)
+        except Exception:  # a message must never take the bot down
+            logger.exception("matcher failed on a message of %d characters",
+                             len(text) if isinstance(text, str) else -1)
+            return EMPTY
+
+    def match_excluding(self, text: str, entry_kind: str, entry_id: str, example: int) -> MatchResult:
+        """Match `text` as if example number `example` of the entry were not in the index."""
+        e = self.by_key.get((entry_kind, entry_id))
+        doc = self.example_docs.get((e, example)) if e is not None else None
+        try:
+            return self._match(text, doc)
+        except Exception:
+            logger.exception("matcher failed (leave-one-out)")
+            return EMPTY
+
+    def _listed(self, items: list[str], exclude: int | None) -> list[tuple[int, float]]:
+        """Return the reasons named by notice items, in order, each once, with their scores."""
+        s = self.settings
+        found: list[tuple[int, float]] = []
+        for item in items[: int(s["max_items"])]:
+            picks: list[tuple[int, float]] = []
+            parts = self.seg.soft_split(item)
+            if len(parts) > 1:
+                bests = [self._best(self.score_text(p, exclude), "reason") for p in parts]
+                confident = [(e, sc) for e, sc in bests if sc >= s["list_min_score"]]
+                if len({e for e, _ in confident}) >= 2:
+                    picks = confident
+            if not picks:
+                e, sc = self._best(self.score_text(item, exclude), "reason")
+                if sc >= s["list_min_score"]:
+                    picks = [(e, sc)]
+            for e, sc in picks:
+                if all(e != f for f, _ in found):
+                    found.append((e, sc))
+        return found
+
+    def candidates(self, text: str, limit: int = 3) -> list[Match]:
+        """Return the closest entries whatever their score (for reports on unmatched messages)."""
+        try:
+            analysis = self._analyse(text)
+        except Exception:
+            logger.exception("matcher failed on a message")
+            return []
+        if analysis is None:
+            return []
+        order = sorted((e for e, entry in enumerate(self.entries) if entry.kind != "none"),
+                       key=lambda e: -analysis.scores[e])[:limit]
+        return [Match(self.entries[e].kind, self.entries[e].id,  # type: ignore[arg-type]
+                      round(analysis.scores[e], 1)) for e in order if analysis.scores[e] > 0]
+
+    def _analyse(self, text: object, exclude: int | None = None) -> _Analysis | None:
+        """Score a message: reasons listed in notices, per-entry scores, reasons per clause."""
+        if not isinstance(text, str):
+            return None
+        s = self.settings
+        cleaned = clean(text, int(s["max_chars"]))
+        if not _LETTER_RE.search(cleaned):
+            return None
+        seg = self.seg.split(cleaned)
+        listed = self._listed(seg.items, exclude) if seg.items else []
+        whole = self.score_text(seg.text, exclude)
+        clauses = [c for part in seg.free for c in self.seg.clauses(part)]
+        clauses = clauses[: int(s["max_clauses"])]
+        clause_reasons: list[tuple[int, float]] = []
+        if len(clauses) > 1:
+            for clause in clauses:
+                sc = self.score_text(clause, exclude)
+                for e in range(len(whole)):
+                    if e != self.none_entry:  # "nothing" is judged on the whole message only
+                        whole[e] = max(whole[e], sc[e] * s["clause_factor"])
+                e, best = self._best(sc)
+                if (
+                    self.entries[e].kind == "reason"
+                    and best >= s["multi_min_score"]
+                    and all(e != f for f, _ in clause_reasons)
+                ):
+                    clause_reasons.append((e, best))
+        return _Analysis(listed, whole, clause_reasons)
+
+    def _match(self, text: object, exclude: int | None = None) -> MatchResult:
+        analysis = self._analyse(text, exclude)
+        if analysis is None:
+            return EMPTY
+        return self._decide(analysis)
+
+    def _decide(self, analysis: _Analysis) -> MatchResult:
+        """Turn scores into the ranked result: thresholds, listed order, ambiguity."""
+        s = self.settings
+        whole = analysis.scores
+        listed = analysis.listed
+        clause_reasons = analysis.clause_reasons
+        first = listed or (clause_reasons if len(clause_reasons) > 1 else [])
+        multi = len(first) > 1
+        if not first:
+            best, best_score = self._best([sc for e, sc in enumerate(whole)
+                                           if self.entries[e].kind != "none"])
+            none_score = whole[self.none_entry] if self.none_entry >= 0 else 0.0
+            if best_score < s["min_score"] or none_score + s["negative_margin"] >= best_score:
+                return EMPTY
+        ranked: list[Match] = []
+        seen: set[int] = set()
+        for e, sc in first:
+            entry = self.entries[e]
+            ranked.append(Match(entry.kind, entry.id,  # type: ignore[arg-type]
+                                round(min(100.0, max(sc, whole[e])), 1)))
+            seen.add(e)
+        rest = sorted(
+            (e for e, entry in enumerate(self.entries)
+             if entry.kind != "none" and e not in seen and whole[e] >= s["min_score"]),
+            key=lambda e: -whole[e],
+        )
+        for e in rest:
+            entry = self.entries[e]
+            ranked.append(Match(entry.kind, entry.id,  # type: ignore[arg-type]
+                                round(min(100.0, whole[e]), 1)))
+        ambiguous = (
+            not multi
+            and not listed
+            and len(ranked) > 1
+            and ranked[0].score - ranked[1].score < s["ambiguous_margin"]
+        )
+        return MatchResult(tuple(ranked), ambiguous, multi)
+
+
+@dataclass
+class _Analysis:
+    """What `Matcher._analyse` found in one message."""
+
+    listed: list[tuple[int, float]]  # reasons named by notice items, in order
+    scores: list[float]  # per entry, 0-100 (whole message, or its best clause)
+    clause_reasons: list[tuple[int, float]]  # distinct confident reasons, clause by clause
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def settings_from(kb: KnowledgeBase) -> dict[str, float]:
+    """Return the matcher's numbers: policy.yaml `matching:` over `DEFAULTS`."""
+    settings = dict(DEFAULTS)
+    for key, value in kb.policy.matching.items():
+        if key in DEFAULTS:
+            settings[key] = float(value)
+        else:
+            logger.warning("policy.yaml matching.%s is not a matcher setting; ignored", key)
+    return settings
+
+
+_WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators")
+
+
+def matching_words(data: Mapping[str, object]) -> dict[str, object]:
+    """Return matching.yaml's lists in a safe shape, skipping malformed parts (see `check_matching`)."""
+    out: dict[str, object] = {}
+    syn: dict[str, list[str]] = {}
+    raw = data.get("synonyms") if isinstance(data, Mapping) else None
+    if isinstance(raw, Mapping):
+        for key, variants in raw.items():
+            if isinstance(variants, list):
+                syn[str(key)] = [str(v) for v in variants if isinstance(v, str | int | float)]
+            elif isinstance(variants, str | int | float):
+                syn[str(key)] = [str(variants)]
+    out["synonyms"] = syn
+    for name in _WORD_LISTS:
+        value = data.get(name) if isinstance(data, Mapping) else None
+        items = [str(v) for v in value if isinstance(v, str | int | float)] if isinstance(
+            value, list) else []
+        if name in ("boilerplate", "reason_markers"):
+            items = [p for p in items if _compiles(p)]
+        out[name] = items
+    return out
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _matching_path(kb: KnowledgeBase) -> str:
+    path = Path(kb.root or ".") / "matching.yaml"
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def check_matching(kb: KnowledgeBase) -> list[str]:
+    """Return matching.yaml structure problems as `file:line: message`."""
+    data = kb.matching
+    path = _matching_path(kb)
+    if not data:
+        return []
+    lines = getattr(data, "lines", {})
+    top = getattr(data, "line", 1) or 1
+    problems: list[str] = []
+    known = {"version", "synonyms", *_WORD_LISTS}
+    for key in data:
+        if key not in known:
+            problems.append(f"{path}:{lines.get(key, top)}: unknown key '{key}' in matching.yaml; "
+                            f"allowed keys: {', '.join(sorted(known))}")
+    syn = data.get("synonyms")
+    if syn is not None:
+        if not isinstance(syn, Mapping):
+            problems.append(f"{path}:{lines.get('synonyms', top)}: `synonyms` must map a word to "
+                            "a list of variants, e.g. `photo: [pic, picture]`")
+        else:
+            syn_lines = getattr(syn, "lines", {})
+            for key, variants in syn.items():
+                line = syn_lines.get(key, lines.get("synonyms", top))
+                if not isinstance(variants, list) or not all(
+                    isinstance(v, str | int | float) for v in variants
+                ):
+                    problems.append(f"{path}:{line}: synonyms of '{key}' must be a list of words "
+                                    f"or phrases, e.g. `{key}: [variant one, variant two]`")
+                elif not _TOKEN_RE.findall(clean(str(key), 200)):
+                    problems.append(f"{path}:{line}: synonym key '{key}' has no letters or digits")
+    for name in _WORD_LISTS:
+        value = data.get(name)
+        if value is None:
+            continue
+        line = lines.get(name, top)
+        if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+            problems.append(f"{path}:{line}: `{name}` must be a list of strings")
+            continue
+        if name in ("boilerplate", "reason_markers"):
+            item_lines = getattr(value, "lines", [])
+            for k, pattern in enumerate(value):
+                try:
+                    compiled = re.compile(str(pattern))
+                except re.error as exc:
+                    at = item_lines[k] if k < len(item_lines) else line
+                    problems.append(f"{path}:{at}: `{name}` pattern '{pattern}' is not a valid "
+                                    f"regular expression ({exc}); fix or quote it")
+                    continue
+                if compiled.match(""):
+                    at = item_lines[k] if k < len(item_lines) else line
+                    problems.append(f"{path}:{at}: `{name}` pattern '{pattern}' matches empty "
+                                    "text, so it would match everywhere; make it stricter")
+    return problems
+
+
+def _sources(kb: KnowledgeBase) -> Iterator[tuple[str, str, int, str, Source | None]]:
+    for kind, items in (("reason", kb.reasons.values()), ("topic", kb.topics.values())):
+        for item in items:
+            for i, ex in enumerate(item.examples):
+                src = item.example_sources[i] if i < len(item.example_sources) else None
+                yield kind, item.id, i, ex, src
+
+
+def _where(src: Source | None, fallback: str) -> str:
+    return str(src) if src is not None else f"{fallback}:0"
+
+
+def check_knowledge(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
+    """Check examples against the matcher; return (errors, warnings) as `file:line: message`.
+
+    Errors: an example whose top match, with the full index (the example itself included, as
+    the bot would see that exact message), is not its own entry; a negatives.yaml example that
+    matches anything; malformed matching.yaml. Warnings: two entries' examples so alike that
+    the matcher cannot tell them apart. (Leave-one-out accuracy is reported by `bot eval`.)
+    """
+    errors = check_matching(kb)
+    if errors:
+        return errors, []
+    warnings: list[str] = []
+    matcher = Matcher.build(kb)
+    for kind, ident, _i, ex, src in _sources(kb):
+        result = matcher.match(ex)
+        top = result.top
+        if top is None:
+            errors.append(f"{_where(src, ident)}: example '{ex}' of {kind} {ident} matches "
+                          "nothing; use words closer to the entry's keywords or notices")
+        elif (top.kind, top.id) != (kind, ident):
+            errors.append(f"{_where(src, ident)}: example '{ex}' of {kind} {ident} matches "
+                          f"{top.kind} {top.id} ({top.score:.0f}) first; reword it, move it, or "
+                          f"add a keyword")
+    for i, ex in enumerate(kb.negatives):
+        result = matcher.match(ex)
+        if result.matches:
+            src = kb.negative_sources[i] if i < len(kb.negative_sources) else None
+            top = result.matches[0]
+            errors.append(f"{_where(src, 'negatives.yaml')}: negative example '{ex}' matches "
+                          f"{top.kind} {top.id} ({top.score:.0f}); reword it or remove it")
+    warnings.extend(_twins(matcher, kb))
+    return errors, warnings
+
+
+def _twins(matcher: Matcher, kb: KnowledgeBase) -> list[str]:
+    """Warn about examples of different entries whose normalised words are the same."""
+    seen: dict[tuple[str, ...], tuple[str, str, Source | None]] = {}
+    out: list[str] = []
+    for kind, ident, _i, ex, src in _sources(kb):
+        key = tuple(sorted(set(matcher.norm.terms(clean(ex, 10000)))))
+        if not key:
+            continue
+        other = seen.get(key)
+        if other is not None and (other[0], other[1]) != (kind, ident):
+            out.append(f"{_where(src, ident)}: example '{ex}' of {kind} {ident} reads the same "
+                       f"to the matcher as an example of {other[0]} {other[1]} "
+                       f"({_where(other[2], other[1])}); the matcher cannot tell them apart")
+        else:
+            seen.setdefault(key, (kind, ident, src))
+    return out

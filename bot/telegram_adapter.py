@@ -1,0 +1,705 @@
+"""Telegram adapter: translate Telegram updates into engine events and replies into messages.
+
+    Telegram --update--> on_message / on_callback --event--> Service.handle --replies--> send
+    Service scheduler --follow-up replies--> send_followup (403 -> RecipientGone)
+
+It holds no dialogue logic and no wording: every text comes from the service's replies or from
+`knowledge/`. One message handler and one callback handler; private chats only. Photos and
+files are never downloaded; where Telegram allows, the user's message carrying one is deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import html
+import logging
+import os
+import signal
+import time
+import warnings
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, MessageEntityType, ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import SecretMasker, Settings, load_settings
+from bot.contract import CALLBACK_DATA_LIMIT, COMMANDS
+from bot.errors import ConfigError, KnowledgeError, RecipientGone
+from bot.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
+from bot.model import DEFAULT_LANG, KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+#: Telegram's limit on a message's text, counted in UTF-16 code units after entity parsing
+TEXT_LIMIT = 4096
+POLL_TIMEOUT = 30.0  # seconds a getUpdates long poll may wait
+SCHEDULER_INTERVAL = 30.0  # seconds between follow-up passes
+BOOTSTRAP_RETRIES = 5  # startup attempts on network errors (a bad token fails at once)
+NETWORK_RETRY_DELAYS = (1.0, 4.0, 15.0)  # backoff for sends that hit network errors
+MAX_RETRY_AFTER_WAITS = 3  # 429s we wait out ourselves after AIORateLimiter's own retries
+GROUP_REPLY_COOLDOWN = 300.0  # seconds between "talk to me in private" replies in one group
+ALLOWED_UPDATES = ("message", "callback_query")
+#: message parts that may show a document or a face: deleted after reading their kind
+DELETE_KINDS = ("photo", "document", "video")
+
+Clock = Callable[[], datetime]
+
+
+class ServiceLike(Protocol):
+    """What the adapter needs from `bot.service.Service`."""
+
+    @property
+    def kb(self) -> KnowledgeBase: ...
+
+    async def handle(
+        self, channel: str, user_id: str, event: Event, *, lang: str | None = None
+    ) -> list[Reply]: ...
+
+    def register_sender(
+        self, channel: str, send: Callable[[str, list[Reply]], Awaitable[None]]
+    ) -> None: ...
+
+    def reload(self, kb: KnowledgeBase) -> None: ...
+
+    async def run_scheduler(self, stop: asyncio.Event, interval: float = 30.0) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+ServiceFactory = Callable[[KnowledgeBase, str, Clock | None], Awaitable[ServiceLike]]
+
+
+async def open_service(kb: KnowledgeBase, db_path: str, clock: Clock | None) -> ServiceLike:
+    """Open the real service (it migrates the store) on `db_path`."""
+    from bot.service import Service
+
+    if clock is None:
+        return await Service.open(kb, db_path)
+    return await Service.open(kb, db_path, clock)
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def utf16_len(text: str) -> int:
+    """Return the length Telegram counts: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+_SEPARATORS = ("\n\n", "\n", " ")
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split plain text into chunks of at most `limit`, at paragraph, line, then word breaks."""
+    return [c for c in (c.rstrip().lstrip("\n") for c in _split(text, limit, 0)) if c]
+
+
+def _split(text: str, limit: int, level: int) -> list[str]:
+    if utf16_len(text) <= limit:
+        return [text]
+    if level == len(_SEPARATORS):
+        return _hard_split(text, limit)
+    sep = _SEPARATORS[level]
+    chunks: list[str] = []
+    current: str | None = None
+    for part in text.split(sep):
+        if utf16_len(part) > limit:
+            if current is not None:
+                chunks.append(current)
+                current = None
+            chunks.extend(_split(part, limit, level + 1))
+        elif current is None:
+            current = part
+        elif utf16_len(current) + utf16_len(sep) + utf16_len(part) <= limit:
+            current += sep + part
+        else:
+            chunks.append(current)
+            current = part
+    if current is not None:
+        chunks.append(current)
+    return chunks
+
+
+def _hard_split(text: str, limit: int) -> list[str]:
+    chunks: list[str] = []
+    current, size = [], 0
+    for char in text:
+        width = utf16_len(char)
+        if size + width > limit:
+            chunks.append("".join(current))
+            current, size = [], 0
+        current.append(char)
+        size += width
+    chunks.append("".join(current))
+    return chunks
+
+
+def render_keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    """Return the inline keyboard for a reply's button rows (None when it has none)."""
+    keyboard: list[list[InlineKeyboardButton]] = []
+    for row in rows:
+        buttons = []
+        for button in row:
+            if not button.label or not 0 < len(button.data.encode()) <= CALLBACK_DATA_LIMIT:
+                log.error("dropping button with empty label or bad data (%d bytes)", len(button.data.encode()))
+                continue
+            buttons.append(InlineKeyboardButton(button.label, callback_data=button.data))
+        if buttons:
+            keyboard.append(buttons)
+    return InlineKeyboardMarkup(keyboard) if keyboard else None
+
+
+def render(reply: Reply) -> list[tuple[str, InlineKeyboardMarkup | None]]:
+    """Return the (HTML text, keyboard) messages for one reply; the keyboard goes on the last."""
+    chunks = split_text(reply.text)
+    if not chunks:
+        if reply.buttons:
+            log.error("dropping a reply with buttons but no text")
+        return []
+    keyboard = render_keyboard(reply.buttons)
+    messages = [(html.escape(chunk, quote=False), None) for chunk in chunks]
+    messages[-1] = (messages[-1][0], keyboard)
+    return messages
+
+
+# -- reading updates ---------------------------------------------------------------------------
+
+
+def attachment_kind(message: Message) -> str | None:
+    """Return the ATTACHMENT_KINDS kind of a non-text message (None for a text message)."""
+    if message.photo:
+        return "photo"
+    if message.sticker:
+        return "sticker"
+    if message.voice:
+        return "voice"
+    if message.video or message.video_note or message.animation:
+        return "video"
+    if message.document:
+        return "document"
+    if message.text is None:
+        return "other"  # audio, contact, location, poll, dice...
+    return None
+
+
+def parse_command(message: Message) -> Command | None:
+    """Return the command a message starts with (`/start@bot arg` -> Command("start", "arg"))."""
+    text = message.text or ""
+    for entity in message.entities:
+        if entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0:
+            name = text[1 : entity.length].partition("@")[0].lower()
+            return Command(name, text[entity.length :].strip())
+    return None
+
+
+def events_for(message: Message) -> list[Event]:
+    """Translate a private message into engine events (an attachment's caption comes second)."""
+    forwarded = message.forward_origin is not None
+    kind = attachment_kind(message)
+    if kind is not None:
+        events: list[Event] = [Attachment(kind)]
+        if message.caption and message.caption.strip():
+            events.append(TextMessage(message.caption, forwarded=forwarded))
+        return events
+    if not forwarded:
+        command = parse_command(message)
+        if command is not None:
+            return [command]
+    return [TextMessage(message.text or "", forwarded=forwarded)]
+
+
+def describe(event: Event) -> str:
+    """Describe an event for the log without any of the user's words."""
+    if isinstance(event, Command):
+        return f"command:{event.name}"
+    if isinstance(event, ButtonPress):
+        return "button"
+    if isinstance(event, Attachment):
+        return f"attachment:{event.kind}"
+    if isinstance(event, TextMessage):
+        return f"{'forwarded' if event.forwarded else 'text'}({len(event.text)} chars)"
+    return type(event).__name__
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """Return how long Telegram asked us to wait, whatever PTB's timedelta setting."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value: Any = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# -- the bot -----------------------------------------------------------------------------------
+
+
+class TelegramBot:
+    """Run the service on Telegram: build the Application, serve updates, send follow-ups."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        kb: KnowledgeBase,
+        *,
+        open_service: ServiceFactory = open_service,
+        clock: Clock | None = None,
+        poll_timeout: float = POLL_TIMEOUT,
+        scheduler_interval: float = SCHEDULER_INTERVAL,
+        retry_delays: Sequence[float] = NETWORK_RETRY_DELAYS,
+    ) -> None:
+        if not settings.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
+        self.settings = settings
+        self.kb = kb
+        self._open_service = open_service
+        self.clock = clock
+        self.poll_timeout = poll_timeout
+        self.scheduler_interval = scheduler_interval
+        self.retry_delays = tuple(retry_delays)
+        self.masker = SecretMasker(settings.secrets)
+        self.service: ServiceLike | None = None
+        self.application: Application | None = None
+        self._stop_scheduler = asyncio.Event()
+        self._scheduler: asyncio.Task[None] | None = None
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._chat_lock_users: dict[int, int] = {}
+        self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._group_replied: dict[int, float] = {}
+        self._handle_signals = False
+
+    # -- assembly -----------------------------------------------------------------------------
+
+    def build_application(self) -> Application:
+        """Build the PTB Application with our two handlers, error handler and lifecycle hooks."""
+        self.masker.install()  # before PTB logs its URLs, which contain the token
+        builder = (
+            ApplicationBuilder()
+            .token(self.settings.token or "")
+            .rate_limiter(AIORateLimiter(max_retries=2))
+            .concurrent_updates(True)
+            .post_init(self._post_init)
+            .post_stop(self._post_stop)
+            .post_shutdown(self._post_shutdown)
+        )
+        if self.settings.bot_base_url and self.settings.file_base_url:
+            builder = builder.base_url(self.settings.bot_base_url).base_file_url(
+                self.settings.file_base_url
+            )
+        app = builder.build()
+        app.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, self.on_message)
+        )
+        app.add_handler(CallbackQueryHandler(self.on_callback))
+        app.add_error_handler(self.on_error)
+        self.application = app
+        return app
+
+    def polling_options(self) -> dict[str, Any]:
+        """Return the arguments shared by run_polling and Updater.start_polling."""
+        return {
+            "timeout": timedelta(seconds=self.poll_timeout),
+            "allowed_updates": list(ALLOWED_UPDATES),
+            "bootstrap_retries": BOOTSTRAP_RETRIES,
+        }
+
+    def webhook_options(self) -> dict[str, Any]:
+        """Return the arguments shared by run_webhook and Updater.start_webhook."""
+        s = self.settings
+        return {
+            "listen": s.webhook_host,
+            "port": s.webhook_port,
+            "url_path": s.webhook_path,
+            "webhook_url": s.webhook_url,
+            "secret_token": s.webhook_secret,
+            "allowed_updates": list(ALLOWED_UPDATES),
+            "bootstrap_retries": BOOTSTRAP_RETRIES,
+        }
+
+    def run(self) -> None:
+        """Serve until SIGINT/SIGTERM (blocking): webhook if configured, else long polling."""
+        app = self.build_application()
+        self._handle_signals = True
+        mode = "webhook" if self.settings.use_webhook else "long polling"
+        log.info("starting on Telegram (%s)", mode)
+        if self.settings.use_webhook:
+            app.run_webhook(**self.webhook_options())
+        else:
+            app.run_polling(**self.polling_options())
+
+    @contextlib.asynccontextmanager
+    async def running(self, *, webhook: bool | None = None) -> AsyncIterator[Application]:
+        """Serve inside the current event loop, with run_polling's start and stop order."""
+        app = self.build_application()
+        use_webhook = self.settings.use_webhook if webhook is None else webhook
+        try:
+            await app.initialize()
+            await self._post_init(app)
+            assert app.updater is not None
+            if use_webhook:
+                await app.updater.start_webhook(**self.webhook_options())
+            else:
+                await app.updater.start_polling(**self.polling_options())
+            await app.start()
+            try:
+                yield app
+            finally:
+                if app.updater.running:
+                    await app.updater.stop()
+                if app.running:
+                    await app.stop()
+                    await self._post_stop(app)
+        finally:
+            await app.shutdown()
+            await self._post_shutdown(app)
+
+    # -- lifecycle hooks ------------------------------------------------------------------------
+
+    async def _post_init(self, app: Application) -> None:
+        """Open the service, register the follow-up sender, publish commands, start the scheduler."""
+        Path(self.settings.database_path).parent.mkdir(parents=True, exist_ok=True)
+        self.service = await self._open_service(self.kb, self.settings.database_path, self.clock)
+        self.service.register_sender(CHANNEL, self.send_followup)
+        await self.publish_commands()
+        self._stop_scheduler.clear()
+        self._scheduler = asyncio.create_task(
+            self.service.run_scheduler(self._stop_scheduler, self.scheduler_interval),
+            name="kyc-helper:followups",
+        )
+        if self._handle_signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                asyncio.get_running_loop().add_signal_handler(
+                    signal.SIGHUP, lambda: asyncio.ensure_future(self.reload_knowledge())
+                )
+        log.info("bot @%s ready", app.bot.username)
+
+    async def _post_stop(self, app: Application) -> None:
+        """Stop the follow-up scheduler after the last in-flight update has been handled."""
+        await self._stop_followups()
+
+    async def _post_shutdown(self, app: Application) -> None:
+        """Close the service (and its database)."""
+        await self._stop_followups()  # in case start-up failed half-way
+        if self.service is not None:
+            await self.service.close()
+            self.service = None
+        log.info("stopped")
+        self.masker.uninstall()
+
+    async def _stop_followups(self) -> None:
+        self._stop_scheduler.set()
+        if self._scheduler is not None:
+            try:
+                await self._scheduler
+            except Exception:
+                log.exception("the follow-up scheduler failed")
+            self._scheduler = None
+
+    async def publish_commands(self) -> None:
+        """Set the command menu, in every language the knowledge base describes commands in."""
+        assert self.application is not None
+        bot = self.application.bot
+        langs = {lang for text in self.kb.commands.values() for lang in text.by_lang}
+        for lang in sorted(langs | {DEFAULT_LANG}):
+            commands = [
+                BotCommand(name, self.kb.commands[name].get(lang))
+                for name in COMMANDS
+                if name in self.kb.commands
+            ]
+            try:
+                await bot.set_my_commands(
+                    commands, language_code=None if lang == DEFAULT_LANG else lang
+                )
+            except TelegramError as exc:
+                log.warning("could not set the command menu (%s): %s", lang, exc)
+
+    async def reload_knowledge(self) -> list[str]:
+        """Reload the knowledge base; keep the running one if the new one has errors."""
+        from bot.loader import load_knowledge
+
+        try:
+            kb = await asyncio.to_thread(load_knowledge, self.settings.knowledge_dir)
+        except KnowledgeError as exc:
+            log.error("knowledge NOT reloaded, %d error(s); still serving the old one", len(exc.problems))
+            for problem in exc.problems:
+                log.error("knowledge: %s", problem)
+            return [f"Not reloaded: {len(exc.problems)} error(s); still serving the old files.",
+                    *exc.problems]  # fmt: skip
+        self.kb = kb
+        if self.service is not None:
+            self.service.reload(kb)
+        await self.publish_commands()
+        summary = f"Reloaded: {len(kb.reasons)} reasons, {len(kb.topics)} topics, {kb.example_count} examples"
+        log.info("knowledge %s", summary.lower())
+        return [summary, *(f"warning: {w}" for w in kb.warnings)]
+
+    # -- handlers ------------------------------------------------------------------------------
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle any new message: private ones go to the service, groups get a pointer."""
+        message, chat, user = update.message, update.effective_chat, update.effective_user
+        if message is None or chat is None:
+            return
+        lang = user.language_code if user else None
+        if chat.type != ChatType.PRIVATE:
+            await self._on_group_message(message, lang)
+            return
+        started = time.monotonic()
+        events = events_for(message)
+        if events and isinstance(events[0], Attachment):
+            kind = events[0].kind
+            if kind in DELETE_KINDS:
+                await self._delete_quietly(chat.id, message.message_id)
+        command = events[0] if events and isinstance(events[0], Command) else None
+        replies = 0
+        async with self._chat_lock(chat.id):
+            if command is not None and command.name == "reload" and self._is_admin(user):
+                lines = await self.reload_knowledge()
+                replies = await self._send_all(chat.id, [Reply("\n".join(lines))])
+            else:
+                for event in events:
+                    replies += await self._handle(chat.id, event, lang)
+        log.info(
+            "update %d chat=%d %s replies=%d %.0fms",
+            update.update_id,
+            chat.id,
+            "+".join(describe(e) for e in events),
+            replies,
+            (time.monotonic() - started) * 1000,
+        )
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle a button press: answer it, remove the pressed keyboard, then reply."""
+        query = update.callback_query
+        if query is None:
+            return
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+        message = query.message
+        chat = update.effective_chat
+        if message is None or chat is None or chat.type != ChatType.PRIVATE or not query.data:
+            return
+        started = time.monotonic()
+        key = (chat.id, message.message_id)
+        async with self._chat_lock(chat.id):
+            if key in self._pressed:
+                log.info("update %d chat=%d button on a used message ignored", update.update_id, chat.id)
+                return
+            self._remember_pressed(key)
+            with contextlib.suppress(TelegramError):
+                await context.bot.edit_message_reply_markup(
+                    chat_id=chat.id, message_id=message.message_id, reply_markup=None
+                )
+            lang = query.from_user.language_code if query.from_user else None
+            replies = await self._handle(chat.id, ButtonPress(query.data), lang)
+        log.info(
+            "update %d chat=%d button replies=%d %.0fms",
+            update.update_id,
+            chat.id,
+            replies,
+            (time.monotonic() - started) * 1000,
+        )
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log an error in one line (network trouble) or with its traceback (a bug)."""
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            log.warning("update %s: Telegram unreachable: %s", update_id, error)
+        elif isinstance(error, RetryAfter):
+            log.warning("update %s: flood control: %s", update_id, error)
+        else:
+            log.error("update %s failed: %r", update_id, error, exc_info=error)
+
+    async def _on_group_message(self, message: Message, lang: str | None) -> None:
+        """Point people to a private chat, when addressed, at most once per cooldown."""
+        if not self._addressed(message):
+            return
+        now = time.monotonic()
+        last = self._group_replied.get(message.chat_id)
+        if last is not None and now - last < GROUP_REPLY_COOLDOWN:
+            return
+        self._group_replied[message.chat_id] = now
+        text = self.kb.message("group_chat", lang)
+        try:
+            await self._send(message.chat_id, html.escape(text, quote=False), None)
+        except (TelegramError, RecipientGone) as exc:
+            log.info("group chat=%d reply failed: %s", message.chat_id, exc)
+
+    def _addressed(self, message: Message) -> bool:
+        """Say whether a group message is a command for us, mentions us, or replies to us."""
+        assert self.application is not None
+        bot = self.application.bot
+        username = (bot.username or "").lower()
+        text = message.text or message.caption or ""
+        command = parse_command(message)
+        if command is not None:
+            target = text.split()[0].partition("@")[2].lower()
+            return not target or target == username
+        if username and f"@{username}" in text.lower():
+            return True
+        replied = message.reply_to_message
+        return bool(replied and replied.from_user and replied.from_user.id == bot.id)
+
+    def _is_admin(self, user: Any) -> bool:
+        return user is not None and user.id in self.settings.admin_user_ids
+
+    # -- sending -------------------------------------------------------------------------------
+
+    async def _handle(self, chat_id: int, event: Event, lang: str | None) -> int:
+        """Run one event through the service and send its replies; return how many went out."""
+        assert self.service is not None
+        replies = await self.service.handle(CHANNEL, str(chat_id), event, lang=lang)
+        try:
+            return await self._send_all(chat_id, replies)
+        except RecipientGone:
+            log.info("chat=%d left while we replied", chat_id)
+            return 0
+
+    async def _send_all(self, chat_id: int, replies: Sequence[Reply]) -> int:
+        sent = 0
+        for reply in replies:
+            for text, keyboard in render(reply):
+                await self._send(chat_id, text, keyboard)
+                sent += 1
+        return sent
+
+    async def send_followup(self, user_id: str, replies: list[Reply]) -> None:
+        """Send a follow-up (the service's sender); raise RecipientGone if the user blocked us."""
+        chat_id = int(user_id)
+        async with self._chat_lock(chat_id):
+            await self._send_all(chat_id, replies)
+
+    async def _send(self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+        """Send one message: wait out 429s, retry network errors with backoff, map 403."""
+        assert self.application is not None
+        bot = self.application.bot
+        waits = failures = 0
+        while True:
+            try:
+                await bot.send_message(
+                    chat_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+                return
+            except Forbidden as exc:
+                raise RecipientGone(f"chat {chat_id}: {exc.message}") from exc
+            except RetryAfter as exc:
+                waits += 1
+                if waits > MAX_RETRY_AFTER_WAITS:
+                    raise
+                delay = retry_after_seconds(exc)
+                log.warning("chat=%d flood control: waiting %.1fs", chat_id, delay)
+                await asyncio.sleep(delay)
+            except BadRequest as exc:
+                if "chat not found" in exc.message.lower():
+                    raise RecipientGone(f"chat {chat_id}: {exc.message}") from exc
+                raise
+            except NetworkError as exc:  # includes TimedOut
+                if failures >= len(self.retry_delays):
+                    raise
+                delay = self.retry_delays[failures]
+                failures += 1
+                log.warning("chat=%d send failed (%s); retry %d in %.1fs", chat_id, exc, failures, delay)
+                await asyncio.sleep(delay)
+
+    async def _delete_quietly(self, chat_id: int, message_id: int) -> None:
+        assert self.application is not None
+        try:
+            await self.application.bot.delete_message(chat_id, message_id)
+        except TelegramError as exc:
+            log.info("chat=%d could not delete an attachment: %s", chat_id, exc)
+
+    @contextlib.asynccontextmanager
+    async def _chat_lock(self, chat_id: int) -> AsyncIterator[None]:
+        """Keep one chat's replies in order; different chats run in parallel."""
+        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
+        self._chat_lock_users[chat_id] = self._chat_lock_users.get(chat_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._chat_lock_users[chat_id] -= 1
+            if not self._chat_lock_users[chat_id]:
+                del self._chat_lock_users[chat_id]
+                del self._chat_locks[chat_id]
+
+    def _remember_pressed(self, key: tuple[int, int], limit: int = 10_000) -> None:
+        self._pressed[key] = None
+        while len(self._pressed) > limit:
+            self._pressed.popitem(last=False)
+
+
+# -- command -----------------------------------------------------------------------------------
+
+
+def start_telegram(args: argparse.Namespace, settings: Settings) -> int:
+    """Load the knowledge base and serve on Telegram until stopped."""
+    from bot.cli import DEFAULT_DB, DEFAULT_KNOWLEDGE
+    from bot.loader import load_knowledge
+
+    settings = settings.with_paths(
+        knowledge_dir=_explicit(getattr(args, "knowledge", None), DEFAULT_KNOWLEDGE),
+        database_path=_explicit(getattr(args, "db", None), DEFAULT_DB),
+    )
+    # Opt in to PTB's future durations (timedelta) now; retry_after_seconds() reads both kinds.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    if settings.log_level and not getattr(args, "log_level", None) and "LOG_LEVEL" not in os.environ:
+        logging.getLogger().setLevel(settings.log_level)  # LOG_LEVEL came from .env
+    kb = load_knowledge(settings.knowledge_dir)  # KnowledgeError: cli prints every problem, exit 2
+    bot = TelegramBot(settings, kb)
+    try:
+        bot.run()
+    except InvalidToken as exc:
+        raise ConfigError(
+            "Telegram refused TELEGRAM_BOT_TOKEN (unauthorized): check it with @BotFather"
+        ) from exc
+    except NetworkError as exc:
+        where = settings.api_base_url or "api.telegram.org"
+        raise ConfigError(
+            f"cannot reach the Bot API at {where} ({exc.message}): check the network"
+            " and TELEGRAM_API_BASE_URL"
+        ) from exc
+    return 0
+
+
+def _explicit(value: str | None, default: str) -> str | None:
+    """Return a path given on the command line or in the environment (None: the default)."""
+    return value if value and value != default else None
+
+
+def cmd_telegram(args: argparse.Namespace) -> int:
+    """`python -m bot telegram`: serve on Telegram; exit 2 on a missing or bad setting."""
+    return start_telegram(args, load_settings())

@@ -1,0 +1,465 @@
+"""Operator reports over a store built by chatting with the real engine on a frozen clock."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.events import Reply
+from bot.loader import load_knowledge
+from bot.matcher import Match, MatchResult
+from bot.model import KnowledgeBase
+from bot.report import (
+    Candidate,
+    Report,
+    build_report,
+    build_unmatched,
+    format_report,
+    group_messages,
+    open_readonly,
+    parse_since,
+    short_summary,
+    write_csv,
+)
+from bot.service import Service
+from bot.store import Store
+from tests.chat import Chat, FrozenClock
+from tests.conftest import build_knowledge
+
+REPO = Path(__file__).resolve().parent.parent
+# the world starts 12 days before the real clock, so the CLI (which reports up to "now") sees
+# the same cases, silent and in progress, as the tests that pass the world's own end time
+START = datetime.now(UTC).replace(microsecond=0) - timedelta(days=12)
+
+
+@dataclass
+class StubMatcher:
+    """Returns a fixed result, so each message lands where the scenario needs it."""
+
+    result: MatchResult
+
+    def match(self, text: str) -> MatchResult:
+        return self.result
+
+
+@dataclass
+class World:
+    """Several users chatting with one service; follow-ups reach the user they are for."""
+
+    kb: KnowledgeBase
+    service: Service
+    clock: FrozenClock
+    chats: dict[str, Chat] = field(default_factory=dict)
+
+    async def deliver(self, user_id: str, replies: list[Reply]) -> None:
+        self.chats[user_id].last = replies
+
+    def user(self, name: str) -> Chat:
+        self.chats[name] = Chat(self.service, self.clock, user=name)
+        return self.chats[name]
+
+    async def tick(self, **kwargs: float) -> None:
+        self.clock.advance(**kwargs)
+        await self.service.run_due_followups()
+
+    def stub(self, *matches: tuple[str, str, float], ambiguous: bool = False) -> None:
+        self.service.engine.matcher = StubMatcher(
+            MatchResult(tuple(Match(k, i, s) for k, i, s in matches), ambiguous, False)  # type: ignore[arg-type]
+        )
+
+    async def pick(self, chat: Chat, reason_id: str) -> None:
+        """Open the reason list and pick a reason: the case opens on its first step."""
+        await chat.command("reasons")
+        await chat.press(self.kb.reasons[reason_id].title.get())
+
+    async def fix_and_resubmit(self, chat: Chat, reason_id: str) -> None:
+        """Pick a reason, press Next to its last step, and press "I've resubmitted"."""
+        await self.pick(chat, reason_id)
+        resubmit = self.kb.button("resubmitted")
+        for _ in range(10):
+            if resubmit in chat.buttons():
+                break
+            await chat.press(self.kb.button("next"))
+        await chat.press(resubmit)
+
+    async def answer(self, chat: Chat, key: str) -> None:
+        """Answer the follow-up question: passed, rejected_again or still_waiting."""
+        await chat.press(self.kb.button(key))
+
+
+PHONE = ("how do i change my phone number", "how do i chnage my phone numbr",
+         "How do I change my phone number?")
+
+
+async def populate(kb: KnowledgeBase, db: Path, start: datetime = START) -> datetime:
+    """Build the scenario the figures below are checked against; return the clock at the end.
+
+    T0: alice, bob (blurry photo), carol (info mismatch, recognised from her text), dave (face
+    verification) and frank (ID already registered) fix and resubmit; erin (underage) stops on
+    her first step; hank (blurry photo) restarts; gina asks two topics and sends messages the bot
+    cannot place; jill asks to be forgotten.
+    T0+25h, +50h, +75h: follow-ups. alice and carol pass at the first; bob is rejected twice and
+    passes at the third attempt; dave is rejected three times and goes to manual review; frank
+    never answers. T0+11d3h: ivan picks restricted region (in progress).
+    """
+    clock = FrozenClock(start)
+    service = await Service.open(kb, str(db), clock)
+    world = World(kb, service, clock)
+    service.register_sender("test", world.deliver)
+    try:
+        alice, bob, carol, dave = (world.user(n) for n in ("alice", "bob", "carol", "dave"))
+        erin, frank, gina, hank = (world.user(n) for n in ("erin", "frank", "gina", "hank"))
+        ivan, jill = world.user("ivan"), world.user("jill")
+
+        await world.fix_and_resubmit(alice, "blurry_photo")
+        await world.fix_and_resubmit(bob, "blurry_photo")
+        world.stub(("reason", "info_mismatch", 90.0))
+        await carol.say("Your KYC application was not approved, Reason: Information mismatch")
+        await world.fix_and_resubmit(carol, "info_mismatch")
+        await world.fix_and_resubmit(dave, "face_verification")
+        await world.fix_and_resubmit(frank, "id_already_registered")
+        await world.pick(erin, "underage")
+        await world.pick(hank, "blurry_photo")
+        await hank.command("restart")
+
+        await gina.command("reasons")
+        await gina.press(kb.button("not_sure"))  # the find_reason topic
+        world.stub(("topic", "review_times", 90.0))
+        await gina.say("how long does review take")
+        world.stub()  # nothing matches
+        for text in PHONE:
+            await gina.say(text)
+        await gina.say("is binance safe to use")
+        await gina.say("my email is gina@example.com why no answer")
+        world.stub(("reason", "blurry_photo", 60.0), ("reason", "edited_document", 58.0),
+                   ambiguous=True)
+        await gina.say("my photo got flagged")
+
+        await jill.command("start")
+        await jill.command("forget")
+        await jill.press(kb.button("forget_yes"))
+
+        await world.tick(hours=25)  # T1: every resubmission's follow-up is due
+        await world.answer(alice, "passed")
+        await world.answer(carol, "passed")
+        for chat in (bob, dave):
+            await world.answer(chat, "rejected_again")
+            await chat.command("resubmitted")
+        await world.tick(hours=25)  # T2
+        for chat in (bob, dave):
+            await world.answer(chat, "rejected_again")
+            await chat.command("resubmitted")
+        await world.tick(hours=25)  # T3
+        await world.answer(bob, "passed")
+        await world.answer(dave, "rejected_again")  # third failure: manual review
+        await world.tick(days=8)
+        await world.pick(ivan, "restricted_region")
+        return clock.now
+    finally:
+        await service.close()
+
+
+@pytest.fixture(scope="module")
+def kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_knowledge(tmp_path_factory.mktemp("report") / "knowledge")
+
+
+@pytest.fixture(scope="module")
+def kb(kb_dir: Path) -> KnowledgeBase:
+    return load_knowledge(kb_dir, check_matcher=False)
+
+
+@pytest.fixture(scope="module")
+def world_db(kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, datetime]:
+    db = tmp_path_factory.mktemp("db") / "bot.sqlite3"
+    end = asyncio.run(populate(kb, db))
+    return db, end
+
+
+async def report_for(db: Path, kb: KnowledgeBase, since: datetime, now: datetime) -> Report:
+    store = await open_readonly(db)
+    try:
+        return await build_report(store, kb, since, now)
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def report(world_db: tuple[Path, datetime], kb: KnowledgeBase) -> Report:
+    db, end = world_db
+    return await report_for(db, kb, end - timedelta(days=30), end)
+
+
+EXPECTED_OUTCOMES = {
+    "cases": 8,
+    "passed": 3,
+    "resolution_rate": 37.5,
+    "rejected_again": 2,
+    "manual_review": 1,
+    "lock_risk": 0,
+    "silent": 2,
+    "silent_after_followup": 1,
+    "silent_mid_fix": 1,
+    "waiting": 1,
+    "in_progress": 1,
+    "closed": 1,
+    "resubmitted": 5,
+    "median_attempts_to_pass": 1.0,
+    "median_hours_to_pass": 25.0,
+}
+
+
+# -- figures ------------------------------------------------------------------------------------
+async def test_case_outcomes_are_counted_exactly(report: Report) -> None:
+    assert asdict(report.outcomes) == EXPECTED_OUTCOMES
+
+
+async def test_conversations_topics_and_forgotten_users_are_counted(report: Report) -> None:
+    # jill's own events were deleted when she asked to be forgotten; one anonymous event remains
+    assert report.conversations_started == 9
+    assert report.active_users == 9
+    assert report.forgotten == 1
+    assert report.diagnosed == 1
+    assert [(t.id, t.count, t.users) for t in report.topics] == [
+        ("find_reason", 1, 1),
+        ("review_times", 1, 1),
+    ]
+    assert report.events["outcome"] == 8  # 3 passed + 5 rejected (bob 2, dave 3)
+    assert report.events["followup_sent"] == 9
+
+
+async def test_reasons_have_share_expected_share_and_resolution(report: Report, kb: KnowledgeBase) -> None:
+    rows = {r.id: r for r in report.reasons}
+    assert [r.id for r in report.reasons][0] == "blurry_photo"
+    assert sum(r.cases for r in report.reasons) == 8
+    assert sum(r.share or 0 for r in report.reasons) == 100.0
+    blurry = rows["blurry_photo"]
+    assert (blurry.cases, blurry.share, blurry.expected_share) == (3, 37.5, 10.0)
+    assert blurry.difference == 27.5
+    assert (blurry.passed, blurry.resolution_rate, blurry.rejected_again) == (2, 66.7, 1)
+    assert blurry.median_attempts_to_pass == 2.0
+    face = rows["face_verification"]
+    assert (face.cases, face.passed, face.resolution_rate, face.manual_review) == (1, 0, 0.0, 1)
+    assert (rows["underage"].silent, rows["id_already_registered"].silent) == (1, 1)
+    assert rows["info_mismatch"].resolution_rate == 100.0
+    assert rows["restricted_region"].share == 12.5
+    assert rows["restricted_region"].expected_share == kb.reasons["restricted_region"].share
+    # a reason nobody had is listed too, below the expected share by all of it
+    expired = rows["expired_document"]
+    assert (expired.cases, expired.share, expired.difference) == (0, 0.0, -5.0)
+    assert expired.resolution_rate is None and len(rows) == len(kb.reasons)
+
+
+async def test_give_up_points_are_the_last_step_before_silence(report: Report, kb: KnowledgeBase) -> None:
+    # erin stopped on underage's first step 11 days ago; ivan's step is a day old: not given up
+    underage = kb.reasons["underage"]
+    assert [(g.reason, g.step, g.gave_up, g.shown, g.rate) for g in report.give_up] == [
+        ("underage", underage.start, 1, 1, 100.0)
+    ]
+
+
+async def test_unmatched_messages_with_typos_group_together(report: Report) -> None:
+    groups = [(g.count, g.unmatched, g.ambiguous) for g in report.unmatched]
+    assert groups == [(3, 3, 0), (1, 1, 0), (1, 1, 0), (1, 0, 1)]
+    phone = report.unmatched[0]
+    assert phone.text in PHONE
+    assert sorted((phone.text, *phone.variants)) == sorted(PHONE)
+    flagged = report.unmatched[-1]
+    assert [(c.id, c.score) for c in flagged.candidates] == [
+        ("blurry_photo", 60.0),
+        ("edited_document", 58.0),
+    ]
+
+
+async def test_personal_data_never_reaches_the_report(report: Report) -> None:
+    dumped = json.dumps(report.to_dict())
+    assert "gina@example.com" not in dumped
+    assert "example.com" not in format_report(report)
+
+
+async def test_since_keeps_only_the_period(world_db: tuple[Path, datetime], kb: KnowledgeBase) -> None:
+    db, end = world_db
+    recent = await report_for(db, kb, end - timedelta(days=2), end)
+    assert recent.conversations_started == 1  # ivan
+    assert (recent.outcomes.cases, recent.outcomes.in_progress, recent.outcomes.passed) == (1, 1, 0)
+    assert [r.id for r in recent.reasons if r.cases] == ["restricted_region"]
+    assert recent.unmatched == () and recent.topics == () and recent.give_up == ()
+    assert not recent.empty
+
+
+async def test_silence_threshold_is_measured_from_the_last_user_action(
+    world_db: tuple[Path, datetime], kb: KnowledgeBase
+) -> None:
+    # five days after T0 nobody has been quiet for a week yet
+    db, _ = world_db
+    early = await report_for(db, kb, START - timedelta(days=1), START + timedelta(days=5))
+    assert early.outcomes.silent == 0
+    assert early.give_up == ()
+
+
+async def test_empty_store_reports_no_data(tmp_path: Path, kb: KnowledgeBase) -> None:
+    store = await Store.open(tmp_path / "empty.sqlite3")
+    try:
+        now = datetime(2026, 3, 2, tzinfo=UTC)
+        report = await build_report(store, kb, now - timedelta(days=30), now)
+    finally:
+        await store.close()
+    assert report.empty
+    assert report.outcomes.cases == 0 and report.outcomes.resolution_rate is None
+    assert report.reasons == () and report.unmatched == ()
+    assert len(format_report(report).splitlines()) <= 3
+    assert short_summary(report).count("\n") == 0
+
+
+async def test_short_summary_carries_the_headline_figures(report: Report) -> None:
+    text = short_summary(report)
+    assert len(text) < 4096 and len(text.splitlines()) <= 8
+    for figure in ("9", "8", "37.5", "25"):
+        assert figure in text
+
+
+# -- outputs ------------------------------------------------------------------------------------
+async def test_csv_writes_one_file_per_table(report: Report, tmp_path: Path) -> None:
+    paths = write_csv(report, tmp_path / "csv")
+    names = sorted(p.name for p in paths)
+    assert names == sorted(
+        f"{n}.csv" for n in ("summary", "outcomes", "reasons", "topics", "give_up", "unmatched", "events")
+    )
+    with (tmp_path / "csv" / "reasons.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    blurry = next(r for r in rows if r["reason"] == "blurry_photo")
+    assert (blurry["cases"], blurry["share %"], blurry["expected %"], blurry["diff pts"]) == (
+        "3", "37.5", "10.0", "+27.5"
+    )
+    with (tmp_path / "csv" / "unmatched.csv").open() as fh:
+        assert [r["count"] for r in csv.DictReader(fh)] == ["3", "1", "1", "1"]
+
+
+async def test_text_report_shows_every_table(report: Report) -> None:
+    text = format_report(report)
+    for figure in ("37.5", "27.5", "66.7"):
+        assert figure in text
+    assert "gina" not in text
+
+
+def test_since_accepts_hours_days_weeks_and_dates() -> None:
+    now = datetime(2026, 3, 30, 12, tzinfo=UTC)
+    assert parse_since("12h", now) == now - timedelta(hours=12)
+    assert parse_since("7d", now) == now - timedelta(days=7)
+    assert parse_since("2W", now) == now - timedelta(weeks=2)
+    assert parse_since("2026-03-01", now) == datetime(2026, 3, 1, tzinfo=UTC)
+    for bad in ("yesterday", "0d", "-3d", ""):
+        with pytest.raises(ConfigError):
+            parse_since(bad, now)
+
+
+def test_grouping_keeps_different_questions_apart() -> None:
+    rows = [(t, "2026-03-02T09:00:00+00:00", []) for t in (
+        "can i use my brothers id", "can i use my sisters id", "hello",
+        "hello what is the bitcoin price", "my selfie keeps failing", "my selfie keeps failling",
+    )]
+    groups = group_messages(rows)
+    assert sorted(g.count for g in groups) == [1, 1, 1, 1, 2]
+
+
+async def test_unmatched_groups_get_the_closest_candidates(
+    world_db: tuple[Path, datetime], kb: KnowledgeBase
+) -> None:
+    db, end = world_db
+    store = await open_readonly(db)
+    try:
+        groups = await build_unmatched(
+            store, end - timedelta(days=30), lambda text: [Candidate("topic", "safety", 12.5)]
+        )
+    finally:
+        await store.close()
+    # stored candidates for the ambiguous message; the current matcher's for the others
+    assert [[c.id for c in g.candidates] for g in groups] == [
+        ["safety"], ["safety"], ["safety"], ["blurry_photo", "edited_document"]
+    ]
+
+
+# -- the command line ----------------------------------------------------------------------------
+def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_PATH", "KNOWLEDGE_DIR")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True, text=True, cwd=cwd, env=env, timeout=60,
+    )
+
+
+def test_cli_report_json_has_the_same_figures(world_db: tuple[Path, datetime], kb_dir: Path) -> None:
+    db, _ = world_db
+    proc = run("report", "--db", str(db), "--knowledge", str(kb_dir), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["empty"] is False
+    assert data["outcomes"] == EXPECTED_OUTCOMES
+    assert data["conversations_started"] == 9
+    assert [g["count"] for g in data["unmatched"]] == [3, 1, 1, 1]
+
+
+def test_cli_report_since_and_csv(world_db: tuple[Path, datetime], kb_dir: Path, tmp_path: Path) -> None:
+    db, _ = world_db
+    proc = run("report", "--db", str(db), "--knowledge", str(kb_dir), "--since", "2d",
+               "--csv", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    with (tmp_path / "out" / "outcomes.csv").open() as fh:
+        values = {r["figure"]: r["value"] for r in csv.DictReader(fh)}
+    assert (values["cases"], values["in progress"], values["passed"]) == ("1", "1", "0")
+
+
+def test_cli_unmatched_exports_jsonl_for_eval(
+    world_db: tuple[Path, datetime], kb_dir: Path, tmp_path: Path
+) -> None:
+    db, _ = world_db
+    out = tmp_path / "unmatched.jsonl"
+    proc = run("unmatched", "--db", str(db), "--knowledge", str(kb_dir), "--export", str(out))
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(line["count"], line["expect"]) for line in lines] == [(3, []), (1, []), (1, []), (1, [])]
+    assert lines[0]["text"] in PHONE
+    assert [c["id"] for c in lines[-1]["candidates"]] == ["blurry_photo", "edited_document"]
+    assert all(set(c) == {"kind", "id", "score"} for line in lines for c in line["candidates"])
+    assert "example.com" not in out.read_text() and "example.com" not in proc.stdout
+
+
+def test_cli_empty_store_exits_zero(tmp_path: Path, kb_dir: Path) -> None:
+    db = tmp_path / "empty.sqlite3"
+    asyncio.run(_create(db))
+    proc = run("report", "--db", str(db), "--knowledge", str(kb_dir), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["empty"] is True
+    proc = run("report", "--db", str(db), "--knowledge", str(kb_dir))
+    assert proc.returncode == 0 and proc.stdout.strip()
+
+
+async def _create(db: Path) -> None:
+    store = await Store.open(db)
+    await store.close()
+
+
+@pytest.mark.parametrize("command", ["report", "unmatched"])
+def test_cli_missing_database_is_a_one_line_error(command: str, tmp_path: Path, kb_dir: Path) -> None:
+    db = tmp_path / "nowhere.sqlite3"
+    proc = run(command, "--db", str(db), "--knowledge", str(kb_dir))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not db.exists()
+
+
+def test_cli_bad_period_is_a_one_line_error(world_db: tuple[Path, datetime], kb_dir: Path) -> None:
+    db, _ = world_db
+    proc = run("report", "--db", str(db), "--knowledge", str(kb_dir), "--since", "lately")
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
