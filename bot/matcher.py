@@ -71,8 +71,10 @@ DEFAULTS: dict[str, float] = {
     "vote_weight": 0.5,  # share from the words' votes (how typical each word is of the entry)
     "vote_df_scale": 2.0,  # a word seen in this many texts is ~63% reliable as a vote
     "vote_unknown": 0.3,  # vote weight of a word the knowledge base has never seen
+    "vote_power": 1.0,  # how much more a word used by one entry counts than a shared word
     "vote_prior": 0.6,  # vote mass added to every message: little evidence -> low vote
     "typo_weight": 0.7,  # a corrected word counts this much of a correctly spelt one
+    "reason_bias": 5,  # points added to reasons when ranking them against topics
     "formula": 4,
 }
 
@@ -175,6 +177,8 @@ def stem(word: str) -> str:
     if len(word) <= 3 or not word.isalpha():
         return word
     w = word
+    if w.endswith("ing") and len(w) == 5:  # "using" -> "use", "being" -> "bee" (harmless)
+        return w[:2] + "e"
     for suffix, repl in _STEM_RULES:
         if w.endswith(suffix) and len(w) - len(suffix) + len(repl) >= 3:
             if suffix == "s" and w[-2] in "sui":
@@ -247,18 +251,30 @@ class Normaliser:
     def known(self, word: str) -> bool:
         return word in self.vocabulary
 
-    def _split(self, word: str) -> tuple[str, str] | None:
-        """Split a run-together word into two known words ("facerecognition")."""
-        best: tuple[str, str] | None = None
+    def _split(self, word: str) -> list[str] | None:
+        """Split a run-together word into two or three known words ("idalreadyused")."""
+        if len(word) > 40:
+            return None
+        best: list[str] | None = None
+
+        def good(part: str) -> bool:
+            return len(part) >= 2 and part in self.vocabulary
+
         for i in range(2, len(word) - 1):
-            a, b = word[:i], word[i:]
-            if (
-                a in self.vocabulary
-                and b in self.vocabulary
-                and (best is None or min(len(a), len(b)) > min(len(best[0]), len(best[1])))
-            ):
-                best = (a, b)
-        if best and min(len(best[0]), len(best[1])) >= 3:
+            a, rest = word[:i], word[i:]
+            if not good(a):
+                continue
+            options = [[a, rest]] if good(rest) else []
+            for j in range(2, len(rest) - 1):
+                if good(rest[:j]) and good(rest[j:]):
+                    options.append([a, rest[:j], rest[j:]])
+            for parts in options:
+                # fewest parts first, then the most even split
+                if best is None or (len(parts), -min(map(len, parts))) < (
+                    len(best), -min(map(len, best))
+                ):
+                    best = parts
+        if best and sum(len(p) >= 3 for p in best) >= len(best) - 1 and max(map(len, best)) >= 4:
             return best
         return None
 
@@ -643,7 +659,9 @@ class Matcher:
         post = [(e, r / total) for e, r in rates.items()]
         concentration = sum(p * p for _, p in post)
         df = sum(counts.values())
-        weight = concentration * (1.0 - math.exp(-df / self.settings["vote_df_scale"]))
+        weight = concentration ** self.settings["vote_power"] * (
+            1.0 - math.exp(-df / self.settings["vote_df_scale"])
+        )
         if " " in feature:
             weight *= self.settings["bigram_weight"]
         return post, weight
@@ -888,10 +906,11 @@ class Matcher:
             ranked.append(Match(entry.kind, entry.id,  # type: ignore[arg-type]
                                 round(min(100.0, max(sc, whole[e])), 1)))
             seen.add(e)
+        bias = s["reason_bias"]
         rest = sorted(
             (e for e, entry in enumerate(self.entries)
              if entry.kind != "none" and e not in seen and whole[e] >= s["min_score"]),
-            key=lambda e: -whole[e],
+            key=lambda e: -(whole[e] + (bias if self.entries[e].kind == "reason" else 0.0)),
         )
         for e in rest:
             entry = self.entries[e]

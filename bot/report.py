@@ -383,10 +383,14 @@ def _finish(
     )
 
 
-async def load_unmatched(store: Store, since: datetime) -> list[tuple[str, str, list[dict]]]:
-    """Return (redacted text, at, candidates) for every unmatched/ambiguous message since `since`."""
+async def load_unmatched(
+    store: Store, since: datetime, until: datetime | None = None
+) -> list[tuple[str, str, list[dict]]]:
+    """Return (redacted text, at, candidates) for each unmatched/ambiguous message in the period."""
+    upper = iso(until.astimezone(UTC)) if until else "9999"
     rows = await store.query(
-        "SELECT text, at, candidates FROM unmatched WHERE at >= ? ORDER BY id", (iso(since),)
+        "SELECT text, at, candidates FROM unmatched WHERE at >= ? AND at <= ? ORDER BY id",
+        (iso(since.astimezone(UTC)), upper),
     )
     out = []
     for text, at, raw in rows:
@@ -446,12 +450,13 @@ async def build_report(
     group_threshold: float = GROUP_THRESHOLD,
 ) -> Report:
     """Compute the operator report for the period from `since` to `now`."""
-    since_s = iso(since.astimezone(UTC))
+    since_s, until_s = iso(since.astimezone(UTC)), iso(now.astimezone(UTC))
     quiet_before = now - silent_after
 
     events = await store.query(
-        "SELECT id, channel, user_id, at, kind, data FROM events WHERE at >= ? ORDER BY id",
-        (since_s,),
+        "SELECT id, channel, user_id, at, kind, data FROM events WHERE at >= ? AND at <= ? "
+        "ORDER BY id",
+        (since_s, until_s),
     )
     kinds = Counter(kind for _, _, _, _, kind, _ in events)
     users: set[Key] = {(ch, uid) for _, ch, uid, _, _, _ in events if uid is not None}
@@ -460,8 +465,8 @@ async def build_report(
     cases: dict[tuple[str, str, int], _Case] = {}
     for ch, uid, number, opened, closed, status, reasons, attempts in await store.query(
         "SELECT channel, user_id, number, opened_at, closed_at, status, reasons, attempts "
-        "FROM cases WHERE opened_at >= ? ORDER BY opened_at",
-        (since_s,),
+        "FROM cases WHERE opened_at >= ? AND opened_at <= ? ORDER BY opened_at",
+        (since_s, until_s),
     ):
         cases[(ch, uid, number)] = _Case(
             key=(ch, uid),
@@ -520,7 +525,9 @@ async def build_report(
             followup_stamps[(ch, uid)].add(at)
     updated: dict[Key, datetime] = {}
     for ch, uid, at in await store.query(
-        "SELECT channel, user_id, updated_at FROM conversations WHERE updated_at >= ?", (since_s,)
+        "SELECT channel, user_id, updated_at FROM conversations "
+        "WHERE updated_at >= ? AND updated_at <= ?",
+        (since_s, until_s),
     ):
         key = (ch, uid)
         updated[key] = _at(at)
@@ -572,14 +579,14 @@ async def build_report(
         key=lambda g: (-g.gave_up, g.reason, g.step),
     )
 
-    unmatched = group_messages(await load_unmatched(store, since), group_threshold)
+    unmatched = group_messages(await load_unmatched(store, since, now), group_threshold)
     log.info(
         "report since %s: %d events, %d cases, %d unmatched groups",
         since_s, len(events), len(cases), len(unmatched),
     )
     return Report(
         since=since_s,
-        until=iso(now.astimezone(UTC)),
+        until=until_s,
         silent_after_days=round(silent_after.total_seconds() / 86400, 2),
         conversations_started=kinds.get("conversation_started", 0),
         active_users=len(users),

@@ -48,8 +48,10 @@ class Service:
         self._store_failing = False
 
     @classmethod
-    async def open(cls, kb: KnowledgeBase, db_path: str, clock: Clock = utc_now) -> Service:
-        return cls(kb, await Store.open(db_path), clock)
+    async def open(
+        cls, kb: KnowledgeBase, db_path: str, clock: Clock = utc_now, *, busy_timeout: float = 5.0
+    ) -> Service:
+        return cls(kb, await Store.open(db_path, busy_timeout), clock)
 
     async def close(self) -> None:
         await self.store.close()

@@ -8,11 +8,12 @@ whatever the caller passes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -111,12 +112,13 @@ class Store:
         self.path = path
 
     @classmethod
-    async def open(cls, path: str | os.PathLike[str]) -> Store:
+    async def open(cls, path: str | os.PathLike[str], busy_timeout: float = 5.0) -> Store:
+        """Open (creating and migrating if needed); wait up to `busy_timeout` s for a lock."""
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            db = await aiosqlite.connect(path, timeout=5.0, isolation_level=None)
+            db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
@@ -129,6 +131,21 @@ class Store:
     async def close(self) -> None:
         await self.db.close()
 
+    @contextlib.asynccontextmanager
+    async def transaction(self, what: str) -> AsyncIterator[None]:
+        """Run the block in one write transaction; SQLite errors become StoreError."""
+        try:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                await self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    await self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot {what}: {exc}") from exc
+
     async def migrate(self) -> list[str]:
         """Apply the migrations not yet recorded; return their names."""
         await self.db.execute(
@@ -140,17 +157,12 @@ class Store:
         for name, sql in MIGRATIONS:
             if name in done:
                 continue
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
+            async with self.transaction(f"apply migration {name}"):
                 for statement in filter(str.strip, sql.split(";")):
                     await self.db.execute(statement)
                 await self.db.execute(
                     "INSERT INTO migrations VALUES (?, datetime('now'))", (name,)
                 )
-                await self.db.execute("COMMIT")
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
             applied.append(name)
             log.info("applied migration %s", name)
         return applied
@@ -177,53 +189,47 @@ class Store:
     ) -> None:
         """Save the new state, its case and follow-up, and the turn's events, atomically."""
         stamp = iso(now)
-        try:
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
+        async with self.transaction("save turn"):
+            await self.db.execute(
+                """INSERT INTO conversations (channel, user_id, state, lang, active, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, 1, ?, ?)
+                   ON CONFLICT (channel, user_id) DO UPDATE SET
+                     state=excluded.state, lang=excluded.lang, active=1, updated_at=excluded.updated_at""",
+                (channel, user_id, new.to_json(), new.lang, stamp, stamp),
+            )
+            if new.case is not None:
+                case = new.case
                 await self.db.execute(
-                    """INSERT INTO conversations (channel, user_id, state, lang, active, created_at, updated_at)
-                       VALUES (?, ?, ?, ?, 1, ?, ?)
-                       ON CONFLICT (channel, user_id) DO UPDATE SET
-                         state=excluded.state, lang=excluded.lang, active=1, updated_at=excluded.updated_at""",
-                    (channel, user_id, new.to_json(), new.lang, stamp, stamp),
+                    """INSERT OR REPLACE INTO cases
+                       (channel, user_id, number, opened_at, closed_at, status, reasons, attempts, failures, updated_at)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        channel,
+                        user_id,
+                        case.number,
+                        case.opened_at,
+                        case.closed_at,
+                        case.status,
+                        json.dumps(case.reasons),
+                        json.dumps([a.__dict__ for a in case.attempts]),
+                        case.failures,
+                        stamp,
+                    ),
                 )
-                if new.case is not None:
-                    case = new.case
+            if new.followup != (old.followup if old else None):
+                await self._cancel_followups(channel, user_id)
+                if new.followup is not None:
                     await self.db.execute(
-                        """INSERT OR REPLACE INTO cases
-                           (channel, user_id, number, opened_at, closed_at, status, reasons, attempts, failures, updated_at)
-                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                        (
-                            channel,
-                            user_id,
-                            case.number,
-                            case.opened_at,
-                            case.closed_at,
-                            case.status,
-                            json.dumps(case.reasons),
-                            json.dumps([a.__dict__ for a in case.attempts]),
-                            case.failures,
-                            stamp,
-                        ),
+                        "INSERT INTO followups (channel, user_id, due_at, kind, created_at) VALUES (?, ?, ?, ?, ?)",
+                        (channel, user_id, new.followup.due, new.followup.kind, stamp),
                     )
-                old_followup = old.followup if old else None
-                if new.followup != old_followup:
-                    await self.db.execute(
-                        "UPDATE followups SET status='cancelled' WHERE channel=? AND user_id=? AND status='pending'",
-                        (channel, user_id),
-                    )
-                    if new.followup is not None:
-                        await self.db.execute(
-                            "INSERT INTO followups (channel, user_id, due_at, kind, created_at) VALUES (?, ?, ?, ?, ?)",
-                            (channel, user_id, new.followup.due, new.followup.kind, stamp),
-                        )
-                await self._write_events(channel, user_id, events, stamp)
-                await self.db.execute("COMMIT")
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot save turn: {exc}") from exc
+            await self._write_events(channel, user_id, events, stamp)
+
+    async def _cancel_followups(self, channel: str, user_id: str) -> None:
+        await self.db.execute(
+            "UPDATE followups SET status='cancelled' WHERE channel=? AND user_id=? AND status='pending'",
+            (channel, user_id),
+        )
 
     async def _write_events(
         self, channel: str | None, user_id: str | None, events: Iterable[dict[str, Any]], stamp: str
@@ -253,38 +259,22 @@ class Store:
         self, channel: str, user_id: str, now: datetime, kind: str = "forget"
     ) -> None:
         """Delete every row about this user; keep one anonymous event so reports can count it."""
-        try:
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
-                for table in ("conversations", "cases", "followups", "events", "unmatched"):
-                    await self.db.execute(
-                        f"DELETE FROM {table} WHERE channel=? AND user_id=?", (channel, user_id)
-                    )
-                await self._write_events(channel, None, [{"kind": kind}], iso(now))
-                await self.db.execute("COMMIT")
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot forget user: {exc}") from exc
+        async with self.transaction("forget user"):
+            for table in ("conversations", "cases", "followups", "events", "unmatched"):
+                await self.db.execute(
+                    f"DELETE FROM {table} WHERE channel=? AND user_id=?", (channel, user_id)
+                )
+            await self._write_events(channel, None, [{"kind": kind}], iso(now))
 
     async def set_active(self, channel: str, user_id: str, active: bool) -> None:
         """Mark a user (in)active; an inactive user's pending follow-ups are cancelled."""
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
+        async with self.transaction("mark user inactive"):
             await self.db.execute(
                 "UPDATE conversations SET active=? WHERE channel=? AND user_id=?",
                 (int(active), channel, user_id),
             )
             if not active:
-                await self.db.execute(
-                    "UPDATE followups SET status='cancelled' WHERE channel=? AND user_id=? AND status='pending'",
-                    (channel, user_id),
-                )
-            await self.db.execute("COMMIT")
-        except BaseException:
-            await self.db.execute("ROLLBACK")
-            raise
+                await self._cancel_followups(channel, user_id)
 
     # -- follow-ups ----------------------------------------------------------------------
     async def due_followups(self, now: datetime, limit: int = 100) -> list[DueFollowup]:

@@ -1,0 +1,77 @@
+"""Store faults (locked, full, read-only): the user gets an apology, the bot recovers."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.loader import load_knowledge
+from bot.model import KnowledgeBase
+from bot.service import Service
+from tests.chat import Chat, FrozenClock
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(REPO / "knowledge", check_matcher=False)
+
+
+@pytest.fixture
+async def chat(kb: KnowledgeBase, tmp_path: Path):
+    clock = FrozenClock()
+    service = await Service.open(kb, str(tmp_path / "bot.sqlite3"), clock, busy_timeout=0.05)
+    c = Chat(service, clock)
+    yield c
+    await c.close()
+
+
+async def test_locked_database_gets_an_apology_logged_once_then_recovers(
+    chat: Chat, kb: KnowledgeBase, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await chat.command("reasons")
+    await chat.press(kb.reasons["expired_document"].title.get())
+    step_text = chat.last[-1].text
+    other = sqlite3.connect(tmp_path / "bot.sqlite3", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    with caplog.at_level(logging.ERROR, logger="bot.service"):
+        for _ in range(3):
+            assert [r.text for r in await chat.say("hello")] == [kb.message("store_unavailable")]
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+    other.execute("ROLLBACK")
+    other.close()
+    await chat.command("status")
+    assert kb.reasons["expired_document"].title.get() in chat.text  # nothing answered was lost
+    await chat.press(kb.button("continue"))
+    assert chat.last[-1].text == step_text
+
+
+async def test_full_disk_gets_an_apology_then_recovers(chat: Chat, kb: KnowledgeBase) -> None:
+    db = chat.service.store.db
+    await chat.command("start")
+    async with db.execute("PRAGMA page_count") as cur:
+        pages = (await cur.fetchone())[0]
+    await db.execute(f"PRAGMA max_page_count={pages}")
+    for _ in range(30):  # fill the last free pages, then the disk is "full"
+        replies = await chat.say("what about the " + "very " * 200 + "long notice")
+        if replies[0].text == kb.message("store_unavailable"):
+            break
+    else:
+        pytest.fail("the store never filled up")
+    await db.execute("PRAGMA max_page_count=1073741823")
+    await chat.command("reasons")
+    assert chat.text == kb.message("reasons_list")
+
+
+async def test_read_only_database_gets_an_apology_then_recovers(chat: Chat, kb: KnowledgeBase) -> None:
+    db = chat.service.store.db
+    await chat.command("start")
+    await db.execute("PRAGMA query_only=ON")
+    assert [r.text for r in await chat.command("reasons")] == [kb.message("store_unavailable")]
+    await db.execute("PRAGMA query_only=OFF")
+    await chat.command("reasons")
+    assert chat.text == kb.message("reasons_list")
