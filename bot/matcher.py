@@ -47,35 +47,37 @@ NONE_ID = "__none__"
 
 #: Defaults for every `matching:` number in policy.yaml (a missing key falls back to these).
 DEFAULTS: dict[str, float] = {
+    # reading
     "max_chars": 4000,  # characters of a message that are read
     "max_terms": 400,  # words of a message that are scored
     "max_items": 12,  # reason-list items read from one notice
     "max_clauses": 16,  # free-text clauses read one by one
-    "min_score": 40,  # below this an entry is not a match
-    "list_min_score": 38,  # a listed notice item must reach this to name a reason
-    "multi_min_score": 62,  # a free-text clause must reach this to add a second reason
-    "ambiguous_margin": 8,  # top two closer than this -> ambiguous
-    "negative_margin": 0,  # "nothing" wins when within this of the best entry
     "typo_cutoff": 82,  # rapidfuzz ratio an unknown word needs to be corrected
     "typo_min_length": 5,  # shorter unknown words are never corrected
     "max_typos": 40,  # unknown words corrected per message
+    "typo_weight": 0.7,  # a corrected word counts this much of a correctly spelt one
+    # scoring
+    "vote_weight": 0.6,  # share of the score from the words' votes (how typical of the entry)
+    "nearest_weight": 0.55,  # share from the nearest example, notice or keyword (cosine)
+    "profile_weight": 0.25,  # share from the entry's whole profile (cosine)
+    "keyword_weight": 0.5,  # share from keywords found as phrases
+    "keyword_unit": 1.0,  # evidence of one fully specific keyword (1 - e^-unit)
     "bigram_weight": 0.8,  # weight of a word pair relative to its words
     "unknown_weight": 0.5,  # weight of an unknown word in the message's length, vs the rarest
-    "nearest_weight": 0.55,  # share of the score from the nearest example
-    "profile_weight": 0.25,  # share from the entry's whole profile
-    "keyword_weight": 0.35,  # share from keywords found as phrases
-    "keyword_unit": 0.6,  # evidence one fully specific keyword gives (0-1)
-    "negative_keyword_factor": 0.6,  # score multiplier when a negative keyword is present
-    "clause_factor": 0.92,  # a single clause's score counts this much towards the message
-    "evidence_mass": 4.0,  # informative weight (sum of idf) shared with an entry for ~63% trust
-    "vote_weight": 0.5,  # share from the words' votes (how typical each word is of the entry)
+    "vote_power": 1.0,  # how much more a word used by one entry counts than a shared word
     "vote_df_scale": 2.0,  # a word seen in this many texts is ~63% reliable as a vote
     "vote_unknown": 0.3,  # vote weight of a word the knowledge base has never seen
-    "vote_power": 1.0,  # how much more a word used by one entry counts than a shared word
     "vote_prior": 0.6,  # vote mass added to every message: little evidence -> low vote
-    "typo_weight": 0.7,  # a corrected word counts this much of a correctly spelt one
-    "reason_bias": 5,  # points added to reasons when ranking them against topics
-    "formula": 4,
+    "evidence_mass": 4.0,  # shared informative weight (sum of idf) for ~63% trust
+    "negative_keyword_factor": 0.6,  # score multiplier when a negative keyword is present
+    "clause_factor": 0.92,  # a single clause's score counts this much towards the message
+    # deciding
+    "min_score": 28,  # below this an entry is not a match
+    "negative_margin": 0,  # "nothing" (negatives.yaml) wins when within this of the best entry
+    "list_min_score": 25,  # a listed notice item must reach this to name a reason
+    "multi_min_score": 45,  # a free-text clause must reach this to add a second reason
+    "reason_bias": 5,  # points reasons get over topics when ranked against them
+    "ambiguous_margin": 8,  # top two closer than this -> ambiguous
 }
 
 
@@ -451,6 +453,7 @@ class Segmenter:
     @staticmethod
     def clauses(text: str) -> list[str]:
         """Split free text into clauses at punctuation and "and"/"but"/"also"."""
+        text = _BULLET_RE.sub("\n", text)
         return [p.strip() for p in _CLAUSE_RE.split(text) if _LETTER_RE.search(p)]
 
 
@@ -751,31 +754,21 @@ class Matcher:
             for phrase, e in self.negative_keywords.get(t, ()):
                 if tuple(terms[i : i + len(phrase)]) == phrase:
                     negative[e] = True
-        wn, wp, wk, wv = (s["nearest_weight"], s["profile_weight"], s["keyword_weight"],
-                          s["vote_weight"])
-        unit = s["keyword_unit"]
-        formula = int(s["formula"])
+        weights = (s["vote_weight"], s["nearest_weight"], s["profile_weight"],
+                   s["keyword_weight"])
+        total_weight = sum(weights) or 1.0
         for e in range(n_entries):
-            near = nearest[e] / qn
-            prof = profile[e] / (qn * self.profile_norm[e])
-            kw = 1.0 - math.exp(-unit * keyword[e] * 1.6)
-            vt = vote[e] / (vote_total + s["vote_prior"])
+            parts = (
+                vote[e] / (vote_total + s["vote_prior"]),
+                nearest[e] / qn,
+                profile[e] / (qn * self.profile_norm[e]),
+                1.0 - math.exp(-s["keyword_unit"] * keyword[e]),
+            )
+            mean = sum(w * p for w, p in zip(weights, parts, strict=True)) / total_weight
+            # Trust grows with the informative weight the message shares with the entry, so a
+            # single rare word in common does not make a confident match.
             trust = 1.0 - math.exp(-mass[e] / s["evidence_mass"])
-            if formula == 0:
-                combined = 1.0 - (1.0 - wn * near) * (1.0 - wp * prof) * (1.0 - wk * kw)
-                top = 1.0 - (1.0 - wn) * (1.0 - wp) * (1.0 - wk)
-                score = 100.0 * combined / top * trust
-            elif formula == 1:
-                score = 100.0 * vt
-            elif formula == 2:
-                score = 100.0 * (wv * vt + wn * near + wp * prof + wk * kw) / (wv + wn + wp + wk)
-            elif formula == 3:
-                score = 100.0 * max(vt, near)
-            elif formula == 4:
-                score = 100.0 * (wv * vt + wn * near + wp * prof + wk * kw) / (wv + wn + wp + wk) * trust
-            else:
-                trust = 1.0 - math.exp(-vote[e] / s["evidence_mass"])
-                score = 100.0 * (wv * vt + wn * near + wp * prof + wk * kw) / (wv + wn + wp + wk) * trust
+            score = 100.0 * mean * trust
             if negative[e]:
                 score *= s["negative_keyword_factor"]
             scores[e] = score

@@ -503,7 +503,7 @@ async def build_report(
             elif kind == "lock_risk":
                 case.lock_risk = True
         if kind == "case_closed":
-            # the store does not rewrite a case the engine dropped (/restart): trust the event
+            # databases written before closed cases were kept still say "open": trust the event
             closed = cases.get((ch, uid, int(data.get("case") or number or 0)))
             if closed is not None and closed.status == "open":
                 closed.status = "closed"

@@ -1,0 +1,113 @@
+"""Property-based tests: arbitrary input never crashes the matcher, the engine or the console."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.console import run_console
+from bot.engine import Engine, payload
+from bot.events import Attachment, ButtonPress, Command, TextMessage
+from bot.loader import load_knowledge
+from bot.matcher import Matcher
+from bot.model import KnowledgeBase
+from bot.state import State
+from tests.chat import START
+
+REPO = Path(__file__).resolve().parent.parent
+
+HOSTILE = [
+    "<b>bold</b><a href='http://evil.example'>click</a>",
+    "*bold* _it_ [link](http://evil.example) `code`",
+    "'; DROP TABLE conversations; --",
+    "key: value\n- item\n{a: b}\n!!python/object:os.system",
+    "\u202eevil\u202c \u200b\u200c\u200d\ufeff",
+    "مرحبا لم يتم قبول التحقق",
+    "%s %d {0} {title} ${HOME}",
+    "\x00\x01\x02\x1b[31m",
+]
+
+texts = st.one_of(
+    st.text(max_size=400),
+    st.sampled_from(HOSTILE),
+    st.lists(st.sampled_from(HOSTILE + ["blurry", "selfie", "expired", "Reason:"]), max_size=12).map(" ".join),
+)
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(REPO / "knowledge", check_matcher=False)
+
+
+@pytest.fixture(scope="module")
+def engine(kb: KnowledgeBase) -> Engine:
+    return Engine(kb, Matcher.build(kb))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=texts)
+def test_matcher_never_raises_and_scores_are_bounded(engine: Engine, text: str) -> None:
+    result = engine.matcher.match(text)
+    assert all(0 <= m.score <= 100 for m in result.matches)
+    assert len({(m.kind, m.id) for m in result.matches}) == len(result.matches)
+
+
+@pytest.mark.parametrize("size", [1_000_000, 4_000_000])
+def test_matcher_on_megabytes_of_text(engine: Engine, size: int) -> None:
+    assert engine.matcher.match(("blurry photo " * (size // 13))[:size]) is not None
+    assert engine.matcher.match("x" * size).matches == ()
+
+
+def events_strategy(kb: KnowledgeBase) -> st.SearchStrategy:
+    ids = list(kb.reasons) + list(kb.topics) + ["", "0", "99", "../../etc"]
+    buttons = st.one_of(
+        st.text(max_size=80),
+        st.builds(payload, st.integers(0, 50), st.sampled_from(list("nborRtLSysRpjwfFcxq")), st.sampled_from(ids)),
+    )
+    return st.one_of(
+        st.builds(TextMessage, texts, st.booleans()),
+        st.builds(ButtonPress, buttons),
+        st.builds(Command, st.sampled_from(["start", "help", "reasons", "status", "resubmitted", "stop", "forget", "restart", "bogus"]), st.text(max_size=20)),
+        st.builds(Attachment, st.sampled_from(["photo", "document", "sticker", "voice", "video", "other"])),
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_every_event_gets_a_reply_and_state_round_trips(engine: Engine, kb: KnowledgeBase, data: st.DataObject) -> None:
+    events = data.draw(st.lists(events_strategy(kb), min_size=1, max_size=25))
+    state, now = State(), START
+    for event in events:
+        now += timedelta(seconds=kb.policy.flood_window_seconds)  # stay under the flood limit
+        outcome = engine.handle(state, event, now)
+        assert outcome.replies, f"no reply to {event!r}"
+        for reply in outcome.replies:
+            assert reply.text.strip()
+            for row in reply.buttons:
+                for button in row:
+                    assert len(button.data.encode()) <= 64 and button.label
+        if isinstance(event, TextMessage) and "<" in event.text:
+            assert all(event.text not in r.text for r in outcome.replies), "user text echoed"
+        state = State.from_json(outcome.state.to_json()) if not outcome.forget else State()
+        assert state == (outcome.state if not outcome.forget else State())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.one_of(texts.filter(lambda t: "\n" not in t and "\r" not in t), st.sampled_from(["1", "2", "/wait 25h", '"""', "/fwd x"])), max_size=8))
+def test_console_survives_any_script(tmp_path_factory: pytest.TempPathFactory, lines: list[str]) -> None:
+    db = tmp_path_factory.mktemp("console") / "c.db"
+    out = io.StringIO()
+    args = argparse.Namespace(knowledge=str(REPO / "knowledge"), db=str(db), user="prop", now="2026-03-02T09:00+00:00")
+    code = asyncio.run(run_console(args, stdin=io.StringIO("\n".join(lines) + "\n"), out=out))
+    assert code == 0
+    transcript = out.getvalue()
+    for line in lines:
+        if line.strip() and line.strip() != '"""' and not line.startswith("/wait"):
+            assert f"you> {line}" in transcript
