@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p, db=True)
 
     p = add("run")
+    p.add_argument("--user", default="console", help="console user when no token is set (default: %(default)s)")
+    p.add_argument("--now", help="console only: start the clock at this ISO time")
     _add_common(p, db=True)
 
     p = add("bench")

@@ -332,14 +332,14 @@ class _Turn:
         if not text or not any(ch.isalnum() for ch in text):
             self.say(self.msg("empty_message"), [self.btn("reasons", "L")], *self.continue_row())
             return
-        if find_sensitive(text):
-            self.say(self.msg("sensitive_data"))
-            self.event("sensitive_data")
-            text = redact(text)
         limit = self.policy.max_message_chars
         if len(text) > limit:
             text = text[:limit]
             self.say(self.msg("too_long", limit=limit))
+        if find_sensitive(text):
+            self.say(self.msg("sensitive_data"))
+            self.event("sensitive_data")
+            text = redact(text)
 
         if self.state.phase == CONFIRM_FORGET:
             self.say(

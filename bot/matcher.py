@@ -71,8 +71,11 @@ DEFAULTS: dict[str, float] = {
     "evidence_mass": 4.0,  # shared informative weight (sum of idf) for ~63% trust
     "negative_keyword_factor": 0.6,  # score multiplier when a negative keyword is present
     "clause_factor": 0.92,  # a single clause's score counts this much towards the message
+    "common_fraction": 0.01,  # a feature in more than this share of texts is "common" ...
+    "common_min_df": 100,  # ... and in more than this many: looked up, not walked (speed only)
     # deciding
     "min_score": 28,  # below this an entry is not a match
+    "topic_min_score": 28,  # below this a topic is not a match
     "negative_margin": 0,  # "nothing" (negatives.yaml) wins when within this of the best entry
     "list_min_score": 25,  # a listed notice item must reach this to name a reason
     "multi_min_score": 45,  # a free-text clause must reach this to add a second reason
@@ -116,9 +119,21 @@ _LETTER_RE = re.compile(r"[a-z0-9]")
 _BLANKISH_RE = re.compile(r"^[\s\W_]*$")
 
 
+_ASCII_TABLE = {
+    **{c: " " for c in range(32) if chr(c) not in "\n\t\r"},
+    ord("\r"): "\n",
+    127: " ",
+    ord("'"): None,
+    ord("`"): None,
+}
+
+
 def clean(text: str, limit: int) -> str:
     """Return `text` cut to `limit` characters, NFKC, lowercase, accents and control chars removed."""
-    text = unicodedata.normalize("NFKC", text[:limit])
+    text = text[:limit]
+    if text.isascii():
+        return text.lower().translate(_ASCII_TABLE)
+    text = unicodedata.normalize("NFKC", text)
     out: list[str] = []
     for ch in unicodedata.normalize("NFKD", text.casefold()):
         cat = unicodedata.category(ch)
@@ -158,7 +173,6 @@ _STEM_RULES: tuple[tuple[str, str], ...] = (
     ("ised", "ize"),
     ("ises", "ize"),
     ("ise", "ize"),
-    ("ness", ""),
     ("ingly", ""),
     ("edly", ""),
     ("ying", "y"),
@@ -376,7 +390,9 @@ class Segmenter:
         soft_separators: Sequence[str],
     ) -> None:
         flags = re.IGNORECASE | re.MULTILINE
-        self.boilerplate = [re.compile(p, flags) for p in boilerplate]
+        self.boilerplate = (
+            re.compile("|".join(f"(?:{p})" for p in boilerplate), flags) if boilerplate else None
+        )
         self.markers = [re.compile(p, flags) for p in markers]
         seps = [re.escape(s.strip()) if s.strip() else re.escape(s) for s in soft_separators]
         words = [s for s in seps if re.fullmatch(r"[\w\\ ]+", s)]
@@ -387,9 +403,7 @@ class Segmenter:
 
     def strip_boilerplate(self, text: str) -> str:
         """Return `text` with every boilerplate pattern replaced by a space."""
-        for pattern in self.boilerplate:
-            text = pattern.sub(" ", text)
-        return text
+        return self.boilerplate.sub(" ", text) if self.boilerplate else text
 
     def _marker_spans(self, line: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
@@ -513,6 +527,7 @@ class Matcher:
         self.example_docs: dict[tuple[int, int], int] = {}
         self.by_key: dict[tuple[str, str], int] = {(e.kind, e.id): i for i, e in enumerate(entries)}
         self.none_entry = self.by_key.get(("none", NONE_ID), -1)
+        self._terms_cache: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ build
 
@@ -562,7 +577,13 @@ class Matcher:
         return matcher
 
     def _doc_terms(self, text: str) -> list[str]:
-        return self.norm.terms(self.seg.strip_boilerplate(clean(text, 10000)))
+        """Return the terms of a knowledge text, read exactly as a message would be."""
+        cached = self._terms_cache.get(text)
+        if cached is None:
+            cached = self.norm.terms(self.seg.strip_boilerplate(clean(text, 10000)))
+            if len(self._terms_cache) < 200000:
+                self._terms_cache[text] = cached
+        return cached
 
     def _index(
         self,
@@ -601,6 +622,10 @@ class Matcher:
                 postings[f].append((d, w))
                 profile[self.docs[d].entry][f] += w
         self.postings = dict(postings)
+        self.doc_vectors = doc_vectors
+        self.df = dict(df)
+        self.common_df = max(self.settings["common_min_df"],
+                             self.settings["common_fraction"] * len(self.docs))
         # Votes: how typical each feature is of each entry (share of the entry's texts using it).
         counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.entry_docs = [0] * len(self.entries)
@@ -610,12 +635,13 @@ class Matcher:
             for f in feats:
                 counts[f][e] += 1
         self.vote_counts = {f: dict(c) for f, c in counts.items()}
-        self.vote_postings: dict[str, list[tuple[int, float]]] = {}
+        self.vote_map: dict[str, dict[int, float]] = {}
         self.vote_weight: dict[str, float] = {}
         for f, c in self.vote_counts.items():
             post, weight = self._vote(f, c)
-            self.vote_postings[f] = post
+            self.vote_map[f] = dict(post)
             self.vote_weight[f] = weight
+        self.profile_vectors = [dict(vec) for vec in profile]
         profile_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for e, vec in enumerate(profile):
             self.profile_norm.append(math.sqrt(sum(w * w for w in vec.values())) or 1.0)
@@ -674,102 +700,140 @@ class Matcher:
     def _scores(
         self, terms: Sequence[str], exclude: int | None = None, uncertain: Iterable[str] = ()
     ) -> list[float]:
-        """Return a 0-100 score per entry for canonical `terms` (`exclude`: a doc to ignore)."""
+        """Return a 0-100 score per entry for canonical `terms` (`exclude`: a doc to ignore).
+
+        Postings are walked only for the message's rarer features; the contributions of very
+        common features are looked up for the candidates those found, so the cost grows with
+        what the message shares with the knowledge base, not with its size.
+        """
         s = self.settings
-        n_entries = len(self.entries)
-        scores = [0.0] * n_entries
+        scores = [0.0] * len(self.entries)
         if not terms:
             return scores
         feats = _features(terms)
+        unknown = s["unknown_weight"] * self.max_idf
         q: dict[str, float] = {}
         norm_sq = 0.0
-        unknown = s["unknown_weight"] * self.max_idf
-        doubt = {f: s["typo_weight"] for f in feats
-                 if any(t in uncertain for t in f.split(" "))} if uncertain else {}
         for f in feats:
             w = self.idf.get(f)
             if w is None:
                 if " " not in f:
                     norm_sq += unknown * unknown
                 continue
-            w *= doubt.get(f, 1.0)
+            if uncertain and any(t in uncertain for t in f.split(" ")):
+                w *= s["typo_weight"]
             q[f] = w
             norm_sq += w * w
         if not q:
             return scores
         qn = math.sqrt(norm_sq)
+        rare = [f for f in q if self.df[f] <= self.common_df]
+        common = [f for f in q if self.df[f] > self.common_df]
+        if not rare:  # only common words: candidates are the texts sharing the rarest one
+            rarest = min(q, key=lambda f: self.df[f])
+            rare = [rarest]
+            common = [f for f in q if f != rarest]
+
+        excluded: set[str] = set()
+        ex_entry = -1
+        if exclude is not None:
+            excluded = set(_features(self._doc_terms(self.docs[exclude].text)))
+            ex_entry = self.docs[exclude].entry
+
+        # Nearest text: cosine with each candidate doc.
         dots: dict[int, float] = defaultdict(float)
-        for f, w in q.items():
+        for f in rare:
+            w = q[f]
             for d, dw in self.postings[f]:
                 dots[d] += w * dw
-        nearest = [0.0] * n_entries
+        for f in common:
+            w = q[f]
+            for d in dots:
+                dw = self.doc_vectors[d].get(f)
+                if dw:
+                    dots[d] += w * dw
+        nearest: dict[int, float] = {}
         for d, dot in dots.items():
             if d == exclude:
                 continue
             e = self.docs[d].entry
-            if dot > nearest[e]:
+            if dot > nearest.get(e, 0.0):
                 nearest[e] = dot
-        profile = [0.0] * n_entries
-        mass = [0.0] * n_entries
-        for f, w in q.items():
-            unigram = " " not in f
-            for e, pw in self.profile_postings.get(f, ()):
-                profile[e] += w * pw
-                if unigram:
-                    mass[e] += w
-        if exclude is not None:
-            e = self.docs[exclude].entry
-            profile[e] -= dots.get(exclude, 0.0)
-            pn_sq = self.profile_norm[e] ** 2 - 2 * self.profile_dot_doc[exclude] + 1.0
-            profile[e] = profile[e] / math.sqrt(max(pn_sq, 1e-9)) * self.profile_norm[e]
-        vote = [0.0] * n_entries
-        vote_total = 0.0
-        excluded = set(_features(self._doc_terms(self.docs[exclude].text))) if (
-            exclude is not None) else set()
-        for f in feats:
-            if f not in self.vote_counts:
-                if " " not in f:
-                    vote_total += s["vote_unknown"]
-                continue
-            if f in excluded:
-                counts = dict(self.vote_counts[f])
-                counts[self.docs[exclude].entry] -= 1  # type: ignore[index]
-                post, weight = self._vote(f, counts)
-                if not post:
-                    if " " not in f:
-                        vote_total += s["vote_unknown"]
-                    continue
-            else:
-                post, weight = self.vote_postings[f], self.vote_weight[f]
-            weight *= doubt.get(f, 1.0)
-            vote_total += weight
-            for e, p in post:
-                vote[e] += weight * p
-        keyword = [0.0] * n_entries
-        negative = [False] * n_entries
+        candidates = {self.docs[d].entry for d in dots}
+
+        # Keywords found as phrases, and negative keywords.
+        keyword: dict[int, float] = defaultdict(float)
+        negative: set[int] = set()
         for i, t in enumerate(terms):
             for phrase, e, weight in self.keywords.get(t, ()):
                 if tuple(terms[i : i + len(phrase)]) == phrase:
                     keyword[e] += weight
+                    candidates.add(e)
             for phrase, e in self.negative_keywords.get(t, ()):
                 if tuple(terms[i : i + len(phrase)]) == phrase:
-                    negative[e] = True
+                    negative.add(e)
+
+        # Profile cosine, shared informative mass and votes, per candidate entry.
+        profile: dict[int, float] = defaultdict(float)
+        mass: dict[int, float] = defaultdict(float)
+        vote: dict[int, float] = defaultdict(float)
+        vote_total = 0.0
+        for f, w in q.items():
+            unigram = " " not in f
+            alone = f in excluded and self.vote_counts[f].get(ex_entry) == 1
+            if f in excluded:
+                counts = dict(self.vote_counts[f])
+                counts[ex_entry] -= 1
+                post, weight = self._vote(f, counts)
+                probs = dict(post)
+            else:
+                probs, weight = self.vote_map[f], self.vote_weight[f]
+            if not probs:
+                vote_total += s["vote_unknown"] if unigram else 0.0
+                continue
+            if uncertain and w < self.idf[f]:
+                weight *= s["typo_weight"]
+            vote_total += weight
+            if f in common:
+                for e in candidates:
+                    pw = self.profile_vectors[e].get(f)
+                    p = probs.get(e, 0.0)
+                    if pw:
+                        profile[e] += w * pw
+                        if unigram and not (alone and e == ex_entry):
+                            mass[e] += w
+                    if p:
+                        vote[e] += weight * p
+            else:
+                for e, pw in self.profile_postings[f]:
+                    profile[e] += w * pw
+                    if unigram and not (alone and e == ex_entry):
+                        mass[e] += w
+                for e, p in probs.items():
+                    vote[e] += weight * p
+        if exclude is not None:
+            e = ex_entry
+            profile[e] -= dots.get(exclude, 0.0)
+            pn_sq = self.profile_norm[e] ** 2 - 2 * self.profile_dot_doc[exclude] + 1.0
+            profile[e] = profile[e] / math.sqrt(max(pn_sq, 1e-9)) * self.profile_norm[e]
+
         weights = (s["vote_weight"], s["nearest_weight"], s["profile_weight"],
                    s["keyword_weight"])
         total_weight = sum(weights) or 1.0
-        for e in range(n_entries):
+        vote_norm = vote_total + s["vote_prior"]
+        for e in candidates:
             parts = (
-                vote[e] / (vote_total + s["vote_prior"]),
-                nearest[e] / qn,
-                profile[e] / (qn * self.profile_norm[e]),
-                1.0 - math.exp(-s["keyword_unit"] * keyword[e]),
+                vote.get(e, 0.0) / vote_norm,
+                nearest.get(e, 0.0) / qn,
+                profile.get(e, 0.0) / (qn * self.profile_norm[e]),
+                1.0 - math.exp(-s["keyword_unit"] * keyword.get(e, 0.0)),
             )
             mean = sum(w * p for w, p in zip(weights, parts, strict=True)) / total_weight
             # Trust grows with the informative weight the message shares with the entry, so a
             # single rare word in common does not make a confident match.
-            trust = 1.0 - math.exp(-mass[e] / s["evidence_mass"])
+            trust = 1.0 - math.exp(-mass.get(e, 0.0) / s["evidence_mass"])
             score = 100.0 * mean * trust
-            if negative[e]:
+            if e in negative:
                 score *= s["negative_keyword_factor"]
             scores[e] = score
         return scores
@@ -872,6 +936,11 @@ class Matcher:
                     clause_reasons.append((e, best))
         return _Analysis(listed, whole, clause_reasons)
 
+    def _floor(self, e: int) -> float:
+        """Return the score entry `e` needs to be a match."""
+        kind = self.entries[e].kind
+        return self.settings["topic_min_score" if kind == "topic" else "min_score"]
+
     def _match(self, text: object, exclude: int | None = None) -> MatchResult:
         analysis = self._analyse(text, exclude)
         if analysis is None:
@@ -887,10 +956,13 @@ class Matcher:
         first = listed or (clause_reasons if len(clause_reasons) > 1 else [])
         multi = len(first) > 1
         if not first:
-            best, best_score = self._best([sc for e, sc in enumerate(whole)
-                                           if self.entries[e].kind != "none"])
+            best, best_score = self._best([sc if self.entries[e].kind != "none" else -1.0
+                                           for e, sc in enumerate(whole)])
             none_score = whole[self.none_entry] if self.none_entry >= 0 else 0.0
-            if best_score < s["min_score"] or none_score + s["negative_margin"] >= best_score:
+            if (
+                best_score < self._floor(best)
+                or none_score + s["negative_margin"] >= best_score
+            ):
                 return EMPTY
         ranked: list[Match] = []
         seen: set[int] = set()
@@ -902,17 +974,20 @@ class Matcher:
         bias = s["reason_bias"]
         rest = sorted(
             (e for e, entry in enumerate(self.entries)
-             if entry.kind != "none" and e not in seen and whole[e] >= s["min_score"]),
+             if entry.kind != "none" and e not in seen and whole[e] >= self._floor(e)),
             key=lambda e: -(whole[e] + (bias if self.entries[e].kind == "reason" else 0.0)),
         )
         for e in rest:
             entry = self.entries[e]
             ranked.append(Match(entry.kind, entry.id,  # type: ignore[arg-type]
                                 round(min(100.0, whole[e]), 1)))
+        # Two reasons (or two topics) too close to call. A reason next to a topic is not a
+        # doubt: the message is about both, and the reason comes first.
         ambiguous = (
             not multi
             and not listed
             and len(ranked) > 1
+            and ranked[0].kind == ranked[1].kind
             and ranked[0].score - ranked[1].score < s["ambiguous_margin"]
         )
         return MatchResult(tuple(ranked), ambiguous, multi)

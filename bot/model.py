@@ -39,8 +39,14 @@ class Text:
         return cls(MappingProxyType({DEFAULT_LANG: text}))
 
     def get(self, lang: str | None = None) -> str:
-        if lang and lang in self.by_lang:
-            return self.by_lang[lang]
+        """Return the text in `lang` ("pt-br" falls back to "pt"), else in the default language."""
+        if lang:
+            lang = lang.lower()
+            if lang in self.by_lang:
+                return self.by_lang[lang]
+            base = lang.split("-")[0].split("_")[0]
+            if base in self.by_lang:
+                return self.by_lang[base]
         if DEFAULT_LANG in self.by_lang:
             return self.by_lang[DEFAULT_LANG]
         return next(iter(self.by_lang.values()), "")

@@ -17,7 +17,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "password" and everything after it on that line
     ("password", re.compile(r"(?i)\b(password|passwd|pwd|passcode)\b[^\n]*")),
     ("password", re.compile(r"(?i)\b(pin|otp|2fa|code)\b\s*(?:is|was|=|:)?\s*\d{4,}")),
-    ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("email", re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+")),
     (
         "date",
         re.compile(
@@ -28,9 +28,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     # passport / ID-card like: a few letters then digits (AB1234567, X-12345678)
     ("id_number", re.compile(r"\b[A-Za-z]{1,3}-?\d{5,}[A-Za-z0-9]*\b")),
-    ("phone", re.compile(r"(?<![\w])\+?\d[\d\s().-]{7,}\d(?![\w])")),
+    ("phone", re.compile(r"(?<![\w+])\+?\d[\d\s().-]{7,40}\d(?![\w])")),
     # any long run of digits, with an optional check letter (18-digit ID cards end in X)
-    ("digits", re.compile(r"\d{6,}[Xx]?")),
+    ("digits", re.compile(r"(?<!\d)\d{6,}+[Xx]?")),
 )
 
 

@@ -8,6 +8,7 @@ whatever the caller passes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -110,6 +111,8 @@ class Store:
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self.db = db
         self.path = path
+        # one connection serves every conversation: transactions must not interleave
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str], busy_timeout: float = 5.0) -> Store:
@@ -134,17 +137,18 @@ class Store:
     @contextlib.asynccontextmanager
     async def transaction(self, what: str) -> AsyncIterator[None]:
         """Run the block in one write transaction; SQLite errors become StoreError."""
-        try:
-            await self.db.execute("BEGIN IMMEDIATE")
+        async with self._write_lock:
             try:
-                yield
-                await self.db.execute("COMMIT")
-            except BaseException:
-                if self.db.in_transaction:
-                    await self.db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot {what}: {exc}") from exc
+                await self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield
+                    await self.db.execute("COMMIT")
+                except BaseException:
+                    if self.db.in_transaction:
+                        await self.db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot {what}: {exc}") from exc
 
     async def migrate(self) -> list[str]:
         """Apply the migrations not yet recorded; return their names."""
@@ -287,11 +291,12 @@ class Store:
 
     async def claim_followup(self, followup_id: int, now: datetime) -> bool:
         """Mark a follow-up as sent; True only for the one caller that claimed it."""
-        cur = await self.db.execute(
-            "UPDATE followups SET status='sent', sent_at=? WHERE id=? AND status='pending'",
-            (iso(now), followup_id),
-        )
-        return cur.rowcount == 1
+        async with self.transaction("claim follow-up"):
+            cur = await self.db.execute(
+                "UPDATE followups SET status='sent', sent_at=? WHERE id=? AND status='pending'",
+                (iso(now), followup_id),
+            )
+            return cur.rowcount == 1
 
     async def pending_followups(self, channel: str, user_id: str) -> list[tuple[str, str]]:
         async with self.db.execute(

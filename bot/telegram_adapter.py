@@ -172,7 +172,10 @@ def render_keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | 
         buttons = []
         for button in row:
             if not button.label or not 0 < len(button.data.encode()) <= CALLBACK_DATA_LIMIT:
-                log.error("dropping button with empty label or bad data (%d bytes)", len(button.data.encode()))
+                log.error(
+                    "dropping button with empty label or bad data (%d bytes)",
+                    len(button.data.encode()),
+                )
                 continue
             buttons.append(InlineKeyboardButton(button.label, callback_data=button.data))
         if buttons:
@@ -296,6 +299,7 @@ class TelegramBot:
         self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()
         self._group_replied: dict[int, float] = {}
         self._handle_signals = False
+        self._reload_task: asyncio.Task[list[str]] | None = None
 
     # -- assembly -----------------------------------------------------------------------------
 
@@ -397,9 +401,7 @@ class TelegramBot:
         )
         if self._handle_signals:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                asyncio.get_running_loop().add_signal_handler(
-                    signal.SIGHUP, lambda: asyncio.ensure_future(self.reload_knowledge())
-                )
+                asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._reload_on_signal)
         log.info("bot @%s ready", app.bot.username)
 
     async def _post_stop(self, app: Application) -> None:
@@ -414,6 +416,10 @@ class TelegramBot:
             self.service = None
         log.info("stopped")
         self.masker.uninstall()
+
+    def _reload_on_signal(self) -> None:
+        """Reload the knowledge base in the background (SIGHUP)."""
+        self._reload_task = asyncio.create_task(self.reload_knowledge(), name="kyc-helper:reload")
 
     async def _stop_followups(self) -> None:
         self._stop_scheduler.set()
@@ -449,7 +455,9 @@ class TelegramBot:
         try:
             kb = await asyncio.to_thread(load_knowledge, self.settings.knowledge_dir)
         except KnowledgeError as exc:
-            log.error("knowledge NOT reloaded, %d error(s); still serving the old one", len(exc.problems))
+            log.error(
+                "knowledge NOT reloaded, %d error(s); still serving the old one", len(exc.problems)
+            )
             for problem in exc.problems:
                 log.error("knowledge: %s", problem)
             return [f"Not reloaded: {len(exc.problems)} error(s); still serving the old files.",
@@ -512,7 +520,9 @@ class TelegramBot:
         key = (chat.id, message.message_id)
         async with self._chat_lock(chat.id):
             if key in self._pressed:
-                log.info("update %d chat=%d button on a used message ignored", update.update_id, chat.id)
+                log.info(
+                    "update %d chat=%d button on a used message ignored", update.update_id, chat.id
+                )
                 return
             self._remember_pressed(key)
             with contextlib.suppress(TelegramError):
@@ -632,7 +642,9 @@ class TelegramBot:
                     raise
                 delay = self.retry_delays[failures]
                 failures += 1
-                log.warning("chat=%d send failed (%s); retry %d in %.1fs", chat_id, exc, failures, delay)
+                log.warning(
+                    "chat=%d send failed (%s); retry %d in %.1fs", chat_id, exc, failures, delay
+                )
                 await asyncio.sleep(delay)
 
     async def _delete_quietly(self, chat_id: int, message_id: int) -> None:
@@ -676,7 +688,11 @@ def start_telegram(args: argparse.Namespace, settings: Settings) -> int:
     )
     # Opt in to PTB's future durations (timedelta) now; retry_after_seconds() reads both kinds.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    if settings.log_level and not getattr(args, "log_level", None) and "LOG_LEVEL" not in os.environ:
+    if (
+        settings.log_level
+        and not getattr(args, "log_level", None)
+        and "LOG_LEVEL" not in os.environ
+    ):
         logging.getLogger().setLevel(settings.log_level)  # LOG_LEVEL came from .env
     kb = load_knowledge(settings.knowledge_dir)  # KnowledgeError: cli prints every problem, exit 2
     bot = TelegramBot(settings, kb)

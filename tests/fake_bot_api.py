@@ -121,7 +121,9 @@ class _HtmlChecker(html.parser.HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in HTML_TAGS:
-            raise ApiError(400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"')
+            raise ApiError(
+                400, f'Bad Request: can\'t parse entities: Unsupported start tag "{tag}"'
+            )
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -143,7 +145,9 @@ def visible_text(text: str, parse_mode: str | None) -> str:
     checker.feed(text)
     checker.close()
     if checker.stack:
-        raise ApiError(400, f'Bad Request: can\'t parse entities: Unclosed tag "{checker.stack[-1]}"')
+        raise ApiError(
+            400, f'Bad Request: can\'t parse entities: Unclosed tag "{checker.stack[-1]}"'
+        )
     return "".join(checker.parts)
 
 
@@ -339,7 +343,9 @@ class FakeBotApi:
             message["forward_origin"] = forward_origin
         return self._push({"message": message})
 
-    def forward_text(self, chat_id: int, text: str, *, from_name: str = "Binance") -> dict[str, Any]:
+    def forward_text(
+        self, chat_id: int, text: str, *, from_name: str = "Binance"
+    ) -> dict[str, Any]:
         """Deliver a message the user forwarded from someone who hides their account."""
         origin = {"type": "hidden_user", "sender_user_name": from_name, "date": int(time.time())}
         return self.send_text(chat_id, text, forward_origin=origin)
@@ -386,7 +392,11 @@ class FakeBotApi:
 
     def send_voice(self, chat_id: int) -> dict[str, Any]:
         message = self._user_message(chat_id)
-        message["voice"] = {"file_id": f"voice-{chat_id}", "file_unique_id": f"v{chat_id}", "duration": 3}
+        message["voice"] = {
+            "file_id": f"voice-{chat_id}",
+            "file_unique_id": f"v{chat_id}",
+            "duration": 3,
+        }
         return self._push({"message": message})
 
     def send_group_text(self, group_id: int, user_id: int, text: str) -> dict[str, Any]:
@@ -532,7 +542,9 @@ class FakeBotApi:
     def _api_setWebhook(self, params: dict[str, Any]) -> bool:
         url = str(params.get("url", ""))
         if url and not url.startswith("https://"):
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
         with self._cond:
             self._state.webhook_url = url
         return True
@@ -608,7 +620,9 @@ class FakeBotApi:
         for row in markup.get("inline_keyboard", []):
             for button in row:
                 if not button.get("text"):
-                    raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+                    raise ApiError(
+                        400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                    )
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(data.encode()) <= 64:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")

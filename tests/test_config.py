@@ -131,7 +131,10 @@ def test_webhook_settings():
     [
         ({"WEBHOOK_URL": "http://bot.example.com/hook", "WEBHOOK_SECRET": "x"}, "https://"),
         ({"WEBHOOK_URL": "https://bot.example.com/hook"}, "WEBHOOK_SECRET is not set"),
-        ({"WEBHOOK_URL": "https://b.example/h", "WEBHOOK_SECRET": "has space"}, "WEBHOOK_SECRET is malformed"),
+        (
+            {"WEBHOOK_URL": "https://b.example/h", "WEBHOOK_SECRET": "has space"},
+            "WEBHOOK_SECRET is malformed",
+        ),
         ({"WEBHOOK_LISTEN": "8443"}, "WEBHOOK_LISTEN"),
         ({"WEBHOOK_LISTEN": "0.0.0.0:99999"}, "WEBHOOK_LISTEN"),
     ],
@@ -170,6 +173,9 @@ def test_secret_masker_scrubs_message_arguments_and_tracebacks(caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert messages[0] == f"POST https://api.telegram.org/bot{MASK}/getMe"
     assert messages[1] == f"secret half {MASK} and webhook {MASK}"
-    assert TOKEN.partition(":")[2] not in caplog.text and "hook-secret-1" not in caplog.text.split("after uninstall")[0]
+    assert (
+        TOKEN.partition(":")[2] not in caplog.text
+        and "hook-secret-1" not in caplog.text.split("after uninstall")[0]
+    )
     assert f"/bot{MASK}/sendMessage" in caplog.records[2].exc_text
     assert messages[3] == "after uninstall hook-secret-1"  # uninstall restores plain logging

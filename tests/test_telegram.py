@@ -194,7 +194,9 @@ async def test_start_shows_welcome_and_safety_and_publishes_commands(api, bot_se
 
     assert texts == [kb.message("welcome", "en"), kb.message("safety", "en", **kb.policy.links)]
     assert api.sent(CHAT)[0].params["parse_mode"] == "HTML"
-    assert kb.button("reasons", "en") in [b["text"] for b in api.sent(CHAT)[0].params["reply_markup"]["inline_keyboard"][0]]
+    assert kb.button("reasons", "en") in [
+        b["text"] for b in api.sent(CHAT)[0].params["reply_markup"]["inline_keyboard"][0]
+    ]
     assert api.commands() == [
         {"command": name, "description": kb.commands[name].get("en")} for name in COMMANDS
     ]
@@ -205,7 +207,11 @@ async def walk_fix_to_resubmit(h: Harness, kb: KnowledgeBase, clock: FrozenClock
     reason = kb.reasons["expired_document"]
     texts = await h.forward(NOTICE)
     assert texts[0] == kb.message(
-        "diagnosis", "en", title=reason.title.get(), share=f"{reason.share:g}", summary=reason.summary.get()
+        "diagnosis",
+        "en",
+        title=reason.title.get(),
+        share=f"{reason.share:g}",
+        summary=reason.summary.get(),
     )
     resubmitted, nxt = kb.button("resubmitted", "en"), kb.button("next", "en")
     for _ in range(len(reason.steps)):
@@ -239,7 +245,9 @@ async def test_forwarded_notice_fix_resubmit_and_followup(api, bot_settings, kb)
         assert await h.bot.service.run_due_followups() == 1
         followup = api.sent_texts(CHAT)[before:]
         assert followup == [kb.message("followup_question", "en")]
-        assert h.labels() == [kb.button(k, "en") for k in ("passed", "rejected_again", "still_waiting")]
+        assert h.labels() == [
+            kb.button(k, "en") for k in ("passed", "rejected_again", "still_waiting")
+        ]
 
         texts = await h.press(kb.button("passed", "en"))
         assert texts[0] == kb.message("passed", "en")
@@ -268,7 +276,9 @@ async def test_blocked_user_gets_no_more_followups(api, bot_settings, kb):
         clock.advance(hours=kb.policy.followup_after_resubmit_hours)
 
         assert await h.bot.service.run_due_followups() == 0
-        assert api.calls_to("sendMessage", CHAT)[-1].error == "Forbidden: bot was blocked by the user"
+        assert (
+            api.calls_to("sendMessage", CHAT)[-1].error == "Forbidden: bot was blocked by the user"
+        )
         store = h.bot.service.store
         assert await store.pending_followups("telegram", str(CHAT)) == []
         assert await store.query(
@@ -382,14 +392,17 @@ async def test_photo_caption_is_read_after_the_attachment(api, bot_settings, kb)
 
 
 async def test_markup_looking_text_is_shown_literally(api, bot_settings, kb):
-    text = "Use <b>the app</b> & not <script>alert(1)</script>; 1 < 2 > 0 &amp; \"quotes\""
+    text = 'Use <b>the app</b> & not <script>alert(1)</script>; 1 < 2 > 0 &amp; "quotes"'
     service = scripted(kb, Reply(text, ((Button("<i>Next</i> & more", "v|1|n|"),),)))
     async with serving(api, bot_settings, kb, service=service) as h:
-        assert await h.say("hi") == [text]  # the fake server rejects unescaped HTML, as Telegram does
+        # the fake server rejects unescaped HTML, as Telegram does
+        assert await h.say("hi") == [text]
     assert h.labels() == ["<i>Next</i> & more"]
 
 
-async def test_long_reply_is_split_on_paragraphs_with_buttons_on_the_last_part(api, bot_settings, kb):
+async def test_long_reply_is_split_on_paragraphs_with_buttons_on_the_last_part(
+    api, bot_settings, kb
+):
     paragraphs = [f"Paragraph {i}: " + "word " * 500 for i in range(4)]  # ~2500 chars each
     reply = Reply("\n\n".join(p.strip() for p in paragraphs), ((Button("Next", "v|1|n|"),),))
     service = scripted(kb, reply)
@@ -535,7 +548,9 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(api, bot_settin
     assert not api.calls_to("getUpdates")
 
 
-async def test_admin_reload_applies_good_files_and_keeps_serving_on_bad_ones(api, bot_settings, kb_dir):
+async def test_admin_reload_applies_good_files_and_keeps_serving_on_bad_ones(
+    api, bot_settings, kb_dir
+):
     kb = load_knowledge(kb_dir)
     settings = replace(bot_settings, knowledge_dir=str(kb_dir))
     async with serving(api, settings, kb) as h:
@@ -610,7 +625,11 @@ def test_missing_or_malformed_token_exits_2_with_one_line(tmp_path, token, expec
 def test_token_rejected_by_telegram_exits_2(tmp_path, api, kb_dir):
     wrong = TOKEN.replace("fake", "Fake")
     result = _run_bot(
-        {"TELEGRAM_BOT_TOKEN": wrong, "TELEGRAM_API_BASE_URL": api.url, "KNOWLEDGE_DIR": str(kb_dir)},
+        {
+            "TELEGRAM_BOT_TOKEN": wrong,
+            "TELEGRAM_API_BASE_URL": api.url,
+            "KNOWLEDGE_DIR": str(kb_dir),
+        },
         tmp_path,
     )
     assert result.returncode == 2
@@ -623,7 +642,11 @@ def test_broken_knowledge_base_refuses_to_start(tmp_path, api):
     broken.mkdir()
     (broken / "policy.yaml").write_text("version: 1\n")
     result = _run_bot(
-        {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.url, "KNOWLEDGE_DIR": str(broken)},
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": api.url,
+            "KNOWLEDGE_DIR": str(broken),
+        },
         tmp_path,
     )
     assert result.returncode == 2
@@ -632,7 +655,9 @@ def test_broken_knowledge_base_refuses_to_start(tmp_path, api):
 
 
 @pytest.mark.parametrize("command", ["telegram", "run"])
-def test_process_serves_reloads_on_sighup_and_stops_cleanly_on_sigterm(tmp_path, api, kb_dir, command):
+def test_process_serves_reloads_on_sighup_and_stops_cleanly_on_sigterm(
+    tmp_path, api, kb_dir, command
+):
     kb = load_knowledge(kb_dir)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
     env.update(
@@ -685,7 +710,9 @@ def test_process_serves_reloads_on_sighup_and_stops_cleanly_on_sigterm(tmp_path,
 
 def test_run_without_token_says_how_to_configure_one_and_starts_the_console(tmp_path, kb_dir):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
-    env.update(PYTHONPATH=str(REPO), KNOWLEDGE_DIR=str(kb_dir), DATABASE_PATH=str(tmp_path / "c.db"))
+    env.update(
+        PYTHONPATH=str(REPO), KNOWLEDGE_DIR=str(kb_dir), DATABASE_PATH=str(tmp_path / "c.db")
+    )
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path, env=env, input="/help\n", capture_output=True, text=True, timeout=30,

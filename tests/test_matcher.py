@@ -1,0 +1,425 @@
+"""What users notice about the matcher: which reason or topic their message leads to."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.evaluate import evaluate_cases
+from bot.loader import load_knowledge
+from bot.matcher import (
+    Match,
+    Matcher,
+    MatchResult,
+    Normaliser,
+    check_knowledge,
+    clean,
+    stem,
+)
+from bot.model import KnowledgeBase, Reason, Source, Text, Topic
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+HELDOUT = ROOT / "tests" / "data" / "heldout.jsonl"
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(KNOWLEDGE, check_matcher=False)
+
+
+@pytest.fixture(scope="module")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher.build(kb)
+
+
+def ids(result: MatchResult) -> list[str]:
+    return [m.id for m in result.matches]
+
+
+# --------------------------------------------------------------------------- forwarded notices
+
+EXPIRED = "The document you submitted has expired"
+BLURRY = "Image quality does not meet the requirements"
+REGION = "This service is currently not supported in your region"
+UNDERAGE = "Your age does not meet the service requirements"
+
+NOTICE_FORMATS = [
+    # Gmail forward, dash bullets, footer
+    "---------- Forwarded message ---------\nFrom: Binance <no-reply@binance.com>\n"
+    "Subject: [Binance] KYC Verification Failed\n\nDear User,\n\nYour KYC application was not "
+    "approved.\nReasons:\n- {a}\n- {b}\n\nBinance Team\nThis is an automated message, please do "
+    "not reply.",
+    # in-app notification, one line, semicolon
+    "Identity verification failed. Reason: {a}; {b}",
+    # numbered inline
+    "Your KYC application was not approved, Reason: 1. {a} 2. {b}",
+    # one "Reason N:" line per reason
+    "Reason 1: {a}\nReason 2: {b}",
+    # joined with "and"
+    "Reason: {a} and {b}",
+    # sentences
+    "Hi,\n\nUnfortunately we were unable to approve your identity verification.\n\n"
+    "Reason: {a}. {b}.\n\nThank you,\nBinance",
+]
+
+
+@pytest.mark.parametrize("template", NOTICE_FORMATS)
+@pytest.mark.parametrize(
+    ("a", "b", "expect"),
+    [
+        (EXPIRED, BLURRY, ["expired_document", "blurry_photo"]),
+        (BLURRY, EXPIRED, ["blurry_photo", "expired_document"]),
+        (REGION, UNDERAGE, ["restricted_region", "underage"]),
+    ],
+)
+def test_notice_listing_reasons_yields_them_in_listed_order(
+    matcher: Matcher, template: str, a: str, b: str, expect: list[str]
+) -> None:
+    result = matcher.match(template.format(a=a, b=b))
+    assert ids(result)[:2] == expect
+    assert result.multi
+
+
+def test_three_listed_reasons_keep_their_order(matcher: Matcher) -> None:
+    text = ("KYC rejected\nReasons:\n• The image contains editing traces\n"
+            "• This ID number is already in use by another account\n• " + UNDERAGE)
+    result = matcher.match(text)
+    assert ids(result)[:3] == ["edited_document", "id_already_registered", "underage"]
+    assert result.multi
+
+
+def test_user_listing_two_problems_in_own_words_gets_both(matcher: Matcher) -> None:
+    result = matcher.match("they told me two things: the selfie failed and the passport is expired")
+    assert ids(result)[:2] == ["face_verification", "expired_document"]
+    assert result.multi
+
+
+def test_single_reason_notice_is_not_multi(matcher: Matcher) -> None:
+    result = matcher.match(f"Dear user,\nYour KYC application was not approved, Reason: {EXPIRED}")
+    assert ids(result)[0] == "expired_document"
+    assert not result.multi and not result.ambiguous
+
+
+# --------------------------------------------------------------------------- boilerplate
+
+
+def test_notice_boilerplate_alone_matches_nothing(matcher: Matcher) -> None:
+    text = ("Dear user,\n\nYour KYC application was not approved.\n\nBinance Team\n"
+            "This is an automated message, please do not reply.")
+    assert matcher.match(text).matches == ()
+
+
+def test_mail_footer_adds_no_topic(matcher: Matcher) -> None:
+    text = (f"Your KYC application was not approved, Reason: {BLURRY}\n\n"
+            "If you have any questions, please contact Customer Support.\n"
+            "Risk warning: Cryptocurrency prices are subject to high market risk.\n"
+            "Kindly note: Please be aware of phishing sites and always make sure you are "
+            "visiting the official Binance.com website when entering sensitive data.\n"
+            "© 2017 - 2024 Binance.com, All Rights Reserved.")
+    assert ids(matcher.match(text)) == ["blurry_photo"]
+
+
+# --------------------------------------------------------------------------- sloppy writing
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("my selfei keeps failling", "face_verification"),
+        ("pasport expird", "expired_document"),
+        ("the pictre was blurr", "blurry_photo"),
+        ("id alredy registred", "id_already_registered"),
+        ("regoin restricted", "restricted_region"),
+        ("photoshoped id rejected", "edited_document"),
+        ("BLURRY PHOTO!!!", "blurry_photo"),
+        ("my fotooo is blurryyyy", "blurry_photo"),
+        ("Dóćument éxpired", "expired_document"),
+    ],
+)
+def test_typos_and_shouting_still_match(matcher: Matcher, text: str, expect: str) -> None:
+    assert ids(matcher.match(text))[:1] == [expect]
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("imagequality does not meet requirements", "blurry_photo"),
+        ("facerecognition failed", "face_verification"),
+        ("documentexpired", "expired_document"),
+        ("notsupported in my region", "restricted_region"),
+    ],
+)
+def test_missing_spaces_still_match(matcher: Matcher, text: str, expect: str) -> None:
+    assert ids(matcher.match(text))[:1] == [expect]
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("my licence ran out in january", "expired_document"),
+        ("my surname is spelled wrong in my profile", "info_mismatch"),
+        ("somebody already verified with my passport number", "id_already_registered"),
+        ("it seems the camera couldn't confirm it was really me", "face_verification"),
+        ("binance isn't available where i live", "restricted_region"),
+        ("i'm only fifteen", "underage"),
+        ("the words on my card were impossible to read", "blurry_photo"),
+    ],
+)
+def test_paraphrases_match(matcher: Matcher, text: str, expect: str) -> None:
+    assert ids(matcher.match(text))[:1] == [expect]
+
+
+# --------------------------------------------------------------------------- topics vs reasons
+
+
+def test_question_about_waiting_is_a_topic_not_a_reason(matcher: Matcher) -> None:
+    result = matcher.match("how long does manual review take?")
+    assert result.matches[0] == Match("topic", "review_times", result.matches[0].score)
+    assert all(m.kind == "topic" for m in result.matches)
+
+
+def test_stating_a_failure_is_a_reason(matcher: Matcher) -> None:
+    assert matcher.match("my face verification failed").matches[0].id == "face_verification"
+
+
+def test_reason_with_a_question_puts_the_reason_first(matcher: Matcher) -> None:
+    result = matcher.match("my selfie failed 3 times, what now?")
+    assert result.matches[0].id == "face_verification"
+    assert "repeated_failures" in ids(result)
+    assert not result.ambiguous  # a reason and a topic: both, not either
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("can i use my driving licence instead of the id card next time", "switch_document"),
+        ("does a rejected kyc hurt my credit score", "credit_score"),
+        ("where do i find why it was rejected", "find_reason"),
+    ],
+)
+def test_topic_questions(matcher: Matcher, text: str, expect: str) -> None:
+    assert ids(matcher.match(text))[:1] == [expect]
+
+
+# --------------------------------------------------------------------------- nothing to say
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how do I reset 2FA", "hello", "thank you!", "asdfgh jkl", "what's the BTC price",
+     "my withdrawal is stuck"],
+)
+def test_out_of_scope_matches_nothing(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text) == MatchResult()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [None, 123, b"bytes", "", "   \n\t ", "\x00\x01\x02", "🙂🙂🙂", "\u202eمرحبا بالعالم",
+     "Привет", "😀" * 10_000, "a" * 1_000_000, "blurry photo " * 100_000],
+)
+def test_bad_input_never_raises_and_is_fast(matcher: Matcher, text: object) -> None:
+    start = time.perf_counter()
+    result = matcher.match(text)  # type: ignore[arg-type]
+    assert isinstance(result, MatchResult)
+    assert time.perf_counter() - start < 1.0
+    if not isinstance(text, str) or not any(c.isascii() and c.isalnum() for c in text):
+        assert result.matches == ()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_gives_a_well_formed_result(text: str) -> None:
+    m = _shared_matcher()
+    result = m.match(text)
+    assert all(0.0 <= x.score <= 100.0 for x in result.matches)
+    assert len({x.id for x in result.matches}) == len(result.matches)
+    if not result.multi:
+        scores = [x.score + (5 if x.kind == "reason" else 0) for x in result.matches]
+        assert scores == sorted(scores, reverse=True)
+
+
+_CACHE: dict[str, Matcher] = {}
+
+
+def _shared_matcher() -> Matcher:
+    if "m" not in _CACHE:
+        _CACHE["m"] = Matcher.build(load_knowledge(KNOWLEDGE, check_matcher=False))
+    return _CACHE["m"]
+
+
+# --------------------------------------------------------------------------- ambiguity
+
+
+def _entry(kind: str, ident: str, examples: list[str], keywords: list[str] = ()) -> Reason | Topic:
+    src = Source(f"{kind}s/{ident}.yaml", 1)
+    sources = tuple(Source(src.path, 10 + i) for i in range(len(examples)))
+    if kind == "reason":
+        return Reason(ident, Text.plain(ident), 10, "normal", Text.plain(""), (), (), tuple(keywords),
+                      (), tuple(examples), sources, (), "", Text.plain(""), src)
+    return Topic(ident, Text.plain(ident), Text.plain(""), tuple(keywords), (), tuple(examples),
+                 sources, (), src)
+
+
+def _small_kb(base: KnowledgeBase, reasons: list[Reason], topics: list[Topic] = (),
+              negatives: list[str] = (), matching: dict | None = None) -> KnowledgeBase:
+    return dataclasses.replace(
+        base,
+        reasons=MappingProxyType({r.id: r for r in reasons}),
+        topics=MappingProxyType({t.id: t for t in topics}),
+        negatives=tuple(negatives),
+        negative_sources=tuple(Source("negatives.yaml", 5 + i) for i in range(len(negatives))),
+        matching=MappingProxyType(matching if matching is not None else dict(base.matching)),
+        root="",
+    )
+
+
+def test_two_equally_likely_reasons_are_ambiguous(kb: KnowledgeBase) -> None:
+    small = _small_kb(kb, [
+        _entry("reason", "camera_glitch", ["the camera froze during upload", "camera app crashed",
+                                           "camera stopped working at the photo step"]),
+        _entry("reason", "upload_glitch", ["the upload froze", "upload crashed halfway",
+                                           "upload stopped working at the photo step"]),
+    ])
+    m = Matcher.build(small)
+    vague = m.match("it stopped working at the photo step")
+    assert {x.id for x in vague.matches} == {"camera_glitch", "upload_glitch"}
+    assert vague.ambiguous
+    clear = m.match("the camera crashed")
+    assert clear.matches[0].id == "camera_glitch" and not clear.ambiguous
+
+
+def test_clear_messages_are_not_ambiguous(matcher: Matcher) -> None:
+    for text in ("my passport is expired", "my selfie keeps failing", "how long is manual review"):
+        assert not matcher.match(text).ambiguous
+
+
+# --------------------------------------------------------------------------- knowledge checks
+
+
+def test_bundled_knowledge_examples_all_match_their_own_entry(kb: KnowledgeBase) -> None:
+    errors, _warnings = check_knowledge(kb)
+    assert errors == []
+
+
+def test_check_reports_an_example_that_reads_like_another_entry(kb: KnowledgeBase) -> None:
+    blurry = kb.reasons["blurry_photo"]
+    planted = dataclasses.replace(
+        blurry,
+        examples=(*blurry.examples, "my passport expired last month"),
+        example_sources=(*blurry.example_sources, Source("reasons/blurry_photo.yaml", 999)),
+    )
+    reasons = {**kb.reasons, "blurry_photo": planted}
+    bad = dataclasses.replace(
+        kb,
+        reasons=MappingProxyType(reasons),
+        negatives=(*kb.negatives, "my selfie keeps failing"),
+        negative_sources=(*kb.negative_sources, Source("negatives.yaml", 999)),
+    )
+    errors, _ = check_knowledge(bad)
+    assert any(e.startswith("reasons/blurry_photo.yaml:999: ") and "expired_document" in e
+               for e in errors), errors
+    assert any(e.startswith("negatives.yaml:999: ") and "face_verification" in e
+               for e in errors), errors
+    assert len(errors) == 2
+
+
+def test_check_warns_about_examples_the_matcher_cannot_tell_apart(kb: KnowledgeBase) -> None:
+    small = _small_kb(kb, [
+        _entry("reason", "expired_document", ["my passport expired", "the document expired"]),
+        _entry("reason", "blurry_photo", ["blurry photo", "Document expired!", "photo unclear"]),
+    ])
+    _, warnings = check_knowledge(small)
+    assert any("cannot tell them apart" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("matching", "needle"),
+    [
+        ({"version": 1, "boilerplate": ["(unclosed"]}, "not a valid regular expression"),
+        ({"version": 1, "reason_markers": [".*"]}, "matches empty text"),
+        ({"version": 1, "synonyms": {"photo": "pic"}}, "must be a list"),
+        ({"version": 1, "stop_words": "the a an"}, "must be a list of strings"),
+        ({"version": 1, "synonym": {}}, "unknown key 'synonym'"),
+    ],
+)
+def test_check_rejects_malformed_matching_yaml(
+    kb: KnowledgeBase, matching: dict, needle: str
+) -> None:
+    errors, _ = check_knowledge(_small_kb(kb, list(kb.reasons.values()), matching=matching))
+    assert any("matching.yaml" in e and needle in e for e in errors), errors
+
+
+def test_malformed_matching_yaml_never_breaks_matching(kb: KnowledgeBase) -> None:
+    broken = _small_kb(kb, list(kb.reasons.values()), list(kb.topics.values()),
+                       matching={"boilerplate": ["(unclosed"], "synonyms": "nope"})
+    assert Matcher.build(broken).match("my passport expired").matches[0].id == "expired_document"
+
+
+def test_leave_one_out_removes_the_example_itself(kb: KnowledgeBase, matcher: Matcher) -> None:
+    reason = kb.reasons["expired_document"]
+    for i, example in enumerate(reason.examples[:10]):
+        full = matcher.match(example)
+        loo = matcher.match_excluding(example, "reason", reason.id, i)
+        own_full = next((m.score for m in full.matches if m.id == reason.id), 0.0)
+        own_loo = next((m.score for m in loo.matches if m.id == reason.id), 0.0)
+        assert own_loo <= own_full + 1e-6
+
+
+# --------------------------------------------------------------------------- words
+
+
+def test_stemming_groups_word_forms() -> None:
+    assert stem("failed") == stem("failing") == stem("fails") == stem("fail")
+    assert stem("blurry") == stem("blurred") == stem("blur")
+    assert stem("verification") == stem("verified") == stem("verify")
+    assert stem("recognition") == stem("recognised") == stem("recognized")
+    assert stem("submission") == stem("submitted") == stem("submit")
+    assert stem("photo") != stem("photoshop")
+
+
+def test_normaliser_applies_synonyms_typos_and_stop_words() -> None:
+    norm = Normaliser(
+        {"photo": ["pic", "picture"], "not": ["doesnt"], "mismatch": ["not match"]},
+        ["my", "the", "is"],
+        ["blurry", "photo", "match", "name", "document"],
+        {"typo_cutoff": 82, "typo_min_length": 5, "max_typos": 10, "max_terms": 100},
+    )
+    assert norm.terms(clean("My pictures is blurrry", 100)) == ["photo", stem("blurry")]
+    assert norm.terms(clean("name doesn't match", 100)) == ["nam", "mismatch"]
+    assert norm.terms(clean("the documnet", 100)) == ["document"]  # typo fixed
+    assert norm.terms(clean("the nam", 100)) == ["nam"]  # short words are left alone
+
+
+# --------------------------------------------------------------------------- quality bars
+
+
+def test_heldout_set_meets_the_quality_bars(matcher: Matcher) -> None:
+    items = []
+    for line in HELDOUT.read_text(encoding="utf-8").splitlines():
+        data = json.loads(line)
+        items.append((data["text"], data["expect"]))
+    assert len(items) >= 200
+    figures = evaluate_cases(matcher, items)
+    assert figures["in_scope"]["count"] >= 120
+    assert figures["multi"]["count"] >= 25
+    assert figures["out_of_scope"]["count"] >= 60
+    assert figures["in_scope"]["top1_accuracy"] >= 95.0, figures["misclassified"]
+    assert figures["multi"]["fully_recognised"] >= 90.0, figures["misclassified"]
+    assert figures["out_of_scope"]["false_accept_reason"] <= 5.0, figures["misclassified"]
+
+
+def test_heldout_covers_every_reason_and_most_topics(kb: KnowledgeBase) -> None:
+    seen: set[str] = set()
+    for line in HELDOUT.read_text(encoding="utf-8").splitlines():
+        seen.update(json.loads(line)["expect"])
+    assert set(kb.reasons) <= seen
+    assert len(set(kb.topics) & seen) >= 12
