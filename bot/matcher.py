@@ -108,6 +108,14 @@ class MatchResult:
 
 EMPTY = MatchResult()
 
+#: the last matchers built, with the knowledge they were built from: see `Matcher.build`
+_BUILT: list[tuple[tuple[object, ...], Matcher]] = []
+
+
+def _inputs(kb: KnowledgeBase) -> tuple[object, ...]:
+    """Return what a matcher is built from (compared by identity: the loader never mutates)."""
+    return (kb.reasons, kb.topics, kb.negatives, kb.matching, kb.policy)
+
 
 # --------------------------------------------------------------------------- text
 
@@ -533,7 +541,22 @@ class Matcher:
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Matcher:
-        """Precompute everything matching needs from `kb`."""
+        """Precompute everything matching needs from `kb` (reused if built for it already).
+
+        `load_knowledge` builds one to check the examples; the bot's own build of the same
+        loaded knowledge then costs nothing.
+        """
+        parts = _inputs(kb)
+        for built_from, matcher in _BUILT:
+            if all(a is b for a, b in zip(built_from, parts, strict=True)):
+                return matcher
+        matcher = cls._build(kb)
+        _BUILT.insert(0, (parts, matcher))
+        del _BUILT[2:]  # the current knowledge base and the one being reloaded
+        return matcher
+
+    @classmethod
+    def _build(cls, kb: KnowledgeBase) -> Matcher:
         settings = settings_from(kb)
         words = matching_words(kb.matching)
         texts: list[tuple[str, str, str, int, str]] = []  # kind, id, role, index, text

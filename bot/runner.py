@@ -23,8 +23,4 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     from bot.console import run_console
 
-    if not hasattr(args, "user"):
-        args.user = "console"
-    if not hasattr(args, "now"):
-        args.now = None
     return int(asyncio.run(run_console(args)) or 0)
