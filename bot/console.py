@@ -104,9 +104,13 @@ class Console:
         except ValueError as exc:
             self.out.write(f"(console) {exc}\n")
             return
-        self.clock.advance(delta)
-        self.out.write(f"(console) clock moved forward {arg.strip()}: now {self.clock():%a %d %b %H:%M} UTC\n")
-        await self.service.run_due_followups()
+        target = self.clock() + delta
+        self.out.write(f"(console) moving the clock forward {arg.strip()}, to {target:%a %d %b %H:%M} UTC\n")
+        # stop at each follow-up on the way, so it arrives on time rather than late
+        while (due := await self.service.store.next_due(target)) is not None:
+            self.clock.advance(max(due - self.clock(), timedelta()))
+            await self.service.run_due_followups()
+        self.clock.advance(target - self.clock())
 
     async def run(self, lines: asyncio.Queue[str | None]) -> None:
         await self.service.run_due_followups()

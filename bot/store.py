@@ -289,6 +289,14 @@ class Store:
             rows = await cur.fetchall()
         return [DueFollowup(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4]) for r in rows]
 
+    async def next_due(self, until: datetime) -> datetime | None:
+        """Return the earliest pending follow-up time up to `until`, if any."""
+        async with self.db.execute(
+            "SELECT min(due_at) FROM followups WHERE status='pending' AND due_at <= ?", (iso(until),)
+        ) as cur:
+            row = await cur.fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
     async def claim_followup(self, followup_id: int, now: datetime) -> bool:
         """Mark a follow-up as sent; True only for the one caller that claimed it."""
         async with self.transaction("claim follow-up"):
