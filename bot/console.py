@@ -19,6 +19,7 @@ from typing import TextIO
 
 from bot.errors import ConfigError
 from bot.events import Button, ButtonPress, Command, Event, Reply, TextMessage
+from bot.model import KnowledgeBase
 from bot.service import Service, utc_now
 
 CHANNEL = "console"
@@ -159,7 +160,13 @@ async def _poll(service: Service, stop: asyncio.Event) -> None:
     await service.run_scheduler(stop, interval=5.0)
 
 
-async def run_console(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
+async def run_console(
+    args: argparse.Namespace,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
+    kb: KnowledgeBase | None = None,
+) -> int:
+    """Chat over `stdin`/`out` until end of input; `kb` skips loading (tests)."""
     from bot.loader import load_knowledge
 
     stdin = stdin or sys.stdin
@@ -172,7 +179,7 @@ async def run_console(args: argparse.Namespace, stdin: TextIO | None = None, out
             raise ConfigError(f"--now must be an ISO date and time, e.g. 2026-01-31T09:00+00:00: {exc}") from exc
         if start.tzinfo is None:
             raise ConfigError("--now needs a time zone, e.g. 2026-01-31T09:00+00:00")
-    kb = load_knowledge(args.knowledge)
+    kb = kb or load_knowledge(args.knowledge)
     clock = ConsoleClock(start)
     service = await Service.open(kb, args.db, clock)
     interactive = stdin.isatty()

@@ -72,6 +72,25 @@ MESSAGES: dict[str, frozenset[str]] = {
         "greeting_reply": (),
         "thanks_reply": (),
         "option_hint": (),
+        # admin commands (Telegram: only for ADMIN_USER_IDS; console: /reload)
+        "admin_reloaded": ("reasons", "topics", "examples"),
+        "admin_reload_warnings": ("count", "warnings"),
+        "admin_reload_failed": ("count", "problems"),
+        "admin_reload_more": ("count",),
+        "admin_report": (
+            "days", "since", "conversations", "users", "cases", "passed", "resolution",
+            "rejected_again", "manual_review", "lock_risk", "waiting", "silent", "unmatched",
+            "reasons",
+        ),
+        "admin_report_reason": ("title", "cases", "passed"),
+        "admin_report_empty": ("days", "since"),
+        "admin_unmatched": ("days", "count", "groups", "shown", "lines"),
+        "admin_unmatched_line": ("rank", "count", "text", "closest"),
+        "admin_unmatched_empty": ("days",),
+        "admin_failed": ("error",),
+        "admin_command_reload": (),
+        "admin_command_report": ("days",),
+        "admin_command_unmatched": ("days",),
     }.items()
 }
 

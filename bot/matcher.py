@@ -25,6 +25,7 @@ knowledge/matching.yaml.
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 import re
@@ -227,6 +228,8 @@ class Normaliser:
         stop_words: Iterable[str],
         vocabulary: Iterable[str],
         settings: Mapping[str, float],
+        negations: Iterable[str] = (),
+        negatable: Iterable[str] = (),
     ) -> None:
         self.typo_cutoff = float(settings["typo_cutoff"])
         self.typo_min_length = int(settings["typo_min_length"])
@@ -265,6 +268,13 @@ class Normaliser:
             if len(word) >= 4 and word.isalpha():
                 self._by_length[len(word)].append(word)
         self._typo_cache: dict[str, str | None] = {}
+        self.negations = {t for w in negations for t in self._canon(w)}
+        self.negatable = {t for w in negatable for t in self._canon(w)}
+        self.vocabulary.update(w for p in (*negations, *negatable)
+                               for w in _TOKEN_RE.findall(clean(p, 200)))
+
+    def _canon(self, word: str) -> tuple[str, ...]:
+        return self._map_words([stem(w) for w in _TOKEN_RE.findall(clean(word, 200))])
 
     def _map_words(self, stems: Sequence[str]) -> tuple[str, ...]:
         out: list[str] = []
@@ -362,7 +372,20 @@ class Normaliser:
             else:
                 mapped.append(stems[i])
                 i += 1
-        return [t for t in mapped if t not in self.stop_stems]
+        terms = [t for t in mapped if t not in self.stop_stems]
+        if self.negatable and self.negations:
+            # "not blurry", "nothing expired": a negation just before cancels the word, and
+            # is spent on it.
+            drop: set[int] = set()
+            for i, t in enumerate(terms):
+                if t in self.negatable:
+                    negs = [j for j in range(max(0, i - 2), i) if terms[j] in self.negations]
+                    if negs:
+                        drop.add(i)
+                        drop.update(negs)
+            if drop:
+                terms = [t for i, t in enumerate(terms) if i not in drop]
+        return terms
 
 
 # --------------------------------------------------------------------------- segmentation
@@ -374,6 +397,17 @@ _BULLET_RE = re.compile(
 _LIST_LINE_RE = re.compile(r"^\s*(?:\(?[1-9][.)]|\([1-9]\)|\(?[a-h]\)|[-*•·▪●◦‣–—])\s")
 _HARD_SPLIT_RE = re.compile(r"\n|;|\s/\s|\s\|\s|\.(?:\s+|$)")
 _CLAUSE_RE = re.compile(r"[.!?;:\n]+|,|\s(?:and|but|also|plus)\s|\s[&+/]\s")
+
+
+_BLOCK_TAG_RE = re.compile(r"<\s*/?\s*(?:br|p|div|li|ul|ol|tr|td|h[1-6]|table)\b[^>]*>", re.I)
+_TAG_RE = re.compile(r"<[^>\n]{0,200}>")
+
+
+def _from_html(text: str) -> str:
+    """Turn pasted HTML into text: block tags become line breaks, other tags disappear."""
+    text = _BLOCK_TAG_RE.sub("\n", text)
+    text = _TAG_RE.sub(" ", text)
+    return html.unescape(text)
 
 
 @dataclass
@@ -426,6 +460,8 @@ class Segmenter:
 
     def split(self, text: str) -> Segments:
         """Split cleaned `text` into reason-list items and free text."""
+        if "<" in text or "&" in text:
+            text = _from_html(text)
         lines = self.strip_boilerplate(text).split("\n")
         seg = Segments()
         i = 0
@@ -592,7 +628,8 @@ class Matcher:
             for w in words_here:
                 seen[w] += 1
         vocabulary |= {w for w, n in seen.items() if n >= 2}
-        normaliser = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings)
+        normaliser = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings,
+                                words["negations"], words["negatable"])
         segmenter = Segmenter(words["boilerplate"], words["reason_markers"],
                               words["soft_separators"])
         matcher = cls(entries, normaliser, segmenter, settings)
@@ -1039,7 +1076,8 @@ def settings_from(kb: KnowledgeBase) -> dict[str, float]:
     return settings
 
 
-_WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators")
+_WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", "negations",
+               "negatable")
 
 
 def matching_words(data: Mapping[str, object]) -> dict[str, object]:

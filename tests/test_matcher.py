@@ -108,6 +108,20 @@ def test_single_reason_notice_is_not_multi(matcher: Matcher) -> None:
     assert not result.multi and not result.ambiguous
 
 
+def test_html_email_is_read_as_a_list(matcher: Matcher) -> None:
+    text = ("<p>Dear user,</p><p>Your KYC application was not approved.</p><ul>"
+            f"<li>{EXPIRED}</li><li>This ID number is already in use by another account</li>"
+            "</ul><p>Binance&nbsp;Team</p>")
+    result = matcher.match(text)
+    assert ids(result)[:2] == ["expired_document", "id_already_registered"]
+    assert result.multi
+
+
+def test_quoted_reply_is_read_as_a_list(matcher: Matcher) -> None:
+    text = f"> Your KYC application was not approved.\n> Reasons:\n> - {BLURRY}\n> - {UNDERAGE}"
+    assert ids(matcher.match(text))[:2] == ["blurry_photo", "underage"]
+
+
 # --------------------------------------------------------------------------- boilerplate
 
 
@@ -175,6 +189,31 @@ def test_missing_spaces_still_match(matcher: Matcher, text: str, expect: str) ->
 )
 def test_paraphrases_match(matcher: Matcher, text: str, expect: str) -> None:
     assert ids(matcher.match(text))[:1] == [expect]
+
+
+@pytest.mark.parametrize(
+    ("text", "expect", "absent"),
+    [
+        ("my passport is not expired, but the selfie failed", "face_verification",
+         "expired_document"),
+        ("the picture is sharp, nothing blurry, yet it says edited", "edited_document", None),
+        ("i never edited anything, my name just does not match", "info_mismatch",
+         "edited_document"),
+    ],
+)
+def test_negated_mentions_are_not_evidence(
+    matcher: Matcher, text: str, expect: str, absent: str | None
+) -> None:
+    result = matcher.match(text)
+    assert ids(result)[0] == expect
+    assert absent not in ids(result)
+    assert not result.multi
+
+
+def test_negated_word_cancels_only_itself(matcher: Matcher) -> None:
+    assert matcher.match("document not clear").matches[0].id == "blurry_photo"
+    assert matcher.match("region not supported").matches[0].id == "restricted_region"
+    assert matcher.match("it is not expired!!").matches == ()
 
 
 # --------------------------------------------------------------------------- topics vs reasons

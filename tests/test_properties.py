@@ -51,7 +51,7 @@ def engine(kb: KnowledgeBase) -> Engine:
     return Engine(kb, Matcher.build(kb))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=texts)
 def test_matcher_never_raises_and_scores_are_bounded(engine: Engine, text: str) -> None:
     result = engine.matcher.match(text)
@@ -79,7 +79,7 @@ def events_strategy(kb: KnowledgeBase) -> st.SearchStrategy:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_every_event_gets_a_reply_and_state_round_trips(engine: Engine, kb: KnowledgeBase, data: st.DataObject) -> None:
     events = data.draw(st.lists(events_strategy(kb), min_size=1, max_size=25))
@@ -99,13 +99,15 @@ def test_every_event_gets_a_reply_and_state_round_trips(engine: Engine, kb: Know
         assert state == (outcome.state if not outcome.forget else State())
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(st.one_of(texts.filter(lambda t: "\n" not in t and "\r" not in t), st.sampled_from(["1", "2", "/wait 25h", '"""', "/fwd x"])), max_size=8))
-def test_console_survives_any_script(tmp_path_factory: pytest.TempPathFactory, lines: list[str]) -> None:
+def test_console_survives_any_script(
+    kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory, lines: list[str]
+) -> None:
     db = tmp_path_factory.mktemp("console") / "c.db"
     out = io.StringIO()
     args = argparse.Namespace(knowledge=str(REPO / "knowledge"), db=str(db), user="prop", now="2026-03-02T09:00+00:00")
-    code = asyncio.run(run_console(args, stdin=io.StringIO("\n".join(lines) + "\n"), out=out))
+    code = asyncio.run(run_console(args, stdin=io.StringIO("\n".join(lines) + "\n"), out=out, kb=kb))
     assert code == 0
     transcript = out.getvalue()
     for line in lines:
