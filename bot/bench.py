@@ -1,4 +1,4 @@
-"""`python -m bot bench`: knowledge load time, match latency, and (later) engine throughput.
+"""`python -m bot bench`: knowledge load time, match latency, and engine + store throughput.
 
 Two knowledge bases are measured: the bundled one, and a synthetic one 50 times larger (every
 reason, topic and negative copied 49 more times under new ids, with perturbed examples), to show
@@ -193,8 +193,11 @@ def bench_knowledge(
 
 
 def bench_engine(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher) -> list[Row]:
-    """Engine + store throughput: the lead adds this section (returns no rows until then)."""
-    return []
+    """Engine + store throughput, memory, and the cost of one flooding user to the others."""
+    from bot.bench_engine import run_in_subprocess
+
+    quick = bool(getattr(args, "quick", False))
+    return [Row(line, None) for line in run_in_subprocess(args.knowledge, quick)]
 
 
 def format_rows(rows: Sequence[Row]) -> str:

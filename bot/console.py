@@ -3,26 +3,39 @@
 Buttons are shown as numbered options; typing the number presses the button. Console-only
 commands: `/wait 25h` moves this console's clock forward (follow-ups that come due are printed),
 `/fwd TEXT` sends TEXT as a forwarded notice, a line with just `\"\"\"` starts and ends a pasted
-multi-line notice, `/quit` leaves. With piped input each line is echoed, so stdout reads as a
-transcript, and the program exits at the end of input.
+multi-line notice, `/reload` re-reads the knowledge folder (so does SIGHUP), `/quit` leaves. With
+piped input each line is echoed, so stdout reads as a transcript, and the program exits at the
+end of input.
+
+Reloading (`reload_knowledge`, `reload_text`) is shared with the Telegram adapter: the new files
+are checked first, and on any error the running knowledge base stays in service.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import re
+import signal
 import sys
 import threading
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, KnowledgeError
 from bot.events import Button, ButtonPress, Command, Event, Reply, TextMessage
 from bot.model import KnowledgeBase
 from bot.service import Service, utc_now
 
+log = logging.getLogger(__name__)
+
 CHANNEL = "console"
+#: problems (and warnings) listed in a reload answer; the log always has all of them
+RELOAD_PROBLEMS_SHOWN = 20
 PASTE = '"""'
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.I)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -50,15 +63,118 @@ class ConsoleClock:
         self.offset += delta
 
 
+# -- reloading the knowledge base (shared with the Telegram adapter) ----------------------------
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    """One reload: the knowledge base now served, or the problems that kept the old one."""
+
+    kb: KnowledgeBase | None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.kb is not None
+
+
+async def reload_knowledge(directory: str, apply: Callable[[KnowledgeBase], None]) -> ReloadResult:
+    """Load and check `directory`; on success hand it to `apply`, else log every problem."""
+    from bot.loader import load_knowledge
+
+    try:
+        kb = await asyncio.to_thread(load_knowledge, directory)
+        apply(kb)  # Service.reload builds the new engine before swapping: on error the old stays
+    except KnowledgeError as exc:
+        problems = tuple(" ".join(p.splitlines()) for p in exc.problems)
+    except Exception as exc:  # a bug must not take the running bot down with it
+        log.exception("knowledge NOT reloaded from %s", directory)
+        problems = (f"{directory}: {type(exc).__name__}: {exc}",)
+    else:
+        log.info(
+            "knowledge reloaded from %s: %d reasons, %d topics, %d examples",
+            directory, len(kb.reasons), len(kb.topics), kb.example_count,
+        )  # fmt: skip
+        return ReloadResult(kb)
+    log.error(
+        "knowledge NOT reloaded from %s: %d error(s); still serving the previous version",
+        directory, len(problems),
+    )  # fmt: skip
+    for problem in problems:
+        log.error("%s", problem)
+    return ReloadResult(None, problems)
+
+
+def reload_text(served: KnowledgeBase, result: ReloadResult, lang: str | None = None) -> str:
+    """Return the answer to a reload, worded by `served` (the knowledge base now in use)."""
+    if result.kb is not None:
+        kb = result.kb
+        text = kb.message(
+            "admin_reloaded",
+            lang,
+            reasons=len(kb.reasons),
+            topics=len(kb.topics),
+            examples=kb.example_count,
+        )
+        if kb.warnings:
+            warnings = _listing(kb, kb.warnings, lang)
+            text += "\n\n" + kb.message(
+                "admin_reload_warnings", lang, count=len(kb.warnings), warnings=warnings
+            )
+        return text
+    problems = _listing(served, result.problems, lang)
+    return served.message(
+        "admin_reload_failed", lang, count=len(result.problems), problems=problems
+    )
+
+
+def _listing(kb: KnowledgeBase, items: tuple[str, ...], lang: str | None) -> str:
+    """Return up to RELOAD_PROBLEMS_SHOWN items, one a line, and how many more there are."""
+    shown = "\n".join(items[:RELOAD_PROBLEMS_SHOWN])
+    if len(items) > RELOAD_PROBLEMS_SHOWN:
+        more = kb.message("admin_reload_more", lang, count=len(items) - RELOAD_PROBLEMS_SHOWN)
+        shown += "\n" + more
+    return shown
+
+
+# -- the console ------------------------------------------------------------------------------
+
+
 class Console:
-    def __init__(self, service: Service, user: str, clock: ConsoleClock, out: TextIO, echo: bool) -> None:
+    def __init__(
+        self,
+        service: Service,
+        user: str,
+        clock: ConsoleClock,
+        out: TextIO,
+        echo: bool,
+        knowledge: str = "knowledge",
+    ) -> None:
         self.service = service
         self.user = user
         self.clock = clock
         self.out = out
         self.echo = echo
+        self.knowledge = knowledge
         self.options: list[Button] = []
+        self._reloading = asyncio.Lock()
         service.register_sender(CHANNEL, self.deliver)
+
+    def note(self, text: str) -> None:
+        """Print a message from the console itself (not the bot's answer to the user)."""
+        lines = text.splitlines() or [""]
+        self.out.write(f"(console) {lines[0]}\n")
+        for line in lines[1:]:
+            self.out.write(f"          {line}\n" if line else "\n")
+        self.out.flush()
+
+    async def reload(self) -> ReloadResult:
+        """Re-read the knowledge folder (`/reload`, SIGHUP) and print what happened."""
+        async with self._reloading:
+            served = self.service.kb
+            result = await reload_knowledge(self.knowledge, self.service.reload)
+            self.note(reload_text(served, result))
+            return result
 
     def print_replies(self, replies: list[Reply], prefix: str = "bot") -> None:
         options: list[Button] = []
@@ -138,6 +254,9 @@ class Console:
             if line.strip().startswith("/wait"):
                 await self.wait(line.strip()[5:])
                 continue
+            if line.strip() == "/reload":
+                await self.reload()
+                continue
             event = self.event_for(line)
             if event is not None:
                 await self.send(event)
@@ -183,22 +302,57 @@ async def run_console(
     clock = ConsoleClock(start)
     service = await Service.open(kb, args.db, clock)
     interactive = stdin.isatty()
-    console = Console(service, args.user, clock, out, echo=not interactive)
+    console = Console(
+        service, args.user, clock, out, echo=not interactive, knowledge=str(args.knowledge)
+    )
     if interactive:
-        out.write("kyc-helper console. Type a message, a number to press a button, /help, /wait 25h, /quit.\n")
+        out.write(
+            "kyc-helper console. Type a message, a number to press a button, /help, /wait 25h, "
+            "/reload, /quit.\n"
+        )
         await console.send(Command("start"))
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     stop = asyncio.Event()
     _start_reader(stdin, queue)
     poller = asyncio.create_task(_poll(service, stop)) if interactive else None
+    reloads: set[asyncio.Task[Any]] = set()
+    unhook = _on_hangup(lambda: _spawn(reloads, console.reload()))
     try:
         await console.run(queue)
     finally:
+        unhook()
         stop.set()
         if poller:
             await poller
+        if reloads:
+            await asyncio.gather(*reloads, return_exceptions=True)
         await service.close()
     return 0
+
+
+def _spawn(tasks: set[asyncio.Task[Any]], coro: Coroutine[Any, Any, Any]) -> None:
+    """Run `coro` in the background, keeping a reference until it is done."""
+    task = asyncio.create_task(coro)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+def _on_hangup(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call `callback` on SIGHUP where the platform has it; return what undoes that."""
+    hup = getattr(signal, "SIGHUP", None)
+    if hup is None:
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(hup, callback)
+    except (NotImplementedError, RuntimeError, ValueError):  # no signals here (not main thread)
+        return lambda: None
+
+    def remove() -> None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(hup)
+
+    return remove
 
 
 def cmd_console(args: argparse.Namespace) -> int:

@@ -204,7 +204,10 @@ class _Turn:
         if not self.state.started:
             self.state.started = True
             self.event("conversation_started")
-        self.repair_state()
+        if self.repair_state():
+            if isinstance(event, ButtonPress):
+                self.render_current()  # the pressed button belonged to the old step
+                return
         if isinstance(event, Command):
             self.on_command(event.name.lower().lstrip("/"), event.arg)
         elif isinstance(event, ButtonPress):
@@ -228,21 +231,26 @@ class _Turn:
             self.event("flood")
         return True
 
-    def repair_state(self) -> None:
-        """Bring a conversation back on track if the knowledge base changed under it."""
+    def repair_state(self) -> bool:
+        """Bring a conversation back on track if the knowledge base changed under it.
+
+        Return True when the user was moved (their step or reason no longer exists).
+        """
+        self.state.queue = [r for r in self.state.queue if r in self.kb.reasons]
         if self.state.phase != FIX:
-            return
+            return False
         reason = self.reason()
         if reason is None:
             self.say(self.msg("knowledge_changed"))
             self.reset_position()
-            self.show_reasons()
-        elif self.step() is None:
+            return True
+        self.state.back = [s for s in self.state.back if reason.step(s)]
+        if self.step() is None:
             self.say(self.msg("knowledge_changed"))
             self.state.step = reason.start
             self.state.back = []
-        self.state.back = [s for s in self.state.back if reason and reason.step(s)]
-        self.state.queue = [r for r in self.state.queue if r in self.kb.reasons]
+            return True
+        return False
 
     def reset_position(self) -> None:
         self.state.phase = IDLE

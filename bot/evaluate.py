@@ -21,15 +21,17 @@ from typing import Any, TextIO
 from bot.errors import ConfigError
 from bot.loader import load_knowledge
 from bot.matcher import NONE_ID, Matcher, MatchResult
+from bot.model import KnowledgeBase
 
 logger = logging.getLogger(__name__)
 
 NONE_LABEL = "(none)"
 
 
-def _matcher(args: argparse.Namespace) -> Matcher:
+def _load(args: argparse.Namespace) -> tuple[KnowledgeBase, Matcher]:
+    """Load the knowledge base (its errors end the command) and build the matcher."""
     kb = load_knowledge(args.knowledge, check_matcher=False)
-    return Matcher.build(kb)
+    return kb, Matcher.build(kb)
 
 
 def result_json(result: MatchResult) -> dict[str, Any]:
@@ -46,7 +48,7 @@ def result_json(result: MatchResult) -> dict[str, Any]:
 
 def cmd_match(args: argparse.Namespace) -> int:
     """Print the ranked matches for one message, or for each JSON line on stdin (--jsonl)."""
-    matcher = _matcher(args)
+    _, matcher = _load(args)
     if args.jsonl:
         _match_jsonl(matcher, sys.stdin, sys.stdout)
         return 0
@@ -219,9 +221,8 @@ def run_leave_one_out(matcher: Matcher, kb_examples: Iterable[tuple[str, str, in
     return report
 
 
-def knowledge_examples(args: argparse.Namespace) -> list[tuple[str, str, int, str, str]]:
+def knowledge_examples(kb: KnowledgeBase) -> list[tuple[str, str, int, str, str]]:
     """Return (kind, id, index, text, file:line) for every example of the knowledge base."""
-    kb = load_knowledge(args.knowledge, check_matcher=False)
     out: list[tuple[str, str, int, str, str]] = []
     for kind, items in (("reason", kb.reasons.values()), ("topic", kb.topics.values())):
         for item in items:
@@ -236,12 +237,12 @@ def knowledge_examples(args: argparse.Namespace) -> list[tuple[str, str, int, st
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Print accuracy figures for a labelled file, or leave-one-out over the knowledge examples."""
-    matcher = _matcher(args)
+    kb, matcher = _load(args)
     if args.file:
         report = run_file(matcher, args.file)
         title = f"{args.file} ({len(report.cases)} messages)"
     else:
-        report = run_leave_one_out(matcher, knowledge_examples(args))
+        report = run_leave_one_out(matcher, knowledge_examples(kb))
         title = f"knowledge examples, leave-one-out ({len(report.cases)} examples)"
     figures = report.figures()
     if not args.file:

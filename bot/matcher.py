@@ -2,22 +2,27 @@
 
 How a message is read (everything the knowledge base implies is precomputed in `Matcher.build`):
 
-1. Clean: cut to `max_chars`, NFKC, drop control characters, strip accents, lowercase, cut out
-   boilerplate (mail headers, greetings, sign-offs, footers, the notice's framing sentence).
+1. Clean: cut to `max_chars`, NFKC, drop control characters, strip accents, lowercase; pasted
+   HTML becomes lines; cut out boilerplate (mail headers, greetings, sign-offs, footers, the
+   notice's own framing sentence "Your KYC application was not approved").
 2. Segment: a forwarded notice's reason part ("Reason: ...", "Reasons:" and a list) is split into
    items (lines, bullets, numbers, ";", sentences; "," and "and" only when every piece names a
    different reason). Items are read one by one, so listed reasons come out in the listed order.
    The rest of the message is free text, also read clause by clause.
-3. Normalise words: known words stay; an unknown word is split into two known words
+3. Normalise words: known words stay; an unknown word is split into known words
    ("imagequality") or corrected to the closest known word ("blury"); then light stemming,
-   synonyms from matching.yaml (single words and phrases), stop words dropped.
-4. Score every entry (reasons, topics, and "nothing" for negatives.yaml) on three kinds of evidence:
-   the nearest of its examples/notices/keywords (TF-IDF cosine over unigrams and bigrams, via an
-   inverted index), its whole profile (the sum of those vectors), and its keywords found as
-   phrases (weighted by how specific they are). Negative keywords scale an entry down.
-5. Decide: nothing scores `min_score` or "nothing" wins -> no match; reasons listed in a notice
-   come first in their order (`multi` when two or more); the top two within `ambiguous_margin`
-   -> `ambiguous`.
+   synonyms from matching.yaml (single words and phrases), stop words dropped, and a
+   `negatable` word right after a negation dropped ("not expired").
+4. Score every entry (reasons, topics, and "nothing" for negatives.yaml), 0-100, from four kinds
+   of evidence: the words' votes (how typical each word is of the entry compared with the
+   others), the nearest of its examples/notices/keywords (TF-IDF cosine over words and word
+   pairs, through an inverted index), its whole profile (all its texts together), and its
+   keywords found as phrases. The mix is scaled by trust, which grows with the informative
+   weight the message shares with the entry, so one rare word in common is not a confident
+   match. A negative keyword scales an entry down.
+5. Decide: nothing reaches `min_score`, or "nothing" scores higher -> no match; reasons listed
+   in a notice (or named in separate clauses) come first in their order (`multi` when two or
+   more); two reasons or two topics within `ambiguous_margin` -> `ambiguous`.
 
 Every number lives in the `matching:` section of knowledge/policy.yaml; every word list in
 knowledge/matching.yaml.
@@ -54,7 +59,7 @@ DEFAULTS: dict[str, float] = {
     "max_items": 12,  # reason-list items read from one notice
     "max_clauses": 16,  # free-text clauses read one by one
     "typo_cutoff": 82,  # rapidfuzz ratio an unknown word needs to be corrected
-    "typo_min_length": 5,  # shorter unknown words are never corrected
+    "typo_min_length": 6,  # shorter unknown words are never corrected
     "max_typos": 40,  # unknown words corrected per message
     "typo_weight": 0.7,  # a corrected word counts this much of a correctly spelt one
     # scoring
@@ -140,6 +145,8 @@ _ASCII_TABLE = {
 def clean(text: str, limit: int) -> str:
     """Return `text` cut to `limit` characters, NFKC, lowercase, accents and control chars removed."""
     text = text[:limit]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")  # Windows line ends would read as blank lines
     if text.isascii():
         return text.lower().translate(_ASCII_TABLE)
     text = unicodedata.normalize("NFKC", text)
@@ -267,7 +274,9 @@ class Normaliser:
         for word in self.vocabulary:
             if len(word) >= 4 and word.isalpha():
                 self._by_length[len(word)].append(word)
-        self._typo_cache: dict[str, str | None] = {}
+        self._typo_cache: dict[str, tuple[tuple[str, ...], bool] | None] = {}
+        # Another form of a known word is known too: "reflected" when "reflection" is listed.
+        self.known_stems = {stem(w) for w in self.vocabulary}
         self.negations = {t for w in negations for t in self._canon(w)}
         self.negatable = {t for w in negatable for t in self._canon(w)}
         self.vocabulary.update(w for p in (*negations, *negatable)
@@ -281,9 +290,6 @@ class Normaliser:
         for s in stems:
             out.extend(self._word_syn.get(s, (s,)))
         return tuple(out)
-
-    def known(self, word: str) -> bool:
-        return word in self.vocabulary
 
     def _split(self, word: str) -> list[str] | None:
         """Split a run-together word into two or three known words ("idalreadyused")."""
@@ -312,21 +318,32 @@ class Normaliser:
             return best
         return None
 
-    def _correct(self, word: str) -> str | None:
-        """Return the known word closest to `word` (rapidfuzz ratio >= typo_cutoff), or None."""
+    def _fix(self, word: str) -> tuple[tuple[str, ...], bool] | None:
+        """Return an unknown word as known words, and whether that was a guess, or None."""
         if word in self._typo_cache:
             return self._typo_cache[word]
+        split = self._split(word)
+        fixed: tuple[tuple[str, ...], bool] | None = None
+        if split:
+            fixed = (tuple(split), False)
+        else:
+            corrected = self._correct(word)
+            if corrected:
+                fixed = ((corrected,), True)
+        if len(self._typo_cache) > 50000:
+            self._typo_cache.clear()
+        self._typo_cache[word] = fixed
+        return fixed
+
+    def _correct(self, word: str) -> str | None:
+        """Return the known word closest to `word` (rapidfuzz ratio >= typo_cutoff), or None."""
         n = len(word)
         reach = 2 if n >= 9 else 1  # typos add, drop or swap a letter: lengths stay close
         choices = [w for k in range(n - reach, n + reach + 1) for w in self._by_length.get(k, ())]
         found = process.extractOne(
             word, choices, scorer=fuzz.ratio, processor=None, score_cutoff=self.typo_cutoff
         )
-        result = found[0] if found else None
-        if len(self._typo_cache) > 50000:
-            self._typo_cache.clear()
-        self._typo_cache[word] = result
-        return result
+        return found[0] if found else None
 
     def words(self, text: str, corrected: set[str] | None = None) -> list[str]:
         """Return the surface words of cleaned `text`, with splits and typo fixes applied.
@@ -334,21 +351,30 @@ class Normaliser:
         Words that were corrected are added to `corrected` (when given).
         """
         out: list[str] = []
-        typos = 0
+        budget = self.max_typos  # unknown words looked at per message (bounded time)
         for raw in _TOKEN_RE.findall(text)[: self.max_terms]:
             w = _REPEAT_RE.sub(r"\1\1", raw)
-            if w in self.vocabulary or not w.isalpha() or len(w) < self.typo_min_length:
+            if (
+                w in self.vocabulary
+                or not w.isalpha()
+                or len(w) < self.typo_min_length
+                or stem(w) in self.known_stems
+            ):
                 out.append(w)
                 continue
-            split = self._split(w)
-            if split:
-                out.extend(split)
+            if w not in self._typo_cache:
+                if budget <= 0:
+                    out.append(w)
+                    continue
+                budget -= 1
+            fixed = self._fix(w)
+            if fixed is None:
+                out.append(w)
                 continue
-            fixed = self._correct(w) if typos < self.max_typos else None
-            typos += 1
-            if fixed and corrected is not None:
-                corrected.add(fixed)
-            out.append(fixed or w)
+            words, guessed = fixed
+            if guessed and corrected is not None:
+                corrected.update(words)
+            out.extend(words)
         return out
 
     def terms(self, text: str, uncertain: set[str] | None = None) -> list[str]:
@@ -1032,9 +1058,11 @@ class Matcher:
                                 round(min(100.0, max(sc, whole[e])), 1)))
             seen.add(e)
         bias = s["reason_bias"]
+        # After a list of reasons only topics may follow: every reason returned is walked.
+        others = ("topic",) if multi else ("reason", "topic")
         rest = sorted(
             (e for e, entry in enumerate(self.entries)
-             if entry.kind != "none" and e not in seen and whole[e] >= self._floor(e)),
+             if entry.kind in others and e not in seen and whole[e] >= self._floor(e)),
             key=lambda e: -(whole[e] + (bias if self.entries[e].kind == "reason" else 0.0)),
         )
         for e in rest:

@@ -6,6 +6,10 @@
 It holds no dialogue logic and no wording: every text comes from the service's replies or from
 `knowledge/`. One message handler and one callback handler; private chats only. Photos and
 files are never downloaded; where Telegram allows, the user's message carrying one is deleted.
+
+Admin commands (`/reload`, `/report`, `/unmatched`) answer only users in ADMIN_USER_IDS and
+appear only in their command menu; anyone else's goes to the engine like any unknown command,
+so the answer gives nothing away. SIGHUP reloads the knowledge base too.
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -53,10 +58,14 @@ from telegram.ext import (
 )
 
 from bot.config import SecretMasker, Settings, load_settings
+from bot.console import ReloadResult, reload_knowledge, reload_text
 from bot.contract import CALLBACK_DATA_LIMIT, COMMANDS
-from bot.errors import ConfigError, KnowledgeError, RecipientGone
+from bot.errors import ConfigError, RecipientGone
 from bot.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
 from bot.model import DEFAULT_LANG, KnowledgeBase
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +81,13 @@ GROUP_REPLY_COOLDOWN = 300.0  # seconds between "talk to me in private" replies 
 ALLOWED_UPDATES = ("message", "callback_query")
 #: message parts that may show a document or a face: deleted after reading their kind
 DELETE_KINDS = ("photo", "document", "video")
+#: commands only ADMIN_USER_IDS may use; descriptions are `admin_command_<name>` messages
+ADMIN_COMMANDS = ("reload", "report", "unmatched")
+ADMIN_PERIOD = timedelta(days=7)  # what /report and /unmatched look back over
+ADMIN_REASONS_SHOWN = 5
+ADMIN_GROUPS_SHOWN = 10
+ADMIN_TEXT_CHARS = 80  # an unplaced message is cut to this in /unmatched
+COMMAND_DESCRIPTION_LIMIT = 256
 
 Clock = Callable[[], datetime]
 
@@ -81,6 +97,9 @@ class ServiceLike(Protocol):
 
     @property
     def kb(self) -> KnowledgeBase: ...
+
+    @property
+    def store(self) -> Store: ...
 
     async def handle(
         self, channel: str, user_id: str, event: Event, *, lang: str | None = None
@@ -299,7 +318,8 @@ class TelegramBot:
         self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()
         self._group_replied: dict[int, float] = {}
         self._handle_signals = False
-        self._reload_task: asyncio.Task[list[str]] | None = None
+        self._reload_task: asyncio.Task[ReloadResult] | None = None
+        self._reloading = asyncio.Lock()
 
     # -- assembly -----------------------------------------------------------------------------
 
@@ -402,7 +422,10 @@ class TelegramBot:
         if self._handle_signals:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._reload_on_signal)
-        log.info("bot @%s ready", app.bot.username)
+        log.info(
+            "bot @%s ready; %d admin(s) may use /%s",
+            app.bot.username, len(self.settings.admin_user_ids), ", /".join(ADMIN_COMMANDS),
+        )  # fmt: skip
 
     async def _post_stop(self, app: Application) -> None:
         """Stop the follow-up scheduler after the last in-flight update has been handled."""
@@ -431,44 +454,67 @@ class TelegramBot:
             self._scheduler = None
 
     async def publish_commands(self) -> None:
-        """Set the command menu, in every language the knowledge base describes commands in."""
+        """Set the command menus: everyone's, and each admin's with the admin commands added."""
         assert self.application is not None
-        bot = self.application.bot
-        langs = {lang for text in self.kb.commands.values() for lang in text.by_lang}
-        for lang in sorted(langs | {DEFAULT_LANG}):
-            commands = [
-                BotCommand(name, self.kb.commands[name].get(lang))
-                for name in COMMANDS
-                if name in self.kb.commands
-            ]
-            try:
-                await bot.set_my_commands(
-                    commands, language_code=None if lang == DEFAULT_LANG else lang
-                )
-            except TelegramError as exc:
-                log.warning("could not set the command menu (%s): %s", lang, exc)
+        texts = [*self.kb.commands.values()]
+        texts += [self.kb.messages[f"admin_command_{name}"] for name in ADMIN_COMMANDS]
+        langs = sorted({lang for text in texts for lang in text.by_lang} | {DEFAULT_LANG})
+        # Chat scopes first: they matter only for admins, and a failure there (an admin who
+        # never opened the bot: "chat not found") must not hold up everyone's menu.
+        for admin_id in sorted(self.settings.admin_user_ids):
+            for lang in langs:
+                menu = self._menu(lang) + self._admin_menu(lang)
+                if not await self._set_menu(menu, lang, BotCommandScopeChat(admin_id)):
+                    break
+        for lang in langs:
+            await self._set_menu(self._menu(lang), lang)
 
-    async def reload_knowledge(self) -> list[str]:
-        """Reload the knowledge base; keep the running one if the new one has errors."""
-        from bot.loader import load_knowledge
+    def _menu(self, lang: str) -> list[BotCommand]:
+        return [
+            BotCommand(name, self.kb.commands[name].get(lang))
+            for name in COMMANDS
+            if name in self.kb.commands
+        ]
 
-        try:
-            kb = await asyncio.to_thread(load_knowledge, self.settings.knowledge_dir)
-        except KnowledgeError as exc:
-            log.error(
-                "knowledge NOT reloaded, %d error(s); still serving the old one", len(exc.problems)
+    def _admin_menu(self, lang: str) -> list[BotCommand]:
+        days = ADMIN_PERIOD.days
+        return [
+            BotCommand(
+                name,
+                self.kb.message(f"admin_command_{name}", lang, days=days)[
+                    :COMMAND_DESCRIPTION_LIMIT
+                ],
             )
-            for problem in exc.problems:
-                log.error("knowledge: %s", problem)
-            return [f"Not reloaded: {len(exc.problems)} error(s); still serving the old files.",
-                    *exc.problems]  # fmt: skip
-        self.kb = kb
+            for name in ADMIN_COMMANDS
+        ]
+
+    async def _set_menu(
+        self, commands: list[BotCommand], lang: str, scope: BotCommandScopeChat | None = None
+    ) -> bool:
+        """Set one command menu; log and return False if Telegram refuses it."""
+        assert self.application is not None
+        try:
+            await self.application.bot.set_my_commands(
+                commands, scope=scope, language_code=None if lang == DEFAULT_LANG else lang
+            )
+        except TelegramError as exc:
+            where = f"admin chat {scope.chat_id}" if scope is not None else "everyone"
+            log.warning("could not set the command menu (%s, %s): %s", where, lang, exc)
+            return False
+        return True
+
+    async def reload_knowledge(self) -> ReloadResult:
+        """Reload the knowledge base; keep the running one if the new one has errors."""
+        async with self._reloading:
+            result = await reload_knowledge(self.settings.knowledge_dir, self._apply)
+            if result.ok:
+                await self.publish_commands()
+            return result
+
+    def _apply(self, kb: KnowledgeBase) -> None:
         if self.service is not None:
             self.service.reload(kb)
-        await self.publish_commands()
-        summary = f"Reloaded: {len(kb.reasons)} reasons, {len(kb.topics)} topics, {kb.example_count} examples"
-        log.info("knowledge %s", summary.lower())
-        return [summary, *(f"warning: {w}" for w in kb.warnings)]
+        self.kb = kb
 
     # -- handlers ------------------------------------------------------------------------------
 
@@ -488,18 +534,20 @@ class TelegramBot:
             if kind in DELETE_KINDS:
                 await self._delete_quietly(chat.id, message.message_id)
         command = events[0] if events and isinstance(events[0], Command) else None
+        admin = command is not None and command.name in ADMIN_COMMANDS and self._is_admin(user)
         replies = 0
         async with self._chat_lock(chat.id):
-            if command is not None and command.name == "reload" and self._is_admin(user):
-                lines = await self.reload_knowledge()
-                replies = await self._send_all(chat.id, [Reply("\n".join(lines))])
+            if admin:
+                assert command is not None
+                replies = await self._admin(chat.id, command, lang)
             else:
                 for event in events:
                     replies += await self._handle(chat.id, event, lang)
         log.info(
-            "update %d chat=%d %s replies=%d %.0fms",
+            "update %d chat=%d %s%s replies=%d %.0fms",
             update.update_id,
             chat.id,
+            "admin " if admin else "",
             "+".join(describe(e) for e in events),
             replies,
             (time.monotonic() - started) * 1000,
@@ -582,6 +630,121 @@ class TelegramBot:
 
     def _is_admin(self, user: Any) -> bool:
         return user is not None and user.id in self.settings.admin_user_ids
+
+    # -- admin commands --------------------------------------------------------------------------
+
+    async def _admin(self, chat_id: int, command: Command, lang: str | None) -> int:
+        """Answer an admin command; return how many messages went out."""
+        try:
+            if command.name == "reload":
+                served = self.kb
+                text = reload_text(served, await self.reload_knowledge(), lang)
+            elif command.name == "report":
+                text = await self.report_text(lang)
+            else:
+                text = await self.unmatched_text(lang)
+        except Exception as exc:  # a failing report must not leave the admin without an answer
+            log.exception("admin /%s failed", command.name)
+            text = self.kb.message("admin_failed", lang, error=type(exc).__name__)
+        try:
+            return await self._send_all(chat_id, [Reply(text)])
+        except RecipientGone:
+            log.info("chat=%d left while we replied", chat_id)
+            return 0
+
+    def _now(self) -> datetime:
+        return self.clock() if self.clock is not None else datetime.now(UTC)
+
+    def _since(self, lang: str | None) -> tuple[datetime, datetime, str]:
+        """Return the admin period (start, now) and its start as the admin reads dates."""
+        now = self._now()
+        since = now - ADMIN_PERIOD
+        return since, now, since.strftime(self.kb.message("date_format", lang))
+
+    async def report_text(self, lang: str | None) -> str:
+        """Return the headline figures of the last ADMIN_PERIOD, worded by `knowledge/`."""
+        from bot.report import build_report
+
+        assert self.service is not None
+        kb = self.kb
+        since, now, when = self._since(lang)
+        report = await build_report(self.service.store, kb, since, now)
+        days = ADMIN_PERIOD.days
+        if report.empty:
+            return kb.message("admin_report_empty", lang, days=days, since=when)
+        o = report.outcomes
+        top = sorted((r for r in report.reasons if r.cases), key=lambda r: (-r.cases, r.id))
+        reasons = "\n".join(
+            kb.message(
+                "admin_report_reason",
+                lang,
+                title=kb.reasons[r.id].title.get(lang) if r.id in kb.reasons else r.title,
+                cases=r.cases,
+                passed=r.passed,
+            )
+            for r in top[:ADMIN_REASONS_SHOWN]
+        )
+        return kb.message(
+            "admin_report",
+            lang,
+            days=days,
+            since=when,
+            conversations=report.conversations_started,
+            users=report.active_users,
+            cases=o.cases,
+            passed=o.passed,
+            resolution=_figure(o.resolution_rate),
+            rejected_again=o.rejected_again,
+            manual_review=o.manual_review,
+            lock_risk=o.lock_risk,
+            waiting=o.waiting,
+            silent=o.silent,
+            unmatched=sum(g.count for g in report.unmatched),
+            reasons=reasons or "-",
+        )
+
+    async def unmatched_text(self, lang: str | None) -> str:
+        """Return the largest groups of messages the bot could not place (already redacted)."""
+        from bot.report import GROUP_THRESHOLD, group_messages, load_unmatched, matcher_candidates
+
+        assert self.service is not None
+        kb = self.kb
+        since, now, _ = self._since(lang)
+        days = ADMIN_PERIOD.days
+        rows = await load_unmatched(self.service.store, since, now)
+        if not rows:
+            return kb.message("admin_unmatched_empty", lang, days=days)
+        closest = await asyncio.to_thread(matcher_candidates, kb)
+        groups = await asyncio.to_thread(group_messages, rows, GROUP_THRESHOLD, closest)
+        lines = "\n".join(
+            kb.message(
+                "admin_unmatched_line",
+                lang,
+                rank=rank,
+                count=group.count,
+                text=_clip(group.text, ADMIN_TEXT_CHARS),
+                closest=", ".join(
+                    f"{self._title(c.kind, c.id, lang)} ({c.score:g})" for c in group.candidates
+                )
+                or "-",
+            )
+            for rank, group in enumerate(groups[:ADMIN_GROUPS_SHOWN], 1)
+        )
+        return kb.message(
+            "admin_unmatched",
+            lang,
+            days=days,
+            count=sum(g.count for g in groups),
+            groups=len(groups),
+            shown=min(len(groups), ADMIN_GROUPS_SHOWN),
+            lines=lines,
+        )
+
+    def _title(self, kind: str, entry_id: str, lang: str | None) -> str:
+        """Return a reason's or topic's title in `lang` (its id if it no longer exists)."""
+        table: Any = self.kb.reasons if kind == "reason" else self.kb.topics
+        entry = table.get(entry_id)
+        return entry.title.get(lang) if entry is not None else entry_id
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -672,6 +835,17 @@ class TelegramBot:
         self._pressed[key] = None
         while len(self._pressed) > limit:
             self._pressed.popitem(last=False)
+
+
+def _figure(value: float | None) -> str:
+    """Format a percentage for a chat message: `67`, `66.7`, or `-` when there is none."""
+    return "-" if value is None else f"{value:.1f}".removesuffix(".0")
+
+
+def _clip(text: str, limit: int) -> str:
+    """Return `text` on one line, cut to `limit` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # -- command -----------------------------------------------------------------------------------

@@ -86,6 +86,8 @@ def test_notice_listing_reasons_yields_them_in_listed_order(
     result = matcher.match(template.format(a=a, b=b))
     assert ids(result)[:2] == expect
     assert result.multi
+    # the dialogue walks every reason returned: exactly the listed ones
+    assert [m.id for m in result.matches if m.kind == "reason"] == expect
 
 
 def test_three_listed_reasons_keep_their_order(matcher: Matcher) -> None:
@@ -115,6 +117,12 @@ def test_html_email_is_read_as_a_list(matcher: Matcher) -> None:
     result = matcher.match(text)
     assert ids(result)[:2] == ["expired_document", "id_already_registered"]
     assert result.multi
+
+
+def test_windows_line_ends_keep_the_list_together(matcher: Matcher) -> None:
+    text = f"Dear user,\r\nReasons:\r\n- {BLURRY}\r\n- {EXPIRED}\r\n\r\nBinance Team\r\n"
+    assert ids(matcher.match(text))[:2] == ["blurry_photo", "expired_document"]
+    assert ids(matcher.match(text + "é"))[:2] == ["blurry_photo", "expired_document"]
 
 
 def test_quoted_reply_is_read_as_a_list(matcher: Matcher) -> None:
