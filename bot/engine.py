@@ -204,10 +204,9 @@ class _Turn:
         if not self.state.started:
             self.state.started = True
             self.event("conversation_started")
-        if self.repair_state():
-            if isinstance(event, ButtonPress):
-                self.render_current()  # the pressed button belonged to the old step
-                return
+        if self.repair_state() and isinstance(event, ButtonPress):
+            self.render_current()  # the pressed button belonged to the old step
+            return
         if isinstance(event, Command):
             self.on_command(event.name.lower().lstrip("/"), event.arg)
         elif isinstance(event, ButtonPress):
