@@ -7,8 +7,7 @@ multi-line notice, `/reload` re-reads the knowledge folder (so does SIGHUP), `/q
 piped input each line is echoed, so stdout reads as a transcript, and the program exits at the
 end of input.
 
-Reloading (`reload_knowledge`, `reload_text`) is shared with the Telegram adapter: the new files
-are checked first, and on any error the running knowledge base stays in service.
+Reloading is `bot.reload`, shared with the Telegram adapter.
 """
 
 from __future__ import annotations
@@ -22,20 +21,19 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 
-from bot.errors import ConfigError, KnowledgeError
+from bot.errors import ConfigError
 from bot.events import Button, ButtonPress, Command, Event, Reply, TextMessage
 from bot.model import KnowledgeBase
+from bot.reload import ReloadResult, reload_knowledge, reload_text
 from bot.service import Service, utc_now
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "console"
 #: problems (and warnings) listed in a reload answer; the log always has all of them
-RELOAD_PROBLEMS_SHOWN = 20
 PASTE = '"""'
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.I)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -61,80 +59,6 @@ class ConsoleClock:
 
     def advance(self, delta: timedelta) -> None:
         self.offset += delta
-
-
-# -- reloading the knowledge base (shared with the Telegram adapter) ----------------------------
-
-
-@dataclass(frozen=True)
-class ReloadResult:
-    """One reload: the knowledge base now served, or the problems that kept the old one."""
-
-    kb: KnowledgeBase | None
-    problems: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return self.kb is not None
-
-
-async def reload_knowledge(directory: str, apply: Callable[[KnowledgeBase], None]) -> ReloadResult:
-    """Load and check `directory`; on success hand it to `apply`, else log every problem."""
-    from bot.loader import load_knowledge
-
-    try:
-        kb = await asyncio.to_thread(load_knowledge, directory)
-        apply(kb)  # Service.reload builds the new engine before swapping: on error the old stays
-    except KnowledgeError as exc:
-        problems = tuple(" ".join(p.splitlines()) for p in exc.problems)
-    except Exception as exc:  # a bug must not take the running bot down with it
-        log.exception("knowledge NOT reloaded from %s", directory)
-        problems = (f"{directory}: {type(exc).__name__}: {exc}",)
-    else:
-        log.info(
-            "knowledge reloaded from %s: %d reasons, %d topics, %d examples",
-            directory, len(kb.reasons), len(kb.topics), kb.example_count,
-        )  # fmt: skip
-        return ReloadResult(kb)
-    log.error(
-        "knowledge NOT reloaded from %s: %d error(s); still serving the previous version",
-        directory, len(problems),
-    )  # fmt: skip
-    for problem in problems:
-        log.error("%s", problem)
-    return ReloadResult(None, problems)
-
-
-def reload_text(served: KnowledgeBase, result: ReloadResult, lang: str | None = None) -> str:
-    """Return the answer to a reload, worded by `served` (the knowledge base now in use)."""
-    if result.kb is not None:
-        kb = result.kb
-        text = kb.message(
-            "admin_reloaded",
-            lang,
-            reasons=len(kb.reasons),
-            topics=len(kb.topics),
-            examples=kb.example_count,
-        )
-        if kb.warnings:
-            warnings = _listing(kb, kb.warnings, lang)
-            text += "\n\n" + kb.message(
-                "admin_reload_warnings", lang, count=len(kb.warnings), warnings=warnings
-            )
-        return text
-    problems = _listing(served, result.problems, lang)
-    return served.message(
-        "admin_reload_failed", lang, count=len(result.problems), problems=problems
-    )
-
-
-def _listing(kb: KnowledgeBase, items: tuple[str, ...], lang: str | None) -> str:
-    """Return up to RELOAD_PROBLEMS_SHOWN items, one a line, and how many more there are."""
-    shown = "\n".join(items[:RELOAD_PROBLEMS_SHOWN])
-    if len(items) > RELOAD_PROBLEMS_SHOWN:
-        more = kb.message("admin_reload_more", lang, count=len(items) - RELOAD_PROBLEMS_SHOWN)
-        shown += "\n" + more
-    return shown
 
 
 # -- the console ------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from bot.events import (
     TextMessage,
 )
 from bot.matcher import Matcher, MatchResult
-from bot.model import KnowledgeBase, Reason, Step
+from bot.model import KnowledgeBase, Option, Reason, Step
 from bot.redact import find_sensitive, redact
 from bot.state import (
     AWAITING_NOTICE,
@@ -105,6 +105,11 @@ def payload(seq: int, action: str, arg: str = "") -> str:
     if len(data.encode()) > CALLBACK_DATA_LIMIT:
         raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
     return data
+
+
+def option_arg(index: int, option: Option) -> str:
+    """The payload argument of an option button: its position and where it leads."""
+    return f"{index}:{option.next or ('t.' + (option.topic or ''))}"
 
 
 def parse_payload(data: str) -> tuple[int, str, str] | None:
@@ -509,7 +514,10 @@ class _Turn:
         text = f"{header}\n\n{step.text.get(self.state.lang)}"
         rows: list[list[Button]] = []
         if step.is_question:
-            rows += [[Button(o.label.get(self.state.lang), payload(self.seq, "o", str(i)))] for i, o in enumerate(step.options)]
+            rows += [
+                [Button(o.label.get(self.state.lang), payload(self.seq, "o", option_arg(i, o)))]
+                for i, o in enumerate(step.options)
+            ]
         elif not step.end:
             rows.append([self.btn("next", "n")])
         else:
@@ -587,6 +595,21 @@ class _Turn:
             self.show_topic(option.topic)
         elif option.next:
             self.go_to(option.next)
+
+    def press_option(self, arg: str) -> None:
+        """Apply an option button, unless the knowledge base changed what it leads to."""
+        step = self.step()
+        index, _, target = arg.partition(":")
+        if step is None or not index.isdigit() or int(index) >= len(step.options):
+            self.event("invalid_button")
+            self.say(self.msg("invalid_button"))
+            self.render_current()
+        elif option_arg(int(index), step.options[int(index)]) != arg:
+            self.event("stale_button")
+            self.say(self.msg("stale_button"))
+            self.render_current()
+        else:
+            self.choose_option(int(index))
 
     def start_over(self) -> None:
         self.event("start_over", reason=self.state.reason, step=self.state.step)
@@ -679,8 +702,8 @@ class _Turn:
             self.go_next()
         elif action == "b" and phase == FIX:
             self.go_back()
-        elif action == "o" and phase == FIX and arg.isdigit():
-            self.choose_option(int(arg))
+        elif action == "o" and phase == FIX:
+            self.press_option(arg)
         elif action == "r" and arg in self.kb.reasons:
             self.start_reasons([arg])
         elif action == "t" and arg in self.kb.topics:

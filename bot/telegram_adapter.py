@@ -58,11 +58,11 @@ from telegram.ext import (
 )
 
 from bot.config import SecretMasker, Settings, load_settings
-from bot.console import ReloadResult, reload_knowledge, reload_text
 from bot.contract import CALLBACK_DATA_LIMIT, COMMANDS
 from bot.errors import ConfigError, RecipientGone
 from bot.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
 from bot.model import DEFAULT_LANG, KnowledgeBase
+from bot.reload import ReloadResult, reload_knowledge, reload_text
 
 if TYPE_CHECKING:
     from bot.store import Store

@@ -174,19 +174,7 @@ async def test_a_long_list_of_problems_is_cut_with_a_count_of_the_rest(api, sett
     assert text.endswith(kb.message("admin_reload_more", "en", count=len(problems) - 20))
 
 
-@pytest.mark.parametrize(
-    "user_action",
-    [
-        pytest.param(
-            "press Next",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="engine: after repair_state the press still applies (user lands on step 2)",
-            ),
-        ),
-        "type a message",
-    ],
-)
+@pytest.mark.parametrize("user_action", ["press Next", "type a message"])
 async def test_a_user_on_a_removed_step_is_told_and_taken_to_the_start_of_the_fix(
     api, settings, kb, kb_dir, user_action
 ):

@@ -489,3 +489,22 @@ def test_engine_imports_no_transport_or_io() -> None:
     forbidden = {"telegram", "aiosqlite", "sqlite3", "asyncio", "time", "bot.store", "bot.console", "bot.service"}
     assert not {m.split(".")[0] for m in imported} & forbidden
     assert not imported & forbidden
+
+
+async def test_option_button_from_before_a_reorder_is_stale_not_misrouted(chat: Chat, kb: KnowledgeBase) -> None:
+    import dataclasses
+
+    reason = kb.reasons["expired_document"]
+    question = next(s for s in reason.steps if s.is_question and len(s.options) > 1)
+    await chat.command("reasons")
+    await chat.press(reason.title.get())
+    while question.text.get() not in chat.last[-1].text:
+        await chat.press(kb.button("next"))
+    old_replies = list(chat.last)
+    flipped = dataclasses.replace(question, options=tuple(reversed(question.options)))
+    steps = tuple(flipped if s.id == question.id else s for s in reason.steps)
+    reasons = dict(kb.reasons, expired_document=dataclasses.replace(reason, steps=steps))
+    chat.service.reload(dataclasses.replace(kb, reasons=reasons))
+    await chat.press(question.options[0].label.get(), replies=old_replies)
+    assert chat.last[0].text == kb.message("stale_button")
+    assert question.text.get() in chat.last[-1].text

@@ -548,26 +548,6 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(api, bot_settin
     assert not api.calls_to("getUpdates")
 
 
-async def test_admin_reload_applies_good_files_and_keeps_serving_on_bad_ones(
-    api, bot_settings, kb_dir
-):
-    kb = load_knowledge(kb_dir)
-    settings = replace(bot_settings, knowledge_dir=str(kb_dir))
-    async with serving(api, settings, kb) as h:
-        assert await h.say("/reload") == [kb.message("unknown_command", "en")]  # not an admin
-
-        messages = kb_dir / "messages.yaml"
-        messages.write_text(messages.read_text().replace("Message help", "Fresh help"))
-        texts = await h.say("/reload", chat=777)
-        assert texts[0].startswith(f"Reloaded: {len(kb.reasons)} reasons")
-        assert await h.say("/help") == ["Fresh help"]
-
-        (kb_dir / "reasons" / "underage.yaml").write_text("version: 1\nid: wrong_id\n")
-        texts = await h.say("/reload", chat=777)
-        assert texts[0].startswith("Not reloaded") and "underage.yaml" in texts[0]
-        assert await h.say("/help") == ["Fresh help"]  # still serving the last good files
-
-
 # -- logs, settings, the process -----------------------------------------------------------------
 
 
