@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot import contract
-from bot.loader import KNOWN_REASONS, KNOWN_TOPICS, MIN_EXAMPLES
+from bot.loader import KNOWN_REASONS, KNOWN_TOPICS, MIN_EXAMPLES, load_knowledge
+from bot.model import KnowledgeBase
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -150,6 +151,12 @@ def build_knowledge(root: Path) -> Path:
     (root / "messages.yaml").write_text(_messages())
     (root / "matching.yaml").write_text("version: 1\n")
     return root
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    """The bundled knowledge base (matcher example checks belong to the knowledge tests)."""
+    return load_knowledge(REPO / "knowledge", check_matcher=False)
 
 
 @pytest.fixture

@@ -10,15 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.console import parse_duration
-from bot.loader import load_knowledge
 from bot.model import KnowledgeBase
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(REPO / "knowledge", check_matcher=False)
 
 
 def console(db: Path, script: str, *, user: str = "alice", now: str = "2026-03-02T09:00+00:00") -> str:

@@ -10,17 +10,12 @@ from pathlib import Path
 import pytest
 
 from bot.events import ButtonPress
-from bot.loader import load_knowledge
+from bot.loader import KNOWN_REASONS
 from bot.matcher import Match, MatchResult
 from bot.model import KnowledgeBase
 from tests.chat import START, Chat
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(REPO / "knowledge", check_matcher=False)
 
 
 @pytest.fixture
@@ -190,19 +185,7 @@ def _paths(kb: KnowledgeBase, reason_id: str) -> list[list[tuple[str, str]]]:
     return out
 
 
-REASONS = [
-    "blurry_photo",
-    "info_mismatch",
-    "face_verification",
-    "id_already_registered",
-    "underage",
-    "expired_document",
-    "edited_document",
-    "restricted_region",
-]
-
-
-@pytest.mark.parametrize("reason_id", REASONS)
+@pytest.mark.parametrize("reason_id", KNOWN_REASONS)
 async def test_every_branch_of_every_reason_reaches_its_end(
     kb: KnowledgeBase, tmp_path: Path, reason_id: str
 ) -> None:

@@ -8,17 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.loader import load_knowledge
 from bot.model import KnowledgeBase
 from bot.service import Service
 from tests.chat import Chat, FrozenClock
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(REPO / "knowledge", check_matcher=False)
 
 
 @pytest.fixture

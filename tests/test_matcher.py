@@ -31,11 +31,6 @@ HELDOUT = ROOT / "tests" / "data" / "heldout.jsonl"
 
 
 @pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(KNOWLEDGE, check_matcher=False)
-
-
-@pytest.fixture(scope="module")
 def matcher(kb: KnowledgeBase) -> Matcher:
     return Matcher.build(kb)
 

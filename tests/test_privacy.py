@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.loader import load_knowledge
 from bot.model import KnowledgeBase
 from bot.redact import find_sensitive, redact
 from tests.chat import Chat
@@ -44,11 +43,6 @@ def test_redact_masks_each_kind(text: str, secret: str) -> None:
 def test_ordinary_messages_are_not_flagged(text: str) -> None:
     assert find_sensitive(text) == []
     assert redact(text) == text
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(REPO / "knowledge", check_matcher=False)
 
 
 async def test_nothing_personal_reaches_the_store_or_the_logs(

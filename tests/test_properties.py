@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from bot.console import run_console
 from bot.engine import Engine, payload
 from bot.events import Attachment, ButtonPress, Command, TextMessage
-from bot.loader import load_knowledge
 from bot.matcher import Matcher
 from bot.model import KnowledgeBase
 from bot.state import State
@@ -39,11 +38,6 @@ texts = st.one_of(
     st.sampled_from(HOSTILE),
     st.lists(st.sampled_from(HOSTILE + ["blurry", "selfie", "expired", "Reason:"]), max_size=12).map(" ".join),
 )
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(REPO / "knowledge", check_matcher=False)
 
 
 @pytest.fixture(scope="module")

@@ -127,12 +127,6 @@ def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    # The matcher's example checks belong to the knowledge tests; here we need the texts.
-    return load_knowledge(REPO / "knowledge", check_matcher=False)
-
-
 @pytest.fixture
 def api() -> FakeBotApi:
     with FakeBotApi() as server:
