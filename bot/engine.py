@@ -4,9 +4,8 @@ Pure: no I/O, no clock, no transport types. Every sentence comes from the knowle
 service around it loads and saves state, writes the events, and schedules the follow-up the new
 state asks for.
 
-Button payloads are short strings `v1|<seq>|<action>|<arg>`. `seq` is bumped whenever a turn
-sends buttons, so a press on an older message is recognised as stale. Actions that do not
-depend on where the user is (show a topic, pick a reason, show the list) work from any message.
+Button payloads are `bot.payload` strings. Actions that do not depend on where the user is (show
+a topic, pick a reason, show the list) work from any message of the conversation, however old.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.contract import CALLBACK_DATA_LIMIT
 from bot.events import (
     Attachment,
     Button,
@@ -32,7 +30,8 @@ from bot.events import (
     TextMessage,
 )
 from bot.matcher import Matcher, MatchResult
-from bot.model import KnowledgeBase, Option, Reason, Step
+from bot.model import KnowledgeBase, Reason, Step
+from bot.payload import decode, encode, option_arg
 from bot.redact import find_sensitive, redact
 from bot.state import (
     AWAITING_NOTICE,
@@ -51,7 +50,6 @@ from bot.state import (
 
 log = logging.getLogger(__name__)
 
-PAYLOAD_VERSION = "v1"
 # actions that make sense from any message, however old
 STATELESS_ACTIONS = frozenset("trLSy")
 INTENT_MAX_WORDS = 6
@@ -100,30 +98,6 @@ class Engine:
         return self._intents[found[2]][1] if found else None
 
 
-def payload(seq: int, action: str, arg: str = "") -> str:
-    data = f"{PAYLOAD_VERSION}|{seq}|{action}|{arg}"
-    if len(data.encode()) > CALLBACK_DATA_LIMIT:
-        raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
-    return data
-
-
-def option_arg(index: int, option: Option) -> str:
-    """The payload argument of an option button: its position and where it leads."""
-    return f"{index}:{option.next or ('t.' + (option.topic or ''))}"
-
-
-def parse_payload(data: str) -> tuple[int, str, str] | None:
-    """Return (seq, action, arg) of a well-formed payload, else None."""
-    if not isinstance(data, str) or len(data.encode(errors="replace")) > CALLBACK_DATA_LIMIT:
-        return None
-    parts = data.split("|")
-    if len(parts) != 4 or parts[0] != PAYLOAD_VERSION or not parts[1].isdigit():
-        return None
-    if len(parts[2]) != 1:
-        return None
-    return int(parts[1]), parts[2], parts[3]
-
-
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
@@ -159,8 +133,11 @@ class _Turn:
     def msg(self, key: str, **values: object) -> str:
         return self.kb.message(key, self.state.lang, **values)
 
+    def data(self, action: str, arg: str = "") -> str:
+        return encode(self.state.tag, self.seq, action, arg)
+
     def btn(self, key: str, action: str, arg: str = "") -> Button:
-        return Button(self.kb.button(key, self.state.lang), payload(self.seq, action, arg))
+        return Button(self.kb.button(key, self.state.lang), self.data(action, arg))
 
     def say(self, text: str, *rows: list[Button] | tuple[Button, ...]) -> None:
         buttons = tuple(tuple(r) for r in rows if r)
@@ -451,10 +428,10 @@ class _Turn:
         for m in result.matches[:3]:
             if m.kind == "reason":
                 label = self.title(m.id)
-                rows.append([Button(label, payload(self.seq, "r", m.id))])
+                rows.append([Button(label, self.data("r", m.id))])
             else:
                 topic = self.kb.topics[m.id]
-                rows.append([Button(topic.title.get(self.state.lang), payload(self.seq, "t", m.id))])
+                rows.append([Button(topic.title.get(self.state.lang), self.data("t", m.id))])
         rows.append([self.btn("none_of_these", "x")])
         self.say(self.msg("ambiguous"), *rows)
 
@@ -515,7 +492,7 @@ class _Turn:
         rows: list[list[Button]] = []
         if step.is_question:
             rows += [
-                [Button(o.label.get(self.state.lang), payload(self.seq, "o", option_arg(i, o)))]
+                [Button(o.label.get(self.state.lang), self.data("o", option_arg(i, o)))]
                 for i, o in enumerate(step.options)
             ]
         elif not step.end:
@@ -531,7 +508,7 @@ class _Turn:
                     count=len(self.case().reasons),
                 )
         rows += [
-            [Button(self.kb.topics[t].title.get(self.state.lang), payload(self.seq, "t", t))]
+            [Button(self.kb.topics[t].title.get(self.state.lang), self.data("t", t))]
             for t in step.topics
             if t in self.kb.topics
         ]
@@ -646,7 +623,7 @@ class _Turn:
             self.state.phase = IDLE
         text = self.msg("topic_answer", title=topic.title.get(self.state.lang), answer=topic.answer.get(self.state.lang))
         rows = [
-            [Button(self.kb.topics[t].title.get(self.state.lang), payload(self.seq, "t", t))]
+            [Button(self.kb.topics[t].title.get(self.state.lang), self.data("t", t))]
             for t in topic.related
             if t in self.kb.topics
         ]
@@ -663,7 +640,7 @@ class _Turn:
 
     def reason_rows(self) -> list[list[Button]]:
         return [
-            [Button(r.title.get(self.state.lang), payload(self.seq, "r", r.id))]
+            [Button(r.title.get(self.state.lang), self.data("r", r.id))]
             for r in sorted(self.kb.reasons.values(), key=lambda r: -r.share)
         ]
 
@@ -684,13 +661,13 @@ class _Turn:
 
     # -- buttons -------------------------------------------------------------------------
     def on_button(self, data: str) -> None:
-        parsed = parse_payload(data)
-        if parsed is None:
+        parsed = decode(data)
+        if parsed is None or parsed.tag != self.state.tag:
             self.event("invalid_button")
             self.say(self.msg("invalid_button"))
             self.render_current()
             return
-        seq, action, arg = parsed
+        seq, action, arg = parsed.seq, parsed.action, parsed.arg
         if action not in STATELESS_ACTIONS and seq != self.state.seq:
             self.event("stale_button")
             self.say(self.msg("stale_button"))
@@ -883,6 +860,5 @@ class _Turn:
     def do_forget(self) -> None:
         self.event("forget")
         self.forget = True
-        lang = self.state.lang
-        self.state = State(lang=lang)
+        self.state = State(lang=self.state.lang, tag=self.state.tag)
         self.say(self.msg("forgotten"))

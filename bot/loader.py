@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from bot import contract
+from bot import contract, payload
 from bot.errors import KnowledgeError
 from bot.model import (
     DEFAULT_LANG,
@@ -71,9 +71,6 @@ KNOWN_TOPICS: tuple[str, ...] = (
 MIN_EXAMPLES = 25
 #: Telegram refuses longer messages; the adapter splits replies, but one text should fit.
 MAX_TEXT_CHARS = 4096
-#: Worst-case callback payloads: a step button, and a topic button that names its reason.
-STEP_PAYLOAD = "v1|999999|g|{reason}|{step}"
-TOPIC_PAYLOAD = "v1|999999|t|{reason}|{topic}"
 
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
@@ -723,15 +720,20 @@ def _check_graph(ctx: FileCtx, reason_id: str, steps: list[_RawStep], start: str
                   "step with `end`; give one of them an option or `next` that leads to an end step")
 
 
-def _check_payloads(ctx: FileCtx, reason_id: str, steps: list[_RawStep]) -> None:
+def _check_payloads(ctx: FileCtx, reason_id: str, id_line: int, steps: list[_RawStep]) -> None:
+    """Every button that names a step (an option leading to it) must fit Telegram's limit."""
+    limit = contract.CALLBACK_DATA_LIMIT
     for s in steps:
-        payload = STEP_PAYLOAD.format(reason=reason_id, step=s.id)
-        size = len(payload.encode())
-        if size > contract.CALLBACK_DATA_LIMIT:
-            room = contract.CALLBACK_DATA_LIMIT - (size - len(s.id.encode()))
-            ctx.error(s.line, f"step id '{s.id}' is too long: its button data '{payload}' is "
-                              f"{size} bytes and Telegram allows {contract.CALLBACK_DATA_LIMIT}; "
-                              f"shorten the step id to at most {max(room, 0)} characters")
+        size = payload.worst_case_size(f"99:{s.id}")
+        if size > limit:
+            ctx.error(s.line, f"step id '{s.id}' is too long: its button data can reach {size} "
+                              f"bytes and Telegram allows {limit}; shorten the step id to at most "
+                              f"{max(len(s.id) - (size - limit), 0)} characters")
+    size = payload.worst_case_size(reason_id)
+    if size > limit:
+        ctx.error(id_line,
+                  f"reason id '{reason_id}' is too long for a button ({size} bytes, Telegram "
+                  f"allows {limit}); shorten it by {size - limit} characters")
 
 
 def _parse_reason(pending: _Pending, topic_ids: set[str]) -> Reason | None:
@@ -769,7 +771,7 @@ def _parse_reason(pending: _Pending, topic_ids: set[str]) -> Reason | None:
                                        f"known: {', '.join(ids)}")
     if not incomplete and steps and start is not None:
         _check_graph(ctx, rid, steps, start)
-    _check_payloads(ctx, rid, steps)
+    _check_payloads(ctx, rid, data.lines.get("id", data.line), steps)
     for s in steps:
         refs = [o.topic for o in s.options if o.topic] + s.topics
         for ref, line in refs:
@@ -820,7 +822,7 @@ def _parse_reason(pending: _Pending, topic_ids: set[str]) -> Reason | None:
     )
 
 
-def _parse_topic(pending: _Pending, topic_ids: set[str], longest_reason: int) -> Topic | None:
+def _parse_topic(pending: _Pending, topic_ids: set[str]) -> Topic | None:
     ctx, data, tid = pending.ctx, pending.data, pending.id
     what = f"topic '{tid}'"
     title = ctx.text(data, "title", what)
@@ -837,13 +839,12 @@ def _parse_topic(pending: _Pending, topic_ids: set[str], longest_reason: int) ->
                             f"known: {_known(topic_ids)}")
     if "examples" in data and not examples:
         ctx.error(data.lines["examples"], f"{what} has no examples; add the questions users ask")
-    payload = TOPIC_PAYLOAD.format(reason="x" * longest_reason, topic=tid)
-    if len(payload.encode()) > contract.CALLBACK_DATA_LIMIT:
-        room = contract.CALLBACK_DATA_LIMIT - (len(payload.encode()) - len(tid))
+    size = payload.worst_case_size(f"99:t.{tid}")
+    if size > contract.CALLBACK_DATA_LIMIT:
         ctx.error(data.lines.get("id", data.line),
-                  f"topic id '{tid}' is too long for a button: with the longest reason id its "
-                  f"button data is {len(payload.encode())} bytes and Telegram allows "
-                  f"{contract.CALLBACK_DATA_LIMIT}; shorten it to at most {max(room, 0)} characters")
+                  f"topic id '{tid}' is too long for a button: its button data can reach {size} "
+                  f"bytes and Telegram allows {contract.CALLBACK_DATA_LIMIT}; shorten it to at "
+                  f"most {max(len(tid) - (size - contract.CALLBACK_DATA_LIMIT), 0)} characters")
     if None in (title, answer) or not examples:
         return None
     return Topic(
@@ -1199,7 +1200,6 @@ def collect(
             else:
                 first[p.id] = p
     topic_ids = {p.id for p in topic_files}
-    longest_reason = max((len(p.id) for p in reason_files), default=0)
     reasons = {}
     for p in reason_files:
         r = _parse_reason(p, topic_ids)
@@ -1207,7 +1207,7 @@ def collect(
             reasons.setdefault(r.id, r)
     topics = {}
     for p in topic_files:
-        t = _parse_topic(p, topic_ids, longest_reason)
+        t = _parse_topic(p, topic_ids)
         if t is not None:
             topics.setdefault(t.id, t)
     reason_ids = {p.id for p in reason_files}

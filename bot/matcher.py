@@ -59,7 +59,7 @@ DEFAULTS: dict[str, float] = {
     "max_items": 12,  # reason-list items read from one notice
     "max_clauses": 16,  # free-text clauses read one by one
     "typo_cutoff": 82,  # rapidfuzz ratio an unknown word needs to be corrected
-    "typo_min_length": 6,  # shorter unknown words are never corrected
+    "typo_min_length": 5,  # shorter unknown words are never corrected
     "max_typos": 40,  # unknown words corrected per message
     "typo_weight": 0.7,  # a corrected word counts this much of a correctly spelt one
     # scoring
@@ -75,17 +75,24 @@ DEFAULTS: dict[str, float] = {
     "vote_unknown": 0.3,  # vote weight of a word the knowledge base has never seen
     "vote_prior": 0.6,  # vote mass added to every message: little evidence -> low vote
     "evidence_mass": 4.0,  # shared informative weight (sum of idf) for ~63% trust
+    # a message naming no `domain_words` must be mostly about the knowledge base's subject
+    "off_domain_share": 0.5,  # a word is "elsewhere" when this share of its texts are negatives
+    "off_domain_unknown": 0.5,  # an unknown word counts this much as "elsewhere" (of its weight)
+    "off_domain_free": 0.4,  # this share of the message may be elsewhere without a penalty ...
+    "off_domain_power": 2.0,  # ... above it, scores x (share about the subject / (1-free))^this
     "negative_keyword_factor": 0.6,  # score multiplier when a negative keyword is present
     "clause_factor": 0.92,  # a single clause's score counts this much towards the message
     "common_fraction": 0.01,  # a feature in more than this share of texts is "common" ...
     "common_min_df": 100,  # ... and in more than this many: looked up, not walked (speed only)
     # deciding
-    "min_score": 28,  # below this an entry is not a match
-    "topic_min_score": 28,  # below this a topic is not a match
+    "min_score": 30,  # below this a reason is not a match
+    "topic_min_score": 26,  # below this a topic is not a match
+    "anchored_discount": 4,  # both floors are this much lower for a message naming a domain word
     "negative_margin": 0,  # "nothing" (negatives.yaml) wins when within this of the best entry
     "list_min_score": 25,  # a listed notice item must reach this to name a reason
+    "loose_min_score": 28,  # an item of a list with no "Reason:" before it, likewise
     "multi_min_score": 45,  # a free-text clause must reach this to add a second reason
-    "reason_bias": 5,  # points reasons get over topics when ranked against them
+    "reason_bias": 15,  # points reasons get over topics when ranked against them
     "ambiguous_margin": 8,  # top two closer than this -> ambiguous
 }
 
@@ -142,9 +149,14 @@ _ASCII_TABLE = {
 }
 
 
+_US_RE = re.compile(r"(?<![A-Za-z])U\.?S\.?(?:A\.?)?(?![A-Za-z])")
+
+
 def clean(text: str, limit: int) -> str:
     """Return `text` cut to `limit` characters, NFKC, lowercase, accents and control chars removed."""
     text = text[:limit]
+    if ("US" in text or "U.S" in text) and any(c.islower() for c in text):
+        text = _US_RE.sub("USA", text)  # the country, not the pronoun "us" (a stop word)
     if "\r" in text:
         text = text.replace("\r\n", "\n")  # Windows line ends would read as blank lines
     if text.isascii():
@@ -176,8 +188,14 @@ _STEM_RULES: tuple[tuple[str, str], ...] = (
     ("izations", "ize"),
     ("isation", "ize"),
     ("ization", "ize"),
+    ("erations", "er"),
+    ("eration", "er"),  # "alteration" -> "alter"
+    ("irations", "ir"),
+    ("iration", "ir"),  # "expiration" -> "expir", as "expired"
     ("rations", "er"),
     ("ration", "er"),
+    ("ations", "at"),
+    ("ation", "at"),  # "manipulation" -> "manipulat", as "manipulated"
     ("issions", "it"),
     ("ission", "it"),
     ("ctions", "ct"),
@@ -244,6 +262,8 @@ class Normaliser:
         self.max_terms = int(settings["max_terms"])
         self.stop_surface = {w for s in stop_words for w in _TOKEN_RE.findall(clean(s, 100))}
         self.stop_stems = {stem(w) for w in self.stop_surface}
+        # stems of stop words that are also their own spelling ("binance", "the"): always dropped
+        self.stop_canon = {w for w in self.stop_surface if stem(w) == w}
         self.vocabulary: set[str] = set(self.stop_surface)
         for key, variants in synonyms.items():
             for phrase in (key, *variants):
@@ -386,7 +406,18 @@ class Normaliser:
         words = self.words(text, corrected)
         if uncertain is not None and corrected:
             uncertain.update(self._map_words([stem(w) for w in corrected]))
-        stems = self._map_words([stem(w) for w in words])
+        # A stop word is dropped by its spelling, so "really" goes but "real" stays; a stop
+        # word may still be part of a phrase ("out of date").
+        stems: list[str] = []
+        stop: list[bool] = []
+        for w in words:
+            mapped_word = self._word_syn.get(stem(w))
+            if mapped_word is None:
+                stems.append(stem(w))
+                stop.append(w in self.stop_surface)
+            else:
+                stems.extend(mapped_word)
+                stop.extend([False] * len(mapped_word))
         mapped: list[str] = []
         i = 0
         while i < len(stems):
@@ -396,9 +427,10 @@ class Normaliser:
                     i += len(toks)
                     break
             else:
-                mapped.append(stems[i])
+                if not stop[i]:
+                    mapped.append(stems[i])
                 i += 1
-        terms = [t for t in mapped if t not in self.stop_stems]
+        terms = [t for t in mapped if t not in self.stop_canon]
         if self.negatable and self.negations:
             # "not blurry", "nothing expired": a negation just before cancels the word, and
             # is spent on it.
@@ -417,10 +449,23 @@ class Normaliser:
 # --------------------------------------------------------------------------- segmentation
 
 
+_ROMAN = r"(?:i{1,3}|iv|vi{0,3})"
+#: a numbered or lettered list marker: "1." "2)" "(3)" "4/" "a)" "(b)" "(i)" "ii)" "5、"
+_NUMBERED = rf"(?:\(?[1-9][.)/]|\([1-9]\)|\(?[a-h]\)|\(?{_ROMAN}\))"
+#: symbols people and notices put before list items
+_SYMBOL_BULLETS = "-*•·▪●◦‣–—>❌✖✗✘❎⛔🚫✔✅☑➤►▶→⚠"
 _BULLET_RE = re.compile(
-    r"(?:^|(?<=\s))(?:\(?[1-9][.)]|\([1-9]\)|\(?[a-h]\)|[-*•·▪●◦‣–—>])(?=\s)", re.M
+    rf"(?:^|(?<=\s))(?:{_NUMBERED}|[{_SYMBOL_BULLETS}])(?=\s)|(?:^|(?<=\s))[1-9]、", re.M
 )
-_LIST_LINE_RE = re.compile(r"^\s*(?:\(?[1-9][.)]|\([1-9]\)|\(?[a-h]\)|[-*•·▪●◦‣–—])\s")
+_LIST_LINE_RE = re.compile(
+    rf"^\s*(?:(?:{_NUMBERED}|[{_SYMBOL_BULLETS}])\s|[1-9]、)"
+)
+#: markers of an inline numbered list ("(1) ... (2) ...", "a) ... b) ...", "1/ ... 2/ ...")
+_INLINE_ITEM_RE = re.compile(
+    rf"(?:^|(?<=\s))(?:\(?([1-9]|[a-h]|{_ROMAN})[.)/]|\(([1-9]|[a-h]|{_ROMAN})\))(?=\s)|"
+    r"(?:^|(?<=\s))([1-9])、"
+)
+_FIRST_SECOND = {("1", "2"), ("a", "b"), ("i", "ii")}
 _HARD_SPLIT_RE = re.compile(r"\n|;|\s/\s|\s\|\s|\.(?:\s+|$)")
 _CLAUSE_RE = re.compile(r"[.!?;:\n]+|,|\s(?:and|but|also|plus)\s|\s[&+/]\s")
 
@@ -438,14 +483,31 @@ def _from_html(text: str) -> str:
 
 @dataclass
 class Segments:
-    """A message split into reason-list items (from notices) and free text."""
+    """A message split into reason-list items (from notices), unmarked list items, free text."""
 
     items: list[str] = field(default_factory=list)
     free: list[str] = field(default_factory=list)
+    loose: list[str] = field(default_factory=list)  # a list with no "Reason:" before it
 
     @property
     def text(self) -> str:
-        return "\n".join([*self.items, *self.free])
+        return "\n".join([*self.items, *self.loose, *self.free])
+
+
+def _inline_list(line: str) -> tuple[str, list[str]]:
+    """Split "rejected: (1) photo unclear (2) name wrong" into its head and numbered items.
+
+    Only a numbering that starts at 1, a or i and goes on with 2, b or ii counts as a list.
+    """
+    found = list(_INLINE_ITEM_RE.finditer(line))
+    if len(found) < 2:
+        return line, []
+    labels = [next(g for g in m.groups() if g) for m in found]
+    if (labels[0], labels[1]) not in _FIRST_SECOND:
+        return line, []
+    parts = [line[m.end(): (found[k + 1].start() if k + 1 < len(found) else len(line))]
+             for k, m in enumerate(found)]
+    return line[: found[0].start()], [p for p in parts if _LETTER_RE.search(p)]
 
 
 class Segmenter:
@@ -495,7 +557,22 @@ class Segmenter:
             line = lines[i]
             spans = self._marker_spans(line)
             if not spans:
-                if not _BLANKISH_RE.match(line):
+                run = i
+                while run < len(lines) and _LIST_LINE_RE.match(lines[run]) and not (
+                    self._marker_spans(lines[run])
+                ):
+                    run += 1
+                if run - i >= 2:  # two or more list lines in a row: an unmarked list
+                    for item in lines[i:run]:
+                        seg.loose.extend(self.items(item))
+                    i = run
+                    continue
+                head, inline = _inline_list(line)
+                if inline:
+                    if not _BLANKISH_RE.match(head):
+                        seg.free.append(head)
+                    seg.loose.extend(p for part in inline for p in self.items(part))
+                elif not _BLANKISH_RE.match(line):
                     seg.free.append(line)
                 i += 1
                 continue
@@ -598,6 +675,7 @@ class Matcher:
         self.by_key: dict[tuple[str, str], int] = {(e.kind, e.id): i for i, e in enumerate(entries)}
         self.none_entry = self.by_key.get(("none", NONE_ID), -1)
         self._terms_cache: dict[str, list[str]] = {}
+        self.anchors: set[str] = set()
 
     # ------------------------------------------------------------------ build
 
@@ -659,6 +737,7 @@ class Matcher:
         segmenter = Segmenter(words["boilerplate"], words["reason_markers"],
                               words["soft_separators"])
         matcher = cls(entries, normaliser, segmenter, settings)
+        matcher.anchors = {t for w in words["domain_words"] for t in normaliser.terms(clean(w, 200))}
         matcher._index(texts, keywords, negative_keywords)
         return matcher
 
@@ -721,6 +800,13 @@ class Matcher:
             for f in feats:
                 counts[f][e] += 1
         self.vote_counts = {f: dict(c) for f, c in counts.items()}
+        # Words mostly seen in negatives.yaml: a message made of them is about something else.
+        share = self.settings["off_domain_share"]
+        self.off_domain = {
+            f for f, c in self.vote_counts.items()
+            if " " not in f and c.get(self.none_entry, 0) >= 2
+            and c.get(self.none_entry, 0) >= share * sum(c.values())
+        }
         self.vote_map: dict[str, dict[int, float]] = {}
         self.vote_weight: dict[str, float] = {}
         for f, c in self.vote_counts.items():
@@ -784,7 +870,11 @@ class Matcher:
     # ------------------------------------------------------------------ scoring
 
     def _scores(
-        self, terms: Sequence[str], exclude: int | None = None, uncertain: Iterable[str] = ()
+        self,
+        terms: Sequence[str],
+        exclude: int | None = None,
+        uncertain: Iterable[str] = (),
+        anchored: bool = True,
     ) -> list[float]:
         """Return a 0-100 score per entry for canonical `terms` (`exclude`: a doc to ignore).
 
@@ -800,11 +890,13 @@ class Matcher:
         unknown = s["unknown_weight"] * self.max_idf
         q: dict[str, float] = {}
         norm_sq = 0.0
+        n_unknown = 0
         for f in feats:
             w = self.idf.get(f)
             if w is None:
                 if " " not in f:
                     norm_sq += unknown * unknown
+                    n_unknown += 1
                 continue
             if uncertain and any(t in uncertain for t in f.split(" ")):
                 w *= s["typo_weight"]
@@ -903,9 +995,12 @@ class Matcher:
             pn_sq = self.profile_norm[e] ** 2 - 2 * self.profile_dot_doc[exclude] + 1.0
             profile[e] = profile[e] / math.sqrt(max(pn_sq, 1e-9)) * self.profile_norm[e]
 
+        domain = 1.0 if anchored else self._on_subject(q, n_unknown * unknown)
         weights = (s["vote_weight"], s["nearest_weight"], s["profile_weight"],
                    s["keyword_weight"])
         total_weight = sum(weights) or 1.0
+        # "nothing" has no keywords: its mean is over the kinds of evidence it can have
+        none_weight = sum(weights[:3]) or 1.0
         vote_norm = vote_total + s["vote_prior"]
         for e in candidates:
             parts = (
@@ -914,21 +1009,49 @@ class Matcher:
                 profile.get(e, 0.0) / (qn * self.profile_norm[e]),
                 1.0 - math.exp(-s["keyword_unit"] * keyword.get(e, 0.0)),
             )
-            mean = sum(w * p for w, p in zip(weights, parts, strict=True)) / total_weight
+            mean = sum(w * p for w, p in zip(weights, parts, strict=True)) / (
+                none_weight if e == self.none_entry else total_weight)
             # Trust grows with the informative weight the message shares with the entry, so a
             # single rare word in common does not make a confident match.
             trust = 1.0 - math.exp(-mass.get(e, 0.0) / s["evidence_mass"])
             score = 100.0 * mean * trust
+            score *= domain
             if e in negative:
                 score *= s["negative_keyword_factor"]
             scores[e] = score
         return scores
 
-    def score_text(self, text: str, exclude: int | None = None) -> list[float]:
-        """Return per-entry scores for one piece of cleaned text (no segmentation)."""
+    def _on_subject(self, q: Mapping[str, float], unknown_mass: float) -> float:
+        """Return the score factor for a message that names no domain word (1: no penalty).
+
+        Its words seen mostly in negatives.yaml, and (partly) its unknown words, are about
+        something else; past `off_domain_free` of the message, scores shrink with that share.
+        """
+        s = self.settings
+        unknown = unknown_mass * s["off_domain_unknown"]
+        total = sum(w for f, w in q.items() if " " not in f) + unknown
+        if total <= 0:
+            return 1.0
+        elsewhere = sum(w for f, w in q.items() if f in self.off_domain) + unknown
+        free = min(s["off_domain_free"], 0.99)
+        return min(1.0, (1.0 - elsewhere / total) / (1.0 - free)) ** s["off_domain_power"]
+
+    def score_text(
+        self, text: str, exclude: int | None = None, anchored: bool | None = None
+    ) -> list[float]:
+        """Return per-entry scores for one piece of cleaned text (no segmentation).
+
+        `anchored`: whether the message names identity verification at all (default: this text).
+        """
         uncertain: set[str] = set()
         terms = self.norm.terms(text, uncertain)
-        return self._scores(terms, exclude, uncertain)
+        if anchored is None:
+            anchored = self.anchored(terms)
+        return self._scores(terms, exclude, uncertain, anchored)
+
+    def anchored(self, terms: Iterable[str]) -> bool:
+        """Return whether `terms` include a word that places a message in identity verification."""
+        return not self.anchors or any(t in self.anchors for t in terms)
 
     def _best(self, scores: Sequence[float], kind: str | None = None) -> tuple[int, float]:
         best, best_score = -1, -1.0
@@ -958,21 +1081,26 @@ class Matcher:
             logger.exception("matcher failed (leave-one-out)")
             return EMPTY
 
-    def _listed(self, items: list[str], exclude: int | None) -> list[tuple[int, float]]:
-        """Return the reasons named by notice items, in order, each once, with their scores."""
+    def _listed(
+        self, items: list[str], exclude: int | None, floor: float | None = None,
+        anchored: bool = True,
+    ) -> list[tuple[int, float]]:
+        """Return the reasons named by list items, in order, each once, with their scores."""
         s = self.settings
+        floor = s["list_min_score"] if floor is None else floor
         found: list[tuple[int, float]] = []
         for item in items[: int(s["max_items"])]:
             picks: list[tuple[int, float]] = []
             parts = self.seg.soft_split(item)
             if len(parts) > 1:
-                bests = [self._best(self.score_text(p, exclude), "reason") for p in parts]
-                confident = [(e, sc) for e, sc in bests if sc >= s["list_min_score"]]
+                bests = [self._best(self.score_text(p, exclude, anchored), "reason")
+                         for p in parts]
+                confident = [(e, sc) for e, sc in bests if sc >= floor]
                 if len({e for e, _ in confident}) >= 2:
                     picks = confident
             if not picks:
-                e, sc = self._best(self.score_text(item, exclude), "reason")
-                if sc >= s["list_min_score"]:
+                e, sc = self._best(self.score_text(item, exclude, anchored), "reason")
+                if sc >= floor:
                     picks = [(e, sc)]
             for e, sc in picks:
                 if all(e != f for f, _ in found):
@@ -1002,14 +1130,19 @@ class Matcher:
         if not _LETTER_RE.search(cleaned):
             return None
         seg = self.seg.split(cleaned)
+        uncertain: set[str] = set()
+        terms = self.norm.terms(seg.text, uncertain)
+        anchored = self.anchored(terms)
         listed = self._listed(seg.items, exclude) if seg.items else []
-        whole = self.score_text(seg.text, exclude)
-        clauses = [c for part in seg.free for c in self.seg.clauses(part)]
+        loose = (self._listed(seg.loose, exclude, s["loose_min_score"], anchored)
+                 if seg.loose else [])
+        whole = self._scores(terms, exclude, uncertain, anchored)
+        clauses = [*seg.loose, *(c for part in seg.free for c in self.seg.clauses(part))]
         clauses = clauses[: int(s["max_clauses"])]
         clause_reasons: list[tuple[int, float]] = []
         if len(clauses) > 1:
             for clause in clauses:
-                sc = self.score_text(clause, exclude)
+                sc = self.score_text(clause, exclude, anchored)
                 for e in range(len(whole)):
                     if e != self.none_entry:  # "nothing" is judged on the whole message only
                         whole[e] = max(whole[e], sc[e] * s["clause_factor"])
@@ -1020,12 +1153,13 @@ class Matcher:
                     and all(e != f for f, _ in clause_reasons)
                 ):
                     clause_reasons.append((e, best))
-        return _Analysis(listed, whole, clause_reasons)
+        return _Analysis(listed, whole, clause_reasons, loose, anchored)
 
-    def _floor(self, e: int) -> float:
+    def _floor(self, e: int, anchored: bool = True) -> float:
         """Return the score entry `e` needs to be a match."""
         kind = self.entries[e].kind
-        return self.settings["topic_min_score" if kind == "topic" else "min_score"]
+        floor = self.settings["topic_min_score" if kind == "topic" else "min_score"]
+        return floor - (self.settings["anchored_discount"] if anchored else 0.0)
 
     def _match(self, text: object, exclude: int | None = None) -> MatchResult:
         analysis = self._analyse(text, exclude)
@@ -1039,14 +1173,14 @@ class Matcher:
         whole = analysis.scores
         listed = analysis.listed
         clause_reasons = analysis.clause_reasons
-        first = listed or (clause_reasons if len(clause_reasons) > 1 else [])
+        first = listed or analysis.loose or (clause_reasons if len(clause_reasons) > 1 else [])
         multi = len(first) > 1
-        if not first:
+        if not listed:  # only a notice's own reason list is taken at its word
             best, best_score = self._best([sc if self.entries[e].kind != "none" else -1.0
                                            for e, sc in enumerate(whole)])
             none_score = whole[self.none_entry] if self.none_entry >= 0 else 0.0
             if (
-                best_score < self._floor(best)
+                best_score < self._floor(best, analysis.anchored)
                 or none_score + s["negative_margin"] >= best_score
             ):
                 return EMPTY
@@ -1062,7 +1196,8 @@ class Matcher:
         others = ("topic",) if multi else ("reason", "topic")
         rest = sorted(
             (e for e, entry in enumerate(self.entries)
-             if entry.kind in others and e not in seen and whole[e] >= self._floor(e)),
+             if entry.kind in others and e not in seen
+             and whole[e] >= self._floor(e, analysis.anchored)),
             key=lambda e: -(whole[e] + (bias if self.entries[e].kind == "reason" else 0.0)),
         )
         for e in rest:
@@ -1088,6 +1223,8 @@ class _Analysis:
     listed: list[tuple[int, float]]  # reasons named by notice items, in order
     scores: list[float]  # per entry, 0-100 (whole message, or its best clause)
     clause_reasons: list[tuple[int, float]]  # distinct confident reasons, clause by clause
+    loose: list[tuple[int, float]] = field(default_factory=list)  # reasons of an unmarked list
+    anchored: bool = True  # the message names identity verification (see `domain_words`)
 
 
 # --------------------------------------------------------------------------- settings
@@ -1105,7 +1242,7 @@ def settings_from(kb: KnowledgeBase) -> dict[str, float]:
 
 
 _WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", "negations",
-               "negatable")
+               "negatable", "domain_words")
 
 
 def matching_words(data: Mapping[str, object]) -> dict[str, object]:

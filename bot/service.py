@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -96,7 +98,10 @@ class Service:
         old: State | None = None
         try:
             old = await self.store.load(channel, user_id)
-            outcome = engine.handle(old or State(), event, now, lang)
+            state = old or State()
+            if not state.tag:
+                state = dataclasses.replace(state, tag=secrets.token_hex(2))
+            outcome = engine.handle(state, event, now, lang)
             if outcome.forget:
                 await self.store.forget(channel, user_id, now)
             else:

@@ -7,7 +7,9 @@ unknown command, indistinguishable from a typo. Texts are compared with what `kn
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -99,7 +101,9 @@ async def test_for_anyone_else_an_admin_command_is_just_an_unknown_command(
         assert await h.say("/help", chat=NOT_ADMIN) == [kb.message("help", "en")]  # not reloaded
     unknown = messages_to(api, NOT_ADMIN + 1)
     assert unknown[0][0] == kb.message("unknown_command", "en")
-    assert messages_to(api, NOT_ADMIN)[:1] == unknown  # same text, same buttons, same data
+    # same text, same buttons, same data but for each conversation's own tag
+    untag = lambda seen: re.sub(r"v1\|[0-9a-f]*\.", "v1|.", json.dumps(seen))  # noqa: E731
+    assert untag(messages_to(api, NOT_ADMIN)[:1]) == untag(unknown)
 
 
 async def test_only_admins_see_admin_commands_in_their_menu(api, settings, kb):

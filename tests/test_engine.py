@@ -491,3 +491,34 @@ async def test_option_button_from_before_a_reorder_is_stale_not_misrouted(chat: 
     await chat.press(question.options[0].label.get(), replies=old_replies)
     assert chat.last[0].text == kb.message("stale_button")
     assert question.text.get() in chat.last[-1].text
+
+
+async def test_button_data_from_another_users_conversation_is_rejected(chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.command("reasons")
+    await chat.press(kb.reasons["blurry_photo"].title.get())
+    theirs = chat.data_for(kb.button("start_over"))
+    chat.user = "someone-else"
+    await chat.command("reasons")
+    await chat.press(kb.reasons["underage"].title.get())
+    before = await chat.service.store.load(chat.channel, chat.user)
+    await chat.send(ButtonPress(theirs))
+    assert chat.last[0].text == kb.message("invalid_button")
+    after = await chat.service.store.load(chat.channel, chat.user)
+    assert before is not None and after is not None
+    assert (after.phase, after.reason, after.step) == (before.phase, before.reason, before.step)
+
+
+async def test_untouched_conversations_are_purged_after_the_retention_period(
+    chat: Chat, kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.sqlite3"
+    await chat.say("document expired")
+    await chat.command("resubmitted")
+    chat.user = "recent"
+    chat.clock.advance(days=kb.policy.retention_days - 10)
+    await chat.say("selfie does not match")
+    chat.clock.advance(days=11)
+    assert await chat.service.purge_expired() == 1
+    assert rows(db, "SELECT user_id FROM conversations") == [("recent",)]
+    for table in ("cases", "followups", "events", "unmatched"):
+        assert rows(db, f"SELECT count(*) FROM {table} WHERE user_id='u1'") == [(0,)], table

@@ -50,8 +50,9 @@ async def test_full_disk_gets_an_apology_then_recovers(chat: Chat, kb: Knowledge
     async with db.execute("PRAGMA page_count") as cur:
         pages = (await cur.fetchone())[0]
     await db.execute(f"PRAGMA max_page_count={pages}")
-    for _ in range(30):  # fill the last free pages, then the disk is "full"
-        replies = await chat.say("what about the " + "very " * 200 + "long notice")
+    for i in range(30):  # unmatched messages are logged: fill the last free pages, then "full"
+        chat.clock.advance(seconds=kb.policy.flood_window_seconds)
+        replies = await chat.say(f"qzx{i} vbn wrt " * 60)
         if replies[0].text == kb.message("store_unavailable"):
             break
     else:

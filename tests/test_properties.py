@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.console import run_console
-from bot.engine import Engine, payload
+from bot.engine import Engine
 from bot.events import Attachment, ButtonPress, Command, TextMessage
 from bot.matcher import Matcher
 from bot.model import KnowledgeBase
+from bot.payload import encode
 from bot.state import State
 from tests.chat import START
 
@@ -63,7 +64,7 @@ def events_strategy(kb: KnowledgeBase) -> st.SearchStrategy:
     ids = list(kb.reasons) + list(kb.topics) + ["", "0", "99", "../../etc"]
     buttons = st.one_of(
         st.text(max_size=80),
-        st.builds(payload, st.integers(0, 50), st.sampled_from(list("nborRtLSysRpjwfFcxq")), st.sampled_from(ids)),
+        st.builds(encode, st.sampled_from(["", "ab12"]), st.integers(0, 50), st.sampled_from(list("nborRtLSysRpjwfFcxq")), st.sampled_from(ids)),
     )
     return st.one_of(
         st.builds(TextMessage, texts, st.booleans()),

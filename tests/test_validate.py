@@ -306,12 +306,12 @@ def test_severity_must_be_normal_or_severe(kb_dir: Path, expired: Path) -> None:
 
 
 def test_step_id_too_long_for_a_telegram_button(kb_dir: Path, expired: Path) -> None:
-    long_id = "switch_to_another_valid_document_type_now"
+    long_id = "switch_to_another_valid_document_type_right_now_please"
     edit(expired, "        next: switch", f"        next: {long_id}")
     edit(expired, "  - id: switch\n", f"  - id: {long_id}\n")
     error = only_error(kb_dir)
     assert f"step id '{long_id}' is too long" in error
-    assert "Telegram allows 64; shorten the step id to at most 35 characters" in error
+    assert "Telegram allows 64; shorten the step id to at most 44 characters" in error
 
 
 # --------------------------------------------------------------------------- coverage warnings
