@@ -995,7 +995,8 @@ class Matcher:
             pn_sq = self.profile_norm[e] ** 2 - 2 * self.profile_dot_doc[exclude] + 1.0
             profile[e] = profile[e] / math.sqrt(max(pn_sq, 1e-9)) * self.profile_norm[e]
 
-        domain = 1.0 if anchored else self._on_subject(q, n_unknown * unknown)
+        # without domain words listed, no message is "anchored" and none is judged off-subject
+        domain = 1.0 if anchored or not self.anchors else self._on_subject(q, n_unknown * unknown)
         weights = (s["vote_weight"], s["nearest_weight"], s["profile_weight"],
                    s["keyword_weight"])
         total_weight = sum(weights) or 1.0
@@ -1050,8 +1051,8 @@ class Matcher:
         return self._scores(terms, exclude, uncertain, anchored)
 
     def anchored(self, terms: Iterable[str]) -> bool:
-        """Return whether `terms` include a word that places a message in identity verification."""
-        return not self.anchors or any(t in self.anchors for t in terms)
+        """Return whether `terms` include one of matching.yaml's `domain_words`."""
+        return any(t in self.anchors for t in terms)
 
     def _best(self, scores: Sequence[float], kind: str | None = None) -> tuple[int, float]:
         best, best_score = -1, -1.0
@@ -1159,7 +1160,7 @@ class Matcher:
         """Return the score entry `e` needs to be a match."""
         kind = self.entries[e].kind
         floor = self.settings["topic_min_score" if kind == "topic" else "min_score"]
-        return floor - (self.settings["anchored_discount"] if anchored else 0.0)
+        return floor - (self.settings["anchored_discount"] if anchored else 0.0)  # see _decide
 
     def _match(self, text: object, exclude: int | None = None) -> MatchResult:
         analysis = self._analyse(text, exclude)

@@ -108,3 +108,21 @@ def test_console_survives_any_script(
     for line in lines:
         if line.strip() and line.strip() != '"""' and not line.startswith("/wait"):
             assert f"you> {line}" in transcript
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.one_of(texts, st.text(min_size=4000, max_size=9000)))
+def test_telegram_rendering_is_escaped_html_within_limits(text: str) -> None:
+    import html
+    import re
+
+    from bot.events import Reply
+    from bot.telegram_adapter import TEXT_LIMIT, render, utf16_len
+
+    messages = render(Reply(text))
+    for rendered, _ in messages:
+        assert "<" not in rendered and ">" not in rendered
+        assert not re.search(r"&(?!(amp|lt|gt);)", rendered), "a bare & would break Telegram's HTML parser"
+        assert 0 < utf16_len(html.unescape(rendered)) <= TEXT_LIMIT
+    plain = "".join(html.unescape(m) for m, _ in messages)
+    assert re.sub(r"\s", "", plain) == re.sub(r"\s", "", text)
