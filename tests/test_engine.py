@@ -522,3 +522,14 @@ async def test_untouched_conversations_are_purged_after_the_retention_period(
     assert rows(db, "SELECT user_id FROM conversations") == [("recent",)]
     for table in ("cases", "followups", "events", "unmatched"):
         assert rows(db, f"SELECT count(*) FROM {table} WHERE user_id='u1'") == [(0,)], table
+
+
+async def test_binance_addresses_in_a_forwarded_email_are_not_personal_data(chat: Chat, kb: KnowledgeBase) -> None:
+    email = (
+        "From: Binance <do-not-reply@post.binance.com>\nDear user,\n"
+        "Your KYC application was not approved, Reason: The document you submitted has expired\n"
+    )
+    await chat.say(email, forwarded=True)
+    assert kb.message("sensitive_data") not in chat.text
+    await chat.say("you can reach me at jo@example.com, my passport expired")
+    assert chat.last[0].text == kb.message("sensitive_data")
