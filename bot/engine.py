@@ -53,9 +53,6 @@ log = logging.getLogger(__name__)
 
 # actions that make sense from any message, however old
 STATELESS_ACTIONS = frozenset("trLSy")
-INTENT_MAX_WORDS = 6
-INTENT_CUTOFF = 86
-OPTION_CUTOFF = 80
 
 
 @dataclass(frozen=True)
@@ -91,13 +88,14 @@ class Engine:
     def intent(self, text: str) -> str | None:
         """Return the intent a short message expresses ("resubmitted", "next"...), if any."""
         clean = utils.default_process(text)
-        if not clean or len(clean.split()) > INTENT_MAX_WORDS or not self._intents:
+        policy = self.kb.policy
+        if not clean or len(clean.split()) > policy.intent_max_words or not self._intents:
             return None
         found = process.extractOne(
             clean,
             [p for p, _ in self._intents],
             scorer=fuzz.ratio,
-            score_cutoff=INTENT_CUTOFF,
+            score_cutoff=policy.intent_cutoff,
         )
         return self._intents[found[2]][1] if found else None
 
@@ -394,7 +392,7 @@ class _Turn:
         if not clean or len(clean.split()) > 8:
             return None
         labels = [utils.default_process(o.label.get(self.state.lang)) for o in step.options]
-        found = process.extractOne(clean, labels, scorer=fuzz.ratio, score_cutoff=OPTION_CUTOFF)
+        found = process.extractOne(clean, labels, scorer=fuzz.ratio, score_cutoff=self.policy.option_cutoff)
         if found is not None:
             return found[2]
         # a short answer whose words all appear in exactly one label: "name", "the us"

@@ -1062,7 +1062,7 @@ def _read_policy(path: Path, problems: Problems) -> Policy | None:
     if data is None:
         return None
     top = ("version", "attempts", "followup", "review_days", "retention_days", "limits",
-           "matching", "links")
+           "dialogue", "matching", "links")
     ctx.check_keys(data, top, top[1:], "policy.yaml")
     att = _policy_section(ctx, data, "attempts", ("manual_review_after", "lock_after"))
     fol = _policy_section(ctx, data, "followup", (
@@ -1072,8 +1072,11 @@ def _read_policy(path: Path, problems: Problems) -> Policy | None:
     lim = _policy_section(ctx, data, "limits", (
         "max_message_chars", "flood_messages", "flood_window_seconds",
     ))
+    dia = _policy_section(ctx, data, "dialogue", (
+        "intent_cutoff", "intent_max_words", "option_cutoff",
+    ))
     empty = YMap()
-    att, fol, rev, lim = (x if x is not None else empty for x in (att, fol, rev, lim))
+    att, fol, rev, lim, dia = (x if x is not None else empty for x in (att, fol, rev, lim, dia))
     manual = ctx.number(att, "manual_review_after", "`attempts`", lo=1, integer=True)
     lock = ctx.number(att, "lock_after", "`attempts`", lo=1, integer=True)
     if manual is not None and lock is not None and lock <= manual:
@@ -1090,6 +1093,9 @@ def _read_policy(path: Path, problems: Problems) -> Policy | None:
     max_chars = ctx.number(lim, "max_message_chars", "`limits`", lo=1, integer=True)
     flood = ctx.number(lim, "flood_messages", "`limits`", lo=1, integer=True)
     window = ctx.number(lim, "flood_window_seconds", "`limits`", lo=0, exclusive_lo=True)
+    intent_cutoff = ctx.number(dia, "intent_cutoff", "`dialogue`", lo=0, hi=100)
+    intent_words = ctx.number(dia, "intent_max_words", "`dialogue`", lo=1, integer=True)
+    option_cutoff = ctx.number(dia, "option_cutoff", "`dialogue`", lo=0, hi=100)
     matching: dict[str, float] = {}  # int values stay int
     mm = _policy_section(ctx, data, "matching", ())
     for key in mm or ():
@@ -1108,7 +1114,8 @@ def _read_policy(path: Path, problems: Problems) -> Policy | None:
             continue
         links[key] = url
     values = (manual, lock, after_resubmit, still_waiting, manual_days, late, standard, complex_,
-              extreme, retention, max_chars, flood, window, mm, lm)
+              extreme, retention, max_chars, flood, window, intent_cutoff, intent_words,
+              option_cutoff, mm, lm)
     if any(v is None for v in values):
         return None
     return Policy(
@@ -1125,6 +1132,9 @@ def _read_policy(path: Path, problems: Problems) -> Policy | None:
         max_message_chars=int(max_chars),  # type: ignore[arg-type]
         flood_messages=int(flood),  # type: ignore[arg-type]
         flood_window_seconds=window,  # type: ignore[arg-type]
+        intent_cutoff=intent_cutoff,  # type: ignore[arg-type]
+        intent_max_words=int(intent_words),  # type: ignore[arg-type]
+        option_cutoff=option_cutoff,  # type: ignore[arg-type]
         matching=MappingProxyType(matching),
         links=MappingProxyType(links),
     )

@@ -173,6 +173,9 @@ class Policy:
     max_message_chars: int
     flood_messages: int
     flood_window_seconds: float
+    intent_cutoff: float  # how close (0-100) a short message must be to an intent phrase
+    intent_max_words: int  # longer messages are never read as an intent
+    option_cutoff: float  # how close a typed answer must be to an option's label
     matching: Mapping[str, float]
     links: Mapping[str, str]
 

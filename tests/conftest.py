@@ -31,6 +31,10 @@ limits:
   max_message_chars: 4000
   flood_messages: 20
   flood_window_seconds: 10
+dialogue:
+  intent_cutoff: 86
+  intent_max_words: 6
+  option_cutoff: 80
 matching:
   min_score: 40
 links:
