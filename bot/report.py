@@ -51,6 +51,8 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.errors import ConfigError
 from bot.loader import load_knowledge
+from bot.matcher import Match as Candidate
+from bot.matcher import Matcher
 from bot.model import KnowledgeBase
 from bot.redact import redact
 from bot.state import iso
@@ -80,15 +82,6 @@ Key = tuple[str, str]  # (channel, user_id)
 
 
 # -- the report's figures -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Candidate:
-    """A reason or topic a message came close to, with the matcher's score (0-100)."""
-
-    kind: str
-    id: str
-    score: float
-
-
 @dataclass(frozen=True)
 class UnmatchedGroup:
     """Messages the bot could not place, similar enough to be read as one."""
@@ -944,35 +937,14 @@ def write_csv(report: Report, directory: str | Path) -> list[Path]:
 
 # -- unmatched review ------------------------------------------------------------------------------
 def matcher_candidates(kb: KnowledgeBase) -> Callable[[str], list[Candidate]]:
-    """Return a function giving the current matcher's closest candidates for a text.
-
-    Messages nothing matched have, by definition, no match above the acceptance threshold, so
-    this asks for the raw per-entry scores: `Matcher.candidates(text, limit)` if the matcher
-    offers it, else `Matcher.score_text` over its entries, else whatever `match` returns.
-    """
-    from bot import matcher as matching  # imported here: `report` must not need the matcher
-
-    matcher = matching.Matcher.build(kb)
-    below = getattr(matcher, "candidates", None)
-    score_text = getattr(matcher, "score_text", None)
-    entries = getattr(matcher, "entries", None)
-    limit = int(matcher.settings.get("max_chars", 2000)) if hasattr(matcher, "settings") else 2000
+    """Return a function giving the current matcher's closest entries for a text, whatever
+    their score (messages nothing matched have no match above the threshold, by definition)."""
+    matcher = Matcher.build(kb)
 
     def closest(text: str) -> list[Candidate]:
-        if callable(below):
-            found = [(m.kind, m.id, m.score) for m in below(text, CANDIDATE_LIMIT)]
-        elif callable(score_text) and entries is not None:
-            scores = score_text(matching.clean(text, limit))
-            found = sorted(
-                ((e.kind, e.id, sc) for e, sc in zip(entries, scores, strict=False)
-                 if e.kind != "none" and sc > 0),
-                key=lambda c: -c[2],
-            )
-        else:
-            found = [(m.kind, m.id, m.score) for m in matcher.match(text).matches]
         return [
-            Candidate(str(kind), str(cid), round(float(score), 1))
-            for kind, cid, score in found[:CANDIDATE_LIMIT]
+            Candidate(m.kind, m.id, round(m.score, 1))
+            for m in matcher.candidates(text, CANDIDATE_LIMIT)
         ]
 
     return closest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot import contract
 from bot.loader import KNOWN_REASONS, KNOWN_TOPICS, MIN_EXAMPLES, load_knowledge
 from bot.model import KnowledgeBase
+from tests.fake_bot_api import FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -155,6 +157,19 @@ def build_knowledge(root: Path) -> Path:
     (root / "messages.yaml").write_text(_messages())
     (root / "matching.yaml").write_text("version: 1\n")
     return root
+
+
+@pytest.fixture(autouse=True)
+def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run PTB as `python -m bot telegram` does: durations as timedelta, no deprecation noise."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    """A fake Telegram Bot API server on 127.0.0.1, recording every call."""
+    with FakeBotApi() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -38,17 +38,6 @@ RENEW_STEP = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-def api() -> FakeBotApi:
-    with FakeBotApi() as server:
-        yield server
-
-
 @pytest.fixture
 def settings(api: FakeBotApi, tmp_path: Path, kb_dir: Path) -> Settings:
     return Settings(

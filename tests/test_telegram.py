@@ -121,18 +121,6 @@ class Harness:
         return [b["text"] for b in self.api.buttons(chat)]
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run PTB as `python -m bot telegram` does: durations as timedelta, no deprecation noise."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-def api() -> FakeBotApi:
-    with FakeBotApi() as server:
-        yield server
-
-
 @pytest.fixture
 def bot_settings(api: FakeBotApi, tmp_path: Path) -> Settings:
     return Settings(
