@@ -335,7 +335,7 @@ def test_two_equally_likely_reasons_are_ambiguous(kb: KnowledgeBase) -> None:
     vague = m.match("it stopped working at the photo step")
     assert {x.id for x in vague.matches} == {"camera_glitch", "upload_glitch"}
     assert vague.ambiguous
-    clear = m.match("the camera crashed")
+    clear = m.match("the camera crashed during upload")
     assert clear.matches[0].id == "camera_glitch" and not clear.ambiguous
 
 
