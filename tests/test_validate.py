@@ -563,3 +563,20 @@ def test_any_value_anywhere_gives_errors_not_a_crash(data: st.DataObject) -> Non
         report = validate_dir(root, check_matcher=False)
         assert report.ok == (report.errors == [])
         assert all(re.match(r"^/.+\.yaml:\d+: \S", e) for e in report.errors), report.errors
+
+
+def test_bundled_knowledge_meets_the_example_quotas(kb) -> None:
+    """At least 25 examples per reason, some per topic, and 40 out-of-scope ones."""
+    for reason in kb.reasons.values():
+        assert len(reason.examples) >= 25, reason.id
+        assert reason.notices, reason.id
+    for topic in kb.topics.values():
+        assert len(topic.examples) >= 8, topic.id
+    assert len(kb.negatives) >= 40
+    shares = {r.id: r.share for r in kb.reasons.values()}
+    assert shares == {
+        "blurry_photo": 40, "info_mismatch": 20, "face_verification": 15,
+        "id_already_registered": 10, "underage": 5, "expired_document": 5,
+        "edited_document": 3, "restricted_region": 2,
+    }
+    assert [r.id for r in kb.reasons.values() if r.severity == "severe"] == ["edited_document"]
