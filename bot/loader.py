@@ -110,7 +110,11 @@ class YList(list):
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
-class LineLoader(yaml.SafeLoader):
+#: libyaml's parser when PyYAML was built with it (several times faster), else the pure-Python one
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineLoader(_SAFE_LOADER):  # type: ignore[valid-type, misc]
     """SafeLoader that builds `YMap`/`YList`, reports duplicate keys, and reads yes/no as text."""
 
     def __init__(self, stream: str) -> None:

@@ -2,27 +2,40 @@
 
 How a message is read (everything the knowledge base implies is precomputed in `Matcher.build`):
 
-1. Clean: cut to `max_chars`, NFKC, drop control characters, strip accents, lowercase; pasted
-   HTML becomes lines; cut out boilerplate (mail headers, greetings, sign-offs, footers, the
-   notice's own framing sentence "Your KYC application was not approved").
+1. Clean: cut to `max_chars`, NFKC, drop control characters, strip accents, lowercase ("US"
+   in a mixed-case message becomes "USA", not the stop word "us"); pasted HTML becomes lines;
+   cut out boilerplate (mail headers, greetings, sign-offs, footers of exchanges and
+   verification vendors, the notice's own framing sentence "Your KYC application was not
+   approved").
 2. Segment: a forwarded notice's reason part ("Reason: ...", "Reasons:" and a list) is split into
    items (lines, bullets, numbers, ";", sentences; "," and "and" only when every piece names a
    different reason). Items are read one by one, so listed reasons come out in the listed order.
-   The rest of the message is free text, also read clause by clause.
+   A list with no "Reason:" before it (two or more bullet lines, or "(1) ... (2) ...",
+   "a) ... b) ...", "(i) ... (ii) ...", "1/ ... 2/ ...", "1、... 2、..." in a line) is read the
+   same way, but must still beat "nothing". The rest of the message is free text, also read
+   clause by clause.
 3. Normalise words: known words stay; an unknown word is split into known words
    ("imagequality") or corrected to the closest known word ("blury"); then light stemming,
-   synonyms from matching.yaml (single words and phrases), stop words dropped, and a
-   `negatable` word right after a negation dropped ("not expired").
+   synonyms from matching.yaml (single words and phrases), stop words dropped by their spelling
+   ("really" goes, "real" stays), and a `negatable` word right after a negation dropped
+   ("not expired").
 4. Score every entry (reasons, topics, and "nothing" for negatives.yaml), 0-100, from four kinds
    of evidence: the words' votes (how typical each word is of the entry compared with the
    others), the nearest of its examples/notices/keywords (TF-IDF cosine over words and word
    pairs, through an inverted index), its whole profile (all its texts together), and its
-   keywords found as phrases. The mix is scaled by trust, which grows with the informative
-   weight the message shares with the entry, so one rare word in common is not a confident
-   match. A negative keyword scales an entry down.
-5. Decide: nothing reaches `min_score`, or "nothing" scores higher -> no match; reasons listed
-   in a notice (or named in separate clauses) come first in their order (`multi` when two or
-   more); two reasons or two topics within `ambiguous_margin` -> `ambiguous`.
+   keywords found as phrases ("nothing" has no keywords, so its mix leaves them out). The mix
+   is scaled by trust, which grows with the informative weight the message shares with the
+   entry, so one rare word in common is not a confident match. A negative keyword scales an
+   entry down. A message naming none of matching.yaml's `domain_words` (kyc, verification,
+   document...) and made largely of words seen mostly in negatives.yaml, or of unknown words,
+   is about something else: every entry but "nothing" shrinks (`domain_factor`), so "my session
+   expired" or "face id login not working" is not a rejection reason.
+5. Decide: nothing reaches its floor (`min_score` for reasons, `topic_min_score` for topics,
+   both `anchored_discount` lower for a message naming a domain word), or "nothing" scores
+   higher -> no match; reasons listed in a notice (or named in separate clauses) come first in
+   their order (`multi` when two or more); a reason ranks `reason_bias` points above topics, so
+   "my selfie failed 3 times, how long is review?" leads with the reason; two reasons or two
+   topics within `ambiguous_margin` -> `ambiguous`.
 
 Every number lives in the `matching:` section of knowledge/policy.yaml; every word list in
 knowledge/matching.yaml.
@@ -78,14 +91,14 @@ DEFAULTS: dict[str, float] = {
     # a message naming no `domain_words` must be mostly about the knowledge base's subject
     "off_domain_share": 0.5,  # a word is "elsewhere" when this share of its texts are negatives
     "off_domain_unknown": 0.5,  # an unknown word counts this much as "elsewhere" (of its weight)
-    "off_domain_free": 0.4,  # this share of the message may be elsewhere without a penalty ...
+    "off_domain_free": 0.3,  # this share of the message may be elsewhere without a penalty ...
     "off_domain_power": 2.0,  # ... above it, scores x (share about the subject / (1-free))^this
     "negative_keyword_factor": 0.6,  # score multiplier when a negative keyword is present
     "clause_factor": 0.92,  # a single clause's score counts this much towards the message
     "common_fraction": 0.01,  # a feature in more than this share of texts is "common" ...
     "common_min_df": 100,  # ... and in more than this many: looked up, not walked (speed only)
     # deciding
-    "min_score": 30,  # below this a reason is not a match
+    "min_score": 29,  # below this a reason is not a match
     "topic_min_score": 26,  # below this a topic is not a match
     "anchored_discount": 4,  # both floors are this much lower for a message naming a domain word
     "negative_margin": 0,  # "nothing" (negatives.yaml) wins when within this of the best entry
@@ -132,6 +145,9 @@ def _inputs(kb: KnowledgeBase) -> tuple[object, ...]:
 
 # --------------------------------------------------------------------------- text
 
+
+#: at most this many knowledge texts are remembered by the matcher's text caches
+_CACHE_SIZE = 20000
 
 _APOSTROPHES = "'’`´ʼ"
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
@@ -295,6 +311,10 @@ class Normaliser:
             if len(word) >= 4 and word.isalpha():
                 self._by_length[len(word)].append(word)
         self._typo_cache: dict[str, tuple[tuple[str, ...], bool] | None] = {}
+        # Knowledge texts are read at build and again when `check_knowledge` matches them:
+        # what is read while `remember` is on (the build) is kept.
+        self._terms_cache: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
+        self.remember = False
         # Another form of a known word is known too: "reflected" when "reflection" is listed.
         self.known_stems = {stem(w) for w in self.vocabulary}
         self.negations = {t for w in negations for t in self._canon(w)}
@@ -372,8 +392,9 @@ class Normaliser:
         """
         out: list[str] = []
         budget = self.max_typos  # unknown words looked at per message (bounded time)
+        repeats = _REPEAT_RE.search(text) is not None  # "sooo blurryyy"
         for raw in _TOKEN_RE.findall(text)[: self.max_terms]:
-            w = _REPEAT_RE.sub(r"\1\1", raw)
+            w = _REPEAT_RE.sub(r"\1\1", raw) if repeats else raw
             if (
                 w in self.vocabulary
                 or not w.isalpha()
@@ -402,9 +423,20 @@ class Normaliser:
 
         Terms that come from a typo correction are added to `uncertain` (when given).
         """
+        cached = self._terms_cache.get(text)
+        if cached is None:
+            guessed: set[str] = set()
+            cached = (self._terms(text, guessed), frozenset(guessed))
+            if self.remember and len(self._terms_cache) < _CACHE_SIZE:
+                self._terms_cache[text] = cached
+        if uncertain is not None:
+            uncertain.update(cached[1])
+        return list(cached[0])
+
+    def _terms(self, text: str, uncertain: set[str]) -> list[str]:
         corrected: set[str] = set()
         words = self.words(text, corrected)
-        if uncertain is not None and corrected:
+        if corrected:
             uncertain.update(self._map_words([stem(w) for w in corrected]))
         # A stop word is dropped by its spelling, so "really" goes but "real" stays; a stop
         # word may still be part of a phrase ("out of date").
@@ -437,7 +469,7 @@ class Normaliser:
             drop: set[int] = set()
             for i, t in enumerate(terms):
                 if t in self.negatable:
-                    negs = [j for j in range(max(0, i - 2), i) if terms[j] in self.negations]
+                    negs = [j for j in range(max(0, i - 1), i) if terms[j] in self.negations]
                     if negs:
                         drop.add(i)
                         drop.update(negs)
@@ -494,6 +526,53 @@ class Segments:
         return "\n".join([*self.items, *self.loose, *self.free])
 
 
+def _required_literals(pattern: str) -> frozenset[str] | None:
+    """Return lowercase strings one of which every match of `pattern` contains, or None.
+
+    Read from the regex's parse tree ("\\bplease\\s+do\\s+not" needs "please"); None when no
+    such string is certain (the pattern is then always run).
+    """
+    try:
+        from re import _parser  # the standard library's own regex parser (private, so guarded)
+
+        return _sequence_literals(list(_parser.parse(pattern, re.IGNORECASE)))
+    except Exception:  # an unexpected parse tree only costs speed
+        return None
+
+
+def _sequence_literals(items: list[tuple[object, object]]) -> frozenset[str] | None:
+    """Return the most selective set of strings one of which a match of `items` contains."""
+    from re import _constants as c
+
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av).lower())  # type: ignore[arg-type]
+            continue
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run = []
+        found: frozenset[str] | None = None
+        if op is c.SUBPATTERN:
+            found = _sequence_literals(list(av[-1]))  # type: ignore[index]
+        elif op is c.ATOMIC_GROUP:
+            found = _sequence_literals(list(av))  # type: ignore[call-overload]
+        elif op is c.BRANCH:
+            branches = [_sequence_literals(list(b)) for b in av[1]]  # type: ignore[index]
+            if branches and all(branches):
+                found = frozenset().union(*branches)  # type: ignore[arg-type]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:  # type: ignore[index,operator]
+            found = _sequence_literals(list(av[2]))  # type: ignore[index]
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append(frozenset({"".join(run)}))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda cand: (min(map(len, cand)), -len(cand)))
+
+
 def _inline_list(line: str) -> tuple[str, list[str]]:
     """Split "rejected: (1) photo unclear (2) name wrong" into its head and numbered items.
 
@@ -520,9 +599,16 @@ class Segmenter:
         soft_separators: Sequence[str],
     ) -> None:
         flags = re.IGNORECASE | re.MULTILINE
+        self._flags = flags
         self.boilerplate = (
             re.compile("|".join(f"(?:{p})" for p in boilerplate), flags) if boilerplate else None
         )
+        # Most texts contain none of the words a pattern needs: only the patterns that may
+        # match are run (as one alternation, in the listed order, as `boilerplate` would).
+        self._patterns = list(boilerplate)
+        self._needs = [_required_literals(p) for p in boilerplate]
+        self._alternations: dict[tuple[int, ...], re.Pattern[str]] = {}
+        self._single = [re.compile(p, flags) for p in boilerplate]
         self.markers = [re.compile(p, flags) for p in markers]
         seps = [re.escape(s.strip()) if s.strip() else re.escape(s) for s in soft_separators]
         words = [s for s in seps if re.fullmatch(r"[\w\\ ]+", s)]
@@ -530,10 +616,38 @@ class Segmenter:
         parts = [rf"\s(?:{'|'.join(words)})\s"] if words else []
         parts += [rf"\s*(?:{'|'.join(symbols)})\s*"] if symbols else []
         self.soft = re.compile("|".join(parts)) if parts else None
+        self._stripped: dict[str, str] = {}
+        self.remember = False  # keep what is stripped (on while the matcher is built)
 
     def strip_boilerplate(self, text: str) -> str:
         """Return `text` with every boilerplate pattern replaced by a space."""
-        return self.boilerplate.sub(" ", text) if self.boilerplate else text
+        if self.boilerplate is None:
+            return text
+        stripped = self._stripped.get(text)
+        if stripped is None:
+            contains = text.lower().__contains__
+            active = tuple(i for i, needs in enumerate(self._needs)
+                           if needs is None or any(map(contains, needs)))
+            stripped = self._alternation(active).sub(" ", text) if active else text
+            if self.remember and len(self._stripped) < _CACHE_SIZE:
+                self._stripped[text] = stripped
+        return stripped
+
+    def _alternation(self, active: tuple[int, ...]) -> re.Pattern[str]:
+        """Return the boilerplate patterns numbered `active` as one regex (compiled once)."""
+        found = self._alternations.get(active)
+        if found is None:
+            if len(active) == len(self._patterns):
+                found = self.boilerplate
+            elif len(active) == 1:
+                found = self._single[active[0]]
+            else:
+                found = re.compile("|".join(f"(?:{self._patterns[i]})" for i in active),
+                                   self._flags)
+            if len(self._alternations) < 4096:
+                self._alternations[active] = found
+        assert found is not None
+        return found
 
     def _marker_spans(self, line: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
@@ -737,9 +851,16 @@ class Matcher:
         segmenter = Segmenter(words["boilerplate"], words["reason_markers"],
                               words["soft_separators"])
         matcher = cls(entries, normaliser, segmenter, settings)
+        normaliser.remember = segmenter.remember = True
         matcher.anchors = {t for w in words["domain_words"] for t in normaliser.terms(clean(w, 200))}
         matcher._index(texts, keywords, negative_keywords)
+        normaliser.remember = segmenter.remember = False
         return matcher
+
+    def forget(self) -> None:
+        """Drop what the build remembered for `check_knowledge` (the index keeps what it needs)."""
+        self.norm._terms_cache.clear()
+        self.seg._stripped.clear()
 
     def _doc_terms(self, text: str) -> list[str]:
         """Return the terms of a knowledge text, read exactly as a message would be."""
@@ -801,11 +922,8 @@ class Matcher:
                 counts[f][e] += 1
         self.vote_counts = {f: dict(c) for f, c in counts.items()}
         # Words mostly seen in negatives.yaml: a message made of them is about something else.
-        share = self.settings["off_domain_share"]
         self.off_domain = {
-            f for f, c in self.vote_counts.items()
-            if " " not in f and c.get(self.none_entry, 0) >= 2
-            and c.get(self.none_entry, 0) >= share * sum(c.values())
+            f for f, c in self.vote_counts.items() if " " not in f and self._elsewhere(c)
         }
         self.vote_map: dict[str, dict[int, float]] = {}
         self.vote_weight: dict[str, float] = {}
@@ -874,9 +992,11 @@ class Matcher:
         terms: Sequence[str],
         exclude: int | None = None,
         uncertain: Iterable[str] = (),
-        anchored: bool = True,
+        domain: float = 1.0,
     ) -> list[float]:
         """Return a 0-100 score per entry for canonical `terms` (`exclude`: a doc to ignore).
+
+        `domain` scales every entry but "nothing" (see `domain_factor`).
 
         Postings are walked only for the message's rarer features; the contributions of very
         common features are looked up for the candidates those found, so the cost grows with
@@ -890,13 +1010,11 @@ class Matcher:
         unknown = s["unknown_weight"] * self.max_idf
         q: dict[str, float] = {}
         norm_sq = 0.0
-        n_unknown = 0
         for f in feats:
             w = self.idf.get(f)
             if w is None:
                 if " " not in f:
                     norm_sq += unknown * unknown
-                    n_unknown += 1
                 continue
             if uncertain and any(t in uncertain for t in f.split(" ")):
                 w *= s["typo_weight"]
@@ -906,11 +1024,11 @@ class Matcher:
             return scores
         qn = math.sqrt(norm_sq)
         rare = [f for f in q if self.df[f] <= self.common_df]
-        common = [f for f in q if self.df[f] > self.common_df]
+        common = {f for f in q if self.df[f] > self.common_df}
         if not rare:  # only common words: candidates are the texts sharing the rarest one
             rarest = min(q, key=lambda f: self.df[f])
             rare = [rarest]
-            common = [f for f in q if f != rarest]
+            common.discard(rarest)
 
         excluded: set[str] = set()
         ex_entry = -1
@@ -995,60 +1113,93 @@ class Matcher:
             pn_sq = self.profile_norm[e] ** 2 - 2 * self.profile_dot_doc[exclude] + 1.0
             profile[e] = profile[e] / math.sqrt(max(pn_sq, 1e-9)) * self.profile_norm[e]
 
-        # without domain words listed, no message is "anchored" and none is judged off-subject
-        domain = 1.0 if anchored or not self.anchors else self._on_subject(q, n_unknown * unknown)
-        weights = (s["vote_weight"], s["nearest_weight"], s["profile_weight"],
-                   s["keyword_weight"])
-        total_weight = sum(weights) or 1.0
+        wv, wn, wp, wk = (s["vote_weight"], s["nearest_weight"], s["profile_weight"],
+                          s["keyword_weight"])
+        per_total = 100.0 * domain / ((wv + wn + wp + wk) or 1.0)
         # "nothing" has no keywords: its mean is over the kinds of evidence it can have
-        none_weight = sum(weights[:3]) or 1.0
+        per_none = 100.0 / ((wv + wn + wp) or 1.0)
         vote_norm = vote_total + s["vote_prior"]
+        unit, evidence = s["keyword_unit"], s["evidence_mass"]
         for e in candidates:
-            parts = (
-                vote.get(e, 0.0) / vote_norm,
-                nearest.get(e, 0.0) / qn,
-                profile.get(e, 0.0) / (qn * self.profile_norm[e]),
-                1.0 - math.exp(-s["keyword_unit"] * keyword.get(e, 0.0)),
+            shared = mass.get(e, 0.0)
+            if shared <= 0.0:
+                continue  # no trust at all: the score stays 0
+            kw = keyword.get(e, 0.0)
+            mean = (
+                wv * vote.get(e, 0.0) / vote_norm
+                + wn * nearest.get(e, 0.0) / qn
+                + wp * profile.get(e, 0.0) / (qn * self.profile_norm[e])
+                + (wk * (1.0 - math.exp(-unit * kw)) if kw else 0.0)
             )
-            mean = sum(w * p for w, p in zip(weights, parts, strict=True)) / (
-                none_weight if e == self.none_entry else total_weight)
             # Trust grows with the informative weight the message shares with the entry, so a
             # single rare word in common does not make a confident match.
-            trust = 1.0 - math.exp(-mass.get(e, 0.0) / s["evidence_mass"])
-            score = 100.0 * mean * trust
-            score *= domain
+            score = mean * (per_none if e == self.none_entry else per_total) * (
+                1.0 - math.exp(-shared / evidence))
             if e in negative:
                 score *= s["negative_keyword_factor"]
             scores[e] = score
         return scores
 
-    def _on_subject(self, q: Mapping[str, float], unknown_mass: float) -> float:
-        """Return the score factor for a message that names no domain word (1: no penalty).
+    def _elsewhere(self, counts: Mapping[int, int]) -> bool:
+        """Return whether a word with these per-entry text counts is mostly off the subject."""
+        outside = counts.get(self.none_entry, 0)
+        return outside >= 1 and outside >= self.settings["off_domain_share"] * sum(counts.values())
+
+    def domain_factor(
+        self, terms: Sequence[str], uncertain: Iterable[str] = (), exclude: int | None = None
+    ) -> float:
+        """Return how much a message that names no domain word keeps of its scores (1: all).
 
         Its words seen mostly in negatives.yaml, and (partly) its unknown words, are about
         something else; past `off_domain_free` of the message, scores shrink with that share.
+        Without `domain_words` in matching.yaml every message keeps all.
         """
+        if not self.anchors or self.anchored(terms):
+            return 1.0
         s = self.settings
-        unknown = unknown_mass * s["off_domain_unknown"]
-        total = sum(w for f, w in q.items() if " " not in f) + unknown
+        unknown = s["unknown_weight"] * self.max_idf * s["off_domain_unknown"]
+        excluded: set[str] = set()
+        ex_entry = -1
+        if exclude is not None:  # leave-one-out: the left-out text says nothing about its words
+            excluded = set(self._doc_terms(self.docs[exclude].text))
+            ex_entry = self.docs[exclude].entry
+        total = elsewhere = 0.0
+        for t in dict.fromkeys(terms):
+            w = self.idf.get(t)
+            if w is None:
+                total += unknown
+                elsewhere += unknown
+                continue
+            if t in uncertain:
+                w *= s["typo_weight"]
+            total += w
+            if t in excluded:
+                counts = dict(self.vote_counts[t])
+                counts[ex_entry] -= 1
+                if not any(counts.values()):  # known only from the left-out text
+                    total += unknown - w
+                    elsewhere += unknown
+                elif self._elsewhere(counts):
+                    elsewhere += w
+            elif t in self.off_domain:
+                elsewhere += w
         if total <= 0:
             return 1.0
-        elsewhere = sum(w for f, w in q.items() if f in self.off_domain) + unknown
         free = min(s["off_domain_free"], 0.99)
         return min(1.0, (1.0 - elsewhere / total) / (1.0 - free)) ** s["off_domain_power"]
 
     def score_text(
-        self, text: str, exclude: int | None = None, anchored: bool | None = None
+        self, text: str, exclude: int | None = None, domain: float | None = None
     ) -> list[float]:
         """Return per-entry scores for one piece of cleaned text (no segmentation).
 
-        `anchored`: whether the message names identity verification at all (default: this text).
+        `domain`: the whole message's `domain_factor` (default: this text's own).
         """
         uncertain: set[str] = set()
         terms = self.norm.terms(text, uncertain)
-        if anchored is None:
-            anchored = self.anchored(terms)
-        return self._scores(terms, exclude, uncertain, anchored)
+        if domain is None:
+            domain = self.domain_factor(terms, uncertain)
+        return self._scores(terms, exclude, uncertain, domain)
 
     def anchored(self, terms: Iterable[str]) -> bool:
         """Return whether `terms` include one of matching.yaml's `domain_words`."""
@@ -1084,7 +1235,7 @@ class Matcher:
 
     def _listed(
         self, items: list[str], exclude: int | None, floor: float | None = None,
-        anchored: bool = True,
+        domain: float = 1.0,
     ) -> list[tuple[int, float]]:
         """Return the reasons named by list items, in order, each once, with their scores."""
         s = self.settings
@@ -1094,13 +1245,13 @@ class Matcher:
             picks: list[tuple[int, float]] = []
             parts = self.seg.soft_split(item)
             if len(parts) > 1:
-                bests = [self._best(self.score_text(p, exclude, anchored), "reason")
+                bests = [self._best(self.score_text(p, exclude, domain), "reason")
                          for p in parts]
                 confident = [(e, sc) for e, sc in bests if sc >= floor]
                 if len({e for e, _ in confident}) >= 2:
                     picks = confident
             if not picks:
-                e, sc = self._best(self.score_text(item, exclude, anchored), "reason")
+                e, sc = self._best(self.score_text(item, exclude, domain), "reason")
                 if sc >= floor:
                     picks = [(e, sc)]
             for e, sc in picks:
@@ -1134,16 +1285,17 @@ class Matcher:
         uncertain: set[str] = set()
         terms = self.norm.terms(seg.text, uncertain)
         anchored = self.anchored(terms)
+        domain = self.domain_factor(terms, uncertain, exclude)
         listed = self._listed(seg.items, exclude) if seg.items else []
-        loose = (self._listed(seg.loose, exclude, s["loose_min_score"], anchored)
+        loose = (self._listed(seg.loose, exclude, s["loose_min_score"], domain)
                  if seg.loose else [])
-        whole = self._scores(terms, exclude, uncertain, anchored)
+        whole = self._scores(terms, exclude, uncertain, domain)
         clauses = [*seg.loose, *(c for part in seg.free for c in self.seg.clauses(part))]
         clauses = clauses[: int(s["max_clauses"])]
         clause_reasons: list[tuple[int, float]] = []
         if len(clauses) > 1:
             for clause in clauses:
-                sc = self.score_text(clause, exclude, anchored)
+                sc = self.score_text(clause, exclude, domain)
                 for e in range(len(whole)):
                     if e != self.none_entry:  # "nothing" is judged on the whole message only
                         whole[e] = max(whole[e], sc[e] * s["clause_factor"])
@@ -1385,6 +1537,7 @@ def check_knowledge(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
             errors.append(f"{_where(src, 'negatives.yaml')}: negative example '{ex}' matches "
                           f"{top.kind} {top.id} ({top.score:.0f}); reword it or remove it")
     warnings.extend(_twins(matcher, kb))
+    matcher.forget()
     return errors, warnings
 
 
@@ -1393,7 +1546,7 @@ def _twins(matcher: Matcher, kb: KnowledgeBase) -> list[str]:
     seen: dict[tuple[str, ...], tuple[str, str, Source | None]] = {}
     out: list[str] = []
     for kind, ident, _i, ex, src in _sources(kb):
-        key = tuple(sorted(set(matcher.norm.terms(clean(ex, 10000)))))
+        key = tuple(sorted(set(matcher._doc_terms(ex))))
         if not key:
             continue
         other = seen.get(key)

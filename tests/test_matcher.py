@@ -28,6 +28,7 @@ from bot.model import KnowledgeBase, Reason, Source, Text, Topic
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 HELDOUT = ROOT / "tests" / "data" / "heldout.jsonl"
+BLIND = ROOT / "tests" / "data" / "blind.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -120,12 +121,50 @@ def test_windows_line_ends_keep_the_list_together(matcher: Matcher) -> None:
     assert ids(matcher.match(text + "é"))[:2] == ["blurry_photo", "expired_document"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(1) the picture is too dark to read (2) my date of birth is wrong in the profile",
+        "a) photo of the card not sharp b) birthday typed wrong",
+        "rejected because (i) image unreadable (ii) birth date mismatch",
+        "1/ pic unreadable 2/ wrong birthday entered",
+        "Reason for failure: 1、Photo not clear 2、Information inconsistent",
+        "❌ document photo blurry\n❌ birth date mismatch",
+        "- the id photo is blurry\n- the date of birth is not the same",
+    ],
+)
+def test_a_list_without_reason_label_keeps_its_order(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert ids(result)[:2] == ["blurry_photo", "info_mismatch"]
+    assert result.multi
+
+
+def test_a_list_of_questions_is_not_a_notice(matcher: Matcher) -> None:
+    result = matcher.match("1. how long does manual review take\n2. can i switch to my passport")
+    assert [m.kind for m in result.matches][:1] == ["topic"]
+    assert not result.multi
+
+
 def test_quoted_reply_is_read_as_a_list(matcher: Matcher) -> None:
     text = f"> Your KYC application was not approved.\n> Reasons:\n> - {BLURRY}\n> - {UNDERAGE}"
     assert ids(matcher.match(text))[:2] == ["blurry_photo", "underage"]
 
 
 # --------------------------------------------------------------------------- boilerplate
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([
+    "Dear user,", "Your KYC application was not approved", "From: a@b.com", "\n", " ",
+    "Reason:", "blurry", "https://x.io/a", "© 2024 All rights reserved", "Regards,", "to",
+    "If you have any questions", "please contact support if you", "Unsubscribe", "Binance",
+    "Thanks", "Fwd:", "---------- Forwarded message ---------", "RISK WARNING: x", "É",
+]) | st.text(max_size=20), max_size=12))
+def test_boilerplate_prefilter_cuts_what_the_whole_pattern_cuts(parts: list[str]) -> None:
+    seg = _shared_matcher().seg
+    text = "".join(parts)
+    assert seg.boilerplate is not None
+    assert seg.strip_boilerplate(text) == seg.boilerplate.sub(" ", text)
 
 
 def test_notice_boilerplate_alone_matches_nothing(matcher: Matcher) -> None:
@@ -142,6 +181,21 @@ def test_mail_footer_adds_no_topic(matcher: Matcher) -> None:
             "visiting the official Binance.com website when entering sensitive data.\n"
             "© 2017 - 2024 Binance.com, All Rights Reserved.")
     assert ids(matcher.match(text)) == ["blurry_photo"]
+
+
+def test_footers_of_other_platforms_add_nothing(matcher: Matcher) -> None:
+    text = ("KuCoin: This ID has been bound to another account. Please contact support if you "
+            "have questions.\nDon't recognize this activity? Reset your password now.\n"
+            "Unsubscribe | Privacy Policy | Terms of Use\nPowered by Sumsub")
+    assert ids(matcher.match(text)) == ["id_already_registered"]
+
+
+def test_a_security_mail_about_something_else_matches_nothing(matcher: Matcher) -> None:
+    text = ("[Binance] Withdrawal Successful\nYou have withdrawn 120 USDT from your account.\n"
+            "Don't recognize this activity? Please reset your password and contact customer "
+            "support immediately.\nBinance Team\nThis is an automated message, please do not "
+            "reply.")
+    assert matcher.match(text).matches == ()
 
 
 # --------------------------------------------------------------------------- sloppy writing
@@ -188,6 +242,12 @@ def test_missing_spaces_still_match(matcher: Matcher, text: str, expect: str) ->
         ("binance isn't available where i live", "restricted_region"),
         ("i'm only fifteen", "underage"),
         ("the words on my card were impossible to read", "blurry_photo"),
+        ("I moved to the US and verification stopped", "restricted_region"),
+        ("i picked female but my passport says male", "info_mismatch"),
+        ("dup account they say", "id_already_registered"),
+        ("my dni expired", "expired_document"),
+        ("kyc failed a million times, what happens now", "repeated_failures"),
+        ("is this the real binance site or a scam", "safety"),
     ],
 )
 def test_paraphrases_match(matcher: Matcher, text: str, expect: str) -> None:
@@ -265,6 +325,22 @@ def test_out_of_scope_matches_nothing(matcher: Matcher, text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
+    [
+        "my login session expired again",
+        "face id login not working since the update",
+        "the email verification code expired",
+        "my visa card expired, how do I add a new payment method",
+        "what's the age of bitcoin",
+        "how long does a withdrawal take",
+        "I love taking selfies at the beach",
+    ],
+)
+def test_reason_words_about_something_else_match_no_reason(matcher: Matcher, text: str) -> None:
+    assert [m for m in matcher.match(text).matches if m.kind == "reason"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
     [None, 123, b"bytes", "", "   \n\t ", "\x00\x01\x02", "🙂🙂🙂", "\u202eمرحبا بالعالم",
      "Привет", "😀" * 10_000, "a" * 1_000_000, "blurry photo " * 100_000],
 )
@@ -285,7 +361,8 @@ def test_any_text_gives_a_well_formed_result(text: str) -> None:
     assert all(0.0 <= x.score <= 100.0 for x in result.matches)
     assert len({x.id for x in result.matches}) == len(result.matches)
     if not result.multi:
-        scores = [x.score + (5 if x.kind == "reason" else 0) for x in result.matches]
+        bias = m.settings["reason_bias"]
+        scores = [x.score + (bias if x.kind == "reason" else 0) for x in result.matches]
         assert scores == sorted(scores, reverse=True)
 
 
@@ -428,6 +505,13 @@ def test_stemming_groups_word_forms() -> None:
     assert stem("photo") != stem("photoshop")
 
 
+def test_stop_words_go_by_spelling() -> None:
+    norm = Normaliser({}, ["really", "kindly", "the", "me"], ["real", "kind", "name"], {
+        "typo_cutoff": 82, "typo_min_length": 6, "max_typos": 40, "max_terms": 400})
+    assert norm.terms("really the real name") == ["real", "nam"]  # "name" is stemmed
+    assert norm.terms("kindly tell me which kind") == ["tell", "which", "kind"]
+
+
 def test_normaliser_applies_synonyms_typos_and_stop_words() -> None:
     norm = Normaliser(
         {"photo": ["pic", "picture"], "not": ["doesnt"], "mismatch": ["not match"]},
@@ -444,19 +528,39 @@ def test_normaliser_applies_synonyms_typos_and_stop_words() -> None:
 # --------------------------------------------------------------------------- quality bars
 
 
+def _labelled(path: Path) -> list[tuple[str, list[str]]]:
+    return [(d["text"], d["expect"]) for d in map(json.loads, path.read_text("utf-8").splitlines())]
+
+
+def _assert_bars(figures: dict) -> None:
+    assert figures["in_scope"]["top1_accuracy"] >= 95.0, figures["misclassified"]
+    assert figures["multi"]["fully_recognised"] >= 90.0, figures["misclassified"]
+    assert figures["out_of_scope"]["false_accept_reason"] <= 5.0, figures["misclassified"]
+
+
 def test_heldout_set_meets_the_quality_bars(matcher: Matcher) -> None:
-    items = []
-    for line in HELDOUT.read_text(encoding="utf-8").splitlines():
-        data = json.loads(line)
-        items.append((data["text"], data["expect"]))
+    items = _labelled(HELDOUT)
     assert len(items) >= 200
     figures = evaluate_cases(matcher, items)
     assert figures["in_scope"]["count"] >= 120
     assert figures["multi"]["count"] >= 25
     assert figures["out_of_scope"]["count"] >= 60
-    assert figures["in_scope"]["top1_accuracy"] >= 95.0, figures["misclassified"]
-    assert figures["multi"]["fully_recognised"] >= 90.0, figures["misclassified"]
-    assert figures["out_of_scope"]["false_accept_reason"] <= 5.0, figures["misclassified"]
+    _assert_bars(figures)
+
+
+def test_blind_set_meets_the_quality_bars(matcher: Matcher) -> None:
+    """The blind set was written before the matcher was tuned on it: styles held-out lacks."""
+    items = _labelled(BLIND)
+    assert len(items) >= 250
+    figures = evaluate_cases(matcher, items)
+    assert figures["multi"]["count"] >= 40
+    assert figures["out_of_scope"]["count"] >= 70
+    _assert_bars(figures)
+
+
+def test_blind_set_covers_every_reason_and_topic(kb: KnowledgeBase) -> None:
+    seen = {i for _, expect in _labelled(BLIND) for i in expect}
+    assert set(kb.reasons) | set(kb.topics) <= seen
 
 
 def test_heldout_covers_every_reason_and_most_topics(kb: KnowledgeBase) -> None:
