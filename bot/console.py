@@ -81,6 +81,7 @@ class Console:
         self.echo = echo
         self.knowledge = knowledge
         self.options: list[Button] = []
+        self._at_prompt = False
         self._reloading = asyncio.Lock()
         service.register_sender(CHANNEL, self.deliver)
 
@@ -117,11 +118,15 @@ class Console:
 
     async def deliver(self, user_id: str, replies: list[Reply]) -> None:
         """Print a follow-up; one for another console user is shown with their name."""
+        if not self.echo:
+            self.out.write("\n")
         if user_id == self.user:
             self.print_replies(replies)
         else:
             self.out.write(f"(follow-up for console user {user_id!r})\n")
             self.print_replies(replies, prefix=f"bot->{user_id}")
+        if self._at_prompt:  # it arrived while the user was at the prompt: show it again
+            self.prompt()
 
     def event_for(self, line: str) -> Event | None:
         stripped = line.strip()
@@ -153,11 +158,20 @@ class Console:
             await self.service.run_due_followups()
         self.clock.advance(target - self.clock())
 
+    def prompt(self, paste: bool = False) -> None:
+        """In a terminal, show that it is the user's turn ("...>" while pasting)."""
+        if not self.echo:
+            self.out.write("...> " if paste else "you> ")
+            self.out.flush()
+
     async def run(self, lines: asyncio.Queue[str | None]) -> None:
         await self.service.run_due_followups()
         paste: list[str] | None = None
         while True:
+            self.prompt(paste is not None)
+            self._at_prompt = True
             line = await lines.get()
+            self._at_prompt = False
             if line is None:
                 break
             line = line.rstrip("\r\n")
