@@ -533,3 +533,24 @@ async def test_binance_addresses_in_a_forwarded_email_are_not_personal_data(chat
     assert kb.message("sensitive_data") not in chat.text
     await chat.say("you can reach me at jo@example.com, my passport expired")
     assert chat.last[0].text == kb.message("sensitive_data")
+
+
+async def test_one_user_flooding_does_not_throttle_the_others(chat: Chat, kb: KnowledgeBase) -> None:
+    import asyncio
+
+    from bot.events import TextMessage
+
+    service = chat.service
+
+    async def flood() -> list[list]:
+        return [await service.handle("test", "flooder", TextMessage("hello")) for _ in range(300)]
+
+    async def user(n: int) -> list[list]:
+        return [await service.handle("test", f"user{n}", TextMessage(t)) for t in ("hi", "document expired", "/status")]
+
+    flooded, *others = await asyncio.gather(flood(), *(user(n) for n in range(20)))
+    assert sum(1 for replies in flooded if replies) == kb.policy.flood_messages + 1
+    assert flooded[kb.policy.flood_messages][0].text == kb.message("flood")
+    for replies_per_turn in others:
+        assert all(replies for replies in replies_per_turn)
+        assert all(r.text != kb.message("flood") for replies in replies_per_turn for r in replies)
