@@ -72,6 +72,7 @@ class Engine:
         hosts = (urlsplit(url).hostname or "" for url in kb.policy.links.values())
         #: e-mail domains of the official sites: "@binance.com" in a forwarded notice is not personal
         self.official_domains = frozenset(h.removeprefix("www.") for h in hosts if h)
+        self._negation_words = frozenset(str(w) for w in kb.matching.get("negations", ()) or ())
         self._intents: list[tuple[str, str]] = [
             (utils.default_process(phrase), name)
             for name, phrases in kb.intents.items()
@@ -97,9 +98,20 @@ class Engine:
             scorer=fuzz.ratio,
             score_cutoff=policy.intent_cutoff,
         )
-        return self._intents[found[2]][1] if found else None
+        if found is None:
+            return None
+        phrase, intent = self._intents[found[2]]
+        # "I haven't resubmitted" is close to "I resubmitted" but means the opposite
+        if self.negations(clean) - self.negations(phrase):
+            return None
+        return intent
+
+    def negations(self, clean: str) -> set[str]:
+        """The negation words (matching.yaml `negations`) in an already processed text."""
+        return set(_CONTRACTION.sub("nt", clean).split()) & self._negation_words
 
 
+_CONTRACTION = re.compile(r"n t\b")  # "haven't" after processing is "haven t"
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
@@ -157,6 +169,32 @@ class _Turn:
 
     def when(self, dt: datetime) -> str:
         return dt.strftime(self.msg("date_format"))
+
+    def bullets(self, items: list[str]) -> str:
+        return "\n".join(self.msg("list_item", item=i) for i in items) or self.msg("nothing")
+
+    def listing(self, items: list[str]) -> str:
+        return self.msg("list_separator").join(items) or self.msg("nothing")
+
+    def span(self, days: tuple[int, int]) -> str:
+        return self.msg("range", low=days[0], high=days[1])
+
+    def result_pending(self) -> bool:
+        """Is the bot waiting to hear how a submission or review went?"""
+        return self.state.phase == AWAITING_RESULT or self.state.asked_result
+
+    def pending_attempt(self) -> Attempt | None:
+        case = self.state.case
+        if case and case.status == "open" and case.attempts and case.attempts[-1].outcome == "pending":
+            return case.attempts[-1]
+        return None
+
+    def checkin(self, due: datetime, kind: str, key: str = "checkin_on") -> str:
+        """Schedule a follow-up if check-ins are on; return the sentence that says so."""
+        if not self.state.followups_enabled:
+            return self.msg("followup_off")
+        self.state.followup = Followup(due=iso(due), kind=kind)
+        return self.msg(key, when=self.when(due))
 
     def reason(self) -> Reason | None:
         return self.kb.reasons.get(self.state.reason or "")
@@ -241,7 +279,7 @@ class _Turn:
         self.state.step = None
         self.state.back = []
         self.state.queue = []
-        self.state.choices = []
+        self.state.batch = []
 
     # -- commands ------------------------------------------------------------------------
     def on_command(self, name: str, arg: str) -> None:
@@ -262,6 +300,7 @@ class _Turn:
         handler()
 
     def cmd_start(self) -> None:
+        self.state.followups_enabled = True  # /stop is undone by starting again
         self.say(self.msg("welcome"), [self.btn("reasons", "L")], *self.continue_row())
         self.say(self.msg("safety", **self.policy.links))
 
@@ -273,13 +312,16 @@ class _Turn:
         if case is None or case.status == "closed":
             self.say(self.msg("status_none"), [self.btn("reasons", "L")])
             return
+        if case.status == "passed":
+            self.say(self.msg("status_passed", attempts=len(case.attempts)), [self.btn("reasons", "L")])
+            return
         step = self.step()
         followup = self.state.followup
         self.say(
             self.msg(
                 "status_case",
-                reasons=", ".join(self.title(r) for r in case.reasons) or "-",
-                step=self.step_label(step) if step else "-",
+                reasons=self.listing([self.title(r) for r in case.reasons]),
+                step=self.step_label(step) if step else self.msg("nothing"),
                 attempts=len(case.attempts),
                 failures=case.failures,
                 followup=(
@@ -355,7 +397,7 @@ class _Turn:
         step = self.step() if phase == FIX else None
         if intent == "resubmitted":
             self.resubmitted()
-        elif intent in ("passed", "rejected_again", "still_waiting") and phase == AWAITING_RESULT:
+        elif intent in ("passed", "rejected_again", "still_waiting") and self.result_pending():
             self.on_result(intent)
         elif intent == "next" and step is not None and not step.is_question and not step.end:
             self.go_next()
@@ -365,6 +407,8 @@ class _Turn:
             self.start_over()
         elif intent == "not_sure" and phase == CHOOSING:
             self.none_of_these()
+        elif intent == "not_sure" and phase in (IDLE, AWAITING_NOTICE):
+            self.show_topic("find_reason")
         elif intent == "greeting":
             self.say(self.msg("greeting_reply"), [self.btn("reasons", "L")], *self.continue_row())
         elif intent == "thanks":
@@ -407,6 +451,16 @@ class _Turn:
             self.unmatched(text, result)
             return
         candidates = [{"kind": m.kind, "id": m.id, "score": round(m.score, 1)} for m in result.matches[:3]]
+        top = result.matches[0]
+        if top.kind == "reason" and not result.ambiguous and self.pending_attempt() is not None:
+            # a new rejection notice while we wait to hear how the submission went
+            self.state.asked_result = False
+            self.record_rejection()
+            if self.after_failures():
+                for m in result.matches:
+                    if m.kind == "reason" and m.id not in self.case().reasons:
+                        self.case().reasons.append(m.id)
+                return
         if result.multi:
             reasons = [m.id for m in result.matches if m.kind == "reason"]
             self.event("diagnosed", reasons=reasons, multi=True, candidates=candidates)
@@ -416,7 +470,6 @@ class _Turn:
             self.event("ambiguous", candidates=candidates, text=text[:500])
             self.ask_choice(result)
             return
-        top = result.matches[0]
         if top.kind == "topic":
             self.show_topic(top.id)
         else:
@@ -435,7 +488,6 @@ class _Turn:
 
     def ask_choice(self, result: MatchResult) -> None:
         self.state.phase = CHOOSING
-        self.state.choices = [f"{m.kind}:{m.id}" for m in result.matches[:3]]
         rows: list[list[Button]] = []
         for m in result.matches[:3]:
             if m.kind == "reason":
@@ -464,8 +516,11 @@ class _Turn:
             if r not in case.reasons:
                 case.reasons.append(r)
         if len(reasons) > 1:
-            titles = "\n".join(f"{i}. {self.title(r)}" for i, r in enumerate(reasons, 1))
+            titles = "\n".join(
+                self.msg("numbered_item", number=i, item=self.title(r)) for i, r in enumerate(reasons, 1)
+            )
             self.say(self.msg("diagnosis_multi", count=len(reasons), titles=titles))
+        self.state.batch = reasons
         self.state.queue = reasons[1:]
         self.start_fix(reasons[0])
 
@@ -484,12 +539,11 @@ class _Turn:
         self.state.reason = reason_id
         self.state.step = reason.start
         self.state.back = []
-        self.state.choices = []
         self.render_step()
 
     def step_label(self, step: Step) -> str:
         first = step.text.get(self.state.lang).strip().splitlines()[0]
-        return first if len(first) <= 70 else first[:67].rstrip() + "..."
+        return first if len(first) <= 70 else self.msg("truncated", text=first[:67].rstrip())
 
     def render_step(self) -> None:
         reason, step = self.reason(), self.step()
@@ -513,11 +567,12 @@ class _Turn:
             rows += self.end_rows(step)
             if self.state.queue:
                 nxt = self.state.queue[0]
+                batch = self.state.batch or [self.state.reason or "", *self.state.queue]
                 text += "\n\n" + self.msg(
                     "next_reason",
                     title=self.title(nxt),
-                    position=len(self.case().reasons) - len(self.state.queue) + 1,
-                    count=len(self.case().reasons),
+                    position=batch.index(nxt) + 1 if nxt in batch else len(batch),
+                    count=len(batch),
                 )
         rows += [
             [Button(self.kb.topics[t].title.get(self.state.lang), self.data("t", t))]
@@ -617,7 +672,7 @@ class _Turn:
         if reason is None:
             self.show_reasons()
             return
-        triggers = "\n".join(f"- {t.get(self.state.lang)}" for t in reason.triggers)
+        triggers = self.bullets([t.get(self.state.lang) for t in reason.triggers])
         self.say(
             self.msg("why", title=reason.title.get(self.state.lang), triggers=triggers),
             *self.continue_row(),
@@ -664,7 +719,7 @@ class _Turn:
         phase = self.state.phase
         if phase == FIX and self.step() is not None:
             self.render_step()
-        elif phase == AWAITING_RESULT and self.state.case and self.state.case.attempts:
+        elif phase == AWAITING_RESULT:
             self.ask_result()
         elif phase == CONFIRM_FORGET:
             self.cmd_forget()
@@ -707,7 +762,7 @@ class _Turn:
             self.start_over()
         elif action == "R":
             self.resubmitted()
-        elif action in "pjw" and phase == AWAITING_RESULT:
+        elif action in "pjw" and self.result_pending():
             self.on_result({"p": "passed", "j": "rejected_again", "w": "still_waiting"}[action])
         elif action == "f" and phase == CONFIRM_FORGET:
             self.do_forget()
@@ -733,30 +788,25 @@ class _Turn:
     def resubmitted(self) -> None:
         case = self.case()
         self.mark_done()
-        pending = case.attempts and case.attempts[-1].outcome == "pending"
-        if not pending:
+        if self.pending_attempt() is None:
             case.attempts.append(Attempt(at=iso(self.now), reasons=list(case.reasons)))
             self.event("resubmitted", attempt=len(case.attempts), reasons=list(case.reasons))
+        self.reset_position()
         self.state.phase = AWAITING_RESULT
-        self.state.reason = None
-        self.state.step = None
-        self.state.back = []
-        self.state.queue = []
-        if self.state.followups_enabled:
-            due = self.now + timedelta(hours=self.policy.followup_after_resubmit_hours)
-            self.state.followup = Followup(due=iso(due), kind="result")
-            when = self.when(due)
-        else:
-            when = self.msg("status_no_followup")
+        due = self.now + timedelta(hours=self.policy.followup_after_resubmit_hours)
+        checkin = self.checkin(due, "result", "followup_planned")
         key = "resubmitted" if case.reasons else "resubmitted_no_case"
-        self.say(self.msg(key, attempt=len(case.attempts), when=when))
+        self.say(self.msg(key, attempt=len(case.attempts)) + "\n\n" + checkin)
 
     def on_followup(self, event: FollowupDue) -> None:
         followup = self.state.followup
         if followup is None or not self.state.followups_enabled or followup.due != iso(event.due_at):
             return  # cancelled or replaced since it was scheduled
         self.state.followup = None
-        self.state.phase = AWAITING_RESULT
+        if self.state.phase in (FIX, CONFIRM_FORGET):
+            self.state.asked_result = True  # keep their place: they can answer when ready
+        else:
+            self.state.phase = AWAITING_RESULT
         self.event("followup_sent", type=followup.kind)
         late = self.now - event.due_at > timedelta(minutes=self.policy.followup_late_after_minutes)
         if late:
@@ -772,58 +822,77 @@ class _Turn:
         )
 
     def on_result(self, result: str) -> None:
+        """The user says how their submission (or manual review) went."""
         case = self.case()
-        if not case.attempts or case.attempts[-1].outcome != "pending":
-            case.attempts.append(Attempt(at=iso(self.now), reasons=list(case.reasons)))
-        attempt = case.attempts[-1]
+        pending = self.pending_attempt()
+        self.state.asked_result = False
         if result == "still_waiting":
             self.event("outcome", outcome="waiting", attempt=len(case.attempts))
             due = self.now + timedelta(hours=self.policy.followup_still_waiting_hours)
-            if self.state.followups_enabled:
-                self.state.followup = Followup(due=iso(due), kind="result")
-            self.say(self.msg("still_waiting", when=self.when(due)))
+            self.say(self.msg("still_waiting") + " " + self.checkin(due, "result"))
             return
         self.state.followup = None
         if result == "passed":
-            attempt.outcome = "passed"
+            if pending is not None:
+                pending.outcome = "passed"
             case.status = "passed"
             case.closed_at = iso(self.now)
             self.event("outcome", outcome="passed", attempt=len(case.attempts), reasons=list(case.reasons))
             self.reset_position()
             self.say(self.msg("passed"))
             return
-        attempt.outcome = "rejected"
-        failures = case.failures
-        self.event("outcome", outcome="rejected", attempt=len(case.attempts), failures=failures, reasons=list(case.reasons))
+        self.record_rejection()
         self.reset_position()
+        if not self.after_failures():
+            self.state.phase = AWAITING_NOTICE
+            self.say(self.msg("rejected_again", failures=case.failures), [self.btn("reasons", "L")])
+
+    def record_rejection(self) -> None:
+        """Count a rejection: of the submission waiting for its result, or of a manual review."""
+        case = self.case()
+        pending = self.pending_attempt()
+        if pending is None:  # a manual review failed: that is a rejection too
+            pending = Attempt(at=iso(self.now), reasons=list(case.reasons))
+            case.attempts.append(pending)
+        pending.outcome = "rejected"
+        self.event(
+            "outcome",
+            outcome="rejected",
+            attempt=len(case.attempts),
+            failures=case.failures,
+            reasons=list(case.reasons),
+        )
+
+    def after_failures(self) -> bool:
+        """Apply the attempt rules (manual review, lock); True when they decide what comes next."""
+        case = self.case()
+        failures = case.failures
         if failures >= self.policy.lock_after:
             self.state.phase = AWAITING_NOTICE
+            self.state.followup = None
             self.event("lock_risk", failures=failures)
             self.say(self.msg("lock_risk", failures=failures))
             self.case_summary()
-        elif failures >= self.policy.manual_review_after:
-            due = self.now + timedelta(days=self.policy.followup_manual_review_days)
-            if self.state.followups_enabled:
-                self.state.followup = Followup(due=iso(due), kind="review")
+            return True
+        if failures >= self.policy.manual_review_after:
             self.state.phase = AWAITING_RESULT
-            case.attempts.append(Attempt(at=iso(self.now), reasons=list(case.reasons)))
             self.event("manual_review", failures=failures)
-            std, cpx = self.policy.review_standard_days, self.policy.review_complex_days
+            due = self.now + timedelta(days=self.policy.followup_manual_review_days)
             self.say(
                 self.msg(
                     "manual_review",
                     failures=failures,
-                    standard=f"{std[0]}-{std[1]}",
-                    complex=f"{cpx[0]}-{cpx[1]}",
+                    standard=self.span(self.policy.review_standard_days),
+                    complex=self.span(self.policy.review_complex_days),
                     extreme=self.policy.review_extreme_days,
-                    when=self.when(due),
-                ),
+                )
+                + "\n\n"
+                + self.checkin(due, "review"),
                 [self.btn("manual_review", "t", "manual_review")],
                 [self.btn("case_summary", "S")],
             )
-        else:
-            self.state.phase = AWAITING_NOTICE
-            self.say(self.msg("rejected_again", failures=failures), [self.btn("reasons", "L")])
+            return True
+        return False
 
     # -- case summary and forgetting -----------------------------------------------------
     def summary_text(self) -> str:
@@ -841,11 +910,11 @@ class _Turn:
             reason = self.kb.reasons.get(reason_id)
             step = reason.step(step_id) if reason else None
             if reason and step:
-                steps.append(f"- {reason.title.get(self.state.lang)}: {self.step_label(step)}")
+                steps.append(self.msg("summary_step", title=reason.title.get(self.state.lang), step=self.step_label(step)))
         lines = [
             self.msg("summary_header"),
-            self.msg("summary_reasons", reasons=", ".join(self.title(r) for r in case.reasons) or "-"),
-            self.msg("summary_steps", steps="\n".join(steps) or "-"),
+            self.msg("summary_reasons", reasons=self.listing([self.title(r) for r in case.reasons])),
+            self.msg("summary_steps", steps="\n".join(steps) or self.msg("nothing")),
             self.msg(
                 "summary_attempts",
                 attempts="\n".join(
@@ -857,7 +926,7 @@ class _Turn:
                     )
                     for i, a in enumerate(case.attempts, 1)
                 )
-                or "-",
+                or self.msg("nothing"),
             ),
         ]
         return "\n".join(lines)

@@ -2,42 +2,116 @@
 
 Everything the bot writes (store, logs) goes through `redact` first. `find_sensitive` tells the
 dialogue whether a message looks like it carries such data, so it can warn the user.
+
+Each rule is either "warn" (a password given, email, date of birth, ID/passport or national
+insurance number, phone, long digit run) or "mask only" (any other date, a bare mention of a
+password and what follows it): `find_sensitive(text)` returns the warn kinds only, so "my passport
+expired on 2025-01-01" is answered normally; `redact` masks both.
+
+Every pattern runs in linear time (no nested unbounded quantifiers, possessive runs where a
+backtrack could only fail again): the bot scans whatever a user pastes.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 MASK = "[redacted]"
 
-# Order matters: the more specific patterns run first.
-_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+#: kinds `find_sensitive` returns without `mentions` (the dialogue warns about these)
+WARN_KINDS = frozenset(
+    {"password", "email", "date_of_birth", "ni_number", "id_number", "phone", "digits"}
+)
+#: kinds that are masked when written but never warned about
+MASK_ONLY_KINDS = frozenset({"date", "password_mention"})
+
+_PW = r"(?:password|passwd|passcode|pwd|pw)s?"
+# "my password is wrong" describes the password, it does not give it
+_NOT_A_PASSWORD = (
+    r"(?:wrong|incorrect|invalid|not|correct|right|ok|okay|fine|expired|changed|reset|locked"
+    r"|weak|strong|too|the|same|still|also|now|forgotten|lost|required|needed|case|saved|set)\b"
+)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)?\d{2}"
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: str
+    pattern: re.Pattern[str]
+    fill: bool = False  # mask the parts of the match no earlier rule took (instead of skipping it)
+
+
+# Order matters: a span taken by an earlier rule is not looked at again. Password rules mask
+# the group `secret` and keep the keyword, so stored text still reads "PIN [redacted]".
+# A password on the line after its keyword ("password\nhunter2") is not recognised: nothing
+# ties the two lines together, and masking every line after the word "password" would wipe
+# whole messages.
+_RULES: tuple[_Rule, ...] = (
     # a password given: "password is x", "pwd: x", and everything after it on that line
-    ("password", re.compile(r"(?i)\b(password|passwd|pwd|passcode|pw)\s*(?:is|was|=|:)\s*\S[^\n]*")),
-    ("password", re.compile(r"(?i)\b(pin|otp|2fa|code)\b\s*(?:is|was|=|:)?\s*\d{4,}")),
-    ("email", re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+")),
-    (
+    _Rule(
+        "password",
+        re.compile(
+            rf"(?i)\b{_PW}\s*+(?:(?:is|was)(?![\w'’])|[=:])\s*+(?!{_NOT_A_PASSWORD})"
+            r"(?P<secret>\S[^\n]*+)"
+        ),
+    ),
+    # "pass: x" ("pass" alone is too common a word to count without the colon)
+    _Rule("password", re.compile(r"(?i)\bpass\s*+[=:]\s*+(?P<secret>\S[^\n]*+)")),
+    # "pw hunter2": the keyword, then a word with a digit in it
+    _Rule("password", re.compile(rf"(?i)\b{_PW}\s++(?=[^\s\d]*+\d)(?P<secret>\S{{4,}}+)")),
+    _Rule(
+        "password",
+        re.compile(r"(?i)\b(?:pin|otp|2fa|code)\b\s*+(?:(?:is|was)\b|[=:])?\s*+(?P<secret>\d{4,}+)"),
+    ),
+    _Rule("email", re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+")),
+    # any date; `_scan` tells dates of birth from the others. A day and month without a year
+    # ("born on 3 March") counts only next to a birth word.
+    _Rule(
         "date",
         re.compile(
-            r"(?i)\b(?:\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2}"
-            rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS},?\s+(?:19|20)\d{{2}}"
-            rf"|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}})\b"
+            r"(?i)\b(?:(?P<numeric>\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d{2}"
+            r"|(?:19|20)\d{2}[./-]\d{1,2}[./-]\d{1,2})"
+            rf"|{_DAY}\s++(?:of\s++)?{_MONTH}(?:,?\s*+(?P<y1>{_YEAR}))?"
+            rf"|{_MONTH}\s*+{_DAY}(?:,?\s*+(?P<y2>{_YEAR}))?)\b"
         ),
     ),
     # any other mention of a password: what follows it is masked when written, but it is not
     # warned about ("I forgot my password" is a fair question)
-    ("password_mention", re.compile(r"(?i)\b(password|passwd|pwd|passcode)\b[^\n]*")),
+    _Rule(
+        "password_mention",
+        re.compile(rf"(?i)\b{_PW}\b[^\w\n]*+(?P<secret>[^\n]+)"),
+        fill=True,
+    ),
+    # UK national insurance number: AB 12 34 56 C
+    _Rule(
+        "ni_number",
+        re.compile(
+            r"(?i)\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][ -]?\d{2}[ -]?\d{2}[ -]?\d{2}[ -]?[A-D]\b"
+        ),
+    ),
     # passport / ID-card like: a few letters then digits (AB1234567, X-12345678)
-    ("id_number", re.compile(r"\b[A-Za-z]{1,3}-?\d{5,}[A-Za-z0-9]*\b")),
-    ("phone", re.compile(r"(?<![\w+])\+?\d[\d\s().-]{7,40}\d(?![\w])")),
+    _Rule("id_number", re.compile(r"\b[A-Za-z]{1,3}-?\d{5,}+[A-Za-z0-9]*+\b")),
+    _Rule("phone", re.compile(r"(?<![\w+])\+?\d[\d\s().-]{7,40}\d(?![\w])")),
     # any long run of digits, with an optional check letter (18-digit ID cards end in X)
-    ("digits", re.compile(r"(?<!\d)\d{6,}+[Xx]?")),
+    _Rule("digits", re.compile(r"(?<!\d)\d{6,}+[Xx]?")),
 )
 
-
-_KEYWORD = re.compile(r"(?i)password|passwd|passcode|pwd|pw")
+# Words that say what a nearby date is: the nearest one decides whether it is a date of birth.
+_BIRTH_WORD = re.compile(r"(?i)\b(?:born|birth|dob\b|d\.o\.b|b-?day)")
+_DATE_WORD = re.compile(
+    r"(?i)\b(?:(?P<birth>born|birth|dob\b|d\.o\.b|b-?day)|expir|issu|valid|submit|resubmit"
+    r"|upload|appl|sent\b|renew|verif|reject|review|since\b|until\b|till\b|deadline)"
+)
+# the end of a sentence; the dot of an abbreviation ("d.o.b. 3/3/90") is not one
+_BREAK = re.compile(r"[\n!?;]|(?<!\b\w)\.\s")
+_BEFORE, _AFTER = 48, 32
 
 
 @dataclass(frozen=True)
@@ -47,22 +121,81 @@ class Finding:
     end: int
 
 
-def find_sensitive(text: str, *, mentions: bool = False) -> list[Finding]:
-    """Return the personal data in `text` (password, email, date, id_number, phone, digits).
+def _is_birth_date(text: str, start: int, end: int) -> bool:
+    """Is the date at text[start:end] a date of birth? (a birth word is the nearest date word)"""
+    before = text[max(0, start - _BEFORE) : start]
+    last_break = None
+    for last_break in _BREAK.finditer(before):
+        pass
+    if last_break is not None:
+        before = before[last_break.end() :]
+    word = None
+    for word in _DATE_WORD.finditer(before):
+        pass
+    if word is None:  # "03.03.1990 is my birthday"
+        after = text[end : end + _AFTER]
+        cut = _BREAK.search(after)
+        word = _DATE_WORD.search(after[: cut.start()] if cut else after)
+    return word is not None and word.group("birth") is not None
 
-    With `mentions`, a bare mention of a password (and what follows it) counts too.
-    """
+
+def _scan(text: str, mentions: bool) -> list[Finding]:
+    """Run every rule over `text`; return the findings sorted by position."""
     found: list[Finding] = []
-    taken: list[tuple[int, int]] = []
-    for kind, pattern in _PATTERNS:
-        if kind == "password_mention" and not mentions:
+    starts: list[int] = []  # spans taken so far, disjoint and sorted
+    ends: list[int] = []
+    births = _BIRTH_WORD.search(text) is not None
+
+    def free(s: int, e: int) -> bool:
+        i = bisect_left(starts, e) - 1
+        return i < 0 or ends[i] <= s
+
+    for rule in _RULES:
+        if rule.kind == "password_mention" and not mentions:
             continue
-        for m in pattern.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
+        taken: list[tuple[int, int]] = []
+        for m in rule.pattern.finditer(text):
+            s, e = m.span()
+            span = m.span("secret") if "secret" in rule.pattern.groupindex else (s, e)
+            if rule.fill:  # mask what earlier rules left of the span, claim those pieces
+                pos, stop = span
+                i = bisect_left(ends, pos + 1)  # the first taken span ending after pos
+                while pos < stop:
+                    if i < len(starts) and starts[i] < stop:
+                        if starts[i] > pos:
+                            found.append(Finding(rule.kind, pos, starts[i]))
+                            taken.append((pos, starts[i]))
+                        pos, i = max(pos, ends[i]), i + 1
+                    else:
+                        found.append(Finding(rule.kind, pos, stop))
+                        taken.append((pos, stop))
+                        break
                 continue
-            found.append(Finding(kind, m.start(), m.end()))
-            taken.append((m.start(), m.end()))
+            if not free(s, e):
+                continue
+            kind = rule.kind
+            if kind == "date":
+                birth = births and _is_birth_date(text, s, e)
+                if birth:
+                    kind = "date_of_birth"
+                elif not (m.group("numeric") or m.group("y1") or m.group("y2")):
+                    continue  # "3 may", "march 5": too common to mask without a birth word
+            found.append(Finding(kind, *span))
+            taken.append((s, e))
+        if taken:
+            merged = sorted([*zip(starts, ends, strict=True), *taken])
+            starts, ends = [a for a, _ in merged], [b for _, b in merged]
     return sorted(found, key=lambda f: f.start)
+
+
+def find_sensitive(text: str, *, mentions: bool = False) -> list[Finding]:
+    """Return the personal data in `text` the user should be warned about (see `WARN_KINDS`).
+
+    With `mentions`, also return what is masked without a warning: dates other than a date of
+    birth, and a bare mention of a password with what follows it.
+    """
+    found = _scan(text, mentions)
+    return found if mentions else [f for f in found if f.kind in WARN_KINDS]
 
 
 def redact(text: str) -> str:
@@ -73,15 +206,13 @@ def redact(text: str) -> str:
     out: list[str] = []
     pos = 0
     for f in findings:
-        out.append(text[pos : f.start])
-        if f.kind in ("password", "password_mention"):
-            # keep the keyword so reports still read naturally: "password [redacted]"
-            segment = text[f.start : f.end]
-            keyword = _KEYWORD.match(segment)
-            word = keyword.group(0) if keyword else ""
-            out.append(f"{word} {MASK}" if segment[len(word) :].strip() else word)
-        else:
+        if f.start < pos:  # overlapping spans: mask the union
+            pos = max(pos, f.end)
+            continue
+        if f.start > pos or not out:
+            out.append(text[pos : f.start])
             out.append(MASK)
+        # else: continues the previous mask ("password [date] rest" is one mask)
         pos = f.end
     out.append(text[pos:])
     return "".join(out)

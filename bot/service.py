@@ -91,7 +91,11 @@ class Service:
         async with self._conversation(key):
             return await self._turn(key, event, lang)
 
-    async def _turn(self, key: tuple[str, str], event: Event, lang: str | None) -> list[Reply]:
+    async def _turn(
+        self, key: tuple[str, str], event: Event, lang: str | None, claim: int | None = None
+    ) -> list[Reply]:
+        """One turn: load, run the engine, save; return the replies (an apology if the store
+        fails). With `claim`, the turn answers that follow-up and returns [] if it was taken."""
         channel, user_id = key
         now = self.clock()
         engine = self.engine
@@ -104,14 +108,17 @@ class Service:
             outcome = engine.handle(state, event, now, lang)
             if outcome.forget:
                 await self.store.forget(channel, user_id, now)
-            else:
-                await self.store.save_turn(channel, user_id, old, outcome.state, outcome.events, now)
+            elif not await self.store.save_turn(
+                channel, user_id, old, outcome.state, outcome.events, now, claim=claim
+            ):
+                return []
         except StoreError as exc:
             if not self._store_failing:
                 log.error("store unavailable: %s", exc)
                 self._store_failing = True
-            lang = lang or (old.lang if old else None)
-            return [Reply(engine.kb.message("store_unavailable", lang))]
+            if claim is not None:
+                raise  # a follow-up stays pending and is tried again; nobody asked for an apology
+            return [Reply(engine.kb.message("store_unavailable", lang or (old.lang if old else None)))]
         if self._store_failing:
             log.warning("store available again")
             self._store_failing = False
@@ -138,10 +145,11 @@ class Service:
             if send is None:
                 continue  # that adapter is not running in this process; leave it pending
             key = (due.channel, due.user_id)
-            async with self._conversation(key):
-                if not await self.store.claim_followup(due.id, now):
-                    continue
-                replies = await self._turn(key, FollowupDue(due.kind, due.due_at), None)
+            try:
+                async with self._conversation(key):
+                    replies = await self._turn(key, FollowupDue(due.kind, due.due_at), None, claim=due.id)
+            except StoreError:
+                continue  # still pending: the next pass tries again
             if not replies:
                 continue
             try:

@@ -58,7 +58,8 @@ class State:
     step: str | None = None
     back: list[str] = field(default_factory=list)  # step ids visited before `step`
     queue: list[str] = field(default_factory=list)  # reasons still to work through
-    choices: list[str] = field(default_factory=list)  # "reason:id" / "topic:id" offered
+    batch: list[str] = field(default_factory=list)  # the reasons of the notice being worked through
+    asked_result: bool = False  # a follow-up asked "did it pass?" while the user was mid-fix
     seq: int = 0  # bumped whenever buttons are sent; older buttons are stale
     followup: Followup | None = None
     followups_enabled: bool = True

@@ -122,12 +122,16 @@ class Store:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
             db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from exc
+        store = cls(db, path)
+        try:
             await db.execute("PRAGMA journal_mode=WAL")
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
-            store = cls(db, path)
             await store.migrate()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, StoreError) as exc:
+            await db.close()  # else its thread keeps the process alive
             raise StoreError(f"cannot open database {path}: {exc}") from exc
         return store
 
@@ -190,10 +194,22 @@ class Store:
         new: State,
         events: Iterable[dict[str, Any]],
         now: datetime,
-    ) -> None:
-        """Save the new state, its case and follow-up, and the turn's events, atomically."""
+        claim: int | None = None,
+    ) -> bool:
+        """Save the new state, its case and follow-up, and the turn's events, atomically.
+
+        With `claim`, the turn answers that follow-up: it is marked sent in the same transaction,
+        and nothing is saved (False) if another process claimed it first.
+        """
         stamp = iso(now)
         async with self.transaction("save turn"):
+            if claim is not None:
+                cur = await self.db.execute(
+                    "UPDATE followups SET status='sent', sent_at=? WHERE id=? AND status='pending'",
+                    (stamp, claim),
+                )
+                if cur.rowcount != 1:
+                    return False
             await self.db.execute(
                 """INSERT INTO conversations (channel, user_id, state, lang, active, created_at, updated_at)
                    VALUES (?, ?, ?, ?, 1, ?, ?)
@@ -228,6 +244,7 @@ class Store:
                         (channel, user_id, new.followup.due, new.followup.kind, stamp),
                     )
             await self._write_events(channel, user_id, events, stamp)
+        return True
 
     async def _cancel_followups(self, channel: str, user_id: str) -> None:
         await self.db.execute(
@@ -260,15 +277,32 @@ class Store:
             )
 
     async def forget(
-        self, channel: str, user_id: str, now: datetime, kind: str = "forget"
-    ) -> None:
-        """Delete every row about this user; keep one anonymous event so reports can count it."""
+        self,
+        channel: str,
+        user_id: str,
+        now: datetime,
+        kind: str = "forget",
+        untouched_since: datetime | None = None,
+    ) -> bool:
+        """Delete every row about this user; keep one anonymous event so reports can count it.
+
+        With `untouched_since`, only if the conversation has not been touched since then
+        (checked inside the transaction, so a turn saved meanwhile is never deleted).
+        """
         async with self.transaction("forget user"):
+            if untouched_since is not None:
+                async with self.db.execute(
+                    "SELECT 1 FROM conversations WHERE channel=? AND user_id=? AND updated_at >= ?",
+                    (channel, user_id, iso(untouched_since)),
+                ) as cur:
+                    if await cur.fetchone():
+                        return False
             for table in ("conversations", "cases", "followups", "events", "unmatched"):
                 await self.db.execute(
                     f"DELETE FROM {table} WHERE channel=? AND user_id=?", (channel, user_id)
                 )
             await self._write_events(channel, None, [{"kind": kind}], iso(now))
+        return True
 
     async def set_active(self, channel: str, user_id: str, active: bool) -> None:
         """Mark a user (in)active; an inactive user's pending follow-ups are cancelled."""
@@ -297,15 +331,6 @@ class Store:
             row = await cur.fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
-    async def claim_followup(self, followup_id: int, now: datetime) -> bool:
-        """Mark a follow-up as sent; True only for the one caller that claimed it."""
-        async with self.transaction("claim follow-up"):
-            cur = await self.db.execute(
-                "UPDATE followups SET status='sent', sent_at=? WHERE id=? AND status='pending'",
-                (iso(now), followup_id),
-            )
-            return cur.rowcount == 1
-
     async def pending_followups(self, channel: str, user_id: str) -> list[tuple[str, str]]:
         async with self.db.execute(
             "SELECT due_at, kind FROM followups WHERE channel=? AND user_id=? AND status='pending' ORDER BY due_at",
@@ -320,9 +345,10 @@ class Store:
             "SELECT channel, user_id FROM conversations WHERE updated_at < ?", (iso(cutoff),)
         ) as cur:
             stale = await cur.fetchall()
+        purged = 0
         for channel, user_id in stale:
-            await self.forget(channel, user_id, cutoff, kind="purged")
-        return len(stale)
+            purged += await self.forget(channel, user_id, cutoff, kind="purged", untouched_since=cutoff)
+        return purged
 
     async def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run a read-only query (for reports)."""

@@ -209,7 +209,9 @@ async def walk_fix_to_resubmit(h: Harness, kb: KnowledgeBase, clock: FrozenClock
         await h.press(option.label.get())
     due = clock() + timedelta(hours=kb.policy.followup_after_resubmit_hours)
     when = due.strftime(kb.message("date_format", "en"))
-    assert await h.press(resubmitted) == [kb.message("resubmitted", "en", attempt=1, when=when)]
+    assert await h.press(resubmitted) == [
+        kb.message("resubmitted", "en", attempt=1) + "\n\n" + kb.message("followup_planned", "en", when=when)
+    ]
 
 
 async def test_forwarded_notice_fix_resubmit_and_followup(api, bot_settings, kb):
