@@ -102,3 +102,19 @@ def test_parse_duration(text: str, hours: float) -> None:
 def test_parse_duration_rejects_nonsense(text: str) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def test_a_file_that_is_not_a_database_is_a_one_line_error(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.db"
+    bad.write_text("this is not sqlite " * 100)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--db", str(bad)],
+        input="hi\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=30,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: cannot open database")
+    assert "Traceback" not in proc.stderr

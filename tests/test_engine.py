@@ -554,3 +554,113 @@ async def test_one_user_flooding_does_not_throttle_the_others(chat: Chat, kb: Kn
     for replies_per_turn in others:
         assert all(replies for replies in replies_per_turn)
         assert all(r.text != kb.message("flood") for replies in replies_per_turn for r in replies)
+
+
+# -- found in review -------------------------------------------------------------------------
+async def test_a_new_notice_while_waiting_counts_as_a_failed_attempt(chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("my selfie keeps failing")
+    await chat.command("resubmitted")
+    notice = "Your KYC application was not approved, Reason: Image quality does not meet the requirements"
+    await chat.say(notice, forwarded=True)
+    assert kb.reasons["blurry_photo"].title.get() in chat.text
+    await chat.command("resubmitted")
+    assert "attempt 2" in chat.text
+    await chat.command("status")
+    assert "Attempts: 2 (failed: 1)" in chat.text
+
+
+async def test_third_failure_by_notice_explains_manual_review_instead_of_a_retry(chat: Chat, kb: KnowledgeBase) -> None:
+    notice = "Your KYC application was not approved, Reason: Image quality does not meet the requirements"
+    await chat.say(notice, forwarded=True)
+    for _ in range(3):
+        await chat.command("resubmitted")
+        await chat.say(notice, forwarded=True)
+    assert "3 failed attempts" in chat.text
+    await chat.command("status")
+    assert "Attempts: 3 (failed: 3)" in chat.text  # the review is not an attempt
+
+
+@pytest.mark.parametrize("text", ["I haven't resubmitted yet", "i didnt resubmit", "not rejected again"])
+async def test_negated_phrases_are_not_taken_as_intents(chat: Chat, kb: KnowledgeBase, text: str) -> None:
+    await chat.say("document expired")
+    await chat.command("resubmitted")
+    await chat.tick(hours=24)
+    await chat.say(text)
+    assert kb.message("passed") not in chat.text
+    await chat.command("status")
+    assert "Attempts: 1 (failed: 0)" in chat.text
+
+
+async def test_not_yet_still_means_still_waiting(chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("document expired")
+    await chat.command("resubmitted")
+    await chat.tick(hours=24)
+    await chat.say("not yet")
+    assert chat.text.startswith(kb.message("still_waiting"))
+
+
+async def test_after_stop_replies_say_check_ins_are_off_and_start_turns_them_on(
+    chat: Chat, kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    await chat.say("document expired")
+    await chat.command("stop")
+    await chat.command("resubmitted")
+    assert kb.message("followup_off") in chat.text
+    assert rows(tmp_path / "bot.sqlite3", "SELECT count(*) FROM followups WHERE status='pending'") == [(0,)]
+    await chat.command("start")
+    await chat.command("resubmitted")
+    assert "Tue 03 Mar" in chat.text
+    assert rows(tmp_path / "bot.sqlite3", "SELECT count(*) FROM followups WHERE status='pending'") == [(1,)]
+
+
+async def test_next_up_counts_the_reasons_of_this_notice(chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("my selfie keeps failing")  # an earlier reason in the same case
+    stub(chat, ("reason", "info_mismatch", 90), ("reason", "expired_document", 85), multi=True)
+    await chat.say("Reasons: 1. name mismatch 2. document expired", forwarded=True)
+    for _ in range(30):
+        if kb.button("next_reason") in chat.buttons():
+            break
+        labels = chat.buttons()
+        await chat.press(kb.button("next") if kb.button("next") in labels else labels[0])
+    title = kb.reasons["expired_document"].title.get()
+    assert kb.message("next_reason", title=title, position=2, count=2) in chat.last[-1].text
+
+
+async def test_not_sure_on_the_reason_list_shows_where_to_find_the_reason(chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.command("reasons")
+    await chat.say("not sure")
+    assert kb.topics["find_reason"].answer.get() in chat.text
+
+
+async def test_a_check_in_mid_fix_keeps_the_users_place(chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("document expired")
+    await chat.command("resubmitted")
+    await chat.command("reasons")
+    await chat.press(kb.reasons["blurry_photo"].title.get())  # browsing a fix while waiting
+    step_text = chat.last[-1].text
+    await chat.tick(hours=24)
+    assert kb.message("followup_question") in chat.text
+    await chat.command("status")
+    await chat.press(kb.button("continue"))
+    assert chat.last[-1].text == step_text
+    await chat.say("it passed")
+    assert chat.text == kb.message("passed")
+
+
+async def test_a_follow_up_is_not_lost_when_the_store_fails(chat: Chat, kb: KnowledgeBase, tmp_path: Path) -> None:
+    await chat.say("document expired")
+    await chat.command("resubmitted")
+    db = chat.service.store.db
+    await db.execute("PRAGMA query_only=ON")
+    assert await chat.tick(hours=25) == []  # nothing sent, no apology to someone who asked nothing
+    await db.execute("PRAGMA query_only=OFF")
+    sent = await chat.tick(minutes=1)
+    assert len(sent) == 1 and kb.message("followup_question") in chat.text
+
+
+async def test_status_of_a_passed_case(chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("document expired")
+    await chat.command("resubmitted")
+    await chat.say("it passed")
+    await chat.command("status")
+    assert chat.text == kb.message("status_passed", attempts=1)
