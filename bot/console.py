@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import re
 import signal
 import sys
 import threading
@@ -24,6 +23,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 
+from bot.durations import parse_duration
 from bot.errors import ConfigError
 from bot.events import Button, ButtonPress, Command, Event, Reply, TextMessage
 from bot.model import KnowledgeBase
@@ -33,19 +33,7 @@ from bot.service import Service, utc_now
 log = logging.getLogger(__name__)
 
 CHANNEL = "console"
-#: problems (and warnings) listed in a reload answer; the log always has all of them
 PASTE = '"""'
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.I)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse `25h`, `2d`, `1d12h`, `90m` into a timedelta."""
-    text = text.strip()
-    parts = _DURATION.findall(text)
-    if not parts or _DURATION.sub("", text).strip():
-        raise ValueError(f"not a duration: {text!r} (try 25h, 2d, 90m)")
-    return sum((timedelta(**{_UNITS[u.lower()]: float(n)}) for n, u in parts), timedelta())
 
 
 class ConsoleClock:
@@ -213,10 +201,6 @@ def _start_reader(stream: TextIO, queue: asyncio.Queue[str | None]) -> None:
     threading.Thread(target=pump, name="console-stdin", daemon=True).start()
 
 
-async def _poll(service: Service, stop: asyncio.Event) -> None:
-    await service.run_scheduler(stop, interval=5.0)
-
-
 async def run_console(
     args: argparse.Namespace,
     stdin: TextIO | None = None,
@@ -252,7 +236,7 @@ async def run_console(
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     stop = asyncio.Event()
     _start_reader(stdin, queue)
-    poller = asyncio.create_task(_poll(service, stop)) if interactive else None
+    poller = asyncio.create_task(service.run_scheduler(stop, interval=5.0)) if interactive else None
     reloads: set[asyncio.Task[Any]] = set()
     unhook = _on_hangup(lambda: _spawn(reloads, console.reload()))
     try:

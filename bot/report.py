@@ -35,7 +35,6 @@ import asyncio
 import csv
 import json
 import logging
-import re
 import sqlite3
 import statistics
 import sys
@@ -49,6 +48,7 @@ from typing import Any, TextIO
 import aiosqlite
 from rapidfuzz import fuzz, process, utils
 
+from bot.durations import parse_duration
 from bot.errors import ConfigError
 from bot.loader import load_knowledge
 from bot.matcher import Match as Candidate
@@ -75,8 +75,6 @@ VARIANTS = 5
 SYSTEM_KINDS = frozenset({"followup_sent", "forget", "purged"})
 REQUIRED_TABLES = frozenset({"events", "cases", "followups", "conversations", "unmatched"})
 
-_PERIOD = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hdw])\s*$", re.IGNORECASE)
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 Key = tuple[str, str]  # (channel, user_id)
 
@@ -212,12 +210,14 @@ DEFINITIONS: dict[str, str] = {
 def parse_since(text: str, now: datetime) -> datetime:
     """Return the start of the period `text` names: `12h`, `7d`, `2w`, or an ISO date/time."""
     text = (text or "").strip()
-    m = _PERIOD.match(text)
-    if m:
-        amount = float(m.group(1))
-        if amount <= 0:
+    try:
+        period = parse_duration(text)
+    except ValueError:
+        period = None
+    if period is not None:
+        if period <= timedelta():
             raise ConfigError(f"--since must be a positive period, got {text!r}")
-        return now - timedelta(**{_UNITS[m.group(2).lower()]: amount})
+        return now - period
     try:
         start = datetime.fromisoformat(text)
     except ValueError:

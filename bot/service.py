@@ -16,12 +16,13 @@ import contextlib
 import dataclasses
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.engine import Engine
 from bot.errors import RecipientGone, StoreError
 from bot.events import Event, FollowupDue, Reply
+from bot.locks import KeyedLock
 from bot.matcher import Matcher
 from bot.model import KnowledgeBase
 from bot.state import State
@@ -45,8 +46,8 @@ class Service:
         self.clock = clock
         self.engine = Engine(kb, Matcher.build(kb))
         self._senders: dict[str, Sender] = {}
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
-        self._lock_users: dict[tuple[str, str], int] = {}
+        #: one turn at a time per conversation (follow-ups interleave with messages)
+        self._conversation = KeyedLock()
         self._store_failing = False
 
     @classmethod
@@ -68,20 +69,6 @@ class Service:
 
     def register_sender(self, channel: str, send: Sender) -> None:
         self._senders[channel] = send
-
-    @contextlib.asynccontextmanager
-    async def _conversation(self, key: tuple[str, str]) -> AsyncIterator[None]:
-        """Hold the per-conversation lock: one turn at a time per user, users in parallel."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._lock_users[key] = self._lock_users.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._lock_users[key] -= 1
-            if not self._lock_users[key]:
-                del self._lock_users[key]
-                del self._locks[key]
 
     async def handle(
         self, channel: str, user_id: str, event: Event, *, lang: str | None = None

@@ -61,6 +61,7 @@ from bot.config import SecretMasker, Settings, load_settings
 from bot.contract import CALLBACK_DATA_LIMIT, COMMANDS
 from bot.errors import ConfigError, RecipientGone
 from bot.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
+from bot.locks import KeyedLock
 from bot.model import DEFAULT_LANG, KnowledgeBase
 from bot.reload import ReloadResult, reload_knowledge, reload_text
 
@@ -313,8 +314,7 @@ class TelegramBot:
         self.application: Application | None = None
         self._stop_scheduler = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
-        self._chat_locks: dict[int, asyncio.Lock] = {}
-        self._chat_lock_users: dict[int, int] = {}
+        self._chat_lock = KeyedLock()  # one chat's replies in order; chats in parallel
         self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()
         self._group_replied: dict[int, float] = {}
         self._handle_signals = False
@@ -816,20 +816,6 @@ class TelegramBot:
             await self.application.bot.delete_message(chat_id, message_id)
         except TelegramError as exc:
             log.info("chat=%d could not delete an attachment: %s", chat_id, exc)
-
-    @contextlib.asynccontextmanager
-    async def _chat_lock(self, chat_id: int) -> AsyncIterator[None]:
-        """Keep one chat's replies in order; different chats run in parallel."""
-        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
-        self._chat_lock_users[chat_id] = self._chat_lock_users.get(chat_id, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._chat_lock_users[chat_id] -= 1
-            if not self._chat_lock_users[chat_id]:
-                del self._chat_lock_users[chat_id]
-                del self._chat_locks[chat_id]
 
     def _remember_pressed(self, key: tuple[int, int], limit: int = 10_000) -> None:
         self._pressed[key] = None
