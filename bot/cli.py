@@ -13,10 +13,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.errors import KycHelperError
+from dotenv import load_dotenv
 
-DEFAULT_KNOWLEDGE = "knowledge"
-DEFAULT_DB = "data/kyc-helper.sqlite3"
+from bot.config import DEFAULT_DATABASE_PATH, DEFAULT_KNOWLEDGE_DIR
+from bot.errors import KycHelperError
 
 # command -> (module, help, example)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -71,13 +71,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 def _add_common(p: argparse.ArgumentParser, *, db: bool = False) -> None:
     p.add_argument(
         "--knowledge",
-        default=os.environ.get("KNOWLEDGE_DIR", DEFAULT_KNOWLEDGE),
+        default=os.environ.get("KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR,
         help="knowledge directory (env KNOWLEDGE_DIR; default: %(default)s)",
     )
     if db:
         p.add_argument(
             "--db",
-            default=os.environ.get("DATABASE_PATH", DEFAULT_DB),
+            default=os.environ.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH,
             help="SQLite database file (env DATABASE_PATH; default: %(default)s)",
         )
 
@@ -148,17 +148,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def configure_logging(level: str | None) -> None:
+    """Log to stderr at `level` (else env LOG_LEVEL, else WARNING), keeping user data out."""
     level = (level or os.environ.get("LOG_LEVEL") or "WARNING").upper()
-    logging.basicConfig(
-        level=getattr(logging, level, logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    numeric = getattr(logging, level, logging.WARNING)
+    logging.basicConfig(level=numeric, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL, and Telegram's URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # At DEBUG, python-telegram-bot logs every update and API call in full ("Processing update
+    # ...", "Calling Bot API endpoint `sendMessage` with parameters ..."): the user's text and
+    # name, unredacted. Our own logs carry what an operator needs, so PTB never goes below INFO,
+    # even when the root logger is later lowered (`LOG_LEVEL=DEBUG` from .env).
+    for name in ("telegram", "telegram.ext"):
+        logging.getLogger(name).setLevel(max(numeric, logging.INFO))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # settings in .env count as environment variables (real ones win), so that the defaults of
+    # --db and --knowledge below, and every command, see the same configuration
+    load_dotenv(override=False)
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(args.log_level)

@@ -839,12 +839,11 @@ def _clip(text: str, limit: int) -> str:
 
 def start_telegram(args: argparse.Namespace, settings: Settings) -> int:
     """Load the knowledge base and serve on Telegram until stopped."""
-    from bot.cli import DEFAULT_DB, DEFAULT_KNOWLEDGE
     from bot.loader import load_knowledge
 
+    # the CLI's --knowledge/--db already default to KNOWLEDGE_DIR/DATABASE_PATH (.env included)
     settings = settings.with_paths(
-        knowledge_dir=_explicit(getattr(args, "knowledge", None), DEFAULT_KNOWLEDGE),
-        database_path=_explicit(getattr(args, "db", None), DEFAULT_DB),
+        knowledge_dir=getattr(args, "knowledge", None), database_path=getattr(args, "db", None)
     )
     # Opt in to PTB's future durations (timedelta) now; retry_after_seconds() reads both kinds.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -869,11 +868,6 @@ def start_telegram(args: argparse.Namespace, settings: Settings) -> int:
             " and TELEGRAM_API_BASE_URL"
         ) from exc
     return 0
-
-
-def _explicit(value: str | None, default: str) -> str | None:
-    """Return a path given on the command line or in the environment (None: the default)."""
-    return value if value and value != default else None
 
 
 def cmd_telegram(args: argparse.Namespace) -> int:
