@@ -15,10 +15,11 @@ from bot.model import KnowledgeBase
 REPO = Path(__file__).resolve().parent.parent
 
 
-def console(db: Path, script: str, *, user: str = "alice", now: str = "2026-03-02T09:00+00:00") -> str:
+def run_console(*args: str, script: str = "") -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot console ARGS` with `script` piped in (no Telegram settings)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--db", str(db), "--user", user, "--now", now],
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", *args],
         input=script,
         capture_output=True,
         text=True,
@@ -26,8 +27,17 @@ def console(db: Path, script: str, *, user: str = "alice", now: str = "2026-03-0
         env=env,
         timeout=60,
     )
+
+
+def console(db: Path, script: str, *, user: str = "alice", now: str = "2026-03-02T09:00+00:00") -> str:
+    proc = run_console("--db", str(db), "--user", user, "--now", now, script=script)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess[str], start: str) -> None:
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(start) and proc.stderr.count("\n") == 1, proc.stderr
 
 
 def test_piped_script_gives_a_readable_transcript(tmp_path: Path, kb: KnowledgeBase) -> None:
@@ -80,17 +90,8 @@ def test_pasted_multi_line_notice_is_one_forwarded_message(tmp_path: Path, kb: K
 
 
 def test_bad_now_is_a_one_line_error(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--db", str(tmp_path / "c.db"), "--now", "yesterday"],
-        input="",
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
-    )
-    assert proc.returncode == 2
-    assert proc.stderr.startswith("error: --now")
-    assert "Traceback" not in proc.stderr
+    proc = run_console("--db", str(tmp_path / "c.db"), "--now", "yesterday")
+    assert_one_line_error(proc, "error: --now")
 
 
 @pytest.mark.parametrize(("text", "hours"), [("25h", 25), ("2d", 48), ("1d12h", 36), ("90m", 1.5)])
@@ -107,14 +108,4 @@ def test_parse_duration_rejects_nonsense(text: str) -> None:
 def test_a_file_that_is_not_a_database_is_a_one_line_error(tmp_path: Path) -> None:
     bad = tmp_path / "notes.db"
     bad.write_text("this is not sqlite " * 100)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--db", str(bad)],
-        input="hi\n",
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=30,
-    )
-    assert proc.returncode == 2
-    assert proc.stderr.startswith("error: cannot open database")
-    assert "Traceback" not in proc.stderr
+    assert_one_line_error(run_console("--db", str(bad), script="hi\n"), "error: cannot open database")
