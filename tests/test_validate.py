@@ -522,9 +522,6 @@ def test_cli_missing_folder(tmp_path: Path) -> None:
     assert result.stdout.startswith("nowhere:0: not a knowledge folder")
 
 
-@pytest.mark.skipif(
-    not (REPO / "knowledge" / "messages.yaml").exists(), reason="messages.yaml not written yet"
-)
 def test_bundled_knowledge_validates() -> None:
     result = run_validate("--knowledge", "knowledge", cwd=REPO)
     assert result.returncode == 0, result.stdout
