@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from bot.config import load_settings
@@ -21,6 +20,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         "TELEGRAM_BOT_TOKEN=<token from @BotFather> in .env (see .env.example).",
         file=sys.stderr,
     )
-    from bot.console import run_console
+    from bot.console import cmd_console
 
-    return int(asyncio.run(run_console(args)) or 0)
+    return cmd_console(args)
