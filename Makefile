@@ -15,6 +15,7 @@ install: $(VENV)/.installed
 
 lint: install
 	$(PY) -m ruff check bot tests
+	$(VENV)/bin/lint-imports
 
 validate: install
 	$(PY) -m bot validate

@@ -15,53 +15,53 @@ from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot.config import DEFAULT_DATABASE_PATH, DEFAULT_KNOWLEDGE_DIR
-from bot.errors import KycHelperError
+from bot.app.config import DEFAULT_DATABASE_PATH, DEFAULT_KNOWLEDGE_DIR
+from bot.shared.errors import KycHelperError
 
 # command -> (module, help, example)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "validate": (
-        "bot.validate",
+        "bot.ops.validate",
         "check the knowledge base and print every problem as file:line",
         "python -m bot validate knowledge/",
     ),
     "match": (
-        "bot.evaluate",
+        "bot.ops.evaluate",
         "show which reason or topic a message points to",
         'python -m bot match "my selfie keeps failing"',
     ),
     "eval": (
-        "bot.evaluate",
+        "bot.ops.evaluate",
         "measure the matcher on a labelled JSONL file, or on the knowledge base's own examples",
         "python -m bot eval tests/data/heldout.jsonl",
     ),
     "console": (
-        "bot.console",
+        "bot.adapters.console",
         "chat with the bot in this terminal (no Telegram needed)",
         "python -m bot console --user alice",
     ),
     "telegram": (
-        "bot.telegram_adapter",
+        "bot.adapters.telegram",
         "run the bot on Telegram (needs TELEGRAM_BOT_TOKEN)",
         "TELEGRAM_BOT_TOKEN=123:abc python -m bot telegram",
     ),
     "run": (
-        "bot.runner",
+        "bot.ops.runner",
         "run on Telegram when a token is configured, else start the console",
         "python -m bot run",
     ),
     "bench": (
-        "bot.bench",
+        "bot.ops.bench",
         "print load time, match latency and engine throughput",
         "python -m bot bench",
     ),
     "report": (
-        "bot.report",
+        "bot.app.report",
         "summarise what users asked and how their cases went",
         "python -m bot report --since 7d",
     ),
     "unmatched": (
-        "bot.report",
+        "bot.app.report",
         "list messages the bot could not place, grouped, with the closest candidates",
         "python -m bot unmatched --export unmatched.jsonl",
     ),

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.events import Attachment, ButtonPress, Command, Event, Reply, TextMessage
-from bot.model import KnowledgeBase
-from bot.service import Service
+from bot.app.service import Service
+from bot.core.events import Attachment, ButtonPress, Command, Event, Reply, TextMessage
+from bot.knowledge.model import KnowledgeBase
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

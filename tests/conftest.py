@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import contract
-from bot.loader import KNOWN_REASONS, KNOWN_TOPICS, MIN_EXAMPLES, load_knowledge
-from bot.model import KnowledgeBase
+from bot.knowledge import contract
+from bot.knowledge.loader import KNOWN_REASONS, KNOWN_TOPICS, MIN_EXAMPLES, load_knowledge
+from bot.knowledge.model import KnowledgeBase
 from tests.fake_bot_api import FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent

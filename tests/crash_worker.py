@@ -16,10 +16,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.events import ButtonPress, Command, Event, TextMessage
-from bot.loader import load_knowledge
-from bot.model import KnowledgeBase
-from bot.service import Service
+from bot.app.service import Service
+from bot.core.events import ButtonPress, Command, Event, TextMessage
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase
 from tests.chat import FrozenClock
 
 REPO = Path(__file__).resolve().parent.parent

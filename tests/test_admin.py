@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.contract import COMMANDS
-from bot.loader import collect, load_knowledge
-from bot.model import KnowledgeBase
-from bot.redact import redact
-from bot.report import Candidate, matcher_candidates
-from bot.telegram_adapter import ADMIN_COMMANDS
+from bot.adapters.telegram import ADMIN_COMMANDS
+from bot.app.config import Settings
+from bot.app.report import Candidate, matcher_candidates
+from bot.knowledge.contract import COMMANDS
+from bot.knowledge.loader import collect, load_knowledge
+from bot.knowledge.model import KnowledgeBase
+from bot.understanding.redact import redact
 from tests.fake_bot_api import FakeBotApi
 from tests.test_telegram import CHAT, FrozenClock, serving
 
@@ -297,7 +297,7 @@ async def test_a_failing_report_still_gets_an_answer(api, settings, kb, monkeypa
     async def broken(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("database disk image is malformed")
 
-    monkeypatch.setattr("bot.report.build_report", broken)
+    monkeypatch.setattr("bot.app.report.build_report", broken)
     async with serving(api, settings, kb) as h:
         assert await h.say("/report", chat=ADMIN) == [
             kb.message("admin_failed", "en", error="OperationalError")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import (
+from bot.app.config import (
     DEFAULT_DATABASE_PATH,
     DEFAULT_KNOWLEDGE_DIR,
     MASK,
@@ -17,7 +17,7 @@ from bot.config import (
     Settings,
     load_settings,
 )
-from bot.errors import ConfigError
+from bot.shared.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAH5abcdefghijklmnopqrstuvwxyz_-0123"

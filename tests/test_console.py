@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.durations import parse_duration
-from bot.model import KnowledgeBase
+from bot.knowledge.model import KnowledgeBase
+from bot.shared.durations import parse_duration
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.durations import parse_duration
-from bot.model import KnowledgeBase
+from bot.knowledge.model import KnowledgeBase
+from bot.shared.durations import parse_duration
 from tests.chat import Chat
 
 HERE = Path(__file__).resolve().parent / "conversations"

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.service import Service
+from bot.app.service import Service
 from tests.chat import FrozenClock
 from tests.crash_worker import knowledge, run_user
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.events import ButtonPress
-from bot.loader import KNOWN_REASONS
-from bot.matcher import Match, MatchResult
-from bot.model import KnowledgeBase
+from bot.core.events import ButtonPress
+from bot.knowledge.loader import KNOWN_REASONS
+from bot.knowledge.model import KnowledgeBase
+from bot.understanding.matcher import Match, MatchResult
 from tests.chat import START, Chat
 
 REPO = Path(__file__).resolve().parent.parent
@@ -462,14 +462,14 @@ async def test_follow_up_survives_a_restart_and_is_sent_once_marked_late(kb: Kno
 
 
 def test_engine_imports_no_transport_or_io() -> None:
-    tree = ast.parse((REPO / "bot" / "engine.py").read_text())
+    tree = ast.parse((REPO / "bot" / "core" / "engine.py").read_text())
     imported = {
         (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
         for node in ast.walk(tree)
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
-    forbidden = {"telegram", "aiosqlite", "sqlite3", "asyncio", "time", "bot.store", "bot.console", "bot.service"}
+    forbidden = {"telegram", "aiosqlite", "sqlite3", "asyncio", "time", "bot.storage.sqlite", "bot.adapters.console", "bot.app.service"}
     assert not {m.split(".")[0] for m in imported} & forbidden
     assert not imported & forbidden
 
@@ -538,7 +538,7 @@ async def test_binance_addresses_in_a_forwarded_email_are_not_personal_data(chat
 async def test_one_user_flooding_does_not_throttle_the_others(chat: Chat, kb: KnowledgeBase) -> None:
     import asyncio
 
-    from bot.events import TextMessage
+    from bot.core.events import TextMessage
 
     service = chat.service
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.model import KnowledgeBase
-from bot.service import Service
+from bot.app.service import Service
+from bot.knowledge.model import KnowledgeBase
 from tests.chat import Chat, FrozenClock
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ async def test_locked_database_gets_an_apology_logged_once_then_recovers(
     step_text = chat.last[-1].text
     other = sqlite3.connect(tmp_path / "bot.sqlite3", isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
-    with caplog.at_level(logging.ERROR, logger="bot.service"):
+    with caplog.at_level(logging.ERROR, logger="bot.app.service"):
         for _ in range(3):
             assert [r.text for r in await chat.say("hello")] == [kb.message("store_unavailable")]
     assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.evaluate import evaluate_cases
-from bot.loader import load_knowledge
-from bot.matcher import (
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase, Reason, Source, Text, Topic
+from bot.ops.evaluate import evaluate_cases
+from bot.understanding.matcher import (
     Match,
     Matcher,
     MatchResult,
@@ -23,7 +24,6 @@ from bot.matcher import (
     clean,
     stem,
 )
-from bot.model import KnowledgeBase, Reason, Source, Text, Topic
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"

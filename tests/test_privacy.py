@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.config import Settings
 from bot.cli import configure_logging
-from bot.config import Settings
-from bot.model import KnowledgeBase
-from bot.redact import MASK_ONLY_KINDS, WARN_KINDS, find_sensitive, redact
+from bot.knowledge.model import KnowledgeBase
+from bot.understanding.redact import MASK_ONLY_KINDS, WARN_KINDS, find_sensitive, redact
 from tests.chat import Chat
 from tests.fake_bot_api import TOKEN, FakeBotApi
 from tests.test_telegram import CHAT, serving

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.console import run_console
-from bot.engine import Engine
-from bot.events import Attachment, ButtonPress, Command, TextMessage
-from bot.matcher import Matcher
-from bot.model import KnowledgeBase
-from bot.payload import encode
-from bot.state import State
+from bot.adapters.console import run_console
+from bot.core.engine import Engine
+from bot.core.events import Attachment, ButtonPress, Command, TextMessage
+from bot.core.payload import encode
+from bot.core.state import State
+from bot.knowledge.model import KnowledgeBase
+from bot.understanding.matcher import Matcher
 from tests.chat import START
 
 REPO = Path(__file__).resolve().parent.parent
@@ -117,8 +117,8 @@ def test_telegram_rendering_is_escaped_html_within_limits(text: str) -> None:
     import html
     import re
 
-    from bot.events import Reply
-    from bot.telegram_adapter import TEXT_LIMIT, render, utf16_len
+    from bot.adapters.telegram import TEXT_LIMIT, render, utf16_len
+    from bot.core.events import Reply
 
     messages = render(Reply(text))
     for rendered, _ in messages:

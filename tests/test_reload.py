@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.loader import collect, load_knowledge
-from bot.model import KnowledgeBase
+from bot.knowledge.loader import collect, load_knowledge
+from bot.knowledge.model import KnowledgeBase
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent

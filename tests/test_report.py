@@ -14,12 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ConfigError
-from bot.events import Reply
-from bot.loader import load_knowledge
-from bot.matcher import Match, MatchResult
-from bot.model import KnowledgeBase
-from bot.report import (
+from bot.app.report import (
     Candidate,
     Report,
     build_report,
@@ -31,8 +26,13 @@ from bot.report import (
     short_summary,
     write_csv,
 )
-from bot.service import Service
-from bot.store import Store
+from bot.app.service import Service
+from bot.core.events import Reply
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase
+from bot.shared.errors import ConfigError
+from bot.storage.sqlite import Store
+from bot.understanding.matcher import Match, MatchResult
 from tests.chat import Chat, FrozenClock
 from tests.conftest import build_knowledge
 

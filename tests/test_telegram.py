@@ -28,13 +28,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.config import MASK, Settings
-from bot.contract import COMMANDS
-from bot.errors import RecipientGone
-from bot.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
-from bot.loader import load_knowledge
-from bot.model import KnowledgeBase
-from bot.telegram_adapter import TEXT_LIMIT, TelegramBot, split_text, utf16_len
+from bot.adapters.telegram import TEXT_LIMIT, TelegramBot, split_text, utf16_len
+from bot.app.config import MASK, Settings
+from bot.core.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
+from bot.knowledge.contract import COMMANDS
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase
+from bot.shared.errors import RecipientGone
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ class FrozenClock:
 
 
 class ScriptedService:
-    """Stands in for bot.service.Service: records events, answers with `respond(event)`."""
+    """Stands in for bot.app.service.Service: records events, answers with `respond(event)`."""
 
     def __init__(self, kb: KnowledgeBase, respond: Callable[[Event], list[Reply]]) -> None:
         self._kb = kb
@@ -226,7 +226,7 @@ async def test_forwarded_notice_fix_resubmit_and_followup(api, bot_settings, kb)
 
         clock.advance(hours=kb.policy.followup_after_resubmit_hours)
         before = len(api.sent(CHAT))
-        assert await h.bot.service.run_due_followups() == 1
+        assert await h.bot.app.service.run_due_followups() == 1
         followup = api.sent_texts(CHAT)[before:]
         assert followup == [kb.message("followup_question", "en")]
         assert h.labels() == [
@@ -259,11 +259,11 @@ async def test_blocked_user_gets_no_more_followups(api, bot_settings, kb):
         api.block(CHAT)
         clock.advance(hours=kb.policy.followup_after_resubmit_hours)
 
-        assert await h.bot.service.run_due_followups() == 0
+        assert await h.bot.app.service.run_due_followups() == 0
         assert (
             api.calls_to("sendMessage", CHAT)[-1].error == "Forbidden: bot was blocked by the user"
         )
-        store = h.bot.service.store
+        store = h.bot.app.service.store
         assert await store.pending_followups("telegram", str(CHAT)) == []
         assert await store.query(
             "SELECT active FROM conversations WHERE channel='telegram' AND user_id=?", (str(CHAT),)
@@ -321,7 +321,7 @@ async def test_group_chat_gets_one_pointer_to_private_chat_and_nothing_else(api,
 
 
 async def _conversation_rows(settings: Settings) -> int:
-    from bot.store import Store
+    from bot.storage.sqlite import Store
 
     store = await Store.open(settings.database_path)
     try:

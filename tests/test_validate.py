@@ -15,9 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import KnowledgeError
-from bot.loader import load_knowledge
-from bot.validate import ValidationReport, validate_dir
+from bot.knowledge.loader import load_knowledge
+from bot.ops.validate import ValidationReport, validate_dir
+from bot.shared.errors import KnowledgeError
 from tests.conftest import build_knowledge
 
 PY = sys.executable
@@ -440,9 +440,9 @@ def test_matcher_errors_and_warnings_are_merged(
             f"{expired}:21: too alike"
         ]
 
-    fake = types.ModuleType("bot.matcher")
+    fake = types.ModuleType("bot.understanding.matcher")
     fake.check_knowledge = check_knowledge  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "bot.matcher", fake)
+    monkeypatch.setitem(sys.modules, "bot.understanding.matcher", fake)
     report = validate_dir(kb_dir)
     assert seen == [8]
     assert report.errors == [
@@ -456,28 +456,28 @@ def test_matcher_errors_and_warnings_are_merged(
 def test_matcher_is_not_run_on_a_broken_base(
     kb_dir: Path, expired: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake = types.ModuleType("bot.matcher")
+    fake = types.ModuleType("bot.understanding.matcher")
     fake.check_knowledge = lambda kb: pytest.fail("matcher called")  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "bot.matcher", fake)
+    monkeypatch.setitem(sys.modules, "bot.understanding.matcher", fake)
     edit(expired, "share: 5", "share: x")
     assert len(validate_dir(kb_dir).errors) == 1
 
 
 def test_absent_matcher_is_skipped(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "bot.matcher", None)  # import raises ModuleNotFoundError
+    monkeypatch.setitem(sys.modules, "bot.understanding.matcher", None)  # import raises ModuleNotFoundError
     report = validate_dir(kb_dir)
     assert report.ok
     assert report.warnings == []
 
 
 def test_crashing_matcher_is_reported(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = types.ModuleType("bot.matcher")
+    fake = types.ModuleType("bot.understanding.matcher")
 
     def check_knowledge(kb: object) -> tuple[list[str], list[str]]:
         raise RuntimeError("boom")
 
     fake.check_knowledge = check_knowledge  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "bot.matcher", fake)
+    monkeypatch.setitem(sys.modules, "bot.understanding.matcher", fake)
     assert "the matcher's check crashed (RuntimeError: boom)" in only_error_with_matcher(kb_dir)
 
 

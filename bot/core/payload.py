@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.contract import CALLBACK_DATA_LIMIT
-from bot.model import Option
+from bot.knowledge.contract import CALLBACK_DATA_LIMIT
+from bot.knowledge.model import Option
 
 VERSION = "v1"
 #: the longest tag and sequence number a payload may carry, for size checks

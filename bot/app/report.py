@@ -48,15 +48,15 @@ from typing import Any, TextIO
 import aiosqlite
 from rapidfuzz import fuzz, process, utils
 
-from bot.durations import parse_duration
-from bot.errors import ConfigError
-from bot.loader import load_knowledge
-from bot.matcher import Match as Candidate
-from bot.matcher import Matcher
-from bot.model import KnowledgeBase
-from bot.redact import redact
-from bot.state import iso
-from bot.store import Store
+from bot.core.state import iso
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase
+from bot.shared.durations import parse_duration
+from bot.shared.errors import ConfigError
+from bot.storage.sqlite import Store
+from bot.understanding.matcher import Match as Candidate
+from bot.understanding.matcher import Matcher
+from bot.understanding.redact import redact
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Pure: no I/O, no clock, no transport types. Every sentence comes from the knowle
 service around it loads and saves state, writes the events, and schedules the follow-up the new
 state asks for.
 
-Button payloads are `bot.payload` strings. Actions that do not depend on where the user is (show
+Button payloads are `bot.core.payload` strings. Actions that do not depend on where the user is (show
 a topic, pick a reason, show the list) work from any message of the conversation, however old.
 """
 
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.events import (
+from bot.core.events import (
     Attachment,
     Button,
     ButtonPress,
@@ -30,11 +30,8 @@ from bot.events import (
     Reply,
     TextMessage,
 )
-from bot.matcher import Matcher, MatchResult
-from bot.model import KnowledgeBase, Reason, Step
-from bot.payload import decode, encode, option_arg
-from bot.redact import find_sensitive, redact
-from bot.state import (
+from bot.core.payload import decode, encode, option_arg
+from bot.core.state import (
     AWAITING_NOTICE,
     AWAITING_RESULT,
     CHOOSING,
@@ -48,6 +45,9 @@ from bot.state import (
     iso,
     parse_iso,
 )
+from bot.knowledge.model import KnowledgeBase, Reason, Step
+from bot.understanding.matcher import Matcher, MatchResult
+from bot.understanding.redact import find_sensitive, redact
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
-from bot.errors import ConfigError
+from bot.shared.errors import ConfigError
 
 DEFAULT_DATABASE_PATH = "data/kyc-helper.sqlite3"
 DEFAULT_KNOWLEDGE_DIR = "knowledge"

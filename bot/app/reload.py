@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.errors import KnowledgeError
-from bot.model import KnowledgeBase
+from bot.knowledge.model import KnowledgeBase
+from bot.shared.errors import KnowledgeError
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class ReloadResult:
 
 async def reload_knowledge(directory: str, apply: Callable[[KnowledgeBase], None]) -> ReloadResult:
     """Load and check `directory`; on success hand it to `apply`, else log every problem."""
-    from bot.loader import load_knowledge
+    from bot.knowledge.loader import load_knowledge
 
     try:
         kb = await asyncio.to_thread(load_knowledge, directory)

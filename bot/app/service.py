@@ -19,14 +19,14 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.engine import Engine
-from bot.errors import RecipientGone, StoreError
-from bot.events import Event, FollowupDue, Reply
-from bot.locks import KeyedLock
-from bot.matcher import Matcher
-from bot.model import KnowledgeBase
-from bot.state import State
-from bot.store import Store
+from bot.app.locks import KeyedLock
+from bot.core.engine import Engine
+from bot.core.events import Event, FollowupDue, Reply
+from bot.core.state import State
+from bot.knowledge.model import KnowledgeBase
+from bot.shared.errors import RecipientGone, StoreError
+from bot.storage.sqlite import Store
+from bot.understanding.matcher import Matcher
 
 log = logging.getLogger(__name__)
 

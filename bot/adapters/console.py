@@ -7,7 +7,7 @@ multi-line notice, `/reload` re-reads the knowledge folder (so does SIGHUP), `/q
 piped input each line is echoed, so stdout reads as a transcript, and the program exits at the
 end of input.
 
-Reloading is `bot.reload`, shared with the Telegram adapter.
+Reloading is `bot.app.reload`, shared with the Telegram adapter.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 
-from bot.durations import parse_duration
-from bot.errors import ConfigError
-from bot.events import Button, ButtonPress, Command, Event, Reply, TextMessage
-from bot.model import KnowledgeBase
-from bot.reload import ReloadResult, reload_knowledge, reload_text
-from bot.service import Service, utc_now
+from bot.app.reload import ReloadResult, reload_knowledge, reload_text
+from bot.app.service import Service, utc_now
+from bot.core.events import Button, ButtonPress, Command, Event, Reply, TextMessage
+from bot.knowledge.model import KnowledgeBase
+from bot.shared.durations import parse_duration
+from bot.shared.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ async def run_console(
     kb: KnowledgeBase | None = None,
 ) -> int:
     """Chat over `stdin`/`out` until end of input; `kb` skips loading (tests)."""
-    from bot.loader import load_knowledge
+    from bot.knowledge.loader import load_knowledge
 
     stdin = stdin or sys.stdin
     out = out or sys.stdout

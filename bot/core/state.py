@@ -51,7 +51,7 @@ class Followup:
 @dataclass
 class State:
     version: int = STATE_VERSION
-    tag: str = ""  # a few random characters fixed per conversation; see bot.payload
+    tag: str = ""  # a few random characters fixed per conversation; see bot.core.payload
     lang: str | None = None
     phase: str = IDLE
     reason: str | None = None

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.config import load_settings
+from bot.app.config import load_settings
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the Telegram bot if TELEGRAM_BOT_TOKEN is set (a malformed one is an error)."""
     settings = load_settings(require_token=False)
     if settings.token:
-        from bot.telegram_adapter import start_telegram
+        from bot.adapters.telegram import start_telegram
 
         return start_telegram(args, settings)
     print(
@@ -20,6 +20,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         "TELEGRAM_BOT_TOKEN=<token from @BotFather> in .env (see .env.example).",
         file=sys.stderr,
     )
-    from bot.console import cmd_console
+    from bot.adapters.console import cmd_console
 
     return cmd_console(args)

@@ -57,16 +57,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import SecretMasker, Settings, load_settings
-from bot.contract import CALLBACK_DATA_LIMIT, COMMANDS
-from bot.errors import ConfigError, RecipientGone
-from bot.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
-from bot.locks import KeyedLock
-from bot.model import DEFAULT_LANG, KnowledgeBase
-from bot.reload import ReloadResult, reload_knowledge, reload_text
+from bot.app.config import SecretMasker, Settings, load_settings
+from bot.app.locks import KeyedLock
+from bot.app.reload import ReloadResult, reload_knowledge, reload_text
+from bot.core.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
+from bot.knowledge.contract import CALLBACK_DATA_LIMIT, COMMANDS
+from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
+from bot.shared.errors import ConfigError, RecipientGone
 
 if TYPE_CHECKING:
-    from bot.store import Store
+    from bot.storage.sqlite import Store
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ Clock = Callable[[], datetime]
 
 
 class ServiceLike(Protocol):
-    """What the adapter needs from `bot.service.Service`."""
+    """What the adapter needs from `bot.app.service.Service`."""
 
     @property
     def kb(self) -> KnowledgeBase: ...
@@ -122,7 +122,7 @@ ServiceFactory = Callable[[KnowledgeBase, str, Clock | None], Awaitable[ServiceL
 
 async def open_service(kb: KnowledgeBase, db_path: str, clock: Clock | None) -> ServiceLike:
     """Open the real service (it migrates the store) on `db_path`."""
-    from bot.service import Service
+    from bot.app.service import Service
 
     if clock is None:
         return await Service.open(kb, db_path)
@@ -663,7 +663,7 @@ class TelegramBot:
 
     async def report_text(self, lang: str | None) -> str:
         """Return the headline figures of the last ADMIN_PERIOD, worded by `knowledge/`."""
-        from bot.report import build_report
+        from bot.app.report import build_report
 
         assert self.service is not None
         kb = self.kb
@@ -705,7 +705,12 @@ class TelegramBot:
 
     async def unmatched_text(self, lang: str | None) -> str:
         """Return the largest groups of messages the bot could not place (already redacted)."""
-        from bot.report import GROUP_THRESHOLD, group_messages, load_unmatched, matcher_candidates
+        from bot.app.report import (
+            GROUP_THRESHOLD,
+            group_messages,
+            load_unmatched,
+            matcher_candidates,
+        )
 
         assert self.service is not None
         kb = self.kb
@@ -839,7 +844,7 @@ def _clip(text: str, limit: int) -> str:
 
 def start_telegram(args: argparse.Namespace, settings: Settings) -> int:
     """Load the knowledge base and serve on Telegram until stopped."""
-    from bot.loader import load_knowledge
+    from bot.knowledge.loader import load_knowledge
 
     # the CLI's --knowledge/--db already default to KNOWLEDGE_DIR/DATABASE_PATH (.env included)
     settings = settings.with_paths(

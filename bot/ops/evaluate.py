@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.errors import ConfigError
-from bot.loader import load_knowledge
-from bot.matcher import NONE_ID, Matcher, MatchResult
-from bot.model import KnowledgeBase
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase
+from bot.shared.errors import ConfigError
+from bot.understanding.matcher import NONE_ID, Matcher, MatchResult
 
 logger = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.errors import StoreError
-from bot.redact import redact
-from bot.state import State, iso
+from bot.core.state import State, iso
+from bot.shared.errors import StoreError
+from bot.understanding.redact import redact
 
 log = logging.getLogger(__name__)
 

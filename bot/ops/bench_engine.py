@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.events import ButtonPress, Command, Event, TextMessage
-from bot.model import KnowledgeBase
-from bot.service import Service
+from bot.app.service import Service
+from bot.core.events import ButtonPress, Command, Event, TextMessage
+from bot.knowledge.model import KnowledgeBase
 
 SCRIPT: tuple[str, ...] = (
     "Your KYC application was not approved, Reason: Image quality does not meet the requirements",
@@ -89,7 +89,7 @@ def peak_rss_mb() -> float:
 
 def run_in_subprocess(knowledge: str, quick: bool = False) -> list[str]:
     """Run the engine benchmark in a fresh process, so its memory figure is its own."""
-    cmd = [sys.executable, "-m", "bot.bench_engine", knowledge] + (["--quick"] if quick else [])
+    cmd = [sys.executable, "-m", "bot.ops.bench_engine", knowledge] + (["--quick"] if quick else [])
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         return [f"engine benchmark failed: {proc.stderr.strip().splitlines()[-1:]}"]
@@ -124,6 +124,6 @@ def run_engine_bench(kb: KnowledgeBase, quick: bool = False) -> list[str]:
 
 
 if __name__ == "__main__":
-    from bot.loader import load_knowledge
+    from bot.knowledge.loader import load_knowledge
 
     print("\n".join(run_engine_bench(load_knowledge(sys.argv[1], check_matcher=False), "--quick" in sys.argv)))

@@ -1,6 +1,6 @@
 """`python -m bot validate`: check the knowledge base and print every problem as `file:line`.
 
-The checks themselves live in `bot.loader.collect`, the code path the bot loads with, so the
+The checks themselves live in `bot.knowledge.loader.collect`, the code path the bot loads with, so the
 validator and the bot accept and refuse exactly the same knowledge bases.
 """
 
@@ -12,8 +12,8 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-from bot.loader import collect
-from bot.model import KnowledgeBase
+from bot.knowledge.loader import collect
+from bot.knowledge.model import KnowledgeBase
 
 logger = logging.getLogger(__name__)
 

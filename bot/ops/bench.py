@@ -22,14 +22,14 @@ from pathlib import Path
 
 import yaml
 
-from bot.errors import KnowledgeError
-from bot.loader import load_knowledge
-from bot.matcher import Matcher
-from bot.model import KnowledgeBase
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase
+from bot.shared.errors import KnowledgeError
+from bot.understanding.matcher import Matcher
 
 logger = logging.getLogger(__name__)
 
-HELDOUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "heldout.jsonl"
+HELDOUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "heldout.jsonl"
 SCALE = 50
 
 #: (bundled, 50x) targets in milliseconds; None = no target
@@ -194,7 +194,7 @@ def bench_knowledge(
 
 def bench_engine(args: argparse.Namespace, kb: KnowledgeBase, matcher: Matcher) -> list[Row]:
     """Engine + store throughput, memory, and the cost of one flooding user to the others."""
-    from bot.bench_engine import run_in_subprocess
+    from bot.ops.bench_engine import run_in_subprocess
 
     quick = bool(getattr(args, "quick", False))
     return [Row(line, None) for line in run_in_subprocess(args.knowledge, quick)]

@@ -57,7 +57,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.model import KnowledgeBase, Source
+from bot.knowledge.model import KnowledgeBase, Source
 
 logger = logging.getLogger(__name__)
 

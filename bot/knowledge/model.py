@@ -1,4 +1,4 @@
-"""The loaded knowledge base: frozen dataclasses, built by `bot.loader` from `knowledge/`."""
+"""The loaded knowledge base: frozen dataclasses, built by `bot.knowledge.loader` from `knowledge/`."""
 
 from __future__ import annotations
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from bot import contract, payload
-from bot.errors import KnowledgeError
-from bot.model import (
+from bot.core import payload
+from bot.knowledge import contract
+from bot.knowledge.model import (
     DEFAULT_LANG,
     END_KINDS,
     KnowledgeBase,
@@ -34,6 +34,7 @@ from bot.model import (
     Text,
     Topic,
 )
+from bot.shared.errors import KnowledgeError
 
 logger = logging.getLogger(__name__)
 
@@ -1169,21 +1170,21 @@ MatcherCheck = Callable[[KnowledgeBase], tuple[list[str], list[str]]]
 
 def _matcher_check(problems: Problems, root: str) -> MatcherCheck | None:
     try:
-        module = importlib.import_module("bot.matcher")
+        module = importlib.import_module("bot.understanding.matcher")
     except ModuleNotFoundError as exc:
-        if exc.name == "bot.matcher":
-            logger.debug("bot.matcher not present; examples are not checked against it")
+        if exc.name == "bot.understanding.matcher":
+            logger.debug("bot.understanding.matcher not present; examples are not checked against it")
             return None
         problems.warn(root, 0, f"the matcher cannot be imported ({exc}); examples were not checked")
         return None
     except Exception as exc:  # a half-written matcher must not hide the structural checks
-        logger.exception("importing bot.matcher failed")
+        logger.exception("importing bot.understanding.matcher failed")
         problems.warn(root, 0, f"the matcher cannot be imported ({type(exc).__name__}: {exc}); "
                                "examples were not checked")
         return None
     check = getattr(module, "check_knowledge", None)
     if check is None:
-        logger.debug("bot.matcher has no check_knowledge; examples are not checked against it")
+        logger.debug("bot.understanding.matcher has no check_knowledge; examples are not checked against it")
     return check
 
 
@@ -1263,10 +1264,10 @@ def collect(
             try:
                 errors, warnings = check(kb)
             except Exception as exc:  # report, so validate prints it next to the other problems
-                logger.exception("bot.matcher.check_knowledge failed")
+                logger.exception("bot.understanding.matcher.check_knowledge failed")
                 problems.error(display_path(root), 0, f"the matcher's check crashed "
                                                       f"({type(exc).__name__}: {exc}); fix "
-                                                      "bot/matcher.py")
+                                                      "bot/understanding/matcher.py")
             else:
                 problems.add_formatted(errors, warning=False)
                 problems.add_formatted(warnings, warning=True)
