@@ -226,7 +226,7 @@ async def test_forwarded_notice_fix_resubmit_and_followup(api, bot_settings, kb)
 
         clock.advance(hours=kb.policy.followup_after_resubmit_hours)
         before = len(api.sent(CHAT))
-        assert await h.bot.app.service.run_due_followups() == 1
+        assert await h.bot.service.run_due_followups() == 1
         followup = api.sent_texts(CHAT)[before:]
         assert followup == [kb.message("followup_question", "en")]
         assert h.labels() == [
@@ -259,11 +259,11 @@ async def test_blocked_user_gets_no_more_followups(api, bot_settings, kb):
         api.block(CHAT)
         clock.advance(hours=kb.policy.followup_after_resubmit_hours)
 
-        assert await h.bot.app.service.run_due_followups() == 0
+        assert await h.bot.service.run_due_followups() == 0
         assert (
             api.calls_to("sendMessage", CHAT)[-1].error == "Forbidden: bot was blocked by the user"
         )
-        store = h.bot.app.service.store
+        store = h.bot.service.store
         assert await store.pending_followups("telegram", str(CHAT)) == []
         assert await store.query(
             "SELECT active FROM conversations WHERE channel='telegram' AND user_id=?", (str(CHAT),)
