@@ -101,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("validate")
     p.add_argument("dir", nargs="?", default=None, help="knowledge directory")
+    p.add_argument("--missing", metavar="LANG", help="list the texts not yet translated to LANG")
     _add_common(p)
 
     p = add("match")

@@ -152,3 +152,6 @@ COMMANDS: tuple[str, ...] = (
 
 #: Telegram's limit on inline-button callback data, in bytes
 CALLBACK_DATA_LIMIT = 64
+
+#: Telegram's limit on a command's description in the menu, in characters
+COMMAND_DESCRIPTION_LIMIT = 256

@@ -7,7 +7,6 @@ exactly the knowledge bases the validator reports errors for.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib
 import logging
 import os
@@ -16,17 +15,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
-
-import yaml
 
 from bot.core import payload
-from bot.knowledge import contract
+from bot.knowledge import contract, overlay
+from bot.knowledge.accessors import ID_RE, FileCtx, read_yaml
+from bot.knowledge.coverage import MIN_EXAMPLES
 from bot.knowledge.model import (
     DEFAULT_LANG,
     END_KINDS,
     KnowledgeBase,
     Option,
+    Phrasing,
     Policy,
     Reason,
     Source,
@@ -34,11 +33,13 @@ from bot.knowledge.model import (
     Text,
     Topic,
 )
+from bot.knowledge.problems import Problem, Problems, describe, did_you_mean, display_path, known
+from bot.knowledge.schema import MATCHING_KEYS, check_matching
+from bot.knowledge.yamlfile import YMap
 from bot.shared.errors import KnowledgeError
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_VERSIONS: tuple[int, ...] = (1,)
 SEVERITIES: tuple[str, ...] = ("normal", "severe")
 #: Reason and topic ids the product is built around: a missing one is a warning.
 KNOWN_REASONS: tuple[str, ...] = (
@@ -69,443 +70,9 @@ KNOWN_TOPICS: tuple[str, ...] = (
     "find_reason",
     "contact_support",
 )
-MIN_EXAMPLES = 25
-#: Telegram refuses longer messages; the adapter splits replies, but one text should fit.
-MAX_TEXT_CHARS = 4096
 
-ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-LANG_RE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 _PROBLEM_RE = re.compile(r"^(?P<path>.*?):(?P<line>\d+): (?P<msg>.*)$", re.S)
-
-
-# --------------------------------------------------------------------------- YAML with lines
-
-
-class YMap(dict):
-    """A YAML mapping that remembers its line, each key's line and each plain scalar's raw text."""
-
-    line: int = 0
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: dict[str, int] = {}
-        self.raw: dict[str, str | None] = {}
-
-    def line_of(self, key: str) -> int:
-        """Return the line of `key`, or of the mapping itself when the key is absent."""
-        return self.lines.get(key, self.line)
-
-
-class YList(list):
-    """A YAML sequence that remembers its line, each item's line and each plain scalar's raw text."""
-
-    line: int = 0
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[int] = []
-        self.raw: list[str | None] = []
-
-
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-
-
-#: libyaml's parser when PyYAML was built with it (several times faster), else the pure-Python one
-_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class LineLoader(_SAFE_LOADER):  # type: ignore[valid-type, misc]
-    """SafeLoader that builds `YMap`/`YList`, reports duplicate keys, and reads yes/no as text."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.duplicates: list[tuple[int, str]] = []
-
-
-# YAML 1.1 turns `yes`, `no`, `on`, `off` into booleans: an example "no" would become False.
-LineLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-LineLoader.add_implicit_resolver(
-    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def _raw(node: yaml.Node) -> str | None:
-    return node.value if isinstance(node, yaml.ScalarNode) else None
-
-
-def _construct_map(loader: LineLoader, node: yaml.MappingNode) -> YMap:
-    loader.flatten_mapping(node)
-    result = YMap()
-    result.line = node.start_mark.line + 1
-    for key_node, value_node in node.value:
-        line = key_node.start_mark.line + 1
-        if isinstance(key_node, yaml.ScalarNode):
-            key = str(key_node.value)
-        else:
-            key = str(loader.construct_object(key_node, deep=True))
-        if key in result:
-            loader.duplicates.append(
-                (line, f"duplicate key '{key}' (first at line {result.lines[key]}); "
-                       "remove one of them or merge them")
-            )
-            continue
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = line
-        result.raw[key] = _raw(value_node)
-    return result
-
-
-def _construct_seq(loader: LineLoader, node: yaml.SequenceNode) -> YList:
-    result = YList()
-    result.line = node.start_mark.line + 1
-    for item in node.value:
-        result.append(loader.construct_object(item, deep=True))
-        result.lines.append(item.start_mark.line + 1)
-        result.raw.append(_raw(item))
-    return result
-
-
-LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-
-
-def parse_yaml(text: str) -> tuple[Any, list[tuple[int, str]]]:
-    """Parse YAML text into YMap/YList values; return it with (line, message) duplicate-key problems.
-
-    Raises `yaml.YAMLError` on a syntax error.
-    """
-    loader = LineLoader(text)
-    try:
-        data = loader.get_single_data()
-    finally:
-        loader.dispose()
-    return data, loader.duplicates
-
-
-# --------------------------------------------------------------------------- problems
-
-
-@dataclass
-class Problems:
-    """Errors and warnings as (path, line, message), sorted by file then line on output."""
-
-    errors: list[tuple[str, int, str]] = field(default_factory=list)
-    warnings: list[tuple[str, int, str]] = field(default_factory=list)
-
-    def error(self, path: str, line: int, message: str) -> None:
-        self.errors.append((path, line, message))
-
-    def warn(self, path: str, line: int, message: str) -> None:
-        self.warnings.append((path, line, message))
-
-    def add_formatted(self, items: Iterable[str], *, warning: bool) -> None:
-        """Merge `file:line: message` strings produced elsewhere (the matcher)."""
-        target = self.warnings if warning else self.errors
-        for item in items:
-            m = _PROBLEM_RE.match(item)
-            if m:
-                target.append((m["path"], int(m["line"]), m["msg"]))
-            else:
-                target.append((item, 0, ""))
-
-    @staticmethod
-    def render(items: list[tuple[str, int, str]]) -> list[str]:
-        """Return `path:line: message` strings sorted by file, then line (duplicates dropped)."""
-        out: list[str] = []
-        for path, line, msg in sorted(set(items), key=lambda p: (p[0], p[1], p[2])):
-            out.append(f"{path}:{line}: {msg}" if msg else path)
-        return out
-
-
-def display_path(path: Path) -> str:
-    """Return `path` relative to the current directory when it lies below it, else absolute."""
-    absolute = path.resolve()
-    try:
-        return str(absolute.relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(absolute)
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, dict):
-        return "a map"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing (the value is empty)"
-    if isinstance(value, str):
-        return f"'{value}'"
-    return repr(value)
-
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'? " if close else ""
-
-
-def _known(choices: Iterable[str]) -> str:
-    names = sorted(set(choices))
-    return ", ".join(names) if names else "(none)"
-
-
-class FileCtx:
-    """Typed access to one parsed YAML file, recording problems with its display path."""
-
-    def __init__(self, path: str, problems: Problems) -> None:
-        self.path = path
-        self.problems = problems
-
-    def error(self, line: int, message: str) -> None:
-        self.problems.error(self.path, line, message)
-
-    def warn(self, line: int, message: str) -> None:
-        self.problems.warn(self.path, line, message)
-
-    def source(self, line: int) -> Source:
-        return Source(self.path, line)
-
-    # -- structure
-
-    def check_keys(
-        self, m: YMap, allowed: Iterable[str], required: Iterable[str], what: str
-    ) -> None:
-        """Report unknown keys (with a suggestion) and missing required keys of mapping `m`."""
-        allowed = list(allowed)
-        suggested: set[str] = set()
-        for key in m:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-                suggested.update(close)
-                self.error(
-                    m.lines[key],
-                    f"unknown key '{key}' in {what}; {_did_you_mean(key, allowed)}"
-                    f"allowed keys: {', '.join(allowed)}",
-                )
-        for key in required:
-            if key not in m and key not in suggested:  # a misspelt key is reported once
-                self.error(m.line, f"{what} has no `{key}`; add `{key}:`")
-
-    def mapping(self, value: object, line: int, what: str) -> YMap | None:
-        if isinstance(value, YMap):
-            return value
-        self.error(line, f"{what} must be a map of `key: value` lines, not {_describe(value)}")
-        return None
-
-    # -- scalars
-
-    @staticmethod
-    def _as_str(value: object, raw: str | None) -> str | None:
-        if isinstance(value, str):
-            return value
-        if value is None or isinstance(value, dict | list):
-            return None
-        return raw if raw is not None else str(value)
-
-    def string(self, m: YMap, key: str, what: str, *, required: bool = True) -> str | None:
-        if key not in m:
-            return None  # check_keys reports missing required keys
-        value = self._as_str(m[key], m.raw.get(key))
-        if value is None or not value.strip():
-            self.error(m.lines[key], f"`{key}` of {what} must be a non-empty text, not "
-                                     f"{_describe(m[key])}")
-            return None
-        return value.strip()
-
-    def ident(self, m: YMap, key: str, what: str) -> str | None:
-        value = self.string(m, key, what)
-        if value is not None and not ID_RE.match(value):
-            self.error(
-                m.lines[key],
-                f"`{key}` '{value}' of {what} is not a snake_case id; use lowercase letters, "
-                "digits and _, starting with a letter",
-            )
-            return None
-        return value
-
-    def number(
-        self,
-        m: YMap,
-        key: str,
-        what: str,
-        *,
-        lo: float | None = None,
-        hi: float | None = None,
-        integer: bool = False,
-        exclusive_lo: bool = False,
-    ) -> float | None:
-        if key not in m:
-            return None
-        value = m[key]
-        kind = "a whole number" if integer else "a number"
-        bounds = ""
-        if lo is not None and hi is not None:
-            bounds = f" from {lo:g} to {hi:g}"
-        elif lo is not None:
-            bounds = f" above {lo:g}" if exclusive_lo else f" of at least {lo:g}"
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        if ok and integer and not float(value).is_integer():
-            ok = False
-        if ok and lo is not None and (value <= lo if exclusive_lo else value < lo):
-            ok = False
-        if ok and hi is not None and value > hi:
-            ok = False
-        if not ok:
-            self.error(m.lines[key], f"`{key}` of {what} must be {kind}{bounds}, not "
-                                     f"{_describe(value)}")
-            return None
-        return int(value) if integer else float(value)
-
-    # -- texts
-
-    def text_value(self, value: object, raw: str | None, line: int, what: str) -> Text | None:
-        """Turn a string or a {lang: string} map into a `Text`, reporting problems."""
-        if isinstance(value, YMap):
-            langs: dict[str, str] = {}
-            for lang, item in value.items():
-                ln = value.lines[lang]
-                if not LANG_RE.match(lang):
-                    self.error(ln, f"'{lang}' in {what} is not a language code; use e.g. en, es, "
-                                   "pt-br")
-                    continue
-                s = self._as_str(item, value.raw.get(lang))
-                if s is None or not s.strip():
-                    self.error(ln, f"{what} ({lang}) is empty; write the text or remove the line")
-                    continue
-                langs[lang] = self._check_length(s.strip(), ln, what)
-            if not value:
-                self.error(line, f"{what} is an empty map; write the text")
-                return None
-            if DEFAULT_LANG not in value:
-                self.error(
-                    line,
-                    f"{what} has no '{DEFAULT_LANG}' text (languages: {_known(value)}); add "
-                    f"`{DEFAULT_LANG}:` since users without a translation get English",
-                )
-            return Text(MappingProxyType(langs)) if langs else None
-        s = self._as_str(value, raw)
-        if s is None:
-            self.error(line, f"{what} must be a text (a string, or a map of languages), not "
-                             f"{_describe(value)}")
-            return None
-        if not s.strip():
-            self.error(line, f"{what} is empty; write the text")
-            return None
-        return Text.plain(self._check_length(s.strip(), line, what))
-
-    def _check_length(self, s: str, line: int, what: str) -> str:
-        if len(s) > MAX_TEXT_CHARS:
-            self.warn(line, f"{what} is {len(s)} characters; Telegram messages hold "
-                            f"{MAX_TEXT_CHARS}, so it will be split: shorten it")
-        return s
-
-    def text(self, m: YMap, key: str, what: str) -> Text | None:
-        if key not in m:
-            return None
-        return self.text_value(m[key], m.raw.get(key), m.lines[key], f"`{key}` of {what}")
-
-    def seq(self, m: YMap, key: str, what: str) -> YList | None:
-        if key not in m:
-            return None
-        value = m[key]
-        if value is None:
-            value = YList()
-            value.line = m.lines[key]
-        if not isinstance(value, YList):
-            self.error(m.lines[key], f"`{key}` of {what} must be a list (lines starting with "
-                                     f"'- '), not {_describe(value)}")
-            return None
-        return value
-
-    def strings(
-        self, m: YMap, key: str, what: str, *, min_items: int = 0
-    ) -> list[tuple[str, int]]:
-        """Return the (text, line) items of a list of strings."""
-        items = self.seq(m, key, what)
-        if items is None:
-            return []
-        out: list[tuple[str, int]] = []
-        for value, raw, line in zip(items, items.raw, items.lines, strict=True):
-            s = self._as_str(value, raw)
-            if s is None or not s.strip():
-                self.error(line, f"item of `{key}` in {what} must be a non-empty text, not "
-                                 f"{_describe(value)}")
-                continue
-            out.append((s.strip(), line))
-        if len(items) < min_items:
-            self.error(m.lines[key], f"`{key}` of {what} needs at least {min_items} item(s), "
-                                     f"has {len(items)}")
-        return out
-
-    def texts(self, m: YMap, key: str, what: str) -> list[Text]:
-        items = self.seq(m, key, what)
-        if items is None:
-            return []
-        out = []
-        for value, raw, line in zip(items, items.raw, items.lines, strict=True):
-            t = self.text_value(value, raw, line, f"item of `{key}` in {what}")
-            if t is not None:
-                out.append(t)
-        return out
-
-    def ids(self, m: YMap, key: str, what: str) -> list[tuple[str, int]]:
-        out = []
-        for value, line in self.strings(m, key, what):
-            if ID_RE.match(value):
-                out.append((value, line))
-            else:
-                self.error(line, f"'{value}' in `{key}` of {what} is not a snake_case id")
-        return out
-
-    def version(self, data: YMap) -> None:
-        if "version" not in data:
-            self.error(data.line, "missing `version`; add `version: 1` as the first line")
-            return
-        v = data["version"]
-        if isinstance(v, bool) or v not in SUPPORTED_VERSIONS:
-            supported = ", ".join(str(s) for s in SUPPORTED_VERSIONS)
-            self.error(data.lines["version"], f"version {_describe(v)} is not supported; this bot "
-                                              f"reads version {supported}: write `version: 1`")
-
-
-def read_yaml(path: Path, problems: Problems) -> tuple[FileCtx, YMap | None]:
-    """Read and parse one file into a top-level mapping, recording problems."""
-    ctx = FileCtx(display_path(path), problems)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        ctx.error(1, f"file is not UTF-8 text ({exc.reason}); save it as UTF-8")
-        return ctx, None
-    except OSError as exc:
-        ctx.error(1, f"cannot read the file: {exc.strerror}")
-        return ctx, None
-    try:
-        data, duplicates = parse_yaml(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        ctx.error(line, f"YAML syntax error: {detail}; check the indentation, the ':' after "
-                        "each key, and quote texts that contain ': ' or start with a symbol")
-        return ctx, None
-    except yaml.YAMLError as exc:
-        ctx.error(1, f"YAML error: {exc}")
-        return ctx, None
-    for line, msg in duplicates:
-        ctx.error(line, msg)
-    if data is None:
-        ctx.error(1, "the file is empty; it must start with `version: 1`")
-        return ctx, None
-    if not isinstance(data, YMap):
-        ctx.error(getattr(data, "line", 1), f"the file must be a map of `key: value` lines, not "
-                                            f"{_describe(data)}")
-        return ctx, None
-    ctx.version(data)
-    return ctx, data
-
 
 # --------------------------------------------------------------------------- reasons and topics
 
@@ -595,7 +162,7 @@ def _parse_steps(ctx: FileCtx, data: YMap, what: str) -> tuple[list[_RawStep], b
         end = ctx.string(m, "end", label)
         if end is not None and end not in END_KINDS:
             ctx.error(m.lines["end"], f"`end` '{end}' of {label} is not one of "
-                                      f"{', '.join(END_KINDS)}; {_did_you_mean(end, END_KINDS)}"
+                                      f"{', '.join(END_KINDS)}; {did_you_mean(end, END_KINDS)}"
                                       "pick one of them")
             # keep it: the step still counts as an end, so it is not also called a dead end
         topics = ctx.ids(m, "topics", label)
@@ -666,7 +233,7 @@ def _check_graph(ctx: FileCtx, reason_id: str, steps: list[_RawStep], start: str
             if ref in by_id:
                 targets.append(ref)
             else:
-                ctx.error(line, f"next '{ref}' not found; {_did_you_mean(ref, ids)}"
+                ctx.error(line, f"next '{ref}' not found; {did_you_mean(ref, ids)}"
                                 f"known: {', '.join(ids)}")
                 dead.add(s.id)  # already reported: do not report its path as a loop too
         if s.end:
@@ -752,7 +319,7 @@ def _parse_reason(pending: _Pending, topic_ids: set[str]) -> Reason | None:
         if sev is not None and sev not in SEVERITIES:
             ctx.error(data.lines["severity"], f"`severity` '{sev}' is not one of "
                                               f"{', '.join(SEVERITIES)}; "
-                                              f"{_did_you_mean(sev, SEVERITIES)}pick one of them")
+                                              f"{did_you_mean(sev, SEVERITIES)}pick one of them")
         elif sev is not None:
             severity = sev
     summary = ctx.text(data, "summary", what)
@@ -772,7 +339,7 @@ def _parse_reason(pending: _Pending, topic_ids: set[str]) -> Reason | None:
     start = ctx.ident(data, "start", what) if "start" in data else (ids[0] if ids else None)
     # With a step left out, references to it would be reported as errors that are not.
     if not incomplete and start is not None and ids and start not in ids:
-        ctx.error(data.lines["start"], f"start '{start}' not found; {_did_you_mean(start, ids)}"
+        ctx.error(data.lines["start"], f"start '{start}' not found; {did_you_mean(start, ids)}"
                                        f"known: {', '.join(ids)}")
     if not incomplete and steps and start is not None:
         _check_graph(ctx, rid, steps, start)
@@ -781,8 +348,8 @@ def _parse_reason(pending: _Pending, topic_ids: set[str]) -> Reason | None:
         refs = [o.topic for o in s.options if o.topic] + s.topics
         for ref, line in refs:
             if ref not in topic_ids:
-                ctx.error(line, f"topic '{ref}' not found; {_did_you_mean(ref, topic_ids)}"
-                                f"known: {_known(topic_ids)}")
+                ctx.error(line, f"topic '{ref}' not found; {did_you_mean(ref, topic_ids)}"
+                                f"known: {known(topic_ids)}")
     if None in (title, share, summary, support, start) or not steps or not examples:
         return None
     model_steps: list[Step] = []
@@ -840,8 +407,8 @@ def _parse_topic(pending: _Pending, topic_ids: set[str]) -> Topic | None:
         if ref == tid:
             ctx.error(line, f"{what} lists itself in `related`; remove it")
         elif ref not in topic_ids:
-            ctx.error(line, f"topic '{ref}' not found; {_did_you_mean(ref, topic_ids)}"
-                            f"known: {_known(topic_ids)}")
+            ctx.error(line, f"topic '{ref}' not found; {did_you_mean(ref, topic_ids)}"
+                            f"known: {known(topic_ids)}")
     if "examples" in data and not examples:
         ctx.error(data.lines["examples"], f"{what} has no examples; add the questions users ask")
     size = payload.worst_case_size(f"99:t.{tid}")
@@ -934,7 +501,7 @@ def _read_section(
         out[key] = text
         if key not in expected:
             ctx.warn(line, f"{section[:-1]} '{key}' is not used by the bot; "
-                           f"{_did_you_mean(key, expected)}remove it or fix the name")
+                           f"{did_you_mean(key, expected)}remove it or fix the name")
             continue
         try:
             used = text.placeholders()
@@ -945,7 +512,7 @@ def _read_section(
         for name in sorted(used - expected[key]):
             allowed = ", ".join("{" + p + "}" for p in sorted(expected[key])) or "none"
             ctx.error(line, f"{section[:-1]} '{key}' uses {{{name}}}, which it cannot fill; "
-                            f"{_did_you_mean(name, expected[key])}allowed: {allowed}")
+                            f"{did_you_mean(name, expected[key])}allowed: {allowed}")
     for key in expected:
         if key not in out and key not in m:
             ctx.error(data.lines[section], f"{section[:-1]} '{key}' is missing from `{section}`; "
@@ -968,7 +535,7 @@ def _read_intents(ctx: FileCtx, data: YMap) -> dict[str, tuple[str, ...]]:
     for key in m:
         if key not in contract.INTENTS:
             ctx.warn(m.lines[key], f"intent '{key}' is not used by the bot; "
-                                   f"{_did_you_mean(key, contract.INTENTS)}known: "
+                                   f"{did_you_mean(key, contract.INTENTS)}known: "
                                    f"{', '.join(contract.INTENTS)}")
         phrases = ctx.strings(m, key, f"intent '{key}'", min_items=1)
         for phrase, line in phrases:
@@ -1015,10 +582,10 @@ def _read_messages(path: Path, problems: Problems, *, required: bool) -> _Messag
     )
     for key, text in out.commands.items():
         for lang, desc in text.by_lang.items():
-            if len(desc) > 256:
+            if len(desc) > contract.COMMAND_DESCRIPTION_LIMIT:
                 ctx.error(data["commands"].lines[key], f"command '{key}' ({lang}) description is "
                                                        f"{len(desc)} characters; Telegram allows "
-                                                       "256")
+                                                       f"{contract.COMMAND_DESCRIPTION_LIMIT}")
     return out
 
 
@@ -1027,8 +594,12 @@ def _read_matching(path: Path, problems: Problems) -> Mapping[str, object]:
         problems.warn(display_path(path), 1, "file not found; the matcher runs without "
                                              "synonyms and stop words")
         return MappingProxyType({})
-    _, data = read_yaml(path, problems)
-    return data if data is not None else MappingProxyType({})
+    ctx, data = read_yaml(path, problems)
+    if data is None:
+        return MappingProxyType({})
+    ctx.check_keys(data, MATCHING_KEYS, (), "matching.yaml")
+    check_matching(ctx, data)
+    return data
 
 
 def _policy_section(ctx: FileCtx, data: YMap, key: str, fields: tuple[str, ...]) -> YMap | None:
@@ -1053,7 +624,7 @@ def _day_range(ctx: FileCtx, m: YMap, key: str) -> tuple[int, int] | None:
     )
     if not ok:
         ctx.error(m.lines[key], f"`review_days.{key}` must be [from, to] with whole numbers of "
-                                f"days, from <= to, e.g. [7, 14]; not {_describe(v)}")
+                                f"days, from <= to, e.g. [7, 14]; not {describe(v)}")
         return None
     return int(v[0]), int(v[1])
 
@@ -1148,13 +719,11 @@ def _read_policy(path: Path, problems: Problems) -> Policy | None:
 # --------------------------------------------------------------------------- whole base
 
 
-def _check_duplicate_examples(
-    kb_entries: list[tuple[str, tuple[str, ...], tuple[Source, ...]]], problems: Problems
-) -> None:
+def _check_duplicate_examples(entries: list[tuple[str, Phrasing]], problems: Problems) -> None:
     """Report one example written under two different entries (it cannot mean both)."""
     owner: dict[str, tuple[str, Source]] = {}
-    for entry, examples, sources in kb_entries:
-        for text, src in zip(examples, sources, strict=True):
+    for entry, phrasing in entries:
+        for text, src in zip(phrasing.examples, phrasing.example_sources, strict=True):
             key = " ".join(text.lower().split())
             if key in owner and owner[key][0] != entry:
                 first_entry, first_src = owner[key]
@@ -1186,6 +755,15 @@ def _matcher_check(problems: Problems, root: str) -> MatcherCheck | None:
     if check is None:
         logger.debug("bot.understanding.matcher has no check_knowledge; examples are not checked against it")
     return check
+
+
+def _parsed(items: Iterable[str]) -> list[Problem]:
+    """Turn the matcher's `file:line: message` strings back into problems."""
+    out = []
+    for item in items:
+        m = _PROBLEM_RE.match(item)
+        out.append(Problem(m["path"], int(m["line"]), m["msg"]) if m else Problem(item, 0, ""))
+    return out
 
 
 def collect(
@@ -1239,10 +817,19 @@ def collect(
     negatives, negative_sources = _read_negatives(root / "negatives.yaml", problems)
     msgs = _read_messages(root / "messages.yaml", problems, required=require_messages)
     matching = _read_matching(root / "matching.yaml", problems)
-    entries = [(f"reason '{r.id}'", r.examples, r.example_sources) for r in reasons.values()]
-    entries += [(f"topic '{t.id}'", t.examples, t.example_sources) for t in topics.values()]
-    entries.append(("negatives.yaml", negatives, negative_sources))
-    _check_duplicate_examples(entries, problems)
+    overlays = overlay.read_overlays(root, problems, reasons, topics, msgs.messages,
+                                     msgs.buttons, msgs.commands)
+    reasons = {rid: overlay.merge_reason(r, overlays) for rid, r in reasons.items()}
+    topics = {tid: overlay.merge_topic(t, overlays) for tid, t in topics.items()}
+    negative_overlays = {o.lang: o.negatives for o in overlays if o.negatives is not None}
+    for lang in ("en", *(o.lang for o in overlays)):
+        entries = [(f"reason '{r.id}'", r.phrasing(lang)) for r in reasons.values()]
+        entries += [(f"topic '{t.id}'", t.phrasing(lang)) for t in topics.values()]
+        if lang == "en":
+            entries.append(("negatives.yaml", Phrasing("en", negatives, negative_sources)))
+        elif lang in negative_overlays:
+            entries.append((f"negatives.yaml ({lang})", negative_overlays[lang]))
+        _check_duplicate_examples(entries, problems)
 
     kb: KnowledgeBase | None = None
     if not problems.errors and policy is not None:
@@ -1251,13 +838,21 @@ def collect(
             topics=MappingProxyType(topics),
             negatives=negatives,
             negative_sources=negative_sources,
-            messages=MappingProxyType(msgs.messages),
-            buttons=MappingProxyType(msgs.buttons),
-            commands=MappingProxyType(msgs.commands),
-            intents=MappingProxyType(msgs.intents),
+            messages=MappingProxyType(overlay.merge_texts(msgs.messages, overlays, "messages")),
+            buttons=MappingProxyType(overlay.merge_texts(msgs.buttons, overlays, "buttons")),
+            commands=MappingProxyType(overlay.merge_texts(msgs.commands, overlays, "commands")),
+            intents=MappingProxyType(overlay.merge_intents(msgs.intents, overlays)),
             matching=matching,
             policy=policy,
             root=str(root),
+            negative_overlays=MappingProxyType(negative_overlays),
+            matching_overlays=MappingProxyType(
+                {o.lang: o.matching for o in overlays if o.matching is not None}
+            ),
+            intent_overlays=MappingProxyType(
+                {o.lang: MappingProxyType(o.intents) for o in overlays}
+            ),
+            languages=(DEFAULT_LANG, *(o.lang for o in overlays)),
         )
         check = _matcher_check(problems, display_path(root)) if check_matcher else None
         if check is not None:
@@ -1269,8 +864,7 @@ def collect(
                                                       f"({type(exc).__name__}: {exc}); fix "
                                                       "bot/understanding/matcher.py")
             else:
-                problems.add_formatted(errors, warning=False)
-                problems.add_formatted(warnings, warning=True)
+                problems.extend(_parsed(errors), _parsed(warnings))
     errors = Problems.render(problems.errors)
     warnings = Problems.render(problems.warnings)
     if errors:

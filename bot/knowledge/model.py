@@ -23,6 +23,7 @@ class Source:
 
     path: str
     line: int
+    lang: str = "en"  # the language of the text written there (overlays: their folder's)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}"
@@ -73,6 +74,49 @@ class _Defaulting(dict):
 
 
 @dataclass(frozen=True)
+class Phrasing:
+    """How people and platforms word one reason or topic in one language: matching data.
+
+    English comes from the base file (`Reason.examples`...), every other language from its
+    overlay in `knowledge/i18n/<lang>/`; overlay entries are added to the English ones.
+    """
+
+    lang: str
+    examples: tuple[str, ...] = ()
+    example_sources: tuple[Source, ...] = ()
+    notices: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    negative_keywords: tuple[str, ...] = ()
+
+
+def _no_overlays() -> Mapping[str, Phrasing]:
+    return MappingProxyType({})
+
+
+class _Phrased:
+    """`phrasing(lang)` and `phrasings()` for reasons and topics (English from the base fields)."""
+
+    overlays: Mapping[str, Phrasing]
+
+    def phrasing(self, lang: str = DEFAULT_LANG) -> Phrasing:
+        """Return this entry's matching data in `lang` (empty when that language has none)."""
+        if lang == DEFAULT_LANG:
+            return Phrasing(
+                lang=DEFAULT_LANG,
+                examples=self.examples,  # type: ignore[attr-defined]
+                example_sources=self.example_sources,  # type: ignore[attr-defined]
+                notices=getattr(self, "notices", ()),
+                keywords=self.keywords,  # type: ignore[attr-defined]
+                negative_keywords=self.negative_keywords,  # type: ignore[attr-defined]
+            )
+        return self.overlays.get(lang) or Phrasing(lang=lang)
+
+    def phrasings(self) -> tuple[Phrasing, ...]:
+        """Return the matching data of every language, English first."""
+        return (self.phrasing(DEFAULT_LANG), *(self.overlays[k] for k in sorted(self.overlays)))
+
+
+@dataclass(frozen=True)
 class Option:
     """A button on a question step: go to another step, or show a topic."""
 
@@ -104,7 +148,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Reason:
+class Reason(_Phrased):
     id: str
     title: Text
     share: float
@@ -120,6 +164,7 @@ class Reason:
     start: str
     support: Text
     source: Source
+    overlays: Mapping[str, Phrasing] = field(default_factory=_no_overlays)
 
     def step(self, step_id: str) -> Step | None:
         return self._steps_by_id.get(step_id)
@@ -144,7 +189,7 @@ class Reason:
 
 
 @dataclass(frozen=True)
-class Topic:
+class Topic(_Phrased):
     id: str
     title: Text
     answer: Text
@@ -154,6 +199,7 @@ class Topic:
     example_sources: tuple[Source, ...]
     related: tuple[str, ...]
     source: Source
+    overlays: Mapping[str, Phrasing] = field(default_factory=_no_overlays)
 
 
 @dataclass(frozen=True)
@@ -191,9 +237,16 @@ class KnowledgeBase:
     commands: Mapping[str, Text]
     matching: Mapping[str, object]  # knowledge/matching.yaml as read; the matcher checks it
     policy: Policy
+    #: typed phrases per intent, every language together (English first)
     intents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     root: str = ""
     warnings: tuple[str, ...] = field(default=())
+    #: what knowledge/i18n/<lang>/ adds, per language (English lives in the fields above)
+    negative_overlays: Mapping[str, Phrasing] = field(default_factory=_no_overlays)
+    matching_overlays: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    intent_overlays: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    #: languages with an overlay folder, after the default language: ("en", "ru", "zh")
+    languages: tuple[str, ...] = (DEFAULT_LANG,)
 
     def message(self, key: str, lang: str | None = None, **values: object) -> str:
         return self.messages[key].format(lang, **values)
@@ -201,10 +254,31 @@ class KnowledgeBase:
     def button(self, key: str, lang: str | None = None, **values: object) -> str:
         return self.buttons[key].format(lang, **values)
 
+    def negatives_in(self, lang: str = DEFAULT_LANG) -> Phrasing:
+        """Return negatives.yaml's examples in `lang` (overlay languages: only their own)."""
+        if lang == DEFAULT_LANG:
+            return Phrasing(DEFAULT_LANG, self.negatives, self.negative_sources)
+        return self.negative_overlays.get(lang) or Phrasing(lang)
+
+    def matching_in(self, lang: str = DEFAULT_LANG) -> Mapping[str, object]:
+        """Return matching.yaml's word lists in `lang` (overlay languages: only their own)."""
+        if lang == DEFAULT_LANG:
+            return self.matching
+        return self.matching_overlays.get(lang, MappingProxyType({}))
+
     @property
     def example_count(self) -> int:
         return (
             sum(len(r.examples) for r in self.reasons.values())
             + sum(len(t.examples) for t in self.topics.values())
             + len(self.negatives)
+        )
+
+    @property
+    def overlay_example_count(self) -> int:
+        """Examples written in knowledge/i18n/ (all languages but the default one)."""
+        return (
+            sum(len(p.examples) for r in self.reasons.values() for p in r.overlays.values())
+            + sum(len(p.examples) for t in self.topics.values() for p in t.overlays.values())
+            + sum(len(p.examples) for p in self.negative_overlays.values())
         )

@@ -12,8 +12,16 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+from bot.knowledge.coverage import (
+    MIN_EXAMPLES,
+    NEGATIVE_EXAMPLES,
+    REASON_EXAMPLES,
+    TOPIC_EXAMPLES,
+    LangCoverage,
+    coverage,
+)
 from bot.knowledge.loader import collect
-from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +42,14 @@ class ValidationReport:
         """Return the `OK: ...` line for a valid base."""
         if self.kb is None:
             return f"{len(self.errors)} error(s)"
-        return (
+        line = (
             f"OK: {len(self.kb.reasons)} reasons, {len(self.kb.topics)} topics, "
             f"{self.kb.example_count} examples"
         )
+        if len(self.kb.languages) > 1:
+            line += (f"; languages {', '.join(self.kb.languages)} with "
+                     f"{self.kb.overlay_example_count} more examples")
+        return line
 
 
 def validate_dir(path: str | os.PathLike[str], *, check_matcher: bool = True) -> ValidationReport:
@@ -46,13 +58,60 @@ def validate_dir(path: str | os.PathLike[str], *, check_matcher: bool = True) ->
     return ValidationReport(kb=kb, errors=errors, warnings=warnings)
 
 
+def _cell(row: LangCoverage, kind: str, count: int) -> str:
+    return f"{count}*" if row.short(kind, count) else str(count)
+
+
+def coverage_table(rows: tuple[LangCoverage, ...]) -> list[str]:
+    """Return the per-language coverage table: one column per language."""
+    langs = [c.lang for c in rows]
+    first = rows[0]
+    table: list[list[str]] = [["coverage", *langs]]
+    table.append(["texts translated", *(f"{c.translated}/{c.total}" for c in rows)])
+    table.append(["", *(f"{c.percent:.0f}%" for c in rows)])
+    table.append([f"examples per reason (>= {REASON_EXAMPLES}, {DEFAULT_LANG} >= {MIN_EXAMPLES})",
+                  *([""] * len(rows))])
+    for rid in first.reason_examples:
+        table.append([f"  {rid}", *(_cell(c, "reason", c.reason_examples[rid]) for c in rows)])
+    table.append([f"topic examples, fewest (>= {TOPIC_EXAMPLES})",
+                  *(_cell(c, "topic", min(c.topic_examples.values(), default=0)) for c in rows)])
+    table.append([f"negatives (>= {NEGATIVE_EXAMPLES})",
+                  *(_cell(c, "negatives", c.negatives) for c in rows)])
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    lines = ["  ".join([r[0].ljust(widths[0]), *(v.rjust(w) for v, w in zip(r[1:], widths[1:],
+                                                                             strict=True))])
+             .rstrip() for r in table]
+    lines.append("* fewer than wanted; missing texts fall back to English "
+                 "(list them: validate --missing LANG)")
+    return lines
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Print `OK: ...` and warnings (exit 0), or every error as `file:line: message` (exit 1)."""
+    """Print `OK: ...` and warnings (exit 0), or every error as `file:line: message` (exit 1).
+
+    With overlay languages (knowledge/i18n/) a coverage table comes before the `OK` line;
+    `--missing LANG` lists that language's untranslated texts instead.
+    """
     path = getattr(args, "dir", None) or getattr(args, "knowledge", None) or "knowledge"
     report = validate_dir(path)
     for warning in report.warnings:
         print(f"warning: {warning}")
     if report.ok:
+        assert report.kb is not None
+        rows = coverage(report.kb)
+        missing = getattr(args, "missing", None)
+        if missing:
+            chosen = [c for c in rows if c.lang == missing]
+            if not chosen:
+                print(f"no language '{missing}' in {path}; languages: {', '.join(c.lang for c in rows)}",
+                      file=sys.stderr)
+                return 1
+            for name in chosen[0].missing:
+                print(name)
+            print(f"{len(chosen[0].missing)} of {chosen[0].total} texts not translated to "
+                  f"{missing}", file=sys.stderr)
+        elif len(rows) > 1:
+            print("\n".join(coverage_table(rows)))
         print(report.summary())
         return 0
     for error in report.errors:

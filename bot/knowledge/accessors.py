@@ -1,0 +1,278 @@
+"""Typed access to one parsed knowledge file, recording every problem as `file:line`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+
+from bot.knowledge.model import DEFAULT_LANG, Source, Text
+from bot.knowledge.problems import Problems, describe, did_you_mean, display_path, known
+from bot.knowledge.yamlfile import YList, YMap, parse_yaml
+
+SUPPORTED_VERSIONS: tuple[int, ...] = (1,)
+#: Telegram refuses longer messages; the adapter splits replies, but one text should fit.
+MAX_TEXT_CHARS = 4096
+ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+
+class FileCtx:
+    """Typed access to one parsed YAML file, recording problems with its display path."""
+
+    def __init__(self, path: str, problems: Problems, lang: str = DEFAULT_LANG) -> None:
+        self.path = path
+        self.problems = problems
+        self.lang = lang  # the language the file is written in (overlays: their folder's)
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.error(self.path, line, message)
+
+    def warn(self, line: int, message: str) -> None:
+        self.problems.warn(self.path, line, message)
+
+    def source(self, line: int) -> Source:
+        return Source(self.path, line, self.lang)
+
+    # -- structure
+
+    def check_keys(
+        self, m: YMap, allowed: Iterable[str], required: Iterable[str], what: str
+    ) -> None:
+        """Report unknown keys (with a suggestion) and missing required keys of mapping `m`."""
+        allowed = list(allowed)
+        suggested: set[str] = set()
+        for key in m:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                suggested.update(close)
+                self.error(
+                    m.lines[key],
+                    f"unknown key '{key}' in {what}; {did_you_mean(key, allowed)}"
+                    f"allowed keys: {', '.join(allowed)}",
+                )
+        for key in required:
+            if key not in m and key not in suggested:  # a misspelt key is reported once
+                self.error(m.line, f"{what} has no `{key}`; add `{key}:`")
+
+    def mapping(self, value: object, line: int, what: str) -> YMap | None:
+        if isinstance(value, YMap):
+            return value
+        self.error(line, f"{what} must be a map of `key: value` lines, not {describe(value)}")
+        return None
+
+    # -- scalars
+
+    @staticmethod
+    def _as_str(value: object, raw: str | None) -> str | None:
+        if isinstance(value, str):
+            return value
+        if value is None or isinstance(value, dict | list):
+            return None
+        return raw if raw is not None else str(value)
+
+    def string(self, m: YMap, key: str, what: str, *, required: bool = True) -> str | None:
+        if key not in m:
+            return None  # check_keys reports missing required keys
+        value = self._as_str(m[key], m.raw.get(key))
+        if value is None or not value.strip():
+            self.error(m.lines[key], f"`{key}` of {what} must be a non-empty text, not "
+                                     f"{describe(m[key])}")
+            return None
+        return value.strip()
+
+    def ident(self, m: YMap, key: str, what: str) -> str | None:
+        value = self.string(m, key, what)
+        if value is not None and not ID_RE.match(value):
+            self.error(
+                m.lines[key],
+                f"`{key}` '{value}' of {what} is not a snake_case id; use lowercase letters, "
+                "digits and _, starting with a letter",
+            )
+            return None
+        return value
+
+    def number(
+        self,
+        m: YMap,
+        key: str,
+        what: str,
+        *,
+        lo: float | None = None,
+        hi: float | None = None,
+        integer: bool = False,
+        exclusive_lo: bool = False,
+    ) -> float | None:
+        if key not in m:
+            return None
+        value = m[key]
+        kind = "a whole number" if integer else "a number"
+        bounds = ""
+        if lo is not None and hi is not None:
+            bounds = f" from {lo:g} to {hi:g}"
+        elif lo is not None:
+            bounds = f" above {lo:g}" if exclusive_lo else f" of at least {lo:g}"
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and integer and not float(value).is_integer():
+            ok = False
+        if ok and lo is not None and (value <= lo if exclusive_lo else value < lo):
+            ok = False
+        if ok and hi is not None and value > hi:
+            ok = False
+        if not ok:
+            self.error(m.lines[key], f"`{key}` of {what} must be {kind}{bounds}, not "
+                                     f"{describe(value)}")
+            return None
+        return int(value) if integer else float(value)
+
+    # -- texts
+
+    def text_value(self, value: object, raw: str | None, line: int, what: str) -> Text | None:
+        """Turn a string or a {lang: string} map into a `Text`, reporting problems."""
+        if isinstance(value, YMap):
+            langs: dict[str, str] = {}
+            for lang, item in value.items():
+                ln = value.lines[lang]
+                if not LANG_RE.match(lang):
+                    self.error(ln, f"'{lang}' in {what} is not a language code; use e.g. en, es, "
+                                   "pt-br")
+                    continue
+                s = self._as_str(item, value.raw.get(lang))
+                if s is None or not s.strip():
+                    self.error(ln, f"{what} ({lang}) is empty; write the text or remove the line")
+                    continue
+                langs[lang] = self._check_length(s.strip(), ln, what)
+            if not value:
+                self.error(line, f"{what} is an empty map; write the text")
+                return None
+            if DEFAULT_LANG not in value:
+                self.error(
+                    line,
+                    f"{what} has no '{DEFAULT_LANG}' text (languages: {known(value)}); add "
+                    f"`{DEFAULT_LANG}:` since users without a translation get English",
+                )
+            return Text(MappingProxyType(langs)) if langs else None
+        s = self._as_str(value, raw)
+        if s is None:
+            self.error(line, f"{what} must be a text (a string, or a map of languages), not "
+                             f"{describe(value)}")
+            return None
+        if not s.strip():
+            self.error(line, f"{what} is empty; write the text")
+            return None
+        return Text.plain(self._check_length(s.strip(), line, what))
+
+    def _check_length(self, s: str, line: int, what: str) -> str:
+        if len(s) > MAX_TEXT_CHARS:
+            self.warn(line, f"{what} is {len(s)} characters; Telegram messages hold "
+                            f"{MAX_TEXT_CHARS}, so it will be split: shorten it")
+        return s
+
+    def text(self, m: YMap, key: str, what: str) -> Text | None:
+        if key not in m:
+            return None
+        return self.text_value(m[key], m.raw.get(key), m.lines[key], f"`{key}` of {what}")
+
+    def seq(self, m: YMap, key: str, what: str) -> YList | None:
+        if key not in m:
+            return None
+        value = m[key]
+        if value is None:
+            value = YList()
+            value.line = m.lines[key]
+        if not isinstance(value, YList):
+            self.error(m.lines[key], f"`{key}` of {what} must be a list (lines starting with "
+                                     f"'- '), not {describe(value)}")
+            return None
+        return value
+
+    def strings(
+        self, m: YMap, key: str, what: str, *, min_items: int = 0
+    ) -> list[tuple[str, int]]:
+        """Return the (text, line) items of a list of strings."""
+        items = self.seq(m, key, what)
+        if items is None:
+            return []
+        out: list[tuple[str, int]] = []
+        for value, raw, line in zip(items, items.raw, items.lines, strict=True):
+            s = self._as_str(value, raw)
+            if s is None or not s.strip():
+                self.error(line, f"item of `{key}` in {what} must be a non-empty text, not "
+                                 f"{describe(value)}")
+                continue
+            out.append((s.strip(), line))
+        if len(items) < min_items:
+            self.error(m.lines[key], f"`{key}` of {what} needs at least {min_items} item(s), "
+                                     f"has {len(items)}")
+        return out
+
+    def texts(self, m: YMap, key: str, what: str) -> list[Text]:
+        items = self.seq(m, key, what)
+        if items is None:
+            return []
+        out = []
+        for value, raw, line in zip(items, items.raw, items.lines, strict=True):
+            t = self.text_value(value, raw, line, f"item of `{key}` in {what}")
+            if t is not None:
+                out.append(t)
+        return out
+
+    def ids(self, m: YMap, key: str, what: str) -> list[tuple[str, int]]:
+        out = []
+        for value, line in self.strings(m, key, what):
+            if ID_RE.match(value):
+                out.append((value, line))
+            else:
+                self.error(line, f"'{value}' in `{key}` of {what} is not a snake_case id")
+        return out
+
+    def version(self, data: YMap) -> None:
+        if "version" not in data:
+            self.error(data.line, "missing `version`; add `version: 1` as the first line")
+            return
+        v = data["version"]
+        if isinstance(v, bool) or v not in SUPPORTED_VERSIONS:
+            supported = ", ".join(str(s) for s in SUPPORTED_VERSIONS)
+            self.error(data.lines["version"], f"version {describe(v)} is not supported; this bot "
+                                              f"reads version {supported}: write `version: 1`")
+
+
+def read_yaml(path: Path, problems: Problems) -> tuple[FileCtx, YMap | None]:
+    """Read and parse one file into a top-level mapping, recording problems."""
+    ctx = FileCtx(display_path(path), problems)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        ctx.error(1, f"file is not UTF-8 text ({exc.reason}); save it as UTF-8")
+        return ctx, None
+    except OSError as exc:
+        ctx.error(1, f"cannot read the file: {exc.strerror}")
+        return ctx, None
+    try:
+        data, duplicates = parse_yaml(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        ctx.error(line, f"YAML syntax error: {detail}; check the indentation, the ':' after "
+                        "each key, and quote texts that contain ': ' or start with a symbol")
+        return ctx, None
+    except yaml.YAMLError as exc:
+        ctx.error(1, f"YAML error: {exc}")
+        return ctx, None
+    for line, msg in duplicates:
+        ctx.error(line, msg)
+    if data is None:
+        ctx.error(1, "the file is empty; it must start with `version: 1`")
+        return ctx, None
+    if not isinstance(data, YMap):
+        ctx.error(getattr(data, "line", 1), f"the file must be a map of `key: value` lines, not "
+                                            f"{describe(data)}")
+        return ctx, None
+    ctx.version(data)
+    return ctx, data
+

@@ -1,0 +1,483 @@
+"""Language overlays: read `knowledge/i18n/<lang>/` and merge it into the English base.
+
+An overlay mirrors the base files and holds only text (see knowledge/README.md, "Adding a
+language"). Texts are merged into each `Text.by_lang`, so a missing translation falls back to
+English per text; matching data (examples, notices, keywords, intent phrases, negatives, word
+lists) is kept per language (`Reason.overlays`, `KnowledgeBase.negative_overlays`...). Anything
+that names what the base does not have (a message key, a step id, a reason file, one option too
+many) is a `file:line` error with a did-you-mean: it would otherwise never be shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from bot.knowledge import contract
+from bot.knowledge.accessors import FileCtx, read_yaml
+from bot.knowledge.model import DEFAULT_LANG, Phrasing, Reason, Source, Step, Text, Topic
+from bot.knowledge.problems import Problems, did_you_mean, display_path, known
+from bot.knowledge.schema import MATCHING_KEYS, check_matching
+from bot.knowledge.yamlfile import YList, YMap
+
+#: a language folder's name: lowercase code, optionally a region or script (pt-br, zh-hant)
+LANG_DIR_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
+OVERLAY_FILES = ("messages.yaml", "negatives.yaml", "matching.yaml")
+OVERLAY_DIRS = ("reasons", "topics")
+
+REASON_TEXT_KEYS = ("title", "summary", "triggers", "steps", "support")
+REASON_MATCH_KEYS = ("notices", "keywords", "negative_keywords", "examples")
+REASON_KEYS = ("version", "id", *REASON_TEXT_KEYS, *REASON_MATCH_KEYS)
+TOPIC_KEYS = ("version", "id", "title", "answer", "keywords", "negative_keywords", "examples")
+STEP_KEYS = ("text", "options")
+#: keys of the base files that describe structure: an overlay never repeats them
+STRUCTURE_KEYS = ("share", "severity", "start", "next", "end", "topics", "related", "id",
+                  "label", "topic")
+MESSAGES_KEYS = ("version", "messages", "buttons", "commands", "intents")
+
+
+@dataclass
+class Overlay:
+    """What one language folder adds; `merge` applies it to the base."""
+
+    lang: str
+    reasons: dict[str, _ReasonOverlay] = field(default_factory=dict)
+    topics: dict[str, _TopicOverlay] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
+    buttons: dict[str, str] = field(default_factory=dict)
+    commands: dict[str, str] = field(default_factory=dict)
+    intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    negatives: Phrasing | None = None
+    matching: Mapping[str, object] | None = None
+
+
+@dataclass
+class _ReasonOverlay:
+    texts: dict[str, str]  # title, summary, support
+    triggers: list[str] | None
+    steps: dict[str, tuple[str | None, list[str] | None]]  # step id -> (text, option labels)
+    phrasing: Phrasing
+
+
+@dataclass
+class _TopicOverlay:
+    texts: dict[str, str]  # title, answer
+    phrasing: Phrasing
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_overlays(
+    root: Path,
+    problems: Problems,
+    reasons: Mapping[str, Reason],
+    topics: Mapping[str, Topic],
+    messages: Mapping[str, Text],
+    buttons: Mapping[str, Text],
+    commands: Mapping[str, Text],
+) -> list[Overlay]:
+    """Read every `i18n/<lang>/` folder under `root`, checking it against the base."""
+    base = root / "i18n"
+    if not base.is_dir():
+        return []
+    out: list[Overlay] = []
+    for folder in sorted(base.iterdir()):
+        if folder.name.startswith("."):
+            continue
+        if not folder.is_dir():
+            problems.error(display_path(folder), 1, "only language folders belong in i18n/ "
+                                                    "(e.g. i18n/zh/); move this file")
+            continue
+        lang = folder.name
+        if not LANG_DIR_RE.match(lang) or lang == DEFAULT_LANG:
+            why = ("English is the base language: edit the files in knowledge/ itself"
+                   if lang == DEFAULT_LANG else
+                   "use a lowercase language code such as zh, ru, pt-br or zh-hant")
+            problems.error(display_path(folder), 0, f"'{lang}' is not an overlay language; {why}")
+            continue
+        reader = _Reader(lang, folder, problems)
+        out.append(reader.read(reasons, topics, messages, buttons, commands))
+    return out
+
+
+class _Reader:
+    def __init__(self, lang: str, folder: Path, problems: Problems) -> None:
+        self.lang = lang
+        self.folder = folder
+        self.problems = problems
+
+    def read(
+        self,
+        reasons: Mapping[str, Reason],
+        topics: Mapping[str, Topic],
+        messages: Mapping[str, Text],
+        buttons: Mapping[str, Text],
+        commands: Mapping[str, Text],
+    ) -> Overlay:
+        overlay = Overlay(self.lang)
+        for item in sorted(self.folder.iterdir()):
+            if item.name.startswith("."):
+                continue
+            if item.is_dir() and item.name in OVERLAY_DIRS:
+                continue
+            if item.is_file() and item.name in OVERLAY_FILES:
+                continue
+            names = OVERLAY_FILES + OVERLAY_DIRS
+            self.problems.error(display_path(item), 1, f"'{item.name}' is not part of a language "
+                                                       f"overlay; {did_you_mean(item.name, names)}"
+                                                       f"an overlay holds {known(names)}")
+        for rid, ctx, data in self._entries("reasons", reasons):
+            overlay.reasons[rid] = self._reason(ctx, data, reasons[rid])
+        for tid, ctx, data in self._entries("topics", topics):
+            overlay.topics[tid] = self._topic(ctx, data, tid)
+        path = self.folder / "messages.yaml"
+        if path.is_file():
+            self._messages(path, overlay, messages, buttons, commands)
+        path = self.folder / "negatives.yaml"
+        if path.is_file():
+            ctx, data = read_yaml(path, self.problems)
+            if data is not None:
+                ctx.check_keys(data, ("version", "examples"), (), "negatives.yaml")
+                examples, sources = self._examples(ctx, data, "negatives.yaml")
+                overlay.negatives = Phrasing(self.lang, examples, sources)
+        path = self.folder / "matching.yaml"
+        if path.is_file():
+            ctx, data = read_yaml(path, self.problems)
+            if data is not None:
+                ctx.check_keys(data, MATCHING_KEYS, (), "matching.yaml")
+                check_matching(ctx, data)
+                overlay.matching = data
+        return overlay
+
+    # -- files of a folder
+
+    def _entries(
+        self, kind: str, base: Mapping[str, object]
+    ) -> list[tuple[str, FileCtx, YMap]]:
+        folder = self.folder / kind
+        if not folder.is_dir():
+            return []
+        out = []
+        for file in sorted(folder.iterdir()):
+            if file.name.startswith("."):
+                continue
+            if file.suffix != ".yaml":
+                self.problems.error(display_path(file), 1, f"only `<id>.yaml` files are read "
+                                                           f"here; rename it to '{file.stem}.yaml'")
+                continue
+            if file.stem not in base:
+                self.problems.error(
+                    display_path(file), 1,
+                    f"{kind[:-1]} '{file.stem}' is not in the base knowledge; "
+                    f"{did_you_mean(file.stem, base)}an overlay translates an existing "
+                    f"{kind}/<id>.yaml: known: {known(base)}",
+                )
+                continue
+            ctx, data = read_yaml(file, self.problems)
+            if data is None:
+                continue
+            ctx.lang = self.lang
+            if "id" in data and data["id"] != file.stem:
+                ctx.error(data.lines["id"], f"id '{data['id']}' does not match the file name "
+                                            f"'{file.name}'; set `id: {file.stem}`")
+            out.append((file.stem, ctx, data))
+        return out
+
+    def _check_keys(self, ctx: FileCtx, m: YMap, allowed: tuple[str, ...], what: str) -> None:
+        """Unknown keys are errors; a key that only the base may hold says so."""
+        for key in m:
+            if key in allowed:
+                continue
+            if key in STRUCTURE_KEYS:
+                ctx.error(m.lines[key], f"`{key}` in {what} is structure, which lives only in the "
+                                        "English file; an overlay holds text: remove it")
+            else:
+                ctx.error(m.lines[key], f"unknown key '{key}' in {what}; "
+                                        f"{did_you_mean(key, allowed)}allowed keys: "
+                                        f"{', '.join(allowed)}")
+
+    def _text(self, ctx: FileCtx, m: YMap, key: str, what: str) -> str | None:
+        if key not in m:
+            return None
+        value = m[key]
+        if isinstance(value, YMap):
+            ctx.error(m.lines[key], f"`{key}` of {what} is a map; in an overlay write the "
+                                    f"{self.lang} text itself")
+            return None
+        return ctx.string(m, key, what)
+
+    def _examples(
+        self, ctx: FileCtx, data: YMap, what: str
+    ) -> tuple[tuple[str, ...], tuple[Source, ...]]:
+        items = ctx.strings(data, "examples", what)
+        seen: dict[str, int] = {}
+        for text, line in items:
+            norm = " ".join(text.lower().split())
+            if norm in seen:
+                ctx.warn(line, f"example '{text}' repeats line {seen[norm]}; remove one")
+            else:
+                seen[norm] = line
+        return tuple(t for t, _ in items), tuple(ctx.source(ln) for _, ln in items)
+
+    def _phrasing(self, ctx: FileCtx, data: YMap, what: str, *, notices: bool) -> Phrasing:
+        examples, sources = self._examples(ctx, data, what)
+        return Phrasing(
+            lang=self.lang,
+            examples=examples,
+            example_sources=sources,
+            notices=tuple(t for t, _ in ctx.strings(data, "notices", what)) if notices else (),
+            keywords=tuple(t for t, _ in ctx.strings(data, "keywords", what)),
+            negative_keywords=tuple(t for t, _ in ctx.strings(data, "negative_keywords", what)),
+        )
+
+    # -- reasons and topics
+
+    def _reason(self, ctx: FileCtx, data: YMap, base: Reason) -> _ReasonOverlay:
+        what = f"reason '{base.id}' ({self.lang})"
+        self._check_keys(ctx, data, REASON_KEYS, what)
+        texts = {k: t for k in ("title", "summary", "support")
+                 if (t := self._text(ctx, data, k, what)) is not None}
+        triggers: list[str] | None = None
+        if "triggers" in data:
+            items = ctx.strings(data, "triggers", what)
+            if len(items) == len(data["triggers"] or ()) and len(items) != len(base.triggers):
+                ctx.error(data.lines["triggers"],
+                          f"`triggers` of {what} has {len(items)} item(s), the English file "
+                          f"{len(base.triggers)}; translate each one, in the same order")
+            else:
+                triggers = [t for t, _ in items]
+        steps: dict[str, tuple[str | None, list[str] | None]] = {}
+        if "steps" in data:
+            m = ctx.mapping(data["steps"], data.lines["steps"], f"`steps` of {what}")
+            for step_id in m or ():
+                step = base.step(step_id)
+                if step is None:
+                    ids = [s.id for s in base.steps]
+                    ctx.error(m.lines[step_id], f"step '{step_id}' is not a step of reason "  # type: ignore[union-attr]
+                                                f"'{base.id}'; {did_you_mean(step_id, ids)}"
+                                                f"known: {', '.join(ids)}")
+                    continue
+                parsed = self._step(ctx, m, step_id, step, what)  # type: ignore[arg-type]
+                if parsed is not None:
+                    steps[step_id] = parsed
+        return _ReasonOverlay(texts, triggers, steps,
+                              self._phrasing(ctx, data, what, notices=True))
+
+    def _step(
+        self, ctx: FileCtx, m: YMap, step_id: str, step: Step, what: str
+    ) -> tuple[str | None, list[str] | None] | None:
+        swhat = f"step '{step_id}' of {what}"
+        sm = ctx.mapping(m[step_id], m.lines[step_id], swhat)
+        if sm is None:
+            return None
+        self._check_keys(ctx, sm, STEP_KEYS, swhat)
+        text = self._text(ctx, sm, "text", swhat)
+        labels: list[str] | None = None
+        if "options" in sm:
+            items = ctx.strings(sm, "options", swhat)
+            raw = sm["options"] if isinstance(sm["options"], YList) else None
+            if raw is not None and len(items) == len(raw):
+                if not step.options:
+                    ctx.error(sm.lines["options"], f"{swhat} has options, the English step has "
+                                                   "none; remove `options`")
+                elif len(items) != len(step.options):
+                    english = "; ".join(o.label.get() for o in step.options)
+                    ctx.error(sm.lines["options"],
+                              f"{swhat} has {len(items)} option(s), the English step "
+                              f"{len(step.options)} ({english}); translate each label, in the "
+                              "same order")
+                else:
+                    labels = [t for t, _ in items]
+        return text, labels
+
+    def _topic(self, ctx: FileCtx, data: YMap, tid: str) -> _TopicOverlay:
+        what = f"topic '{tid}' ({self.lang})"
+        self._check_keys(ctx, data, TOPIC_KEYS, what)
+        texts = {k: t for k in ("title", "answer")
+                 if (t := self._text(ctx, data, k, what)) is not None}
+        return _TopicOverlay(texts, self._phrasing(ctx, data, what, notices=False))
+
+    # -- messages.yaml
+
+    def _messages(
+        self,
+        path: Path,
+        overlay: Overlay,
+        messages: Mapping[str, Text],
+        buttons: Mapping[str, Text],
+        commands: Mapping[str, Text],
+    ) -> None:
+        ctx, data = read_yaml(path, self.problems)
+        if data is None:
+            return
+        ctx.lang = self.lang
+        self._check_keys(ctx, data, MESSAGES_KEYS, "messages.yaml")
+        overlay.messages = self._section(ctx, data, "messages", messages, skip=("date_format",))
+        overlay.buttons = self._section(ctx, data, "buttons", buttons)
+        overlay.commands = self._section(ctx, data, "commands", commands)
+        for key, text in overlay.commands.items():
+            if len(text) > contract.COMMAND_DESCRIPTION_LIMIT:
+                ctx.error(data["commands"].lines[key],
+                          f"command '{key}' description is {len(text)} characters; Telegram "
+                          f"allows {contract.COMMAND_DESCRIPTION_LIMIT}")
+        if "intents" in data:
+            overlay.intents = self._intents(ctx, data)
+
+    def _section(
+        self,
+        ctx: FileCtx,
+        data: YMap,
+        section: str,
+        base: Mapping[str, Text],
+        skip: tuple[str, ...] = (),
+    ) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if section not in data:
+            return out
+        m = ctx.mapping(data[section], data.lines[section], f"`{section}`")
+        if m is None:
+            return out
+        what = section[:-1]
+        for key in m:
+            line = m.lines[key]
+            if key in skip:
+                ctx.warn(line, f"{what} '{key}' is not translated; remove it from the overlay")
+                continue
+            if key not in base:
+                ctx.error(line, f"{what} '{key}' is not in the English messages.yaml; "
+                                f"{did_you_mean(key, base)}an overlay translates existing keys "
+                                "only: fix the name or remove it")
+                continue
+            text = self._text(ctx, m, key, f"{what} '{key}'")
+            if text is None:
+                continue
+            english = base[key].get(DEFAULT_LANG)
+            try:
+                mine = Text.plain(text).placeholders()
+            except ValueError as exc:
+                ctx.error(line, f"{what} '{key}' has a broken {{placeholder}} ({exc}); write "
+                                "{name}, or {{ and }} for literal braces")
+                continue
+            theirs = Text.plain(english).placeholders()
+            if mine != theirs:
+                ctx.error(line, f"{what} '{key}' uses {_braces(mine)} and the English text "
+                                f"{_braces(theirs)}; use exactly the English placeholders"
+                                f"{_missing_extra(mine, theirs)}")
+                continue
+            out[key] = text
+        return out
+
+    def _intents(self, ctx: FileCtx, data: YMap) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        m = ctx.mapping(data["intents"], data.lines["intents"], "`intents`")
+        if m is None:
+            return out
+        owner: dict[str, str] = {}
+        for key in m:
+            if key not in contract.INTENTS:
+                ctx.error(m.lines[key], f"intent '{key}' is not one of the English intents; "
+                                        f"{did_you_mean(key, contract.INTENTS)}known: "
+                                        f"{', '.join(contract.INTENTS)}")
+                continue
+            phrases = ctx.strings(m, key, f"intent '{key}'")
+            for phrase, line in phrases:
+                norm = " ".join(phrase.lower().split())
+                if norm in owner and owner[norm] != key:
+                    ctx.error(line, f"phrase '{phrase}' is listed under intents '{owner[norm]}' "
+                                    f"and '{key}'; keep it under one")
+                owner.setdefault(norm, key)
+            out[key] = tuple(p for p, _ in phrases)
+        return out
+
+
+def _braces(names: set[str]) -> str:
+    return ", ".join("{" + n + "}" for n in sorted(names)) or "no placeholders"
+
+
+def _missing_extra(mine: set[str], theirs: set[str]) -> str:
+    parts = []
+    if theirs - mine:
+        parts.append(f"add {_braces(theirs - mine)}")
+    for name in sorted(mine - theirs):
+        close = did_you_mean(name, theirs).strip()
+        parts.append(f"{{{name}}} is not one of them" + (f" ({close})" if close else ""))
+    return ": " + "; ".join(parts) if parts else ""
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def _with(text: Text, lang: str, value: str | None) -> Text:
+    if value is None:
+        return text
+    return Text(MappingProxyType({**text.by_lang, lang: value}))
+
+
+def merge_reason(reason: Reason, overlays: list[Overlay]) -> Reason:
+    """Return `reason` with every overlay's texts and matching data added."""
+    for o in overlays:
+        ro = o.reasons.get(reason.id)
+        if ro is None:
+            continue
+        lang = o.lang
+        triggers = reason.triggers
+        if ro.triggers is not None:
+            triggers = tuple(_with(t, lang, v) for t, v in zip(triggers, ro.triggers, strict=True))
+        steps = []
+        for s in reason.steps:
+            text, labels = ro.steps.get(s.id, (None, None))
+            options = s.options
+            if labels is not None:
+                options = tuple(dataclasses.replace(opt, label=_with(opt.label, lang, label))
+                                for opt, label in zip(s.options, labels, strict=True))
+            steps.append(dataclasses.replace(s, text=_with(s.text, lang, text), options=options))
+        reason = dataclasses.replace(
+            reason,
+            title=_with(reason.title, lang, ro.texts.get("title")),
+            summary=_with(reason.summary, lang, ro.texts.get("summary")),
+            support=_with(reason.support, lang, ro.texts.get("support")),
+            triggers=triggers,
+            steps=tuple(steps),
+            overlays=MappingProxyType({**reason.overlays, lang: ro.phrasing}),
+        )
+    return reason
+
+
+def merge_topic(topic: Topic, overlays: list[Overlay]) -> Topic:
+    for o in overlays:
+        to = o.topics.get(topic.id)
+        if to is None:
+            continue
+        topic = dataclasses.replace(
+            topic,
+            title=_with(topic.title, o.lang, to.texts.get("title")),
+            answer=_with(topic.answer, o.lang, to.texts.get("answer")),
+            overlays=MappingProxyType({**topic.overlays, o.lang: to.phrasing}),
+        )
+    return topic
+
+
+def merge_texts(base: Mapping[str, Text], overlays: list[Overlay], section: str) -> dict[str, Text]:
+    """Return `base` (messages, buttons or commands) with each overlay's texts added."""
+    out = dict(base)
+    for o in overlays:
+        for key, value in getattr(o, section).items():
+            out[key] = _with(out[key], o.lang, value)
+    return out
+
+
+def merge_intents(
+    base: Mapping[str, tuple[str, ...]], overlays: list[Overlay]
+) -> dict[str, tuple[str, ...]]:
+    """Return every intent's phrases in all languages, English first (overlays add phrases)."""
+    out = dict(base)
+    for o in overlays:
+        for key, phrases in o.intents.items():
+            seen = set(out.get(key, ()))
+            out[key] = out.get(key, ()) + tuple(p for p in phrases if p not in seen)
+    return out

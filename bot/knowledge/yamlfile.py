@@ -1,0 +1,118 @@
+"""YAML with line numbers: every map and list remembers where it was written.
+
+`parse_yaml` builds `YMap`/`YList` values that carry the line of each key and item, reads
+`yes`/`no`/`on`/`off` as text (an example "no" stays a string), and reports duplicate keys
+instead of silently keeping the last one. Uses libyaml when PyYAML was built with it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+
+class YMap(dict):
+    """A YAML mapping that remembers its line, each key's line and each plain scalar's raw text."""
+
+    line: int = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[str, int] = {}
+        self.raw: dict[str, str | None] = {}
+
+    def line_of(self, key: str) -> int:
+        """Return the line of `key`, or of the mapping itself when the key is absent."""
+        return self.lines.get(key, self.line)
+
+
+class YList(list):
+    """A YAML sequence that remembers its line, each item's line and each plain scalar's raw text."""
+
+    line: int = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[int] = []
+        self.raw: list[str | None] = []
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+#: libyaml's parser when PyYAML was built with it (several times faster), else the pure-Python one
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineLoader(_SAFE_LOADER):  # type: ignore[valid-type, misc]
+    """SafeLoader that builds `YMap`/`YList`, reports duplicate keys, and reads yes/no as text."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, str]] = []
+
+
+# YAML 1.1 turns `yes`, `no`, `on`, `off` into booleans: an example "no" would become False.
+LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+LineLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _raw(node: yaml.Node) -> str | None:
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _construct_map(loader: LineLoader, node: yaml.MappingNode) -> YMap:
+    loader.flatten_mapping(node)
+    result = YMap()
+    result.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        if isinstance(key_node, yaml.ScalarNode):
+            key = str(key_node.value)
+        else:
+            key = str(loader.construct_object(key_node, deep=True))
+        if key in result:
+            loader.duplicates.append(
+                (line, f"duplicate key '{key}' (first at line {result.lines[key]}); "
+                       "remove one of them or merge them")
+            )
+            continue
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.lines[key] = line
+        result.raw[key] = _raw(value_node)
+    return result
+
+
+def _construct_seq(loader: LineLoader, node: yaml.SequenceNode) -> YList:
+    result = YList()
+    result.line = node.start_mark.line + 1
+    for item in node.value:
+        result.append(loader.construct_object(item, deep=True))
+        result.lines.append(item.start_mark.line + 1)
+        result.raw.append(_raw(item))
+    return result
+
+
+LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+
+
+def parse_yaml(text: str) -> tuple[Any, list[tuple[int, str]]]:
+    """Parse YAML text into YMap/YList values; return it with (line, message) duplicate-key problems.
+
+    Raises `yaml.YAMLError` on a syntax error.
+    """
+    loader = LineLoader(text)
+    try:
+        data = loader.get_single_data()
+    finally:
+        loader.dispose()
+    return data, loader.duplicates
+
