@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +65,9 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def since(kb: KnowledgeBase, clock: FrozenClock) -> str:
-    """Return the start of the admin commands' 7-day period as the messages show dates."""
-    return (clock.now - timedelta(days=7)).strftime(kb.message("date_format"))
+def since(kb: KnowledgeBase, clock: FrozenClock) -> datetime:
+    """Return the start of the admin commands' 7-day period (kb.message writes it)."""
+    return clock.now - timedelta(days=7)
 
 
 def step_text(kb: KnowledgeBase, position: int, text: str) -> str:

@@ -68,7 +68,7 @@ def test_translated_texts_are_used_and_the_rest_falls_back_to_english(kb_dir: Pa
     assert kb.reasons["underage"].title.get("es") == "underage"
     assert kb.topics["review_times"].title.get("es") == "Cuánto tarda la revisión"
     assert kb.message("too_long", "es", limit=4000) == (
-        "Mensaje largo; leo solo los primeros 4000 caracteres.")
+        "Mensaje largo; leo solo los primeros 4.000 caracteres.")  # grouped as Spanish does
     assert kb.message("help", "es") == "Message help"
     assert kb.button("next", "es") == "Siguiente ➡️"
     assert kb.commands["start"].get("es") == "Empezar"

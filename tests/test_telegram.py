@@ -208,7 +208,7 @@ async def walk_fix_to_resubmit(h: Harness, kb: KnowledgeBase, clock: FrozenClock
         option = next(o for o in step.options if o.next)  # a branch, not a side topic
         await h.press(option.label.get())
     due = clock() + timedelta(hours=kb.policy.followup_after_resubmit_hours)
-    when = due.strftime(kb.message("date_format", "en"))
+    when = due
     assert await h.press(resubmitted) == [
         kb.message("resubmitted", "en", attempt=1) + "\n\n" + kb.message("followup_planned", "en", when=when)
     ]

@@ -655,11 +655,11 @@ class TelegramBot:
     def _now(self) -> datetime:
         return self.clock() if self.clock is not None else datetime.now(UTC)
 
-    def _since(self, lang: str | None) -> tuple[datetime, datetime, str]:
-        """Return the admin period (start, now) and its start as the admin reads dates."""
+    def _since(self, lang: str | None) -> tuple[datetime, datetime, datetime]:
+        """Return the admin period (start, now) and its start (kb.message writes it per language)."""
         now = self._now()
         since = now - ADMIN_PERIOD
-        return since, now, since.strftime(self.kb.message("date_format", lang))
+        return since, now, since
 
     async def report_text(self, lang: str | None) -> str:
         """Return the headline figures of the last ADMIN_PERIOD, worded by `knowledge/`."""

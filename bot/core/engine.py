@@ -167,8 +167,8 @@ class _Turn:
             self.state.seq = self.seq
         return Outcome(self.state, tuple(self.replies), tuple(self.events), self.forget)
 
-    def when(self, dt: datetime) -> str:
-        return dt.strftime(self.msg("date_format"))
+    def when(self, dt: datetime) -> datetime:
+        return dt  # kb.message writes it the way the user's language writes dates
 
     def bullets(self, items: list[str]) -> str:
         return "\n".join(self.msg("list_item", item=i) for i in items) or self.msg("nothing")

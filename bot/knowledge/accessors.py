@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 import yaml
 
+from bot.knowledge import render
 from bot.knowledge.model import DEFAULT_LANG, Source, Text
 from bot.knowledge.problems import Problems, describe, did_you_mean, display_path, known
 from bot.knowledge.yamlfile import YList, YMap, parse_yaml
@@ -19,6 +20,19 @@ SUPPORTED_VERSIONS: tuple[int, ...] = (1,)
 MAX_TEXT_CHARS = 4096
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+
+
+def is_plural_map(value: object) -> bool:
+    """Whether `value` is a map of CLDR plural categories ({one: ..., other: ...})."""
+    return (isinstance(value, YMap) and bool(value)
+            and all(k in render.PLURAL_CATEGORIES for k in value))
+
+
+def _plural_text(langs: dict[str, str | dict[str, str]]) -> Text:
+    """Build a `Text` whose languages are plain texts or plural forms (`other` in `by_lang`)."""
+    by_lang = {k: v if isinstance(v, str) else v["other"] for k, v in langs.items()}
+    plurals = {k: MappingProxyType(v) for k, v in langs.items() if not isinstance(v, str)}
+    return Text(MappingProxyType(by_lang), MappingProxyType(plurals))
 
 
 class FileCtx:
@@ -131,15 +145,29 @@ class FileCtx:
 
     # -- texts
 
-    def text_value(self, value: object, raw: str | None, line: int, what: str) -> Text | None:
-        """Turn a string or a {lang: string} map into a `Text`, reporting problems."""
+    def text_value(
+        self, value: object, raw: str | None, line: int, what: str, *, plural: bool = False
+    ) -> Text | None:
+        """Turn a string or a {lang: string} map into a `Text`, reporting problems.
+
+        With `plural`, a text may also be a plural map ({one: ..., other: ...}), alone (English)
+        or as the value of a language.
+        """
+        if is_plural_map(value):
+            forms = self.plural_forms(value, DEFAULT_LANG, line, what, allowed=plural)  # type: ignore[arg-type]
+            return _plural_text({DEFAULT_LANG: forms}) if forms else None
         if isinstance(value, YMap):
-            langs: dict[str, str] = {}
+            langs: dict[str, str | dict[str, str]] = {}
             for lang, item in value.items():
                 ln = value.lines[lang]
                 if not LANG_RE.match(lang):
                     self.error(ln, f"'{lang}' in {what} is not a language code; use e.g. en, es, "
                                    "pt-br")
+                    continue
+                if is_plural_map(item):
+                    forms = self.plural_forms(item, lang, ln, what, allowed=plural)  # type: ignore[arg-type]
+                    if forms:
+                        langs[lang] = forms
                     continue
                 s = self._as_str(item, value.raw.get(lang))
                 if s is None or not s.strip():
@@ -155,7 +183,7 @@ class FileCtx:
                     f"{what} has no '{DEFAULT_LANG}' text (languages: {known(value)}); add "
                     f"`{DEFAULT_LANG}:` since users without a translation get English",
                 )
-            return Text(MappingProxyType(langs)) if langs else None
+            return _plural_text(langs) if langs else None
         s = self._as_str(value, raw)
         if s is None:
             self.error(line, f"{what} must be a text (a string, or a map of languages), not "
@@ -165,6 +193,38 @@ class FileCtx:
             self.error(line, f"{what} is empty; write the text")
             return None
         return Text.plain(self._check_length(s.strip(), line, what))
+
+    def plural_forms(
+        self, m: YMap, lang: str, line: int, what: str, *, allowed: bool = True
+    ) -> dict[str, str] | None:
+        """Check a plural map against `lang`'s CLDR categories; return category -> text."""
+        if not allowed:
+            self.error(line, f"{what} has plural forms ({', '.join(m)}), but no number decides "
+                             "them here; write one text")
+            return None
+        wanted = render.plural_categories(lang)
+        order = [c for c in render.PLURAL_CATEGORIES if c in wanted]
+        forms: dict[str, str] = {}
+        for category in m:
+            ln = m.lines[category]
+            if category not in wanted:
+                self.error(ln, f"plural form '{category}' of {what} is not used in '{lang}'; "
+                               f"'{lang}' has {', '.join(order)}: remove it")
+                continue
+            s = self._as_str(m[category], m.raw.get(category))
+            if s is None or not s.strip():
+                self.error(ln, f"plural form '{category}' of {what} must be a non-empty text")
+                continue
+            forms[category] = self._check_length(s.strip(), ln, what)
+        if "other" not in m:
+            self.error(line, f"{what} has no `other` plural form; add `other:` (used for every "
+                             "count no other form covers)")
+            return None
+        missing = [c for c in order if c not in m]
+        if missing:
+            self.warn(line, f"{what} ({lang}) has no plural form {', '.join(missing)}; counts "
+                            "that need it get `other`: add it")
+        return forms if len(forms) == len(m) else None
 
     def _check_length(self, s: str, line: int, what: str) -> str:
         if len(s) > MAX_TEXT_CHARS:

@@ -74,7 +74,6 @@ MESSAGES: dict[str, frozenset[str]] = {
         "store_unavailable": (),
         "knowledge_changed": (),
         "group_chat": (),
-        "date_format": (),
         "greeting_reply": (),
         "thanks_reply": (),
         # admin commands (Telegram: only for ADMIN_USER_IDS; console: /reload)
@@ -97,6 +96,27 @@ MESSAGES: dict[str, frozenset[str]] = {
         "admin_command_report": ("days",),
         "admin_command_unmatched": ("days",),
     }.items()
+}
+
+#: messages that may have plural forms ({one: ..., other: ...}) -> the placeholder whose number
+#: picks the form
+PLURAL_COUNTS: dict[str, str] = {
+    "diagnosis_multi": "count",
+    "rejected_again": "failures",
+    "manual_review": "failures",
+    "lock_risk": "failures",
+    "status_passed": "attempts",
+    "too_long": "limit",
+    "admin_reload_warnings": "count",
+    "admin_reload_failed": "count",
+    "admin_reload_more": "count",
+    "admin_report_reason": "cases",
+    "admin_report_empty": "days",
+    "admin_unmatched": "count",
+    "admin_unmatched_line": "count",
+    "admin_unmatched_empty": "days",
+    "admin_command_report": "days",
+    "admin_command_unmatched": "days",
 }
 
 #: button key -> placeholders it may use

@@ -19,8 +19,6 @@ MIN_EXAMPLES = 25  # examples per reason in English (fewer: a warning)
 REASON_EXAMPLES = 40
 TOPIC_EXAMPLES = 12
 NEGATIVE_EXAMPLES = 80
-#: messages.yaml keys that are not translated
-UNTRANSLATED = frozenset({"date_format"})
 
 
 @dataclass(frozen=True)
@@ -55,8 +53,7 @@ def texts(kb: KnowledgeBase) -> Iterator[tuple[str, Text]]:
     """Yield every user-facing text with a name that says where it is written."""
     for section in ("messages", "buttons", "commands"):
         for key, text in getattr(kb, section).items():
-            if key not in UNTRANSLATED:
-                yield f"messages.yaml: {section}.{key}", text
+            yield f"messages.yaml: {section}.{key}", text
     for r in kb.reasons.values():
         where = f"reasons/{r.id}.yaml: "
         yield where + "title", r.title

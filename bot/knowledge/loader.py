@@ -495,7 +495,8 @@ def _read_section(
         if not ID_RE.match(key):
             ctx.error(line, f"`{key}` in `{section}` is not a snake_case key")
             continue
-        text = ctx.text_value(value, m.raw.get(key), line, f"{section[:-1]} '{key}'")
+        text = ctx.text_value(value, m.raw.get(key), line, f"{section[:-1]} '{key}'",
+                              plural=section == "messages" and key in contract.PLURAL_COUNTS)
         if text is None:
             continue
         out[key] = text

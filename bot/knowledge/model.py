@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from types import MappingProxyType
 from typing import Literal
 
-DEFAULT_LANG = "en"
+from bot.knowledge import contract, render
+from bot.knowledge.render import DEFAULT_LANG
 
 Severity = Literal["normal", "severe"]
 #: What the last step of a fix offers: resubmit (the "I've resubmitted" button),
@@ -29,48 +30,84 @@ class Source:
         return f"{self.path}:{self.line}"
 
 
+def _no_plurals() -> Mapping[str, Mapping[str, str]]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True)
 class Text:
-    """A user-facing text in one or more languages; `get` falls back to the default language."""
+    """A user-facing text in one or more languages; `get` falls back to the default language.
+
+    A text may have plural forms in some languages (`plurals[lang]`: CLDR category -> text, e.g.
+    {"one": ..., "other": ...}); `by_lang[lang]` then holds its `other` form.
+    """
 
     by_lang: Mapping[str, str]
+    plurals: Mapping[str, Mapping[str, str]] = field(default_factory=_no_plurals)
 
     @classmethod
     def plain(cls, text: str) -> Text:
         return cls(MappingProxyType({DEFAULT_LANG: text}))
 
-    def get(self, lang: str | None = None) -> str:
-        """Return the text in `lang` ("pt-br" falls back to "pt"), else in the default language."""
+    def resolve(self, lang: str | None = None) -> str:
+        """Return the language whose text `get(lang)` returns ("pt-br" falls back to "pt")."""
         if lang:
             lang = lang.lower()
             if lang in self.by_lang:
-                return self.by_lang[lang]
+                return lang
             base = lang.split("-")[0].split("_")[0]
             if base in self.by_lang:
-                return self.by_lang[base]
+                return base
         if DEFAULT_LANG in self.by_lang:
-            return self.by_lang[DEFAULT_LANG]
-        return next(iter(self.by_lang.values()), "")
+            return DEFAULT_LANG
+        return next(iter(self.by_lang), DEFAULT_LANG)
+
+    def get(self, lang: str | None = None) -> str:
+        """Return the text in `lang` ("pt-br" falls back to "pt"), else in the default language."""
+        return self.by_lang.get(self.resolve(lang), "")
+
+    def for_count(self, lang: str | None, count: float) -> str:
+        """Return the form of the text that `count` needs in `lang` (or its fallback language)."""
+        used = self.resolve(lang)
+        forms = self.plurals.get(used)
+        if not forms:
+            return self.by_lang.get(used, "")
+        return forms.get(render.plural_category(used, count), forms["other"])
+
+    def forms(self) -> list[str]:
+        """Return every written text: each language, each plural form."""
+        out = list(self.by_lang.values())
+        for forms in self.plurals.values():
+            out.extend(forms.values())
+        return out
 
     def placeholders(self) -> set[str]:
-        """Return the `{name}` placeholders used in any language."""
+        """Return the `{name}` placeholders used in any language or form."""
         names: set[str] = set()
-        for text in self.by_lang.values():
-            for _, name, _, _ in string.Formatter().parse(text):
-                if name:
-                    names.add(name)
+        for text in self.forms():
+            names |= render.placeholders(text)
         return names
 
+    def render(
+        self,
+        lang: str | None,
+        values: Mapping[str, object],
+        count: float | None = None,
+        tz: str | tzinfo | None = None,
+    ) -> str:
+        """Return the text in `lang` with `values` filled in and formatted for that language.
+
+        `count` picks the plural form; datetimes are shown in time zone `tz` (default UTC).
+        """
+        used = self.resolve(lang)
+        template = self.for_count(used, count) if count is not None else self.get(used)
+        return render.fill(template, used, values, tz)
+
     def format(self, lang: str | None = None, **values: object) -> str:
-        return self.get(lang).format_map(_Defaulting(values))
+        return self.render(lang, values)
 
     def __str__(self) -> str:
         return self.get()
-
-
-class _Defaulting(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 @dataclass(frozen=True)
@@ -248,8 +285,21 @@ class KnowledgeBase:
     #: languages with an overlay folder, after the default language: ("en", "ru", "zh")
     languages: tuple[str, ...] = (DEFAULT_LANG,)
 
-    def message(self, key: str, lang: str | None = None, **values: object) -> str:
-        return self.messages[key].format(lang, **values)
+    def message(
+        self, key: str, lang: str | None = None, *, tz: str | tzinfo | None = None,
+        **values: object,
+    ) -> str:
+        """Return message `key` in `lang` (English where untranslated) with `values` filled in.
+
+        Datetimes and numbers are written the way `lang` writes them (dates in time zone `tz`,
+        UTC by default); a message with plural forms picks the one its count needs (the count
+        is the placeholder `contract.PLURAL_COUNTS` names for it).
+        """
+        name = contract.PLURAL_COUNTS.get(key)
+        count = values.get(name) if name else None
+        if not isinstance(count, int | float) or isinstance(count, bool):
+            count = None
+        return self.messages[key].render(lang, values, count, tz)
 
     def button(self, key: str, lang: str | None = None, **values: object) -> str:
         return self.buttons[key].format(lang, **values)

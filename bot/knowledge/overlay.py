@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from bot.knowledge import contract
-from bot.knowledge.accessors import FileCtx, read_yaml
+from bot.knowledge import contract, render
+from bot.knowledge.accessors import FileCtx, is_plural_map, read_yaml
 from bot.knowledge.model import DEFAULT_LANG, Phrasing, Reason, Source, Step, Text, Topic
 from bot.knowledge.problems import Problems, did_you_mean, display_path, known
 from bot.knowledge.schema import MATCHING_KEYS, check_matching
@@ -47,9 +47,9 @@ class Overlay:
     lang: str
     reasons: dict[str, _ReasonOverlay] = field(default_factory=dict)
     topics: dict[str, _TopicOverlay] = field(default_factory=dict)
-    messages: dict[str, str] = field(default_factory=dict)
-    buttons: dict[str, str] = field(default_factory=dict)
-    commands: dict[str, str] = field(default_factory=dict)
+    messages: dict[str, str | dict[str, str]] = field(default_factory=dict)
+    buttons: dict[str, str | dict[str, str]] = field(default_factory=dict)
+    commands: dict[str, str | dict[str, str]] = field(default_factory=dict)
     intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     negatives: Phrasing | None = None
     matching: Mapping[str, object] | None = None
@@ -317,7 +317,7 @@ class _Reader:
             return
         ctx.lang = self.lang
         self._check_keys(ctx, data, MESSAGES_KEYS, "messages.yaml")
-        overlay.messages = self._section(ctx, data, "messages", messages, skip=("date_format",))
+        overlay.messages = self._section(ctx, data, "messages", messages)
         overlay.buttons = self._section(ctx, data, "buttons", buttons)
         overlay.commands = self._section(ctx, data, "commands", commands)
         for key, text in overlay.commands.items():
@@ -334,9 +334,8 @@ class _Reader:
         data: YMap,
         section: str,
         base: Mapping[str, Text],
-        skip: tuple[str, ...] = (),
-    ) -> dict[str, str]:
-        out: dict[str, str] = {}
+    ) -> dict[str, str | dict[str, str]]:
+        out: dict[str, str | dict[str, str]] = {}
         if section not in data:
             return out
         m = ctx.mapping(data[section], data.lines[section], f"`{section}`")
@@ -345,25 +344,28 @@ class _Reader:
         what = section[:-1]
         for key in m:
             line = m.lines[key]
-            if key in skip:
-                ctx.warn(line, f"{what} '{key}' is not translated; remove it from the overlay")
-                continue
             if key not in base:
                 ctx.error(line, f"{what} '{key}' is not in the English messages.yaml; "
                                 f"{did_you_mean(key, base)}an overlay translates existing keys "
                                 "only: fix the name or remove it")
                 continue
-            text = self._text(ctx, m, key, f"{what} '{key}'")
+            value = m[key]
+            plural = section == "messages" and key in contract.PLURAL_COUNTS
+            text: str | dict[str, str] | None
+            if is_plural_map(value):
+                text = ctx.plural_forms(value, self.lang, line, f"{what} '{key}'", allowed=plural)
+            else:
+                text = self._text(ctx, m, key, f"{what} '{key}'")
             if text is None:
                 continue
-            english = base[key].get(DEFAULT_LANG)
+            forms = list(text.values()) if isinstance(text, dict) else [text]
             try:
-                mine = Text.plain(text).placeholders()
+                mine = set().union(*(render.placeholders(f) for f in forms))
             except ValueError as exc:
                 ctx.error(line, f"{what} '{key}' has a broken {{placeholder}} ({exc}); write "
                                 "{name}, or {{ and }} for literal braces")
                 continue
-            theirs = Text.plain(english).placeholders()
+            theirs = _english_placeholders(base[key])
             if mine != theirs:
                 ctx.error(line, f"{what} '{key}' uses {_braces(mine)} and the English text "
                                 f"{_braces(theirs)}; use exactly the English placeholders"
@@ -395,6 +397,11 @@ class _Reader:
         return out
 
 
+def _english_placeholders(text: Text) -> set[str]:
+    forms = [text.get(DEFAULT_LANG), *text.plurals.get(DEFAULT_LANG, {}).values()]
+    return set().union(*(render.placeholders(f) for f in forms))
+
+
 def _braces(names: set[str]) -> str:
     return ", ".join("{" + n + "}" for n in sorted(names)) or "no placeholders"
 
@@ -412,10 +419,15 @@ def _missing_extra(mine: set[str], theirs: set[str]) -> str:
 # --------------------------------------------------------------------------- merging
 
 
-def _with(text: Text, lang: str, value: str | None) -> Text:
+def _with(text: Text, lang: str, value: str | Mapping[str, str] | None) -> Text:
+    """Return `text` with its `lang` version set to `value` (a text, or plural forms)."""
     if value is None:
         return text
-    return Text(MappingProxyType({**text.by_lang, lang: value}))
+    if isinstance(value, str):
+        plurals = {k: v for k, v in text.plurals.items() if k != lang}
+        return Text(MappingProxyType({**text.by_lang, lang: value}), MappingProxyType(plurals))
+    return Text(MappingProxyType({**text.by_lang, lang: value["other"]}),
+                MappingProxyType({**text.plurals, lang: MappingProxyType(dict(value))}))
 
 
 def merge_reason(reason: Reason, overlays: list[Overlay]) -> Reason:
