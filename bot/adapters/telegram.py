@@ -87,7 +87,6 @@ ADMIN_COMMANDS = ("reload", "report", "unmatched")
 ADMIN_PERIOD = timedelta(days=7)  # what /report and /unmatched look back over
 ADMIN_REASONS_SHOWN = 5
 ADMIN_GROUPS_SHOWN = 10
-ADMIN_TEXT_CHARS = 80  # an unplaced message is cut to this in /unmatched
 COMMAND_DESCRIPTION_LIMIT = 256
 
 Clock = Callable[[], datetime]
@@ -727,7 +726,7 @@ class TelegramBot:
                 lang,
                 rank=rank,
                 count=group.count,
-                text=_clip(group.text, ADMIN_TEXT_CHARS),
+                text=_clip(group.text, self.kb.policy.admin_quote_chars),
                 closest=", ".join(
                     f"{self._title(c.kind, c.id, lang)} ({c.score:g})" for c in group.candidates
                 )

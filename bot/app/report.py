@@ -430,7 +430,8 @@ def _step_label(kb: KnowledgeBase, reason_id: str, step_id: str) -> str:
         return "(no longer in the knowledge base)"
     lines = step.text.get().strip().splitlines()
     first = lines[0] if lines else ""
-    return first if len(first) <= 60 else first[:57].rstrip() + "..."
+    limit = kb.policy.step_label_chars
+    return first if len(first) <= limit else first[: limit - 3].rstrip() + "..."
 
 
 async def build_report(

@@ -543,7 +543,8 @@ class _Turn:
 
     def step_label(self, step: Step) -> str:
         first = step.text.get(self.state.lang).strip().splitlines()[0]
-        return first if len(first) <= 70 else self.msg("truncated", text=first[:67].rstrip())
+        limit = self.policy.step_label_chars  # "truncated" adds "..."
+        return first if len(first) <= limit else self.msg("truncated", text=first[: limit - 3].rstrip())
 
     def render_step(self) -> None:
         reason, step = self.reason(), self.step()

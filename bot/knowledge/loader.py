@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from bot.core import payload
-from bot.knowledge import contract, overlay
+from bot.knowledge import contract, overlay, schema
 from bot.knowledge.accessors import ID_RE, FileCtx, read_yaml
 from bot.knowledge.coverage import MIN_EXAMPLES
 from bot.knowledge.model import (
@@ -26,15 +26,15 @@ from bot.knowledge.model import (
     KnowledgeBase,
     Option,
     Phrasing,
-    Policy,
     Reason,
     Source,
     Step,
     Text,
     Topic,
 )
-from bot.knowledge.problems import Problem, Problems, describe, did_you_mean, display_path, known
-from bot.knowledge.schema import MATCHING_KEYS, check_matching
+from bot.knowledge.policy_reader import read_policy
+from bot.knowledge.problems import Problem, Problems, did_you_mean, display_path, known
+from bot.knowledge.schema import Schema, check_matching
 from bot.knowledge.yamlfile import YMap
 from bot.shared.errors import KnowledgeError
 
@@ -71,23 +71,9 @@ KNOWN_TOPICS: tuple[str, ...] = (
     "contact_support",
 )
 
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 _PROBLEM_RE = re.compile(r"^(?P<path>.*?):(?P<line>\d+): (?P<msg>.*)$", re.S)
 
 # --------------------------------------------------------------------------- reasons and topics
-
-REASON_KEYS = (
-    "version", "id", "title", "share", "severity", "summary", "triggers", "notices", "keywords",
-    "negative_keywords", "examples", "start", "steps", "support",
-)
-REASON_REQUIRED = ("id", "title", "share", "summary", "triggers", "examples", "steps", "support")
-STEP_KEYS = ("id", "text", "options", "next", "end", "topics")
-OPTION_KEYS = ("label", "next", "topic")
-TOPIC_KEYS = (
-    "version", "id", "title", "answer", "keywords", "negative_keywords", "examples", "related",
-)
-TOPIC_REQUIRED = ("id", "title", "answer", "examples")
-
 
 @dataclass
 class _RawOption:
@@ -155,7 +141,7 @@ def _parse_steps(ctx: FileCtx, data: YMap, what: str) -> tuple[list[_RawStep], b
             continue
         step_id = m.get("id") if isinstance(m.get("id"), str) else None
         label = f"step '{step_id}'" if step_id else f"step {n}"
-        ctx.check_keys(m, STEP_KEYS, ("id", "text"), label)
+        schema.STEP.check(ctx, m, label)
         step_id = ctx.ident(m, "id", label)
         text = ctx.text(m, "text", label)
         nxt = ctx.ident(m, "next", label)
@@ -177,7 +163,7 @@ def _parse_steps(ctx: FileCtx, data: YMap, what: str) -> tuple[list[_RawStep], b
                 if om is None:
                     continue
                 owhat = f"option {k} of {label}"
-                ctx.check_keys(om, OPTION_KEYS, ("label",), owhat)
+                schema.OPTION.check(ctx, om, owhat)
                 o_next = ctx.ident(om, "next", owhat)
                 o_topic = ctx.ident(om, "topic", owhat)
                 if o_next and o_topic:
@@ -435,8 +421,7 @@ def _parse_topic(pending: _Pending, topic_ids: set[str]) -> Topic | None:
 def _read_entries(
     folder: Path,
     problems: Problems,
-    allowed: tuple[str, ...],
-    required: tuple[str, ...],
+    kind_schema: Schema,
     kind: str,
 ) -> list[_Pending]:
     """Read every `<id>.yaml` of a folder: keys, version, id; the rest is parsed later."""
@@ -457,7 +442,7 @@ def _read_entries(
             continue
         ident = _check_id(ctx, data, file, kind)
         what = f"{kind} '{ident or file.stem}'"
-        ctx.check_keys(data, allowed, required, what)
+        kind_schema.check(ctx, data, what)
         if ident is not None:
             out.append(_Pending(ctx, data, ident, data.lines["id"]))
     return out
@@ -474,7 +459,7 @@ def _read_negatives(path: Path, problems: Problems) -> tuple[tuple[str, ...], tu
     ctx, data = read_yaml(path, problems)
     if data is None:
         return (), ()
-    ctx.check_keys(data, ("version", "examples"), ("examples",), "negatives.yaml")
+    schema.NEGATIVES.check(ctx, data, "negatives.yaml")
     return _examples(ctx, data, "negatives.yaml")
 
 
@@ -571,8 +556,7 @@ def _read_messages(path: Path, problems: Problems, *, required: bool) -> _Messag
     ctx, data = read_yaml(path, problems)
     if data is None:
         return _Messages()
-    ctx.check_keys(data, ("version", "messages", "buttons", "commands", "intents"),
-                   ("messages", "buttons", "commands"), "messages.yaml")
+    schema.MESSAGES.check(ctx, data, "messages.yaml")
     out = _Messages(
         messages=_read_section(ctx, data, "messages", contract.MESSAGES),
         buttons=_read_section(ctx, data, "buttons", contract.BUTTONS),
@@ -598,123 +582,9 @@ def _read_matching(path: Path, problems: Problems) -> Mapping[str, object]:
     ctx, data = read_yaml(path, problems)
     if data is None:
         return MappingProxyType({})
-    ctx.check_keys(data, MATCHING_KEYS, (), "matching.yaml")
+    schema.MATCHING.check(ctx, data, "matching.yaml")
     check_matching(ctx, data)
     return data
-
-
-def _policy_section(ctx: FileCtx, data: YMap, key: str, fields: tuple[str, ...]) -> YMap | None:
-    """Return a policy section; `fields` are its required keys (empty: any key allowed)."""
-    if key not in data:
-        return None
-    m = ctx.mapping(data[key], data.lines[key], f"`{key}`")
-    if m is not None and fields:
-        ctx.check_keys(m, fields, fields, f"`{key}`")
-    return m
-
-
-def _day_range(ctx: FileCtx, m: YMap, key: str) -> tuple[int, int] | None:
-    if key not in m:
-        return None
-    v = m[key]
-    ok = (
-        isinstance(v, list)
-        and len(v) == 2
-        and all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v)
-        and v[0] <= v[1]
-    )
-    if not ok:
-        ctx.error(m.lines[key], f"`review_days.{key}` must be [from, to] with whole numbers of "
-                                f"days, from <= to, e.g. [7, 14]; not {describe(v)}")
-        return None
-    return int(v[0]), int(v[1])
-
-
-def _read_policy(path: Path, problems: Problems) -> Policy | None:
-    if not path.is_file():
-        problems.error(display_path(path), 1, "file not found; it holds the attempt thresholds, "
-                                              "follow-up delays, matching numbers and links")
-        return None
-    ctx, data = read_yaml(path, problems)
-    if data is None:
-        return None
-    top = ("version", "attempts", "followup", "review_days", "retention_days", "limits",
-           "dialogue", "matching", "links")
-    ctx.check_keys(data, top, top[1:], "policy.yaml")
-    att = _policy_section(ctx, data, "attempts", ("manual_review_after", "lock_after"))
-    fol = _policy_section(ctx, data, "followup", (
-        "after_resubmit_hours", "still_waiting_hours", "manual_review_days", "late_after_minutes",
-    ))
-    rev = _policy_section(ctx, data, "review_days", ("standard", "complex", "extreme"))
-    lim = _policy_section(ctx, data, "limits", (
-        "max_message_chars", "flood_messages", "flood_window_seconds",
-    ))
-    dia = _policy_section(ctx, data, "dialogue", (
-        "intent_cutoff", "intent_max_words", "option_cutoff",
-    ))
-    empty = YMap()
-    att, fol, rev, lim, dia = (x if x is not None else empty for x in (att, fol, rev, lim, dia))
-    manual = ctx.number(att, "manual_review_after", "`attempts`", lo=1, integer=True)
-    lock = ctx.number(att, "lock_after", "`attempts`", lo=1, integer=True)
-    if manual is not None and lock is not None and lock <= manual:
-        ctx.error(att.lines["lock_after"], f"`attempts.lock_after` ({lock:g}) must be above "
-                                           f"`manual_review_after` ({manual:g})")
-    after_resubmit = ctx.number(fol, "after_resubmit_hours", "`followup`", lo=0, exclusive_lo=True)
-    still_waiting = ctx.number(fol, "still_waiting_hours", "`followup`", lo=0, exclusive_lo=True)
-    manual_days = ctx.number(fol, "manual_review_days", "`followup`", lo=0, exclusive_lo=True)
-    late = ctx.number(fol, "late_after_minutes", "`followup`", lo=0)
-    standard = _day_range(ctx, rev, "standard")
-    complex_ = _day_range(ctx, rev, "complex")
-    extreme = ctx.number(rev, "extreme", "`review_days`", lo=1, integer=True)
-    retention = ctx.number(data, "retention_days", "policy.yaml", lo=1, integer=True)
-    max_chars = ctx.number(lim, "max_message_chars", "`limits`", lo=1, integer=True)
-    flood = ctx.number(lim, "flood_messages", "`limits`", lo=1, integer=True)
-    window = ctx.number(lim, "flood_window_seconds", "`limits`", lo=0, exclusive_lo=True)
-    intent_cutoff = ctx.number(dia, "intent_cutoff", "`dialogue`", lo=0, hi=100)
-    intent_words = ctx.number(dia, "intent_max_words", "`dialogue`", lo=1, integer=True)
-    option_cutoff = ctx.number(dia, "option_cutoff", "`dialogue`", lo=0, hi=100)
-    matching: dict[str, float] = {}  # int values stay int
-    mm = _policy_section(ctx, data, "matching", ())
-    for key in mm or ():
-        value = ctx.number(mm, key, "`matching`") if mm is not None else None
-        if value is not None and mm is not None:
-            matching[key] = mm[key]  # keep ints as ints: some are counts, not thresholds
-    links: dict[str, str] = {}
-    lm = _policy_section(ctx, data, "links", ())
-    for key in lm or ():
-        url = ctx.string(lm, key, "`links`") if lm is not None else None
-        if url is None or lm is None:
-            continue
-        if not URL_RE.match(url):
-            ctx.error(lm.lines[key], f"link '{key}' is not a web address: '{url}'; write it as "
-                                     "https://...")
-            continue
-        links[key] = url
-    values = (manual, lock, after_resubmit, still_waiting, manual_days, late, standard, complex_,
-              extreme, retention, max_chars, flood, window, intent_cutoff, intent_words,
-              option_cutoff, mm, lm)
-    if any(v is None for v in values):
-        return None
-    return Policy(
-        manual_review_after=int(manual),  # type: ignore[arg-type]
-        lock_after=int(lock),  # type: ignore[arg-type]
-        followup_after_resubmit_hours=after_resubmit,  # type: ignore[arg-type]
-        followup_still_waiting_hours=still_waiting,  # type: ignore[arg-type]
-        followup_manual_review_days=manual_days,  # type: ignore[arg-type]
-        followup_late_after_minutes=late,  # type: ignore[arg-type]
-        review_standard_days=standard,  # type: ignore[arg-type]
-        review_complex_days=complex_,  # type: ignore[arg-type]
-        review_extreme_days=int(extreme),  # type: ignore[arg-type]
-        retention_days=int(retention),  # type: ignore[arg-type]
-        max_message_chars=int(max_chars),  # type: ignore[arg-type]
-        flood_messages=int(flood),  # type: ignore[arg-type]
-        flood_window_seconds=window,  # type: ignore[arg-type]
-        intent_cutoff=intent_cutoff,  # type: ignore[arg-type]
-        intent_max_words=int(intent_words),  # type: ignore[arg-type]
-        option_cutoff=option_cutoff,  # type: ignore[arg-type]
-        matching=MappingProxyType(matching),
-        links=MappingProxyType(links),
-    )
 
 
 # --------------------------------------------------------------------------- whole base
@@ -780,9 +650,9 @@ def collect(
         problems.error(display_path(root), 0, "not a knowledge folder (not found or not a "
                                               "directory); pass e.g. knowledge/")
         return None, Problems.render(problems.errors), []
-    policy = _read_policy(root / "policy.yaml", problems)
-    reason_files = _read_entries(root / "reasons", problems, REASON_KEYS, REASON_REQUIRED, "reason")
-    topic_files = _read_entries(root / "topics", problems, TOPIC_KEYS, TOPIC_REQUIRED, "topic")
+    policy = read_policy(root / "policy.yaml", problems)
+    reason_files = _read_entries(root / "reasons", problems, schema.REASON, "reason")
+    topic_files = _read_entries(root / "topics", problems, schema.TOPIC, "topic")
     # An id used twice (two files, or a reason and a topic) would make matches ambiguous.
     first: dict[str, _Pending] = {}
     for kind, entries in (("reason", reason_files), ("topic", topic_files)):
@@ -818,8 +688,12 @@ def collect(
     negatives, negative_sources = _read_negatives(root / "negatives.yaml", problems)
     msgs = _read_messages(root / "messages.yaml", problems, required=require_messages)
     matching = _read_matching(root / "matching.yaml", problems)
-    overlays = overlay.read_overlays(root, problems, reasons, topics, msgs.messages,
-                                     msgs.buttons, msgs.commands)
+    overlays = overlay.read_overlays(
+        root, problems,
+        {p.id: reasons.get(p.id) for p in reason_files},
+        {p.id: topics.get(p.id) for p in topic_files},
+        msgs.messages, msgs.buttons, msgs.commands,
+    )
     reasons = {rid: overlay.merge_reason(r, overlays) for rid, r in reasons.items()}
     topics = {tid: overlay.merge_topic(t, overlays) for tid, t in topics.items()}
     negative_overlays = {o.lang: o.negatives for o in overlays if o.negatives is not None}

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from bot.knowledge import contract, render
+from bot.knowledge.policy import Policy
 from bot.knowledge.render import DEFAULT_LANG
 
 Severity = Literal["normal", "severe"]
@@ -237,30 +238,6 @@ class Topic(_Phrased):
     related: tuple[str, ...]
     source: Source
     overlays: Mapping[str, Phrasing] = field(default_factory=_no_overlays)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """Numbers the dialogue and matcher use; see knowledge/policy.yaml."""
-
-    manual_review_after: int
-    lock_after: int
-    followup_after_resubmit_hours: float
-    followup_still_waiting_hours: float
-    followup_manual_review_days: float
-    followup_late_after_minutes: float
-    review_standard_days: tuple[int, int]
-    review_complex_days: tuple[int, int]
-    review_extreme_days: int
-    retention_days: int
-    max_message_chars: int
-    flood_messages: int
-    flood_window_seconds: float
-    intent_cutoff: float  # how close (0-100) a short message must be to an intent phrase
-    intent_max_words: int  # longer messages are never read as an intent
-    option_cutoff: float  # how close a typed answer must be to an option's label
-    matching: Mapping[str, float]
-    links: Mapping[str, str]
 
 
 @dataclass(frozen=True)

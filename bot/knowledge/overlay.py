@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from bot.knowledge import contract, render
+from bot.knowledge import contract, render, schema
 from bot.knowledge.accessors import FileCtx, is_plural_map, read_yaml
 from bot.knowledge.model import DEFAULT_LANG, Phrasing, Reason, Source, Step, Text, Topic
 from bot.knowledge.problems import Problems, did_you_mean, display_path, known
-from bot.knowledge.schema import MATCHING_KEYS, check_matching
+from bot.knowledge.schema import check_matching
 from bot.knowledge.yamlfile import YList, YMap
 
 #: a language folder's name: lowercase code, optionally a region or script (pt-br, zh-hant)
@@ -29,15 +29,6 @@ LANG_DIR_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 OVERLAY_FILES = ("messages.yaml", "negatives.yaml", "matching.yaml")
 OVERLAY_DIRS = ("reasons", "topics")
 
-REASON_TEXT_KEYS = ("title", "summary", "triggers", "steps", "support")
-REASON_MATCH_KEYS = ("notices", "keywords", "negative_keywords", "examples")
-REASON_KEYS = ("version", "id", *REASON_TEXT_KEYS, *REASON_MATCH_KEYS)
-TOPIC_KEYS = ("version", "id", "title", "answer", "keywords", "negative_keywords", "examples")
-STEP_KEYS = ("text", "options")
-#: keys of the base files that describe structure: an overlay never repeats them
-STRUCTURE_KEYS = ("share", "severity", "start", "next", "end", "topics", "related", "id",
-                  "label", "topic")
-MESSAGES_KEYS = ("version", "messages", "buttons", "commands", "intents")
 
 
 @dataclass
@@ -75,13 +66,17 @@ class _TopicOverlay:
 def read_overlays(
     root: Path,
     problems: Problems,
-    reasons: Mapping[str, Reason],
-    topics: Mapping[str, Topic],
+    reasons: Mapping[str, Reason | None],
+    topics: Mapping[str, Topic | None],
     messages: Mapping[str, Text],
     buttons: Mapping[str, Text],
     commands: Mapping[str, Text],
 ) -> list[Overlay]:
-    """Read every `i18n/<lang>/` folder under `root`, checking it against the base."""
+    """Read every `i18n/<lang>/` folder under `root`, checking it against the base.
+
+    `reasons` and `topics` map every id with a base file to its parsed entry, or to None when
+    that file has errors (its overlay is then not checked: the base problem comes first).
+    """
     base = root / "i18n"
     if not base.is_dir():
         return []
@@ -113,8 +108,8 @@ class _Reader:
 
     def read(
         self,
-        reasons: Mapping[str, Reason],
-        topics: Mapping[str, Topic],
+        reasons: Mapping[str, Reason | None],
+        topics: Mapping[str, Topic | None],
         messages: Mapping[str, Text],
         buttons: Mapping[str, Text],
         commands: Mapping[str, Text],
@@ -132,9 +127,12 @@ class _Reader:
                                                        f"overlay; {did_you_mean(item.name, names)}"
                                                        f"an overlay holds {known(names)}")
         for rid, ctx, data in self._entries("reasons", reasons):
-            overlay.reasons[rid] = self._reason(ctx, data, reasons[rid])
+            reason = reasons[rid]
+            if reason is not None:
+                overlay.reasons[rid] = self._reason(ctx, data, reason)
         for tid, ctx, data in self._entries("topics", topics):
-            overlay.topics[tid] = self._topic(ctx, data, tid)
+            if topics[tid] is not None:
+                overlay.topics[tid] = self._topic(ctx, data, tid)
         path = self.folder / "messages.yaml"
         if path.is_file():
             self._messages(path, overlay, messages, buttons, commands)
@@ -142,14 +140,14 @@ class _Reader:
         if path.is_file():
             ctx, data = read_yaml(path, self.problems)
             if data is not None:
-                ctx.check_keys(data, ("version", "examples"), (), "negatives.yaml")
+                schema.OVERLAY_NEGATIVES.check(ctx, data, "negatives.yaml")
                 examples, sources = self._examples(ctx, data, "negatives.yaml")
                 overlay.negatives = Phrasing(self.lang, examples, sources)
         path = self.folder / "matching.yaml"
         if path.is_file():
             ctx, data = read_yaml(path, self.problems)
             if data is not None:
-                ctx.check_keys(data, MATCHING_KEYS, (), "matching.yaml")
+                schema.OVERLAY_MATCHING.check(ctx, data, "matching.yaml")
                 check_matching(ctx, data)
                 overlay.matching = data
         return overlay
@@ -187,19 +185,6 @@ class _Reader:
                                             f"'{file.name}'; set `id: {file.stem}`")
             out.append((file.stem, ctx, data))
         return out
-
-    def _check_keys(self, ctx: FileCtx, m: YMap, allowed: tuple[str, ...], what: str) -> None:
-        """Unknown keys are errors; a key that only the base may hold says so."""
-        for key in m:
-            if key in allowed:
-                continue
-            if key in STRUCTURE_KEYS:
-                ctx.error(m.lines[key], f"`{key}` in {what} is structure, which lives only in the "
-                                        "English file; an overlay holds text: remove it")
-            else:
-                ctx.error(m.lines[key], f"unknown key '{key}' in {what}; "
-                                        f"{did_you_mean(key, allowed)}allowed keys: "
-                                        f"{', '.join(allowed)}")
 
     def _text(self, ctx: FileCtx, m: YMap, key: str, what: str) -> str | None:
         if key not in m:
@@ -239,7 +224,7 @@ class _Reader:
 
     def _reason(self, ctx: FileCtx, data: YMap, base: Reason) -> _ReasonOverlay:
         what = f"reason '{base.id}' ({self.lang})"
-        self._check_keys(ctx, data, REASON_KEYS, what)
+        schema.OVERLAY_REASON.check(ctx, data, what)
         texts = {k: t for k in ("title", "summary", "support")
                  if (t := self._text(ctx, data, k, what)) is not None}
         triggers: list[str] | None = None
@@ -275,7 +260,7 @@ class _Reader:
         sm = ctx.mapping(m[step_id], m.lines[step_id], swhat)
         if sm is None:
             return None
-        self._check_keys(ctx, sm, STEP_KEYS, swhat)
+        schema.OVERLAY_STEP.check(ctx, sm, swhat)
         text = self._text(ctx, sm, "text", swhat)
         labels: list[str] | None = None
         if "options" in sm:
@@ -297,7 +282,7 @@ class _Reader:
 
     def _topic(self, ctx: FileCtx, data: YMap, tid: str) -> _TopicOverlay:
         what = f"topic '{tid}' ({self.lang})"
-        self._check_keys(ctx, data, TOPIC_KEYS, what)
+        schema.OVERLAY_TOPIC.check(ctx, data, what)
         texts = {k: t for k in ("title", "answer")
                  if (t := self._text(ctx, data, k, what)) is not None}
         return _TopicOverlay(texts, self._phrasing(ctx, data, what, notices=False))
@@ -316,7 +301,7 @@ class _Reader:
         if data is None:
             return
         ctx.lang = self.lang
-        self._check_keys(ctx, data, MESSAGES_KEYS, "messages.yaml")
+        schema.OVERLAY_MESSAGES.check(ctx, data, "messages.yaml")
         overlay.messages = self._section(ctx, data, "messages", messages)
         overlay.buttons = self._section(ctx, data, "buttons", buttons)
         overlay.commands = self._section(ctx, data, "commands", commands)
@@ -336,7 +321,7 @@ class _Reader:
         base: Mapping[str, Text],
     ) -> dict[str, str | dict[str, str]]:
         out: dict[str, str | dict[str, str]] = {}
-        if section not in data:
+        if section not in data or not base:  # no base section: its own error comes first
             return out
         m = ctx.mapping(data[section], data.lines[section], f"`{section}`")
         if m is None:

@@ -1,18 +1,86 @@
-"""The shape of each knowledge file kind."""
+"""The keys of every knowledge file kind, declared once: a key not declared is an error.
+
+One `Schema` per kind of YAML map (a reason file, one of its steps, an option, a topic,
+messages.yaml, negatives.yaml, matching.yaml, and each of them as a language overlay under
+i18n/<lang>/). policy.yaml's schema is `bot.knowledge.policy`, where each number also has its
+bounds and its one default. The readers take values with the typed accessors
+(`bot.knowledge.accessors`); `Schema.check` makes sure nothing else is written.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.knowledge.accessors import FileCtx
+from bot.knowledge.problems import did_you_mean
 from bot.knowledge.yamlfile import YList, YMap
 
 #: matching.yaml's word lists (base and overlays); `synonyms` maps a word to its variants
 WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", "negations",
               "negatable", "domain_words")
-MATCHING_KEYS = ("version", "synonyms", *WORD_LISTS)
 #: lists of regular expressions
 PATTERN_LISTS = ("boilerplate", "reason_markers")
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The keys one kind of map may have (in the order messages list them)."""
+
+    keys: tuple[str, ...]
+    required: tuple[str, ...] = ()
+    #: keys of the English file that an overlay must not repeat (it holds text only)
+    structure: tuple[str, ...] = ()
+
+    def check(self, ctx: FileCtx, m: YMap, what: str) -> None:
+        """Report every key of `m` the schema does not declare, and missing required keys."""
+        if not self.structure:
+            ctx.check_keys(m, self.keys, self.required, what)
+            return
+        for key in m:
+            if key in self.keys:
+                continue
+            if key in self.structure:
+                ctx.error(m.lines[key], f"`{key}` in {what} is structure, which lives only in the "
+                                        "English file; an overlay holds text: remove it")
+            else:
+                ctx.error(m.lines[key], f"unknown key '{key}' in {what}; "
+                                        f"{did_you_mean(key, self.keys)}allowed keys: "
+                                        f"{', '.join(self.keys)}")
+
+
+REASON = Schema(
+    keys=("version", "id", "title", "share", "severity", "summary", "triggers", "notices",
+          "keywords", "negative_keywords", "examples", "start", "steps", "support"),
+    required=("id", "title", "share", "summary", "triggers", "examples", "steps", "support"),
+)
+STEP = Schema(keys=("id", "text", "options", "next", "end", "topics"), required=("id", "text"))
+OPTION = Schema(keys=("label", "next", "topic"), required=("label",))
+TOPIC = Schema(
+    keys=("version", "id", "title", "answer", "keywords", "negative_keywords", "examples",
+          "related"),
+    required=("id", "title", "answer", "examples"),
+)
+NEGATIVES = Schema(keys=("version", "examples"), required=("examples",))
+MESSAGES = Schema(keys=("version", "messages", "buttons", "commands", "intents"),
+                  required=("messages", "buttons", "commands"))
+MATCHING = Schema(keys=("version", "synonyms", *WORD_LISTS))
+
+_STRUCTURE = ("share", "severity", "start", "next", "end", "topics", "related", "id", "label",
+              "topic")
+OVERLAY_REASON = Schema(
+    keys=("version", "id", "title", "summary", "triggers", "steps", "support", "notices",
+          "keywords", "negative_keywords", "examples"),
+    structure=_STRUCTURE,
+)
+OVERLAY_STEP = Schema(keys=("text", "options"), structure=_STRUCTURE)
+OVERLAY_TOPIC = Schema(
+    keys=("version", "id", "title", "answer", "keywords", "negative_keywords", "examples"),
+    structure=_STRUCTURE,
+)
+OVERLAY_MESSAGES = Schema(keys=MESSAGES.keys, structure=_STRUCTURE)
+OVERLAY_NEGATIVES = Schema(keys=NEGATIVES.keys)
+OVERLAY_MATCHING = MATCHING
 
 
 def _scalar(value: object) -> bool:

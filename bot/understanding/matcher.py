@@ -58,57 +58,12 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import KnowledgeBase, Source
+from bot.knowledge.policy import MATCHING_DEFAULTS as DEFAULTS  # declared once, with bounds
 
 logger = logging.getLogger(__name__)
 
 Kind = Literal["reason", "topic"]
 NONE_ID = "__none__"
-
-#: Defaults for every `matching:` number in policy.yaml (a missing key falls back to these).
-DEFAULTS: dict[str, float] = {
-    # reading
-    "max_chars": 4000,  # characters of a message that are read
-    "max_terms": 400,  # words of a message that are scored
-    "max_items": 12,  # reason-list items read from one notice
-    "max_clauses": 16,  # free-text clauses read one by one
-    "typo_cutoff": 82,  # rapidfuzz ratio an unknown word needs to be corrected
-    "typo_min_length": 5,  # shorter unknown words are never corrected
-    "max_typos": 40,  # unknown words corrected per message
-    "typo_weight": 0.7,  # a corrected word counts this much of a correctly spelt one
-    # scoring
-    "vote_weight": 0.6,  # share of the score from the words' votes (how typical of the entry)
-    "nearest_weight": 0.55,  # share from the nearest example, notice or keyword (cosine)
-    "profile_weight": 0.25,  # share from the entry's whole profile (cosine)
-    "keyword_weight": 0.5,  # share from keywords found as phrases
-    "keyword_unit": 1.0,  # evidence of one fully specific keyword (1 - e^-unit)
-    "bigram_weight": 0.8,  # weight of a word pair relative to its words
-    "unknown_weight": 0.5,  # weight of an unknown word in the message's length, vs the rarest
-    "vote_power": 1.0,  # how much more a word used by one entry counts than a shared word
-    "vote_df_scale": 2.0,  # a word seen in this many texts is ~63% reliable as a vote
-    "vote_unknown": 0.3,  # vote weight of a word the knowledge base has never seen
-    "vote_prior": 0.6,  # vote mass added to every message: little evidence -> low vote
-    "evidence_mass": 4.0,  # shared informative weight (sum of idf) for ~63% trust
-    # a message naming no `domain_words` must be mostly about the knowledge base's subject
-    "off_domain_share": 0.5,  # a word is "elsewhere" when this share of its texts are negatives
-    "off_domain_unknown": 0.5,  # an unknown word counts this much as "elsewhere" (of its weight)
-    "off_domain_free": 0.3,  # this share of the message may be elsewhere without a penalty ...
-    "off_domain_power": 2.0,  # ... above it, scores x (share about the subject / (1-free))^this
-    "negative_keyword_factor": 0.6,  # score multiplier when a negative keyword is present
-    "clause_factor": 0.92,  # a single clause's score counts this much towards the message
-    "common_fraction": 0.01,  # a feature in more than this share of texts is "common" ...
-    "common_min_df": 100,  # ... and in more than this many: looked up, not walked (speed only)
-    # deciding
-    "min_score": 29,  # below this a reason is not a match
-    "topic_min_score": 26,  # below this a topic is not a match
-    "anchored_discount": 4,  # both floors are this much lower for a message naming a domain word
-    "negative_margin": 0,  # "nothing" (negatives.yaml) wins when within this of the best entry
-    "list_min_score": 25,  # a listed notice item must reach this to name a reason
-    "loose_min_score": 28,  # an item of a list with no "Reason:" before it, likewise
-    "multi_min_score": 45,  # a free-text clause must reach this to add a second reason
-    "reason_bias": 15,  # points reasons get over topics when ranked against them
-    "ambiguous_margin": 8,  # top two closer than this -> ambiguous
-}
-
 
 @dataclass(frozen=True)
 class Match:

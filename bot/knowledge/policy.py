@@ -1,0 +1,187 @@
+"""knowledge/policy.yaml as typed objects: the schema of every number, with its one default.
+
+Each field says where it is written in policy.yaml (`section`, `key`), what values it accepts
+and, when it may be left out, its default. `bot.knowledge.policy_reader` reads the file with
+these declarations, so an unknown or misspelt key anywhere is a `file:line` error with a
+did-you-mean, and no number has a second default elsewhere in the code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import MISSING, dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+def setting(
+    default: Any = MISSING,
+    *,
+    section: str | None = None,
+    key: str | None = None,
+    lo: float | None = None,
+    hi: float | None = None,
+    above: bool = False,
+    integer: bool = False,
+    kind: str = "number",
+    doc: str = "",
+) -> Any:
+    """Declare one policy value: where it is written, its bounds, and its default if optional.
+
+    `lo` is inclusive unless `above`; `kind` is "number", "range" ([from, to] whole numbers)
+    or "links" (a map of names to web addresses).
+    """
+    meta = {"section": section, "key": key, "lo": lo, "hi": hi, "above": above,
+            "integer": integer, "kind": kind, "doc": doc}
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class MatchingSettings(Mapping[str, float]):
+    """policy.yaml `matching:`, the matcher's numbers (tuned with `python -m bot eval`).
+
+    Also a read-only mapping of name -> number, for code that iterates the settings.
+    """
+
+    # reading a message
+    max_chars: int = setting(4000, lo=1, integer=True, doc="characters of a message that are read")
+    max_terms: int = setting(400, lo=1, integer=True, doc="words of a message that are scored")
+    max_items: int = setting(12, lo=1, integer=True,
+                             doc="reason-list items read from one forwarded notice")
+    max_clauses: int = setting(16, lo=1, integer=True, doc="free-text clauses read one by one")
+    max_steps: int = setting(1_000_000, lo=1, integer=True,
+                             doc="work one message may take, in steps; a message needing more "
+                                 "is not understood")
+    typo_cutoff: float = setting(82, lo=0, hi=100, doc="similarity (0-100) an unknown word needs "
+                                                       "to be corrected to a known one")
+    typo_min_length: int = setting(5, lo=1, integer=True,
+                                   doc="shorter unknown words are never corrected")
+    max_typos: int = setting(40, lo=0, integer=True, doc="unknown words corrected per message")
+    typo_weight: float = setting(0.7, lo=0, hi=1,
+                                 doc="a corrected word counts this much of a correctly spelt one")
+    # scoring (each entry gets 0-100)
+    vote_weight: float = setting(0.6, lo=0, doc="share from the words' votes")
+    nearest_weight: float = setting(0.55, lo=0,
+                                    doc="share from the closest example, notice or keyword")
+    profile_weight: float = setting(0.25, lo=0,
+                                    doc="share from everything written for the entry together")
+    keyword_weight: float = setting(0.5, lo=0, doc="share from keywords found in the message")
+    keyword_unit: float = setting(1.0, lo=0, above=True,
+                                  doc="evidence one fully specific keyword gives")
+    bigram_weight: float = setting(0.8, lo=0, doc="weight of a word pair relative to a word")
+    unknown_weight: float = setting(0.5, lo=0, doc="how much an unknown word dilutes the message")
+    vote_power: float = setting(1.0, lo=0, doc="how much more a word used by one entry counts "
+                                               "than a shared word")
+    vote_df_scale: float = setting(2.0, lo=0, above=True,
+                                   doc="a word seen in this many texts is ~63% reliable as a vote")
+    vote_unknown: float = setting(0.3, lo=0, doc="vote weight of a word never seen before")
+    vote_prior: float = setting(0.6, lo=0, doc="vote added to every message")
+    evidence_mass: float = setting(4.0, lo=0, above=True,
+                                   doc="shared informative weight for ~63% trust in a score")
+    negative_keyword_factor: float = setting(0.6, lo=0, hi=1, doc="score multiplier when one of "
+                                                                  "an entry's negative_keywords "
+                                                                  "is present")
+    clause_factor: float = setting(0.92, lo=0, hi=1, doc="a single clause's score counts this "
+                                                         "much towards the message")
+    # a message naming none of matching.yaml's domain_words must be mostly about verification
+    off_domain_share: float = setting(0.5, lo=0, hi=1, doc="a word is about something else when "
+                                                           "this share of its texts are negatives")
+    off_domain_unknown: float = setting(0.5, lo=0, hi=1, doc="an unknown word counts this much "
+                                                             "as about something else")
+    off_domain_free: float = setting(0.3, lo=0, hi=1, doc="this share of a message may be about "
+                                                          "something else at no cost")
+    off_domain_power: float = setting(2.0, lo=0, doc="beyond it scores shrink by this power")
+    common_fraction: float = setting(0.01, lo=0, hi=1, doc="a feature in more than this share of "
+                                                           "texts is common (speed only)")
+    common_min_df: int = setting(100, lo=1, integer=True,
+                                 doc="... and in more than this many texts (speed only)")
+    # deciding
+    min_score: float = setting(29, lo=0, hi=100, doc="below this a reason is not a match")
+    topic_min_score: float = setting(26, lo=0, hi=100, doc="below this a topic is not a match")
+    anchored_discount: float = setting(4, lo=0, hi=100, doc="both are this much lower when the "
+                                                            "message names a domain word")
+    negative_margin: float = setting(0, lo=-100, hi=100, doc="negatives.yaml wins when it scores "
+                                                          "within this of the best entry")
+    list_min_score: float = setting(25, lo=0, hi=100, doc="an item of a notice's reason list "
+                                                          "must reach this to name a reason")
+    loose_min_score: float = setting(28, lo=0, hi=100, doc="an item of a list without "
+                                                           "'Reason:' before it must reach this")
+    multi_min_score: float = setting(45, lo=0, hi=100, doc="a clause of free text must reach "
+                                                           "this to add a second reason")
+    reason_bias: float = setting(15, lo=0, hi=100, doc="points reasons get when ranked against "
+                                                       "topics")
+    ambiguous_margin: float = setting(8, lo=0, hi=100, doc="top two closer than this: the bot "
+                                                           "asks which one")
+
+    def __getitem__(self, key: str) -> float:
+        if key not in MATCHING_KEYS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(MATCHING_KEYS)
+
+    def __len__(self) -> int:
+        return len(MATCHING_KEYS)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Numbers the dialogue and the matcher use; see knowledge/policy.yaml."""
+
+    manual_review_after: int = setting(
+        section="attempts", lo=1, integer=True,
+        doc="failed attempts after which Binance moves the case to manual review")
+    lock_after: int = setting(section="attempts", lo=1, integer=True,
+                              doc="failed attempts from which the account may be locked")
+    followup_after_resubmit_hours: float = setting(
+        section="followup", key="after_resubmit_hours", lo=0, above=True,
+        doc='when to ask "did it pass?" after the user resubmits')
+    followup_still_waiting_hours: float = setting(
+        section="followup", key="still_waiting_hours", lo=0, above=True,
+        doc='when to ask again after "still waiting"')
+    followup_manual_review_days: float = setting(
+        section="followup", key="manual_review_days", lo=0, above=True,
+        doc="follow up at the expected end of a standard manual review")
+    followup_late_after_minutes: float = setting(
+        section="followup", key="late_after_minutes", lo=0,
+        doc="a follow-up sent this much after it was due says it is late")
+    review_standard_days: tuple[int, int] = setting(
+        section="review_days", key="standard", kind="range", doc="standard manual review")
+    review_complex_days: tuple[int, int] = setting(
+        section="review_days", key="complex", kind="range", doc="complex cases")
+    review_extreme_days: int = setting(section="review_days", key="extreme", lo=1, integer=True,
+                                       doc='"over N days"')
+    retention_days: int = setting(lo=1, integer=True,
+                                  doc="conversations untouched this long are deleted")
+    max_message_chars: int = setting(section="limits", lo=1, integer=True,
+                                     doc="longer messages are cut before matching")
+    flood_messages: int = setting(section="limits", lo=1, integer=True,
+                                  doc="at most this many messages per user ...")
+    flood_window_seconds: float = setting(section="limits", lo=0, above=True,
+                                          doc="... in this many seconds")
+    intent_cutoff: float = setting(section="dialogue", lo=0, hi=100,
+                                   doc="how close a short message must be to an intent phrase")
+    intent_max_words: int = setting(section="dialogue", lo=1, integer=True,
+                                    doc="longer messages are never read as an intent")
+    option_cutoff: float = setting(section="dialogue", lo=0, hi=100,
+                                   doc="how close a typed answer must be to an option's label")
+    links: Mapping[str, str] = setting(section="links", kind="links",
+                                       doc="web addresses messages may use as {name}")
+    step_label_chars: int = setting(
+        70, section="limits", lo=10, integer=True,
+        doc="a step named in /status, a case summary or a report is cut to this many characters")
+    admin_quote_chars: int = setting(
+        80, section="limits", lo=10, integer=True,
+        doc="a user's message quoted to admins in /unmatched is cut to this many characters")
+    matching: MatchingSettings = field(default_factory=MatchingSettings,
+                                       metadata={"section": "matching", "kind": "section"})
+
+
+#: the names of the matcher's numbers, in the order policy.yaml lists them
+MATCHING_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(MatchingSettings))
+#: every `matching:` number's default (read-only): the only place they are written
+MATCHING_DEFAULTS: Mapping[str, float] = MappingProxyType(
+    {f.name: f.default for f in dataclasses.fields(MatchingSettings)}
+)
