@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install test lint validate run console telegram bench clean
+.PHONY: install test test-pg lint validate run console telegram bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "kyc-helper needs Python 3.11+"'
@@ -22,6 +22,10 @@ validate: install
 
 test: install lint validate
 	$(PY) -m pytest -q
+
+# the same, with a throwaway PostgreSQL server for the PostgreSQL tests (what CI runs)
+test-pg: install
+	KYC_REQUIRE_POSTGRES=1 .ci/with-postgres $(MAKE) test
 
 run: install
 	@$(PY) -m bot run

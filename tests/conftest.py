@@ -12,6 +12,9 @@ from bot.knowledge.loader import KNOWN_REASONS, KNOWN_TOPICS, MIN_EXAMPLES, load
 from bot.knowledge.model import KnowledgeBase
 from tests.fake_bot_api import FakeBotApi
 
+#: PostgreSQL fixtures (pg_server, pg_url, pg_database): tests/pg.py
+pytest_plugins = ("tests.pg",)
+
 REPO = Path(__file__).resolve().parent.parent
 
 POLICY = """\

@@ -1,0 +1,112 @@
+"""PostgreSQL schema: versioned migrations, applied once under an advisory lock.
+
+`migrate()` runs in one transaction that first takes a transaction-scoped advisory lock, so
+instances starting together apply each migration exactly once: the second waits for the first
+to commit, then finds nothing left to do. PostgreSQL's DDL is transactional, so a migration that
+fails leaves no half-made table behind. The lock is keyed by the current schema, so separate
+schemas in one database (the tests use one each) migrate independently.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: first key of every advisory lock this application takes (the second names what is locked)
+LOCK_SPACE = 0x6B7963  # "kyc"
+#: second key for the migration lock (hashed with the schema name)
+MIGRATE_LOCK = "migrate"
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_initial",
+        """
+        CREATE TABLE conversations (
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            lang TEXT,
+            active BOOLEAN NOT NULL DEFAULT TRUE,
+            created_at TIMESTAMPTZ NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (channel, user_id)
+        );
+        CREATE INDEX conversations_updated ON conversations (updated_at);
+        CREATE TABLE cases (
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            opened_at TEXT NOT NULL,
+            closed_at TEXT,
+            status TEXT NOT NULL,
+            reasons TEXT NOT NULL,
+            attempts TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (channel, user_id, number)
+        );
+        CREATE TABLE followups (
+            id BIGSERIAL PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            due_at TIMESTAMPTZ NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            created_at TIMESTAMPTZ NOT NULL,
+            sent_at TIMESTAMPTZ
+        );
+        CREATE INDEX followups_pending ON followups (due_at) WHERE status = 'pending';
+        CREATE INDEX followups_user ON followups (channel, user_id);
+        CREATE TABLE events (
+            id BIGSERIAL PRIMARY KEY,
+            channel TEXT,
+            user_id TEXT,
+            at TIMESTAMPTZ NOT NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX events_at ON events (at);
+        CREATE INDEX events_user ON events (channel, user_id);
+        CREATE TABLE unmatched (
+            id BIGSERIAL PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            at TIMESTAMPTZ NOT NULL,
+            text TEXT NOT NULL,
+            candidates TEXT NOT NULL
+        );
+        CREATE INDEX unmatched_at ON unmatched (at);
+        CREATE INDEX unmatched_user ON unmatched (channel, user_id);
+        """,
+    ),
+)
+
+
+async def migrate(conn: Any) -> list[str]:
+    """Apply the migrations not yet recorded, under the migration lock; return their names.
+
+    `conn` is an asyncpg connection (not in a transaction).
+    """
+    applied: list[str] = []
+    async with conn.transaction():
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2 || ':' || current_schema()))",
+            LOCK_SPACE,
+            MIGRATE_LOCK,
+        )
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS migrations "
+            "(name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        done = {row["name"] for row in await conn.fetch("SELECT name FROM migrations")}
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            await conn.execute(sql)
+            await conn.execute("INSERT INTO migrations (name) VALUES ($1)", name)
+            applied.append(name)
+    for name in applied:
+        log.info("applied migration %s", name)
+    return applied
