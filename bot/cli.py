@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from dotenv import load_dotenv
 
-from bot.app.config import DEFAULT_DATABASE_PATH, DEFAULT_KNOWLEDGE_DIR
-from bot.shared.errors import KycHelperError
+from bot.app.config import DEFAULT_DATABASE_PATH, DEFAULT_KNOWLEDGE_DIR, LOG_FORMATS
+from bot.shared.errors import ConfigError, KycHelperError
 
 # command -> (module, help, example)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -77,8 +77,11 @@ def _add_common(p: argparse.ArgumentParser, *, db: bool = False) -> None:
     if db:
         p.add_argument(
             "--db",
-            default=os.environ.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH,
-            help="SQLite database file (env DATABASE_PATH; default: %(default)s)",
+            default=os.environ.get("DATABASE_URL")
+            or os.environ.get("DATABASE_PATH")
+            or DEFAULT_DATABASE_PATH,
+            help="SQLite file or postgresql:// URL "
+            f"(env DATABASE_URL, else DATABASE_PATH; default: {DEFAULT_DATABASE_PATH})",
         )
 
 
@@ -148,11 +151,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(level: str | None) -> None:
-    """Log to stderr at `level` (else env LOG_LEVEL, else WARNING), keeping user data out."""
+def log_formatter(kind: str) -> logging.Formatter:
+    """Return the formatter for LOG_FORMAT `kind`: `text` lines, or one JSON object per line."""
+    if kind == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        return JsonFormatter(
+            "{asctime}{levelname}{name}{message}",
+            style="{",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            datefmt="%Y-%m-%dT%H:%M:%S%z",
+        )
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def configure_logging(level: str | None, kind: str | None = None) -> None:
+    """Log to stderr at `level` (else env LOG_LEVEL, else WARNING), keeping user data out.
+
+    `kind` (else env LOG_FORMAT) is `text` or `json`.
+    """
     level = (level or os.environ.get("LOG_LEVEL") or "WARNING").upper()
     numeric = getattr(logging, level, logging.WARNING)
-    logging.basicConfig(level=numeric, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    kind = (kind or os.environ.get("LOG_FORMAT") or "text").strip().lower()
+    if kind not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT is {kind!r}: use one of {', '.join(LOG_FORMATS)}")
+    handler = logging.StreamHandler()
+    handler.setFormatter(log_formatter(kind))
+    logging.basicConfig(level=numeric, handlers=[handler])
     # httpx logs every request URL, and Telegram's URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -170,7 +195,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_dotenv(override=False)
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(args.log_level)
+    try:
+        configure_logging(args.log_level)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     module = importlib.import_module(COMMANDS[args.command][0])
     func = getattr(module, "cmd_" + args.command.replace("-", "_"))
     try:

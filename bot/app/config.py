@@ -24,6 +24,8 @@ DEFAULT_DATABASE_PATH = "data/kyc-helper.sqlite3"
 DEFAULT_KNOWLEDGE_DIR = "knowledge"
 DEFAULT_WEBHOOK_LISTEN = "127.0.0.1:8443"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 MASK = "[secret]"
 
 # BotFather tokens: the bot's numeric id, a colon, then ~35 URL-safe characters.
@@ -36,9 +38,11 @@ VARIABLES: dict[str, str] = {
     "TELEGRAM_BOT_TOKEN": "bot token from @BotFather; without it `run` starts the console",
     "TELEGRAM_API_BASE_URL": "root URL of a self-hosted Bot API server (default: Telegram's)",
     "DATABASE_PATH": f"SQLite file for conversations and follow-ups (default {DEFAULT_DATABASE_PATH})",
+    "DATABASE_URL": "postgresql://user:password@host/db selects PostgreSQL instead of SQLite",
     "KNOWLEDGE_DIR": f"knowledge base folder (default {DEFAULT_KNOWLEDGE_DIR})",
     "ADMIN_USER_IDS": "comma-separated Telegram user ids allowed to use admin commands",
     "LOG_LEVEL": "DEBUG, INFO, WARNING (default), ERROR or CRITICAL",
+    "LOG_FORMAT": "text (default) or json: one JSON object per log line",
     "WEBHOOK_URL": "public https URL Telegram should post updates to; unset: long polling",
     "WEBHOOK_LISTEN": f"host:port the webhook server binds to (default {DEFAULT_WEBHOOK_LISTEN})",
     "WEBHOOK_SECRET": "secret Telegram sends with every webhook request (required with WEBHOOK_URL)",
@@ -52,9 +56,11 @@ class Settings:
     token: str | None = field(default=None, repr=False)
     api_base_url: str | None = None
     database_path: str = DEFAULT_DATABASE_PATH
+    database_url: str | None = field(default=None, repr=False)
     knowledge_dir: str = DEFAULT_KNOWLEDGE_DIR
     admin_user_ids: frozenset[int] = frozenset()
     log_level: str | None = None
+    log_format: str = "text"
     webhook_url: str | None = None
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8443
@@ -80,17 +86,27 @@ class Settings:
         return urlsplit(self.webhook_url or "").path.strip("/")
 
     @property
+    def database(self) -> str:
+        """Return where the store lives: the PostgreSQL URL if set, else the SQLite file."""
+        return self.database_url or self.database_path
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         """Return the values that must never be logged."""
-        return tuple(s for s in (self.token, self.webhook_secret) if s)
+        password = urlsplit(self.database_url).password if self.database_url else None
+        return tuple(s for s in (self.token, self.webhook_secret, password) if s)
 
     def with_paths(self, *, knowledge_dir: str | None, database_path: str | None) -> Settings:
-        """Return a copy with the paths given on the command line (None keeps the setting)."""
-        return replace(
-            self,
-            knowledge_dir=knowledge_dir or self.knowledge_dir,
-            database_path=database_path or self.database_path,
-        )
+        """Return a copy with the paths given on the command line (None keeps the setting).
+
+        `database_path` may be a postgresql:// URL (the CLI's `--db` takes either).
+        """
+        changed = replace(self, knowledge_dir=knowledge_dir or self.knowledge_dir)
+        if not database_path:
+            return changed
+        if is_postgres_url(database_path):
+            return replace(changed, database_url=_check_postgres_url("--db", database_path))
+        return replace(changed, database_path=database_path, database_url=None)
 
 
 def read_environment(
@@ -141,6 +157,14 @@ def load_settings(
         if log_level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL is {log_level!r}: use one of {', '.join(LOG_LEVELS)}")
 
+    log_format = (get("LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT is {log_format!r}: use one of {', '.join(LOG_FORMATS)}")
+
+    database_url = get("DATABASE_URL")
+    if database_url is not None:
+        database_url = _check_postgres_url("DATABASE_URL", database_url)
+
     webhook_url = get("WEBHOOK_URL")
     webhook_secret = get("WEBHOOK_SECRET")
     host, port = _parse_listen(get("WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN)
@@ -160,14 +184,36 @@ def load_settings(
         token=token,
         api_base_url=api_base_url,
         database_path=get("DATABASE_PATH") or DEFAULT_DATABASE_PATH,
+        database_url=database_url,
         knowledge_dir=get("KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR,
         admin_user_ids=_parse_admins(get("ADMIN_USER_IDS")),
         log_level=log_level,
+        log_format=log_format,
         webhook_url=webhook_url,
         webhook_host=host,
         webhook_port=port,
         webhook_secret=webhook_secret,
     )
+
+
+def is_postgres_url(value: str) -> bool:
+    """Say whether a database setting names a PostgreSQL server rather than a SQLite file."""
+    return urlsplit(value).scheme in POSTGRES_SCHEMES
+
+
+def _check_postgres_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in POSTGRES_SCHEMES:
+        # the value may hold a password: name the scheme only
+        raise ConfigError(
+            f"{name} must start with postgresql:// (got {parts.scheme or 'no'} scheme); "
+            "for SQLite set DATABASE_PATH instead"
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise ConfigError(f"{name} has a malformed port: expected postgresql://user:password@host:5432/db") from None
+    return value
 
 
 def _check_http_url(name: str, value: str) -> str:
