@@ -108,6 +108,8 @@ class _State:
     failures: list[Failure] = field(default_factory=list)
     confirmed_offset: int = 0
     webhook_url: str = ""
+    #: bumped by every getUpdates: a newer one ends an older one's wait with 409, as Telegram does
+    polls: int = 0
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
 
@@ -569,7 +571,16 @@ class FakeBotApi:
             if offset:
                 self._state.updates = [u for u in self._state.updates if u["update_id"] >= offset]
                 self._state.confirmed_offset = max(self._state.confirmed_offset, offset)
+            self._state.polls += 1
+            poll = self._state.polls
+            self._cond.notify_all()
             while True:
+                if self._state.polls != poll:
+                    raise ApiError(
+                        409,
+                        "Conflict: terminated by other getUpdates request; make sure that only "
+                        "one bot instance is running",
+                    )
                 pending = [u for u in self._state.updates if u["update_id"] >= offset][:limit]
                 remaining = deadline - time.monotonic()
                 if pending or remaining <= 0 or self._closing:

@@ -155,6 +155,7 @@ async def serving(
         kb,
         clock=clock,
         poll_timeout=1.0,
+        probe_timeout=0.0,
         scheduler_interval=3600,
         retry_delays=(0.05, 0.1),
         **kwargs,  # type: ignore[arg-type]

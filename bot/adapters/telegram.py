@@ -41,6 +41,7 @@ from telegram import (
 from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import (
     BadRequest,
+    Conflict,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -74,6 +75,10 @@ CHANNEL = "telegram"
 #: Telegram's limit on a message's text, counted in UTF-16 code units after entity parsing
 TEXT_LIMIT = 4096
 POLL_TIMEOUT = 30.0  # seconds a getUpdates long poll may wait
+#: seconds of the long poll that checks, before polling starts, that no other instance polls:
+#: a running instance whose poll our request ends polls again within ~1 s, which ends ours
+#: with 409 Conflict (python-telegram-bot retries a failed poll after 1 s)
+PROBE_TIMEOUT = 3.0
 SCHEDULER_INTERVAL = 30.0  # seconds between follow-up passes
 BOOTSTRAP_RETRIES = 5  # startup attempts on network errors (a bad token fails at once)
 NETWORK_RETRY_DELAYS = (1.0, 4.0, 15.0)  # backoff for sends that hit network errors
@@ -296,6 +301,7 @@ class TelegramBot:
         open_service: ServiceFactory = open_service,
         clock: Clock | None = None,
         poll_timeout: float = POLL_TIMEOUT,
+        probe_timeout: float = PROBE_TIMEOUT,
         scheduler_interval: float = SCHEDULER_INTERVAL,
         retry_delays: Sequence[float] = NETWORK_RETRY_DELAYS,
     ) -> None:
@@ -306,6 +312,8 @@ class TelegramBot:
         self._open_service = open_service
         self.clock = clock
         self.poll_timeout = poll_timeout
+        self.probe_timeout = probe_timeout
+        self._polling = False
         self.scheduler_interval = scheduler_interval
         self.retry_delays = tuple(retry_delays)
         self.masker = SecretMasker(settings.secrets)
@@ -373,6 +381,7 @@ class TelegramBot:
         app = self.build_application()
         self._handle_signals = True
         mode = "webhook" if self.settings.use_webhook else "long polling"
+        self._polling = not self.settings.use_webhook
         log.info("starting on Telegram (%s)", mode)
         if self.settings.use_webhook:
             app.run_webhook(**self.webhook_options())
@@ -384,6 +393,7 @@ class TelegramBot:
         """Serve inside the current event loop, with run_polling's start and stop order."""
         app = self.build_application()
         use_webhook = self.settings.use_webhook if webhook is None else webhook
+        self._polling = not use_webhook
         try:
             await app.initialize()
             await self._post_init(app)
@@ -409,6 +419,8 @@ class TelegramBot:
 
     async def _post_init(self, app: Application) -> None:
         """Open the service, register the follow-up sender, publish commands, start the scheduler."""
+        if self._polling:
+            await self.check_no_other_poller(app)
         Path(self.settings.database_path).parent.mkdir(parents=True, exist_ok=True)
         self.service = await self._open_service(self.kb, self.settings.database_path, self.clock)
         self.service.register_sender(CHANNEL, self.send_followup)
@@ -425,6 +437,29 @@ class TelegramBot:
             "bot @%s ready; %d admin(s) may use /%s",
             app.bot.username, len(self.settings.admin_user_ids), ", /".join(ADMIN_COMMANDS),
         )  # fmt: skip
+
+    async def check_no_other_poller(self, app: Application) -> None:
+        """Refuse to poll (ConfigError) when another instance polls, or a webhook is set.
+
+        One long poll of `probe_timeout`, confirming nothing: if another instance is polling
+        with this token, our request ends its poll, its next poll ends ours, and Telegram
+        answers 409 Conflict. Polling would otherwise delete another deployment's webhook.
+        """
+        try:
+            await app.bot.get_updates(
+                timeout=self.probe_timeout, limit=1, allowed_updates=list(ALLOWED_UPDATES)
+            )
+        except Conflict as exc:
+            if "webhook" in exc.message.lower():
+                raise ConfigError(
+                    "a webhook is set for this bot token (Telegram answered 409 Conflict): "
+                    "another deployment receives its updates; set WEBHOOK_URL to join it, "
+                    "or delete that webhook first"
+                ) from None
+            raise ConfigError(
+                "another instance is already polling Telegram with this bot token (Telegram "
+                "answered 409 Conflict): stop it, or run several instances with WEBHOOK_URL"
+            ) from None
 
     async def _post_stop(self, app: Application) -> None:
         """Stop the follow-up scheduler after the last in-flight update has been handled."""
@@ -590,7 +625,13 @@ class TelegramBot:
         """Log an error in one line (network trouble) or with its traceback (a bug)."""
         error = context.error
         update_id = update.update_id if isinstance(update, Update) else None
-        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        if isinstance(error, Conflict):
+            log.warning(
+                "Telegram answered 409 Conflict (%s): is another instance polling with this"
+                " token?",
+                error.message,
+            )
+        elif isinstance(error, NetworkError) and not isinstance(error, BadRequest):
             log.warning("update %s: Telegram unreachable: %s", update_id, error)
         elif isinstance(error, RetryAfter):
             log.warning("update %s: flood control: %s", update_id, error)
