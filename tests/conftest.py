@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import contract
-from bot.knowledge.loader import KNOWN_REASONS, KNOWN_TOPICS, MIN_EXAMPLES, load_knowledge
+from bot.knowledge.coverage import MIN_EXAMPLES
+from bot.knowledge.loader import KNOWN_REASONS, KNOWN_TOPICS, load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from tests.fake_bot_api import FakeBotApi
 
@@ -178,7 +179,7 @@ def api() -> Iterator[FakeBotApi]:
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     """The bundled knowledge base (matcher example checks belong to the knowledge tests)."""
-    return load_knowledge(REPO / "knowledge", check_matcher=False)
+    return load_knowledge(REPO / "knowledge")
 
 
 @pytest.fixture

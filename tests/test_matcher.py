@@ -371,7 +371,7 @@ _CACHE: dict[str, Matcher] = {}
 
 def _shared_matcher() -> Matcher:
     if "m" not in _CACHE:
-        _CACHE["m"] = Matcher.build(load_knowledge(KNOWLEDGE, check_matcher=False))
+        _CACHE["m"] = Matcher.build(load_knowledge(KNOWLEDGE))
     return _CACHE["m"]
 
 

@@ -35,7 +35,7 @@ def line_of(path: Path, needle: str) -> int:
 
 
 def check(kb_dir: Path) -> ValidationReport:
-    return validate_dir(kb_dir, check_matcher=False)
+    return validate_dir(kb_dir, matcher=False)
 
 
 def only_error(kb_dir: Path) -> str:
@@ -56,7 +56,7 @@ def es(kb_dir: Path) -> Path:
 
 
 def test_translated_texts_are_used_and_the_rest_falls_back_to_english(kb_dir: Path, es: Path) -> None:
-    kb = load_knowledge(kb_dir, check_matcher=False)
+    kb = load_knowledge(kb_dir)
     reason = kb.reasons["expired_document"]
     assert reason.title.get("es") == "Documento caducado"
     assert reason.title.get("es-mx") == "Documento caducado"
@@ -76,7 +76,7 @@ def test_translated_texts_are_used_and_the_rest_falls_back_to_english(kb_dir: Pa
 
 
 def test_matching_data_is_added_per_language_with_its_lines(kb_dir: Path, es: Path) -> None:
-    kb = load_knowledge(kb_dir, check_matcher=False)
+    kb = load_knowledge(kb_dir)
     reason = kb.reasons["expired_document"]
     english = reason.phrasing("en")
     spanish = reason.phrasing("es")
@@ -104,7 +104,7 @@ def test_matching_data_is_added_per_language_with_its_lines(kb_dir: Path, es: Pa
 async def test_a_spanish_user_gets_spanish_where_translated_and_english_elsewhere(
     kb_dir: Path, es: Path, tmp_path: Path
 ) -> None:
-    kb = load_knowledge(kb_dir, check_matcher=False)
+    kb = load_knowledge(kb_dir)
     service = await Service.open(kb, str(tmp_path / "db.sqlite3"), FrozenClock())
     try:
         replies = await service.handle("test", "u1", Command("start"), lang="es")
@@ -276,7 +276,7 @@ def test_unknown_file_in_a_language_folder(kb_dir: Path, es: Path) -> None:
     assert only_error(kb_dir) == (
         f"{es / 'message.yaml'}:1: 'message.yaml' is not part of a language overlay; did you "
         "mean 'messages.yaml'? an overlay holds matching.yaml, messages.yaml, negatives.yaml, "
-        "reasons, topics")
+        "privacy.yaml, reasons, topics")
 
 
 @pytest.mark.parametrize("name", ["Spanish", "en"])
@@ -298,3 +298,12 @@ def test_the_same_example_under_two_entries_of_one_language(kb_dir: Path, es: Pa
     assert only_error(kb_dir).startswith(
         f"{negatives}:4: example 'cuánto tarda la revisión' is also an example of topic "
         "'review_times'")
+
+
+def test_a_folder_without_texts_is_not_a_language_the_bot_speaks(kb_dir: Path, es: Path) -> None:
+    """i18n/hi/ with only the redactor's words: no error, and not offered as a language."""
+    hi = kb_dir / "i18n" / "hi"
+    hi.mkdir()
+    (hi / "privacy.yaml").write_text("version: 1\ncues:\n  name: [mera naam]\n")
+    kb = load_knowledge(kb_dir)
+    assert kb.languages == ("en", "es")

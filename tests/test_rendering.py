@@ -101,7 +101,7 @@ def ru(kb_dir: Path) -> Path:
 
 
 def test_russian_picks_one_few_many(kb_dir: Path, ru: Path) -> None:
-    kb = load_knowledge(kb_dir, check_matcher=False)
+    kb = load_knowledge(kb_dir)
     assert [kb.message("status_passed", "ru", attempts=n) for n in (1, 2, 5, 21, 1.5)] == [
         "1 попытка", "2 попытки", "5 попыток", "21 попытка", "1,5 попытки (дробь)"]
     assert kb.message("status_passed", "en", attempts=2) == "Message status_passed 2"
@@ -110,7 +110,7 @@ def test_russian_picks_one_few_many(kb_dir: Path, ru: Path) -> None:
 def test_a_language_without_the_text_falls_back_to_english_rules(kb_dir: Path, messages: Path) -> None:
     edit(messages, "  status_passed: Message status_passed {attempts}",
          "  status_passed:\n    one: '{attempts} attempt'\n    other: '{attempts} attempts'")
-    kb = load_knowledge(kb_dir, check_matcher=False)
+    kb = load_knowledge(kb_dir)
     assert kb.message("status_passed", "ru", attempts=1) == "1 attempt"
     assert kb.message("status_passed", "ru", attempts=3) == "3 attempts"
 
@@ -121,7 +121,7 @@ def test_chinese_has_only_other(kb_dir: Path, ru: Path) -> None:
     path = zh / "messages.yaml"
     path.write_text("version: 1\nmessages:\n  status_passed:\n    one: '{attempts} 次'\n"
                     "    other: '{attempts} 次'\n")
-    errors = validate_dir(kb_dir, check_matcher=False).errors
+    errors = validate_dir(kb_dir, matcher=False).errors
     assert errors == [f"{path}:4: plural form 'one' of message 'status_passed' is not used in "
                       "'zh'; 'zh' has other: remove it"]
 
@@ -138,7 +138,7 @@ def test_chinese_has_only_other(kb_dir: Path, ru: Path) -> None:
 ])
 def test_broken_plural_maps(kb_dir: Path, messages: Path, yaml_text: str, expected: str) -> None:
     edit(messages, "  status_passed: Message status_passed {attempts}\n", yaml_text)
-    errors = validate_dir(kb_dir, check_matcher=False).errors
+    errors = validate_dir(kb_dir, matcher=False).errors
     assert len(errors) == 1, errors
     assert errors[0].startswith(f"{messages}:")
     assert expected in errors[0]
@@ -147,14 +147,14 @@ def test_broken_plural_maps(kb_dir: Path, messages: Path, yaml_text: str, expect
 def test_plural_forms_only_where_a_count_decides(kb_dir: Path, messages: Path) -> None:
     edit(messages, "  welcome: Message welcome\n",
          "  welcome:\n    one: Hello\n    other: Hello all\n")
-    errors = validate_dir(kb_dir, check_matcher=False).errors
+    errors = validate_dir(kb_dir, matcher=False).errors
     assert errors == [f"{messages}:3: message 'welcome' has plural forms (one, other), but no "
                       "number decides them here; write one text"]
 
 
 def test_a_missing_category_is_a_warning_and_uses_other(kb_dir: Path, ru: Path) -> None:
     edit(ru, "    few: '{attempts} попытки'\n", "")
-    report = validate_dir(kb_dir, check_matcher=False)
+    report = validate_dir(kb_dir, matcher=False)
     assert report.ok
     assert report.warnings == [f"{ru}:3: message 'status_passed' (ru) has no plural form few; "
                                "counts that need it get `other`: add it"]
@@ -164,6 +164,6 @@ def test_a_missing_category_is_a_warning_and_uses_other(kb_dir: Path, ru: Path) 
 
 def test_overlay_plural_placeholders_must_be_the_english_ones(kb_dir: Path, ru: Path) -> None:
     edit(ru, "    many: '{attempts} попыток'", "    many: '{attempt} попыток'")
-    errors = validate_dir(kb_dir, check_matcher=False).errors
+    errors = validate_dir(kb_dir, matcher=False).errors
     assert len(errors) == 1 and "uses {attempt}, {attempts} and the English text {attempts}" \
         in errors[0], errors

@@ -176,7 +176,7 @@ def kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def kb(kb_dir: Path) -> KnowledgeBase:
-    return load_knowledge(kb_dir, check_matcher=False)
+    return load_knowledge(kb_dir)
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,7 @@ def test_a_misspelt_key_in_any_file_is_an_error_with_a_suggestion(
 ) -> None:
     path = tree / file
     line = misspell(path, old, new)
-    report = validate_dir(tree, check_matcher=False)
+    report = validate_dir(tree, matcher=False)
     assert len(report.errors) == 1, report.errors
     assert report.errors[0].startswith(f"{path}:{line}: unknown key '{wrong}' in ")
     assert f"did you mean '{right}'?" in report.errors[0]
@@ -74,13 +74,13 @@ def test_a_misspelt_key_in_any_file_is_an_error_with_a_suggestion(
 def test_the_policy_matching_section_names_its_numbers(tree: Path) -> None:
     policy = tree / "policy.yaml"
     misspell(policy, "  min_score:", "  min_scor:")
-    error = validate_dir(tree, check_matcher=False).errors[0]
+    error = validate_dir(tree, matcher=False).errors[0]
     assert error.startswith(f"{policy}:{error.split(':')[1]}: unknown key 'min_scor' in "
                             "`matching`; did you mean 'min_score'? allowed keys: max_chars, ")
 
 
 def test_matching_numbers_left_out_take_their_one_default(tree: Path) -> None:
-    kb = load_knowledge(tree, check_matcher=False)
+    kb = load_knowledge(tree)
     assert kb.policy.matching.min_score == 40  # written in the test tree's policy.yaml
     assert kb.policy.matching.topic_min_score == MATCHING_DEFAULTS["topic_min_score"] == 26
     assert dict(kb.policy.matching)["max_terms"] == MatchingSettings().max_terms == 400
@@ -88,7 +88,7 @@ def test_matching_numbers_left_out_take_their_one_default(tree: Path) -> None:
 
 
 def test_the_bundled_policy_writes_only_known_numbers() -> None:
-    kb = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge", check_matcher=False)
+    kb = load_knowledge(Path(__file__).resolve().parent.parent / "knowledge")
     assert kb.policy.matching.min_score == 29
     assert kb.policy.step_label_chars == 70
 
@@ -104,20 +104,20 @@ def test_policy_numbers_are_checked_against_their_bounds(
     tree: Path, old: str, new: str, expected: str
 ) -> None:
     misspell(tree / "policy.yaml", old, new)
-    errors = validate_dir(tree, check_matcher=False).errors
+    errors = validate_dir(tree, matcher=False).errors
     assert len(errors) == 1 and expected in errors[0], errors
 
 
 def test_label_lengths_come_from_the_policy(tree: Path) -> None:
     misspell(tree / "policy.yaml", "  flood_window_seconds: 10",
              "  flood_window_seconds: 10\n  step_label_chars: 40\n  admin_quote_chars: 30")
-    kb = load_knowledge(tree, check_matcher=False)
+    kb = load_knowledge(tree)
     assert (kb.policy.step_label_chars, kb.policy.admin_quote_chars) == (40, 30)
 
 
 def test_an_overlay_never_repeats_structure(tree: Path) -> None:
     path = tree / "i18n" / "es" / "topics" / "review_times.yaml"
     misspell(path, "answer:", "related: [safety]\nanswer:")
-    assert validate_dir(tree, check_matcher=False).errors == [
+    assert validate_dir(tree, matcher=False).errors == [
         f"{path}:4: `related` in topic 'review_times' (es) is structure, which lives only in the "
         "English file; an overlay holds text: remove it"]

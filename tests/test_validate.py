@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import types
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.knowledge.loader import load_knowledge
+from bot.app.knowledge import load_knowledge as load_served
+from bot.knowledge.loader import collect, load_knowledge
+from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.problems import Problem
 from bot.ops.validate import ValidationReport, validate_dir
 from bot.shared.errors import KnowledgeError
 from tests.conftest import build_knowledge
@@ -40,7 +42,7 @@ def line_of(path: Path, needle: str) -> int:
 
 
 def check(kb_dir: Path) -> ValidationReport:
-    return validate_dir(kb_dir, check_matcher=False)
+    return validate_dir(kb_dir, matcher=False)
 
 
 def only_error(kb_dir: Path) -> str:
@@ -65,7 +67,7 @@ def test_valid_tree_loads_with_counts_and_no_problems(kb_dir: Path) -> None:
 
 
 def test_steps_fall_through_and_keep_their_source_lines(kb_dir: Path, expired: Path) -> None:
-    kb = load_knowledge(kb_dir, check_matcher=False)
+    kb = load_knowledge(kb_dir)
     reason = kb.reasons["expired_document"]
     assert reason.start == "check_date"
     assert reason.next_step(reason.step("check_date")) == "choose"
@@ -81,7 +83,7 @@ def test_steps_fall_through_and_keep_their_source_lines(kb_dir: Path, expired: P
 
 
 def test_yes_no_and_numbers_stay_text_where_text_is_expected(kb_dir: Path) -> None:
-    kb = load_knowledge(kb_dir, check_matcher=False)
+    kb = load_knowledge(kb_dir)
     assert "no" in kb.negatives
     assert "123" in kb.negatives
     assert kb.intents["next"] == ("next please",)
@@ -90,7 +92,7 @@ def test_yes_no_and_numbers_stay_text_where_text_is_expected(kb_dir: Path) -> No
 def test_text_in_several_languages_falls_back_to_english(kb_dir: Path, expired: Path) -> None:
     edit(expired, "title: Expired document",
          "title:\n  en: Expired document\n  es: Documento caducado")
-    kb = load_knowledge(kb_dir, check_matcher=False)
+    kb = load_knowledge(kb_dir)
     title = kb.reasons["expired_document"].title
     assert (title.get("es"), title.get("fr")) == ("Documento caducado", "Expired document")
 
@@ -421,70 +423,56 @@ def test_load_knowledge_refuses_exactly_what_validate_reports(
     edit(expired, "    next: resubmit", "    next: nowhere")
     edit(kb_dir / "messages.yaml", "  welcome: Message welcome\n", "")
     with pytest.raises(KnowledgeError) as info:
-        load_knowledge(kb_dir, check_matcher=False)
+        load_knowledge(kb_dir)
     assert info.value.problems == check(kb_dir).errors
     assert len(info.value.problems) == 2
 
 
-# --------------------------------------------------------------------------- matcher hook
+# --------------------------------------------------------------------------- checks of other layers
 
 
-def test_matcher_errors_and_warnings_are_merged(
-    kb_dir: Path, expired: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_checks_of_other_layers_are_merged_by_severity(kb_dir: Path, expired: Path) -> None:
     seen: list[int] = []
 
-    def check_knowledge(kb: object) -> tuple[list[str], list[str]]:
-        seen.append(len(kb.reasons))  # type: ignore[attr-defined]
-        return [f"{expired}:20: example 'x' matched 'underage', not 'expired_document'"], [
-            f"{expired}:21: too alike"
-        ]
+    def examples(kb: KnowledgeBase) -> list[Problem]:
+        seen.append(len(kb.reasons))
+        return [Problem(str(expired), 20, "example 'x' matches underage first"),
+                Problem(str(expired), 21, "too alike", "warning")]
 
-    fake = types.ModuleType("bot.understanding.matcher")
-    fake.check_knowledge = check_knowledge  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "bot.understanding.matcher", fake)
-    report = validate_dir(kb_dir)
-    assert seen == [8]
-    assert report.errors == [
-        f"{expired}:20: example 'x' matched 'underage', not 'expired_document'"
-    ]
-    assert report.warnings == [f"{expired}:21: too alike"]
+    kb, errors, warnings = collect(kb_dir, checks=[examples])
+    assert (kb, seen) == (None, [8])
+    assert errors == [f"{expired}:20: example 'x' matches underage first"]
+    assert warnings == [f"{expired}:21: too alike"]
     with pytest.raises(KnowledgeError):
-        load_knowledge(kb_dir)
+        load_knowledge(kb_dir, checks=[examples])
 
 
-def test_matcher_is_not_run_on_a_broken_base(
-    kb_dir: Path, expired: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = types.ModuleType("bot.understanding.matcher")
-    fake.check_knowledge = lambda kb: pytest.fail("matcher called")  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "bot.understanding.matcher", fake)
+def test_other_checks_do_not_run_on_a_broken_base(kb_dir: Path, expired: Path) -> None:
     edit(expired, "share: 5", "share: x")
-    assert len(validate_dir(kb_dir).errors) == 1
+    _, errors, _ = collect(kb_dir, checks=[lambda kb: pytest.fail("check called")])
+    assert len(errors) == 1
 
 
-def test_absent_matcher_is_skipped(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "bot.understanding.matcher", None)  # import raises ModuleNotFoundError
-    report = validate_dir(kb_dir)
-    assert report.ok
-    assert report.warnings == []
-
-
-def test_crashing_matcher_is_reported(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = types.ModuleType("bot.understanding.matcher")
-
-    def check_knowledge(kb: object) -> tuple[list[str], list[str]]:
+def test_a_crashing_check_is_reported_not_raised(kb_dir: Path) -> None:
+    def examples(kb: KnowledgeBase) -> list[Problem]:
         raise RuntimeError("boom")
 
-    fake.check_knowledge = check_knowledge  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "bot.understanding.matcher", fake)
-    assert "the matcher's check crashed (RuntimeError: boom)" in only_error_with_matcher(kb_dir)
+    _, errors, _ = collect(kb_dir, checks=[examples])
+    assert len(errors) == 1
+    assert "the check test_a_crashing_check_is_reported_not_raised.<locals>.examples crashed " \
+           "(RuntimeError: boom)" in errors[0]
 
 
-def only_error_with_matcher(kb_dir: Path) -> str:
-    errors = validate_dir(kb_dir).errors
-    assert len(errors) == 1, errors
-    return errors[0]
+def test_the_bot_loads_with_the_validators_checks(kb_dir: Path, expired: Path) -> None:
+    """A step id too long for Telegram's button data is refused by validate and by the bot."""
+    long_id = "switch_to_another_valid_document_type_right_now_please"
+    edit(expired, "        next: switch", f"        next: {long_id}")
+    edit(expired, "  - id: switch\n", f"  - id: {long_id}\n")
+    load_knowledge(kb_dir)  # the files alone are fine
+    with pytest.raises(KnowledgeError) as info:
+        load_served(kb_dir)
+    assert info.value.problems == validate_dir(kb_dir).errors
+    assert "is too long" in info.value.problems[0]
 
 
 # --------------------------------------------------------------------------- command line
@@ -557,7 +545,7 @@ def test_any_value_anywhere_gives_errors_not_a_crash(data: st.DataObject) -> Non
             key = data.draw(st.sampled_from(sorted(target)))
         target[key] = data.draw(_values)  # type: ignore[index]
         path.write_text(yaml.safe_dump(doc, allow_unicode=True))
-        report = validate_dir(root, check_matcher=False)
+        report = validate_dir(root, matcher=False)
         assert report.ok == (report.errors == [])
         assert all(re.match(r"^/.+\.yaml:\d+: \S", e) for e in report.errors), report.errors
 

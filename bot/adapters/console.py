@@ -208,7 +208,7 @@ async def run_console(
     kb: KnowledgeBase | None = None,
 ) -> int:
     """Chat over `stdin`/`out` until end of input; `kb` skips loading (tests)."""
-    from bot.knowledge.loader import load_knowledge
+    from bot.app.knowledge import load_knowledge
 
     stdin = stdin or sys.stdin
     out = out or sys.stdout

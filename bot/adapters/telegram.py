@@ -884,7 +884,7 @@ def _clip(text: str, limit: int) -> str:
 
 def start_telegram(args: argparse.Namespace, settings: Settings) -> int:
     """Load the knowledge base and serve on Telegram until stopped."""
-    from bot.knowledge.loader import load_knowledge
+    from bot.app.knowledge import load_knowledge
 
     # the CLI's --knowledge/--db already default to KNOWLEDGE_DIR/DATABASE_PATH (.env included)
     settings = settings.with_paths(

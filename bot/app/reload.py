@@ -34,7 +34,7 @@ class ReloadResult:
 
 async def reload_knowledge(directory: str, apply: Callable[[KnowledgeBase], None]) -> ReloadResult:
     """Load and check `directory`; on success hand it to `apply`, else log every problem."""
-    from bot.knowledge.loader import load_knowledge
+    from bot.app.knowledge import load_knowledge
 
     try:
         kb = await asyncio.to_thread(load_knowledge, directory)

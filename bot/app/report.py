@@ -1005,7 +1005,7 @@ def _now() -> datetime:
 
 
 async def _report(args: argparse.Namespace, now: datetime, out: TextIO) -> int:
-    kb = load_knowledge(args.knowledge, check_matcher=False)
+    kb = load_knowledge(args.knowledge)
     since = parse_since(args.since, now)
     store = await open_readonly(args.db)
     try:
@@ -1029,7 +1029,7 @@ async def _unmatched(args: argparse.Namespace, now: datetime, out: TextIO) -> in
         rows = await load_unmatched(store, since)
     finally:
         await store.close()
-    closest = matcher_candidates(load_knowledge(args.knowledge, check_matcher=False)) if rows else None
+    closest = matcher_candidates(load_knowledge(args.knowledge)) if rows else None
     groups = group_messages(rows, GROUP_THRESHOLD, closest)
     out.write(format_unmatched(groups, iso(since)) + "\n")
     if args.export:

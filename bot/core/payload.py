@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.knowledge.contract import CALLBACK_DATA_LIMIT
-from bot.knowledge.model import Option
+from bot.knowledge.model import KnowledgeBase, Option
+from bot.knowledge.problems import Problem
 
 VERSION = "v1"
 #: the longest tag and sequence number a payload may carry, for size checks
@@ -53,3 +54,33 @@ def option_arg(index: int, option: Option) -> str:
 def worst_case_size(arg: str) -> int:
     """Bytes of the largest payload that carries `arg` (the validator checks ids with it)."""
     return len(f"{VERSION}|{WORST_TAG}.{WORST_SEQ}|o|{arg}".encode())
+
+
+def check_buttons(kb: KnowledgeBase) -> list[Problem]:
+    """Return a problem for every reason, step or topic id too long for its buttons' data."""
+    limit = CALLBACK_DATA_LIMIT
+    problems: list[Problem] = []
+    for reason in kb.reasons.values():
+        size = worst_case_size(reason.id)
+        if size > limit:
+            problems.append(Problem(
+                reason.source.path, reason.source.line,
+                f"reason id '{reason.id}' is too long for a button ({size} bytes, Telegram "
+                f"allows {limit}); shorten it by {size - limit} characters"))
+        for step in reason.steps:
+            size = worst_case_size(f"99:{step.id}")
+            if size > limit and step.source is not None:
+                problems.append(Problem(
+                    step.source.path, step.source.line,
+                    f"step id '{step.id}' is too long: its button data can reach {size} bytes "
+                    f"and Telegram allows {limit}; shorten the step id to at most "
+                    f"{max(len(step.id) - (size - limit), 0)} characters"))
+    for topic in kb.topics.values():
+        size = worst_case_size(f"99:t.{topic.id}")
+        if size > limit:
+            problems.append(Problem(
+                topic.source.path, topic.source.line,
+                f"topic id '{topic.id}' is too long for a button: its button data can reach "
+                f"{size} bytes and Telegram allows {limit}; shorten it to at most "
+                f"{max(len(topic.id) - (size - limit), 0)} characters"))
+    return problems

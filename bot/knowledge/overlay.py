@@ -1,4 +1,4 @@
-"""Language overlays: read `knowledge/i18n/<lang>/` and merge it into the English base.
+"""Language overlays: read `knowledge/i18n/<lang>/` and check it against the English base.
 
 An overlay mirrors the base files and holds only text (see knowledge/README.md, "Adding a
 language"). Texts are merged into each `Text.by_lang`, so a missing translation falls back to
@@ -6,16 +6,15 @@ English per text; matching data (examples, notices, keywords, intent phrases, ne
 lists) is kept per language (`Reason.overlays`, `KnowledgeBase.negative_overlays`...). Anything
 that names what the base does not have (a message key, a step id, a reason file, one option too
 many) is a `file:line` error with a did-you-mean: it would otherwise never be shown.
+`bot.knowledge.merge` adds what is read to the base.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 
 from bot.knowledge import contract, render, schema
 from bot.knowledge.accessors import FileCtx, is_plural_map, read_yaml
@@ -26,7 +25,8 @@ from bot.knowledge.yamlfile import YList, YMap
 
 #: a language folder's name: lowercase code, optionally a region or script (pt-br, zh-hant)
 LANG_DIR_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
-OVERLAY_FILES = ("messages.yaml", "negatives.yaml", "matching.yaml")
+OVERLAY_FILES = ("messages.yaml", "negatives.yaml", "matching.yaml",
+                 "privacy.yaml")  # privacy.yaml: the redactor's words, read by its own module
 OVERLAY_DIRS = ("reasons", "topics")
 
 
@@ -44,6 +44,11 @@ class Overlay:
     intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     negatives: Phrasing | None = None
     matching: Mapping[str, object] | None = None
+
+    @property
+    def has_texts(self) -> bool:
+        """Whether the bot can speak this language (not only understand or redact it)."""
+        return bool(self.reasons or self.topics or self.messages or self.buttons)
 
 
 @dataclass
@@ -399,82 +404,3 @@ def _missing_extra(mine: set[str], theirs: set[str]) -> str:
         close = did_you_mean(name, theirs).strip()
         parts.append(f"{{{name}}} is not one of them" + (f" ({close})" if close else ""))
     return ": " + "; ".join(parts) if parts else ""
-
-
-# --------------------------------------------------------------------------- merging
-
-
-def _with(text: Text, lang: str, value: str | Mapping[str, str] | None) -> Text:
-    """Return `text` with its `lang` version set to `value` (a text, or plural forms)."""
-    if value is None:
-        return text
-    if isinstance(value, str):
-        plurals = {k: v for k, v in text.plurals.items() if k != lang}
-        return Text(MappingProxyType({**text.by_lang, lang: value}), MappingProxyType(plurals))
-    return Text(MappingProxyType({**text.by_lang, lang: value["other"]}),
-                MappingProxyType({**text.plurals, lang: MappingProxyType(dict(value))}))
-
-
-def merge_reason(reason: Reason, overlays: list[Overlay]) -> Reason:
-    """Return `reason` with every overlay's texts and matching data added."""
-    for o in overlays:
-        ro = o.reasons.get(reason.id)
-        if ro is None:
-            continue
-        lang = o.lang
-        triggers = reason.triggers
-        if ro.triggers is not None:
-            triggers = tuple(_with(t, lang, v) for t, v in zip(triggers, ro.triggers, strict=True))
-        steps = []
-        for s in reason.steps:
-            text, labels = ro.steps.get(s.id, (None, None))
-            options = s.options
-            if labels is not None:
-                options = tuple(dataclasses.replace(opt, label=_with(opt.label, lang, label))
-                                for opt, label in zip(s.options, labels, strict=True))
-            steps.append(dataclasses.replace(s, text=_with(s.text, lang, text), options=options))
-        reason = dataclasses.replace(
-            reason,
-            title=_with(reason.title, lang, ro.texts.get("title")),
-            summary=_with(reason.summary, lang, ro.texts.get("summary")),
-            support=_with(reason.support, lang, ro.texts.get("support")),
-            triggers=triggers,
-            steps=tuple(steps),
-            overlays=MappingProxyType({**reason.overlays, lang: ro.phrasing}),
-        )
-    return reason
-
-
-def merge_topic(topic: Topic, overlays: list[Overlay]) -> Topic:
-    for o in overlays:
-        to = o.topics.get(topic.id)
-        if to is None:
-            continue
-        topic = dataclasses.replace(
-            topic,
-            title=_with(topic.title, o.lang, to.texts.get("title")),
-            answer=_with(topic.answer, o.lang, to.texts.get("answer")),
-            overlays=MappingProxyType({**topic.overlays, o.lang: to.phrasing}),
-        )
-    return topic
-
-
-def merge_texts(base: Mapping[str, Text], overlays: list[Overlay], section: str) -> dict[str, Text]:
-    """Return `base` (messages, buttons or commands) with each overlay's texts added."""
-    out = dict(base)
-    for o in overlays:
-        for key, value in getattr(o, section).items():
-            out[key] = _with(out[key], o.lang, value)
-    return out
-
-
-def merge_intents(
-    base: Mapping[str, tuple[str, ...]], overlays: list[Overlay]
-) -> dict[str, tuple[str, ...]]:
-    """Return every intent's phrases in all languages, English first (overlays add phrases)."""
-    out = dict(base)
-    for o in overlays:
-        for key, phrases in o.intents.items():
-            seen = set(out.get(key, ()))
-            out[key] = out.get(key, ()) + tuple(p for p in phrases if p not in seen)
-    return out

@@ -6,15 +6,22 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One problem at `path:line`; line 0 means the file or folder as a whole."""
+    """One problem at `path:line`; line 0 means the file or folder as a whole.
+
+    Errors make a knowledge base unusable; warnings are shown and the base is used.
+    """
 
     path: str
     line: int
     message: str
+    severity: Severity = "error"
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}" if self.message else self.path
@@ -31,12 +38,12 @@ class Problems:
         self.errors.append(Problem(path, line, message))
 
     def warn(self, path: str, line: int, message: str) -> None:
-        self.warnings.append(Problem(path, line, message))
+        self.warnings.append(Problem(path, line, message, "warning"))
 
-    def extend(self, errors: Iterable[Problem] = (), warnings: Iterable[Problem] = ()) -> None:
-        """Add problems found by another check (the matcher's, the button sizes')."""
-        self.errors.extend(errors)
-        self.warnings.extend(warnings)
+    def add(self, found: Iterable[Problem]) -> None:
+        """Add problems found by another check (the matcher's, the button sizes'), by severity."""
+        for p in found:
+            (self.warnings if p.severity == "warning" else self.errors).append(p)
 
     @staticmethod
     def render(items: Iterable[Problem]) -> list[str]:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.app.knowledge import load_knowledge as load_checked
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.shared.errors import KnowledgeError
@@ -166,7 +167,7 @@ def bench_knowledge(
     holder: dict[str, object] = {}
 
     def load() -> None:
-        kb = load_knowledge(path, check_matcher=checks)
+        kb = load_checked(path) if checks else load_knowledge(path)
         holder["kb"] = kb
         holder["matcher"] = Matcher.build(kb)
 

@@ -126,4 +126,4 @@ def run_engine_bench(kb: KnowledgeBase, quick: bool = False) -> list[str]:
 if __name__ == "__main__":
     from bot.knowledge.loader import load_knowledge
 
-    print("\n".join(run_engine_bench(load_knowledge(sys.argv[1], check_matcher=False), "--quick" in sys.argv)))
+    print("\n".join(run_engine_bench(load_knowledge(sys.argv[1]), "--quick" in sys.argv)))

@@ -30,7 +30,7 @@ NONE_LABEL = "(none)"
 
 def _load(args: argparse.Namespace) -> tuple[KnowledgeBase, Matcher]:
     """Load the knowledge base (its errors end the command) and build the matcher."""
-    kb = load_knowledge(args.knowledge, check_matcher=False)
+    kb = load_knowledge(args.knowledge)
     return kb, Matcher.build(kb)
 
 

@@ -1,7 +1,8 @@
 """`python -m bot validate`: check the knowledge base and print every problem as `file:line`.
 
-The checks themselves live in `bot.knowledge.loader.collect`, the code path the bot loads with, so the
-validator and the bot accept and refuse exactly the same knowledge bases.
+The checks are the ones the bot loads with (`bot.app.knowledge`: the files' structure from the
+knowledge layer, button sizes from the engine's payloads, example checks from the matcher), so
+the validator and the bot accept and refuse exactly the same knowledge bases.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+from bot.app.knowledge import check_knowledge_dir
 from bot.knowledge.coverage import (
     MIN_EXAMPLES,
     NEGATIVE_EXAMPLES,
@@ -20,7 +22,6 @@ from bot.knowledge.coverage import (
     LangCoverage,
     coverage,
 )
-from bot.knowledge.loader import collect
 from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
 
 logger = logging.getLogger(__name__)
@@ -52,9 +53,10 @@ class ValidationReport:
         return line
 
 
-def validate_dir(path: str | os.PathLike[str], *, check_matcher: bool = True) -> ValidationReport:
-    """Validate the knowledge folder at `path` with the loader's checks."""
-    kb, errors, warnings = collect(path, check_matcher=check_matcher)
+def validate_dir(path: str | os.PathLike[str], *, matcher: bool = True) -> ValidationReport:
+    """Validate the folder at `path` with every check the bot loads with (`matcher=False`: all
+    but the matcher's example checks, which build the matcher)."""
+    kb, errors, warnings = check_knowledge_dir(path, matcher=matcher)
     return ValidationReport(kb=kb, errors=errors, warnings=warnings)
 
 
