@@ -3,6 +3,7 @@
 One job per module, in the order a load goes through them:
 
     yamlfile       YAML with the line of every key and item; duplicate keys reported
+    parse_cache    parsed files kept on disk by content hash (a restart skips the parsing)
     problems       Problem (path, line, message, severity) and the did-you-mean wording
     accessors      FileCtx: typed reads (text, number, id, list) from one file, recording problems
     schema         the keys of every file kind (reason, step, option, topic, messages, negatives,

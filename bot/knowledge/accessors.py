@@ -10,10 +10,10 @@ from types import MappingProxyType
 
 import yaml
 
-from bot.knowledge import render
+from bot.knowledge import parse_cache, render
 from bot.knowledge.model import DEFAULT_LANG, Source, Text
 from bot.knowledge.problems import Problems, describe, did_you_mean, display_path, known
-from bot.knowledge.yamlfile import YList, YMap, parse_yaml
+from bot.knowledge.yamlfile import YList, YMap
 
 SUPPORTED_VERSIONS: tuple[int, ...] = (1,)
 #: Telegram refuses longer messages; the adapter splits replies, but one text should fit.
@@ -313,7 +313,7 @@ def read_yaml(path: Path, problems: Problems) -> tuple[FileCtx, YMap | None]:
         ctx.error(1, f"cannot read the file: {exc.strerror}")
         return ctx, None
     try:
-        data, duplicates = parse_yaml(text)
+        data, duplicates = parse_cache.parse(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

@@ -1,0 +1,41 @@
+"""Parsed knowledge files are cached by content: an unchanged file is not parsed again, an edited
+one always is, and a damaged cache only costs time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.loader import load_knowledge
+from bot.ops.validate import validate_dir
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("KYC_HELPER_CACHE_DIR", str(folder))
+    return folder / "knowledge-yaml"
+
+
+def test_an_edited_file_is_read_afresh(kb_dir: Path, cache: Path) -> None:
+    expired = kb_dir / "reasons" / "expired_document.yaml"
+    assert load_knowledge(kb_dir).reasons["expired_document"].title.get() == "Expired document"
+    assert len(list(cache.glob("*.pickle"))) > 20
+    expired.write_text(expired.read_text().replace("title: Expired document", "title: Too old"))
+    assert load_knowledge(kb_dir).reasons["expired_document"].title.get() == "Too old"
+
+
+def test_lines_and_errors_are_the_same_from_the_cache(kb_dir: Path, cache: Path) -> None:
+    expired = kb_dir / "reasons" / "expired_document.yaml"
+    expired.write_text(expired.read_text().replace("share: 5", "share: 5\nshare: 6"))
+    first = validate_dir(kb_dir, matcher=False).errors
+    assert validate_dir(kb_dir, matcher=False).errors == first
+    assert len(first) == 1 and "duplicate key 'share'" in first[0]
+
+
+def test_a_damaged_cache_is_only_slower(kb_dir: Path, cache: Path) -> None:
+    load_knowledge(kb_dir)
+    for entry in cache.glob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    assert load_knowledge(kb_dir).reasons["expired_document"].title.get() == "Expired document"
