@@ -49,12 +49,12 @@ class Chat:
     async def close(self) -> None:
         await self.service.close()
 
-    async def send(self, event: Event) -> list[Reply]:
-        self.last = await self.service.handle(self.channel, self.user, event)
+    async def send(self, event: Event, lang: str | None = None) -> list[Reply]:
+        self.last = await self.service.handle(self.channel, self.user, event, lang=lang)
         return self.last
 
-    async def say(self, text: str, forwarded: bool = False) -> list[Reply]:
-        return await self.send(TextMessage(text, forwarded))
+    async def say(self, text: str, forwarded: bool = False, lang: str | None = None) -> list[Reply]:
+        return await self.send(TextMessage(text, forwarded), lang=lang)
 
     async def command(self, name: str, arg: str = "") -> list[Reply]:
         return await self.send(Command(name, arg))
@@ -64,6 +64,20 @@ class Chat:
 
     def buttons(self, replies: list[Reply] | None = None) -> list[str]:
         return [b.label for r in (replies if replies is not None else self.last) for row in r.buttons for b in row]
+
+    def ids(self, replies: list[Reply] | None = None) -> list[str]:
+        """The message keys the replies were made from (`Reply.keys`), outermost first."""
+        return [k for r in (replies if replies is not None else self.last) for k in r.keys]
+
+    def button_keys(self, replies: list[Reply] | None = None) -> list[str]:
+        """What the buttons are (`Button.key`), whatever their labels say."""
+        return [b.key for r in (replies if replies is not None else self.last) for row in r.buttons for b in row]
+
+    async def press_key(self, key: str) -> list[Reply]:
+        """Press the button whose `key` is `key` (a buttons: key, topic:<id>, option:<n>...)."""
+        found = [b.data for r in self.last for row in r.buttons for b in row if b.key == key]
+        assert found, f"no button {key!r}; buttons: {self.button_keys()}"
+        return await self.send(ButtonPress(found[0]))
 
     def data_for(self, label: str, replies: list[Reply] | None = None) -> str:
         found = [

@@ -26,12 +26,16 @@ attempts:
 followup:
   after_resubmit_hours: 24
   still_waiting_hours: 24
-  manual_review_days: 14
+  result_max_checkins: 3
   late_after_minutes: 30
 review_days:
   standard: [7, 14]
   complex: [21, 30]
   extreme: 30
+review_checkins:
+  overdue_every_days: 14
+  overdue_max_checkins: 2
+  documents_business_days: 7
 retention_days: 180
 limits:
   max_message_chars: 4000
@@ -41,6 +45,15 @@ dialogue:
   intent_cutoff: 86
   intent_max_words: 6
   option_cutoff: 80
+  language_switch_after: 3
+  personal_data_max_words: 3
+topics:
+  find_reason: find_reason
+  contact_support: contact_support
+  manual_review: manual_review
+  review_times: review_times
+  speed_up_review: speed_up_review
+  permanent_rejection: permanent_rejection
 matching:
   min_score: 40
 links:

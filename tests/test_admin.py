@@ -71,9 +71,10 @@ def since(kb: KnowledgeBase, clock: FrozenClock) -> datetime:
 
 
 def step_text(kb: KnowledgeBase, position: int, text: str) -> str:
-    """Return a fix step as the user sees it (progress header, blank line, step text)."""
+    """Return a fix step as the user sees it (the `step` message: progress header and text)."""
     title = kb.reasons["expired_document"].title.get()
-    return kb.message("step_progress", "en", title=title, position=position) + "\n\n" + text
+    header = kb.message("step_progress", "en", title=title, position=position)
+    return kb.message("step", "en", header=header, text=text)
 
 
 # -- who may use them ----------------------------------------------------------------------------

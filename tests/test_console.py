@@ -68,7 +68,7 @@ def test_wait_brings_the_follow_up(tmp_path: Path, kb: KnowledgeBase) -> None:
 def test_follow_up_after_restart_is_shown_once(tmp_path: Path, kb: KnowledgeBase) -> None:
     db = tmp_path / "c.db"
     first = console(db, "my id photo is blurry\n/resubmitted\n")
-    assert "attempt 1" in first
+    assert "attempt 2" in first
     later = console(db, "", now="2026-03-05T09:00+00:00")
     assert later.count(kb.message("followup_question")) == 1
     assert kb.message("followup_late") in later
@@ -109,3 +109,40 @@ def test_a_file_that_is_not_a_database_is_a_one_line_error(tmp_path: Path) -> No
     bad = tmp_path / "notes.db"
     bad.write_text("this is not sqlite " * 100)
     assert_one_line_error(run_console("--db", str(bad), script="hi\n"), "error: cannot open database")
+
+
+def test_a_manual_review_journey_with_waits_in_business_days(tmp_path: Path, kb: KnowledgeBase) -> None:
+    script = "\n".join([
+        "my selfie keeps failing",
+        "2",  # 3 or 4 times: manual review
+        "/wait 13bd",
+        "/wait 1bd",  # the end of the standard window: Fri 20 Mar
+        "4",  # still waiting: the complex-case range
+        "/wait 12d",  # 30 days after the review began
+        "2",  # they asked for more documents
+        "/wait 7bd",
+        "3",  # rejected after the review
+        "/status",
+    ]) + "\n"
+    out = console(tmp_path / "c.db", script)
+    ask = kb.message("review_question")
+    parts = out.split("you> ")
+    by_input = {p.split("\n", 1)[0]: p for p in parts}
+    assert "to Thu 19 Mar" in by_input["/wait 13bd"] and ask not in by_input["/wait 13bd"]
+    assert "to Fri 20 Mar" in by_input["/wait 1bd"] and ask in by_input["/wait 1bd"]
+    assert "21-30 days" in by_input["4"]
+    assert ask in by_input["/wait 12d"]
+    assert "My Tickets" in by_input["2"] and "selfie holding your ID" in by_input["2"]
+    assert ask in by_input["/wait 7bd"]
+    assert "manual review didn't pass" in by_input["3"] and "failed attempts so far: 4" in by_input["3"]
+    assert "(failed: 4)" in by_input["/status"]
+    assert out.count(ask) == 3
+
+
+def test_a_number_presses_a_button_only_of_the_latest_message(tmp_path: Path, kb: KnowledgeBase) -> None:
+    out = console(tmp_path / "c.db", "my passport expired\n9\n1\n/stop\n2\n")
+    parts = {p.split("\n", 1)[0]: p for p in out.split("you> ")}
+    assert "no button 9" in parts["9"]
+    assert kb.reasons["expired_document"].step("choose").text.get() in parts["1"]  # type: ignore[union-attr]
+    assert "no button" not in parts["2"]  # the latest message (/stop) had no buttons: "2" is text
+    assert kb.message("use_buttons") in parts["2"]  # read as text; nothing was pressed

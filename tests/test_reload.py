@@ -191,9 +191,10 @@ def test_console_user_on_a_removed_step_restarts_the_fix_with_a_notice(console, 
     rest = after(transcript, "you> where was I\n")
     assert rest.startswith("bot: " + kb.message("knowledge_changed") + "\n")
     title = kb.reasons["expired_document"].title.get()
-    start = kb.message("step_progress", title=title, position=1)
+    header = kb.message("step_progress", title=title, position=1)
+    first, *more = kb.message("step", header=header, text=STEP_1).split("\n")
     buttons = [kb.button(key) for key in ("next", "why", "start_over")]
-    shown = [f"bot: {start}", "", f"     {STEP_1}"]
+    shown = [f"bot: {first}", *(f"     {line}" if line else "" for line in more)]
     shown += [f"     [{i}] {label}" for i, label in enumerate(buttons, 1)]
     assert rest.rstrip().endswith("\n".join(shown))
 

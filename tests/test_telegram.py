@@ -209,10 +209,8 @@ async def walk_fix_to_resubmit(h: Harness, kb: KnowledgeBase, clock: FrozenClock
         option = next(o for o in step.options if o.next)  # a branch, not a side topic
         await h.press(option.label.get())
     due = clock() + timedelta(hours=kb.policy.followup_after_resubmit_hours)
-    when = due
-    assert await h.press(resubmitted) == [
-        kb.message("resubmitted", "en", attempt=1) + "\n\n" + kb.message("followup_planned", "en", when=when)
-    ]
+    checkin = kb.message("followup_planned", "en", when=due)
+    assert await h.press(resubmitted) == [kb.message("resubmitted", "en", attempt=2, checkin=checkin)]
 
 
 async def test_forwarded_notice_fix_resubmit_and_followup(api, bot_settings, kb):

@@ -1,7 +1,7 @@
 """Console adapter: chat with the bot in a terminal, or feed it a script on stdin.
 
 Buttons are shown as numbered options; typing the number presses the button. Console-only
-commands: `/wait 25h` moves this console's clock forward (follow-ups that come due are printed),
+commands: `/wait 25h` (or `/wait 10bd`, business days) moves this console's clock forward (follow-ups that come due are printed),
 `/fwd TEXT` sends TEXT as a forwarded notice, a line with just `\"\"\"` starts and ends a pasted
 multi-line notice, `/reload` re-reads the knowledge folder (so does SIGHUP), `/quit` leaves. With
 piped input each line is echoed, so stdout reads as a transcript, and the program exits at the
@@ -27,7 +27,7 @@ from bot.app.reload import ReloadResult, reload_knowledge, reload_text
 from bot.app.service import Service, utc_now
 from bot.core.events import Button, ButtonPress, Command, Event, Reply, TextMessage
 from bot.knowledge.model import KnowledgeBase
-from bot.shared.durations import parse_duration
+from bot.shared.durations import advance
 from bot.shared.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ class Console:
             self.note(reload_text(served, result))
             return result
 
-    def print_replies(self, replies: list[Reply], prefix: str = "bot") -> None:
+    def print_replies(self, replies: list[Reply], prefix: str = "bot", mine: bool = True) -> None:
+        """Print replies; the buttons of `mine` (this user's latest message) become 1, 2, ..."""
         options: list[Button] = []
         for reply in replies:
             lines = reply.text.splitlines() or [""]
@@ -100,8 +101,8 @@ class Console:
                 for button in row:
                     options.append(button)
                     self.out.write(f"     [{len(options)}] {button.label}\n")
-        if options:
-            self.options = options
+        if mine and replies:
+            self.options = options  # a message without buttons: numbers are plain text again
         self.out.flush()
 
     async def deliver(self, user_id: str, replies: list[Reply]) -> None:
@@ -112,16 +113,15 @@ class Console:
             self.print_replies(replies)
         else:
             self.out.write(f"(follow-up for console user {user_id!r})\n")
-            self.print_replies(replies, prefix=f"bot->{user_id}")
+            self.print_replies(replies, prefix=f"bot->{user_id}", mine=False)
         if self._at_prompt:  # it arrived while the user was at the prompt: show it again
             self.prompt()
 
     def event_for(self, line: str) -> Event | None:
         stripped = line.strip()
-        if stripped.isdigit() and self.options:
-            n = int(stripped)
-            if 1 <= n <= len(self.options):
-                return ButtonPress(self.options[n - 1].data)
+        if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(self.options):
+            return ButtonPress(self.options[int(stripped) - 1].data)
+        # any other number goes to the bot as text: it says when there is no such button
         if stripped.startswith("/fwd "):
             return TextMessage(stripped[5:], forwarded=True)
         if stripped.startswith("/") and len(stripped) > 1 and not stripped.startswith("//"):
@@ -134,11 +134,10 @@ class Console:
 
     async def wait(self, arg: str) -> None:
         try:
-            delta = parse_duration(arg)
+            target = advance(self.clock(), arg)
         except ValueError as exc:
-            self.out.write(f"(console) {exc}\n")
+            self.out.write(f"(console) {exc} (or business days: 10bd)\n")
             return
-        target = self.clock() + delta
         self.out.write(f"(console) moving the clock forward {arg.strip()}, to {target:%a %d %b %H:%M} UTC\n")
         # stop at each follow-up on the way, so it arrives on time rather than late
         while (due := await self.service.store.next_due(target)) is not None:

@@ -428,6 +428,8 @@ def _step_label(kb: KnowledgeBase, reason_id: str, step_id: str) -> str:
     step = reason.step(step_id) if reason else None
     if step is None:
         return "(no longer in the knowledge base)"
+    if step.title is not None:  # the step's short name
+        return step.title.get()
     lines = step.text.get().strip().splitlines()
     first = lines[0] if lines else ""
     limit = kb.policy.step_label_chars
@@ -469,7 +471,10 @@ async def build_report(
             closed_at=_at(closed) if closed else None,
             status=status,
             reasons=list(json.loads(reasons or "[]")),
-            attempts=list(json.loads(attempts or "[]")),
+            # the rejection a user came with, and failures they only told us the number of,
+            # are not attempts they reported to us
+            attempts=[a for a in json.loads(attempts or "[]")
+                      if a.get("source") not in ("arrived", "counted")],
         )
 
     # walk each user's events in order, attributing them to the case open at the time

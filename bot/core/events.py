@@ -45,6 +45,9 @@ Event = TextMessage | ButtonPress | Command | Attachment | FollowupDue
 class Button:
     label: str
     data: str
+    #: what the button is, independent of its wording: a `buttons:` key of messages.yaml,
+    #: `topic:<id>`, `reason:<id>` or `option:<n>` (tests and logs; adapters ignore it)
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,6 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    #: the messages.yaml keys this text was made from, the outermost first (tests and logs;
+    #: adapters ignore it); a topic's answer is `topic:<id>`, a step `step:<reason>/<id>`
+    keys: tuple[str, ...] = ()

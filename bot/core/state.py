@@ -1,6 +1,21 @@
 """Conversation state: plain data, serialised to JSON by the store.
 
-Only ids from the knowledge base and dates are kept here, never what the user typed.
+Only ids from the knowledge base, dates and counts are kept here, never what the user typed.
+
+A conversation has a *position* (`State.phase`: where the dialogue is) and, once a rejection
+was diagnosed, a *case* with a *stage* (`Case.stage`: where the verification is). The stages
+follow the guide:
+
+    fixing --resubmitted--> resubmitted --rejected--> fixing (1st, 2nd failure)
+                                        |           > manual_review (3rd failure: a person looks)
+                                        |           > lock_risk (5th failure and after)
+                                        +--passed--> passed
+    manual_review --more documents--> manual_review (documents asked for)
+                  --rejected after review--> fixing (or lock_risk) --...
+                  --passed--> passed
+    any open stage --a fix that leaves nothing to try / "it says permanent"--> closed (why)
+
+`bot.core.case` holds the transitions; this module only the data.
 """
 
 from __future__ import annotations
@@ -9,22 +24,35 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
-# phases
+# phases: where the dialogue is
 IDLE = "idle"
 CHOOSING = "choosing"  # we asked which of several candidates fits
 FIX = "fix"  # walking through a reason's steps
-AWAITING_RESULT = "awaiting_result"  # resubmitted, waiting for the outcome
 AWAITING_NOTICE = "awaiting_notice"  # rejected again: waiting for the new notice
 CONFIRM_FORGET = "confirm_forget"
+
+# case stages: where the verification is
+FIXING = "fixing"
+RESUBMITTED = "resubmitted"  # waiting for the automatic result
+MANUAL_REVIEW = "manual_review"
+LOCK_RISK = "lock_risk"
+PASSED = "passed"
+CLOSED = "closed"
+OPEN_STAGES = (FIXING, RESUBMITTED, MANUAL_REVIEW, LOCK_RISK)
+#: why a case was closed: the guide's dead ends (`bot.knowledge.model.CLOSURES`), or a new case
+RESTART = "restart"
 
 
 @dataclass
 class Attempt:
-    at: str  # ISO 8601, UTC
+    at: str | None  # ISO 8601, UTC; None when only the count is known ("failed 3 times")
     outcome: str = "pending"  # pending | passed | rejected
     reasons: list[str] = field(default_factory=list)
+    #: how we know of it: resubmitted (the user told us), arrived (the rejection they came
+    #: with), counted (they said how many times it failed)
+    source: str = "resubmitted"
 
 
 @dataclass
@@ -34,12 +62,26 @@ class Case:
     reasons: list[str] = field(default_factory=list)  # every reason diagnosed, in order
     steps_done: list[str] = field(default_factory=list)  # "reason/step"
     attempts: list[Attempt] = field(default_factory=list)
-    status: str = "open"  # open | passed | closed
+    stage: str = FIXING
     closed_at: str | None = None
+    closed_why: str | None = None  # a CLOSURES value or RESTART
+    review_started: str | None = None  # when the current manual review began
+    reviews_failed: int = 0  # manual reviews that ended in a rejection
+    documents_asked: bool = False  # the current review asked for more documents
+    checkins: int = 0  # check-ins sent in the current stage (their wording moves on)
+
+    @property
+    def status(self) -> str:
+        """open | passed | closed: what the store and the report keep."""
+        return self.stage if self.stage in (PASSED, CLOSED) else "open"
 
     @property
     def failures(self) -> int:
         return sum(1 for a in self.attempts if a.outcome == "rejected")
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
 
 
 @dataclass
@@ -52,15 +94,21 @@ class Followup:
 class State:
     version: int = STATE_VERSION
     tag: str = ""  # a few random characters fixed per conversation; see bot.core.payload
-    lang: str | None = None
+    lang: str | None = None  # the reply language
+    lang_how: str | None = None  # chosen (/language: never switched for them) | written | client
+    lang_streak: list[str] = field(default_factory=list)  # [language, messages in a row] seen
+    lang_declined: list[str] = field(default_factory=list)  # switches the user said no to
+    tz: str | None = None  # the user's time zone (/timezone); None: UTC
     phase: str = IDLE
     reason: str | None = None
     step: str | None = None
     back: list[str] = field(default_factory=list)  # step ids visited before `step`
     queue: list[str] = field(default_factory=list)  # reasons still to work through
     batch: list[str] = field(default_factory=list)  # the reasons of the notice being worked through
+    batch_support: list[str] = field(default_factory=list)  # of those, fixes that need support first
     asked_result: bool = False  # a follow-up asked "did it pass?" while the user was mid-fix
     seq: int = 0  # bumped whenever buttons are sent; older buttons are stale
+    last_buttons: list[str] = field(default_factory=list)  # "action|arg" of the latest buttons
     followup: Followup | None = None
     followups_enabled: bool = True
     case: Case | None = None
@@ -78,14 +126,32 @@ class State:
         data = json.loads(raw)
         case = data.pop("case", None)
         followup = data.pop("followup", None)
+        old_phase = data.get("phase")
+        if old_phase == "awaiting_result":  # version 1: waiting was a phase, now a case stage
+            data["phase"] = IDLE
         known = set(cls.__dataclass_fields__)
         state = cls(**{k: v for k, v in data.items() if k in known})
+        state.version = STATE_VERSION
         if followup:
             state.followup = Followup(**followup)
         if case:
             attempts = [Attempt(**a) for a in case.pop("attempts", [])]
-            state.case = Case(**case, attempts=attempts)
+            status = case.pop("status", None)
+            fields = set(Case.__dataclass_fields__)
+            state.case = Case(**{k: v for k, v in case.items() if k in fields}, attempts=attempts)
+            if "stage" not in case:  # version 1
+                state.case.stage = _stage_of_v1(status, state.case, followup)
         return state
+
+
+def _stage_of_v1(status: str | None, case: Case, followup: dict | None) -> str:
+    if status in (PASSED, CLOSED):
+        return status
+    if followup and followup.get("kind") == "review":
+        return MANUAL_REVIEW
+    if case.attempts and case.attempts[-1].outcome == "pending":
+        return RESUBMITTED
+    return FIXING
 
 
 def iso(dt: datetime) -> str:

@@ -6,57 +6,96 @@ The validator checks the knowledge base against these tables, so a missing or mi
 
 from __future__ import annotations
 
+#: what the manual-review messages may say: time since the review began, and its durations
+REVIEW = ("days", "business_days", "since", "standard", "complex", "extreme")
+
 #: message key -> placeholders it may use
 MESSAGES: dict[str, frozenset[str]] = {
     k: frozenset(v)
     for k, v in {
         "welcome": (),
+        "welcome_back": ("reasons", "attempt", "failures", "stage"),
         "help": (),
         "safety": ("official_site",),
         "reasons_list": (),
+        "describe_problem": (),
         "diagnosis": ("title", "share", "summary"),
         "diagnosis_severe": ("title", "share", "summary"),
+        # several reasons: in a notice or described; listed order, or the serious one first
         "diagnosis_multi": ("count", "titles"),
+        "diagnosis_multi_severe_first": ("count", "titles"),
+        "described_multi": ("count", "titles"),
+        "described_multi_severe_first": ("count", "titles"),
         "next_reason": ("title", "position", "count"),
+        "batch_part_done": ("header", "next"),
+        "batch_stopped": ("titles",),
+        "batch_wait_support": ("titles",),
         "ambiguous": (),
         "nothing_matched": (),
         "pick_reason": (),
         "topic_answer": ("title", "answer"),
-        "topic_resume": ("title",),
+        "topic_answer_resume": ("title", "answer", "reason"),
+        "step": ("header", "text"),
+        "step_with_next": ("header", "text", "next"),
         "step_progress": ("title", "position"),
         "why": ("title", "triggers"),
-        "resubmitted": ("attempt",),
+        "resubmitted": ("attempt", "checkin"),
+        "resubmitted_no_case": ("attempt", "checkin"),
         "followup_planned": ("when",),
         "followup_off": (),
+        "followup_ending": (),
         "checkin_on": ("when",),
-        "resubmitted_no_case": ("attempt",),
         "followup_question": (),
         "followup_late": (),
         "passed": (),
-        "still_waiting": (),
+        "still_waiting": ("checkin",),
+        "result_waiting_long": (),
         "rejected_again": ("failures",),
-        "manual_review": ("failures", "standard", "complex", "extreme"),
+        "same_reason_again": (),
+        "manual_review": ("failures", "standard", "complex", "extreme", "checkin"),
+        "review_checkin_note": ("when",),
+        "review_no_resubmit": ("standard", "complex", "extreme"),
+        "review_hold": (),
+        "review_question": (),
+        "review_waiting_standard": (*REVIEW, "checkin"),
+        "review_waiting_complex": (*REVIEW, "checkin"),
+        "review_overdue": (*REVIEW, "checkin"),
+        "review_overdue_again": (*REVIEW, "checkin"),
+        "review_checkins_end": REVIEW,
+        "review_documents": ("checkin",),
+        "review_rejected": ("failures",),
         "lock_risk": ("failures",),
+        "lock_risk_reminder": (),
+        "lock_risk_resubmitted": ("attempt", "checkin"),
+        "lock_hold": (),
         "case_summary": ("summary",),
-        "summary_header": (),
-        "summary_reasons": ("reasons",),
-        "summary_steps": ("steps",),
-        "summary_attempts": ("attempts",),
+        "summary": ("reasons", "stage", "steps", "attempts", "failures"),
+        "summary_step": ("title", "step"),
         "summary_attempt_line": ("number", "date", "outcome"),
         "outcome_pending": (),
         "outcome_passed": (),
         "outcome_rejected": (),
+        "stage_fixing": (),
+        "stage_resubmitted": (),
+        "stage_manual_review": (),
+        "stage_lock_risk": (),
+        "stage_passed": (),
+        "closed_permanent_rejection": (),
+        "closed_region_unavailable": (),
+        "closed_underage": (),
+        "closed_severe_violation": (),
+        "closed_restart": (),
         "status_none": (),
-        "status_case": ("reasons", "step", "attempts", "failures", "followup"),
+        "status_case": ("reasons", "stage", "step", "attempts", "failures", "followup"),
         "status_no_followup": (),
         "status_passed": ("attempts",),
+        "status_closed": ("reasons", "stage"),
+        "date_unknown": (),
         "list_item": ("item",),
         "numbered_item": ("number", "item"),
-        "list_separator": (),
+        "list_join": ("head", "tail"),
         "range": ("low", "high"),
         "nothing": (),
-        "truncated": ("text",),
-        "summary_step": ("title", "step"),
         "stopped": (),
         "forget_confirm": (),
         "forgotten": (),
@@ -65,9 +104,12 @@ MESSAGES: dict[str, frozenset[str]] = {
         "unknown_command": (),
         "stale_button": (),
         "invalid_button": (),
+        "no_such_button": ("number", "count"),
+        "no_such_button_one": ("number", "count"),
         "use_buttons": (),
         "attachment": (),
         "sensitive_data": (),
+        "password_shared": (),
         "empty_message": (),
         "too_long": ("limit",),
         "flood": (),
@@ -76,6 +118,14 @@ MESSAGES: dict[str, frozenset[str]] = {
         "group_chat": (),
         "greeting_reply": (),
         "thanks_reply": (),
+        "language_name": (),
+        "language_choose": ("language",),
+        "language_set": ("language",),
+        "language_offer": ("language",),
+        "language_kept": ("language",),
+        "timezone_ask": ("zone",),
+        "timezone_invalid": (),
+        "timezone_set": ("zone", "now"),
         # admin commands (Telegram: only for ADMIN_USER_IDS; console: /reload)
         "admin_reloaded": ("reasons", "topics", "examples"),
         "admin_reload_warnings": ("count", "warnings"),
@@ -139,8 +189,19 @@ BUTTONS: dict[str, frozenset[str]] = {
         "forget_no": (),
         "case_summary": (),
         "contact_support": (),
-        "manual_review": (),
         "next_reason": (),
+        "continue_case": (),
+        "new_case": (),
+        "more_documents": (),
+        "review_rejected": (),
+        "permanent": (),
+        "same_reason": (),
+        "stop_checkins": (),
+        "timezone": (),
+        "timezone_utc": (),
+        "language_pick": ("language",),
+        "language_switch": ("language",),
+        "language_keep": ("language",),
     }.items()
 }
 
@@ -156,6 +217,28 @@ INTENTS: tuple[str, ...] = (
     "not_sure",
     "greeting",
     "thanks",
+    "more_documents",
+    "same_reason",
+    *(f"failed_{n}" for n in range(1, 6)),
+    "hypothetical",
+    "personal_data",
+)
+
+#: intents that are word lists rather than whole answers: "how many times it failed" phrases
+#: (found anywhere in a message; failed_5 means 5 or more), words that make such a phrase a
+#: question rather than a fact ("what happens if I fail 3 times"), and the phrases that only introduce
+#: personal data ("my name is", "date of birth"), which a "data only" message consists of
+COUNT_INTENTS: dict[str, int] = {f"failed_{n}": n for n in range(1, 6)}
+LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, "hypothetical", "personal_data"})
+
+#: dialogue roles -> the topic policy.yaml `topics:` names for each (what the bot offers when)
+TOPIC_ROLES: tuple[str, ...] = (
+    "find_reason",  # "not sure" which reason
+    "contact_support",  # wherever the next step is Customer Support
+    "manual_review",  # the case is in manual review
+    "review_times",  # still waiting within the standard window
+    "speed_up_review",  # still waiting past it
+    "permanent_rejection",  # a review rejected for good
 )
 
 #: commands every adapter offers; descriptions come from `commands:` in messages.yaml
@@ -168,6 +251,8 @@ COMMANDS: tuple[str, ...] = (
     "stop",
     "forget",
     "restart",
+    "language",
+    "timezone",
 )
 
 #: Telegram's limit on inline-button callback data, in bytes

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.knowledge.accessors import FileCtx, read_yaml
 from bot.knowledge.coverage import MIN_EXAMPLES
 from bot.knowledge.graph import check_graph
-from bot.knowledge.model import Option, Reason, Source, Step, Topic
+from bot.knowledge.model import PROVENANCES, Option, Reason, Source, Step, Topic
 from bot.knowledge.problems import Problems, did_you_mean, display_path, known
 from bot.knowledge.schema import Schema
 from bot.knowledge.steps import parse_steps
@@ -104,6 +104,7 @@ def parse_reason(pending: Pending, topic_ids: set[str]) -> Reason | None:
                         next=o.next[0] if o.next else None,
                         topic=o.topic[0] if o.topic else None,
                         source=ctx.source(o.line),
+                        failures=o.failures,
                     )
                     for o in s.options
                 ),
@@ -111,6 +112,8 @@ def parse_reason(pending: Pending, topic_ids: set[str]) -> Reason | None:
                 end=s.end,
                 topics=tuple(t for t, _ in s.topics),
                 source=ctx.source(s.line),
+                title=s.title,
+                closes=s.closes,
             )
         )
     return Reason(
@@ -141,6 +144,11 @@ def parse_topic(pending: Pending, topic_ids: set[str]) -> Topic | None:
     negative = ctx.strings(data, "negative_keywords", what)
     examples, example_sources = read_examples(ctx, data, what)
     related = ctx.ids(data, "related", what)
+    provenance = ctx.string(data, "source", what) if "source" in data else "guide"
+    if provenance is not None and provenance not in PROVENANCES:
+        ctx.error(data.lines["source"], f"`source` '{provenance}' of {what} is not one of "
+                                        f"{', '.join(PROVENANCES)}: write `guide` when the guide "
+                                        "says it, `general` for general advice the guide lacks")
     for ref, line in related:
         if ref == tid:
             ctx.error(line, f"{what} lists itself in `related`; remove it")
@@ -161,6 +169,7 @@ def parse_topic(pending: Pending, topic_ids: set[str]) -> Topic | None:
         example_sources=example_sources,
         related=tuple(r for r, _ in related),
         source=ctx.source(pending.line),
+        provenance=provenance or "guide",
     )
 
 

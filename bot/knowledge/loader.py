@@ -132,9 +132,9 @@ def collect(
         problems.error(display_path(root), 0, "not a knowledge folder (not found or not a "
                                               "directory); pass e.g. knowledge/")
         return None, Problems.render(problems.errors), []
-    policy = read_policy(root / "policy.yaml", problems)
     reason_files = read_entries(root / "reasons", problems, schema.REASON, "reason")
     topic_files = read_entries(root / "topics", problems, schema.TOPIC, "topic")
+    policy = read_policy(root / "policy.yaml", problems, {p.id for p in topic_files})
     _check_ids(reason_files, topic_files, problems, root)
     topic_ids = {p.id for p in topic_files}
     reasons = {}
@@ -179,6 +179,7 @@ def collect(
             buttons=MappingProxyType(merge.merge_texts(msgs.buttons, overlays, "buttons")),
             commands=MappingProxyType(merge.merge_texts(msgs.commands, overlays, "commands")),
             intents=MappingProxyType(merge.merge_intents(msgs.intents, overlays)),
+            message_sources=MappingProxyType(msgs.sources),
             matching=matching,
             policy=policy,
             root=str(root),

@@ -38,6 +38,9 @@ def merge_reason(reason: Reason, overlays: list[Overlay]) -> Reason:
             if labels is not None:
                 options = tuple(dataclasses.replace(opt, label=_with(opt.label, lang, label))
                                 for opt, label in zip(s.options, labels, strict=True))
+            title = ro.step_titles.get(s.id)
+            if title is not None:
+                s = dataclasses.replace(s, title=_with(s.title or Text.plain(s.id), lang, title))
             steps.append(dataclasses.replace(s, text=_with(s.text, lang, text), options=options))
         reason = dataclasses.replace(
             reason,

@@ -17,6 +17,10 @@ Severity = Literal["normal", "severe"]
 #: support (contact support; still offers resubmitting), final (nothing left to try here).
 EndKind = Literal["resubmit", "support", "final"]
 END_KINDS: tuple[str, ...] = ("resubmit", "support", "final")
+#: Why a case can be closed by a fix's last step (`closes:` on an `end: final` step).
+CLOSURES: tuple[str, ...] = ("permanent_rejection", "region_unavailable", "underage", "severe_violation")
+#: Where a topic's facts come from (`source:` in a topic file): the guide, or general advice.
+PROVENANCES: tuple[str, ...] = ("guide", "general")
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,8 @@ class Option:
     next: str | None = None
     topic: str | None = None
     source: Source | None = None
+    #: the answer to "how many times has it failed?": the failed attempts it means, (low, high)
+    failures: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,10 @@ class Step:
     end: str | None = None
     topics: tuple[str, ...] = ()
     source: Source | None = None
+    #: a short name for the step ("Retake the photo"), shown in /status and the case summary
+    title: Text | None = None
+    #: on an `end: final` step: the case is closed for this reason (see CLOSURES)
+    closes: str | None = None
 
     @property
     def is_question(self) -> bool:
@@ -238,6 +248,8 @@ class Topic(_Phrased):
     related: tuple[str, ...]
     source: Source
     overlays: Mapping[str, Phrasing] = field(default_factory=_no_overlays)
+    #: `source:` in the file: "guide" (facts from the guide) or "general" (advice the guide lacks)
+    provenance: str = "guide"
 
 
 @dataclass(frozen=True)
@@ -253,6 +265,8 @@ class KnowledgeBase:
     policy: Policy
     #: typed phrases per intent, every language together (English first)
     intents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: `sources:` of messages.yaml: message key -> "general" for advice the guide lacks
+    message_sources: Mapping[str, str] = field(default_factory=dict)
     root: str = ""
     warnings: tuple[str, ...] = field(default=())
     #: what knowledge/i18n/<lang>/ adds, per language (English lives in the fields above)

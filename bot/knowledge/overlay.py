@@ -57,6 +57,7 @@ class _ReasonOverlay:
     triggers: list[str] | None
     steps: dict[str, tuple[str | None, list[str] | None]]  # step id -> (text, option labels)
     phrasing: Phrasing
+    step_titles: dict[str, str] = field(default_factory=dict)  # step id -> its short name
 
 
 @dataclass
@@ -242,6 +243,7 @@ class _Reader:
             else:
                 triggers = [t for t, _ in items]
         steps: dict[str, tuple[str | None, list[str] | None]] = {}
+        titles: dict[str, str] = {}
         if "steps" in data:
             m = ctx.mapping(data["steps"], data.lines["steps"], f"`steps` of {what}")
             for step_id in m or ():
@@ -255,8 +257,13 @@ class _Reader:
                 parsed = self._step(ctx, m, step_id, step, what)  # type: ignore[arg-type]
                 if parsed is not None:
                     steps[step_id] = parsed
+                    sm = m[step_id]
+                    title = self._text(ctx, sm, "title", f"step '{step_id}' of {what}") if (
+                        isinstance(sm, YMap) and "title" in sm) else None
+                    if title is not None:
+                        titles[step_id] = title
         return _ReasonOverlay(texts, triggers, steps,
-                              self._phrasing(ctx, data, what, notices=True))
+                              self._phrasing(ctx, data, what, notices=True), titles)
 
     def _step(
         self, ctx: FileCtx, m: YMap, step_id: str, step: Step, what: str

@@ -141,9 +141,9 @@ class Policy:
     followup_still_waiting_hours: float = setting(
         section="followup", key="still_waiting_hours", lo=0, above=True,
         doc='when to ask again after "still waiting"')
-    followup_manual_review_days: float = setting(
-        section="followup", key="manual_review_days", lo=0, above=True,
-        doc="follow up at the expected end of a standard manual review")
+    followup_result_max_checkins: int = setting(
+        section="followup", key="result_max_checkins", lo=1, integer=True,
+        doc='after this many "still waiting" answers about an automatic result, stop asking')
     followup_late_after_minutes: float = setting(
         section="followup", key="late_after_minutes", lo=0,
         doc="a follow-up sent this much after it was due says it is late")
@@ -153,6 +153,15 @@ class Policy:
         section="review_days", key="complex", kind="range", doc="complex cases")
     review_extreme_days: int = setting(section="review_days", key="extreme", lo=1, integer=True,
                                        doc='"over N days"')
+    review_overdue_every_days: float = setting(
+        section="review_checkins", key="overdue_every_days", lo=0, above=True,
+        doc="past the extreme mark, ask this often how the review is going ...")
+    review_overdue_max_checkins: int = setting(
+        section="review_checkins", key="overdue_max_checkins", lo=0, integer=True,
+        doc="... at most this many times, then stop")
+    review_documents_business_days: int = setting(
+        section="review_checkins", key="documents_business_days", lo=1, integer=True,
+        doc="after support asked for more documents, ask how it went this much later")
     retention_days: int = setting(lo=1, integer=True,
                                   doc="conversations untouched this long are deleted")
     max_message_chars: int = setting(section="limits", lo=1, integer=True,
@@ -167,6 +176,15 @@ class Policy:
                                     doc="longer messages are never read as an intent")
     option_cutoff: float = setting(section="dialogue", lo=0, hi=100,
                                    doc="how close a typed answer must be to an option's label")
+    language_switch_after: int = setting(
+        section="dialogue", lo=1, integer=True,
+        doc="messages in a row in another language before the bot offers to switch")
+    personal_data_max_words: int = setting(
+        section="dialogue", lo=0, integer=True,
+        doc='a message with personal data and at most this many other words only hands data over')
+    topics: Mapping[str, str] = setting(
+        section="topics", kind="topics",
+        doc="dialogue role -> the topic the bot offers in that situation (contract.TOPIC_ROLES)")
     links: Mapping[str, str] = setting(section="links", kind="links",
                                        doc="web addresses messages may use as {name}")
     step_label_chars: int = setting(

@@ -9,9 +9,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.knowledge import contract
 from bot.knowledge.accessors import FileCtx, read_yaml
 from bot.knowledge.policy import MatchingSettings, Policy
-from bot.knowledge.problems import Problems, describe, display_path
+from bot.knowledge.problems import Problems, describe, did_you_mean, display_path, known
 from bot.knowledge.yamlfile import YMap
 
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
@@ -34,8 +35,10 @@ def _layout() -> dict[str | None, list[dataclasses.Field[Any]]]:
     return out
 
 
-def read_policy(path: Path, problems: Problems) -> Policy | None:
-    """Read policy.yaml into a `Policy`; None (with problems recorded) when it cannot be used."""
+def read_policy(path: Path, problems: Problems, topic_ids: set[str] | None = None) -> Policy | None:
+    """Read policy.yaml into a `Policy`; None (with problems recorded) when it cannot be used.
+
+    `topic_ids` are the topics that exist, for the `topics:` section's references."""
     if not path.is_file():
         problems.error(display_path(path), 1, "file not found; it holds the attempt thresholds, "
                                               "follow-up delays, matching numbers and links")
@@ -77,6 +80,8 @@ def read_policy(path: Path, problems: Problems) -> Policy | None:
                 values[f.name] = _matching(ctx, m)
             elif kind == "links":
                 values[f.name] = _links(ctx, m)
+            elif kind == "topics":
+                values[f.name] = _topic_roles(ctx, m, topic_ids)
             elif _where(f)[1] in m:
                 value = _value(ctx, m, f, what)
                 failed = failed or value is None
@@ -132,6 +137,22 @@ def _links(ctx: FileCtx, m: YMap) -> MappingProxyType[str, str]:
             continue
         links[key] = url
     return MappingProxyType(links)
+
+
+def _topic_roles(ctx: FileCtx, m: YMap, topic_ids: set[str] | None) -> MappingProxyType[str, str]:
+    """Read `topics:`: each dialogue role names the topic offered in that situation."""
+    ctx.check_keys(m, contract.TOPIC_ROLES, contract.TOPIC_ROLES, "`topics`")
+    roles: dict[str, str] = {}
+    for key in m:
+        topic = ctx.ident(m, key, "`topics`")
+        if topic is None or key not in contract.TOPIC_ROLES:
+            continue
+        if topic_ids is not None and topic not in topic_ids:
+            ctx.error(m.lines[key], f"topic '{topic}' not found; {did_you_mean(topic, topic_ids)}"
+                                    f"known: {known(topic_ids)}")
+            continue
+        roles[key] = topic
+    return MappingProxyType(roles)
 
 
 def _day_range(ctx: FileCtx, m: YMap, key: str, name: str) -> tuple[int, int] | None:

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from bot.knowledge import contract, schema
 from bot.knowledge.accessors import ID_RE, FileCtx, read_yaml
 from bot.knowledge.entries import read_examples
-from bot.knowledge.model import Source, Text
+from bot.knowledge.model import PROVENANCES, Source, Text
 from bot.knowledge.problems import Problems, did_you_mean, display_path
 from bot.knowledge.schema import check_matching
 from bot.knowledge.yamlfile import YMap
@@ -110,6 +110,7 @@ class Messages:
     buttons: dict[str, Text] = field(default_factory=dict)
     commands: dict[str, Text] = field(default_factory=dict)
     intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 def read_messages(path: Path, problems: Problems, *, required: bool) -> Messages:
@@ -130,6 +131,7 @@ def read_messages(path: Path, problems: Problems, *, required: bool) -> Messages
             ctx, data, "commands", {name: frozenset() for name in contract.COMMANDS}
         ),
         intents=_read_intents(ctx, data),
+        sources=_read_sources(ctx, data),
     )
     for key, text in out.commands.items():
         for lang, desc in text.by_lang.items():
@@ -137,6 +139,26 @@ def read_messages(path: Path, problems: Problems, *, required: bool) -> Messages
                 ctx.error(data["commands"].lines[key], f"command '{key}' ({lang}) description is "
                                                        f"{len(desc)} characters; Telegram allows "
                                                        f"{contract.COMMAND_DESCRIPTION_LIMIT}")
+    return out
+
+
+def _read_sources(ctx: FileCtx, data: YMap) -> dict[str, str]:
+    """Read `sources:` (message key -> guide | general: where its advice comes from); optional."""
+    out: dict[str, str] = {}
+    if "sources" not in data:
+        return out
+    m = ctx.mapping(data["sources"], data.lines["sources"], "`sources`")
+    for key in m or ():
+        value = ctx.string(m, key, "`sources`")  # type: ignore[arg-type]
+        line = m.lines[key]  # type: ignore[union-attr]
+        if key not in contract.MESSAGES:
+            ctx.error(line, f"`sources` names message '{key}', which does not exist; "
+                            f"{did_you_mean(key, contract.MESSAGES)}")
+        elif value is not None and value not in PROVENANCES:
+            ctx.error(line, f"`sources.{key}` is '{value}'; write `guide` (the guide says it) or "
+                            "`general` (general advice the guide lacks)")
+        elif value is not None:
+            out[key] = value
     return out
 
 

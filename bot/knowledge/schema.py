@@ -54,31 +54,33 @@ REASON = Schema(
           "keywords", "negative_keywords", "examples", "start", "steps", "support"),
     required=("id", "title", "share", "summary", "triggers", "examples", "steps", "support"),
 )
-STEP = Schema(keys=("id", "text", "options", "next", "end", "topics"), required=("id", "text"))
-OPTION = Schema(keys=("label", "next", "topic"), required=("label",))
+STEP = Schema(keys=("id", "title", "text", "options", "next", "end", "closes", "topics"),
+              required=("id", "text"))
+OPTION = Schema(keys=("label", "next", "topic", "failures"), required=("label",))
 TOPIC = Schema(
-    keys=("version", "id", "title", "answer", "keywords", "negative_keywords", "examples",
-          "related"),
+    keys=("version", "id", "title", "answer", "source", "keywords", "negative_keywords",
+          "examples", "related"),
     required=("id", "title", "answer", "examples"),
 )
 NEGATIVES = Schema(keys=("version", "examples"), required=("examples",))
-MESSAGES = Schema(keys=("version", "messages", "buttons", "commands", "intents"),
+MESSAGES = Schema(keys=("version", "messages", "buttons", "commands", "intents", "sources"),
                   required=("messages", "buttons", "commands"))
 MATCHING = Schema(keys=("version", "synonyms", *WORD_LISTS))
 
 _STRUCTURE = ("share", "severity", "start", "next", "end", "topics", "related", "id", "label",
-              "topic")
+              "topic", "closes", "failures", "source", "sources")
 OVERLAY_REASON = Schema(
     keys=("version", "id", "title", "summary", "triggers", "steps", "support", "notices",
           "keywords", "negative_keywords", "examples"),
     structure=_STRUCTURE,
 )
-OVERLAY_STEP = Schema(keys=("text", "options"), structure=_STRUCTURE)
+OVERLAY_STEP = Schema(keys=("title", "text", "options"), structure=_STRUCTURE)
 OVERLAY_TOPIC = Schema(
     keys=("version", "id", "title", "answer", "keywords", "negative_keywords", "examples"),
     structure=_STRUCTURE,
 )
-OVERLAY_MESSAGES = Schema(keys=MESSAGES.keys, structure=_STRUCTURE)
+OVERLAY_MESSAGES = Schema(keys=("version", "messages", "buttons", "commands", "intents"),
+                          structure=_STRUCTURE)
 OVERLAY_NEGATIVES = Schema(keys=NEGATIVES.keys)
 OVERLAY_MATCHING = MATCHING
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from bot.knowledge import schema
 from bot.knowledge.accessors import FileCtx
-from bot.knowledge.model import END_KINDS, Text
-from bot.knowledge.problems import did_you_mean
+from bot.knowledge.model import CLOSURES, END_KINDS, Text
+from bot.knowledge.problems import describe, did_you_mean
 from bot.knowledge.yamlfile import YMap
 
 
@@ -17,6 +17,7 @@ class RawOption:
     next: tuple[str, int] | None
     topic: tuple[str, int] | None
     line: int
+    failures: tuple[int, int] | None = None
 
 
 @dataclass
@@ -28,6 +29,8 @@ class RawStep:
     end: str | None
     topics: list[tuple[str, int]]
     line: int
+    title: Text | None = None
+    closes: str | None = None
 
 
 def parse_steps(ctx: FileCtx, data: YMap, what: str) -> tuple[list[RawStep], bool]:
@@ -58,6 +61,8 @@ def parse_steps(ctx: FileCtx, data: YMap, what: str) -> tuple[list[RawStep], boo
                                       "pick one of them")
             # keep it: the step still counts as an end, so it is not also called a dead end
         topics = ctx.ids(m, "topics", label)
+        title = ctx.text(m, "title", label) if "title" in m else None
+        closes = _closes(ctx, m, label, end)
         options: list[RawOption] = []
         opt_items = ctx.seq(m, "options", label)
         if opt_items is not None:
@@ -83,6 +88,7 @@ def parse_steps(ctx: FileCtx, data: YMap, what: str) -> tuple[list[RawStep], boo
                         next=(o_next, om.lines["next"]) if o_next else None,
                         topic=(o_topic, om.lines["topic"]) if o_topic else None,
                         line=om.line,
+                        failures=_failures(ctx, om, owhat),
                     )
                 )
         if end is not None and (options or nxt):
@@ -108,8 +114,45 @@ def parse_steps(ctx: FileCtx, data: YMap, what: str) -> tuple[list[RawStep], boo
                 end=end,
                 topics=topics,
                 line=m.line,
+                title=title,
+                closes=closes,
             )
         )
     return steps, incomplete
+
+
+def _closes(ctx: FileCtx, m: YMap, label: str, end: str | None) -> str | None:
+    """Read a step's `closes:` (why the case closes on this `end: final` step)."""
+    closes = ctx.string(m, "closes", label) if "closes" in m else None
+    if closes is not None and closes not in CLOSURES:
+        ctx.error(m.lines["closes"], f"`closes` '{closes}' of {label} is not one of "
+                                     f"{', '.join(CLOSURES)}; {did_you_mean(closes, CLOSURES)}"
+                                     "pick one of them")
+        return None
+    if closes is not None and end != "final":
+        ctx.error(m.lines["closes"], f"{label} has `closes` but not `end: final`; only the last "
+                                     "step of a fix that leaves nothing to try closes the case")
+    return closes
+
+
+def _failures(ctx: FileCtx, m: YMap, what: str) -> tuple[int, int] | None:
+    """Read an option's `failures: [low, high]`: the failed attempts an answer to "how many
+    times has it failed?" means (`high` may be large for "5 or more")."""
+    if "failures" not in m:
+        return None
+    v = m["failures"]
+    if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+        return int(v), int(v)
+    ok = (
+        isinstance(v, list)
+        and len(v) == 2
+        and all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in v)
+        and v[0] <= v[1]
+    )
+    if not ok:
+        ctx.error(m.lines["failures"], f"`failures` of {what} must be a whole number or [low, "
+                                       f"high], e.g. [3, 4]; not {describe(v)}")
+        return None
+    return int(v[0]), int(v[1])
 
 

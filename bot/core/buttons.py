@@ -1,0 +1,152 @@
+"""The button protocol: payloads (`bot.core.payload`) checked and turned into actions.
+
+A payload names an action (one character) and an argument. Buttons from another user's
+conversation, forged or truncated ones are refused; a button from an older message is stale
+unless its action makes sense from anywhere (show a topic, pick a reason, the list...). A number
+typed instead of pressing presses that button of the latest message (Telegram shows no numbers,
+the console does); a number beyond them says there is no such button.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core import case as case_rules
+from bot.core import commands, fix, followups, journal, language
+from bot.core.payload import decode, encode
+from bot.core.state import CHOOSING, CONFIRM_FORGET, FIX, IDLE, MANUAL_REVIEW
+from bot.core.turn import Turn
+
+# actions that make sense from any message, however old
+STATELESS_ACTIONS = frozenset("trLSyg")
+
+Action = Callable[[Turn, str], None]
+
+
+def _in_fix(action: Callable[[Turn], None]) -> Action:
+    def run(t: Turn, arg: str) -> None:
+        if t.state.phase == FIX:
+            action(t)
+        else:
+            invalid(t)
+    return run
+
+
+def _result(result: str) -> Action:
+    def run(t: Turn, arg: str) -> None:
+        case = t.open_case()
+        reviewing = case is not None and case.stage == MANUAL_REVIEW
+        if not case_rules.result_pending(t) or (result == "more_documents" and not reviewing):
+            invalid(t)
+        else:
+            followups.on_result(t, result)
+    return run
+
+
+def _option(t: Turn, arg: str) -> None:
+    if t.state.phase == FIX:
+        fix.press_option(t, arg)
+    else:
+        invalid(t)
+
+
+def _reason(t: Turn, arg: str) -> None:
+    if arg in t.kb.reasons:
+        fix.start_reasons(t, [arg])
+    else:
+        invalid(t)
+
+
+def _topic(t: Turn, arg: str) -> None:
+    if arg in t.kb.topics:
+        fix.show_topic(t, arg)
+    else:
+        invalid(t)
+
+
+def _forget(yes: bool) -> Action:
+    def run(t: Turn, arg: str) -> None:
+        if t.state.phase != CONFIRM_FORGET:
+            invalid(t)
+        elif yes:
+            commands.do_forget(t)
+        else:
+            t.state.phase = t.state.resume_phase or IDLE
+            t.reply("forget_cancelled", *fix.continue_row(t))
+    return run
+
+
+def _none_of_these(t: Turn, arg: str) -> None:
+    if t.state.phase != CHOOSING:
+        invalid(t)
+        return
+    journal.record(t, "none_of_these")
+    t.state.phase = IDLE
+    fix.show_reasons(t, "pick_reason")
+
+
+ACTIONS: dict[str, Action] = {
+    "n": _in_fix(fix.go_next),
+    "b": _in_fix(fix.go_back),
+    "q": _in_fix(fix.next_reason),
+    "o": _option,
+    "r": _reason,
+    "t": _topic,
+    "L": lambda t, arg: fix.show_reasons(t),
+    "S": lambda t, arg: case_rules.case_summary(t),
+    "y": lambda t, arg: fix.why(t, arg),
+    "s": lambda t, arg: fix.start_over(t),
+    "R": lambda t, arg: case_rules.resubmitted(t),
+    "p": _result("passed"),
+    "j": _result("rejected_again"),
+    "w": _result("still_waiting"),
+    "d": _result("more_documents"),
+    "m": lambda t, arg: case_rules.same_reason_again(t),
+    "P": lambda t, arg: case_rules.permanently_rejected(t),
+    "f": _forget(True),
+    "F": _forget(False),
+    "c": lambda t, arg: fix.render_current(t),
+    "x": _none_of_these,
+    "N": lambda t, arg: commands.cmd_restart(t),
+    "X": lambda t, arg: commands.cmd_stop(t),
+    "g": lambda t, arg: language.choose(t, arg),
+    "G": lambda t, arg: language.keep(t, arg),
+    "z": lambda t, arg: commands.set_zone(t, arg),
+}
+
+
+def invalid(t: Turn) -> None:
+    journal.record(t, journal.INVALID_BUTTON)
+    t.reply("invalid_button")
+    fix.render_current(t)
+
+
+def on_button(t: Turn, data: str) -> None:
+    parsed = decode(data)
+    if parsed is None or parsed.tag != t.state.tag or parsed.action not in ACTIONS:
+        invalid(t)
+        return
+    if parsed.action not in STATELESS_ACTIONS and parsed.seq != t.state.seq:
+        journal.record(t, journal.STALE_BUTTON)
+        t.reply("stale_button")
+        fix.render_current(t)
+        return
+    journal.record(t, journal.BUTTON, action=parsed.action)
+    ACTIONS[parsed.action](t, parsed.arg)
+
+
+def typed_number(t: Turn, text: str) -> bool:
+    """A number typed as a message: press that button of the latest message. Return False
+    when the latest message had no buttons (the number is then read as text)."""
+    stripped = text.strip().rstrip(".)")
+    if not (stripped.isascii() and stripped.isdigit()) or len(stripped) > 3 or not t.state.last_buttons:
+        return False
+    n, count = int(stripped), len(t.state.last_buttons)
+    if not 1 <= n <= count:
+        key = "no_such_button_one" if count == 1 else "no_such_button"
+        t.reply(key, number=n, count=count)
+        t.keep_buttons = True
+        return True
+    action, _, arg = t.state.last_buttons[n - 1].partition("|")
+    on_button(t, encode(t.state.tag, t.state.seq, action, arg))
+    return True

@@ -1,0 +1,294 @@
+"""The case as a state machine: attempts, the guide's thresholds, and what each stage allows.
+
+The numbers come from policy.yaml (`attempts:`): from `manual_review_after` failures a person
+reviews the case, from `lock_after` the account may be locked. The rejection the user arrives
+with is the first failed attempt. See `bot.core.state` for the stages.
+"""
+
+from __future__ import annotations
+
+from bot.core import fix, followups, journal, render
+from bot.core.state import (
+    AWAITING_NOTICE,
+    CLOSED,
+    FIXING,
+    LOCK_RISK,
+    MANUAL_REVIEW,
+    PASSED,
+    RESUBMITTED,
+    Attempt,
+    Case,
+    iso,
+)
+from bot.core.turn import Turn
+
+
+# -- stages ------------------------------------------------------------------------------
+def set_stage(t: Turn, case: Case, stage: str, why: str | None = None) -> None:
+    if case.stage == stage:
+        return
+    case.stage = stage
+    case.checkins = 0
+    if stage != MANUAL_REVIEW:
+        case.review_started = None
+        case.documents_asked = False
+    if stage in (PASSED, CLOSED):
+        case.closed_at = iso(t.now)
+        t.state.followup = None
+    if stage == CLOSED:
+        case.closed_why = why
+        journal.record(t, journal.CASE_CLOSED, case=case.number, why=why)
+    journal.record(t, journal.STAGE, case=case.number, stage=stage)
+
+
+def close(t: Turn, why: str) -> None:
+    """Close the open case: the guide leaves nothing to try (or the user starts anew)."""
+    case = t.open_case()
+    if case is not None:
+        set_stage(t, case, CLOSED, why)
+
+
+def pending_attempt(case: Case | None) -> Attempt | None:
+    if case and case.is_open and case.attempts and case.attempts[-1].outcome == "pending":
+        return case.attempts[-1]
+    return None
+
+
+def result_pending(t: Turn) -> bool:
+    """Is the bot waiting to hear how a submission or a manual review went?"""
+    case = t.open_case()
+    return (case is not None and case.stage in (RESUBMITTED, MANUAL_REVIEW)) or t.state.asked_result
+
+
+# -- attempts ----------------------------------------------------------------------------
+def diagnosed(t: Turn, reasons: list[str]) -> Case:
+    """A rejection was diagnosed: open the case if needed; the rejection the user came with is
+    its first failed attempt."""
+    case = t.case()
+    if not case.attempts:
+        case.attempts.append(Attempt(at=iso(t.now), outcome="rejected", reasons=list(reasons),
+                                     source="arrived"))
+    for r in reasons:
+        if r not in case.reasons:
+            case.reasons.append(r)
+    return case
+
+
+def record_rejection(t: Turn, reasons: list[str] | None = None) -> Case:
+    """Count a rejection: of the submission waiting for its result, of a manual review, or of
+    a submission the user made without telling ("rejected again")."""
+    case = t.case()
+    attempt = pending_attempt(case)
+    if attempt is None:
+        attempt = Attempt(at=iso(t.now), reasons=list(reasons or case.reasons))
+        case.attempts.append(attempt)
+    attempt.outcome = "rejected"
+    if reasons:
+        attempt.reasons = list(reasons)
+    journal.record(t, journal.OUTCOME, outcome="rejected", attempt=len(case.attempts),
+                   failures=case.failures, reasons=list(attempt.reasons))
+    return case
+
+
+def set_failures(t: Turn, count: int, *, only_raise: bool) -> bool:
+    """The user said how many times it failed: make the count say so. Attempts with a date are
+    never dropped; the ones added have none. Return True if the count changed."""
+    case = t.case()
+    current = case.failures
+    if count == current or (only_raise and count < current):
+        return False
+    if count > current:
+        case.attempts[:0] = [Attempt(at=None, outcome="rejected", source="counted")
+                             for _ in range(count - current)]
+    else:
+        for a in [a for a in case.attempts if a.at is None and a.outcome == "rejected"]:
+            if case.failures <= count:
+                break
+            case.attempts.remove(a)
+    journal.record(t, journal.FAILURES_SET, failures=case.failures)
+    return case.failures != current
+
+
+def stage_for_count(t: Turn, case: Case) -> str:
+    """The stage the guide's thresholds put a case in, counting its failures."""
+    n, p = case.failures, t.policy
+    if n >= p.lock_after:
+        return LOCK_RISK
+    if n >= p.manual_review_after and case.reviews_failed == 0:
+        return MANUAL_REVIEW
+    if case.stage in (MANUAL_REVIEW, LOCK_RISK):
+        return FIXING  # the count was corrected down
+    return case.stage
+
+
+def apply_count(t: Turn, *, quiet: bool = False) -> bool:
+    """Move the case to the stage its failure count calls for; say so unless `quiet` (a step
+    of the fix explains it). Return True if the stage changed."""
+    case = t.case()
+    stage = stage_for_count(t, case)
+    if stage == case.stage:
+        return False
+    if stage == LOCK_RISK:
+        enter_lock_risk(t, case, quiet=quiet)
+    elif stage == MANUAL_REVIEW:
+        enter_manual_review(t, case, quiet=quiet)
+    else:
+        set_stage(t, case, stage)
+        t.state.followup = None
+    return True
+
+
+# -- moving on after a failure ------------------------------------------------------------
+def after_rejection(t: Turn, case: Case, *, was_review: bool) -> bool:
+    """Apply the thresholds after a failure and say what it means. Return True when the stage
+    decides what comes next (manual review, lock risk, a failed review), False for an ordinary
+    failure (the caller goes on with the new notice's reasons)."""
+    t.state.asked_result = False
+    if was_review:
+        case.reviews_failed += 1
+    n = case.failures
+    if n >= t.policy.lock_after:
+        enter_lock_risk(t, case)
+        return True
+    if n >= t.policy.manual_review_after and case.reviews_failed == 0:
+        enter_manual_review(t, case)
+        return True
+    set_stage(t, case, FIXING)
+    t.state.followup = None
+    if was_review:
+        fix.reset_position(t)
+        t.state.phase = AWAITING_NOTICE
+        rows = [[t.btn("case_summary", "S")]]
+        rows += [[t.btn("permanent", "P")]] if t.topic_for("permanent_rejection") else []
+        rows += t.role_rows("contact_support")
+        t.reply("review_rejected", *rows, failures=n)
+        return True
+    return False
+
+
+def rejected_again(t: Turn) -> None:
+    """An ordinary failure with no new notice yet: ask for its reason."""
+    case = t.case()
+    fix.reset_position(t)
+    t.state.phase = AWAITING_NOTICE
+    rows = [[t.btn("same_reason", "m")]] if case.reasons else []
+    t.reply("rejected_again", *rows, [t.btn("reasons", "L")], failures=case.failures)
+
+
+def same_reason_again(t: Turn) -> None:
+    """Rejected again for the same reason(s): go through the fix again."""
+    case = t.open_case()
+    if case is None or not case.reasons:
+        fix.show_reasons(t)
+        return
+    last = next((a.reasons for a in reversed(case.attempts) if a.reasons), None) or case.reasons
+    t.reply("same_reason_again")
+    fix.start_reasons(t, [r for r in last if r in t.kb.reasons], announce=False)
+
+
+def enter_manual_review(t: Turn, case: Case, *, quiet: bool = False) -> None:
+    set_stage(t, case, MANUAL_REVIEW)
+    case.review_started = iso(t.now)
+    journal.record(t, journal.MANUAL_REVIEW, failures=case.failures)
+    checkin = followups.schedule_review(t, case)
+    if quiet:
+        return
+    t.reply(
+        "manual_review",
+        *t.role_rows("manual_review"),
+        [t.btn("case_summary", "S")],
+        failures=case.failures,
+        checkin=checkin,
+        **render.review_window(t),
+    )
+
+
+def enter_lock_risk(t: Turn, case: Case, *, quiet: bool = False) -> None:
+    set_stage(t, case, LOCK_RISK)
+    t.state.followup = None
+    journal.record(t, journal.LOCK_RISK, failures=case.failures)
+    if quiet:
+        return
+    fix.reset_position(t)
+    t.reply("lock_risk", failures=case.failures)
+    case_summary(t)
+
+
+# -- what the user reports ----------------------------------------------------------------
+def resubmitted(t: Turn) -> None:
+    """The user says they submitted again; what that means depends on the stage."""
+    case = t.open_case()
+    if case is not None and case.stage == MANUAL_REVIEW:
+        t.reply("review_no_resubmit", *t.role_rows("manual_review"), [t.btn("case_summary", "S")],
+                **render.review_window(t))
+        return
+    case = t.case()
+    fix.mark_done(t)
+    if pending_attempt(case) is None:
+        case.attempts.append(Attempt(at=iso(t.now), reasons=list(case.reasons)))
+        journal.record(t, journal.RESUBMITTED, attempt=len(case.attempts), reasons=list(case.reasons))
+    fix.reset_position(t)
+    checkin = followups.schedule_result(t)
+    if case.stage == LOCK_RISK:
+        t.reply("lock_risk_resubmitted", *t.role_rows("contact_support"),
+                [t.btn("case_summary", "S")], attempt=len(case.attempts), checkin=checkin)
+        return
+    set_stage(t, case, RESUBMITTED)
+    key = "resubmitted" if case.reasons else "resubmitted_no_case"
+    t.reply(key, attempt=len(case.attempts), checkin=checkin)
+
+
+def passed(t: Turn) -> None:
+    case = t.open_case()
+    if case is not None:
+        attempt = pending_attempt(case)
+        if attempt is not None:
+            attempt.outcome = "passed"
+        journal.record(t, journal.OUTCOME, outcome="passed", attempt=len(case.attempts),
+                       reasons=list(case.reasons))
+        set_stage(t, case, PASSED)
+    t.state.asked_result = False
+    t.state.followup = None
+    fix.reset_position(t)
+    t.reply("passed")
+
+
+def rejected(t: Turn, reasons: list[str] | None = None) -> bool:
+    """A rejection reported in words or by a new notice. Return True when the stage decided
+    what to say (the caller need not start a fix)."""
+    before = t.open_case()
+    was_review = before is not None and before.stage == MANUAL_REVIEW
+    case = record_rejection(t, reasons)
+    for r in reasons or ():
+        if r not in case.reasons:
+            case.reasons.append(r)
+    return after_rejection(t, case, was_review=was_review)
+
+
+def more_documents(t: Turn) -> None:
+    """Support asked for more documents during the manual review."""
+    case = t.case()
+    if case.stage != MANUAL_REVIEW:
+        enter_manual_review(t, case, quiet=True)
+    case.documents_asked = True
+    t.state.asked_result = False
+    journal.record(t, journal.OUTCOME, outcome="documents", attempt=len(case.attempts))
+    checkin = followups.schedule_documents(t, case)
+    t.reply("review_documents", [t.btn("case_summary", "S")], *t.role_rows("contact_support"),
+            checkin=checkin)
+
+
+def permanently_rejected(t: Turn) -> None:
+    close(t, "permanent_rejection")
+    fix.reset_position(t)
+    topic = t.topic_for("permanent_rejection")
+    if topic:
+        fix.show_topic(t, topic)
+    else:
+        t.reply("status_none")
+
+
+def case_summary(t: Turn) -> None:
+    journal.record(t, "case_summary")
+    t.reply("case_summary", *t.role_rows("contact_support"), *fix.continue_row(t),
+            summary=render.summary_text(t))

@@ -1,0 +1,131 @@
+"""Commands: /start /help /reasons /status /resubmitted /stop /forget /restart /language
+/timezone. Unknown commands get a pointer to /help."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.core import case as case_rules
+from bot.core import fix, journal, language, render, zones
+from bot.core.state import CLOSED, CONFIRM_FORGET, PASSED, RESTART, State
+from bot.core.turn import Turn
+
+
+def on_command(t: Turn, name: str, arg: str) -> None:
+    handler: Callable[[Turn, str], None] | None = COMMANDS.get(name)
+    if handler is None:
+        t.reply("unknown_command", [t.btn("reasons", "L")])
+        return
+    journal.record(t, journal.COMMAND, name=name)
+    handler(t, arg)
+
+
+def cmd_start(t: Turn, arg: str = "") -> None:
+    t.state.followups_enabled = True  # /stop is undone by starting again
+    case = t.open_case()
+    if case is not None and (case.reasons or case.attempts):
+        t.reply(
+            "welcome_back",
+            [t.btn("continue_case", "c")],
+            [t.btn("new_case", "N")],
+            reasons=render.reasons_of(t, case.reasons),
+            attempt=len(case.attempts),
+            failures=case.failures,
+            stage=render.stage_name(t, case),
+        )
+        return
+    t.reply("welcome", [t.btn("reasons", "L")], *fix.continue_row(t))
+    t.reply("safety", **t.policy.links)
+
+
+def cmd_help(t: Turn, arg: str = "") -> None:
+    t.reply("help", [t.btn("reasons", "L")], *fix.continue_row(t))
+
+
+def cmd_reasons(t: Turn, arg: str = "") -> None:
+    fix.show_reasons(t)
+
+
+def cmd_status(t: Turn, arg: str = "") -> None:
+    case = t.state.case
+    if case is None or (case.stage == CLOSED and case.closed_why == RESTART):
+        t.reply("status_none", [t.btn("reasons", "L")])
+    elif case.stage == PASSED:
+        t.reply("status_passed", [t.btn("reasons", "L")], attempts=len(case.attempts))
+    elif case.stage == CLOSED:
+        t.reply("status_closed", [t.btn("case_summary", "S")], [t.btn("reasons", "L")],
+                reasons=render.reasons_of(t, case.reasons), stage=render.stage_name(t, case))
+    else:
+        t.say(render.status_text(t, case), [t.btn("case_summary", "S")],
+              [t.btn("timezone", "z")], *fix.continue_row(t))
+
+
+def cmd_resubmitted(t: Turn, arg: str = "") -> None:
+    case_rules.resubmitted(t)
+
+
+def cmd_stop(t: Turn, arg: str = "") -> None:
+    t.state.followups_enabled = False
+    t.state.followup = None
+    journal.record(t, "followups_stopped")
+    t.reply("stopped")
+
+
+def cmd_forget(t: Turn, arg: str = "") -> None:
+    if t.state.phase != CONFIRM_FORGET:
+        t.state.resume_phase = t.state.phase
+    t.state.phase = CONFIRM_FORGET
+    t.reply("forget_confirm", [t.btn("forget_yes", "f"), t.btn("forget_no", "F")])
+
+
+def do_forget(t: Turn) -> None:
+    journal.record(t, "forget")
+    t.forget = True
+    s = t.state
+    t.state = State(lang=s.lang, lang_how=s.lang_how, tag=s.tag)
+    t.reply("forgotten")
+
+
+def cmd_restart(t: Turn, arg: str = "") -> None:
+    case_rules.close(t, RESTART)
+    t.state.followup = None
+    t.state.followups_enabled = True
+    fix.reset_position(t)
+    t.reply("restarted", [t.btn("reasons", "L")])
+
+
+def cmd_timezone(t: Turn, arg: str = "") -> None:
+    if not arg.strip():
+        t.reply("timezone_ask", [t.btn("timezone_utc", "z", "UTC")], zone=t.state.tz or "UTC")
+        return
+    set_zone(t, arg)
+
+
+def set_zone(t: Turn, arg: str) -> None:
+    """Set the user's time zone (a button with no argument asks for it)."""
+    if not arg:
+        cmd_timezone(t)
+        return
+    name = zones.parse_zone(arg)
+    if name is None:
+        t.reply("timezone_invalid", [t.btn("timezone_utc", "z", "UTC")])
+        return
+    t.state.tz = None if name == "UTC" else name
+    journal.record(t, "timezone", zone=name)
+    now: datetime = t.now
+    t.reply("timezone_set", *fix.continue_row(t), zone=name, now=render.when(t, now))
+
+
+COMMANDS: dict[str, Callable[[Turn, str], None]] = {
+    "start": cmd_start,
+    "help": cmd_help,
+    "reasons": cmd_reasons,
+    "status": cmd_status,
+    "resubmitted": cmd_resubmitted,
+    "stop": cmd_stop,
+    "forget": cmd_forget,
+    "restart": cmd_restart,
+    "language": lambda t, arg: language.cmd_language(t, arg),
+    "timezone": cmd_timezone,
+}

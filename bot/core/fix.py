@@ -1,0 +1,321 @@
+"""The fix walk: a reason's steps one at a time, several reasons one after another, topics on
+the way, and showing the user where they are.
+
+Several reasons (one notice listing more than one): the most serious first only when their
+severities differ, else in the order given; nothing says "resubmit" before the last reason's
+fix is done; a fix that closes the case (an admitted edited document, a region Binance does
+not serve, under 18) stops the walk and says why the other reasons no longer matter.
+"""
+
+from __future__ import annotations
+
+from bot.core import case as case_rules
+from bot.core import followups, journal, render
+from bot.core.events import Button
+from bot.core.payload import option_arg
+from bot.core.state import (
+    CHOOSING,
+    CONFIRM_FORGET,
+    FIX,
+    IDLE,
+    LOCK_RISK,
+    MANUAL_REVIEW,
+    RESUBMITTED,
+    parse_iso,
+)
+from bot.core.turn import Rows, Turn
+from bot.knowledge.model import Step
+
+
+# -- where the user is --------------------------------------------------------------------
+def reset_position(t: Turn) -> None:
+    s = t.state
+    s.phase, s.reason, s.step = IDLE, None, None
+    s.back, s.queue, s.batch, s.batch_support = [], [], [], []
+
+
+def continue_row(t: Turn) -> Rows:
+    """A "continue where we were" button when there is somewhere to go back to."""
+    return [[t.btn("continue", "c")]] if t.current_step() is not None else []
+
+
+def render_current(t: Turn) -> None:
+    """Show the user where they are: the step, the pending question, or the list."""
+    case = t.open_case()
+    if t.current_step() is not None:
+        render_step(t)
+    elif t.state.phase == CONFIRM_FORGET:
+        t.reply("forget_confirm", [t.btn("forget_yes", "f"), t.btn("forget_no", "F")])
+    elif case is not None and case.stage in (RESUBMITTED, MANUAL_REVIEW):
+        followups.ask_result(t)
+    elif case is not None and case.stage == LOCK_RISK:
+        t.reply("lock_risk_reminder", *t.role_rows("contact_support"), [t.btn("case_summary", "S")])
+    else:
+        show_reasons(t)
+
+
+# -- lists and topics ---------------------------------------------------------------------
+def reason_rows(t: Turn) -> Rows:
+    ordered = sorted(t.kb.reasons.values(), key=lambda r: -r.share)
+    return [[t.reason_btn(r.id)] for r in ordered]
+
+
+def show_reasons(t: Turn, key: str = "reasons_list") -> None:
+    if t.state.phase == CHOOSING:
+        t.state.phase = IDLE
+    not_sure = t.topic_for("find_reason")
+    rows = [[t.btn("not_sure", "t", not_sure)]] if not_sure else []
+    t.reply(key, *reason_rows(t), *rows)
+
+
+def show_topic(t: Turn, topic_id: str, *, before: tuple[str, ...] = ()) -> None:
+    """Answer a topic; `before` are topics answered just above (their buttons are left out)."""
+    topic = t.kb.topics.get(topic_id)
+    if topic is None:
+        t.reply("invalid_button")
+        render_current(t)
+        return
+    journal.record(t, journal.TOPIC, id=topic_id)
+    if t.state.phase == CHOOSING:
+        t.state.phase = IDLE
+    t._keys.append(f"topic:{topic_id}")
+    related = [r for r in topic.related if r not in before]
+    values = {"title": t.text(topic.title), "answer": t.text(topic.answer)}
+    resume = continue_row(t)
+    if resume:
+        t.reply("topic_answer_resume", *t.topic_rows(related), *resume,
+                reason=t.title(t.state.reason or ""), **values)
+    else:
+        t.reply("topic_answer", *t.topic_rows(related), [t.btn("reasons", "L")], **values)
+
+
+def show_topics(t: Turn, topic_ids: list[str]) -> None:
+    """Answer one or more topics (a question with two parts gets both answers)."""
+    for n, tid in enumerate(topic_ids):
+        if n < len(topic_ids) - 1:
+            topic = t.kb.topics[tid]
+            journal.record(t, journal.TOPIC, id=tid)
+            t._keys.append(f"topic:{tid}")
+            t.reply("topic_answer", title=t.text(topic.title), answer=t.text(topic.answer))
+        else:
+            show_topic(t, tid, before=tuple(topic_ids))
+
+
+def why(t: Turn, reason_id: str) -> None:
+    reason = t.kb.reasons.get(reason_id) or t.reason()
+    if reason is None:
+        show_reasons(t)
+        return
+    triggers = render.bullets(t, [t.text(x) for x in reason.triggers])
+    t.reply("why", *continue_row(t), title=t.text(reason.title), triggers=triggers)
+
+
+# -- starting a fix -----------------------------------------------------------------------
+def start_reasons(t: Turn, reason_ids: list[str], *, notice: bool = False,
+                  announce: bool = True) -> None:
+    """Start the fix of one reason, or of several one after another."""
+    reasons = [r for r in dict.fromkeys(reason_ids) if r in t.kb.reasons]
+    if not reasons:
+        show_reasons(t)
+        return
+    case_rules.diagnosed(t, reasons)
+    severities = {t.kb.reasons[r].severity for r in reasons}
+    differ = len(severities) > 1
+    if differ:  # the serious one first; otherwise the order the user gave
+        reasons.sort(key=lambda r: 0 if t.kb.reasons[r].severity == "severe" else 1)
+    if len(reasons) > 1 and announce:
+        key = "diagnosis_multi" if notice else "described_multi"
+        t.reply(key + ("_severe_first" if differ else ""), count=len(reasons),
+                titles=render.numbered(t, [t.title(r) for r in reasons]))
+    t.state.batch = reasons if len(reasons) > 1 else []
+    t.state.batch_support = []
+    t.state.queue = reasons[1:]
+    start_fix(t, reasons[0], announce=announce)
+
+
+def start_fix(t: Turn, reason_id: str, *, announce: bool = True) -> None:
+    reason = t.kb.reasons[reason_id]
+    if announce:
+        key = "diagnosis_severe" if reason.severity == "severe" else "diagnosis"
+        t.reply(key, title=t.text(reason.title), share=f"{reason.share:g}",
+                summary=t.text(reason.summary))
+    t.state.phase = FIX
+    t.state.reason = reason_id
+    t.state.step = reason.start
+    t.state.back = []
+    render_step(t)
+
+
+# -- one step -----------------------------------------------------------------------------
+def _next_line(t: Turn) -> str:
+    nxt = t.state.queue[0]
+    batch = t.state.batch or [t.state.reason or "", *t.state.queue]
+    position = batch.index(nxt) + 1 if nxt in batch else len(batch)
+    return t.msg("next_reason", title=t.title(nxt), position=position, count=len(batch))
+
+
+def render_step(t: Turn) -> None:
+    reason, step = t.reason(), t.step()
+    if reason is None or step is None:
+        show_reasons(t)
+        return
+    journal.record(t, journal.STEP, reason=reason.id, step=step.id)
+    t._keys.append(f"step:{reason.id}/{step.id}")
+    header = t.msg("step_progress", title=t.text(reason.title), position=len(t.state.back) + 1)
+    body = t.text(step.text)
+    rows: Rows = []
+    notes: list[tuple[str, dict]] = []
+    if step.is_question:
+        rows += [
+            [Button(t.text(o.label), t.data("o", option_arg(i, o)), f"option:{i + 1}")]
+            for i, o in enumerate(step.options)
+        ]
+        text = t.msg("step", header=header, text=body)
+    elif not step.end:
+        rows.append([t.btn("next", "n")])
+        text = t.msg("step", header=header, text=body)
+    elif step.closes:
+        case_rules.close(t, step.closes)
+        text = t.msg("step", header=header, text=body)
+        rows += [[t.btn("reasons", "L")]]
+        if t.state.queue:
+            notes.append(("batch_stopped", {"titles": render.reasons_of(t, t.state.queue)}))
+            t.state.queue = []
+    elif t.state.queue and step.end == "resubmit":
+        # not the last reason: its "resubmit now" would contradict the fixes still to come
+        text = t.msg("batch_part_done", header=header, next=_next_line(t))
+        rows.append([t.btn("next_reason", "q")])
+    elif t.state.queue:
+        if step.end == "support" and reason.id not in t.state.batch_support:
+            t.state.batch_support.append(reason.id)
+        text = t.msg("step_with_next", header=header, text=body, next=_next_line(t))
+        rows.append([t.btn("next_reason", "q")])
+        rows += [[t.btn("case_summary", "S")]] + t.role_rows("contact_support")
+    else:
+        rows += end_rows(t, step, notes)
+        if notes:  # a hold on resubmitting belongs to this step: one message
+            key, values = notes.pop(0)
+            text = t.msg("step_with_next", header=header, text=body, next=t.msg(key, **values))
+        else:
+            text = t.msg("step", header=header, text=body)
+    rows += t.topic_rows(list(step.topics))
+    nav = [t.btn("back", "b")] if t.state.back else [t.btn("why", "y", reason.id)]
+    rows.append([*nav, t.btn("start_over", "s")])
+    t.say(text, *rows)
+    for key, values in notes:
+        t.reply(key, **values)
+
+
+def end_rows(t: Turn, step: Step, notes: list[tuple[str, dict]]) -> Rows:
+    """The buttons of the last step of a fix, for the stage the case is in."""
+    case = t.open_case()
+    stage = case.stage if case else None
+    if step.end == "final":
+        return [[t.btn("reasons", "L")]]
+    waiting = [r for r in t.state.batch_support if r != t.state.reason]
+    if waiting and step.end == "resubmit":
+        notes.append(("batch_wait_support", {"titles": render.reasons_of(t, waiting)}))
+    if stage == MANUAL_REVIEW:
+        notes.append(("review_hold", {}))
+        return [*t.role_rows("manual_review"), [t.btn("case_summary", "S")]]
+    if stage == LOCK_RISK:
+        notes.append(("lock_hold", {}))
+        return [*t.role_rows("contact_support"), [t.btn("case_summary", "S")]]
+    if step.end == "support":
+        return [
+            [*(b for r in t.role_rows("contact_support") for b in r), t.btn("case_summary", "S")],
+            [t.btn("resubmitted", "R")],
+        ]
+    return [[t.btn("resubmitted", "R")]]
+
+
+# -- moving ------------------------------------------------------------------------------
+def mark_done(t: Turn) -> None:
+    case = t.open_case()
+    if case is not None and t.state.reason and t.state.step:
+        key = f"{t.state.reason}/{t.state.step}"
+        if key not in case.steps_done:
+            case.steps_done.append(key)
+
+
+def go_to(t: Turn, step_id: str) -> None:
+    mark_done(t)
+    t.state.back.append(t.state.step or "")
+    t.state.step = step_id
+    render_step(t)
+
+
+def go_next(t: Turn) -> None:
+    reason, step = t.reason(), t.step()
+    nxt = reason.next_step(step) if reason and step else None
+    if nxt is None:
+        render_current(t)
+    else:
+        go_to(t, nxt)
+
+
+def go_back(t: Turn) -> None:
+    if not t.state.back:
+        render_current(t)
+        return
+    t.state.step = t.state.back.pop()
+    render_step(t)
+
+
+def choose_option(t: Turn, index: int, *, count: int | None = None) -> None:
+    """Take option `index` of the current question; `count` is a typed "how many times"."""
+    step = t.step()
+    if step is None or not (0 <= index < len(step.options)):
+        t.reply("invalid_button")
+        render_current(t)
+        return
+    option = step.options[index]
+    journal.record(t, journal.OPTION, reason=t.state.reason, step=step.id, option=index)
+    review = False
+    if option.failures is not None:  # an answer to "how many times has it failed?"
+        low, high = option.failures
+        case = t.case()
+        if count is None:
+            count = case.failures if low <= case.failures <= high else low
+        case_rules.set_failures(t, count, only_raise=False)
+        # the step it leads to explains what the count means; only the check-in is added
+        review = case_rules.apply_count(t, quiet=True) and case.stage == MANUAL_REVIEW
+    if review and t.state.followup is not None:
+        t.reply("review_checkin_note", when=render.when(t, parse_iso(t.state.followup.due)))
+    if option.topic:
+        show_topic(t, option.topic)
+    elif option.next:
+        go_to(t, option.next)
+
+
+def press_option(t: Turn, arg: str) -> None:
+    """Apply an option button, unless the knowledge base changed what it leads to."""
+    step = t.step()
+    index, _, _ = arg.partition(":")
+    if step is None or not index.isdigit() or int(index) >= len(step.options):
+        journal.record(t, journal.INVALID_BUTTON)
+        t.reply("invalid_button")
+        render_current(t)
+    elif option_arg(int(index), step.options[int(index)]) != arg:
+        journal.record(t, journal.STALE_BUTTON)
+        t.reply("stale_button")
+        render_current(t)
+    else:
+        choose_option(t, int(index))
+
+
+def start_over(t: Turn) -> None:
+    journal.record(t, "start_over", reason=t.state.reason, step=t.state.step)
+    reset_position(t)
+    show_reasons(t)
+
+
+def next_reason(t: Turn) -> None:
+    if not t.state.queue:
+        render_current(t)
+        return
+    mark_done(t)
+    nxt = t.state.queue.pop(0)
+    start_fix(t, nxt)
+
+

@@ -1,0 +1,163 @@
+"""Check-ins: when the bot asks how things went, and what "still waiting" means at each point.
+
+After a resubmission the bot asks after `followup.after_resubmit_hours`, then every
+`still_waiting_hours`, at most `result_max_checkins` times. A manual review is a lifecycle
+(policy.yaml `review_days`, `review_checkins`): the first check-in at the end of the standard
+window counted in business days; still waiting then explains the complex-case range and asks
+again at its end; past the extreme mark the bot gives the steps to chase the ticket and offers
+to stop; a few sparse check-ins later it stops asking. Never the same sentence every day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.core import case as case_rules
+from bot.core import journal, render
+from bot.core.events import FollowupDue
+from bot.core.state import CONFIRM_FORGET, FIX, MANUAL_REVIEW, Case, Followup, iso, parse_iso
+from bot.core.turn import Turn
+from bot.core.zones import zone
+from bot.shared.workdays import add_business_days, business_days_between
+
+RESULT, REVIEW = "result", "review"
+
+
+def schedule(t: Turn, due: datetime, kind: str, key: str = "checkin_on") -> str:
+    """Plan a check-in if check-ins are on; return the sentence that says so."""
+    if not t.state.followups_enabled:
+        t.state.followup = None
+        return t.msg("followup_off")
+    t.state.followup = Followup(due=iso(due.astimezone(UTC)), kind=kind)
+    return t.msg(key, when=render.when(t, due))
+
+
+def business_days_later(t: Turn, start: datetime, days: int) -> datetime:
+    """`days` business days after `start`, weekends counted in the user's zone."""
+    return add_business_days(start.astimezone(zone(t.state.tz)), days).astimezone(UTC)
+
+
+def schedule_result(t: Turn) -> str:
+    due = t.now + timedelta(hours=t.policy.followup_after_resubmit_hours)
+    return schedule(t, due, RESULT, "followup_planned")
+
+
+def review_marks(t: Turn, case: Case) -> tuple[datetime, datetime, datetime]:
+    """When the standard window, the complex-case range and the extreme mark end."""
+    p = t.policy
+    started = parse_iso(case.review_started) if case.review_started else t.now
+    return (
+        business_days_later(t, started, p.review_standard_days[1]),
+        started + timedelta(days=p.review_complex_days[1]),
+        started + timedelta(days=p.review_extreme_days),
+    )
+
+
+def schedule_review(t: Turn, case: Case) -> str:
+    return schedule(t, review_marks(t, case)[0], REVIEW)
+
+
+def schedule_documents(t: Turn, case: Case) -> str:
+    due = business_days_later(t, t.now, t.policy.review_documents_business_days)
+    return schedule(t, due, REVIEW)
+
+
+# -- a check-in comes due -----------------------------------------------------------------
+def on_followup(t: Turn, event: FollowupDue) -> None:
+    followup = t.state.followup
+    if followup is None or not t.state.followups_enabled or followup.due != iso(event.due_at):
+        return  # cancelled or replaced since it was scheduled
+    t.state.followup = None
+    if t.open_case() is None:
+        return
+    if t.state.phase in (FIX, CONFIRM_FORGET):
+        t.state.asked_result = True  # keep their place: they can answer when ready
+    journal.record(t, journal.FOLLOWUP_SENT, type=followup.kind)
+    if t.now - event.due_at > timedelta(minutes=t.policy.followup_late_after_minutes):
+        t.reply("followup_late")
+    ask_result(t)
+
+
+def ask_result(t: Turn) -> None:
+    case = t.open_case()
+    if case is not None and case.stage == MANUAL_REVIEW:
+        t.reply(
+            "review_question",
+            [t.btn("passed", "p")],
+            [t.btn("more_documents", "d")],
+            [t.btn("review_rejected", "j")],
+            [t.btn("still_waiting", "w")],
+        )
+        return
+    t.reply(
+        "followup_question",
+        [t.btn("passed", "p")],
+        [t.btn("rejected_again", "j")],
+        [t.btn("still_waiting", "w")],
+    )
+
+
+# -- still waiting ------------------------------------------------------------------------
+def still_waiting(t: Turn) -> None:
+    case = t.case()
+    t.state.asked_result = False
+    journal.record(t, journal.OUTCOME, outcome="waiting", attempt=len(case.attempts))
+    if case.stage == MANUAL_REVIEW:
+        _review_waiting(t, case)
+        return
+    case.checkins += 1
+    if case.checkins >= t.policy.followup_result_max_checkins:
+        t.state.followup = None
+        t.reply("result_waiting_long", *t.role_rows("contact_support"))
+        return
+    due = t.now + timedelta(hours=t.policy.followup_still_waiting_hours)
+    t.reply("still_waiting", checkin=schedule(t, due, RESULT))
+
+
+def _review_waiting(t: Turn, case: Case) -> None:
+    standard_end, complex_end, extreme = review_marks(t, case)
+    started = parse_iso(case.review_started) if case.review_started else t.now
+    elapsed = {
+        "days": (t.now - started).days,
+        "business_days": business_days_between(started.astimezone(zone(t.state.tz)),
+                                               t.now.astimezone(zone(t.state.tz))),
+        "since": started,
+        **render.review_window(t),
+    }
+    summary = [t.btn("case_summary", "S")]
+    if t.now < standard_end:
+        t.reply("review_waiting_standard", *t.role_rows("review_times"),
+                checkin=schedule(t, standard_end, REVIEW), **elapsed)
+    elif t.now < complex_end:
+        t.reply("review_waiting_complex", *t.role_rows("speed_up_review"),
+                checkin=schedule(t, complex_end, REVIEW), **elapsed)
+    elif t.now < extreme:  # only when the complex range ends before the extreme mark
+        t.reply("review_waiting_complex", *t.role_rows("speed_up_review"),
+                checkin=schedule(t, extreme, REVIEW), **elapsed)
+    elif case.checkins == 0 or t.policy.review_overdue_max_checkins == 0:
+        case.checkins = 1
+        again = t.now + timedelta(days=t.policy.review_overdue_every_days)
+        checkin = (schedule(t, again, REVIEW) if t.policy.review_overdue_max_checkins
+                   else t.msg("followup_ending"))
+        t.reply("review_overdue", summary, [t.btn("stop_checkins", "X")], checkin=checkin,
+                **elapsed)
+    elif case.checkins < t.policy.review_overdue_max_checkins:
+        case.checkins += 1
+        again = t.now + timedelta(days=t.policy.review_overdue_every_days)
+        t.reply("review_overdue_again", summary, [t.btn("stop_checkins", "X")],
+                checkin=schedule(t, again, REVIEW), **elapsed)
+    else:
+        t.state.followup = None
+        t.reply("review_checkins_end", summary, **elapsed)
+
+
+def on_result(t: Turn, result: str) -> None:
+    """The user answers how their submission (or manual review) went."""
+    if result == "still_waiting":
+        still_waiting(t)
+    elif result == "passed":
+        case_rules.passed(t)
+    elif result == "more_documents":
+        case_rules.more_documents(t)
+    elif not case_rules.rejected(t):
+        case_rules.rejected_again(t)

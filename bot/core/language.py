@@ -1,0 +1,117 @@
+"""The reply language: the user's explicit choice (/language), else the language of what they
+write, else their client's (Telegram `language_code`). It is kept with the conversation and
+sticks: a forwarded notice never switches it, and a clear run of messages in another language
+(`dialogue.language_switch_after`) only offers to switch. The languages offered are the ones
+the knowledge base has texts in (knowledge/i18n/<lang>/)."""
+
+from __future__ import annotations
+
+from bot.core import fix, journal
+from bot.core.turn import Turn
+from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
+
+try:  # the understanding layer's detector, once it has one
+    from bot.understanding.language import detect_language as _detect  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the understanding layer's version
+    _detect = None
+
+CHOSEN, WRITTEN, CLIENT = "chosen", "written", "client"
+
+
+def offered(kb: KnowledgeBase) -> tuple[str, ...]:
+    """The languages the knowledge base speaks: English and every language with a welcome."""
+    welcome = kb.messages.get("welcome")
+    langs = set(welcome.by_lang) if welcome is not None else set()
+    return tuple(sorted(langs | {DEFAULT_LANG}, key=lambda x: (x != DEFAULT_LANG, x)))
+
+
+def base(code: str | None) -> str | None:
+    if not code:
+        return None
+    return code.strip().lower().replace("_", "-").split("-")[0] or None
+
+
+def detect(text: str) -> str | None:
+    """The language a message is written in, by script (swap in a better detector here)."""
+    if _detect is not None:
+        return _detect(text)
+    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
+    cyrillic = sum(1 for c in text if "\u0400" <= c <= "\u04ff")
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    weights = {"zh": 3 * han, "ru": cyrillic, "en": latin}
+    best = max(weights, key=lambda k: weights[k])
+    return best if weights[best] >= 2 else None
+
+
+def from_client(t: Turn) -> None:
+    """Before anything is known, answer in the client's language if the knowledge has it."""
+    lang = base(t.hint_lang)
+    if t.state.lang is None and lang in offered(t.kb):
+        t.state.lang, t.state.lang_how = lang, CLIENT
+        journal.record(t, journal.LANGUAGE, lang=lang, how=CLIENT)
+
+
+def observe(t: Turn, text: str, forwarded: bool) -> None:
+    """Follow the language the user writes in (never a forwarded notice's, never over a choice)."""
+    state = t.state
+    if forwarded or state.lang_how == CHOSEN:
+        return
+    lang = detect(text)
+    if lang is None or lang not in offered(t.kb):
+        return
+    if state.lang is None or state.lang_how in (None, CLIENT):
+        if state.lang != lang:
+            journal.record(t, journal.LANGUAGE, lang=lang, how=WRITTEN)
+        state.lang, state.lang_how, state.lang_streak = lang, WRITTEN, []
+        return
+    if lang == state.lang or lang in state.lang_declined:
+        state.lang_streak = []
+        return
+    count = int(state.lang_streak[1]) + 1 if state.lang_streak[:1] == [lang] else 1
+    state.lang_streak = [lang, str(count)]
+    if count >= t.policy.language_switch_after:
+        state.lang_streak = []
+        offer(t, lang)
+
+
+def name(t: Turn, lang: str) -> str:
+    """A language's name, written in that language."""
+    return t.kb.message("language_name", lang)
+
+
+def offer(t: Turn, lang: str) -> None:
+    current = t.state.lang
+    t.state.lang = lang  # ask in the language they write in
+    t.reply(
+        "language_offer",
+        [t.btn("language_switch", "g", lang, language=name(t, lang))],
+        [t.btn("language_keep", "G", lang, language=name(t, current or DEFAULT_LANG))],
+        language=name(t, lang),
+    )
+    t.state.lang = current
+
+
+def cmd_language(t: Turn, arg: str) -> None:
+    wanted = base(arg)
+    if wanted in offered(t.kb):
+        choose(t, wanted or DEFAULT_LANG)
+        return
+    rows = [[t.btn("language_pick", "g", lang, language=name(t, lang))] for lang in offered(t.kb)]
+    t.reply("language_choose", *rows, language=name(t, t.state.lang or DEFAULT_LANG))
+
+
+def choose(t: Turn, lang: str) -> None:
+    if lang not in offered(t.kb):
+        cmd_language(t, "")
+        return
+    state = t.state
+    state.lang, state.lang_how, state.lang_streak = lang, CHOSEN, []
+    journal.record(t, journal.LANGUAGE, lang=lang, how=CHOSEN)
+    t.reply("language_set", *fix.continue_row(t), language=name(t, lang))
+
+
+def keep(t: Turn, lang: str) -> None:
+    if lang and lang not in t.state.lang_declined:
+        t.state.lang_declined.append(lang)
+    t.state.lang_streak = []
+    t.reply("language_kept", *fix.continue_row(t), language=name(t, t.state.lang or DEFAULT_LANG))

@@ -1,0 +1,121 @@
+"""Rendering what the bot knows into text: lists, the stage of a case, /status and the case
+summary. Every sentence comes from messages.yaml; dates and numbers are written by
+`kb.message` (`bot.knowledge.render`) in the user's language and time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.state import CLOSED, FIX, Case, parse_iso
+from bot.core.turn import Turn
+from bot.knowledge.model import Reason, Step
+
+
+def when(t: Turn, dt: datetime) -> datetime:
+    """A moment to show: `kb.message` writes it in the user's language and zone, with the zone."""
+    return dt
+
+
+# -- lists -------------------------------------------------------------------------------
+def bullets(t: Turn, items: list[str]) -> str:
+    return "\n".join(t.msg("list_item", item=i) for i in items) or t.msg("nothing")
+
+
+def listing(t: Turn, items: list[str]) -> str:
+    """Items in one line: "A, B, C" (`list_join` in messages.yaml)."""
+    if not items:
+        return t.msg("nothing")
+    out = items[0]
+    for item in items[1:]:
+        out = t.msg("list_join", head=out, tail=item)
+    return out
+
+
+def numbered(t: Turn, items: list[str]) -> str:
+    return "\n".join(t.msg("numbered_item", number=i, item=x) for i, x in enumerate(items, 1))
+
+
+def span(t: Turn, days: tuple[int, int]) -> str:
+    return t.msg("range", low=days[0], high=days[1])
+
+
+def reasons_of(t: Turn, ids: list[str]) -> str:
+    return listing(t, [t.title(r) for r in ids])
+
+
+# -- the case ----------------------------------------------------------------------------
+def stage_name(t: Turn, case: Case) -> str:
+    """A short name for where the case is ("In manual review")."""
+    if case.stage == CLOSED:
+        return t.msg(f"closed_{case.closed_why or 'restart'}")
+    return t.msg(f"stage_{case.stage}")
+
+
+def step_title(t: Turn, step: Step) -> str:
+    return t.text(step.title) if step.title else step.id.replace("_", " ")
+
+
+def review_window(t: Turn) -> dict[str, object]:
+    """The manual review durations, as placeholders for the messages that explain them."""
+    p = t.policy
+    return {
+        "standard": span(t, p.review_standard_days),
+        "complex": span(t, p.review_complex_days),
+        "extreme": p.review_extreme_days,
+    }
+
+
+def steps_taken(t: Turn, case: Case) -> str:
+    items: list[str] = []
+    for key in case.steps_done:
+        reason_id, _, step_id = key.partition("/")
+        reason: Reason | None = t.kb.reasons.get(reason_id)
+        step = reason.step(step_id) if reason else None
+        if reason and step:
+            items.append(t.msg("summary_step", title=t.text(reason.title), step=step_title(t, step)))
+    return "\n".join(items) or t.msg("nothing")
+
+
+def attempts_list(t: Turn, case: Case) -> str:
+    lines = [
+        t.msg(
+            "summary_attempt_line",
+            number=i,
+            date=when(t, parse_iso(a.at)) if a.at else t.msg("date_unknown"),
+            outcome=t.msg(f"outcome_{a.outcome}"),
+        )
+        for i, a in enumerate(case.attempts, 1)
+    ]
+    return "\n".join(lines) or t.msg("nothing")
+
+
+def summary_text(t: Turn) -> str:
+    case = t.state.case
+    if case is None:
+        return t.msg("status_none")
+    return t.msg(
+        "summary",
+        reasons=reasons_of(t, case.reasons),
+        stage=stage_name(t, case),
+        steps=steps_taken(t, case),
+        attempts=attempts_list(t, case),
+        failures=case.failures,
+    )
+
+
+def status_text(t: Turn, case: Case) -> str:
+    step = t.step() if t.state.phase == FIX else None
+    followup = t.state.followup
+    return t.msg(
+        "status_case",
+        reasons=reasons_of(t, case.reasons),
+        stage=stage_name(t, case),
+        step=step_title(t, step) if step else t.msg("nothing"),
+        attempts=len(case.attempts),
+        failures=case.failures,
+        followup=(
+            when(t, parse_iso(followup.due))
+            if followup and t.state.followups_enabled
+            else t.msg("status_no_followup")
+        ),
+    )

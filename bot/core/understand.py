@@ -1,0 +1,254 @@
+"""What a typed message means for the dialogue, in any state: a button's number or label, how
+many times it failed, an intent ("it passed", "i resubmitted it yesterday", "got rejected again,
+same thing"), personal data handed over, or a description / forwarded notice for the matcher.
+
+Personal data gets a warning (a password: change it now and turn on 2FA). A message that only
+hands data over ("my name is John Smith, DOB ...") changes nothing else: the conversation goes
+on where it was. A message that uses data to describe a problem ("the account says Jon, the
+passport says John") is masked and understood like any other.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rapidfuzz import utils
+
+from bot.core import buttons, fix, followups, journal, language
+from bot.core import case as case_rules
+from bot.core.state import (
+    AWAITING_NOTICE,
+    CHOOSING,
+    CONFIRM_FORGET,
+    FIX,
+    IDLE,
+    LOCK_RISK,
+    MANUAL_REVIEW,
+    RESUBMITTED,
+)
+from bot.core.turn import Turn
+from bot.knowledge.model import Step
+from bot.understanding.matcher import MatchResult
+from bot.understanding.redact import Finding, find_sensitive, redact
+
+_CONTROL = re.compile(
+    r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def clean_text(text: str) -> str:
+    """Drop control and direction-override characters; normalise unicode."""
+    return _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def on_text(t: Turn, raw: str, forwarded: bool) -> None:
+    text = clean_text(raw)
+    if not text or not any(ch.isalnum() for ch in text):
+        t.reply("empty_message", [t.btn("reasons", "L")], *fix.continue_row(t))
+        return
+    limit = t.policy.max_message_chars
+    if len(text) > limit:
+        text = text[:limit]
+        t.reply("too_long", limit=limit)
+    language.observe(t, text, forwarded)
+    findings = personal_data(t, text)
+    if findings:
+        warn_personal_data(t, findings)
+        if not forwarded and only_personal_data(t, text, findings):
+            resume(t)  # nothing to act on: carry on where we were
+            return
+    # the text is read as written (in memory only); anything logged is masked first
+    if t.state.phase == CONFIRM_FORGET:
+        t.reply("use_buttons", [t.btn("forget_yes", "f"), t.btn("forget_no", "F")])
+        return
+    if not forwarded and buttons.typed_number(t, text):
+        return
+    step = t.current_step()
+    count = t.engine.count(text)
+    if step is not None and step.is_question and not forwarded:
+        index = option_for(t, step, text, count)
+        if index is not None:
+            fix.choose_option(t, index, count=count if _counts(step) else None)
+            return
+    if not forwarded and on_intents(t, t.engine.intents(text)):
+        return
+    diagnose(t, t.engine.matcher.match(text), redact(text), forwarded, count)
+
+
+# -- personal data -------------------------------------------------------------------------
+def personal_data(t: Turn, text: str) -> list[Finding]:
+    """The user's personal data in the text (Binance's own addresses in a forwarded email are
+    not theirs)."""
+    official = t.engine.official_domains
+    found = []
+    for f in find_sensitive(text):
+        domain = text[f.start : f.end].rpartition("@")[2].lower()
+        if f.kind == "email" and (domain in official or domain.endswith(
+                tuple("." + d for d in official))):
+            continue
+        found.append(f)
+    return found
+
+
+def warn_personal_data(t: Turn, findings: list[Finding]) -> None:
+    kinds = sorted({f.kind for f in findings})
+    journal.record(t, journal.SENSITIVE_DATA, kinds=kinds)
+    if "password" in kinds:
+        t.reply("password_shared")
+    if set(kinds) - {"password"}:
+        t.reply("sensitive_data")
+
+
+def only_personal_data(t: Turn, text: str, findings: list[Finding]) -> bool:
+    """Does the message only hand over data, with no problem described around it?"""
+    rest, pos = [], 0
+    for f in sorted(findings, key=lambda f: f.start):
+        rest.append(text[pos : max(pos, f.start)])
+        pos = max(pos, f.end)
+    rest.append(text[pos:])
+    said = " " + utils.default_process(" ".join(rest)) + " "
+    for label in t.engine.data_labels:
+        said = said.replace(" " + label + " ", " ")
+    words = [w for w in said.split() if w not in t.engine.stop_words]
+    if len(words) > t.policy.personal_data_max_words:
+        return False
+    if any(w.startswith(d) for w in words for d in t.engine.domain_words):
+        return False  # "... and it got rejected": about verification after all
+    if not words:
+        return True
+    described = t.engine.matcher.match(" ".join(words))
+    return not any(m.kind == "reason" for m in described.matches)
+
+
+def resume(t: Turn) -> None:
+    if t.current_step() is not None:
+        fix.render_step(t)
+    elif t.open_case() is None:
+        t.reply("describe_problem", [t.btn("reasons", "L")])
+
+
+# -- typed answers -----------------------------------------------------------------------
+def _counts(step: Step) -> bool:
+    return any(o.failures is not None for o in step.options)
+
+
+def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
+    """The option a typed answer names ("name", "my own old account", "failed twice")."""
+    if count is not None and _counts(step):
+        for i, o in enumerate(step.options):
+            if o.failures and o.failures[0] <= count <= o.failures[1]:
+                return i
+    labels = [t.text(o.label) for o in step.options]
+    return t.engine.pick_option(text, labels)
+
+
+def on_intents(t: Turn, intents: list[str]) -> bool:
+    """Act on what a short message says, wherever the user is; False to carry on matching."""
+    said = set(intents)
+    phase = t.state.phase
+    case = t.open_case()
+    step = t.current_step()
+    if "rejected_again" in said:
+        if not case_rules.rejected(t):
+            if "same_reason" in said:
+                case_rules.same_reason_again(t)
+            else:
+                case_rules.rejected_again(t)
+    elif "passed" in said:
+        case_rules.passed(t)
+    elif "more_documents" in said and case is not None and case.stage == MANUAL_REVIEW:
+        case_rules.more_documents(t)
+    elif "resubmitted" in said:
+        case_rules.resubmitted(t)
+    elif "still_waiting" in said and case_rules.result_pending(t):
+        followups.still_waiting(t)
+    elif "same_reason" in said and phase == AWAITING_NOTICE:
+        case_rules.same_reason_again(t)
+    elif "next" in said and step is not None and not step.is_question and not step.end:
+        fix.go_next(t)
+    elif "back" in said and phase == FIX and t.state.back:
+        fix.go_back(t)
+    elif "start_over" in said:
+        fix.start_over(t)
+    elif "not_sure" in said and phase == CHOOSING:
+        t.state.phase = IDLE
+        fix.show_reasons(t, "pick_reason")
+    elif "not_sure" in said and phase in (IDLE, AWAITING_NOTICE) and t.topic_for("find_reason"):
+        fix.show_topic(t, t.topic_for("find_reason") or "")
+    elif "greeting" in said:
+        t.reply("greeting_reply", [t.btn("reasons", "L")], *fix.continue_row(t))
+    elif "thanks" in said:
+        t.reply("thanks_reply", *fix.continue_row(t))
+    else:
+        return False
+    return True
+
+
+# -- descriptions and notices --------------------------------------------------------------
+def is_notice(t: Turn, text: str, forwarded: bool) -> bool:
+    return forwarded or any(p.search(text) for p in t.engine.reason_markers)
+
+
+def is_new_rejection(t: Turn) -> bool:
+    """Is a notice arriving now a new rejection (rather than the one the case is about)?"""
+    case = t.open_case()
+    if case is None:
+        return False
+    return case.stage in (RESUBMITTED, MANUAL_REVIEW, LOCK_RISK) or bool(
+        case_rules.pending_attempt(case))
+
+
+def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: int | None) -> None:
+    """Act on what the matcher found; `text` is the masked message (it may be logged)."""
+    candidates = [{"kind": m.kind, "id": m.id, "score": round(m.score, 1)} for m in result.matches[:3]]
+    top = result.top
+    if top is not None and top.kind == "reason" and (not result.ambiguous or result.multi):
+        ids = [m.id for m in result.matches if m.kind == "reason"] if result.multi else [top.id]
+        journal.record(t, journal.DIAGNOSED, reasons=ids, multi=len(ids) > 1,
+                       candidates=candidates)
+        if is_new_rejection(t) and case_rules.rejected(t, ids):
+            apply_count(t, count)
+            return  # the stage says what comes next (manual review, lock risk, failed review)
+        fix.start_reasons(t, ids, notice=is_notice(t, text, forwarded))
+        apply_count(t, count)
+        return
+    if apply_count(t, count):
+        return  # "I failed 3 times, what documents will they want": the stage answers it
+    if result.ambiguous and len(result.matches) > 1:
+        first, second = result.matches[0], result.matches[1]
+        if first.kind == second.kind == "topic":  # a question in two parts: answer both
+            fix.show_topics(t, [first.id, second.id])
+            return
+        journal.record(t, journal.AMBIGUOUS, candidates=candidates, text=text[:500])
+        ask_choice(t, result)
+        return
+    if top is not None:
+        fix.show_topic(t, top.id)
+        return
+    unmatched(t, text)
+
+
+def apply_count(t: Turn, count: int | None) -> bool:
+    """A typed "failed 3 times": raise the count; True if that moved the case on (and said so)."""
+    if count is None or not case_rules.set_failures(t, count, only_raise=True):
+        return False
+    return case_rules.apply_count(t)
+
+
+def ask_choice(t: Turn, result: MatchResult) -> None:
+    t.state.phase = CHOOSING
+    rows = [
+        [t.reason_btn(m.id) if m.kind == "reason" else t.topic_btn(m.id)]
+        for m in result.matches[:3]
+    ]
+    t.reply("ambiguous", *rows, [t.btn("none_of_these", "x")])
+
+
+def unmatched(t: Turn, text: str) -> None:
+    journal.record(t, journal.UNMATCHED, text=text[:1000])
+    if t.current_step() is not None:
+        t.reply("use_buttons")
+        fix.render_step(t)
+        return
+    t.reply("nothing_matched", [t.btn("reasons", "L")], *t.role_rows("contact_support"))

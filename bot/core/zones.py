@@ -1,0 +1,46 @@
+"""Time zones users set with /timezone: an IANA name ("Europe/Berlin") or an offset ("+3")."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
+
+
+def parse_zone(raw: str) -> str | None:
+    """Return the canonical name of a zone typed by a user ("Europe/Berlin", "UTC+3",
+    "+05:30", "utc"), or None if it is not one."""
+    text = raw.strip()
+    if not text:
+        return None
+    if text.lower() in ("utc", "gmt", "z", "+0", "-0", "utc+0", "utc-0"):
+        return "UTC"
+    found = _OFFSET.match(text)
+    if found:
+        sign, hours, minutes = found.group(1), int(found.group(2)), int(found.group(3) or 0)
+        if hours > 14 or minutes >= 60:
+            return None
+        return f"UTC{sign}{hours:02d}:{minutes:02d}"
+    if len(text) > 64 or ".." in text or text.startswith("/"):
+        return None
+    try:
+        return ZoneInfo(text).key
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def zone(name: str | None) -> tzinfo:
+    """The zone a stored name stands for; UTC when unset or unknown."""
+    if not name or name == "UTC":
+        return UTC
+    found = _OFFSET.match(name)
+    if found:
+        sign = -1 if found.group(1) == "-" else 1
+        delta = timedelta(hours=int(found.group(2)), minutes=int(found.group(3) or 0))
+        return timezone(sign * delta, name)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC

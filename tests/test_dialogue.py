@@ -1,0 +1,227 @@
+"""The pure engine, called directly: `Engine.handle(state, event, now)` on one shared frozen clock.
+
+These pin what is not a single conversation: the reply language over many messages, business
+days, the case state machine's data, and properties every message of the knowledge base must
+have (no hard line breaks, no two buttons to one answer, no two topics that only link to each
+other). Assertions are on message keys and button keys, not wording.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.core.engine import Engine, Outcome
+from bot.core.events import ButtonPress, Command, Event, TextMessage
+from bot.core.state import MANUAL_REVIEW, State
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase
+from bot.shared.durations import advance
+from bot.shared.workdays import add_business_days, business_days_between
+from tests.conftest import REPO
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday; the one clock of these tests
+
+
+class Talk:
+    """One user talking to the pure engine; the clock stands still unless moved."""
+
+    def __init__(self, engine: Engine, lang: str | None = None) -> None:
+        self.engine, self.lang = engine, lang
+        self.state = State(tag="t1")
+        self.now = NOW
+        self.last: Outcome | None = None
+
+    def send(self, event: Event) -> Outcome:
+        self.last = self.engine.handle(self.state, event, self.now, self.lang)
+        self.state = self.last.state
+        return self.last
+
+    def say(self, text: str, forwarded: bool = False) -> Outcome:
+        return self.send(TextMessage(text, forwarded))
+
+    def press(self, key: str) -> Outcome:
+        assert self.last is not None
+        data = [b.data for r in self.last.replies for row in r.buttons for b in row if b.key == key]
+        assert data, f"no button {key}: {self.buttons()}"
+        return self.send(ButtonPress(data[0]))
+
+    def ids(self) -> list[str]:
+        return [k for r in (self.last.replies if self.last else ()) for k in r.keys]
+
+    def buttons(self) -> list[str]:
+        return [b.key for r in (self.last.replies if self.last else ()) for row in r.buttons for b in row]
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    """The bundled knowledge base, loaded once for this module."""
+    return load_knowledge(REPO / "knowledge", check_matcher=False)
+
+
+@pytest.fixture(scope="module")
+def engine(kb: KnowledgeBase) -> Engine:
+    return Engine(kb)
+
+
+# -- the reply language ---------------------------------------------------------------------------
+def test_the_language_written_in_is_the_reply_language(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("我的自拍人脸识别一直失败")
+    assert talk.state.lang == "zh"
+    assert talk.last and re.search(r"[\u4e00-\u9fff]", talk.last.replies[0].text)  # answered in Chinese
+
+
+def test_a_forwarded_english_notice_does_not_switch_a_chinese_speaker(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("你好")
+    talk.say("Your KYC application was not approved, Reason: Image quality does not meet the requirements",
+             forwarded=True)
+    assert talk.state.lang == "zh"
+    assert "language_offer" not in talk.ids()
+
+
+def test_a_clear_run_in_another_language_offers_to_switch_and_no_means_no(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("我的护照过期了")
+    for text in ("ok my passport expired", "what should i do now"):
+        talk.say(text)
+        assert "language_offer" not in talk.ids() and talk.state.lang == "zh"
+    talk.say("how long does it take")
+    assert "language_offer" in talk.ids()
+    assert {"language_switch", "language_keep"} <= set(talk.buttons())
+    talk.press("language_keep")
+    assert talk.state.lang == "zh"
+    for text in ("hello again", "more english here", "and more english"):
+        talk.say(text)
+        assert "language_offer" not in talk.ids()
+
+
+def test_switching_when_offered(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("你好")
+    for text in ("hello there friend", "my passport expired", "what now then"):
+        talk.say(text)
+    talk.press("language_switch")
+    assert talk.state.lang == "en" and talk.ids() == ["language_set"]
+
+
+def test_the_client_language_is_used_until_the_user_writes(engine: Engine) -> None:
+    talk = Talk(engine, lang="ru-RU")
+    talk.send(Command("start"))
+    assert talk.state.lang == "ru"
+    assert talk.last and talk.last.replies[0].text == engine.kb.message("welcome", "ru")
+    talk.say("my passport has expired")
+    assert talk.state.lang == "en"
+
+
+def test_an_explicit_choice_sticks(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.send(Command("language"))
+    assert talk.buttons() == ["language_pick"] * len(engine.kb.languages)
+    data = [b for r in talk.last.replies for row in r.buttons for b in row]  # type: ignore[union-attr]
+    zh = next(b for b in data if b.label == engine.kb.message("language_name", "zh"))
+    talk.send(ButtonPress(zh.data))
+    assert talk.state.lang == "zh" and talk.state.lang_how == "chosen"
+    for text in ("hello", "my passport expired", "what now", "and then"):
+        talk.say(text)
+        assert talk.state.lang == "zh" and "language_offer" not in talk.ids()
+    talk.send(Command("language", "en"))
+    assert talk.state.lang == "en"
+
+
+# -- business days and time zones -----------------------------------------------------------------
+@pytest.mark.parametrize(("start", "days", "end"), [
+    ("2026-03-02", 14, "2026-03-20"),  # Monday + 14 business days: Friday of the third week
+    ("2026-03-06", 1, "2026-03-09"),  # Friday + 1: Monday
+    ("2026-03-07", 1, "2026-03-10"),  # counted from a Saturday: Monday is day 0
+    ("2026-03-02", 0, "2026-03-02"),
+])
+def test_business_days_skip_weekends(start: str, days: int, end: str) -> None:
+    begin = datetime.fromisoformat(start + "T09:00+00:00")
+    assert add_business_days(begin, days).date().isoformat() == end
+    assert advance(begin, f"{days}bd") == add_business_days(begin, days)
+    if days and begin.weekday() < 5:
+        assert business_days_between(begin, add_business_days(begin, days)) == days
+
+
+def test_a_time_zone_is_shown_with_every_date(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("my passport has expired")
+    talk.send(Command("resubmitted"))
+    assert talk.last and "09:00 UTC" in talk.last.replies[0].text
+    talk.send(Command("timezone", "Asia/Singapore"))
+    assert talk.state.tz == "Asia/Singapore"
+    talk.send(Command("status"))
+    assert talk.last and "17:00 Asia/Singapore" in talk.last.replies[0].text
+    talk.send(Command("timezone", "Mars/Olympus"))
+    assert talk.ids() == ["timezone_invalid"] and talk.state.tz == "Asia/Singapore"
+
+
+# -- the case ------------------------------------------------------------------------------------
+def test_the_review_check_in_falls_at_the_end_of_the_standard_window(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("my selfie keeps failing")
+    talk.say("failed 3 times")
+    assert talk.state.case is not None and talk.state.case.stage == MANUAL_REVIEW
+    assert talk.state.followup is not None
+    due = datetime.fromisoformat(talk.state.followup.due)
+    assert due.date().isoformat() == "2026-03-20" and due.weekday() == 4
+
+
+def test_a_version_1_state_is_read_with_its_stage(engine: Engine) -> None:
+    old = ('{"version":1,"tag":"ab","phase":"awaiting_result","case":{"number":1,"opened_at":'
+           '"2026-03-01T09:00:00+00:00","reasons":["blurry_photo"],"steps_done":[],"attempts":'
+           '[{"at":"2026-03-01T09:00:00+00:00","outcome":"pending","reasons":[]}],"status":"open",'
+           '"closed_at":null},"followup":{"due":"2026-03-02T09:00:00+00:00","kind":"result"}}')
+    state = State.from_json(old)
+    assert state.phase == "idle" and state.case is not None and state.case.stage == "resubmitted"
+    assert state.case.status == "open"
+
+
+# -- properties of every message --------------------------------------------------------------------
+def _texts(kb: KnowledgeBase):
+    for lang in kb.languages:
+        for key, text in kb.messages.items():
+            yield f"messages.{key} ({lang})", text.get(lang)
+        for reason in kb.reasons.values():
+            for step in reason.steps:
+                yield f"{reason.id}.{step.id} ({lang})", step.text.get(lang)
+            yield f"{reason.id}.summary ({lang})", reason.summary.get(lang)
+        for topic in kb.topics.values():
+            yield f"topic {topic.id} ({lang})", topic.answer.get(lang)
+
+
+def test_no_hard_line_break_inside_a_sentence(kb: KnowledgeBase) -> None:
+    ends = re.compile(r"[.:!?)\]}\"”。：！？）…]\s*$")
+    item = re.compile(r"\s*([-•/{]|\d+[.)])")
+    bad = [
+        f"{where}: {a[-30:]!r} / {b[:30]!r}"
+        for where, text in _texts(kb)
+        for a, b in zip(text.split("\n"), text.split("\n")[1:], strict=False)
+        if a.strip() and b.strip() and not ends.search(a) and not item.match(b) and not item.match(a)
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_every_step_has_a_short_name(kb: KnowledgeBase) -> None:
+    missing = [f"{r.id}.{s.id}" for r in kb.reasons.values() for s in r.steps if s.title is None]
+    assert not missing
+
+
+def test_no_two_topics_only_link_to_each_other(kb: KnowledgeBase) -> None:
+    loops = [
+        (a.id, b) for a in kb.topics.values() for b in a.related
+        if set(a.related) == {b} and set(kb.topics[b].related) == {a.id}
+    ]
+    assert not loops
+
+
+def test_general_advice_is_marked(kb: KnowledgeBase) -> None:
+    """Topics the guide says nothing about carry `source: general`, so operators can tell."""
+    for tid in ("appeal_how", "kyc_for_hire", "p2p_scam", "safety"):
+        assert kb.topics[tid].provenance == "general", tid
+    assert kb.message_sources.get("password_shared") == "general"
+    assert kb.message_sources.get("nothing_matched") == "general"
