@@ -94,13 +94,19 @@ class Chat:
         return await self.send(ButtonPress(self.data_for(label, replies)))
 
     async def tick(self, **kwargs: float) -> list[tuple[str, list[Reply]]]:
-        """Move the clock and run the scheduler; return what it sent."""
+        """Move the clock and run the scheduler; return what it sent, by user."""
         self.clock.advance(**kwargs)
         self.outbox.clear()
         await self.service.run_due_followups()
-        if self.outbox and self.outbox[-1][0] == self.user:
-            self.last = self.outbox[-1][1]
-        return list(self.outbox)
+        sent: list[tuple[str, list[Reply]]] = []
+        for user, replies in self.outbox:  # the service sends one reply at a time
+            if sent and sent[-1][0] == user:
+                sent[-1] = (user, sent[-1][1] + replies)
+            else:
+                sent.append((user, list(replies)))
+        if sent and sent[-1][0] == self.user:
+            self.last = sent[-1][1]
+        return sent
 
     @property
     def text(self) -> str:

@@ -48,7 +48,7 @@ async def test_kill_9_loses_no_answered_turn_and_no_follow_up(tmp_path: Path) ->
     kb = knowledge()
     clock = FrozenClock()
     service = await Service.open(kb, str(db), clock)
-    stored = {u: await service.store.load("crash", u) for u in answered}
+    stored = {u: await service.state("crash", u) for u in answered}
     expecting_followup = 0
     for user, turns in answered.items():
         # replay this user's first `turns` turns, and one more (answered but not yet printed)
@@ -56,21 +56,24 @@ async def test_kill_9_loses_no_answered_turn_and_no_follow_up(tmp_path: Path) ->
         for n in (turns, turns + 1):
             replay = await Service.open(kb, str(tmp_path / f"replay-{user}-{n}.sqlite3"), FrozenClock())
             await run_user(replay, user, max_turns=n)
-            replayed = await replay.store.load("crash", user)
+            replayed = await replay.state("crash", user)
             assert replayed is not None
             candidates.append(dataclasses.replace(replayed, tag=""))
             await replay.close()
         state = stored[user]
         assert state is not None, f"{user}: answered {turns} turns, nothing stored"
         assert dataclasses.replace(state, tag="") in candidates, f"{user}: stored state is not the one after turn {turns} or {turns + 1}"
-        pending = await service.store.pending_followups("crash", user)
+        pending = await service.scheduled("crash", user)
         assert len(pending) == (1 if state.followup else 0), f"{user}: follow-up rows {pending}"
         expecting_followup += bool(state.followup)
 
     sent: list[str] = []
 
+    question = kb.message("followup_question")
+
     async def send(user_id: str, replies: list) -> None:
-        sent.append(user_id)
+        # replies answered but never sent before the kill go out too (the worker had no sender)
+        sent.extend(user_id for r in replies if question in r.text)
 
     service.register_sender("crash", send)
     clock.advance(days=2)

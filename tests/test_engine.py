@@ -399,10 +399,10 @@ async def test_stale_button_explains_and_shows_the_current_step(chat: Chat, kb: 
 @pytest.mark.parametrize("data", ["", "v1", "v9|1|n|", "v1|x|n|", "v1|1|n|" + "x" * 80, "v1|1|zz|", "\x00\xff"])
 async def test_forged_button_data_changes_nothing(chat: Chat, kb: KnowledgeBase, data: str) -> None:
     await chat.say("document expired")
-    before = await chat.service.store.load(chat.channel, chat.user)
+    before = await chat.service.state(chat.channel, chat.user)
     await chat.send(ButtonPress(data))
     assert chat.last[0].text == kb.message("invalid_button")
-    after = await chat.service.store.load(chat.channel, chat.user)
+    after = await chat.service.state(chat.channel, chat.user)
     assert before is not None and after is not None
     assert (after.phase, after.reason, after.step, after.case) == (before.phase, before.reason, before.step, before.case)
 
@@ -500,10 +500,10 @@ async def test_button_data_from_another_users_conversation_is_rejected(chat: Cha
     chat.user = "someone-else"
     await chat.command("reasons")
     await chat.press(kb.reasons["underage"].title.get())
-    before = await chat.service.store.load(chat.channel, chat.user)
+    before = await chat.service.state(chat.channel, chat.user)
     await chat.send(ButtonPress(theirs))
     assert chat.last[0].text == kb.message("invalid_button")
-    after = await chat.service.store.load(chat.channel, chat.user)
+    after = await chat.service.state(chat.channel, chat.user)
     assert before is not None and after is not None
     assert (after.phase, after.reason, after.step) == (before.phase, before.reason, before.step)
 
@@ -650,10 +650,10 @@ async def test_a_check_in_mid_fix_keeps_the_users_place(chat: Chat, kb: Knowledg
 async def test_a_follow_up_is_not_lost_when_the_store_fails(chat: Chat, kb: KnowledgeBase, tmp_path: Path) -> None:
     await chat.say("document expired")
     await chat.command("resubmitted")
-    db = chat.service.store.db
-    await db.execute("PRAGMA query_only=ON")
+    store = chat.service.store
+    await store.run_sync(lambda db: db.execute("PRAGMA query_only=ON"))
     assert await chat.tick(hours=25) == []  # nothing sent, no apology to someone who asked nothing
-    await db.execute("PRAGMA query_only=OFF")
+    await store.run_sync(lambda db: db.execute("PRAGMA query_only=OFF"))
     sent = await chat.tick(minutes=1)
     assert len(sent) == 1 and kb.message("followup_question") in chat.text
 

@@ -45,11 +45,10 @@ async def test_locked_database_gets_an_apology_logged_once_then_recovers(
 
 
 async def test_full_disk_gets_an_apology_then_recovers(chat: Chat, kb: KnowledgeBase) -> None:
-    db = chat.service.store.db
+    store = chat.service.store
     await chat.command("start")
-    async with db.execute("PRAGMA page_count") as cur:
-        pages = (await cur.fetchone())[0]
-    await db.execute(f"PRAGMA max_page_count={pages}")
+    pages = await store.run_sync(lambda db: db.execute("PRAGMA page_count").fetchone()[0])
+    await store.run_sync(lambda db: db.execute(f"PRAGMA max_page_count={pages}"))
     for i in range(30):  # unmatched messages are logged: fill the last free pages, then "full"
         chat.clock.advance(seconds=kb.policy.flood_window_seconds)
         replies = await chat.say(f"qzx{i} vbn wrt " * 60)
@@ -57,16 +56,16 @@ async def test_full_disk_gets_an_apology_then_recovers(chat: Chat, kb: Knowledge
             break
     else:
         pytest.fail("the store never filled up")
-    await db.execute("PRAGMA max_page_count=1073741823")
+    await store.run_sync(lambda db: db.execute("PRAGMA max_page_count=1073741823"))
     await chat.command("reasons")
     assert chat.text == kb.message("reasons_list")
 
 
 async def test_read_only_database_gets_an_apology_then_recovers(chat: Chat, kb: KnowledgeBase) -> None:
-    db = chat.service.store.db
+    store = chat.service.store
     await chat.command("start")
-    await db.execute("PRAGMA query_only=ON")
+    await store.run_sync(lambda db: db.execute("PRAGMA query_only=ON"))
     assert [r.text for r in await chat.command("reasons")] == [kb.message("store_unavailable")]
-    await db.execute("PRAGMA query_only=OFF")
+    await store.run_sync(lambda db: db.execute("PRAGMA query_only=OFF"))
     await chat.command("reasons")
     assert chat.text == kb.message("reasons_list")

@@ -31,7 +31,7 @@ from bot.core.events import Reply
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.shared.errors import ConfigError
-from bot.storage.sqlite import Store
+from bot.storage.sqlite import SqliteStore as Store
 from bot.understanding.matcher import Match, MatchResult
 from tests.chat import Chat, FrozenClock
 from tests.conftest import build_knowledge

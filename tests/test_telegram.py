@@ -30,11 +30,14 @@ from hypothesis import strategies as st
 
 from bot.adapters.telegram import TEXT_LIMIT, TelegramBot, split_text, utf16_len
 from bot.app.config import MASK, Settings
+from bot.app.service import Turn
 from bot.core.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
 from bot.knowledge.contract import COMMANDS
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.shared.errors import RecipientGone
+from bot.storage.base import Key
+from bot.storage.sqlite import SqliteStore
 from tests.fake_bot_api import TOKEN, FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,14 +72,24 @@ class ScriptedService:
     def kb(self) -> KnowledgeBase:
         return self._kb
 
-    async def handle(
-        self, channel: str, user_id: str, event: Event, *, lang: str | None = None
-    ) -> list[Reply]:
+    async def commit(
+        self,
+        channel: str,
+        user_id: str,
+        event: Event,
+        *,
+        lang: str | None = None,
+        update_id: int | None = None,
+    ) -> Turn:
         self.events.append((user_id, event, lang))
         await asyncio.sleep(self.delay)
-        return self.respond(event)
+        return Turn(Key(channel, user_id), tuple(self.respond(event)))
 
-    def register_sender(self, channel: str, send: object) -> None:
+    async def deliver(self, turn: Turn) -> int:
+        await self.sender(turn.key.user_id, list(turn.replies))
+        return len(turn.replies)
+
+    def register_sender(self, channel: str, send: Callable) -> None:
         self.sender = send
 
     def reload(self, kb: KnowledgeBase) -> None:
@@ -99,8 +112,7 @@ class Harness:
     async def settle(self) -> None:
         """Wait until every injected update was fetched and fully handled."""
         await self.api.wait_fetched()
-        assert self.bot.application is not None
-        await asyncio.wait_for(self.bot.application.update_queue.join(), 10)
+        await asyncio.wait_for(self.bot.idle(), 10)
 
     async def _after(self, chat: int, act: Callable[[], object]) -> list[str]:
         before = len(self.api.sent(chat))
@@ -262,11 +274,10 @@ async def test_blocked_user_gets_no_more_followups(api, bot_settings, kb):
         assert (
             api.calls_to("sendMessage", CHAT)[-1].error == "Forbidden: bot was blocked by the user"
         )
-        store = h.bot.service.store
-        assert await store.pending_followups("telegram", str(CHAT)) == []
-        assert await store.query(
-            "SELECT active FROM conversations WHERE channel='telegram' AND user_id=?", (str(CHAT),)
-        ) == [(0,)]
+        service = h.bot.service
+        assert await service.scheduled("telegram", str(CHAT)) == []
+        conversation = await service.store.load(Key("telegram", str(CHAT)))
+        assert conversation is not None and not conversation.active
         # the bot keeps serving everyone else
         assert await h.say("/help", chat=CHAT + 1) == [kb.message("help", "en")]
 
@@ -320,11 +331,11 @@ async def test_group_chat_gets_one_pointer_to_private_chat_and_nothing_else(api,
 
 
 async def _conversation_rows(settings: Settings) -> int:
-    from bot.storage.sqlite import Store
-
-    store = await Store.open(settings.database_path)
+    store = await SqliteStore.open(settings.database_path)
     try:
-        return (await store.query("SELECT COUNT(*) FROM conversations"))[0][0]
+        return await store.run_sync(
+            lambda db: db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
+        )
     finally:
         await store.close()
 
@@ -526,7 +537,7 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(api, bot_settin
         assert await asyncio.to_thread(_post, url, forged, "wrong") == 403
         assert await asyncio.to_thread(_post, url, forged, "s3cret-Value_1") == 200
         texts = await api.wait_for_messages(CHAT, 1)
-        await asyncio.wait_for(h.bot.application.update_queue.join(), 5)
+        await asyncio.wait_for(h.bot.idle(), 5)
     assert texts == [kb.message("help", "en")]
     assert not api.calls_to("getUpdates")
 

@@ -69,6 +69,7 @@ class Console:
         self.echo = echo
         self.knowledge = knowledge
         self.options: list[Button] = []
+        self._fresh_options = True  # the next buttons shown start a new numbering
         self._at_prompt = False
         self._reloading = asyncio.Lock()
         service.register_sender(CHANNEL, self.deliver)
@@ -90,8 +91,12 @@ class Console:
             return result
 
     def print_replies(self, replies: list[Reply], prefix: str = "bot", mine: bool = True) -> None:
-        """Print replies; the buttons of `mine` (this user's latest message) become 1, 2, ..."""
-        options: list[Button] = []
+        """Print replies. The buttons of `mine` (answers to this user's latest input; the
+        service sends one reply at a time) become 1, 2, ...; an answer without buttons makes
+        numbers plain text again."""
+        other: list[Button] = []
+        if mine and replies and self._fresh_options:
+            self.options, self._fresh_options = [], False
         for reply in replies:
             lines = reply.text.splitlines() or [""]
             self.out.write(f"{prefix}: {lines[0]}\n")
@@ -99,23 +104,30 @@ class Console:
                 self.out.write(f"     {line}\n" if line else "\n")
             for row in reply.buttons:
                 for button in row:
-                    options.append(button)
-                    self.out.write(f"     [{len(options)}] {button.label}\n")
-        if mine and replies:
-            self.options = options  # a message without buttons: numbers are plain text again
+                    if not mine:
+                        other.append(button)
+                        self.out.write(f"     [{len(other)}] {button.label}\n")
+                        continue
+                    self.options.append(button)
+                    self.out.write(f"     [{len(self.options)}] {button.label}\n")
         self.out.flush()
 
     async def deliver(self, user_id: str, replies: list[Reply]) -> None:
-        """Print a follow-up; one for another console user is shown with their name."""
-        if not self.echo:
-            self.out.write("\n")
+        """Print replies (the service's sender); another console user's are shown with their name."""
+        at_prompt = self._at_prompt
+        if at_prompt:  # a follow-up arrived while the user was at the prompt
+            self._at_prompt = False
+            self._fresh_options = True
+            if not self.echo:
+                self.out.write("\n")
         if user_id == self.user:
             self.print_replies(replies)
         else:
             self.out.write(f"(follow-up for console user {user_id!r})\n")
             self.print_replies(replies, prefix=f"bot->{user_id}", mine=False)
-        if self._at_prompt:  # it arrived while the user was at the prompt: show it again
+        if at_prompt:  # show the prompt again
             self.prompt()
+            self._at_prompt = True
 
     def event_for(self, line: str) -> Event | None:
         stripped = line.strip()
@@ -130,7 +142,8 @@ class Console:
         return TextMessage(line)
 
     async def send(self, event: Event) -> None:
-        self.print_replies(await self.service.handle(CHANNEL, self.user, event))
+        """Run one turn; its replies are printed by `deliver` once committed."""
+        await self.service.handle(CHANNEL, self.user, event)
 
     async def wait(self, arg: str) -> None:
         try:
@@ -140,7 +153,7 @@ class Console:
             return
         self.out.write(f"(console) moving the clock forward {arg.strip()}, to {target:%a %d %b %H:%M} UTC\n")
         # stop at each follow-up on the way, so it arrives on time rather than late
-        while (due := await self.service.store.next_due(target)) is not None:
+        while (due := await self.service.next_due(target)) is not None:
             self.clock.advance(max(due - self.clock(), timedelta()))
             await self.service.run_due_followups()
         self.clock.advance(target - self.clock())
@@ -162,6 +175,7 @@ class Console:
             if line is None:
                 break
             line = line.rstrip("\r\n")
+            self._fresh_options = True  # buttons shown from now on are numbered from 1
             if self.echo:
                 self.out.write(f"you> {line}\n")
             if line.strip() == PASTE:

@@ -1,7 +1,9 @@
 """Telegram adapter: translate Telegram updates into engine events and replies into messages.
 
-    Telegram --update--> on_message / on_callback --event--> Service.handle --replies--> send
-    Service scheduler --follow-up replies--> send_followup (403 -> RecipientGone)
+    Telegram --update--> Poller | WebhookServer --> on_message / on_callback
+        --event--> Service.commit (turn + replies in the outbox; the update is acknowledged)
+        --> Service.deliver --> send_replies (marked sent once Telegram accepted them)
+    Service scheduler --unsent replies, follow-ups--> send_replies (403 -> RecipientGone)
 
 It holds no dialogue logic and no wording: every text comes from the service's replies or from
 `knowledge/`. One message handler and one callback handler; private chats only. Photos and
@@ -58,6 +60,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.adapters.telegram_updates import Poller, WebhookServer, with_retries
 from bot.app.config import SecretMasker, Settings, load_settings
 from bot.app.locks import KeyedLock
 from bot.app.reload import ReloadResult, reload_knowledge, reload_text
@@ -67,7 +70,8 @@ from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
 from bot.shared.errors import ConfigError, RecipientGone
 
 if TYPE_CHECKING:
-    from bot.storage.sqlite import Store
+    from bot.app.report import Report
+    from bot.app.service import Turn
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,8 @@ NETWORK_RETRY_DELAYS = (1.0, 4.0, 15.0)  # backoff for sends that hit network er
 MAX_RETRY_AFTER_WAITS = 3  # 429s we wait out ourselves after AIORateLimiter's own retries
 GROUP_REPLY_COOLDOWN = 300.0  # seconds between "talk to me in private" replies in one group
 ALLOWED_UPDATES = ("message", "callback_query")
+#: events one update can carry (an attachment and its caption): each gets its own input id
+EVENTS_PER_UPDATE = 4
 #: message parts that may show a document or a face: deleted after reading their kind
 DELETE_KINDS = ("photo", "document", "video")
 #: commands only ADMIN_USER_IDS may use; descriptions are `admin_command_<name>` messages
@@ -103,12 +109,23 @@ class ServiceLike(Protocol):
     @property
     def kb(self) -> KnowledgeBase: ...
 
-    @property
-    def store(self) -> Store: ...
+    async def commit(
+        self,
+        channel: str,
+        user_id: str,
+        event: Event,
+        *,
+        lang: str | None = None,
+        update_id: int | None = None,
+    ) -> Turn: ...
 
-    async def handle(
-        self, channel: str, user_id: str, event: Event, *, lang: str | None = None
-    ) -> list[Reply]: ...
+    async def deliver(self, turn: Turn) -> int: ...
+
+    async def report(self, since: datetime, now: datetime) -> Report: ...
+
+    async def unmatched(
+        self, since: datetime, now: datetime
+    ) -> list[tuple[str, str, list[dict]]]: ...
 
     def register_sender(
         self, channel: str, send: Callable[[str, list[Reply]], Awaitable[None]]
@@ -321,26 +338,27 @@ class TelegramBot:
         self.application: Application | None = None
         self._stop_scheduler = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
-        self._chat_lock = KeyedLock()  # one chat's replies in order; chats in parallel
+        self._chat_lock = KeyedLock()  # one chat's turns in order; chats in parallel
         self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()
         self._group_replied: dict[int, float] = {}
         self._handle_signals = False
         self._reload_task: asyncio.Task[ReloadResult] | None = None
         self._reloading = asyncio.Lock()
+        self._receiver: Poller | WebhookServer | None = None
+        self._processing = 0  # updates being processed
+        self._deliveries: set[asyncio.Task[int]] = set()  # replies being sent
 
     # -- assembly -----------------------------------------------------------------------------
 
     def build_application(self) -> Application:
-        """Build the PTB Application with our two handlers, error handler and lifecycle hooks."""
+        """Build the PTB Application with our two handlers and error handler (no Updater: the
+        adapter fetches updates itself, see `bot.adapters.telegram_updates`)."""
         self.masker.install()  # before PTB logs its URLs, which contain the token
         builder = (
             ApplicationBuilder()
             .token(self.settings.token or "")
             .rate_limiter(AIORateLimiter(max_retries=2))
-            .concurrent_updates(True)
-            .post_init(self._post_init)
-            .post_stop(self._post_stop)
-            .post_shutdown(self._post_shutdown)
+            .updater(None)
         )
         if self.settings.bot_base_url and self.settings.file_base_url:
             builder = builder.base_url(self.settings.bot_base_url).base_file_url(
@@ -355,65 +373,91 @@ class TelegramBot:
         self.application = app
         return app
 
-    def polling_options(self) -> dict[str, Any]:
-        """Return the arguments shared by run_polling and Updater.start_polling."""
-        return {
-            "timeout": timedelta(seconds=self.poll_timeout),
-            "allowed_updates": list(ALLOWED_UPDATES),
-            "bootstrap_retries": BOOTSTRAP_RETRIES,
-        }
-
-    def webhook_options(self) -> dict[str, Any]:
-        """Return the arguments shared by run_webhook and Updater.start_webhook."""
+    def _receiver_for(self, app: Application, webhook: bool) -> Poller | WebhookServer:
+        if not webhook:
+            return Poller(
+                app.bot,
+                self.process_update,
+                timeout=self.poll_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
+            )
         s = self.settings
-        return {
-            "listen": s.webhook_host,
-            "port": s.webhook_port,
-            "url_path": s.webhook_path,
-            "webhook_url": s.webhook_url,
-            "secret_token": s.webhook_secret,
-            "allowed_updates": list(ALLOWED_UPDATES),
-            "bootstrap_retries": BOOTSTRAP_RETRIES,
-        }
+        return WebhookServer(
+            app.bot,
+            self.process_update,
+            listen=s.webhook_host,
+            port=s.webhook_port,
+            path=s.webhook_path,
+            secret=s.webhook_secret,
+        )
 
     def run(self) -> None:
         """Serve until SIGINT/SIGTERM (blocking): webhook if configured, else long polling."""
-        app = self.build_application()
         self._handle_signals = True
         mode = "webhook" if self.settings.use_webhook else "long polling"
         self._polling = not self.settings.use_webhook
         log.info("starting on Telegram (%s)", mode)
-        if self.settings.use_webhook:
-            app.run_webhook(**self.webhook_options())
-        else:
-            app.run_polling(**self.polling_options())
+        asyncio.run(self._serve_until_stopped())
+
+    async def _serve_until_stopped(self) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        async with self.running():
+            await stop.wait()
+        log.info("stop signal received; stopped after the updates in flight")
 
     @contextlib.asynccontextmanager
     async def running(self, *, webhook: bool | None = None) -> AsyncIterator[Application]:
-        """Serve inside the current event loop, with run_polling's start and stop order."""
+        """Serve inside the current event loop until the block ends; then stop receiving, let
+        the updates in flight commit and their replies go out, and close the store."""
         app = self.build_application()
         use_webhook = self.settings.use_webhook if webhook is None else webhook
         self._polling = not use_webhook
         try:
-            await app.initialize()
+            await with_retries(app.initialize, BOOTSTRAP_RETRIES, "getMe")
             await self._post_init(app)
-            assert app.updater is not None
-            if use_webhook:
-                await app.updater.start_webhook(**self.webhook_options())
-            else:
-                await app.updater.start_polling(**self.polling_options())
             await app.start()
+            receiver = self._receiver_for(app, use_webhook)
             try:
+                if isinstance(receiver, WebhookServer):
+                    await receiver.start(
+                        self.settings.webhook_url or "", ALLOWED_UPDATES, BOOTSTRAP_RETRIES
+                    )
+                else:
+                    await receiver.start()
+                self._receiver = receiver
                 yield app
             finally:
-                if app.updater.running:
-                    await app.updater.stop()
+                await receiver.stop()
+                self._receiver = None
+                await self.idle()
                 if app.running:
                     await app.stop()
-                    await self._post_stop(app)
+                await self._post_stop(app)
         finally:
             await app.shutdown()
             await self._post_shutdown(app)
+
+    async def process_update(self, update: Update) -> None:
+        """Handle one update; return once its turn is committed (replies may still be going out)."""
+        assert self.application is not None
+        self._processing += 1
+        try:
+            await self.application.process_update(update)
+        finally:
+            self._processing -= 1
+
+    async def idle(self) -> None:
+        """Wait until no update is being processed and every reply started has gone out."""
+        while self._processing or self._deliveries:
+            if self._deliveries:
+                await asyncio.gather(*list(self._deliveries), return_exceptions=True)
+            else:
+                await asyncio.sleep(0.01)
 
     # -- lifecycle hooks ------------------------------------------------------------------------
 
@@ -423,7 +467,7 @@ class TelegramBot:
             await self.check_no_other_poller(app)
         Path(self.settings.database_path).parent.mkdir(parents=True, exist_ok=True)
         self.service = await self._open_service(self.kb, self.settings.database_path, self.clock)
-        self.service.register_sender(CHANNEL, self.send_followup)
+        self.service.register_sender(CHANNEL, self.send_replies)
         await self.publish_commands()
         self._stop_scheduler.clear()
         self._scheduler = asyncio.create_task(
@@ -575,8 +619,9 @@ class TelegramBot:
                 assert command is not None
                 replies = await self._admin(chat.id, command, lang)
             else:
-                for event in events:
-                    replies += await self._handle(chat.id, event, lang)
+                for index, event in enumerate(events):
+                    input_id = update.update_id * EVENTS_PER_UPDATE + index
+                    replies += await self._handle(chat.id, event, lang, input_id)
         log.info(
             "update %d chat=%d %s%s replies=%d %.0fms",
             update.update_id,
@@ -612,7 +657,8 @@ class TelegramBot:
                     chat_id=chat.id, message_id=message.message_id, reply_markup=None
                 )
             lang = query.from_user.language_code if query.from_user else None
-            replies = await self._handle(chat.id, ButtonPress(query.data), lang)
+            input_id = update.update_id * EVENTS_PER_UPDATE
+            replies = await self._handle(chat.id, ButtonPress(query.data), lang, input_id)
         log.info(
             "update %d chat=%d button replies=%d %.0fms",
             update.update_id,
@@ -703,12 +749,10 @@ class TelegramBot:
 
     async def report_text(self, lang: str | None) -> str:
         """Return the headline figures of the last ADMIN_PERIOD, worded by `knowledge/`."""
-        from bot.app.report import build_report
-
         assert self.service is not None
         kb = self.kb
         since, now, when = self._since(lang)
-        report = await build_report(self.service.store, kb, since, now)
+        report = await self.service.report(since, now)
         days = ADMIN_PERIOD.days
         if report.empty:
             return kb.message("admin_report_empty", lang, days=days, since=when)
@@ -748,7 +792,6 @@ class TelegramBot:
         from bot.app.report import (
             GROUP_THRESHOLD,
             group_messages,
-            load_unmatched,
             matcher_candidates,
         )
 
@@ -756,7 +799,7 @@ class TelegramBot:
         kb = self.kb
         since, now, _ = self._since(lang)
         days = ADMIN_PERIOD.days
-        rows = await load_unmatched(self.service.store, since, now)
+        rows = await self.service.unmatched(since, now)
         if not rows:
             return kb.message("admin_unmatched_empty", lang, days=days)
         closest = await asyncio.to_thread(matcher_candidates, kb)
@@ -793,15 +836,22 @@ class TelegramBot:
 
     # -- sending -------------------------------------------------------------------------------
 
-    async def _handle(self, chat_id: int, event: Event, lang: str | None) -> int:
-        """Run one event through the service and send its replies; return how many went out."""
+    async def _handle(self, chat_id: int, event: Event, lang: str | None, input_id: int) -> int:
+        """Commit one event's turn, then send its replies in the background (from the outbox);
+        return how many replies it has. An input id handled before runs nothing."""
         assert self.service is not None
-        replies = await self.service.handle(CHANNEL, str(chat_id), event, lang=lang)
-        try:
-            return await self._send_all(chat_id, replies)
-        except RecipientGone:
-            log.info("chat=%d left while we replied", chat_id)
-            return 0
+        turn = await self.service.commit(
+            CHANNEL, str(chat_id), event, lang=lang, update_id=input_id
+        )
+        task = asyncio.create_task(self.service.deliver(turn), name=f"kyc-helper:deliver:{chat_id}")
+        self._deliveries.add(task)
+        task.add_done_callback(self._delivered)
+        return len(turn.replies)
+
+    def _delivered(self, task: asyncio.Task[int]) -> None:
+        self._deliveries.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("delivery failed: %r", task.exception(), exc_info=task.exception())
 
     async def _send_all(self, chat_id: int, replies: Sequence[Reply]) -> int:
         sent = 0
@@ -811,11 +861,10 @@ class TelegramBot:
                 sent += 1
         return sent
 
-    async def send_followup(self, user_id: str, replies: list[Reply]) -> None:
-        """Send a follow-up (the service's sender); raise RecipientGone if the user blocked us."""
-        chat_id = int(user_id)
-        async with self._chat_lock(chat_id):
-            await self._send_all(chat_id, replies)
+    async def send_replies(self, user_id: str, replies: list[Reply]) -> None:
+        """Send replies (the service's sender: it keeps each chat's order and marks them sent
+        once this returns); raise RecipientGone if the user blocked us."""
+        await self._send_all(int(user_id), replies)
 
     async def _send(self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
         """Send one message: wait out 429s, retry network errors with backoff, map 403."""

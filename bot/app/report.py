@@ -35,25 +35,24 @@ import asyncio
 import csv
 import json
 import logging
-import sqlite3
 import statistics
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-import aiosqlite
 from rapidfuzz import fuzz, process, utils
 
 from bot.core.state import iso
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.shared.durations import parse_duration
-from bot.shared.errors import ConfigError
-from bot.storage.sqlite import Store
+from bot.shared.errors import ConfigError, StoreError
+from bot.storage import open_store
+from bot.storage.base import Store
 from bot.understanding.matcher import Match as Candidate
 from bot.understanding.matcher import Matcher
 from bot.understanding.redact import redact
@@ -73,7 +72,6 @@ TEXT_ROWS = 20
 VARIANTS = 5
 #: event kinds the bot writes on its own, not in answer to the user
 SYSTEM_KINDS = frozenset({"followup_sent", "forget", "purged"})
-REQUIRED_TABLES = frozenset({"events", "cases", "followups", "conversations", "unmatched"})
 
 
 Key = tuple[str, str]  # (channel, user_id)
@@ -235,22 +233,9 @@ async def open_readonly(path: str | Path) -> Store:
     if not db_path.is_file():
         raise ConfigError(f"database {db_path} not found; pass --db or set DATABASE_PATH")
     try:
-        db = await aiosqlite.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True, timeout=5.0)
-    except sqlite3.Error as exc:
-        raise ConfigError(f"cannot open database {db_path}: {exc}") from exc
-    store = Store(db, str(db_path))
-    try:
-        rows = await store.query("SELECT name FROM sqlite_master WHERE type='table'")
-    except sqlite3.Error as exc:
-        await store.close()
-        raise ConfigError(f"{db_path} is not a kyc-helper database: {exc}") from exc
-    missing = REQUIRED_TABLES - {r[0] for r in rows}
-    if missing:
-        await store.close()
-        raise ConfigError(
-            f"{db_path} is not a kyc-helper database (no table {', '.join(sorted(missing))})"
-        )
-    return store
+        return await open_store(db_path, readonly=True)
+    except StoreError as exc:
+        raise ConfigError(str(exc).removeprefix(f"cannot open database {db_path}: ")) from exc
 
 
 def _at(raw: str) -> datetime:
@@ -380,19 +365,8 @@ async def load_unmatched(
     store: Store, since: datetime, until: datetime | None = None
 ) -> list[tuple[str, str, list[dict]]]:
     """Return (redacted text, at, candidates) for each unmatched/ambiguous message in the period."""
-    upper = iso(until.astimezone(UTC)) if until else "9999"
-    rows = await store.query(
-        "SELECT text, at, candidates FROM unmatched WHERE at >= ? AND at <= ? ORDER BY id",
-        (iso(since.astimezone(UTC)), upper),
-    )
-    out = []
-    for text, at, raw in rows:
-        try:
-            cands = json.loads(raw or "[]")
-        except json.JSONDecodeError:
-            cands = []
-        out.append((text, at, cands if isinstance(cands, list) else []))
-    return out
+    rows = await store.unmatched_between(since, until or datetime.max.replace(tzinfo=UTC))
+    return [(r.text, iso(r.at), list(r.candidates)) for r in rows]
 
 
 # -- building the report -------------------------------------------------------------------------
@@ -449,31 +423,27 @@ async def build_report(
     since_s, until_s = iso(since.astimezone(UTC)), iso(now.astimezone(UTC))
     quiet_before = now - silent_after
 
-    events = await store.query(
-        "SELECT id, channel, user_id, at, kind, data FROM events WHERE at >= ? AND at <= ? "
-        "ORDER BY id",
-        (since_s, until_s),
-    )
+    events = [
+        (e.id, *(e.key or (None, None)), iso(e.at), e.kind, e.data)
+        for e in await store.events_between(since, now)
+    ]
     kinds = Counter(kind for _, _, _, _, kind, _ in events)
     users: set[Key] = {(ch, uid) for _, ch, uid, _, _, _ in events if uid is not None}
 
     # the cohort: cases opened in the period
     cases: dict[tuple[str, str, int], _Case] = {}
-    for ch, uid, number, opened, closed, status, reasons, attempts in await store.query(
-        "SELECT channel, user_id, number, opened_at, closed_at, status, reasons, attempts "
-        "FROM cases WHERE opened_at >= ? AND opened_at <= ? ORDER BY opened_at",
-        (since_s, until_s),
-    ):
-        cases[(ch, uid, number)] = _Case(
+    for row in await store.cases_opened_between(since, now):
+        (ch, uid), case = row.key, row.case
+        cases[(ch, uid, case.number)] = _Case(
             key=(ch, uid),
-            number=int(number),
-            opened_at=_at(opened),
-            closed_at=_at(closed) if closed else None,
-            status=status,
-            reasons=list(json.loads(reasons or "[]")),
+            number=case.number,
+            opened_at=case.opened_at,
+            closed_at=case.closed_at,
+            status=case.status,
+            reasons=list(case.reasons),
             # the rejection a user came with, and failures they only told us the number of,
             # are not attempts they reported to us
-            attempts=[a for a in json.loads(attempts or "[]")
+            attempts=[dict(a) for a in case.attempts
                       if a.get("source") not in ("arrived", "counted")],
         )
 
@@ -523,21 +493,11 @@ async def build_report(
         if kind == "followup_sent" and uid is not None:
             followup_stamps[(ch, uid)].add(at)
     updated: dict[Key, datetime] = {}
-    for ch, uid, at in await store.query(
-        "SELECT channel, user_id, updated_at FROM conversations "
-        "WHERE updated_at >= ? AND updated_at <= ?",
-        (since_s, until_s),
-    ):
-        key = (ch, uid)
-        updated[key] = _at(at)
-        if at not in followup_stamps.get(key, set()):
-            last_activity[key] = max(last_activity.get(key, _at(at)), _at(at))
-    pending: set[Key] = {
-        (ch, uid)
-        for ch, uid in await store.query(
-            "SELECT DISTINCT channel, user_id FROM followups WHERE status='pending'"
-        )
-    }
+    for key, when in await store.activity_between(since, now):
+        updated[key] = when
+        if iso(when) not in followup_stamps.get(key, set()):
+            last_activity[key] = max(last_activity.get(key, when), when)
+    pending: set[Key] = set(await store.waiting_keys())
 
     outcomes, reason_rows = _outcomes(
         kb, cases, pending, last_activity, case_last, quiet_before
@@ -601,7 +561,9 @@ async def build_report(
     )
 
 
-def _load(raw: str | None) -> dict[str, Any]:
+def _load(raw: str | Mapping[str, Any] | None) -> dict[str, Any]:
+    if isinstance(raw, Mapping):
+        return dict(raw)
     try:
         data = json.loads(raw or "{}")
     except json.JSONDecodeError:

@@ -1,12 +1,18 @@
-"""The service: runs the pure engine against the store, one turn at a time per conversation.
+"""The service: runs the pure engine against the store and delivers what it says, durably.
 
-    adapter (Telegram, console) --event--> Service.handle --(state, event, now)--> Engine
-                                <--replies--               <--(state, replies, events)--
-                                            Store.save_turn (committed before replies go out)
+    adapter --event--> Service.commit --Store.run_turn(decide)--> one transaction:
+                         state, case, follow-up, events, and the replies into the outbox
+            <--Turn--  (committed: an adapter may acknowledge the update now)
+    Service.deliver(turn) --claim the outbox--> sender(user, [reply]) --accepted--> mark sent
 
-It also owns the follow-up scheduler: due follow-ups are claimed in a transaction (so each is
-sent once, even across restarts), run through the engine like any event, and handed to the
-adapter that registered for their channel.
+Nothing is sent before it is committed, and nothing is marked sent before the transport
+accepted it: a crash at any point leaves unsent replies in the outbox, claimed by this instance
+(`owner`), which takes them back when it starts again; another instance may take them once
+their lease ran out. A reply sent later than `late_after_minutes` is preceded by an apology.
+
+Follow-ups are rows with a due time: the scheduler leases the due ones in a short transaction,
+runs each through the engine like any event (the turn marks it done and writes its message to
+the outbox), then delivers it like any reply.
 """
 
 from __future__ import annotations
@@ -16,45 +22,96 @@ import contextlib
 import dataclasses
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+import socket
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.app.locks import KeyedLock
-from bot.core.engine import Engine
+from bot.app.records import reply_from, turn_write
+from bot.core.engine import Engine, Outcome
 from bot.core.events import Event, FollowupDue, Reply
 from bot.core.state import State
 from bot.knowledge.model import KnowledgeBase
 from bot.shared.errors import RecipientGone, StoreError
-from bot.storage.sqlite import Store
+from bot.storage import open_store
+from bot.storage.base import (
+    FollowupClaim,
+    Key,
+    Lease,
+    OutboxMessage,
+    Scheduled,
+    Store,
+    TurnStatus,
+    TurnWrite,
+)
 from bot.understanding.matcher import Matcher
+
+if TYPE_CHECKING:
+    from bot.app.report import Report
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+#: sends replies to one user of the adapter's channel; raises RecipientGone if they left
 Sender = Callable[[str, list[Reply]], Awaitable[None]]
+
+#: how long a claim on a follow-up or an outgoing message holds (longer than any send with its
+#: retries and 429 waits); a crashed instance's claims are taken over by others after that
+LEASE = timedelta(minutes=5)
+#: sending attempts of one message before it is given up (a 400 answer that will never change)
+MAX_ATTEMPTS = 5
+#: how long handled update ids are remembered (Telegram keeps an update for at most 24 hours)
+UPDATE_MEMORY = timedelta(days=3)
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclasses.dataclass(frozen=True)
+class Turn:
+    """A committed turn: `replies` are in the outbox, waiting for `Service.deliver`.
+
+    When the store failed, nothing was committed and `replies` is an apology that is sent
+    directly (`durable` False). A `duplicate` update ran nothing.
+    """
+
+    key: Key
+    replies: tuple[Reply, ...] = ()
+    durable: bool = True
+    duplicate: bool = False
+
+
 class Service:
     """Glue between adapters, the engine and the store."""
 
-    def __init__(self, kb: KnowledgeBase, store: Store, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, store: Store, clock: Clock = utc_now, *, owner: str | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
         self.engine = Engine(kb, Matcher.build(kb))
+        #: this instance's name in leases: stable across restarts, so unsent work is taken back
+        self.owner = owner or socket.gethostname()
         self._senders: dict[str, Sender] = {}
         #: one turn at a time per conversation (follow-ups interleave with messages)
         self._conversation = KeyedLock()
+        #: one delivery at a time per conversation, so its messages go out in order
+        self._delivering = KeyedLock()
         self._store_failing = False
 
     @classmethod
     async def open(
-        cls, kb: KnowledgeBase, db_path: str, clock: Clock = utc_now, *, busy_timeout: float = 5.0
+        cls,
+        kb: KnowledgeBase,
+        db_path: str,
+        clock: Clock = utc_now,
+        *,
+        busy_timeout: float = 5.0,
+        owner: str | None = None,
     ) -> Service:
-        return cls(kb, await Store.open(db_path, busy_timeout), clock)
+        return cls(kb, await open_store(db_path, busy_timeout=busy_timeout), clock, owner=owner)
 
     async def close(self) -> None:
         await self.store.close()
@@ -70,91 +127,218 @@ class Service:
     def register_sender(self, channel: str, send: Sender) -> None:
         self._senders[channel] = send
 
+    # -- turns ---------------------------------------------------------------------------------
+
     async def handle(
-        self, channel: str, user_id: str, event: Event, *, lang: str | None = None
+        self,
+        channel: str,
+        user_id: str,
+        event: Event,
+        *,
+        lang: str | None = None,
+        update_id: int | None = None,
     ) -> list[Reply]:
-        """Run one turn and return the replies; the new state is saved before they go out."""
-        key = (channel, str(user_id))
+        """Run one turn, commit it, deliver its replies (if the channel has a sender); return them."""
+        turn = await self.commit(channel, user_id, event, lang=lang, update_id=update_id)
+        await self.deliver(turn)
+        return list(turn.replies)
+
+    async def commit(
+        self,
+        channel: str,
+        user_id: str,
+        event: Event,
+        *,
+        lang: str | None = None,
+        update_id: int | None = None,
+    ) -> Turn:
+        """Run one turn and commit it with its replies in the outbox; send nothing yet.
+
+        With `update_id`, an update already handled runs nothing (`Turn.duplicate`).
+        """
+        key = Key(channel, str(user_id))
         async with self._conversation(key):
-            return await self._turn(key, event, lang)
+            return await self._turn(key, event, lang, update_id=update_id)
 
     async def _turn(
-        self, key: tuple[str, str], event: Event, lang: str | None, claim: int | None = None
-    ) -> list[Reply]:
-        """One turn: load, run the engine, save; return the replies (an apology if the store
-        fails). With `claim`, the turn answers that follow-up and returns [] if it was taken."""
-        channel, user_id = key
+        self,
+        key: Key,
+        event: Event,
+        lang: str | None,
+        *,
+        update_id: int | None = None,
+        answers: FollowupClaim | None = None,
+    ) -> Turn:
         now = self.clock()
         engine = self.engine
-        old: State | None = None
-        try:
-            old = await self.store.load(channel, user_id)
+        done: list[tuple[State | None, Outcome]] = []
+
+        def decide(raw: str | None) -> TurnWrite:  # runs inside the transaction
+            old = State.from_json(raw) if raw else None
             state = old or State()
             if not state.tag:
                 state = dataclasses.replace(state, tag=secrets.token_hex(2))
             outcome = engine.handle(state, event, now, lang)
-            if outcome.forget:
-                await self.store.forget(channel, user_id, now)
-            elif not await self.store.save_turn(
-                channel, user_id, old, outcome.state, outcome.events, now, claim=claim
-            ):
-                return []
+            done.append((old, outcome))
+            return turn_write(old, outcome, lang)
+
+        try:
+            result = await self.store.run_turn(
+                key, decide, now=now, lease=self._lease(now), update_id=update_id, answers=answers
+            )
         except StoreError as exc:
-            if not self._store_failing:
-                log.error("store unavailable: %s", exc)
-                self._store_failing = True
-            if claim is not None:
-                raise  # a follow-up stays pending and is tried again; nobody asked for an apology
-            return [Reply(engine.kb.message("store_unavailable", lang or (old.lang if old else None)))]
+            self._failing(exc)
+            if answers is not None:
+                raise  # a follow-up stays claimed and is tried again; nobody asked for an apology
+            return Turn(key, (Reply(engine.kb.message("store_unavailable", lang)),), durable=False)
         if self._store_failing:
             log.warning("store available again")
             self._store_failing = False
+        if result.status is not TurnStatus.APPLIED:
+            log.info("turn %s:%s skipped: %s", *key, result.status.value)
+            return Turn(key, duplicate=True)
+        _, outcome = done[-1]
         state = outcome.state
         log.info(
             "turn %s:%s event=%s phase=%s reason=%s step=%s replies=%d",
-            channel,
-            user_id,
-            type(event).__name__,
-            state.phase,
-            state.reason,
-            state.step,
-            len(outcome.replies),
-        )
-        return list(outcome.replies)
+            *key, type(event).__name__, state.phase, state.reason, state.step, len(outcome.replies),
+        )  # fmt: skip
+        return Turn(key, outcome.replies)
 
-    # -- follow-ups ----------------------------------------------------------------------
-    async def run_due_followups(self) -> int:
-        """Send every follow-up that is due now; return how many were sent."""
+    # -- delivery ------------------------------------------------------------------------------
+
+    async def deliver(self, turn: Turn) -> int:
+        """Send a turn's replies (and anything else unsent to that user) through the channel's
+        sender, each marked sent once accepted; return how many went out."""
         sent = 0
+        if not turn.durable:
+            send = self._senders.get(turn.key.channel)
+            if send is not None:
+                try:
+                    await send(turn.key.user_id, list(turn.replies))
+                    sent += len(turn.replies)
+                except Exception as exc:  # nothing was stored: there is nothing to retry
+                    log.warning("apology to %s:%s not sent: %r", *turn.key, exc)
+        delivered, _ = await self._deliver(turn.key)
+        return sent + delivered
+
+    async def drain_outbox(self) -> int:
+        """Send every unsent message this instance may claim (at start, after a crash, and on
+        each scheduler pass); return how many went out."""
+        total = 0
         now = self.clock()
-        for due in await self.store.due_followups(now):
-            send = self._senders.get(due.channel)
-            if send is None:
-                continue  # that adapter is not running in this process; leave it pending
-            key = (due.channel, due.user_id)
+        for channel in list(self._senders):
             try:
-                async with self._conversation(key):
-                    replies = await self._turn(key, FollowupDue(due.kind, due.due_at), None, claim=due.id)
+                keys = await self.store.outbox_keys(channel, now, self.owner)
+            except StoreError as exc:
+                self._failing(exc)
+                return total
+            for key in keys:
+                total += (await self._deliver(key))[0]
+        return total
+
+    async def _deliver(self, key: Key) -> tuple[int, bool]:
+        """Send a conversation's unsent messages in order; return (sent, all of them went)."""
+        send = self._senders.get(key.channel)
+        if send is None:
+            return 0, False  # that adapter is not running in this process; leave them
+        async with self._delivering(key):
+            now = self.clock()
+            try:
+                messages = await self.store.claim_outbox(key, now, self._lease(now))
+            except StoreError as exc:
+                self._failing(exc)
+                return 0, False
+            if not messages:
+                return 0, True
+            late = timedelta(minutes=self.kb.policy.followup_late_after_minutes)
+            if now - messages[0].created_at > late:
+                lang = messages[0].payload.get("lang")
+                messages_late = Reply(self.kb.message("delivery_late", lang))
+                with contextlib.suppress(Exception):  # the replies matter, not the apology
+                    await send(key.user_id, [messages_late])
+            for i, message in enumerate(messages):
+                try:
+                    await send(key.user_id, [reply_from(message.payload)])
+                except RecipientGone:
+                    log.info("%s:%s not reachable; user marked inactive", *key)
+                    await self._give_up(key, messages[i:], inactive=True)
+                    return i, False
+                except Exception:
+                    log.exception("sending to %s:%s failed; will retry", *key)
+                    await self._retry_later(key, message, messages[i:])
+                    return i, False
+                try:
+                    await self.store.mark_sent(message.id)
+                except StoreError as exc:  # it went out; it may go out once more after a restart
+                    log.error("sent message to %s:%s not marked sent: %s", *key, exc)
+                    return i + 1, False
+            return len(messages), True
+
+    async def _retry_later(
+        self, key: Key, failed: OutboxMessage, rest: Sequence[OutboxMessage]
+    ) -> None:
+        with contextlib.suppress(StoreError):
+            if failed.attempts + 1 >= MAX_ATTEMPTS:
+                log.error("giving up a message to %s:%s after %d attempts", *key, MAX_ATTEMPTS)
+                await self.store.drop([failed.id])
+                rest = rest[1:]
+            await self.store.release([m.id for m in rest])
+
+    async def _give_up(self, key: Key, rest: Sequence[OutboxMessage], *, inactive: bool) -> None:
+        with contextlib.suppress(StoreError):
+            await self.store.drop([m.id for m in rest])
+            if inactive:
+                await self.store.set_active(key, False)
+
+    def _failing(self, exc: StoreError) -> None:
+        """Log a store failure once (until it works again)."""
+        if not self._store_failing:
+            log.error("store unavailable: %s", exc)
+            self._store_failing = True
+
+    def _lease(self, now: datetime) -> Lease:
+        return Lease(self.owner, now + LEASE)
+
+    # -- follow-ups ----------------------------------------------------------------------------
+
+    async def run_due_followups(self) -> int:
+        """Send the follow-ups due now (and unsent messages first); return how many follow-ups
+        reached their user."""
+        await self.drain_outbox()
+        now = self.clock()
+        channels = list(self._senders)
+        if not channels:
+            return 0
+        try:
+            claims = await self.store.claim_followups(now, self._lease(now), channels)
+        except StoreError as exc:
+            self._failing(exc)
+            return 0
+        sent = 0
+        for claim in claims:
+            event = FollowupDue(claim.kind, claim.due_at)
+            try:
+                async with self._conversation(claim.key):
+                    turn = await self._turn(claim.key, event, None, answers=claim)
             except StoreError:
-                continue  # still pending: the next pass tries again
-            if not replies:
+                continue  # still claimed by us: the next pass tries again
+            if turn.duplicate or not turn.replies:
                 continue
-            try:
-                await send(due.user_id, replies)
-                sent += 1
-            except RecipientGone:
-                log.info("follow-up to %s:%s not deliverable; user marked inactive", *key)
-                await self.store.set_active(due.channel, due.user_id, False)
-            except Exception:  # one user's failure must not stop the others
-                log.exception("follow-up to %s:%s failed", *key)
+            _, complete = await self._deliver(claim.key)
+            sent += complete
         return sent
 
     async def purge_expired(self) -> int:
-        days = self.kb.policy.retention_days
-        return await self.store.purge(self.clock() - timedelta(days=days))
+        now = self.clock()
+        return await self.store.purge(
+            now,
+            conversations_before=now - timedelta(days=self.kb.policy.retention_days),
+            updates_before=now - UPDATE_MEMORY,
+        )
 
     async def run_scheduler(self, stop: asyncio.Event, interval: float = 30.0) -> None:
-        """Send due follow-ups and purge expired conversations until `stop` is set."""
+        """Send unsent messages and due follow-ups, purge expired data, until `stop` is set."""
         while not stop.is_set():
             try:
                 await self.run_due_followups()
@@ -163,3 +347,30 @@ class Service:
                 log.exception("scheduler pass failed; retrying")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    async def state(self, channel: str, user_id: str) -> State | None:
+        """Return the stored state of a conversation (None if there is none)."""
+        stored = await self.store.load(Key(channel, str(user_id)))
+        return State.from_json(stored.state) if stored else None
+
+    async def scheduled(self, channel: str, user_id: str) -> list[Scheduled]:
+        """Return the follow-ups a conversation waits for."""
+        return await self.store.scheduled(Key(channel, str(user_id)))
+
+    async def next_due(self, until: datetime) -> datetime | None:
+        """Return when the next follow-up is due, if one is by `until`."""
+        return await self.store.next_due(until)
+
+    async def report(self, since: datetime, now: datetime) -> Report:
+        """Return the operator report for the period (`bot.app.report`)."""
+        from bot.app.report import build_report
+
+        return await build_report(self.store, self.kb, since, now)
+
+    async def unmatched(self, since: datetime, now: datetime) -> list[tuple[str, str, list[dict]]]:
+        """Return (redacted text, at, candidates) of the messages not placed in the period."""
+        from bot.app.report import load_unmatched
+
+        return await load_unmatched(self.store, since, now)

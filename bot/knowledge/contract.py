@@ -114,6 +114,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "too_long": ("limit",),
         "flood": (),
         "store_unavailable": (),
+        "delivery_late": (),
         "knowledge_changed": (),
         "group_chat": (),
         "greeting_reply": (),

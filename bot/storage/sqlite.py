@@ -1,9 +1,9 @@
-"""Durable state in one SQLite file (aiosqlite, WAL): conversations, cases, follow-ups, logs.
+"""The SQLite backend of `bot.storage.base.Store`: one file, WAL, one connection on one thread.
 
-Schema changes are named migrations recorded in the `migrations` table and applied on open.
-Every turn is saved in one transaction: the conversation, its case, its follow-up and its
-events, so a crash never leaves half a turn behind. Text written to the logs is redacted here,
-whatever the caller passes.
+Every call is one hop to the database thread, where it runs whole: a turn's read, `decide` and
+writes happen in one `BEGIN IMMEDIATE ... COMMIT` there, so a crash or an error never leaves
+half a turn behind, and turns never interleave. Nothing is logged with its parameters (they
+carry what users wrote, even redacted); statements are never logged at all.
 """
 
 from __future__ import annotations
@@ -14,343 +14,431 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import aiosqlite
-
-from bot.core.state import State, iso
 from bot.shared.errors import StoreError
-from bot.understanding.redact import redact
+from bot.storage.base import (
+    Conversation,
+    Decide,
+    FollowupClaim,
+    Key,
+    Lease,
+    OutboxMessage,
+    Scheduled,
+    TurnResult,
+    TurnStatus,
+    TurnWrite,
+)
+from bot.storage.sqlite_reads import ReadModel, iso, parse
+from bot.storage.sqlite_schema import MIGRATIONS, REQUIRED_TABLES, USER_TABLES
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS: tuple[tuple[str, str], ...] = (
-    (
-        "0001_initial",
-        """
-        CREATE TABLE conversations (
-            channel TEXT NOT NULL,
-            user_id TEXT NOT NULL,
-            state TEXT NOT NULL,
-            lang TEXT,
-            active INTEGER NOT NULL DEFAULT 1,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (channel, user_id)
-        );
-        CREATE INDEX conversations_updated ON conversations (updated_at);
-        CREATE TABLE cases (
-            channel TEXT NOT NULL,
-            user_id TEXT NOT NULL,
-            number INTEGER NOT NULL,
-            opened_at TEXT NOT NULL,
-            closed_at TEXT,
-            status TEXT NOT NULL,
-            reasons TEXT NOT NULL,
-            attempts TEXT NOT NULL,
-            failures INTEGER NOT NULL,
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (channel, user_id, number)
-        );
-        CREATE TABLE followups (
-            id INTEGER PRIMARY KEY,
-            channel TEXT NOT NULL,
-            user_id TEXT NOT NULL,
-            due_at TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'pending',
-            created_at TEXT NOT NULL,
-            sent_at TEXT
-        );
-        CREATE INDEX followups_due ON followups (status, due_at);
-        CREATE INDEX followups_user ON followups (channel, user_id);
-        CREATE TABLE events (
-            id INTEGER PRIMARY KEY,
-            channel TEXT,
-            user_id TEXT,
-            at TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            data TEXT NOT NULL
-        );
-        CREATE INDEX events_at ON events (at);
-        CREATE INDEX events_user ON events (channel, user_id);
-        CREATE TABLE unmatched (
-            id INTEGER PRIMARY KEY,
-            channel TEXT NOT NULL,
-            user_id TEXT NOT NULL,
-            at TEXT NOT NULL,
-            text TEXT NOT NULL,
-            candidates TEXT NOT NULL
-        );
-        CREATE INDEX unmatched_at ON unmatched (at);
-        CREATE INDEX unmatched_user ON unmatched (channel, user_id);
-        """,
-    ),
-)
-
-#: event kinds whose `text` goes to the unmatched log (for operators) instead of the event log
-UNMATCHED_KINDS = frozenset({"unmatched", "ambiguous"})
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class DueFollowup:
-    id: int
-    channel: str
-    user_id: str
-    due_at: datetime
-    kind: str
+class _Abort(Exception):
+    """Roll the turn back and report `status` (not an error)."""
+
+    def __init__(self, status: TurnStatus) -> None:
+        self.status = status
 
 
-class Store:
-    """The SQLite store. Open with `await Store.open(path)`; close with `await store.close()`."""
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction: taken at once (no upgrade deadlocks), rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
-    def __init__(self, db: aiosqlite.Connection, path: str) -> None:
-        self.db = db
+
+class SqliteStore(ReadModel):
+    """Open with `await SqliteStore.open(path)`; close with `await store.close()`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str, executor: ThreadPoolExecutor) -> None:
+        self._conn = conn
         self.path = path
-        # one connection serves every conversation: transactions must not interleave
-        self._write_lock = asyncio.Lock()
+        self._executor = executor
 
     @classmethod
-    async def open(cls, path: str | os.PathLike[str], busy_timeout: float = 5.0) -> Store:
-        """Open (creating and migrating if needed); wait up to `busy_timeout` s for a lock."""
+    async def open(
+        cls, path: str | os.PathLike[str], *, busy_timeout: float = 5.0, readonly: bool = False
+    ) -> SqliteStore:
+        """Open (creating and migrating if needed); wait up to `busy_timeout` s for a lock.
+
+        `readonly` opens an existing database for reading only (reports, safe while the bot
+        runs) and checks that it is a kyc-helper database.
+        """
         path = str(path)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        executor = ThreadPoolExecutor(1, thread_name_prefix="kyc-sqlite")
+        loop = asyncio.get_running_loop()
         try:
-            db = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
-        except sqlite3.Error as exc:
+            conn = await loop.run_in_executor(executor, _connect, path, busy_timeout, readonly)
+        except (sqlite3.Error, OSError, StoreError) as exc:
+            executor.shutdown(wait=False)
             raise StoreError(f"cannot open database {path}: {exc}") from exc
-        store = cls(db, path)
-        try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA synchronous=NORMAL")
-            await db.execute("PRAGMA foreign_keys=ON")
-            await store.migrate()
-        except (sqlite3.Error, StoreError) as exc:
-            await db.close()  # else its thread keeps the process alive
-            raise StoreError(f"cannot open database {path}: {exc}") from exc
-        return store
+        return cls(conn, path, executor)
 
     async def close(self) -> None:
-        await self.db.close()
-
-    @contextlib.asynccontextmanager
-    async def transaction(self, what: str) -> AsyncIterator[None]:
-        """Run the block in one write transaction; SQLite errors become StoreError."""
-        async with self._write_lock:
-            try:
-                await self.db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield
-                    await self.db.execute("COMMIT")
-                except BaseException:
-                    if self.db.in_transaction:
-                        await self.db.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot {what}: {exc}") from exc
-
-    async def migrate(self) -> list[str]:
-        """Apply the migrations not yet recorded; return their names."""
-        await self.db.execute(
-            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
-        async with self.db.execute("SELECT name FROM migrations") as cur:
-            done = {row[0] for row in await cur.fetchall()}
-        applied = []
-        for name, sql in MIGRATIONS:
-            if name in done:
-                continue
-            async with self.transaction(f"apply migration {name}"):
-                for statement in filter(str.strip, sql.split(";")):
-                    await self.db.execute(statement)
-                await self.db.execute(
-                    "INSERT INTO migrations VALUES (?, datetime('now'))", (name,)
-                )
-            applied.append(name)
-            log.info("applied migration %s", name)
-        return applied
-
-    # -- conversations -------------------------------------------------------------------
-    async def load(self, channel: str, user_id: str) -> State | None:
         try:
-            async with self.db.execute(
-                "SELECT state FROM conversations WHERE channel=? AND user_id=?", (channel, user_id)
-            ) as cur:
-                row = await cur.fetchone()
+            await self._call("close the database", lambda c: c.close())
+        finally:
+            self._executor.shutdown(wait=False)
+
+    async def _call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(connection, *args)` on the database thread; SQLite errors become StoreError."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, fn, self._conn, *args)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot read conversation: {exc}") from exc
-        return State.from_json(row[0]) if row else None
+            raise StoreError(f"cannot {what}: {exc}") from exc
+        except RuntimeError as exc:  # the executor was shut down: the store is closed
+            raise StoreError(f"cannot {what}: {exc}") from exc
 
-    async def save_turn(
+    async def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` on the database thread (SQLite-specific tests and tools)."""
+        return await self._call("run a statement", fn)
+
+    # -- turns ---------------------------------------------------------------------------------
+
+    async def run_turn(
         self,
-        channel: str,
-        user_id: str,
-        old: State | None,
-        new: State,
-        events: Iterable[dict[str, Any]],
+        key: Key,
+        decide: Decide,
+        *,
         now: datetime,
-        claim: int | None = None,
-    ) -> bool:
-        """Save the new state, its case and follow-up, and the turn's events, atomically.
-
-        With `claim`, the turn answers that follow-up: it is marked sent in the same transaction,
-        and nothing is saved (False) if another process claimed it first.
-        """
-        stamp = iso(now)
-        async with self.transaction("save turn"):
-            if claim is not None:
-                cur = await self.db.execute(
-                    "UPDATE followups SET status='sent', sent_at=? WHERE id=? AND status='pending'",
-                    (stamp, claim),
-                )
-                if cur.rowcount != 1:
-                    return False
-            await self.db.execute(
-                """INSERT INTO conversations (channel, user_id, state, lang, active, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, 1, ?, ?)
-                   ON CONFLICT (channel, user_id) DO UPDATE SET
-                     state=excluded.state, lang=excluded.lang, active=1, updated_at=excluded.updated_at""",
-                (channel, user_id, new.to_json(), new.lang, stamp, stamp),
-            )
-            if new.case is not None:
-                case = new.case
-                await self.db.execute(
-                    """INSERT OR REPLACE INTO cases
-                       (channel, user_id, number, opened_at, closed_at, status, reasons, attempts, failures, updated_at)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    (
-                        channel,
-                        user_id,
-                        case.number,
-                        case.opened_at,
-                        case.closed_at,
-                        case.status,
-                        json.dumps(case.reasons),
-                        json.dumps([a.__dict__ for a in case.attempts]),
-                        case.failures,
-                        stamp,
-                    ),
-                )
-            if new.followup != (old.followup if old else None):
-                await self._cancel_followups(channel, user_id)
-                if new.followup is not None:
-                    await self.db.execute(
-                        "INSERT INTO followups (channel, user_id, due_at, kind, created_at) VALUES (?, ?, ?, ?, ?)",
-                        (channel, user_id, new.followup.due, new.followup.kind, stamp),
-                    )
-            await self._write_events(channel, user_id, events, stamp)
-        return True
-
-    async def _cancel_followups(self, channel: str, user_id: str) -> None:
-        await self.db.execute(
-            "UPDATE followups SET status='cancelled' WHERE channel=? AND user_id=? AND status='pending'",
-            (channel, user_id),
+        lease: Lease,
+        update_id: int | None = None,
+        answers: FollowupClaim | None = None,
+    ) -> TurnResult:
+        return await self._call(
+            "save the turn", _turn, Key(*key), decide, now, lease, update_id, answers
         )
 
-    async def _write_events(
-        self, channel: str | None, user_id: str | None, events: Iterable[dict[str, Any]], stamp: str
-    ) -> None:
-        rows, unmatched = [], []
-        for event in events:
-            data = {k: v for k, v in event.items() if k != "kind"}
-            if "text" in data:
-                data["text"] = redact(str(data["text"]))
-            if event["kind"] in UNMATCHED_KINDS and user_id is not None:
-                text = data.pop("text", "")
-                unmatched.append(
-                    (channel, user_id, stamp, text, json.dumps(data.get("candidates", [])))
+    async def load(self, key: Key) -> Conversation | None:
+        def read(conn: sqlite3.Connection) -> Conversation | None:
+            row = conn.execute(
+                "SELECT state, lang, active, updated_at FROM conversations"
+                " WHERE channel=? AND user_id=?",
+                tuple(key),
+            ).fetchone()
+            if row is None:
+                return None
+            return Conversation(Key(*key), row[0], row[1], bool(row[2]), parse(row[3]))
+
+        return await self._call("read the conversation", read)
+
+    async def set_active(self, key: Key, active: bool) -> None:
+        def write(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                conn.execute(
+                    "UPDATE conversations SET active=? WHERE channel=? AND user_id=?",
+                    (int(active), *key),
                 )
-            rows.append((channel, user_id, stamp, event["kind"], json.dumps(data)))
-        if rows:
-            await self.db.executemany(
-                "INSERT INTO events (channel, user_id, at, kind, data) VALUES (?, ?, ?, ?, ?)", rows
-            )
-        if unmatched:
-            await self.db.executemany(
-                "INSERT INTO unmatched (channel, user_id, at, text, candidates) VALUES (?, ?, ?, ?, ?)",
-                unmatched,
-            )
+                if not active:
+                    _cancel_followups(conn, key)
 
-    async def forget(
-        self,
-        channel: str,
-        user_id: str,
-        now: datetime,
-        kind: str = "forget",
-        untouched_since: datetime | None = None,
-    ) -> bool:
-        """Delete every row about this user; keep one anonymous event so reports can count it.
+        await self._call("mark the user inactive", write)
 
-        With `untouched_since`, only if the conversation has not been touched since then
-        (checked inside the transaction, so a turn saved meanwhile is never deleted).
-        """
-        async with self.transaction("forget user"):
-            if untouched_since is not None:
-                async with self.db.execute(
-                    "SELECT 1 FROM conversations WHERE channel=? AND user_id=? AND updated_at >= ?",
-                    (channel, user_id, iso(untouched_since)),
-                ) as cur:
-                    if await cur.fetchone():
-                        return False
-            for table in ("conversations", "cases", "followups", "events", "unmatched"):
-                await self.db.execute(
-                    f"DELETE FROM {table} WHERE channel=? AND user_id=?", (channel, user_id)
-                )
-            await self._write_events(channel, None, [{"kind": kind}], iso(now))
-        return True
+    async def purge(
+        self, now: datetime, *, conversations_before: datetime, updates_before: datetime
+    ) -> int:
+        def write(conn: sqlite3.Connection) -> int:
+            cutoff = iso(conversations_before)
+            with transaction(conn):
+                stale = conn.execute(
+                    "SELECT channel, user_id FROM conversations WHERE updated_at < ?", (cutoff,)
+                ).fetchall()
+                for channel, user_id in stale:
+                    _delete_user(conn, Key(channel, user_id), outbox=True)
+                    conn.execute(
+                        "INSERT INTO events (channel, user_id, at, kind, data)"
+                        " VALUES (?, NULL, ?, 'purged', '{}')",
+                        (channel, iso(now)),
+                    )
+                conn.execute("DELETE FROM updates WHERE at < ?", (iso(updates_before),))
+            return len(stale)
 
-    async def set_active(self, channel: str, user_id: str, active: bool) -> None:
-        """Mark a user (in)active; an inactive user's pending follow-ups are cancelled."""
-        async with self.transaction("mark user inactive"):
-            await self.db.execute(
-                "UPDATE conversations SET active=? WHERE channel=? AND user_id=?",
-                (int(active), channel, user_id),
-            )
-            if not active:
-                await self._cancel_followups(channel, user_id)
+        return await self._call("purge old conversations", write)
 
-    # -- follow-ups ----------------------------------------------------------------------
-    async def due_followups(self, now: datetime, limit: int = 100) -> list[DueFollowup]:
-        async with self.db.execute(
-            "SELECT id, channel, user_id, due_at, kind FROM followups WHERE status='pending' AND due_at <= ? ORDER BY due_at LIMIT ?",
-            (iso(now), limit),
-        ) as cur:
-            rows = await cur.fetchall()
-        return [DueFollowup(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4]) for r in rows]
+    # -- follow-ups ----------------------------------------------------------------------------
+
+    async def claim_followups(
+        self, now: datetime, lease: Lease, channels: Sequence[str], limit: int = 100
+    ) -> list[FollowupClaim]:
+        def claim(conn: sqlite3.Connection) -> list[FollowupClaim]:
+            stamp = iso(now)
+            marks = ", ".join("?" * len(channels))
+            with transaction(conn):
+                rows = conn.execute(
+                    "UPDATE followups SET status='sending', owner=?, lease_until=? WHERE id IN ("
+                    " SELECT id FROM followups WHERE status IN ('pending', 'sending') AND due_at <= ?"
+                    f" AND channel IN ({marks}) AND (status='pending' OR owner=? OR lease_until < ?)"
+                    " ORDER BY due_at, id LIMIT ?)"
+                    " RETURNING id, channel, user_id, due_at, kind",
+                    (lease.owner, iso(lease.until), stamp, *channels, lease.owner, stamp, limit),
+                ).fetchall()
+            claims = [
+                FollowupClaim(r[0], Key(r[1], r[2]), parse(r[3]), r[4], lease) for r in rows
+            ]
+            return sorted(claims, key=lambda c: (c.due_at, c.id))
+
+        return await self._call("claim due follow-ups", claim)
 
     async def next_due(self, until: datetime) -> datetime | None:
-        """Return the earliest pending follow-up time up to `until`, if any."""
-        async with self.db.execute(
-            "SELECT min(due_at) FROM followups WHERE status='pending' AND due_at <= ?", (iso(until),)
-        ) as cur:
-            row = await cur.fetchone()
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
+        def read(conn: sqlite3.Connection) -> datetime | None:
+            row = conn.execute(
+                "SELECT min(due_at) FROM followups WHERE status IN ('pending', 'sending')"
+                " AND due_at <= ?",
+                (iso(until),),
+            ).fetchone()
+            return parse(row[0]) if row and row[0] else None
 
-    async def pending_followups(self, channel: str, user_id: str) -> list[tuple[str, str]]:
-        async with self.db.execute(
-            "SELECT due_at, kind FROM followups WHERE channel=? AND user_id=? AND status='pending' ORDER BY due_at",
-            (channel, user_id),
-        ) as cur:
-            return [(r[0], r[1]) for r in await cur.fetchall()]
+        return await self._call("read follow-ups", read)
 
-    # -- retention -----------------------------------------------------------------------
-    async def purge(self, cutoff: datetime) -> int:
-        """Delete conversations untouched since `cutoff`, with everything about them."""
-        async with self.db.execute(
-            "SELECT channel, user_id FROM conversations WHERE updated_at < ?", (iso(cutoff),)
-        ) as cur:
-            stale = await cur.fetchall()
-        purged = 0
-        for channel, user_id in stale:
-            purged += await self.forget(channel, user_id, cutoff, kind="purged", untouched_since=cutoff)
-        return purged
+    async def scheduled(self, key: Key) -> list[Scheduled]:
+        def read(conn: sqlite3.Connection) -> list[Scheduled]:
+            rows = conn.execute(
+                "SELECT due_at, kind FROM followups WHERE channel=? AND user_id=?"
+                " AND status IN ('pending', 'sending') ORDER BY due_at, id",
+                tuple(key),
+            ).fetchall()
+            return [Scheduled(parse(r[0]), r[1]) for r in rows]
 
-    async def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run a read-only query (for reports)."""
-        async with self.db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await self._call("read follow-ups", read)
+
+    # -- the outbox ------------------------------------------------------------------------------
+
+    async def claim_outbox(self, key: Key, now: datetime, lease: Lease) -> list[OutboxMessage]:
+        def claim(conn: sqlite3.Connection) -> list[OutboxMessage]:
+            stamp = iso(now)
+            with transaction(conn):
+                rows = conn.execute(
+                    "SELECT id, payload, created_at, attempts, owner, lease_until FROM outbox"
+                    " WHERE channel=? AND user_id=? ORDER BY id",
+                    tuple(key),
+                ).fetchall()
+                if any(r[4] not in (None, lease.owner) and r[5] >= stamp for r in rows):
+                    return []  # someone else is sending this conversation's earlier messages
+                conn.execute(
+                    "UPDATE outbox SET owner=?, lease_until=? WHERE channel=? AND user_id=?",
+                    (lease.owner, iso(lease.until), *key),
+                )
+            return [
+                OutboxMessage(r[0], Key(*key), json.loads(r[1]), parse(r[2]), r[3]) for r in rows
+            ]
+
+        return await self._call("claim outgoing messages", claim)
+
+    async def outbox_keys(self, channel: str, now: datetime, owner: str) -> list[Key]:
+        def read(conn: sqlite3.Connection) -> list[Key]:
+            rows = conn.execute(
+                "SELECT channel, user_id, min(id) AS first FROM outbox WHERE channel=?"
+                " AND (owner IS NULL OR owner=? OR lease_until < ?)"
+                " GROUP BY channel, user_id ORDER BY first",
+                (channel, owner, iso(now)),
+            ).fetchall()
+            return [Key(r[0], r[1]) for r in rows]
+
+        return await self._call("read outgoing messages", read)
+
+    async def mark_sent(self, message_id: int) -> None:
+        await self._call("mark a message sent", _delete_messages, (message_id,))
+
+    async def release(self, message_ids: Sequence[int]) -> None:
+        def write(conn: sqlite3.Connection) -> None:
+            with transaction(conn):
+                conn.executemany(
+                    "UPDATE outbox SET owner=NULL, lease_until=NULL, attempts=attempts+1"
+                    " WHERE id=?",
+                    [(i,) for i in message_ids],
+                )
+
+        await self._call("release outgoing messages", write)
+
+    async def drop(self, message_ids: Sequence[int]) -> None:
+        await self._call("drop outgoing messages", _delete_messages, tuple(message_ids))
+
+
+# -- on the database thread ------------------------------------------------------------------------
+
+
+def _connect(path: str, busy_timeout: float, readonly: bool) -> sqlite3.Connection:
+    if readonly:
+        if not Path(path).is_file():
+            raise StoreError(f"database {path} not found")
+        conn = sqlite3.connect(
+            Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=busy_timeout,
+            isolation_level=None,
+        )  # fmt: skip
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.Error as exc:
+            conn.close()
+            raise StoreError(f"{path} is not a kyc-helper database: {exc}") from exc
+        missing = REQUIRED_TABLES - tables
+        if missing:
+            conn.close()
+            raise StoreError(
+                f"{path} is not a kyc-helper database (no table {', '.join(sorted(missing))})"
+            )
+        return conn
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        _migrate(conn)
+    except BaseException:
+        conn.close()  # else a half-open file stays locked
+        raise
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply the migrations not yet recorded; return their names."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    applied = []
+    for name, sql in MIGRATIONS:
+        with transaction(conn):
+            if conn.execute("SELECT 1 FROM migrations WHERE name=?", (name,)).fetchone():
+                continue
+            for statement in filter(str.strip, sql.split(";")):
+                conn.execute(statement)
+            conn.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
+        applied.append(name)
+        log.info("applied migration %s", name)
+    return applied
+
+
+def _turn(
+    conn: sqlite3.Connection,
+    key: Key,
+    decide: Decide,
+    now: datetime,
+    lease: Lease,
+    update_id: int | None,
+    answers: FollowupClaim | None,
+) -> TurnResult:
+    stamp = iso(now)
+    try:
+        with transaction(conn):
+            if update_id is not None:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO updates (channel, update_id, at) VALUES (?, ?, ?)",
+                    (key.channel, update_id, stamp),
+                )
+                if cur.rowcount != 1:
+                    raise _Abort(TurnStatus.DUPLICATE)
+            if answers is not None:
+                cur = conn.execute(
+                    "UPDATE followups SET status='done', sent_at=?, lease_until=NULL"
+                    " WHERE id=? AND status='sending' AND owner=?",
+                    (stamp, answers.id, answers.lease.owner),
+                )
+                if cur.rowcount != 1:
+                    raise _Abort(TurnStatus.LOST)
+            row = conn.execute(
+                "SELECT state FROM conversations WHERE channel=? AND user_id=?", key
+            ).fetchone()
+            write = decide(row[0] if row else None)
+            _write(conn, key, write, stamp)
+            outbox = []
+            for payload in write.outbox:
+                cur = conn.execute(
+                    "INSERT INTO outbox (channel, user_id, payload, created_at, owner, lease_until)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (*key, json.dumps(payload), stamp, lease.owner, iso(lease.until)),
+                )
+                assert cur.lastrowid is not None
+                outbox.append(OutboxMessage(cur.lastrowid, key, payload, parse(stamp)))
+    except _Abort as abort:
+        return TurnResult(abort.status)
+    return TurnResult(TurnStatus.APPLIED, tuple(outbox))
+
+
+def _write(conn: sqlite3.Connection, key: Key, write: TurnWrite, stamp: str) -> None:
+    if write.forget is not None:
+        _delete_user(conn, key, outbox=False)
+        conn.execute(
+            "INSERT INTO events (channel, user_id, at, kind, data) VALUES (?, NULL, ?, ?, '{}')",
+            (key.channel, stamp, write.forget),
+        )
+        return
+    if write.state is None:
+        raise ValueError("a turn that does not forget must write a state")
+    conn.execute(
+        """INSERT INTO conversations (channel, user_id, state, lang, active, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 1, ?, ?)
+           ON CONFLICT (channel, user_id) DO UPDATE SET
+             state=excluded.state, lang=excluded.lang, active=1, updated_at=excluded.updated_at""",
+        (*key, write.state, write.lang, stamp, stamp),
+    )
+    case = write.case
+    if case is not None:
+        conn.execute(
+            """INSERT OR REPLACE INTO cases
+               (channel, user_id, number, opened_at, closed_at, status, reasons, attempts, failures, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                *key,
+                case.number,
+                iso(case.opened_at),
+                iso(case.closed_at) if case.closed_at else None,
+                case.status,
+                json.dumps(list(case.reasons)),
+                json.dumps([dict(a) for a in case.attempts]),
+                case.failures,
+                stamp,
+            ),
+        )
+    if write.reschedule:
+        _cancel_followups(conn, key)
+        if write.followup is not None:
+            conn.execute(
+                "INSERT INTO followups (channel, user_id, due_at, kind, created_at) VALUES (?, ?, ?, ?, ?)",
+                (*key, iso(write.followup.due_at), write.followup.kind, stamp),
+            )
+    if write.events:
+        conn.executemany(
+            "INSERT INTO events (channel, user_id, at, kind, data) VALUES (?, ?, ?, ?, ?)",
+            [(*key, stamp, e.kind, json.dumps(dict(e.data))) for e in write.events],
+        )
+    if write.unmatched:
+        conn.executemany(
+            "INSERT INTO unmatched (channel, user_id, at, text, candidates) VALUES (?, ?, ?, ?, ?)",
+            [(*key, stamp, u.text, json.dumps(list(u.candidates))) for u in write.unmatched],
+        )
+
+
+def _cancel_followups(conn: sqlite3.Connection, key: Key) -> None:
+    conn.execute(
+        "UPDATE followups SET status='cancelled', lease_until=NULL"
+        " WHERE channel=? AND user_id=? AND status IN ('pending', 'sending')",
+        tuple(key),
+    )
+
+
+def _delete_user(conn: sqlite3.Connection, key: Key, *, outbox: bool) -> None:
+    """Delete every row about a user; unsent messages too with `outbox` (they are in flight
+    otherwise: the answer to a /forget must still reach the user)."""
+    for table in (*USER_TABLES, "outbox") if outbox else USER_TABLES:
+        conn.execute(f"DELETE FROM {table} WHERE channel=? AND user_id=?", tuple(key))
+
+
+def _delete_messages(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    with transaction(conn):
+        conn.executemany("DELETE FROM outbox WHERE id=?", [(i,) for i in ids])

@@ -1,0 +1,286 @@
+"""The storage contract: what the app layer asks of a database, whatever the backend.
+
+    app layer --Store.run_turn(key, decide)--> backend: BEGIN; read; decide(); write; COMMIT
+              --claim_followups / claim_outbox--> short transactions: leased claims
+              --mark_sent / release / drop-------> one small write after the transport answered
+              --events_between, cases_opened_between, ...--> read-model queries for reports
+
+A backend stores plain data: conversation state is an opaque JSON document (a string), events,
+outgoing messages and cases are JSON-able dicts and lists. It knows nothing of the dialogue (no
+state classes, no event vocabulary, no wording); the app layer converts. Every time is an aware
+datetime; backends keep UTC. Nothing here is specific to SQLite: `tests/storage/` runs one
+contract suite against every backend.
+
+Delivery is a transactional outbox with leased claims (procrastinate's shape): a turn writes its
+outgoing messages in its own transaction, already leased to the process that ran it; whoever
+sends a message marks it sent (deletes it) only after the transport accepted it; a lease that
+runs out (its process died) makes the message claimable again, by anyone. The same holds for
+follow-ups: a short transaction leases the due ones; the turn that answers one marks it done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, NamedTuple, Protocol
+
+
+class Key(NamedTuple):
+    """A conversation: the channel (telegram, console...) and the user's id there."""
+
+    channel: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who holds a claim, and until when. `owner` names an instance, stable across restarts,
+    so a restarted process takes its own unfinished work back at once; other owners wait for
+    `until` to pass."""
+
+    owner: str
+    until: datetime
+
+
+# -- what a turn writes ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """One case of a conversation, as reports read it."""
+
+    number: int
+    opened_at: datetime
+    status: str
+    reasons: Sequence[str] = ()
+    attempts: Sequence[Mapping[str, Any]] = ()
+    failures: int = 0
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One entry of the event log; `data` is JSON-able and already redacted."""
+
+    kind: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UnmatchedRecord:
+    """A message the bot could not place (already redacted), with the candidates it had."""
+
+    text: str
+    candidates: Sequence[Any] = ()
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A follow-up a conversation waits for."""
+
+    due_at: datetime
+    kind: str
+
+
+@dataclass(frozen=True)
+class TurnWrite:
+    """Everything one turn writes, in one transaction.
+
+    `forget` deletes every row of the user first and logs one anonymous event of that kind; the
+    turn's outgoing messages are still written (they are the answer to the request). With
+    `reschedule`, pending follow-ups are cancelled and `followup` (if any) is planned.
+    """
+
+    state: str | None
+    lang: str | None = None
+    case: CaseRecord | None = None
+    reschedule: bool = False
+    followup: Scheduled | None = None
+    events: Sequence[EventRecord] = ()
+    unmatched: Sequence[UnmatchedRecord] = ()
+    outbox: Sequence[Mapping[str, Any]] = ()
+    forget: str | None = None
+
+
+#: Given the stored state (None: a new conversation), return what the turn writes. Called inside
+#: the transaction, possibly on the database's thread: pure and quick, no I/O, no awaiting. An
+#: exception rolls the whole turn back and is raised to the caller.
+Decide = Callable[[str | None], TurnWrite]
+
+
+class TurnStatus(Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # the update id was handled before: nothing ran
+    LOST = "lost"  # the follow-up it answers is no longer leased to us: nothing ran
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """An outgoing message waiting to be sent (or being sent, under `lease`)."""
+
+    id: int
+    key: Key
+    payload: Mapping[str, Any]
+    created_at: datetime
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    status: TurnStatus
+    outbox: tuple[OutboxMessage, ...] = ()
+
+
+@dataclass(frozen=True)
+class FollowupClaim:
+    """A due follow-up, leased to whoever claimed it."""
+
+    id: int
+    key: Key
+    due_at: datetime
+    kind: str
+    lease: Lease
+
+
+# -- what reads return ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conversation:
+    key: Key
+    state: str
+    lang: str | None
+    active: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    key: Key | None  # None for anonymous events (forget, purged)
+    at: datetime
+    kind: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    key: Key
+    case: CaseRecord
+
+
+@dataclass(frozen=True)
+class UnmatchedRow:
+    key: Key
+    at: datetime
+    text: str
+    candidates: Sequence[Any]
+
+
+# -- the protocol ----------------------------------------------------------------------------------
+
+
+class Store(Protocol):
+    """What every backend implements. Errors of the database are raised as `StoreError`."""
+
+    async def close(self) -> None: ...
+
+    # -- turns ---------------------------------------------------------------------------------
+
+    async def run_turn(
+        self,
+        key: Key,
+        decide: Decide,
+        *,
+        now: datetime,
+        lease: Lease,
+        update_id: int | None = None,
+        answers: FollowupClaim | None = None,
+    ) -> TurnResult:
+        """Run one turn as one unit of work: read the state, `decide`, write it all, commit.
+
+        With `update_id`, remember it; if it was remembered before, nothing runs (DUPLICATE).
+        With `answers`, mark that follow-up done; if its lease was lost, nothing runs (LOST).
+        The turn's outgoing messages come back leased to `lease.owner`, in sending order.
+        Turns of one conversation never interleave; turns of different ones may run at once.
+        """
+        ...
+
+    async def load(self, key: Key) -> Conversation | None: ...
+
+    async def set_active(self, key: Key, active: bool) -> None:
+        """Mark a user (in)active; an inactive user's pending follow-ups are cancelled."""
+        ...
+
+    async def purge(
+        self, now: datetime, *, conversations_before: datetime, updates_before: datetime
+    ) -> int:
+        """Delete conversations untouched since `conversations_before` with everything about
+        them (one anonymous `purged` event each, so reports can count them), and remembered
+        update ids older than `updates_before`. Return how many conversations went."""
+        ...
+
+    # -- follow-ups --------------------------------------------------------------------------
+
+    async def claim_followups(
+        self, now: datetime, lease: Lease, channels: Sequence[str], limit: int = 100
+    ) -> list[FollowupClaim]:
+        """Lease the follow-ups of `channels` due by `now`, oldest first: pending ones, ones
+        whose lease expired, and ones already leased to `lease.owner`."""
+        ...
+
+    async def next_due(self, until: datetime) -> datetime | None:
+        """Return the earliest pending follow-up time up to `until`, if any."""
+        ...
+
+    async def scheduled(self, key: Key) -> list[Scheduled]:
+        """Return the follow-ups this conversation waits for (pending or being sent)."""
+        ...
+
+    # -- the outbox ---------------------------------------------------------------------------
+
+    async def claim_outbox(self, key: Key, now: datetime, lease: Lease) -> list[OutboxMessage]:
+        """Lease every unsent message of a conversation, in sending order; nothing if another
+        owner holds an unexpired lease on one of them (its order must be kept)."""
+        ...
+
+    async def outbox_keys(self, channel: str, now: datetime, owner: str) -> list[Key]:
+        """Return the conversations of `channel` with messages `owner` could claim now,
+        the one waiting longest first."""
+        ...
+
+    async def mark_sent(self, message_id: int) -> None:
+        """The transport accepted the message: it is never sent again."""
+        ...
+
+    async def release(self, message_ids: Sequence[int]) -> None:
+        """Sending failed: give the messages back (claimable at once), counting an attempt."""
+        ...
+
+    async def drop(self, message_ids: Sequence[int]) -> None:
+        """The messages cannot be delivered (the user blocked the bot): forget them."""
+        ...
+
+    # -- read model (reports) -----------------------------------------------------------------
+
+    async def events_between(self, since: datetime, until: datetime) -> list[EventRow]:
+        """The event log of the period, in the order it was written."""
+        ...
+
+    async def cases_opened_between(self, since: datetime, until: datetime) -> list[CaseRow]:
+        """The cases opened in the period, oldest first."""
+        ...
+
+    async def activity_between(self, since: datetime, until: datetime) -> list[tuple[Key, datetime]]:
+        """When each conversation touched in the period was last touched."""
+        ...
+
+    async def waiting_keys(self) -> set[Key]:
+        """The conversations with a follow-up pending."""
+        ...
+
+    async def unmatched_between(self, since: datetime, until: datetime) -> list[UnmatchedRow]:
+        """Messages the bot could not place, in the period, in the order they came."""
+        ...

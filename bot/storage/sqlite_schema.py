@@ -1,0 +1,100 @@
+"""The SQLite schema as named migrations, applied in order and recorded in `migrations`."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_initial",
+        """
+        CREATE TABLE conversations (
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            lang TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (channel, user_id)
+        );
+        CREATE INDEX conversations_updated ON conversations (updated_at);
+        CREATE TABLE cases (
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            opened_at TEXT NOT NULL,
+            closed_at TEXT,
+            status TEXT NOT NULL,
+            reasons TEXT NOT NULL,
+            attempts TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (channel, user_id, number)
+        );
+        CREATE TABLE followups (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX followups_due ON followups (status, due_at);
+        CREATE INDEX followups_user ON followups (channel, user_id);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            channel TEXT,
+            user_id TEXT,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL
+        );
+        CREATE INDEX events_at ON events (at);
+        CREATE INDEX events_user ON events (channel, user_id);
+        CREATE TABLE unmatched (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            text TEXT NOT NULL,
+            candidates TEXT NOT NULL
+        );
+        CREATE INDEX unmatched_at ON unmatched (at);
+        CREATE INDEX unmatched_user ON unmatched (channel, user_id);
+        """,
+    ),
+    (
+        # follow-ups: pending -> sending (leased) -> done | cancelled; the outbox holds unsent
+        # messages only (a sent one is deleted); updates remembers handled update ids
+        "0002_outbox_leases_updates",
+        """
+        ALTER TABLE followups ADD COLUMN owner TEXT;
+        ALTER TABLE followups ADD COLUMN lease_until TEXT;
+        UPDATE followups SET status='done' WHERE status='sent';
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            owner TEXT,
+            lease_until TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX outbox_user ON outbox (channel, user_id, id);
+        CREATE TABLE updates (
+            channel TEXT NOT NULL,
+            update_id INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (channel, update_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX updates_at ON updates (at);
+        """,
+    ),
+)
+
+#: tables a database must have to be read as a kyc-helper database
+REQUIRED_TABLES = frozenset({"events", "cases", "followups", "conversations", "unmatched"})
+#: tables that hold rows about a user (forget and purge empty them for that user)
+USER_TABLES = ("conversations", "cases", "followups", "events", "unmatched")
