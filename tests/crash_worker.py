@@ -1,8 +1,9 @@
-"""Run many simulated users against the real Service until killed (for the kill -9 test).
+"""Run many simulated users against the real Service until killed (for the kill -9 tests).
 
 Each user follows the same deterministic script on a frozen clock, so a test can replay the
-first N turns of any user and know exactly which state the store must hold. One JSON line is
-printed per answered turn: {"user": name, "turn": n}.
+first N turns of any user and know exactly which state the store must hold and which replies
+the user must have received. One JSON line is printed per answered turn,
+{"user": name, "turn": n}, and one per reply the sender delivered, {"user": name, "text": ...}.
 
     python -m tests.crash_worker DB USERS
 """
@@ -17,12 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.app.service import Service
-from bot.core.events import ButtonPress, Command, Event, TextMessage
+from bot.core.events import ButtonPress, Command, Event, Reply, TextMessage
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from tests.chat import FrozenClock
 
 REPO = Path(__file__).resolve().parent.parent
+CHANNEL = "crash"
 SCRIPT = ["my document photo was blurry", "press", "press", "/resubmitted", "/status", "/restart"]
 
 
@@ -41,7 +43,7 @@ async def run_user(
             event = Command(line[1:])
         else:
             event = TextMessage(line)
-        replies = await service.handle("crash", name, event)
+        replies = await service.handle(CHANNEL, name, event)
         buttons = [b.data for r in replies for row in r.buttons for b in row]
         last_data = buttons[0] if buttons else last_data
         turn += 1
@@ -58,6 +60,12 @@ def knowledge() -> KnowledgeBase:
 async def main(db: str, users: int) -> None:
     kb = knowledge()
     service = await Service.open(kb, db, FrozenClock())
+
+    async def send(user_id: str, replies: list[Reply]) -> None:
+        for reply in replies:
+            print(json.dumps({"user": user_id, "text": reply.text}), flush=True)
+
+    service.register_sender(CHANNEL, send)
     print(json.dumps({"ready": True}), flush=True)
 
     def printer(name: str) -> Callable[[int], None]:

@@ -8,6 +8,9 @@ unknown messages), records every call, and fails on demand per chat (403 blocked
 
 It runs `http.server` in a thread on 127.0.0.1 and a random port, so it is independent of the
 event loop the bot under test runs in. Tests inject updates with `send_text`, `press`, ...
+With a webhook set and `post_webhooks(to=...)` called, it posts updates to the bot the way
+Telegram does: each until the bot answers 200 (retrying refused connections and errors), one
+at a time per chat, chats in parallel.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ import json
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -110,6 +116,9 @@ class _State:
     webhook_url: str = ""
     #: bumped by every getUpdates: a newer one ends an older one's wait with 409, as Telegram does
     polls: int = 0
+    webhook_secret: str = ""
+    posting: set[int] = field(default_factory=set)  # update ids being posted to the webhook
+    posts: list[tuple[int, int]] = field(default_factory=list)  # (update_id, HTTP status or 0)
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
 
@@ -182,6 +191,7 @@ class FakeBotApi:
         self._closing = False
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._poster: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -204,6 +214,8 @@ class FakeBotApi:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        if self._poster is not None:
+            self._poster.join(timeout=15)
 
     def __enter__(self) -> FakeBotApi:
         return self.start()
@@ -490,6 +502,14 @@ class FakeBotApi:
         self._state.next_message_id[chat_id] = value + 1
         return value
 
+    def redeliver(self, update: dict[str, Any]) -> None:
+        """Hand out an update again, as Telegram does when its delivery was not confirmed."""
+        with self._cond:
+            self._state.updates.append(json.loads(json.dumps(update)))
+            self._state.updates.sort(key=lambda u: u["update_id"])
+            self._state.confirmed_offset = min(self._state.confirmed_offset, update["update_id"])
+            self._cond.notify_all()
+
     def _push(self, payload: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": next(self._update_ids), **payload}
         with self._cond:
@@ -549,7 +569,87 @@ class FakeBotApi:
             )
         with self._cond:
             self._state.webhook_url = url
+            self._state.webhook_secret = str(params.get("secret_token", ""))
+            self._cond.notify_all()
         return True
+
+    # -- webhook delivery ----------------------------------------------------------------------
+
+    def post_webhooks(self, to: str, *, connections: int = 8, retry_delay: float = 0.1) -> None:
+        """Post updates to `to` (the bot's own listener: the https URL it registers is its
+        proxy's) while a webhook is set, each until it is answered 200."""
+        pool = ThreadPoolExecutor(connections, thread_name_prefix="fake-telegram-post")
+
+        def chat_of(update: dict[str, Any]) -> int:
+            message = update.get("message") or update.get("callback_query", {}).get("message")
+            return int(message["chat"]["id"])
+
+        def post(update: dict[str, Any]) -> None:
+            request = urllib.request.Request(
+                to,
+                data=json.dumps(update).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Telegram-Bot-Api-Secret-Token": self._state.webhook_secret,
+                },
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    status = response.status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            except OSError:
+                status = 0  # refused, reset: the bot is down
+            with self._cond:
+                self._state.posts.append((update["update_id"], status))
+                self._state.posting.discard(update["update_id"])
+                if status == 200:
+                    self._state.updates = [
+                        u for u in self._state.updates if u["update_id"] != update["update_id"]
+                    ]
+                self._cond.notify_all()
+            if status != 200:
+                time.sleep(retry_delay)
+
+        def dispatch() -> None:
+            while True:
+                with self._cond:
+                    if self._closing:
+                        break
+                    busy = {
+                        chat_of(u) for u in self._state.updates
+                        if u["update_id"] in self._state.posting
+                    }  # fmt: skip
+                    ready = []
+                    if self._state.webhook_url:
+                        for update in self._state.updates:  # oldest first, one per chat
+                            chat = chat_of(update)
+                            if chat not in busy:
+                                busy.add(chat)
+                                ready.append(update)
+                    for update in ready:
+                        self._state.posting.add(update["update_id"])
+                    if not ready:
+                        self._cond.wait(0.05)
+                        continue
+                for update in ready:
+                    pool.submit(post, json.loads(json.dumps(update)))
+            pool.shutdown(wait=True, cancel_futures=True)
+
+        self._poster = threading.Thread(target=dispatch, name="fake-telegram-webhook", daemon=True)
+        self._poster.start()
+
+    @property
+    def webhook_posts(self) -> list[tuple[int, int]]:
+        """(update_id, HTTP status; 0 when the connection failed) of every webhook post."""
+        with self._cond:
+            return list(self._state.posts)
+
+    @property
+    def pending_updates(self) -> int:
+        """Updates not yet confirmed (polling) or answered 200 (webhook)."""
+        with self._cond:
+            return len(self._state.updates)
 
     def _api_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
         with self._cond:
