@@ -148,7 +148,7 @@ class Poller:
 
     async def _pause_after(self, exc: TelegramError, failures: int) -> None:
         if isinstance(exc, Conflict):
-            log.error("another instance is polling with this token: %s", exc)
+            log.warning("Telegram answered 409 Conflict (%s): is another instance polling?", exc)
         elif isinstance(exc, InvalidToken):
             log.error("Telegram refused the token while polling: %s", exc)
         else:
