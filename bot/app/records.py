@@ -71,7 +71,8 @@ def reply_payload(reply: Reply, lang: str | None) -> dict[str, Any]:
     """Return an outgoing reply as JSON-able data (with the language it was written in)."""
     return {
         "text": reply.text,
-        "buttons": [[[b.label, b.data] for b in row] for row in reply.buttons],
+        "buttons": [[[b.label, b.data, b.key] for b in row] for row in reply.buttons],
+        "keys": list(reply.keys),
         "lang": lang,
     }
 
@@ -79,7 +80,8 @@ def reply_payload(reply: Reply, lang: str | None) -> dict[str, Any]:
 def reply_from(payload: Mapping[str, Any]) -> Reply:
     """Return the reply an outbox payload holds."""
     rows = tuple(
-        tuple(Button(str(label), str(data)) for label, data in row)
+        tuple(Button(str(b[0]), str(b[1]), str(b[2]) if len(b) > 2 else "") for b in row)
         for row in payload.get("buttons") or ()
     )
-    return Reply(str(payload.get("text", "")), rows)
+    keys = tuple(str(k) for k in payload.get("keys") or ())
+    return Reply(str(payload.get("text", "")), rows, keys)
