@@ -1,32 +1,27 @@
-"""The console adapter through the real `python -m bot console`, with piped input."""
+"""The console adapter through `python -m bot console` (in-process, `bot.cli.main`), with piped
+input."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.knowledge.model import KnowledgeBase
 from bot.shared.durations import parse_duration
+from tests.cli import Ran, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_console(*args: str, script: str = "") -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot console ARGS` with `script` piped in (no Telegram settings)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "console", *args],
-        input=script,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=60,
-    )
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)  # the bundled knowledge/ is the default --knowledge
+
+
+def run_console(*args: str, script: str = "") -> Ran:
+    """Run `python -m bot console ARGS` with `script` piped in."""
+    return run_cli("console", *args, stdin=script)
 
 
 def console(db: Path, script: str, *, user: str = "alice", now: str = "2026-03-02T09:00+00:00") -> str:
@@ -35,7 +30,7 @@ def console(db: Path, script: str, *, user: str = "alice", now: str = "2026-03-0
     return proc.stdout
 
 
-def assert_one_line_error(proc: subprocess.CompletedProcess[str], start: str) -> None:
+def assert_one_line_error(proc: Ran, start: str) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith(start) and proc.stderr.count("\n") == 1, proc.stderr
 
@@ -146,3 +141,15 @@ def test_a_number_presses_a_button_only_of_the_latest_message(tmp_path: Path, kb
     assert kb.reasons["expired_document"].step("choose").text.get() in parts["1"]  # type: ignore[union-attr]
     assert "no button" not in parts["2"]  # the latest message (/stop) had no buttons: "2" is text
     assert kb.message("use_buttons") in parts["2"]  # read as text; nothing was pressed
+
+
+def test_odd_digits_and_huge_waits_get_an_answer_not_a_crash(tmp_path: Path, kb: KnowledgeBase) -> None:
+    script = "/reasons\n\u00b9\n\u00b2\n\u2462\n/wait 3000000d\n/wait 9999bd\n/wait 2bd\n/status\n"
+    out = console(tmp_path / "c.db", script, now="9999-12-01T09:00+00:00")
+    parts = {p.split("\n", 1)[0]: p for p in out.split("you> ")}
+    for digit in ("\u00b9", "\u00b2", "\u2462"):  # read as text, not as button numbers
+        assert "bot: " in parts[digit]
+    assert "(console) duration too large" in parts["/wait 3000000d"]
+    assert "(console) duration too large" in parts["/wait 9999bd"]
+    assert "moving the clock forward 2bd" in parts["/wait 2bd"]
+    assert "bot: " in parts["/status"]

@@ -396,7 +396,7 @@ async def test_stale_button_explains_and_shows_the_current_step(chat: Chat, kb: 
     assert chat.last[-1].text == current
 
 
-@pytest.mark.parametrize("data", ["", "v1", "v9|1|n|", "v1|x|n|", "v1|1|n|" + "x" * 80, "v1|1|zz|", "\x00\xff"])
+@pytest.mark.parametrize("data", ["", "v1", "v9|1|n|", "v1|x|n|", "v1|x.\u00b2|n|", "v1|1|n|" + "x" * 80, "v1|1|zz|", "\x00\xff"])
 async def test_forged_button_data_changes_nothing(chat: Chat, kb: KnowledgeBase, data: str) -> None:
     await chat.say("document expired")
     before = await chat.service.state(chat.channel, chat.user)

@@ -1,25 +1,22 @@
-"""`python -m bot match`, `eval` and `bench`, run the way an operator runs them."""
+"""`python -m bot match`, `eval` and `bench`, run the way an operator runs them (in-process,
+through `bot.cli.main`)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
+
+from tests.cli import run_cli as run
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = str(ROOT / "knowledge")
 
 
-def run(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=timeout,
-    )
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # relative paths (tests/data/...) as an operator types them
 
 
 def test_match_jsonl_answers_every_line_in_order_and_survives_bad_lines() -> None:
@@ -44,6 +41,17 @@ def test_match_jsonl_answers_every_line_in_order_and_survives_bad_lines() -> Non
     assert out[3]["matches"] == [] and "text" in out[3]["error"]
     assert out[4]["matches"] == [] and "error" in out[4]
     assert out[5] == {"matches": [], "ambiguous": False, "multi": False}
+
+
+def test_match_jsonl_survives_a_line_nested_too_deeply_for_the_parser() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    lines = [deep, json.dumps({"text": "my passport expired"}), '{"a":' * 50_000 + "1" + "}" * 50_000]
+    proc = run("match", "--jsonl", "--knowledge", KNOWLEDGE, stdin="\n".join(lines) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [o.get("error") for o in out] == [
+        "line 1: not JSON (nested too deeply)", None, "line 3: not JSON (nested too deeply)"]
+    assert out[1]["matches"][0]["id"] == "expired_document"
 
 
 def test_match_json_for_one_message() -> None:
@@ -123,7 +131,7 @@ def test_eval_bad_file_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_bench_quick_prints_figures_next_to_targets() -> None:
-    proc = run("bench", "--quick", "--knowledge", KNOWLEDGE, timeout=300)
+    proc = run("bench", "--quick", "--knowledge", KNOWLEDGE)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "bundled knowledge" in out and "50x synthetic knowledge" in out

@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import os
-import subprocess
-import sys
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +31,7 @@ from bot.shared.errors import ConfigError
 from bot.storage.sqlite import SqliteStore as Store
 from bot.understanding.matcher import Match, MatchResult
 from tests.chat import Chat, FrozenClock
+from tests.cli import run_cli as run
 from tests.conftest import build_knowledge
 
 REPO = Path(__file__).resolve().parent.parent
@@ -388,12 +386,10 @@ async def test_unmatched_groups_get_the_closest_candidates(
 
 
 # -- the command line ----------------------------------------------------------------------------
-def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_PATH", "KNOWLEDGE_DIR")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=60,
-    )
+@pytest.fixture(autouse=True)
+def _no_env_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "DATABASE_PATH", "KNOWLEDGE_DIR"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def test_cli_report_json_has_the_same_figures(world_db: tuple[Path, datetime], kb_dir: Path) -> None:

@@ -225,7 +225,7 @@ def _check_http_url(name: str, value: str) -> str:
 
 def _parse_listen(value: str) -> tuple[str, int]:
     host, sep, port_text = value.rpartition(":")
-    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not sep or not host or not port_text.isdecimal() or not 0 < int(port_text) < 65536:
         raise ConfigError(f"WEBHOOK_LISTEN is {value!r}: expected host:port, e.g. 0.0.0.0:8443")
     return host.strip("[]"), int(port_text)
 

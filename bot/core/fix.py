@@ -292,7 +292,7 @@ def press_option(t: Turn, arg: str) -> None:
     """Apply an option button, unless the knowledge base changed what it leads to."""
     step = t.step()
     index, _, _ = arg.partition(":")
-    if step is None or not index.isdigit() or int(index) >= len(step.options):
+    if step is None or not index.isdecimal() or int(index) >= len(step.options):
         journal.record(t, journal.INVALID_BUTTON)
         t.reply("invalid_button")
         render_current(t)

@@ -41,7 +41,7 @@ def decode(data: object) -> Payload | None:
     if len(parts) != 4 or parts[0] != VERSION or len(parts[2]) != 1:
         return None
     tag, dot, seq = parts[1].rpartition(".")
-    if not dot or not seq.isdigit():
+    if not dot or not seq.isdecimal():  # int() refuses superscripts (isdigit)
         return None
     return Payload(tag, int(seq), parts[2], parts[3])
 

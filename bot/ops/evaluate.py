@@ -72,6 +72,9 @@ def _match_jsonl(matcher: Matcher, stdin: TextIO, stdout: TextIO) -> None:
         except json.JSONDecodeError as exc:
             out: dict[str, Any] = {"matches": [], "ambiguous": False,
                                    "error": f"line {number}: not JSON ({exc.msg})"}
+        except RecursionError:  # nested deeper than the parser goes: this line only
+            out = {"matches": [], "ambiguous": False,
+                   "error": f"line {number}: not JSON (nested too deeply)"}
         else:
             text = data.get("text") if isinstance(data, dict) else None
             if not isinstance(text, str):
@@ -195,6 +198,8 @@ def run_file(matcher: Matcher, path: str) -> Report:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        except RecursionError:
+            raise ConfigError(f"{path}:{number}: not JSON (nested too deeply)") from None
         text, expect = (data.get("text"), data.get("expect")) if isinstance(data, dict) else (
             None, None)
         if not isinstance(text, str) or not isinstance(expect, list) or not all(

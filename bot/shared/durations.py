@@ -31,9 +31,9 @@ def advance(start: datetime, text: str) -> datetime:
     """Return `start` moved by `text`: a duration (`25h`, `2d`) or business days (`10bd`,
     weekends skipped); ValueError if it is neither."""
     found = _BUSINESS.match(text)
-    if found:
-        return add_business_days(start, int(found.group(1)))
     try:
+        if found:
+            return add_business_days(start, int(found.group(1)))
         return start + parse_duration(text)
-    except OverflowError:
+    except OverflowError:  # past the year 9999
         raise ValueError(f"duration too large: {text!r}") from None
