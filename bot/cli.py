@@ -185,7 +185,9 @@ def configure_logging(level: str | None, kind: str | None = None) -> None:
     # ...", "Calling Bot API endpoint `sendMessage` with parameters ..."): the user's text and
     # name, unredacted. Our own logs carry what an operator needs, so PTB never goes below INFO,
     # even when the root logger is later lowered (`LOG_LEVEL=DEBUG` from .env).
-    for name in ("telegram", "telegram.ext"):
+    # aiosqlite logs each function it runs on its thread at DEBUG ("executing functools.partial(
+    # ...)"), arguments included: held at INFO as well.
+    for name in ("telegram", "telegram.ext", "aiosqlite"):
         logging.getLogger(name).setLevel(max(numeric, logging.INFO))
 
 

@@ -1,5 +1,8 @@
 """The SQLite backend of `bot.storage.base.Store`: one file, WAL, one connection on one thread.
 
+The thread is aiosqlite's: its connection runs queued functions one by one on its own thread,
+and a store call queues one whole function (`_call`), not one statement at a time.
+
 Every call is one hop to the database thread, where it runs whole: a turn's read, `decide` and
 writes happen in one `BEGIN IMMEDIATE ... COMMIT` there, so a crash or an error never leaves
 half a turn behind, and turns never interleave. Nothing is logged with its parameters (they
@@ -10,15 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+
+import aiosqlite
 
 from bot.shared.errors import StoreError
 from bot.storage.base import (
@@ -64,10 +69,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
 class SqliteStore(ReadModel):
     """Open with `await SqliteStore.open(path)`; close with `await store.close()`."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str, executor: ThreadPoolExecutor) -> None:
-        self._conn = conn
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._aconn = conn
         self.path = path
-        self._executor = executor
 
     @classmethod
     async def open(
@@ -79,29 +83,39 @@ class SqliteStore(ReadModel):
         runs) and checks that it is a kyc-helper database.
         """
         path = str(path)
-        executor = ThreadPoolExecutor(1, thread_name_prefix="kyc-sqlite")
-        loop = asyncio.get_running_loop()
+        # aiosqlite runs the connector on the connection's own thread, where every later call
+        # of this store runs too (sqlite3 connections must stay on the thread that made them)
+        # aiosqlite names each queued function with its arguments at DEBUG: never below INFO
+        logging.getLogger("aiosqlite").setLevel(max(logging.getLogger("aiosqlite").level, logging.INFO))
+        conn = aiosqlite.Connection(
+            functools.partial(_connect, path, busy_timeout, readonly), iter_chunk_size=64
+        )
         try:
-            conn = await loop.run_in_executor(executor, _connect, path, busy_timeout, readonly)
+            await conn
         except (sqlite3.Error, OSError, StoreError) as exc:
-            executor.shutdown(wait=False)
+            # aiosqlite has queued its thread's stop: let the thread finish while this event
+            # loop still runs, or it reports to a closed loop at exit
+            await asyncio.to_thread(conn._thread.join, 5)
             raise StoreError(f"cannot open database {path}: {exc}") from exc
-        return cls(conn, path, executor)
+        return cls(conn, path)
 
     async def close(self) -> None:
-        try:
-            await self._call("close the database", lambda c: c.close())
-        finally:
-            self._executor.shutdown(wait=False)
+        with contextlib.suppress(sqlite3.Error, ValueError):
+            await self._aconn.close()
 
     async def _call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(connection, *args)` on the database thread; SQLite errors become StoreError."""
-        loop = asyncio.get_running_loop()
+        """Run `fn(connection, *args)` on the database thread; SQLite errors become StoreError.
+
+        One call is one hop: the whole function (a turn's reads and writes) runs there at once.
+        """
         try:
-            return await loop.run_in_executor(self._executor, fn, self._conn, *args)
+            conn = self._aconn._conn  # the sqlite3 connection; raises ValueError once closed
+            # aiosqlite's queue of functions for its thread (a documented-in-source hook that
+            # aiosqlite's own execute() uses): one hop per call, not one per statement
+            return await self._aconn._execute(fn, conn, *args)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot {what}: {exc}") from exc
-        except RuntimeError as exc:  # the executor was shut down: the store is closed
+        except ValueError as exc:  # "Connection closed": the store is closed
             raise StoreError(f"cannot {what}: {exc}") from exc
 
     async def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
