@@ -13,6 +13,7 @@ RE2, in time linear in the text (see rx.py).
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -56,7 +57,8 @@ MASK_ONLY_KINDS = frozenset(MASKS) - WARN_KINDS
 #: kinds that need urgent advice, and the message (knowledge/messages.yaml) that gives it
 ADVICE: dict[str, str] = {
     "seed_phrase": "sensitive_seed_phrase",
-    "password": "sensitive_password",
+    "password": "password_shared",
+    "code": "password_shared",
 }
 
 #: the order detectors claim text in (see scan.py): the most specific first
@@ -97,11 +99,12 @@ def configure(knowledge_dir: Path | str | None) -> None:
 
 
 def _current() -> Patterns:
+    """The patterns in use: `configure`d, else those of $KNOWLEDGE_DIR or the bundled folder."""
     global _patterns
     if _patterns is None:
         with _lock:
             if _patterns is None:
-                _patterns = Patterns(load_vocabulary(None))
+                _patterns = Patterns(load_vocabulary(os.environ.get("KNOWLEDGE_DIR") or None))
     return _patterns
 
 
@@ -123,8 +126,21 @@ def find_sensitive(text: str, *, mentions: bool = False) -> list[Finding]:
 
 
 def redact(text: str) -> str:
-    """`text` with every piece of personal data replaced by its mask (see `MASKS`)."""
-    findings = scan(text)
+    """`text` with every piece of personal data replaced by its mask (see `MASKS`).
+
+    A mask can make its neighbour recognisable ("Ana Lima12 Baker Street": once the name is a
+    mask, "12 Baker Street" starts a word), so masking repeats until nothing changes (at most
+    three passes): redacting redacted text changes nothing.
+    """
+    for _ in range(3):
+        masked = _mask(text, scan(text))
+        if masked == text:
+            break
+        text = masked
+    return text
+
+
+def _mask(text: str, findings: list[Finding]) -> str:
     if not findings:
         return text
     out: list[str] = []
@@ -132,8 +148,8 @@ def redact(text: str) -> str:
     for f in findings:
         if f.end <= pos:
             continue  # inside the previous mask
-        out.append(text[pos : f.start] if f.start > pos else "")
         if f.start >= pos:
+            out.append(text[pos : f.start])
             out.append(MASKS[f.kind])
         pos = max(pos, f.end)
     out.append(text[pos:])

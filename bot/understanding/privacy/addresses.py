@@ -14,16 +14,16 @@ _CJK_STOPS = "，。；！？、,;\n"
 
 
 def addresses(scan: Scan) -> None:
-    for s, e, _ in scan.matches(scan.p.address):
-        scan.claim("address", s, e)
-    for s, e, _ in scan.matches(scan.p.address_cjk, group=""):
-        s = _after_cue_chars(scan.text, s, e)
-        scan.claim("address", s, e)
-    for _, e in scan.cues("address"):
+    for _, e in scan.cues("address"):  # the whole clause after a cue first, then the shapes
         if is_cjk_char(scan.text[e - 1]):
             _cjk_clause(scan, e)
         else:
             _clause(scan, e)
+    for s, e, _ in scan.matches(scan.p.address):
+        scan.claim("address", s, e, over_keep=True)
+    for s, e, _ in scan.matches(scan.p.address_cjk, group=""):
+        s = _after_cue_chars(scan.text, s, e)
+        scan.claim("address", s, e, over_keep=True)
 
 
 def _after_cue_chars(text: str, s: int, e: int) -> int:
@@ -43,7 +43,7 @@ def _cjk_clause(scan: Scan, pos: int) -> None:
     while end < len(text) and end - pos < 60 and text[end] not in _CJK_STOPS:
         end += 1
     if any(ch.isdigit() for ch in text[pos:end]):
-        scan.claim("address", pos, end)
+        scan.claim("address", pos, end, over_keep=True)
 
 
 def _clause(scan: Scan, pos: int) -> None:
@@ -60,7 +60,7 @@ def _clause(scan: Scan, pos: int) -> None:
     near = scan.p.address_near.search(clause)
     if near is None or (not scan.p.address.search(clause) and _only_years(clause)):
         return
-    scan.claim("address", pos, end)
+    scan.claim("address", pos, end, over_keep=True)
 
 
 def _starts_with_link(text: str, pos: int) -> str:
@@ -93,8 +93,10 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
         if j < 0:
             break
         rest = text[j + 1 : end].lstrip()
-        word = rest.split()[0].strip(".,") if rest.split() else ""
-        if word and word[0].islower() and not word[0].isdigit() and word.casefold() not in address_words:
+        word = rest.split()[0].rstrip(",") if rest.split() else ""
+        folded = word.casefold()
+        listed = folded in address_words or folded.rstrip(".") in address_words
+        if word and word[0].islower() and not listed:
             end = j
             break
         i = j + 1

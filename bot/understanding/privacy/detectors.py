@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from bot.understanding.privacy.scan import KEEP, Scan
 from bot.understanding.privacy.shapes import (
-    is_cjk_char,
     iban_ok,
+    is_cjk_char,
     looks_like_password,
     luhn_ok,
     strip_token,
@@ -25,7 +25,7 @@ def existing_masks(scan: Scan) -> None:
 
 def emails(scan: Scan) -> None:
     public = tuple(scan.vocab.public_email_domains)
-    for s, e, m in scan.matches(scan.p.email, group=""):
+    for s, e, _ in scan.matches(scan.p.email, group=""):
         domain = scan.text[s:e].rpartition("@")[2].lower().rstrip(".")
         own = domain in public or domain.endswith(tuple("." + d for d in public))
         scan.claim(KEEP if own else "email", s, e)
@@ -62,9 +62,15 @@ def cards(scan: Scan) -> None:
 
 def cvvs(scan: Scan) -> None:
     for _, e in scan.cues("cvv"):
-        m = scan.p.short_number.match(scan.text[e : e + 24])
-        if m:
-            scan.claim("cvv", e + m.start("v"), e + m.end("v"))
+        for s, end, gap in scan.chunks_after(e, 24):
+            if _short_gap(gap) and scan.text[s:end].isdigit() and 3 <= end - s <= 4:
+                scan.claim("cvv", s, end)
+            break
+
+
+def _short_gap(gap: str, words: int = 2) -> bool:
+    """Is the text between a cue and its value only a separator and a few words?"""
+    return len(gap) <= 20 and len(gap.split()) <= words and "[" not in gap and not any(ch.isdigit() for ch in gap)
 
 
 def passwords(scan: Scan) -> None:
@@ -83,12 +89,12 @@ def passwords(scan: Scan) -> None:
         if found is not None:
             s, e, linked = found
             looks = looks_like_password(window[s:e])
-            if (linked and (looks or not ambiguous)) or (looks and not ambiguous):
-                if scan.claim("password", ce + s, ce + e):
-                    continue
+            wanted = (linked and (looks or not ambiguous)) or (looks and not ambiguous)
+            if wanted and scan.claim("password", ce + s, ce + e):
+                continue
         if ambiguous:
             continue
-        for s, e in tokens(window):
+        for s, e in tokens(window[:60]):
             if looks_like_password(window[s:e]):
                 scan.claim("password", ce + s, ce + e)
 
@@ -137,47 +143,46 @@ def _value_after(
     return None
 
 
-def tokens(window: str) -> list[tuple[int, int]]:
+def tokens(window: str, most: int = 8) -> list[tuple[int, int]]:
+    """The spans of the first `most` whitespace-separated tokens of `window`, punctuation
+    around them stripped."""
     out, pos = [], 0
-    while pos < len(window):
-        while pos < len(window) and window[pos].isspace():
-            pos += 1
-        start = pos
-        while pos < len(window) and not window[pos].isspace():
-            pos += 1
-        if pos > start:
-            out.append(strip_token(window, start, pos))
+    for token in window.split(None, most)[:most]:
+        start = window.find(token, pos)
+        pos = start + len(token)
+        out.append(strip_token(window, start, pos))
     return out
 
 
 def codes(scan: Scan) -> None:
     """A 4-8 digit code (or "615 204") shortly after "2FA", "OTP", "code", "验证码"..."""
     for _, e in scan.cues("code"):
-        window = scan.window(e, 40)
-        m = scan.p.digits_in_window.search(window)
-        if m is None:
-            continue
-        value = m.group("v") or ""
-        if len(value) == 4 and year_like(value):
-            continue
-        scan.claim("code", e + m.start("v"), e + m.end("v"))
+        for s, end, gap in scan.chunks_after(e, 40):
+            value = scan.text[s:end]
+            while " " in value and not value.split(" ", 1)[0].isdigit():
+                head = value.split(" ", 1)[0]  # "2FA 620 914": the code's name, then the code
+                s += len(head) + 1
+                value = scan.text[s:end]
+            digits = sum(ch.isdigit() for ch in value)
+            if digits < 3 and len(gap) <= 30:
+                continue  # "mã 2FA 620 914": "2FA" is part of the name of the code
+            plain = value.replace(" ", "").replace("-", "")
+            if ("[" not in gap and len(gap) <= 30 and plain.isdigit() and 4 <= digits <= 8
+                    and value.count(" ") + value.count("-") <= 1 and not year_like(value)):
+                scan.claim("code", s, end)
+            break
 
 
 def keeps(scan: Scan) -> None:
     """What looks like personal data but is not: order and ticket numbers, amounts, years."""
-    text = scan.text
     for _, e in scan.cues("order"):
-        window = scan.window(e, 40)
-        for m in scan.p.id_chunk.finditer(window):
-            gap = window[: m.start("v")]
-            if len(gap.split()) <= 1 and len(gap) <= 20 and not any(ch.isdigit() for ch in gap):
-                scan.claim(KEEP, e + m.start("v"), e + m.end("v"))
+        for s, end, gap in scan.chunks_after(e, 40):
+            if _short_gap(gap, words=1):
+                scan.claim(KEEP, s, end)
             break
     for s, e, _ in scan.matches(scan.p.hash_number, group=""):
         scan.claim(KEEP, s, e)
-    for s, e, m in scan.matches(scan.p.amount, group=""):
-        if m.has("b") and e < len(text) and text[e - 1].isalpha() and text[e].isalpha():
-            continue  # "5 trying" is not an amount
+    for s, e, _ in scan.matches(scan.p.amount, group=""):
         scan.claim(KEEP, s, e)
     for s, e, _ in scan.matches(scan.p.year_range, group=""):
         scan.claim(KEEP, s, e)
@@ -185,24 +190,23 @@ def keeps(scan: Scan) -> None:
 
 def uids(scan: Scan) -> None:
     for _, e in scan.cues("uid"):
-        m = scan.p.uid_number.match(scan.text[e : e + 30])
-        if m:
-            scan.claim("uid", e + m.start("v"), e + m.end("v"))
+        for s, end, gap in scan.chunks_after(e, 30):
+            if _short_gap(gap) and scan.text[s:end].isdigit() and 5 <= end - s <= 12:
+                scan.claim("uid", s, end)
+            break
 
 
 def id_after_cue(scan: Scan) -> None:
     """The number after "passport", "NIN", "CPF", "серия"...: 5+ digits (4 after a series word)."""
     for key, least in (("id_series", 4), ("id_numbers", 5)):
         for _, e in scan.cues(key):
-            window = scan.window(e, 40)
-            for m in scan.p.id_chunk.finditer(window):
-                value = m.group("v") or ""
-                gap = window[: m.start("v")]
+            for s, end, gap in scan.chunks_after(e, 40):
+                value = scan.text[s:end]
                 digits = sum(ch.isdigit() for ch in value)
-                if len(gap) > 28 or any(ch.isdigit() for ch in gap):
+                if len(gap) > 28 or "[" in gap or any(ch.isdigit() for ch in gap):
                     break
                 if digits >= least and not (digits == 4 and year_like(value)):
-                    scan.claim("id_number", e + m.start("v"), e + m.end("v"))
+                    scan.claim("id_number", s, end)
                     break
 
 

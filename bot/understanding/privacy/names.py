@@ -9,6 +9,8 @@ is john smith"); a Chinese name is a known surname and one or two more character
 
 from __future__ import annotations
 
+import unicodedata
+
 from bot.understanding.privacy.scan import Scan
 from bot.understanding.privacy.shapes import is_cjk_char
 
@@ -41,19 +43,39 @@ def names(scan: Scan) -> None:
 def _skip_words(scan: Scan, pos: int, words: frozenset[str]) -> int:
     """Skip up to three words of `words` (and the punctuation between them) after `pos`."""
     text = scan.text
-    window = text[pos : pos + 60]
-    offset = 0
     for _ in range(3):
-        m = scan.p.word.match(window[offset:].lstrip(" \t"))
-        if m is None:
+        while pos < len(text) and text[pos] in " \t:-–—":
+            pos += 1
+        found = words_at(text, pos, min(len(text), pos + 40), 1)
+        if not found or text[found[0][0] : found[0][1]].casefold() not in words:
             break
-        lead = len(window[offset:]) - len(window[offset:].lstrip(" \t"))
-        token = m.group()
-        if token and token.casefold() in words:
-            offset += lead + len(token)
-            continue
-        break
-    return pos + offset
+        pos = found[0][1]
+    return pos
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isalpha() or unicodedata.combining(ch) > 0
+
+
+def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]]:
+    """The words from `pos`, separated by spaces only, up to the first other character.
+
+    A word is letters (with their accents), and may have ' or - inside ("O'Neil", "Jean-Luc").
+    """
+    out: list[tuple[int, int]] = []
+    while pos < limit and len(out) < most:
+        while pos < limit and text[pos] in " \t":
+            pos += 1
+        start = pos
+        while pos < limit and (
+            _is_letter(text[pos])
+            or (text[pos] in "'’-" and pos > start and pos + 1 < limit and _is_letter(text[pos + 1]))
+        ):
+            pos += 1
+        if pos == start:
+            break
+        out.append((start, pos))
+    return out
 
 
 def _claim(scan: Scan, span: tuple[int, int] | None) -> None:
@@ -70,13 +92,7 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
     limit = min(len(text), pos + 120)
     while pos < limit and (text[pos] in " \t" or text[pos] in skip):
         pos += 1
-    run: list[tuple[int, int]] = []  # the words up to the first punctuation
-    for m in scan.p.word.finditer(text[pos:limit]):
-        if m.has("sp"):
-            continue
-        if not m.has("w") or len(run) > 2 * _MAX_WORDS:
-            break
-        run.append((pos + m.start(), pos + m.end()))
+    run = words_at(text, pos, limit, 2 * _MAX_WORDS)
     words: list[tuple[int, int, bool]] = []  # start, end, is a particle
     mode_lower = None
     for i, (s, e) in enumerate(run):
@@ -86,7 +102,7 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
         if folded in particles and words:
             words.append((s, e, True))
             continue
-        if any(ch.isdigit() for ch in word):
+        if any(ch.isdigit() for ch in word) or not scan.free(s, e):
             break
         if folded in not_names:
             # "Emre Can Öztürk": a common word between two name words is a name too

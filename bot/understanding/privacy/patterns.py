@@ -6,13 +6,16 @@ the rest are built from the word lists of `knowledge/privacy.yaml` and its langu
 
 from __future__ import annotations
 
-from bot.understanding.privacy.rx import WORDCHAR, Pattern, compile_rx, words_rx
+from bot.understanding.privacy.rx import Pattern, compile_rx, words_rx
 from bot.understanding.privacy.vocab import Vocabulary
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
-# a letter of any script that is not part of a word before it
-_LEFT = rf"(?:^|[^{WORDCHAR}])"
-CAP = r"\p{Lu}[\p{L}\p{M}]*(?:['’\-]\p{Lu}[\p{L}\p{M}]*)*"  # a capitalised word
+# the start of the text or a character that cannot be part of a word: ASCII punctuation or a
+# space. (Every non-ASCII character counts as a letter here: exact Unicode classes such as
+# [^\p{L}\p{N}] make programs thousands of instructions long, and RE2's DFA then runs out of
+# memory and falls back to its much slower NFA on every call.)
+_LEFT = r"(?:^|[^A-Za-z0-9_\x{80}-\x{10FFFF}]|[\x{A0}\x{3000}\x{FF0C}\x{3001}\x{FF1A}\x{FF08}])"
+CAP = r"\p{Lu}[^\s,;:()\[\]0-9]*"  # a capitalised word
 NUM = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"  # a house number: 12, 3B, 8/3
 
 
@@ -22,22 +25,11 @@ def ci(words: list[str]) -> str:
 
 
 def cue_pattern(vocab: Vocabulary, *keys: str) -> Pattern:
-    """Find the words of `keys` as whole words (group `s`, or `c` for Chinese ones, which
-    match anywhere). A word ending in a letter must end there ("pass" is not in "passport");
-    a `*` word takes the letters that follow; a word ending in ":" needs nothing after it."""
-    spaced = [w for k in keys for w in vocab.spaced(k)]
-    cjk = [w for k in keys for w in vocab.cjk(k)]
-    bounded = [w for w in spaced if w[-1:].isalnum()]
-    open_ended = [w for w in spaced if not w[-1:].isalnum()]
-    alternatives = []
-    if bounded:
-        alternatives.append(f"(?P<s>{ci(bounded)})(?:[^{WORDCHAR}_]|$)")
-    if open_ended:
-        alternatives.append(f"(?P<t>{ci(open_ended)})")
-    parts = [f"{_LEFT}(?:{'|'.join(alternatives)})"] if alternatives else []
-    if cjk:
-        parts.append(f"(?P<c>{ci(cjk)})")
-    return compile_rx("|".join(parts) or "[^\\x00-\\x{10FFFF}]")
+    """Find the words of `keys`, case ignored. The pattern is the bare alternation: where a
+    word must start and end (whole words, `*` words, Chinese words anywhere) is checked by
+    `Scan.cues`, which keeps RE2's program small."""
+    words = [w for k in keys for w in vocab.words(k)]
+    return compile_rx(f"(?i:{words_rx(words, stars=False)})")
 
 
 class Patterns:
@@ -67,15 +59,12 @@ class Patterns:
         )
         self.iban = compile_rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?")
         self.card = compile_rx(r"(?:^|[^\d])(?P<v>\d(?:[ \-]?\d){12,18})")
-        self.digits_in_window = compile_rx(r"(?:^|[^\d./:,\-])(?P<v>\d{3}[ \-]\d{3}|\d{4,8})(?:$|[^\d./:,\-]|[.,:](?:\s|$))")
-        self.short_number = compile_rx(r"^\s*(?:[:=：#\-]|(?i:is|es|é|là|hai|no\.?))?\s*(?P<v>\d{3,4})(?:$|[^\d])")
-        self.uid_number = compile_rx(r"^[\s:#：\-]*(?:(?i:is|number|no\.?|là|é|es)\s*[:#]?\s*)?(?P<v>\d{5,12})(?:$|[^\d])")
         chunk = r"[A-Za-z]{0,3}\d[A-Za-z0-9]*"
         self.id_chunk = compile_rx(rf"(?:^|[^A-Za-z0-9])(?P<v>{chunk}(?:[ .\-/]{chunk})*)")
         self.ni = compile_rx(
             r"(?i)\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
         )
-        self.id_token = compile_rx(r"(?:^|[^A-Za-z0-9])(?P<v>[A-Za-z0-9][A-Za-z0-9\-]{5,23})")
+        self.id_token = compile_rx(r"(?:^|[^A-Za-z0-9])(?P<v>[A-Za-z\-]{0,8}\d[A-Za-z0-9\-]{4,23})")
         self.phone = compile_rx(r"(?:^|[^\p{L}\p{N}+])(?P<v>(?:\+|\()?\d[\d \t().\-]{5,28}\d)")
         self.digits = compile_rx(r"(?:^|[^\d#])(?P<v>\d{6,})")
         self.hash_number = compile_rx(r"#\s?\d+")
@@ -85,7 +74,7 @@ class Patterns:
         cur_before = ci([w for w in v.words("currency") if len(w) > 1 or not w.isalpha()])
         amount = r"\d+(?:[.,]\d+)*(?: \d{3})*"
         self.amount = compile_rx(
-            rf"(?P<a>(?:^|[^\p{{L}}\p{{M}}])(?:{cur_before})\s?{amount})|(?P<b>{amount}\s?(?:{cur}))"
+            rf"(?P<a>(?:^|[^\p{{L}}\p{{M}}])(?:{cur_before})\s?{amount})|(?P<b>{amount}\s?(?:{cur})(?:[^\p{{L}}\p{{M}}]|$))"
         )
         # dates
         months = ci(v.words("months"))
@@ -96,7 +85,7 @@ class Patterns:
             r"(?:^|[^\d])(?P<v>\d{1,2}[./\-]\d{1,2}[./\-](?:19|20)?\d{2}|(?:19|20)\d{2}[./\-]\d{1,2}[./\-]\d{1,2})"
         )
         self.date_words = compile_rx(
-            rf"(?:^|[^\d{WORDCHAR}])(?P<v>{day}\s*(?:{joiner}\s+)*{months}\.?(?:[^\p{{L}}\p{{M}}]|$)"
+            rf"{_LEFT}(?P<v>{day}\s*(?:{joiner}\s+)*{months}\.?(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"
             rf"(?:,?\s*(?:{joiner}\s+)*(?P<y1>{year})(?:[^\d]|$))?"
             rf"|{months}(?:\.\s*|\s+){day}(?:,?\s*(?P<y2>(?:19|20)\d{{2}}))?)"
         )
@@ -115,9 +104,9 @@ class Patterns:
         self.street_after_last = compile_rx(rf"(?:^|[\s,])(?i:{words_rx(after)})\.?$") if after else None
         shapes = [
             # 12 Baker Street, 1453 Sok. No: 8/3
-            rf"{NUM},?\s+(?:{CAP}\s+){{0,3}}{ci(after)}(?:[^\p{{L}}\p{{M}}]|$)(?:\s*,?\s*{house}\s*:?\s*{NUM})?",
+            rf"{NUM},?\s+(?:{CAP}\s+){{0,3}}{ci(after)}(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)(?:\s*,?\s*{house}\s*:?\s*{NUM})?",
             # Atatürk Cad. No: 12
-            rf"(?:{CAP}\s+){{1,3}}{ci(after)}(?:[^\p{{L}}\p{{M}}]|$)\s*,?\s*{house}\s*:?\s*{NUM}",
+            rf"(?:{CAP}\s+){{1,3}}{ci(after)}(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)\s*,?\s*{house}\s*:?\s*{NUM}",
             # H.No. 23, Gandhi Nagar; số 12 Nguyễn Trãi
             rf"{house}\s*:?\s*\d{{1,5}}[A-Za-z]?,?\s+{CAP}(?:\s+{CAP}){{0,3}}",
             # flat 4, apt 3B
@@ -134,9 +123,11 @@ class Patterns:
         self.address_cjk = compile_rx(
             rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*号(?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
         )
-        self.address_near = compile_rx(rf"{NUM},?\s+{CAP}|{CAP},?\s+{NUM}\b")
+        markers = ci(v.spaced("house") + v.spaced("units") + after + before)
+        self.address_near = compile_rx(rf"{NUM},?\s+{CAP}|{CAP},?\s+{NUM}\b|{_LEFT}{markers}\s*:?\s*\d")
         # names
-        self.word = compile_rx(r"(?P<w>[\p{L}\p{M}]+(?:['’\-][\p{L}\p{M}]+)*)|(?P<sp>[ \t]+)|(?P<o>[^\p{L}\p{M} \t])")
         self.greeting = compile_rx(rf"^\s*(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
         self.han_run = compile_rx(r"^[\s:：]*(?P<v>\p{Han}{2,8})")
-        self.seed_token = compile_rx(r"[A-Za-z]+")
+        bip = words_rx(sorted(v.bip39))
+        # runs of two or more BIP-39 words; seeds.py counts them
+        self.seed_run = compile_rx(rf"(?i)\b{bip}\b(?:[\s,;.:\-–—()0-9]{{1,8}}\b{bip}\b)+")

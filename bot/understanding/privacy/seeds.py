@@ -9,32 +9,33 @@ from bot.understanding.privacy.scan import Scan
 
 #: the shortest run of list words masked anywhere, and after a seed cue
 LEAST, LEAST_AFTER_CUE = 12, 4
-_GAP = set(" \t\r\n,;.:-–—()0123456789")
 
 
 def seed_phrases(scan: Scan) -> None:
-    words = scan.vocab.bip39
     text = scan.text
-    cue_ends = [e for _, e in scan.cues("seed")]
-    run: list[tuple[int, int]] = []
-    prev_end = -1
+    cues = list(scan.cues("seed"))
+    for m in scan.p.seed_run.finditer(text):
+        start, end = m.span()
+        words = _words(text, start, end)
+        after_cue = False
+        for cs, ce in cues:  # "seed" and "phrase" are list words too: start after the cue
+            if cs <= start <= ce + 40:
+                words = [w for w in words if w[0] >= ce]
+                after_cue = True
+        if words and (len(words) >= LEAST or (after_cue and len(words) >= LEAST_AFTER_CUE)):
+            scan.claim("seed_phrase", words[0][0], words[-1][1])
 
-    def flush() -> None:
-        if not run:
-            return
-        start = run[0][0]
-        after_cue = any(0 <= start - ce <= 40 for ce in cue_ends)
-        if len(run) >= LEAST or (after_cue and len(run) >= LEAST_AFTER_CUE):
-            scan.claim("seed_phrase", start, run[-1][1])
 
-    for m in scan.p.seed_token.finditer(text):
-        s, e = m.span()
-        token = text[s:e].lower()
-        joined = prev_end >= 0 and len(text[prev_end:s]) <= 8 and set(text[prev_end:s]) <= _GAP
-        if token in words and (not run or joined):
-            run.append((s, e))
-        else:
-            flush()
-            run = [(s, e)] if token in words else []
-        prev_end = e
-    flush()
+def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the letter runs in text[start:end] (each one a list word)."""
+    out = []
+    pos = start
+    while pos < end:
+        while pos < end and not text[pos].isalpha():
+            pos += 1
+        s = pos
+        while pos < end and text[pos].isalpha():
+            pos += 1
+        if pos > s:
+            out.append((s, pos))
+    return out

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 _B58 = set("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
-_SYMBOLS = set("!@#$%^&*_+=?~.-/\\|<>[]{}()'\"`,;:")
+_SYMBOLS = frozenset("!@#$%^&*_+=?~.-/\\|<>[]{}()'\"`,;:")
+_DIGITS = frozenset("0123456789")
+_CJK_PUNCT = frozenset("，。；！？、：")
 #: trailing characters that end a sentence rather than a password ("is hunter2, then")
 _TRAILING = ",.;:)]}»\"'…"
 
@@ -46,16 +48,19 @@ def wallet_ok(token: str) -> bool:
 
 def looks_like_password(token: str) -> bool:
     """A token that reads as a password even without "is"/":": letters with digits or symbols,
-    mixed case, six characters or more ("Tiger2024!", "qwerty123"), and not an address."""
-    if len(token) < 6 or len(token) > 64 or "@" in token and "." in token.split("@")[-1]:
+    a lowercase letter, six characters or more ("Tiger2024!", "qwerty123"), not an address."""
+    if not 6 <= len(token) <= 64 or token.isalpha() or token.isdigit():
         return False
-    if token.lower().startswith(("http", "www.")) or any(is_cjk_char(ch) for ch in token):
+    chars = set(token)
+    if chars & _CJK_PUNCT or any(is_cjk_char(ch) for ch in chars):
         return False
-    letters = sum(ch.isalpha() for ch in token)
-    digits = sum(ch.isdigit() for ch in token)
-    symbols = sum(ch in _SYMBOLS for ch in token)
-    lower = any(ch.islower() for ch in token)
-    return bool(letters and lower and (digits or symbols))
+    if "@" in chars and "." in token.rpartition("@")[2]:
+        return False  # an e-mail address
+    if token[:4].lower() in ("http", "www."):
+        return False
+    lower = any(ch.islower() for ch in chars)
+    other = not chars.isdisjoint(_DIGITS) or not chars.isdisjoint(_SYMBOLS)
+    return lower and other and any(ch.isalpha() for ch in chars)
 
 
 def strip_token(text: str, start: int, end: int) -> tuple[int, int]:

@@ -50,6 +50,7 @@ class Vocabulary:
     public_email_domains: list[str] = field(default_factory=list)
     bip39: frozenset[str] = frozenset()
     sources: list[str] = field(default_factory=list)
+    _folded: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def words(self, key: str) -> list[str]:
         return self.cues.get(key, [])
@@ -62,8 +63,20 @@ class Vocabulary:
         """The words of `key` in scripts written without spaces (Chinese)."""
         return [w for w in self.words(key) if is_cjk(w)]
 
+    def star_stems(self, key: str) -> frozenset[str]:
+        """The stems of the `*` words of `key` ("şifre*" -> "şifre"), casefolded."""
+        return self.folded("*" + key)
+
     def folded(self, key: str) -> frozenset[str]:
-        return frozenset(w.casefold() for w in self.words(key))
+        """The words of `key`, casefolded, as a set (computed once)."""
+        cached = self._folded.get(key)
+        if cached is None:
+            if key.startswith("*"):
+                words = [" ".join(w[:-1].casefold().split()) for w in self.words(key[1:]) if w.endswith("*")]
+            else:
+                words = [w.casefold() for w in self.words(key)]
+            cached = self._folded[key] = frozenset(words)
+        return cached
 
 
 def _read(path: Path, vocab: Vocabulary) -> None:
@@ -98,6 +111,8 @@ def load_vocabulary(knowledge_dir: Path | str | None = None) -> Vocabulary:
     Raises PrivacyFileError for a file that is not as described in knowledge/privacy.yaml.
     """
     root = Path(knowledge_dir) if knowledge_dir is not None else BUNDLED_KNOWLEDGE
+    if not (root / "privacy.yaml").is_file():
+        root = BUNDLED_KNOWLEDGE  # a knowledge folder without its own words uses ours
     vocab = Vocabulary()
     base = root / "privacy.yaml"
     if base.is_file():
