@@ -45,6 +45,7 @@ MASKS: dict[str, str] = {
     "date_of_birth": "[date of birth]",
     "date": "[date]",
     "number": "[number]",
+    "secret": "[secret]",
 }
 #: kinds the user is warned about (`find_sensitive` without `mentions`)
 WARN_KINDS = frozenset({
@@ -52,7 +53,8 @@ WARN_KINDS = frozenset({
     "id_number", "date_of_birth", "number",
 })
 #: kinds that are masked but not warned about: people introduce themselves, give their Binance
-#: UID or a wallet to receive funds, and an old date may be any date
+#: UID or a wallet to receive funds, an old date may be any date, and a bot token in a log line
+#: is the bot's, not the user's
 MASK_ONLY_KINDS = frozenset(MASKS) - WARN_KINDS
 #: kinds that need urgent advice, and the message (knowledge/messages.yaml) that gives it
 ADVICE: dict[str, str] = {
@@ -64,6 +66,7 @@ ADVICE: dict[str, str] = {
 #: the order detectors claim text in (see scan.py): the most specific first
 DETECTORS: tuple[Detector, ...] = (
     detectors.existing_masks,
+    detectors.secrets,
     detectors.emails,
     seeds.seed_phrases,
     detectors.wallets,

@@ -23,6 +23,12 @@ def existing_masks(scan: Scan) -> None:
         scan.claim(KEEP, s, e)
 
 
+def secrets(scan: Scan) -> None:
+    """A bot token in a URL or a pasted config: "[secret]", as the token masker writes it."""
+    for s, e, _ in scan.matches(scan.p.bot_token, group=""):
+        scan.claim("secret", s, e)
+
+
 def emails(scan: Scan) -> None:
     public = tuple(scan.vocab.public_email_domains)
     for s, e, _ in scan.matches(scan.p.email, group=""):
