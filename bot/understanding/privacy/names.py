@@ -170,7 +170,7 @@ def _opening_name(scan: Scan) -> None:
         return
     rest = text[span[1] : span[1] + 24].lstrip(" \t")
     folded = rest.casefold()
-    closes = not rest or rest[0] in ",.;:!" or any(
+    closes = not rest or rest[0] in ",.;!" or any(
         folded == w or folded.startswith((w + " ", w + ",", w + "."))
         for w in scan.vocab.folded("name_after")
     )

@@ -45,7 +45,7 @@ class Patterns:
         # masks this redactor writes: "[name]", "[seed phrase]"
         self.mask = compile_rx(r"\[[a-z][a-z ]{1,20}\]")
         # a Telegram bot token (digits, ":", 35 characters), as in request URLs
-        self.bot_token = compile_rx(r"\b\d{6,12}:[A-Za-z0-9_\-]{30,}")
+        self.bot_token = compile_rx(r"\d{6,12}:[A-Za-z0-9_\-]{30,}")  # also in ".../bot123:AA..."
         self.email = compile_rx(r"[\p{Latin}\p{N}._%+\-]+@[\p{Latin}\p{N}\-]+(?:\.[\p{Latin}\p{N}\-]+)+")
         at = ci(v.words("email_at"))
         dot = ci(v.words("email_dot"))
