@@ -151,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: libraries that log user data at DEBUG: aiosqlite every SQL statement with its parameters
+#: (the text of unplaced messages), python-telegram-bot every update and API call in full (the
+#: user's text and name). Our own logs carry what an operator needs, so these never go below
+#: INFO, even when the root logger is lowered later (`LOG_LEVEL=DEBUG` from .env).
+QUIET_LIBRARIES = ("aiosqlite", "telegram", "telegram.ext")
+
+
 def log_formatter(kind: str) -> logging.Formatter:
     """Return the formatter for LOG_FORMAT `kind`: `text` lines, or one JSON object per line."""
     if kind == "json":
@@ -181,14 +188,14 @@ def configure_logging(level: str | None, kind: str | None = None) -> None:
     # httpx logs every request URL, and Telegram's URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # At DEBUG, python-telegram-bot logs every update and API call in full ("Processing update
-    # ...", "Calling Bot API endpoint `sendMessage` with parameters ..."): the user's text and
-    # name, unredacted. Our own logs carry what an operator needs, so PTB never goes below INFO,
-    # even when the root logger is later lowered (`LOG_LEVEL=DEBUG` from .env).
-    # aiosqlite logs each function it runs on its thread at DEBUG ("executing functools.partial(
-    # ...)"), arguments included: held at INFO as well.
-    for name in ("telegram", "telegram.ext", "aiosqlite"):
+    # At DEBUG, python-telegram-bot logs every update and API call in full, and aiosqlite names
+    # each function it runs with its arguments: user data. They never go below INFO.
+    for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(numeric, logging.INFO))
+    # defence in depth: every record of every logger is redacted when it is created
+    from bot.understanding.privacy import log_filter
+
+    log_filter.install()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

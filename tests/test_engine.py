@@ -144,7 +144,7 @@ async def test_nothing_matched_offers_the_list_and_logs_redacted(chat: Chat, kb:
     assert chat.button_keys() == ["reasons", "topic:contact_support"]
     logged = rows(tmp_path / "bot.sqlite3", "SELECT text FROM unmatched")
     assert len(logged) == 1
-    assert "7700" not in logged[0][0] and "[redacted]" in logged[0][0]
+    assert "7700" not in logged[0][0] and "[phone]" in logged[0][0]
 
 
 async def test_topic_question_mid_fix_is_answered_then_resumes(chat: Chat, kb: KnowledgeBase) -> None:

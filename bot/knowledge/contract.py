@@ -110,6 +110,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "attachment": (),
         "sensitive_data": (),
         "password_shared": (),
+        "sensitive_seed_phrase": (),
         "empty_message": (),
         "too_long": ("limit",),
         "flood": (),

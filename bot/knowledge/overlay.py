@@ -101,6 +101,8 @@ def read_overlays(
                    "use a lowercase language code such as zh, ru, pt-br or zh-hant")
             problems.error(display_path(folder), 0, f"'{lang}' is not an overlay language; {why}")
             continue
+        if all(f.name == "privacy.yaml" or f.name.startswith(".") for f in folder.iterdir()):
+            continue  # only the redactor's words so far: not (yet) a language of the replies
         reader = _Reader(lang, folder, problems)
         out.append(reader.read(reasons, topics, messages, buttons, commands))
     return out

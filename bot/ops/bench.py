@@ -25,6 +25,7 @@ import yaml
 from bot.app.knowledge import load_knowledge as load_checked
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
+from bot.ops.bench_privacy import bench_redaction
 from bot.shared.errors import KnowledgeError
 from bot.understanding.matcher import Matcher
 
@@ -236,6 +237,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             first = exc.problems[0] if exc.problems else str(exc)
             rows.append(Row(f"{SCALE}x synthetic knowledge: not loadable ({len(exc.problems)} "
                             f"problems, first: {first})", None))
+    rows += bench_redaction(quick, Row)
     rows += bench_engine(args, kb, matcher)
     print(format_rows(rows))
     return 0

@@ -23,6 +23,7 @@ from bot.knowledge.coverage import (
     coverage,
 )
 from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
+from bot.understanding.privacy.vocab import PrivacyFileError, load_vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,10 @@ def validate_dir(path: str | os.PathLike[str], *, matcher: bool = True) -> Valid
     """Validate the folder at `path` with every check the bot loads with (`matcher=False`: all
     but the matcher's example checks, which build the matcher)."""
     kb, errors, warnings = check_knowledge_dir(path, matcher=matcher)
+    try:  # the redactor's words (privacy.yaml and its language overlays)
+        load_vocabulary(path)
+    except PrivacyFileError as exc:
+        errors = [*errors, str(exc)]
     return ValidationReport(kb=kb, errors=errors, warnings=warnings)
 
 

@@ -1,0 +1,159 @@
+"""Find and mask personal data before anything is written (database, events, logs).
+
+`redact(text)` returns the text with each piece of personal data replaced by a mask that says
+what it was (`[name]`, `[address]`, `[seed phrase]`, `[password]`, `[card]`, `[wallet]`...), so
+the operators' log of unplaced messages stays readable. `find_sensitive(text)` returns what was
+found, by kind, so the dialogue can warn the user (and give urgent advice for a seed phrase or a
+password: `ADVICE`).
+
+The words it looks for (cues such as "my name is", "пароль", "密码", street words, month names)
+live in `knowledge/privacy.yaml` and `knowledge/i18n/<lang>/privacy.yaml`; every pattern runs on
+RE2, in time linear in the text (see rx.py).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from bot.understanding.privacy import addresses, dates, detectors, names, seeds
+from bot.understanding.privacy.patterns import Patterns
+from bot.understanding.privacy.scan import Detector, Finding, Scan, all_occurrences
+from bot.understanding.privacy.vocab import PrivacyFileError, load_vocabulary
+
+__all__ = [
+    "ADVICE", "MASKS", "MASK_ONLY_KINDS", "WARN_KINDS", "Finding", "PrivacyFileError",
+    "configure", "find_sensitive", "redact",
+]
+
+#: what each kind is replaced with in stored text
+MASKS: dict[str, str] = {
+    "name": "[name]",
+    "address": "[address]",
+    "seed_phrase": "[seed phrase]",
+    "password": "[password]",
+    "code": "[code]",
+    "cvv": "[cvv]",
+    "card": "[card]",
+    "wallet": "[wallet]",
+    "iban": "[iban]",
+    "email": "[email]",
+    "phone": "[phone]",
+    "id_number": "[id number]",
+    "uid": "[uid]",
+    "date_of_birth": "[date of birth]",
+    "date": "[date]",
+    "number": "[number]",
+    "secret": "[secret]",
+}
+#: kinds the user is warned about (`find_sensitive` without `mentions`)
+WARN_KINDS = frozenset({
+    "address", "seed_phrase", "password", "code", "cvv", "card", "iban", "email", "phone",
+    "id_number", "date_of_birth", "number",
+})
+#: kinds that are masked but not warned about: people introduce themselves, give their Binance
+#: UID or a wallet to receive funds, an old date may be any date, and a bot token in a log line
+#: is the bot's, not the user's
+MASK_ONLY_KINDS = frozenset(MASKS) - WARN_KINDS
+#: kinds that need urgent advice, and the message (knowledge/messages.yaml) that gives it
+ADVICE: dict[str, str] = {
+    "seed_phrase": "sensitive_seed_phrase",
+    "password": "password_shared",
+    "code": "password_shared",
+}
+
+#: the order detectors claim text in (see scan.py): the most specific first
+DETECTORS: tuple[Detector, ...] = (
+    detectors.existing_masks,
+    detectors.secrets,
+    detectors.emails,
+    seeds.seed_phrases,
+    detectors.wallets,
+    detectors.ibans,
+    detectors.cards,
+    detectors.cvvs,
+    detectors.passwords,
+    detectors.codes,
+    dates.dates,
+    detectors.keeps,
+    detectors.uids,
+    detectors.id_after_cue,
+    detectors.id_shapes,
+    addresses.addresses,
+    names.names,
+    detectors.phones,
+    detectors.digit_runs,
+)
+
+_lock = threading.Lock()
+_patterns: Patterns | None = None
+
+
+def configure(knowledge_dir: Path | str | None) -> None:
+    """Use the privacy words of `knowledge_dir` from now on (None: the bundled knowledge/).
+
+    Raises PrivacyFileError if its privacy files are not valid; the old words stay in use.
+    """
+    global _patterns
+    built = Patterns(load_vocabulary(knowledge_dir))
+    with _lock:
+        _patterns = built
+
+
+def _current() -> Patterns:
+    """The patterns in use: `configure`d, else those of $KNOWLEDGE_DIR or the bundled folder."""
+    global _patterns
+    if _patterns is None:
+        with _lock:
+            if _patterns is None:
+                _patterns = Patterns(load_vocabulary(os.environ.get("KNOWLEDGE_DIR") or None))
+    return _patterns
+
+
+def scan(text: str) -> list[Finding]:
+    """Every piece of personal data in `text`, sorted by position."""
+    if not text:
+        return []
+    state = Scan(text, _current())
+    for detect in DETECTORS:
+        detect(state)
+    return all_occurrences(state)
+
+
+def find_sensitive(text: str, *, mentions: bool = False) -> list[Finding]:
+    """The personal data in `text` the user should be warned about (`WARN_KINDS`); with
+    `mentions`, everything that is masked when written."""
+    found = scan(text)
+    return found if mentions else [f for f in found if f.kind in WARN_KINDS]
+
+
+def redact(text: str) -> str:
+    """`text` with every piece of personal data replaced by its mask (see `MASKS`).
+
+    A mask can make its neighbour recognisable ("Ana Lima12 Baker Street": once the name is a
+    mask, "12 Baker Street" starts a word), so masking repeats until nothing changes (at most
+    three passes): redacting redacted text changes nothing.
+    """
+    for _ in range(3):
+        masked = _mask(text, scan(text))
+        if masked == text:
+            break
+        text = masked
+    return text
+
+
+def _mask(text: str, findings: list[Finding]) -> str:
+    if not findings:
+        return text
+    out: list[str] = []
+    pos = 0
+    for f in findings:
+        if f.end <= pos:
+            continue  # inside the previous mask
+        if f.start >= pos:
+            out.append(text[pos : f.start])
+            out.append(MASKS[f.kind])
+        pos = max(pos, f.end)
+    out.append(text[pos:])
+    return "".join(out)

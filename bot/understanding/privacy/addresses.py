@@ -1,0 +1,109 @@
+"""Street addresses: a house number next to a street word ("12 Baker Street", "Calle Mayor 45",
+"ул. Ленина, д. 5", "Atatürk Cad. No: 12", "建国路88号"), and the address clause after a cue
+("my address is ...", "moro na ...", "địa chỉ: ...") when it has a house number in it.
+"""
+
+from __future__ import annotations
+
+from bot.understanding.privacy.scan import Scan
+from bot.understanding.privacy.shapes import is_cjk_char, year_like
+
+_CLAUSE = 90  # the longest address clause masked after a cue
+_STOPS = ("\n", " — ", " – ", " - ", "—", "!", "?", ";", "(")
+_CJK_STOPS = "，。；！？、,;\n"
+
+
+def addresses(scan: Scan) -> None:
+    for _, e in scan.cues("address"):  # the whole clause after a cue first, then the shapes
+        if is_cjk_char(scan.text[e - 1]):
+            _cjk_clause(scan, e)
+        else:
+            _clause(scan, e)
+    for s, e, _ in scan.matches(scan.p.address):
+        scan.claim("address", s, e, over_keep=True)
+    for s, e, _ in scan.matches(scan.p.address_cjk, group=""):
+        s = _after_cue_chars(scan.text, s, e)
+        scan.claim("address", s, e, over_keep=True)
+
+
+def _after_cue_chars(text: str, s: int, e: int) -> int:
+    """Start a Chinese address after the verb before it: 我住在上海市... -> 上海市..."""
+    for marker in ("住在", "地址", "在", "是", "：", ":"):
+        i = text.rfind(marker, s, e)
+        if i >= 0 and i + len(marker) < e:
+            return i + len(marker)
+    return s
+
+
+def _cjk_clause(scan: Scan, pos: int) -> None:
+    text = scan.text
+    while pos < len(text) and text[pos] in " ：:是为":
+        pos += 1
+    end = pos
+    while end < len(text) and end - pos < 60 and text[end] not in _CJK_STOPS:
+        end += 1
+    if any(ch.isdigit() for ch in text[pos:end]):
+        scan.claim("address", pos, end, over_keep=True)
+
+
+def _clause(scan: Scan, pos: int) -> None:
+    """Mask the address after a cue, up to the end of its sentence or the first part of the
+    sentence that is about something else (", but the bill is ..."); only if it has a house
+    number next to a street word or a capitalised word."""
+    v = scan.vocab
+    text = scan.text
+    limit = min(len(text), pos + _CLAUSE)
+    while pos < limit and (text[pos] in " \t:" or _starts_with_link(text, pos)):
+        pos += len(_starts_with_link(text, pos)) or 1
+    end = _clause_end(scan, pos, limit, v.folded("address_words") | v.folded("units") | v.folded("house"))
+    clause = text[pos:end]
+    near = scan.p.address_near.search(clause)
+    if near is None or (not scan.p.address.search(clause) and _only_years(clause)):
+        return
+    scan.claim("address", pos, end, over_keep=True)
+
+
+def _starts_with_link(text: str, pos: int) -> str:
+    for link in ("is ", "es ", "é ", "là ", "hai ", "saya ", "di ", "na ", "no ", "em "):
+        if text.startswith(link, pos) and not text[pos + len(link) : pos + len(link) + 1].isspace():
+            return link
+    return ""
+
+
+def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str]) -> int:
+    text = scan.text
+    end = limit
+    for stop in _STOPS:
+        i = text.find(stop, pos, limit)
+        if i >= 0:
+            end = min(end, i)
+    i = pos
+    while i < end:  # ". " ends the clause unless it ends an abbreviation (Jl., No., St., ул.)
+        j = text.find(". ", i, end)
+        if j < 0:
+            break
+        word = text[max(pos, j - 6) : j].split()[-1] if text[max(pos, j - 6) : j].split() else ""
+        if not (word.isalpha() and len(word) <= 4) and word.casefold() + "." not in address_words:
+            end = j
+            break
+        i = j + 2
+    i = pos
+    while i < end:  # ", word" ends it when the word is lowercase and not an address word
+        j = text.find(",", i, end)
+        if j < 0:
+            break
+        rest = text[j + 1 : end].lstrip()
+        word = rest.split()[0].rstrip(",") if rest.split() else ""
+        folded = word.casefold()
+        listed = folded in address_words or folded.rstrip(".") in address_words
+        if word and word[0].islower() and not listed:
+            end = j
+            break
+        i = j + 1
+    return end
+
+
+def _only_years(clause: str) -> bool:
+    """Is every number in the clause a year ("I live in Spain since 2019")?"""
+    numbers = [t.strip(".,") for t in clause.split() if any(ch.isdigit() for ch in t)]
+    return all(year_like(n) for n in numbers)

@@ -1,0 +1,75 @@
+"""Dates: a date of birth is masked, any other date (of the rejection, of expiry) is kept.
+
+A date is one of birth when a birth word ("born", "DOB", "出生", "рождения", "nací") stands near
+it in the same sentence, or when its year is long past (more than `OLD_YEARS` years ago): nobody
+asks about a rejection from then, but people often give their date of birth without a word.
+"""
+
+from __future__ import annotations
+
+import datetime
+from bisect import bisect_left, bisect_right
+
+from bot.understanding.privacy.scan import KEEP, Scan
+
+#: a full date this many years old or more is masked even without a birth word
+OLD_YEARS = 12
+#: a date next to a birth word counts as one of birth only if at least this many years old
+#: ("born in Spain, my passport expired on 2025-01-01" is about the passport)
+YOUNG_YEARS = 5
+_BEFORE, _AFTER = 48, 32  # how far from a date a birth word still describes it
+
+
+def dates(scan: Scan) -> None:
+    this_year = datetime.date.today().year
+    birth = [(s, e) for s, e in scan.cues("birth")]
+    starts = [s for s, _ in birth]
+    ends = [e for _, e in birth]
+    text = scan.text
+    found: list[tuple[int, int, str | None]] = []
+    p = scan.p
+    for pattern, groups in (
+        (p.date_cjk, ("y4",)),
+        (p.date_month_word, ("y3",)),
+        (p.date_numeric, ()),
+        (p.date_words, ("y1", "y2")),
+    ):
+        for m in pattern.finditer(text):
+            s, e = m.span("v")
+            year = next((m.group(g) for g in groups if m.has(g)), None)
+            if pattern is p.date_numeric:
+                value = text[s:e]
+                tail = value.replace("/", ".").replace("-", ".").split(".")
+                year = tail[0] if len(tail[0]) == 4 else tail[-1]
+            found.append((s, e, year))
+    for s, e, year in sorted(found):
+        near = _birth_word_near(scan, s, e, starts, ends)
+        full_year = _full_year(year)
+        if near and (full_year is None or full_year <= this_year - YOUNG_YEARS):
+            scan.claim("date_of_birth", s, e)
+        elif full_year is not None and full_year <= this_year - OLD_YEARS:
+            scan.claim("date", s, e)
+        elif year is not None:
+            scan.claim(KEEP, s, e)  # a recent date: of the rejection, of expiry
+
+
+def _full_year(year: str | None) -> int | None:
+    if not year or not year.isdigit():
+        return None
+    value = int(year)
+    if len(year) == 2:
+        value += 2000 if value <= datetime.date.today().year % 100 else 1900
+    return value
+
+
+def _birth_word_near(scan: Scan, start: int, end: int, starts: list[int], ends: list[int]) -> bool:
+    """Is there a birth word in the date's sentence, shortly before or after it?"""
+    if not starts:
+        return False
+    lo = scan.sentence_start(start, max(0, start - _BEFORE))
+    i = bisect_right(ends, start) - 1
+    if i >= 0 and starts[i] >= lo:
+        return True
+    hi = scan.sentence_end(end, end + _AFTER)
+    j = bisect_left(starts, end)
+    return j < len(starts) and ends[j] <= hi

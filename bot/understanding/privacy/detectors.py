@@ -1,0 +1,255 @@
+"""Detectors for data with a shape (e-mail, wallet, IBAN, card, phone, ID numbers) and for data
+that follows a cue word (password, one-time code, CVV, Binance UID, ID number after "passport").
+Each one claims spans on a `Scan`; see scan.py for the order they run in.
+"""
+
+from __future__ import annotations
+
+from bot.understanding.privacy.scan import KEEP, Scan
+from bot.understanding.privacy.shapes import (
+    iban_ok,
+    is_cjk_char,
+    looks_like_password,
+    luhn_ok,
+    strip_token,
+    wallet_ok,
+    year_like,
+)
+
+
+def existing_masks(scan: Scan) -> None:
+    """Masks from an earlier pass ("[name]") stay as they are: redact is idempotent."""
+    for s, e, _ in scan.matches(scan.p.mask, group=""):
+        scan.claim(KEEP, s, e)
+
+
+def secrets(scan: Scan) -> None:
+    """A bot token in a URL or a pasted config: "[secret]", as the token masker writes it."""
+    for s, e, _ in scan.matches(scan.p.bot_token, group=""):
+        scan.claim("secret", s, e)
+
+
+def emails(scan: Scan) -> None:
+    public = tuple(scan.vocab.public_email_domains)
+    for s, e, _ in scan.matches(scan.p.email, group=""):
+        domain = scan.text[s:e].rpartition("@")[2].lower().rstrip(".")
+        own = domain in public or domain.endswith(tuple("." + d for d in public))
+        scan.claim(KEEP if own else "email", s, e)
+    for s, e, _ in scan.matches(scan.p.email_obfuscated):
+        scan.claim("email", s, e)
+
+
+def wallets(scan: Scan) -> None:
+    for s, e, _ in scan.matches(scan.p.wallet):
+        if not is_wordchar_at(scan, e) and wallet_ok(scan.text[s:e]):
+            scan.claim("wallet", s, e)
+
+
+def ibans(scan: Scan) -> None:
+    for s, e, _ in scan.matches(scan.p.iban, group=""):
+        text = scan.text[s:e]
+        while len(text.replace(" ", "")) >= 15:  # a word after the IBAN may have been taken in
+            if iban_ok(text):
+                scan.claim("iban", s, s + len(text))
+                break
+            text = text.rsplit(" ", 1)[0] if " " in text else text[:-1]
+
+
+def cards(scan: Scan) -> None:
+    cue_ends = [e for _, e in scan.cues("card")]
+    for s, e, _ in scan.matches(scan.p.card):
+        if scan.after_char(e).isdigit():
+            continue
+        number = scan.text[s:e]
+        near_cue = any(0 <= s - ce <= 25 for ce in cue_ends)
+        if luhn_ok(number) or near_cue:
+            scan.claim("card", s, e)
+
+
+def cvvs(scan: Scan) -> None:
+    for _, e in scan.cues("cvv"):
+        for s, end, gap in scan.chunks_after(e, 24):
+            if _short_gap(gap) and scan.text[s:end].isdigit() and 3 <= end - s <= 4:
+                scan.claim("cvv", s, end)
+            break
+
+
+def _short_gap(gap: str, words: int = 2) -> bool:
+    """Is the text between a cue and its value only a separator and a few words?"""
+    return len(gap) <= 20 and len(gap.split()) <= words and "[" not in gap and not any(ch.isdigit() for ch in gap)
+
+
+def passwords(scan: Scan) -> None:
+    """The token after a password word: "password: x", "my pass is x", "senha é x", "密码是x";
+    or, without such a link, a password-shaped token in the rest of the sentence."""
+    v = scan.vocab
+    links = v.folded("password_links")
+    fillers = v.folded("password_fillers") | links
+    not_passwords = v.folded("not_passwords")
+    cjk_links = sorted((w for w in links if is_cjk_char(w[0])), key=len, reverse=True)
+    for cs, ce in scan.cues("password"):
+        cue = scan.text[cs:ce]
+        ambiguous = cue.casefold() in v.folded("password_ambiguous")  # "pass": "can't pass KYC"
+        window = scan.window(ce, 120)
+        found = _value_after(window, is_cjk_char(cue[-1]), links, fillers, not_passwords, cjk_links)
+        if found is not None:
+            s, e, linked = found
+            looks = looks_like_password(window[s:e])
+            wanted = (linked and (looks or not ambiguous)) or (looks and not ambiguous)
+            if wanted and scan.claim("password", ce + s, ce + e):
+                continue
+        if ambiguous:
+            continue
+        for s, e in tokens(window[:60]):
+            if looks_like_password(window[s:e]):
+                scan.claim("password", ce + s, ce + e)
+
+
+def _value_after(
+    window: str,
+    cjk: bool,
+    links: frozenset[str],
+    fillers: frozenset[str],
+    not_passwords: frozenset[str],
+    cjk_links: list[str],
+) -> tuple[int, int, bool] | None:
+    """The first token after the cue that is not a filler word, and whether a link ("is", ":",
+    "是") stood before it; None when a word says the password is only described."""
+    pos, linked = 0, False
+    for _ in range(5):
+        while pos < len(window) and window[pos].isspace():
+            pos += 1
+        if pos >= len(window):
+            return None
+        if window[pos] in ":=：":
+            linked, pos = True, pos + 1
+            continue
+        start = pos
+        if cjk:
+            link = next((w for w in cjk_links if window.startswith(w, pos)), None)
+            if link:
+                linked, pos = True, pos + len(link)
+                continue
+            while pos < len(window) and not window[pos].isspace() and not is_cjk_char(window[pos]):
+                pos += 1
+        else:
+            while pos < len(window) and not window[pos].isspace():
+                pos += 1
+        if pos == start:
+            return None
+        word = window[start:pos].casefold()
+        bare = word.rstrip(":=")
+        if bare in fillers:
+            linked = linked or bare in links or word.endswith((":", "="))
+            continue
+        if word.strip(",.;!?") in not_passwords:
+            return None
+        s, e = strip_token(window, start, pos)
+        return (s, e, linked) if e > s else None
+    return None
+
+
+def tokens(window: str, most: int = 8) -> list[tuple[int, int]]:
+    """The spans of the first `most` whitespace-separated tokens of `window`, punctuation
+    around them stripped."""
+    out, pos = [], 0
+    for token in window.split(None, most)[:most]:
+        start = window.find(token, pos)
+        pos = start + len(token)
+        out.append(strip_token(window, start, pos))
+    return out
+
+
+def codes(scan: Scan) -> None:
+    """A 4-8 digit code (or "615 204") shortly after "2FA", "OTP", "code", "验证码"..."""
+    for _, e in scan.cues("code"):
+        for s, end, gap in scan.chunks_after(e, 40):
+            value = scan.text[s:end]
+            while " " in value and not value.split(" ", 1)[0].isdigit():
+                head = value.split(" ", 1)[0]  # "2FA 620 914": the code's name, then the code
+                s += len(head) + 1
+                value = scan.text[s:end]
+            digits = sum(ch.isdigit() for ch in value)
+            if digits < 3 and len(gap) <= 30:
+                continue  # "mã 2FA 620 914": "2FA" is part of the name of the code
+            plain = value.replace(" ", "").replace("-", "")
+            if ("[" not in gap and len(gap) <= 30 and plain.isdigit() and 4 <= digits <= 8
+                    and value.count(" ") + value.count("-") <= 1 and not year_like(value)):
+                scan.claim("code", s, end)
+            break
+
+
+def keeps(scan: Scan) -> None:
+    """What looks like personal data but is not: order and ticket numbers, amounts, years."""
+    for _, e in scan.cues("order"):
+        for s, end, gap in scan.chunks_after(e, 40):
+            if _short_gap(gap, words=1):
+                scan.claim(KEEP, s, end)
+            break
+    for s, e, _ in scan.matches(scan.p.hash_number, group=""):
+        scan.claim(KEEP, s, e)
+    for s, e, _ in scan.matches(scan.p.amount, group=""):
+        scan.claim(KEEP, s, e)
+    for s, e, _ in scan.matches(scan.p.year_range, group=""):
+        scan.claim(KEEP, s, e)
+
+
+def uids(scan: Scan) -> None:
+    for _, e in scan.cues("uid"):
+        for s, end, gap in scan.chunks_after(e, 30):
+            if _short_gap(gap) and scan.text[s:end].isdigit() and 5 <= end - s <= 12:
+                scan.claim("uid", s, end)
+            break
+
+
+def id_after_cue(scan: Scan) -> None:
+    """The number after "passport", "NIN", "CPF", "серия"...: 5+ digits (4 after a series word)."""
+    for key, least in (("id_series", 4), ("id_numbers", 5)):
+        for _, e in scan.cues(key):
+            for s, end, gap in scan.chunks_after(e, 40):
+                value = scan.text[s:end]
+                digits = sum(ch.isdigit() for ch in value)
+                if len(gap) > 28 or "[" in gap or any(ch.isdigit() for ch in gap):
+                    break
+                if digits >= least and not (digits == 4 and year_like(value)):
+                    scan.claim("id_number", s, end)
+                    break
+
+
+def id_shapes(scan: Scan) -> None:
+    """ID-like tokens without a cue: UK NI numbers, AB1234567, PAN GQIPS4526V, TG954Y9FL."""
+    for s, e, _ in scan.matches(scan.p.ni, group=""):
+        scan.claim("id_number", s, e)
+    for s, e, _ in scan.matches(scan.p.id_token):
+        token = scan.text[s:e].strip("-")
+        if is_wordchar_at(scan, e):
+            continue
+        letters = sum(ch.isalpha() for ch in token)
+        digits = sum(ch.isdigit() for ch in token)
+        head = len(token) - len(token.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-"))
+        prefixed = 1 <= head <= 4 and digits >= 5 and token[head:head + 5].replace("-", "").isdigit()
+        upper = token.replace("-", "").isalnum() and token == token.upper() and len(token) >= 7
+        if letters and (prefixed or (upper and digits >= 4)):
+            scan.claim("id_number", s, e)
+
+
+def phones(scan: Scan) -> None:
+    for s, e, _ in scan.matches(scan.p.phone):
+        number = scan.text[s:e]
+        digits = sum(ch.isdigit() for ch in number)
+        if ". " in number or "  " in number or not 7 <= digits <= 15:
+            continue
+        if number.startswith("(") and ")" not in number:
+            s += 1
+        scan.claim("phone", s, e)
+
+
+def digit_runs(scan: Scan) -> None:
+    for s, e, _ in scan.matches(scan.p.digits):
+        if not scan.after_char(e).isdigit():
+            scan.claim("number", s, e)
+
+
+def is_wordchar_at(scan: Scan, pos: int) -> bool:
+    ch = scan.after_char(pos)
+    return bool(ch) and (ch.isalnum() or ch == "_")

@@ -1,0 +1,135 @@
+"""Every pattern the redactor runs, compiled once per vocabulary (all under RE2: linear time).
+
+Shapes that need no words (e-mail, wallet, IBAN, card, phone, ID-like tokens) are fixed here;
+the rest are built from the word lists of `knowledge/privacy.yaml` and its language overlays.
+"""
+
+from __future__ import annotations
+
+from bot.understanding.privacy.rx import Pattern, compile_rx, words_rx
+from bot.understanding.privacy.vocab import Vocabulary
+
+_B58 = "1-9A-HJ-NP-Za-km-z"
+# the start of the text or a character that cannot be part of a word: ASCII punctuation or a
+# space. (Every non-ASCII character counts as a letter here: exact Unicode classes such as
+# [^\p{L}\p{N}] make programs thousands of instructions long, and RE2's DFA then runs out of
+# memory and falls back to its much slower NFA on every call.)
+_LEFT = r"(?:^|[^A-Za-z0-9_\x{80}-\x{10FFFF}]|[\x{A0}\x{3000}\x{FF0C}\x{3001}\x{FF1A}\x{FF08}])"
+CAP = r"\p{Lu}[^\s,;:()\[\]0-9]*"  # a capitalised word
+NUM = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"  # a house number: 12, 3B, 8/3
+
+
+def ci(words: list[str]) -> str:
+    """`words` as a case-insensitive alternation."""
+    return f"(?i:{words_rx(words)})"
+
+
+def cue_pattern(vocab: Vocabulary, *keys: str) -> Pattern:
+    """Find the words of `keys`, case ignored. The pattern is the bare alternation: where a
+    word must start and end (whole words, `*` words, Chinese words anywhere) is checked by
+    `Scan.cues`, which keeps RE2's program small."""
+    words = [w for k in keys for w in vocab.words(k)]
+    return compile_rx(f"(?i:{words_rx(words, stars=False)})")
+
+
+class Patterns:
+    """The compiled patterns of one vocabulary."""
+
+    def __init__(self, v: Vocabulary) -> None:
+        self.vocab = v
+        self.cue = {
+            key: cue_pattern(v, key)
+            for key in ("name", "name_weak", "documents", "password", "code", "cvv", "card",
+                        "seed", "uid", "id_numbers", "id_series", "birth", "address", "order")
+        }
+        # masks this redactor writes: "[name]", "[seed phrase]"
+        self.mask = compile_rx(r"\[[a-z][a-z ]{1,20}\]")
+        # a Telegram bot token (digits, ":", 35 characters), as in request URLs
+        self.bot_token = compile_rx(r"\d{6,12}:[A-Za-z0-9_\-]{30,}")  # also in ".../bot123:AA..."
+        self.email = compile_rx(r"[\p{Latin}\p{N}._%+\-]+@[\p{Latin}\p{N}\-]+(?:\.[\p{Latin}\p{N}\-]+)+")
+        at = ci(v.words("email_at"))
+        dot = ci(v.words("email_dot"))
+        label = r"[\p{Latin}\p{N}_%+\-]+"
+        sep_at = rf"(?:\s*[\[(<{{]\s*(?:{at}|@)\s*[\])>}}]\s*|\s+(?:{at}|@)\s+)"
+        sep_dot = rf"(?:\s*[\[(<{{]\s*(?:{dot}|\.)\s*[\])>}}]\s*|\s+(?:{dot})\s+|\s*\.\s*)"
+        self.email_obfuscated = compile_rx(
+            rf"{_LEFT}(?P<v>{label}(?:(?:\.|\s+{dot}\s+){label})*{sep_at}{label}(?:{sep_dot}{label})+)"
+        )
+        self.wallet = compile_rx(
+            rf"{_LEFT}(?P<v>0x[0-9a-fA-F]{{40}}|(?i:(?:bc|tb|ltc)1[02-9ac-hj-np-z]{{11,87}})"
+            rf"|[{_B58}]{{25,64}})"
+        )
+        self.iban = compile_rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?")
+        self.card = compile_rx(r"(?:^|[^\d])(?P<v>\d(?:[ \-]?\d){12,18})")
+        chunk = r"[A-Za-z]{0,3}\d[A-Za-z0-9]*"
+        self.id_chunk = compile_rx(rf"(?:^|[^A-Za-z0-9])(?P<v>{chunk}(?:[ .\-/]{chunk})*)")
+        self.ni = compile_rx(
+            r"(?i)\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
+        )
+        self.id_token = compile_rx(r"(?:^|[^A-Za-z0-9])(?P<v>[A-Za-z\-]{0,8}\d[A-Za-z0-9\-]{4,23})")
+        self.phone = compile_rx(r"(?:^|[^\p{L}\p{N}+])(?P<v>(?:\+|\()?\d[\d \t().\-]{5,28}\d)")
+        self.digits = compile_rx(r"(?:^|[^\d#])(?P<v>\d{6,})")
+        self.hash_number = compile_rx(r"#\s?\d+")
+        self.year_range = compile_rx(r"\b(?:19|20)\d\d\s?[-–]\s?(?:19|20)\d\d\b")
+        cur = ci(v.words("currency"))
+        # a one-letter currency ("5k", "500U") only after the number: "K1792963" is an ID
+        cur_before = ci([w for w in v.words("currency") if len(w) > 1 or not w.isalpha()])
+        amount = r"\d+(?:[.,]\d+)*(?: \d{3})*"
+        self.amount = compile_rx(
+            rf"(?P<a>(?:^|[^\p{{L}}\p{{M}}])(?:{cur_before})\s?{amount})|(?P<b>{amount}\s?(?:{cur})(?:[^\p{{L}}\p{{M}}]|$))"
+        )
+        # dates
+        months = ci(v.words("months"))
+        joiner = ci(v.words("date_joiners") or ["of"])
+        day = r"\d{1,2}(?:st|nd|rd|th|er|º|°)?\.?"
+        year = r"(?:19|20)?\d{2}"
+        self.date_numeric = compile_rx(
+            r"(?:^|[^\d])(?P<v>\d{1,2}[./\-]\d{1,2}[./\-](?:19|20)?\d{2}|(?:19|20)\d{2}[./\-]\d{1,2}[./\-]\d{1,2})"
+        )
+        self.date_words = compile_rx(
+            rf"{_LEFT}(?P<v>{day}\s*(?:{joiner}\s+)*{months}\.?(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"
+            rf"(?:,?\s*(?:{joiner}\s+)*(?P<y1>{year})(?:[^\d]|$))?"
+            rf"|{months}(?:\.\s*|\s+){day}(?:,?\s*(?P<y2>(?:19|20)\d{{2}}))?)"
+        )
+        mw, yw = v.words("month_word"), v.words("year_word")
+        self.date_month_word = compile_rx(
+            rf"(?P<v>\d{{1,2}}\s*{ci(mw or ['month'])}\s*\d{{1,2}}(?:\s*,?\s*{ci(yw or ['year'])}\s*(?P<y3>(?:19|20)\d{{2}}))?)"
+        )
+        self.date_cjk = compile_rx(r"(?P<v>(?:(?P<y4>(?:19|20)\d{2})\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月)")
+        self.date_word = cue_pattern(v, "birth")
+        self.sentence_break = compile_rx(r"[\n!?;。！？；]|\.\s")
+        # addresses
+        after = v.spaced("street_after")
+        before = v.spaced("street_before")
+        house = ci(v.spaced("house"))
+        parts = ci(v.spaced("name_particles") or ["de"])
+        self.street_after_last = compile_rx(rf"(?:^|[\s,])(?i:{words_rx(after)})\.?$") if after else None
+        shapes = [
+            # 12 Baker Street, 1453 Sok. No: 8/3
+            rf"{NUM},?\s+(?:{CAP}\s+){{0,3}}{ci(after)}(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)(?:\s*,?\s*{house}\s*:?\s*{NUM})?",
+            # Atatürk Cad. No: 12
+            rf"(?:{CAP}\s+){{1,3}}{ci(after)}(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)\s*,?\s*{house}\s*:?\s*{NUM}",
+            # H.No. 23, Gandhi Nagar; số 12 Nguyễn Trãi
+            rf"{house}\s*:?\s*\d{{1,5}}[A-Za-z]?,?\s+{CAP}(?:\s+{CAP}){{0,3}}",
+            # flat 4, apt 3B
+            rf"{ci(v.spaced('units'))}\s*:?\s*{NUM}",
+        ]
+        if before:  # Calle Mayor 45, Rua das Flores 123, ул. Ленина, д. 5
+            shapes.append(
+                rf"{ci(before)}\s*(?:{CAP}|{parts})(?:[\s,]+(?:{CAP}|{parts})){{0,4}}?[\s,]*(?:{house}\s*:?\s*)?{NUM}"
+                rf"(?:\s*,?\s*(?:{ci(v.spaced('units'))}|{house})\s*:?\s*{NUM})*"
+            )
+        self.address = compile_rx(f"{_LEFT}(?P<v>{'|'.join(shapes)})")
+        zh_street = words_rx(v.cjk("street_after") or ["路"])
+        zh_units = words_rx(v.cjk("units") or ["室"])
+        self.address_cjk = compile_rx(
+            rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*号(?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
+        )
+        markers = ci(v.spaced("house") + v.spaced("units") + after + before)
+        self.address_near = compile_rx(rf"{NUM},?\s+{CAP}|{CAP},?\s+{NUM}\b|{_LEFT}{markers}\s*:?\s*\d")
+        # names
+        self.greeting = compile_rx(rf"^\s*(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
+        self.han_run = compile_rx(r"^[\s:：]*(?P<v>\p{Han}{2,8})")
+        bip = words_rx(sorted(v.bip39))
+        # runs of two or more BIP-39 words; seeds.py counts them
+        self.seed_run = compile_rx(rf"(?i)\b{bip}\b(?:[\s,;.:\-–—()0-9]{{1,8}}\b{bip}\b)+")

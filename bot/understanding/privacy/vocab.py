@@ -1,0 +1,130 @@
+"""The redactor's words: `knowledge/privacy.yaml` plus every `knowledge/i18n/<lang>/privacy.yaml`.
+
+All languages are used together (people mix them), so each key's lists are merged. The BIP-39
+English word list ships beside this file (it is a standard, not something to edit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.understanding.privacy.rx import compile_rx, is_cjk, words_rx
+
+#: the knowledge folder this package ships with (operators may point at another)
+BUNDLED_KNOWLEDGE = Path(__file__).resolve().parents[3] / "knowledge"
+BIP39_ENGLISH = Path(__file__).with_name("bip39_english.txt")
+
+#: every key a privacy.yaml may have under `cues` (all lists of words)
+CUE_KEYS = frozenset({
+    "name", "name_weak", "name_after", "greetings", "documents", "says", "not_names",
+    "name_particles", "surnames", "password", "password_fillers", "not_passwords", "code", "cvv",
+    "card", "seed", "uid", "id_numbers", "id_series", "birth", "password_links", "password_ambiguous", "address", "street_after",
+    "street_before", "house", "units", "address_words", "months", "date_joiners", "month_word",
+    "year_word", "order", "currency", "email_at", "email_dot",
+})
+TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
+
+
+class _WordLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe loader that reads every plain scalar as text: `no`, `on`, `yes` are words here."""
+
+
+_WordLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class PrivacyFileError(ValueError):
+    """A privacy.yaml that cannot be used; the message names the file and the key."""
+
+
+@dataclass
+class Vocabulary:
+    """Word lists by key, merged over every language."""
+
+    cues: dict[str, list[str]] = field(default_factory=dict)
+    public_email_domains: list[str] = field(default_factory=list)
+    bip39: frozenset[str] = frozenset()
+    sources: list[str] = field(default_factory=list)
+    _folded: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    def words(self, key: str) -> list[str]:
+        return self.cues.get(key, [])
+
+    def spaced(self, key: str) -> list[str]:
+        """The words of `key` in scripts written with spaces."""
+        return [w for w in self.words(key) if not is_cjk(w)]
+
+    def cjk(self, key: str) -> list[str]:
+        """The words of `key` in scripts written without spaces (Chinese)."""
+        return [w for w in self.words(key) if is_cjk(w)]
+
+    def star_stems(self, key: str) -> frozenset[str]:
+        """The stems of the `*` words of `key` ("şifre*" -> "şifre"), casefolded."""
+        return self.folded("*" + key)
+
+    def folded(self, key: str) -> frozenset[str]:
+        """The words of `key`, casefolded, as a set (computed once)."""
+        cached = self._folded.get(key)
+        if cached is None:
+            if key.startswith("*"):
+                words = [" ".join(w[:-1].casefold().split()) for w in self.words(key[1:]) if w.endswith("*")]
+            else:
+                words = [w.casefold() for w in self.words(key)]
+            cached = self._folded[key] = frozenset(words)
+        return cached
+
+
+def _read(path: Path, vocab: Vocabulary) -> None:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_WordLoader)  # noqa: S506
+    except (OSError, yaml.YAMLError) as exc:
+        raise PrivacyFileError(f"{path}: cannot read: {exc}") from exc
+    if not isinstance(data, dict) or data.get("version") != 1:
+        raise PrivacyFileError(f"{path}: must be a mapping starting with `version: 1`")
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        raise PrivacyFileError(f"{path}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; known: {', '.join(sorted(TOP_KEYS))}")
+    cues = data.get("cues") or {}
+    if not isinstance(cues, dict):
+        raise PrivacyFileError(f"{path}: `cues` must be a mapping of word lists")
+    for key, words in cues.items():
+        if key not in CUE_KEYS:
+            raise PrivacyFileError(f"{path}: cues.{key} is not a known list; known: {', '.join(sorted(CUE_KEYS))}")
+        if not isinstance(words, list) or not all(isinstance(w, str | int) and not isinstance(w, bool) for w in words):
+            raise PrivacyFileError(f"{path}: cues.{key} must be a list of words")
+        vocab.cues.setdefault(key, []).extend(str(w) for w in words if str(w).strip())
+    domains = data.get("public_email_domains") or []
+    if not isinstance(domains, list):
+        raise PrivacyFileError(f"{path}: public_email_domains must be a list")
+    vocab.public_email_domains.extend(str(d).lower() for d in domains)
+    vocab.sources.append(str(path))
+
+
+def load_vocabulary(knowledge_dir: Path | str | None = None) -> Vocabulary:
+    """Read privacy.yaml and every i18n/<lang>/privacy.yaml under `knowledge_dir`.
+
+    Raises PrivacyFileError for a file that is not as described in knowledge/privacy.yaml.
+    """
+    root = Path(knowledge_dir) if knowledge_dir is not None else BUNDLED_KNOWLEDGE
+    if not (root / "privacy.yaml").is_file():
+        root = BUNDLED_KNOWLEDGE  # a knowledge folder without its own words uses ours
+    vocab = Vocabulary()
+    base = root / "privacy.yaml"
+    if base.is_file():
+        _read(base, vocab)
+    i18n = root / "i18n"
+    if i18n.is_dir():
+        for overlay in sorted(i18n.glob("*/privacy.yaml")):
+            _read(overlay, vocab)
+    vocab.bip39 = frozenset(BIP39_ENGLISH.read_text(encoding="utf-8").split())
+    for key, words in vocab.cues.items():  # every list must compile under RE2
+        try:
+            compile_rx("(?i:" + words_rx(words) + ")")
+        except ValueError as exc:
+            raise PrivacyFileError(f"cues.{key}: {exc}") from exc
+    return vocab
