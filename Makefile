@@ -36,8 +36,10 @@ console: install
 telegram: install
 	$(PY) -m bot telegram
 
+# the engine + store figure is paired against the commit #13 measured ("today"); BENCH_BASELINE= to skip
+BENCH_BASELINE ?= dc507a1
 bench: install
-	$(PY) -m bot bench
+	$(PY) -m bot bench $(if $(BENCH_BASELINE),--baseline $(BENCH_BASELINE)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -52,7 +52,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "bench": (
         "bot.ops.bench",
-        "print load time, match latency and engine throughput",
+        "measure latency, throughput, start-up and memory where users feel them",
         "python -m bot bench",
     ),
     "report": (
@@ -135,7 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p, db=True)
 
     p = add("bench")
-    p.add_argument("--quick", action="store_true", help="fewer iterations (for smoke tests)")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny runs that print every figure name (a smoke test; values mean nothing)")
+    p.add_argument("--only", metavar="SECTIONS",
+                   help="comma-separated: realistic, knowledge, hostile, engine, telegram")
+    p.add_argument("--baseline", metavar="REV",
+                   help="git revision to pair the engine + store figure against (e.g. dc507a1)")
+    p.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
     _add_common(p)
 
     p = add("report")

@@ -1,5 +1,5 @@
-"""`python -m bot match`, `eval` and `bench`, run the way an operator runs them (in-process,
-through `bot.cli.main`)."""
+"""`python -m bot match` and `eval`, run the way an operator runs them (in-process, through
+`bot.cli.main`)."""
 
 from __future__ import annotations
 
@@ -128,12 +128,3 @@ def test_eval_bad_file_is_a_one_line_error(tmp_path: Path) -> None:
     proc = run("eval", str(bad), "--knowledge", KNOWLEDGE)
     assert proc.returncode == 2
     assert "bad.jsonl:1" in proc.stderr and "Traceback" not in proc.stderr
-
-
-def test_bench_quick_prints_figures_next_to_targets() -> None:
-    proc = run("bench", "--quick", "--knowledge", KNOWLEDGE)
-    assert proc.returncode == 0, proc.stderr
-    out = proc.stdout
-    assert "bundled knowledge" in out and "50x synthetic knowledge" in out
-    assert "< 300 ms" in out and "< 2 ms" in out and "< 20 ms" in out
-    assert "match p99" in out
