@@ -67,8 +67,7 @@ class FakeBotApi:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> FakeBotApi:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
         return self
@@ -188,6 +187,13 @@ class FakeBotApi:
                 if pending or remaining <= 0 or self._closing:
                     return pending
                 self._cond.wait(remaining)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # the bot closing a connection while it stops is not news
 
 
 def _decode(pairs: list[tuple[str, str]] | dict[str, Any]) -> dict[str, Any]:

@@ -26,8 +26,10 @@ from bot.ops.bench_report import (
     Section,
     Target,
     load_average,
+    median,
     percentile,
     run_worker,
+    spread,
     worker_env,
 )
 
@@ -138,6 +140,20 @@ def _val(run: dict[str, Any], key: str) -> Any:
     return None if "error" in run else run.get(key)
 
 
+def _console(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Medians of cold and warm console runs, and the warm/cold ratio pair by pair."""
+    good = [(c, w) for c, w in pairs if "error" not in c and "error" not in w]
+    if not good:
+        bad = next(r for pair in pairs for r in pair if "error" in r)
+        return {"console_cold": bad, "console_warm": bad, "console_ratio": {"pairs": 0}}
+    ratios = [w["first_reply_s"] / c["first_reply_s"] for c, w in good]
+    return {
+        "console_cold": {"first_reply_s": median([c["first_reply_s"] for c, _ in good])},
+        "console_warm": {"first_reply_s": median([w["first_reply_s"] for _, w in good])},
+        "console_ratio": {"median": median(ratios), "spread": spread(ratios), "pairs": len(good)},
+    }
+
+
 def _scale_rows(sec: Section, label: str, runs: dict[str, dict[str, Any]], info: dict[str, Any],
                 quick: bool) -> None:
     key = f"knowledge.{label}"
@@ -164,12 +180,16 @@ def _scale_rows(sec: Section, label: str, runs: dict[str, dict[str, Any]], info:
     sec.add(f"{key}.rss", _val(start_warm, "rss_mb"), "MB",
             "peak RSS (VmHWM) of that process: loaded, checked, built, matched")
     c_cold, c_warm = runs["console_cold"], runs["console_warm"]
+    n = runs["console_ratio"].get("pairs", 0)
     sec.add(f"console.{label}.first_reply_cold", _val(c_cold, "first_reply_s"), "s",
-            "`python -m bot console` started, one message piped in, until its reply is printed",
-            Target("<", 30, "#13") if big else None)
+            "`python -m bot console` started in empty cache places, one message piped in, until "
+            f"its reply is printed (median of {n})", Target("<", 30, "#13") if big else None)
     sec.add(f"console.{label}.first_reply_warm", _val(c_warm, "first_reply_s"), "s",
-            "the same, caches as the cold run left them",
+            "the same again, in the places the cold run left",
             Target("<", 5, "#13") if big else Target("<", 0.5, "#13") if label == "bundled" else None)
+    ratio = runs["console_ratio"]
+    sec.add(f"console.{label}.warm_vs_cold", _val(ratio, "median"), "x",
+            f"warm / cold first reply, {n} pairs run in turn", spread=ratio.get("spread"))
     for name, r in runs.items():
         if "error" in r:
             sec.fail(f"{label} {name}: {r['error']}")
@@ -204,21 +224,23 @@ def sections(knowledge: Path, samples: list[Sample], langs: list[str], *,
                     continue
                 if info.get("problems"):
                     sec.fail(f"{label}: validate still finds {info['problems']} problems, "
-                                     f"first: {info.get('first_problem', '')[:200]}")
+                             f"first: {info.get('first_problem', '')[:200]}")
             corpus = str(full if scale == 1 else small)
             a = Place(root, f"{label}-a", base)
             runs = {"start_cold": a.worker("start", str(a.knowledge), corpus)}
             if quick:  # a smoke test: each kind of run once
                 runs["start_warm"] = runs["start_cold"]
-                runs["console_warm"] = runs["console_cold"] = a.console()
                 runs["build_warm"] = runs["build_cold"] = a.worker("build", str(a.knowledge))
             else:
                 runs["start_warm"] = a.worker("start", str(a.knowledge), corpus)
-                runs["console_warm"] = a.console()
-                runs["console_cold"] = Place(root, f"{label}-b", base).console()
                 c = Place(root, f"{label}-c", base)
                 runs["build_cold"] = c.worker("build", str(c.knowledge))
                 runs["build_warm"] = c.worker("build", str(c.knowledge))
+            pairs = []  # console cold then warm, in fresh places, in turn
+            for i in range(3 if scale == 1 and not quick else 1):
+                place = a if quick else Place(root, f"{label}-b{i}", base)
+                pairs.append((place.console(), place.console()))
+            runs.update(_console(pairs))
             _scale_rows(sec, label, runs, info, quick)
             done[scale] = (runs, info)
             if scale == 1:
