@@ -70,11 +70,17 @@ def build(knowledge: str) -> dict[str, Any]:
     return {"build_s": time.perf_counter() - t0, "rss_mb": vm_hwm_mb()}
 
 
+def main(argv: list[str]) -> dict[str, Any]:
+    from bot.shared.errors import KnowledgeError
+
+    try:
+        if argv[0] == "start":
+            return start(argv[1], argv[2] if len(argv) > 2 else "")
+        return build(argv[1])
+    except KnowledgeError as exc:  # the caller may make the base again
+        first = exc.problems[0] if exc.problems else str(exc)
+        return {"error": f"KnowledgeError: {len(exc.problems)} problems, first: {first[:300]}"}
+
+
 if __name__ == "__main__":
-    mode = sys.argv[1]
-    if mode == "start":
-        emit(start(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ""))
-    elif mode == "build":
-        emit(build(sys.argv[2]))
-    else:
-        raise SystemExit(f"unknown mode {mode}")
+    emit(main(sys.argv[1:]))
