@@ -19,6 +19,7 @@ FIGURES = [
         "validate_problems", "start_cold", "start_warm", "build_cold", "build_warm",
         "match_p50", "match_p99", "rss")),
     *(f"console.{s}.first_reply_{t}" for s in SCALES for t in ("cold", "warm")),
+    "console.bundled.warm_vs_cold",
     *(f"engine.users{n}.{f}" for n in (1, 10, 200) for f in ("messages_per_s", "p50", "p99",
                                                               "rss")),
     "engine.users200.vs_baseline",

@@ -222,7 +222,8 @@ def worker_env(extra: Mapping[str, str] | None = None, pythonpath: str | None = 
     """The environment for a worker: this one, minus settings that would change what runs."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "WEBHOOK_URL",
-                        "DATABASE_PATH", "KNOWLEDGE_DIR", "LOG_LEVEL", "PYTHONPATH")}
+                        "DATABASE_PATH", "KNOWLEDGE_DIR", "LOG_LEVEL", "PYTHONPATH",
+                        "KYC_HELPER_CACHE_DIR", "DATABASE_URL", "LOG_FORMAT")}
     env["PYTHONPATH"] = pythonpath or str(ROOT)
     env["PYTHONHASHSEED"] = "0"
     env.update(extra or {})

@@ -46,6 +46,7 @@ from bot.ops.bench_users import plan
 QUIET_S = 1.0  # answered, if no message with buttons came: this long without another call
 LOST_S = 30.0  # no reply at all after this long: the action is counted as lost
 REPLY_METHODS = ("sendMessage", "editMessageText")
+PROBE_CHAT = 99999
 
 
 @dataclass
@@ -163,13 +164,16 @@ def run_once(samples: list[Sample], knowledge: Path, *, users: int, limiter: boo
     cmd = [sys.executable, "-m", "bot.ops.bench_tgbot"] + ([] if limiter else ["--no-limiter"])
     log = (work / "bot.log").open("ab")
     proc = subprocess.Popen(cmd, env=env, cwd=work, stdout=log, stderr=log)
-    load = Load(api, _users(samples, users), rate)
     try:
-        deadline = time.monotonic() + 120
-        while api.polls == 0:
+        # ready: it answered a first message (a poll alone can be a start-up probe)
+        first = threading.Event()
+        api.on_chat_call = lambda call: first.set() if call.chat_id == PROBE_CHAT else None
+        api.send_text(PROBE_CHAT, "/start", "en")
+        deadline = time.monotonic() + 300
+        while not first.wait(0.05):
             if proc.poll() is not None or time.monotonic() > deadline:
-                return {"error": f"the bot did not start (exit {proc.poll()}); see {work}/bot.log"}
-            time.sleep(0.05)
+                return {"error": f"the bot did not answer (exit {proc.poll()}); see bot.log"}
+        load = Load(api, _users(samples, users), rate)
         driver = threading.Thread(target=load.run, daemon=True)
         driver.start()
         time.sleep(warm_s)
