@@ -1,15 +1,15 @@
-"""`make bench --quick`: a smoke test. It runs every section on tiny inputs and must print every
+"""`python -m bot bench --quick` (in-process, through `bot.cli.main`): a smoke test. It runs every section on tiny inputs and must print every
 figure by name beside the machine; the values are not checked (no wall-clock assertions)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-KNOWLEDGE = ROOT / "knowledge"
+import pytest
+
+from tests.cli import run_cli
+
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
 SCALES = ("bundled", "10x", "50x")
 FIGURES = [
@@ -36,12 +36,12 @@ def languages() -> list[str]:
     return ["en", *sorted(p.name for p in i18n.iterdir() if (p / "reasons").is_dir())]
 
 
-def test_bench_quick_prints_every_figure_by_name(tmp_path: Path) -> None:
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}  # the scaled base is made afresh
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "bench", "--quick", "--baseline", "HEAD",
-         "--knowledge", str(KNOWLEDGE), "--json", str(tmp_path / "bench.json")],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=900, check=False)
+def test_bench_quick_prints_every_figure_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # the scaled base is made afresh
+    proc = run_cli("bench", "--quick", "--baseline", "HEAD", "--knowledge", str(KNOWLEDGE),
+                   "--json", str(tmp_path / "bench.json"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     assert out.startswith("machine: ") and "load average" in out

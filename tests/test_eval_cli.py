@@ -1,5 +1,5 @@
-"""`python -m bot match`, `eval` and `bench`, run the way an operator runs them (in-process,
-through `bot.cli.main`)."""
+"""`python -m bot match` and `eval`, run the way an operator runs them (in-process, through
+`bot.cli.main`)."""
 
 from __future__ import annotations
 
