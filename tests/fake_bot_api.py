@@ -849,3 +849,48 @@ def _make_handler(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+class WebhookPoster:
+    """Telegram's side of webhook delivery: POST each update until an instance answers 200.
+
+    An update that gets no answer (connection refused or reset, a timeout, an instance killed
+    mid-request) or an error status is posted again after `retry_delay`, as Telegram does, so
+    an update may reach the bot more than once and must be handled once.
+    """
+
+    def __init__(self, url: str, secret: str, *, retry_delay: float = 0.2, timeout: float = 20.0) -> None:
+        import httpx
+
+        self.url = url
+        self.secret = secret
+        self.retry_delay = retry_delay
+        self._client = httpx.AsyncClient(
+            timeout=timeout, limits=httpx.Limits(max_keepalive_connections=0)
+        )
+        self.posts = 0
+        self.retries = 0
+
+    async def post(self, update: dict[str, Any], deadline: float = 60.0) -> None:
+        """Deliver one update; raise AssertionError if no instance took it by `deadline` s."""
+        import httpx
+
+        give_up = time.monotonic() + deadline
+        while True:
+            self.posts += 1
+            try:
+                response = await self._client.post(
+                    self.url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": self.secret}
+                )
+                if response.status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            self.retries += 1
+            if time.monotonic() > give_up:
+                raise AssertionError(f"update {update['update_id']} not accepted in {deadline}s")
+            await asyncio.sleep(self.retry_delay)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+

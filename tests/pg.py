@@ -8,6 +8,7 @@ summary; with KYC_REQUIRE_POSTGRES=1 (CI) they fail instead, so CI never passes 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import secrets
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ def with_params(url: str, **params: str) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-async def _run(url: str, *statements: str) -> None:
+async def _execute(url: str, *statements: str) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(url, timeout=10)
@@ -40,6 +41,12 @@ async def _run(url: str, *statements: str) -> None:
             await conn.execute(statement)
     finally:
         await conn.close()
+
+
+def _run(url: str, *statements: str) -> None:
+    """Run statements on a connection of their own, from sync or async fixtures alike."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _execute(url, *statements)).result()
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +60,7 @@ def pg_server() -> str:
     except ImportError:
         _unavailable("asyncpg is not installed")
     try:
-        asyncio.run(_run(url, "SELECT 1"))
+        _run(url, "SELECT 1")
     except Exception as exc:  # any failure to connect means there is no server for us
         _unavailable(f"cannot connect to TEST_DATABASE_URL ({type(exc).__name__}: {exc})")
     return url
@@ -63,19 +70,19 @@ def pg_server() -> str:
 def pg_url(pg_server: str) -> Iterator[str]:
     """Return a database URL whose tables live in a fresh schema, dropped after the test."""
     schema = f"test_{secrets.token_hex(6)}"
-    asyncio.run(_run(pg_server, f"CREATE SCHEMA {schema}"))
+    _run(pg_server, f"CREATE SCHEMA {schema}")
     try:
         yield with_params(pg_server, search_path=schema)
     finally:
-        asyncio.run(_run(pg_server, f"DROP SCHEMA {schema} CASCADE"))
+        _run(pg_server, f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture
 def pg_database(pg_server: str) -> Iterator[str]:
     """Return the URL of a fresh database (for tests that start several processes on it)."""
     name = f"test_{secrets.token_hex(6)}"
-    asyncio.run(_run(pg_server, f"CREATE DATABASE {name}"))
+    _run(pg_server, f"CREATE DATABASE {name}")
     try:
         yield urlunsplit(urlsplit(pg_server)._replace(path=f"/{name}"))
     finally:
-        asyncio.run(_run(pg_server, f"DROP DATABASE {name} WITH (FORCE)"))
+        _run(pg_server, f"DROP DATABASE {name} WITH (FORCE)")

@@ -179,3 +179,22 @@ def test_secret_masker_scrubs_message_arguments_and_tracebacks(caplog):
     )
     assert f"/bot{MASK}/sendMessage" in caplog.records[2].exc_text
     assert messages[3] == "after uninstall hook-secret-1"  # uninstall restores plain logging
+
+
+def test_instance_settings():
+    s = settings_from({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_RATE_LIMIT": "0", "FOLLOWUP_INTERVAL": "0.5"})
+    assert (s.rate_limit, s.followup_interval) == (0.0, 0.5)
+    assert settings_from({"TELEGRAM_BOT_TOKEN": TOKEN, "INSTANCE_NAME": "web-2"}).instance == "web-2"
+    for name, value in (("TELEGRAM_RATE_LIMIT", "-1"), ("FOLLOWUP_INTERVAL", "0"), ("FOLLOWUP_INTERVAL", "soon")):
+        with pytest.raises(ConfigError, match=name):
+            settings_from({"TELEGRAM_BOT_TOKEN": TOKEN, name: value})
+
+
+def test_database_url_selects_postgresql_and_its_password_is_a_secret():
+    url = "postgresql://kyc:pa55word-xyz@db.internal:5432/kyc"
+    s = settings_from({"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": url})
+    assert s.database == url and "pa55word-xyz" in s.secrets
+    assert "pa55word" not in repr(s)
+    with pytest.raises(ConfigError, match="DATABASE_URL must start with postgresql://") as err:
+        settings_from({"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": "mysql://u:hunter22@h/db"})
+    assert "hunter22" not in str(err.value)

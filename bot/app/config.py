@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,8 @@ DEFAULT_KNOWLEDGE_DIR = "knowledge"
 DEFAULT_WEBHOOK_LISTEN = "127.0.0.1:8443"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
+DEFAULT_RATE_LIMIT = 30.0  # Telegram's limit for one bot token: about 30 messages per second
+DEFAULT_FOLLOWUP_INTERVAL = 30.0
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 MASK = "[secret]"
 
@@ -46,6 +49,9 @@ VARIABLES: dict[str, str] = {
     "WEBHOOK_URL": "public https URL Telegram should post updates to; unset: long polling",
     "WEBHOOK_LISTEN": f"host:port the webhook server binds to (default {DEFAULT_WEBHOOK_LISTEN})",
     "WEBHOOK_SECRET": "secret Telegram sends with every webhook request (required with WEBHOOK_URL)",
+    "INSTANCE_NAME": "this instance's name in claims, stable across restarts (default: host, plus port in webhook mode)",
+    "TELEGRAM_RATE_LIMIT": f"messages per second this instance sends at most (default {DEFAULT_RATE_LIMIT:g}; 0: no limit)",
+    "FOLLOWUP_INTERVAL": f"seconds between follow-up and outbox passes (default {DEFAULT_FOLLOWUP_INTERVAL:g})",
 }
 
 
@@ -65,6 +71,17 @@ class Settings:
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_secret: str | None = field(default=None, repr=False)
+    instance_name: str | None = None
+    rate_limit: float = DEFAULT_RATE_LIMIT
+    followup_interval: float = DEFAULT_FOLLOWUP_INTERVAL
+
+    @property
+    def instance(self) -> str:
+        """Return this instance's name in leases: INSTANCE_NAME, else the host (and port)."""
+        if self.instance_name:
+            return self.instance_name
+        host = socket.gethostname()
+        return f"{host}:{self.webhook_port}" if self.use_webhook else host
 
     @property
     def use_webhook(self) -> bool:
@@ -180,6 +197,12 @@ def load_settings(
     if webhook_secret is not None and not WEBHOOK_SECRET_RE.match(webhook_secret):
         raise ConfigError("WEBHOOK_SECRET is malformed: use 1-256 letters, digits, '_' or '-'")
 
+    instance_name = get("INSTANCE_NAME")
+    rate_limit = _parse_number("TELEGRAM_RATE_LIMIT", get("TELEGRAM_RATE_LIMIT"), DEFAULT_RATE_LIMIT)
+    followup_interval = _parse_number(
+        "FOLLOWUP_INTERVAL", get("FOLLOWUP_INTERVAL"), DEFAULT_FOLLOWUP_INTERVAL, positive=True
+    )
+
     return Settings(
         token=token,
         api_base_url=api_base_url,
@@ -193,7 +216,23 @@ def load_settings(
         webhook_host=host,
         webhook_port=port,
         webhook_secret=webhook_secret,
+        instance_name=instance_name,
+        rate_limit=rate_limit,
+        followup_interval=followup_interval,
     )
+
+
+def _parse_number(name: str, value: str | None, default: float, *, positive: bool = False) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if number < 0 or (positive and number == 0) or number != number or number == float("inf"):
+        need = "a number above 0" if positive else "a number, 0 or more"
+        raise ConfigError(f"{name} is {value!r}: expected {need}")
+    return number
 
 
 def is_postgres_url(value: str) -> bool:

@@ -21,6 +21,9 @@ MIGRATE_LOCK = "migrate"
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     (
+        # the same tables as SQLite's (bot/storage/sqlite_schema.py), with real types: times are
+        # timestamptz, JSON is jsonb. Follow-ups: pending -> sending (leased) -> done | cancelled;
+        # the outbox holds unsent messages only; updates remembers handled update ids.
         "0001_initial",
         """
         CREATE TABLE conversations (
@@ -31,6 +34,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             active BOOLEAN NOT NULL DEFAULT TRUE,
             created_at TIMESTAMPTZ NOT NULL,
             updated_at TIMESTAMPTZ NOT NULL,
+            last_update_id BIGINT,
             PRIMARY KEY (channel, user_id)
         );
         CREATE INDEX conversations_updated ON conversations (updated_at);
@@ -38,15 +42,16 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             channel TEXT NOT NULL,
             user_id TEXT NOT NULL,
             number INTEGER NOT NULL,
-            opened_at TEXT NOT NULL,
-            closed_at TEXT,
+            opened_at TIMESTAMPTZ NOT NULL,
+            closed_at TIMESTAMPTZ,
             status TEXT NOT NULL,
-            reasons TEXT NOT NULL,
-            attempts TEXT NOT NULL,
+            reasons JSONB NOT NULL,
+            attempts JSONB NOT NULL,
             failures INTEGER NOT NULL,
             updated_at TIMESTAMPTZ NOT NULL,
             PRIMARY KEY (channel, user_id, number)
         );
+        CREATE INDEX cases_opened ON cases (opened_at);
         CREATE TABLE followups (
             id BIGSERIAL PRIMARY KEY,
             channel TEXT NOT NULL,
@@ -55,17 +60,39 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             kind TEXT NOT NULL,
             status TEXT NOT NULL DEFAULT 'pending',
             created_at TIMESTAMPTZ NOT NULL,
-            sent_at TIMESTAMPTZ
+            sent_at TIMESTAMPTZ,
+            owner TEXT,
+            lease_until TIMESTAMPTZ
         );
-        CREATE INDEX followups_pending ON followups (due_at) WHERE status = 'pending';
+        -- the scheduler's tick walks this index from the earliest due time: O(log n) per claim
+        CREATE INDEX followups_open ON followups (due_at, id)
+            WHERE status IN ('pending', 'sending');
         CREATE INDEX followups_user ON followups (channel, user_id);
+        CREATE TABLE outbox (
+            id BIGSERIAL PRIMARY KEY,
+            channel TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            payload JSONB NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            owner TEXT,
+            lease_until TIMESTAMPTZ,
+            attempts INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX outbox_user ON outbox (channel, user_id, id);
+        CREATE TABLE updates (
+            channel TEXT NOT NULL,
+            update_id BIGINT NOT NULL,
+            at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (channel, update_id)
+        );
+        CREATE INDEX updates_at ON updates (at);
         CREATE TABLE events (
             id BIGSERIAL PRIMARY KEY,
             channel TEXT,
             user_id TEXT,
             at TIMESTAMPTZ NOT NULL,
             kind TEXT NOT NULL,
-            data TEXT NOT NULL
+            data JSONB NOT NULL
         );
         CREATE INDEX events_at ON events (at);
         CREATE INDEX events_user ON events (channel, user_id);
@@ -75,13 +102,18 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             user_id TEXT NOT NULL,
             at TIMESTAMPTZ NOT NULL,
             text TEXT NOT NULL,
-            candidates TEXT NOT NULL
+            candidates JSONB NOT NULL
         );
         CREATE INDEX unmatched_at ON unmatched (at);
         CREATE INDEX unmatched_user ON unmatched (channel, user_id);
         """,
     ),
 )
+
+#: tables a database must have to be read as a kyc-helper database
+REQUIRED_TABLES = frozenset({"events", "cases", "followups", "conversations", "unmatched"})
+#: tables that hold rows about a user (forget and purge empty them for that user)
+USER_TABLES = ("conversations", "cases", "followups", "events", "unmatched")
 
 
 async def migrate(conn: Any) -> list[str]:
