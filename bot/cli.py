@@ -65,6 +65,21 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "list messages the bot could not place, grouped, with the closest candidates",
         "python -m bot unmatched --export unmatched.jsonl",
     ),
+    "migrate": (
+        "bot.ops.transfer",
+        "apply the database migrations not yet applied (SQLite or PostgreSQL)",
+        "DATABASE_URL=postgresql://kyc@db/kyc python -m bot migrate",
+    ),
+    "export": (
+        "bot.ops.transfer",
+        "write every row of the database as JSON lines (to move it to another backend)",
+        "python -m bot export --db data/kyc-helper.sqlite3 kyc.jsonl",
+    ),
+    "import": (
+        "bot.ops.transfer",
+        "load an export into an empty database, all rows or none",
+        "python -m bot import --db postgresql://kyc@db/kyc kyc.jsonl",
+    ),
 }
 
 
@@ -153,6 +168,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("unmatched")
     p.add_argument("--since", default="30d", help="period, e.g. 7d (default: %(default)s)")
     p.add_argument("--export", metavar="FILE", help="write JSONL for `python -m bot eval`")
+    _add_common(p, db=True)
+
+    p = add("migrate")
+    _add_common(p, db=True)
+
+    p = add("export")
+    p.add_argument("file", nargs="?", default="-", help="output file (default: stdout)")
+    _add_common(p, db=True)
+
+    p = add("import")
+    p.add_argument("file", help="a file written by `export` (- for stdin)")
     _add_common(p, db=True)
     return parser
 

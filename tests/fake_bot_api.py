@@ -120,6 +120,12 @@ class _State:
     posting: set[int] = field(default_factory=set)  # update ids being posted to the webhook
     posts: list[tuple[int, int]] = field(default_factory=list)  # (update_id, HTTP status or 0)
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    #: the ids of the bot's messages in each chat, oldest first
+    bot_messages: dict[int, list[int]] = field(default_factory=dict)
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # several bot instances connect at once under load
 
 
 class _HtmlChecker(html.parser.HTMLParser):
@@ -198,7 +204,7 @@ class FakeBotApi:
     def start(self) -> FakeBotApi:
         """Listen on 127.0.0.1 and a free port, in a background thread."""
         handler = _make_handler(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -479,12 +485,11 @@ class FakeBotApi:
             if message_id is not None:
                 message = self._state.messages.get((chat_id, message_id))
                 return message if message and message.get("reply_markup") else None
-            candidates = [
-                m
-                for (c, _), m in self._state.messages.items()
-                if c == chat_id and m["from"]["id"] == self.bot_user["id"] and m.get("reply_markup")
-            ]
-            return max(candidates, key=lambda m: m["message_id"]) if candidates else None
+            for message_id in reversed(self._state.bot_messages.get(chat_id, [])):
+                message = self._state.messages.get((chat_id, message_id))
+                if message and message.get("reply_markup"):
+                    return message
+            return None
 
     def _user_message(self, chat_id: int, language_code: str | None = "en") -> dict[str, Any]:
         user = self.user(chat_id, language_code)
@@ -723,6 +728,7 @@ class FakeBotApi:
             if markup:
                 message["reply_markup"] = markup
             self._state.messages[(chat_id, message["message_id"])] = message
+            self._state.bot_messages.setdefault(chat_id, []).append(message["message_id"])
             return json.loads(json.dumps(message))
 
     def _check_markup(self, markup: Any) -> None:
@@ -871,7 +877,7 @@ class WebhookPoster:
         self.posts = 0
         self.retries = 0
 
-    async def post(self, update: dict[str, Any], deadline: float = 60.0) -> None:
+    async def post(self, update: dict[str, Any], deadline: float = 180.0) -> None:
         """Deliver one update; raise AssertionError if no instance took it by `deadline` s."""
         import httpx
 

@@ -80,6 +80,7 @@ class ScriptedService:
         *,
         lang: str | None = None,
         update_id: int | None = None,
+        once: str | None = None,
     ) -> Turn:
         self.events.append((user_id, event, lang))
         await asyncio.sleep(self.delay)

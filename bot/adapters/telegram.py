@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from prometheus_client import CollectorRegistry
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -61,7 +62,7 @@ from telegram.ext import (
 )
 
 from bot.adapters.telegram_updates import Poller, WebhookServer, with_retries
-from bot.app.config import SecretMasker, Settings, load_settings
+from bot.app.config import SecretMasker, Settings, is_postgres_url, load_settings
 from bot.app.locks import KeyedLock
 from bot.app.reload import ReloadResult, reload_knowledge, reload_text
 from bot.core.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
@@ -106,6 +107,9 @@ Clock = Callable[[], datetime]
 class ServiceLike(Protocol):
     """What the adapter needs from `bot.app.service.Service`."""
 
+    #: this instance's name in claims on outgoing messages and follow-ups
+    owner: str
+
     @property
     def kb(self) -> KnowledgeBase: ...
 
@@ -117,6 +121,7 @@ class ServiceLike(Protocol):
         *,
         lang: str | None = None,
         update_id: int | None = None,
+        once: str | None = None,
     ) -> Turn: ...
 
     async def deliver(self, turn: Turn) -> int: ...
@@ -357,9 +362,11 @@ class TelegramBot:
         builder = (
             ApplicationBuilder()
             .token(self.settings.token or "")
-            .rate_limiter(AIORateLimiter(max_retries=2))
             .updater(None)
         )
+        if self.settings.rate_limit > 0:
+            limiter = AIORateLimiter(overall_max_rate=self.settings.rate_limit, max_retries=2)
+            builder = builder.rate_limiter(limiter)
         if self.settings.bot_base_url and self.settings.file_base_url:
             builder = builder.base_url(self.settings.bot_base_url).base_file_url(
                 self.settings.file_base_url
@@ -390,6 +397,8 @@ class TelegramBot:
             port=s.webhook_port,
             path=s.webhook_path,
             secret=s.webhook_secret,
+            ready=self.readiness,
+            registry=self.metrics_registry,
         )
 
     def run(self) -> None:
@@ -442,6 +451,22 @@ class TelegramBot:
             await app.shutdown()
             await self._post_shutdown(app)
 
+    async def readiness(self) -> dict[str, bool]:
+        """Return the readiness checks: the database answers, a knowledge base is loaded."""
+        database = False
+        ping = getattr(self.service, "ping", None)
+        if ping is not None:
+            try:
+                database = bool(await ping())
+            except Exception as exc:  # any failure means not ready; say why in the log
+                log.warning("not ready: the database does not answer: %s", exc)
+        return {"database": database, "knowledge": bool(self.kb.reasons)}
+
+    def metrics_registry(self) -> CollectorRegistry:
+        """Return the registry /metrics exposes: the service's."""
+        metrics = getattr(self.service, "metrics", None)
+        return metrics.registry if metrics is not None else CollectorRegistry()
+
     async def process_update(self, update: Update) -> None:
         """Handle one update; return once its turn is committed (replies may still be going out)."""
         assert self.application is not None
@@ -465,8 +490,11 @@ class TelegramBot:
         """Open the service, register the follow-up sender, publish commands, start the scheduler."""
         if self._polling:
             await self.check_no_other_poller(app)
-        Path(self.settings.database_path).parent.mkdir(parents=True, exist_ok=True)
-        self.service = await self._open_service(self.kb, self.settings.database_path, self.clock)
+        database = self.settings.database
+        if not is_postgres_url(database):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        self.service = await self._open_service(self.kb, database, self.clock)
+        self.service.owner = self.settings.instance  # its name in claims, stable across restarts
         self.service.register_sender(CHANNEL, self.send_replies)
         await self.publish_commands()
         self._stop_scheduler.clear()
@@ -658,7 +686,9 @@ class TelegramBot:
                 )
             lang = query.from_user.language_code if query.from_user else None
             input_id = update.update_id * EVENTS_PER_UPDATE
-            replies = await self._handle(chat.id, ButtonPress(query.data), lang, input_id)
+            # a double tap may reach two instances: the pressed message is remembered with the turn
+            once = f"press:{chat.id}:{message.message_id}"
+            replies = await self._handle(chat.id, ButtonPress(query.data), lang, input_id, once)
         log.info(
             "update %d chat=%d button replies=%d %.0fms",
             update.update_id,
@@ -836,12 +866,14 @@ class TelegramBot:
 
     # -- sending -------------------------------------------------------------------------------
 
-    async def _handle(self, chat_id: int, event: Event, lang: str | None, input_id: int) -> int:
+    async def _handle(
+        self, chat_id: int, event: Event, lang: str | None, input_id: int, once: str | None = None
+    ) -> int:
         """Commit one event's turn, then send its replies in the background (from the outbox);
         return how many replies it has. An input id handled before runs nothing."""
         assert self.service is not None
         turn = await self.service.commit(
-            CHANNEL, str(chat_id), event, lang=lang, update_id=input_id
+            CHANNEL, str(chat_id), event, lang=lang, update_id=input_id, once=once
         )
         task = asyncio.create_task(self.service.deliver(turn), name=f"kyc-helper:deliver:{chat_id}")
         self._deliveries.add(task)
@@ -948,7 +980,7 @@ def start_telegram(args: argparse.Namespace, settings: Settings) -> int:
     ):
         logging.getLogger().setLevel(settings.log_level)  # LOG_LEVEL came from .env
     kb = load_knowledge(settings.knowledge_dir)  # KnowledgeError: cli prints every problem, exit 2
-    bot = TelegramBot(settings, kb)
+    bot = TelegramBot(settings, kb, scheduler_interval=settings.followup_interval)
     try:
         bot.run()
     except InvalidToken as exc:

@@ -10,7 +10,11 @@ handled when the process dies is never delivered again. So the adapter receives 
   of them returned. A batch fetched again after a crash is recognised by update id
   (`Service.commit(update_id=...)`), so each update is handled once.
 - `WebhookServer` (tornado, like PTB's own) answers Telegram's POST only after `process`
-  returned; if the process dies first, Telegram posts the update again.
+  returned; if the process dies first, Telegram posts the update again. While stopping it
+  answers 503, so Telegram delivers the update again, to another instance behind the proxy.
+  On the same port it serves the operator endpoints: /healthz (alive), /readyz (database and
+  knowledge; 503 when not ready or stopping) and /metrics (Prometheus). Only the update path
+  should be reachable from outside; the reverse proxy keeps the others internal.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 
 import tornado.httpserver
 import tornado.web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from telegram import Bot, Update
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, TelegramError
 
@@ -197,8 +202,13 @@ class WebhookServer:
         port: int,
         path: str,
         secret: str | None,
+        ready: Callable[[], Awaitable[dict[str, bool]]] | None = None,
+        registry: Callable[[], CollectorRegistry] | None = None,
     ) -> None:
         self.bot = bot
+        self.ready = ready
+        self.registry = registry
+        self.stopping = False
         self.process = process
         self.listen = listen
         self.port = port
@@ -211,7 +221,12 @@ class WebhookServer:
 
     async def start(self, url: str, allowed_updates: Sequence[str], bootstrap_retries: int) -> None:
         app = tornado.web.Application(
-            [(rf"{re.escape(self.path)}/?", _WebhookHandler, {"server": self})],
+            [
+                (rf"{re.escape(self.path)}/?", _WebhookHandler, {"server": self}),
+                (r"/healthz", _HealthHandler, {"server": self}),
+                (r"/readyz", _ReadyHandler, {"server": self}),
+                (r"/metrics", _MetricsHandler, {"server": self}),
+            ],
             log_function=lambda handler: None,  # requests carry nothing an operator needs
         )
         self._http = tornado.httpserver.HTTPServer(app)
@@ -226,6 +241,7 @@ class WebhookServer:
 
     async def stop(self) -> None:
         """Stop accepting; let the requests in hand finish (Telegram retries the rest)."""
+        self.stopping = True
         if self._http is None:
             return
         self._http.stop()
@@ -252,6 +268,8 @@ class _WebhookHandler(tornado.web.RequestHandler):
         self.server = server
 
     async def post(self) -> None:
+        if self.server.stopping:
+            raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE)
         if self.request.headers.get("Content-Type", "").split(";")[0] != "application/json":
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
         secret = self.server.secret
@@ -268,3 +286,33 @@ class _WebhookHandler(tornado.web.RequestHandler):
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         """Never log a request (it may carry what a user wrote); errors are logged above."""
+
+
+class _HealthHandler(tornado.web.RequestHandler):
+    def initialize(self, server: WebhookServer) -> None:
+        self.server = server
+
+    def get(self) -> None:
+        self.finish({"status": "ok"})
+
+
+class _ReadyHandler(tornado.web.RequestHandler):
+    def initialize(self, server: WebhookServer) -> None:
+        self.server = server
+
+    async def get(self) -> None:
+        checks = await self.server.ready() if self.server.ready is not None else {}
+        checks["serving"] = not self.server.stopping
+        ready = all(checks.values())
+        self.set_status(HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE)
+        self.finish({"ready": ready, "checks": checks})
+
+
+class _MetricsHandler(tornado.web.RequestHandler):
+    def initialize(self, server: WebhookServer) -> None:
+        self.server = server
+
+    def get(self) -> None:
+        registry = self.server.registry() if self.server.registry else CollectorRegistry()
+        self.set_header("Content-Type", CONTENT_TYPE_LATEST)
+        self.finish(generate_latest(registry))

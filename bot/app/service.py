@@ -23,11 +23,13 @@ import dataclasses
 import logging
 import secrets
 import socket
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.app.locks import KeyedLock
+from bot.app.metrics import Metrics, event_kind
 from bot.app.records import reply_from, turn_write
 from bot.core.engine import Engine, Outcome
 from bot.core.events import Event, FollowupDue, Reply
@@ -81,6 +83,9 @@ class Turn:
     replies: tuple[Reply, ...] = ()
     durable: bool = True
     duplicate: bool = False
+    applied: bool = False  # the engine ran and its turn was committed
+    events: tuple[dict[str, Any], ...] = ()  # the engine's events (for metrics)
+    lang: str | None = None
 
 
 class Service:
@@ -100,6 +105,12 @@ class Service:
         #: one delivery at a time per conversation, so its messages go out in order
         self._delivering = KeyedLock()
         self._store_failing = False
+        self.metrics = Metrics()
+
+    async def ping(self) -> bool:
+        """Return True once the database answered (raises StoreError otherwise)."""
+        await self.store.ping()
+        return True
 
     @classmethod
     async def open(
@@ -137,9 +148,10 @@ class Service:
         *,
         lang: str | None = None,
         update_id: int | None = None,
+        once: str | None = None,
     ) -> list[Reply]:
         """Run one turn, commit it, deliver its replies (if the channel has a sender); return them."""
-        turn = await self.commit(channel, user_id, event, lang=lang, update_id=update_id)
+        turn = await self.commit(channel, user_id, event, lang=lang, update_id=update_id, once=once)
         await self.deliver(turn)
         return list(turn.replies)
 
@@ -151,14 +163,21 @@ class Service:
         *,
         lang: str | None = None,
         update_id: int | None = None,
+        once: str | None = None,
     ) -> Turn:
         """Run one turn and commit it with its replies in the outbox; send nothing yet.
 
-        With `update_id`, an update already handled runs nothing (`Turn.duplicate`).
+        With `update_id`, an update already handled, or older than one already applied to this
+        conversation, runs nothing (`Turn.duplicate`); so does a `once` key seen before (the
+        message a button was pressed on: a double tap on two instances runs once).
         """
         key = Key(channel, str(user_id))
+        started = time.perf_counter()
         async with self._conversation(key):
-            return await self._turn(key, event, lang, update_id=update_id)
+            turn = await self._turn(key, event, lang, update_id=update_id, once=once)
+        if turn.applied:
+            self.metrics.turn(event_kind(event), turn.events, turn.lang, time.perf_counter() - started)
+        return turn
 
     async def _turn(
         self,
@@ -167,6 +186,7 @@ class Service:
         lang: str | None,
         *,
         update_id: int | None = None,
+        once: str | None = None,
         answers: FollowupClaim | None = None,
     ) -> Turn:
         now = self.clock()
@@ -184,7 +204,13 @@ class Service:
 
         try:
             result = await self.store.run_turn(
-                key, decide, now=now, lease=self._lease(now), update_id=update_id, answers=answers
+                key,
+                decide,
+                now=now,
+                lease=self._lease(now),
+                update_id=update_id,
+                once=once,
+                answers=answers,
             )
         except StoreError as exc:
             self._failing(exc)
@@ -196,6 +222,8 @@ class Service:
             self._store_failing = False
         if result.status is not TurnStatus.APPLIED:
             log.info("turn %s:%s skipped: %s", *key, result.status.value)
+            if result.status in (TurnStatus.DUPLICATE, TurnStatus.STALE):
+                self.metrics.skipped.labels(result.status.value).inc()
             return Turn(key, duplicate=True)
         _, outcome = done[-1]
         state = outcome.state
@@ -203,7 +231,9 @@ class Service:
             "turn %s:%s event=%s phase=%s reason=%s step=%s replies=%d",
             *key, type(event).__name__, state.phase, state.reason, state.step, len(outcome.replies),
         )  # fmt: skip
-        return Turn(key, outcome.replies)
+        return Turn(
+            key, outcome.replies, events=outcome.events, lang=state.lang or lang, applied=True
+        )
 
     # -- delivery ------------------------------------------------------------------------------
 
@@ -243,37 +273,48 @@ class Service:
         if send is None:
             return 0, False  # that adapter is not running in this process; leave them
         async with self._delivering(key):
-            now = self.clock()
+            total = 0
+            while True:  # messages a turn on another instance added meanwhile are ours too
+                sent, complete, claimed = await self._deliver_claimed(key, send)
+                total += sent
+                if not complete or not claimed:
+                    return total, complete
+
+    async def _deliver_claimed(self, key: Key, send: Sender) -> tuple[int, bool, bool]:
+        """Claim and send what is unsent now; return (sent, all of it went, anything claimed)."""
+        now = self.clock()
+        try:
+            messages = await self.store.claim_outbox(key, now, self._lease(now))
+        except StoreError as exc:
+            self._failing(exc)
+            return 0, False, False
+        if not messages:
+            return 0, True, False
+        late = timedelta(minutes=self.kb.policy.followup_late_after_minutes)
+        if now - messages[0].created_at > late:
+            lang = messages[0].payload.get("lang")
+            messages_late = Reply(self.kb.message("delivery_late", lang))
+            with contextlib.suppress(Exception):  # the replies matter, not the apology
+                await send(key.user_id, [messages_late])
+        for i, message in enumerate(messages):
             try:
-                messages = await self.store.claim_outbox(key, now, self._lease(now))
-            except StoreError as exc:
+                await send(key.user_id, [reply_from(message.payload)])
+            except RecipientGone:
+                log.info("%s:%s not reachable; user marked inactive", *key)
+                await self._give_up(key, messages[i:], inactive=True)
+                return i, False, True
+            except Exception:
+                log.exception("sending to %s:%s failed; will retry", *key)
+                await self._retry_later(key, message, messages[i:])
+                return i, False, True
+            self.metrics.replies.inc()
+            try:
+                await self.store.mark_sent(message.id)
+            except StoreError as exc:  # it went out; it may go out once more after a restart
                 self._failing(exc)
-                return 0, False
-            if not messages:
-                return 0, True
-            late = timedelta(minutes=self.kb.policy.followup_late_after_minutes)
-            if now - messages[0].created_at > late:
-                lang = messages[0].payload.get("lang")
-                messages_late = Reply(self.kb.message("delivery_late", lang))
-                with contextlib.suppress(Exception):  # the replies matter, not the apology
-                    await send(key.user_id, [messages_late])
-            for i, message in enumerate(messages):
-                try:
-                    await send(key.user_id, [reply_from(message.payload)])
-                except RecipientGone:
-                    log.info("%s:%s not reachable; user marked inactive", *key)
-                    await self._give_up(key, messages[i:], inactive=True)
-                    return i, False
-                except Exception:
-                    log.exception("sending to %s:%s failed; will retry", *key)
-                    await self._retry_later(key, message, messages[i:])
-                    return i, False
-                try:
-                    await self.store.mark_sent(message.id)
-                except StoreError as exc:  # it went out; it may go out once more after a restart
-                    log.error("sent message to %s:%s not marked sent: %s", *key, exc)
-                    return i + 1, False
-            return len(messages), True
+                log.error("sent message to %s:%s not marked sent: %s", *key, exc)
+                return i + 1, False, True
+        return len(messages), True, True
 
     async def _retry_later(
         self, key: Key, failed: OutboxMessage, rest: Sequence[OutboxMessage]
@@ -293,6 +334,7 @@ class Service:
 
     def _failing(self, exc: StoreError) -> None:
         """Log a store failure once (until it works again)."""
+        self.metrics.store_errors.inc()
         if not self._store_failing:
             log.error("store unavailable: %s", exc)
             self._store_failing = True
@@ -316,16 +358,22 @@ class Service:
             self._failing(exc)
             return 0
         sent = 0
+        self.metrics.followups.labels("due").inc(len(claims))
         for claim in claims:
             event = FollowupDue(claim.kind, claim.due_at)
+            started = time.perf_counter()
             try:
                 async with self._conversation(claim.key):
                     turn = await self._turn(claim.key, event, None, answers=claim)
             except StoreError:
+                self.metrics.followups.labels("failed").inc()
                 continue  # still claimed by us: the next pass tries again
+            if turn.applied:
+                self.metrics.turn("followup", turn.events, turn.lang, time.perf_counter() - started)
             if turn.duplicate or not turn.replies:
                 continue
             _, complete = await self._deliver(claim.key)
+            self.metrics.followups.labels("sent" if complete else "failed").inc()
             sent += complete
         return sent
 

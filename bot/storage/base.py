@@ -112,7 +112,8 @@ Decide = Callable[[str | None], TurnWrite]
 
 class TurnStatus(Enum):
     APPLIED = "applied"
-    DUPLICATE = "duplicate"  # the update id was handled before: nothing ran
+    DUPLICATE = "duplicate"  # the update id (or `once` key) was handled before: nothing ran
+    STALE = "stale"  # a newer update of this conversation was applied already: nothing ran
     LOST = "lost"  # the follow-up it answers is no longer leased to us: nothing ran
 
 
@@ -197,18 +198,28 @@ class Store(Protocol):
         now: datetime,
         lease: Lease,
         update_id: int | None = None,
+        once: str | None = None,
         answers: FollowupClaim | None = None,
     ) -> TurnResult:
         """Run one turn as one unit of work: read the state, `decide`, write it all, commit.
 
-        With `update_id`, remember it; if it was remembered before, nothing runs (DUPLICATE).
+        With `update_id`, remember it; if it was remembered before, nothing runs (DUPLICATE);
+        if it is older than one already applied to this conversation, nothing runs (STALE):
+        one user's updates apply in their order. `once` is another key remembered the same
+        way (the message a button was pressed on: a double tap runs once).
         With `answers`, mark that follow-up done; if its lease was lost, nothing runs (LOST).
-        The turn's outgoing messages come back leased to `lease.owner`, in sending order.
+        The turn's outgoing messages come back leased to `lease.owner`, in sending order
+        (or to whoever holds an unexpired lease on the conversation's earlier unsent messages,
+        so one sender keeps them in order).
         Turns of one conversation never interleave; turns of different ones may run at once.
         """
         ...
 
     async def load(self, key: Key) -> Conversation | None: ...
+
+    async def ping(self) -> None:
+        """Raise StoreError unless the database answers (readiness checks)."""
+        ...
 
     async def set_active(self, key: Key, active: bool) -> None:
         """Mark a user (in)active; an inactive user's pending follow-ups are cancelled."""

@@ -86,6 +86,13 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             PRIMARY KEY (channel, update_id)
         );
         CREATE INDEX updates_at ON updates (at);
+        CREATE TABLE once_keys (
+            channel TEXT NOT NULL,
+            key TEXT NOT NULL,
+            at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (channel, key)
+        );
+        CREATE INDEX once_keys_at ON once_keys (at);
         CREATE TABLE events (
             id BIGSERIAL PRIMARY KEY,
             channel TEXT,

@@ -14,13 +14,14 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.shared.errors import StoreError
+from bot.storage import sqlite_transfer
 from bot.storage.base import (
     Conversation,
     Decide,
@@ -35,6 +36,7 @@ from bot.storage.base import (
 )
 from bot.storage.sqlite_reads import ReadModel, iso, parse
 from bot.storage.sqlite_schema import MIGRATIONS, REQUIRED_TABLES, USER_TABLES
+from bot.storage.transfer import Row
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +66,17 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
 class SqliteStore(ReadModel):
     """Open with `await SqliteStore.open(path)`; close with `await store.close()`."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str, executor: ThreadPoolExecutor) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: str,
+        executor: ThreadPoolExecutor,
+        applied: Sequence[str] = (),
+    ) -> None:
         self._conn = conn
         self.path = path
         self._executor = executor
+        self._applied = list(applied)  # migrations applied when it was opened
 
     @classmethod
     async def open(
@@ -81,12 +90,15 @@ class SqliteStore(ReadModel):
         path = str(path)
         executor = ThreadPoolExecutor(1, thread_name_prefix="kyc-sqlite")
         loop = asyncio.get_running_loop()
+        applied: list[str] = []
         try:
-            conn = await loop.run_in_executor(executor, _connect, path, busy_timeout, readonly)
+            conn = await loop.run_in_executor(
+                executor, _connect, path, busy_timeout, readonly, applied
+            )
         except (sqlite3.Error, OSError, StoreError) as exc:
             executor.shutdown(wait=False)
             raise StoreError(f"cannot open database {path}: {exc}") from exc
-        return cls(conn, path, executor)
+        return cls(conn, path, executor, applied)
 
     async def close(self) -> None:
         try:
@@ -108,6 +120,22 @@ class SqliteStore(ReadModel):
         """Run `fn(connection)` on the database thread (SQLite-specific tests and tools)."""
         return await self._call("run a statement", fn)
 
+    async def migrate(self) -> list[str]:
+        """Return the migrations applied since it was opened (opening applies them)."""
+        applied = self._applied + await self._call("apply migrations", _migrate)
+        self._applied = []
+        return applied
+
+    async def dump_rows(self) -> AsyncIterator[tuple[str, Row]]:
+        """Yield every row for `python -m bot export`, from one read transaction."""
+        for item in await self._call("export", sqlite_transfer.dump):
+            yield item
+
+    async def load_rows(self, rows: AsyncIterator[tuple[str, Row]]) -> dict[str, int]:
+        """Insert exported rows into this (empty) database, all or nothing."""
+        items = [item async for item in rows]
+        return await self._call("import", sqlite_transfer.load, items)
+
     # -- turns ---------------------------------------------------------------------------------
 
     async def run_turn(
@@ -118,11 +146,15 @@ class SqliteStore(ReadModel):
         now: datetime,
         lease: Lease,
         update_id: int | None = None,
+        once: str | None = None,
         answers: FollowupClaim | None = None,
     ) -> TurnResult:
         return await self._call(
-            "save the turn", _turn, Key(*key), decide, now, lease, update_id, answers
+            "save the turn", _turn, Key(*key), decide, now, lease, update_id, once, answers
         )
+
+    async def ping(self) -> None:
+        await self._call("reach the database", lambda c: c.execute("SELECT 1").fetchone())
 
     async def load(self, key: Key) -> Conversation | None:
         def read(conn: sqlite3.Connection) -> Conversation | None:
@@ -166,6 +198,7 @@ class SqliteStore(ReadModel):
                         (channel, iso(now)),
                     )
                 conn.execute("DELETE FROM updates WHERE at < ?", (iso(updates_before),))
+                conn.execute("DELETE FROM once_keys WHERE at < ?", (iso(updates_before),))
             return len(stale)
 
         return await self._call("purge old conversations", write)
@@ -272,7 +305,9 @@ class SqliteStore(ReadModel):
 # -- on the database thread ------------------------------------------------------------------------
 
 
-def _connect(path: str, busy_timeout: float, readonly: bool) -> sqlite3.Connection:
+def _connect(
+    path: str, busy_timeout: float, readonly: bool, applied: list[str]
+) -> sqlite3.Connection:
     if readonly:
         if not Path(path).is_file():
             raise StoreError(f"database {path} not found")
@@ -299,7 +334,7 @@ def _connect(path: str, busy_timeout: float, readonly: bool) -> sqlite3.Connecti
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        _migrate(conn)
+        applied.extend(_migrate(conn))
     except BaseException:
         conn.close()  # else a half-open file stays locked
         raise
@@ -331,6 +366,7 @@ def _turn(
     now: datetime,
     lease: Lease,
     update_id: int | None,
+    once: str | None,
     answers: FollowupClaim | None,
 ) -> TurnResult:
     stamp = iso(now)
@@ -340,6 +376,18 @@ def _turn(
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO updates (channel, update_id, at) VALUES (?, ?, ?)",
                     (key.channel, update_id, stamp),
+                )
+                if cur.rowcount != 1:
+                    raise _Abort(TurnStatus.DUPLICATE)
+                last = conn.execute(
+                    "SELECT last_update_id FROM conversations WHERE channel=? AND user_id=?", key
+                ).fetchone()
+                if last and last[0] is not None and update_id < last[0]:
+                    raise _Abort(TurnStatus.STALE)
+            if once is not None:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO once_keys (channel, key, at) VALUES (?, ?, ?)",
+                    (key.channel, once, stamp),
                 )
                 if cur.rowcount != 1:
                     raise _Abort(TurnStatus.DUPLICATE)
@@ -356,12 +404,24 @@ def _turn(
             ).fetchone()
             write = decide(row[0] if row else None)
             _write(conn, key, write, stamp)
+            if update_id is not None and write.forget is None:
+                conn.execute(
+                    "UPDATE conversations SET last_update_id=max(coalesce(last_update_id, ?), ?)"
+                    " WHERE channel=? AND user_id=?",
+                    (update_id, update_id, *key),
+                )
+            holder = conn.execute(
+                "SELECT owner, lease_until FROM outbox WHERE channel=? AND user_id=?"
+                " AND owner IS NOT NULL AND lease_until >= ? ORDER BY id LIMIT 1",
+                (*key, stamp),
+            ).fetchone()
+            owner, until = holder if holder else (lease.owner, iso(lease.until))
             outbox = []
             for payload in write.outbox:
                 cur = conn.execute(
                     "INSERT INTO outbox (channel, user_id, payload, created_at, owner, lease_until)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (*key, json.dumps(payload), stamp, lease.owner, iso(lease.until)),
+                    (*key, json.dumps(payload), stamp, owner, until),
                 )
                 assert cur.lastrowid is not None
                 outbox.append(OutboxMessage(cur.lastrowid, key, payload, parse(stamp)))

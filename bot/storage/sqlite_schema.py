@@ -92,6 +92,21 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX updates_at ON updates (at);
         """,
     ),
+    (
+        # one user's updates apply in order (an older one is stale); `once` keys (a pressed
+        # message) are remembered like update ids
+        "0003_update_order_once_keys",
+        """
+        ALTER TABLE conversations ADD COLUMN last_update_id INTEGER;
+        CREATE TABLE once_keys (
+            channel TEXT NOT NULL,
+            key TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (channel, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX once_keys_at ON once_keys (at);
+        """,
+    ),
 )
 
 #: tables a database must have to be read as a kyc-helper database

@@ -40,9 +40,14 @@ BACKENDS: dict[str, Callable[[Path], Awaitable[Store]]] = {
 }
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(params=[*sorted(BACKENDS), "postgres"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await BACKENDS[request.param](tmp_path)
+    if request.param == "postgres":  # a real server (tests/pg.py): skipped locally without one
+        from bot.storage.postgres import PostgresStore
+
+        opened: Store = await PostgresStore.open(request.getfixturevalue("pg_url"))
+    else:
+        opened = await BACKENDS[request.param](tmp_path)
     yield opened
     await opened.close()
 
@@ -273,9 +278,12 @@ async def test_a_conversation_is_claimed_whole_so_its_order_holds(store: Store) 
     taken = T0 + timedelta(minutes=6)
     assert texts(await store.claim_outbox(ALICE, taken, lease(B, taken))) == ["first"]
     await turn(store, at=taken + MINUTE, owner=A, outbox=("second",))  # A is back
-    # A may not send "second" while B may still be sending "first"
-    assert await store.claim_outbox(ALICE, taken + MINUTE, lease(A, taken + MINUTE)) == []
-    assert await store.outbox_keys("telegram", taken + MINUTE, A) == [ALICE]  # worth a try
+    # A may not send "second" while B may still be sending "first": B sends both, in order
+    later = taken + MINUTE
+    assert await store.claim_outbox(ALICE, later, lease(A, later)) == []
+    assert await store.outbox_keys("telegram", later, A) == []
+    assert await store.outbox_keys("telegram", later, B) == [ALICE]
+    assert texts(await store.claim_outbox(ALICE, later, lease(B, later))) == ["first", "second"]
 
 
 async def test_a_released_message_is_claimable_at_once_and_counts_an_attempt(store: Store) -> None:
@@ -443,3 +451,43 @@ async def test_purge_removes_conversations_untouched_since_the_cutoff(store: Sto
     }  # fmt: skip
     assert await counter(store, BOB) == 2
     assert [e.kind for e in await store.events_between(now, now) if e.key is None] == ["purged"]
+
+
+# -- several instances ---------------------------------------------------------------------------
+
+
+async def test_an_update_older_than_one_applied_is_stale_and_runs_nothing(store: Store) -> None:
+    assert (await turn(store, update_id=20)).status is TurnStatus.APPLIED
+    assert (await turn(store, update_id=10)).status is TurnStatus.STALE  # arrived late
+    assert (await turn(store, BOB, update_id=10)).status is TurnStatus.APPLIED  # per user
+    assert (await turn(store, update_id=21)).status is TurnStatus.APPLIED
+    assert await counter(store) == 2
+
+
+async def test_a_once_key_runs_its_turn_once(store: Store) -> None:
+    async def press(update_id: int) -> TurnStatus:
+        result = await store.run_turn(
+            ALICE, counting(), now=T0, lease=lease(A), update_id=update_id, once="press:1001:7"
+        )
+        return result.status
+
+    assert await press(30) is TurnStatus.APPLIED
+    assert await press(31) is TurnStatus.DUPLICATE  # the same message pressed again
+    assert await counter(store) == 1
+    # forgotten with the update ids, after the retention period
+    await store.purge(T0, conversations_before=T0 - timedelta(days=1), updates_before=T0 + MINUTE)
+    assert await press(32) is TurnStatus.APPLIED
+
+
+async def test_turns_of_one_user_never_interleave_even_on_separate_connections(
+    store: Store,
+) -> None:
+    await asyncio.gather(*(turn(store, update_id=100 + i) for i in range(20)))
+    applied = await counter(store)
+    assert applied is not None and 1 <= applied <= 20  # later ids may make earlier ones stale
+    events = await store.events_between(T0, T0)
+    assert [e.data["n"] for e in events] == list(range(1, applied + 1))  # no lost update
+
+
+async def test_ping_answers_while_the_database_is_there(store: Store) -> None:
+    await store.ping()
