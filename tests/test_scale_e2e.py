@@ -250,7 +250,7 @@ async def test_three_instances_under_load_one_killed_lose_nothing_and_repeat_not
     tmp_path: Path, pg_database: str
 ) -> None:
     knowledge = knowledge_copy(tmp_path)
-    kb = load_knowledge(knowledge, check_matcher=False)
+    kb = load_knowledge(knowledge)
     logs = tmp_path / "logs"
     logs.mkdir()
     with FakeBotApi() as api:

@@ -97,19 +97,21 @@ class Console:
         other: list[Button] = []
         if mine and replies and self._fresh_options:
             self.options, self._fresh_options = [], False
+        out: list[str] = []  # written at once: a kill never leaves half a reply on the screen
         for reply in replies:
             lines = reply.text.splitlines() or [""]
-            self.out.write(f"{prefix}: {lines[0]}\n")
+            out.append(f"{prefix}: {lines[0]}\n")
             for line in lines[1:]:
-                self.out.write(f"     {line}\n" if line else "\n")
+                out.append(f"     {line}\n" if line else "\n")
             for row in reply.buttons:
                 for button in row:
                     if not mine:
                         other.append(button)
-                        self.out.write(f"     [{len(other)}] {button.label}\n")
+                        out.append(f"     [{len(other)}] {button.label}\n")
                         continue
                     self.options.append(button)
-                    self.out.write(f"     [{len(self.options)}] {button.label}\n")
+                    out.append(f"     [{len(self.options)}] {button.label}\n")
+        self.out.write("".join(out))
         self.out.flush()
 
     async def deliver(self, user_id: str, replies: list[Reply]) -> None:
