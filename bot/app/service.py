@@ -28,7 +28,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.app.locks import KeyedLock
 from bot.app.metrics import Metrics, event_kind
 from bot.app.records import reply_from, turn_write
 from bot.core.engine import Engine, Outcome
@@ -36,6 +35,7 @@ from bot.core.events import Event, FollowupDue, Reply
 from bot.core.state import State
 from bot.knowledge.model import KnowledgeBase
 from bot.shared.errors import RecipientGone, StoreError
+from bot.shared.locks import KeyedLock
 from bot.storage import open_store
 from bot.storage.base import (
     FollowupClaim,
