@@ -63,12 +63,12 @@ from telegram.ext import (
 
 from bot.adapters.telegram_updates import Poller, WebhookServer, with_retries
 from bot.app.config import SecretMasker, Settings, is_postgres_url, load_settings
-from bot.app.locks import KeyedLock
 from bot.app.reload import ReloadResult, reload_knowledge, reload_text
 from bot.core.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
 from bot.knowledge.contract import CALLBACK_DATA_LIMIT, COMMANDS
 from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
 from bot.shared.errors import ConfigError, RecipientGone
+from bot.shared.locks import KeyedLock
 
 if TYPE_CHECKING:
     from bot.app.report import Report

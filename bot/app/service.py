@@ -24,24 +24,24 @@ import logging
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.app.locks import KeyedLock
+from bot.app.delivery import Outbox, Sender, lease_for
 from bot.app.metrics import Metrics, event_kind
-from bot.app.records import reply_from, turn_write
+from bot.app.records import turn_write
 from bot.core.engine import Engine, Outcome
 from bot.core.events import Event, FollowupDue, Reply
 from bot.core.state import State
 from bot.knowledge.model import KnowledgeBase
-from bot.shared.errors import RecipientGone, StoreError
+from bot.shared.errors import StoreError
+from bot.shared.locks import KeyedLock
 from bot.storage import open_store
 from bot.storage.base import (
     FollowupClaim,
     Key,
     Lease,
-    OutboxMessage,
     Scheduled,
     Store,
     TurnStatus,
@@ -55,14 +55,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-#: sends replies to one user of the adapter's channel; raises RecipientGone if they left
-Sender = Callable[[str, list[Reply]], Awaitable[None]]
-
-#: how long a claim on a follow-up or an outgoing message holds (longer than any send with its
-#: retries and 429 waits); a crashed instance's claims are taken over by others after that
-LEASE = timedelta(minutes=5)
-#: sending attempts of one message before it is given up (a 400 answer that will never change)
-MAX_ATTEMPTS = 5
 #: how long handled update ids are remembered (Telegram keeps an update for at most 24 hours)
 UPDATE_MEMORY = timedelta(days=3)
 
@@ -99,13 +91,11 @@ class Service:
         self.engine = Engine(kb, Matcher.build(kb))
         #: this instance's name in leases: stable across restarts, so unsent work is taken back
         self.owner = owner or socket.gethostname()
-        self._senders: dict[str, Sender] = {}
         #: one turn at a time per conversation (follow-ups interleave with messages)
         self._conversation = KeyedLock()
-        #: one delivery at a time per conversation, so its messages go out in order
-        self._delivering = KeyedLock()
         self._store_failing = False
         self.metrics = Metrics()
+        self.outbox = Outbox(self)
 
     async def ping(self) -> bool:
         """Return True once the database answered (raises StoreError otherwise)."""
@@ -136,7 +126,7 @@ class Service:
         self.engine = Engine(kb, Matcher.build(kb))
 
     def register_sender(self, channel: str, send: Sender) -> None:
-        self._senders[channel] = send
+        self.outbox.senders[channel] = send
 
     # -- turns ---------------------------------------------------------------------------------
 
@@ -242,7 +232,7 @@ class Service:
         sender, each marked sent once accepted; return how many went out."""
         sent = 0
         if not turn.durable:
-            send = self._senders.get(turn.key.channel)
+            send = self.outbox.senders.get(turn.key.channel)
             if send is not None:
                 try:
                     await send(turn.key.user_id, list(turn.replies))
@@ -255,82 +245,10 @@ class Service:
     async def drain_outbox(self) -> int:
         """Send every unsent message this instance may claim (at start, after a crash, and on
         each scheduler pass); return how many went out."""
-        total = 0
-        now = self.clock()
-        for channel in list(self._senders):
-            try:
-                keys = await self.store.outbox_keys(channel, now, self.owner)
-            except StoreError as exc:
-                self._failing(exc)
-                return total
-            for key in keys:
-                total += (await self._deliver(key))[0]
-        return total
+        return await self.outbox.drain()
 
     async def _deliver(self, key: Key) -> tuple[int, bool]:
-        """Send a conversation's unsent messages in order; return (sent, all of them went)."""
-        send = self._senders.get(key.channel)
-        if send is None:
-            return 0, False  # that adapter is not running in this process; leave them
-        async with self._delivering(key):
-            total = 0
-            while True:  # messages a turn on another instance added meanwhile are ours too
-                sent, complete, claimed = await self._deliver_claimed(key, send)
-                total += sent
-                if not complete or not claimed:
-                    return total, complete
-
-    async def _deliver_claimed(self, key: Key, send: Sender) -> tuple[int, bool, bool]:
-        """Claim and send what is unsent now; return (sent, all of it went, anything claimed)."""
-        now = self.clock()
-        try:
-            messages = await self.store.claim_outbox(key, now, self._lease(now))
-        except StoreError as exc:
-            self._failing(exc)
-            return 0, False, False
-        if not messages:
-            return 0, True, False
-        late = timedelta(minutes=self.kb.policy.followup_late_after_minutes)
-        if now - messages[0].created_at > late:
-            lang = messages[0].payload.get("lang")
-            messages_late = Reply(self.kb.message("delivery_late", lang))
-            with contextlib.suppress(Exception):  # the replies matter, not the apology
-                await send(key.user_id, [messages_late])
-        for i, message in enumerate(messages):
-            try:
-                await send(key.user_id, [reply_from(message.payload)])
-            except RecipientGone:
-                log.info("%s:%s not reachable; user marked inactive", *key)
-                await self._give_up(key, messages[i:], inactive=True)
-                return i, False, True
-            except Exception:
-                log.exception("sending to %s:%s failed; will retry", *key)
-                await self._retry_later(key, message, messages[i:])
-                return i, False, True
-            self.metrics.replies.inc()
-            try:
-                await self.store.mark_sent(message.id)
-            except StoreError as exc:  # it went out; it may go out once more after a restart
-                self._failing(exc)
-                log.error("sent message to %s:%s not marked sent: %s", *key, exc)
-                return i + 1, False, True
-        return len(messages), True, True
-
-    async def _retry_later(
-        self, key: Key, failed: OutboxMessage, rest: Sequence[OutboxMessage]
-    ) -> None:
-        with contextlib.suppress(StoreError):
-            if failed.attempts + 1 >= MAX_ATTEMPTS:
-                log.error("giving up a message to %s:%s after %d attempts", *key, MAX_ATTEMPTS)
-                await self.store.drop([failed.id])
-                rest = rest[1:]
-            await self.store.release([m.id for m in rest])
-
-    async def _give_up(self, key: Key, rest: Sequence[OutboxMessage], *, inactive: bool) -> None:
-        with contextlib.suppress(StoreError):
-            await self.store.drop([m.id for m in rest])
-            if inactive:
-                await self.store.set_active(key, False)
+        return await self.outbox.deliver(key)
 
     def _failing(self, exc: StoreError) -> None:
         """Log a store failure once (until it works again)."""
@@ -340,7 +258,7 @@ class Service:
             self._store_failing = True
 
     def _lease(self, now: datetime) -> Lease:
-        return Lease(self.owner, now + LEASE)
+        return lease_for(self.owner, now)
 
     # -- follow-ups ----------------------------------------------------------------------------
 
@@ -349,7 +267,7 @@ class Service:
         reached their user."""
         await self.drain_outbox()
         now = self.clock()
-        channels = list(self._senders)
+        channels = list(self.outbox.senders)
         if not channels:
             return 0
         try:

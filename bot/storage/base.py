@@ -104,9 +104,10 @@ class TurnWrite:
     forget: str | None = None
 
 
-#: Given the stored state (None: a new conversation), return what the turn writes. Called inside
-#: the transaction, possibly on the database's thread: pure and quick, no I/O, no awaiting. An
-#: exception rolls the whole turn back and is raised to the caller.
+#: Given the stored state (None: a new conversation), return what the turn writes. Pure and
+#: quick, no I/O, no awaiting: a backend calls it between its read and its write (or inside its
+#: transaction), and may call it again if the state changed in between. An exception leaves
+#: nothing written and is raised to the caller.
 Decide = Callable[[str | None], TurnWrite]
 
 

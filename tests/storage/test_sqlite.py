@@ -3,6 +3,7 @@ refusing what is not a kyc-helper database, giving up on a lock after the busy t
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -109,4 +110,28 @@ async def test_a_locked_database_fails_after_the_busy_timeout(tmp_path: Path) ->
         other.close()
     result = await store.run_turn(KEY, lambda raw: TurnWrite(state="{}"), now=T0, lease=LEASE)
     assert result.status.value == "applied"
+    await store.close()
+
+
+async def test_a_turn_runs_again_when_another_process_wrote_meanwhile(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    store = await SqliteStore.open(path)
+    await store.run_turn(KEY, lambda raw: TurnWrite(state='{"n": 1}'), now=T0, lease=LEASE)
+    seen: list[str | None] = []
+
+    def decide(raw: str | None) -> TurnWrite:
+        seen.append(raw)
+        if len(seen) == 1:  # another process commits a turn of this user right now
+            other = sqlite3.connect(path, isolation_level=None)
+            other.execute("UPDATE conversations SET state='{\"n\": 2}' WHERE user_id='42'")
+            other.close()
+        n = json.loads(raw or "{}")["n"]
+        return TurnWrite(state=json.dumps({"n": n + 1}), events=[EventRecord("turn", {"n": n + 1})])
+
+    result = await store.run_turn(KEY, decide, now=T0, lease=LEASE)
+    assert result.status.value == "applied"
+    assert seen == ['{"n": 1}', '{"n": 2}']  # decided again on what the other process wrote
+    stored = await store.load(KEY)
+    assert stored is not None and json.loads(stored.state) == {"n": 3}
+    assert [e.data["n"] for e in await store.events_between(T0, T0)] == [3]  # written once
     await store.close()
