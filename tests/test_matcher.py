@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from pathlib import Path
 from types import MappingProxyType
 
@@ -15,15 +14,11 @@ from hypothesis import strategies as st
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase, Reason, Source, Text, Topic
 from bot.ops.evaluate import evaluate_cases
-from bot.understanding.matcher import (
-    Match,
-    Matcher,
-    MatchResult,
-    Normaliser,
-    check_knowledge,
-    clean,
-    stem,
-)
+from bot.understanding.checks import Problem, check_knowledge
+from bot.understanding.matcher import Match, Matcher, MatchResult
+from bot.understanding.normalise import Normaliser
+from bot.understanding.text import clean
+from bot.understanding.tokens import stem
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -151,20 +146,6 @@ def test_quoted_reply_is_read_as_a_list(matcher: Matcher) -> None:
 
 
 # --------------------------------------------------------------------------- boilerplate
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([
-    "Dear user,", "Your KYC application was not approved", "From: a@b.com", "\n", " ",
-    "Reason:", "blurry", "https://x.io/a", "© 2024 All rights reserved", "Regards,", "to",
-    "If you have any questions", "please contact support if you", "Unsubscribe", "Binance",
-    "Thanks", "Fwd:", "---------- Forwarded message ---------", "RISK WARNING: x", "É",
-]) | st.text(max_size=20), max_size=12))
-def test_boilerplate_prefilter_cuts_what_the_whole_pattern_cuts(parts: list[str]) -> None:
-    seg = _shared_matcher().seg
-    text = "".join(parts)
-    assert seg.boilerplate is not None
-    assert seg.strip_boilerplate(text) == seg.boilerplate.sub(" ", text)
 
 
 def test_notice_boilerplate_alone_matches_nothing(matcher: Matcher) -> None:
@@ -344,11 +325,9 @@ def test_reason_words_about_something_else_match_no_reason(matcher: Matcher, tex
     [None, 123, b"bytes", "", "   \n\t ", "\x00\x01\x02", "🙂🙂🙂", "\u202eمرحبا بالعالم",
      "Привет", "😀" * 10_000, "a" * 1_000_000, "blurry photo " * 100_000],
 )
-def test_bad_input_never_raises_and_is_fast(matcher: Matcher, text: object) -> None:
-    start = time.perf_counter()
+def test_bad_input_never_raises(matcher: Matcher, text: object) -> None:
     result = matcher.match(text)  # type: ignore[arg-type]
     assert isinstance(result, MatchResult)
-    assert time.perf_counter() - start < 1.0
     if not isinstance(text, str) or not any(c.isascii() and c.isalnum() for c in text):
         assert result.matches == ()
 
@@ -424,9 +403,16 @@ def test_clear_messages_are_not_ambiguous(matcher: Matcher) -> None:
 # --------------------------------------------------------------------------- knowledge checks
 
 
+def errors_of(problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems if p.severity == "error"]
+
+
+def warnings_of(problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems if p.severity == "warning"]
+
+
 def test_bundled_knowledge_examples_all_match_their_own_entry(kb: KnowledgeBase) -> None:
-    errors, _warnings = check_knowledge(kb)
-    assert errors == []
+    assert errors_of(check_knowledge(kb)) == []
 
 
 def test_check_reports_an_example_that_reads_like_another_entry(kb: KnowledgeBase) -> None:
@@ -443,7 +429,7 @@ def test_check_reports_an_example_that_reads_like_another_entry(kb: KnowledgeBas
         negatives=(*kb.negatives, "my selfie keeps failing"),
         negative_sources=(*kb.negative_sources, Source("negatives.yaml", 999)),
     )
-    errors, _ = check_knowledge(bad)
+    errors = errors_of(check_knowledge(bad))
     assert any(e.startswith("reasons/blurry_photo.yaml:999: ") and "expired_document" in e
                for e in errors), errors
     assert any(e.startswith("negatives.yaml:999: ") and "face_verification" in e
@@ -456,14 +442,15 @@ def test_check_warns_about_examples_the_matcher_cannot_tell_apart(kb: KnowledgeB
         _entry("reason", "expired_document", ["my passport expired", "the document expired"]),
         _entry("reason", "blurry_photo", ["blurry photo", "Document expired!", "photo unclear"]),
     ])
-    _, warnings = check_knowledge(small)
-    assert any("cannot tell them apart" in w for w in warnings)
+    assert any("cannot tell them apart" in w for w in warnings_of(check_knowledge(small)))
 
 
 @pytest.mark.parametrize(
     ("matching", "needle"),
     [
-        ({"version": 1, "boilerplate": ["(unclosed"]}, "not a valid regular expression"),
+        ({"version": 1, "boilerplate": ["(unclosed"]}, "RE2) cannot run it"),
+        ({"version": 1, "boilerplate": [r"(a)\1"]}, "backreferences"),
+        ({"version": 1, "reason_markers": ["(?<!x)reason:"]}, "lookbehind"),
         ({"version": 1, "reason_markers": [".*"]}, "matches empty text"),
         ({"version": 1, "synonyms": {"photo": "pic"}}, "must be a list"),
         ({"version": 1, "stop_words": "the a an"}, "must be a list of strings"),
@@ -473,7 +460,8 @@ def test_check_warns_about_examples_the_matcher_cannot_tell_apart(kb: KnowledgeB
 def test_check_rejects_malformed_matching_yaml(
     kb: KnowledgeBase, matching: dict, needle: str
 ) -> None:
-    errors, _ = check_knowledge(_small_kb(kb, list(kb.reasons.values()), matching=matching))
+    errors = errors_of(check_knowledge(_small_kb(kb, list(kb.reasons.values()),
+                                                 matching=matching)))
     assert any("matching.yaml" in e and needle in e for e in errors), errors
 
 

@@ -1,9 +1,12 @@
 """`python -m bot match` and `python -m bot eval`: see how the matcher reads messages, and measure it.
 
 `eval FILE.jsonl` reads lines `{"text": ..., "expect": [ids]}` (`[]` = about nothing the bot knows;
-several ids = a notice listing several reasons, in that order). Without a file it measures the
-knowledge base's own examples leave-one-out (each example matched with itself removed from the
-index) and prints which entries compete. Both report; neither judges (exit 0).
+several ids = a notice listing several reasons, in that order; a single id may be a string;
+`"other:..."` = a vendor's reason that is none of the bot's reasons: any topic or nothing is
+right, a reason is wrong). Optional `"lang"` and `"kind"` (or a vendor file's `"form"`) split
+the figures per language and per kind of message. Without a file it measures the knowledge
+base's own examples leave-one-out (each example matched with itself removed from the index) and
+prints which entries compete. Both report; neither judges (exit 0).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any, TextIO
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.shared.errors import ConfigError
-from bot.understanding.matcher import NONE_ID, Matcher, MatchResult
+from bot.understanding.matcher import NONE_ID, Matcher, MatchResult, phrasings
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +104,9 @@ def format_result(result: MatchResult) -> str:
 # --------------------------------------------------------------------------- eval
 
 
+OTHER = "other:"
+
+
 @dataclass
 class Case:
     """One labelled message and what the matcher said."""
@@ -110,17 +116,24 @@ class Case:
     got: list[str]
     ambiguous: bool
     where: str = ""
+    lang: str = ""
+    label: str = ""  # the line's own "kind" (notice, description, typo...) or "form"
+    got_reason: bool = False  # a reason is among the matches
 
     @property
     def kind(self) -> str:
         if not self.expect:
             return "out_of_scope"
+        if self.expect[0].startswith(OTHER):
+            return "not_a_reason"
         return "multi" if len(self.expect) > 1 else "single"
 
     @property
     def correct(self) -> bool:
         if self.kind == "out_of_scope":
             return not self.got
+        if self.kind == "not_a_reason":
+            return not self.got_reason
         if self.kind == "single":
             return bool(self.got) and self.got[0] == self.expect[0]
         return self.got[: len(self.expect)] == self.expect
@@ -142,6 +155,7 @@ class Report:
 
     def figures(self) -> dict[str, Any]:
         single, multi, oos = self._of("single"), self._of("multi"), self._of("out_of_scope")
+        other = self._of("not_a_reason")
         per_id: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for c in single:
             per_id[c.expect[0]][0] += c.correct
@@ -164,6 +178,12 @@ class Report:
                 "false_accept_any": self._rate(len(false_any), len(oos)),
                 "false_accept_reason": self._rate(len(false_reason), len(oos)),
             },
+            "not_a_reason": {
+                "count": len(other),
+                "matched_a_reason": self._rate(sum(not c.correct for c in other), len(other)),
+            },
+            "by_lang": self._split(lambda c: c.lang),
+            "by_kind": self._split(lambda c: c.label),
             "per_id": {
                 k: {"correct": v[0], "total": v[1], "accuracy": self._rate(v[0], v[1])}
                 for k, v in sorted(per_id.items())
@@ -173,6 +193,16 @@ class Report:
                 for c in self.cases if not c.correct
             ],
         }
+
+    def _split(self, key: Any) -> dict[str, dict[str, Any]]:
+        """Return correct/total per value of `key` (a language or a kind), when lines have one."""
+        groups: dict[str, list[Case]] = defaultdict(list)
+        for c in self.cases:
+            if key(c):
+                groups[key(c)].append(c)
+        return {k: {"correct": sum(c.correct for c in v), "total": len(v),
+                    "accuracy": self._rate(sum(c.correct for c in v), len(v))}
+                for k, v in sorted(groups.items())}
 
     def confusion(self) -> dict[str, Counter[str]]:
         """Return expected id -> Counter of predicted top ids (NONE_LABEL for no match)."""
@@ -202,41 +232,58 @@ def run_file(matcher: Matcher, path: str) -> Report:
             raise ConfigError(f"{path}:{number}: not JSON (nested too deeply)") from None
         text, expect = (data.get("text"), data.get("expect")) if isinstance(data, dict) else (
             None, None)
+        if isinstance(expect, str):
+            expect = [expect]
         if not isinstance(text, str) or not isinstance(expect, list) or not all(
             isinstance(x, str) for x in expect
         ):
             raise ConfigError(f'{path}:{number}: expected {{"text": "...", "expect": [ids]}}')
-        unknown = [x for x in expect if x not in known]
+        unknown = [x for x in expect if x not in known and not x.startswith(OTHER)]
         if unknown:
             logger.warning("%s:%d: unknown ids %s", path, number, ", ".join(unknown))
         result = matcher.match(text)
-        report.cases.append(Case(text, list(expect), [m.id for m in result.matches],
-                                 result.ambiguous, f"{path}:{number}"))
+        label = data.get("kind") or data.get("form") or ""
+        report.cases.append(_case(text, list(expect), result, f"{path}:{number}",
+                                  str(data.get("lang") or ""), str(label)))
     return report
 
 
-def run_leave_one_out(matcher: Matcher, kb_examples: Iterable[tuple[str, str, int, str, str]]) -> Report:
+def _case(text: str, expect: list[str], result: MatchResult, where: str = "", lang: str = "",
+          label: str = "") -> Case:
+    return Case(text, expect, [m.id for m in result.matches], result.ambiguous, where, lang,
+                label, any(m.kind == "reason" for m in result.matches))
+
+
+def run_leave_one_out(
+    matcher: Matcher, kb_examples: Iterable[tuple[str, str, int, str, str, str]]
+) -> Report:
     """Match every knowledge example with itself removed from the index."""
     report = Report(reason_ids=frozenset(e.id for e in matcher.entries if e.kind == "reason"))
-    for kind, ident, index, text, where in kb_examples:
-        result = matcher.match_excluding(text, kind, ident, index)
+    for kind, ident, index, text, where, lang in kb_examples:
+        result = matcher.match_excluding(text, kind, ident, index, lang)
         expect = [] if kind == "none" else [ident]
-        report.cases.append(Case(text, expect, [m.id for m in result.matches], result.ambiguous,
-                                 where))
+        report.cases.append(_case(text, expect, result, where, lang))
     return report
 
 
-def knowledge_examples(kb: KnowledgeBase) -> list[tuple[str, str, int, str, str]]:
-    """Return (kind, id, index, text, file:line) for every example of the knowledge base."""
-    out: list[tuple[str, str, int, str, str]] = []
+def knowledge_examples(kb: KnowledgeBase) -> list[tuple[str, str, int, str, str, str]]:
+    """Return (kind, id, index, text, file:line, lang) for every example, every language."""
+    out: list[tuple[str, str, int, str, str, str]] = []
     for kind, items in (("reason", kb.reasons.values()), ("topic", kb.topics.values())):
         for item in items:
-            for i, ex in enumerate(item.examples):
-                src = item.example_sources[i] if i < len(item.example_sources) else ""
-                out.append((kind, item.id, i, ex, str(src)))
-    for i, ex in enumerate(kb.negatives):
-        src = kb.negative_sources[i] if i < len(kb.negative_sources) else ""
-        out.append(("none", NONE_ID, i, ex, str(src)))
+            for p in phrasings(item):
+                lang = getattr(p, "lang", "en")
+                sources = getattr(p, "example_sources", ())
+                for i, ex in enumerate(p.examples):
+                    src = sources[i] if i < len(sources) else ""
+                    out.append((kind, item.id, i, ex, str(src), lang))
+    for lang in getattr(kb, "languages", ("en",)):
+        found = kb.negatives_in(lang) if hasattr(kb, "negatives_in") else None
+        texts = found.examples if found is not None else kb.negatives
+        sources = found.example_sources if found is not None else kb.negative_sources
+        for i, ex in enumerate(texts):
+            src = sources[i] if i < len(sources) else ""
+            out.append(("none", NONE_ID, i, ex, str(src), lang))
     return out
 
 
@@ -274,6 +321,14 @@ def format_report(title: str, figures: dict[str, Any], loo: Report | None = None
     out.append(f"out of scope, matched a reason:    {_pct(f['out_of_scope']['false_accept_reason'])}"
                f"  (anything: {_pct(f['out_of_scope']['false_accept_any'])}; "
                f"{f['out_of_scope']['count']} messages)")
+    if f["not_a_reason"]["count"]:
+        out.append(f"not a reason, matched a reason:    {_pct(f['not_a_reason']['matched_a_reason'])}"
+                   f"  ({f['not_a_reason']['count']} messages)")
+    for title, key in (("per language", "by_lang"), ("per kind", "by_kind")):
+        if f[key]:
+            out += ["", f"{title} (correct as above: top-1, all listed, or no reason):"]
+            out += [f"  {k:<24} {v['correct']:>3}/{v['total']:<3} {_pct(v['accuracy'])}"
+                    for k, v in f[key].items()]
     out += ["", "per id (top-1):"]
     confusion = loo.confusion() if loo else {}
     for ident, v in f["per_id"].items():
@@ -302,7 +357,5 @@ def evaluate_cases(matcher: Matcher, items: Sequence[tuple[str, list[str]]]) -> 
     """Return the figures for (text, expect) pairs: for tests and the benchmark."""
     report = Report(reason_ids=frozenset(e.id for e in matcher.entries if e.kind == "reason"))
     for text, expect in items:
-        result = matcher.match(text)
-        report.cases.append(Case(text, list(expect), [m.id for m in result.matches],
-                                 result.ambiguous))
+        report.cases.append(_case(text, list(expect), matcher.match(text)))
     return report.figures()

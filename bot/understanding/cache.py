@@ -1,0 +1,85 @@
+"""Keep built matchers on disk, keyed by a hash of everything they are built from.
+
+Building reads every knowledge text in every language (a few seconds cold); a bot restarting
+on unchanged knowledge and code loads the result instead (well under a second). The key covers
+the matcher's source code, its settings, word lists and every text, so an edit to any of them
+builds afresh: operators never run a training or build step by hand.
+
+The folder is `KYC_HELPER_CACHE_DIR` (default `~/.cache/kyc-helper`); `off` disables it. A cache
+that cannot be read or written is only a slower start, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import TypeVar
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_CODE = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(_CODE.glob("*.py")):
+        if path.name != "redact.py":
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path | None:
+    """Return the cache folder, or None when caching is off."""
+    value = os.environ.get("KYC_HELPER_CACHE_DIR", "")
+    if value.lower() == "off":
+        return None
+    return Path(value) if value else Path.home() / ".cache" / "kyc-helper"
+
+
+def fingerprint(*inputs: object) -> str:
+    """Return a hash of the matcher's code and of `inputs` (plain data: str, numbers, lists)."""
+    digest = hashlib.sha256(_code_version().encode())
+    digest.update(repr(inputs).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+def cached(key: str, build: Callable[[], T]) -> T:
+    """Return the object stored under `key`, or `build()` it and store it."""
+    folder = cache_dir()
+    if folder is None:
+        return build()
+    path = folder / f"matcher-{key}.pickle"
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)  # our own file, written below  # noqa: S301
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # a stale or broken file: build again
+        logger.info("matcher cache %s not usable (%s); building", path, exc)
+    value = build()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(f.name, path)
+        _prune(folder, keep=path)
+    except Exception as exc:
+        logger.info("matcher cache not written to %s (%s)", folder, exc)
+    return value
+
+
+def _prune(folder: Path, keep: Path, max_files: int = 8) -> None:
+    """Delete all but the newest `max_files` cached matchers."""
+    files = sorted(folder.glob("matcher-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[max_files:]:
+        if old != keep:
+            old.unlink(missing_ok=True)

@@ -1,0 +1,127 @@
+"""Turn a message's scores into the ranked result: floors, listed order, ambiguity.
+
+Nothing reaches its floor (`min_score` for reasons, `topic_min_score` for topics, both
+`anchored_discount` lower for a message naming a domain word), or "nothing" scores higher ->
+no match. Reasons listed in a notice (or named in separate clauses) come first in their order
+(`multi` when two or more); a reason ranks `reason_bias` points above topics, so "my selfie
+failed 3 times, how long is review?" leads with the reason; two reasons or two topics within
+`ambiguous_margin` -> `ambiguous`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.understanding.index import Entry
+
+Kind = Literal["reason", "topic"]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One entry the message points to, with a 0-100 score."""
+
+    kind: Kind
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Ranked matches, best first; empty means the message is about nothing the bot knows.
+
+    `understood` is False when the message could not be read within its work budget.
+    """
+
+    matches: tuple[Match, ...] = ()
+    ambiguous: bool = False
+    multi: bool = False
+    understood: bool = True
+
+    @property
+    def top(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+EMPTY = MatchResult()
+NOT_UNDERSTOOD = MatchResult(understood=False)
+
+
+@dataclass
+class Analysis:
+    """What the matcher found in one message."""
+
+    listed: list[tuple[int, float]]  # reasons named by notice items, in order
+    scores: list[float]  # per entry, 0-100 (whole message, or its best clause)
+    clause_reasons: list[tuple[int, float]]  # distinct confident reasons, clause by clause
+    loose: list[tuple[int, float]] = field(default_factory=list)  # reasons of an unmarked list
+    anchored: bool = True  # the message names identity verification (see `domain_words`)
+
+
+def best(entries: Sequence[Entry], scores: Sequence[float], kind: str | None = None
+         ) -> tuple[int, float]:
+    """Return the best-scoring entry (of `kind`, if given) and its score."""
+    found, found_score = -1, -1.0
+    for e, sc in enumerate(scores):
+        if (kind is None or entries[e].kind == kind) and sc > found_score:
+            found, found_score = e, sc
+    return found, found_score
+
+
+def floor(entry: Entry, settings: Mapping[str, float], anchored: bool = True) -> float:
+    """Return the score `entry` needs to be a match."""
+    value = settings["topic_min_score" if entry.kind == "topic" else "min_score"]
+    return value - (settings["anchored_discount"] if anchored else 0.0)
+
+
+def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, float],
+           none_entry: int) -> MatchResult:
+    """Return the ranked result for one analysed message."""
+    s = settings
+    whole = analysis.scores
+    listed = analysis.listed
+    clause_reasons = analysis.clause_reasons
+    first = listed or analysis.loose or (clause_reasons if len(clause_reasons) > 1 else [])
+    multi = len(first) > 1
+    if not listed:  # only a notice's own reason list is taken at its word
+        top, top_score = best(entries, [sc if entries[e].kind != "none" else -1.0
+                                        for e, sc in enumerate(whole)])
+        none_score = whole[none_entry] if none_entry >= 0 else 0.0
+        if (
+            top < 0
+            or top_score < floor(entries[top], s, analysis.anchored)
+            or none_score + s["negative_margin"] >= top_score
+        ):
+            return EMPTY
+    ranked: list[Match] = []
+    seen: set[int] = set()
+    for e, sc in first:
+        entry = entries[e]
+        ranked.append(Match(entry.kind, entry.id,  # type: ignore[arg-type]
+                            round(min(100.0, max(sc, whole[e])), 1)))
+        seen.add(e)
+    bias = s["reason_bias"]
+    # After a list of reasons only topics may follow: every reason returned is walked.
+    others = ("topic",) if multi else ("reason", "topic")
+    rest = sorted(
+        (e for e, entry in enumerate(entries)
+         if entry.kind in others and e not in seen
+         and whole[e] >= floor(entry, s, analysis.anchored)),
+        key=lambda e: -(whole[e] + (bias if entries[e].kind == "reason" else 0.0)),
+    )
+    for e in rest:
+        entry = entries[e]
+        ranked.append(Match(entry.kind, entry.id,  # type: ignore[arg-type]
+                            round(min(100.0, whole[e]), 1)))
+    # Two reasons (or two topics) too close to call. A reason next to a topic is not a
+    # doubt: the message is about both, and the reason comes first.
+    ambiguous = (
+        not multi
+        and not listed
+        and len(ranked) > 1
+        and ranked[0].kind == ranked[1].kind
+        and ranked[0].score - ranked[1].score < s["ambiguous_margin"]
+    )
+    return MatchResult(tuple(ranked), ambiguous, multi)

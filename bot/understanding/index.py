@@ -1,0 +1,212 @@
+"""The precomputed index a message is scored against (built once per knowledge base).
+
+Every text of the knowledge base (examples, notices, keywords and titles of reasons and topics,
+in every language, and the negatives as the entry "nothing") is read exactly as a message would
+be, into canonical terms. From them: TF-IDF vectors over words and word pairs with an inverted
+index, each entry's profile (all its texts together), how typical each feature is of each entry
+(votes), keywords as phrases, and the words seen mostly in negatives ("elsewhere").
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+NONE_ID = "__none__"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Something a message can be about: a reason, a topic, or "nothing" (negatives)."""
+
+    kind: str  # "reason" | "topic" | "none"
+    id: str
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One indexed text: an example, a notice, a keyword or a title of an entry."""
+
+    entry: int
+    text: str
+    role: str  # "example" | "notice" | "keyword" | "title"
+    index: int  # position among the entry's texts of that role and language
+    lang: str = "en"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A knowledge text to index: whose it is, its role, position and language."""
+
+    kind: str
+    id: str
+    role: str
+    index: int
+    text: str
+    lang: str = "en"
+
+
+def features(terms: Sequence[str]) -> list[str]:
+    """Return the unigrams and adjacent bigrams of `terms`, each once."""
+    feats = dict.fromkeys(terms)
+    for a, b in zip(terms, terms[1:], strict=False):
+        feats[a + " " + b] = None
+    return list(feats)
+
+
+class Index:
+    """TF-IDF docs, entry profiles, votes and keyword phrases; see the module docstring."""
+
+    def __init__(self, entries: list[Entry], settings: Mapping[str, float]) -> None:
+        self.entries = entries
+        self.settings = settings
+        self.by_key: dict[tuple[str, str], int] = {(e.kind, e.id): i for i, e in enumerate(entries)}
+        self.none_entry = self.by_key.get(("none", NONE_ID), -1)
+        self.docs: list[Doc] = []
+        self.example_docs: dict[tuple[int, str, int], int] = {}
+        self.idf: dict[str, float] = {}
+        self.max_idf = 1.0
+        self.df: dict[str, int] = {}
+        self.common_df = 0.0
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+        self.doc_vectors: list[dict[str, float]] = []
+        self.profile_vectors: list[dict[str, float]] = []
+        self.profile_postings: dict[str, list[tuple[int, float]]] = {}
+        self.profile_norm: list[float] = []
+        self.profile_dot_doc: list[float] = []
+        self.entry_docs: list[int] = []
+        self.vote_counts: dict[str, dict[int, int]] = {}
+        self.vote_map: dict[str, dict[int, float]] = {}
+        self.vote_weight: dict[str, float] = {}
+        self.off_domain: set[str] = set()
+        self.keywords: dict[str, list[tuple[tuple[str, ...], int, float]]] = {}
+        self.negative_keywords: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+
+    def build(
+        self,
+        texts: Sequence[Text],
+        keywords: Sequence[tuple[int, str]],
+        negative_keywords: Sequence[tuple[int, str]],
+        terms_of: Callable[[str], list[str]],
+    ) -> None:
+        """Index `texts` (read by `terms_of`), `keywords` and `negative_keywords` per entry."""
+        bigram_weight = self.settings["bigram_weight"]
+        doc_feats: list[list[str]] = []
+        df: dict[str, int] = defaultdict(int)
+        for t in texts:
+            feats = features(terms_of(t.text))
+            if not feats:
+                continue
+            e = self.by_key[(t.kind, t.id)]
+            if t.role == "example":
+                self.example_docs[(e, t.lang, t.index)] = len(self.docs)
+            self.docs.append(Doc(e, t.text, t.role, t.index, t.lang))
+            doc_feats.append(feats)
+            for f in feats:
+                df[f] += 1
+        n = len(self.docs) or 1
+        self.idf = {
+            f: math.log(1 + n / c) * (bigram_weight if " " in f else 1.0) for f, c in df.items()
+        }
+        self.max_idf = max((v for f, v in self.idf.items() if " " not in f), default=1.0)
+        self.df = dict(df)
+        self.common_df = max(self.settings["common_min_df"],
+                             self.settings["common_fraction"] * len(self.docs))
+        self._vectors(doc_feats)
+        self._votes(doc_feats)
+        self._keywords(keywords, negative_keywords, terms_of)
+
+    def _vectors(self, doc_feats: list[list[str]]) -> None:
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        profile: list[dict[str, float]] = [defaultdict(float) for _ in self.entries]
+        for d, feats in enumerate(doc_feats):
+            vec = {f: self.idf[f] for f in feats}
+            norm = math.sqrt(sum(w * w for w in vec.values()))
+            vec = {f: w / norm for f, w in vec.items()}
+            self.doc_vectors.append(vec)
+            for f, w in vec.items():
+                postings[f].append((d, w))
+                profile[self.docs[d].entry][f] += w
+        self.postings = dict(postings)
+        self.profile_vectors = [dict(vec) for vec in profile]
+        profile_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for e, vec in enumerate(profile):
+            self.profile_norm.append(math.sqrt(sum(w * w for w in vec.values())) or 1.0)
+            for f, w in vec.items():
+                profile_postings[f].append((e, w))
+        self.profile_postings = dict(profile_postings)
+        # For leave-one-out: the dot product of each doc with its own entry's profile.
+        self.profile_dot_doc = [
+            sum(w * profile[self.docs[d].entry][f] for f, w in vec.items())
+            for d, vec in enumerate(self.doc_vectors)
+        ]
+
+    def _votes(self, doc_feats: list[list[str]]) -> None:
+        """How typical each feature is of each entry (share of the entry's texts using it)."""
+        counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.entry_docs = [0] * len(self.entries)
+        for d, feats in enumerate(doc_feats):
+            e = self.docs[d].entry
+            self.entry_docs[e] += 1
+            for f in feats:
+                counts[f][e] += 1
+        self.vote_counts = {f: dict(c) for f, c in counts.items()}
+        # Words mostly seen in negatives.yaml: a message made of them is about something else.
+        self.off_domain = {
+            f for f, c in self.vote_counts.items() if " " not in f and self.elsewhere(c)
+        }
+        for f, c in self.vote_counts.items():
+            post, weight = self.vote(f, c)
+            self.vote_map[f] = dict(post)
+            self.vote_weight[f] = weight
+
+    def _keywords(
+        self,
+        keywords: Sequence[tuple[int, str]],
+        negative_keywords: Sequence[tuple[int, str]],
+        terms_of: Callable[[str], list[str]],
+    ) -> None:
+        """A phrase listed by k entries gives each 1/k of a full unit of evidence."""
+        owners: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        parsed: list[tuple[int, tuple[str, ...]]] = []
+        for e, kw in keywords:
+            terms = tuple(terms_of(kw))
+            if terms:
+                owners[terms].add(e)
+                parsed.append((e, terms))
+        kw_index: dict[str, list[tuple[tuple[str, ...], int, float]]] = defaultdict(list)
+        for e, terms in parsed:
+            spec = sum(self.idf.get(t, self.max_idf) for t in terms) / len(terms) / self.max_idf
+            weight = min(1.0, spec) / len(owners[terms])
+            if (terms, e, weight) not in kw_index[terms[0]]:
+                kw_index[terms[0]].append((terms, e, weight))
+        self.keywords = dict(kw_index)
+        neg_index: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
+        for e, kw in negative_keywords:
+            terms = tuple(terms_of(kw))
+            if terms and (terms, e) not in neg_index[terms[0]]:
+                neg_index[terms[0]].append((terms, e))
+        self.negative_keywords = dict(neg_index)
+
+    def vote(self, feature: str, counts: Mapping[int, int]) -> tuple[list[tuple[int, float]], float]:
+        """Return (entry, P(entry | feature)) pairs and the feature's vote weight."""
+        rates = {e: c / self.entry_docs[e] for e, c in counts.items() if c > 0}
+        total = sum(rates.values())
+        if total <= 0:
+            return [], 0.0
+        post = [(e, r / total) for e, r in rates.items()]
+        concentration = sum(p * p for _, p in post)
+        df = sum(counts.values())
+        weight = concentration ** self.settings["vote_power"] * (
+            1.0 - math.exp(-df / self.settings["vote_df_scale"])
+        )
+        if " " in feature:
+            weight *= self.settings["bigram_weight"]
+        return post, weight
+
+    def elsewhere(self, counts: Mapping[int, int]) -> bool:
+        """Return whether a word with these per-entry text counts is mostly off the subject."""
+        outside = counts.get(self.none_entry, 0)
+        return outside >= 1 and outside >= self.settings["off_domain_share"] * sum(counts.values())

@@ -1,0 +1,103 @@
+"""Which language a message is written in, and Russian written in Latin letters (translit).
+
+`detect_language` decides by script: Chinese characters, Cyrillic or Latin letters, weighing a
+Chinese character as a short word. Latin text is Russian when most of its words are Russian
+words spelt in Latin letters ("pasport prosrochen", "verifikatsiya ne proshla"); telling that
+needs the Russian words the knowledge base knows, so pass `russian` (a `Translit` built from
+them; the matcher has one: `Matcher.language`).
+
+`to_cyrillic` spells a Latin word in Cyrillic by the common schemes (ya/ja/ia, zh, kh, ts,
+shch...), and `skeleton` folds the letters those schemes disagree on (й/и/ы, е/э, ь/ъ, щ/ш,
+тс/ц), so "prosrochennyj", "prosrochenniy" and "просроченный" meet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from bot.understanding.text import clean, scripts
+
+Language = Literal["en", "zh", "ru"]
+
+#: Latin letter groups and their Cyrillic spelling, longest first
+_LATIN_TO_CYRILLIC: tuple[tuple[str, str], ...] = (
+    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("tz", "ц"),
+    ("ch", "ч"), ("sh", "ш"), ("ya", "я"), ("ja", "я"), ("ia", "я"), ("yu", "ю"), ("ju", "ю"),
+    ("iu", "ю"), ("yo", "е"), ("jo", "е"), ("ye", "е"), ("je", "е"), ("yy", "ый"), ("yi", "ый"), ("iy", "ий"),
+    ("ij", "ий"), ("yj", "ый"), ("a", "а"), ("b", "б"), ("v", "в"), ("w", "в"), ("g", "г"),
+    ("d", "д"), ("e", "е"), ("z", "з"), ("i", "и"), ("j", "й"), ("k", "к"), ("q", "к"),
+    ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"),
+    ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"), ("c", "ц"), ("y", "ы"), ("x", "кс"),
+)
+_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
+for _latin, _cyr in _LATIN_TO_CYRILLIC:
+    _BY_FIRST.setdefault(_latin[0], []).append((_latin, _cyr))
+
+_FOLD = str.maketrans({"ё": "е", "э": "е", "й": "и", "ы": "и", "ь": None, "ъ": None,
+                       "щ": "ш"})
+
+
+def to_cyrillic(word: str) -> str | None:
+    """Return a lowercase Latin word spelt in Cyrillic, or None if it has other characters."""
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        for latin, cyr in _BY_FIRST.get(word[i], ()):
+            if word.startswith(latin, i):
+                out.append(cyr)
+                i += len(latin)
+                break
+        else:
+            return None
+    return "".join(out)
+
+
+def skeleton(cyrillic: str) -> str:
+    """Return a Cyrillic word with the letters translit schemes disagree on folded together."""
+    return cyrillic.translate(_FOLD).replace("тс", "ц")
+
+
+class Translit:
+    """Recognise Russian words written in Latin letters, given the Russian words known."""
+
+    def __init__(self, russian_words: Iterable[str], english_words: Iterable[str] = ()) -> None:
+        self.by_skeleton: dict[str, str] = {}
+        for word in sorted(set(russian_words)):
+            self.by_skeleton.setdefault(skeleton(word), word)
+        self.english = frozenset(english_words)
+
+    def word(self, latin: str) -> str | None:
+        """Return the known Russian word `latin` spells, or None."""
+        if len(latin) < 2 or latin in self.english:
+            return None
+        cyr = to_cyrillic(latin)
+        return self.by_skeleton.get(skeleton(cyr)) if cyr else None
+
+    def share(self, words: list[str]) -> float:
+        """Return the share of Latin `words` that are known Russian words in translit."""
+        latin = [w for w in words if w.isascii() and w.isalpha() and len(w) >= 2]
+        if not latin:
+            return 0.0
+        return sum(self.word(w) is not None for w in latin) / len(latin)
+
+
+def detect_language(text: object, russian: Translit | None = None) -> Language | None:
+    """Return "en", "zh" or "ru" for the script most of `text` is in, or None (no words).
+
+    A Chinese character weighs as much as three letters. Latin text is "ru" when `russian` is
+    given and at least 40% of its words are Russian words in translit.
+    """
+    if not isinstance(text, str):
+        return None
+    cleaned = clean(text, 4000)
+    latin, cyrillic, han = scripts(cleaned)
+    weights = {"zh": 3 * han, "ru": cyrillic, "en": latin}
+    best = max(weights, key=lambda k: weights[k])
+    if weights[best] < 2:
+        return None
+    if best == "en" and russian is not None:
+        words = "".join(c if c.isascii() and c.isalpha() else " " for c in cleaned).split()
+        if russian.share(words) >= 0.4:
+            return "ru"
+    return best  # type: ignore[return-value]

@@ -1,0 +1,279 @@
+"""Turn cleaned text into canonical terms: typo fixes, split words, translit, stems, synonyms.
+
+For each word of a message (see `tokens.words`):
+1. a known word stays; an unknown Latin word that spells a known Russian word in translit
+   ("prosrochen") becomes that word; an unknown word run together from known ones
+   ("imagequality") is split; else it is corrected to the closest known word ("blury") when
+   one is close enough (rapidfuzz ratio >= `typo_cutoff`);
+2. stemmed (`tokens.stem`), then single-word and phrase synonyms from matching.yaml map it to
+   the synonym's key; stop words are dropped by their spelling ("really" goes, "real" stays);
+3. a `negatable` word right after a negation is dropped together with it ("not expired").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.understanding.budget import Budget
+from bot.understanding.language import Translit, skeleton, to_cyrillic
+from bot.understanding.text import clean, is_cyrillic, is_han
+from bot.understanding.tokens import stem, words
+
+#: at most this many knowledge texts are remembered by the text caches
+CACHE_SIZE = 20000
+
+Phrase = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def text_words(text: str) -> list[str]:
+    """Return the words of a knowledge-base phrase, cleaned as messages are."""
+    return words(clean(text, 500))
+
+
+@lru_cache(maxsize=65536)
+def collapse_repeats(word: str) -> str:
+    """Return `word` with letters repeated three times or more kept twice ("blurryyy")."""
+    out: list[str] = []
+    for ch in word:
+        if len(out) >= 2 and out[-1] == ch and out[-2] == ch and ch.isalpha():
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+class Normaliser:
+    """Turn text into canonical terms: typo fixes, split words, stems, synonyms, no stop words."""
+
+    def __init__(
+        self,
+        synonyms: Mapping[str, Sequence[str]],
+        stop_words: Iterable[str],
+        vocabulary: Iterable[str],
+        settings: Mapping[str, float],
+        negations: Iterable[str] = (),
+        negatable: Iterable[str] = (),
+    ) -> None:
+        self.typo_cutoff = float(settings["typo_cutoff"])
+        self.typo_min_length = int(settings["typo_min_length"])
+        self.max_typos = int(settings["max_typos"])
+        self.max_terms = int(settings["max_terms"])
+        self.stop_surface = {w for s in stop_words for w in text_words(s)}
+        # stop words that are their own stem ("binance", "the"): dropped even after mapping
+        self.stop_canon = {w for w in self.stop_surface if stem(w) == w}
+        self.vocabulary: set[str] = set(self.stop_surface)
+        for key, variants in synonyms.items():
+            for phrase in (key, *variants):
+                self.vocabulary.update(text_words(phrase))
+        for word in vocabulary:
+            self.vocabulary.update(words(word))
+        # Single-word synonyms (on stems), then phrase synonyms over already-mapped stems.
+        self._word_syn: dict[str, tuple[str, ...]] = {}
+        parsed = [(tuple(stem(w) for w in text_words(key)),
+                   [tuple(stem(w) for w in text_words(v)) for v in variants])
+                  for key, variants in synonyms.items()]
+        for canon, variants in parsed:
+            for toks in variants:
+                if canon and len(toks) == 1 and toks != canon:
+                    self._word_syn[toks[0]] = canon
+        phrases: list[Phrase] = [(self._map_words(toks), canon) for canon, variants in parsed
+                                 for toks in variants if len(toks) > 1 and canon]
+        self._phrases: dict[str, list[Phrase]] = defaultdict(list)
+        for toks, canon in sorted(phrases, key=lambda p: -len(p[0])):
+            self._phrases[toks[0]].append((toks, canon))
+        self.vocabulary.update(w for p in (*negations, *negatable) for w in text_words(p))
+        # typo candidates by (length, Latin or not): a typo keeps the script and about the length
+        self._by_length: dict[tuple[int, bool], list[str]] = defaultdict(list)
+        for word in sorted(self.vocabulary):
+            if len(word) >= 4 and word.isalpha() and not is_han(word[0]):
+                self._by_length[(len(word), word.isascii())].append(word)
+        # Another form of a known word is known too: "reflected" when "reflection" is listed.
+        self.known_stems = {stem(w) for w in self.vocabulary}
+        russian = [w for w in self.vocabulary if is_cyrillic(w[0])]
+        english = [w for w in self.vocabulary if w.isascii()]
+        self.translit = Translit(russian, english)
+        self._translit_stems: dict[str, str] = {}
+        for word in sorted(russian):
+            self._translit_stems.setdefault(skeleton(stem(word)), word)
+        self.negations = {t for w in negations for t in self._canon(w)}
+        self.negatable = {t for w in negatable for t in self._canon(w)}
+        self._typo_cache: dict[str, tuple[tuple[str, ...], bool] | None] = {}
+        # Knowledge texts are read at build and again when the checks match them: what is
+        # read while `remember` is on (the build) is kept.
+        self._terms_cache: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
+        self.remember = False
+
+    def _canon(self, word: str) -> tuple[str, ...]:
+        return self._map_words([stem(w) for w in text_words(word)])
+
+    def _map_words(self, stems: Sequence[str]) -> tuple[str, ...]:
+        out: list[str] = []
+        for s in stems:
+            out.extend(self._word_syn.get(s, (s,)))
+        return tuple(out)
+
+    def known(self, word: str) -> bool:
+        """Return whether `word` (or another form of it) is a word of the knowledge base."""
+        return word in self.vocabulary or stem(word) in self.known_stems
+
+    def russian(self, latin: str) -> str | None:
+        """Return the known Russian word a Latin word spells in translit, or None."""
+        found = self.translit.word(latin)
+        if found is None and len(latin) >= 4 and latin not in self.translit.english:
+            cyr = to_cyrillic(latin)
+            if cyr:
+                found = self._translit_stems.get(skeleton(stem(cyr)))
+        return found
+
+    # ------------------------------------------------------------------ unknown words
+
+    def _split(self, word: str) -> list[str] | None:
+        """Split a run-together word into two or three known words ("idalreadyused")."""
+        if len(word) > 40:
+            return None
+        best: list[str] | None = None
+
+        def good(part: str) -> bool:
+            return len(part) >= 2 and part in self.vocabulary
+
+        for i in range(2, len(word) - 1):
+            a, rest = word[:i], word[i:]
+            if not good(a):
+                continue
+            options = [[a, rest]] if good(rest) else []
+            for j in range(2, len(rest) - 1):
+                if good(rest[:j]) and good(rest[j:]):
+                    options.append([a, rest[:j], rest[j:]])
+            for parts in options:
+                # fewest parts first, then the most even split
+                if best is None or (len(parts), -min(map(len, parts))) < (
+                    len(best), -min(map(len, best))
+                ):
+                    best = parts
+        if best and sum(len(p) >= 3 for p in best) >= len(best) - 1 and max(map(len, best)) >= 4:
+            return best
+        return None
+
+    def _fix(self, word: str) -> tuple[tuple[str, ...], bool] | None:
+        """Return an unknown word as known words, and whether that was a guess, or None."""
+        if word in self._typo_cache:
+            return self._typo_cache[word]
+        fixed: tuple[tuple[str, ...], bool] | None = None
+        russian = self.russian(word) if word.isascii() else None
+        if russian:
+            fixed = ((russian,), False)
+        elif len(word) < self.typo_min_length:
+            fixed = None
+        elif split := self._split(word):
+            fixed = (tuple(split), False)
+        elif corrected := self._correct(word):
+            fixed = ((corrected,), True)
+        if len(self._typo_cache) > 50000:
+            self._typo_cache.clear()
+        self._typo_cache[word] = fixed
+        return fixed
+
+    def _correct(self, word: str) -> str | None:
+        """Return the known word closest to `word` (rapidfuzz ratio >= typo_cutoff), or None."""
+        n = len(word)
+        reach = 2 if n >= 9 else 1  # typos add, drop or swap a letter: lengths stay close
+        latin = word.isascii()
+        choices = [w for k in range(n - reach, n + reach + 1)
+                   for w in self._by_length.get((k, latin), ())]
+        found = process.extractOne(
+            word, choices, scorer=fuzz.ratio, processor=None, score_cutoff=self.typo_cutoff
+        )
+        return found[0] if found else None
+
+    def words(self, text: str, corrected: set[str] | None = None,
+              budget: Budget | None = None) -> list[str]:
+        """Return the words of cleaned `text`, with translit, splits and typo fixes applied.
+
+        Words that were corrected are added to `corrected` (when given).
+        """
+        out: list[str] = []
+        typos = self.max_typos  # unknown words looked at per message (bounded time)
+        for raw in words(text, budget)[: self.max_terms]:
+            w = collapse_repeats(raw) if len(raw) > 2 else raw
+            if (w in self.vocabulary or not w.isalpha() or is_han(w[0])
+                    or stem(w) in self.known_stems):
+                out.append(w)
+                continue
+            if w not in self._typo_cache:
+                if typos <= 0:
+                    out.append(w)
+                    continue
+                typos -= 1
+                if budget is not None:
+                    budget.spend(50 * len(w) + 4 * len(self._by_length.get((len(w), True), ())))
+            fixed = self._fix(w)
+            if fixed is None:
+                out.append(w)
+                continue
+            found, guessed = fixed
+            if guessed and corrected is not None:
+                corrected.update(found)
+            out.extend(found)
+        return out
+
+    # ------------------------------------------------------------------ terms
+
+    def terms(self, text: str, uncertain: set[str] | None = None,
+              budget: Budget | None = None) -> list[str]:
+        """Return the canonical terms of cleaned `text` (stems, synonyms mapped, stop words gone).
+
+        Terms that come from a typo correction are added to `uncertain` (when given).
+        """
+        cached = self._terms_cache.get(text)
+        if cached is None:
+            guessed: set[str] = set()
+            cached = (tuple(self._terms(text, guessed, budget)), frozenset(guessed))
+            if self.remember and len(self._terms_cache) < CACHE_SIZE:
+                self._terms_cache[text] = cached
+        if uncertain is not None:
+            uncertain.update(cached[1])
+        return list(cached[0])
+
+    def _terms(self, text: str, uncertain: set[str], budget: Budget | None) -> list[str]:
+        corrected: set[str] = set()
+        found = self.words(text, corrected, budget)
+        if corrected:
+            uncertain.update(self._map_words([stem(w) for w in corrected]))
+        # A stop word is dropped by its spelling, so "really" goes but "real" stays; a stop
+        # word may still be part of a phrase ("out of date").
+        stems: list[str] = []
+        stop: list[bool] = []
+        for w in found:
+            mapped_word = self._word_syn.get(stem(w))
+            if mapped_word is None:
+                stems.append(stem(w))
+                stop.append(w in self.stop_surface)
+            else:
+                stems.extend(mapped_word)
+                stop.extend([False] * len(mapped_word))
+        mapped: list[str] = []
+        i = 0
+        while i < len(stems):
+            for toks, canon in self._phrases.get(stems[i], ()):
+                if tuple(stems[i : i + len(toks)]) == toks:
+                    mapped.extend(canon)
+                    i += len(toks)
+                    break
+            else:
+                if not stop[i]:
+                    mapped.append(stems[i])
+                i += 1
+        terms = [t for t in mapped if t not in self.stop_canon]
+        if self.negatable and self.negations:
+            # "not blurry", "nothing expired": a negation just before cancels the word, and
+            # is spent on it.
+            drop: set[int] = set()
+            for i, t in enumerate(terms):
+                if t in self.negatable and i > 0 and terms[i - 1] in self.negations:
+                    drop.update((i, i - 1))
+            if drop:
+                terms = [t for i, t in enumerate(terms) if i not in drop]
+        return terms

@@ -1,0 +1,271 @@
+"""Cut boilerplate out of a cleaned message and find the reason list(s) of forwarded notices.
+
+A forwarded notice's reason part ("Reason: ...", "Reasons:" and a list, "原因：", "Причина:") is
+split into items: lines, bullets, numbers ("1." "2)" "(3)" "a)" "(i)" "1/" "1、" "一、" "①"),
+";", "。" and sentences; "," "and" "、" "и" (matching.yaml `soft_separators`) only when every
+piece names a different reason. A list with no marker before it (two or more bullet lines, or
+an inline numbering that starts at 1, a or i and goes on with 2, b or ii) is read the same way,
+but must still beat "nothing". The rest of the message is free text, read clause by clause.
+
+Every pattern here and in knowledge/ runs under RE2 (see `patterns`): linear in the text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import re2
+
+from bot.understanding.budget import Budget
+from bot.understanding.normalise import CACHE_SIZE
+from bot.understanding.patterns import PatternError, compile_any, compile_pattern
+from bot.understanding.text import is_han
+
+logger = logging.getLogger(__name__)
+
+_ROMAN = r"(?:i{1,3}|iv|vi{0,3})"
+_HAN_NUMBER = "一二三四五六七八九十"
+#: a numbered or lettered list marker: "1." "2)" "(3)" "4/" "a)" "(b)" "(i)" "ii)"
+_NUMBERED = rf"(?:\(?[1-9][.)/]|\([1-9]\)|\(?[a-h]\)|\(?{_ROMAN}\))"
+#: markers that need no space around them: "1、" "一、" "(1)" (Chinese lists have no spaces)
+_GLUED = rf"(?:[1-9]、|[{_HAN_NUMBER}]、|\([1-9]\))"
+#: symbols people and notices put before list items
+_SYMBOL_BULLETS = "-*•·▪●◦‣–—>❌✖✗✘❎⛔🚫✔✅☑➤►▶→⚠"
+_BULLET = compile_pattern(rf"(^|\s)(?:{_NUMBERED}|[{_SYMBOL_BULLETS}])\s|(^|[^0-9]){_GLUED}",
+                          capture=True)
+_LIST_LINE = compile_pattern(rf"\s*(?:(?:{_NUMBERED}|[{_SYMBOL_BULLETS}])\s|{_GLUED})")
+#: markers of an inline list ("(1) ... (2) ...", "a) ... b) ...", "1/ ... 2/", "1、... 2、")
+_INLINE_ITEM = compile_pattern(
+    rf"(?:^|\s)(?:\(?([1-9]|[a-h]|{_ROMAN})[.)/]|\(([1-9]|[a-h]|{_ROMAN})\))\s"
+    rf"|([1-9])、|([{_HAN_NUMBER}])、|\(([1-9])\)", capture=True
+)
+_FIRST_SECOND = {("1", "2"), ("a", "b"), ("i", "ii")}
+#: at most this many matches of one pattern are acted on in one piece of text: a message has
+#: far fewer real list items or clauses, and each match costs (see `MATCH_STEPS`)
+MAX_PIECES = 64
+#: budget steps one regex match costs, on top of the characters scanned
+MATCH_STEPS = 100
+#: lines of a message searched for notices and lists; the rest is read as free text
+MAX_LINES = 100
+_HARD_SPLIT = compile_pattern(r"\n|;|\s/\s|\s\|\s|\.(?:\s+|$)|。")
+_CLAUSE_PUNCT = r"[.!?;:\n。]+|,"
+
+
+def _list_line(line: str, budget: Budget | None) -> bool:
+    _spend(budget, line[:64], 1)
+    return _LIST_LINE.match(line) is not None
+
+
+#: a space between two Chinese characters separates phrases (Chinese words have none)
+_HAN_SPACE = compile_pattern(r"(\p{Han})[ \t]+(\p{Han})", capture=True)
+
+
+def _han_breaks(text: str, budget: Budget | None) -> str:
+    """Return `text` with a space between Chinese characters turned into a line break."""
+    if text.isascii():
+        return text
+    _spend(budget, text, MAX_PIECES)
+    for _ in range(2):  # "模糊 过 期": the middle character ends one match and starts the next
+        text = _HAN_SPACE.sub(r"\1" + "\n" + r"\2", text, MAX_PIECES)
+    return text
+
+
+def _letters(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
+def _blankish(text: str) -> bool:
+    return not _letters(text)
+
+
+@dataclass
+class Segments:
+    """A message split into reason-list items (from notices), unmarked list items, free text."""
+
+    items: list[str] = field(default_factory=list)
+    free: list[str] = field(default_factory=list)
+    loose: list[str] = field(default_factory=list)  # a list with no "Reason:" before it
+
+    @property
+    def text(self) -> str:
+        return "\n".join([*self.items, *self.loose, *self.free])
+
+
+def _label(m: Any) -> str:
+    label = next(g for g in m.groups() if g)
+    return str(_HAN_NUMBER.index(label) + 1) if label in _HAN_NUMBER else label
+
+
+def _spend(budget: Budget | None, text: str, matches: int = 0) -> None:
+    if budget is not None:
+        budget.spend(len(text) + MATCH_STEPS * matches)
+
+
+def _split(pattern: Any, text: str, budget: Budget | None) -> list[str]:
+    parts = pattern.split(text, MAX_PIECES)
+    _spend(budget, text, len(parts))
+    return parts
+
+
+def _sub_bullets(text: str, budget: Budget | None) -> str:
+    _spend(budget, text, MAX_PIECES)
+    return _BULLET.sub(r"\1\2" + "\n", text, MAX_PIECES)
+
+
+def _finditer(pattern: Any, text: str, budget: Budget | None) -> list[Any]:
+    found = list(islice(pattern.finditer(text), MAX_PIECES))
+    _spend(budget, text, len(found))
+    return found
+
+
+def inline_list(line: str, budget: Budget | None = None) -> tuple[str, list[str]]:
+    """Split "rejected: (1) photo unclear (2) name wrong" into its head and numbered items.
+
+    Only a numbering that starts at 1, a or i and goes on with 2, b or ii counts as a list.
+    """
+    found = _finditer(_INLINE_ITEM, line, budget)
+    if len(found) < 2:
+        return line, []
+    labels = [_label(m) for m in found]
+    if (labels[0], labels[1]) not in _FIRST_SECOND:
+        return line, []
+    parts = [line[m.end(): (found[k + 1].start() if k + 1 < len(found) else len(line))]
+             for k, m in enumerate(found)]
+    return line[: found[0].start()], [p for p in parts if _letters(p)]
+
+
+def _compile_each(patterns: Sequence[str], what: str) -> list[Any]:
+    out = []
+    for p in patterns:
+        try:
+            out.append(compile_pattern(p))
+        except PatternError as exc:  # `check_matching` reports it with its file:line
+            logger.warning("matching.yaml %s pattern %r skipped: %s", what, p, exc)
+    return out
+
+
+def _separators(items: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Return soft separators as (words needing spaces around, symbols or Chinese words)."""
+    words, symbols = [], []
+    for s in items:
+        core = s.strip()
+        if not core:
+            continue
+        glued = not core.isalnum() or any(is_han(c) for c in core)
+        (symbols if glued else words).append(re2.escape(core))
+    return words, symbols
+
+
+class Segmenter:
+    """Cut boilerplate and find the reason list(s) of forwarded notices."""
+
+    def __init__(
+        self,
+        boilerplate: Sequence[str],
+        markers: Sequence[str],
+        soft_separators: Sequence[str],
+    ) -> None:
+        good = [p for p in boilerplate if _compile_each([p], "boilerplate")]
+        self.boilerplate = compile_any(good)
+        self.markers = _compile_each(markers, "reason_markers")
+        words, symbols = _separators(soft_separators)
+        soft = [rf"\s(?:{'|'.join(words)})\s"] if words else []
+        soft += [rf"\s*(?:{'|'.join(symbols)})\s*"] if symbols else []
+        self.soft = compile_pattern("|".join(soft)) if soft else None
+        self.clause = compile_pattern("|".join([_CLAUSE_PUNCT, *soft]))
+        self._stripped: dict[str, str] = {}
+        self.remember = False  # keep what is stripped (on while the matcher is built)
+
+    def strip_boilerplate(self, text: str, budget: Budget | None = None) -> str:
+        """Return `text` with every boilerplate pattern replaced by a space."""
+        if self.boilerplate is None:
+            return text
+        stripped = self._stripped.get(text)
+        if stripped is None:
+            _spend(budget, text, MAX_PIECES)
+            stripped = self.boilerplate.sub(" ", text, 4 * MAX_PIECES)
+            if self.remember and len(self._stripped) < CACHE_SIZE:
+                self._stripped[text] = stripped
+        return stripped
+
+    def _marker_spans(self, line: str, budget: Budget | None) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        for pattern in self.markers:
+            spans.extend(m.span() for m in _finditer(pattern, line, budget) if m.end() > m.start())
+        spans.sort()
+        kept: list[tuple[int, int]] = []
+        for s, e in spans:
+            if not kept or s >= kept[-1][1]:
+                kept.append((s, e))
+        return kept
+
+    def split(self, text: str, budget: Budget | None = None) -> Segments:
+        """Split cleaned `text` into reason-list items and free text."""
+        lines = self.strip_boilerplate(text, budget).split("\n")
+        if len(lines) > MAX_LINES:
+            lines[MAX_LINES - 1:] = [" ".join(lines[MAX_LINES - 1:])]
+        seg = Segments()
+        spans = [self._marker_spans(line, budget) for line in lines]
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            if not spans[i]:
+                run = i
+                while run < len(lines) and _list_line(lines[run], budget) and not spans[run]:
+                    run += 1
+                if run - i >= 2:  # two or more list lines in a row: an unmarked list
+                    for item in lines[i:run]:
+                        seg.loose.extend(self.items(item, budget))
+                    i = run
+                    continue
+                head, inline = inline_list(line, budget)
+                if inline:
+                    if not _blankish(head):
+                        seg.free.append(head)
+                    seg.loose.extend(p for part in inline for p in self.items(part, budget))
+                elif not _blankish(line):
+                    seg.free.append(line)
+                i += 1
+                continue
+            here = spans[i]
+            if here[0][0] > 0 and not _blankish(line[: here[0][0]]):
+                seg.free.append(line[: here[0][0]])
+            bodies = [line[e : (here[k + 1][0] if k + 1 < len(here) else len(line))]
+                      for k, (_, e) in enumerate(here)]
+            i += 1
+            if _blankish(bodies[-1]):
+                # "Reasons:" alone on its line: the list is the following lines up to a blank one
+                while i < len(lines) and _blankish(lines[i]):
+                    i += 1
+                while i < len(lines) and not _blankish(lines[i]) and not spans[i]:
+                    bodies.append(lines[i])
+                    i += 1
+            else:
+                while i < len(lines) and _list_line(lines[i], budget):
+                    bodies.append(lines[i])
+                    i += 1
+            for body in bodies:
+                seg.items.extend(self.items(body, budget))
+        return seg
+
+    @staticmethod
+    def items(body: str, budget: Budget | None = None) -> list[str]:
+        """Split a reason list into items at lines, bullets, numbers, ";", " / " and sentences."""
+        body = _sub_bullets(body, budget)
+        return [p.strip() for p in _split(_HARD_SPLIT, body, budget) if _letters(p)]
+
+    def soft_split(self, item: str, budget: Budget | None = None) -> list[str]:
+        """Split an item at soft separators ("," "and"); the caller decides whether to keep it."""
+        pieces = _han_breaks(item, budget).split("\n")
+        if self.soft is not None:
+            pieces = [p for piece in pieces for p in _split(self.soft, piece, budget)]
+        return [p.strip() for p in pieces if _letters(p)]
+
+    def clauses(self, text: str, budget: Budget | None = None) -> list[str]:
+        """Split free text into clauses at punctuation and soft separators ("and", "、")."""
+        text = _han_breaks(_sub_bullets(text, budget), budget)
+        return [p.strip() for p in _split(self.clause, text, budget) if _letters(p)]

@@ -1,0 +1,80 @@
+"""The matcher's numbers (policy.yaml `matching:`) and word lists (matching.yaml, per language).
+
+Every language's matching.yaml (`knowledge/matching.yaml` for English, the overlays in
+`knowledge/i18n/<lang>/matching.yaml`) adds to the same lists: a Chinese synonym only ever
+meets Chinese words, a Russian stop word only Russian ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from bot.knowledge.policy import MATCHING_DEFAULTS
+from bot.understanding.patterns import check_pattern
+
+logger = logging.getLogger(__name__)
+
+#: every `matching:` number's default, declared once (with its bounds) in bot/knowledge/policy.py
+DEFAULTS: Mapping[str, float] = MATCHING_DEFAULTS
+
+WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", "negations",
+              "negatable", "domain_words")
+PATTERN_LISTS = ("boilerplate", "reason_markers")
+
+
+def settings_from(kb: Any) -> dict[str, float]:
+    """Return the matcher's numbers: policy.yaml `matching:` over `DEFAULTS`."""
+    settings = {key: float(value) for key, value in DEFAULTS.items()}
+    for key, value in kb.policy.matching.items():
+        if key in DEFAULTS:
+            settings[key] = float(value)
+        else:
+            logger.warning("policy.yaml matching.%s is not a matcher setting; ignored", key)
+    return settings
+
+
+def matching_files(kb: Any) -> Iterator[tuple[str, Mapping[str, object]]]:
+    """Yield (language, matching.yaml as read) for English and every overlay language."""
+    yield "en", kb.matching
+    yield from sorted(dict(getattr(kb, "matching_overlays", {}) or {}).items())
+
+
+def matching_words(kb: Any) -> dict[str, Any]:
+    """Return the word lists of every language together, skipping malformed parts.
+
+    `checks.check_matching` reports what is skipped, with its file and line.
+    """
+    syn: dict[str, list[str]] = {}
+    out: dict[str, Any] = {name: [] for name in WORD_LISTS}
+    for _, data in matching_files(kb):
+        one = words_of(data)
+        for key, variants in one["synonyms"].items():
+            syn.setdefault(key, []).extend(variants)
+        for name in WORD_LISTS:
+            out[name].extend(one[name])
+    out["synonyms"] = syn
+    return out
+
+
+def words_of(data: Mapping[str, object]) -> dict[str, Any]:
+    """Return one matching.yaml's lists in a safe shape, skipping malformed parts."""
+    out: dict[str, Any] = {}
+    syn: dict[str, list[str]] = {}
+    raw = data.get("synonyms") if isinstance(data, Mapping) else None
+    if isinstance(raw, Mapping):
+        for key, variants in raw.items():
+            if isinstance(variants, list):
+                syn[str(key)] = [str(v) for v in variants if isinstance(v, str | int | float)]
+            elif isinstance(variants, str | int | float):
+                syn[str(key)] = [str(variants)]
+    out["synonyms"] = syn
+    for name in WORD_LISTS:
+        value = data.get(name) if isinstance(data, Mapping) else None
+        items = [str(v) for v in value if isinstance(v, str | int | float)] if isinstance(
+            value, list) else []
+        if name in PATTERN_LISTS:
+            items = [p for p in items if check_pattern(p) is None]
+        out[name] = items
+    return out

@@ -1,0 +1,152 @@
+"""The one place user text is read: cut, Unicode-normalised, lowercased, Traditional -> Simplified.
+
+Everything the matcher compares (messages and knowledge texts alike) goes through `clean`, so a
+message and the knowledge base always meet in the same form:
+
+- cut to `limit` characters; Windows line ends become "\\n"; pasted HTML becomes lines;
+- NFKC (full-width "：（１）" become ":(1)"), circled numbers become list markers ("①" -> "(1) ");
+- lowercase; accents dropped from Latin letters ("é" -> "e"), "ё" read as "е" ("й" kept);
+- control, format and direction characters become spaces; apostrophes disappear ("doesn't");
+- Traditional Chinese becomes Simplified (OpenCC `t2s`), so "護照過期" reads as "护照过期";
+- "US"/"U.S." in a mixed-case message becomes "usa" (the country, not the pronoun "us").
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from functools import lru_cache
+
+from bot.understanding.patterns import compile_pattern
+
+_APOSTROPHES = frozenset("'’`´ʼ")
+_ASCII_TABLE = {
+    **{c: " " for c in range(32) if chr(c) not in "\n\t\r"},
+    ord("\r"): "\n",
+    127: " ",
+    ord("'"): None,
+    ord("`"): None,
+}
+_US = compile_pattern(r"U\.?S\.?(?:A\.?)?", ignore_case=False, multiline=False)
+_BLOCK_TAG = compile_pattern(r"<\s*/?\s*(?:br|p|div|li|ul|ol|tr|td|h[1-6]|table)\b[^>]{0,200}>")
+_TAG = compile_pattern(r"<[^>\n]{0,200}>")
+_CIRCLED = {chr(0x2460 + i): f" ({i + 1}) " for i in range(20)}  # ① .. ⑳
+_CIRCLED.update({chr(0x2776 + i): f" ({i + 1}) " for i in range(10)})  # ❶ .. ❿
+_CIRCLED.update({chr(0x2474 + i): f" ({i + 1}) " for i in range(20)})  # ⑴ .. ⒇
+
+
+_CIRCLED_SET = frozenset(_CIRCLED)
+_CIRCLED_TABLE = {ord(k): v for k, v in _CIRCLED.items()}
+
+
+class _FoldTable(dict):  # type: ignore[type-arg]
+    """str.translate table applying `_fold`, filled as characters are first seen."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold(chr(code))
+        self[code] = folded
+        return folded
+
+
+def is_han(ch: str) -> bool:
+    """Return whether `ch` is a Chinese character."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+
+
+def is_cyrillic(ch: str) -> bool:
+    return "\u0400" <= ch <= "\u04ff"
+
+
+def clean(text: str, limit: int) -> str:
+    """Return `text` read for matching (see the module docstring)."""
+    text = text[:limit]
+    if ("US" in text or "U.S" in text) and any(c.islower() for c in text):
+        text = _country(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if "<" in text or "&" in text:
+        text = from_html(text)
+    if text.isascii():
+        return text.lower().translate(_ASCII_TABLE)
+    if not _CIRCLED_SET.isdisjoint(text):
+        text = text.translate(_CIRCLED_TABLE)
+    text = unicodedata.normalize("NFKC", text)
+    if max(text) >= "\u3400" and any(is_han(c) for c in text):
+        text = simplified(text)
+    return text.casefold().translate(_FOLD_TABLE)
+
+
+def _country(text: str) -> str:
+    """Replace a standalone "US", "U.S.", "USA" by "USA" (the stop word "us" stays)."""
+    out: list[str] = []
+    last = 0
+    for m in _US.finditer(text):
+        s, e = m.span()
+        before = text[s - 1] if s else " "
+        after = text[e] if e < len(text) else " "
+        if before.isascii() and before.isalpha() or after.isascii() and after.isalpha():
+            continue
+        out += [text[last:s], "USA"]
+        last = e
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _fold(ch: str) -> str:
+    """Return one casefolded character as the matcher reads it."""
+    if ch.isascii():
+        return ch.translate(_ASCII_TABLE) if ch in "\r\x7f'`" or ord(ch) < 32 else ch
+    if ch in _APOSTROPHES:
+        return ""
+    if ch == "й":
+        return ch
+    if ch == "ё":
+        return "е"
+    cat = unicodedata.category(ch)
+    if cat[0] in "CZ":  # control, format (RTL marks, zero-width), separators
+        return "\n" if ch in "\u2028\u2029\x85" else " "
+    if cat == "Mn":
+        return ""
+    base = unicodedata.normalize("NFKD", ch)
+    return "".join(c for c in base if unicodedata.category(c) != "Mn") or ch
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def from_html(text: str) -> str:
+    """Turn pasted HTML into text: block tags become line breaks, other tags disappear."""
+    if "<" in text:
+        text = _BLOCK_TAG.sub("\n", text)
+        text = _TAG.sub(" ", text)
+    return html.unescape(text)
+
+
+@lru_cache(maxsize=1)
+def _converter() -> object | None:
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - a declared dependency; without it zh-Hant stays
+        return None
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Return `text` with Traditional Chinese characters written in Simplified ones."""
+    conv = _converter()
+    return conv.convert(text) if conv is not None else text  # type: ignore[attr-defined]
+
+
+def scripts(text: str) -> tuple[int, int, int]:
+    """Return how many Latin letters, Cyrillic letters and Chinese characters `text` has."""
+    latin = cyrillic = han = 0
+    for ch in text:
+        if ch.isascii():
+            latin += ch.isalpha()
+        elif is_han(ch):
+            han += 1
+        elif is_cyrillic(ch):
+            cyrillic += 1
+        elif ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN"):
+            latin += 1
+    return latin, cyrillic, han
