@@ -34,6 +34,7 @@ class Doc:
     role: str  # "example" | "notice" | "keyword" | "title"
     index: int  # position among the entry's texts of that role and language
     lang: str = "en"
+    script: str = "latin"  # the script most of its words are in (see `script_of`)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,24 @@ class Text:
     lang: str = "en"
 
 
+def script_of(term: str) -> str:
+    """Return "han", "cyrillic" or "latin" (Latin letters, digits) for a term or feature."""
+    first = term[0] if term else "a"
+    if "\u0400" <= first <= "\u04ff":
+        return "cyrillic"
+    if first >= "\u2e80":
+        return "han"
+    return "latin"
+
+
+def main_script(terms: Sequence[str]) -> str:
+    """Return the script most of `terms` are in (Latin on a tie)."""
+    counts: dict[str, int] = defaultdict(int)
+    for t in terms:
+        counts[script_of(t)] += 1
+    return max(("latin", "cyrillic", "han"), key=lambda k: counts[k])
+
+
 def features(terms: Sequence[str]) -> list[str]:
     """Return the unigrams and adjacent bigrams of `terms`, each once."""
     feats = dict.fromkeys(terms)
@@ -57,7 +76,13 @@ def features(terms: Sequence[str]) -> list[str]:
 
 
 class Index:
-    """TF-IDF docs, entry profiles, votes and keyword phrases; see the module docstring."""
+    """TF-IDF docs, entry profiles, votes and keyword phrases; see the module docstring.
+
+    Statistics that compare entries are kept per script, so that languages do not dilute each
+    other: an entry's profile is built per script from its texts in that script, and how
+    typical a word is of an entry is counted over the texts written in the word's script
+    ("KYC" inside a Chinese example still counts for the nearest text, not for the votes).
+    """
 
     def __init__(self, entries: list[Entry], settings: Mapping[str, float]) -> None:
         self.entries = entries
@@ -72,11 +97,11 @@ class Index:
         self.common_df = 0.0
         self.postings: dict[str, list[tuple[int, float]]] = {}
         self.doc_vectors: list[dict[str, float]] = []
-        self.profile_vectors: list[dict[str, float]] = []
-        self.profile_postings: dict[str, list[tuple[int, float]]] = {}
-        self.profile_norm: list[float] = []
+        self.profile_vectors: dict[str, list[dict[str, float]]] = {}
+        self.profile_postings: dict[str, dict[str, list[tuple[int, float]]]] = {}
+        self.profile_norm: dict[str, list[float]] = {}
         self.profile_dot_doc: list[float] = []
-        self.entry_docs: list[int] = []
+        self.entry_docs: dict[str, list[int]] = {}
         self.vote_counts: dict[str, dict[int, int]] = {}
         self.vote_map: dict[str, dict[int, float]] = {}
         self.vote_weight: dict[str, float] = {}
@@ -96,13 +121,14 @@ class Index:
         doc_feats: list[list[str]] = []
         df: dict[str, int] = defaultdict(int)
         for t in texts:
-            feats = features(terms_of(t.text))
+            terms = terms_of(t.text)
+            feats = features(terms)
             if not feats:
                 continue
             e = self.by_key[(t.kind, t.id)]
             if t.role == "example":
                 self.example_docs[(e, t.lang, t.index)] = len(self.docs)
-            self.docs.append(Doc(e, t.text, t.role, t.index, t.lang))
+            self.docs.append(Doc(e, t.text, t.role, t.index, t.lang, main_script(terms)))
             doc_feats.append(feats)
             for f in feats:
                 df[f] += 1
@@ -120,39 +146,46 @@ class Index:
 
     def _vectors(self, doc_feats: list[list[str]]) -> None:
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        profile: list[dict[str, float]] = [defaultdict(float) for _ in self.entries]
+        scripts = sorted({d.script for d in self.docs} | {"latin"})
+        profile = {k: [defaultdict(float) for _ in self.entries] for k in scripts}
         for d, feats in enumerate(doc_feats):
             vec = {f: self.idf[f] for f in feats}
             norm = math.sqrt(sum(w * w for w in vec.values()))
             vec = {f: w / norm for f, w in vec.items()}
             self.doc_vectors.append(vec)
+            doc = self.docs[d]
             for f, w in vec.items():
                 postings[f].append((d, w))
-                profile[self.docs[d].entry][f] += w
+                profile[doc.script][doc.entry][f] += w
         self.postings = dict(postings)
-        self.profile_vectors = [dict(vec) for vec in profile]
-        profile_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for e, vec in enumerate(profile):
-            self.profile_norm.append(math.sqrt(sum(w * w for w in vec.values())) or 1.0)
-            for f, w in vec.items():
-                profile_postings[f].append((e, w))
-        self.profile_postings = dict(profile_postings)
+        for k in scripts:
+            self.profile_vectors[k] = [dict(vec) for vec in profile[k]]
+            self.profile_norm[k] = [math.sqrt(sum(w * w for w in vec.values())) or 1.0
+                                    for vec in profile[k]]
+            by_feature: dict[str, list[tuple[int, float]]] = defaultdict(list)
+            for e, vec in enumerate(profile[k]):
+                for f, w in vec.items():
+                    by_feature[f].append((e, w))
+            self.profile_postings[k] = dict(by_feature)
         # For leave-one-out: the dot product of each doc with its own entry's profile.
         self.profile_dot_doc = [
-            sum(w * profile[self.docs[d].entry][f] for f, w in vec.items())
+            sum(w * profile[self.docs[d].script][self.docs[d].entry][f] for f, w in vec.items())
             for d, vec in enumerate(self.doc_vectors)
         ]
 
     def _votes(self, doc_feats: list[list[str]]) -> None:
         """How typical each feature is of each entry (share of the entry's texts using it)."""
         counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        self.entry_docs = [0] * len(self.entries)
+        self.entry_docs = {k: [0] * len(self.entries) for k in ("latin", "cyrillic", "han")}
         for d, feats in enumerate(doc_feats):
-            e = self.docs[d].entry
-            self.entry_docs[e] += 1
+            doc = self.docs[d]
+            self.entry_docs[doc.script][doc.entry] += 1
             for f in feats:
-                counts[f][e] += 1
+                if self.counts_for(doc, f):
+                    counts[f][doc.entry] += 1
         self.vote_counts = {f: dict(c) for f, c in counts.items()}
+        for f in self.df:
+            self.vote_counts.setdefault(f, {})  # seen only in other scripts' texts: no vote
         # Words mostly seen in negatives.yaml: a message made of them is about something else.
         self.off_domain = {
             f for f, c in self.vote_counts.items() if " " not in f and self.elsewhere(c)
@@ -190,9 +223,14 @@ class Index:
                 neg_index[terms[0]].append((terms, e))
         self.negative_keywords = dict(neg_index)
 
+    def counts_for(self, doc: Doc, feature: str) -> bool:
+        """Return whether `doc` counts towards `feature`'s votes (written in its script)."""
+        return doc.script == script_of(feature)
+
     def vote(self, feature: str, counts: Mapping[int, int]) -> tuple[list[tuple[int, float]], float]:
         """Return (entry, P(entry | feature)) pairs and the feature's vote weight."""
-        rates = {e: c / self.entry_docs[e] for e, c in counts.items() if c > 0}
+        docs = self.entry_docs[script_of(feature)]
+        rates = {e: c / docs[e] for e, c in counts.items() if c > 0 and docs[e] > 0}
         total = sum(rates.values())
         if total <= 0:
             return [], 0.0

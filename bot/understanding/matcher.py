@@ -131,7 +131,7 @@ class Matcher:
         return matcher
 
     @classmethod
-    def _cached_build(cls, kb: Any) -> Matcher:
+    def _cached_build(cls, kb: Any, use_cache: bool = True) -> Matcher:
         """Build, or load what an identical build stored (see `cache`)."""
         settings = settings_from(kb)
         words = matching_words(kb)
@@ -141,13 +141,20 @@ class Matcher:
         listed += [w for name in ("stop_words", "negations", "negatable", "domain_words")
                    for w in words[name]]
         tokens.add_words([*listed, *(kw for _, kw in found[2])])
+        if not use_cache:
+            return cls._from_parts(settings, words, *found)
         key = cache.fingerprint(settings, words, found)
-        return cache.cached(key, lambda: cls._build(settings, words, *found))
+        return cache.cached(key, lambda: cls._from_parts(settings, words, *found))
 
     @classmethod
-    def _build(cls, settings: dict[str, float], words: dict[str, Any], entries: list[Entry],
-               texts: list[Text], keywords: list[tuple[int, str]],
-               negative: list[tuple[int, str]]) -> Matcher:
+    def _build(cls, kb: Any) -> Matcher:
+        """Build from scratch: no reuse, no disk cache (what a cold start costs)."""
+        return cls._cached_build(kb, use_cache=False)
+
+    @classmethod
+    def _from_parts(cls, settings: dict[str, float], words: dict[str, Any], entries: list[Entry],
+                    texts: list[Text], keywords: list[tuple[int, str]],
+                    negative: list[tuple[int, str]]) -> Matcher:
         # Words a message may be corrected towards: those of keywords, notices and titles, and
         # example words seen at least twice (a one-off typo in an example is not a word).
         seen: dict[str, int] = defaultdict(int)

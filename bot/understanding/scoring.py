@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
 from bot.understanding.budget import Budget
-from bot.understanding.index import Index, features
+from bot.understanding.index import Index, features, main_script
 
 
 class Scorer:
@@ -74,11 +74,16 @@ class Scorer:
             rare = [rarest]
             common.discard(rarest)
 
+        script = main_script(terms)
+        profile_vectors = ix.profile_vectors[script]
+        profile_postings = ix.profile_postings[script]
+        profile_norm = ix.profile_norm[script]
         excluded: set[str] = set()
         ex_entry = -1
         if exclude is not None:
-            excluded = set(features(self.terms_of(ix.docs[exclude].text)))
-            ex_entry = ix.docs[exclude].entry
+            doc = ix.docs[exclude]
+            excluded = {f for f in features(self.terms_of(doc.text)) if ix.counts_for(doc, f)}
+            ex_entry = doc.entry
 
         # Nearest text: cosine with each candidate doc.
         dots: dict[int, float] = defaultdict(float)
@@ -135,15 +140,15 @@ class Scorer:
                 probs = dict(post)
             else:
                 probs, weight = ix.vote_map[f], ix.vote_weight[f]
-            if not probs:
+            if not probs:  # seen only in texts of another script: no vote, still a shared word
                 vote_total += s["vote_unknown"] if unigram else 0.0
-                continue
-            if uncertain and w < ix.idf[f]:
-                weight *= s["typo_weight"]
-            vote_total += weight
+            else:
+                if uncertain and w < ix.idf[f]:
+                    weight *= s["typo_weight"]
+                vote_total += weight
             if f in common:
                 for e in candidates:
-                    pw = ix.profile_vectors[e].get(f)
+                    pw = profile_vectors[e].get(f)
                     p = probs.get(e, 0.0)
                     if pw:
                         profile[e] += w * pw
@@ -152,17 +157,17 @@ class Scorer:
                     if p:
                         vote[e] += weight * p
             else:
-                for e, pw in ix.profile_postings[f]:
+                for e, pw in profile_postings.get(f, ()):
                     profile[e] += w * pw
                     if unigram and not (alone and e == ex_entry):
                         mass[e] += w
                 for e, p in probs.items():
                     vote[e] += weight * p
-        if exclude is not None:
+        if exclude is not None and ix.docs[exclude].script == script:
             e = ex_entry
             profile[e] -= dots.get(exclude, 0.0)
-            pn_sq = ix.profile_norm[e] ** 2 - 2 * ix.profile_dot_doc[exclude] + 1.0
-            profile[e] = profile[e] / math.sqrt(max(pn_sq, 1e-9)) * ix.profile_norm[e]
+            pn_sq = profile_norm[e] ** 2 - 2 * ix.profile_dot_doc[exclude] + 1.0
+            profile[e] = profile[e] / math.sqrt(max(pn_sq, 1e-9)) * profile_norm[e]
 
         wv, wn, wp, wk = (s["vote_weight"], s["nearest_weight"], s["profile_weight"],
                           s["keyword_weight"])
@@ -179,7 +184,7 @@ class Scorer:
             mean = (
                 wv * vote.get(e, 0.0) / vote_norm
                 + wn * nearest.get(e, 0.0) / qn
-                + wp * profile.get(e, 0.0) / (qn * ix.profile_norm[e])
+                + wp * profile.get(e, 0.0) / (qn * profile_norm[e])
                 + (wk * (1.0 - math.exp(-unit * kw)) if kw else 0.0)
             )
             # Trust grows with the informative weight the message shares with the entry, so a
@@ -208,8 +213,9 @@ class Scorer:
         excluded: set[str] = set()
         ex_entry = -1
         if exclude is not None:  # leave-one-out: the left-out text says nothing about its words
-            excluded = set(self.terms_of(ix.docs[exclude].text))
-            ex_entry = ix.docs[exclude].entry
+            doc = ix.docs[exclude]
+            excluded = {t for t in self.terms_of(doc.text) if ix.counts_for(doc, t)}
+            ex_entry = doc.entry
         total = elsewhere = 0.0
         for t in dict.fromkeys(terms):
             w = ix.idf.get(t)
