@@ -34,6 +34,10 @@ def text_words(text: str) -> list[str]:
     return words(clean(text, 500))
 
 
+def _same_script(a: str, b: str) -> bool:
+    return a[:1].isascii() == b[:1].isascii() and is_han(a[:1]) == is_han(b[:1])
+
+
 @lru_cache(maxsize=65536)
 def collapse_repeats(word: str) -> str:
     """Return `word` with letters repeated three times or more kept twice ("blurryyy")."""
@@ -75,10 +79,17 @@ class Normaliser:
         parsed = [(tuple(stem(w) for w in text_words(key)),
                    [tuple(stem(w) for w in text_words(v)) for v in variants])
                   for key, variants in synonyms.items()]
+        # A variant in another script than its key (translit "regione" for "регион") never
+        # takes a word from its own script's synonyms or keys ("region" stays English).
+        own = {c[0] for c, _ in parsed if c} | {t[0] for c, v in parsed if c for t in v
+                                                  if len(t) == 1 and _same_script(t[0], c[0])}
         for canon, variants in parsed:
             for toks in variants:
-                if canon and len(toks) == 1 and toks != canon:
-                    self._word_syn[toks[0]] = canon
+                if not canon or len(toks) != 1 or toks == canon:
+                    continue
+                if not _same_script(toks[0], canon[0]) and toks[0] in own:
+                    continue
+                self._word_syn[toks[0]] = canon
         phrases: list[Phrase] = [(self._map_words(toks), canon) for canon, variants in parsed
                                  for toks in variants if len(toks) > 1 and canon]
         self._phrases: dict[str, list[Phrase]] = defaultdict(list)
@@ -131,30 +142,35 @@ class Normaliser:
     # ------------------------------------------------------------------ unknown words
 
     def _split(self, word: str) -> list[str] | None:
-        """Split a run-together word into two or three known words ("idalreadyused")."""
-        if len(word) > 40:
+        """Split a run-together word into known words ("idalreadyused", "kycrejectedbecause...").
+
+        Fewest parts wins, then the most even split; every part has two letters or more, all
+        but one at least three, and one at least four (so "kyc" + "ad" is not a split).
+        """
+        n = len(word)
+        if n > 80:
             return None
-        best: list[str] | None = None
-
-        def good(part: str) -> bool:
-            return len(part) >= 2 and part in self.vocabulary
-
-        for i in range(2, len(word) - 1):
-            a, rest = word[:i], word[i:]
-            if not good(a):
+        # best[i]: (parts, -shortest part, split) for word[:i]
+        best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
+        best[0] = (0, 0, [])
+        for i in range(n):
+            if best[i] is None:
                 continue
-            options = [[a, rest]] if good(rest) else []
-            for j in range(2, len(rest) - 1):
-                if good(rest[:j]) and good(rest[j:]):
-                    options.append([a, rest[:j], rest[j:]])
-            for parts in options:
-                # fewest parts first, then the most even split
-                if best is None or (len(parts), -min(map(len, parts))) < (
-                    len(best), -min(map(len, best))
-                ):
-                    best = parts
-        if best and sum(len(p) >= 3 for p in best) >= len(best) - 1 and max(map(len, best)) >= 4:
-            return best
+            parts, shortest, split = best[i]  # type: ignore[misc]
+            for j in range(i + 2, min(n, i + 24) + 1):
+                piece = word[i:j]
+                if piece not in self.vocabulary:
+                    continue
+                cand = (parts + 1, max(shortest, -len(piece)) if parts else -len(piece),
+                        [*split, piece])
+                if best[j] is None or cand[:2] < best[j][:2]:  # type: ignore[index]
+                    best[j] = cand
+        found = best[n]
+        if found is None or found[0] < 2:
+            return None
+        pieces = found[2]
+        if sum(len(p) >= 3 for p in pieces) >= len(pieces) - 1 and max(map(len, pieces)) >= 4:
+            return pieces
         return None
 
     def _fix(self, word: str) -> tuple[tuple[str, ...], bool] | None:
