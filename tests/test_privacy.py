@@ -171,7 +171,7 @@ async def test_a_date_that_is_not_a_birth_date_gets_no_warning_and_is_not_stored
 ) -> None:
     db = tmp_path / "bot.sqlite3"
     chat = await Chat.open(kb, db)
-    for text in ("my passport expired on 2025-01-01", "zzz qqq I resubmitted on 12/01/2025"):
+    for text in ("my passport expired on 2025-01-01", "zzz qqq I went there on 12/01/2025"):
         replies = await chat.say(text)
         assert kb.message("sensitive_data") not in [r.text for r in replies]
     await chat.close()
@@ -179,7 +179,7 @@ async def test_a_date_that_is_not_a_birth_date_gets_no_warning_and_is_not_stored
     stored = "\n".join(con.iterdump())
     con.close()
     assert "2025-01-01" not in stored and "12/01/2025" not in stored
-    assert "I resubmitted on [redacted]" in stored  # the unmatched message, for the operators
+    assert "I went there on [redacted]" in stored  # the unmatched message, for the operators
 
 
 # -- logs on Telegram ------------------------------------------------------------------------
