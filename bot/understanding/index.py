@@ -105,7 +105,7 @@ class Index:
         self.vote_counts: dict[str, dict[int, int]] = {}
         self.vote_map: dict[str, dict[int, float]] = {}
         self.vote_weight: dict[str, float] = {}
-        self.off_domain: set[str] = set()
+        self.off_domain: dict[str, float] = {}  # word -> how much of it is elsewhere (0.5..1)
         self.keywords: dict[str, list[tuple[tuple[str, ...], int, float]]] = {}
         self.negative_keywords: dict[str, list[tuple[tuple[str, ...], int]]] = {}
 
@@ -187,9 +187,8 @@ class Index:
         for f in self.df:
             self.vote_counts.setdefault(f, {})  # seen only in other scripts' texts: no vote
         # Words mostly seen in negatives.yaml: a message made of them is about something else.
-        self.off_domain = {
-            f for f, c in self.vote_counts.items() if " " not in f and self.elsewhere(c)
-        }
+        self.off_domain = {f: share for f, c in self.vote_counts.items()
+                           if " " not in f and (share := self.elsewhere(c))}
         for f, c in self.vote_counts.items():
             post, weight = self.vote(f, c)
             self.vote_map[f] = dict(post)
@@ -244,7 +243,10 @@ class Index:
             weight *= self.settings["bigram_weight"]
         return post, weight
 
-    def elsewhere(self, counts: Mapping[int, int]) -> bool:
-        """Return whether a word with these per-entry text counts is mostly off the subject."""
+    def elsewhere(self, counts: Mapping[int, int]) -> float:
+        """Return how much a word with these per-entry text counts is off the subject (0: not)."""
         outside = counts.get(self.none_entry, 0)
-        return outside >= 1 and outside >= self.settings["off_domain_share"] * sum(counts.values())
+        total = sum(counts.values())
+        if outside < 1 or outside < self.settings["off_domain_share"] * total:
+            return 0.0
+        return outside / total

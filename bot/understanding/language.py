@@ -34,6 +34,8 @@ _BY_FIRST: dict[str, list[tuple[str, str]]] = {}
 for _latin, _cyr in _LATIN_TO_CYRILLIC:
     _BY_FIRST.setdefault(_latin[0], []).append((_latin, _cyr))
 
+_ENDINGS = frozenset({"yy", "yi", "iy", "ij", "yj"})
+_VOWELS = frozenset("aeiouy")
 _FOLD = str.maketrans({"ё": "е", "э": "е", "й": "и", "ы": "и", "ь": None, "ъ": None,
                        "щ": "ш"})
 
@@ -44,6 +46,8 @@ def to_cyrillic(word: str) -> str | None:
     i = 0
     while i < len(word):
         for latin, cyr in _BY_FIRST.get(word[i], ()):
+            if latin in _ENDINGS and word[i + len(latin) : i + len(latin) + 1] in _VOWELS:
+                continue  # "-iy" ends a word ("novyy"); before a vowel it is "и" + "я" ("-iya")
             if word.startswith(latin, i):
                 out.append(cyr)
                 i += len(latin)
@@ -67,9 +71,13 @@ class Translit:
             self.by_skeleton.setdefault(skeleton(word), word)
         self.english = frozenset(english_words)
 
-    def word(self, latin: str) -> str | None:
-        """Return the known Russian word `latin` spells, or None."""
-        if len(latin) < 2 or latin in self.english:
+    def word(self, latin: str, english_too: bool = False) -> str | None:
+        """Return the known Russian word `latin` spells, or None.
+
+        An English word ("to", "net") is not read as Russian unless `english_too` (the whole
+        message is translit).
+        """
+        if len(latin) < 2 or (latin in self.english and not english_too):
             return None
         cyr = to_cyrillic(latin)
         return self.by_skeleton.get(skeleton(cyr)) if cyr else None
@@ -80,6 +88,32 @@ class Translit:
         if not latin:
             return 0.0
         return sum(self.word(w) is not None for w in latin) / len(latin)
+
+    def cyrillic(self, text: str, min_share: float = 0.4) -> str | None:
+        """Return `text` with its words spelt in Cyrillic when it is Russian in translit, else None.
+
+        "ya v Shtatah i mne 17" -> "я в штатах и мне 17": separators ("и"), markers
+        ("prichina:" -> "причина:") and every known word then read as Russian.
+        """
+        found = [w for w in "".join(c if c.isalpha() else " " for c in text).split()
+                 if w.isascii()]
+        if not found or self.share(found) < min_share:
+            return None
+        out: list[str] = []
+        word: list[str] = []
+        for ch in text + " ":
+            if ch.isascii() and ch.isalpha():
+                word.append(ch)
+                continue
+            if word:
+                latin = "".join(word)
+                known = self.word(latin, english_too=True)
+                if known is None and latin not in self.english:
+                    known = to_cyrillic(latin)  # unknown: a Russian typo the reader may fix
+                out.append(known or latin)
+                word = []
+            out.append(ch)
+        return "".join(out[:-1])
 
 
 def detect_language(text: object, russian: Translit | None = None) -> Language | None:

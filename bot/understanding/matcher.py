@@ -126,6 +126,8 @@ class Matcher:
             if all(a is b for a, b in zip(built_from, parts, strict=True)):
                 return matcher
         matcher = cls._cached_build(kb)
+        logger.debug("matcher ready: %d entries, %d texts indexed, %d words known",
+                     len(matcher.entries), len(matcher.index.docs), len(matcher.norm.vocabulary))
         _BUILT.insert(0, (parts, matcher))
         del _BUILT[2:]  # the current knowledge base and the one being reloaded
         return matcher
@@ -159,15 +161,18 @@ class Matcher:
         # example words seen at least twice (a one-off typo in an example is not a word).
         seen: dict[str, int] = defaultdict(int)
         vocabulary: set[str] = set()
+        english: set[str] = set(words["english"])
         for t in texts:
             here = set(text_words(t.text))
             if t.role != "example":
                 vocabulary |= here
+            if t.lang == "en":
+                english |= here
             for w in here:
                 seen[w] += 1
         vocabulary |= {w for w, n in seen.items() if n >= 2}
         norm = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings,
-                          words["negations"], words["negatable"])
+                          words["negations"], words["negatable"], english)
         seg = Segmenter(words["boilerplate"], words["reason_markers"], words["soft_separators"])
         norm.remember = seg.remember = True
         anchors = {t for w in words["domain_words"] for t in norm.terms(clean(w, 200))}
@@ -262,6 +267,8 @@ class Matcher:
         budget.spend(len(cleaned))
         if not any(c.isalnum() for c in cleaned):
             return None
+        if cleaned.isascii():  # Russian written in Latin letters reads as Russian
+            cleaned = self.norm.translit.cyrillic(cleaned) or cleaned
         seg = self.seg.split(cleaned, budget)
         uncertain: set[str] = set()
         terms = self.norm.terms(seg.text, uncertain, budget)

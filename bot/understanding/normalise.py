@@ -34,6 +34,24 @@ def text_words(text: str) -> list[str]:
     return words(clean(text, 500))
 
 
+def _digit_runs(found: list[str], vocabulary: set[str]) -> list[str]:
+    """Split unknown words that glue digits to letters ("15yrs", "18plus") into their runs."""
+    out: list[str] = []
+    for w in found:
+        if w in vocabulary or w.isalpha() or w.isdigit() or not w.isascii():
+            out.append(w)
+            continue
+        run = w[0]
+        for ch in w[1:]:
+            if ch.isdigit() == run[-1].isdigit():
+                run += ch
+            else:
+                out.append(run)
+                run = ch
+        out.append(run)
+    return out
+
+
 def _same_script(a: str, b: str) -> bool:
     return a[:1].isascii() == b[:1].isascii() and is_han(a[:1]) == is_han(b[:1])
 
@@ -60,6 +78,7 @@ class Normaliser:
         settings: Mapping[str, float],
         negations: Iterable[str] = (),
         negatable: Iterable[str] = (),
+        english: Iterable[str] | None = None,
     ) -> None:
         self.typo_cutoff = float(settings["typo_cutoff"])
         self.typo_min_length = int(settings["typo_min_length"])
@@ -101,11 +120,20 @@ class Normaliser:
         for word in sorted(self.vocabulary):
             if len(word) >= 4 and word.isalpha() and not is_han(word[0]):
                 self._by_length[(len(word), word.isascii())].append(word)
+        # Chinese typos are mostly one wrong character of the same sound ("人连识别"): known
+        # words of 3+ characters by each one-character wildcard ("人?识别" -> "人脸识别").
+        self._han_wild: dict[str, str] = {}
+        for word in sorted(self.vocabulary):
+            if len(word) >= 3 and all(is_han(c) for c in word):
+                for i in range(len(word)):
+                    self._han_wild.setdefault(word[:i] + "?" + word[i + 1:], word)
         # Another form of a known word is known too: "reflected" when "reflection" is listed.
         self.known_stems = {stem(w) for w in self.vocabulary}
         russian = [w for w in self.vocabulary if is_cyrillic(w[0])]
-        english = [w for w in self.vocabulary if w.isascii()]
-        self.translit = Translit(russian, english)
+        # Latin words that are English (not translit): those of English texts when known
+        latin = ({w for p in english for w in text_words(p)} if english is not None
+                 else {w for w in self.vocabulary if w.isascii()})
+        self.translit = Translit(russian, latin)
         self._translit_stems: dict[str, str] = {}
         for word in sorted(russian):
             self._translit_stems.setdefault(skeleton(stem(word)), word)
@@ -212,7 +240,10 @@ class Normaliser:
         """
         out: list[str] = []
         typos = self.max_typos  # unknown words looked at per message (bounded time)
-        for raw in words(text, budget)[: self.max_terms]:
+        found = words(text, budget)[: self.max_terms]
+        if self._han_wild and not text.isascii():
+            found = self._han_typos(found, corrected)
+        for raw in _digit_runs(found, self.vocabulary):
             w = collapse_repeats(raw) if len(raw) > 2 else raw
             if (w in self.vocabulary or not w.isalpha() or is_han(w[0])
                     or stem(w) in self.known_stems):
@@ -233,6 +264,54 @@ class Normaliser:
             if guessed and corrected is not None:
                 corrected.update(found)
             out.extend(found)
+        return out
+
+    def _han_typos(self, found: list[str], corrected: set[str] | None) -> list[str]:
+        """Replace Chinese characters around an unknown word by the known word they miss by one.
+
+        "人连识别" is cut into "人", "连", "识别"; the window "人连识别" is one character from
+        the known "人脸识别", so those three words become it.
+        """
+        out: list[str] = []
+        i = 0
+        while i < len(found):
+            w = found[i]
+            if not is_han(w[0]) or w in self.vocabulary:
+                out.append(w)
+                i += 1
+                continue
+            fixed = None
+            # windows of up to 3 words starting just before this unknown one
+            for start in (len(out) - 1, len(out)):
+                if fixed or start < 0:
+                    continue
+                head = out[start:] if start < len(out) else []
+                if any(not is_han(x[0]) for x in head):
+                    continue
+                for take in (1, 2, 3):
+                    tail = found[i:i + take]
+                    if len(tail) < take or any(not is_han(x[0]) for x in tail):
+                        break
+                    window = "".join(head) + "".join(tail)
+                    if not 3 <= len(window) <= 6 or window in self.vocabulary:
+                        continue
+                    for k in range(len(window)):
+                        known = self._han_wild.get(window[:k] + "?" + window[k + 1:])
+                        if known:
+                            fixed = (start, take, known)
+                            break
+                    if fixed:
+                        break
+            if fixed:
+                start, take, known = fixed
+                del out[start:]
+                out.append(known)
+                if corrected is not None:
+                    corrected.add(known)
+                i += take
+            else:
+                out.append(w)
+                i += 1
         return out
 
     # ------------------------------------------------------------------ terms

@@ -232,10 +232,10 @@ class Scorer:
                 if not any(counts.values()):  # known only from the left-out text
                     total += unknown - w
                     elsewhere += unknown
-                elif ix.elsewhere(counts):
-                    elsewhere += w
-            elif t in ix.off_domain:
-                elsewhere += w
+                else:
+                    elsewhere += w * ix.elsewhere(counts)
+            else:
+                elsewhere += w * ix.off_domain.get(t, 0.0)
         if total <= 0:
             return 1.0
         free = min(s["off_domain_free"], 0.99)

@@ -48,8 +48,13 @@ def matching_words(kb: Any) -> dict[str, Any]:
     """
     syn: dict[str, list[str]] = {}
     out: dict[str, Any] = {name: [] for name in WORD_LISTS}
-    for _, data in matching_files(kb):
+    out["english"] = []  # phrases of the English file: what a Latin word may be besides translit
+    for lang, data in matching_files(kb):
         one = words_of(data)
+        if lang == "en":
+            out["english"] += [w for k, v in one["synonyms"].items() for w in (k, *v)]
+            out["english"] += [w for name in ("stop_words", "negations", "negatable",
+                                              "domain_words") for w in one[name]]
         for key, variants in one["synonyms"].items():
             syn.setdefault(key, []).extend(variants)
         for name in WORD_LISTS:
