@@ -94,9 +94,11 @@ def personal_data(t: Turn, text: str) -> list[Finding]:
 def warn_personal_data(t: Turn, findings: list[Finding]) -> None:
     kinds = sorted({f.kind for f in findings})
     journal.record(t, journal.SENSITIVE_DATA, kinds=kinds)
+    if "seed_phrase" in kinds:
+        t.reply("sensitive_seed_phrase")
     if "password" in kinds:
         t.reply("password_shared")
-    if set(kinds) - {"password"}:
+    if set(kinds) - {"password", "seed_phrase"}:
         t.reply("sensitive_data")
 
 
