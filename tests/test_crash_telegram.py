@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -57,7 +58,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_bot(tmp_path: Path, api: FakeBotApi, kb_dir: Path, port: int | None) -> subprocess.Popen:
+def start_bot(
+    tmp_path: Path, api: FakeBotApi, kb_dir: Path, port: int | None, **settings: str
+) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
     env.update(
         PYTHONPATH=str(REPO),
@@ -66,6 +69,7 @@ def start_bot(tmp_path: Path, api: FakeBotApi, kb_dir: Path, port: int | None) -
         KNOWLEDGE_DIR=str(kb_dir),
         DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
         LOG_LEVEL="INFO",
+        **settings,
     )
     if port is not None:
         env.update(
@@ -142,3 +146,40 @@ def test_kill_9_of_the_telegram_adapter_loses_no_update_and_no_reply(
         # only a message in flight at the kill may come twice, at most one per chat
         assert delivered_once(before, after, [expected]), f"chat {chat}: {before} + {after}"
     assert "Traceback" not in log.read_text()
+
+
+def test_a_follow_up_waiting_out_a_429_when_the_bot_is_killed_arrives_after_the_restart(
+    tmp_path: Path, api: FakeBotApi
+) -> None:
+    # issue #12's reproduction: resubmit, the Bot API answers the follow-up with 429, kill -9
+    # one second later; the follow-up used to be marked sent before it went out, and was lost
+    kb_dir = knowledge_without_flood_limit(tmp_path)
+    policy = kb_dir / "policy.yaml"
+    policy.write_text(
+        re.sub(r"after_resubmit_hours: [\d.]+", "after_resubmit_hours: 0.0005", policy.read_text())
+    )  # the check-in comes 1.8 s after "I've resubmitted"
+    kb = load_knowledge(kb_dir)
+    question = kb.message("followup_question", "en")
+    chat, log = CHATS[0], tmp_path / "bot.log"
+    api.send_text(chat, "/resubmitted")
+    bot = start_bot(tmp_path, api, kb_dir, None, FOLLOWUP_INTERVAL="0.2")
+    try:
+        wait(lambda: len(api.sent(chat)) == 1, "the answer to /resubmitted", bot, log)
+        api.rate_limit(chat, retry_after=30)  # the follow-up is answered 429: wait 30 s
+        wait(lambda: bool(api.calls_to("sendMessage", chat)[1:]), "the follow-up", bot, log)
+        assert not api.calls_to("sendMessage", chat)[-1].ok
+        time.sleep(1)
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(timeout=30)
+        assert question not in api.sent_texts(chat)
+
+        bot = start_bot(tmp_path, api, kb_dir, None, FOLLOWUP_INTERVAL="0.2")
+        wait(lambda: question in api.sent_texts(chat), "the follow-up after the restart", bot, log)
+        time.sleep(0.5)  # two more scheduler passes: it must not come twice
+        bot.send_signal(signal.SIGTERM)
+        assert bot.wait(timeout=30) == 0
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.wait()
+    assert api.sent_texts(chat).count(question) == 1
