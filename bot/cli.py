@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help="tiny runs that print every figure name (a smoke test; values mean nothing)")
     p.add_argument("--only", metavar="SECTIONS",
-                   help="comma-separated: realistic, knowledge, hostile, engine, telegram")
+                   help="comma-separated: realistic, knowledge, hostile, engine, telegram, reports")
     p.add_argument("--baseline", metavar="REV",
                    help="git revision to pair the engine + store figure against (e.g. dc507a1)")
     p.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")

@@ -28,6 +28,7 @@ FIGURES = [
         "bot_cpu_per_turn", "bot_rss")),
     "telegram.limiter_on_vs_off",
     "telegram.offered_20_per_s.first_reply_p50",
+    "unmatched.wall",
 ]
 
 

@@ -11,6 +11,8 @@ Sections (each in fresh processes; `--only` picks some):
                           `--baseline REV` (bench_users.py, bench_engine.py)
     telegram              the Telegram adapter against a fake Bot API, limiter on and off in
                           paired runs, and at an offered 20 actions/s (bench_telegram.py)
+    reports               `python -m bot unmatched` on 8,000 distinct unplaced messages
+                          (bench_reports.py)
 
 It prints one table: each figure's stable name, the median measured, the target an issue set
 for it (with the issue), ok or MISSED, and what the figure includes; the machine and the load
@@ -25,11 +27,11 @@ import json
 import time
 from pathlib import Path
 
-from bot.ops import bench_hostile, bench_startup, bench_telegram, bench_users
+from bot.ops import bench_hostile, bench_reports, bench_startup, bench_telegram, bench_users
 from bot.ops.bench_corpus import generate, languages
 from bot.ops.bench_report import Section, as_json, format_table, load_average, machine
 
-SECTIONS = ("realistic", "knowledge", "hostile", "engine", "telegram")
+SECTIONS = ("realistic", "knowledge", "hostile", "engine", "telegram", "reports")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -64,6 +66,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                                  baseline=getattr(args, "baseline", None))))
     if "telegram" in only:
         sections.append(took(bench_telegram.section(samples, knowledge, quick=quick)))
+    if "reports" in only:
+        sections.append(took(bench_reports.section(knowledge, quick=quick)))
     info["load_average_end"] = load_average()
     print(format_table(info, sections))
     if getattr(args, "json", None):
