@@ -220,10 +220,12 @@ def cpu_seconds(pid: int) -> float:
 
 def worker_env(extra: Mapping[str, str] | None = None, pythonpath: str | None = None) -> dict[str, str]:
     """The environment for a worker: this one, minus settings that would change what runs."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "WEBHOOK_URL",
-                        "DATABASE_PATH", "KNOWLEDGE_DIR", "LOG_LEVEL", "PYTHONPATH",
-                        "KYC_HELPER_CACHE_DIR", "DATABASE_URL", "LOG_FORMAT")}
+    from bot.app.config import VARIABLES  # every setting the bot reads: the bench sets its own
+
+    drop = {*VARIABLES, "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "DATABASE_PATH",
+            "KNOWLEDGE_DIR", "LOG_LEVEL", "PYTHONPATH", "KYC_HELPER_CACHE_DIR", "DATABASE_URL",
+            "LOG_FORMAT"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PYTHONPATH"] = pythonpath or str(ROOT)
     env["PYTHONHASHSEED"] = "0"
     env.update(extra or {})
