@@ -83,7 +83,8 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
         if j < 0:
             break
         word = text[max(pos, j - 6) : j].split()[-1] if text[max(pos, j - 6) : j].split() else ""
-        if not (word.isalpha() and len(word) <= 4) and word.casefold() + "." not in address_words:
+        abbreviation = word.isalpha() and len(word) <= 4 and word.lower() != word.upper()  # not Arabic
+        if not abbreviation and word.casefold() + "." not in address_words:
             end = j
             break
         i = j + 2

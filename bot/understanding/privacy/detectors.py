@@ -56,14 +56,27 @@ def ibans(scan: Scan) -> None:
 
 
 def cards(scan: Scan) -> None:
+    """A card number: a valid checksum, a card word just before it, or the printed shape of a
+    card (four groups of four digits). Its expiry ("exp 09/27") goes with it."""
     cue_ends = [e for _, e in scan.cues("card")]
     for s, e, _ in scan.matches(scan.p.card):
         if scan.after_char(e).isdigit():
             continue
         number = scan.text[s:e]
         near_cue = any(0 <= s - ce <= 25 for ce in cue_ends)
-        if luhn_ok(number) or near_cue:
+        if luhn_ok(number) or near_cue or _printed_card(number):
             scan.claim("card", s, e)
+    for _, e in scan.cues("card_expiry"):
+        for s, end, gap in scan.chunks_after(e, 16):
+            value = scan.text[s:end]
+            if _short_gap(gap, words=0) and len(value) in (5, 7) and value[2] == "/" and value.replace("/", "").isdigit():
+                scan.claim("card", s, end)
+            break
+
+
+def _printed_card(number: str) -> bool:
+    groups = number.replace("-", " ").split(" ")
+    return len(groups) == 4 and all(len(g) == 4 for g in groups)
 
 
 def cvvs(scan: Scan) -> None:
@@ -95,7 +108,8 @@ def passwords(scan: Scan) -> None:
         if found is not None:
             s, e, linked = found
             looks = looks_like_password(window[s:e])
-            wanted = (linked and (looks or not ambiguous)) or (looks and not ambiguous)
+            # "my pass fluffy123": a password-shaped word right after even an ambiguous cue
+            wanted = (linked and (looks or not ambiguous)) or looks
             if wanted and scan.claim("password", ce + s, ce + e):
                 continue
         if ambiguous:
@@ -160,6 +174,28 @@ def tokens(window: str, most: int = 8) -> list[tuple[int, int]]:
     return out
 
 
+def usernames(scan: Scan) -> None:
+    """A messenger handle: "@ivan_petrov", or the word after "WeChat", "微信号", "логин" when it
+    looks like a handle (digits, "_" or "." inside), not an ordinary word."""
+    for s, e, _ in scan.matches(scan.p.handle):
+        scan.claim("username", s, e)
+    for _, e in scan.cues("username"):
+        text = scan.text
+        s = e
+        while s < len(text) and s - e < 4 and text[s] in " \t:：=-":
+            s += 1
+        end = s
+        while end < len(text) and end - s < 40 and (
+            (text[end].isascii() and text[end].isalnum()) or text[end] in "_."
+        ):
+            end += 1
+        while end > s and text[end - 1] == ".":
+            end -= 1
+        value = text[s:end]
+        if len(value) >= 4 and not value.isdigit() and any(ch.isdigit() or ch in "_." for ch in value):
+            scan.claim("username", s, end)
+
+
 def codes(scan: Scan) -> None:
     """A 4-8 digit code (or "615 204") shortly after "2FA", "OTP", "code", "验证码"..."""
     for _, e in scan.cues("code"):
@@ -189,6 +225,11 @@ def keeps(scan: Scan) -> None:
     for s, e, _ in scan.matches(scan.p.hash_number, group=""):
         scan.claim(KEEP, s, e)
     for s, e, _ in scan.matches(scan.p.amount, group=""):
+        value = scan.text[s:e].strip()
+        if value[-1:].isalpha() and len(value.rstrip("kKuU")) == len(value) - 1 and sum(
+            ch.isdigit() for ch in value
+        ) >= 7:
+            continue  # "45872319K" is a DNI, not 45 billion in thousands
         scan.claim(KEEP, s, e)
     for s, e, _ in scan.matches(scan.p.year_range, group=""):
         scan.claim(KEEP, s, e)

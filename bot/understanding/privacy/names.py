@@ -13,6 +13,7 @@ import unicodedata
 
 from bot.understanding.privacy.scan import Scan
 from bot.understanding.privacy.shapes import is_cjk_char
+from bot.understanding.text import simplified
 
 _MAX_WORDS = 5
 
@@ -20,24 +21,132 @@ _MAX_WORDS = 5
 def names(scan: Scan) -> None:
     v = scan.vocab
     for _, e in scan.cues("name"):
-        if is_cjk_char(scan.text[e - 1]):
+        if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
             _chinese_name(scan, e, strict=False)
         else:
-            _claim(scan, _run(scan, e, least=1, lowercase=True, skip=":-–—"))
+            _claim(scan, _run(scan, e, least=1, lowercase=True, skip=":-–—：,"))
     for _, e in scan.cues("name_weak"):
-        if is_cjk_char(scan.text[e - 1]):
+        if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
             _chinese_name(scan, e, strict=True)
         else:
-            _claim(scan, _run(scan, e, least=2, lowercase=False, skip=""))
+            # "my brother, Oleg Kovalchuk, ...": a comma may stand between the cue and the name;
+            # in a script without capitals ("أخي يوسف") the words up to a common word count
+            caseless = _caseless_follows(scan, e)
+            _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:"))
+    _closing_name(scan)
     if _shouting(scan.text):
         return  # IN A MESSAGE IN CAPITALS every word looks like a name: cues only
+    _patronymic_names(scan)
     says = v.folded("says")
-    for _, e in scan.cues("documents"):
+    for s, e in scan.cues("documents"):
         if is_cjk_char(scan.text[e - 1]):
             continue  # Chinese mismatch descriptions go through name_weak ("账户上写的是...")
         pos = _skip_words(scan, e, says)
         _claim(scan, _run(scan, pos, least=2, lowercase=False, skip=":-–—"))
+        _claim(scan, _possessive_before(scan, s))
     _opening_name(scan)
+
+
+def _caseless_follows(scan: Scan, pos: int) -> bool:
+    text = scan.text
+    while pos < len(text) and text[pos] in " \t,":
+        pos += 1
+    return pos < len(text) and text[pos].isalpha() and not (text[pos].isupper() or text[pos].islower()) and not is_cjk_char(text[pos])
+
+
+def _latin_follows(scan: Scan, pos: int) -> bool:
+    """After a Chinese cue, a name in Latin letters ("护照上是 LIU ZIHAN", "姓名拼音 ZHANG WEI")."""
+    text = scan.text
+    while pos < len(text) and text[pos] in " \t:：":
+        pos += 1
+    return pos < len(text) and text[pos].isascii() and text[pos].isalpha()
+
+
+def _closing_name(scan: Scan) -> None:
+    """A name that signs the message off: "... Thanks, Adebayo Olumide", "С уважением, Анна
+    Литвиненко.", "- Seun", "...谢谢。赵磊", or a last line / sentence that is only a name.
+
+    After a sign-off word (`signoffs`) or a dash one word is enough; a last sentence of nothing
+    but a name needs two."""
+    text = scan.text
+    end = len(text.rstrip(" \t\r\n.!)"))
+    if end == 0:
+        return
+    tail_start = max(0, end - 80)
+    cut = max(text.rfind(ch, tail_start, end) for ch in ".!?\n,，。;،")
+    dash = max(text.rfind(ch, tail_start, end) for ch in "-–—")
+    if dash > cut and (dash == 0 or text[dash - 1].isspace()):
+        cut = dash  # "- Seun", not the hyphen inside "Jean-Luc"
+    if cut < 0:
+        return
+    signed = any(tail_start <= e <= cut + 1 for _, e in scan.cues("signoffs")) or text[cut] in "-–—"
+    pos = cut + 1
+    while pos < end and text[pos] in " \t":
+        pos += 1
+    if pos >= end:
+        return
+    if is_cjk_char(text[pos]):
+        if end - pos <= 4 and not any(ch.isspace() for ch in text[pos:end]):
+            _chinese_name(scan, pos, strict=True)
+        return
+    caseless = not (text[pos].isupper() or text[pos].islower())  # Arabic, Hebrew...
+    span = _run(scan, pos, least=1 if signed else 2, lowercase=caseless and signed, skip="")
+    if span is not None and span[1] == end:
+        scan.claim("name", *span)
+
+
+def _possessive_before(scan: Scan, pos: int) -> tuple[int, int] | None:
+    """ "rejected Grace Wanjiru Kamau's ID": a name of two or more words owns the document."""
+    text = scan.text
+    head = text[max(0, pos - 80) : pos].rstrip(" \t")
+    if not head.endswith(("'s", "’s")):
+        return None
+    stop = pos - (len(text[max(0, pos - 80) : pos]) - len(head)) - 2
+    not_names = scan.vocab.folded("not_names")
+    start, count, i = stop, 0, stop
+    while count < _MAX_WORDS:
+        j = i
+        while j > 0 and _is_letter(text[j - 1]):
+            j -= 1
+        word = text[j:i]
+        if not word or not word[0].isupper() or word.casefold() in not_names or not scan.free(j, i):
+            break
+        start, count = j, count + 1
+        if j == 0 or text[j - 1] != " ":
+            break
+        i = j - 1
+    return (start, stop) if count >= 2 else None
+
+
+def _patronymic_names(scan: Scan) -> None:
+    """A name with a patronymic ("Кузнецов Павел Игоревич", "Павел Игоревич") is a name
+    wherever it stands: the endings are `name_endings` of the privacy files."""
+    if scan.p.patronymic is None:
+        return
+    text = scan.text
+    for s, e, _ in scan.matches(scan.p.patronymic):
+        start = s
+        before = _previous_word(text, start)
+        for _ in range(2):
+            if before is None or not text[before[0]].isupper():
+                break
+            start = before[0]
+            before = _previous_word(text, start)
+        after = words_at(text, e, min(len(text), e + 40), 1)
+        end = after[0][1] if after and text[after[0][0]].isupper() else e
+        if start < s or end > e:
+            scan.claim("name", start, end)
+
+
+def _previous_word(text: str, pos: int) -> tuple[int, int] | None:
+    i = pos
+    if i == 0 or text[i - 1] != " ":
+        return None
+    i -= 1
+    j = i
+    while j > 0 and _is_letter(text[j - 1]):
+        j -= 1
+    return (j, i) if j < i else None
 
 
 def _skip_words(scan: Scan, pos: int, words: frozenset[str]) -> int:
@@ -133,8 +242,8 @@ def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
     if m is None:
         return
     s, e = pos + m.start("v"), pos + m.end("v")
-    run = text[s:e]
-    if any(run.startswith(w) for w in scan.vocab.cjk("not_names")):
+    run = simplified(text[s:e])  # Traditional writers: 陳美玲 is 陈美玲
+    if len(run) != e - s or any(run.startswith(w) for w in scan.vocab.cjk("not_names")):
         return
     surnames = scan.vocab.folded("surnames")
     surname = 2 if run[:2] in surnames else 1 if run[:1] in surnames else 0

@@ -16,6 +16,8 @@ _B58 = "1-9A-HJ-NP-Za-km-z"
 # memory and falls back to its much slower NFA on every call.)
 _LEFT = r"(?:^|[^A-Za-z0-9_\x{80}-\x{10FFFF}]|[\x{A0}\x{3000}\x{FF0C}\x{3001}\x{FF1A}\x{FF08}])"
 CAP = r"\p{Lu}[^\s,;:()\[\]0-9]*"  # a capitalised word
+#: a capitalised word, or a word of a script without capitals (Arabic, Hebrew): "شارع التحرير 25"
+CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew})[^\s,;:()\[\]0-9،]*"
 NUM = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"  # a house number: 12, 3B, 8/3
 
 
@@ -40,7 +42,8 @@ class Patterns:
         self.cue = {
             key: cue_pattern(v, key)
             for key in ("name", "name_weak", "documents", "password", "code", "cvv", "card",
-                        "seed", "uid", "id_numbers", "id_series", "birth", "address", "order")
+                        "seed", "uid", "id_numbers", "id_series", "birth", "address", "order",
+                        "signoffs", "username", "card_expiry")
         }
         # masks this redactor writes: "[name]", "[seed phrase]"
         self.mask = compile_rx(r"\[[a-z][a-z ]{1,20}\]")
@@ -60,6 +63,8 @@ class Patterns:
             rf"|[{_B58}]{{25,64}})"
         )
         self.iban = compile_rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?")
+        # a messenger handle, not the end of an e-mail address ("@binance.com")
+        self.handle = compile_rx(r"(?:^|[\s(（,，:：])(?P<v>@[A-Za-z][A-Za-z0-9_]{3,31})(?:$|[^A-Za-z0-9_.@])")
         self.card = compile_rx(r"(?:^|[^\d])(?P<v>\d(?:[ \-]?\d){12,18})")
         chunk = r"[A-Za-z]{0,3}\d[A-Za-z0-9]*"
         self.id_chunk = compile_rx(rf"(?:^|[^A-Za-z0-9])(?P<v>{chunk}(?:[ .\-/]{chunk})*)")
@@ -106,9 +111,9 @@ class Patterns:
         self.street_after_last = compile_rx(rf"(?:^|[\s,])(?i:{words_rx(after)})\.?$") if after else None
         shapes = [
             # 12 Baker Street, 1453 Sok. No: 8/3
-            rf"{NUM},?\s+(?:{CAP}\s+){{0,3}}{ci(after)}(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)(?:\s*,?\s*{house}\s*:?\s*{NUM})?",
+            rf"{NUM},?\s+(?:{CAP}\s+){{0,3}}{ci(after)}(?:[^A-Za-z0-9\x{{80}}-\x{{10FFFF}}]|$)(?:\s*,?\s*{house}\s*:?\s*{NUM})?",
             # Atatürk Cad. No: 12
-            rf"(?:{CAP}\s+){{1,3}}{ci(after)}(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)\s*,?\s*{house}\s*:?\s*{NUM}",
+            rf"(?:{CAP}\s+){{1,3}}{ci(after)}(?:[^A-Za-z0-9\x{{80}}-\x{{10FFFF}}]|$)\s*,?\s*{house}\s*:?\s*{NUM}",
             # H.No. 23, Gandhi Nagar; số 12 Nguyễn Trãi
             rf"{house}\s*:?\s*\d{{1,5}}[A-Za-z]?,?\s+{CAP}(?:\s+{CAP}){{0,3}}",
             # flat 4, apt 3B
@@ -116,7 +121,7 @@ class Patterns:
         ]
         if before:  # Calle Mayor 45, Rua das Flores 123, ул. Ленина, д. 5
             shapes.append(
-                rf"{ci(before)}\s*(?:{CAP}|{parts})(?:[\s,]+(?:{CAP}|{parts})){{0,4}}?[\s,]*(?:{house}\s*:?\s*)?{NUM}"
+                rf"{ci(before)}\s*(?:{CAPX}|{parts})(?:[\s,]+(?:{CAPX}|{parts})){{0,4}}?[\s,]*(?:{house}\s*:?\s*)?{NUM}"
                 rf"(?:\s*,?\s*(?:{ci(v.spaced('units'))}|{house})\s*:?\s*{NUM})*"
             )
         self.address = compile_rx(f"{_LEFT}(?P<v>{'|'.join(shapes)})")
@@ -126,8 +131,13 @@ class Patterns:
             rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*号(?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
         )
         markers = ci(v.spaced("house") + v.spaced("units") + after + before)
-        self.address_near = compile_rx(rf"{NUM},?\s+{CAP}|{CAP},?\s+{NUM}\b|{_LEFT}{markers}\s*:?\s*\d")
+        self.address_near = compile_rx(rf"{NUM},?\s+{CAPX}|{CAPX},?\s+{NUM}\b|{_LEFT}{markers}\s*:?\s*\d")
         # names
+        endings = v.words("name_endings")
+        # a patronymic: a capitalised word with one of `name_endings` ("Игоревич", "Petrovna")
+        self.patronymic = compile_rx(
+            rf"(?:^|[^\p{{L}}\p{{M}}])(?P<v>\p{{Lu}}\p{{L}}{{2,}}(?i:{words_rx(endings, stars=False)}))(?:$|[^\p{{L}}\p{{M}}])"
+        ) if endings else None
         self.greeting = compile_rx(rf"^\s*(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
         self.han_run = compile_rx(r"^[\s:：]*(?P<v>\p{Han}{2,8})")
         bip = words_rx(sorted(v.bip39))

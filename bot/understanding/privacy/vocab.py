@@ -23,7 +23,8 @@ CUE_KEYS = frozenset({
     "name_particles", "surnames", "password", "password_fillers", "not_passwords", "code", "cvv",
     "card", "seed", "uid", "id_numbers", "id_series", "birth", "password_links", "password_ambiguous", "address", "street_after",
     "street_before", "house", "units", "address_words", "months", "date_joiners", "month_word",
-    "year_word", "order", "currency", "email_at", "email_dot",
+    "year_word", "order", "currency", "email_at", "email_dot", "signoffs", "name_endings",
+    "username", "card_expiry",
 })
 TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
 
