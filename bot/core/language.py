@@ -10,11 +10,6 @@ from bot.core import fix, journal
 from bot.core.turn import Turn
 from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
 
-try:  # the understanding layer's detector, once it has one
-    from bot.understanding.language import detect_language as _detect  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the understanding layer's version
-    _detect = None
-
 CHOSEN, WRITTEN, CLIENT = "chosen", "written", "client"
 
 
@@ -31,16 +26,10 @@ def base(code: str | None) -> str | None:
     return code.strip().lower().replace("_", "-").split("-")[0] or None
 
 
-def detect(text: str) -> str | None:
-    """The language a message is written in, by script (swap in a better detector here)."""
-    if _detect is not None:
-        return _detect(text)
-    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf")
-    cyrillic = sum(1 for c in text if "\u0400" <= c <= "\u04ff")
-    latin = sum(1 for c in text if c.isascii() and c.isalpha())
-    weights = {"zh": 3 * han, "ru": cyrillic, "en": latin}
-    best = max(weights, key=lambda k: weights[k])
-    return best if weights[best] >= 2 else None
+def detect(t: Turn, text: str) -> str | None:
+    """The language a message is written in (Russian in Latin letters counts as Russian: the
+    matcher knows the Russian words of the knowledge base)."""
+    return t.engine.matcher.language(text)
 
 
 def from_client(t: Turn) -> None:
@@ -56,7 +45,7 @@ def observe(t: Turn, text: str, forwarded: bool) -> None:
     state = t.state
     if forwarded or state.lang_how == CHOSEN:
         return
-    lang = detect(text)
+    lang = detect(t, text)
     if lang is None or lang not in offered(t.kb):
         return
     if state.lang is None or state.lang_how in (None, CLIENT):
