@@ -322,6 +322,39 @@ def test_reason_words_about_something_else_match_no_reason(matcher: Matcher, tex
 
 @pytest.mark.parametrize(
     "text",
+    [
+        "the embassy refused my passport photo because of a shadow",
+        "my mortgage was declined, the name on the form did not match my passport",
+        "the subway gate did not recognise my face",
+        "my playstation account says I am under 18",
+        "银行贷款被拒了，说我名字和身份证对不上",
+        "地铁刷脸进站一直识别失败",
+        "в посольстве сказали, что фото на паспорт размытое",
+        "турникет в метро не узнал моё лицо",
+    ],
+)
+def test_another_context_sends_no_reason(matcher: Matcher, text: str) -> None:
+    # matching.yaml `other_contexts`: a bank, an embassy, a metro gate, a game...
+    assert [m for m in matcher.match(text).matches if m.kind == "reason"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("binance refused my passport photo because of a shadow", "blurry_photo"),
+        ("I was at the airport and did the kyc selfie there, it failed", "face_verification"),
+        ("在机场用币安做人脸识别没通过", "face_verification"),
+        ("в аэропорту проходил верификацию на бинансе, лицо не распознало", "face_verification"),
+    ],
+)
+def test_naming_binance_keeps_the_reason_in_another_place(matcher: Matcher, text: str,
+                                                          expect: str) -> None:
+    # matching.yaml `own_words` outweigh `other_contexts`
+    assert ids(matcher.match(text))[:1] == [expect]
+
+
+@pytest.mark.parametrize(
+    "text",
     [None, 123, b"bytes", "", "   \n\t ", "\x00\x01\x02", "🙂🙂🙂", "\u202eمرحبا بالعالم",
      "Привет", "😀" * 10_000, "a" * 1_000_000, "blurry photo " * 100_000],
 )

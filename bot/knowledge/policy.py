@@ -92,6 +92,10 @@ class MatchingSettings(Mapping[str, float]):
     off_domain_free: float = setting(0.3, lo=0, hi=1, doc="this share of a message may be about "
                                                           "something else at no cost")
     off_domain_power: float = setting(2.0, lo=0, doc="beyond it scores shrink by this power")
+    other_context_factor: float = setting(0.45, lo=0, hi=1, doc="scores kept by a message that "
+                                                                "names another context "
+                                                                "(matching.yaml other_contexts) "
+                                                                "and none of own_words")
     common_fraction: float = setting(0.01, lo=0, hi=1, doc="a feature in more than this share of "
                                                            "texts is common (speed only)")
     common_min_df: int = setting(100, lo=1, integer=True,

@@ -19,8 +19,9 @@ budget (`max_steps`, see `budget`); one that runs out is not understood (no matc
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bot.understanding import cache, tokens
@@ -41,7 +42,7 @@ from bot.understanding.normalise import Normaliser, text_words
 from bot.understanding.scoring import Scorer
 from bot.understanding.segment import Segmenter
 from bot.understanding.settings import matching_words, settings_from
-from bot.understanding.text import clean
+from bot.understanding.text import clean, is_han
 
 __all__ = ["NONE_ID", "Kind", "Match", "MatchResult", "Matcher"]
 
@@ -95,12 +96,27 @@ def knowledge_texts(kb: Any) -> tuple[list[Entry], list[Text], list[tuple[int, s
     return entries, texts, keywords, negative
 
 
+def word_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """Return a pattern finding `phrases` in cleaned text (Chinese anywhere, others at word
+    starts, so "verif" finds "verification")."""
+    found = sorted({clean(w, 200) for w in phrases} - {""}, key=len, reverse=True)
+    if not found:
+        return None
+    parts = [re.escape(w) if is_han(w[0]) else r"(?<![^\W_])" + re.escape(w) for w in found]
+    return re.compile("|".join(parts))
+
+
 class Matcher:
     """Match messages to reasons and topics; build once per knowledge base, then `match`."""
 
     def __init__(self, entries: list[Entry], norm: Normaliser, seg: Segmenter,
-                 settings: dict[str, float], anchors: set[str]) -> None:
+                 settings: dict[str, float], anchors: set[str],
+                 contexts: tuple[set[tuple[str, ...]], re.Pattern[str] | None,
+                                 re.Pattern[str] | None] = (set(), None, None)) -> None:
         self.entries = entries
+        #: matching.yaml's `other_contexts` (as terms, and Chinese ones as a pattern) and
+        #: `own_words` (a pattern: see `elsewhere`)
+        self.other_contexts, self.other_han, self.own_words = contexts
         self.norm = norm
         self.seg = seg
         self.settings = settings
@@ -140,7 +156,8 @@ class Matcher:
         found = knowledge_texts(kb)
         # Chinese words the knowledge base names are kept whole by the segmenter.
         listed = [w for v in words["synonyms"].items() for w in (v[0], *v[1])]
-        listed += [w for name in ("stop_words", "negations", "negatable", "domain_words")
+        listed += [w for name in ("stop_words", "negations", "negatable", "domain_words",
+                                  "other_contexts", "own_words")
                    for w in words[name]]
         tokens.add_words([*listed, *(kw for _, kw in found[2])])
         if not use_cache:
@@ -171,12 +188,21 @@ class Matcher:
             for w in here:
                 seen[w] += 1
         vocabulary |= {w for w, n in seen.items() if n >= 2}
+        # the names of other contexts and of this one are words, never typos of others
+        vocabulary |= {w for name in ("other_contexts", "own_words") for p in words[name]
+                       for w in text_words(clean(p, 200))}
         norm = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings,
                           words["negations"], words["negatable"], english)
         seg = Segmenter(words["boilerplate"], words["reason_markers"], words["soft_separators"])
         norm.remember = seg.remember = True
         anchors = {t for w in words["domain_words"] for t in norm.terms(clean(w, 200))}
-        matcher = cls(entries, norm, seg, settings, anchors)
+        # other contexts: Chinese ones found in the text (the segmenter may join "银行贷款"),
+        # the others as terms ("loans" is "loan"); own words in the text ("binance" is a stop word)
+        han = [w for w in words["other_contexts"] if is_han(clean(w, 200)[:1] or "a")]
+        contexts = {tuple(t) for w in words["other_contexts"] if w not in han
+                    and (t := norm.terms(clean(w, 200)))}
+        matcher = cls(entries, norm, seg, settings, anchors,
+                      (contexts, word_pattern(han), word_pattern(words["own_words"])))
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         norm.remember = seg.remember = False
         logger.debug("matcher built: %d entries, %d docs, %d features, %d words known",
@@ -265,6 +291,7 @@ class Matcher:
         budget = budget or Budget(s["max_steps"])
         cleaned = clean(text, int(s["max_chars"]))
         budget.spend(len(cleaned))
+        original = cleaned
         if not any(c.isalnum() for c in cleaned):
             return None
         if cleaned.isascii():  # Russian written in Latin letters reads as Russian
@@ -274,6 +301,9 @@ class Matcher:
         terms = self.norm.terms(seg.text, uncertain, budget)
         anchored = self.scorer.anchored(terms)
         domain = self.scorer.domain_factor(terms, uncertain, exclude)
+        if self.elsewhere(terms, original, cleaned):  # another context: its domain words are not ours
+            anchored = False
+            domain = min(domain, 1.0) * s["other_context_factor"]
         listed = self._listed(seg.items, exclude, budget=budget) if seg.items else []
         loose = (self._listed(seg.loose, exclude, s["loose_min_score"], domain, budget)
                  if seg.loose else [])
@@ -295,6 +325,18 @@ class Matcher:
                 ):
                     clause_reasons.append((e, top))
         return Analysis(listed, whole, clause_reasons, loose, anchored)
+
+    def elsewhere(self, terms: list[str], *texts: str) -> bool:
+        """Return whether a message names another context (a bank, a visa, a game...) and
+        nothing of this one (Binance, crypto...): matching.yaml's `other_contexts`, `own_words`.
+
+        `terms` are its terms, `texts` its cleaned text (as written, and as read).
+        """
+        found = {tuple(terms[i:i + n]) for n in {len(p) for p in self.other_contexts}
+                 for i in range(len(terms) - n + 1)} & self.other_contexts
+        if not found and not (self.other_han and any(self.other_han.search(t) for t in texts)):
+            return False
+        return self.own_words is None or not any(self.own_words.search(t) for t in texts)
 
     def _listed(self, items: list[str], exclude: int | None, floor: float | None = None,
                 domain: float = 1.0, budget: Budget | None = None) -> list[tuple[int, float]]:
