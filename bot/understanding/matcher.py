@@ -19,7 +19,6 @@ budget (`max_steps`, see `budget`); one that runs out is not understood (no matc
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -96,14 +95,24 @@ def knowledge_texts(kb: Any) -> tuple[list[Entry], list[Text], list[tuple[int, s
     return entries, texts, keywords, negative
 
 
-def word_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
-    """Return a pattern finding `phrases` in cleaned text (Chinese anywhere, others at word
-    starts, so "verif" finds "verification")."""
-    found = sorted({clean(w, 200) for w in phrases} - {""}, key=len, reverse=True)
-    if not found:
-        return None
-    parts = [re.escape(w) if is_han(w[0]) else r"(?<![^\W_])" + re.escape(w) for w in found]
-    return re.compile("|".join(parts))
+class Phrases:
+    """Find any of some phrases in cleaned text: Chinese ones anywhere, others at a word's
+    start ("verif" finds "verification"). Plain string search: no regular expressions."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self.phrases = sorted({clean(w, 200) for w in phrases} - {""})
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases)
+
+    def search(self, text: str) -> bool:
+        for p in self.phrases:
+            at = text.find(p)
+            while at >= 0:
+                if is_han(p[0]) or at == 0 or not text[at - 1].isalnum():
+                    return True
+                at = text.find(p, at + 1)
+        return False
 
 
 class Matcher:
@@ -111,12 +120,13 @@ class Matcher:
 
     def __init__(self, entries: list[Entry], norm: Normaliser, seg: Segmenter,
                  settings: dict[str, float], anchors: set[str],
-                 contexts: tuple[set[tuple[str, ...]], re.Pattern[str] | None,
-                                 re.Pattern[str] | None] = (set(), None, None)) -> None:
+                 contexts: tuple[set[tuple[str, ...]], Phrases, Phrases] | None = None
+                 ) -> None:
         self.entries = entries
         #: matching.yaml's `other_contexts` (as terms, and Chinese ones as a pattern) and
         #: `own_words` (a pattern: see `elsewhere`)
-        self.other_contexts, self.other_han, self.own_words = contexts
+        self.other_contexts, self.other_han, self.own_words = contexts or (
+            set(), Phrases(()), Phrases(()))
         self.norm = norm
         self.seg = seg
         self.settings = settings
@@ -202,7 +212,7 @@ class Matcher:
         contexts = {tuple(t) for w in words["other_contexts"] if w not in han
                     and (t := norm.terms(clean(w, 200)))}
         matcher = cls(entries, norm, seg, settings, anchors,
-                      (contexts, word_pattern(han), word_pattern(words["own_words"])))
+                      (contexts, Phrases(han), Phrases(words["own_words"])))
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         norm.remember = seg.remember = False
         logger.debug("matcher built: %d entries, %d docs, %d features, %d words known",
@@ -334,9 +344,9 @@ class Matcher:
         """
         found = {tuple(terms[i:i + n]) for n in {len(p) for p in self.other_contexts}
                  for i in range(len(terms) - n + 1)} & self.other_contexts
-        if not found and not (self.other_han and any(self.other_han.search(t) for t in texts)):
+        if not found and not any(self.other_han.search(t) for t in texts):
             return False
-        return self.own_words is None or not any(self.own_words.search(t) for t in texts)
+        return not any(self.own_words.search(t) for t in texts)
 
     def _listed(self, items: list[str], exclude: int | None, floor: float | None = None,
                 domain: float = 1.0, budget: Budget | None = None) -> list[tuple[int, float]]:
