@@ -117,6 +117,8 @@ class MatchingSettings(Mapping[str, float]):
                                                        "topics")
     ambiguous_margin: float = setting(8, lo=0, hi=100, doc="top two closer than this: the bot "
                                                            "asks which one")
+    secondary_share: float = setting(0.55, lo=0, hi=1, doc="after a topic that comes first, a "
+                                     "reason is listed only from this share of the best score")
 
     def __getitem__(self, key: str) -> float:
         if key not in MATCHING_KEYS:

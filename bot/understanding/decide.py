@@ -5,7 +5,8 @@ Nothing reaches its floor (`min_score` for reasons, `topic_min_score` for topics
 no match. Reasons listed in a notice (or named in separate clauses) come first in their order
 (`multi` when two or more); a reason ranks `reason_bias` points above topics, so "my selfie
 failed 3 times, how long is review?" leads with the reason; two reasons or two topics within
-`ambiguous_margin` -> `ambiguous`.
+`ambiguous_margin` -> `ambiguous`. After a topic that comes first, a reason scoring under
+`secondary_share` of the best score is left out.
 """
 
 from __future__ import annotations
@@ -111,7 +112,13 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
          and whole[e] >= floor(entry, s, analysis.anchored)),
         key=lambda e: -(whole[e] + (bias if entries[e].kind == "reason" else 0.0)),
     )
+    # A message plainly about a topic does not list a reason scoring far below it
+    # ("PRIVATE_NETWORK_DETECTED" is the location check, not a restricted region at half its score).
+    keep = s["secondary_share"] * max((sc for e, sc in enumerate(whole) if e != none_entry),
+                                      default=0.0)
     for e in rest:
+        if ranked and ranked[0].kind == "topic" and entries[e].kind == "reason" and whole[e] < keep:
+            continue
         entry = entries[e]
         ranked.append(Match(entry.kind, entry.id,  # type: ignore[arg-type]
                             round(min(100.0, whole[e]), 1)))
