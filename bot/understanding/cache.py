@@ -3,7 +3,9 @@
 Building reads every knowledge text in every language (a few seconds cold); a bot restarting
 on unchanged knowledge and code loads the result instead (well under a second). The key covers
 the matcher's source code, its settings, word lists and every text, so an edit to any of them
-builds afresh: operators never run a training or build step by hand.
+builds afresh: operators never run a training or build step by hand. The example checks the bot
+runs at start (`checks`) are kept the same way, under the matcher's key and every example's
+place in its file.
 
 The folder is `KYC_HELPER_CACHE_DIR` (default `~/.cache/kyc-helper`); `off` disables it. A cache
 that cannot be read or written is only a slower start, never an error.
@@ -52,34 +54,34 @@ def fingerprint(*inputs: object) -> str:
     return digest.hexdigest()[:32]
 
 
-def cached(key: str, build: Callable[[], T]) -> T:
-    """Return the object stored under `key`, or `build()` it and store it."""
+def cached(key: str, build: Callable[[], T], kind: str = "matcher") -> T:
+    """Return the object of `kind` stored under `key`, or `build()` it and store it."""
     folder = cache_dir()
     if folder is None:
         return build()
-    path = folder / f"matcher-{key}.pickle"
+    path = folder / f"{kind}-{key}.pickle"
     try:
         with path.open("rb") as f:
             return pickle.load(f)  # our own file, written below  # noqa: S301
     except FileNotFoundError:
         pass
     except Exception as exc:  # a stale or broken file: build again
-        logger.info("matcher cache %s not usable (%s); building", path, exc)
+        logger.info("%s cache %s not usable (%s); building", kind, path, exc)
     value = build()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(f.name, path)
-        _prune(folder, keep=path)
+        _prune(folder, kind, keep=path)
     except Exception as exc:
-        logger.info("matcher cache not written to %s (%s)", folder, exc)
+        logger.info("%s cache not written to %s (%s)", kind, folder, exc)
     return value
 
 
-def _prune(folder: Path, keep: Path, max_files: int = 8) -> None:
-    """Delete all but the newest `max_files` cached matchers."""
-    files = sorted(folder.glob("matcher-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+def _prune(folder: Path, kind: str, keep: Path, max_files: int = 8) -> None:
+    """Delete all but the newest `max_files` cached objects of `kind`."""
+    files = sorted(folder.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in files[max_files:]:
         if old != keep:
             old.unlink(missing_ok=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge.problems import Problem, Severity
+from bot.understanding import cache
 from bot.understanding.matcher import Matcher, phrasings
 from bot.understanding.patterns import check_pattern
 from bot.understanding.settings import PATTERN_LISTS, matching_files
@@ -92,11 +93,25 @@ def _problem(where: str, message: str, severity: Severity = "error") -> Problem:
 
 
 def check_knowledge(kb: Any) -> list[Problem]:
-    """Return every problem the matcher finds in `kb` (see the module docstring)."""
+    """Return every problem the matcher finds in `kb` (see the module docstring).
+
+    Matching every example takes seconds: the result is kept on disk (`cache`) under the
+    matcher's own key and every example with its place, so an unchanged base is checked once.
+    """
     problems = check_matching(kb)
     if problems:
         return problems
     matcher = Matcher.build(kb)
+    if matcher.build_key is None:
+        return _check_examples(matcher, kb)
+    key = cache.fingerprint("checks", matcher.build_key, list(_examples(kb)), list(_negatives(kb)))
+    found = cache.cached(key, lambda: _check_examples(matcher, kb), kind="checks")
+    matcher.forget()
+    return list(found)
+
+
+def _check_examples(matcher: Matcher, kb: Any) -> list[Problem]:
+    problems: list[Problem] = []
     for kind, ident, _lang, ex, where in _examples(kb):
         top = matcher.match(ex).top
         if top is None:

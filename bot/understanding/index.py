@@ -90,6 +90,7 @@ class Index:
         self.by_key: dict[tuple[str, str], int] = {(e.kind, e.id): i for i, e in enumerate(entries)}
         self.none_entry = self.by_key.get(("none", NONE_ID), -1)
         self.docs: list[Doc] = []
+        self.doc_entry: list[int] = []  # each doc's entry, by doc number
         self.example_docs: dict[tuple[int, str, int], int] = {}
         self.idf: dict[str, float] = {}
         self.max_idf = 1.0
@@ -140,6 +141,7 @@ class Index:
         self.df = dict(df)
         self.common_df = max(self.settings["common_min_df"],
                              self.settings["common_fraction"] * len(self.docs))
+        self.doc_entry = [doc.entry for doc in self.docs]
         self._vectors(doc_feats)
         self._votes(doc_feats)
         self._keywords(keywords, negative_keywords, terms_of)
@@ -172,6 +174,33 @@ class Index:
             sum(w * profile[self.docs[d].script][self.docs[d].entry][f] for f, w in vec.items())
             for d, vec in enumerate(self.doc_vectors)
         ]
+
+    def __getstate__(self) -> dict[str, object]:
+        """What the disk cache keeps: the inverted lists are rebuilt faster than read back."""
+        state = dict(self.__dict__)
+        state.update(postings=None, profile_postings=None, df=None, doc_entry=None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._invert()
+
+    def _invert(self) -> None:
+        """Build the postings (feature -> docs, feature -> entries) and df from the vectors."""
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for d, vec in enumerate(self.doc_vectors):
+            for f, w in vec.items():
+                postings[f].append((d, w))
+        self.postings = dict(postings)
+        self.df = {f: len(p) for f, p in self.postings.items()}
+        self.doc_entry = [doc.entry for doc in self.docs]
+        self.profile_postings = {}
+        for k, vectors in self.profile_vectors.items():
+            by_feature: dict[str, list[tuple[int, float]]] = defaultdict(list)
+            for e, vec in enumerate(vectors):
+                for f, w in vec.items():
+                    by_feature[f].append((e, w))
+            self.profile_postings[k] = dict(by_feature)
 
     def _votes(self, doc_feats: list[list[str]]) -> None:
         """How typical each feature is of each entry (share of the entry's texts using it)."""

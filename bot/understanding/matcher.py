@@ -133,6 +133,7 @@ class Matcher:
         self.index = Index(entries, settings)
         self.scorer = Scorer(self.index, anchors, self.doc_terms)
         self._doc_cache: dict[str, list[str]] = {}
+        self.build_key: str | None = None  # the disk cache's key for this build (see `cache`)
 
     @property
     def none_entry(self) -> int:
@@ -173,7 +174,9 @@ class Matcher:
         if not use_cache:
             return cls._from_parts(settings, words, *found)
         key = cache.fingerprint(settings, words, found)
-        return cache.cached(key, lambda: cls._from_parts(settings, words, *found))
+        matcher = cache.cached(key, lambda: cls._from_parts(settings, words, *found))
+        matcher.build_key = key
+        return matcher
 
     @classmethod
     def _build(cls, kb: Any) -> Matcher:
@@ -219,6 +222,12 @@ class Matcher:
                      len(entries), len(matcher.index.docs), len(matcher.index.idf),
                      len(norm.vocabulary))
         return matcher
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What the disk cache keeps: everything but the texts read while building."""
+        state = dict(self.__dict__)
+        state["_doc_cache"] = {}
+        return state
 
     def forget(self) -> None:
         """Drop what the build remembered for the checks (the index keeps what it needs)."""

@@ -145,6 +145,13 @@ class Normaliser:
         self._terms_cache: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         self.remember = False
 
+    def __getstate__(self) -> dict[str, object]:
+        """What the disk cache keeps: the word tables, not the texts read while building."""
+        state = dict(self.__dict__)
+        state["_terms_cache"] = {}
+        state["_typo_cache"] = {}
+        return state
+
     def _canon(self, word: str) -> tuple[str, ...]:
         return self._map_words([stem(w) for w in text_words(word)])
 

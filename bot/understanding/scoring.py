@@ -96,20 +96,22 @@ class Scorer:
                 dots[d] += w * dw
         if budget is not None:
             budget.spend(len(common) * len(dots))
+        vectors = ix.doc_vectors
         for f in common:
             w = q[f]
             for d in dots:
-                dw = ix.doc_vectors[d].get(f)
+                dw = vectors[d].get(f)
                 if dw:
                     dots[d] += w * dw
         nearest: dict[int, float] = {}
+        doc_entry = ix.doc_entry
         for d, dot in dots.items():
             if d == exclude:
                 continue
-            e = ix.docs[d].entry
+            e = doc_entry[d]
             if dot > nearest.get(e, 0.0):
                 nearest[e] = dot
-        candidates = {ix.docs[d].entry for d in dots}
+        candidates = {doc_entry[d] for d in dots}
 
         # Keywords found as phrases, and negative keywords.
         keyword: dict[int, float] = defaultdict(float)

@@ -171,7 +171,9 @@ class Segmenter:
     ) -> None:
         good = [p for p in boilerplate if _compile_each([p], "boilerplate")]
         self.boilerplate = compile_any(good)
-        self.markers = _compile_each(markers, "reason_markers")
+        # one pass per line for every language's markers: an alternation of those RE2 accepts
+        good_markers = [p for p in markers if _compile_each([p], "reason_markers")]
+        self.markers = [compile_any(good_markers)] if good_markers else []
         words, symbols = _separators(soft_separators)
         soft = [rf"\s(?:{'|'.join(words)})\s"] if words else []
         soft += [rf"\s*(?:{'|'.join(symbols)})\s*"] if symbols else []
@@ -179,6 +181,11 @@ class Segmenter:
         self.clause = compile_pattern("|".join([_CLAUSE_PUNCT, *soft]))
         self._stripped: dict[str, str] = {}
         self.remember = False  # keep what is stripped (on while the matcher is built)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_stripped"] = {}  # texts read while building: not worth keeping on disk
+        return state
 
     def strip_boilerplate(self, text: str, budget: Budget | None = None) -> str:
         """Return `text` with every boilerplate pattern replaced by a space."""
