@@ -29,6 +29,11 @@ def ids(result: MatchResult) -> list[str]:
         ("Паспорт просрочен, верификацию не прошёл", "expired_document"),
         ("pasport prosrochen, verifikaciyu ne proshel", "expired_document"),  # translit
         ("селфи не проходит, пишет лицо не совпадает", "face_verification"),
+        # pinyin without tones, typed without a Chinese keyboard
+        ("shenfenzheng guoqi le", "expired_document"),
+        ("zhaopian mohu, renzheng bei ju", "blurry_photo"),
+        ("renlian shibie yizhi shibai", "face_verification"),
+        ("mingzi bu yizhi", "info_mismatch"),
     ],
 )
 def test_chinese_and_russian_messages_find_their_reason(
@@ -76,6 +81,19 @@ def test_kyc_adjacent_requests_are_never_sent_to_a_reason(matcher: Matcher, text
 )
 def test_the_language_of_a_message_is_told_by_its_script(text: str, lang: str | None) -> None:
     assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("nesovpadenie familii i razmytoe foto", ["info_mismatch", "blurry_photo"]),
+        ("imya ne sovpadaet i pasport prosrochen", ["info_mismatch", "expired_document"]),
+    ],
+)
+def test_two_problems_in_translit_are_both_found(
+    matcher: Matcher, text: str, expect: list[str]
+) -> None:
+    assert ids(matcher.match(text))[:2] == expect  # "i" is "и" (and) in a Russian message
 
 
 def test_russian_in_latin_letters_is_russian(matcher: Matcher) -> None:

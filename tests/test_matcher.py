@@ -95,6 +95,12 @@ def test_user_listing_two_problems_in_own_words_gets_both(matcher: Matcher) -> N
     assert result.multi
 
 
+def test_a_short_clear_second_problem_is_found_too(matcher: Matcher) -> None:
+    # "my surname was typed wrong" scores modestly, but nothing else comes close to it
+    result = matcher.match("my surname was typed wrong, and my passport expired in May")
+    assert ids(result)[:2] == ["info_mismatch", "expired_document"]
+
+
 def test_single_reason_notice_is_not_multi(matcher: Matcher) -> None:
     result = matcher.match(f"Dear user,\nYour KYC application was not approved, Reason: {EXPIRED}")
     assert ids(result)[0] == "expired_document"
@@ -302,6 +308,32 @@ def test_topic_questions(matcher: Matcher, text: str, expect: str) -> None:
 )
 def test_out_of_scope_matches_nothing(matcher: Matcher, text: str) -> None:
     assert matcher.match(text) == MatchResult()
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        # the same number is another reason at another vendor: the field names the vendor
+        ("verification.status: declined, verification.reasonCode: 106", "permanent_rejection"),
+        ('rejectReason: {"rejectReasonCode": "106", "rejectReasonDescription": "FAKE"}',
+         "edited_document"),
+    ],
+)
+def test_a_vendors_code_is_read_as_that_vendors(matcher: Matcher, text: str, expect: str) -> None:
+    assert ids(matcher.match(text))[:1] == [expect]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'status: Declined, warnings: [{"feature": "LOCATION", "risk": "PRIVATE_NETWORK_DETECTED"}]',
+        "Verification declined: the country of the document does not match the IP address.",
+    ],
+)
+def test_a_flagged_location_is_the_location_topic_not_a_reason(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert ids(result)[:1] == ["location_check"]
+    assert [m for m in result.matches if m.kind == "reason"] == []
 
 
 @pytest.mark.parametrize(

@@ -113,6 +113,9 @@ class MatchingSettings(Mapping[str, float]):
                                                            "'Reason:' before it must reach this")
     multi_min_score: float = setting(45, lo=0, hi=100, doc="a clause of free text must reach "
                                                            "this to add a second reason")
+    multi_clear_score: float = setting(27, lo=0, hi=100, doc="... or this, when it is "
+                                       "multi_clear_ratio times anything else's score")
+    multi_clear_ratio: float = setting(2.5, lo=1, hi=100, doc="see multi_clear_score")
     reason_bias: float = setting(15, lo=0, hi=100, doc="points reasons get when ranked against "
                                                        "topics")
     ambiguous_margin: float = setting(8, lo=0, hi=100, doc="top two closer than this: the bot "

@@ -108,7 +108,8 @@ class Translit:
             if word:
                 latin = "".join(word)
                 known = self.word(latin, english_too=True)
-                if known is None and latin not in self.english:
+                # one letter in a Russian message is a Russian word: "i" is "и" (and), not "I"
+                if known is None and (latin not in self.english or len(latin) == 1):
                     known = to_cyrillic(latin)  # unknown: a Russian typo the reader may fix
                 out.append(known or latin)
                 word = []

@@ -337,9 +337,13 @@ class Matcher:
                     if e != self.none_entry:  # "nothing" is judged on the whole message only
                         whole[e] = max(whole[e], sc[e] * s["clause_factor"])
                 e, top = best(self.entries, sc)
+                runner_up = max((v for f, v in enumerate(sc) if f != e), default=0.0)
+                # a clause names a reason when it scores high, or plainly beats everything else
+                clear = top >= s["multi_min_score"] or (
+                    top >= s["multi_clear_score"] and top >= s["multi_clear_ratio"] * runner_up)
                 if (
                     self.entries[e].kind == "reason"
-                    and top >= s["multi_min_score"]
+                    and clear
                     and all(e != f for f, _ in clause_reasons)
                 ):
                     clause_reasons.append((e, top))
