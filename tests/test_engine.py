@@ -34,6 +34,9 @@ class StubMatcher:
     def match(self, text: str) -> MatchResult:
         return self.result
 
+    def language(self, text: object) -> None:
+        return None  # the scenarios are in English: the client's language stands
+
 
 def stub(chat: Chat, *matches: tuple[str, str, float], ambiguous: bool = False, multi: bool = False) -> None:
     chat.service.engine.matcher = StubMatcher(
