@@ -179,11 +179,15 @@ def usernames(scan: Scan) -> None:
     looks like a handle (digits, "_" or "." inside), not an ordinary word."""
     for s, e, _ in scan.matches(scan.p.handle):
         scan.claim("username", s, e)
-    for _, e in scan.cues("username"):
-        text = scan.text
+    text = scan.text
+    for cs, e in scan.cues("username"):
+        if scan.before_char(cs) in "./@" and cs > 0:
+            continue  # "api.telegram.org", "t.me/x": a domain, not the word
         s = e
         while s < len(text) and s - e < 4 and text[s] in " \t:：=-":
             s += 1
+        if s == e and not is_cjk_char(text[e - 1]):
+            continue  # "telegram.org", "wechat_pay": the cue runs on into something else
         end = s
         while end < len(text) and end - s < 40 and (
             (text[end].isascii() and text[end].isalnum()) or text[end] in "_."
