@@ -38,8 +38,10 @@ telegram: install
 
 # the engine + store figure is paired against the commit #13 measured ("today"); BENCH_BASELINE= to skip
 BENCH_BASELINE ?= dc507a1
+# the instances section needs PostgreSQL: DATABASE_URL, else a throwaway server (BENCH_PG= to skip)
+BENCH_PG ?= $(if $(DATABASE_URL),,.ci/with-postgres)
 bench: install
-	$(PY) -m bot bench $(if $(BENCH_BASELINE),--baseline $(BENCH_BASELINE)) $(BENCH_ARGS)
+	$(BENCH_PG) $(PY) -m bot bench $(if $(BENCH_BASELINE),--baseline $(BENCH_BASELINE)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

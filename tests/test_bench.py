@@ -29,6 +29,12 @@ FIGURES = [
     "telegram.limiter_on_vs_off",
     "telegram.offered_20_per_s.first_reply_p50",
     "unmatched.wall",
+    *(f"drain.{f}" for f in ("followups_per_s", "max_displacement", "not_marked_late",
+                             "live_first_reply_p50", "live_first_reply_p99")),
+    # printed as n/a without PostgreSQL (TEST_DATABASE_URL: CI runs this with a server)
+    *(f"instances.{f}" for f in ("one.updates_per_s", "two.updates_per_s", "two_vs_one",
+                                 "half_rate.p99", "failover.lost_updates", "lost_updates")),
+    *(f"scheduler.tick.{f}" for f in ("client_median", "server_median")),
 ]
 
 

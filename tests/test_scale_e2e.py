@@ -37,10 +37,10 @@ from bot.app.service import Service
 from bot.core.events import ButtonPress, Command, Event, FollowupDue, TextMessage
 from bot.core.state import State
 from bot.knowledge.loader import load_knowledge
+from bot.ops.rr_proxy import RoundRobinProxy
 from bot.storage.base import Key
 from tests.chat import FrozenClock
 from tests.fake_bot_api import TOKEN, FakeBotApi, WebhookPoster
-from tests.rr_proxy import RoundRobinProxy
 
 REPO = Path(__file__).resolve().parent.parent
 USERS = 200

@@ -85,6 +85,8 @@ POLL_TIMEOUT = 30.0  # seconds a getUpdates long poll may wait
 #: with 409 Conflict (python-telegram-bot retries a failed poll after 1 s)
 PROBE_TIMEOUT = 3.0
 SCHEDULER_INTERVAL = 30.0  # seconds between follow-up passes
+#: share of the send limit a draining backlog of follow-ups may use; the rest is live replies'
+FOLLOWUP_SHARE = 0.9
 BOOTSTRAP_RETRIES = 5  # startup attempts on network errors (a bad token fails at once)
 NETWORK_RETRY_DELAYS = (1.0, 4.0, 15.0)  # backoff for sends that hit network errors
 MAX_RETRY_AFTER_WAITS = 3  # 429s we wait out ourselves after AIORateLimiter's own retries
@@ -109,6 +111,8 @@ class ServiceLike(Protocol):
 
     #: this instance's name in claims on outgoing messages and follow-ups
     owner: str
+    #: follow-ups sent per second at most while a backlog drains (0: no pace)
+    followup_rate: float
 
     @property
     def kb(self) -> KnowledgeBase: ...
@@ -495,6 +499,7 @@ class TelegramBot:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         self.service = await self._open_service(self.kb, database, self.clock)
         self.service.owner = self.settings.instance  # its name in claims, stable across restarts
+        self.service.followup_rate = FOLLOWUP_SHARE * max(0.0, self.settings.rate_limit)
         self.service.register_sender(CHANNEL, self.send_replies)
         await self.publish_commands()
         self._stop_scheduler.clear()

@@ -12,7 +12,10 @@ their lease ran out. A reply sent later than `late_after_minutes` is preceded by
 
 Follow-ups are rows with a due time: the scheduler leases the due ones in a short transaction,
 runs each through the engine like any event (the turn marks it done and writes its message to
-the outbox), then delivers it like any reply.
+the outbox), then delivers it like any reply. A pass goes on, batch after batch and oldest first,
+until nothing is due, so a backlog (the bot was down) drains in one pass; with `followup_rate`
+it sends at most that many follow-ups a second, leaving the rest of the send limit to live
+replies, which never wait for the drain (it holds no lock but each follow-up's conversation).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import logging
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +58,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+#: follow-ups claimed at once by a scheduler pass (it claims again until nothing is due)
+FOLLOWUP_BATCH = 100
+#: follow-ups in hand at once (turn and send): one send need not wait for the next turn
+FOLLOWUP_CONCURRENCY = 4
 #: how long handled update ids are remembered (Telegram keeps an update for at most 24 hours)
 UPDATE_MEMORY = timedelta(days=3)
 
@@ -84,10 +92,23 @@ class Service:
     """Glue between adapters, the engine and the store."""
 
     def __init__(
-        self, kb: KnowledgeBase, store: Store, clock: Clock = utc_now, *, owner: str | None = None
+        self,
+        kb: KnowledgeBase,
+        store: Store,
+        clock: Clock = utc_now,
+        *,
+        owner: str | None = None,
+        followup_rate: float = 0.0,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.clock = clock
+        #: follow-ups sent per second at most while a backlog drains (0: as fast as they go)
+        self.followup_rate = followup_rate
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._next_followup = 0.0
         self.engine = Engine(kb, Matcher.build(kb))
         #: this instance's name in leases: stable across restarts, so unsent work is taken back
         self.owner = owner or socket.gethostname()
@@ -111,8 +132,11 @@ class Service:
         *,
         busy_timeout: float = 5.0,
         owner: str | None = None,
+        **pacing: Any,
     ) -> Service:
-        return cls(kb, await open_store(db_path, busy_timeout=busy_timeout), clock, owner=owner)
+        """Open the store at `db_path`; `pacing`: followup_rate, sleep, monotonic."""
+        store = await open_store(db_path, busy_timeout=busy_timeout)
+        return cls(kb, store, clock, owner=owner, **pacing)
 
     async def close(self) -> None:
         await self.store.close()
@@ -262,38 +286,76 @@ class Service:
 
     # -- follow-ups ----------------------------------------------------------------------------
 
-    async def run_due_followups(self) -> int:
-        """Send the follow-ups due now (and unsent messages first); return how many follow-ups
-        reached their user."""
+    async def run_due_followups(self, stop: asyncio.Event | None = None) -> int:
+        """Send the follow-ups due now, oldest first, batch after batch until none is left (and
+        unsent messages first); return how many follow-ups reached their user. A set `stop`
+        ends the pass between two follow-ups (the rest stay claimed by this instance)."""
         await self.drain_outbox()
-        now = self.clock()
         channels = list(self.outbox.senders)
         if not channels:
             return 0
-        try:
-            claims = await self.store.claim_followups(now, self._lease(now), channels)
-        except StoreError as exc:
-            self._failing(exc)
-            return 0
         sent = 0
-        self.metrics.followups.labels("due").inc(len(claims))
-        for claim in claims:
-            event = FollowupDue(claim.kind, claim.due_at)
-            started = time.perf_counter()
+        seen: set[int] = set()
+        while stop is None or not stop.is_set():
+            now = self.clock()
             try:
-                async with self._conversation(claim.key):
-                    turn = await self._turn(claim.key, event, None, answers=claim)
-            except StoreError:
-                self.metrics.followups.labels("failed").inc()
-                continue  # still claimed by us: the next pass tries again
-            if turn.applied:
-                self.metrics.turn("followup", turn.events, turn.lang, time.perf_counter() - started)
-            if turn.duplicate or not turn.replies:
-                continue
-            _, complete = await self._deliver(claim.key)
-            self.metrics.followups.labels("sent" if complete else "failed").inc()
-            sent += complete
+                claims = await self.store.claim_followups(
+                    now, self._lease(now), channels, limit=FOLLOWUP_BATCH
+                )
+            except StoreError as exc:
+                self._failing(exc)
+                return sent
+            fresh = [c for c in claims if c.id not in seen]  # ours again: one failed this pass
+            seen.update(c.id for c in fresh)
+            self.metrics.followups.labels("due").inc(len(fresh))
+            sent += await self._followups(fresh, stop)
+            if len(claims) < FOLLOWUP_BATCH or len(fresh) < len(claims):
+                return sent
         return sent
+
+    async def _followups(self, claims: list[FollowupClaim], stop: asyncio.Event | None) -> int:
+        """Start each claimed follow-up in due order at the pace, a few in hand at once (so the
+        sends keep the pace while turns and sends overlap; oldest first give or take those few);
+        return how many reached their user."""
+        slots = asyncio.Semaphore(FOLLOWUP_CONCURRENCY)
+        tasks: list[asyncio.Task[int]] = []
+        for claim in claims:
+            if stop is not None and stop.is_set():
+                break
+            await slots.acquire()
+            await self._pace()
+            task = asyncio.create_task(self._followup(claim))
+            task.add_done_callback(lambda _: slots.release())
+            tasks.append(task)
+        return sum(await asyncio.gather(*tasks))
+
+    async def _followup(self, claim: FollowupClaim) -> int:
+        """Run one claimed follow-up and send it; return 1 if it reached its user."""
+        event = FollowupDue(claim.kind, claim.due_at)
+        started = time.perf_counter()
+        try:
+            async with self._conversation(claim.key):
+                turn = await self._turn(claim.key, event, None, answers=claim)
+        except StoreError:
+            self.metrics.followups.labels("failed").inc()
+            return 0  # still claimed by us: the next pass tries again
+        if turn.applied:
+            self.metrics.turn("followup", turn.events, turn.lang, time.perf_counter() - started)
+        if turn.duplicate or not turn.replies:
+            return 0
+        _, complete = await self._deliver(claim.key)
+        self.metrics.followups.labels("sent" if complete else "failed").inc()
+        return int(complete)
+
+    async def _pace(self) -> None:
+        """Wait for the next follow-up's turn: at most `followup_rate` a second."""
+        if self.followup_rate <= 0:
+            return
+        now = self._monotonic()
+        if self._next_followup > now:
+            await self._sleep(self._next_followup - now)
+            now = self._next_followup
+        self._next_followup = now + 1.0 / self.followup_rate
 
     async def purge_expired(self) -> int:
         now = self.clock()
@@ -307,7 +369,7 @@ class Service:
         """Send unsent messages and due follow-ups, purge expired data, until `stop` is set."""
         while not stop.is_set():
             try:
-                await self.run_due_followups()
+                await self.run_due_followups(stop)
                 await self.purge_expired()
             except Exception:
                 log.exception("scheduler pass failed; retrying")

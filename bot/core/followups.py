@@ -73,24 +73,30 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
     if t.state.phase in (FIX, CONFIRM_FORGET):
         t.state.asked_result = True  # keep their place: they can answer when ready
     journal.record(t, journal.FOLLOWUP_SENT, type=followup.kind)
-    if t.now - event.due_at > timedelta(minutes=t.policy.followup_late_after_minutes):
-        t.reply("followup_late")
-    ask_result(t)
+    late = t.now - event.due_at > timedelta(minutes=t.policy.followup_late_after_minutes)
+    ask_result(t, late=late)
 
 
-def ask_result(t: Turn) -> None:
+def ask_result(t: Turn, *, late: bool = False) -> None:
+    """Ask how it went; a `late` check-in says so first, in the same message (a backlog after an
+    outage drains at the send limit: one message per follow-up)."""
+
+    def question(key: str) -> str:
+        text = t.msg(key)
+        return t.msg("step", header=t.msg("followup_late"), text=text) if late else text
+
     case = t.open_case()
     if case is not None and case.stage == MANUAL_REVIEW:
-        t.reply(
-            "review_question",
+        t.say(
+            question("review_question"),
             [t.btn("passed", "p")],
             [t.btn("more_documents", "d")],
             [t.btn("review_rejected", "j")],
             [t.btn("still_waiting", "w")],
         )
         return
-    t.reply(
-        "followup_question",
+    t.say(
+        question("followup_question"),
         [t.btn("passed", "p")],
         [t.btn("rejected_again", "j")],
         [t.btn("still_waiting", "w")],

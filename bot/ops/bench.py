@@ -13,11 +13,18 @@ Sections (each in fresh processes; `--only` picks some):
                           paired runs, and at an offered 20 actions/s (bench_telegram.py)
     reports               `python -m bot unmatched` on 8,000 distinct unplaced messages
                           (bench_reports.py)
+    drain                 a backlog of 7,500 overdue follow-ups drained by the real Telegram
+                          adapter (limiter on) while live users chat (bench_drain.py)
+    instances             two webhook instances on one PostgreSQL behind a round-robin proxy:
+                          one vs two, latency at half load, SIGKILL of one; the scheduler tick
+                          with 1,000,000 pending follow-ups and its plan (bench_instances.py,
+                          bench_postgres.py); only with DATABASE_URL or TEST_DATABASE_URL
 
 It prints one table: each figure's stable name, the median measured, the target an issue set
 for it (with the issue), ok or MISSED, and what the figure includes; the machine and the load
 average first. It reports and never fails on a missed target (exit 0). `--quick` is a smoke
-test: every figure name is printed, on tiny runs whose values mean nothing.
+test: every figure name is printed, on tiny runs whose values mean nothing (no scaled
+knowledge base is made; a few users, messages and follow-ups; windows under a second).
 """
 
 from __future__ import annotations
@@ -27,11 +34,20 @@ import json
 import time
 from pathlib import Path
 
-from bot.ops import bench_hostile, bench_reports, bench_startup, bench_telegram, bench_users
+from bot.ops import (
+    bench_drain,
+    bench_hostile,
+    bench_instances,
+    bench_reports,
+    bench_startup,
+    bench_telegram,
+    bench_users,
+)
 from bot.ops.bench_corpus import generate, languages
 from bot.ops.bench_report import Section, as_json, format_table, load_average, machine
 
-SECTIONS = ("realistic", "knowledge", "hostile", "engine", "telegram", "reports")
+SECTIONS = ("realistic", "knowledge", "hostile", "engine", "telegram", "reports", "drain",
+            "instances")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -68,6 +84,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         sections.append(took(bench_telegram.section(samples, knowledge, quick=quick)))
     if "reports" in only:
         sections.append(took(bench_reports.section(knowledge, quick=quick)))
+    if "drain" in only:
+        sections.append(took(bench_drain.section(samples, knowledge, quick=quick)))
+    if "instances" in only:
+        sections.append(took(bench_instances.section(samples, knowledge, quick=quick)))
     info["load_average_end"] = load_average()
     print(format_table(info, sections))
     if getattr(args, "json", None):

@@ -104,6 +104,14 @@ class FakeBotApi:
             self._cond.notify_all()
 
     def send_text(self, chat_id: int, text: str, lang: str, forwarded: bool = False) -> None:
+        """Queue a user's message for getUpdates."""
+        self._push(self._text(chat_id, text, lang, forwarded))
+
+    def text_update(self, chat_id: int, text: str, lang: str) -> dict[str, Any]:
+        """A user's message as the update a webhook receives (nothing is queued)."""
+        return {"update_id": next(self._update_ids), **self._text(chat_id, text, lang, False)}
+
+    def _text(self, chat_id: int, text: str, lang: str, forwarded: bool) -> dict[str, Any]:
         with self._cond:
             mid = self._mid(chat_id)
         message: dict[str, Any] = {"message_id": mid, "date": int(time.time()),
@@ -115,7 +123,7 @@ class FakeBotApi:
         if forwarded:
             message["forward_origin"] = {"type": "hidden_user", "sender_user_name": "Binance",
                                          "date": int(time.time())}
-        self._push({"message": message})
+        return {"message": message}
 
     def press(self, chat_id: int, message_id: int, data: str, lang: str) -> bool:
         """Press the button with `data` on a bot message; False if that message is gone."""

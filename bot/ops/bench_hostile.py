@@ -183,7 +183,7 @@ if __name__ == "__main__":
 
 
 def section(knowledge: str, *, quick: bool) -> Section:
-    count, cap = (300, 0.5) if quick else (100_000, 2.0)
+    count, cap = (60, 0.5) if quick else (100_000, 2.0)
     sec = Section(f"Hostile input: {count:,} generated messages through the matcher and the "
                   "redactor (one process, after start-up)")
     sec.notes.append("families: " + ", ".join(FAMILIES) + "; 16 to 4,096 characters; "

@@ -217,8 +217,8 @@ def run_once(samples: list[Sample], knowledge: Path, *, users: int, limiter: boo
 def section(samples: list[Sample], knowledge: Path, *, quick: bool) -> Section:
     sec = Section("Telegram end to end (the real adapter as its own process, fake Bot API on "
                   "loopback; the load generator and the fake API share the machine with it)")
-    users = 10 if quick else 100
-    warm, window = (0.3, 1.0) if quick else (5.0, 20.0)
+    users = 5 if quick else 100
+    warm, window = (0.2, 0.6) if quick else (5.0, 20.0)
     pairs = 1 if quick else 3
     runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
     ratios: list[float] = []

@@ -91,7 +91,7 @@ def section(samples: list[Sample], knowledge: Path, *, quick: bool,
     sec.notes.append(
         "each user: a realistic first message in their language, then presses, questions, "
         "/status, /restart; a fresh process per run")
-    levels = ((1, 30), (10, 10), (200, 3)) if quick else ((1, 400), (10, 100), (200, 25))
+    levels = ((1, 8), (10, 2), (200, 1)) if quick else ((1, 400), (10, 100), (200, 25))
     repeats = 1 if quick else 3
     pairs = 1 if quick else 5
     with tempfile.TemporaryDirectory(prefix="kyc-bench-users-") as tmp:

@@ -1,21 +1,23 @@
-"""A loopback round-robin TCP proxy: the load balancer in front of N bot instances in tests.
+"""A loopback round-robin TCP proxy: the load balancer in front of N bot instances (the
+end-to-end test and the bench's instances section).
 
 Each new connection goes to the next upstream in turn; an upstream that refuses the connection
 (its instance is down) is skipped, as a health-checking load balancer would. Bytes are piped
-both ways unchanged, so it proxies HTTP without parsing it.
+both ways unchanged, so it proxies HTTP without parsing it. `active` limits the rotation to the
+first few upstreams (the bench compares one instance with two on the same processes).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 
 
 class RoundRobinProxy:
     def __init__(self, upstreams: list[tuple[str, int]]) -> None:
         self.upstreams = upstreams
-        self._next = itertools.cycle(range(len(upstreams)))
+        self.active = len(upstreams)
+        self._turn = 0
         self._server: asyncio.Server | None = None
         self.connections = [0] * len(upstreams)
 
@@ -32,8 +34,9 @@ class RoundRobinProxy:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream = None
-        for _ in range(len(self.upstreams)):
-            index = next(self._next)
+        for _ in range(self.active):
+            index = self._turn % self.active
+            self._turn += 1
             try:
                 upstream = await asyncio.open_connection(*self.upstreams[index])
             except OSError:
