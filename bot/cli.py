@@ -56,12 +56,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "python -m bot bench",
     ),
     "report": (
-        "bot.app.report",
+        "bot.ops.report",
         "summarise what users asked and how their cases went",
         "python -m bot report --since 7d",
     ),
     "unmatched": (
-        "bot.app.report",
+        "bot.ops.report",
         "list messages the bot could not place, grouped, with the closest candidates",
         "python -m bot unmatched --export unmatched.jsonl",
     ),

@@ -17,12 +17,13 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.telegram import ADMIN_COMMANDS
+from bot.app.admin import ADMIN_COMMANDS
 from bot.app.config import Settings
 from bot.app.report import Candidate, matcher_candidates
 from bot.knowledge.contract import COMMANDS
 from bot.knowledge.loader import collect, load_knowledge
 from bot.knowledge.model import KnowledgeBase
+from bot.understanding.matcher import Matcher
 from bot.understanding.redact import redact
 from tests.fake_bot_api import FakeBotApi
 from tests.test_telegram import CHAT, FrozenClock, serving
@@ -262,7 +263,7 @@ async def test_unmatched_lists_the_ten_largest_groups_redacted_and_escaped(api, 
 
     # biggest groups first; equally big ones (all sent at the same frozen instant) by text
     groups = sorted(((redact(t), n) for t, n in unplaced.items()), key=lambda g: (-g[1], g[0]))
-    candidates = matcher_candidates(kb)
+    candidates = matcher_candidates(Matcher.build(kb))
 
     def closest(text: str) -> list[Candidate]:
         return sorted(candidates(text), key=lambda c: (-c.score, c.kind, c.id))
@@ -298,7 +299,7 @@ async def test_a_failing_report_still_gets_an_answer(api, settings, kb, monkeypa
     async def broken(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("database disk image is malformed")
 
-    monkeypatch.setattr("bot.app.report.build_report", broken)
+    monkeypatch.setattr("bot.app.service.build_report", broken)
     async with serving(api, settings, kb) as h:
         assert await h.say("/report", chat=ADMIN) == [
             kb.message("admin_failed", "en", error="OperationalError")

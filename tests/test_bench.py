@@ -35,6 +35,8 @@ FIGURES = [
     *(f"instances.{f}" for f in ("one.updates_per_s", "two.updates_per_s", "two_vs_one",
                                  "half_rate.p99", "failover.lost_updates", "lost_updates")),
     *(f"scheduler.tick.{f}" for f in ("client_median", "server_median")),
+    "report.seconds", "report.peak_rss", "unmatched.grouping", "unmatched.command",
+    "admin_report.added_delay",
 ]
 
 

@@ -153,3 +153,17 @@ def test_odd_digits_and_huge_waits_get_an_answer_not_a_crash(tmp_path: Path, kb:
     assert "(console) duration too large" in parts["/wait 9999bd"]
     assert "moving the clock forward 2bd" in parts["/wait 2bd"]
     assert "bot: " in parts["/status"]
+
+
+def test_the_operators_commands_answer_in_the_console(tmp_path: Path, kb: KnowledgeBase) -> None:
+    script = "/report\n/unmatched\nhow do i cook rice\nhow do i cook rice?\n/unmatched\n/report\n"
+    parts = {}
+    for part in console(tmp_path / "c.db", script).split("you> "):
+        parts.setdefault(part.split("\n", 1)[0], []).append(part)
+    first_report, later_report = parts["/report"]
+    empty, listed = parts["/unmatched"]
+    assert first_report.startswith("/report\n(console) ")
+    assert f"(console) {kb.message('admin_unmatched_empty', days=7)}" in empty
+    line = kb.message("admin_unmatched_line", rank=1, count=2, text="how do i cook rice", closest="")
+    assert line.splitlines()[0] in listed  # one group of the two messages
+    assert later_report != first_report and "(console) " in later_report

@@ -11,22 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.report import (
-    Candidate,
-    Report,
-    build_report,
-    build_unmatched,
-    format_report,
-    group_messages,
-    open_readonly,
-    parse_since,
-    short_summary,
-    write_csv,
-)
+from bot.app.report import Report, build_report, unmatched_groups
+from bot.app.report_text import format_report, write_csv
 from bot.app.service import Service
+from bot.app.unmatched import Candidate, UnmatchedMessage, group_messages
 from bot.core.events import Reply
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
+from bot.ops.report import open_readonly, parse_since
 from bot.shared.errors import ConfigError
 from bot.storage.sqlite import SqliteStore as Store
 from bot.understanding.matcher import Match, MatchResult
@@ -317,14 +309,6 @@ async def test_empty_store_reports_no_data(tmp_path: Path, kb: KnowledgeBase) ->
     assert report.outcomes.cases == 0 and report.outcomes.resolution_rate is None
     assert report.reasons == () and report.unmatched == ()
     assert len(format_report(report).splitlines()) <= 3
-    assert short_summary(report).count("\n") == 0
-
-
-async def test_short_summary_carries_the_headline_figures(report: Report) -> None:
-    text = short_summary(report)
-    assert len(text) < 4096 and len(text.splitlines()) <= 8
-    for figure in ("9", "8", "37.5", "25"):
-        assert figure in text
 
 
 # -- outputs ------------------------------------------------------------------------------------
@@ -363,7 +347,7 @@ def test_since_accepts_hours_days_weeks_and_dates() -> None:
 
 
 def test_grouping_keeps_different_questions_apart() -> None:
-    rows = [(t, "2026-03-02T09:00:00+00:00", []) for t in (
+    rows = [UnmatchedMessage(t, "2026-03-02T09:00:00+00:00") for t in (
         "can i use my brothers id", "can i use my sisters id", "hello",
         "hello what is the bitcoin price", "my selfie keeps failing", "my selfie keeps failling",
     )]
@@ -377,9 +361,10 @@ async def test_unmatched_groups_get_the_closest_candidates(
     db, end = world_db
     store = await open_readonly(db)
     try:
-        groups = await build_unmatched(
-            store, end - timedelta(days=30), lambda text: [Candidate("topic", "safety", 12.5)]
-        )
+        groups = await unmatched_groups(
+            store, end - timedelta(days=30), end,
+            closest=lambda text: [Candidate("topic", "safety", 12.5)],
+        )  # fmt: skip
     finally:
         await store.close()
     # stored candidates for the ambiguous message; the current matcher's for the others

@@ -105,8 +105,8 @@ def test_migrate_says_what_it_applied_then_that_nothing_is_left(
     tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["migrate", "--db", pg_url]) == 0
-    assert capsys.readouterr().out.startswith("applied 1 migration(s): 0001_initial")
+    assert capsys.readouterr().out.startswith("applied 2 migration(s): 0001_initial")
     assert main(["migrate", "--db", pg_url]) == 0
     assert capsys.readouterr().out == "the database is up to date\n"
     assert main(["migrate", "--db", str(tmp_path / "new.sqlite3")]) == 0
-    assert capsys.readouterr().out.startswith("applied 3 migration(s): 0001_initial")
+    assert capsys.readouterr().out.startswith("applied 4 migration(s): 0001_initial")

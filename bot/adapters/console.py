@@ -3,11 +3,12 @@
 Buttons are shown as numbered options; typing the number presses the button. Console-only
 commands: `/wait 25h` (or `/wait 10bd`, business days) moves this console's clock forward (follow-ups that come due are printed),
 `/fwd TEXT` sends TEXT as a forwarded notice, a line with just `\"\"\"` starts and ends a pasted
-multi-line notice, `/reload` re-reads the knowledge folder (so does SIGHUP), `/quit` leaves. With
-piped input each line is echoed, so stdout reads as a transcript, and the program exits at the
-end of input.
+multi-line notice, `/quit` leaves. With piped input each line is echoed, so stdout reads as a
+transcript, and the program exits at the end of input.
 
-Reloading is `bot.app.reload`, shared with the Telegram adapter.
+The operator's commands are the same as an admin's on Telegram, answered by `bot.app.admin`:
+`/reload` re-reads the knowledge folder (so does SIGHUP), `/report` gives the last week's
+figures, `/unmatched` the messages the bot could not place.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 
-from bot.app.reload import ReloadResult, reload_knowledge, reload_text
+from bot.app.admin import ADMIN_COMMANDS, Admin
 from bot.app.service import Service, utc_now
 from bot.core.events import Button, ButtonPress, Command, Event, Reply, TextMessage
 from bot.knowledge.model import KnowledgeBase
@@ -71,7 +72,7 @@ class Console:
         self.options: list[Button] = []
         self._fresh_options = True  # the next buttons shown start a new numbering
         self._at_prompt = False
-        self._reloading = asyncio.Lock()
+        self.admin = Admin(service, knowledge)
         service.register_sender(CHANNEL, self.deliver)
 
     def note(self, text: str) -> None:
@@ -82,13 +83,9 @@ class Console:
             self.out.write(f"          {line}\n" if line else "\n")
         self.out.flush()
 
-    async def reload(self) -> ReloadResult:
-        """Re-read the knowledge folder (`/reload`, SIGHUP) and print what happened."""
-        async with self._reloading:
-            served = self.service.kb
-            result = await reload_knowledge(self.knowledge, self.service.reload)
-            self.note(reload_text(served, result))
-            return result
+    async def admin_command(self, name: str) -> None:
+        """Answer an operator's command (`/reload`, `/report`, `/unmatched`; SIGHUP reloads)."""
+        self.note(await self.admin.answer(name))
 
     def print_replies(self, replies: list[Reply], prefix: str = "bot", mine: bool = True) -> None:
         """Print replies. The buttons of `mine` (answers to this user's latest input; the
@@ -195,8 +192,8 @@ class Console:
             if line.strip().startswith("/wait"):
                 await self.wait(line.strip()[5:])
                 continue
-            if line.strip() == "/reload":
-                await self.reload()
+            if line.strip()[1:] in ADMIN_COMMANDS and line.strip().startswith("/"):
+                await self.admin_command(line.strip()[1:])
                 continue
             event = self.event_for(line)
             if event is not None:
@@ -245,7 +242,7 @@ async def run_console(
     if interactive:
         out.write(
             "kyc-helper console. Type a message, a number to press a button, /help, /wait 25h, "
-            "/reload, /quit.\n"
+            "/report, /unmatched, /reload, /quit.\n"
         )
         await console.send(Command("start"))
     queue: asyncio.Queue[str | None] = asyncio.Queue()
@@ -253,7 +250,7 @@ async def run_console(
     _start_reader(stdin, queue)
     poller = asyncio.create_task(service.run_scheduler(stop, interval=5.0)) if interactive else None
     reloads: set[asyncio.Task[Any]] = set()
-    unhook = _on_hangup(lambda: _spawn(reloads, console.reload()))
+    unhook = _on_hangup(lambda: _spawn(reloads, console.admin_command("reload")))
     try:
         await console.run(queue)
     finally:

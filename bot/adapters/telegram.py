@@ -27,7 +27,7 @@ import time
 import warnings
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -62,8 +62,8 @@ from telegram.ext import (
 )
 
 from bot.adapters.telegram_updates import Poller, WebhookServer, with_retries
+from bot.app.admin import ADMIN_COMMANDS, Admin, ReloadResult
 from bot.app.config import SecretMasker, Settings, is_postgres_url, load_settings
-from bot.app.reload import ReloadResult, reload_knowledge, reload_text
 from bot.core.events import Attachment, Button, ButtonPress, Command, Event, Reply, TextMessage
 from bot.knowledge.contract import CALLBACK_DATA_LIMIT, COMMANDS
 from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
@@ -71,7 +71,6 @@ from bot.shared.errors import ConfigError, RecipientGone
 from bot.shared.locks import KeyedLock
 
 if TYPE_CHECKING:
-    from bot.app.report import Report
     from bot.app.service import Turn
 
 log = logging.getLogger(__name__)
@@ -96,11 +95,6 @@ ALLOWED_UPDATES = ("message", "callback_query")
 EVENTS_PER_UPDATE = 4
 #: message parts that may show a document or a face: deleted after reading their kind
 DELETE_KINDS = ("photo", "document", "video")
-#: commands only ADMIN_USER_IDS may use; descriptions are `admin_command_<name>` messages
-ADMIN_COMMANDS = ("reload", "report", "unmatched")
-ADMIN_PERIOD = timedelta(days=7)  # what /report and /unmatched look back over
-ADMIN_REASONS_SHOWN = 5
-ADMIN_GROUPS_SHOWN = 10
 COMMAND_DESCRIPTION_LIMIT = 256
 
 Clock = Callable[[], datetime]
@@ -129,12 +123,6 @@ class ServiceLike(Protocol):
     ) -> Turn: ...
 
     async def deliver(self, turn: Turn) -> int: ...
-
-    async def report(self, since: datetime, now: datetime) -> Report: ...
-
-    async def unmatched(
-        self, since: datetime, now: datetime
-    ) -> list[tuple[str, str, list[dict]]]: ...
 
     def register_sender(
         self, channel: str, send: Callable[[str, list[Reply]], Awaitable[None]]
@@ -344,6 +332,7 @@ class TelegramBot:
         self.retry_delays = tuple(retry_delays)
         self.masker = SecretMasker(settings.secrets)
         self.service: ServiceLike | None = None
+        self.admin: Admin | None = None  # the operators' commands, once the service is open
         self.application: Application | None = None
         self._stop_scheduler = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
@@ -352,7 +341,6 @@ class TelegramBot:
         self._group_replied: dict[int, float] = {}
         self._handle_signals = False
         self._reload_task: asyncio.Task[ReloadResult] | None = None
-        self._reloading = asyncio.Lock()
         self._receiver: Poller | WebhookServer | None = None
         self._processing = 0  # updates being processed
         self._deliveries: set[asyncio.Task[int]] = set()  # replies being sent
@@ -501,6 +489,12 @@ class TelegramBot:
         self.service.owner = self.settings.instance  # its name in claims, stable across restarts
         self.service.followup_rate = FOLLOWUP_SHARE * max(0.0, self.settings.rate_limit)
         self.service.register_sender(CHANNEL, self.send_replies)
+        self.admin = Admin(
+            self.service,  # type: ignore[arg-type]
+            self.settings.knowledge_dir,
+            apply=self._apply,
+            after_reload=lambda _: self.publish_commands(),
+        )
         await self.publish_commands()
         self._stop_scheduler.clear()
         self._scheduler = asyncio.create_task(
@@ -588,15 +582,10 @@ class TelegramBot:
         ]
 
     def _admin_menu(self, lang: str) -> list[BotCommand]:
-        days = ADMIN_PERIOD.days
+        assert self.admin is not None
         return [
-            BotCommand(
-                name,
-                self.kb.message(f"admin_command_{name}", lang, days=days)[
-                    :COMMAND_DESCRIPTION_LIMIT
-                ],
-            )
-            for name in ADMIN_COMMANDS
+            BotCommand(name, text[:COMMAND_DESCRIPTION_LIMIT])
+            for name, text in self.admin.menu(lang)
         ]
 
     async def _set_menu(
@@ -616,11 +605,8 @@ class TelegramBot:
 
     async def reload_knowledge(self) -> ReloadResult:
         """Reload the knowledge base; keep the running one if the new one has errors."""
-        async with self._reloading:
-            result = await reload_knowledge(self.settings.knowledge_dir, self._apply)
-            if result.ok:
-                await self.publish_commands()
-            return result
+        assert self.admin is not None
+        return await self.admin.reload()
 
     def _apply(self, kb: KnowledgeBase) -> None:
         if self.service is not None:
@@ -755,119 +741,14 @@ class TelegramBot:
     # -- admin commands --------------------------------------------------------------------------
 
     async def _admin(self, chat_id: int, command: Command, lang: str | None) -> int:
-        """Answer an admin command; return how many messages went out."""
-        try:
-            if command.name == "reload":
-                served = self.kb
-                text = reload_text(served, await self.reload_knowledge(), lang)
-            elif command.name == "report":
-                text = await self.report_text(lang)
-            else:
-                text = await self.unmatched_text(lang)
-        except Exception as exc:  # a failing report must not leave the admin without an answer
-            log.exception("admin /%s failed", command.name)
-            text = self.kb.message("admin_failed", lang, error=type(exc).__name__)
+        """Answer an admin command (`bot.app.admin`); return how many messages went out."""
+        assert self.admin is not None
+        text = await self.admin.answer(command.name, lang)
         try:
             return await self._send_all(chat_id, [Reply(text)])
         except RecipientGone:
             log.info("chat=%d left while we replied", chat_id)
             return 0
-
-    def _now(self) -> datetime:
-        return self.clock() if self.clock is not None else datetime.now(UTC)
-
-    def _since(self, lang: str | None) -> tuple[datetime, datetime, datetime]:
-        """Return the admin period (start, now) and its start (kb.message writes it per language)."""
-        now = self._now()
-        since = now - ADMIN_PERIOD
-        return since, now, since
-
-    async def report_text(self, lang: str | None) -> str:
-        """Return the headline figures of the last ADMIN_PERIOD, worded by `knowledge/`."""
-        assert self.service is not None
-        kb = self.kb
-        since, now, when = self._since(lang)
-        report = await self.service.report(since, now)
-        days = ADMIN_PERIOD.days
-        if report.empty:
-            return kb.message("admin_report_empty", lang, days=days, since=when)
-        o = report.outcomes
-        top = sorted((r for r in report.reasons if r.cases), key=lambda r: (-r.cases, r.id))
-        reasons = "\n".join(
-            kb.message(
-                "admin_report_reason",
-                lang,
-                title=kb.reasons[r.id].title.get(lang) if r.id in kb.reasons else r.title,
-                cases=r.cases,
-                passed=r.passed,
-            )
-            for r in top[:ADMIN_REASONS_SHOWN]
-        )
-        return kb.message(
-            "admin_report",
-            lang,
-            days=days,
-            since=when,
-            conversations=report.conversations_started,
-            users=report.active_users,
-            cases=o.cases,
-            passed=o.passed,
-            resolution=_figure(o.resolution_rate),
-            rejected_again=o.rejected_again,
-            manual_review=o.manual_review,
-            lock_risk=o.lock_risk,
-            waiting=o.waiting,
-            silent=o.silent,
-            unmatched=sum(g.count for g in report.unmatched),
-            reasons=reasons or "-",
-        )
-
-    async def unmatched_text(self, lang: str | None) -> str:
-        """Return the largest groups of messages the bot could not place (already redacted)."""
-        from bot.app.report import (
-            GROUP_THRESHOLD,
-            group_messages,
-            matcher_candidates,
-        )
-
-        assert self.service is not None
-        kb = self.kb
-        since, now, _ = self._since(lang)
-        days = ADMIN_PERIOD.days
-        rows = await self.service.unmatched(since, now)
-        if not rows:
-            return kb.message("admin_unmatched_empty", lang, days=days)
-        closest = await asyncio.to_thread(matcher_candidates, kb)
-        groups = await asyncio.to_thread(group_messages, rows, GROUP_THRESHOLD, closest)
-        lines = "\n".join(
-            kb.message(
-                "admin_unmatched_line",
-                lang,
-                rank=rank,
-                count=group.count,
-                text=_clip(group.text, self.kb.policy.admin_quote_chars),
-                closest=", ".join(
-                    f"{self._title(c.kind, c.id, lang)} ({c.score:g})" for c in group.candidates
-                )
-                or "-",
-            )
-            for rank, group in enumerate(groups[:ADMIN_GROUPS_SHOWN], 1)
-        )
-        return kb.message(
-            "admin_unmatched",
-            lang,
-            days=days,
-            count=sum(g.count for g in groups),
-            groups=len(groups),
-            shown=min(len(groups), ADMIN_GROUPS_SHOWN),
-            lines=lines,
-        )
-
-    def _title(self, kind: str, entry_id: str, lang: str | None) -> str:
-        """Return a reason's or topic's title in `lang` (its id if it no longer exists)."""
-        table: Any = self.kb.reasons if kind == "reason" else self.kb.topics
-        entry = table.get(entry_id)
-        return entry.title.get(lang) if entry is not None else entry_id
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -952,17 +833,6 @@ class TelegramBot:
         self._pressed[key] = None
         while len(self._pressed) > limit:
             self._pressed.popitem(last=False)
-
-
-def _figure(value: float | None) -> str:
-    """Format a percentage for a chat message: `67`, `66.7`, or `-` when there is none."""
-    return "-" if value is None else f"{value:.1f}".removesuffix(".0")
-
-
-def _clip(text: str, limit: int) -> str:
-    """Return `text` on one line, cut to `limit` characters with an ellipsis."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # -- command -----------------------------------------------------------------------------------

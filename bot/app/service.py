@@ -29,11 +29,13 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.app.delivery import Outbox, Sender, lease_for
 from bot.app.metrics import Metrics, event_kind
 from bot.app.records import turn_write
+from bot.app.report import Report, build_report, matcher_candidates, unmatched_groups
+from bot.app.unmatched import Candidate, UnmatchedGroup
 from bot.core.engine import Engine, Outcome
 from bot.core.events import Event, FollowupDue, Reply
 from bot.core.state import State
@@ -51,9 +53,6 @@ from bot.storage.base import (
     TurnWrite,
 )
 from bot.understanding.matcher import Matcher
-
-if TYPE_CHECKING:
-    from bot.app.report import Report
 
 log = logging.getLogger(__name__)
 
@@ -392,13 +391,14 @@ class Service:
         return await self.store.next_due(until)
 
     async def report(self, since: datetime, now: datetime) -> Report:
-        """Return the operator report for the period (`bot.app.report`)."""
-        from bot.app.report import build_report
-
+        """Return the operator report for the period (`bot.app.report`): the store aggregates
+        on its reading side and the grouping runs in a worker thread, so turns go on."""
         return await build_report(self.store, self.kb, since, now)
 
-    async def unmatched(self, since: datetime, now: datetime) -> list[tuple[str, str, list[dict]]]:
-        """Return (redacted text, at, candidates) of the messages not placed in the period."""
-        from bot.app.report import load_unmatched
+    async def unmatched(self, since: datetime, now: datetime) -> list[UnmatchedGroup]:
+        """Return the period's messages the bot could not place, grouped (biggest first)."""
+        return await unmatched_groups(self.store, since, now)
 
-        return await load_unmatched(self.store, since, now)
+    def closest(self, text: str) -> list[Candidate]:
+        """Return the entries the served matcher finds closest to `text`, whatever their score."""
+        return list(matcher_candidates(self.engine.matcher)(text))

@@ -19,6 +19,8 @@ Sections (each in fresh processes; `--only` picks some):
                           one vs two, latency at half load, SIGKILL of one; the scheduler tick
                           with 1,000,000 pending follow-ups and its plan (bench_instances.py,
                           bench_postgres.py); only with DATABASE_URL or TEST_DATABASE_URL
+    operators             the operator report on ~1M events, grouping 8,000 distinct unplaced
+                          texts, and an admin's /report beside users' turns (bench_operators.py)
 
 It prints one table: each figure's stable name, the median measured, the target an issue set
 for it (with the issue), ok or MISSED, and what the figure includes; the machine and the load
@@ -38,6 +40,7 @@ from bot.ops import (
     bench_drain,
     bench_hostile,
     bench_instances,
+    bench_operators,
     bench_reports,
     bench_startup,
     bench_telegram,
@@ -47,7 +50,7 @@ from bot.ops.bench_corpus import generate, languages
 from bot.ops.bench_report import Section, as_json, format_table, load_average, machine
 
 SECTIONS = ("realistic", "knowledge", "hostile", "engine", "telegram", "reports", "drain",
-            "instances")
+            "instances", "operators")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -88,6 +91,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         sections.append(took(bench_drain.section(samples, knowledge, quick=quick)))
     if "instances" in only:
         sections.append(took(bench_instances.section(samples, knowledge, quick=quick)))
+    if "operators" in only:
+        sections.append(took(bench_operators.section(str(knowledge), quick=quick)))
     info["load_average_end"] = load_average()
     print(format_table(info, sections))
     if getattr(args, "json", None):

@@ -3,7 +3,8 @@
     app layer --Store.run_turn(key, decide)--> backend: BEGIN; read; decide(); write; COMMIT
               --claim_followups / claim_outbox--> short transactions: leased claims
               --mark_sent / release / drop-------> one small write after the transport answered
-              --events_between, cases_opened_between, ...--> read-model queries for reports
+              --event_totals, user_activity, cohort_cases...--> read-model queries for reports,
+                aggregated by the database and streamed: memory bounded by users, not events
 
 A backend stores plain data: conversation state is an opaque JSON document (a string), events,
 outgoing messages and cases are JSON-able dicts and lists. It knows nothing of the dialogue (no
@@ -20,7 +21,7 @@ follow-ups: a short transaction leases the due ones; the turn that answers one m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -181,6 +182,65 @@ class UnmatchedRow:
     candidates: Sequence[Any]
 
 
+# -- the report's read model -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportTerms:
+    """The event kinds and fields the report's queries need: the app layer's vocabulary, passed
+    in, so that a backend has none of its own."""
+
+    case_opened: str  # an event of this kind opens the case its `case_field` names ...
+    case_closed: str  # ... and one of this kind closes it
+    case_field: str
+    case_flags: Sequence[str]  # kinds remembered per case when they happen while it is open
+    quiet: Sequence[str]  # kinds the bot writes on its own: not a sign of the user
+    last_fields: Sequence[str]  # fields of a user's last event that `user_activity` returns
+
+
+@dataclass(frozen=True)
+class EventTotals:
+    """The period's events counted by kind, and the users they are about."""
+
+    kinds: Mapping[str, int]
+    users: int
+
+
+@dataclass(frozen=True)
+class FieldCount:
+    """Events of one kind in the period with these field values: how many, for how many users."""
+
+    values: tuple[str | None, ...]
+    count: int
+    users: int
+
+
+@dataclass(frozen=True)
+class UserActivity:
+    """One user's last event in the period and when they last did something themselves."""
+
+    key: Key
+    last_kind: str
+    last_at: datetime
+    last_values: tuple[str | None, ...]  # `ReportTerms.last_fields` of the last event
+    #: the latest of: their last event of a kind not `quiet`, and their conversation's last
+    #: update unless a `quiet` event was written then (a turn that logged nothing still counts)
+    acted_at: datetime | None
+    updated_at: datetime | None  # their conversation's last update, if in the period
+
+
+@dataclass(frozen=True)
+class CohortCase:
+    """A case opened in the period, with what the period's events say about it."""
+
+    key: Key
+    case: CaseRecord
+    flags: frozenset[str]  # `ReportTerms.case_flags` that happened while it was open
+    last_kind: str | None  # the kind of the last event while it was the user's open case
+    closed_at: datetime | None  # the first `case_closed` event naming it
+    waiting: bool  # the user has a follow-up pending
+
+
 # -- the protocol ----------------------------------------------------------------------------------
 
 
@@ -295,4 +355,30 @@ class Store(Protocol):
 
     async def unmatched_between(self, since: datetime, until: datetime) -> list[UnmatchedRow]:
         """Messages the bot could not place, in the period, in the order they came."""
+        ...
+
+    # Report queries aggregate in the database and run beside turns (on SQLite, on a reading
+    # connection of their own), so a long report never holds up a user's turn.
+
+    async def event_totals(self, since: datetime, until: datetime) -> EventTotals:
+        """The period's events by kind, and how many users they are about."""
+        ...
+
+    async def field_counts(
+        self, since: datetime, until: datetime, kind: str, fields: Sequence[str]
+    ) -> list[FieldCount]:
+        """The period's events of `kind` grouped by the values of `fields` (None if absent)."""
+        ...
+
+    def user_activity(
+        self, since: datetime, until: datetime, terms: ReportTerms
+    ) -> AsyncIterator[UserActivity]:
+        """Each user with an event in the period, in key order (streamed)."""
+        ...
+
+    def cohort_cases(
+        self, since: datetime, until: datetime, terms: ReportTerms
+    ) -> AsyncIterator[CohortCase]:
+        """The cases opened in the period, by key and number (streamed). Events count for
+        the case the user's latest `case_opened` event in the period opened."""
         ...

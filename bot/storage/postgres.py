@@ -41,6 +41,7 @@ from bot.storage.base import (
     TurnStatus,
 )
 from bot.storage.postgres_reads import ReadModel, utc
+from bot.storage.postgres_report import ReportQueries
 from bot.storage.postgres_schema import REQUIRED_TABLES, migrate
 from bot.storage.postgres_turns import (
     Abort,
@@ -70,7 +71,7 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     reset is one more round trip per use; an open transaction is still rolled back."""
 
 
-class PostgresStore(ReadModel):
+class PostgresStore(ReadModel, ReportQueries):
     """Open with `await PostgresStore.open(url)`; close with `await store.close()`."""
 
     def __init__(self, pool: asyncpg.Pool, url: str) -> None:

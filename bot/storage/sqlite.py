@@ -1,4 +1,5 @@
-"""The SQLite backend of `bot.storage.base.Store`: one file, WAL, one connection on one thread.
+"""The SQLite backend of `bot.storage.base.Store`: one file, WAL, one connection on one thread
+for turns (reports read on a second one, `bot.storage.sqlite_reader`).
 
 A turn is two hops to the database thread: one reads the state, `decide` runs on the event loop
 meanwhile (so the engine of one turn overlaps the SQLite work of others), and one transaction
@@ -43,7 +44,9 @@ from bot.storage.base import (
     TurnResult,
     TurnStatus,
 )
+from bot.storage.sqlite_reader import Reader
 from bot.storage.sqlite_reads import ReadModel, iso, parse
+from bot.storage.sqlite_report import ReportQueries
 from bot.storage.sqlite_schema import MIGRATIONS, REQUIRED_TABLES
 from bot.storage.sqlite_turns import (
     cancel_followups,
@@ -59,7 +62,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class SqliteStore(ReadModel):
+class SqliteStore(ReadModel, ReportQueries):
     """Open with `await SqliteStore.open(path)`; close with `await store.close()`."""
 
     def __init__(
@@ -67,11 +70,22 @@ class SqliteStore(ReadModel):
         conn: aiosqlite.Connection,
         path: str,
         applied: Sequence[str] = (),
+        *,
+        readonly: bool = False,
+        busy_timeout: float = 5.0,
     ) -> None:
         self._aconn = conn
         self.path = path
         self._applied = list(applied)  # migrations applied when it was opened
         self._turns = KeyedLock()  # this process's turns of one conversation, one at a time
+        #: reports read on a connection and thread of their own, beside the turns (WAL); a
+        #: read-only or in-memory store has one connection only
+        self._reader = Reader(
+            conn,
+            None
+            if readonly or path == ":memory:"
+            else functools.partial(_connect, path, busy_timeout, True, []),
+        )
 
     @classmethod
     async def open(
@@ -99,11 +113,20 @@ class SqliteStore(ReadModel):
             # loop still runs, or it reports to a closed loop at exit
             await asyncio.to_thread(conn._thread.join, 5)
             raise StoreError(f"cannot open database {path}: {exc}") from exc
-        return cls(conn, path, applied)
+        return cls(conn, path, applied, readonly=readonly, busy_timeout=busy_timeout)
 
     async def close(self) -> None:
+        await self._reader.close()
         with contextlib.suppress(sqlite3.Error, ValueError):
             await self._aconn.close()
+
+    async def _read(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        return await self._reader.read(what, fn, *args)
+
+    def _stream(
+        self, what: str, sql: str, params: Sequence[Any], convert: Callable[[tuple[Any, ...]], T]
+    ) -> AsyncIterator[T]:
+        return self._reader.stream(what, sql, params, convert)
 
     async def _call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(connection, *args)` on aiosqlite's thread; SQLite errors become StoreError."""

@@ -34,9 +34,9 @@ def _json(raw: str | None, default: Any) -> Any:
 
 
 class ReadModel:
-    """Report queries; the backend class provides `_call` (one hop to the database thread)."""
+    """Report queries; the backend provides `_read` (one hop to its reading connection)."""
 
-    async def _call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+    async def _read(self, what: str, fn: Callable[..., T], *args: Any) -> T:
         raise NotImplementedError
 
     async def events_between(self, since: datetime, until: datetime) -> list[EventRow]:
@@ -57,7 +57,7 @@ class ReadModel:
                 for r in rows
             ]
 
-        return await self._call("read events", read)
+        return await self._read("read events", read)
 
     async def cases_opened_between(self, since: datetime, until: datetime) -> list[CaseRow]:
         def read(conn: sqlite3.Connection) -> list[CaseRow]:
@@ -82,7 +82,7 @@ class ReadModel:
                 for r in rows
             ]
 
-        return await self._call("read cases", read)
+        return await self._read("read cases", read)
 
     async def activity_between(
         self, since: datetime, until: datetime
@@ -95,7 +95,7 @@ class ReadModel:
             ).fetchall()
             return [(Key(r[0], r[1]), parse(r[2])) for r in rows]
 
-        return await self._call("read conversations", read)
+        return await self._read("read conversations", read)
 
     async def waiting_keys(self) -> set[Key]:
         def read(conn: sqlite3.Connection) -> set[Key]:
@@ -105,7 +105,7 @@ class ReadModel:
             ).fetchall()
             return {Key(r[0], r[1]) for r in rows}
 
-        return await self._call("read follow-ups", read)
+        return await self._read("read follow-ups", read)
 
     async def unmatched_between(self, since: datetime, until: datetime) -> list[UnmatchedRow]:
         def read(conn: sqlite3.Connection) -> list[UnmatchedRow]:
@@ -119,4 +119,4 @@ class ReadModel:
                 for r in rows
             ]
 
-        return await self._call("read unmatched messages", read)
+        return await self._read("read unmatched messages", read)

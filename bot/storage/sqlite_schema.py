@@ -107,6 +107,20 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX once_keys_at ON once_keys (at);
         """,
     ),
+    (
+        # the report's queries read indexes only: events of one kind in a period, each
+        # user's events in order with their time and kind (which also serves forget), and
+        # whether a user has a follow-up pending (the pending rows only, not the sent ones)
+        "0004_report_indexes",
+        """
+        CREATE INDEX events_kind_at ON events (kind, at);
+        CREATE INDEX events_user_order ON events (channel, user_id, id, at, kind);
+        DROP INDEX events_user;
+        CREATE INDEX cases_opened ON cases (opened_at);
+        CREATE INDEX followups_waiting ON followups (channel, user_id)
+            WHERE status IN ('pending', 'sending');
+        """,
+    ),
 )
 
 #: tables a database must have to be read as a kyc-helper database

@@ -135,3 +135,22 @@ async def test_a_turn_runs_again_when_another_process_wrote_meanwhile(tmp_path: 
     assert stored is not None and json.loads(stored.state) == {"n": 3}
     assert [e.data["n"] for e in await store.events_between(T0, T0)] == [3]  # written once
     await store.close()
+
+
+async def test_the_reports_pending_follow_up_lookup_reads_only_pending_rows(
+    tmp_path: Path,
+) -> None:
+    """Whether a case's user is waited for is one seek in the partial index of pending
+    follow-ups, however many sent ones the table holds (issue #13: ~6 s at 1M rows without)."""
+    from bot.storage.sqlite_report import cohort_query
+    from tests.storage.test_report_queries import TERMS
+
+    store = await SqliteStore.open(tmp_path / "bot.sqlite3")
+    try:
+        sql, params = cohort_query(T0, T0 + timedelta(days=1), TERMS)
+        plan = await store.run_sync(
+            lambda c: [r[3] for r in c.execute("EXPLAIN QUERY PLAN " + sql, params)]
+        )
+    finally:
+        await store.close()
+    assert "SEARCH f USING INDEX followups_waiting (channel=? AND user_id=?)" in plan, plan
