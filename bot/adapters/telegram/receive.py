@@ -1,4 +1,4 @@
-"""Updates from Telegram, acknowledged only after their turn is committed.
+"""Receiving updates from Telegram, acknowledged only after their turn is committed.
 
 python-telegram-bot's `Updater` confirms a batch (moves the getUpdates offset) as soon as it has
 queued it, and its webhook answers 200 before any handler ran: an update fetched but not yet
