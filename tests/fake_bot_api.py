@@ -260,11 +260,23 @@ class FakeBotApi:
         ]
 
     def sent(self, chat_id: int) -> list[Call]:
-        """Return the sendMessage calls Telegram accepted for `chat_id`."""
-        return [c for c in self.calls_to("sendMessage", chat_id) if c.ok]
+        """Return the replies Telegram accepted for `chat_id`, in order: new messages
+        (sendMessage) and pressed messages edited into a reply (editMessageText)."""
+        return [
+            c
+            for c in self.calls
+            if c.ok and c.chat_id == chat_id and c.method in ("sendMessage", "editMessageText")
+        ]
+
+    def chat_calls(self, chat_id: int) -> list[Call]:
+        """Return the calls that changed what `chat_id` shows (answering a button press does
+        not: answerCallbackQuery is not a chat call)."""
+        return [
+            c for c in self.calls if c.chat_id == chat_id and c.method != "answerCallbackQuery"
+        ]
 
     def sent_texts(self, chat_id: int) -> list[str]:
-        """Return the visible texts of the messages delivered to `chat_id`."""
+        """Return the visible texts of the replies delivered to `chat_id`."""
         return [c.params["_visible"] for c in self.sent(chat_id)]
 
     def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
@@ -761,21 +773,35 @@ class FakeBotApi:
             return json.loads(json.dumps(message))
 
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
-        key = (int(params["chat_id"]), int(params["message_id"]))
+        """Replace a bot message's text and keyboard, refusing what Telegram refuses: an empty
+        or too long text, bad HTML, a message that is not the bot's or is gone, no change."""
+        chat_id = int(params["chat_id"])
+        key = (chat_id, int(params["message_id"]))
         visible = visible_text(str(params.get("text", "")), params.get("parse_mode"))
+        if not visible.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_len(visible) > 4096:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         markup = params.get("reply_markup") or None
         self._check_markup(markup)
+        params["_visible"] = visible
         with self._cond:
             message = self._state.messages.get(key)
             if message is None:
                 raise ApiError(400, "Bad Request: message to edit not found")
-            if message.get("text") == visible and message.get("reply_markup") == markup:
+            shown = self._state.bot_messages.get(chat_id, [])
+            if key[1] not in shown:
+                raise ApiError(400, "Bad Request: message can't be edited")
+            if message.get("text") == visible and (message.get("reply_markup") or None) == markup:
                 raise ApiError(400, NOT_MODIFIED)
             message["text"] = visible
             if markup:
                 message["reply_markup"] = markup
             else:
                 message.pop("reply_markup", None)
+            message["edit_date"] = int(time.time())
+            shown.remove(key[1])
+            shown.append(key[1])  # the latest message shown, for `press` and `buttons`
             return json.loads(json.dumps(message))
 
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:

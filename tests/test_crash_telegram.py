@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.telegram.replies import joined
 from bot.app.service import Service
 from bot.core.events import Command, Event, Reply, TextMessage
 from bot.knowledge.loader import load_knowledge
@@ -37,14 +38,17 @@ SECRET = "kill-9-secret"
 
 
 async def one_cycle(kb_dir: Path, db: Path) -> list[str]:
-    """What one pass of SCRIPT gets as replies, through the real service on a frozen clock."""
+    """What one pass of SCRIPT gets as Telegram messages, through the real service on a frozen
+    clock: a turn's replies joined into one message where the adapter joins them."""
     service = await Service.open(load_knowledge(kb_dir), str(db), FrozenClock())
     texts: list[str] = []
 
-    async def send(user_id: str, replies: list[Reply]) -> None:
-        texts.extend(r.text for r in replies)
+    async def send(user_id: str, replies: list[Reply]) -> int:
+        message, count = joined(replies)
+        texts.append(message.text)
+        return count
 
-    service.register_sender("telegram", send)
+    service.register_sender("telegram", send, joins=True)
     for line in SCRIPT:
         event: Event = Command(line[1:]) if line.startswith("/") else TextMessage(line)
         await service.handle("telegram", "1", event, lang="en")

@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: sends replies to one user of the adapter's channel; raises RecipientGone if they left
-Sender = Callable[[str, list[Reply]], Awaitable[None]]
+#: sends replies to one user of the adapter's channel; raises RecipientGone if they left. A
+#: sender registered with `joins=True` is given a turn's unsent replies and sends the first,
+#: with the following ones its transport can carry in the same message; it returns how many
+#: went (each call then marks exactly those sent). Any other sender gets one reply at a time.
+Sender = Callable[[str, list[Reply]], Awaitable[int | None]]
 
 #: how long a claim on a follow-up or an outgoing message holds (longer than any send with its
 #: retries and 429 waits); a crashed instance's claims are taken over by others after that
@@ -47,6 +50,7 @@ class Outbox:
     def __init__(self, service: Service) -> None:
         self.service = service
         self.senders: dict[str, Sender] = {}
+        self.joining: set[str] = set()  # channels whose sender may join a turn's replies
         #: one delivery at a time per conversation, so its messages go out in order
         self._delivering = KeyedLock()
 
@@ -95,25 +99,42 @@ class Outbox:
             sorry = Reply(kb.message("delivery_late", messages[0].payload.get("lang")))
             with contextlib.suppress(Exception):  # the replies matter, not the apology
                 await send(key.user_id, [sorry])
-        for i, message in enumerate(messages):
+        i = 0
+        while i < len(messages):
+            offered = self._offered(key.channel, messages, i)
             try:
-                await send(key.user_id, [reply_from(message.payload)])
+                went = await send(key.user_id, [reply_from(m.payload) for m in offered])
             except RecipientGone:
                 log.info("%s:%s not reachable; user marked inactive", *key)
                 await self._give_up(key, messages[i:])
                 return i, False, True
             except Exception:
                 log.exception("sending to %s:%s failed; will retry", *key)
-                await self._retry_later(key, message, messages[i:])
+                await self._retry_later(key, messages[i], messages[i:])
                 return i, False, True
-            service.metrics.replies.inc()
-            try:
-                await store.mark_sent(message.id)
+            done = offered[: max(1, min(went or len(offered), len(offered)))]
+            service.metrics.replies.inc()  # one message, however many replies it carried
+            i += len(done)
+            try:  # the replies of one message are marked sent together
+                await store.mark_sent(*(m.id for m in done))
             except StoreError as exc:  # it went out; it may go out once more after a restart
                 service._failing(exc)
                 log.error("sent message to %s:%s not marked sent: %s", *key, exc)
-                return i + 1, False, True
+                return i, False, True
         return len(messages), True, True
+
+    def _offered(
+        self, channel: str, messages: Sequence[OutboxMessage], i: int
+    ) -> Sequence[OutboxMessage]:
+        """The messages offered to the sender at once: from `i`, the rest of that turn's
+        replies if the sender joins replies, else the one message."""
+        turn = messages[i].payload.get("turn")
+        if channel not in self.joining or not turn:
+            return messages[i : i + 1]
+        end = i + 1
+        while end < len(messages) and messages[end].payload.get("turn") == turn:
+            end += 1
+        return messages[i:end]
 
     async def _retry_later(
         self, key: Key, failed: OutboxMessage, rest: Sequence[OutboxMessage]

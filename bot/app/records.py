@@ -7,6 +7,7 @@ what users wrote is redacted before anything is written (`redact`, whatever the 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +26,8 @@ def turn_write(old: State | None, outcome: Outcome, lang: str | None) -> TurnWri
     new = outcome.state
     events, unmatched = _records(outcome.events)
     reply_lang = new.lang or lang
-    outbox = [reply_payload(r, reply_lang) for r in outcome.replies]
+    turn = secrets.token_hex(4)  # which replies came together: a sender may join them
+    outbox = [reply_payload(r, reply_lang, turn) for r in outcome.replies]
     if outcome.forget:
         return TurnWrite(state=None, forget="forget", outbox=outbox)
     followup = new.followup
@@ -67,14 +69,18 @@ def _records(events: tuple[dict, ...]) -> tuple[list[EventRecord], list[Unmatche
     return records, unmatched
 
 
-def reply_payload(reply: Reply, lang: str | None) -> dict[str, Any]:
-    """Return an outgoing reply as JSON-able data (with the language it was written in)."""
-    return {
+def reply_payload(reply: Reply, lang: str | None, turn: str | None = None) -> dict[str, Any]:
+    """Return an outgoing reply as JSON-able data (with the language it was written in, and
+    the turn it came from)."""
+    payload = {
         "text": reply.text,
         "buttons": [[[b.label, b.data, b.key] for b in row] for row in reply.buttons],
         "keys": list(reply.keys),
         "lang": lang,
     }
+    if turn is not None:
+        payload["turn"] = turn
+    return payload
 
 
 def reply_from(payload: Mapping[str, Any]) -> Reply:

@@ -148,8 +148,14 @@ class Service:
         """Serve a new knowledge base from the next turn on."""
         self.engine = Engine(kb, Matcher.build(kb))
 
-    def register_sender(self, channel: str, send: Sender) -> None:
+    def register_sender(self, channel: str, send: Sender, *, joins: bool = False) -> None:
+        """Send `channel`'s replies with `send`; with `joins`, it is offered a turn's replies
+        together and says how many of them went in one message (`bot.app.delivery`)."""
         self.outbox.senders[channel] = send
+        if joins:
+            self.outbox.joining.add(channel)
+        else:
+            self.outbox.joining.discard(channel)
 
     # -- turns ---------------------------------------------------------------------------------
 
@@ -258,8 +264,12 @@ class Service:
             send = self.outbox.senders.get(turn.key.channel)
             if send is not None:
                 try:
-                    await send(turn.key.user_id, list(turn.replies))
-                    sent += len(turn.replies)
+                    replies = list(turn.replies)
+                    while replies:  # a joining sender takes some of them at a time
+                        went = await send(turn.key.user_id, replies)
+                        went = len(replies) if went is None else max(1, went)
+                        sent += min(went, len(replies))
+                        replies = replies[went:]
                 except Exception as exc:  # nothing was stored: there is nothing to retry
                     log.warning("apology to %s:%s not sent: %r", *turn.key, exc)
         delivered, _ = await self._deliver(turn.key)

@@ -92,6 +92,8 @@ class Load:
             user.last_call = call.at
             if call.buttons and call.message_id is not None:
                 user.keyboard = (call.message_id, call.buttons)
+            elif user.keyboard is not None and call.message_id == user.keyboard[0]:
+                user.keyboard = None  # that message was edited into one without buttons
             if not user.waiting:
                 return
             if call.method in REPLY_METHODS and user.first is None:

@@ -323,8 +323,9 @@ class Store(Protocol):
         the one waiting longest first."""
         ...
 
-    async def mark_sent(self, message_id: int) -> None:
-        """The transport accepted the message: it is never sent again."""
+    async def mark_sent(self, *message_ids: int) -> None:
+        """The transport accepted the messages (one message of the transport may carry several
+        replies): none of them is ever sent again. One write: all of them or none."""
         ...
 
     async def release(self, message_ids: Sequence[int]) -> None:

@@ -330,9 +330,9 @@ class PostgresStore(ReadModel, ReportQueries):
             )
         return [Key(r["channel"], r["user_id"]) for r in rows]
 
-    async def mark_sent(self, message_id: int) -> None:
-        async with self._connection("mark a message sent") as conn:
-            await conn.execute("DELETE FROM outbox WHERE id=$1", message_id)
+    async def mark_sent(self, *message_ids: int) -> None:
+        async with self._connection("mark messages sent") as conn:
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", list(message_ids))
 
     async def release(self, message_ids: Sequence[int]) -> None:
         async with self._connection("release outgoing messages") as conn:

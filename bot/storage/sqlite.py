@@ -320,8 +320,8 @@ class SqliteStore(ReadModel, ReportQueries):
 
         return await self._call("read outgoing messages", read)
 
-    async def mark_sent(self, message_id: int) -> None:
-        await self._call("mark a message sent", _delete_messages, (message_id,))
+    async def mark_sent(self, *message_ids: int) -> None:
+        await self._call("mark messages sent", _delete_messages, message_ids)
 
     async def release(self, message_ids: Sequence[int]) -> None:
         def write(conn: sqlite3.Connection) -> None:

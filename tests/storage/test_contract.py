@@ -257,6 +257,13 @@ async def test_a_message_marked_sent_is_never_sent_again(store: Store) -> None:
     assert await store.outbox_keys("telegram", later, B) == []
 
 
+async def test_messages_sent_as_one_are_marked_sent_together(store: Store) -> None:
+    result = await turn(store, outbox=("diagnosis", "first step", "after"))
+    diagnosis, step, _ = result.outbox
+    await store.mark_sent(diagnosis.id, step.id)  # one Telegram message carried both
+    assert texts(await store.claim_outbox(ALICE, T0, lease(A))) == ["after"]
+
+
 async def test_an_outbox_lease_is_exclusive_until_it_expires(store: Store) -> None:
     await turn(store, outbox=("hello",))  # leased to A for 5 minutes by the turn itself
 

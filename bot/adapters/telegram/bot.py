@@ -235,7 +235,7 @@ class TelegramBot(Handlers):
         self.service = await self._open_service(self.kb, database, self.clock)
         self.service.owner = self.settings.instance  # its name in claims, stable across restarts
         self.service.followup_rate = FOLLOWUP_SHARE * max(0.0, self.settings.rate_limit)
-        self.service.register_sender(CHANNEL, self.send_replies)
+        self.service.register_sender(CHANNEL, self.send_replies, joins=True)
         self.admin = Admin(
             self.service,  # type: ignore[arg-type]
             self.settings.knowledge_dir,
@@ -320,7 +320,8 @@ class TelegramBot(Handlers):
             self.service.reload(kb)
         self.kb = kb
 
-    async def send_replies(self, user_id: str, replies: list[Reply]) -> None:
-        """The service's sender (`bot.adapters.telegram.replies`)."""
+    async def send_replies(self, user_id: str, replies: list[Reply]) -> int:
+        """The service's sender (`bot.adapters.telegram.replies`): send the first of `replies`
+        and the following ones that fit in the same message; return how many went."""
         assert self.replies is not None
-        await self.replies.send(user_id, replies)
+        return await self.replies.send(user_id, replies)

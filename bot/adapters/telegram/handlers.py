@@ -3,6 +3,7 @@
     private message --events_for--> Service.commit (one turn per event) --> delivery in the
                                      background (`bot.adapters.telegram.replies`)
     button press    --answer the query--> Service.commit(ButtonPress, once=the pressed message)
+                     --> the first reply edits the pressed message (one chat call a press)
     admin command   --bot.app.admin--> one answer;  group message --> "talk to me in private"
 
 A handler returns once its turns are committed (the update may then be acknowledged); replies
@@ -31,6 +32,7 @@ from bot.adapters.telegram.inbound import (
     EVENTS_PER_UPDATE,
     describe,
     events_for,
+    keyboard_version,
     parse_command,
 )
 from bot.app.admin import ADMIN_COMMANDS
@@ -42,10 +44,11 @@ if TYPE_CHECKING:
     from telegram.ext import Application
 
     from bot.adapters.telegram.outbound import Outbound
-    from bot.adapters.telegram.replies import Replies
+    from bot.adapters.telegram.replies import Edit, Replies
     from bot.adapters.telegram.service import ServiceLike
     from bot.app.admin import Admin
     from bot.app.config import Settings
+    from bot.app.service import Turn
     from bot.knowledge.model import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -68,7 +71,7 @@ class Handlers:
 
     def _init_handlers(self) -> None:
         self._chat_lock = KeyedLock()  # one chat's turns in order; chats in parallel
-        self._pressed: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._pressed: OrderedDict[tuple[int, int, str], None] = OrderedDict()
         self._group_replied: dict[int, float] = {}
         self._deliveries: set[asyncio.Task[int]] = set()  # replies being sent
 
@@ -110,7 +113,8 @@ class Handlers:
         )
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Handle a button press: answer it, remove the pressed keyboard, then reply."""
+        """Handle a button press: answer it (not a chat call), then run its turn; the first
+        reply replaces the pressed message, text and keyboard (`bot.adapters.telegram.replies`)."""
         query = update.callback_query
         if query is None:
             return
@@ -121,7 +125,7 @@ class Handlers:
         if message is None or chat is None or chat.type != ChatType.PRIVATE or not query.data:
             return
         started = time.monotonic()
-        key = (chat.id, message.message_id)
+        key = (chat.id, message.message_id, keyboard_version(message, query.data))
         async with self._chat_lock(chat.id):
             if key in self._pressed:
                 log.info(
@@ -129,15 +133,13 @@ class Handlers:
                 )
                 return
             self._remember_pressed(key)
-            with contextlib.suppress(TelegramError):
-                await context.bot.edit_message_reply_markup(
-                    chat_id=chat.id, message_id=message.message_id, reply_markup=None
-                )
             lang = query.from_user.language_code if query.from_user else None
             input_id = update.update_id * EVENTS_PER_UPDATE
-            # a double tap may reach two instances: the pressed message is remembered with the turn
-            once = f"press:{chat.id}:{message.message_id}"
-            replies = await self._handle(chat.id, ButtonPress(query.data), lang, input_id, once)
+            # a double tap may reach two instances: the pressed keyboard is remembered with the turn
+            once = f"press:{chat.id}:{message.message_id}:{key[2]}"
+            replies = await self._handle(
+                chat.id, ButtonPress(query.data), lang, input_id, once, pressed=message.message_id
+            )
         log.info(
             "update %d chat=%d button replies=%d %.0fms",
             update.update_id,
@@ -208,25 +210,55 @@ class Handlers:
             return 0
 
     async def _handle(
-        self, chat_id: int, event: Event, lang: str | None, input_id: int, once: str | None = None
+        self,
+        chat_id: int,
+        event: Event,
+        lang: str | None,
+        input_id: int,
+        once: str | None = None,
+        *,
+        pressed: int | None = None,
     ) -> int:
         """Commit one event's turn, then send its replies in the background (from the outbox);
-        return how many replies it has. An input id handled before runs nothing."""
-        assert self.service is not None
+        return how many replies it has. An input id handled before runs nothing. The first reply
+        to a press on message `pressed` is shown by editing that message."""
+        assert self.service is not None and self.replies is not None
         turn = await self.service.commit(
             CHANNEL, str(chat_id), event, lang=lang, update_id=input_id, once=once
         )
-        task = asyncio.create_task(self.service.deliver(turn), name=f"kyc-helper:deliver:{chat_id}")
+        edit = None
+        if pressed is not None and turn.replies:
+            edit = self.replies.edit_next(chat_id, pressed, turn.replies[0])
+        elif pressed is not None and not turn.duplicate:
+            await self._remove_keyboard(chat_id, pressed)  # nothing to show in its place
+        task = asyncio.create_task(
+            self._deliver(turn, chat_id, edit), name=f"kyc-helper:deliver:{chat_id}"
+        )
         self._deliveries.add(task)
         task.add_done_callback(self._delivered)
         return len(turn.replies)
+
+    async def _deliver(self, turn: Turn, chat_id: int, edit: Edit | None) -> int:
+        assert self.service is not None and self.replies is not None
+        try:
+            return await self.service.deliver(turn)
+        finally:
+            if edit is not None:  # its reply went elsewhere (another instance) or not at all
+                self.replies.forget_edit(chat_id, edit)
+
+    async def _remove_keyboard(self, chat_id: int, message_id: int) -> None:
+        assert self.application is not None
+        with contextlib.suppress(TelegramError):
+            await self.application.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=None
+            )
 
     def _delivered(self, task: asyncio.Task[int]) -> None:
         self._deliveries.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("delivery failed: %r", task.exception(), exc_info=task.exception())
 
-    def _remember_pressed(self, key: tuple[int, int]) -> None:
+    def _remember_pressed(self, key: tuple[int, int, str]) -> None:
         self._pressed[key] = None
         while len(self._pressed) > PRESSED_REMEMBERED:
             self._pressed.popitem(last=False)

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from telegram import Message
 from telegram.constants import MessageEntityType
 
@@ -70,3 +73,15 @@ def describe(event: Event) -> str:
     if isinstance(event, TextMessage):
         return f"{'forwarded' if event.forwarded else 'text'}({len(event.text)} chars)"
     return type(event).__name__
+
+
+def keyboard_version(message: Any, data: str) -> str:
+    """Name the keyboard a button was pressed on (a short hash of its buttons' data).
+
+    A pressed message is edited into the reply, with the reply's keyboard: the same message
+    can be pressed again, on its new buttons, while a double tap on the old ones is still the
+    same press. Without the message's keyboard, the pressed button's data stands in."""
+    markup = getattr(message, "reply_markup", None)
+    rows = getattr(markup, "inline_keyboard", None) or ()
+    buttons = [str(b.callback_data) for row in rows for b in row if b.callback_data] or [data]
+    return hashlib.blake2b("\x1f".join(buttons).encode(), digest_size=6).hexdigest()

@@ -41,7 +41,11 @@ class ServiceLike(Protocol):
     async def deliver(self, turn: Turn) -> int: ...
 
     def register_sender(
-        self, channel: str, send: Callable[[str, list[Reply]], Awaitable[None]]
+        self,
+        channel: str,
+        send: Callable[[str, list[Reply]], Awaitable[int | None]],
+        *,
+        joins: bool = False,
     ) -> None: ...
 
     def reload(self, kb: KnowledgeBase) -> None: ...
