@@ -33,8 +33,9 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bot.adapters.telegram.replies import joined
 from bot.app.service import Service
-from bot.core.events import ButtonPress, Command, Event, FollowupDue, TextMessage
+from bot.core.events import ButtonPress, Command, Event, FollowupDue, Reply, TextMessage
 from bot.core.state import State
 from bot.knowledge.loader import load_knowledge
 from bot.ops.rr_proxy import RoundRobinProxy
@@ -150,32 +151,42 @@ class Load:
         event: Event = Command(text[1:]) if text.startswith("/") else TextMessage(text)
         await self.deliver(user, update, event)
 
-    async def press_first(self, user: User, after: int) -> int:
-        """Press the first button of the newest message with buttons newer than `after`."""
+    async def press_first(self, user: User, after: str) -> str:
+        """Press the first button of the newest keyboard other than `after` (a press edits the
+        pressed message into the reply, so a new keyboard may come on the same message)."""
         message = await self.wait_buttons(user.chat, after)
+        shown = keyboard(message)  # before the press: the fake edits this very message in place
         data = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         taps = 2 if user.double_tap else 1
         updates = [self.api.press(user.chat, data=data, message_id=message["message_id"]) for _ in range(taps)]
         if taps == 2:
             user.taps.append((updates[0]["update_id"], updates[1]["update_id"]))
         await asyncio.gather(*(self.deliver(user, u, ButtonPress(data)) for u in updates))
-        return int(message["message_id"])
+        return shown
 
-    async def wait_buttons(self, chat: int, after: int) -> dict[str, Any]:
+    async def wait_buttons(self, chat: int, after: str) -> dict[str, Any]:
         deadline = time.monotonic() + 60
         while True:
             message = self.api._message_with_buttons(chat, None)
-            if message is not None and message["message_id"] > after:
+            if message is not None and keyboard(message) != after:
                 return message
             assert time.monotonic() < deadline, f"chat {chat}: no new buttons after {after}"
             await asyncio.sleep(0.1)
 
     async def walk(self, user: User) -> None:
         await self.say(user, "/start")
+        menu = keyboard(await self.wait_buttons(user.chat, ""))
         await self.say(user, "my document photo was blurry")
-        pressed = await self.press_first(user, 0)
+        pressed = await self.press_first(user, menu)  # the diagnosis' keyboard, as a user would
         await self.press_first(user, pressed)
         await self.say(user, "/resubmitted")
+
+
+def keyboard(message: dict[str, Any]) -> str:
+    """What a message with buttons shows: its id, text and buttons (an edit may keep the
+    buttons, "Next" on one step and the next)."""
+    markup = json.dumps(message.get("reply_markup"), sort_keys=True)
+    return f"{message['message_id']}:{message.get('text')}:{markup}"
 
 
 async def replay(kb: Any, user: User, applied: list[int], followups: list[tuple[str, Any]], tag: str) -> tuple[State, list[str]]:
@@ -193,7 +204,7 @@ async def replay(kb: Any, user: User, applied: list[int], followups: list[tuple[
         )
         for update_id in applied:
             turn = await service.commit("telegram", str(user.chat), user.sent[update_id], lang="en")
-            texts += [r.text for r in turn.replies]
+            texts += as_messages(turn.replies)
             clock.advance(seconds=1)
         for kind, _ in followups:  # due at the replay's own time, as the scheduler would see it
             pending = await service.store.load(key)
@@ -202,12 +213,23 @@ async def replay(kb: Any, user: User, applied: list[int], followups: list[tuple[
             assert due is not None and due.kind == kind, f"chat {user.chat}: no {kind} follow-up"
             clock.now = datetime.fromisoformat(due.due)
             turn = await service.commit("telegram", str(user.chat), FollowupDue(kind, clock.now))
-            texts += [r.text for r in turn.replies]
+            texts += as_messages(turn.replies)
         stored = await service.store.load(key)
         assert stored is not None
         return State.from_json(stored.state), texts
     finally:
         await service.close()
+
+
+def as_messages(replies: tuple[Reply, ...]) -> list[str]:
+    """A turn's replies as the user sees them on Telegram: the adapter joins those that fit in
+    one message (the diagnosis and the first step)."""
+    texts, rest = [], list(replies)
+    while rest:
+        message, count = joined(rest)
+        texts.append(message.text)
+        rest = rest[count:]
+    return texts
 
 
 def timeless(state: State) -> dict[str, Any]:

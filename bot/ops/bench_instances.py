@@ -299,7 +299,7 @@ async def run(url: str, samples: list[Sample], knowledge: Path, *, quick: bool) 
     """Start the deployment, run every measurement, check nothing was lost; return figures."""
     import asyncpg
 
-    from bot.adapters.telegram import EVENTS_PER_UPDATE
+    from bot.adapters.telegram.inbound import EVENTS_PER_UPDATE
 
     warm, window, pairs = (1.0, 1.0, 1) if quick else (5.0, 10.0, 3)
     schema = f"bench_{secrets.token_hex(4)}"

@@ -84,4 +84,7 @@ def keyboard_version(message: Any, data: str) -> str:
     markup = getattr(message, "reply_markup", None)
     rows = getattr(markup, "inline_keyboard", None) or ()
     buttons = [str(b.callback_data) for row in rows for b in row if b.callback_data] or [data]
-    return hashlib.blake2b("\x1f".join(buttons).encode(), digest_size=6).hexdigest()
+    # the text too: one step's "Next" and the next step's carry the same data, and pressing
+    # them one after the other is two presses, not a double tap
+    shown = str(getattr(message, "text", None) or "")
+    return hashlib.blake2b("\x1f".join([shown, *buttons]).encode(), digest_size=6).hexdigest()
