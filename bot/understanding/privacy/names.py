@@ -47,19 +47,23 @@ def names(scan: Scan) -> None:
     _opening_name(scan)
 
 
-def _caseless_follows(scan: Scan, pos: int) -> bool:
+def _first_after(scan: Scan, pos: int, skip: str) -> str:
+    """The first character from `pos` that is not in `skip` ("" at the end)."""
     text = scan.text
-    while pos < len(text) and text[pos] in " \t,":
+    while pos < len(text) and text[pos] in skip:
         pos += 1
-    return pos < len(text) and text[pos].isalpha() and not (text[pos].isupper() or text[pos].islower()) and not is_cjk_char(text[pos])
+    return text[pos] if pos < len(text) else ""
+
+
+def _caseless_follows(scan: Scan, pos: int) -> bool:
+    ch = _first_after(scan, pos, " \t,")
+    return ch.isalpha() and not (ch.isupper() or ch.islower()) and not is_cjk_char(ch)
 
 
 def _latin_follows(scan: Scan, pos: int) -> bool:
     """After a Chinese cue, a name in Latin letters ("护照上是 LIU ZIHAN", "姓名拼音 ZHANG WEI")."""
-    text = scan.text
-    while pos < len(text) and text[pos] in " \t:：":
-        pos += 1
-    return pos < len(text) and text[pos].isascii() and text[pos].isalpha()
+    ch = _first_after(scan, pos, " \t:：")
+    return ch.isascii() and ch.isalpha()
 
 
 def _closing_name(scan: Scan) -> None:
@@ -103,18 +107,15 @@ def _possessive_before(scan: Scan, pos: int) -> tuple[int, int] | None:
         return None
     stop = pos - (len(text[max(0, pos - 80) : pos]) - len(head)) - 2
     not_names = scan.vocab.folded("not_names")
-    start, count, i = stop, 0, stop
-    while count < _MAX_WORDS:
-        j = i
-        while j > 0 and _is_letter(text[j - 1]):
-            j -= 1
-        word = text[j:i]
-        if not word or not word[0].isupper() or word.casefold() in not_names or not scan.free(j, i):
+    start, count = stop, 0
+    word: tuple[int, int] | None = (_word_start(text, stop), stop)
+    while word is not None and count < _MAX_WORDS:
+        j, i = word
+        name = text[j:i]
+        if not name or not name[0].isupper() or name.casefold() in not_names or not scan.free(j, i):
             break
         start, count = j, count + 1
-        if j == 0 or text[j - 1] != " ":
-            break
-        i = j - 1
+        word = _previous_word(text, j)
     return (start, stop) if count >= 2 else None
 
 
@@ -138,15 +139,19 @@ def _patronymic_names(scan: Scan) -> None:
             scan.claim("name", start, end)
 
 
+def _word_start(text: str, end: int) -> int:
+    """Where the run of letters that ends at `end` starts."""
+    while end > 0 and _is_letter(text[end - 1]):
+        end -= 1
+    return end
+
+
 def _previous_word(text: str, pos: int) -> tuple[int, int] | None:
-    i = pos
-    if i == 0 or text[i - 1] != " ":
+    """The word just before `pos`, one space apart, if any."""
+    if pos == 0 or text[pos - 1] != " ":
         return None
-    i -= 1
-    j = i
-    while j > 0 and _is_letter(text[j - 1]):
-        j -= 1
-    return (j, i) if j < i else None
+    start = _word_start(text, pos - 1)
+    return (start, pos - 1) if start < pos - 1 else None
 
 
 def _skip_words(scan: Scan, pos: int, words: frozenset[str]) -> int:
