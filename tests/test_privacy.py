@@ -42,6 +42,8 @@ CASES = __import__("yaml").safe_load((PII / "cases.yaml").read_text(encoding="ut
 BLIND = [json.loads(line) for line in (PII / "blind.jsonl").read_text(encoding="utf-8").splitlines()]
 #: a second blind corpus, written later by another outsider (9 languages, incl. Arabic)
 BLIND3 = [json.loads(line) for line in (PII / "blind3.jsonl").read_text(encoding="utf-8").splitlines()]
+#: a third, 11 languages incl. French and Hindi in Devanagari (tests/data/blind4/README.md)
+BLIND4 = [json.loads(line) for line in (PII / "blind4.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _case_id(case: dict) -> str:
@@ -115,6 +117,17 @@ def test_the_second_blind_corpus_leaves_at_most_one_secret_and_masks_no_clean_li
     missed = [(d["text"], s) for d in BLIND3 for s in d["secrets"] if s in redact(d["text"])]
     assert len(missed) <= 1, missed
     over = [(d["text"], k) for d in BLIND3 if not d["secrets"] for k in d.get("keep", []) if k not in redact(d["text"])]
+    assert over == []
+
+
+def test_the_third_blind_corpus_leaves_at_most_one_secret_and_masks_no_clean_line() -> None:
+    """First measured at 98 of 110 lines fully redacted and 7 of 40 clean lines over-masked
+    (order and case numbers read as cards and phones, no French words, Hindi cues only in Latin
+    letters, Arabic-Indic digits); the one miss left is a name after "أنا" (I am) in Arabic,
+    which has no capitals to tell a name from the words after it."""
+    missed = [(d["text"], s) for d in BLIND4 for s in d["secrets"] if s in redact(d["text"])]
+    assert len(missed) <= 1, missed
+    over = [(d["text"], k) for d in BLIND4 if not d["secrets"] for k in d.get("keep", []) if k not in redact(d["text"])]
     assert over == []
 
 

@@ -72,6 +72,7 @@ DETECTORS: tuple[Detector, ...] = (
     seeds.seed_phrases,
     detectors.wallets,
     detectors.ibans,
+    detectors.order_numbers,
     detectors.cards,
     detectors.cvvs,
     detectors.passwords,
@@ -113,11 +114,20 @@ def _current() -> Patterns:
     return _patterns
 
 
+#: digits of other scripts (Arabic-Indic, Persian, Devanagari, Bengali, Thai, full-width) read as
+#: 0-9: one character for one, so the spans found in the read text are those of the original
+_DIGITS = str.maketrans({
+    chr(zero + d): str(d)
+    for zero in (0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0xFF10)
+    for d in range(10)
+})
+
+
 def scan(text: str) -> list[Finding]:
     """Every piece of personal data in `text`, sorted by position."""
     if not text:
         return []
-    state = Scan(text, _current())
+    state = Scan(text.translate(_DIGITS), _current())
     for detect in DETECTORS:
         detect(state)
     return all_occurrences(state)

@@ -219,13 +219,27 @@ def codes(scan: Scan) -> None:
             break
 
 
-def keeps(scan: Scan) -> None:
-    """What looks like personal data but is not: order and ticket numbers, amounts, years."""
+#: cue words that, between an order word and a number, make the number something else
+#: ("ticket, passport 12345678" is a passport number)
+_NOT_ORDER = ("id_numbers", "id_series", "card", "cvv", "uid", "code", "password", "username",
+              "address", "birth", "seed")
+
+
+def order_numbers(scan: Scan) -> None:
+    """The number after an order, ticket, case or error word stays readable: "order number is
+    2261...", "订单号2024...", "protocolo de atendimento é 2025...". It runs before the card and
+    code detectors, so an order number that happens to pass the card checksum stays too."""
     for _, e in scan.cues("order"):
         for s, end, gap in scan.chunks_after(e, 40):
-            if _short_gap(gap, words=1):
+            if (_short_gap(gap, words=3) and scan.before_char(s) != "+"
+                    and not _printed_card(scan.text[s:end])  # "order with 4000 1234 5678 9010"
+                    and not any(e <= c < s for key in _NOT_ORDER for c, _ in scan.cues(key))):
                 scan.claim(KEEP, s, end)
             break
+
+
+def keeps(scan: Scan) -> None:
+    """What looks like personal data but is not: hashes, amounts, years."""
     for s, e, _ in scan.matches(scan.p.hash_number, group=""):
         scan.claim(KEEP, s, e)
     for s, e, _ in scan.matches(scan.p.amount, group=""):

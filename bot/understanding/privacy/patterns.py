@@ -102,7 +102,7 @@ class Patterns:
         )
         self.date_cjk = compile_rx(r"(?P<v>(?:(?P<y4>(?:19|20)\d{2})\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月)")
         self.date_word = cue_pattern(v, "birth")
-        self.sentence_break = compile_rx(r"[\n!?;。！？；]|\.\s")
+        self.sentence_break = compile_rx(r"[\n。！？；]|[!?;](?:\s|$)|\.\s")  # "Qwerty!2023" is one word
         # addresses
         after = v.spaced("street_after")
         before = v.spaced("street_before")
@@ -124,6 +124,8 @@ class Patterns:
                 rf"{ci(before)}\s*(?:{CAPX}|{parts})(?:[\s,]+(?:{CAPX}|{parts})){{0,4}}?[\s,]*(?:{house}\s*:?\s*)?{NUM}"
                 rf"(?:\s*,?\s*(?:{ci(v.spaced('units'))}|{house})\s*:?\s*{NUM})*"
             )
+            # 8 rue des Lilas, 12 avenue Victor Hugo: the number before the street word
+            shapes.append(rf"{NUM},?\s+{ci(before)}\s+(?:{CAPX}|{parts})(?:\s+(?:{CAPX}|{parts})){{0,4}}")
         self.address = compile_rx(f"{_LEFT}(?P<v>{'|'.join(shapes)})")
         zh_street = words_rx(v.cjk("street_after") or ["路"])
         zh_units = words_rx(v.cjk("units") or ["室"])
@@ -131,7 +133,10 @@ class Patterns:
             rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*号(?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
         )
         markers = ci(v.spaced("house") + v.spaced("units") + after + before)
-        self.address_near = compile_rx(rf"{NUM},?\s+{CAPX}|{CAPX},?\s+{NUM}\b|{_LEFT}{markers}\s*:?\s*\d")
+        near = [rf"{NUM},?\s+{CAPX}", rf"{CAPX},?\s+{NUM}\b", rf"{_LEFT}{markers}\s*:?\s*\d"]
+        if before:
+            near.append(rf"{NUM},?\s+{ci(before)}\s")
+        self.address_near = compile_rx("|".join(near))
         # names
         endings = v.words("name_endings")
         # a patronymic: a capitalised word with one of `name_endings` ("Игоревич", "Petrovna")

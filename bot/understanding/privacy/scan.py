@@ -110,8 +110,8 @@ class Scan:
             if is_cjk(first):
                 spans.append((s, e))
                 return True
-            if s > 0 and _in_word(text[s - 1]) and _in_word(first):
-                return False
+            if s > 0 and (_in_word(text[s - 1]) or text[s - 1] == "]") and _in_word(first):
+                return False  # inside a word, or glued to a mask where a word was ("]password")
             if " ".join(text[s:e].casefold().split()) in stars:
                 while e < len(text) and _in_word(text[e]):
                     e += 1
