@@ -15,7 +15,7 @@ from bot.core.engine import Outcome
 from bot.core.events import Button, Reply
 from bot.core.state import State, parse_iso
 from bot.storage.base import CaseRecord, EventRecord, Scheduled, TurnWrite, UnmatchedRecord
-from bot.understanding.redact import redact
+from bot.understanding.redact import fingerprint, redact
 
 #: event kinds whose `text` goes to the unmatched log (for operators) instead of the event log
 UNMATCHED_KINDS = frozenset({"unmatched", "ambiguous"})
@@ -64,7 +64,9 @@ def _records(events: tuple[dict, ...]) -> tuple[list[EventRecord], list[Unmatche
             data["text"] = redact(str(data["text"]))
         if event["kind"] in UNMATCHED_KINDS:
             text = data.pop("text", "")
-            unmatched.append(UnmatchedRecord(text, tuple(data.get("candidates", ()))))
+            unmatched.append(
+                UnmatchedRecord(text, tuple(data.get("candidates", ())), fingerprint())
+            )
         records.append(EventRecord(event["kind"], data))
     return records, unmatched
 

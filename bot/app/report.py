@@ -54,9 +54,9 @@ from bot.app.unmatched import (
 from bot.core import journal
 from bot.core.state import iso
 from bot.knowledge.model import KnowledgeBase
-from bot.storage.base import CohortCase, FieldCount, Key, Store
+from bot.storage.base import CohortCase, FieldCount, Key, Store, UnmatchedRow
 from bot.understanding.matcher import Matcher
-from bot.understanding.redact import redact
+from bot.understanding.redact import fingerprint, redact
 
 log = logging.getLogger(__name__)
 
@@ -156,16 +156,27 @@ def _topics(kb: KnowledgeBase, counts: Sequence[FieldCount]) -> list[TopicRow]:
 async def load_unmatched(
     store: Store, since: datetime, until: datetime | None = None
 ) -> list[UnmatchedMessage]:
-    """Return the unmatched and ambiguous messages of the period, redacted again (rows stored by
-    an older version may hold what today's redaction catches)."""
+    """Return the unmatched and ambiguous messages of the period (`unmatched_messages`, in a
+    worker thread)."""
     rows = await store.unmatched_between(since, until or datetime.max.replace(tzinfo=UTC))
+    return await asyncio.to_thread(unmatched_messages, rows)
+
+
+def unmatched_messages(rows: Sequence[UnmatchedRow]) -> list[UnmatchedMessage]:
+    """The stored rows as messages, their text redacted again where another redaction wrote it
+    (rows stored by an older version may hold what today's redaction catches; redacting what
+    today's wrote changes nothing, so it is skipped)."""
+    current = fingerprint()
     cleaned: dict[str, str] = {}  # the same text is redacted once
     out = []
     for r in rows:
-        if r.text not in cleaned:
-            cleaned[r.text] = redact(r.text or "")
+        text = r.text or ""
+        if r.redaction != current:
+            if text not in cleaned:
+                cleaned[text] = redact(text)
+            text = cleaned[text]
         candidates = [c for c in r.candidates if isinstance(c, dict)]
-        out.append(UnmatchedMessage(cleaned[r.text], iso(r.at), candidates))
+        out.append(UnmatchedMessage(text, iso(r.at), candidates))
     return out
 
 
@@ -191,9 +202,14 @@ async def unmatched_groups(
     closest: Closest | None = None,
     threshold: float = GROUP_THRESHOLD,
 ) -> list[UnmatchedGroup]:
-    """Group the period's unmatched and ambiguous messages (in a worker thread), with the
-    closest candidates of `closest` for groups whose messages stored none."""
-    messages = await load_unmatched(store, since, until)
-    if not messages:
+    """Group the period's unmatched and ambiguous messages, with the closest candidates of
+    `closest` for groups whose messages stored none. Redacting and grouping (the CPU-heavy
+    part) run in one worker thread."""
+    rows = await store.unmatched_between(since, until)
+    if not rows:
         return []
-    return await asyncio.to_thread(group_messages, messages, threshold, closest)
+
+    def group() -> list[UnmatchedGroup]:
+        return group_messages(unmatched_messages(rows), threshold, closest)
+
+    return await asyncio.to_thread(group)

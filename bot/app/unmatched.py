@@ -17,6 +17,7 @@ dozen groups instead of all of them.
 from __future__ import annotations
 
 import math
+from heapq import nlargest
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -108,7 +109,8 @@ def cluster(texts: Sequence[str], threshold: float = GROUP_THRESHOLD) -> list[in
         shared = sorted(own - alone, key=rank.__getitem__)
         probes = shared[: math.ceil(len(shared) * PROBE_SHARE) + 1]
         hits = Counter(chain.from_iterable(map(index.get, probes, repeat(()))))
-        near = sorted(sorted(hits, key=hits.__getitem__, reverse=True)[:NEAREST])
+        # the NEAREST groups sharing the most probes (the first met on a tie), in group order
+        near = sorted(hits if len(hits) <= NEAREST else nlargest(NEAREST, hits, hits.__getitem__))
         ordered = " ".join(sorted(text.split()))
         best = _closest(text, ordered, near, firsts, sorted_firsts, threshold)
         if best is None:

@@ -42,6 +42,7 @@ def _at(t: datetime) -> str:
 def make_database(path: str, users: int, texts: list[str], seed: int = 1) -> int:
     """Create the bot's schema at `path` and fill it; return the number of events."""
     from bot.storage.sqlite import SqliteStore
+    from bot.understanding.redact import fingerprint, redact
 
     async def create() -> None:
         store = await SqliteStore.open(path)
@@ -66,6 +67,7 @@ def make_database(path: str, users: int, texts: list[str], seed: int = 1) -> int
     followups: list[tuple[Any, ...]] = []
     unmatched: list[tuple[Any, ...]] = []
     texts_left = list(texts)
+    redaction = fingerprint()
     for n in range(users):
         uid = str(100_000 + n)
         clock = [NOW - timedelta(days=30 * rng.random())]
@@ -117,7 +119,8 @@ def make_database(path: str, users: int, texts: list[str], seed: int = 1) -> int
         while texts_left and rng.random() < 0.4:
             text = texts_left.pop()
             log("unmatched")
-            unmatched.append(("telegram", uid, _at(clock[0]), text, "[]"))
+            # as the bot writes it: redacted, with the redaction that did it
+            unmatched.append(("telegram", uid, _at(clock[0]), redact(text), "[]", redaction))
         if rng.random() < 0.3:
             due = clock[0] + timedelta(days=rng.randint(1, 10))
             followups.append(("telegram", uid, _at(due), "result", "pending", _at(clock[0])))
@@ -145,7 +148,8 @@ def make_database(path: str, users: int, texts: list[str], seed: int = 1) -> int
             followups,
         )
         db.executemany(
-            "INSERT INTO unmatched (channel, user_id, at, text, candidates) VALUES (?,?,?,?,?)",
+            "INSERT INTO unmatched (channel, user_id, at, text, candidates, redaction)"
+            " VALUES (?,?,?,?,?,?)",
             unmatched,
         )
     db.close()

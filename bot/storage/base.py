@@ -75,6 +75,9 @@ class UnmatchedRecord:
 
     text: str
     candidates: Sequence[Any] = ()
+    #: the redaction that wrote `text` (`bot.understanding.redact.fingerprint`): a report
+    #: redacts again only text an older redaction wrote
+    redaction: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ class UnmatchedRow:
     at: datetime
     text: str
     candidates: Sequence[Any]
+    redaction: str | None = None  # see UnmatchedRecord
 
 
 # -- the report's read model -------------------------------------------------------------------

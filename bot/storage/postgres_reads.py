@@ -90,16 +90,22 @@ class ReadModel:
 
     async def unmatched_between(self, since: datetime, until: datetime) -> list[UnmatchedRow]:
         async with self._connection("read unmatched messages") as conn:
+            known = await conn.fetchval(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema ="
+                " current_schema() AND table_name = 'unmatched' AND column_name = 'redaction'"
+            )
+            redaction = "redaction" if known else "NULL"  # read-only, not migrated yet
             rows = await conn.fetch(
-                "SELECT channel, user_id, at, text, candidates FROM unmatched"
-                " WHERE at >= $1 AND at <= $2 ORDER BY id",
+                f"SELECT channel, user_id, at, text, candidates, {redaction} AS redaction"
+                " FROM unmatched WHERE at >= $1 AND at <= $2 ORDER BY id",
                 since,
                 until,
             )
         return [
             UnmatchedRow(
-                Key(r["channel"], r["user_id"]), utc(r["at"]), r["text"], tuple(_list(r["candidates"]))
-            )
+                Key(r["channel"], r["user_id"]), utc(r["at"]), r["text"],
+                tuple(_list(r["candidates"])), r["redaction"],
+            )  # fmt: skip
             for r in rows
         ]
 

@@ -182,9 +182,9 @@ async def _write(
         )
     if write.unmatched:
         await conn.executemany(
-            "INSERT INTO unmatched (channel, user_id, at, text, candidates)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            [(*key, now, u.text, list(u.candidates)) for u in write.unmatched],
+            "INSERT INTO unmatched (channel, user_id, at, text, candidates, redaction)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            [(*key, now, u.text, list(u.candidates), u.redaction) for u in write.unmatched],
         )
 
 

@@ -109,13 +109,15 @@ class ReadModel:
 
     async def unmatched_between(self, since: datetime, until: datetime) -> list[UnmatchedRow]:
         def read(conn: sqlite3.Connection) -> list[UnmatchedRow]:
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(unmatched)")}
+            redaction = "redaction" if "redaction" in columns else "NULL"  # read-only, older
             rows = conn.execute(
-                "SELECT channel, user_id, at, text, candidates FROM unmatched"
+                f"SELECT channel, user_id, at, text, candidates, {redaction} FROM unmatched"
                 " WHERE at >= ? AND at <= ? ORDER BY id",
                 (iso(since), iso(until)),
             ).fetchall()
             return [
-                UnmatchedRow(Key(r[0], r[1]), parse(r[2]), r[3], tuple(_json(r[4], [])))
+                UnmatchedRow(Key(r[0], r[1]), parse(r[2]), r[3], tuple(_json(r[4], [])), r[5])
                 for r in rows
             ]
 

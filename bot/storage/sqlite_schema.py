@@ -121,6 +121,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             WHERE status IN ('pending', 'sending');
         """,
     ),
+    (
+        # which redaction wrote an unmatched message's text (NULL: an older version, unknown):
+        # reports redact again only what another redaction wrote
+        "0005_unmatched_redaction",
+        """
+        ALTER TABLE unmatched ADD COLUMN redaction TEXT;
+        """,
+    ),
 )
 
 #: tables a database must have to be read as a kyc-helper database

@@ -205,8 +205,12 @@ def _write(conn: sqlite3.Connection, key: Key, write: TurnWrite, stamp: str) -> 
         )
     if write.unmatched:
         conn.executemany(
-            "INSERT INTO unmatched (channel, user_id, at, text, candidates) VALUES (?, ?, ?, ?, ?)",
-            [(*key, stamp, u.text, json.dumps(list(u.candidates))) for u in write.unmatched],
+            "INSERT INTO unmatched (channel, user_id, at, text, candidates, redaction)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (*key, stamp, u.text, json.dumps(list(u.candidates)), u.redaction)
+                for u in write.unmatched
+            ],
         )
 
 

@@ -8,10 +8,11 @@ from bot.understanding.privacy import (
     Finding,
     configure,
     find_sensitive,
+    fingerprint,
     redact,
 )
 
 __all__ = [
     "ADVICE", "MASKS", "MASK_ONLY_KINDS", "WARN_KINDS", "Finding", "configure", "find_sensitive",
-    "redact",
+    "fingerprint", "redact",
 ]

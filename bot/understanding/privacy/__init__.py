@@ -13,6 +13,7 @@ RE2, in time linear in the text (see rx.py).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from pathlib import Path
@@ -24,7 +25,7 @@ from bot.understanding.privacy.vocab import PrivacyFileError, load_vocabulary
 
 __all__ = [
     "ADVICE", "MASKS", "MASK_ONLY_KINDS", "WARN_KINDS", "Finding", "PrivacyFileError",
-    "configure", "find_sensitive", "redact",
+    "configure", "find_sensitive", "fingerprint", "redact",
 ]
 
 #: what each kind is replaced with in stored text
@@ -121,6 +122,28 @@ _DIGITS = str.maketrans({
     for zero in (0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0xFF10)
     for d in range(10)
 })
+
+
+def fingerprint() -> str:
+    """Name the redaction in use: a digest of this package's code and of its words.
+
+    Text redacted under the fingerprint in use needs no second pass (`redact` is idempotent):
+    stores keep it beside redacted text, so reports redact again only what an older redaction
+    wrote. Any change to the code or the words changes it.
+    """
+    patterns = _current()
+    known = getattr(patterns, "fingerprint", None)
+    if known is None:
+        digest = hashlib.sha256()
+        here = Path(__file__).parent
+        for path in sorted([*here.glob("*.py"), *here.glob("*.txt"), here.parent / "text.py"]):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        v = patterns.vocab
+        words = [sorted(v.cues.items()), sorted(v.public_email_domains), sorted(v.bip39)]
+        digest.update(repr(words).encode())
+        known = digest.hexdigest()[:16]
+        setattr(patterns, "fingerprint", known)  # noqa: B010 (computed once per vocabulary)
+    return str(known)
 
 
 def scan(text: str) -> list[Finding]:
