@@ -17,11 +17,11 @@ dozen groups instead of all of them.
 from __future__ import annotations
 
 import math
-from heapq import nlargest
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from heapq import nlargest
 from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any

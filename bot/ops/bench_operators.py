@@ -70,7 +70,9 @@ def make_database(path: str, users: int, texts: list[str], seed: int = 1) -> int
     redaction = fingerprint()
     for n in range(users):
         uid = str(100_000 + n)
-        clock = [NOW - timedelta(days=30 * rng.random())]
+        # a user's events span at most ~2.4 days: starting 2.5 days before NOW at the latest,
+        # they all come before it (the log as it stands at NOW, as a report reads it)
+        clock = [NOW - timedelta(days=2.5 + 27.5 * rng.random())]
         own: list[tuple[str, dict[str, Any], datetime]] = []
 
         def log(
@@ -124,7 +126,9 @@ def make_database(path: str, users: int, texts: list[str], seed: int = 1) -> int
         if rng.random() < 0.3:
             due = clock[0] + timedelta(days=rng.randint(1, 10))
             followups.append(("telegram", uid, _at(due), "result", "pending", _at(clock[0])))
-        events += [("telegram", uid, _at(at), kind, json.dumps(data)) for kind, data, at in own]
+        events += [
+            ("telegram", uid, _at(at), kind, json.dumps(data)) for kind, data, at in own if at <= NOW
+        ]
         conversations.append(("telegram", uid, "{}", "en", 1, _at(own[0][2]), _at(clock[0])))
     events.sort(key=lambda e: e[2])  # written in time order, as the bot writes them
     db = sqlite3.connect(path)

@@ -387,12 +387,26 @@ def _migrate(conn: sqlite3.Connection) -> list[str]:
         with transaction(conn):
             if conn.execute("SELECT 1 FROM migrations WHERE name=?", (name,)).fetchone():
                 continue
-            for statement in filter(str.strip, sql.split(";")):
+            for statement in statements(sql):
                 conn.execute(statement)
             conn.execute("INSERT INTO migrations VALUES (?, datetime('now'))", (name,))
         applied.append(name)
         log.info("applied migration %s", name)
     return applied
+
+
+def statements(sql: str) -> list[str]:
+    """Split a migration into its statements (a trigger's body holds semicolons too)."""
+    out, pending = [], ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                out.append(pending)
+            pending = ""
+    if pending.strip(" \n;"):
+        out.append(pending)
+    return out
 
 
 def _delete_messages(conn: sqlite3.Connection, ids: Sequence[int]) -> None:

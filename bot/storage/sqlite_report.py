@@ -3,6 +3,11 @@
 Each runs on the store's reading connection (a thread of its own; WAL lets it read while turns
 write), so a report over a million events holds up no user's turn, and Python holds one row
 per user or per case at most, never the event log.
+
+Where the database has the report's counters (`sqlite_counters`, kept by triggers) and the
+query's terms are the ones counted, the figures come from them: rows that grow with hours and
+with the period's users and cases, not with the log. Otherwise (an older database opened
+read-only, other terms, a clock set back) the same figures come from the log, as before.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from bot.storage import sqlite_counters as counters
 from bot.storage.base import (
     CaseRecord,
     CohortCase,
@@ -21,6 +27,7 @@ from bot.storage.base import (
     ReportTerms,
     UserActivity,
 )
+from bot.storage.report_terms import COUNTED_FIELDS, counted
 from bot.storage.sqlite_reads import _json, iso, parse
 
 T = TypeVar("T")
@@ -36,7 +43,7 @@ def _marks(values: Sequence[Any]) -> str:
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None or value == counters.MISSING else str(value)
 
 
 class ReportQueries:
@@ -52,6 +59,9 @@ class ReportQueries:
 
     async def event_totals(self, since: datetime, until: datetime) -> EventTotals:
         def read(conn: sqlite3.Connection) -> EventTotals:
+            if counters.available(conn):
+                kinds = counters.kind_counts(conn, since, until)
+                return EventTotals(dict(kinds), counters.active_users(conn, since, until))
             period = (iso(since), iso(until))
             kinds = conn.execute(
                 "SELECT kind, count(*) FROM events WHERE +at >= ? AND +at <= ? GROUP BY kind",
@@ -77,56 +87,41 @@ class ReportQueries:
         )
 
         def read(conn: sqlite3.Connection) -> list[FieldCount]:
+            if COUNTED_FIELDS.get(kind) == tuple(fields) and counters.available(conn):
+                return [
+                    FieldCount(tuple(_text(v) for v in (a, b)[: len(fields)]), n, users)
+                    for a, b, n, users in counters.value_counts(conn, since, until, kind)
+                ]
             rows = conn.execute(sql, (kind, iso(since), iso(until))).fetchall()
             n = len(fields)
             return [FieldCount(tuple(_text(v) for v in r[:n]), r[n], r[n + 1]) for r in rows]
 
         return await self._read(f"count {kind} events", read)
 
-    def user_activity(
+    async def _counted(self, terms: ReportTerms) -> bool:
+        """Say whether the counters answer the per-user and per-case queries."""
+
+        return counted(terms) and await self._read("check the counters", counters.available)
+
+    async def user_activity(
         self, since: datetime, until: datetime, terms: ReportTerms
     ) -> AsyncIterator[UserActivity]:
-        quiet = list(terms.quiet)
-        fields = ", ".join(f"json_extract(e.data, '{_path(f)}')" for f in terms.last_fields)
-        sql = f"""
-            WITH u AS (
-                SELECT channel, user_id, max(id) AS last_id,
-                       max(CASE WHEN kind NOT IN ({_marks(quiet)}) THEN at END) AS acted
-                FROM events WHERE +at >= ? AND +at <= ? AND user_id IS NOT NULL
-                GROUP BY channel, user_id
-            )
-            SELECT u.channel, u.user_id, e.kind, e.at, u.acted, c.updated_at,
-                   c.updated_at IS NOT NULL AND NOT EXISTS (
-                       SELECT 1 FROM events q WHERE q.channel = u.channel
-                       AND q.user_id = u.user_id AND q.at = c.updated_at
-                       AND q.kind IN ({_marks(quiet)})
-                   ){", " + fields if fields else ""}
-            FROM u JOIN events e ON e.id = u.last_id
-            LEFT JOIN conversations c ON c.channel = u.channel AND c.user_id = u.user_id
-                 AND c.updated_at >= ? AND c.updated_at <= ?
-            ORDER BY u.channel, u.user_id"""
-        period = [iso(since), iso(until)]
+        if await self._counted(terms):
+            sql, params = counters.user_activity_sql(), [iso(since), iso(until)]
+        else:
+            sql, params = _activity_query(since, until, terms)
+        async for row in self._stream("read user activity", sql, params, _activity):
+            yield row
 
-        def convert(r: tuple[Any, ...]) -> UserActivity:
-            acted = max((t for t in (r[4], r[5] if r[6] else None) if t), default=None)
-            return UserActivity(
-                key=Key(r[0], r[1]),
-                last_kind=r[2],
-                last_at=parse(r[3]),
-                last_values=tuple(_text(v) for v in r[7:]),
-                acted_at=parse(acted) if acted else None,
-                updated_at=parse(r[5]) if r[5] else None,
-            )
-
-        return self._stream(
-            "read user activity", sql, [*quiet, *period, *quiet, *period], convert
-        )
-
-    def cohort_cases(
+    async def cohort_cases(
         self, since: datetime, until: datetime, terms: ReportTerms
     ) -> AsyncIterator[CohortCase]:
+        if await self._counted(terms):
+            in_order = await self._read("check the counters", counters.users_in_order, since, until)
+            sql, params = counters.cohort_sql(in_order), [iso(since), iso(until)]
+        else:
+            sql, params = cohort_query(since, until, terms)
         flags = list(terms.case_flags)
-        sql, params = cohort_query(since, until, terms)
 
         def convert(r: tuple[Any, ...]) -> CohortCase:
             return CohortCase(
@@ -146,7 +141,47 @@ class ReportQueries:
                 flags=frozenset(f for f, on in zip(flags, r[12:], strict=True) if on),
             )
 
-        return self._stream("read the period's cases", sql, params, convert)
+        async for row in self._stream("read the period's cases", sql, params, convert):
+            yield row
+
+
+def _activity(r: tuple[Any, ...]) -> UserActivity:
+    acted = max((t for t in (r[4], r[5] if r[6] else None) if t), default=None)
+    return UserActivity(
+        key=Key(r[0], r[1]),
+        last_kind=r[2],
+        last_at=parse(r[3]),
+        last_values=tuple(_text(v) for v in r[7:]),
+        acted_at=parse(acted) if acted else None,
+        updated_at=parse(r[5]) if r[5] else None,
+    )
+
+
+def _activity_query(
+    since: datetime, until: datetime, terms: ReportTerms
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters of `user_activity` from the log."""
+    quiet = list(terms.quiet)
+    fields = ", ".join(f"json_extract(e.data, '{_path(f)}')" for f in terms.last_fields)
+    sql = f"""
+        WITH u AS (
+            SELECT channel, user_id, max(id) AS last_id,
+                   max(CASE WHEN kind NOT IN ({_marks(quiet)}) THEN at END) AS acted
+            FROM events WHERE +at >= ? AND +at <= ? AND user_id IS NOT NULL
+            GROUP BY channel, user_id
+        )
+        SELECT u.channel, u.user_id, e.kind, e.at, u.acted, c.updated_at,
+               c.updated_at IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM events q WHERE q.channel = u.channel
+                   AND q.user_id = u.user_id AND q.at = c.updated_at
+                   AND q.kind IN ({_marks(quiet)})
+               ){", " + fields if fields else ""}
+        FROM u JOIN events e ON e.id = u.last_id
+        LEFT JOIN conversations c ON c.channel = u.channel AND c.user_id = u.user_id
+             AND c.updated_at >= ? AND c.updated_at <= ?
+        ORDER BY u.channel, u.user_id"""
+    period = [iso(since), iso(until)]
+    return sql, [*quiet, *period, *quiet, *period]
 
 
 def cohort_query(since: datetime, until: datetime, terms: ReportTerms) -> tuple[str, list[Any]]:

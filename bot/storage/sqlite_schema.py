@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.storage import sqlite_counters
+
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     (
         "0001_initial",
@@ -128,6 +130,11 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """
         ALTER TABLE unmatched ADD COLUMN redaction TEXT;
         """,
+    ),
+    (
+        # the report's counters, kept by triggers, filled from the existing log (sqlite_counters)
+        "0006_report_counters",
+        sqlite_counters.migration(),
     ),
 )
 
