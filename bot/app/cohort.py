@@ -121,9 +121,13 @@ class CohortTotals:
                 if row.case.closed_at is not None:
                     passed_after = row.case.closed_at - row.case.opened_at
                     self.hours.append(passed_after.total_seconds() / 3600)
-            self.counts.update(flags)
+            counts = self.counts
+            for f in flags:
+                counts[f] += 1
             for r in row.case.reasons or [NO_REASON]:
-                self.per_reason[r].update(flags)
+                reason = self.per_reason[r]
+                for f in flags:
+                    reason[f] += 1
 
     def outcomes(self) -> Outcomes:
         c, total = self.counts, self.counts["cases"]

@@ -88,6 +88,25 @@ async def build_report(
     one CPU-heavy part) runs in a worker thread, so a bot serving users keeps answering.
     """
     quiet_before = now - silent_after
+    # grouping the unplaced messages (Python in a worker thread) goes on while the database
+    # counts (SQLite's work runs without the interpreter lock)
+    grouping = asyncio.create_task(unmatched_groups(store, since, now, threshold=group_threshold))
+    try:
+        return await _build(store, kb, since, now, quiet_before, silent_after, grouping)
+    finally:
+        if not grouping.done():
+            grouping.cancel()
+
+
+async def _build(
+    store: Store,
+    kb: KnowledgeBase,
+    since: datetime,
+    now: datetime,
+    quiet_before: datetime,
+    silent_after: timedelta,
+    grouping: asyncio.Task[list[UnmatchedGroup]],
+) -> Report:
     totals = await store.event_totals(since, now)
     topics = await store.field_counts(since, now, journal.TOPIC, ["id"])
     steps = await store.field_counts(since, now, journal.STEP, ["reason", "step"])
@@ -112,7 +131,7 @@ async def build_report(
     del acted
 
     shown = {(r, s): f.users for f in steps for r, s in [f.values] if r is not None}
-    unmatched = await unmatched_groups(store, since, now, threshold=group_threshold)
+    unmatched = await grouping
     kinds = totals.kinds
     log.info(
         "report since %s: %d events, %d cases, %d unmatched groups",

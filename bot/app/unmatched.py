@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import math
 import statistics
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from heapq import nlargest
-from itertools import chain, repeat
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -100,15 +101,18 @@ def cluster(texts: Sequence[str], threshold: float = GROUP_THRESHOLD) -> list[in
     grams = [trigrams(t) for t in texts]
     frequency: Counter[str] = Counter(chain.from_iterable(grams))
     rank = {g: r for r, g in enumerate(sorted(frequency, key=lambda g: (frequency[g], g)))}
-    alone = {g for g, n in frequency.items() if n == 1}  # typos: in no other text
-    index: dict[str, list[int]] = {}  # trigram -> groups with it among their rarest
+    # trigrams are their rank from here on (rarest first); the first ranks are those of
+    # trigrams in one text only (typos), which are left out: they cannot be shared
+    alone = sum(1 for n in frequency.values() if n == 1)
+    index: list[list[int]] = [[] for _ in rank]  # trigram -> groups with it among their rarest
     firsts: list[str] = []
     sorted_firsts: list[str] = []  # their words in order: token_sort_ratio is ratio on these
     out: list[int] = []
     for text, own in zip(texts, grams, strict=True):
-        shared = sorted(own - alone, key=rank.__getitem__)
+        ranked = sorted(map(rank.__getitem__, own))
+        shared = ranked[bisect_left(ranked, alone) :]
         probes = shared[: math.ceil(len(shared) * PROBE_SHARE) + 1]
-        hits = Counter(chain.from_iterable(map(index.get, probes, repeat(()))))
+        hits = Counter(chain.from_iterable(map(index.__getitem__, probes)))
         # the NEAREST groups sharing the most probes (the first met on a tie), in group order
         near = sorted(hits if len(hits) <= NEAREST else nlargest(NEAREST, hits, hits.__getitem__))
         ordered = " ".join(sorted(text.split()))
@@ -118,7 +122,7 @@ def cluster(texts: Sequence[str], threshold: float = GROUP_THRESHOLD) -> list[in
             firsts.append(text)
             sorted_firsts.append(ordered)
             for g in shared[: math.ceil(len(shared) * INDEX_SHARE) + 1]:
-                index.setdefault(g, []).append(best)
+                index[g].append(best)
         out.append(best)
     return out
 

@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 
 class Key(NamedTuple):
@@ -387,3 +387,15 @@ class Store(Protocol):
         """The cases opened in the period, by key and number (streamed). Events count for
         the case the user's latest `case_opened` event in the period opened."""
         ...
+
+
+R = TypeVar("R")
+
+
+def record(cls: type[R], **fields: Any) -> R:
+    """Build a frozen record without its `__init__` (whose per-field setattr costs ~1 us each):
+    the same object, for the report's queries, which build one per user and per case. Every
+    field must be given."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj

@@ -26,6 +26,7 @@ from bot.storage.base import (
     Key,
     ReportTerms,
     UserActivity,
+    record,
 )
 from bot.storage.report_terms import COUNTED_FIELDS, counted
 from bot.storage.sqlite_reads import _json, iso, parse
@@ -122,23 +123,39 @@ class ReportQueries:
         else:
             sql, params = cohort_query(since, until, terms)
         flags = list(terms.case_flags)
+        reasons: dict[str, tuple[Any, ...]] = {}  # the same few lists of reasons, parsed once
+        no_flags = frozenset[str]()
 
         def convert(r: tuple[Any, ...]) -> CohortCase:
-            return CohortCase(
+            raw = r[6]
+            if (listed := reasons.get(raw)) is None:
+                listed = tuple(_json(raw, []))
+                if len(reasons) < 10_000:
+                    reasons[raw] = listed
+            attempts = (
+                () if r[7] == "[]" else tuple(a for a in _json(r[7], []) if isinstance(a, dict))
+            )
+            case = record(
+                CaseRecord,
+                number=int(r[2]),
+                opened_at=parse(r[3]),
+                status=r[5],
+                reasons=listed,
+                attempts=attempts,
+                failures=int(r[8] or 0),
+                closed_at=parse(r[4]) if r[4] else None,
+            )
+            on = r[12:]
+            return record(
+                CohortCase,
                 key=Key(r[0], r[1]),
-                case=CaseRecord(
-                    number=int(r[2]),
-                    opened_at=parse(r[3]),
-                    closed_at=parse(r[4]) if r[4] else None,
-                    status=r[5],
-                    reasons=tuple(_json(r[6], [])),
-                    attempts=tuple(a for a in _json(r[7], []) if isinstance(a, dict)),
-                    failures=int(r[8] or 0),
-                ),
+                case=case,
+                flags=frozenset(f for f, o in zip(flags, on, strict=True) if o)
+                if any(on)
+                else no_flags,
                 last_kind=r[9],
                 closed_at=parse(r[10]) if r[10] else None,
                 waiting=bool(r[11]),
-                flags=frozenset(f for f, on in zip(flags, r[12:], strict=True) if on),
             )
 
         async for row in self._stream("read the period's cases", sql, params, convert):
@@ -146,20 +163,21 @@ class ReportQueries:
 
 
 def _activity(r: tuple[Any, ...]) -> UserActivity:
-    acted = max((t for t in (r[4], r[5] if r[6] else None) if t), default=None)
-    return UserActivity(
+    acted, updated = r[4], r[5]
+    if updated and r[6] and (not acted or updated > acted):  # ISO text in UTC: text order
+        acted = updated
+    return record(
+        UserActivity,
         key=Key(r[0], r[1]),
         last_kind=r[2],
         last_at=parse(r[3]),
         last_values=tuple(_text(v) for v in r[7:]),
         acted_at=parse(acted) if acted else None,
-        updated_at=parse(r[5]) if r[5] else None,
+        updated_at=parse(updated) if updated else None,
     )
 
 
-def _activity_query(
-    since: datetime, until: datetime, terms: ReportTerms
-) -> tuple[str, list[Any]]:
+def _activity_query(since: datetime, until: datetime, terms: ReportTerms) -> tuple[str, list[Any]]:
     """The SQL and parameters of `user_activity` from the log."""
     quiet = list(terms.quiet)
     fields = ", ".join(f"json_extract(e.data, '{_path(f)}')" for f in terms.last_fields)
