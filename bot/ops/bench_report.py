@@ -256,6 +256,11 @@ def run_worker(args: Sequence[str], *, env: Mapping[str, str] | None = None,
     return result
 
 
+def progress(message: str) -> None:
+    """Say on stderr what a long section is doing (the table comes only at the end)."""
+    print(f"bench {time.strftime('%H:%M:%S')}: {message}", file=sys.stderr, flush=True)
+
+
 def emit(result: Mapping[str, Any]) -> None:
     """Print a worker's result (its last line of output)."""
     print(json.dumps(result), flush=True)

@@ -27,6 +27,7 @@ from bot.ops.bench_report import (
     load_average,
     median,
     percentile,
+    progress,
     run_worker,
     spread,
     worker_env,
@@ -53,8 +54,12 @@ class Place:
                 if p.is_file() and ".sqlite3" not in p.name and p.suffix != ".err"}
 
     def worker(self, *args: str, timeout: float = 3600) -> dict[str, Any]:
-        return run_worker(["-m", "bot.ops.bench_match", *args], env=self.env,
-                          cwd=self.dir / "cwd", timeout=timeout)
+        progress(f"{self.dir.name}: bench_match {args[0]} ...")
+        result = run_worker(["-m", "bot.ops.bench_match", *args], env=self.env,
+                            cwd=self.dir / "cwd", timeout=timeout)
+        progress(f"{self.dir.name}: bench_match {args[0]} took {result.get('_wall_s', 0):.1f} s"
+                 + (f" ({result['error']})" if "error" in result else ""))
+        return result
 
     def console(self, timeout: float = 3600) -> dict[str, Any]:
         """Seconds from starting `python -m bot console` to its first reply, and its exit."""
@@ -201,6 +206,19 @@ def _scale_rows(sec: Section, label: str, runs: dict[str, dict[str, Any]], info:
             sec.fail(f"{label} {name}: {r['error']}")
 
 
+def realistic_only(knowledge: Path, samples: list[Sample], langs: list[str]) -> Section:
+    """Realistic matching alone: one start-up on the bundled knowledge, its cache warmed first
+    (what `--only realistic` runs: no scaled base is made, no console is started)."""
+    with tempfile.TemporaryDirectory(prefix="kyc-bench-start-") as tmp:
+        root = Path(tmp)
+        corpus = root / "corpus.json"
+        corpus.write_text(json.dumps([s.__dict__ for s in samples]), encoding="utf-8")
+        place = Place(root, "bundled-a", knowledge)
+        place.worker("start", str(place.knowledge))  # fills the caches, as the bot's last start did
+        result = place.worker("start", str(place.knowledge), str(corpus))
+    return realistic(result, langs, len(samples) // max(1, len(langs)))
+
+
 def sections(knowledge: Path, samples: list[Sample], langs: list[str], *,
              quick: bool) -> list[Section]:
     """[realistic matching, knowledge scaling and start-up]."""
@@ -225,6 +243,8 @@ def sections(knowledge: Path, samples: list[Sample], langs: list[str], *,
             if scale == 1:
                 base, info = knowledge, {"problems": 0}
             else:
+                progress(f"{label}: the scaled base (made once, then kept; making it takes "
+                         "minutes) ...")
                 base, info = scaled_knowledge(knowledge, scale)
                 if "error" in info:
                     sec.fail(f"{label}: could not be made: {info['error']}")
@@ -258,6 +278,7 @@ def sections(knowledge: Path, samples: list[Sample], langs: list[str], *,
             pairs = []  # console cold then warm, in fresh places, in turn
             for i in range(3 if scale == 1 and not quick else 1):
                 place = a if quick else Place(root, f"{label}-b{i}", base)
+                progress(f"{label}: console cold and warm, pair {i + 1}")
                 cold = place.console()
                 again = scale == 1 or cached
                 pairs.append((cold, place.console() if again and not quick else cold))
