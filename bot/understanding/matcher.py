@@ -101,11 +101,14 @@ class Phrases:
 
     def __init__(self, phrases: Iterable[str]) -> None:
         self.phrases = sorted({clean(w, 200) for w in phrases} - {""})
+        self.firsts = frozenset(p[0] for p in self.phrases)  # a text without any finds none
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
 
     def search(self, text: str) -> bool:
+        if self.firsts.isdisjoint(text):
+            return False
         for p in self.phrases:
             at = text.find(p)
             while at >= 0:
@@ -127,6 +130,7 @@ class Matcher:
         #: `own_words` (a pattern: see `elsewhere`)
         self.other_contexts, self.other_han, self.own_words = contexts or (
             set(), Phrases(()), Phrases(()))
+        self.context_lengths = {len(p) for p in self.other_contexts}
         self.norm = norm
         self.seg = seg
         self.settings = settings
@@ -173,7 +177,10 @@ class Matcher:
         tokens.add_words([*listed, *(kw for _, kw in found[2])])
         if not use_cache:
             return cls._from_parts(settings, words, *found)
-        key = cache.fingerprint(settings, words, found)
+        entries, texts, keywords, negative = found
+        key = cache.fingerprint(  # plain tuples: a dataclass's repr is ten times slower
+            settings, words, [(e.kind, e.id) for e in entries],
+            [(t.kind, t.id, t.role, t.index, t.text, t.lang) for t in texts], keywords, negative)
         matcher = cache.cached(key, lambda: cls._from_parts(settings, words, *found))
         matcher.build_key = key
         return matcher
@@ -331,11 +338,14 @@ class Matcher:
         clauses = clauses[: int(s["max_clauses"])]
         clause_reasons: list[tuple[int, float]] = []
         if len(clauses) > 1:
+            factor, none = s["clause_factor"], self.none_entry
             for clause in clauses:
                 sc = self.score_text(clause, exclude, domain, budget)
-                for e in range(len(whole)):
-                    if e != self.none_entry:  # "nothing" is judged on the whole message only
-                        whole[e] = max(whole[e], sc[e] * s["clause_factor"])
+                # "nothing" is judged on the whole message only
+                kept = whole[none] if none >= 0 else 0.0
+                whole = [max(w, v * factor) for w, v in zip(whole, sc, strict=True)]
+                if none >= 0:
+                    whole[none] = kept
                 e, top = best(self.entries, sc)
                 runner_up = max((v for f, v in enumerate(sc) if f != e), default=0.0)
                 # a clause names a reason when it scores high, or plainly beats everything else
@@ -355,7 +365,7 @@ class Matcher:
 
         `terms` are its terms, `texts` its cleaned text (as written, and as read).
         """
-        found = {tuple(terms[i:i + n]) for n in {len(p) for p in self.other_contexts}
+        found = {tuple(terms[i:i + n]) for n in self.context_lengths
                  for i in range(len(terms) - n + 1)} & self.other_contexts
         if not found and not any(self.other_han.search(t) for t in texts):
             return False

@@ -140,6 +140,8 @@ class Normaliser:
         self.negations = {t for w in negations for t in self._canon(w)}
         self.negatable = {t for w in negatable for t in self._canon(w)}
         self._typo_cache: dict[str, tuple[tuple[str, ...], bool] | None] = {}
+        #: typo candidates per (length, Latin or not): the known words of nearby lengths
+        self._near_lengths: dict[tuple[int, bool], list[str]] = {}
         # Knowledge texts are read at build and again when the checks match them: what is
         # read while `remember` is on (the build) is kept.
         self._terms_cache: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
@@ -150,6 +152,7 @@ class Normaliser:
         state = dict(self.__dict__)
         state["_terms_cache"] = {}
         state["_typo_cache"] = {}
+        state["_near_lengths"] = {}
         return state
 
     def _canon(self, word: str) -> tuple[str, ...]:
@@ -232,8 +235,11 @@ class Normaliser:
         n = len(word)
         reach = 2 if n >= 9 else 1  # typos add, drop or swap a letter: lengths stay close
         latin = word.isascii()
-        choices = [w for k in range(n - reach, n + reach + 1)
-                   for w in self._by_length.get((k, latin), ())]
+        near = self._near_lengths
+        choices = near.get((n, latin))
+        if choices is None:  # the same list for every word of this length: made once
+            choices = near[(n, latin)] = [w for k in range(n - reach, n + reach + 1)
+                                          for w in self._by_length.get((k, latin), ())]
         found = process.extractOne(
             word, choices, scorer=fuzz.ratio, processor=None, score_cutoff=self.typo_cutoff
         )

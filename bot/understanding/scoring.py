@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from bot.understanding.budget import Budget
 from bot.understanding.index import Index, features, main_script
+from bot.understanding.nearest import nearest_texts
 
 
 class Scorer:
@@ -67,12 +68,13 @@ class Scorer:
         if not q:
             return scores
         qn = math.sqrt(norm_sq)
-        rare = [f for f in q if ix.df[f] <= ix.common_df]
-        common = {f for f in q if ix.df[f] > ix.common_df}
+        df, common_df = ix.df, ix.common_df
+        rare = [f for f in q if df[f] <= common_df]
+        common = [f for f in q if df[f] > common_df]  # in the message's order, as `rare`
         if not rare:  # only common words: candidates are the texts sharing the rarest one
-            rarest = min(q, key=lambda f: ix.df[f])
+            rarest = min(q, key=lambda f: df[f])
             rare = [rarest]
-            common.discard(rarest)
+            common.remove(rarest)
 
         script = main_script(terms)
         profile_vectors = ix.profile_vectors[script]
@@ -86,32 +88,7 @@ class Scorer:
             ex_entry = doc.entry
 
         # Nearest text: cosine with each candidate doc.
-        dots: dict[int, float] = defaultdict(float)
-        for f in rare:
-            w = q[f]
-            postings = ix.postings[f]
-            if budget is not None:
-                budget.spend(len(postings))
-            for d, dw in postings:
-                dots[d] += w * dw
-        if budget is not None:
-            budget.spend(len(common) * len(dots))
-        vectors = ix.doc_vectors
-        for f in common:
-            w = q[f]
-            for d in dots:
-                dw = vectors[d].get(f)
-                if dw:
-                    dots[d] += w * dw
-        nearest: dict[int, float] = {}
-        doc_entry = ix.doc_entry
-        for d, dot in dots.items():
-            if d == exclude:
-                continue
-            e = doc_entry[d]
-            if dot > nearest.get(e, 0.0):
-                nearest[e] = dot
-        candidates = {doc_entry[d] for d in dots}
+        nearest, candidates, own = nearest_texts(ix, q, rare, common, exclude, budget)
 
         # Keywords found as phrases, and negative keywords.
         keyword: dict[int, float] = defaultdict(float)
@@ -167,7 +144,7 @@ class Scorer:
                     vote[e] += weight * p
         if exclude is not None and ix.docs[exclude].script == script:
             e = ex_entry
-            profile[e] -= dots.get(exclude, 0.0)
+            profile[e] -= own.get(exclude, 0.0)
             pn_sq = profile_norm[e] ** 2 - 2 * ix.profile_dot_doc[exclude] + 1.0
             profile[e] = profile[e] / math.sqrt(max(pn_sq, 1e-9)) * profile_norm[e]
 

@@ -114,8 +114,8 @@ _JIEBA: object | None = None
 
 def add_words(items: Iterable[str]) -> None:
     """Teach the Chinese segmenter words it must keep whole (those of the knowledge base)."""
-    _PENDING.update(w for w in items if any(is_han(c) for c in w) and len(w) <= 12
-                    and w not in _ADDED)
+    _PENDING.update(w for w in items if len(w) <= 12 and not w.isascii()
+                    and any(is_han(c) for c in w) and w not in _ADDED)
 
 
 # --------------------------------------------------------------------------- stems
