@@ -179,7 +179,6 @@ class Index:
         """What the disk cache keeps: the inverted lists are rebuilt faster than read back."""
         state = dict(self.__dict__)
         state.update(postings=None, profile_postings=None, df=None, doc_entry=None)
-        state.pop("_arrays", None)  # numpy copies of the postings (see `nearest`)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
