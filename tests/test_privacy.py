@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot import cli
@@ -203,6 +203,8 @@ NOISE = st.text(alphabet=st.sampled_from(list("ab1 .,:@#-\n[]Зç密")), max_siz
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(SECRETS, NOISE), max_size=8).map("".join))
+# a chain that unmasks one layer a pass (found by Hypothesis; it needed four passes)
+@example("password: Qx9!passpassword: Qx9!passmy name is Ana Limamy name is Ana Limacvv 123password: Qx9!pass")
 def test_redaction_is_idempotent_and_never_leaves_what_it_found(text: str) -> None:
     once = redact(text)
     assert redact(once) == once

@@ -163,14 +163,19 @@ def find_sensitive(text: str, *, mentions: bool = False) -> list[Finding]:
     return found if mentions else [f for f in found if f.kind in WARN_KINDS]
 
 
+#: masking passes at most: a pass only ever masks more, and each mask can make one more neighbour
+#: recognisable ("...cvv 123password: x" unmasks in layers), so a few are needed for chains
+MAX_PASSES = 6
+
+
 def redact(text: str) -> str:
     """`text` with every piece of personal data replaced by its mask (see `MASKS`).
 
     A mask can make its neighbour recognisable ("Ana Lima12 Baker Street": once the name is a
     mask, "12 Baker Street" starts a word), so masking repeats until nothing changes (at most
-    three passes): redacting redacted text changes nothing.
+    MAX_PASSES passes): redacting redacted text changes nothing.
     """
-    for _ in range(3):
+    for _ in range(MAX_PASSES):
         masked = _mask(text, scan(text))
         if masked == text:
             break
