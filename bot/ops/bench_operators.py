@@ -21,6 +21,7 @@ import io
 import json
 import random
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -237,6 +238,7 @@ def _admin(db: str, knowledge: str) -> dict[str, Any]:
             return took
 
         try:
+            await chat_until(None, 50)  # warm: the first turns load what every later one uses
             before = await chat_until(None, 200)
             report = asyncio.ensure_future(admin.answer("report"))
             during = await chat_until(report, 100_000)
@@ -244,7 +246,9 @@ def _admin(db: str, knowledge: str) -> dict[str, Any]:
             await report
             return {
                 "before_ms": max(before) * 1000,
+                "before_p50_ms": statistics.median(before) * 1000,
                 "during_ms": max(during or [0]) * 1000,
+                "during_p50_ms": statistics.median(during or [0]) * 1000,
                 "turns_during": len(during),
                 "tail_s": time.perf_counter() - start,
             }
@@ -321,8 +325,9 @@ def section(knowledge: str, *, quick: bool = False) -> Section:
                 admin["during_ms"] - admin["before_ms"],
                 "ms",
                 f"slowest of {admin['turns_during']} turns of users chatting during an "
-                f"admin's /report ({admin['during_ms']:.0f} ms), minus the slowest of 200 "
-                f"before it ({admin['before_ms']:.0f} ms)",
+                f"admin's /report ({admin['during_ms']:.0f} ms, p50 "
+                f"{admin['during_p50_ms']:.0f}), minus the slowest of 200 before it, after 50 "
+                f"to warm up ({admin['before_ms']:.0f} ms, p50 {admin['before_p50_ms']:.0f})",
                 Target("<=", 50, "#13"),
             )
     return out
