@@ -5,6 +5,8 @@ Each one claims spans on a `Scan`; see scan.py for the order they run in.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from bot.understanding.privacy.scan import KEEP, Scan
 from bot.understanding.privacy.shapes import (
     iban_ok,
@@ -229,12 +231,15 @@ def order_numbers(scan: Scan) -> None:
     """The number after an order, ticket, case or error word stays readable: "order number is
     2261...", "订单号2024...", "protocolo de atendimento é 2025...". It runs before the card and
     code detectors, so an order number that happens to pass the card checksum stays too."""
+    others: list[int] | None = None  # where the other cues start, looked up once if needed
     for _, e in scan.cues("order"):
         for s, end, gap in scan.chunks_after(e, 40):
             if (_short_gap(gap, words=3) and scan.before_char(s) != "+"
-                    and not _printed_card(scan.text[s:end])  # "order with 4000 1234 5678 9010"
-                    and not any(e <= c < s for key in _NOT_ORDER for c, _ in scan.cues(key))):
-                scan.claim(KEEP, s, end)
+                    and not _printed_card(scan.text[s:end])):  # "order with 4000 1234 5678 9010"
+                if others is None:
+                    others = sorted(c for key in _NOT_ORDER for c, _ in scan.cues(key))
+                if bisect_left(others, e) == bisect_left(others, s):  # no other cue between
+                    scan.claim(KEEP, s, end)
             break
 
 
