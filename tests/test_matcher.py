@@ -140,6 +140,39 @@ def test_a_list_without_reason_label_keeps_its_order(matcher: Matcher, text: str
     assert result.multi
 
 
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        # the second reason sits in a short clause, named by one of its keywords
+        ("I photoshopped my birth year on the ID because I'm only 16",
+         {"underage", "edited_document"}),
+        ("Живу в Луганске, и ещё удостоверение просрочено", {"restricted_region", "expired_document"}),
+        ("我住在叙利亚，而且证件也过期了", {"restricted_region", "expired_document"}),
+    ],
+)
+def test_a_second_reason_in_a_short_clause_is_named(matcher: Matcher, text: str,
+                                                    expect: set[str]) -> None:
+    result = matcher.match(text)
+    assert result.multi
+    assert set(ids(result)[:2]) == expect
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I'm in Texas, opened binance.com and can't get verified", "Я в Техасе, не могу верифицироваться",
+     "我住在大馬士革，認證一直不行", "Живу в Дамаске, паспорт сирийский"],
+)
+def test_a_place_in_a_country_binance_does_not_serve_is_the_region_reason(
+        matcher: Matcher, text: str) -> None:
+    assert ids(matcher.match(text))[:1] == ["restricted_region"]
+
+
+def test_a_weak_second_clause_does_not_make_a_single_reason_multi(matcher: Matcher) -> None:
+    # "passport is old" alone is not an expired document: the worn page is the photo reason
+    result = matcher.match("паспорт старый, страница с фото потёртая, буквы выцвели, система не распознала")
+    assert ids(result)[:1] == ["blurry_photo"]
+
+
 def test_a_list_of_questions_is_not_a_notice(matcher: Matcher) -> None:
     result = matcher.match("1. how long does manual review take\n2. can i switch to my passport")
     assert [m.kind for m in result.matches][:1] == ["topic"]

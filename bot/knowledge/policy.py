@@ -116,6 +116,10 @@ class MatchingSettings(Mapping[str, float]):
     multi_clear_score: float = setting(27, lo=0, hi=100, doc="... or this, when it is "
                                        "multi_clear_ratio times anything else's score")
     multi_clear_ratio: float = setting(2.5, lo=1, hi=100, doc="see multi_clear_score")
+    multi_next_score: float = setting(100, lo=0, hi=100, doc="once one clause names a reason "
+                                      "clearly, another clause adds its reason from this score ...")
+    multi_next_ratio: float = setting(100, lo=1, hi=100, doc="... when it scores this many times "
+                                      "anything else in that clause")
     reason_bias: float = setting(15, lo=0, hi=100, doc="points reasons get when ranked against "
                                                        "topics")
     ambiguous_margin: float = setting(8, lo=0, hi=100, doc="top two closer than this: the bot "

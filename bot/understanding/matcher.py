@@ -339,24 +339,33 @@ class Matcher:
         clause_reasons: list[tuple[int, float]] = []
         if len(clauses) > 1:
             factor, none = s["clause_factor"], self.none_entry
+            named: list[tuple[int, float, bool]] = []  # per clause naming a reason: it, score, clear?
             for clause in clauses:
-                sc = self.score_text(clause, exclude, domain, budget)
+                uncertain_here: set[str] = set()
+                clause_terms = self.norm.terms(clause, uncertain_here, budget)
+                sc = self.scorer.scores(clause_terms, exclude, uncertain_here, domain, budget)
                 # "nothing" is judged on the whole message only
                 kept = whole[none] if none >= 0 else 0.0
                 whole = [max(w, v * factor) for w, v in zip(whole, sc, strict=True)]
                 if none >= 0:
                     whole[none] = kept
                 e, top = best(self.entries, sc)
+                if self.entries[e].kind != "reason":
+                    continue
                 runner_up = max((v for f, v in enumerate(sc) if f != e), default=0.0)
                 # a clause names a reason when it scores high, or plainly beats everything else
                 clear = top >= s["multi_min_score"] or (
                     top >= s["multi_clear_score"] and top >= s["multi_clear_ratio"] * runner_up)
-                if (
-                    self.entries[e].kind == "reason"
-                    and clear
-                    and all(e != f for f, _ in clause_reasons)
-                ):
-                    clause_reasons.append((e, top))
+                # ... and once one does, another may name its reason on less evidence: one of
+                # the reason's keywords, and a plain lead ("... because I'm only 16")
+                if clear or (top >= s["multi_next_score"] and top >= s["multi_next_ratio"] * runner_up
+                             and e in self.scorer.keyword_entries(clause_terms)):
+                    named.append((e, top, clear))
+            # the clear ones first, in the message's order, then those named on less evidence
+            if any(clear for *_, clear in named):
+                for e, top, _ in sorted(named, key=lambda n: not n[2]):
+                    if e not in (f for f, _ in clause_reasons):
+                        clause_reasons.append((e, top))
         return Analysis(listed, whole, clause_reasons, loose, anchored)
 
     def elsewhere(self, terms: list[str], *texts: str) -> bool:

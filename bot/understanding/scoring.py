@@ -175,6 +175,16 @@ class Scorer:
             scores[e] = score
         return scores
 
+    def keyword_entries(self, terms: Sequence[str]) -> set[int]:
+        """Return the entries one of whose keywords `terms` contain (as a phrase)."""
+        found: set[int] = set()
+        keywords = self.index.keywords
+        for i, t in enumerate(terms):
+            for phrase, e, _ in keywords.get(t, ()):
+                if tuple(terms[i : i + len(phrase)]) == phrase:
+                    found.add(e)
+        return found
+
     def domain_factor(
         self, terms: Sequence[str], uncertain: Iterable[str] = (), exclude: int | None = None
     ) -> float:
