@@ -1,9 +1,12 @@
 """The report's rules: how a case of the period's cohort went, and where users give up.
 
-Pure functions over what the store's read model returns (`CohortCase`, `UserActivity`); the
-definitions are in `bot.app.report`'s docstring and `report_model.DEFINITIONS`. Cases arrive one
-user at a time (the store streams them by key and number), so memory holds one user's cases,
-one "last acted" time per user, and the running totals.
+The rules read a case's facts (`CaseGroup`: its status, whether it waits on a follow-up, whether
+its user has been quiet, its reported attempts...) and a quiet user's last event (`QuietGroup`).
+The store groups like cases and users in the database (`Store.report_summary`), so the report
+applies the rules once per group, a few hundred times, whatever the number of cases; the
+definitions are in `bot.app.report`'s docstring and `report_model.DEFINITIONS`.
+`summary_from_rows` works the same groups out in Python from the one-row-per-user-and-case
+queries: what the database's grouping is tested against.
 """
 
 from __future__ import annotations
@@ -11,14 +14,22 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from bot.app.report_model import GiveUpRow, Outcomes, ReasonRow
 from bot.core import journal
 from bot.knowledge.model import KnowledgeBase
-from bot.storage.base import CohortCase, ReportTerms, UserActivity
+from bot.storage.base import (
+    CaseGroup,
+    CohortCase,
+    OutcomeTerms,
+    QuietGroup,
+    ReportSummary,
+    ReportTerms,
+    Store,
+)
 
 #: event kinds the bot writes on its own, not in answer to the user
 SYSTEM_KINDS = (journal.FOLLOWUP_SENT, "forget", "purged")
@@ -34,6 +45,15 @@ TERMS = ReportTerms(
 #: attempts a user did not report to us: the rejection they came with, and failures they only
 #: told us the number of
 NOT_REPORTED = ("arrived", "counted")
+#: how the store reads a case's attempts for `report_summary`
+OUTCOMES = OutcomeTerms(
+    source_field="source",
+    not_reported=NOT_REPORTED,
+    outcome_field="outcome",
+    passed="passed",
+    rejected="rejected",
+    passed_status="passed",
+)
 #: a case with no reason counts under this id
 NO_REASON = "(none)"
 
@@ -46,88 +66,111 @@ def median(values: Sequence[float]) -> float | None:
     return round(float(statistics.median(values)), 1) if values else None
 
 
+def median_of_counts(counts: Counter[int]) -> float | None:
+    """The median of values given as {value: how many times} (the middle one or two)."""
+    total = sum(counts.values())
+    wanted = {(total - 1) // 2, total // 2}
+    middle, seen = [], 0
+    for value in sorted(counts):
+        for position in wanted:
+            if seen <= position < seen + counts[value]:
+                middle.append(value)
+        seen += counts[value]
+    return median(sorted(middle)) if middle else None
+
+
 def _reported(attempts: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return [a for a in attempts if a.get("source") not in NOT_REPORTED]
+    return [a for a in attempts if a.get(OUTCOMES.source_field) not in NOT_REPORTED]
 
 
-def case_flags(
+def case_facts(
     row: CohortCase, latest: int, acted: datetime | None, quiet_before: datetime
-) -> set[str]:
-    """Return the figures one case counts towards (`cases`, `passed`, `silent`...).
+) -> CaseGroup:
+    """What the rules read of one case (as the database groups them in `report_summary`).
 
     `latest` is the user's newest case number in the cohort (only it can be waiting on a
     follow-up); `acted` when the user last did something themselves.
     """
     case = row.case
-    status = "closed" if case.status == "open" and row.closed_at is not None else case.status
-    attempts = _reported(case.attempts)
+    reported = _reported(case.attempts)
+    passed_at = next(
+        (i for i, a in enumerate(reported, 1) if a.get("outcome") == OUTCOMES.passed), None
+    )
+    return CaseGroup(
+        reasons=tuple(case.reasons),
+        status=case.status,
+        closed_event=row.closed_at is not None,
+        waiting=row.waiting and latest == case.number,
+        quiet=(acted or case.opened_at) < quiet_before,
+        last_kind=row.last_kind,
+        flags=row.flags,
+        reported=bool(reported),
+        rejected=any(a.get("outcome") == OUTCOMES.rejected for a in reported),
+        passed_at=passed_at,
+        closed=case.closed_at is not None,
+        n=1,
+    )
+
+
+def case_figures(case: CaseGroup) -> set[str]:
+    """Return the figures a case counts towards (`cases`, `passed`, `silent`...)."""
+    status = "closed" if case.status == "open" and case.closed_event else case.status
     flags = {"cases"}
     if status == "passed":
         flags.add("passed")
     elif status == "closed":
         flags.add("closed")
-    elif row.waiting and latest == case.number:
+    elif case.waiting:
         flags.add("waiting")
-    elif (acted or case.opened_at) < quiet_before:
+    elif case.quiet:
         flags.add("silent")
-        if row.last_kind == journal.FOLLOWUP_SENT:
+        if case.last_kind == journal.FOLLOWUP_SENT:
             flags.add("silent_after_followup")
-        elif row.last_kind == journal.STEP:
+        elif case.last_kind == journal.STEP:
             flags.add("silent_mid_fix")
     else:
         flags.add("in_progress")
-    if any(a.get("outcome") == "rejected" for a in attempts):
+    if case.rejected:
         flags.add("rejected_again")
-    if journal.MANUAL_REVIEW in row.flags:
+    if journal.MANUAL_REVIEW in case.flags:
         flags.add("manual_review")
-    if journal.LOCK_RISK in row.flags:
+    if journal.LOCK_RISK in case.flags:
         flags.add("lock_risk")
-    if attempts:
+    if case.reported:
         flags.add("resubmitted")
     return flags
 
 
-def attempts_to_pass(row: CohortCase) -> int | None:
-    """Return the reported attempt that passed (1 = the first), if one did."""
-    for i, a in enumerate(_reported(row.case.attempts), 1):
-        if a.get("outcome") == "passed":
-            return i
-    return None
-
-
 @dataclass
 class CohortTotals:
-    """The cohort's figures, added up one case at a time."""
+    """The cohort's figures, added up one group of like cases at a time."""
 
     counts: Counter[str] = field(default_factory=Counter)
     per_reason: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    attempts: list[int] = field(default_factory=list)
-    reason_attempts: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    attempts: Counter[int] = field(default_factory=Counter)
+    reason_attempts: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    #: hours from opening to passing: all of them, or the middle one or two (the same median)
     hours: list[float] = field(default_factory=list)
 
-    def add_user(
-        self, rows: Sequence[CohortCase], acted: datetime | None, quiet_before: datetime
-    ) -> None:
-        """Count one user's cases of the cohort."""
-        latest = max(r.case.number for r in rows)
-        for row in rows:
-            flags = case_flags(row, latest, acted, quiet_before)
-            if "passed" in flags:
-                n = attempts_to_pass(row)
-                if n is not None:
-                    self.attempts.append(n)
-                    for r in row.case.reasons:
-                        self.reason_attempts[r].append(n)
-                if row.case.closed_at is not None:
-                    passed_after = row.case.closed_at - row.case.opened_at
-                    self.hours.append(passed_after.total_seconds() / 3600)
-            counts = self.counts
+    def add(self, case: CaseGroup) -> None:
+        """Count `case.n` like cases."""
+        flags, n = case_figures(case), case.n
+        if "passed" in flags and case.passed_at is not None:
+            self.attempts[case.passed_at] += n
+            for r in case.reasons:
+                self.reason_attempts[r][case.passed_at] += n
+        counts = self.counts
+        for f in flags:
+            counts[f] += n
+        for r in case.reasons or [NO_REASON]:
+            reason = self.per_reason[r]
             for f in flags:
-                counts[f] += 1
-            for r in row.case.reasons or [NO_REASON]:
-                reason = self.per_reason[r]
-                for f in flags:
-                    reason[f] += 1
+                reason[f] += n
+
+    def add_summary(self, summary: ReportSummary) -> None:
+        for case in summary.cases:
+            self.add(case)
+        self.hours = [d.total_seconds() / 3600 for d in summary.durations]
 
     def outcomes(self) -> Outcomes:
         c, total = self.counts, self.counts["cases"]
@@ -145,7 +188,7 @@ class CohortTotals:
             in_progress=c["in_progress"],
             closed=c["closed"],
             resubmitted=c["resubmitted"],
-            median_attempts_to_pass=median(self.attempts),
+            median_attempts_to_pass=median_of_counts(self.attempts),
             median_hours_to_pass=median(self.hours),
         )
 
@@ -179,23 +222,22 @@ class CohortTotals:
                     rejected_again=c["rejected_again"],
                     manual_review=c["manual_review"],
                     silent=c["silent"],
-                    median_attempts_to_pass=median(self.reason_attempts.get(rid, [])),
+                    median_attempts_to_pass=median_of_counts(self.reason_attempts.get(rid, Counter())),
                 )
             )
         rows.sort(key=lambda r: (r.id == NO_REASON, -r.cases, r.id))
         return rows
 
 
-def gave_up_at(user: UserActivity, quiet_before: datetime) -> tuple[str, str] | None:
-    """Return the (reason, step) a user stopped at: their last event shows a step, and
-    nothing happened since `quiet_before`."""
-    if user.last_kind != journal.STEP:
-        return None
-    latest = max(t for t in (user.last_at, user.updated_at, user.acted_at) if t is not None)
-    if latest >= quiet_before:
-        return None
-    reason, step = user.last_values
-    return str(reason), str(step)
+def gave_up_counts(quiet_users: Iterable[QuietGroup]) -> Counter[tuple[str, str]]:
+    """Users by the (reason, step) they stopped at: their last event shows a step, and nothing
+    happened since `quiet_before` (the groups are the users quiet since then)."""
+    out: Counter[tuple[str, str]] = Counter()
+    for group in quiet_users:
+        if group.last_kind == journal.STEP:
+            reason, step = group.last_values
+            out[str(reason), str(step)] += group.n
+    return out
 
 
 def step_label(kb: KnowledgeBase, reason_id: str, step_id: str) -> str:
@@ -228,3 +270,36 @@ def give_up_rows(
         for (r, s), n in gave_up.items()
     ]
     return sorted(rows, key=lambda g: (-g.gave_up, g.reason, g.step))
+
+
+async def summary_from_rows(
+    store: Store, since: datetime, until: datetime, quiet_before: datetime
+) -> ReportSummary:
+    """`Store.report_summary` worked out in Python from the rows `user_activity` and
+    `cohort_cases` stream (one per user and per case): what the database's grouping must
+    equal (`tests/test_report_counters.py`)."""
+    acted: dict[Any, datetime | None] = {}
+    quiet: Counter[tuple[str, tuple[str | None, ...]]] = Counter()
+    async for user in store.user_activity(since, until, TERMS):
+        acted[user.key] = user.acted_at
+        times = (user.last_at, user.updated_at, user.acted_at)
+        if max(t for t in times if t is not None) < quiet_before:
+            quiet[user.last_kind, user.last_values] += 1
+    rows = [c async for c in store.cohort_cases(since, until, TERMS)]
+    latest: dict[Any, int] = {}
+    for row in rows:
+        latest[row.key] = max(latest.get(row.key, row.case.number), row.case.number)
+    cases: Counter[CaseGroup] = Counter()
+    durations = []
+    for row in rows:
+        facts = case_facts(row, latest[row.key], acted.get(row.key), quiet_before)
+        cases[facts] += 1
+        if row.case.status == OUTCOMES.passed_status and row.case.closed_at is not None:
+            durations.append(row.case.closed_at - row.case.opened_at)
+    durations.sort()
+    middle = durations[(len(durations) - 1) // 2 : len(durations) // 2 + 1]
+    return ReportSummary(
+        cases=[replace(g, n=n) for g, n in cases.items()],
+        quiet_users=[QuietGroup(k, v, n) for (k, v), n in quiet.items()],
+        durations=tuple(middle),
+    )

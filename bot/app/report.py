@@ -3,8 +3,9 @@ the messages the bot could not place (`python -m bot report`, `unmatched`, admin
 
 Every figure is computed from the rows the bot stored: the `events` log, the `cases`,
 `followups`, `conversations` and `unmatched` tables. Nothing is sampled or estimated. The store
-aggregates (its read model streams one row per user and per case, never the event log), the
-rules are `bot.app.cohort`, the grouping of messages `bot.app.unmatched`, and the renderings
+aggregates (counts by kind and value, and cases and users grouped by the facts the rules read:
+rows that grow with the combinations of facts, never with the event log), the rules are
+`bot.app.cohort`, the grouping of messages `bot.app.unmatched`, and the renderings
 `bot.app.report_text`.
 
 Definitions (also printed under the text report):
@@ -37,11 +38,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.app.cohort import TERMS, CohortTotals, gave_up_at, give_up_rows
+from bot.app.cohort import OUTCOMES, TERMS, CohortTotals, gave_up_counts, give_up_rows
 from bot.app.report_model import DEFINITIONS, GiveUpRow, Outcomes, ReasonRow, Report, TopicRow
 from bot.app.unmatched import (
     CANDIDATE_LIMIT,
@@ -54,7 +54,7 @@ from bot.app.unmatched import (
 from bot.core import journal
 from bot.core.state import iso
 from bot.knowledge.model import KnowledgeBase
-from bot.storage.base import CohortCase, FieldCount, Key, Store, UnmatchedRow
+from bot.storage.base import FieldCount, Store, UnmatchedRow
 from bot.understanding.matcher import Matcher
 from bot.understanding.redact import fingerprint, redact
 
@@ -83,9 +83,10 @@ async def build_report(
 ) -> Report:
     """Compute the operator report for the period from `since` to `now`.
 
-    The store does the counting; what comes back is one row per user and per case, streamed,
-    so memory follows the number of users, not of events. Grouping the unmatched messages (the
-    one CPU-heavy part) runs in a worker thread, so a bot serving users keeps answering.
+    The store does the counting and the grouping of users and cases; what comes back is a few
+    hundred rows, so memory follows neither users nor events. Grouping the unmatched messages
+    (the one CPU-heavy part in Python) runs in a worker thread while the database counts, so a
+    bot serving users keeps answering.
     """
     quiet_before = now - silent_after
     # grouping the unplaced messages (Python in a worker thread) goes on while the database
@@ -111,24 +112,11 @@ async def _build(
     topics = await store.field_counts(since, now, journal.TOPIC, ["id"])
     steps = await store.field_counts(since, now, journal.STEP, ["reason", "step"])
 
-    acted: dict[Key, datetime | None] = {}
-    gave_up: Counter[tuple[str, str]] = Counter()
-    async for user in store.user_activity(since, now, TERMS):
-        acted[user.key] = user.acted_at
-        where = gave_up_at(user, quiet_before)
-        if where is not None:
-            gave_up[where] += 1
-
+    # the per-user and per-case rules read facts the database groups: a few hundred rows
+    summary = await store.report_summary(since, now, TERMS, OUTCOMES, quiet_before)
     cohort = CohortTotals()
-    rows: list[CohortCase] = []  # one user's cases at a time (they come by key)
-    async for row in store.cohort_cases(since, now, TERMS):
-        if rows and rows[-1].key != row.key:
-            cohort.add_user(rows, acted.get(rows[-1].key), quiet_before)
-            rows = []
-        rows.append(row)
-    if rows:
-        cohort.add_user(rows, acted.get(rows[-1].key), quiet_before)
-    del acted
+    cohort.add_summary(summary)
+    gave_up = gave_up_counts(summary.quiet_users)
 
     shown = {(r, s): f.users for f in steps for r, s in [f.values] if r is not None}
     unmatched = await grouping

@@ -27,6 +27,12 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+# the report's grouped figures (`Store.report_summary`), kept in a module of their own
+from bot.storage.report_rows import CaseGroup as CaseGroup
+from bot.storage.report_rows import OutcomeTerms as OutcomeTerms
+from bot.storage.report_rows import QuietGroup as QuietGroup
+from bot.storage.report_rows import ReportSummary as ReportSummary
+
 
 class Key(NamedTuple):
     """A conversation: the channel (telegram, console...) and the user's id there."""
@@ -388,6 +394,18 @@ class Store(Protocol):
         the case the user's latest `case_opened` event in the period opened."""
         ...
 
+
+    async def report_summary(
+        self,
+        since: datetime,
+        until: datetime,
+        terms: ReportTerms,
+        outcomes: OutcomeTerms,
+        quiet_before: datetime,
+    ) -> ReportSummary:
+        """What `user_activity` and `cohort_cases` give, grouped by the facts the report's rules
+        read (`CaseGroup`, `QuietGroup`), computed by the database in one read."""
+        ...
 
 R = TypeVar("R")
 

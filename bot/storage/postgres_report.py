@@ -11,12 +11,15 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from bot.storage import postgres_summary
 from bot.storage.base import (
     CaseRecord,
     CohortCase,
     EventTotals,
     FieldCount,
     Key,
+    OutcomeTerms,
+    ReportSummary,
     ReportTerms,
     UserActivity,
 )
@@ -74,27 +77,25 @@ class ReportQueries:
         n = len(fields)
         return [FieldCount(tuple(_text(r[i]) for i in range(n)), r[n], r[n + 1]) for r in rows]
 
+    async def report_summary(
+        self,
+        since: datetime,
+        until: datetime,
+        terms: ReportTerms,
+        outcomes: OutcomeTerms,
+        quiet_before: datetime,
+    ) -> ReportSummary:
+        activity = activity_query(since, until, terms)
+        cohort = cohort_query(since, until, terms)
+        async with self._connection("summarize the period's users and cases") as conn:
+            return await postgres_summary.summary(
+                conn, activity, cohort, since, until, terms, outcomes, quiet_before
+            )
+
     def user_activity(
         self, since: datetime, until: datetime, terms: ReportTerms
     ) -> AsyncIterator[UserActivity]:
-        fields = "".join(f", e.data ->> ${i + 4}" for i in range(len(terms.last_fields)))
-        sql = f"""
-            WITH u AS (
-                SELECT channel, user_id, max(id) AS last_id,
-                       max(at) FILTER (WHERE kind <> ALL($3::text[])) AS acted
-                FROM events WHERE at >= $1 AND at <= $2 AND user_id IS NOT NULL
-                GROUP BY channel, user_id
-            )
-            SELECT u.channel, u.user_id, e.kind, e.at, u.acted, c.updated_at,
-                   c.updated_at IS NOT NULL AND NOT EXISTS (
-                       SELECT 1 FROM events q WHERE q.channel = u.channel
-                       AND q.user_id = u.user_id AND q.at = c.updated_at
-                       AND q.kind = ANY($3::text[])
-                   ){fields}
-            FROM u JOIN events e ON e.id = u.last_id
-            LEFT JOIN conversations c ON c.channel = u.channel AND c.user_id = u.user_id
-                 AND c.updated_at >= $1 AND c.updated_at <= $2
-            ORDER BY u.channel, u.user_id"""
+        sql, params = activity_query(since, until, terms)
 
         def convert(r: Any) -> UserActivity:
             acted = max((t for t in (r[4], r[5] if r[6] else None) if t), default=None)
@@ -107,60 +108,12 @@ class ReportQueries:
                 updated_at=utc(r[5]) if r[5] else None,
             )
 
-        params = [since, until, list(terms.quiet), *terms.last_fields]
         return self._stream("read user activity", sql, params, convert)
 
     def cohort_cases(
         self, since: datetime, until: datetime, terms: ReportTerms
     ) -> AsyncIterator[CohortCase]:
-        flags = list(terms.case_flags)
-        # $1 since, $2 until, $3 case_opened, $4 case_closed, $5 case_field, $6 flag kinds
-        number = "(e.data ->> $5)::bigint"
-        sql = f"""
-            WITH cohort AS (
-                SELECT * FROM cases WHERE opened_at >= $1 AND opened_at <= $2
-            ),
-            users AS (SELECT DISTINCT channel, user_id FROM cohort),
-            ev AS (
-                SELECT e.channel, e.user_id, e.id, e.kind,
-                       CASE WHEN e.kind = $3 THEN {number} END AS opened,
-                       sum(CASE WHEN e.kind = $3 THEN 1 ELSE 0 END) OVER (
-                           PARTITION BY e.channel, e.user_id ORDER BY e.id
-                       ) AS segment
-                FROM events e JOIN users ON e.channel = users.channel
-                     AND e.user_id = users.user_id
-                WHERE e.at >= $1 AND e.at <= $2
-            ),
-            segments AS (
-                SELECT channel, user_id, max(opened) AS number, max(id) AS last_id,
-                       array_agg(DISTINCT kind) FILTER (WHERE kind = ANY($6::text[])) AS flags
-                FROM ev WHERE segment > 0 GROUP BY channel, user_id, segment
-            ),
-            per_case AS (
-                SELECT s.channel, s.user_id, s.number, max(s.last_id) AS last_id,
-                       array_agg(DISTINCT f) FILTER (WHERE f IS NOT NULL) AS flags
-                FROM segments s LEFT JOIN LATERAL unnest(s.flags) AS f ON true
-                WHERE s.number IS NOT NULL GROUP BY s.channel, s.user_id, s.number
-            ),
-            closed AS (
-                SELECT e.channel, e.user_id, {number} AS number, min(e.at) AS at
-                FROM events e JOIN users ON e.channel = users.channel
-                     AND e.user_id = users.user_id
-                WHERE e.kind = $4 AND e.at >= $1 AND e.at <= $2
-                GROUP BY e.channel, e.user_id, 3
-            )
-            SELECT c.channel, c.user_id, c.number, c.opened_at, c.closed_at, c.status,
-                   c.reasons, c.attempts, c.failures,
-                   (SELECT kind FROM events WHERE id = p.last_id) AS last_kind, closed.at,
-                   EXISTS (SELECT 1 FROM followups f WHERE f.channel = c.channel
-                           AND f.user_id = c.user_id AND f.status IN ('pending', 'sending')),
-                   p.flags
-            FROM cohort c
-            LEFT JOIN per_case p ON p.channel = c.channel AND p.user_id = c.user_id
-                 AND p.number = c.number
-            LEFT JOIN closed ON closed.channel = c.channel AND closed.user_id = c.user_id
-                 AND closed.number = c.number
-            ORDER BY c.channel, c.user_id, c.number"""
+        sql, params = cohort_query(since, until, terms)
 
         def convert(r: Any) -> CohortCase:
             return CohortCase(
@@ -180,7 +133,88 @@ class ReportQueries:
                 flags=frozenset(r[12] or ()),
             )
 
-        params = [
-            since, until, terms.case_opened, terms.case_closed, terms.case_field, flags,
-        ]  # fmt: skip
         return self._stream("read the period's cases", sql, params, convert)
+
+
+def activity_query(
+    since: datetime, until: datetime, terms: ReportTerms
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters of `user_activity` from the log."""
+    fields = "".join(f", e.data ->> ${i + 4}" for i in range(len(terms.last_fields)))
+    sql = f"""
+        WITH u AS (
+            SELECT channel, user_id, max(id) AS last_id,
+                   max(at) FILTER (WHERE kind <> ALL($3::text[])) AS acted
+            FROM events WHERE at >= $1 AND at <= $2 AND user_id IS NOT NULL
+            GROUP BY channel, user_id
+        )
+        SELECT u.channel, u.user_id, e.kind, e.at, u.acted, c.updated_at,
+               c.updated_at IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM events q WHERE q.channel = u.channel
+                   AND q.user_id = u.user_id AND q.at = c.updated_at
+                   AND q.kind = ANY($3::text[])
+               ){fields}
+        FROM u JOIN events e ON e.id = u.last_id
+        LEFT JOIN conversations c ON c.channel = u.channel AND c.user_id = u.user_id
+             AND c.updated_at >= $1 AND c.updated_at <= $2
+        ORDER BY u.channel, u.user_id"""
+
+    return sql, [since, until, list(terms.quiet), *terms.last_fields]
+
+
+def cohort_query(since: datetime, until: datetime, terms: ReportTerms) -> tuple[str, list[Any]]:
+    """The SQL and parameters of `cohort_cases` from the log: one row per case opened in the
+    period."""
+    flags = list(terms.case_flags)
+    # $1 since, $2 until, $3 case_opened, $4 case_closed, $5 case_field, $6 flag kinds
+    number = "(e.data ->> $5)::bigint"
+    sql = f"""
+        WITH cohort AS (
+            SELECT * FROM cases WHERE opened_at >= $1 AND opened_at <= $2
+        ),
+        users AS (SELECT DISTINCT channel, user_id FROM cohort),
+        ev AS (
+            SELECT e.channel, e.user_id, e.id, e.kind,
+                   CASE WHEN e.kind = $3 THEN {number} END AS opened,
+                   sum(CASE WHEN e.kind = $3 THEN 1 ELSE 0 END) OVER (
+                       PARTITION BY e.channel, e.user_id ORDER BY e.id
+                   ) AS segment
+            FROM events e JOIN users ON e.channel = users.channel
+                 AND e.user_id = users.user_id
+            WHERE e.at >= $1 AND e.at <= $2
+        ),
+        segments AS (
+            SELECT channel, user_id, max(opened) AS number, max(id) AS last_id,
+                   array_agg(DISTINCT kind) FILTER (WHERE kind = ANY($6::text[])) AS flags
+            FROM ev WHERE segment > 0 GROUP BY channel, user_id, segment
+        ),
+        per_case AS (
+            SELECT s.channel, s.user_id, s.number, max(s.last_id) AS last_id,
+                   array_agg(DISTINCT f) FILTER (WHERE f IS NOT NULL) AS flags
+            FROM segments s LEFT JOIN LATERAL unnest(s.flags) AS f ON true
+            WHERE s.number IS NOT NULL GROUP BY s.channel, s.user_id, s.number
+        ),
+        closed AS (
+            SELECT e.channel, e.user_id, {number} AS number, min(e.at) AS at
+            FROM events e JOIN users ON e.channel = users.channel
+                 AND e.user_id = users.user_id
+            WHERE e.kind = $4 AND e.at >= $1 AND e.at <= $2
+            GROUP BY e.channel, e.user_id, 3
+        )
+        SELECT c.channel, c.user_id, c.number, c.opened_at, c.closed_at, c.status,
+               c.reasons, c.attempts, c.failures,
+               (SELECT kind FROM events WHERE id = p.last_id) AS last_kind, closed.at,
+               EXISTS (SELECT 1 FROM followups f WHERE f.channel = c.channel
+                       AND f.user_id = c.user_id AND f.status IN ('pending', 'sending')),
+               p.flags
+        FROM cohort c
+        LEFT JOIN per_case p ON p.channel = c.channel AND p.user_id = c.user_id
+             AND p.number = c.number
+        LEFT JOIN closed ON closed.channel = c.channel AND closed.user_id = c.user_id
+             AND closed.number = c.number
+        ORDER BY c.channel, c.user_id, c.number"""
+
+    params = [
+        since, until, terms.case_opened, terms.case_closed, terms.case_field, flags,
+    ]  # fmt: skip
+    return sql, params

@@ -18,12 +18,15 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.storage import sqlite_counters as counters
+from bot.storage import sqlite_summary
 from bot.storage.base import (
     CaseRecord,
     CohortCase,
     EventTotals,
     FieldCount,
     Key,
+    OutcomeTerms,
+    ReportSummary,
     ReportTerms,
     UserActivity,
     record,
@@ -160,6 +163,30 @@ class ReportQueries:
 
         async for row in self._stream("read the period's cases", sql, params, convert):
             yield row
+
+    async def report_summary(
+        self,
+        since: datetime,
+        until: datetime,
+        terms: ReportTerms,
+        outcomes: OutcomeTerms,
+        quiet_before: datetime,
+    ) -> ReportSummary:
+        def read(conn: sqlite3.Connection) -> ReportSummary:
+            period, cases = [iso(since), iso(until)], False
+            if counted(terms) and counters.available(conn):
+                cases, users = counters.broad(conn, since, until)
+                activity = counters.user_activity_sql(scan=users), period
+                in_order = counters.users_in_order(conn, since, until)
+                cohort = counters.cohort_sql(in_order, scan=cases), period
+            else:
+                activity = _activity_query(since, until, terms)
+                cohort = cohort_query(since, until, terms)
+            return sqlite_summary.summary(
+                conn, activity, cohort, since, until, terms, outcomes, quiet_before, cases
+            )
+
+        return await self._read("summarize the period's users and cases", read)
 
 
 def _activity(r: tuple[Any, ...]) -> UserActivity:

@@ -136,6 +136,19 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "0006_report_counters",
         sqlite_counters.migration(),
     ),
+    (
+        # the report's counts of users from the indexes alone: users of the period (first and
+        # last event), users per counted value in value order (no sort), whether any user of
+        # the period has events out of time order
+        "0007_report_indexes",
+        """
+        CREATE INDEX report_users_period ON report_users (last_at, first_at);
+        DROP INDEX report_users_last;
+        CREATE INDEX report_user_values_values
+            ON report_user_values (kind, v1, v2, last_at, first_at);
+        CREATE INDEX report_users_disordered ON report_users (last_at) WHERE NOT ordered;
+        """,
+    ),
 )
 
 #: tables a database must have to be read as a kyc-helper database
