@@ -227,6 +227,11 @@ _NOT_ORDER = ("id_numbers", "id_series", "card", "cvv", "uid", "code", "password
               "address", "birth", "seed")
 
 
+def _a_word(token: str) -> bool:
+    """Is a number-like chunk a short word with a digit in it ("P2P", "2FA", "B2B")?"""
+    return len(token) <= 4 and any(ch.isalpha() for ch in token) and sum(ch.isdigit() for ch in token) <= 2
+
+
 def order_numbers(scan: Scan) -> None:
     """The number after an order, ticket, case or error word stays readable: "order number is
     2261...", "订单号2024...", "protocolo de atendimento é 2025...". It runs before the card and
@@ -234,6 +239,9 @@ def order_numbers(scan: Scan) -> None:
     others: list[int] | None = None  # where the other cues start, looked up once if needed
     for _, e in scan.cues("order"):
         for s, end, gap in scan.chunks_after(e, 40):
+            if _a_word(scan.text[s:end]):
+                continue  # "commande P2P n° 2183...": the number comes after the word
+            gap = " ".join("w" if _a_word(w) else w for w in gap.split(" "))
             if (_short_gap(gap, words=3) and scan.before_char(s) != "+"
                     and not _printed_card(scan.text[s:end])):  # "order with 4000 1234 5678 9010"
                 if others is None:

@@ -169,7 +169,9 @@ def words_rx(words: Iterable[str], *, stars: bool = True) -> str:
     ending in `*` may be followed by more letters ("şifre*": şifre, şifrem, şifremi); without
     `stars` it matches only its stem (the caller takes the letters after it)."""
     parts = []
-    for word in sorted({w.strip().casefold() for w in words if w and w.strip()}, key=lambda w: (-len(w), w)):
+    # casefolded and lowercased: the pattern ignores case, but "heiße" folds to "heisse"
+    forms = {f for w in words if w and w.strip() for f in (w.strip().casefold(), w.strip().lower())}
+    for word in sorted(forms, key=lambda w: (-len(w), w)):
         star = word.endswith("*") and len(word) > 1
         base = word[:-1] if star else word
         rx = r"\s+".join(re.escape(piece) for piece in base.split())
