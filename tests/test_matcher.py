@@ -167,6 +167,24 @@ def test_a_place_in_a_country_binance_does_not_serve_is_the_region_reason(
     assert ids(matcher.match(text))[:1] == ["restricted_region"]
 
 
+@pytest.mark.parametrize("text", ["kyc failed help", "My account verification was unsuccessful, please advise.",
+                                  "审核被拒了，怎么办", "verifikaciya ne proshla, pomogite"])
+def test_a_failed_verification_without_what_went_wrong_is_vague(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert not result.matches and result.vague
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("kyc failed, how do I appeal?", "appeal_how"),
+    ("verification failed, the photo was blurry", "blurry_photo"),
+    ("what can't I do without kyc", "what_failed_kyc_blocks"),
+])
+def test_a_failed_verification_with_a_question_or_a_cause_is_not_vague(
+        matcher: Matcher, text: str, expect: str) -> None:
+    result = matcher.match(text)
+    assert not result.vague and ids(result)[:1] == [expect]
+
+
 def test_a_weak_second_clause_does_not_make_a_single_reason_multi(matcher: Matcher) -> None:
     # "passport is old" alone is not an expired document: the worn page is the photo reason
     result = matcher.match("паспорт старый, страница с фото потёртая, буквы выцвели, система не распознала")

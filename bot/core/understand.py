@@ -228,7 +228,7 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
     if top is not None:
         fix.show_topic(t, top.id)
         return
-    unmatched(t, text)
+    unmatched(t, text, vague=result.vague)
 
 
 def apply_count(t: Turn, count: int | None) -> bool:
@@ -247,10 +247,15 @@ def ask_choice(t: Turn, result: MatchResult) -> None:
     t.reply("ambiguous", *rows, [t.btn("none_of_these", "x")])
 
 
-def unmatched(t: Turn, text: str) -> None:
+def unmatched(t: Turn, text: str, vague: bool = False) -> None:
+    """Nothing matched; `vague`: the message was about a failed verification without saying
+    what went wrong ("kyc failed, help"), so ask for the reason rather than say "off topic"."""
     journal.record(t, journal.UNMATCHED, text=text[:1000])
     if t.current_step() is not None:
         t.reply("use_buttons")
         fix.render_step(t)
+        return
+    if vague:
+        t.reply("vague", [t.btn("reasons", "L")], *t.role_rows("find_reason", "contact_support"))
         return
     t.reply("nothing_matched", [t.btn("reasons", "L")], *t.role_rows("contact_support"))

@@ -32,6 +32,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "batch_wait_support": ("titles",),
         "ambiguous": (),
         "nothing_matched": (),
+        "vague": (),
         "pick_reason": (),
         "topic_answer": ("title", "answer"),
         "topic_answer_resume": ("title", "answer", "reason"),

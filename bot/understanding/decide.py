@@ -33,13 +33,16 @@ class Match:
 class MatchResult:
     """Ranked matches, best first; empty means the message is about nothing the bot knows.
 
-    `understood` is False when the message could not be read within its work budget.
+    `understood` is False when the message could not be read within its work budget; `vague`
+    is True (and there are no matches) when it is about verification without saying what
+    went wrong ("my kyc failed, help"), so the bot asks instead of guessing.
     """
 
     matches: tuple[Match, ...] = ()
     ambiguous: bool = False
     multi: bool = False
     understood: bool = True
+    vague: bool = False
 
     @property
     def top(self) -> Match | None:
@@ -48,6 +51,7 @@ class MatchResult:
 
 EMPTY = MatchResult()
 NOT_UNDERSTOOD = MatchResult(understood=False)
+VAGUE = MatchResult(vague=True)
 
 
 @dataclass
@@ -59,6 +63,7 @@ class Analysis:
     clause_reasons: list[tuple[int, float]]  # distinct confident reasons, clause by clause
     loose: list[tuple[int, float]] = field(default_factory=list)  # reasons of an unmarked list
     anchored: bool = True  # the message names identity verification (see `domain_words`)
+    vague: bool = False  # only words that name no problem ("kyc failed, help"): see `VAGUE`
 
 
 def best(entries: Sequence[Entry], scores: Sequence[float], kind: str | None = None
@@ -80,6 +85,8 @@ def floor(entry: Entry, settings: Mapping[str, float], anchored: bool = True) ->
 def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, float],
            none_entry: int) -> MatchResult:
     """Return the ranked result for one analysed message."""
+    if analysis.vague:
+        return VAGUE
     s = settings
     whole = analysis.scores
     listed = analysis.listed

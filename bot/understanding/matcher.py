@@ -138,6 +138,9 @@ class Matcher:
         self.scorer = Scorer(self.index, anchors, self.doc_terms)
         self._doc_cache: dict[str, list[str]] = {}
         self.build_key: str | None = None  # the disk cache's key for this build (see `cache`)
+        #: matching.yaml's `vague_words` as terms: a message of only these
+        #: says it is about verification but not which problem (see `analyse`)
+        self.vague_terms: frozenset[str] = frozenset()
 
     @property
     def none_entry(self) -> int:
@@ -223,6 +226,8 @@ class Matcher:
                     and (t := norm.terms(clean(w, 200)))}
         matcher = cls(entries, norm, seg, settings, anchors,
                       (contexts, Phrases(han), Phrases(words["own_words"])))
+        matcher.vague_terms = frozenset(t for w in words["vague_words"]
+                                        for t in norm.terms(clean(w, 200)))
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         norm.remember = seg.remember = False
         logger.debug("matcher built: %d entries, %d docs, %d features, %d words known",
@@ -330,6 +335,8 @@ class Matcher:
         if self.elsewhere(terms, original, cleaned):  # another context: its domain words are not ours
             anchored = False
             domain = min(domain, 1.0) * s["other_context_factor"]
+        if terms and not seg.items and not seg.loose and self.vague_terms.issuperset(terms):
+            return Analysis([], [], [], vague=True)  # "kyc failed, help": which problem?
         listed = self._listed(seg.items, exclude, budget=budget) if seg.items else []
         loose = (self._listed(seg.loose, exclude, s["loose_min_score"], domain, budget)
                  if seg.loose else [])

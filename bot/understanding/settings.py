@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 DEFAULTS: Mapping[str, float] = MATCHING_DEFAULTS
 
 WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", "negations",
-              "negatable", "domain_words", "other_contexts", "own_words")
+              "negatable", "domain_words", "other_contexts", "own_words", "vague_words")
 PATTERN_LISTS = ("boilerplate", "reason_markers")
 
 
