@@ -335,8 +335,6 @@ class Matcher:
         if self.elsewhere(terms, original, cleaned):  # another context: its domain words are not ours
             anchored = False
             domain = min(domain, 1.0) * s["other_context_factor"]
-        if terms and not seg.items and not seg.loose and self.vague_terms.issuperset(terms):
-            return Analysis([], [], [], vague=True)  # "kyc failed, help": which problem?
         listed = self._listed(seg.items, exclude, budget=budget) if seg.items else []
         loose = (self._listed(seg.loose, exclude, s["loose_min_score"], domain, budget)
                  if seg.loose else [])
@@ -373,7 +371,10 @@ class Matcher:
                 for e, top, _ in sorted(named, key=lambda n: not n[2]):
                     if e not in (f for f, _ in clause_reasons):
                         clause_reasons.append((e, top))
-        return Analysis(listed, whole, clause_reasons, loose, anchored)
+        # "kyc failed, help": about verification, but not which problem (scored all the same,
+        # for `candidates`)
+        vague = bool(terms) and not listed and not loose and self.vague_terms.issuperset(terms)
+        return Analysis(listed, whole, clause_reasons, loose, anchored, vague)
 
     def elsewhere(self, terms: list[str], *texts: str) -> bool:
         """Return whether a message names another context (a bank, a visa, a game...) and
