@@ -148,9 +148,9 @@ async def reports(db: Path | Store, kb: KnowledgeBase) -> list[Report]:
             await store.close()
 
 
-async def store_answers(db: Path) -> list[object]:
+async def store_answers(db: Path | Store) -> list[object]:
     """What the report's queries return, for every period."""
-    store = await SqliteStore.open(db, readonly=True)
+    store = await SqliteStore.open(db, readonly=True) if isinstance(db, Path) else db
     out: list[object] = []
     try:
         for since, until in PERIODS:
@@ -161,7 +161,8 @@ async def store_answers(db: Path) -> list[object]:
             out.append([u async for u in store.user_activity(since, until, TERMS)])
             out.append([c async for c in store.cohort_cases(since, until, TERMS)])
     finally:
-        await store.close()
+        if store is not db:
+            await store.close()
     return out
 
 
@@ -277,7 +278,25 @@ async def test_an_upgraded_database_reports_what_it_reported_before(
     assert await reports(db, kb) == before
 
 
-async def test_postgresql_groups_and_reports_as_sqlite_does(
+PG_COUNTERS = (
+    "DROP TRIGGER report_count ON events; DROP TRIGGER report_uncount ON events;"
+    " DROP FUNCTION report_count(); DROP FUNCTION report_uncount();"
+    " DROP TABLE report_kinds, report_values, report_users, report_user_values, report_cases;"
+    " DELETE FROM migrations WHERE name = '0004_report_counters';"
+)
+
+
+async def pg_execute(url: str, sql: str) -> object:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        return await (conn.execute(sql) if ";" in sql else conn.fetchval(sql))
+    finally:
+        await conn.close()
+
+
+async def test_postgresql_counts_groups_and_reports_as_its_log_and_sqlite_do(
     history_db: Path, kb: KnowledgeBase, pg_url: str
 ) -> None:
     from bot.storage.postgres import PostgresStore
@@ -285,9 +304,33 @@ async def test_postgresql_groups_and_reports_as_sqlite_does(
     store = await PostgresStore.open(pg_url)
     try:
         await write_history(store)
-        from_rows = await summaries(store, from_rows=True)
-        assert await summaries(store) == from_rows
-        assert from_rows == await summaries(history_db, from_rows=True)
-        assert await reports(store, kb) == await reports(history_db, kb)
+        disordered = "SELECT count(*) FROM report_users WHERE NOT ordered"
+        assert await pg_execute(pg_url, disordered) == 1  # as on SQLite: read from the log
+        counted = await reports(store, kb), await summaries(store), await store_answers(store)
+        assert counted[1] == await summaries(store, from_rows=True)
+        assert counted[1] == await summaries(history_db)
+        assert counted[0] == await reports(history_db, kb)
+        await pg_execute(pg_url, "DROP TRIGGER report_count ON events")  # reads the log now
+        logged = await reports(store, kb), await summaries(store), await store_answers(store)
+        assert counted == logged
     finally:
         await store.close()
+
+
+async def test_an_upgraded_postgresql_database_reports_what_it_reported_before(
+    kb: KnowledgeBase, pg_url: str
+) -> None:
+    from bot.storage.postgres import PostgresStore
+
+    store = await PostgresStore.open(pg_url)
+    try:
+        await pg_execute(pg_url, PG_COUNTERS)
+        await write_history(store, users=120, seed=9)  # as a version without counters writes
+        before = await reports(store, kb)
+    finally:
+        await store.close()
+    upgraded = await PostgresStore.open(pg_url)  # the migration replays the log
+    try:
+        assert await reports(upgraded, kb) == before
+    finally:
+        await upgraded.close()

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from bot.storage import postgres_counters as counters
 from bot.storage import postgres_summary
 from bot.storage.base import (
     CaseRecord,
@@ -24,6 +25,7 @@ from bot.storage.base import (
     UserActivity,
 )
 from bot.storage.postgres_reads import _list, utc
+from bot.storage.report_terms import COUNTED_FIELDS, counted
 
 T = TypeVar("T")
 #: rows a cursor fetches per round trip
@@ -49,6 +51,11 @@ class ReportQueries:
 
     async def event_totals(self, since: datetime, until: datetime) -> EventTotals:
         async with self._connection("count events") as conn:
+            if await counters.available(conn):
+                return EventTotals(
+                    dict(await counters.kind_counts(conn, since, until)),
+                    await counters.active_users(conn, since, until),
+                )
             kinds = await conn.fetch(
                 "SELECT kind, count(*) AS n FROM events WHERE at >= $1 AND at <= $2"
                 " GROUP BY kind",
@@ -73,6 +80,11 @@ class ReportQueries:
             f" GROUP BY {', '.join(str(i + 1) for i in range(len(fields)))}"
         )
         async with self._connection(f"count {kind} events") as conn:
+            if COUNTED_FIELDS.get(kind) == tuple(fields) and await counters.available(conn):
+                return [
+                    FieldCount((a, b)[: len(fields)], n, users)
+                    for a, b, n, users in await counters.value_counts(conn, since, until, kind)
+                ]
             rows = await conn.fetch(sql, kind, since, until, *fields)
         n = len(fields)
         return [FieldCount(tuple(_text(r[i]) for i in range(n)), r[n], r[n + 1]) for r in rows]
@@ -85,17 +97,30 @@ class ReportQueries:
         outcomes: OutcomeTerms,
         quiet_before: datetime,
     ) -> ReportSummary:
-        activity = activity_query(since, until, terms)
-        cohort = cohort_query(since, until, terms)
+        activity, cohort = await self._queries(since, until, terms)
         async with self._connection("summarize the period's users and cases") as conn:
             return await postgres_summary.summary(
                 conn, activity, cohort, since, until, terms, outcomes, quiet_before
             )
 
-    def user_activity(
+    async def _queries(
+        self, since: datetime, until: datetime, terms: ReportTerms
+    ) -> tuple[tuple[str, list[Any]], tuple[str, list[Any]]]:
+        """The (sql, parameters) of `user_activity` and `cohort_cases`: from the counters
+        where the database has them and the terms are the counted ones, else from the log."""
+        async with self._connection("check the counters") as conn:
+            use = counted(terms) and await counters.available(conn)
+        if not use:
+            return activity_query(since, until, terms), cohort_query(since, until, terms)
+        sql, activity_params = activity_query(since, until, terms, counters.unclean_users())
+        activity = counters.activity_sql(sql), activity_params
+        sql, cohort_params = cohort_query(since, until, terms, counters.unclean_case_users())
+        return activity, (counters.cohort_sql(sql), cohort_params)
+
+    async def user_activity(
         self, since: datetime, until: datetime, terms: ReportTerms
     ) -> AsyncIterator[UserActivity]:
-        sql, params = activity_query(since, until, terms)
+        (sql, params), _ = await self._queries(since, until, terms)
 
         def convert(r: Any) -> UserActivity:
             acted = max((t for t in (r[4], r[5] if r[6] else None) if t), default=None)
@@ -108,12 +133,13 @@ class ReportQueries:
                 updated_at=utc(r[5]) if r[5] else None,
             )
 
-        return self._stream("read user activity", sql, params, convert)
+        async for row in self._stream("read user activity", sql, params, convert):
+            yield row
 
-    def cohort_cases(
+    async def cohort_cases(
         self, since: datetime, until: datetime, terms: ReportTerms
     ) -> AsyncIterator[CohortCase]:
-        sql, params = cohort_query(since, until, terms)
+        _, (sql, params) = await self._queries(since, until, terms)
 
         def convert(r: Any) -> CohortCase:
             return CohortCase(
@@ -133,19 +159,22 @@ class ReportQueries:
                 flags=frozenset(r[12] or ()),
             )
 
-        return self._stream("read the period's cases", sql, params, convert)
+        async for row in self._stream("read the period's cases", sql, params, convert):
+            yield row
 
 
 def activity_query(
-    since: datetime, until: datetime, terms: ReportTerms
+    since: datetime, until: datetime, terms: ReportTerms, only: str = ""
 ) -> tuple[str, list[Any]]:
-    """The SQL and parameters of `user_activity` from the log."""
+    """The SQL and parameters of `user_activity` from the log (of the users `only` selects,
+    if given: SQL of (channel, user_id) rows, with the same parameters)."""
+    limited = f" AND (channel, user_id) IN ({only})" if only else ""
     fields = "".join(f", e.data ->> ${i + 4}" for i in range(len(terms.last_fields)))
     sql = f"""
         WITH u AS (
             SELECT channel, user_id, max(id) AS last_id,
                    max(at) FILTER (WHERE kind <> ALL($3::text[])) AS acted
-            FROM events WHERE at >= $1 AND at <= $2 AND user_id IS NOT NULL
+            FROM events WHERE at >= $1 AND at <= $2 AND user_id IS NOT NULL{limited}
             GROUP BY channel, user_id
         )
         SELECT u.channel, u.user_id, e.kind, e.at, u.acted, c.updated_at,
@@ -162,15 +191,18 @@ def activity_query(
     return sql, [since, until, list(terms.quiet), *terms.last_fields]
 
 
-def cohort_query(since: datetime, until: datetime, terms: ReportTerms) -> tuple[str, list[Any]]:
+def cohort_query(
+    since: datetime, until: datetime, terms: ReportTerms, only: str = ""
+) -> tuple[str, list[Any]]:
     """The SQL and parameters of `cohort_cases` from the log: one row per case opened in the
-    period."""
+    period (of the users `only` selects, if given, as in `activity_query`)."""
+    limited = f" AND (channel, user_id) IN ({only})" if only else ""
     flags = list(terms.case_flags)
     # $1 since, $2 until, $3 case_opened, $4 case_closed, $5 case_field, $6 flag kinds
     number = "(e.data ->> $5)::bigint"
     sql = f"""
         WITH cohort AS (
-            SELECT * FROM cases WHERE opened_at >= $1 AND opened_at <= $2
+            SELECT * FROM cases WHERE opened_at >= $1 AND opened_at <= $2{limited}
         ),
         users AS (SELECT DISTINCT channel, user_id FROM cohort),
         ev AS (

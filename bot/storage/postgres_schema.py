@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.storage import postgres_counters
+
 log = logging.getLogger(__name__)
 
 #: first key of every advisory lock this application takes (the second names what is locked)
@@ -135,6 +137,12 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """
         ALTER TABLE unmatched ADD COLUMN redaction TEXT;
         """,
+    ),
+    (
+        # the report's counters, kept by triggers, filled from the existing log
+        # (postgres_counters)
+        "0004_report_counters",
+        postgres_counters.migration(),
     ),
 )
 
