@@ -185,6 +185,18 @@ def test_a_failed_verification_with_a_question_or_a_cause_is_not_vague(
     assert not result.vague and ids(result)[:1] == [expect]
 
 
+@pytest.mark.parametrize(("text", "ours"), [
+    ("Revolut verification says my passport is already used on another account", False),
+    ("支付宝实名认证说我的身份证已经被别人注册了", False),
+    ("Сбер не принимает паспорт при проверке, пишет что он просрочен", False),
+    ("I use Revolut to buy USDT, but Binance verification says my passport is already used", True),
+])
+def test_another_service_s_own_verification_is_not_binance_s(matcher: Matcher, text: str,
+                                                             ours: bool) -> None:
+    got_reason = any(m.kind == "reason" for m in matcher.match(text).matches)
+    assert got_reason == ours
+
+
 def test_a_weak_second_clause_does_not_make_a_single_reason_multi(matcher: Matcher) -> None:
     # "passport is old" alone is not an expired document: the worn page is the photo reason
     result = matcher.match("паспорт старый, страница с фото потёртая, буквы выцвели, система не распознала")

@@ -96,6 +96,9 @@ class MatchingSettings(Mapping[str, float]):
                                                                 "names another context "
                                                                 "(matching.yaml other_contexts) "
                                                                 "and none of own_words")
+    other_service_factor: float = setting(0.3, lo=0, hi=1, doc="scores kept by a message that "
+                                          "names a service with checks of its own "
+                                          "(matching.yaml other_services) and none of own_names")
     common_fraction: float = setting(0.01, lo=0, hi=1, doc="a feature in more than this share of "
                                                            "texts is common (speed only)")
     common_min_df: int = setting(100, lo=1, integer=True,

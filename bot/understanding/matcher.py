@@ -118,19 +118,39 @@ class Phrases:
         return False
 
 
+class Contexts:
+    """Places, services or subjects a message may name (matching.yaml `other_contexts` or
+    `other_services`): Chinese ones found in the text (the segmenter may join "银行贷款"), the
+    others as terms ("loans" is "loan")."""
+
+    def __init__(self, phrases: Iterable[str], terms_of: Any = None) -> None:
+        han = [w for w in phrases if is_han(clean(w, 200)[:1] or "a")]
+        self.terms = {tuple(t) for w in phrases if w not in han and (t := terms_of(clean(w, 200)))}
+        self.lengths = {len(p) for p in self.terms}
+        self.han = Phrases(han)
+
+    def named(self, terms: list[str], texts: Iterable[str]) -> bool:
+        """Return whether a message (its terms, and its cleaned text) names one of them."""
+        if any(tuple(terms[i:i + n]) in self.terms
+               for n in self.lengths for i in range(len(terms) - n + 1)):
+            return True
+        return any(self.han.search(t) for t in texts)
+
+
 class Matcher:
     """Match messages to reasons and topics; build once per knowledge base, then `match`."""
 
     def __init__(self, entries: list[Entry], norm: Normaliser, seg: Segmenter,
                  settings: dict[str, float], anchors: set[str],
-                 contexts: tuple[set[tuple[str, ...]], Phrases, Phrases] | None = None
-                 ) -> None:
+                 words: dict[str, Any] | None = None) -> None:
         self.entries = entries
-        #: matching.yaml's `other_contexts` (as terms, and Chinese ones as a pattern) and
-        #: `own_words` (a pattern: see `elsewhere`)
-        self.other_contexts, self.other_han, self.own_words = contexts or (
-            set(), Phrases(()), Phrases(()))
-        self.context_lengths = {len(p) for p in self.other_contexts}
+        words = words or {}
+        #: matching.yaml's `other_contexts` and `other_services`, and the words that bring a
+        #: message back (`own_words`, `own_names`: patterns found in the text): see `elsewhere`
+        self.other_contexts = Contexts(words.get("other_contexts", ()), norm.terms)
+        self.other_services = Contexts(words.get("other_services", ()), norm.terms)
+        self.own_words = Phrases(words.get("own_words", ()))
+        self.own_names = Phrases(words.get("own_names", ()))
         self.norm = norm
         self.seg = seg
         self.settings = settings
@@ -175,7 +195,7 @@ class Matcher:
         # Chinese words the knowledge base names are kept whole by the segmenter.
         listed = [w for v in words["synonyms"].items() for w in (v[0], *v[1])]
         listed += [w for name in ("stop_words", "negations", "negatable", "domain_words",
-                                  "other_contexts", "own_words")
+                                  "other_contexts", "other_services", "own_words", "own_names")
                    for w in words[name]]
         tokens.add_words([*listed, *(kw for _, kw in found[2])])
         if not use_cache:
@@ -212,20 +232,15 @@ class Matcher:
                 seen[w] += 1
         vocabulary |= {w for w, n in seen.items() if n >= 2}
         # the names of other contexts and of this one are words, never typos of others
-        vocabulary |= {w for name in ("other_contexts", "own_words") for p in words[name]
+        vocabulary |= {w for name in ("other_contexts", "other_services", "own_words", "own_names")
+                       for p in words[name]
                        for w in text_words(clean(p, 200))}
         norm = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings,
                           words["negations"], words["negatable"], english)
         seg = Segmenter(words["boilerplate"], words["reason_markers"], words["soft_separators"])
         norm.remember = seg.remember = True
         anchors = {t for w in words["domain_words"] for t in norm.terms(clean(w, 200))}
-        # other contexts: Chinese ones found in the text (the segmenter may join "银行贷款"),
-        # the others as terms ("loans" is "loan"); own words in the text ("binance" is a stop word)
-        han = [w for w in words["other_contexts"] if is_han(clean(w, 200)[:1] or "a")]
-        contexts = {tuple(t) for w in words["other_contexts"] if w not in han
-                    and (t := norm.terms(clean(w, 200)))}
-        matcher = cls(entries, norm, seg, settings, anchors,
-                      (contexts, Phrases(han), Phrases(words["own_words"])))
+        matcher = cls(entries, norm, seg, settings, anchors, words)
         matcher.vague_terms = frozenset(t for w in words["vague_words"]
                                         for t in norm.terms(clean(w, 200)))
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
@@ -332,9 +347,10 @@ class Matcher:
         terms = self.norm.terms(seg.text, uncertain, budget)
         anchored = self.scorer.anchored(terms)
         domain = self.scorer.domain_factor(terms, uncertain, exclude)
-        if self.elsewhere(terms, original, cleaned):  # another context: its domain words are not ours
+        kept = self.elsewhere(terms, original, cleaned)
+        if kept < 1.0:  # another context: its domain words are not ours
             anchored = False
-            domain = min(domain, 1.0) * s["other_context_factor"]
+            domain = min(domain, 1.0) * kept
         listed = self._listed(seg.items, exclude, budget=budget) if seg.items else []
         loose = (self._listed(seg.loose, exclude, s["loose_min_score"], domain, budget)
                  if seg.loose else [])
@@ -376,17 +392,23 @@ class Matcher:
         vague = bool(terms) and not listed and not loose and self.vague_terms.issuperset(terms)
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague)
 
-    def elsewhere(self, terms: list[str], *texts: str) -> bool:
-        """Return whether a message names another context (a bank, a visa, a game...) and
-        nothing of this one (Binance, crypto...): matching.yaml's `other_contexts`, `own_words`.
+    def elsewhere(self, terms: list[str], *texts: str) -> float:
+        """Return the share of its scores a message keeps: 1, or less when it names another
+        context (a bank, a visa, a game...) and
+        nothing of this one (Binance, crypto...): matching.yaml's `other_contexts`, `own_words`;
+        or a service with verification of its own (`other_services`: "GCash verification won't
+        accept my ID") and none of `own_names` (Binance, crypto: "verification" is theirs).
 
         `terms` are its terms, `texts` its cleaned text (as written, and as read).
         """
-        found = {tuple(terms[i:i + n]) for n in self.context_lengths
-                 for i in range(len(terms) - n + 1)} & self.other_contexts
-        if not found and not any(self.other_han.search(t) for t in texts):
-            return False
-        return not any(self.own_words.search(t) for t in texts)
+        s = self.settings
+        if self.other_services.named(terms, texts) and not any(
+                self.own_names.search(t) for t in texts):
+            return s["other_service_factor"]
+        if not self.other_contexts.named(terms, texts) or any(
+                self.own_words.search(t) for t in texts):
+            return 1.0
+        return s["other_context_factor"]
 
     def _listed(self, items: list[str], exclude: int | None, floor: float | None = None,
                 domain: float = 1.0, budget: Budget | None = None) -> list[tuple[int, float]]:

@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 DEFAULTS: Mapping[str, float] = MATCHING_DEFAULTS
 
 WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", "negations",
-              "negatable", "domain_words", "other_contexts", "own_words", "vague_words")
+              "negatable", "domain_words", "other_contexts", "own_words", "vague_words",
+              "other_services", "own_names")
 PATTERN_LISTS = ("boilerplate", "reason_markers")
 
 
@@ -54,7 +55,8 @@ def matching_words(kb: Any) -> dict[str, Any]:
         if lang == "en":
             out["english"] += [w for k, v in one["synonyms"].items() for w in (k, *v)]
             out["english"] += [w for name in ("stop_words", "negations", "negatable",
-                                              "domain_words", "other_contexts", "own_words")
+                                              "domain_words", "other_contexts", "own_words",
+                                              "other_services", "own_names")
                                for w in one[name]]
         for key, variants in one["synonyms"].items():
             syn.setdefault(key, []).extend(variants)
