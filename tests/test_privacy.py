@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import logging
 import sqlite3
 import sys
@@ -44,6 +45,8 @@ BLIND = [json.loads(line) for line in (PII / "blind.jsonl").read_text(encoding="
 BLIND3 = [json.loads(line) for line in (PII / "blind3.jsonl").read_text(encoding="utf-8").splitlines()]
 #: a third, 11 languages incl. French and Hindi in Devanagari (tests/data/blind4/README.md)
 BLIND4 = [json.loads(line) for line in (PII / "blind4.jsonl").read_text(encoding="utf-8").splitlines()]
+#: a fourth, 15 languages incl. German, Japanese, Korean, Polish (tests/data/blind5/README.md)
+BLIND5 = [json.loads(line) for line in (PII / "blind5.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _case_id(case: dict) -> str:
@@ -104,8 +107,34 @@ def test_masks_keep_the_shape_of_the_message(text: str, stored: str) -> None:
     assert redact(text) == stored
 
 
+def _left(line: dict, secret: str, stored: str) -> bool:
+    """Is the secret (or, for a name, any word of it) still readable in what is stored?"""
+    if secret in stored:
+        return True
+    if "name" not in line["kind"] or any(ch.isdigit() for ch in secret):
+        return False
+    return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", stored)
+               for w in re.findall(r"\w+", secret) if len(w) >= 2)
+
+
+def _missed(corpus: list[dict]) -> list[tuple[str, str]]:
+    return [(d["text"], s) for d in corpus for s in d["secrets"] if _left(d, s, redact(d["text"]))]
+
+
+def test_a_name_is_masked_whole_in_scripts_with_vowel_signs() -> None:
+    # Devanagari vowel signs are marks, not letters: the mask must not stop after the first one
+    stored = redact("मेरा नाम सुनील कुमार है, मेरा पैन रिजेक्ट हुआ")
+    assert "ुनील" not in stored and "कुमार" not in stored and "[name]" in stored
+
+
+def test_a_seed_phrase_with_a_misremembered_word_is_masked_whole() -> None:
+    stored = redact("助记词：apple river hollow jazz cabin mint frost north eager lemon spirit quote")
+    assert "mint" not in stored and "apple" not in stored
+    assert redact("my seed phrase is please help me fix my account now").endswith("account now")
+
+
 def test_the_blind_corpus_is_fully_redacted_and_its_clean_lines_untouched() -> None:
-    missed = [(d["text"], s) for d in BLIND for s in d["secrets"] if s in redact(d["text"])]
+    missed = _missed(BLIND)
     assert missed == []
     over = [(d["text"], k) for d in BLIND if not d["secrets"] for k in d.get("keep", []) if k not in redact(d["text"])]
     assert over == []
@@ -114,7 +143,7 @@ def test_the_blind_corpus_is_fully_redacted_and_its_clean_lines_untouched() -> N
 def test_the_second_blind_corpus_leaves_at_most_one_secret_and_masks_no_clean_line() -> None:
     """First measured at 77 of 109 lines fully redacted; the one miss left is a lone first name
     after "this is" ("this is Carlos from Bogotá"), which a rule could not tell from a place."""
-    missed = [(d["text"], s) for d in BLIND3 for s in d["secrets"] if s in redact(d["text"])]
+    missed = _missed(BLIND3)
     assert len(missed) <= 1, missed
     over = [(d["text"], k) for d in BLIND3 if not d["secrets"] for k in d.get("keep", []) if k not in redact(d["text"])]
     assert over == []
@@ -125,9 +154,20 @@ def test_the_third_blind_corpus_leaves_at_most_one_secret_and_masks_no_clean_lin
     (order and case numbers read as cards and phones, no French words, Hindi cues only in Latin
     letters, Arabic-Indic digits); the one miss left is a name after "أنا" (I am) in Arabic,
     which has no capitals to tell a name from the words after it."""
-    missed = [(d["text"], s) for d in BLIND4 for s in d["secrets"] if s in redact(d["text"])]
+    missed = _missed(BLIND4)
     assert len(missed) <= 1, missed
     over = [(d["text"], k) for d in BLIND4 if not d["secrets"] for k in d.get("keep", []) if k not in redact(d["text"])]
+    assert over == []
+
+
+def test_the_fourth_blind_corpus_leaves_few_secrets_and_masks_no_clean_line() -> None:
+    """First measured at 76 of 90 lines fully redacted (by the whole-secret test; a Hindi name
+    then lost only its first letter) and 1 of 40 clean lines over-masked. Its even lines were
+    read (German cue words, bare "name" words in Vietnamese, Indonesian and Hindi, vowel signs,
+    mistyped seed words); its odd lines were only measured."""
+    missed = _missed(BLIND5)
+    assert len(missed) <= 8, missed
+    over = [(d["text"], k) for d in BLIND5 if not d["secrets"] for k in d.get("keep", []) if k not in redact(d["text"])]
     assert over == []
 
 

@@ -168,7 +168,7 @@ def _skip_words(scan: Scan, pos: int, words: frozenset[str]) -> int:
 
 
 def _is_letter(ch: str) -> bool:
-    return ch.isalpha() or unicodedata.combining(ch) > 0
+    return ch.isalpha() or unicodedata.category(ch)[0] == "M"  # "सुनील": vowel signs are marks
 
 
 def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]]:
@@ -222,6 +222,13 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
             # "Emre Can Öztürk": a common word between two name words is a name too
             following = text[run[i + 1][0] : run[i + 1][1]] if i + 1 < len(run) else ""
             inside = words and capital and following[:1].isupper() and following.casefold() not in not_names
+            # "my brother Nguyen Thanh Long used ...": a capitalised common word right after two
+            # name words, in a sentence that goes on in small letters, ends the name
+            last = (len(words) >= 2 and capital and not mode_lower and word[1:].islower()
+                    and (not following or following[:1].islower()))
+            if last:
+                words.append((s, e, False))
+                break
             if not inside:
                 break
         if mode_lower is None:

@@ -190,7 +190,7 @@ Detector = Callable[[Scan], None]
 
 
 def _in_word(ch: str) -> bool:
-    return ch.isalnum() or ch == "_" or unicodedata.combining(ch) > 0
+    return ch.isalnum() or ch == "_" or unicodedata.category(ch)[0] == "M"
 
 
 #: the most distinct secrets looked for again (a real message has a handful; a flood of them is

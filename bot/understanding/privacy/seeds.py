@@ -1,6 +1,8 @@
 """Seed phrases: runs of words from the BIP-39 list (12 to 24 of them), separated by spaces,
 commas or new lines, numbered or not ("1. deposit\\n2. thing ..."). After a seed word ("seed
-phrase:", "助记词", "сид фраза") a shorter run is masked too: part of a phrase is still a key.
+phrase:", "助记词", "сид фраза") a shorter run is masked too: part of a phrase is still a key, and so are the
+words a user mistyped or misremembered inside it: after a cue, the whole run of plain words
+is masked when all but one or two are list words ("助记词：apple river mint frost ...").
 """
 
 from __future__ import annotations
@@ -9,11 +11,18 @@ from bot.understanding.privacy.scan import Scan
 
 #: the shortest run of list words masked anywhere, and after a seed cue
 LEAST, LEAST_AFTER_CUE = 12, 4
+#: after a cue, a run of at least this many words with at most this many not on the list
+LEAST_MISTYPED, MISTYPED = 8, 2
 
 
 def seed_phrases(scan: Scan) -> None:
     text = scan.text
     cues = list(scan.cues("seed"))
+    for _, ce in cues:
+        run = _plain_words(text, ce)
+        other = sum(text[s:e].casefold() not in scan.vocab.bip39 for s, e in run)
+        if len(run) >= LEAST_MISTYPED and other <= MISTYPED:
+            scan.claim("seed_phrase", run[0][0], run[-1][1])
     for m in scan.p.seed_run.finditer(text):
         start, end = m.span()
         words = _words(text, start, end)
@@ -24,6 +33,23 @@ def seed_phrases(scan: Scan) -> None:
                 after_cue = True
         if words and (len(words) >= LEAST or (after_cue and len(words) >= LEAST_AFTER_CUE)):
             scan.claim("seed_phrase", words[0][0], words[-1][1])
+
+
+def _plain_words(text: str, pos: int) -> list[tuple[int, int]]:
+    """The run of Latin-letter words after `pos` (at most 24, within 300 characters), separated
+    by spaces, commas, numbers ("1. deposit 2. thing") or new lines; a colon may open it."""
+    out: list[tuple[int, int]] = []
+    limit = min(len(text), pos + 300)
+    while pos < limit and len(out) < 24:
+        while pos < limit and (text[pos] in " \t\n\r,;.:：-–—()" or text[pos].isdigit()):
+            pos += 1
+        s = pos
+        while pos < limit and text[pos].isascii() and text[pos].isalpha():
+            pos += 1
+        if pos == s or (pos < limit and text[pos].isalpha()):
+            break  # not a plain Latin word (another script, or letters glued to it)
+        out.append((s, pos))
+    return out
 
 
 def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
