@@ -197,6 +197,16 @@ def test_another_service_s_own_verification_is_not_binance_s(matcher: Matcher, t
     assert got_reason == ours
 
 
+@pytest.mark.parametrize(("text", "expect"), [
+    # a pinyin keyboard's wrong character of the same sound
+    ("我的户招过期了", "expired_document"),  # 护照 hu zhao
+    ("证件招片太魔糊了", "blurry_photo"),  # 照片 zhao pian, 模糊 mo hu
+])
+def test_a_chinese_homophone_typo_reads_as_the_word_it_sounds_like(
+        matcher: Matcher, text: str, expect: str) -> None:
+    assert ids(matcher.match(text))[:1] == [expect]
+
+
 def test_a_weak_second_clause_does_not_make_a_single_reason_multi(matcher: Matcher) -> None:
     # "passport is old" alone is not an expired document: the worn page is the photo reason
     result = matcher.match("паспорт старый, страница с фото потёртая, буквы выцвели, система не распознала")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import logging
+import re
 import sqlite3
 import sys
 from collections.abc import Iterator

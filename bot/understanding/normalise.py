@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from bot.understanding import pinyin
 from bot.understanding.budget import Budget
 from bot.understanding.language import Translit, skeleton, to_cyrillic
 from bot.understanding.text import clean, is_cyrillic, is_han
@@ -127,6 +128,17 @@ class Normaliser:
             if len(word) >= 3 and all(is_han(c) for c in word):
                 for i in range(len(word)):
                     self._han_wild.setdefault(word[:i] + "?" + word[i + 1:], word)
+        # ... or the wrong character of the same sound, in a word of any length ("刷联" is
+        # 刷脸: both "shua lian"); a sound two known words of different meanings share
+        # corrects to neither (护照 and its listed misspelling 户照 mean the same)
+        self._readings = pinyin.table()
+        self._han_sound: dict[str, str | None] = {}
+        for word in sorted(self.vocabulary):
+            if 2 <= len(word) <= 6 and all(is_han(c) for c in word):
+                for sound in pinyin.sounds(word, self._readings):
+                    other = self._han_sound.setdefault(sound, word)
+                    if other is not None and self._canon(other) != self._canon(word):
+                        self._han_sound[sound] = None
         # Another form of a known word is known too: "reflected" when "reflection" is listed.
         self.known_stems = {stem(w) for w in self.vocabulary}
         russian = [w for w in self.vocabulary if is_cyrillic(w[0])]
@@ -283,7 +295,8 @@ class Normaliser:
         """Replace Chinese characters around an unknown word by the known word they miss by one.
 
         "人连识别" is cut into "人", "连", "识别"; the window "人连识别" is one character from
-        the known "人脸识别", so those three words become it.
+        the known "人脸识别", so those three words become it. A window that sounds as a known
+        word does ("风号": 封号, see `pinyin`) becomes that word first.
         """
         out: list[str] = []
         i = 0
@@ -306,14 +319,15 @@ class Normaliser:
                     if len(tail) < take or any(not is_han(x[0]) for x in tail):
                         break
                     window = "".join(head) + "".join(tail)
-                    if not 3 <= len(window) <= 6 or window in self.vocabulary:
+                    if not 2 <= len(window) <= 6 or window in self.vocabulary:
                         continue
-                    for k in range(len(window)):
+                    known = self._sounds_like(window)
+                    for k in range(len(window) if len(window) >= 3 and not known else 0):
                         known = self._han_wild.get(window[:k] + "?" + window[k + 1:])
                         if known:
-                            fixed = (start, take, known)
                             break
-                    if fixed:
+                    if known:
+                        fixed = (start, take, known)
                         break
             if fixed:
                 start, take, known = fixed
@@ -326,6 +340,14 @@ class Normaliser:
                 out.append(w)
                 i += 1
         return out
+
+    def _sounds_like(self, window: str) -> str | None:
+        """The one known word that sounds as `window` does ("风号" -> "封号"), if any."""
+        for sound in pinyin.sounds(window, self._readings):
+            known = self._han_sound.get(sound)
+            if known:
+                return known
+        return None
 
     # ------------------------------------------------------------------ terms
 
