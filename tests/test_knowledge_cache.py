@@ -39,3 +39,46 @@ def test_a_damaged_cache_is_only_slower(kb_dir: Path, cache: Path) -> None:
     for entry in cache.glob("*.pickle"):
         entry.write_bytes(b"not a pickle")
     assert load_knowledge(kb_dir).reasons["expired_document"].title.get() == "Expired document"
+
+
+# -- the whole base, checked and built, kept by content (bot.app.snapshot) ---------------------
+
+
+def _bot_load(kb_dir: Path):  # type: ignore[no-untyped-def]
+    from bot.app.knowledge import load_knowledge as load_as_bot
+
+    return load_as_bot(kb_dir)
+
+
+def test_a_restart_reads_the_checked_base_back_and_sees_every_edit(kb_dir: Path, cache: Path) -> None:
+    from bot.understanding.matcher import Matcher
+
+    first = _bot_load(kb_dir)
+    kept = list(cache.parent.glob("knowledge-*.pickle"))
+    assert len(kept) == 1
+    again = _bot_load(kb_dir)
+    assert again is not first and again == first
+    message = first.reasons["expired_document"].examples[0]
+    assert Matcher.build(again).match(message) == Matcher.build(first).match(message)
+    assert Matcher.build(again).match(message).top.id == "expired_document"
+    expired = kb_dir / "reasons" / "expired_document.yaml"
+    expired.write_text(expired.read_text().replace("title: Expired document", "title: Too old"))
+    assert _bot_load(kb_dir).reasons["expired_document"].title.get() == "Too old"
+
+
+def test_a_base_with_errors_is_never_kept(kb_dir: Path, cache: Path) -> None:
+    from bot.shared.errors import KnowledgeError
+
+    expired = kb_dir / "reasons" / "expired_document.yaml"
+    expired.write_text(expired.read_text().replace("share: 5", "share: 5\nshare: 6"))
+    for _ in range(2):
+        with pytest.raises(KnowledgeError, match="duplicate key 'share'"):
+            _bot_load(kb_dir)
+    assert not list(cache.parent.glob("knowledge-*.pickle"))
+
+
+def test_a_damaged_checked_base_is_only_slower(kb_dir: Path, cache: Path) -> None:
+    _bot_load(kb_dir)
+    for entry in cache.parent.glob("knowledge-*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    assert _bot_load(kb_dir).reasons["expired_document"].title.get() == "Expired document"

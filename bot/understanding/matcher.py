@@ -161,6 +161,8 @@ class Matcher:
         #: matching.yaml's `vague_words` as terms: a message of only these
         #: says it is about verification but not which problem (see `analyse`)
         self.vague_terms: frozenset[str] = frozenset()
+        #: the Chinese words the segmenter must keep whole for this knowledge (`tokens.add_words`)
+        self.segmenter_words: list[str] = []
 
     @property
     def none_entry(self) -> int:
@@ -197,16 +199,27 @@ class Matcher:
         listed += [w for name in ("stop_words", "negations", "negatable", "domain_words",
                                   "other_contexts", "other_services", "own_words", "own_names")
                    for w in words[name]]
-        tokens.add_words([*listed, *(kw for _, kw in found[2])])
+        listed += [kw for _, kw in found[2]]
+        tokens.add_words(listed)
         if not use_cache:
-            return cls._from_parts(settings, words, *found)
-        entries, texts, keywords, negative = found
-        key = cache.fingerprint(  # plain tuples: a dataclass's repr is ten times slower
-            settings, words, [(e.kind, e.id) for e in entries],
-            [(t.kind, t.id, t.role, t.index, t.text, t.lang) for t in texts], keywords, negative)
-        matcher = cache.cached(key, lambda: cls._from_parts(settings, words, *found))
-        matcher.build_key = key
+            matcher = cls._from_parts(settings, words, *found)
+        else:
+            entries, texts, keywords, negative = found
+            key = cache.fingerprint(  # plain tuples: a dataclass's repr is ten times slower
+                settings, words, [(e.kind, e.id) for e in entries],
+                [(t.kind, t.id, t.role, t.index, t.text, t.lang) for t in texts], keywords,
+                negative)
+            matcher = cache.cached(key, lambda: cls._from_parts(settings, words, *found))
+            matcher.build_key = key
+        matcher.segmenter_words = sorted(set(listed))
         return matcher
+
+    @classmethod
+    def adopt(cls, kb: Any, matcher: Matcher) -> None:
+        """Serve `kb` with `matcher`, built for the same knowledge (a copy read from disk)."""
+        tokens.add_words(matcher.segmenter_words)
+        _BUILT.insert(0, (_inputs(kb), matcher))
+        del _BUILT[2:]
 
     @classmethod
     def _build(cls, kb: Any) -> Matcher:

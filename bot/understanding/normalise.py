@@ -4,7 +4,8 @@ For each word of a message (see `tokens.words`):
 1. a known word stays; an unknown Latin word that spells a known Russian word in translit
    ("prosrochen") becomes that word; an unknown word run together from known ones
    ("imagequality") is split; else it is corrected to the closest known word ("blury") when
-   one is close enough (rapidfuzz ratio >= `typo_cutoff`);
+   one is close enough (rapidfuzz ratio >= `typo_cutoff`; `typos` finds it without comparing
+   the word with every known word);
 2. stemmed (`tokens.stem`), then single-word and phrase synonyms from matching.yaml map it to
    the synonym's key; stop words are dropped by their spelling ("really" goes, "real" stays);
 3. a `negatable` word right after a negation is dropped together with it ("not expired").
@@ -16,13 +17,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-
 from bot.understanding import pinyin
 from bot.understanding.budget import Budget
 from bot.understanding.language import Translit, skeleton, to_cyrillic
 from bot.understanding.text import clean, is_cyrillic, is_han
 from bot.understanding.tokens import stem, words
+from bot.understanding.typos import TypoIndex
 
 #: at most this many knowledge texts are remembered by the text caches
 CACHE_SIZE = 20000
@@ -152,8 +152,8 @@ class Normaliser:
         self.negations = {t for w in negations for t in self._canon(w)}
         self.negatable = {t for w in negatable for t in self._canon(w)}
         self._typo_cache: dict[str, tuple[tuple[str, ...], bool] | None] = {}
-        #: typo candidates per (length, Latin or not): the known words of nearby lengths
-        self._near_lengths: dict[tuple[int, bool], list[str]] = {}
+        #: `_by_length` searchable by closeness, made at the first typo (see `typos`)
+        self._typos: TypoIndex | None = None
         # Knowledge texts are read at build and again when the checks match them: what is
         # read while `remember` is on (the build) is kept.
         self._terms_cache: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
@@ -164,7 +164,6 @@ class Normaliser:
         state = dict(self.__dict__)
         state["_terms_cache"] = {}
         state["_typo_cache"] = {}
-        state["_near_lengths"] = {}
         return state
 
     def _canon(self, word: str) -> tuple[str, ...]:
@@ -246,16 +245,9 @@ class Normaliser:
         """Return the known word closest to `word` (rapidfuzz ratio >= typo_cutoff), or None."""
         n = len(word)
         reach = 2 if n >= 9 else 1  # typos add, drop or swap a letter: lengths stay close
-        latin = word.isascii()
-        near = self._near_lengths
-        choices = near.get((n, latin))
-        if choices is None:  # the same list for every word of this length: made once
-            choices = near[(n, latin)] = [w for k in range(n - reach, n + reach + 1)
-                                          for w in self._by_length.get((k, latin), ())]
-        found = process.extractOne(
-            word, choices, scorer=fuzz.ratio, processor=None, score_cutoff=self.typo_cutoff
-        )
-        return found[0] if found else None
+        if self._typos is None:
+            self._typos = TypoIndex(self._by_length, self.typo_cutoff)
+        return self._typos.closest(word, range(n - reach, n + reach + 1))
 
     def words(self, text: str, corrected: set[str] | None = None,
               budget: Budget | None = None) -> list[str]:

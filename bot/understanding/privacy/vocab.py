@@ -11,6 +11,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.understanding import cache
+from bot.understanding.privacy import rx
 from bot.understanding.privacy.rx import compile_rx, is_cjk, words_rx
 
 #: the knowledge folder this package ships with (operators may point at another)
@@ -123,9 +125,23 @@ def load_vocabulary(knowledge_dir: Path | str | None = None) -> Vocabulary:
         for overlay in sorted(i18n.glob("*/privacy.yaml")):
             _read(overlay, vocab)
     vocab.bip39 = frozenset(BIP39_ENGLISH.read_text(encoding="utf-8").split())
-    for key, words in vocab.cues.items():  # every list must compile under RE2
-        try:
-            compile_rx("(?i:" + words_rx(words) + ")")
-        except ValueError as exc:
-            raise PrivacyFileError(f"cues.{key}: {exc}") from exc
+    _check_lists(vocab)
     return vocab
+
+
+def _check_lists(vocab: Vocabulary) -> None:
+    """Every list must compile under RE2. Compiling them costs ~0.1 s, so lists that compiled
+    once are remembered in the matcher's cache folder (`bot.understanding.cache`) by their
+    patterns; a list that fails is never remembered."""
+    patterns = {key: "(?i:" + words_rx(words) + ")" for key, words in vocab.cues.items()}
+
+    def check() -> bool:
+        for key, pattern in patterns.items():
+            try:
+                compile_rx(pattern)
+            except ValueError as exc:
+                raise PrivacyFileError(f"cues.{key}: {exc}") from exc
+        return True
+
+    key = cache.fingerprint("privacy lists", Path(rx.__file__).read_bytes(), sorted(patterns.items()))
+    cache.cached(key, check, kind="privacy")
