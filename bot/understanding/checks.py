@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.knowledge.problems import Problem, Severity
-from bot.understanding import cache
+from bot.understanding import cache, parallel
 from bot.understanding.matcher import Matcher, phrasings
 from bot.understanding.patterns import check_pattern
 from bot.understanding.settings import PATTERN_LISTS, matching_files
@@ -111,8 +111,26 @@ def check_knowledge(kb: Any) -> list[Problem]:
 
 
 def _check_examples(matcher: Matcher, kb: Any) -> list[Problem]:
+    checks: list[tuple[str, str, str, str]] = [
+        (kind, ident, ex, where) for kind, ident, _lang, ex, where in _examples(kb)]
+    checks += [("none", "", ex, where) for ex, where in _negatives(kb)]
+    problems = parallel.split_work(lambda part: _check(matcher, part), checks)
+    problems += _twins(matcher, kb)
+    matcher.forget()
+    return problems
+
+
+def _check(matcher: Matcher, checks: list[tuple[str, str, str, str]]) -> list[Problem]:
+    """Return the problems of (kind, id, example, place) checks; kind "none": a negative."""
     problems: list[Problem] = []
-    for kind, ident, _lang, ex, where in _examples(kb):
+    for kind, ident, ex, where in checks:
+        if kind == "none":
+            result = matcher.match(ex)
+            if result.matches:
+                top = result.matches[0]
+                problems.append(_problem(where, f"negative example '{ex}' matches {top.kind} "
+                                                f"{top.id} ({top.score:.0f}); reword it or remove it"))
+            continue
         top = matcher.match(ex).top
         if top is None:
             problems.append(_problem(where, f"example '{ex}' of {kind} {ident} matches nothing; "
@@ -121,14 +139,6 @@ def _check_examples(matcher: Matcher, kb: Any) -> list[Problem]:
             problems.append(_problem(where, f"example '{ex}' of {kind} {ident} matches {top.kind} "
                                             f"{top.id} ({top.score:.0f}) first; reword it, move "
                                             "it, or add a keyword"))
-    for ex, where in _negatives(kb):
-        result = matcher.match(ex)
-        if result.matches:
-            top = result.matches[0]
-            problems.append(_problem(where, f"negative example '{ex}' matches {top.kind} {top.id} "
-                                            f"({top.score:.0f}); reword it or remove it"))
-    problems += _twins(matcher, kb)
-    matcher.forget()
     return problems
 
 

@@ -11,7 +11,6 @@ at this size, and importing it costs 0.1-0.15 s of every start.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -31,24 +30,31 @@ def nearest_texts(ix: Index, q: dict[str, float], rare: Sequence[str], common: S
     of the best cosines but still makes its entry a candidate. The dot products are returned
     for `exclude` only (leave-one-out), as {exclude: value} or {}.
     """
-    dots: dict[int, float] = defaultdict(float)
+    dots: dict[int, float] = {}
     postings = ix.postings
     for f in rare:
         w = q[f]
         found = postings[f]
         if budget is not None:
             budget.spend(len(found))
+        if not dots:  # the first feature: nothing to add to yet (x + 0.0 is x)
+            dots = {d: w * dw for d, dw in found}
+            continue
+        get = dots.get
         for d, dw in found:
-            dots[d] += w * dw
+            dots[d] = get(d, 0.0) + w * dw
     if budget is not None:
         budget.spend(len(common) * len(dots))
-    vectors = ix.doc_vectors
-    for f in common:
-        w = q[f]
-        for d in dots:
-            dw = vectors[d].get(f)
-            if dw:
-                dots[d] += w * dw
+    if common:
+        vectors = ix.doc_vectors
+        weights = [(f, q[f]) for f in common]
+        for d, dot in dots.items():  # per text, the common features in the message's order
+            vec = vectors[d]
+            for f, w in weights:
+                dw = vec.get(f)
+                if dw:
+                    dot += w * dw
+            dots[d] = dot
     nearest: dict[int, float] = {}
     closest = nearest.get
     doc_entry = ix.doc_entry
