@@ -2,8 +2,8 @@
 
 Loading the bundled knowledge parses ~100 YAML files, merges the languages, runs every check
 (the matcher's match every example) and builds the matcher: seconds cold, ~0.4 s even with the
-parse and matcher caches warm. A base that passed is stored with its matcher in one file of the
-cache folder (`bot.understanding.cache`: `KYC_HELPER_CACHE_DIR`, `off` disables it), under a
+parse and matcher caches warm. A base that passed is stored, with the key of its matcher's own
+cache file (so the matcher is written once), in the cache folder (`bot.understanding.cache`: `KYC_HELPER_CACHE_DIR`, `off` disables it), under a
 hash of every file in its folder (names and bytes), of the code that reads and checks it
 (`bot/knowledge`, `bot/understanding`, the button check, this module) and of where it was read
 from (the folder as given and the working directory, which its problem lines are relative to).
@@ -75,14 +75,17 @@ def load(path: str | os.PathLike[str], build: Callable[[], tuple[Any, Matcher]]
             return build()[0], True
         built = False
 
-        def make() -> tuple[Any, Matcher]:
+        def make() -> tuple[Any, str | None, list[str]]:
             nonlocal built
             built = True
-            return build()
+            kb, matcher = build()
+            return kb, matcher.build_key, matcher.segmenter_words
 
-        kb, matcher = cache.cached(key(path), make, kind="knowledge")
-        if not built:
-            Matcher.adopt(kb, matcher)
+        kb, matcher_key, words = cache.cached(key(path), make, kind="knowledge")
+        if not built:  # the matcher's own cache file holds it (built if that file is gone)
+            matcher = (cache.cached(matcher_key, lambda: Matcher.build(kb)) if matcher_key
+                       else Matcher.build(kb))
+            Matcher.adopt(kb, matcher, matcher_key, words)
         return kb, built
 
 

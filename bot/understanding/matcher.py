@@ -215,9 +215,11 @@ class Matcher:
         return matcher
 
     @classmethod
-    def adopt(cls, kb: Any, matcher: Matcher) -> None:
-        """Serve `kb` with `matcher`, built for the same knowledge (a copy read from disk)."""
-        tokens.add_words(matcher.segmenter_words)
+    def adopt(cls, kb: Any, matcher: Matcher, key: str | None, words: list[str]) -> None:
+        """Serve `kb` with `matcher`, built for the same knowledge (read back from the disk
+        cache under `key`); `words`: its `segmenter_words`."""
+        matcher.build_key, matcher.segmenter_words = key, words
+        tokens.add_words(words)
         _BUILT.insert(0, (_inputs(kb), matcher))
         del _BUILT[2:]
 
