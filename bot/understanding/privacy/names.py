@@ -238,8 +238,8 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
         elif not capital and not mode_lower:
             break
         words.append((s, e, False))
-        if sum(not p for *_, p in words) >= _MAX_WORDS:
-            break
+        if sum(not p for *_, p in words) >= _MAX_WORDS or "\uac00" <= word[0] <= "\ud7a3":
+            break  # a Korean name is written as one word ("이서연이고 생년월일은 ...")
     while words and words[-1][2]:
         words.pop()
     if sum(not p for *_, p in words) < least:
