@@ -19,6 +19,11 @@ def ids(result: MatchResult) -> list[str]:
     return [m.id for m in result.matches]
 
 
+def test_english_words_that_are_also_pinyin_stay_english(matcher: Matcher) -> None:
+    # "he", "ban", "me" are pinyin syllables too, but known English words are not read by sound
+    assert matcher.norm.words("he said ban me") == ["he", "said", "ban", "me"]
+
+
 @pytest.mark.parametrize(
     ("text", "expect"),
     [
@@ -34,6 +39,10 @@ def ids(result: MatchResult) -> list[str]:
         ("zhaopian mohu, renzheng bei ju", "blurry_photo"),
         ("renlian shibie yizhi shibai", "face_verification"),
         ("mingzi bu yizhi", "info_mismatch"),
+        # ... one syllable at a time, read by sound (no pinyin listed for these words)
+        ("ren lian shi bie yi zhi shi bai zen me ban", "face_verification"),
+        ("shen he yao duo jiu a", "review_times"),
+        ("kyc没过 说zhao pian bu qing chu 咋办", "blurry_photo"),
     ],
 )
 def test_chinese_and_russian_messages_find_their_reason(

@@ -139,6 +139,9 @@ class Normaliser:
                     other = self._han_sound.setdefault(sound, word)
                     if other is not None and self._canon(other) != self._canon(word):
                         self._han_sound[sound] = None
+        # Chinese typed as pinyin without tones ("zhao pian bu qing chu", "shenfenzheng"):
+        # every syllable a common character is read as, to read Latin runs by their sound
+        self._syllables = frozenset(r for rs in self._readings.values() for r in rs)
         # Another form of a known word is known too: "reflected" when "reflection" is listed.
         self.known_stems = {stem(w) for w in self.vocabulary}
         russian = [w for w in self.vocabulary if is_cyrillic(w[0])]
@@ -260,6 +263,8 @@ class Normaliser:
         found = words(text, budget)[: self.max_terms]
         if self._han_wild and not text.isascii():
             found = self._han_typos(found, corrected)
+        if self._han_sound:
+            found = self._pinyin_words(found)
         for raw in _digit_runs(found, self.vocabulary):
             w = collapse_repeats(raw) if len(raw) > 2 else raw
             if (w in self.vocabulary or not w.isalpha() or is_han(w[0])
@@ -331,6 +336,67 @@ class Normaliser:
             else:
                 out.append(w)
                 i += 1
+        return out
+
+    def _syllabify(self, word: str) -> list[str] | None:
+        """Cut a Latin word into pinyin syllables ("shenfenzheng" -> shen fen zheng), the
+        fewest syllables first, or None when it is not pinyin."""
+        n = len(word)
+        if not 1 <= n <= 36 or not word.isascii() or not word.isalpha():
+            return None
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for i in range(n):
+            if best[i] is None:
+                continue
+            for j in range(i + 1, min(n, i + 6) + 1):
+                piece = word[i:j]
+                if piece in self._syllables and (best[j] is None
+                                                 or len(best[i]) + 1 < len(best[j])):  # type: ignore[arg-type]
+                    best[j] = [*best[i], piece]  # type: ignore[misc]
+        return best[n]
+
+    def _pinyin_words(self, found: list[str]) -> list[str]:
+        """Read runs of pinyin as the known Chinese words they sound like.
+
+        "ren lian shi bie shi bai" becomes 人脸识别 and 失败 when those are words of the knowledge
+        base; a run is read only when it has two syllables or more and most of its words are
+        not known Latin words (so English "he" or "ban" alone is never read as Chinese), and a
+        window of syllables becomes a word only when exactly one known word has its sound;
+        the syllables left between such words are dropped (particles: de, le, a).
+        """
+        out: list[str] = []
+        i = 0
+        while i < len(found):
+            run: list[str] = []
+            syllables: list[str] = []
+            j = i
+            while j < len(found):
+                cut = self._syllabify(found[j])
+                if cut is None:
+                    break
+                run.append(found[j])
+                syllables.extend(cut)
+                j += 1
+            foreign = sum(w not in self.translit.english for w in run)
+            if len(syllables) < 2 or foreign * 2 <= len(run):
+                out.extend(found[i:j] if j > i else found[i:i + 1])
+                i = max(j, i + 1)
+                continue
+            read: list[str] = []
+            hits = k = 0
+            while k < len(syllables):
+                for size in range(min(6, len(syllables) - k), 1, -1):
+                    known = self._han_sound.get(" ".join(syllables[k:k + size]))
+                    if known:
+                        read.append(known)
+                        hits += 1
+                        k += size
+                        break
+                else:
+                    k += 1  # a lone syllable (de, le, a) is a particle's or unknowable
+            out.extend(read if hits else run)
+            i = j
         return out
 
     def _sounds_like(self, window: str) -> str | None:
