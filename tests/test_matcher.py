@@ -717,3 +717,20 @@ def test_heldout_covers_every_reason_and_most_topics(kb: KnowledgeBase) -> None:
         seen.update(json.loads(line)["expect"])
     assert set(kb.reasons) <= seen
     assert len(set(kb.topics) & seen) >= 12
+
+
+
+def test_every_reason_comes_before_a_topic_the_message_also_touches() -> None:
+    # "17, and a short form of the name, rejected twice": the topic (repeated failures)
+    # outscores the second reason, yet both reasons are walked before it is offered
+    from bot.understanding.decide import Analysis, decide
+    from bot.understanding.index import Entry
+
+    entries = [Entry("reason", "underage"), Entry("topic", "repeated_failures"),
+               Entry("reason", "info_mismatch"), Entry("none", "__none__")]
+    settings = {"min_score": 30.0, "topic_min_score": 30.0, "anchored_discount": 0.0,
+                "negative_margin": 0.0, "reason_bias": 5.0, "secondary_share": 0.5,
+                "ambiguous_margin": 5.0}
+    analysis = Analysis(listed=[], scores=[70.0, 60.0, 45.0, 0.0], clause_reasons=[])
+    got = [m.id for m in decide(analysis, entries, settings, none_entry=3).matches]
+    assert got == ["underage", "info_mismatch", "repeated_failures"]

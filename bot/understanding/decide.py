@@ -6,7 +6,8 @@ no match. Reasons listed in a notice (or named in separate clauses) come first i
 (`multi` when two or more); a reason ranks `reason_bias` points above topics, so "my selfie
 failed 3 times, how long is review?" leads with the reason; two reasons or two topics within
 `ambiguous_margin` -> `ambiguous`. After a topic that comes first, a reason scoring under
-`secondary_share` of the best score is left out.
+`secondary_share` of the best score is left out; after a reason that comes first, every other
+reason found comes before any topic.
 """
 
 from __future__ import annotations
@@ -119,6 +120,10 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
          and whole[e] >= floor(entry, s, analysis.anchored)),
         key=lambda e: -(whole[e] + (bias if entries[e].kind == "reason" else 0.0)),
     )
+    # A message about a reason lists its other reasons before any topic: every reason is
+    # walked first, and a topic it also touches ("rejected twice") is offered after them.
+    if first or (rest and entries[rest[0]].kind == "reason"):
+        rest.sort(key=lambda e: entries[e].kind != "reason")
     # A message plainly about a topic does not list a reason scoring far below it
     # ("PRIVATE_NETWORK_DETECTED" is the location check, not a restricted region at half its score).
     keep = s["secondary_share"] * max((sc for e, sc in enumerate(whole) if e != none_entry),
