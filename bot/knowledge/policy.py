@@ -99,6 +99,20 @@ class MatchingSettings(Mapping[str, float]):
     other_service_factor: float = setting(0.3, lo=0, hi=1, doc="scores kept by a message that "
                                           "names a service with checks of its own "
                                           "(matching.yaml other_services) and none of own_names")
+    # character n-grams (bot/understanding/charmodel.py): evidence for what words miss
+    char_weight: float = setting(20, lo=0, hi=100, doc="points an entry gains at full "
+                                 "character-model probability (0: the model is off)")
+    char_gate: float = setting(15, lo=0, hi=100, doc="only entries already scoring this much "
+                               "gain them")
+    char_unanchored: float = setting(0.5, lo=0, hi=1, doc="share of that gain for a message "
+                                     "naming no domain word (or another context)")
+    char_temperature: float = setting(2.0, lo=0, above=True, doc="softens the model's "
+                                      "probabilities (divides its log-likelihoods)")
+    char_smoothing: float = setting(0.1, lo=0, above=True, doc="count added to every n-gram "
+                                    "of every entry (Laplace)")
+    char_min_gram: int = setting(3, lo=1, hi=10, integer=True, doc="shortest n-gram of a word, "
+                                 "in letters")
+    char_max_gram: int = setting(5, lo=1, hi=10, integer=True, doc="longest n-gram of a word")
     common_fraction: float = setting(0.01, lo=0, hi=1, doc="a feature in more than this share of "
                                                            "texts is common (speed only)")
     common_min_df: int = setting(100, lo=1, integer=True,

@@ -9,7 +9,9 @@ How a message is read (everything the knowledge base implies is precomputed in `
 3. `normalise`: words (`tokens`: Chinese segmented, Russian stemmed, translit understood),
    typo fixes, synonyms, stop words and negations from matching.yaml of every language.
 4. `scoring`: every entry (reasons, topics, and "nothing" for the negatives) scored 0-100.
-5. `decide`: floors, listed order, ambiguity.
+5. `charmodel`: the whole message's character n-grams add evidence to the entries that
+   already have some (what other forms of a word, compounds and unsegmented Chinese say).
+6. `decide`: floors, listed order, ambiguity.
 
 Every number lives in the `matching:` section of knowledge/policy.yaml; every word list in
 knowledge/matching.yaml and knowledge/i18n/<lang>/matching.yaml. Each message gets a work
@@ -25,6 +27,7 @@ from typing import Any
 
 from bot.understanding import cache, tokens
 from bot.understanding.budget import Budget, OverBudget
+from bot.understanding.charmodel import CharModel, with_chars
 from bot.understanding.decide import (
     EMPTY,
     NOT_UNDERSTOOD,
@@ -163,6 +166,8 @@ class Matcher:
         self.vague_terms: frozenset[str] = frozenset()
         #: the Chinese words the segmenter must keep whole for this knowledge (`tokens.add_words`)
         self.segmenter_words: list[str] = []
+        #: character n-gram evidence (`charmodel`), trained on the same texts at build
+        self.chars: CharModel | None = None
 
     @property
     def none_entry(self) -> int:
@@ -259,6 +264,9 @@ class Matcher:
         matcher.vague_terms = frozenset(t for w in words["vague_words"]
                                         for t in norm.terms(clean(w, 200)))
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
+        by_key = matcher.index.by_key
+        matcher.chars = CharModel(((by_key[(t.kind, t.id)], matcher.char_text(t.text))
+                                   for t in texts), len(entries), settings)
         norm.remember = seg.remember = False
         logger.debug("matcher built: %d entries, %d docs, %d features, %d words known",
                      len(entries), len(matcher.index.docs), len(matcher.index.idf),
@@ -275,6 +283,13 @@ class Matcher:
         """Drop what the build remembered for the checks (the index keeps what it needs)."""
         self.norm._terms_cache.clear()
         self.seg._stripped.clear()
+
+    def char_text(self, text: str) -> str:
+        """A knowledge text cleaned as `analyse` cleans a message for the character model."""
+        cleaned = clean(text, int(self.settings["max_chars"]))
+        if cleaned.isascii():
+            cleaned = self.norm.translit.cyrillic(cleaned) or cleaned
+        return cleaned
 
     def doc_terms(self, text: str) -> list[str]:
         """Return the terms of a knowledge text, read exactly as a message would be."""
@@ -404,6 +419,15 @@ class Matcher:
                         clause_reasons.append((e, top))
         # "kyc failed, help": about verification, but not which problem (scored all the same,
         # for `candidates`)
+        if self.chars is not None and s["char_weight"] > 0:
+            left = None
+            if exclude is not None:
+                doc = self.index.docs[exclude]
+                left = (doc.entry, self.char_text(doc.text))
+            probs = self.chars.probabilities(cleaned, budget, left)
+            if probs is not None:
+                kept = min(1.0, domain) * (1.0 if anchored else s["char_unanchored"])
+                whole = with_chars(whole, probs, self.none_entry, s, kept)
         vague = bool(terms) and not listed and not loose and self.vague_terms.issuperset(terms)
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague)
 
