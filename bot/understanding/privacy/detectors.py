@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
+from bot.understanding.privacy.rx import Match
 from bot.understanding.privacy.scan import KEEP, Scan
 from bot.understanding.privacy.shapes import (
     iban_ok,
@@ -255,13 +256,26 @@ def keeps(scan: Scan) -> None:
     """What looks like personal data but is not: hashes, amounts, years."""
     for s, e, _ in scan.matches(scan.p.hash_number, group=""):
         scan.claim(KEEP, s, e)
-    for s, e, _ in scan.matches(scan.p.amount, group=""):
+    for s, e, m in scan.matches(scan.p.amount, group=""):
         value = scan.text[s:e].strip()
         if value[-1:].isalpha() and len(value.rstrip("kKuU")) == len(value) - 1 and sum(
             ch.isdigit() for ch in value
         ) >= 7:
             continue  # "45872319K" is a DNI, not 45 billion in thousands
+        if _glued_to_letters(scan, s, e, value, m):  # type: ignore[arg-type]
+            continue
         scan.claim(KEEP, s, e)
+
+
+def _glued_to_letters(scan: Scan, s: int, e: int, value: str, m: Match) -> bool:
+    """Is an "amount" really part of an ID? "ABCDE1234K" (letters before "1234K") is a PAN, and
+    "TR4829173" (a two-letter currency in capitals glued to seven plain digits) a passport number."""
+    if m.has("b"):
+        start = s + len(scan.text[s:e]) - len(scan.text[s:e].lstrip())
+        return scan.before_char(start).isalpha()
+    head = value.rstrip("0123456789")
+    return (len(head) <= 2 and head.isalpha() and head.isupper() and len(value) - len(head) >= 7
+            and value[len(head):].isdigit())
     for s, e, _ in scan.matches(scan.p.year_range, group=""):
         scan.claim(KEEP, s, e)
 
