@@ -49,13 +49,20 @@ def wallets(scan: Scan) -> None:
 
 
 def ibans(scan: Scan) -> None:
+    """An IBAN with a valid checksum anywhere; right after an IBAN word ("IBAN:", "RIB") the
+    shape is enough: a mistyped IBAN is still the user's account."""
+    cue_ends = [e for _, e in scan.cues("iban")]
     for s, e, _ in scan.matches(scan.p.iban, group=""):
         text = scan.text[s:e]
+        after_cue = any(0 <= s - ce <= 20 and _short_gap(scan.text[ce:s]) for ce in cue_ends)
         while len(text.replace(" ", "")) >= 15:  # a word after the IBAN may have been taken in
             if iban_ok(text):
                 scan.claim("iban", s, s + len(text))
                 break
             text = text.rsplit(" ", 1)[0] if " " in text else text[:-1]
+        else:
+            if after_cue:
+                scan.claim("iban", s, e)
 
 
 def cards(scan: Scan) -> None:
@@ -70,9 +77,12 @@ def cards(scan: Scan) -> None:
         if luhn_ok(number) or near_cue or _printed_card(number):
             scan.claim("card", s, e)
     for _, e in scan.cues("card_expiry"):
-        for s, end, gap in scan.chunks_after(e, 16):
+        # "exp 09/27", "срок действия карты 09.27", "gültig bis 09-27"
+        for s, end, gap in scan.chunks_after(e, 28):
             value = scan.text[s:end]
-            if _short_gap(gap, words=0) and len(value) in (5, 7) and value[2] == "/" and value.replace("/", "").isdigit():
+            words = 2 if value[2:3] == "/" else 0  # "до 05.12" after "срок" is a deadline
+            if (_short_gap(gap, words=words) and len(value) in (5, 7) and value[2] in "/.-"
+                    and value[:2].isdigit() and value[3:].isdigit() and 1 <= int(value[:2]) <= 12):
                 scan.claim("card", s, end)
             break
 
@@ -204,9 +214,27 @@ def usernames(scan: Scan) -> None:
 
 
 def codes(scan: Scan) -> None:
-    """A 4-8 digit code (or "615 204") shortly after "2FA", "OTP", "code", "验证码"..."""
+    """A 4-8 digit code (or "615 204") shortly after "2FA", "OTP", "code", "验证码"...; after
+    such a word also an authenticator's setup key ("JBSW Y3DP EHPK 3PXP"), and a list of backup
+    codes goes whole ("backup codes: 48213907, 55102846")."""
     for _, e in scan.cues("code"):
-        for s, end, gap in scan.chunks_after(e, 40):
+        for m in scan.p.base32_key.finditer(scan.window(e, 60)):
+            s, end = m.span("v")
+            key = scan.text[e + s : e + end]
+            if any(ch.isdigit() for ch in key) and sum(ch.isalpha() for ch in key) >= 8:
+                scan.claim("code", e + s, e + end)
+            break
+        last = -1
+        for s, end, gap in scan.chunks_after(e, 160):
+            if last >= 0:  # the next code of a list: only commas or spaces before it
+                value = scan.text[s:end]
+                if scan.text[last:s].strip(" ,;/\n") or not value.isdigit() or not 6 <= len(value) <= 10:
+                    break
+                scan.claim("code", s, end)
+                last = end
+                continue
+            if s - e > 40:
+                break
             value = scan.text[s:end]
             while " " in value and not value.split(" ", 1)[0].isdigit():
                 head = value.split(" ", 1)[0]  # "2FA 620 914": the code's name, then the code
@@ -217,8 +245,10 @@ def codes(scan: Scan) -> None:
                 continue  # "mã 2FA 620 914": "2FA" is part of the name of the code
             plain = value.replace(" ", "").replace("-", "")
             if ("[" not in gap and len(gap) <= 30 and plain.isdigit() and 4 <= digits <= 8
-                    and value.count(" ") + value.count("-") <= 1 and not year_like(value)):
-                scan.claim("code", s, end)
+                    and value.count(" ") + value.count("-") <= 1 and not year_like(value)
+                    and scan.claim("code", s, end)):
+                last = end
+                continue
             break
 
 
