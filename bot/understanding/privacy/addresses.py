@@ -55,7 +55,8 @@ def _clause(scan: Scan, pos: int) -> None:
     limit = min(len(text), pos + _CLAUSE)
     while pos < limit and (text[pos] in " \t:" or _starts_with_link(text, pos)):
         pos += len(_starts_with_link(text, pos)) or 1
-    end = _clause_end(scan, pos, limit, v.folded("address_words") | v.folded("units") | v.folded("house"))
+    listed = v.folded("address_words") | v.folded("units") | v.folded("house")
+    end = _clause_end(scan, pos, limit, listed | v.folded("street_before") | v.folded("street_after"))
     clause = text[pos:end]
     near = scan.p.address_near.search(clause)
     if near is None or (not scan.p.address.search(clause) and _only_years(clause)):

@@ -73,7 +73,8 @@ def _cjk_name_to_closer(scan: Scan, pos: int) -> bool:
         pos += 1
     closers = _cjk_closers(scan)
     end = pos
-    while end < len(text) and end - pos < 12 and (_kana_or_han(text[end]) or text[end] == " "):
+    # hiragana too: 山本さくらです (the closer decides where the name ends)
+    while end < len(text) and end - pos < 12 and (_kana_or_han(text[end]) or "\u3041" <= text[end] <= "\u309f" or text[end] == " "):
         end += 1
         rest = text[end : end + 8].lstrip("」』\"")
         if end - pos >= 2 and any(rest.startswith(w) for w in closers):
