@@ -20,6 +20,8 @@ def addresses(scan: Scan) -> None:
         else:
             _clause(scan, e)
     for s, e, _ in scan.matches(scan.p.address):
+        if scan.text[e - 1].isdigit() and "\uac00" <= scan.after_char(e) <= "\ud7a3":
+            continue  # "사무실로 3번": a count ("3 times"), not a house number
         scan.claim("address", s, e, over_keep=True)
     for s, e, _ in scan.matches(scan.p.address_cjk, group=""):
         s = _after_cue_chars(scan.text, s, e)

@@ -123,7 +123,9 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
             colon = max(inner.rfind(":"), inner.rfind("："))
             start = pos + 1 + colon + 1
             span = _run(scan, start, least=1, lowercase=False, skip=QUOTES) if inner else None
-            if span is not None and not text[span[1] : close].strip(" \t" + QUOTES):
+            fills = span is not None and not text[span[1] : close].strip(" \t" + QUOTES)
+            # "(Alexey Smirnov в паспорте)": two name words opening the brackets are enough
+            if span is not None and (fills or len(text[span[0] : span[1]].split()) >= 2):
                 scan.claim("name", *span)
         i = text.find("[name]", pos)
 
@@ -365,7 +367,8 @@ def _weight(word: str) -> int:
     """How many name words a word counts for: "Smith-Jones" or "Anne-Marie" (capitalised
     parts joined by a hyphen) is two, as good as a first name and a surname."""
     parts = word.split("-")
-    capitals = sum(1 for part in parts if len(part) >= 2 and part[0].isupper() and part[1:].islower())
+    capitals = sum(1 for part in parts if len(part) >= 2 and part[0].isupper()
+                   and any(ch.islower() for ch in part) and not any(ch.isupper() for ch in part[-2:]))
     return 2 if len(parts) >= 2 and capitals == len(parts) else 1
 
 

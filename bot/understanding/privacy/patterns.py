@@ -131,6 +131,13 @@ class Patterns:
             )
             # 8 rue des Lilas, 12 avenue Victor Hugo: the number before the street word
             shapes.append(rf"{NUM},?\s+{ci(before)}\s+(?:{CAPX}|{parts})(?:\s+(?:{CAPX}|{parts})){{0,4}}")
+        area, street = v.words("area_glued"), v.words("street_glued")
+        if area and street:  # 서울시 강남구 테헤란로 152, 12층 1204호: the words end in these
+            unit = words_rx(v.words("unit_glued") or ["-"], stars=False)
+            shapes.append(
+                rf"(?:\p{{L}}+{words_rx(area, stars=False)}\s+){{1,3}}\p{{L}}+{words_rx(street, stars=False)}"
+                rf"\s*\d{{1,5}}(?:-\d{{1,5}})?(?:[\s,]+\d{{1,5}}(?:-\d{{1,5}})?\s*{unit})*"
+            )
         self.address = compile_rx(f"{_LEFT}(?P<v>{'|'.join(shapes)})")
         zh_street = words_rx(v.cjk("street_after") or ["路"])
         zh_units = words_rx(v.cjk("units") or ["室"])

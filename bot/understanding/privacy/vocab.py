@@ -26,7 +26,7 @@ CUE_KEYS = frozenset({
     "card", "seed", "uid", "id_numbers", "id_series", "birth", "password_links", "password_ambiguous", "address", "street_after",
     "street_before", "house", "units", "address_words", "months", "date_joiners", "month_word",
     "year_word", "order", "currency", "email_at", "email_dot", "signoffs", "name_endings",
-    "username", "card_expiry", "iban",
+    "username", "card_expiry", "iban", "area_glued", "street_glued", "unit_glued",
 })
 TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
 
