@@ -109,26 +109,29 @@ def _names_before(scan: Scan) -> None:
 
 
 def _name_in_brackets_after_mask(scan: Scan) -> None:
-    """A name written again in brackets after it was masked: "[name] (Ivan Petrov)",
-    "[name] (latin: IVAN PETROV)": the capitalised words that fill the brackets."""
+    """A name written again in brackets after a name: "[name] (Ivan Petrov)", "Иван Петров
+    (latin: IVAN PETROV)": the capitalised words that fill the brackets (or two opening them)."""
     text = scan.text
+    ends = [e for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True) if k == "name"]
     i = text.find("[name]")
     while i >= 0:
-        pos = i + len("[name]")
+        ends.append(i + len("[name]"))
+        i = text.find("[name]", i + 1)
+    for pos in sorted(set(ends)):
         while pos < len(text) and text[pos] in " \t":
             pos += 1
-        if pos < len(text) and text[pos] in "(（":
-            close = min((j for j in (text.find(")", pos), text.find("）", pos)) if j > 0), default=-1)
-            inner = text[pos + 1 : close] if 0 < close - pos <= 60 else ""
-            colon = max(inner.rfind(":"), inner.rfind("："))
-            start = pos + 1 + colon + 1
-            span = _run(scan, start, least=1, lowercase=False, skip=QUOTES) if inner else None
-            fills = span is not None and not text[span[1] : close].strip(" \t" + QUOTES)
-            # "(Alexey Smirnov в паспорте)": two name words opening the brackets are enough
-            if span is not None and (fills or len(text[span[0] : span[1]].split()) >= 2):
-                scan.claim("name", *span)
-        i = text.find("[name]", pos)
-
+        if pos >= len(text) or text[pos] not in "(（":
+            continue
+        close = min((j for j in (text.find(")", pos), text.find("）", pos)) if j > 0), default=-1)
+        inner = text[pos + 1 : close] if 0 < close - pos <= 60 else ""
+        if not inner:
+            continue
+        colon = max(inner.rfind(":"), inner.rfind("："))
+        span = _run(scan, pos + 1 + colon + 1, least=1, lowercase=False, skip=QUOTES)
+        fills = span is not None and not text[span[1] : close].strip(" \t" + QUOTES)
+        # "(Alexey Smirnov в паспорте)": two name words opening the brackets are enough
+        if span is not None and (fills or len(text[span[0] : span[1]].split()) >= 2):
+            scan.claim("name", *span)
 
 def _first_after(scan: Scan, pos: int, skip: str) -> str:
     """The first character from `pos` that is not in `skip` ("" at the end)."""
