@@ -20,8 +20,9 @@ def addresses(scan: Scan) -> None:
         else:
             _clause(scan, e)
     for s, e, _ in scan.matches(scan.p.address):
-        if scan.text[e - 1].isdigit() and "\uac00" <= scan.after_char(e) <= "\ud7a3":
-            continue  # "사무실로 3번": a count ("3 times"), not a house number
+        number = scan.text[max(s, e - 3) : e]
+        if number[-1:].isdigit() and not number.isdigit() and "\uac00" <= scan.after_char(e) <= "\ud7a3":
+            continue  # "사무실로 3번": a count ("3 times"), not a house number ("판교역로 235에")
         scan.claim("address", s, e, over_keep=True)
     for s, e, _ in scan.matches(scan.p.address_cjk, group=""):
         s = _after_cue_chars(scan.text, s, e)
