@@ -71,7 +71,19 @@ def _cjk_name_to_closer(scan: Scan, pos: int) -> bool:
     text = scan.text
     while pos < len(text) and text[pos] in " \t:：「『\"":
         pos += 1
+    if pos >= len(text) or not _kana_or_han(text[pos]):
+        return False  # "名前はまだ...": a name starts with Han or katakana
     closers = _cjk_closers(scan)
+    # 氏名は佐藤 健太、...: in a Japanese message (it has kana), Han or katakana up to a comma
+    # or full stop, a surname and a given name of up to three characters each
+    end = pos
+    while end < len(text) and end - pos < 8 and (_kana_or_han(text[end]) or (text[end] == " " and end > pos and text[end - 1] != " ")):
+        end += 1
+    parts = text[pos:end].split(" ")
+    if (end - pos >= 2 and text[end - 1] != " " and (end == len(text) or text[end] in "、。，,.;；\n")
+            and (len(parts) == 1 and (end - pos <= 6 or "・" in parts[0]) or len(parts) == 2 and max(map(len, parts)) <= 4)
+            and any("\u3041" <= ch <= "\u30ff" for ch in text)):
+        return scan.claim("name", pos, end)
     end = pos
     # hiragana too: 山本さくらです (the closer decides where the name ends)
     while end < len(text) and end - pos < 12 and (_kana_or_han(text[end]) or "\u3041" <= text[end] <= "\u309f" or text[end] == " "):
