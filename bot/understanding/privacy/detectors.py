@@ -268,7 +268,12 @@ def order_numbers(scan: Scan) -> None:
     2261...", "订单号2024...", "protocolo de atendimento é 2025...". It runs before the card and
     code detectors, so an order number that happens to pass the card checksum stays too."""
     others: list[int] | None = None  # where the other cues start, looked up once if needed
-    for _, e in scan.cues("order"):
+    glued: set[int] | None = None  # where they end
+    for os_, e in scan.cues("order"):
+        if glued is None:
+            glued = {ce for key in _NOT_ORDER for _, ce in scan.cues(key)}
+        if os_ in glued or (os_ - 1 in glued and scan.text[os_ - 1].isspace()):
+            continue  # "身份证编号", "passport request number": the number is the document's
         for s, end, gap in scan.chunks_after(e, 40):
             if _a_word(scan.text[s:end]):
                 continue  # "commande P2P n° 2183...": the number comes after the word
