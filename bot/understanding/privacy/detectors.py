@@ -51,17 +51,18 @@ def wallets(scan: Scan) -> None:
 def ibans(scan: Scan) -> None:
     """An IBAN with a valid checksum anywhere; right after an IBAN word ("IBAN:", "RIB") the
     shape is enough: a mistyped IBAN is still the user's account."""
-    cue_ends = [e for _, e in scan.cues("iban")]
+    cue_ends: list[int] | None = None
     for s, e, _ in scan.matches(scan.p.iban, group=""):
         text = scan.text[s:e]
-        after_cue = any(0 <= s - ce <= 20 and _short_gap(scan.text[ce:s]) for ce in cue_ends)
         while len(text.replace(" ", "")) >= 15:  # a word after the IBAN may have been taken in
             if iban_ok(text):
                 scan.claim("iban", s, s + len(text))
                 break
             text = text.rsplit(" ", 1)[0] if " " in text else text[:-1]
         else:
-            if after_cue:
+            if cue_ends is None:
+                cue_ends = [ce for _, ce in scan.cues("iban")]
+            if any(0 <= s - ce <= 20 and _short_gap(scan.text[ce:s]) for ce in cue_ends):
                 scan.claim("iban", s, e)
 
 
@@ -268,12 +269,8 @@ def order_numbers(scan: Scan) -> None:
     2261...", "订单号2024...", "protocolo de atendimento é 2025...". It runs before the card and
     code detectors, so an order number that happens to pass the card checksum stays too."""
     others: list[int] | None = None  # where the other cues start, looked up once if needed
-    glued: set[int] | None = None  # where they end
+    glued: set[int] = set()  # where they end
     for os_, e in scan.cues("order"):
-        if glued is None:
-            glued = {ce for key in _NOT_ORDER for _, ce in scan.cues(key)}
-        if os_ in glued or (os_ - 1 in glued and scan.text[os_ - 1].isspace()):
-            continue  # "身份证编号", "passport request number": the number is the document's
         for s, end, gap in scan.chunks_after(e, 40):
             if _a_word(scan.text[s:end]):
                 continue  # "commande P2P n° 2183...": the number comes after the word
@@ -281,9 +278,13 @@ def order_numbers(scan: Scan) -> None:
             if (_short_gap(gap, words=3) and scan.before_char(s) != "+"
                     and not _printed_card(scan.text[s:end])):  # "order with 4000 1234 5678 9010"
                 if others is None:
-                    others = sorted(c for key in _NOT_ORDER for c, _ in scan.cues(key))
-                if bisect_left(others, e) == bisect_left(others, s):  # no other cue between
-                    scan.claim(KEEP, s, end)
+                    spans = [span for key in _NOT_ORDER for span in scan.cues(key)]
+                    others = sorted(c for c, _ in spans)
+                    glued = {ce for _, ce in spans}
+                # "身份证编号", "passport request number": the number is the document's
+                after_other = os_ in glued or (os_ - 1 in glued and scan.text[os_ - 1].isspace())
+                if not after_other and bisect_left(others, e) == bisect_left(others, s):
+                    scan.claim(KEEP, s, end)  # no other cue between
             break
 
 

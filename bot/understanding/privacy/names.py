@@ -244,9 +244,7 @@ def _lowercase_patronymic_names(scan: Scan) -> None:
     if scan.p.patronymic_lower is None:
         return
     text = scan.text
-    cue_ends = {e for key in ("name", "name_weak") for _, e in scan.cues(key)}
-    if not cue_ends:
-        return
+    cue_ends: set[int] | None = None
     not_names = scan.vocab.folded("not_names")
 
     def plain(span: tuple[int, int] | None) -> bool:
@@ -266,7 +264,9 @@ def _lowercase_patronymic_names(scan: Scan) -> None:
         lead = start
         while lead > 0 and text[lead - 1] in " \t:,—-":
             lead -= 1
-        if len(words) >= 3 and lead in cue_ends:
+        if cue_ends is None and len(words) >= 3:
+            cue_ends = {ce for key in ("name", "name_weak") for _, ce in scan.cues(key)}
+        if len(words) >= 3 and cue_ends and lead in cue_ends:
             scan.claim("name", start, words[-1][1])
 
 
