@@ -164,9 +164,10 @@ def test_the_fourth_blind_corpus_leaves_few_secrets_and_masks_no_clean_line() ->
     """First measured at 76 of 90 lines fully redacted (by the whole-secret test; a Hindi name
     then lost only its first letter) and 1 of 40 clean lines over-masked. Its even lines were
     read (German cue words, bare "name" words in Vietnamese, Indonesian and Hindi, vowel signs,
-    mistyped seed words); its odd lines were only measured."""
+    mistyped seed words); its odd lines were only measured. Later all its misses were read
+    (payee and account-holder words, a Japanese name with a space), so it is no longer blind."""
     missed = _missed(BLIND5)
-    assert len(missed) <= 8, missed
+    assert len(missed) <= 2, missed
     over = [(d["text"], k) for d in BLIND5 if not d["secrets"] for k in d.get("keep", []) if k not in redact(d["text"])]
     assert over == []
 

@@ -20,6 +20,9 @@ def addresses(scan: Scan) -> None:
         else:
             _clause(scan, e)
     for s, e, _ in scan.matches(scan.p.address):
+        number = scan.text[max(s, e - 3) : e]
+        if number[-1:].isdigit() and not number.isdigit() and "\uac00" <= scan.after_char(e) <= "\ud7a3":
+            continue  # "사무실로 3번": a count ("3 times"), not a house number ("판교역로 235에")
         scan.claim("address", s, e, over_keep=True)
     for s, e, _ in scan.matches(scan.p.address_cjk, group=""):
         s = _after_cue_chars(scan.text, s, e)
@@ -55,7 +58,8 @@ def _clause(scan: Scan, pos: int) -> None:
     limit = min(len(text), pos + _CLAUSE)
     while pos < limit and (text[pos] in " \t:" or _starts_with_link(text, pos)):
         pos += len(_starts_with_link(text, pos)) or 1
-    end = _clause_end(scan, pos, limit, v.folded("address_words") | v.folded("units") | v.folded("house"))
+    listed = v.folded("address_words") | v.folded("units") | v.folded("house")
+    end = _clause_end(scan, pos, limit, listed | v.folded("street_before") | v.folded("street_after"))
     clause = text[pos:end]
     near = scan.p.address_near.search(clause)
     if near is None or (not scan.p.address.search(clause) and _only_years(clause)):

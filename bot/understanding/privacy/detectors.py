@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
+from bot.understanding.privacy.rx import Match
 from bot.understanding.privacy.scan import KEEP, Scan
 from bot.understanding.privacy.shapes import (
     iban_ok,
@@ -48,6 +49,9 @@ def wallets(scan: Scan) -> None:
 
 
 def ibans(scan: Scan) -> None:
+    """An IBAN with a valid checksum anywhere; right after an IBAN word ("IBAN:", "RIB") the
+    shape is enough: a mistyped IBAN is still the user's account."""
+    cue_ends: list[int] | None = None
     for s, e, _ in scan.matches(scan.p.iban, group=""):
         text = scan.text[s:e]
         while len(text.replace(" ", "")) >= 15:  # a word after the IBAN may have been taken in
@@ -55,6 +59,11 @@ def ibans(scan: Scan) -> None:
                 scan.claim("iban", s, s + len(text))
                 break
             text = text.rsplit(" ", 1)[0] if " " in text else text[:-1]
+        else:
+            if cue_ends is None:
+                cue_ends = [ce for _, ce in scan.cues("iban")]
+            if any(0 <= s - ce <= 20 and _short_gap(scan.text[ce:s]) for ce in cue_ends):
+                scan.claim("iban", s, e)
 
 
 def cards(scan: Scan) -> None:
@@ -69,9 +78,12 @@ def cards(scan: Scan) -> None:
         if luhn_ok(number) or near_cue or _printed_card(number):
             scan.claim("card", s, e)
     for _, e in scan.cues("card_expiry"):
-        for s, end, gap in scan.chunks_after(e, 16):
+        # "exp 09/27", "срок действия карты 09.27", "gültig bis 09-27"
+        for s, end, gap in scan.chunks_after(e, 28):
             value = scan.text[s:end]
-            if _short_gap(gap, words=0) and len(value) in (5, 7) and value[2] == "/" and value.replace("/", "").isdigit():
+            words = 2 if value[2:3] == "/" else 0  # "до 05.12" after "срок" is a deadline
+            if (_short_gap(gap, words=words) and len(value) in (5, 7) and value[2] in "/.-"
+                    and value[:2].isdigit() and value[3:].isdigit() and 1 <= int(value[:2]) <= 12):
                 scan.claim("card", s, end)
             break
 
@@ -203,9 +215,27 @@ def usernames(scan: Scan) -> None:
 
 
 def codes(scan: Scan) -> None:
-    """A 4-8 digit code (or "615 204") shortly after "2FA", "OTP", "code", "验证码"..."""
+    """A 4-8 digit code (or "615 204") shortly after "2FA", "OTP", "code", "验证码"...; after
+    such a word also an authenticator's setup key ("JBSW Y3DP EHPK 3PXP"), and a list of backup
+    codes goes whole ("backup codes: 48213907, 55102846")."""
     for _, e in scan.cues("code"):
-        for s, end, gap in scan.chunks_after(e, 40):
+        for m in scan.p.base32_key.finditer(scan.window(e, 60)):
+            s, end = m.span("v")
+            key = scan.text[e + s : e + end]
+            if any(ch.isdigit() for ch in key) and sum(ch.isalpha() for ch in key) >= 8:
+                scan.claim("code", e + s, e + end)
+            break
+        last = -1
+        for s, end, gap in scan.chunks_after(e, 160):
+            if last >= 0:  # the next code of a list: only commas or spaces before it
+                value = scan.text[s:end]
+                if scan.text[last:s].strip(" ,;/\n") or not value.isdigit() or not 6 <= len(value) <= 10:
+                    break
+                scan.claim("code", s, end)
+                last = end
+                continue
+            if s - e > 40:
+                break
             value = scan.text[s:end]
             while " " in value and not value.split(" ", 1)[0].isdigit():
                 head = value.split(" ", 1)[0]  # "2FA 620 914": the code's name, then the code
@@ -216,8 +246,10 @@ def codes(scan: Scan) -> None:
                 continue  # "mã 2FA 620 914": "2FA" is part of the name of the code
             plain = value.replace(" ", "").replace("-", "")
             if ("[" not in gap and len(gap) <= 30 and plain.isdigit() and 4 <= digits <= 8
-                    and value.count(" ") + value.count("-") <= 1 and not year_like(value)):
-                scan.claim("code", s, end)
+                    and value.count(" ") + value.count("-") <= 1 and not year_like(value)
+                    and scan.claim("code", s, end)):
+                last = end
+                continue
             break
 
 
@@ -237,7 +269,8 @@ def order_numbers(scan: Scan) -> None:
     2261...", "订单号2024...", "protocolo de atendimento é 2025...". It runs before the card and
     code detectors, so an order number that happens to pass the card checksum stays too."""
     others: list[int] | None = None  # where the other cues start, looked up once if needed
-    for _, e in scan.cues("order"):
+    glued: set[int] = set()  # where they end
+    for os_, e in scan.cues("order"):
         for s, end, gap in scan.chunks_after(e, 40):
             if _a_word(scan.text[s:end]):
                 continue  # "commande P2P n° 2183...": the number comes after the word
@@ -245,9 +278,13 @@ def order_numbers(scan: Scan) -> None:
             if (_short_gap(gap, words=3) and scan.before_char(s) != "+"
                     and not _printed_card(scan.text[s:end])):  # "order with 4000 1234 5678 9010"
                 if others is None:
-                    others = sorted(c for key in _NOT_ORDER for c, _ in scan.cues(key))
-                if bisect_left(others, e) == bisect_left(others, s):  # no other cue between
-                    scan.claim(KEEP, s, end)
+                    spans = [span for key in _NOT_ORDER for span in scan.cues(key)]
+                    others = sorted(c for c, _ in spans)
+                    glued = {ce for _, ce in spans}
+                # "身份证编号", "passport request number": the number is the document's
+                after_other = os_ in glued or (os_ - 1 in glued and scan.text[os_ - 1].isspace())
+                if not after_other and bisect_left(others, e) == bisect_left(others, s):
+                    scan.claim(KEEP, s, end)  # no other cue between
             break
 
 
@@ -255,13 +292,26 @@ def keeps(scan: Scan) -> None:
     """What looks like personal data but is not: hashes, amounts, years."""
     for s, e, _ in scan.matches(scan.p.hash_number, group=""):
         scan.claim(KEEP, s, e)
-    for s, e, _ in scan.matches(scan.p.amount, group=""):
+    for s, e, m in scan.matches(scan.p.amount, group=""):
         value = scan.text[s:e].strip()
         if value[-1:].isalpha() and len(value.rstrip("kKuU")) == len(value) - 1 and sum(
             ch.isdigit() for ch in value
         ) >= 7:
             continue  # "45872319K" is a DNI, not 45 billion in thousands
+        if _glued_to_letters(scan, s, e, value, m):  # type: ignore[arg-type]
+            continue
         scan.claim(KEEP, s, e)
+
+
+def _glued_to_letters(scan: Scan, s: int, e: int, value: str, m: Match) -> bool:
+    """Is an "amount" really part of an ID? "ABCDE1234K" (letters before "1234K") is a PAN, and
+    "TR4829173" (a two-letter currency in capitals glued to seven plain digits) a passport number."""
+    if m.has("b"):
+        start = s + len(scan.text[s:e]) - len(scan.text[s:e].lstrip())
+        return scan.before_char(start).isalpha()
+    head = value.rstrip("0123456789")
+    return (len(head) <= 2 and head.isalpha() and head.isupper() and len(value) - len(head) >= 7
+            and value[len(head):].isdigit())
     for s, e, _ in scan.matches(scan.p.year_range, group=""):
         scan.claim(KEEP, s, e)
 

@@ -22,9 +22,10 @@ def names(scan: Scan) -> None:
     v = scan.vocab
     for _, e in scan.cues("name"):
         if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
-            _chinese_name(scan, e, strict=False)
+            if not _cjk_name_to_closer(scan, e):
+                _chinese_name(scan, e, strict=False)
         else:
-            _claim(scan, _run(scan, e, least=1, lowercase=True, skip=":-–—：,"))
+            _claim(scan, _run(scan, e, least=1, lowercase=True, skip=":-–—：," + QUOTES))
     for _, e in scan.cues("name_weak"):
         if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
             _chinese_name(scan, e, strict=True)
@@ -32,20 +33,117 @@ def names(scan: Scan) -> None:
             # "my brother, Oleg Kovalchuk, ...": a comma may stand between the cue and the name;
             # in a script without capitals ("أخي يوسف") the words up to a common word count
             caseless = _caseless_follows(scan, e)
-            _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:"))
+            _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:" + QUOTES))
     _closing_name(scan)
+    _name_in_brackets_after_mask(scan)
     if _shouting(scan.text):
         return  # IN A MESSAGE IN CAPITALS every word looks like a name: cues only
     _patronymic_names(scan)
+    _lowercase_patronymic_names(scan)
+    _names_before(scan)
     says = v.folded("says")
     for s, e in scan.cues("documents"):
         if is_cjk_char(scan.text[e - 1]):
             continue  # Chinese mismatch descriptions go through name_weak ("账户上写的是...")
         pos = _skip_words(scan, e, says)
-        _claim(scan, _run(scan, pos, least=2, lowercase=False, skip=":-–—"))
+        _claim(scan, _run(scan, pos, least=2, lowercase=False, skip=":-–—" + QUOTES))
         _claim(scan, _possessive_before(scan, s))
     _opening_name(scan)
 
+
+#: quotation marks that may stand around a name ("the name on my card is 'Ana Lima'")
+QUOTES = "\"'“”‘’«»„「」『』"
+
+
+def _kana_or_han(ch: str) -> bool:
+    """A character of a Japanese or Chinese name: Han, katakana (with its long-vowel mark and
+    middle dot, "ジョン・スミス")."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u30a0" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _cjk_closers(scan: Scan) -> list[str]:
+    return sorted(scan.vocab.cjk("name_after") + scan.vocab.cjk("name_before"), key=len, reverse=True)
+
+
+def _cjk_name_to_closer(scan: Scan, pos: int) -> bool:
+    """After a Japanese name cue, the name is whatever stands before the word that closes it:
+    名前は佐藤健太です, 氏名：ジョン・スミスです (Japanese surnames are not in `surnames`)."""
+    text = scan.text
+    while pos < len(text) and text[pos] in " \t:：「『\"":
+        pos += 1
+    if pos >= len(text) or not _kana_or_han(text[pos]):
+        return False  # "名前はまだ...": a name starts with Han or katakana
+    closers = _cjk_closers(scan)
+    # 氏名は佐藤 健太、...: in a Japanese message (it has kana), Han or katakana up to a comma
+    # or full stop, a surname and a given name of up to three characters each
+    end = pos
+    while end < len(text) and end - pos < 8 and (_kana_or_han(text[end]) or (text[end] == " " and end > pos and text[end - 1] != " ")):
+        end += 1
+    parts = text[pos:end].split(" ")
+    if (end - pos >= 2 and text[end - 1] != " " and (end == len(text) or text[end] in "、。，,.;；\n")
+            and (len(parts) == 1 and (end - pos <= 6 or "・" in parts[0]) or len(parts) == 2 and max(map(len, parts)) <= 4)
+            and any("\u3041" <= ch <= "\u30ff" for ch in text)):
+        return scan.claim("name", pos, end)
+    end = pos
+    # hiragana too: 山本さくらです (the closer decides where the name ends)
+    while end < len(text) and end - pos < 12 and (_kana_or_han(text[end]) or "\u3041" <= text[end] <= "\u309f" or text[end] == " "):
+        end += 1
+        rest = text[end : end + 8].lstrip("」』\"")
+        if end - pos >= 2 and any(rest.startswith(w) for w in closers):
+            return scan.claim("name", pos, end)
+    return False
+
+
+def _names_before(scan: Scan) -> None:
+    """A name right before a word that follows names wherever they stand (`name_before`):
+    "Mehmet Yılmaz adına kayıtlı", "佐藤健太と申します"."""
+    text = scan.text
+    not_names = scan.vocab.folded("not_names")
+    for s, _ in scan.cues("name_before"):
+        if is_cjk_char(text[s]):
+            start = s
+            while start > 0 and s - start < 8 and _kana_or_han(text[start - 1]):
+                start -= 1
+            if s - start >= 2:
+                scan.claim("name", start, s)
+            continue
+        start, count = s, 0
+        word = _previous_word(text, s)
+        while word is not None and count < _MAX_WORDS:
+            j, i = word
+            name = text[j:i]
+            if not name or not name[0].isupper() or name.casefold() in not_names or not scan.free(j, i):
+                break
+            start, count = j, count + _weight(name)
+            word = _previous_word(text, j)
+        if count >= 2:
+            scan.claim("name", start, s)
+
+
+def _name_in_brackets_after_mask(scan: Scan) -> None:
+    """A name written again in brackets after a name: "[name] (Ivan Petrov)", "Иван Петров
+    (latin: IVAN PETROV)": the capitalised words that fill the brackets (or two opening them)."""
+    text = scan.text
+    ends = [e for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True) if k == "name"]
+    i = text.find("[name]")
+    while i >= 0:
+        ends.append(i + len("[name]"))
+        i = text.find("[name]", i + 1)
+    for pos in sorted(set(ends)):
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos >= len(text) or text[pos] not in "(（":
+            continue
+        close = min((j for j in (text.find(")", pos), text.find("）", pos)) if j > 0), default=-1)
+        inner = text[pos + 1 : close] if 0 < close - pos <= 60 else ""
+        if not inner:
+            continue
+        colon = max(inner.rfind(":"), inner.rfind("："))
+        span = _run(scan, pos + 1 + colon + 1, least=1, lowercase=False, skip=QUOTES)
+        fills = span is not None and not text[span[1] : close].strip(" \t" + QUOTES)
+        # "(Alexey Smirnov в паспорте)": two name words opening the brackets are enough
+        if span is not None and (fills or len(text[span[0] : span[1]].split()) >= 2):
+            scan.claim("name", *span)
 
 def _first_after(scan: Scan, pos: int, skip: str) -> str:
     """The first character from `pos` that is not in `skip` ("" at the end)."""
@@ -137,6 +235,39 @@ def _patronymic_names(scan: Scan) -> None:
         end = after[0][1] if after and text[after[0][0]].isupper() else e
         if start < s or end > e:
             scan.claim("name", start, end)
+
+
+def _lowercase_patronymic_names(scan: Scan) -> None:
+    """A full name in small letters with a patronymic, right after a name cue: "я кузнецов
+    павел игоревич", "фио: павел игоревич кузнецов". Without the cue "она была виновна" would
+    look the same, so the cue is required."""
+    if scan.p.patronymic_lower is None:
+        return
+    text = scan.text
+    cue_ends: set[int] | None = None
+    not_names = scan.vocab.folded("not_names")
+
+    def plain(span: tuple[int, int] | None) -> bool:
+        return span is not None and text[span[0]].islower() and text[span[0] : span[1]].casefold() not in not_names
+
+    for s, e, _ in scan.matches(scan.p.patronymic_lower):
+        words = [(s, e)]
+        for _ in range(2):
+            before = _previous_word(text, words[0][0])
+            if not plain(before):
+                break
+            words.insert(0, before)  # type: ignore[arg-type]
+        after = words_at(text, e, min(len(text), e + 40), 1)
+        if len(words) == 2 and after and plain(after[0]):
+            words.append(after[0])
+        start = words[0][0]
+        lead = start
+        while lead > 0 and text[lead - 1] in " \t:,—-":
+            lead -= 1
+        if cue_ends is None and len(words) >= 3:
+            cue_ends = {ce for key in ("name", "name_weak") for _, ce in scan.cues(key)}
+        if len(words) >= 3 and cue_ends and lead in cue_ends:
+            scan.claim("name", start, words[-1][1])
 
 
 def _word_start(text: str, end: int) -> int:
@@ -242,9 +373,18 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
             break  # a Korean name is written as one word ("이서연이고 생년월일은 ...")
     while words and words[-1][2]:
         words.pop()
-    if sum(not p for *_, p in words) < least:
+    if sum(_weight(text[s:e]) for s, e, p in words if not p) < least:
         return None
     return words[0][0], words[-1][1]
+
+
+def _weight(word: str) -> int:
+    """How many name words a word counts for: "Smith-Jones" or "Anne-Marie" (capitalised
+    parts joined by a hyphen) is two, as good as a first name and a surname."""
+    parts = word.split("-")
+    capitals = sum(1 for part in parts if len(part) >= 2 and part[0].isupper()
+                   and any(ch.islower() for ch in part) and not any(ch.isupper() for ch in part[-2:]))
+    return 2 if len(parts) >= 2 and capitals == len(parts) else 1
 
 
 def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:

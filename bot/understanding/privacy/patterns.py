@@ -16,8 +16,9 @@ _B58 = "1-9A-HJ-NP-Za-km-z"
 # memory and falls back to its much slower NFA on every call.)
 _LEFT = r"(?:^|[^A-Za-z0-9_\x{80}-\x{10FFFF}]|[\x{A0}\x{3000}\x{FF0C}\x{3001}\x{FF1A}\x{FF08}])"
 CAP = r"\p{Lu}[^\s,;:()\[\]0-9]*"  # a capitalised word
-#: a capitalised word, or a word of a script without capitals (Arabic, Hebrew): "شارع التحرير 25"
-CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew})[^\s,;:()\[\]0-9،]*"
+#: a capitalised word, or a word of a script without capitals (Arabic, Hebrew, Korean):
+#: "شارع التحرير 25", "테헤란로 152"
+CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew}|\p{Hangul})[^\s,;:()\[\]0-9،]*"
 NUM = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"  # a house number: 12, 3B, 8/3
 
 
@@ -41,9 +42,9 @@ class Patterns:
         self.vocab = v
         self.cue = {
             key: cue_pattern(v, key)
-            for key in ("name", "name_weak", "documents", "password", "code", "cvv", "card",
+            for key in ("name", "name_weak", "name_before", "documents", "password", "code", "cvv", "card",
                         "seed", "uid", "id_numbers", "id_series", "birth", "address", "order",
-                        "signoffs", "username", "card_expiry")
+                        "signoffs", "username", "card_expiry", "iban")
         }
         # masks this redactor writes: "[name]", "[seed phrase]"
         self.mask = compile_rx(r"\[[a-z][a-z ]{1,20}\]")
@@ -65,6 +66,10 @@ class Patterns:
         self.iban = compile_rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?")
         # a messenger handle, not the end of an e-mail address ("@binance.com")
         self.handle = compile_rx(r"(?:^|[\s(（,，:：])(?P<v>@[A-Za-z][A-Za-z0-9_]{3,31})(?:$|[^A-Za-z0-9_.@])")
+        # an authenticator's setup key: base32, often in groups of four ("JBSW Y3DP EHPK 3PXP")
+        self.base32_key = compile_rx(
+            r"(?:^|[^A-Za-z0-9])(?P<v>(?:[A-Z2-7]{4}(?:[ \-]?[A-Z2-7]{4}){3,15}|[a-z2-7]{4}(?:[ \-]?[a-z2-7]{4}){3,15}))(?:$|[^A-Za-z0-9])"
+        )
         self.card = compile_rx(r"(?:^|[^\d])(?P<v>\d(?:[ \-]?\d){12,18})")
         chunk = r"[A-Za-z]{0,3}\d[A-Za-z0-9]*"
         self.id_chunk = compile_rx(rf"(?:^|[^A-Za-z0-9])(?P<v>{chunk}(?:[ .\-/]{chunk})*)")
@@ -126,6 +131,13 @@ class Patterns:
             )
             # 8 rue des Lilas, 12 avenue Victor Hugo: the number before the street word
             shapes.append(rf"{NUM},?\s+{ci(before)}\s+(?:{CAPX}|{parts})(?:\s+(?:{CAPX}|{parts})){{0,4}}")
+        area, street = v.words("area_glued"), v.words("street_glued")
+        if area and street:  # 서울시 강남구 테헤란로 152, 12층 1204호: the words end in these
+            unit = words_rx(v.words("unit_glued") or ["-"], stars=False)
+            shapes.append(
+                rf"(?:\p{{L}}+{words_rx(area, stars=False)}\s+){{1,3}}\p{{L}}+{words_rx(street, stars=False)}"
+                rf"\s*\d{{1,5}}(?:-\d{{1,5}})?(?:[\s,]+\d{{1,5}}(?:-\d{{1,5}})?\s*{unit})*"
+            )
         self.address = compile_rx(f"{_LEFT}(?P<v>{'|'.join(shapes)})")
         zh_street = words_rx(v.cjk("street_after") or ["路"])
         zh_units = words_rx(v.cjk("units") or ["室"])
@@ -142,6 +154,10 @@ class Patterns:
         # a patronymic: a capitalised word with one of `name_endings` ("Игоревич", "Petrovna")
         self.patronymic = compile_rx(
             rf"(?:^|[^\p{{L}}\p{{M}}])(?P<v>\p{{Lu}}\p{{L}}{{2,}}(?i:{words_rx(endings, stars=False)}))(?:$|[^\p{{L}}\p{{M}}])"
+        ) if endings else None
+        # the same in small letters ("я кузнецов павел игоревич"): a name only right after a cue
+        self.patronymic_lower = compile_rx(
+            rf"(?:^|[^\p{{L}}\p{{M}}])(?P<v>\p{{Ll}}\p{{L}}{{2,}}(?i:{words_rx(endings, stars=False)}))(?:$|[^\p{{L}}\p{{M}}])"
         ) if endings else None
         self.greeting = compile_rx(rf"^\s*(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
         self.han_run = compile_rx(r"^[\s:：]*(?P<v>\p{Han}{2,8})")
