@@ -28,8 +28,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiosqlite
-
 from bot.shared.errors import StoreError
 from bot.shared.locks import KeyedLock
 from bot.storage import sqlite_transfer
@@ -55,6 +53,7 @@ from bot.storage.sqlite_turns import (
     save_turn,
     transaction,
 )
+from bot.storage.sqlite_worker import Worker
 from bot.storage.transfer import Row
 
 log = logging.getLogger(__name__)
@@ -67,7 +66,7 @@ class SqliteStore(ReadModel, ReportQueries):
 
     def __init__(
         self,
-        conn: aiosqlite.Connection,
+        conn: Worker,
         path: str,
         applied: Sequence[str] = (),
         *,
@@ -97,19 +96,17 @@ class SqliteStore(ReadModel, ReportQueries):
         runs) and checks that it is a kyc-helper database.
         """
         path = str(path)
-        # aiosqlite's connection thread runs the connector and, later, every call of this store
-        # (a whole function per call); it names each function with its arguments at DEBUG
+        # aiosqlite's thread runs the reports' reading connection (sqlite_reader); it names each
+        # function it runs with its arguments at DEBUG
         logging.getLogger("aiosqlite").setLevel(
             max(logging.getLogger("aiosqlite").level, logging.INFO)
         )
         applied: list[str] = []
-        conn = aiosqlite.Connection(
-            functools.partial(_connect, path, busy_timeout, readonly, applied), iter_chunk_size=64
-        )
+        conn = Worker(functools.partial(_connect, path, busy_timeout, readonly, applied))
         try:
             await conn
         except (sqlite3.Error, OSError, StoreError) as exc:
-            # aiosqlite has queued its thread's stop: let the thread finish while this event
+            # the worker has queued its thread's stop: let the thread finish while this event
             # loop still runs, or it reports to a closed loop at exit
             await asyncio.to_thread(conn._thread.join, 5)
             raise StoreError(f"cannot open database {path}: {exc}") from exc
@@ -129,11 +126,21 @@ class SqliteStore(ReadModel, ReportQueries):
         return self._reader.stream(what, sql, params, convert)
 
     async def _call(self, what: str, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(connection, *args)` on aiosqlite's thread; SQLite errors become StoreError."""
+        """Run `fn(connection, *args)` on the database thread; SQLite errors become StoreError."""
         try:
             conn = self._aconn._conn  # the sqlite3 connection; ValueError once closed
-            # the queue aiosqlite's own execute() uses: one hop per call, not per statement
+            # one hop per call, not per statement
             return await self._aconn._execute(fn, conn, *args)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot {what}: {exc}") from exc
+        except ValueError as exc:  # "Connection closed": the store is closed
+            raise StoreError(f"cannot {what}: {exc}") from exc
+
+    async def _write_turn(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(connection, *args)` in a write transaction shared with other turns' writes
+        queued meanwhile (one commit for all of them); SQLite errors become StoreError."""
+        try:
+            return await self._aconn.grouped(fn, *args)  # type: ignore[no-any-return]
         except sqlite3.Error as exc:
             raise StoreError(f"cannot {what}: {exc}") from exc
         except ValueError as exc:  # "Connection closed": the store is closed
@@ -183,7 +190,7 @@ class SqliteStore(ReadModel, ReportQueries):
                 if isinstance(seen, TurnStatus):
                     return TurnResult(seen)
                 write = decide(seen.state)
-                result = await self._call(
+                result = await self._write_turn(
                     "save the turn", save_turn, key, seen, write, now, lease, *marks
                 )
                 if result is not None:
