@@ -136,9 +136,10 @@ class SqliteStore(ReadModel, ReportQueries):
         except ValueError as exc:  # "Connection closed": the store is closed
             raise StoreError(f"cannot {what}: {exc}") from exc
 
-    async def _write_turn(self, what: str, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(connection, *args)` in a write transaction shared with other turns' writes
-        queued meanwhile (one commit for all of them); SQLite errors become StoreError."""
+    async def _grouped(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(connection, *args)` in a write transaction shared with the other writes
+        queued meanwhile (one commit for all of them, a savepoint each: see sqlite_worker);
+        SQLite errors become StoreError."""
         try:
             return await self._aconn.grouped(fn, *args)  # type: ignore[no-any-return]
         except sqlite3.Error as exc:
@@ -190,7 +191,7 @@ class SqliteStore(ReadModel, ReportQueries):
                 if isinstance(seen, TurnStatus):
                     return TurnResult(seen)
                 write = decide(seen.state)
-                result = await self._write_turn(
+                result = await self._grouped(
                     "save the turn", save_turn, key, seen, write, now, lease, *marks
                 )
                 if result is not None:
@@ -295,25 +296,24 @@ class SqliteStore(ReadModel, ReportQueries):
     # -- the outbox ------------------------------------------------------------------------------
 
     async def claim_outbox(self, key: Key, now: datetime, lease: Lease) -> list[OutboxMessage]:
-        def claim(conn: sqlite3.Connection) -> list[OutboxMessage]:
+        def claim(conn: sqlite3.Connection) -> list[OutboxMessage]:  # in a write transaction
             stamp = iso(now)
-            with transaction(conn):
-                rows = conn.execute(
-                    "SELECT id, payload, created_at, attempts, owner, lease_until FROM outbox"
-                    " WHERE channel=? AND user_id=? ORDER BY id",
-                    tuple(key),
-                ).fetchall()
-                if any(r[4] not in (None, lease.owner) and r[5] >= stamp for r in rows):
-                    return []  # someone else is sending this conversation's earlier messages
-                conn.execute(
-                    "UPDATE outbox SET owner=?, lease_until=? WHERE channel=? AND user_id=?",
-                    (lease.owner, iso(lease.until), *key),
-                )
+            rows = conn.execute(
+                "SELECT id, payload, created_at, attempts, owner, lease_until FROM outbox"
+                " WHERE channel=? AND user_id=? ORDER BY id",
+                tuple(key),
+            ).fetchall()
+            if any(r[4] not in (None, lease.owner) and r[5] >= stamp for r in rows):
+                return []  # someone else is sending this conversation's earlier messages
+            conn.execute(
+                "UPDATE outbox SET owner=?, lease_until=? WHERE channel=? AND user_id=?",
+                (lease.owner, iso(lease.until), *key),
+            )
             return [
                 OutboxMessage(r[0], Key(*key), json.loads(r[1]), parse(r[2]), r[3]) for r in rows
             ]
 
-        return await self._call("claim outgoing messages", claim)
+        return await self._grouped("claim outgoing messages", claim)
 
     async def outbox_keys(self, channel: str, now: datetime, owner: str) -> list[Key]:
         def read(conn: sqlite3.Connection) -> list[Key]:
@@ -328,7 +328,7 @@ class SqliteStore(ReadModel, ReportQueries):
         return await self._call("read outgoing messages", read)
 
     async def mark_sent(self, *message_ids: int) -> None:
-        await self._call("mark messages sent", _delete_messages, message_ids)
+        await self._grouped("mark messages sent", _delete_sent, message_ids)
 
     async def release(self, message_ids: Sequence[int]) -> None:
         def write(conn: sqlite3.Connection) -> None:
@@ -414,6 +414,10 @@ def statements(sql: str) -> list[str]:
     if pending.strip(" \n;"):
         out.append(pending)
     return out
+
+
+def _delete_sent(conn: sqlite3.Connection, ids: Sequence[int]) -> None:  # in a transaction
+    conn.executemany("DELETE FROM outbox WHERE id=?", [(i,) for i in ids])
 
 
 def _delete_messages(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
