@@ -12,9 +12,6 @@ COMMIT fails, every turn of the group fails with that error and nothing of the g
 
 It offers the few members of `aiosqlite.Connection` the store and its reader use (`_execute`,
 `_conn`, `_connection`, `_thread`, `close`), so a store in memory reads on it too.
-
-Measured (`python -m bot bench --only engine` worker, 200 users x 25 turns, paired with the
-aiosqlite thread it replaced): see the commit that introduced it.
 """
 
 from __future__ import annotations
