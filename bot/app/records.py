@@ -7,7 +7,7 @@ what users wrote is redacted before anything is written (`redact`, whatever the 
 
 from __future__ import annotations
 
-import secrets
+import random
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +26,9 @@ def turn_write(old: State | None, outcome: Outcome, lang: str | None) -> TurnWri
     new = outcome.state
     events, unmatched = _records(outcome.events)
     reply_lang = new.lang or lang
-    turn = secrets.token_hex(4)  # which replies came together: a sender may join them
+    # which replies came together: a sender may join them (not a secret: `random`, not
+    # `secrets`, whose read of the OS's randomness lets the database thread take the GIL)
+    turn = f"{random.getrandbits(32):08x}"
     outbox = [reply_payload(r, reply_lang, turn) for r in outcome.replies]
     if outcome.forget:
         return TurnWrite(state=None, forget="forget", outbox=outbox)

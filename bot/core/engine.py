@@ -13,7 +13,6 @@ state asks for. The work of a turn is split by concern:
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,7 +65,7 @@ class Engine:
             {p for p, n in phrases if p and n == "personal_data"}, key=lambda p: -len(p)))
 
     def handle(self, state: State, event: Event, now: datetime, lang: str | None = None) -> Outcome:
-        turn = Turn(self, copy.deepcopy(state), now, lang)
+        turn = Turn(self, state.clone(), now, lang)
         dispatch(turn, event)
         return Outcome(turn.outcome_state(), tuple(turn.replies), tuple(turn.events), turn.forget)
 

@@ -20,9 +20,11 @@ follow the guide:
 
 from __future__ import annotations
 
+import copy
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
+from typing import Any
 
 STATE_VERSION = 2
 
@@ -118,8 +120,14 @@ class State:
     started: bool = False
     resume_phase: str | None = None  # the phase to return to after a forget "no"
 
+    def clone(self) -> State:
+        """A deep copy (what copy.deepcopy gives for this tree of plain dataclasses, lists and
+        scalars, at a fraction of its cost: it is taken at every turn)."""
+        return _clone(self)
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        # the same text as json.dumps(asdict(self)), without asdict's deep copy of every list
+        return json.dumps(self, default=_fields, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: str) -> State:
@@ -160,3 +168,34 @@ def iso(dt: datetime) -> str:
 
 def parse_iso(raw: str) -> datetime:
     return datetime.fromisoformat(raw)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_PLAIN = frozenset({State, Case, Attempt, Followup})
+
+
+def _clone(value: Any) -> Any:
+    cls = value.__class__
+    if cls in _SCALARS:
+        return value
+    if cls is list:
+        return [_clone(v) for v in value]
+    if cls is dict:
+        return {k: _clone(v) for k, v in value.items()}
+    if cls in _PLAIN:
+        new = cls.__new__(cls)
+        new.__dict__.update({k: _clone(v) for k, v in value.__dict__.items()})
+        return new
+    return copy.deepcopy(value)  # anything else (a tuple, a subclass): the general way
+
+
+def _fields(obj: object) -> dict[str, object]:
+    """A dataclass instance as its fields (json.dumps asks for each one it meets)."""
+    cls = type(obj)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        if not is_dataclass(obj) or isinstance(obj, type):
+            raise TypeError(f"Object of type {cls.__name__} is not JSON serializable")
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(obj))
+    return {name: getattr(obj, name) for name in names}

@@ -74,6 +74,7 @@ def format_datetime(dt: datetime, lang: str | None = None, tz: str | tzinfo | No
     return f"{both} {name}"
 
 
+@lru_cache(maxsize=4096, typed=True)  # the same few counts and limits in every reply
 def format_number(value: float, lang: str | None = None) -> str:
     """Return a number as `lang` writes it (grouping, decimal sign); whole floats lose ".0"."""
     if isinstance(value, float) and value.is_integer():

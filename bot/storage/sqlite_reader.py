@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.shared.errors import StoreError
+from bot.storage.sqlite_worker import Worker
 
 T = TypeVar("T")
 #: rows fetched per hop to the reading thread
@@ -32,10 +33,12 @@ class Reader:
     own connection `shared` reads too.
     """
 
-    def __init__(self, shared: aiosqlite.Connection, open_reader: Connector | None) -> None:
+    def __init__(self, shared: Worker, open_reader: Connector | None) -> None:
         self._shared = shared
         self._open_reader = open_reader
-        self._reader: aiosqlite.Connection | None = shared if open_reader is None else None
+        self._reader: aiosqlite.Connection | Worker | None = (
+            shared if open_reader is None else None
+        )
         self._lock = asyncio.Lock()
 
     async def read(self, what: str, fn: Callable[..., T], *args: Any) -> T:
@@ -68,7 +71,7 @@ class Reader:
             with contextlib.suppress(sqlite3.Error, ValueError):
                 await reader.close()
 
-    async def _open(self) -> aiosqlite.Connection:
+    async def _open(self) -> aiosqlite.Connection | Worker:
         async with self._lock:
             if self._reader is None:
                 if self._shared._connection is None or self._open_reader is None:

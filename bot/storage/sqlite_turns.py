@@ -20,13 +20,7 @@ from bot.storage.base import (
 )
 from bot.storage.sqlite_reads import iso, parse
 from bot.storage.sqlite_schema import USER_TABLES
-
-
-class _Abort(Exception):
-    """Roll the turn back and report `status` (not an error)."""
-
-    def __init__(self, status: TurnStatus) -> None:
-        self.status = status
+from bot.storage.sqlite_worker import RolledBack
 
 
 @contextlib.contextmanager
@@ -94,65 +88,63 @@ def save_turn(
     once: str | None,
     answers: FollowupClaim | None,
 ) -> TurnResult | None:
-    """Write a turn in one transaction; None (nothing written) if the state changed since it
-    was read."""
+    """Write a turn inside the transaction the caller opened (`sqlite_worker.Worker.grouped`:
+    one that other turns may share); None, having written nothing, if the state changed since
+    it was read. A turn that must not apply raises `RolledBack` with its result, to undo what
+    it wrote."""
     stamp = iso(now)
-    try:
-        with transaction(conn):
-            row = conn.execute(
-                "SELECT state, last_update_id FROM conversations WHERE channel=? AND user_id=?",
-                key,
-            ).fetchone()
-            if (row[0] if row else None) != seen.state:
-                return None  # rolled back
-            if update_id is not None:
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO updates (channel, update_id, at) VALUES (?, ?, ?)",
-                    (key.channel, update_id, stamp),
-                )
-                if cur.rowcount != 1:
-                    raise _Abort(TurnStatus.DUPLICATE)
-                if row and row[1] is not None and update_id < row[1]:
-                    raise _Abort(TurnStatus.STALE)
-            if once is not None:
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO once_keys (channel, key, at) VALUES (?, ?, ?)",
-                    (key.channel, once, stamp),
-                )
-                if cur.rowcount != 1:
-                    raise _Abort(TurnStatus.DUPLICATE)
-            if answers is not None:
-                cur = conn.execute(
-                    "UPDATE followups SET status='done', sent_at=?, lease_until=NULL"
-                    " WHERE id=? AND status='sending' AND owner=?",
-                    (stamp, answers.id, answers.lease.owner),
-                )
-                if cur.rowcount != 1:
-                    raise _Abort(TurnStatus.LOST)
-            _write(conn, key, write, stamp)
-            if update_id is not None and write.forget is None:
-                conn.execute(
-                    "UPDATE conversations SET last_update_id=max(coalesce(last_update_id, ?), ?)"
-                    " WHERE channel=? AND user_id=?",
-                    (update_id, update_id, *key),
-                )
-            holder = conn.execute(
-                "SELECT owner, lease_until FROM outbox WHERE channel=? AND user_id=?"
-                " AND owner IS NOT NULL AND lease_until >= ? ORDER BY id LIMIT 1",
-                (*key, stamp),
-            ).fetchone()
-            owner, until = holder if holder else (lease.owner, iso(lease.until))
-            outbox = []
-            for payload in write.outbox:
-                cur = conn.execute(
-                    "INSERT INTO outbox (channel, user_id, payload, created_at, owner, lease_until)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (*key, json.dumps(payload), stamp, owner, until),
-                )
-                assert cur.lastrowid is not None
-                outbox.append(OutboxMessage(cur.lastrowid, key, payload, parse(stamp)))
-    except _Abort as abort:
-        return TurnResult(abort.status)
+    row = conn.execute(
+        "SELECT state, last_update_id FROM conversations WHERE channel=? AND user_id=?",
+        key,
+    ).fetchone()
+    if (row[0] if row else None) != seen.state:
+        return None
+    if update_id is not None:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO updates (channel, update_id, at) VALUES (?, ?, ?)",
+            (key.channel, update_id, stamp),
+        )
+        if cur.rowcount != 1:
+            raise RolledBack(TurnResult(TurnStatus.DUPLICATE))
+        if row and row[1] is not None and update_id < row[1]:
+            raise RolledBack(TurnResult(TurnStatus.STALE))
+    if once is not None:
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO once_keys (channel, key, at) VALUES (?, ?, ?)",
+            (key.channel, once, stamp),
+        )
+        if cur.rowcount != 1:
+            raise RolledBack(TurnResult(TurnStatus.DUPLICATE))
+    if answers is not None:
+        cur = conn.execute(
+            "UPDATE followups SET status='done', sent_at=?, lease_until=NULL"
+            " WHERE id=? AND status='sending' AND owner=?",
+            (stamp, answers.id, answers.lease.owner),
+        )
+        if cur.rowcount != 1:
+            raise RolledBack(TurnResult(TurnStatus.LOST))
+    _write(conn, key, write, stamp)
+    if update_id is not None and write.forget is None:
+        conn.execute(
+            "UPDATE conversations SET last_update_id=max(coalesce(last_update_id, ?), ?)"
+            " WHERE channel=? AND user_id=?",
+            (update_id, update_id, *key),
+        )
+    holder = conn.execute(
+        "SELECT owner, lease_until FROM outbox WHERE channel=? AND user_id=?"
+        " AND owner IS NOT NULL AND lease_until >= ? ORDER BY id LIMIT 1",
+        (*key, stamp),
+    ).fetchone()
+    owner, until = holder if holder else (lease.owner, iso(lease.until))
+    outbox = []
+    for payload in write.outbox:
+        cur = conn.execute(
+            "INSERT INTO outbox (channel, user_id, payload, created_at, owner, lease_until)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (*key, json.dumps(payload), stamp, owner, until),
+        )
+        assert cur.lastrowid is not None
+        outbox.append(OutboxMessage(cur.lastrowid, key, payload, parse(stamp)))
     return TurnResult(TurnStatus.APPLIED, tuple(outbox))
 
 

@@ -3,6 +3,7 @@ refusing what is not a kyc-helper database, giving up on a lock after the busy t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -135,6 +136,53 @@ async def test_a_turn_runs_again_when_another_process_wrote_meanwhile(tmp_path: 
     assert stored is not None and json.loads(stored.state) == {"n": 3}
     assert [e.data["n"] for e in await store.events_between(T0, T0)] == [3]  # written once
     await store.close()
+
+
+async def test_turns_of_many_users_at_once_are_each_kept_or_refused_on_their_own(
+    tmp_path: Path,
+) -> None:
+    # turns that reach the database together may share a commit: one refused as a duplicate
+    # and one that fails must leave every other user's turn written, after a restart too
+    path = tmp_path / "bot.sqlite3"
+    store = await SqliteStore.open(path)
+    await store.run_turn(Key("telegram", "dup"), lambda raw: TurnWrite(state='{"n": 0}'),
+                         now=T0, lease=LEASE, update_id=7)
+
+    async def turn(user: str) -> str:
+        def decide(raw: str | None) -> TurnWrite:
+            if user == "broken":
+                return TurnWrite(state=None)  # a turn that does not forget must write a state
+            return TurnWrite(state=json.dumps({"n": user}), events=[EventRecord("turn", {"n": user})],
+                             outbox=[{"text": f"hello {user}"}])
+
+        try:
+            result = await store.run_turn(Key("telegram", user), decide, now=T0, lease=LEASE,
+                                          update_id=7 if user == "dup" else None)
+        except StoreError:
+            return "failed"
+        return result.status.value
+
+    users = [str(i) for i in range(30)]
+    users[10:10] = ["dup", "broken"]
+    outcomes = dict(zip(users, await asyncio.gather(*(turn(u) for u in users)), strict=True))
+    assert outcomes.pop("dup") == "duplicate"
+    assert outcomes.pop("broken") == "failed"
+    assert set(outcomes.values()) == {"applied"}
+    await store.close()
+
+    store = await SqliteStore.open(path)
+    try:
+        for user in outcomes:
+            stored = await store.load(Key("telegram", user))
+            assert stored is not None and json.loads(stored.state) == {"n": user}
+        dup = await store.load(Key("telegram", "dup"))
+        assert dup is not None and json.loads(dup.state) == {"n": 0}
+        assert await store.load(Key("telegram", "broken")) is None
+        assert sorted(e.data["n"] for e in await store.events_between(T0, T0)) == sorted(outcomes)
+        waiting = await store.claim_outbox(Key("telegram", "5"), T0, LEASE)
+        assert [m.payload["text"] for m in waiting] == ["hello 5"]
+    finally:
+        await store.close()
 
 
 async def test_the_reports_pending_follow_up_lookup_reads_only_pending_rows(

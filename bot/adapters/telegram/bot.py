@@ -52,6 +52,14 @@ SCHEDULER_INTERVAL = 30.0  # seconds between follow-up passes
 FOLLOWUP_SHARE = 0.9
 BOOTSTRAP_RETRIES = 5  # startup attempts on network errors (a bad token fails at once)
 ALLOWED_UPDATES = ("message", "callback_query")
+#: connections to the Bot API for calls other than getUpdates. httpcore checks every pooled
+#: connection on each request (a getpeername and a poll per connection), so PTB's default of
+#: 256 costs more CPU per call the more connections a burst opened; the send limit (30/s) at
+#: a real round trip of 100-300 ms keeps fewer than 10 busy
+CONNECTION_POOL = 16
+#: seconds a call may wait for a free connection before it fails (and is retried as a network
+#: error); PTB's default of 1 s is short for a burst queued behind a full pool
+POOL_TIMEOUT = 10.0
 
 
 class TelegramBot(Handlers):
@@ -100,7 +108,13 @@ class TelegramBot(Handlers):
         """Build the PTB Application with our two handlers and error handler (no Updater: the
         adapter fetches updates itself, see `bot.adapters.telegram.receive`)."""
         self.masker.install()  # before PTB logs its URLs, which contain the token
-        builder = ApplicationBuilder().token(self.settings.token or "").updater(None)
+        builder = (
+            ApplicationBuilder()
+            .token(self.settings.token or "")
+            .updater(None)
+            .connection_pool_size(CONNECTION_POOL)
+            .pool_timeout(POOL_TIMEOUT)
+        )
         if self.settings.rate_limit > 0:
             limiter = AIORateLimiter(overall_max_rate=self.settings.rate_limit, max_retries=2)
             builder = builder.rate_limiter(limiter)

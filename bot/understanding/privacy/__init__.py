@@ -146,14 +146,33 @@ def fingerprint() -> str:
     return str(known)
 
 
+#: texts scanned last, with what was found: a turn scans the same text several times (warning
+#: about it, redacting it, redacting the redacted text once more as it is logged); only a few,
+#: so it serves one turn's repeats, not other users' messages
+RECENT = 4
+_recent: dict[str, tuple[Patterns, tuple[Finding, ...]]] = {}
+_recent_lock = threading.Lock()
+
+
 def scan(text: str) -> list[Finding]:
     """Every piece of personal data in `text`, sorted by position."""
     if not text:
         return []
-    state = Scan(text.translate(_DIGITS), _current())
+    patterns = _current()
+    with _recent_lock:
+        hit = _recent.get(text)
+    if hit is not None and hit[0] is patterns:
+        return list(hit[1])
+    state = Scan(text.translate(_DIGITS), patterns)
     for detect in DETECTORS:
         detect(state)
-    return all_occurrences(state)
+    found = all_occurrences(state)
+    with _recent_lock:
+        _recent.pop(text, None)
+        _recent[text] = (patterns, tuple(found))
+        while len(_recent) > RECENT:
+            del _recent[next(iter(_recent))]
+    return found
 
 
 def find_sensitive(text: str, *, mentions: bool = False) -> list[Finding]:
