@@ -47,6 +47,8 @@ BLIND3 = [json.loads(line) for line in (PII / "blind3.jsonl").read_text(encoding
 BLIND4 = [json.loads(line) for line in (PII / "blind4.jsonl").read_text(encoding="utf-8").splitlines()]
 #: a fourth, 15 languages incl. German, Japanese, Korean, Polish (tests/data/blind5/README.md)
 BLIND5 = [json.loads(line) for line in (PII / "blind5.jsonl").read_text(encoding="utf-8").splitlines()]
+#: a fifth, 16 languages incl. Ukrainian and Polish (tests/data/blind6/README.md)
+BLIND6 = [json.loads(line) for line in (PII / "blind6.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _case_id(case: dict) -> str:
@@ -327,3 +329,16 @@ async def test_state_and_events_hold_no_personal_data(kb: KnowledgeBase, tmp_pat
     con.close()
     # (a three-digit CVV is found in any dump, in a timestamp: the unit cases cover those)
     assert [s for c in CASES["cases"] for s in c["secrets"] if len(s) > 3 and s in stored] == []
+
+
+def test_the_fifth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
+    """First measured at 100 of 120 lines fully redacted and 7 of 50 clean lines over-masked
+    (ticket numbers in six languages read as phone numbers). Its even lines were read (name
+    cues, ticket words, expiry and IBAN words in every language); its odd lines were only
+    measured: 50 -> 56 of 59 (5 secrets, counting every readable word of a name, left in 3
+    lines)."""
+    missed = _missed(BLIND6)
+    assert len(missed) <= 5, missed
+    over = [(d["text"], k) for d in BLIND6 if not d["secrets"] for k in d.get("keep", [])
+            if k not in redact(d["text"])]
+    assert len(over) <= 1, over
