@@ -57,7 +57,7 @@ def _same_script(a: str, b: str) -> bool:
     return a[:1].isascii() == b[:1].isascii() and is_han(a[:1]) == is_han(b[:1])
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # bounded: a long-running bot meets ever more words
 def collapse_repeats(word: str) -> str:
     """Return `word` with letters repeated three times or more kept twice ("blurryyy")."""
     out: list[str] = []
