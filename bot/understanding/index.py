@@ -106,7 +106,7 @@ class Index:
         self.none_entry = self.by_key.get(("none", NONE_ID), -1)
         self.docs: list[Doc] = []
         self.doc_entry: list[int] = []  # each doc's entry, by doc number
-        self.example_docs: dict[tuple[int, str, int], int] = {}
+        self._example_docs: dict[tuple[int, str, int], int] | None = None  # see `example_doc`
         self.idf: dict[str, float] = {}
         self.max_idf = 1.0
         self.df: dict[str, int] = {}
@@ -147,8 +147,6 @@ class Index:
             if not feats:
                 continue
             e = self.by_key[(t.kind, t.id)]
-            if t.role == "example":
-                self.example_docs[(e, t.lang, t.index)] = len(self.docs)
             self.docs.append(Doc(e, t.text, t.role, t.index, t.lang, main_script(terms)))
             doc_feats.append(feats)
             for f in feats:
@@ -199,7 +197,8 @@ class Index:
     def __getstate__(self) -> dict[str, object]:
         """What the disk cache keeps: the packed lists; the lookups are rebuilt from them."""
         state = dict(self.__dict__)
-        state.update(df=None, doc_entry=None, common=None, profile_common=None, _counts={})
+        state.update(df=None, doc_entry=None, common=None, profile_common=None, _counts={},
+                     _example_docs=None)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -216,6 +215,14 @@ class Index:
         self.profile_common = {
             k: {f: dict(unpack(by_feature[f])) for f in common if f in by_feature}
             for k, by_feature in self.profile_postings.items()}
+
+    def example_doc(self, entry: int, lang: str, index: int) -> int | None:
+        """The doc number of example `index` of `entry` in `lang` (leave-one-out only: the
+        lookup is made on first use)."""
+        if self._example_docs is None:
+            self._example_docs = {(doc.entry, doc.lang, doc.index): d
+                                  for d, doc in enumerate(self.docs) if doc.role == "example"}
+        return self._example_docs.get((entry, lang, index))
 
     def vote_counts(self, feature: str) -> dict[int, int]:
         """How many texts of each entry, written in `feature`'s script, use it (entries in

@@ -295,7 +295,7 @@ class Matcher:
                         lang: str = "en") -> MatchResult:
         """Match `text` as if example number `example` (of `lang`) were not in the index."""
         e = self.index.by_key.get((entry_kind, entry_id))
-        doc = self.index.example_docs.get((e, lang, example)) if e is not None else None
+        doc = self.index.example_doc(e, lang, example) if e is not None else None
         return self._safely(text, doc)
 
     def _safely(self, text: object, exclude: int | None) -> MatchResult:
