@@ -216,6 +216,11 @@ class Index:
             k: {f: dict(unpack(by_feature[f])) for f in common if f in by_feature}
             for k, by_feature in self.profile_postings.items()}
 
+    def forget(self) -> None:
+        """Drop the lookups made for leave-one-out (made again on use)."""
+        self._counts.clear()
+        self._example_docs = None
+
     def example_doc(self, entry: int, lang: str, index: int) -> int | None:
         """The doc number of example `index` of `entry` in `lang` (leave-one-out only: the
         lookup is made on first use)."""

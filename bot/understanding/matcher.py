@@ -272,9 +272,12 @@ class Matcher:
         return state
 
     def forget(self) -> None:
-        """Drop what the build remembered for the checks (the index keeps what it needs)."""
+        """Drop what the build remembered for the checks (the index keeps what it needs; the
+        knowledge texts' terms are read again if leave-one-out needs them)."""
         self.norm._terms_cache.clear()
         self.seg._stripped.clear()
+        self._doc_cache.clear()
+        self.index.forget()
 
     def doc_terms(self, text: str) -> list[str]:
         """Return the terms of a knowledge text, read exactly as a message would be."""

@@ -131,7 +131,7 @@ class Normaliser:
         # ... or the wrong character of the same sound, in a word of any length ("刷联" is
         # 刷脸: both "shua lian"); a sound two known words of different meanings share
         # corrects to neither (护照 and its listed misspelling 户照 mean the same)
-        self._readings = pinyin.Readings(pinyin.table())
+        self._readings = pinyin.readings()
         self._han_sound: dict[str, str | None] = {}
         for word in sorted(self.vocabulary):
             if 2 <= len(word) <= 6 and all(is_han(c) for c in word):

@@ -39,9 +39,9 @@ def _toneless(reading: str) -> str:
     return sys.intern(reading.translate(_PLAIN))
 
 
-@lru_cache(maxsize=1)
 def table() -> dict[str, tuple[str, ...]]:
-    """Each common character's toneless readings, most common first ({} without pypinyin)."""
+    """Each common character's toneless readings, most common first ({} without pypinyin);
+    read anew on each call: what is kept is `readings()`."""
     spec = importlib.util.find_spec("pypinyin")
     places = list(spec.submodule_search_locations or []) if spec else []
     for place in places:
@@ -87,6 +87,12 @@ class Readings:
 
     def __setstate__(self, state: tuple[tuple[str, ...] | None, ...]) -> None:
         self._slots = state
+
+
+@lru_cache(maxsize=1)
+def readings() -> Readings:
+    """`table()` in its compact form, read once per process."""
+    return Readings(table())
 
 
 def sounds(word: str, readings: Readings | dict[str, tuple[str, ...]]) -> Iterator[str]:
