@@ -10,11 +10,26 @@ index, each entry's profile (all its texts together), how typical each feature i
 from __future__ import annotations
 
 import math
+import struct
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 NONE_ID = "__none__"
+
+#: one (text or entry number, weight) pair of a packed list: 4 + 8 bytes, the weight exact
+_PAIR = struct.Struct("<id")
+PAIR_SIZE = _PAIR.size
+
+
+def pack(pairs: Iterable[tuple[int, float]]) -> bytes:
+    """Pack (number, weight) pairs into one bytes object (a list of tuples costs ~8x more)."""
+    return b"".join([_PAIR.pack(n, w) for n, w in pairs])
+
+
+def unpack(data: bytes) -> Iterator[tuple[int, float]]:
+    """The (number, weight) pairs of `pack(...)`, in their order, weights bit for bit."""
+    return _PAIR.iter_unpack(data)
 
 
 @dataclass(frozen=True)
@@ -25,7 +40,7 @@ class Entry:
     id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Doc:
     """One indexed text: an example, a notice, a keyword or a title of an entry."""
 
@@ -91,21 +106,26 @@ class Index:
         self.none_entry = self.by_key.get(("none", NONE_ID), -1)
         self.docs: list[Doc] = []
         self.doc_entry: list[int] = []  # each doc's entry, by doc number
-        self.example_docs: dict[tuple[int, str, int], int] = {}
+        self._example_docs: dict[tuple[int, str, int], int] | None = None  # see `example_doc`
         self.idf: dict[str, float] = {}
         self.max_idf = 1.0
         self.df: dict[str, int] = {}
         self.common_df = 0.0
-        self.postings: dict[str, list[tuple[int, float]]] = {}
-        self.doc_vectors: list[dict[str, float]] = []
-        self.profile_vectors: dict[str, list[dict[str, float]]] = {}
-        self.profile_postings: dict[str, dict[str, list[tuple[int, float]]]] = {}
+        #: feature -> the texts using it and its weight in each (packed: `pack`), text order
+        self.postings: dict[str, bytes] = {}
+        #: for features in more than `common_df` texts: text -> weight (looked up, not walked)
+        self.common: dict[str, dict[int, float]] = {}
+        #: per script: feature -> the entries whose profile has it, with its weight (packed)
+        self.profile_postings: dict[str, dict[str, bytes]] = {}
+        #: per script, for the common features only: feature -> entry -> profile weight
+        self.profile_common: dict[str, dict[str, dict[int, float]]] = {}
         self.profile_norm: dict[str, list[float]] = {}
         self.profile_dot_doc: list[float] = []
         self.entry_docs: dict[str, list[int]] = {}
-        self.vote_counts: dict[str, dict[int, int]] = {}
-        self.vote_map: dict[str, dict[int, float]] = {}
+        #: feature -> P(entry | feature) as packed (entry, probability) pairs; see `vote`
+        self.vote_map: dict[str, bytes] = {}
         self.vote_weight: dict[str, float] = {}
+        self._counts: dict[str, dict[int, int]] = {}  # `vote_counts` computed lately
         self.off_domain: dict[str, float] = {}  # word -> how much of it is elsewhere (0.5..1)
         self.keywords: dict[str, list[tuple[tuple[str, ...], int, float]]] = {}
         self.negative_keywords: dict[str, list[tuple[tuple[str, ...], int]]] = {}
@@ -127,8 +147,6 @@ class Index:
             if not feats:
                 continue
             e = self.by_key[(t.kind, t.id)]
-            if t.role == "example":
-                self.example_docs[(e, t.lang, t.index)] = len(self.docs)
             self.docs.append(Doc(e, t.text, t.role, t.index, t.lang, main_script(terms)))
             doc_feats.append(feats)
             for f in feats:
@@ -150,57 +168,87 @@ class Index:
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         scripts = sorted({d.script for d in self.docs} | {"latin"})
         profile = {k: [defaultdict(float) for _ in self.entries] for k in scripts}
+        doc_vectors: list[dict[str, float]] = []
         for d, feats in enumerate(doc_feats):
             vec = {f: self.idf[f] for f in feats}
             norm = math.sqrt(sum(w * w for w in vec.values()))
             vec = {f: w / norm for f, w in vec.items()}
-            self.doc_vectors.append(vec)
+            doc_vectors.append(vec)
             doc = self.docs[d]
             for f, w in vec.items():
                 postings[f].append((d, w))
                 profile[doc.script][doc.entry][f] += w
-        self.postings = dict(postings)
+        self.postings = {f: pack(p) for f, p in postings.items()}
         for k in scripts:
-            self.profile_vectors[k] = [dict(vec) for vec in profile[k]]
             self.profile_norm[k] = [math.sqrt(sum(w * w for w in vec.values())) or 1.0
                                     for vec in profile[k]]
             by_feature: dict[str, list[tuple[int, float]]] = defaultdict(list)
             for e, vec in enumerate(profile[k]):
                 for f, w in vec.items():
                     by_feature[f].append((e, w))
-            self.profile_postings[k] = dict(by_feature)
+            self.profile_postings[k] = {f: pack(p) for f, p in by_feature.items()}
         # For leave-one-out: the dot product of each doc with its own entry's profile.
         self.profile_dot_doc = [
             sum(w * profile[self.docs[d].script][self.docs[d].entry][f] for f, w in vec.items())
-            for d, vec in enumerate(self.doc_vectors)
+            for d, vec in enumerate(doc_vectors)
         ]
+        self._lookups()
 
     def __getstate__(self) -> dict[str, object]:
-        """What the disk cache keeps: the inverted lists are rebuilt faster than read back."""
+        """What the disk cache keeps: the packed lists; the lookups are rebuilt from them."""
         state = dict(self.__dict__)
-        state.update(postings=None, profile_postings=None, df=None, doc_entry=None)
+        state.update(df=None, doc_entry=None, common=None, profile_common=None, _counts={},
+                     _example_docs=None)
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
-        self._invert()
+        self._lookups()
 
-    def _invert(self) -> None:
-        """Build the postings (feature -> docs, feature -> entries) and df from the vectors."""
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for d, vec in enumerate(self.doc_vectors):
-            for f, w in vec.items():
-                postings[f].append((d, w))
-        self.postings = dict(postings)
-        self.df = {f: len(p) for f, p in self.postings.items()}
+    def _lookups(self) -> None:
+        """df, each doc's entry, and the common features' weights as dicts (from the packed
+        lists): a common feature is looked up for the candidates, not walked."""
+        self.df = {f: len(p) // PAIR_SIZE for f, p in self.postings.items()}
         self.doc_entry = [doc.entry for doc in self.docs]
-        self.profile_postings = {}
-        for k, vectors in self.profile_vectors.items():
-            by_feature: dict[str, list[tuple[int, float]]] = defaultdict(list)
-            for e, vec in enumerate(vectors):
-                for f, w in vec.items():
-                    by_feature[f].append((e, w))
-            self.profile_postings[k] = dict(by_feature)
+        common = [f for f, n in self.df.items() if n > self.common_df]
+        self.common = {f: dict(unpack(self.postings[f])) for f in common}
+        self.profile_common = {
+            k: {f: dict(unpack(by_feature[f])) for f in common if f in by_feature}
+            for k, by_feature in self.profile_postings.items()}
+
+    def forget(self) -> None:
+        """Drop the lookups made for leave-one-out (made again on use)."""
+        self._counts.clear()
+        self._example_docs = None
+
+    def example_doc(self, entry: int, lang: str, index: int) -> int | None:
+        """The doc number of example `index` of `entry` in `lang` (leave-one-out only: the
+        lookup is made on first use)."""
+        if self._example_docs is None:
+            self._example_docs = {(doc.entry, doc.lang, doc.index): d
+                                  for d, doc in enumerate(self.docs) if doc.role == "example"}
+        return self._example_docs.get((entry, lang, index))
+
+    def vote_counts(self, feature: str) -> dict[int, int]:
+        """How many texts of each entry, written in `feature`'s script, use it (entries in
+        the order of their first such text); {} when none."""
+        found = self._counts.get(feature)
+        if found is None:
+            found = {}
+            script = script_of(feature)
+            docs = self.docs
+            for d, _ in unpack(self.postings.get(feature, b"")):
+                doc = docs[d]
+                if doc.script == script:
+                    found[doc.entry] = found.get(doc.entry, 0) + 1
+            if len(self._counts) >= 4096:  # leave-one-out only: a bounded cache
+                self._counts.clear()
+            self._counts[feature] = found
+        return found
+
+    def vote_probs(self, feature: str) -> dict[int, float]:
+        """P(entry | feature) for the entries `feature` votes for ({} when none)."""
+        return dict(unpack(self.vote_map[feature]))
 
     def _votes(self, doc_feats: list[list[str]]) -> None:
         """How typical each feature is of each entry (share of the entry's texts using it)."""
@@ -212,15 +260,15 @@ class Index:
             for f in feats:
                 if self.counts_for(doc, f):
                     counts[f][doc.entry] += 1
-        self.vote_counts = {f: dict(c) for f, c in counts.items()}
+        vote_counts = {f: dict(c) for f, c in counts.items()}
         for f in self.df:
-            self.vote_counts.setdefault(f, {})  # seen only in other scripts' texts: no vote
+            vote_counts.setdefault(f, {})  # seen only in other scripts' texts: no vote
         # Words mostly seen in negatives.yaml: a message made of them is about something else.
-        self.off_domain = {f: share for f, c in self.vote_counts.items()
+        self.off_domain = {f: share for f, c in vote_counts.items()
                            if " " not in f and (share := self.elsewhere(c))}
-        for f, c in self.vote_counts.items():
+        for f, c in vote_counts.items():
             post, weight = self.vote(f, c)
-            self.vote_map[f] = dict(post)
+            self.vote_map[f] = pack(post)
             self.vote_weight[f] = weight
 
     def _keywords(

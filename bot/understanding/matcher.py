@@ -280,9 +280,12 @@ class Matcher:
         return state
 
     def forget(self) -> None:
-        """Drop what the build remembered for the checks (the index keeps what it needs)."""
+        """Drop what the build remembered for the checks (the index keeps what it needs; the
+        knowledge texts' terms are read again if leave-one-out needs them)."""
         self.norm._terms_cache.clear()
         self.seg._stripped.clear()
+        self._doc_cache.clear()
+        self.index.forget()
 
     def char_text(self, text: str) -> str:
         """A knowledge text cleaned as `analyse` cleans a message for the character model."""
@@ -310,7 +313,7 @@ class Matcher:
                         lang: str = "en") -> MatchResult:
         """Match `text` as if example number `example` (of `lang`) were not in the index."""
         e = self.index.by_key.get((entry_kind, entry_id))
-        doc = self.index.example_docs.get((e, lang, example)) if e is not None else None
+        doc = self.index.example_doc(e, lang, example) if e is not None else None
         return self._safely(text, doc)
 
     def _safely(self, text: object, exclude: int | None) -> MatchResult:

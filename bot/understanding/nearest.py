@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.understanding.budget import Budget
+from bot.understanding.index import PAIR_SIZE, unpack
 
 if TYPE_CHECKING:
     from bot.understanding.index import Index
@@ -36,22 +37,20 @@ def nearest_texts(ix: Index, q: dict[str, float], rare: Sequence[str], common: S
         w = q[f]
         found = postings[f]
         if budget is not None:
-            budget.spend(len(found))
+            budget.spend(len(found) // PAIR_SIZE)
         if not dots:  # the first feature: nothing to add to yet (x + 0.0 is x)
-            dots = {d: w * dw for d, dw in found}
+            dots = {d: w * dw for d, dw in unpack(found)}
             continue
         get = dots.get
-        for d, dw in found:
+        for d, dw in unpack(found):
             dots[d] = get(d, 0.0) + w * dw
     if budget is not None:
         budget.spend(len(common) * len(dots))
     if common:
-        vectors = ix.doc_vectors
-        weights = [(f, q[f]) for f in common]
+        weights = [(ix.common[f], q[f]) for f in common]
         for d, dot in dots.items():  # per text, the common features in the message's order
-            vec = vectors[d]
-            for f, w in weights:
-                dw = vec.get(f)
+            for in_texts, w in weights:
+                dw = in_texts.get(d)
                 if dw:
                     dot += w * dw
             dots[d] = dot

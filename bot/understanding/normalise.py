@@ -57,7 +57,7 @@ def _same_script(a: str, b: str) -> bool:
     return a[:1].isascii() == b[:1].isascii() and is_han(a[:1]) == is_han(b[:1])
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # bounded: a long-running bot meets ever more words
 def collapse_repeats(word: str) -> str:
     """Return `word` with letters repeated three times or more kept twice ("blurryyy")."""
     out: list[str] = []
@@ -131,7 +131,7 @@ class Normaliser:
         # ... or the wrong character of the same sound, in a word of any length ("刷联" is
         # 刷脸: both "shua lian"); a sound two known words of different meanings share
         # corrects to neither (护照 and its listed misspelling 户照 mean the same)
-        self._readings = pinyin.table()
+        self._readings = pinyin.readings()
         self._han_sound: dict[str, str | None] = {}
         for word in sorted(self.vocabulary):
             if 2 <= len(word) <= 6 and all(is_han(c) for c in word):

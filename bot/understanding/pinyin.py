@@ -39,9 +39,9 @@ def _toneless(reading: str) -> str:
     return sys.intern(reading.translate(_PLAIN))
 
 
-@lru_cache(maxsize=1)
 def table() -> dict[str, tuple[str, ...]]:
-    """Each common character's toneless readings, most common first ({} without pypinyin)."""
+    """Each common character's toneless readings, most common first ({} without pypinyin);
+    read anew on each call: what is kept is `readings()`."""
     spec = importlib.util.find_spec("pypinyin")
     places = list(spec.submodule_search_locations or []) if spec else []
     for place in places:
@@ -61,7 +61,41 @@ def table() -> dict[str, tuple[str, ...]]:
     return out
 
 
-def sounds(word: str, readings: dict[str, tuple[str, ...]]) -> Iterator[str]:
+class Readings:
+    """`table()` held compactly: one slot per character of the block, the readings' tuples
+    shared between the characters read alike (a dict of 20,000 characters costs ~3 MB)."""
+
+    __slots__ = ("_slots",)
+
+    def __init__(self, table: dict[str, tuple[str, ...]]) -> None:
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+        slots: list[tuple[str, ...] | None] = [None] * (LAST - FIRST + 1)
+        for ch, found in table.items():
+            slots[ord(ch) - FIRST] = shared.setdefault(found, found)
+        self._slots = tuple(slots)
+
+    def get(self, ch: str) -> tuple[str, ...] | None:
+        """The readings of the character `ch`, or None."""
+        point = ord(ch) - FIRST
+        return self._slots[point] if 0 <= point <= LAST - FIRST else None
+
+    def values(self) -> Iterator[tuple[str, ...]]:
+        return (found for found in self._slots if found is not None)
+
+    def __getstate__(self) -> tuple[tuple[str, ...] | None, ...]:
+        return self._slots
+
+    def __setstate__(self, state: tuple[tuple[str, ...] | None, ...]) -> None:
+        self._slots = state
+
+
+@lru_cache(maxsize=1)
+def readings() -> Readings:
+    """`table()` in its compact form, read once per process."""
+    return Readings(table())
+
+
+def sounds(word: str, readings: Readings | dict[str, tuple[str, ...]]) -> Iterator[str]:
     """The ways `word` may sound ("shua lian"), at most `MAX_SOUNDS`; none if a character of
     it has no reading."""
     per_char = []

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
 from bot.understanding.budget import Budget
-from bot.understanding.index import Index, features, main_script
+from bot.understanding.index import Index, features, main_script, unpack
 from bot.understanding.nearest import nearest_texts
 
 
@@ -77,7 +77,7 @@ class Scorer:
             common.remove(rarest)
 
         script = main_script(terms)
-        profile_vectors = ix.profile_vectors[script]
+        profile_common = ix.profile_common[script]
         profile_postings = ix.profile_postings[script]
         profile_norm = ix.profile_norm[script]
         excluded: set[str] = set()
@@ -111,14 +111,14 @@ class Scorer:
             budget.spend(len(q) * len(ix.entries))
         for f, w in q.items():
             unigram = " " not in f
-            alone = f in excluded and ix.vote_counts[f].get(ex_entry) == 1
+            alone = f in excluded and ix.vote_counts(f).get(ex_entry) == 1
             if f in excluded:
-                counts = dict(ix.vote_counts[f])
+                counts = dict(ix.vote_counts(f))
                 counts[ex_entry] -= 1
                 post, weight = ix.vote(f, counts)
                 probs = dict(post)
             else:
-                probs, weight = ix.vote_map[f], ix.vote_weight[f]
+                probs, weight = ix.vote_probs(f), ix.vote_weight[f]
             if not probs:  # seen only in texts of another script: no vote, still a shared word
                 vote_total += s["vote_unknown"] if unigram else 0.0
             else:
@@ -126,8 +126,9 @@ class Scorer:
                     weight *= s["typo_weight"]
                 vote_total += weight
             if f in common:
+                in_profile = profile_common.get(f, {})
                 for e in candidates:
-                    pw = profile_vectors[e].get(f)
+                    pw = in_profile.get(e)
                     p = probs.get(e, 0.0)
                     if pw:
                         profile[e] += w * pw
@@ -136,7 +137,7 @@ class Scorer:
                     if p:
                         vote[e] += weight * p
             else:
-                for e, pw in profile_postings.get(f, ()):
+                for e, pw in unpack(profile_postings.get(f, b"")):
                     profile[e] += w * pw
                     if unigram and not (alone and e == ex_entry):
                         mass[e] += w
@@ -216,7 +217,7 @@ class Scorer:
                 w *= s["typo_weight"]
             total += w
             if t in excluded:
-                counts = dict(ix.vote_counts[t])
+                counts = dict(ix.vote_counts(t))
                 counts[ex_entry] -= 1
                 if not any(counts.values()):  # known only from the left-out text
                     total += unknown - w

@@ -138,7 +138,7 @@ _STEM_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # bounded: a long-running bot meets ever more words
 def stem(word: str) -> str:
     """Return the stem of one word: English light stemming, Snowball for Russian, else as is.
 

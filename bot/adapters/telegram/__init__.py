@@ -24,9 +24,16 @@ ADMIN_USER_IDS and appear only in their command menu; anyone else's goes to the 
 unknown command, so the answer gives nothing away. SIGHUP reloads the knowledge base too.
 """
 
-from bot.adapters.telegram.bot import TelegramBot
-from bot.adapters.telegram.cli import cmd_telegram, start_telegram
-from bot.adapters.telegram.render import TEXT_LIMIT, render, split_text, utf16_len
+import sys
+
+# httpx (under python-telegram-bot) imports its command-line client with the package when
+# `click` and `rich` are installed (development tools bring them), ~8 MB of modules the bot
+# never runs; a None entry makes that import fail, and httpx then defines a stub instead.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+from bot.adapters.telegram.bot import TelegramBot  # noqa: E402
+from bot.adapters.telegram.cli import cmd_telegram, start_telegram  # noqa: E402
+from bot.adapters.telegram.render import TEXT_LIMIT, render, split_text, utf16_len  # noqa: E402
 
 __all__ = [
     "TEXT_LIMIT", "TelegramBot", "cmd_telegram", "render", "split_text", "start_telegram",
