@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import grouping
 from bot.app.report import Report, build_report, unmatched_groups
 from bot.app.report_text import format_report, write_csv
 from bot.app.service import Service
@@ -371,6 +372,31 @@ async def test_unmatched_groups_get_the_closest_candidates(
     assert [[c.id for c in g.candidates] for g in groups] == [
         ["safety"], ["safety"], ["safety"], ["blurry_photo", "edited_document"]
     ]
+
+
+async def test_a_serving_bot_groups_apart_into_the_same_groups(
+    world_db: tuple[Path, datetime], kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bot serving users groups the unplaced messages in a child process (its turns keep the
+    interpreter lock): the report is the one grouping in a thread gives."""
+    db, end = world_db
+    children = []
+    in_child = grouping._in_child
+
+    async def spy(*args: object) -> object:
+        children.append(args)
+        return await in_child(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(grouping, "APART_FROM", 0)
+    monkeypatch.setattr(grouping, "_in_child", spy)
+    store = await open_readonly(db)
+    try:
+        apart = await build_report(store, kb, end - timedelta(days=30), end, apart=True)
+        near = await build_report(store, kb, end - timedelta(days=30), end)
+    finally:
+        await store.close()
+    assert len(children) == 1
+    assert apart.unmatched and apart == near
 
 
 # -- the command line ----------------------------------------------------------------------------

@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.app import grouping
 from bot.app.report import unmatched_groups
 from bot.app.service import Service
 from bot.core.events import TextMessage
@@ -30,7 +33,11 @@ async def test_the_bot_stores_unplaced_text_redacted_with_its_redaction(
     assert "example.com" not in rows[0].text
 
 
-async def test_text_an_older_version_stored_is_redacted_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("apart", [False, True], ids=["thread", "child process"])
+async def test_text_an_older_version_stored_is_redacted_again(
+    tmp_path: Path, apart: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grouping, "APART_FROM", 0)
     store = await SqliteStore.open(tmp_path / "old.sqlite3")
     try:
         await store.run_sync(
@@ -40,7 +47,7 @@ async def test_text_an_older_version_stored_is_redacted_again(tmp_path: Path) ->
                 (NOW.isoformat(), EMAIL),
             )
         )
-        groups = await unmatched_groups(store, NOW - timedelta(days=1), NOW)
+        groups = await unmatched_groups(store, NOW - timedelta(days=1), NOW, apart=apart)
     finally:
         await store.close()
     assert [g.text for g in groups] == [redact(EMAIL)]

@@ -42,6 +42,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.app.cohort import OUTCOMES, TERMS, CohortTotals, gave_up_counts, give_up_rows
+from bot.app.grouping import group_rows, unmatched_messages
 from bot.app.report_model import DEFINITIONS, GiveUpRow, Outcomes, ReasonRow, Report, TopicRow
 from bot.app.unmatched import (
     CANDIDATE_LIMIT,
@@ -49,14 +50,12 @@ from bot.app.unmatched import (
     Candidate,
     UnmatchedGroup,
     UnmatchedMessage,
-    group_messages,
 )
 from bot.core import journal
 from bot.core.state import iso
 from bot.knowledge.model import KnowledgeBase
-from bot.storage.base import FieldCount, Store, UnmatchedRow
+from bot.storage.base import FieldCount, Store
 from bot.understanding.matcher import Matcher
-from bot.understanding.redact import fingerprint, redact
 
 log = logging.getLogger(__name__)
 
@@ -80,18 +79,22 @@ async def build_report(
     *,
     silent_after: timedelta = SILENT_AFTER,
     group_threshold: float = GROUP_THRESHOLD,
+    apart: bool = False,
 ) -> Report:
     """Compute the operator report for the period from `since` to `now`.
 
     The store does the counting and the grouping of users and cases; what comes back is a few
     hundred rows, so memory follows neither users nor events. Grouping the unmatched messages
     (the one CPU-heavy part in Python) runs in a worker thread while the database counts, so a
-    bot serving users keeps answering.
+    bot serving users keeps answering; with `apart` (a bot serving users) it runs in a child
+    process, so it does not hold the interpreter lock the turns need (`bot.app.grouping`).
     """
     quiet_before = now - silent_after
-    # grouping the unplaced messages (Python in a worker thread) goes on while the database
-    # counts (SQLite's work runs without the interpreter lock)
-    grouping = asyncio.create_task(unmatched_groups(store, since, now, threshold=group_threshold))
+    # grouping the unplaced messages (Python in a worker thread or a child process) goes on
+    # while the database counts (SQLite's work runs without the interpreter lock)
+    grouping = asyncio.create_task(
+        unmatched_groups(store, since, now, threshold=group_threshold, apart=apart)
+    )
     try:
         return await _build(store, kb, since, now, quiet_before, silent_after, grouping)
     finally:
@@ -169,24 +172,6 @@ async def load_unmatched(
     return await asyncio.to_thread(unmatched_messages, rows)
 
 
-def unmatched_messages(rows: Sequence[UnmatchedRow]) -> list[UnmatchedMessage]:
-    """The stored rows as messages, their text redacted again where another redaction wrote it
-    (rows stored by an older version may hold what today's redaction catches; redacting what
-    today's wrote changes nothing, so it is skipped)."""
-    current = fingerprint()
-    cleaned: dict[str, str] = {}  # the same text is redacted once
-    out = []
-    for r in rows:
-        text = r.text or ""
-        if r.redaction != current:
-            if text not in cleaned:
-                cleaned[text] = redact(text)
-            text = cleaned[text]
-        candidates = [c for c in r.candidates if isinstance(c, dict)]
-        out.append(UnmatchedMessage(text, iso(r.at), candidates))
-    return out
-
-
 def matcher_candidates(matcher: Matcher) -> Closest:
     """Return a function giving the matcher's closest entries for a text, whatever their score
     (messages nothing matched have no match above the threshold, by definition)."""
@@ -208,15 +193,13 @@ async def unmatched_groups(
     *,
     closest: Closest | None = None,
     threshold: float = GROUP_THRESHOLD,
+    apart: bool = False,
 ) -> list[UnmatchedGroup]:
     """Group the period's unmatched and ambiguous messages, with the closest candidates of
     `closest` for groups whose messages stored none. Redacting and grouping (the CPU-heavy
-    part) run in one worker thread."""
+    part) run in one worker thread, or with `apart` (a bot serving users) in a child process
+    (`bot.app.grouping`)."""
     rows = await store.unmatched_between(since, until)
     if not rows:
         return []
-
-    def group() -> list[UnmatchedGroup]:
-        return group_messages(unmatched_messages(rows), threshold, closest)
-
-    return await asyncio.to_thread(group)
+    return await group_rows(rows, threshold, closest, apart=apart)

@@ -1,0 +1,145 @@
+"""Grouping the period's unplaced messages, in a worker thread or in a child process.
+
+Redacting and grouping (`bot.app.unmatched.group_messages`) are pure Python: ~1 s for 8,000
+distinct texts. In a thread of a serving bot that holds the interpreter lock the turns need: each
+time the event loop or the store's thread waits (every turn does, several times) it gets the
+lock back only when the grouping thread hands it over (`sys.getswitchinterval()`, 5 ms), so a
+turn that took 1 ms took 50-200 ms while an admin's `/report` ran. A serving bot therefore groups
+in a child process (`python -m bot.app.grouping`, rows in and groups out as JSON over pipes,
+nothing shared): its turns keep the lock. The operator commands, with no turns to serve, group
+in a thread; both give the same groups (tests/test_report.py compares them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot.app.unmatched import Candidate, UnmatchedGroup, UnmatchedMessage, group_messages
+from bot.core.state import iso
+from bot.storage.base import UnmatchedRow
+from bot.understanding.redact import fingerprint, redact
+
+log = logging.getLogger(__name__)
+
+#: fewer rows than this group in a thread even for a serving bot: a few milliseconds of work,
+#: less than starting a process
+APART_FROM = 500
+
+Closest = Callable[[str], Sequence[Candidate]]
+
+
+def unmatched_messages(rows: Sequence[UnmatchedRow]) -> list[UnmatchedMessage]:
+    """The stored rows as messages, their text redacted again where another redaction wrote it
+    (rows stored by an older version may hold what today's redaction catches; redacting what
+    today's wrote changes nothing, so it is skipped)."""
+    return _messages((r.text, iso(r.at), r.candidates, r.redaction) for r in rows)
+
+
+def _messages(rows: Any) -> list[UnmatchedMessage]:
+    current = fingerprint()
+    cleaned: dict[str, str] = {}  # the same text is redacted once
+    out = []
+    for text, at, stored, redaction in rows:
+        text = text or ""
+        if redaction != current:
+            if text not in cleaned:
+                cleaned[text] = redact(text)
+            text = cleaned[text]
+        candidates = [c for c in stored if isinstance(c, dict)]
+        out.append(UnmatchedMessage(text, at, candidates))
+    return out
+
+
+async def group_rows(
+    rows: Sequence[UnmatchedRow],
+    threshold: float,
+    closest: Closest | None = None,
+    *,
+    apart: bool = False,
+) -> list[UnmatchedGroup]:
+    """Redact and group `rows` off the event loop: in a child process with `apart` (and no
+    `closest`, which lives in this process), else in a worker thread."""
+    if apart and closest is None and len(rows) >= APART_FROM:
+        try:
+            return await _in_child(rows, threshold)
+        except (OSError, ValueError, _ChildFailed) as exc:
+            log.warning("grouping in a child process failed (%s); grouping in a thread", exc)
+
+    def group() -> list[UnmatchedGroup]:
+        return group_messages(unmatched_messages(rows), threshold, closest)
+
+    return await asyncio.to_thread(group)
+
+
+class _ChildFailed(Exception):
+    pass
+
+
+async def _in_child(rows: Sequence[UnmatchedRow], threshold: float) -> list[UnmatchedGroup]:
+    rows_out = [(r.text, iso(r.at), list(r.candidates), r.redaction) for r in rows]
+    payload = [fingerprint(), threshold, rows_out]
+    data = json.dumps(payload, ensure_ascii=False).encode()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.app.grouping",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, err = await proc.communicate(data)
+    finally:
+        if proc.returncode is None:  # cancelled: the child goes too
+            proc.kill()
+            await proc.wait()
+    if proc.returncode != 0:
+        tail = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+        raise _ChildFailed(f"exit {proc.returncode}: {tail[:300]}")
+    return [_group(g) for g in json.loads(out)]
+
+
+def _group(g: dict[str, Any]) -> UnmatchedGroup:
+    return UnmatchedGroup(
+        text=g["text"],
+        count=g["count"],
+        unmatched=g["unmatched"],
+        ambiguous=g["ambiguous"],
+        variants=tuple(g["variants"]),
+        candidates=tuple(Candidate(*c) for c in g["candidates"]),
+        first_at=g["first_at"],
+        last_at=g["last_at"],
+    )
+
+
+def _plain(g: UnmatchedGroup) -> dict[str, Any]:
+    return {
+        "text": g.text,
+        "count": g.count,
+        "unmatched": g.unmatched,
+        "ambiguous": g.ambiguous,
+        "variants": list(g.variants),
+        "candidates": [[c.kind, c.id, c.score] for c in g.candidates],
+        "first_at": g.first_at,
+        "last_at": g.last_at,
+    }
+
+
+def main() -> int:
+    """The child: [redaction, threshold, [[text, at, candidates, redaction], ...]] on stdin,
+    the groups on stdout. It redacts as its parent does (the same environment names the same
+    privacy words), or says it cannot (exit 3)."""
+    redaction, threshold, rows = json.load(sys.stdin.buffer)
+    if redaction != fingerprint():
+        print("the child's redaction is not its parent's", file=sys.stderr)
+        return 3
+    groups = group_messages(_messages(rows), threshold)
+    sys.stdout.buffer.write(json.dumps([_plain(g) for g in groups], ensure_ascii=False).encode())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
