@@ -1,5 +1,6 @@
 """An operator's report never holds up a user's reply: its database reads run on a connection and
-thread of their own, and grouping the messages runs in a worker thread.
+thread of their own, and grouping the messages runs in a child process (`bot.app.grouping`),
+or in a worker thread for a few messages.
 
 Each test stops the report half-way (on a threading.Event, inside the part under test) and has
 another user talk to the bot meanwhile. Were that part on the event loop or on the database
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-import bot.app.report as report_module
+import bot.app.grouping as grouping_module
 from bot.knowledge.model import KnowledgeBase
 from tests.chat import Chat, FrozenClock
 
@@ -70,13 +71,13 @@ async def test_grouping_messages_runs_beside_the_turns(
 ) -> None:
     operator, other = chats
     gate = Gate()
-    real = report_module.group_messages
+    real = grouping_module.group_messages
 
     def stopped(*args: Any, **kwargs: Any) -> Any:
         gate.stop_here()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("bot.app.report.group_messages", stopped)
+    monkeypatch.setattr("bot.app.grouping.group_messages", stopped)  # a few: in a thread
     report = asyncio.create_task(operator.service.report(*period(operator)))
     await a_user_is_answered_while(report, gate, other)
     assert [g.count for g in report.result().unmatched] == [1]

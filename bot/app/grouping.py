@@ -1,13 +1,16 @@
-"""Grouping the period's unplaced messages, in a worker thread or in a child process.
+"""Grouping the period's unplaced messages, in a child process or in a worker thread.
 
 Redacting and grouping (`bot.app.unmatched.group_messages`) are pure Python: ~1 s for 8,000
-distinct texts. In a thread of a serving bot that holds the interpreter lock the turns need: each
-time the event loop or the store's thread waits (every turn does, several times) it gets the
-lock back only when the grouping thread hands it over (`sys.getswitchinterval()`, 5 ms), so a
-turn that took 1 ms took 50-200 ms while an admin's `/report` ran. A serving bot therefore groups
-in a child process (`python -m bot.app.grouping`, rows in and groups out as JSON over pipes,
-nothing shared): its turns keep the lock. The operator commands, with no turns to serve, group
-in a thread; both give the same groups (tests/test_report.py compares them).
+distinct texts. A thread doing it holds the interpreter lock that the rest of the process
+needs: each time another thread waits (the event loop between turns and inside each turn, the
+store's threads at every statement and at every row they fetch, since `sqlite3_step` releases
+the lock) it gets the lock back only when the grouping thread hands it over
+(`sys.getswitchinterval()`, 5 ms). Beside a grouping thread, a 1 ms turn took 50-200 ms while
+an admin's `/report` ran, and the report's own 1,000 grouped rows took 5 s to fetch instead of
+a few milliseconds. So the report groups in a child process (`python -m bot.app.grouping`:
+rows in and groups out as JSON over pipes, nothing shared), and this process keeps the lock
+for its turns and its reading. `unmatched` with the matcher's closest entries (they live in
+this process) groups in a thread; both give the same groups (tests/test_report.py compares).
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from bot.understanding.redact import fingerprint, redact
 
 log = logging.getLogger(__name__)
 
-#: fewer rows than this group in a thread even for a serving bot: a few milliseconds of work,
-#: less than starting a process
+#: fewer rows than this group in a thread: a few milliseconds of work, less than starting a
+#: process
 APART_FROM = 500
 
 Closest = Callable[[str], Sequence[Candidate]]

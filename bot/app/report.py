@@ -79,19 +79,20 @@ async def build_report(
     *,
     silent_after: timedelta = SILENT_AFTER,
     group_threshold: float = GROUP_THRESHOLD,
-    apart: bool = False,
+    apart: bool = True,
 ) -> Report:
     """Compute the operator report for the period from `since` to `now`.
 
     The store does the counting and the grouping of users and cases; what comes back is a few
     hundred rows, so memory follows neither users nor events. Grouping the unmatched messages
-    (the one CPU-heavy part in Python) runs in a worker thread while the database counts, so a
-    bot serving users keeps answering; with `apart` (a bot serving users) it runs in a child
-    process, so it does not hold the interpreter lock the turns need (`bot.app.grouping`).
+    (the one CPU-heavy part in Python) runs in a child process while the database counts
+    (`bot.app.grouping`; in a worker thread without `apart`): a thread would hold the
+    interpreter lock that a serving bot's turns need, and that the reading thread needs
+    between the rows it fetches, so neither the turns nor the counting would wait for it.
     """
     quiet_before = now - silent_after
-    # grouping the unplaced messages (Python in a worker thread or a child process) goes on
-    # while the database counts (SQLite's work runs without the interpreter lock)
+    # grouping the unplaced messages (Python, in a child process) goes on while the database
+    # counts (SQLite's work runs without the interpreter lock)
     grouping = asyncio.create_task(
         unmatched_groups(store, since, now, threshold=group_threshold, apart=apart)
     )
@@ -193,12 +194,12 @@ async def unmatched_groups(
     *,
     closest: Closest | None = None,
     threshold: float = GROUP_THRESHOLD,
-    apart: bool = False,
+    apart: bool = True,
 ) -> list[UnmatchedGroup]:
     """Group the period's unmatched and ambiguous messages, with the closest candidates of
     `closest` for groups whose messages stored none. Redacting and grouping (the CPU-heavy
-    part) run in one worker thread, or with `apart` (a bot serving users) in a child process
-    (`bot.app.grouping`)."""
+    part) run in a child process, or in one worker thread with `closest` (it lives in this
+    process) or without `apart` (`bot.app.grouping`)."""
     rows = await store.unmatched_between(since, until)
     if not rows:
         return []
