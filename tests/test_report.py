@@ -374,11 +374,11 @@ async def test_unmatched_groups_get_the_closest_candidates(
     ]
 
 
-async def test_a_serving_bot_groups_apart_into_the_same_groups(
+async def test_the_report_groups_apart_into_the_same_groups(
     world_db: tuple[Path, datetime], kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A bot serving users groups the unplaced messages in a child process (its turns keep the
-    interpreter lock): the report is the one grouping in a thread gives."""
+    """The report groups the unplaced messages in a child process (this one keeps the
+    interpreter lock for turns and reads): the report is the one grouping in a thread gives."""
     db, end = world_db
     children = []
     in_child = grouping._in_child
@@ -392,7 +392,7 @@ async def test_a_serving_bot_groups_apart_into_the_same_groups(
     store = await open_readonly(db)
     try:
         apart = await build_report(store, kb, end - timedelta(days=30), end, apart=True)
-        near = await build_report(store, kb, end - timedelta(days=30), end)
+        near = await build_report(store, kb, end - timedelta(days=30), end, apart=False)
     finally:
         await store.close()
     assert len(children) == 1

@@ -40,16 +40,21 @@ def unmatched_messages(rows: Sequence[UnmatchedRow]) -> list[UnmatchedMessage]:
     """The stored rows as messages, their text redacted again where another redaction wrote it
     (rows stored by an older version may hold what today's redaction catches; redacting what
     today's wrote changes nothing, so it is skipped)."""
-    return _messages((r.text, iso(r.at), r.candidates, r.redaction) for r in rows)
+    return _messages(_stale(rows))
 
 
-def _messages(rows: Any) -> list[UnmatchedMessage]:
+def _stale(rows: Sequence[UnmatchedRow]) -> list[tuple[str, str, list[Any], bool]]:
+    """(text, at, candidates, whether another redaction wrote it) of each row."""
     current = fingerprint()
+    return [(r.text, iso(r.at), list(r.candidates), r.redaction != current) for r in rows]
+
+
+def _messages(rows: Sequence[Sequence[Any]]) -> list[UnmatchedMessage]:
     cleaned: dict[str, str] = {}  # the same text is redacted once
     out = []
-    for text, at, stored, redaction in rows:
+    for text, at, stored, stale in rows:
         text = text or ""
-        if redaction != current:
+        if stale:
             if text not in cleaned:
                 cleaned[text] = redact(text)
             text = cleaned[text]
@@ -84,8 +89,7 @@ class _ChildFailed(Exception):
 
 
 async def _in_child(rows: Sequence[UnmatchedRow], threshold: float) -> list[UnmatchedGroup]:
-    rows_out = [(r.text, iso(r.at), list(r.candidates), r.redaction) for r in rows]
-    payload = [fingerprint(), threshold, rows_out]
+    payload = [fingerprint(), threshold, _stale(rows)]
     data = json.dumps(payload, ensure_ascii=False).encode()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.app.grouping",
@@ -132,11 +136,12 @@ def _plain(g: UnmatchedGroup) -> dict[str, Any]:
 
 
 def main() -> int:
-    """The child: [redaction, threshold, [[text, at, candidates, redaction], ...]] on stdin,
-    the groups on stdout. It redacts as its parent does (the same environment names the same
-    privacy words), or says it cannot (exit 3)."""
+    """The child: [redaction, threshold, [[text, at, candidates, stale], ...]] on stdin, the
+    groups on stdout. It redacts the stale texts (another redaction wrote them) as its parent
+    would (the same environment names the same privacy words), or says it cannot (exit 3);
+    without any, it never loads the privacy words."""
     redaction, threshold, rows = json.load(sys.stdin.buffer)
-    if redaction != fingerprint():
+    if any(row[3] for row in rows) and redaction != fingerprint():
         print("the child's redaction is not its parent's", file=sys.stderr)
         return 3
     groups = group_messages(_messages(rows), threshold)
