@@ -29,6 +29,8 @@ from bot.understanding.redact import fingerprint, redact
 
 log = logging.getLogger(__name__)
 
+#: rows (and groups) encoded (decoded) between two passes of the event loop
+BATCH = 256
 #: fewer rows than this group in a thread: a few milliseconds of work, less than starting a
 #: process
 APART_FROM = 500
@@ -89,24 +91,47 @@ class _ChildFailed(Exception):
 
 
 async def _in_child(rows: Sequence[UnmatchedRow], threshold: float) -> list[UnmatchedGroup]:
-    payload = [fingerprint(), threshold, _stale(rows)]
-    data = json.dumps(payload, ensure_ascii=False).encode()
+    """Group in `python -m bot.app.grouping`: rows go in and groups come out a line of JSON
+    each, `BATCH` at a time with a pass of the event loop between batches, so that no single
+    step (encoding, decoding) holds the loop or the interpreter lock for long."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.app.grouping",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+    assert proc.stdin and proc.stdout and proc.stderr
+    errors = asyncio.ensure_future(proc.stderr.read())
+    groups: list[UnmatchedGroup] = []
     try:
-        out, err = await proc.communicate(data)
+        try:
+            proc.stdin.write(_line([fingerprint(), threshold]))
+            for start in range(0, len(rows), BATCH):
+                proc.stdin.write(b"".join(map(_line, _stale(rows[start : start + BATCH]))))
+                await proc.stdin.drain()
+                await asyncio.sleep(0)
+            proc.stdin.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the child stopped reading: its exit status says why
+        while line := await proc.stdout.readline():
+            groups.append(_group(json.loads(line)))
+            if len(groups) % BATCH == 0:
+                await asyncio.sleep(0)
+        await proc.wait()
+        err = await errors
     finally:
-        if proc.returncode is None:  # cancelled: the child goes too
+        if proc.returncode is None:  # cancelled, or failed: the child goes too
             proc.kill()
             await proc.wait()
+        errors.cancel()
     if proc.returncode != 0:
         tail = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
         raise _ChildFailed(f"exit {proc.returncode}: {tail[:300]}")
-    return [_group(g) for g in json.loads(out)]
+    return groups
+
+
+def _line(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode() + b"\n"
 
 
 def _group(g: dict[str, Any]) -> UnmatchedGroup:
@@ -136,16 +161,20 @@ def _plain(g: UnmatchedGroup) -> dict[str, Any]:
 
 
 def main() -> int:
-    """The child: [redaction, threshold, [[text, at, candidates, stale], ...]] on stdin, the
-    groups on stdout. It redacts the stale texts (another redaction wrote them) as its parent
-    would (the same environment names the same privacy words), or says it cannot (exit 3);
-    without any, it never loads the privacy words."""
-    redaction, threshold, rows = json.load(sys.stdin.buffer)
+    """The child: on stdin a line [redaction, threshold], then a line [text, at, candidates,
+    stale] per row; on stdout a line per group. It redacts the stale texts (another redaction
+    wrote them) as its parent would (the same environment names the same privacy words), or
+    says it cannot (exit 3); without any, it never loads the privacy words."""
+    lines = sys.stdin.buffer
+    redaction, threshold = json.loads(lines.readline())
+    rows = [json.loads(line) for line in lines]
     if any(row[3] for row in rows) and redaction != fingerprint():
         print("the child's redaction is not its parent's", file=sys.stderr)
         return 3
-    groups = group_messages(_messages(rows), threshold)
-    sys.stdout.buffer.write(json.dumps([_plain(g) for g in groups], ensure_ascii=False).encode())
+    out = sys.stdout.buffer
+    for group in group_messages(_messages(rows), threshold):
+        out.write(_line(_plain(group)))
+    out.flush()
     return 0
 
 
