@@ -7,7 +7,7 @@ store's threads at every statement and at every row they fetch, since `sqlite3_s
 the lock) it gets the lock back only when the grouping thread hands it over
 (`sys.getswitchinterval()`, 5 ms). Beside a grouping thread, a 1 ms turn took 50-200 ms while
 an admin's `/report` ran, and the report's own 1,000 grouped rows took 5 s to fetch instead of
-a few milliseconds. So the report groups in a child process (`python -m bot.app.grouping`:
+a few milliseconds. So the report groups in a child process (`CHILD`, running `main`:
 rows in and groups out as JSON over pipes, nothing shared), and this process keeps the lock
 for its turns and its reading. `unmatched` with the matcher's closest entries (they live in
 this process) groups in a thread; both give the same groups (tests/test_report.py compares).
@@ -16,10 +16,13 @@ this process) groups in a thread; both give the same groups (tests/test_report.p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from bot.app.unmatched import Candidate, UnmatchedGroup, UnmatchedMessage, group_messages
@@ -29,6 +32,16 @@ from bot.understanding.redact import fingerprint, redact
 
 log = logging.getLogger(__name__)
 
+#: the child's command: this interpreter, isolated (neither the working directory nor
+#: PYTHON* variables decide what it imports), with this very `bot` package
+CHILD = (
+    sys.executable, "-I", "-c",
+    "import sys; sys.path.insert(0, sys.argv[1]); from bot.app.grouping import main;"
+    " raise SystemExit(main())",
+    str(Path(__file__).resolve().parents[2]),
+)  # fmt: skip
+#: how much nicer than the bot the child runs: on a busy machine it yields the cores to turns
+CHILD_NICE = 10
 #: rows (and groups) encoded (decoded) between two passes of the event loop
 BATCH = 256
 #: fewer rows than this group in a thread: a few milliseconds of work, less than starting a
@@ -91,11 +104,11 @@ class _ChildFailed(Exception):
 
 
 async def _in_child(rows: Sequence[UnmatchedRow], threshold: float) -> list[UnmatchedGroup]:
-    """Group in `python -m bot.app.grouping`: rows go in and groups come out a line of JSON
+    """Group in a child process (`CHILD`): rows go in and groups come out a line of JSON
     each, `BATCH` at a time with a pass of the event loop between batches, so that no single
     step (encoding, decoding) holds the loop or the interpreter lock for long."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.app.grouping",
+        *CHILD,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -165,6 +178,8 @@ def main() -> int:
     stale] per row; on stdout a line per group. It redacts the stale texts (another redaction
     wrote them) as its parent would (the same environment names the same privacy words), or
     says it cannot (exit 3); without any, it never loads the privacy words."""
+    with contextlib.suppress(OSError):  # background work: the bot's turns come first
+        os.nice(CHILD_NICE)
     lines = sys.stdin.buffer
     redaction, threshold = json.loads(lines.readline())
     rows = [json.loads(line) for line in lines]
