@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Callable
@@ -11,6 +12,8 @@ from typing import Any, TypeVar
 from bot.storage.base import CaseRecord, CaseRow, EventRow, Key, UnmatchedRow
 
 T = TypeVar("T")
+#: rows made into objects between two passes of the event loop
+CONVERT_BATCH = 500
 
 
 def iso(dt: datetime) -> str:
@@ -108,17 +111,25 @@ class ReadModel:
         return await self._read("read follow-ups", read)
 
     async def unmatched_between(self, since: datetime, until: datetime) -> list[UnmatchedRow]:
-        def read(conn: sqlite3.Connection) -> list[UnmatchedRow]:
+        def read(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
             columns = {r[1] for r in conn.execute("PRAGMA table_info(unmatched)")}
             redaction = "redaction" if "redaction" in columns else "NULL"  # read-only, older
-            rows = conn.execute(
+            return conn.execute(
                 f"SELECT channel, user_id, at, text, candidates, {redaction} FROM unmatched"
                 " WHERE at >= ? AND at <= ? ORDER BY id",
                 (iso(since), iso(until)),
             ).fetchall()
-            return [
-                UnmatchedRow(Key(r[0], r[1]), parse(r[2]), r[3], tuple(_json(r[4], [])), r[5])
-                for r in rows
-            ]
 
-        return await self._read("read unmatched messages", read)
+        # the reading thread fetches; the rows become objects here, a batch per pass of the
+        # event loop (`sqlite_reader`: that thread yields the CPU, so it should not hold the
+        # interpreter lock for long)
+        rows = await self._read("read unmatched messages", read)
+        out = []
+        for start in range(0, len(rows), CONVERT_BATCH):
+            if start:
+                await asyncio.sleep(0)
+            out += [
+                UnmatchedRow(Key(r[0], r[1]), parse(r[2]), r[3], tuple(_json(r[4], [])), r[5])
+                for r in rows[start : start + CONVERT_BATCH]
+            ]
+        return out

@@ -17,7 +17,7 @@ import itertools
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.storage.base import CaseGroup, OutcomeTerms, QuietGroup, ReportSummary, ReportTerms
 from bot.storage.sqlite_reads import _json, iso, parse
@@ -96,7 +96,7 @@ def summary(
     outcomes: OutcomeTerms,
     quiet_before: datetime,
     scan: bool = False,
-) -> ReportSummary:
+) -> Grouped:
     """Group the rows of the `activity` and `cohort` queries ((sql, parameters), in the shape of
     `user_activity` and `cohort_cases`) on the reading connection. `scan`: the period holds
     most cases (`sqlite_counters.broad`)."""
@@ -122,21 +122,17 @@ def summary(
             tuple(activity[1]),
         )
         columns = ", ".join(["last_kind", *values])
-        quiet_users = [
-            QuietGroup(r[0], tuple(_text(v) for v in r[1:-1]), r[-1])
-            for r in conn.execute(
-                f"SELECT {columns}, count(*) FROM {table} WHERE max(ifnull(last_at, ''),"
-                f" ifnull(updated, ''), ifnull(acted, '')) < {quiet} GROUP BY {columns}"
-            )
-        ]
+        quiet_users = conn.execute(
+            f"SELECT {columns}, count(*) FROM {table} WHERE max(ifnull(last_at, ''),"
+            f" ifnull(updated, ''), ifnull(acted, '')) < {quiet} GROUP BY {columns}"
+        ).fetchall()
         attempts = attempt_facts("w.attempts", outcomes)
         cohort_columns = (
             "channel, user_id, number, opened_at, closed_at, status, reasons, attempts,"
             f" failures, last_kind, first_closed, waiting{''.join(', ' + f for f in flags)}"
         )
         grouped = ", ".join(str(i + 1) for i in range(8 + len(flags)))
-        cases = []
-        for r in conn.execute(
+        cases = conn.execute(
             f"WITH w ({cohort_columns}) AS ({unordered(cohort[0])}),"
             # each fact once per case (grouping would work some out twice)
             " facts AS MATERIALIZED (SELECT w.reasons, w.status,"
@@ -151,27 +147,8 @@ def summary(
             f" FROM w LEFT JOIN {table} a ON a.channel = w.channel AND a.user_id = w.user_id)"
             f" SELECT *, count(*) FROM facts GROUP BY {grouped}",
             tuple(cohort[1]),
-        ):
-            reported, rejected, passed_at = facts(r[-3])
-            cases.append(
-                CaseGroup(
-                    reasons=tuple(_json(r[0], [])),
-                    status=r[1],
-                    closed_event=bool(r[2]),
-                    waiting=bool(r[3]),
-                    quiet=bool(r[4]),
-                    last_kind=r[5],
-                    flags=frozenset(f for f, on in zip(terms.case_flags, r[6:-3], strict=True) if on),
-                    reported=reported,
-                    rejected=rejected,
-                    passed_at=passed_at,
-                    closed=bool(r[-2]),
-                    n=r[-1],
-                )
-            )
-        passed = sum(
-            g.n for g in cases if g.status == outcomes.passed_status and g.closed
-        )
+        ).fetchall()
+        passed = sum(r[-1] for r in cases if r[1] == outcomes.passed_status and r[-2])
         middle = conn.execute(
             f"SELECT opened_at, closed_at FROM cases WHERE {'+' if scan else ''}opened_at >= ?"
             f" AND {'+' if scan else ''}opened_at <= ?"
@@ -184,10 +161,46 @@ def summary(
         conn.execute("ROLLBACK")  # the table goes too
         raise
     conn.execute("COMMIT")  # read only: ends the snapshot
+    return Grouped(cases, quiet_users, middle)
+
+
+class Grouped(NamedTuple):
+    """`summary`'s rows as fetched: the reading thread fetches, `assemble` (on the event loop:
+    that thread yields the CPU, so it should not hold the interpreter lock for long) makes
+    them a `ReportSummary`."""
+
+    cases: list[tuple[Any, ...]]
+    quiet_users: list[tuple[Any, ...]]
+    middle: list[tuple[str, str]]
+
+
+def assemble(rows: Grouped, terms: ReportTerms) -> ReportSummary:
+    """The `ReportSummary` of `summary`'s rows."""
+    cases = []
+    for r in rows.cases:
+        reported, rejected, passed_at = facts(r[-3])
+        cases.append(
+            CaseGroup(
+                reasons=tuple(_json(r[0], [])),
+                status=r[1],
+                closed_event=bool(r[2]),
+                waiting=bool(r[3]),
+                quiet=bool(r[4]),
+                last_kind=r[5],
+                flags=frozenset(f for f, on in zip(terms.case_flags, r[6:-3], strict=True) if on),
+                reported=reported,
+                rejected=rejected,
+                passed_at=passed_at,
+                closed=bool(r[-2]),
+                n=r[-1],
+            )
+        )
     return ReportSummary(
         cases=cases,
-        quiet_users=quiet_users,
-        durations=tuple(parse(closed) - parse(opened) for opened, closed in middle),
+        quiet_users=[
+            QuietGroup(r[0], tuple(_text(v) for v in r[1:-1]), r[-1]) for r in rows.quiet_users
+        ],
+        durations=tuple(parse(closed) - parse(opened) for opened, closed in rows.middle),
     )
 
 
