@@ -111,25 +111,30 @@ class ReadModel:
         return await self._read("read follow-ups", read)
 
     async def unmatched_between(self, since: datetime, until: datetime) -> list[UnmatchedRow]:
-        def read(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+        def read(conn: sqlite3.Connection) -> list[str]:
             columns = {r[1] for r in conn.execute("PRAGMA table_info(unmatched)")}
             redaction = "redaction" if "redaction" in columns else "NULL"  # read-only, older
-            return conn.execute(
-                f"SELECT channel, user_id, at, text, candidates, {redaction} FROM unmatched"
-                " WHERE at >= ? AND at <= ? ORDER BY id",
-                (iso(since), iso(until)),
-            ).fetchall()
+            return [
+                r[0]
+                for r in conn.execute(
+                    "SELECT json_group_array(json_array(channel, user_id, at, text, candidates,"
+                    f" {redaction})) FROM (SELECT *, (row_number() OVER (ORDER BY id) - 1) / ?"
+                    " AS chunk FROM unmatched WHERE at >= ? AND at <= ?) GROUP BY chunk"
+                    " ORDER BY chunk",
+                    (CONVERT_BATCH, iso(since), iso(until)),
+                )
+            ]
 
-        # the reading thread fetches; the rows become objects here, a batch per pass of the
-        # event loop (`sqlite_reader`: that thread yields the CPU, so it should not hold the
-        # interpreter lock for long)
-        rows = await self._read("read unmatched messages", read)
+        # the reading thread fetches a row of JSON per `CONVERT_BATCH` messages (it yields the
+        # CPU, `sqlite_reader`: it should take the interpreter lock seldom, and briefly); they
+        # become objects here, a batch per pass of the event loop
+        chunks = await self._read("read unmatched messages", read)
         out = []
-        for start in range(0, len(rows), CONVERT_BATCH):
-            if start:
+        for n, chunk in enumerate(chunks):
+            if n:
                 await asyncio.sleep(0)
             out += [
                 UnmatchedRow(Key(r[0], r[1]), parse(r[2]), r[3], tuple(_json(r[4], [])), r[5])
-                for r in rows[start : start + CONVERT_BATCH]
+                for r in json.loads(chunk)
             ]
         return out

@@ -14,6 +14,7 @@ middle duration of the passed cases, found by ordering in the database.
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
@@ -132,7 +133,11 @@ def summary(
             f" failures, last_kind, first_closed, waiting{''.join(', ' + f for f in flags)}"
         )
         grouped = ", ".join(str(i + 1) for i in range(8 + len(flags)))
-        cases = conn.execute(
+        fields = ", ".join(["reasons", "status", "c2", "c3", "c4", "last_kind", *flags, "c5", "c6"])
+        # one row of JSON: the reading thread takes the interpreter lock once, not per group
+        cases, passed = conn.execute(
+            f"SELECT json_group_array(json_array({fields}, n)), ifnull(sum(CASE WHEN"
+            f" status = {_q(outcomes.passed_status)} AND c6 THEN n END), 0) FROM ("
             f"WITH w ({cohort_columns}) AS ({unordered(cohort[0])}),"
             # each fact once per case (grouping would work some out twice)
             " facts AS MATERIALIZED (SELECT w.reasons, w.status,"
@@ -145,10 +150,9 @@ def summary(
             f"{''.join(', ifnull(w.' + f + ', 0) AS ' + f for f in flags)},"
             f" {attempts} AS c5, ifnull(w.closed_at, '') <> '' AS c6"
             f" FROM w LEFT JOIN {table} a ON a.channel = w.channel AND a.user_id = w.user_id)"
-            f" SELECT *, count(*) FROM facts GROUP BY {grouped}",
+            f" SELECT *, count(*) AS n FROM facts GROUP BY {grouped})",
             tuple(cohort[1]),
-        ).fetchall()
-        passed = sum(r[-1] for r in cases if r[1] == outcomes.passed_status and r[-2])
+        ).fetchone()
         middle = conn.execute(
             f"SELECT opened_at, closed_at FROM cases WHERE {'+' if scan else ''}opened_at >= ?"
             f" AND {'+' if scan else ''}opened_at <= ?"
@@ -169,7 +173,7 @@ class Grouped(NamedTuple):
     that thread yields the CPU, so it should not hold the interpreter lock for long) makes
     them a `ReportSummary`."""
 
-    cases: list[tuple[Any, ...]]
+    cases: str  # a JSON array of rows
     quiet_users: list[tuple[Any, ...]]
     middle: list[tuple[str, str]]
 
@@ -177,7 +181,7 @@ class Grouped(NamedTuple):
 def assemble(rows: Grouped, terms: ReportTerms) -> ReportSummary:
     """The `ReportSummary` of `summary`'s rows."""
     cases = []
-    for r in rows.cases:
+    for r in json.loads(rows.cases):
         reported, rejected, passed_at = facts(r[-3])
         cases.append(
             CaseGroup(
