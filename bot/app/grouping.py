@@ -16,10 +16,8 @@ this process) groups in a thread; both give the same groups (tests/test_report.p
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -32,16 +30,18 @@ from bot.understanding.redact import fingerprint, redact
 
 log = logging.getLogger(__name__)
 
+#: how much nicer than the bot the child runs (from before its imports): on a busy machine it
+#: yields the cores to turns
+CHILD_NICE = 10
 #: the child's command: this interpreter, isolated (neither the working directory nor
 #: PYTHON* variables decide what it imports), with this very `bot` package
 CHILD = (
     sys.executable, "-I", "-c",
-    "import sys; sys.path.insert(0, sys.argv[1]); from bot.app.grouping import main;"
+    "import os, sys\ntry: os.nice(int(sys.argv[2]))\nexcept OSError: pass\n"
+    "sys.path.insert(0, sys.argv[1]); from bot.app.grouping import main;"
     " raise SystemExit(main())",
-    str(Path(__file__).resolve().parents[2]),
+    str(Path(__file__).resolve().parents[2]), str(CHILD_NICE),
 )  # fmt: skip
-#: how much nicer than the bot the child runs: on a busy machine it yields the cores to turns
-CHILD_NICE = 10
 #: rows (and groups) encoded (decoded) between two passes of the event loop
 BATCH = 256
 #: fewer rows than this group in a thread: a few milliseconds of work, less than starting a
@@ -178,8 +178,6 @@ def main() -> int:
     stale] per row; on stdout a line per group. It redacts the stale texts (another redaction
     wrote them) as its parent would (the same environment names the same privacy words), or
     says it cannot (exit 3); without any, it never loads the privacy words."""
-    with contextlib.suppress(OSError):  # background work: the bot's turns come first
-        os.nice(CHILD_NICE)
     lines = sys.stdin.buffer
     redaction, threshold = json.loads(lines.readline())
     rows = [json.loads(line) for line in lines]
