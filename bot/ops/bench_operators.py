@@ -10,7 +10,8 @@ language). Each figure comes from a fresh worker process:
     report      `build_report` over the whole period: wall time and the process's peak memory
     unmatched   `python -m bot unmatched` as an operator runs it (read, group, closest entries)
     admin       an admin's /report on the running service while a user keeps chatting: the
-                slowest reply during the report, next to the slowest before it
+                slowest reply during the report, next to the slowest in as many seconds of
+                chatting after it
 """
 
 from __future__ import annotations
@@ -265,10 +266,13 @@ def _admin(db: str, knowledge: str) -> dict[str, Any]:
         service = await Service.open(kb, db, lambda: NOW)
         admin = Admin(service, knowledge)
 
-        async def chat_until(done: asyncio.Future[Any] | None, turns: int) -> list[float]:
-            took = []
+        async def chat_until(
+            done: asyncio.Future[Any] | None, turns: int, seconds: float = 1e9
+        ) -> list[float]:
+            took: list[float] = []
+            end = time.perf_counter() + seconds
             for i in range(turns):
-                if done is not None and done.done():
+                if (done is not None and done.done()) or time.perf_counter() > end:
                     break
                 start = time.perf_counter()
                 await service.handle("bench", f"u{i % 20}", TextMessage("my document expired"))
@@ -279,21 +283,36 @@ def _admin(db: str, knowledge: str) -> dict[str, Any]:
             await chat_until(None, 50)  # warm: the first turns load what every later one uses
             before = await chat_until(None, 200)
             report = asyncio.ensure_future(admin.answer("report"))
-            during = await chat_until(report, 100_000)
+            started = time.perf_counter()
+            during = await chat_until(report, 10_000_000)
+            took = time.perf_counter() - started
             start = time.perf_counter()
             await report
+            tail = time.perf_counter() - start
+            # as long as the report took, without it: the slowest of as many seconds of turns
+            # (the slowest of 200 turns is not the slowest of thousands on a busy machine)
+            after = await chat_until(None, 10_000_000, took)
             return {
                 "before_ms": max(before) * 1000,
                 "before_p50_ms": statistics.median(before) * 1000,
                 "during_ms": max(during or [0]) * 1000,
                 "during_p50_ms": statistics.median(during or [0]) * 1000,
+                "during_p99_ms": _quantile(during, 0.99) * 1000,
                 "turns_during": len(during),
-                "tail_s": time.perf_counter() - start,
+                "report_s": took,
+                "after_ms": max(after or [0]) * 1000,
+                "after_p99_ms": _quantile(after, 0.99) * 1000,
+                "turns_after": len(after),
+                "tail_s": tail,
             }
         finally:
             await service.close()
 
     return asyncio.run(run())
+
+
+def _quantile(values: list[float], q: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(len(values) * q))] if values else 0.0
 
 
 def section(knowledge: str, *, quick: bool = False) -> Section:
@@ -362,12 +381,14 @@ def section(knowledge: str, *, quick: bool = False) -> Section:
         else:
             out.add(
                 "admin_report.added_delay",
-                admin["during_ms"] - admin["before_ms"],
+                admin["during_ms"] - admin["after_ms"],
                 "ms",
-                f"slowest of {admin['turns_during']} turns of users chatting during an "
-                f"admin's /report ({admin['during_ms']:.0f} ms, p50 "
-                f"{admin['during_p50_ms']:.0f}), minus the slowest of 200 before it, after 50 "
-                f"to warm up ({admin['before_ms']:.0f} ms, p50 {admin['before_p50_ms']:.0f})",
+                f"slowest of {admin['turns_during']:,} turns of a user chatting during an "
+                f"admin's /report ({admin['report_s']:.1f} s; slowest {admin['during_ms']:.0f} "
+                f"ms, p99 {admin['during_p99_ms']:.1f}, p50 {admin['during_p50_ms']:.2f}), minus "
+                f"the slowest of {admin['turns_after']:,} turns in as many seconds after it "
+                f"({admin['after_ms']:.0f} ms, p99 {admin['after_p99_ms']:.1f}); the slowest of "
+                f"200 turns before it, after 50 to warm up: {admin['before_ms']:.0f} ms",
                 Target("<=", 50, "#13"),
             )
     return out
