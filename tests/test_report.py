@@ -8,10 +8,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.app import grouping
+from bot.app import report_apart
 from bot.app.report import Report, build_report, unmatched_groups
 from bot.app.report_text import format_report, write_csv
 from bot.app.service import Service
@@ -374,29 +375,33 @@ async def test_unmatched_groups_get_the_closest_candidates(
     ]
 
 
-async def test_the_report_groups_apart_into_the_same_groups(
+async def test_the_report_read_apart_is_the_report_read_here(
     world_db: tuple[Path, datetime], kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The report groups the unplaced messages in a child process (this one keeps the
-    interpreter lock for turns and reads): the report is the one grouping in a thread gives."""
+    """The report reads and groups in a child process (this one, which may be serving users,
+    only reads the result): the report is the one read and grouped in this process."""
     db, end = world_db
     children = []
-    in_child = grouping._in_child
+    in_child = report_apart._in_child
 
-    async def spy(*args: object) -> object:
+    async def spy(*args: Any) -> Any:
         children.append(args)
-        return await in_child(*args)  # type: ignore[arg-type]
+        return await in_child(*args)
 
-    monkeypatch.setattr(grouping, "APART_FROM", 0)
-    monkeypatch.setattr(grouping, "_in_child", spy)
+    monkeypatch.setattr(report_apart, "_in_child", spy)
     store = await open_readonly(db)
     try:
-        apart = await build_report(store, kb, end - timedelta(days=30), end, apart=True)
-        near = await build_report(store, kb, end - timedelta(days=30), end, apart=False)
+        apart = await build_report(store, kb, end - timedelta(days=30), end)
+        here = await build_report(store, kb, end - timedelta(days=30), end, apart=False)
+        for days in (1, 3, 12):
+            since = end - timedelta(days=days)
+            assert await build_report(store, kb, since, end, silent_after=timedelta(days=2)) == (
+                await build_report(store, kb, since, end, silent_after=timedelta(days=2), apart=False)
+            )
     finally:
         await store.close()
-    assert len(children) == 1
-    assert apart.unmatched and apart == near
+    assert len(children) == 4
+    assert apart.unmatched and apart.outcomes.cases and apart == here
 
 
 # -- the command line ----------------------------------------------------------------------------

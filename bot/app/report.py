@@ -41,8 +41,9 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.app.cohort import OUTCOMES, TERMS, CohortTotals, gave_up_counts, give_up_rows
+from bot.app.cohort import CohortTotals, gave_up_counts, give_up_rows
 from bot.app.grouping import group_rows, unmatched_messages
+from bot.app.report_apart import read_parts
 from bot.app.report_model import DEFINITIONS, GiveUpRow, Outcomes, ReasonRow, Report, TopicRow
 from bot.app.unmatched import (
     CANDIDATE_LIMIT,
@@ -84,64 +85,36 @@ async def build_report(
     """Compute the operator report for the period from `since` to `now`.
 
     The store does the counting and the grouping of users and cases; what comes back is a few
-    hundred rows, so memory follows neither users nor events. Grouping the unmatched messages
-    (the one CPU-heavy part in Python) runs in a child process while the database counts
-    (`bot.app.grouping`; in a worker thread without `apart`): a thread would hold the
-    interpreter lock that a serving bot's turns need, and that the reading thread needs
-    between the rows it fetches, so neither the turns nor the counting would wait for it.
+    hundred rows, so memory follows neither users nor events. With `apart`, the reading and
+    the grouping of the unmatched messages (the one CPU-heavy part in Python) run in a child
+    process (`bot.app.report_apart`), so that this process, which may be serving users, holds
+    the interpreter lock only to read the result; without it (or for a store in memory) they
+    run here, the grouping in a worker thread while the database counts.
     """
     quiet_before = now - silent_after
-    # grouping the unplaced messages (Python, in a child process) goes on while the database
-    # counts (SQLite's work runs without the interpreter lock)
-    grouping = asyncio.create_task(
-        unmatched_groups(store, since, now, threshold=group_threshold, apart=apart)
-    )
-    try:
-        return await _build(store, kb, since, now, quiet_before, silent_after, grouping)
-    finally:
-        if not grouping.done():
-            grouping.cancel()
-
-
-async def _build(
-    store: Store,
-    kb: KnowledgeBase,
-    since: datetime,
-    now: datetime,
-    quiet_before: datetime,
-    silent_after: timedelta,
-    grouping: asyncio.Task[list[UnmatchedGroup]],
-) -> Report:
-    totals = await store.event_totals(since, now)
-    topics = await store.field_counts(since, now, journal.TOPIC, ["id"])
-    steps = await store.field_counts(since, now, journal.STEP, ["reason", "step"])
-
-    # the per-user and per-case rules read facts the database groups: a few hundred rows
-    summary = await store.report_summary(since, now, TERMS, OUTCOMES, quiet_before)
+    parts = await read_parts(store, since, now, quiet_before, group_threshold, apart=apart)
     cohort = CohortTotals()
-    cohort.add_summary(summary)
-    gave_up = gave_up_counts(summary.quiet_users)
-
-    shown = {(r, s): f.users for f in steps for r, s in [f.values] if r is not None}
-    unmatched = await grouping
-    kinds = totals.kinds
+    cohort.add_summary(parts.summary)
+    gave_up = gave_up_counts(parts.summary.quiet_users)
+    shown = {(r, s): f.users for f in parts.steps for r, s in [f.values] if r is not None}
+    kinds = parts.totals.kinds
     log.info(
         "report since %s: %d events, %d cases, %d unmatched groups",
-        iso(since), sum(kinds.values()), cohort.counts["cases"], len(unmatched),
+        iso(since), sum(kinds.values()), cohort.counts["cases"], len(parts.unmatched),
     )  # fmt: skip
     return Report(
         since=iso(since.astimezone(UTC)),
         until=iso(now.astimezone(UTC)),
         silent_after_days=round(silent_after.total_seconds() / 86400, 2),
         conversations_started=kinds.get(journal.CONVERSATION_STARTED, 0),
-        active_users=totals.users,
+        active_users=parts.totals.users,
         forgotten=kinds.get("forget", 0),
         purged=kinds.get("purged", 0),
         diagnosed=kinds.get(journal.DIAGNOSED, 0),
         outcomes=cohort.outcomes(),
         reasons=tuple(cohort.reasons(kb)),
-        topics=tuple(_topics(kb, topics)),
-        unmatched=tuple(unmatched),
+        topics=tuple(_topics(kb, parts.topics)),
+        unmatched=tuple(parts.unmatched),
         give_up=tuple(give_up_rows(kb, gave_up, shown)),
         events=dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
