@@ -391,12 +391,13 @@ async def test_the_report_read_apart_is_the_report_read_here(
     monkeypatch.setattr(report_apart, "_in_child", spy)
     store = await open_readonly(db)
     try:
-        apart = await build_report(store, kb, end - timedelta(days=30), end)
-        here = await build_report(store, kb, end - timedelta(days=30), end, apart=False)
+        apart = await build_report(store, kb, end - timedelta(days=30), end, apart=True)
+        here = await build_report(store, kb, end - timedelta(days=30), end)
         for days in (1, 3, 12):
             since = end - timedelta(days=days)
-            assert await build_report(store, kb, since, end, silent_after=timedelta(days=2)) == (
-                await build_report(store, kb, since, end, silent_after=timedelta(days=2), apart=False)
+            quiet = timedelta(days=2)
+            assert await build_report(store, kb, since, end, silent_after=quiet, apart=True) == (
+                await build_report(store, kb, since, end, silent_after=quiet)
             )
     finally:
         await store.close()

@@ -80,16 +80,17 @@ async def build_report(
     *,
     silent_after: timedelta = SILENT_AFTER,
     group_threshold: float = GROUP_THRESHOLD,
-    apart: bool = True,
+    apart: bool = False,
 ) -> Report:
     """Compute the operator report for the period from `since` to `now`.
 
     The store does the counting and the grouping of users and cases; what comes back is a few
-    hundred rows, so memory follows neither users nor events. With `apart`, the reading and
-    the grouping of the unmatched messages (the one CPU-heavy part in Python) run in a child
-    process (`bot.app.report_apart`), so that this process, which may be serving users, holds
-    the interpreter lock only to read the result; without it (or for a store in memory) they
-    run here, the grouping in a worker thread while the database counts.
+    hundred rows, so memory follows neither users nor events. With `apart` (a bot serving
+    users), the reading and the grouping of the unmatched messages (the one CPU-heavy part in
+    Python) run in a child process (`bot.app.report_apart`), so that this process holds the
+    interpreter lock only to read the result; without it (the operator's commands, or a store
+    in memory) they run here, the grouping in a worker thread while the database counts (the
+    reading thread takes the lock a few times per query: it hands over rows as JSON).
     """
     quiet_before = now - silent_after
     parts = await read_parts(store, since, now, quiet_before, group_threshold, apart=apart)
@@ -167,12 +168,12 @@ async def unmatched_groups(
     *,
     closest: Closest | None = None,
     threshold: float = GROUP_THRESHOLD,
-    apart: bool = True,
+    apart: bool = False,
 ) -> list[UnmatchedGroup]:
     """Group the period's unmatched and ambiguous messages, with the closest candidates of
     `closest` for groups whose messages stored none. Redacting and grouping (the CPU-heavy
-    part) run in a child process, or in one worker thread with `closest` (it lives in this
-    process) or without `apart` (`bot.app.grouping`)."""
+    part) run in one worker thread, or with `apart` (a bot serving users; not with `closest`,
+    which lives in this process) in a child process (`bot.app.grouping`)."""
     rows = await store.unmatched_between(since, until)
     if not rows:
         return []
