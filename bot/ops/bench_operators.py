@@ -213,7 +213,7 @@ def _report(db: str, knowledge: str) -> dict[str, Any]:
             await store.close()
 
     start = time.perf_counter()
-    with ChildPeaks() as children:  # the child grouping the unplaced messages (bot.app.grouping)
+    with ChildPeaks() as children:  # any child process (bot.app.report_apart, bot.app.grouping)
         report = asyncio.run(run())
     seconds = time.perf_counter() - start
     child_mb = max(children.peaks.values(), default=0.0)
@@ -352,8 +352,8 @@ def section(knowledge: str, *, quick: bool = False) -> Section:
                 report["rss_mb"],
                 "MB",
                 f"peak RSS (VmHWM) of the worker: Python, the knowledge base, the report "
-                f"({report['worker_rss_mb']:.0f} MB), plus the peak of the child process that "
-                f"grouped the unplaced messages ({report['child_rss_mb']:.0f} MB)",
+                f"({report['worker_rss_mb']:.0f} MB), plus the peak of any child process "
+                f"({report['child_rss_mb']:.0f} MB; the operator's report starts none)",
                 Target("<", 150, "#13"),
             )
         grouped = run_worker(["-m", "bot.ops.bench_operators", "unmatched", db, knowledge])
