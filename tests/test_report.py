@@ -8,9 +8,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.app import report_apart
 from bot.app.report import Report, build_report, unmatched_groups
 from bot.app.report_text import format_report, write_csv
 from bot.app.service import Service
@@ -371,6 +373,36 @@ async def test_unmatched_groups_get_the_closest_candidates(
     assert [[c.id for c in g.candidates] for g in groups] == [
         ["safety"], ["safety"], ["safety"], ["blurry_photo", "edited_document"]
     ]
+
+
+async def test_the_report_read_apart_is_the_report_read_here(
+    world_db: tuple[Path, datetime], kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report reads and groups in a child process (this one, which may be serving users,
+    only reads the result): the report is the one read and grouped in this process."""
+    db, end = world_db
+    children = []
+    in_child = report_apart._in_child
+
+    async def spy(*args: Any) -> Any:
+        children.append(args)
+        return await in_child(*args)
+
+    monkeypatch.setattr(report_apart, "_in_child", spy)
+    store = await open_readonly(db)
+    try:
+        apart = await build_report(store, kb, end - timedelta(days=30), end, apart=True)
+        here = await build_report(store, kb, end - timedelta(days=30), end)
+        for days in (1, 3, 12):
+            since = end - timedelta(days=days)
+            quiet = timedelta(days=2)
+            assert await build_report(store, kb, since, end, silent_after=quiet, apart=True) == (
+                await build_report(store, kb, since, end, silent_after=quiet)
+            )
+    finally:
+        await store.close()
+    assert len(children) == 4
+    assert apart.unmatched and apart.outcomes.cases and apart == here
 
 
 # -- the command line ----------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""An operator's report never holds up a user's reply: its database reads run on a connection and
-thread of their own, and grouping the messages runs in a worker thread.
+"""An operator's report never holds up a user's reply. It reads and groups in a child process
+(`bot.app.report_apart`) where the store can be opened by another process; where it reads in
+the bot's process (as here: the store's location is hidden), its database reads run on a
+connection and thread of their own, and grouping a few messages runs in a worker thread.
 
 Each test stops the report half-way (on a threading.Event, inside the part under test) and has
 another user talk to the bot meanwhile. Were that part on the event loop or on the database
@@ -18,8 +20,9 @@ from typing import Any
 
 import pytest
 
-import bot.app.report as report_module
+import bot.app.grouping as grouping_module
 from bot.knowledge.model import KnowledgeBase
+from bot.storage.sqlite import SqliteStore
 from tests.chat import Chat, FrozenClock
 
 WAIT = 30.0  # seconds a stopped part waits for the test at most (never, when all is well)
@@ -51,7 +54,8 @@ async def a_user_is_answered_while(
 
 
 @pytest.fixture
-async def chats(kb: KnowledgeBase, tmp_path: Path) -> Any:
+async def chats(kb: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setattr(SqliteStore, "location", None)  # read here, not in a child process
     clock = FrozenClock()
     operator = await Chat.open(kb, tmp_path / "bot.sqlite3", user="op", clock=clock)
     other = Chat(operator.service, clock, user="bob")
@@ -70,13 +74,13 @@ async def test_grouping_messages_runs_beside_the_turns(
 ) -> None:
     operator, other = chats
     gate = Gate()
-    real = report_module.group_messages
+    real = grouping_module.group_messages
 
     def stopped(*args: Any, **kwargs: Any) -> Any:
         gate.stop_here()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("bot.app.report.group_messages", stopped)
+    monkeypatch.setattr("bot.app.grouping.group_messages", stopped)  # a few: in a thread
     report = asyncio.create_task(operator.service.report(*period(operator)))
     await a_user_is_answered_while(report, gate, other)
     assert [g.count for g in report.result().unmatched] == [1]

@@ -50,6 +50,20 @@ PERIODS = (
 )
 
 
+def attempt_list(pick: float, at: str, outcome: str) -> tuple[object, ...]:
+    """A case's attempts: mostly the one the user reported, sometimes shapes the report must
+    read too (an earlier rejection, attempts it does not count, one without an outcome)."""
+    reported = {"at": at, "outcome": outcome, "source": "reported"}
+    shapes: list[tuple[object, ...]] = [
+        ({"at": at, "outcome": "rejected", "source": "reported"}, reported),
+        ({"at": at, "outcome": outcome, "source": "arrived"},),
+        ({"at": at},),
+        ({"outcome": "passed", "source": "counted"}, {"outcome": outcome}),
+        ({"outcome": outcome, "source": "counted"}, {"at": at}, reported),
+    ]
+    return shapes[int(pick * 20)] if pick < len(shapes) / 20 else (reported,)
+
+
 async def write_history(store: Store, users: int = 240, seed: int = 5) -> None:
     """Turns shaped like the engine's journeys, spread over 30 days, written in time order."""
     rng = random.Random(seed)
@@ -91,7 +105,7 @@ async def write_history(store: Store, users: int = 240, seed: int = 5) -> None:
                      gap=90_000)  # fmt: skip
                 outcome = rng.choice(["passed", "rejected", None])
                 if outcome:
-                    attempts = ({"at": at.isoformat(), "outcome": outcome, "source": "reported"},)
+                    attempts = attempt_list(rng.random(), at.isoformat(), outcome)
                     status = "passed" if outcome == "passed" else "open"
                     closed = at + timedelta(seconds=1) if status == "passed" else None
                     more = [("outcome", {"outcome": outcome})]

@@ -3,9 +3,15 @@ them, and redacted again when an older redaction wrote them."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from bot.app import grouping
 from bot.app.report import unmatched_groups
 from bot.app.service import Service
 from bot.core.events import TextMessage
@@ -30,7 +36,11 @@ async def test_the_bot_stores_unplaced_text_redacted_with_its_redaction(
     assert "example.com" not in rows[0].text
 
 
-async def test_text_an_older_version_stored_is_redacted_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("apart", [False, True], ids=["thread", "child process"])
+async def test_text_an_older_version_stored_is_redacted_again(
+    tmp_path: Path, apart: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grouping, "APART_FROM", 0)
     store = await SqliteStore.open(tmp_path / "old.sqlite3")
     try:
         await store.run_sync(
@@ -40,8 +50,34 @@ async def test_text_an_older_version_stored_is_redacted_again(tmp_path: Path) ->
                 (NOW.isoformat(), EMAIL),
             )
         )
-        groups = await unmatched_groups(store, NOW - timedelta(days=1), NOW)
+        groups = await unmatched_groups(store, NOW - timedelta(days=1), NOW, apart=apart)
     finally:
         await store.close()
     assert [g.text for g in groups] == [redact(EMAIL)]
     assert "example.com" not in groups[0].text
+
+
+async def test_a_failing_grouping_child_leaves_the_grouping_to_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(grouping, "APART_FROM", 0)
+    spawn = asyncio.create_subprocess_exec
+
+    async def failing(*args: Any, **kwargs: Any) -> Any:
+        return await spawn(sys.executable, "-c", "import sys; sys.exit('no room')", **kwargs)
+
+    monkeypatch.setattr(grouping.asyncio, "create_subprocess_exec", failing)
+    store = await SqliteStore.open(tmp_path / "old.sqlite3")
+    try:
+        await store.run_sync(
+            lambda c: c.execute(
+                "INSERT INTO unmatched (channel, user_id, at, text, candidates, redaction)"
+                " VALUES ('console', 'u1', ?, ?, '[]', NULL)",
+                (NOW.isoformat(), EMAIL),
+            )
+        )
+        groups = await unmatched_groups(store, NOW - timedelta(days=1), NOW, apart=True)
+    finally:
+        await store.close()
+    assert [g.text for g in groups] == [redact(EMAIL)]
+    assert "no room" in caplog.text

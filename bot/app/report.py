@@ -41,7 +41,9 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.app.cohort import OUTCOMES, TERMS, CohortTotals, gave_up_counts, give_up_rows
+from bot.app.cohort import CohortTotals, gave_up_counts, give_up_rows
+from bot.app.grouping import group_rows, unmatched_messages
+from bot.app.report_apart import read_parts
 from bot.app.report_model import DEFINITIONS, GiveUpRow, Outcomes, ReasonRow, Report, TopicRow
 from bot.app.unmatched import (
     CANDIDATE_LIMIT,
@@ -49,14 +51,12 @@ from bot.app.unmatched import (
     Candidate,
     UnmatchedGroup,
     UnmatchedMessage,
-    group_messages,
 )
 from bot.core import journal
 from bot.core.state import iso
 from bot.knowledge.model import KnowledgeBase
-from bot.storage.base import FieldCount, Store, UnmatchedRow
+from bot.storage.base import FieldCount, Store
 from bot.understanding.matcher import Matcher
-from bot.understanding.redact import fingerprint, redact
 
 log = logging.getLogger(__name__)
 
@@ -80,64 +80,42 @@ async def build_report(
     *,
     silent_after: timedelta = SILENT_AFTER,
     group_threshold: float = GROUP_THRESHOLD,
+    apart: bool = False,
 ) -> Report:
     """Compute the operator report for the period from `since` to `now`.
 
     The store does the counting and the grouping of users and cases; what comes back is a few
-    hundred rows, so memory follows neither users nor events. Grouping the unmatched messages
-    (the one CPU-heavy part in Python) runs in a worker thread while the database counts, so a
-    bot serving users keeps answering.
+    hundred rows, so memory follows neither users nor events. With `apart` (a bot serving
+    users), the reading and the grouping of the unmatched messages (the one CPU-heavy part in
+    Python) run in a child process (`bot.app.report_apart`), so that this process holds the
+    interpreter lock only to read the result; without it (the operator's commands, or a store
+    in memory) they run here, the grouping in a worker thread while the database counts (the
+    reading thread takes the lock a few times per query: it hands over rows as JSON).
     """
     quiet_before = now - silent_after
-    # grouping the unplaced messages (Python in a worker thread) goes on while the database
-    # counts (SQLite's work runs without the interpreter lock)
-    grouping = asyncio.create_task(unmatched_groups(store, since, now, threshold=group_threshold))
-    try:
-        return await _build(store, kb, since, now, quiet_before, silent_after, grouping)
-    finally:
-        if not grouping.done():
-            grouping.cancel()
-
-
-async def _build(
-    store: Store,
-    kb: KnowledgeBase,
-    since: datetime,
-    now: datetime,
-    quiet_before: datetime,
-    silent_after: timedelta,
-    grouping: asyncio.Task[list[UnmatchedGroup]],
-) -> Report:
-    totals = await store.event_totals(since, now)
-    topics = await store.field_counts(since, now, journal.TOPIC, ["id"])
-    steps = await store.field_counts(since, now, journal.STEP, ["reason", "step"])
-
-    # the per-user and per-case rules read facts the database groups: a few hundred rows
-    summary = await store.report_summary(since, now, TERMS, OUTCOMES, quiet_before)
+    parts = await read_parts(store, since, now, quiet_before, group_threshold, apart=apart)
     cohort = CohortTotals()
-    cohort.add_summary(summary)
-    gave_up = gave_up_counts(summary.quiet_users)
-
-    shown = {(r, s): f.users for f in steps for r, s in [f.values] if r is not None}
-    unmatched = await grouping
-    kinds = totals.kinds
+    cohort.add_summary(parts.summary)
+    gave_up = gave_up_counts(parts.summary.quiet_users)
+    shown = {(r, s): f.users for f in parts.steps for r, s in [f.values] if r is not None}
+    kinds = parts.totals.kinds
     log.info(
         "report since %s: %d events, %d cases, %d unmatched groups",
-        iso(since), sum(kinds.values()), cohort.counts["cases"], len(unmatched),
+        iso(since), sum(kinds.values()), cohort.counts["cases"], len(parts.unmatched),
     )  # fmt: skip
     return Report(
         since=iso(since.astimezone(UTC)),
         until=iso(now.astimezone(UTC)),
         silent_after_days=round(silent_after.total_seconds() / 86400, 2),
         conversations_started=kinds.get(journal.CONVERSATION_STARTED, 0),
-        active_users=totals.users,
+        active_users=parts.totals.users,
         forgotten=kinds.get("forget", 0),
         purged=kinds.get("purged", 0),
         diagnosed=kinds.get(journal.DIAGNOSED, 0),
         outcomes=cohort.outcomes(),
         reasons=tuple(cohort.reasons(kb)),
-        topics=tuple(_topics(kb, topics)),
-        unmatched=tuple(unmatched),
+        topics=tuple(_topics(kb, parts.topics)),
+        unmatched=tuple(parts.unmatched),
         give_up=tuple(give_up_rows(kb, gave_up, shown)),
         events=dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
@@ -169,24 +147,6 @@ async def load_unmatched(
     return await asyncio.to_thread(unmatched_messages, rows)
 
 
-def unmatched_messages(rows: Sequence[UnmatchedRow]) -> list[UnmatchedMessage]:
-    """The stored rows as messages, their text redacted again where another redaction wrote it
-    (rows stored by an older version may hold what today's redaction catches; redacting what
-    today's wrote changes nothing, so it is skipped)."""
-    current = fingerprint()
-    cleaned: dict[str, str] = {}  # the same text is redacted once
-    out = []
-    for r in rows:
-        text = r.text or ""
-        if r.redaction != current:
-            if text not in cleaned:
-                cleaned[text] = redact(text)
-            text = cleaned[text]
-        candidates = [c for c in r.candidates if isinstance(c, dict)]
-        out.append(UnmatchedMessage(text, iso(r.at), candidates))
-    return out
-
-
 def matcher_candidates(matcher: Matcher) -> Closest:
     """Return a function giving the matcher's closest entries for a text, whatever their score
     (messages nothing matched have no match above the threshold, by definition)."""
@@ -208,15 +168,13 @@ async def unmatched_groups(
     *,
     closest: Closest | None = None,
     threshold: float = GROUP_THRESHOLD,
+    apart: bool = False,
 ) -> list[UnmatchedGroup]:
     """Group the period's unmatched and ambiguous messages, with the closest candidates of
     `closest` for groups whose messages stored none. Redacting and grouping (the CPU-heavy
-    part) run in one worker thread."""
+    part) run in one worker thread, or with `apart` (a bot serving users; not with `closest`,
+    which lives in this process) in a child process (`bot.app.grouping`)."""
     rows = await store.unmatched_between(since, until)
     if not rows:
         return []
-
-    def group() -> list[UnmatchedGroup]:
-        return group_messages(unmatched_messages(rows), threshold, closest)
-
-    return await asyncio.to_thread(group)
+    return await group_rows(rows, threshold, closest, apart=apart)

@@ -404,12 +404,12 @@ class Service:
 
     async def report(self, since: datetime, now: datetime) -> Report:
         """Return the operator report for the period (`bot.app.report`): the store aggregates
-        on its reading side and the grouping runs in a worker thread, so turns go on."""
-        return await build_report(self.store, self.kb, since, now)
+        and groups in a child process (`bot.app.report_apart`), so turns go on."""
+        return await build_report(self.store, self.kb, since, now, apart=True)
 
     async def unmatched(self, since: datetime, now: datetime) -> list[UnmatchedGroup]:
         """Return the period's messages the bot could not place, grouped (biggest first)."""
-        return await unmatched_groups(self.store, since, now)
+        return await unmatched_groups(self.store, since, now, apart=True)
 
     def closest(self, text: str) -> list[Candidate]:
         """Return the entries the served matcher finds closest to `text`, whatever their score."""

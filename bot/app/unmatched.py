@@ -98,21 +98,17 @@ def cluster(texts: Sequence[str], threshold: float = GROUP_THRESHOLD) -> list[in
     group (by its first text; the earliest on a tie) if that reaches `threshold`, else starts
     the next group. Only the groups sharing most of the text's rarest trigrams are compared.
     """
-    grams = [trigrams(t) for t in texts]
-    frequency: Counter[str] = Counter(chain.from_iterable(grams))
-    rank = {g: r for r, g in enumerate(sorted(frequency, key=lambda g: (frequency[g], g)))}
-    # trigrams are their rank from here on (rarest first); the first ranks are those of
-    # trigrams in one text only (typos), which are left out: they cannot be shared
-    alone = sum(1 for n in frequency.values() if n == 1)
-    index: list[list[int]] = [[] for _ in rank]  # trigram -> groups with it among their rarest
+    rank, alone = _ranks(texts)
+    # trigram -> the groups with it among their rarest
+    index: defaultdict[int, list[int]] = defaultdict(list)
     firsts: list[str] = []
     sorted_firsts: list[str] = []  # their words in order: token_sort_ratio is ratio on these
     out: list[int] = []
-    for text, own in zip(texts, grams, strict=True):
-        ranked = sorted(map(rank.__getitem__, own))
+    for text in texts:
+        ranked = sorted(map(rank.__getitem__, trigrams(text)))
         shared = ranked[bisect_left(ranked, alone) :]
         probes = shared[: math.ceil(len(shared) * PROBE_SHARE) + 1]
-        hits = Counter(chain.from_iterable(map(index.__getitem__, probes)))
+        hits = Counter(chain.from_iterable(index[g] for g in probes if g in index))
         # the NEAREST groups sharing the most probes (the first met on a tie), in group order
         near = sorted(hits if len(hits) <= NEAREST else nlargest(NEAREST, hits, hits.__getitem__))
         ordered = " ".join(sorted(text.split()))
@@ -125,6 +121,16 @@ def cluster(texts: Sequence[str], threshold: float = GROUP_THRESHOLD) -> list[in
                 index[g].append(best)
         out.append(best)
     return out
+
+
+def _ranks(texts: Sequence[str]) -> tuple[dict[str, int], int]:
+    """Rank the trigrams of `texts`, rarest first; return the ranks and how many trigrams are in
+    one text only (the first ranks: typos, left out since they cannot be shared). Each text's
+    trigrams are made again where needed rather than kept: 8,000 texts' sets of short strings
+    took ~60 MB."""
+    frequency: Counter[str] = Counter(chain.from_iterable(map(trigrams, texts)))
+    rank = {g: r for r, g in enumerate(sorted(frequency, key=lambda g: (frequency[g], g)))}
+    return rank, sum(1 for n in frequency.values() if n == 1)
 
 
 def _closest(

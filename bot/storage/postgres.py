@@ -132,6 +132,11 @@ class PostgresStore(ReadModel, ReportQueries):
         if missing:
             raise StoreError(f"not a kyc-helper database (no table {', '.join(sorted(missing))})")
 
+    @property
+    def location(self) -> str:
+        """Where another process opens this database (`open_store`)."""
+        return self.url
+
     async def close(self) -> None:
         with contextlib.suppress(*DATABASE_ERRORS):
             await asyncio.wait_for(self._pool.close(), timeout=10)

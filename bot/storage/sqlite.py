@@ -117,6 +117,11 @@ class SqliteStore(ReadModel, ReportQueries):
             raise StoreError(f"cannot open database {path}: {exc}") from exc
         return cls(conn, path, applied, readonly=readonly, busy_timeout=busy_timeout)
 
+    @property
+    def location(self) -> str | None:
+        """Where another process opens this database (`open_store`); None in memory."""
+        return None if self.path == ":memory:" else self.path
+
     async def close(self) -> None:
         await self._reader.close()
         with contextlib.suppress(sqlite3.Error, ValueError):

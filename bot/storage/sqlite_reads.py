@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Callable
@@ -11,6 +12,8 @@ from typing import Any, TypeVar
 from bot.storage.base import CaseRecord, CaseRow, EventRow, Key, UnmatchedRow
 
 T = TypeVar("T")
+#: rows made into objects between two passes of the event loop
+CONVERT_BATCH = 500
 
 
 def iso(dt: datetime) -> str:
@@ -108,17 +111,30 @@ class ReadModel:
         return await self._read("read follow-ups", read)
 
     async def unmatched_between(self, since: datetime, until: datetime) -> list[UnmatchedRow]:
-        def read(conn: sqlite3.Connection) -> list[UnmatchedRow]:
+        def read(conn: sqlite3.Connection) -> list[str]:
             columns = {r[1] for r in conn.execute("PRAGMA table_info(unmatched)")}
             redaction = "redaction" if "redaction" in columns else "NULL"  # read-only, older
-            rows = conn.execute(
-                f"SELECT channel, user_id, at, text, candidates, {redaction} FROM unmatched"
-                " WHERE at >= ? AND at <= ? ORDER BY id",
-                (iso(since), iso(until)),
-            ).fetchall()
             return [
-                UnmatchedRow(Key(r[0], r[1]), parse(r[2]), r[3], tuple(_json(r[4], [])), r[5])
-                for r in rows
+                r[0]
+                for r in conn.execute(
+                    "SELECT json_group_array(json_array(channel, user_id, at, text, candidates,"
+                    f" {redaction})) FROM (SELECT *, (row_number() OVER (ORDER BY id) - 1) / ?"
+                    " AS chunk FROM unmatched WHERE at >= ? AND at <= ?) GROUP BY chunk"
+                    " ORDER BY chunk",
+                    (CONVERT_BATCH, iso(since), iso(until)),
+                )
             ]
 
-        return await self._read("read unmatched messages", read)
+        # the reading thread fetches a row of JSON per `CONVERT_BATCH` messages (it yields the
+        # CPU, `sqlite_reader`: it should take the interpreter lock seldom, and briefly); they
+        # become objects here, a batch per pass of the event loop
+        chunks = await self._read("read unmatched messages", read)
+        out = []
+        for n, chunk in enumerate(chunks):
+            if n:
+                await asyncio.sleep(0)
+            out += [
+                UnmatchedRow(Key(r[0], r[1]), parse(r[2]), r[3], tuple(_json(r[4], [])), r[5])
+                for r in json.loads(chunk)
+            ]
+        return out

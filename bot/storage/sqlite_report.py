@@ -172,7 +172,7 @@ class ReportQueries:
         outcomes: OutcomeTerms,
         quiet_before: datetime,
     ) -> ReportSummary:
-        def read(conn: sqlite3.Connection) -> ReportSummary:
+        def read(conn: sqlite3.Connection) -> sqlite_summary.Grouped:
             period, cases = [iso(since), iso(until)], False
             if counted(terms) and counters.available(conn):
                 cases, users = counters.broad(conn, since, until)
@@ -186,7 +186,8 @@ class ReportQueries:
                 conn, activity, cohort, since, until, terms, outcomes, quiet_before, cases
             )
 
-        return await self._read("summarize the period's users and cases", read)
+        rows = await self._read("summarize the period's users and cases", read)
+        return sqlite_summary.assemble(rows, terms)  # here: the reading thread only fetches
 
 
 def _activity(r: tuple[Any, ...]) -> UserActivity:
