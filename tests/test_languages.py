@@ -19,6 +19,11 @@ def ids(result: MatchResult) -> list[str]:
     return [m.id for m in result.matches]
 
 
+def test_a_decimal_number_in_chinese_is_not_a_list() -> None:
+    from bot.understanding.segment import inline_list
+    assert inline_list("版本2.0更新后认证失败，我1.8米高") == ("版本2.0更新后认证失败，我1.8米高", [])
+
+
 def test_english_words_that_are_also_pinyin_stay_english(matcher: Matcher) -> None:
     # "he", "ban", "me" are pinyin syllables too, but known English words are not read by sound
     assert matcher.norm.words("he said ban me") == ["he", "said", "ban", "me"]
@@ -58,6 +63,9 @@ def test_chinese_and_russian_messages_find_their_reason(
         "原因：①证件照片模糊②信息不一致",
         "拒绝原因：证件照片模糊；信息不一致",
         "Причина: 1) фото документа размыто 2) данные не совпадают",
+        # "1." glued to the Chinese item, on one line, with or without "原因："
+        "原因：1.证件照片模糊 2.信息不一致",
+        "审核结果 1.证件照片模糊 2.信息不一致 怎么办",
     ],
 )
 def test_numbered_lists_in_chinese_and_russian_notices_keep_their_order(

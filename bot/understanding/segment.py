@@ -1,7 +1,7 @@
 """Cut boilerplate out of a cleaned message and find the reason list(s) of forwarded notices.
 
 A forwarded notice's reason part ("Reason: ...", "Reasons:" and a list, "原因：", "Причина:") is
-split into items: lines, bullets, numbers ("1." "2)" "(3)" "a)" "(i)" "1/" "1、" "一、" "①"),
+split into items: lines, bullets, numbers ("1." "2)" "(3)" "a)" "(i)" "1/" "1、" "一、" "①", and "1." glued to a Chinese item),
 ";", "。" and sentences; "," "and" "、" "и" (matching.yaml `soft_separators`) only when every
 piece names a different reason. A list with no marker before it (two or more bullet lines, or
 an inline numbering that starts at 1, a or i and goes on with 2, b or ii) is read the same way,
@@ -35,14 +35,19 @@ _NUMBERED = rf"(?:\(?[1-9][.)/]|\([1-9]\)|\(?[a-h]\)|\(?{_ROMAN}\))"
 _GLUED = rf"(?:[1-9]、|[{_HAN_NUMBER}]、|\([1-9]\))"
 #: symbols people and notices put before list items
 _SYMBOL_BULLETS = "-*•·▪●◦‣–—>❌✖✗✘❎⛔🚫✔✅☑➤►▶→⚠"
-_BULLET = compile_pattern(rf"(^|\s)(?:{_NUMBERED}|[{_SYMBOL_BULLETS}])\s|(^|[^0-9]){_GLUED}",
-                          capture=True)
+#: ... and "1." glued to the Chinese item it numbers ("原因：1.照片不清晰 2.信息不一致")
+_HAN_DOT = r"(^|[^0-9.])[1-9][.．](\p{Han})"
+_BULLET = compile_pattern(rf"(^|\s)(?:{_NUMBERED}|[{_SYMBOL_BULLETS}])\s|(^|[^0-9]){_GLUED}"
+                          rf"|{_HAN_DOT}", capture=True)
 _LIST_LINE = compile_pattern(rf"\s*(?:(?:{_NUMBERED}|[{_SYMBOL_BULLETS}])\s|{_GLUED})")
 #: markers of an inline list ("(1) ... (2) ...", "a) ... b) ...", "1/ ... 2/", "1、... 2、")
 _INLINE_ITEM = compile_pattern(
     rf"(?:^|\s)(?:\(?([1-9]|[a-h]|{_ROMAN})[.)/]|\(([1-9]|[a-h]|{_ROMAN})\))\s"
-    rf"|([1-9])、|([{_HAN_NUMBER}])、|\(([1-9])\)", capture=True
+    rf"|([1-9])、|([{_HAN_NUMBER}])、|\(([1-9])\)|(?:^|[^0-9.])([1-9])[.．](\p{{Han}})",
+    capture=True
 )
+#: the group of `_INLINE_ITEM` holding the Chinese character after a glued "1.": part of the item
+_INLINE_HAN = 7
 _FIRST_SECOND = {("1", "2"), ("a", "b"), ("i", "ii")}
 #: at most this many matches of one pattern are acted on in one piece of text: a message has
 #: far fewer real list items or clauses, and each match costs (see `MATCH_STEPS`)
@@ -113,7 +118,7 @@ def _split(pattern: Any, text: str, budget: Budget | None) -> list[str]:
 
 def _sub_bullets(text: str, budget: Budget | None) -> str:
     _spend(budget, text, MAX_PIECES)
-    return _BULLET.sub(r"\1\2" + "\n", text, MAX_PIECES)
+    return _BULLET.sub(r"\1\2\3" + "\n" + r"\4", text, MAX_PIECES)
 
 
 def _finditer(pattern: Any, text: str, budget: Budget | None) -> list[Any]:
@@ -133,9 +138,12 @@ def inline_list(line: str, budget: Budget | None = None) -> tuple[str, list[str]
     labels = [_label(m) for m in found]
     if (labels[0], labels[1]) not in _FIRST_SECOND:
         return line, []
-    parts = [line[m.end(): (found[k + 1].start() if k + 1 < len(found) else len(line))]
-             for k, m in enumerate(found)]
-    return line[: found[0].start()], [p for p in parts if _letters(p)]
+    # a glued "1." may begin its match with the character before the number: cut at the number
+    starts = [m.start(_INLINE_HAN) if m.group(_INLINE_HAN) else m.end() for m in found]
+    ends = [m.start(_INLINE_HAN - 1) if m.group(_INLINE_HAN) else m.start() for m in found]
+    parts = [line[starts[k]: (ends[k + 1] if k + 1 < len(found) else len(line))]
+             for k in range(len(found))]
+    return line[: ends[0]], [p for p in parts if _letters(p)]
 
 
 def _compile_each(patterns: Sequence[str], what: str) -> list[Any]:
