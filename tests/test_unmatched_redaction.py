@@ -36,11 +36,8 @@ async def test_the_bot_stores_unplaced_text_redacted_with_its_redaction(
     assert "example.com" not in rows[0].text
 
 
-@pytest.mark.parametrize("apart", [False, True], ids=["thread", "child process"])
-async def test_text_an_older_version_stored_is_redacted_again(
-    tmp_path: Path, apart: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(grouping, "APART_FROM", 0)
+async def _groups_of_an_old_row(tmp_path: Path, apart: bool) -> list[Any]:
+    """Group one unplaced message stored as an older version stored it (unredacted)."""
     store = await SqliteStore.open(tmp_path / "old.sqlite3")
     try:
         await store.run_sync(
@@ -53,6 +50,15 @@ async def test_text_an_older_version_stored_is_redacted_again(
         groups = await unmatched_groups(store, NOW - timedelta(days=1), NOW, apart=apart)
     finally:
         await store.close()
+    return groups
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["thread", "child process"])
+async def test_text_an_older_version_stored_is_redacted_again(
+    tmp_path: Path, apart: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grouping, "APART_FROM", 0)
+    groups = await _groups_of_an_old_row(tmp_path, apart)
     assert [g.text for g in groups] == [redact(EMAIL)]
     assert "example.com" not in groups[0].text
 
@@ -67,17 +73,6 @@ async def test_a_failing_grouping_child_leaves_the_grouping_to_a_thread(
         return await spawn(sys.executable, "-c", "import sys; sys.exit('no room')", **kwargs)
 
     monkeypatch.setattr(grouping.asyncio, "create_subprocess_exec", failing)
-    store = await SqliteStore.open(tmp_path / "old.sqlite3")
-    try:
-        await store.run_sync(
-            lambda c: c.execute(
-                "INSERT INTO unmatched (channel, user_id, at, text, candidates, redaction)"
-                " VALUES ('console', 'u1', ?, ?, '[]', NULL)",
-                (NOW.isoformat(), EMAIL),
-            )
-        )
-        groups = await unmatched_groups(store, NOW - timedelta(days=1), NOW, apart=True)
-    finally:
-        await store.close()
+    groups = await _groups_of_an_old_row(tmp_path, True)
     assert [g.text for g in groups] == [redact(EMAIL)]
     assert "no room" in caplog.text

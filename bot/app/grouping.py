@@ -33,15 +33,23 @@ log = logging.getLogger(__name__)
 #: how much nicer than the bot the child runs (from before its imports): on a busy machine it
 #: yields the cores to turns
 CHILD_NICE = 10
-#: the child's command: this interpreter, isolated (neither the working directory nor
-#: PYTHON* variables decide what it imports), with this very `bot` package
-CHILD = (
-    sys.executable, "-I", "-c",
-    "import os, sys\ntry: os.nice(int(sys.argv[2]))\nexcept OSError: pass\n"
-    "sys.path.insert(0, sys.argv[1]); from bot.app.grouping import main;"
-    " raise SystemExit(main())",
-    str(Path(__file__).resolve().parents[2]), str(CHILD_NICE),
-)  # fmt: skip
+
+
+def child_command(module: str) -> tuple[str, ...]:
+    """The command of a child running `module`'s `main`: this interpreter, isolated (neither
+    the working directory nor PYTHON* variables decide what it imports), with this very `bot`
+    package, `CHILD_NICE` nicer from before its imports."""
+    return (
+        sys.executable, "-I", "-c",
+        "import os, sys\ntry: os.nice(int(sys.argv[2]))\nexcept OSError: pass\n"
+        f"sys.path.insert(0, sys.argv[1]); from {module} import main;"
+        " raise SystemExit(main())",
+        str(Path(__file__).resolve().parents[2]), str(CHILD_NICE),
+    )  # fmt: skip
+
+
+#: the grouping child's command
+CHILD = child_command("bot.app.grouping")
 #: rows (and groups) encoded (decoded) between two passes of the event loop
 BATCH = 256
 #: fewer rows than this group in a thread: a few milliseconds of work, less than starting a
@@ -90,7 +98,7 @@ async def group_rows(
     if apart and closest is None and len(rows) >= APART_FROM:
         try:
             return await _in_child(rows, threshold)
-        except (OSError, ValueError, _ChildFailed) as exc:
+        except (OSError, ValueError, ChildFailed) as exc:
             log.warning("grouping in a child process failed (%s); grouping in a thread", exc)
 
     def group() -> list[UnmatchedGroup]:
@@ -99,8 +107,32 @@ async def group_rows(
     return await asyncio.to_thread(group)
 
 
-class _ChildFailed(Exception):
-    pass
+class ChildFailed(Exception):
+    """A child process (grouping or report) did not give its answer."""
+
+
+async def read_groups(stream: asyncio.StreamReader) -> list[UnmatchedGroup]:
+    """Read a child's groups, a line of JSON each, letting turns run every `BATCH`."""
+    groups: list[UnmatchedGroup] = []
+    while line := await stream.readline():
+        groups.append(_group(json.loads(line)))
+        if len(groups) % BATCH == 0:
+            await asyncio.sleep(0)
+    return groups
+
+
+async def reap(proc: asyncio.subprocess.Process, errors: asyncio.Future[bytes]) -> None:
+    """After reading a child: if it still runs (cancelled, or failed), it goes too."""
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()
+    errors.cancel()
+
+
+def failure(proc: asyncio.subprocess.Process, err: bytes) -> ChildFailed:
+    """The error for a child that exited with a failure: its last line of stderr."""
+    tail = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+    return ChildFailed(f"exit {proc.returncode}: {tail[:300]}")
 
 
 async def _in_child(rows: Sequence[UnmatchedRow], threshold: float) -> list[UnmatchedGroup]:
@@ -115,7 +147,6 @@ async def _in_child(rows: Sequence[UnmatchedRow], threshold: float) -> list[Unma
     )  # fmt: skip
     assert proc.stdin and proc.stdout and proc.stderr
     errors = asyncio.ensure_future(proc.stderr.read())
-    groups: list[UnmatchedGroup] = []
     try:
         try:
             proc.stdin.write(_line([fingerprint(), threshold]))
@@ -126,20 +157,13 @@ async def _in_child(rows: Sequence[UnmatchedRow], threshold: float) -> list[Unma
             proc.stdin.close()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the child stopped reading: its exit status says why
-        while line := await proc.stdout.readline():
-            groups.append(_group(json.loads(line)))
-            if len(groups) % BATCH == 0:
-                await asyncio.sleep(0)
+        groups = await read_groups(proc.stdout)
         await proc.wait()
         err = await errors
     finally:
-        if proc.returncode is None:  # cancelled, or failed: the child goes too
-            proc.kill()
-            await proc.wait()
-        errors.cancel()
+        await reap(proc, errors)
     if proc.returncode != 0:
-        tail = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
-        raise _ChildFailed(f"exit {proc.returncode}: {tail[:300]}")
+        raise failure(proc, err)
     return groups
 
 

@@ -19,12 +19,17 @@ import logging
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from bot.app.cohort import OUTCOMES, TERMS
-from bot.app.grouping import BATCH, group_rows
-from bot.app.grouping import _group as group_from_json
+from bot.app.grouping import (
+    ChildFailed,
+    child_command,
+    failure,
+    group_rows,
+    read_groups,
+    reap,
+)
 from bot.app.grouping import _plain as group_to_json
 from bot.app.unmatched import UnmatchedGroup
 from bot.core import journal
@@ -34,17 +39,8 @@ from bot.understanding.redact import fingerprint
 
 log = logging.getLogger(__name__)
 
-#: how much nicer than the bot the child runs (from before its imports)
-CHILD_NICE = 10
-#: the child's command: this interpreter, isolated (neither the working directory nor PYTHON*
-#: variables decide what it imports), with this very `bot` package
-CHILD = (
-    sys.executable, "-I", "-c",
-    "import os, sys\ntry: os.nice(int(sys.argv[2]))\nexcept OSError: pass\n"
-    "sys.path.insert(0, sys.argv[1]); from bot.app.report_apart import main;"
-    " raise SystemExit(main())",
-    str(Path(__file__).resolve().parents[2]), str(CHILD_NICE),
-)  # fmt: skip
+#: the report child's command (at `grouping.CHILD_NICE`, from before its imports)
+CHILD = child_command("bot.app.report_apart")
 
 
 #: the longest line read from the child (its first holds the database's groups)
@@ -77,7 +73,7 @@ async def read_parts(
     if apart and location:
         try:
             return await _in_child(location, since, now, quiet_before, threshold)
-        except (OSError, ValueError, KeyError, _ChildFailed) as exc:
+        except (OSError, ValueError, KeyError, ChildFailed) as exc:
             log.warning("reading the report in a child process failed (%s); reading here", exc)
     return await _here(store, since, now, quiet_before, threshold, apart)
 
@@ -109,10 +105,6 @@ async def _here(
             grouping.cancel()
 
 
-class _ChildFailed(Exception):
-    pass
-
-
 async def _in_child(
     location: str, since: datetime, now: datetime, quiet_before: datetime, threshold: float
 ) -> Parts:
@@ -130,21 +122,13 @@ async def _in_child(
         proc.stdin.write(json.dumps([fingerprint(), *ask]).encode() + b"\n")
         proc.stdin.close()  # the URL goes by pipe, never on a command line
         head = await proc.stdout.readline()
-        groups: list[UnmatchedGroup] = []
-        while line := await proc.stdout.readline():
-            groups.append(group_from_json(json.loads(line)))
-            if len(groups) % BATCH == 0:
-                await asyncio.sleep(0)
+        groups = await read_groups(proc.stdout)
         await proc.wait()
         err = await errors
     finally:
-        if proc.returncode is None:  # cancelled, or failed: the child goes too
-            proc.kill()
-            await proc.wait()
-        errors.cancel()
+        await reap(proc, errors)
     if proc.returncode != 0 or not head:
-        tail = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
-        raise _ChildFailed(f"exit {proc.returncode}: {tail[:300]}")
+        raise failure(proc, err)
     return _parts(json.loads(head), groups)
 
 
