@@ -48,6 +48,10 @@ def test_english_words_that_are_also_pinyin_stay_english(matcher: Matcher) -> No
         ("ren lian shi bie yi zhi shi bai zen me ban", "face_verification"),
         ("shen he yao duo jiu a", "review_times"),
         ("kyc没过 说zhao pian bu qing chu 咋办", "blurry_photo"),
+        # pinyin initials as people type them ("rlsb": 人脸识别), and Cantonese (过咗期)
+        ("rlsb 一直不过", "face_verification"),
+        ("护照gq了 认证被拒", "expired_document"),
+        ("本护照过咗期，认证唔得", "expired_document"),
     ],
 )
 def test_chinese_and_russian_messages_find_their_reason(
