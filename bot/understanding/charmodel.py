@@ -31,6 +31,7 @@ from bot.understanding.text import is_han
 #: punctuation that ends or joins words ("rice?", "re-upload", "照片，"): read as a space
 _SPACES = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
                          "。，、；：？！…—–·「」『』“”‘’（）《》【】〈〉«»„"})
+#: counts up to this have their log precomputed
 _TABLE = 4096
 #: words whose known n-grams are remembered (then the memory starts again)
 WORD_CACHE = 10000
@@ -50,9 +51,10 @@ class CharModel:
         # every (n-gram, entry) pair as one int, counted at C speed (entries < 2**16)
         pairs: Counter[int] = Counter()
         totals = [0] * entries
-        texts_list = list(texts)
+        docs = [0] * entries
         seen: dict[str, set[int]] = {}
-        for entry, text in texts_list:
+        for entry, text in texts:
+            docs[entry] += 1
             found: set[int] = set()
             for word in self.words(text):
                 grams = seen.get(word)
@@ -82,10 +84,7 @@ class CharModel:
         #: per entry: log of (its n-gram total + smoothing x vocabulary), the denominator
         self.denominators = [math.log(t + s * vocabulary) for t in totals]
         #: per entry: log of its share of the texts (the prior: "nothing" has the most texts)
-        docs = [0] * entries
-        for entry, _ in texts_list:
-            docs[entry] += 1
-        self.priors = [math.log(max(d, 1) / max(len(texts_list), 1)) for d in docs]
+        self.priors = [math.log(max(d, 1) / max(sum(docs), 1)) for d in docs]
         self._gain = [math.log(c + s) - math.log(s) for c in range(_TABLE)]
         self._rows: dict[str, array[int]] = {}
 

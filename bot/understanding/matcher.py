@@ -287,12 +287,15 @@ class Matcher:
         self._doc_cache.clear()
         self.index.forget()
 
+    def _translit(self, cleaned: str) -> str:
+        """Russian written in Latin letters reads as Russian."""
+        if cleaned.isascii():
+            return self.norm.translit.cyrillic(cleaned) or cleaned
+        return cleaned
+
     def char_text(self, text: str) -> str:
         """A knowledge text cleaned as `analyse` cleans a message for the character model."""
-        cleaned = clean(text, int(self.settings["max_chars"]))
-        if cleaned.isascii():
-            cleaned = self.norm.translit.cyrillic(cleaned) or cleaned
-        return cleaned
+        return self._translit(clean(text, int(self.settings["max_chars"])))
 
     def doc_terms(self, text: str) -> list[str]:
         """Return the terms of a knowledge text, read exactly as a message would be."""
@@ -368,13 +371,11 @@ class Matcher:
             return None
         s = self.settings
         budget = budget or Budget(s["max_steps"])
-        cleaned = clean(text, int(s["max_chars"]))
-        budget.spend(len(cleaned))
-        original = cleaned
-        if not any(c.isalnum() for c in cleaned):
+        original = clean(text, int(s["max_chars"]))
+        budget.spend(len(original))
+        if not any(c.isalnum() for c in original):
             return None
-        if cleaned.isascii():  # Russian written in Latin letters reads as Russian
-            cleaned = self.norm.translit.cyrillic(cleaned) or cleaned
+        cleaned = self._translit(original)
         seg = self.seg.split(cleaned, budget)
         uncertain: set[str] = set()
         terms = self.norm.terms(seg.text, uncertain, budget)
@@ -420,8 +421,6 @@ class Matcher:
                 for e, top, _ in sorted(named, key=lambda n: not n[2]):
                     if e not in (f for f, _ in clause_reasons):
                         clause_reasons.append((e, top))
-        # "kyc failed, help": about verification, but not which problem (scored all the same,
-        # for `candidates`)
         if self.chars is not None and s["char_weight"] > 0:
             left = None
             if exclude is not None:
@@ -431,6 +430,8 @@ class Matcher:
             if probs is not None:
                 kept = min(1.0, domain) * (1.0 if anchored else s["char_unanchored"])
                 whole = with_chars(whole, probs, self.none_entry, s, kept)
+        # "kyc failed, help": about verification, but not which problem (scored all the same,
+        # for `candidates`)
         vague = bool(terms) and not listed and not loose and self.vague_terms.issuperset(terms)
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague)
 

@@ -378,10 +378,14 @@ class Normaliser:
                 run.append(found[j])
                 syllables.extend(cut)
                 j += 1
+            if j == i:  # not pinyin
+                out.append(found[i])
+                i += 1
+                continue
             foreign = sum(w not in self.translit.english for w in run)
             if len(syllables) < 2 or foreign * 2 <= len(run):
-                out.extend(found[i:j] if j > i else found[i:i + 1])
-                i = max(j, i + 1)
+                out.extend(run)
+                i = j
                 continue
             read: list[str] = []
             hits = k = 0

@@ -1,9 +1,9 @@
 """Cut boilerplate out of a cleaned message and find the reason list(s) of forwarded notices.
 
 A forwarded notice's reason part ("Reason: ...", "Reasons:" and a list, "原因：", "Причина:") is
-split into items: lines, bullets, numbers ("1." "2)" "(3)" "a)" "(i)" "1/" "1、" "一、" "①", and "1." glued to a Chinese item),
-";", "。" and sentences; "," "and" "、" "и" (matching.yaml `soft_separators`) only when every
-piece names a different reason. A list with no marker before it (two or more bullet lines, or
+split into items: lines, bullets, numbers ("1." "2)" "(3)" "a)" "(i)" "1/" "1、" "一、" "①",
+and "1." glued to a Chinese item), ";", "。" and sentences; "," "and" "、" "и" (matching.yaml
+`soft_separators`) only when every piece names a different reason. A list with no marker before it (two or more bullet lines, or
 an inline numbering that starts at 1, a or i and goes on with 2, b or ii) is read the same way,
 but must still beat "nothing". The rest of the message is free text, read clause by clause.
 
