@@ -729,8 +729,53 @@ def test_every_reason_comes_before_a_topic_the_message_also_touches() -> None:
     entries = [Entry("reason", "underage"), Entry("topic", "repeated_failures"),
                Entry("reason", "info_mismatch"), Entry("none", "__none__")]
     settings = {"min_score": 30.0, "topic_min_score": 30.0, "anchored_discount": 0.0,
-                "negative_margin": 0.0, "reason_bias": 5.0, "secondary_share": 0.5,
+                "negative_margin": 0.0, "reason_bias": 5.0, "secondary_share": 0.5, "order_share": 0.0,
                 "ambiguous_margin": 5.0}
     analysis = Analysis(listed=[], scores=[70.0, 60.0, 45.0, 0.0], clause_reasons=[])
     got = [m.id for m in decide(analysis, entries, settings, none_entry=3).matches]
     assert got == ["underage", "info_mismatch", "repeated_failures"]
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("I mistyped my surname when I signed up, and later it told me my passport is already used "
+     "on another account", ["info_mismatch", "id_already_registered"]),
+    ("сначала фамилию написал с ошибкой, а потом ещё сказали что паспорт просрочен",
+     ["info_mismatch", "expired_document"]),
+    ("我把生日填错了，而且护照也已经过期了", ["info_mismatch", "expired_document"]),
+])
+def test_free_text_naming_two_reasons_lists_them_in_the_order_it_names_them(
+        matcher: Matcher, text: str, expect: list[str]) -> None:
+    # the later reason scores higher, yet the user's own order is kept: the walk-through
+    # starts where their story starts
+    got = ids(matcher.match(text))
+    assert got[:2] == expect
+
+
+def test_a_weak_reason_in_an_early_clause_does_not_lead() -> None:
+    from bot.understanding.decide import Analysis, decide
+    from bot.understanding.index import Entry
+
+    entries = [Entry("reason", "blurry_photo"), Entry("reason", "face_verification"),
+               Entry("none", "__none__")]
+    settings = {"min_score": 30.0, "topic_min_score": 30.0, "anchored_discount": 0.0,
+                "negative_margin": 0.0, "reason_bias": 5.0, "secondary_share": 0.5,
+                "order_share": 0.8, "ambiguous_margin": 5.0}
+    placed = {0: 0, 1: 1}  # blurry named in the first clause, the face check in the second
+    strong = Analysis(listed=[], scores=[60.0, 70.0, 0.0], clause_reasons=[], placed=placed)
+    weak = Analysis(listed=[], scores=[40.0, 70.0, 0.0], clause_reasons=[], placed=placed)
+    assert [m.id for m in decide(strong, entries, settings, 2).matches] == [
+        "blurry_photo", "face_verification"]
+    assert [m.id for m in decide(weak, entries, settings, 2).matches] == [
+        "face_verification", "blurry_photo"]
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("селфи два раза не прошло, да и паспорт уже недействителен",
+     ["face_verification", "expired_document"]),
+    ("生日写错了被拒，改完以后又说这个证件号已经被别人用了", ["info_mismatch", "id_already_registered"]),
+])
+def test_a_clause_read_by_pieces_of_words_names_its_reason(
+        matcher: Matcher, text: str, expect: list[str]) -> None:
+    # the first clause's words alone are not plain enough to name its reason, what its pieces
+    # of words say is (`char_clauses`), so both reasons come in the message's order
+    assert ids(matcher.match(text))[:2] == expect

@@ -100,6 +100,10 @@ class MatchingSettings(Mapping[str, float]):
                                           "names a service with checks of its own "
                                           "(matching.yaml other_services) and none of own_names")
     # character n-grams (bot/understanding/charmodel.py): evidence for what words miss
+    char_clauses: float = setting(1, lo=0, hi=1, doc="1: a clause of free text is also read "
+                                  "by the character model when it names a reason of its own")
+    char_multi_score: float = setting(45, lo=0, hi=100, doc="... and names its reason, once "
+                                      "another clause named one firmly, from this score")
     char_weight: float = setting(20, lo=0, hi=100, doc="points an entry gains at full "
                                  "character-model probability (0: the model is off)")
     char_gate: float = setting(15, lo=0, hi=100, doc="only entries already scoring this much "
@@ -143,6 +147,12 @@ class MatchingSettings(Mapping[str, float]):
                                                            "asks which one")
     secondary_share: float = setting(0.55, lo=0, hi=1, doc="after a topic that comes first, a "
                                      "reason is listed only from this share of the best score")
+    order_share: float = setting(0, lo=0, hi=1, doc="two reasons of free text, each the best "
+                                 "reason of a clause, are listed in the message's order when "
+                                 "the later one scores at least this share of the first (0: "
+                                 "by score)")
+    order_min_score: float = setting(22, lo=0, hi=100, doc="a clause places its best reason in "
+                                     "the message's order from this score")
 
     def __getitem__(self, key: str) -> float:
         if key not in MATCHING_KEYS:

@@ -65,6 +65,7 @@ class Analysis:
     loose: list[tuple[int, float]] = field(default_factory=list)  # reasons of an unmarked list
     anchored: bool = True  # the message names identity verification (see `domain_words`)
     vague: bool = False  # only words that name no problem ("kyc failed, help"): see `VAGUE`
+    placed: dict[int, int] = field(default_factory=dict)  # reason -> first clause it leads
 
 
 def best(entries: Sequence[Entry], scores: Sequence[float], kind: str | None = None
@@ -134,6 +135,8 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
         entry = entries[e]
         ranked.append(Match(entry.kind, entry.id,  # type: ignore[arg-type]
                             round(min(100.0, whole[e]), 1)))
+    if not listed and not analysis.loose:
+        ranked = in_message_order(ranked, entries, analysis.placed, s["order_share"])
     # Two reasons (or two topics) too close to call. A reason next to a topic is not a
     # doubt: the message is about both, and the reason comes first.
     ambiguous = (
@@ -144,3 +147,28 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
         and ranked[0].score - ranked[1].score < s["ambiguous_margin"]
     )
     return MatchResult(tuple(ranked), ambiguous, multi)
+
+
+def in_message_order(ranked: list[Match], entries: Sequence[Entry], placed: Mapping[int, int],
+                     share: float) -> list[Match]:
+    """Free text naming several reasons lists them in the order it names them ("I typed my name
+    wrong, then it said my ID is already used"): the leading run of reasons is re-ordered by
+    the clause each leads, when a reason moved ahead scores at least `share` of the ones it
+    passes (a weak reason in an early clause does not lead a message about another one)."""
+    if share <= 0 or len(ranked) < 2 or ranked[1].kind != "reason" or ranked[0].kind != "reason":
+        return ranked
+    n = 0
+    while n < len(ranked) and ranked[n].kind == "reason":
+        n += 1
+    where = {entries[e].id: pos for e, pos in placed.items()}
+    head = list(ranked[:n])
+    # a stable insertion: a placed reason moves ahead of placed reasons named later, if strong
+    for i in range(1, n):
+        j = i
+        m = head[i]
+        while (j > 0 and m.id in where and head[j - 1].id in where
+               and where[m.id] < where[head[j - 1].id] and m.score >= share * head[j - 1].score):
+            head[j] = head[j - 1]
+            j -= 1
+        head[j] = m
+    return head + list(ranked[n:])

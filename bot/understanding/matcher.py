@@ -392,10 +392,13 @@ class Matcher:
         clauses = [*seg.loose, *(c for part in seg.free for c in self.seg.clauses(part, budget))]
         clauses = clauses[: int(s["max_clauses"])]
         clause_reasons: list[tuple[int, float]] = []
+        placed: dict[int, int] = {}  # reason -> the first clause it leads
         if len(clauses) > 1:
             factor, none = s["clause_factor"], self.none_entry
-            named: list[tuple[int, float, bool]] = []  # per clause naming a reason: it, score, clear?
-            for clause in clauses:
+            named: list[tuple[int, float, bool]] = []  # per clause naming a reason: it, score, firm?
+            clause_chars = self.chars is not None and s["char_weight"] > 0 and s["char_clauses"] > 0
+            char_kept = min(1.0, domain) * (1.0 if anchored else s["char_unanchored"])
+            for position, clause in enumerate(clauses):
                 uncertain_here: set[str] = set()
                 clause_terms = self.norm.terms(clause, uncertain_here, budget)
                 sc = self.scorer.scores(clause_terms, exclude, uncertain_here, domain, budget)
@@ -405,19 +408,31 @@ class Matcher:
                 if none >= 0:
                     whole[none] = kept
                 e, top = best(self.entries, sc)
-                if self.entries[e].kind != "reason":
-                    continue
                 runner_up = max((v for f, v in enumerate(sc) if f != e), default=0.0)
-                # a clause names a reason when it scores high, or plainly beats everything else
-                clear = top >= s["multi_min_score"] or (
-                    top >= s["multi_clear_score"] and top >= s["multi_clear_ratio"] * runner_up)
+                # a clause names a reason firmly when it scores high, or plainly beats everything
+                # else, on its words
+                firm = self.entries[e].kind == "reason" and (top >= s["multi_min_score"] or (
+                    top >= s["multi_clear_score"] and top >= s["multi_clear_ratio"] * runner_up))
                 # ... and once one does, another may name its reason on less evidence: one of
-                # the reason's keywords, and a plain lead ("... because I'm only 16")
-                if clear or (top >= s["multi_next_score"] and top >= s["multi_next_ratio"] * runner_up
-                             and e in self.scorer.keyword_entries(clause_terms)):
-                    named.append((e, top, clear))
-            # the clear ones first, in the message's order, then those named on less evidence
-            if any(clear for *_, clear in named):
+                # the reason's keywords and a plain lead ("... because I'm only 16"), or what
+                # its pieces of words say ("plus the card is past expiry")
+                next_one = top >= s["multi_next_score"] and top >= s["multi_next_ratio"] * runner_up \
+                    and e in self.scorer.keyword_entries(clause_terms)
+                if clause_chars and not firm:
+                    probs = self.chars.probabilities(clause, budget)  # type: ignore[union-attr]
+                    if probs is not None:
+                        sc = with_chars(sc, probs, none, s, char_kept)
+                        f, f_top = best(self.entries, sc)
+                        if f_top >= s["char_multi_score"] and not next_one:
+                            e, top, next_one = f, f_top, True
+                r, r_top = (e, top) if self.entries[e].kind == "reason" else best(
+                    self.entries, sc, "reason")
+                if r >= 0 and r_top >= s["order_min_score"]:
+                    placed.setdefault(r, position)
+                if self.entries[e].kind == "reason" and (firm or next_one):
+                    named.append((e, top, firm))
+            # the firm ones first, in the message's order, then those named on less evidence
+            if any(firm for *_, firm in named):
                 for e, top, _ in sorted(named, key=lambda n: not n[2]):
                     if e not in (f for f, _ in clause_reasons):
                         clause_reasons.append((e, top))
@@ -433,7 +448,7 @@ class Matcher:
         # "kyc failed, help": about verification, but not which problem (scored all the same,
         # for `candidates`)
         vague = bool(terms) and not listed and not loose and self.vague_terms.issuperset(terms)
-        return Analysis(listed, whole, clause_reasons, loose, anchored, vague)
+        return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed)
 
     def elsewhere(self, terms: list[str], *texts: str) -> float:
         """Return the share of its scores a message keeps: 1, or less when it names another
