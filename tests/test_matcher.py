@@ -779,3 +779,18 @@ def test_a_clause_read_by_pieces_of_words_names_its_reason(
     # the first clause's words alone are not plain enough to name its reason, what its pieces
     # of words say is (`char_clauses`), so both reasons come in the message's order
     assert ids(matcher.match(text))[:2] == expect
+
+
+@pytest.mark.parametrize("text", [
+    "Identity Verification\nStatus: Rejected\n[ Resubmit ]   [ Back ]",
+    "Verification unsuccessful\nTry again  >",
+])
+def test_a_retold_screen_s_buttons_are_not_a_question(matcher: Matcher, text: str) -> None:
+    # the controls of a screenshot ("[ Resubmit ]", "Try again  >") are not the user asking
+    # how to resubmit: the screen says only that it failed, so the bot asks what it said
+    result = matcher.match(text)
+    assert result.vague and not result.matches
+
+
+def test_a_button_named_in_a_question_still_counts(matcher: Matcher) -> None:
+    assert ids(matcher.match("how do i find the [Resubmit] button"))[:1] == ["resubmit_how"]
