@@ -207,6 +207,15 @@ def test_a_chinese_homophone_typo_reads_as_the_word_it_sounds_like(
     assert ids(matcher.match(text))[:1] == [expect]
 
 
+def test_a_known_word_beside_a_character_is_not_a_slip_in_a_longer_word(matcher: Matcher) -> None:
+    # "名，身份证" is a name and an ID card, not 假身份证 (a fake ID) one character away: a name
+    # change is about the details entered, not an edited document
+    words = matcher.norm.words("我去年改了名，身份证换成新名字了，账户里还是旧名字")
+    assert "假身份证" not in words and "身份证" in words
+    # ... while a slip inside a word is still corrected
+    assert "人脸" in matcher.norm.words("人连识别一直失败")
+
+
 def test_a_weak_second_clause_does_not_make_a_single_reason_multi(matcher: Matcher) -> None:
     # "passport is old" alone is not an expired document: the worn page is the photo reason
     result = matcher.match("паспорт старый, страница с фото потёртая, буквы выцвели, система не распознала")

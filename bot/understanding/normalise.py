@@ -320,6 +320,10 @@ class Normaliser:
                         continue
                     known = self._sounds_like(window)
                     for k in range(len(window) if len(window) >= 3 and not known else 0):
+                        if k in (0, len(window) - 1) and window[:k] + window[k + 1:] in self.vocabulary:
+                            # a known word with a character beside it is not a slip inside a
+                            # longer one ("名，身份证" is not 假身份证)
+                            continue
                         known = self._han_wild.get(window[:k] + "?" + window[k + 1:])
                         if known:
                             break
