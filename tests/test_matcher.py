@@ -803,3 +803,16 @@ def test_a_retold_screen_s_buttons_are_not_a_question(matcher: Matcher, text: st
 
 def test_a_button_named_in_a_question_still_counts(matcher: Matcher) -> None:
     assert ids(matcher.match("how do i find the [Resubmit] button"))[:1] == ["resubmit_how"]
+
+
+@pytest.mark.parametrize("text", [
+    "can you help me with my verification problem",
+    "i need help with my verification",
+    "нужна помощь с верификацией, не могу разобраться",
+    "我的认证需要帮忙处理一下",
+])
+def test_a_plea_for_help_that_names_nothing_is_vague(matcher: Matcher, text: str) -> None:
+    # asking for help with the verification is not asking someone to do it for money
+    # (kyc_for_hire): the bot asks what the notice said
+    result = matcher.match(text)
+    assert result.vague and not result.matches
