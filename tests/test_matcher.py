@@ -816,3 +816,10 @@ def test_a_plea_for_help_that_names_nothing_is_vague(matcher: Matcher, text: str
     # (kyc_for_hire): the bot asks what the notice said
     result = matcher.match(text)
     assert result.vague and not result.matches
+
+
+def test_a_vague_word_is_not_corrected_into_a_reason_s_word(matcher: Matcher) -> None:
+    # "做错了" (did something wrong) is one of the vague words: the segmenter keeps it whole and
+    # it is never a one-character slip of 写错了 (typed wrong, the details reason)
+    assert "写错了" not in matcher.norm.words("我是不是做错了什么")
+    assert matcher.match("我是不是做错了什么").vague

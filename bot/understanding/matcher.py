@@ -202,7 +202,8 @@ class Matcher:
         # Chinese words the knowledge base names are kept whole by the segmenter.
         listed = [w for v in words["synonyms"].items() for w in (v[0], *v[1])]
         listed += [w for name in ("stop_words", "negations", "negatable", "domain_words",
-                                  "other_contexts", "other_services", "own_words", "own_names")
+                                  "other_contexts", "other_services", "own_words", "own_names",
+                                  "vague_words")
                    for w in words[name]]
         listed += [kw for _, kw in found[2]]
         tokens.add_words(listed)
@@ -251,10 +252,12 @@ class Matcher:
             for w in here:
                 seen[w] += 1
         vocabulary |= {w for w, n in seen.items() if n >= 2}
-        # the names of other contexts and of this one are words, never typos of others
-        vocabulary |= {w for name in ("other_contexts", "other_services", "own_words", "own_names")
+        # the names of other contexts and of this one, and the words of a vague message, are
+        # words, never typos of others ("做错了" is not 写错了)
+        vocabulary |= {w for name in ("other_contexts", "other_services", "own_words", "own_names",
+                                      "vague_words")
                        for p in words[name]
-                       for w in text_words(clean(p, 200))}
+                       for w in text_words(clean(p, 200)) if len(w) > 1 or not is_han(w)}
         norm = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings,
                           words["negations"], words["negatable"], english)
         seg = Segmenter(words["boilerplate"], words["reason_markers"], words["soft_separators"])
