@@ -823,3 +823,11 @@ def test_a_vague_word_is_not_corrected_into_a_reason_s_word(matcher: Matcher) ->
     # it is never a one-character slip of 写错了 (typed wrong, the details reason)
     assert "写错了" not in matcher.norm.words("我是不是做错了什么")
     assert matcher.match("我是不是做错了什么").vague
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("hw lng wil the reviw tke", "review_times"),
+    ("entered my name wrng, hw do i chnge it", "info_mismatch"),
+])
+def test_sms_spelling_is_read_as_the_words_it_shortens(matcher: Matcher, text: str, expect: str) -> None:
+    assert ids(matcher.match(text))[:1] == [expect]
