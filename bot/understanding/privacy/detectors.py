@@ -327,7 +327,7 @@ def uids(scan: Scan) -> None:
 def id_after_cue(scan: Scan) -> None:
     """The number after "passport", "NIN", "CPF", "серия"...: 5+ digits (4 after a series word)."""
     for key, least in (("id_series", 4), ("id_numbers", 5)):
-        for _, e in scan.cues(key):
+        for _, e in scan.cues(key, digits_after=True):  # "серия4608номер..."
             for s, end, gap in scan.chunks_after(e, 40):
                 value = scan.text[s:end]
                 digits = sum(ch.isdigit() for ch in value)
@@ -338,10 +338,15 @@ def id_after_cue(scan: Scan) -> None:
                     break
 
 
-def id_shapes(scan: Scan) -> None:
-    """ID-like tokens without a cue: UK NI numbers, AB1234567, PAN GQIPS4526V, TG954Y9FL."""
+def ni_numbers(scan: Scan) -> None:
+    """A UK National Insurance number ("JT 48 27 91 D"): a shape so specific it goes before
+    amounts and dates ("JT 48" is not 48 million rupiah)."""
     for s, e, _ in scan.matches(scan.p.ni, group=""):
         scan.claim("id_number", s, e)
+
+
+def id_shapes(scan: Scan) -> None:
+    """ID-like tokens without a cue: AB1234567, PAN GQIPS4526V, TG954Y9FL."""
     for s, e, _ in scan.matches(scan.p.id_token):
         token = scan.text[s:e].strip("-")
         if is_wordchar_at(scan, e):

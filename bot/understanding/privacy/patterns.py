@@ -20,6 +20,11 @@ CAP = r"\p{Lu}[^\s,;:()\[\]0-9]*"  # a capitalised word
 #: "شارع التحرير 25", "테헤란로 152"
 CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew}|\p{Hangul})[^\s,;:()\[\]0-9،]*"
 NUM = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"  # a house number: 12, 3B, 8/3
+#: the first two digits of a year: Gregorian, Solar or lunar Hijri (Iran, Afghanistan, the Gulf:
+#: 1370, 1445) and Buddhist (Thailand: 2535); dates.py turns them into Gregorian years
+CENTURY = r"(?:19|20|13|14|25)"
+#: Japanese eras and the Gregorian year before each one's first year (平成8年 is 1996)
+ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
 
 
 def ci(words: list[str]) -> str:
@@ -92,20 +97,25 @@ class Patterns:
         months = ci(v.words("months"))
         joiner = ci(v.words("date_joiners") or ["of"])
         day = r"\d{1,2}(?:st|nd|rd|th|er|º|°)?\.?"
-        year = r"(?:19|20)?\d{2}"
+        year = rf"{CENTURY}?\d{{2}}"
         self.date_numeric = compile_rx(
-            r"(?:^|[^\d])(?P<v>\d{1,2}[./\-]\d{1,2}[./\-](?:19|20)?\d{2}|(?:19|20)\d{2}[./\-]\d{1,2}[./\-]\d{1,2})"
+            rf"(?:^|[^\d])(?P<v>\d{{1,2}}[./\-]\d{{1,2}}[./\-]{CENTURY}?\d{{2}}|{CENTURY}\d{{2}}[./\-]\d{{1,2}}[./\-]\d{{1,2}})"
         )
         self.date_words = compile_rx(
             rf"{_LEFT}(?P<v>{day}\s*(?:{joiner}\s+)*{months}\.?(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"
             rf"(?:,?\s*(?:{joiner}\s+)*(?P<y1>{year})(?:[^\d]|$))?"
-            rf"|{months}(?:\.\s*|\s+){day}(?:,?\s*(?P<y2>(?:19|20)\d{{2}}))?)"
+            rf"|{months}(?:\.\s*|\s+){day}(?:,?\s*(?P<y2>{CENTURY}\d{{2}}))?)"
         )
         mw, yw = v.words("month_word"), v.words("year_word")
         self.date_month_word = compile_rx(
-            rf"(?P<v>\d{{1,2}}\s*{ci(mw or ['month'])}\s*\d{{1,2}}(?:\s*,?\s*{ci(yw or ['year'])}\s*(?P<y3>(?:19|20)\d{{2}}))?)"
+            rf"(?P<v>\d{{1,2}}\s*{ci(mw or ['month'])}\s*\d{{1,2}}(?:\s*,?\s*{ci(yw or ['year'])}\s*(?P<y3>{CENTURY}\d{{2}}))?)"
         )
-        self.date_cjk = compile_rx(r"(?P<v>(?:(?P<y4>(?:19|20)\d{2})\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月)")
+        # 1996年4月12日, and a Japanese era year: 平成8年4月12日
+        era = f"(?:{'|'.join(ERAS)})\\s*(?:\\d{{1,2}}|元)"
+        self.date_cjk = compile_rx(
+            rf"(?P<v>(?:(?P<y4>(?:19|20)\d{{2}}|{era})\s*年\s*)?\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号]"
+            rf"|(?:(?:19|20)\d{{2}}|(?P<y5>{era}))\s*年\s*\d{{1,2}}\s*月)"
+        )
         self.date_word = cue_pattern(v, "birth")
         self.sentence_break = compile_rx(r"[\n。！？；]|[!?;](?:\s|$)|\.\s")  # "Qwerty!2023" is one word
         # addresses

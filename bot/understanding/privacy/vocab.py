@@ -27,6 +27,7 @@ CUE_KEYS = frozenset({
     "street_before", "house", "units", "address_words", "months", "date_joiners", "month_word",
     "year_word", "order", "currency", "email_at", "email_dot", "signoffs", "name_endings",
     "username", "card_expiry", "iban", "area_glued", "street_glued", "unit_glued",
+    "glued_prefixes",
 })
 TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
 
@@ -65,6 +66,10 @@ class Vocabulary:
     def cjk(self, key: str) -> list[str]:
         """The words of `key` in scripts written without spaces (Chinese)."""
         return [w for w in self.words(key) if is_cjk(w)]
+
+    def glued_prefixes(self) -> frozenset[str]:
+        """Prefixes glued to a cue word (`glued_prefixes`: Arabic "و"), as written."""
+        return self.folded("glued_prefixes")
 
     def star_stems(self, key: str) -> frozenset[str]:
         """The stems of the `*` words of `key` ("şifre*" -> "şifre"), casefolded."""
