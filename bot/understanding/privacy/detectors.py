@@ -198,7 +198,7 @@ def usernames(scan: Scan) -> None:
         if scan.before_char(cs) in "./@" and cs > 0:
             continue  # "api.telegram.org", "t.me/x": a domain, not the word
         s = e
-        while s < len(text) and s - e < 4 and text[s] in " \t:：=-":
+        while s < len(text) and s - e < 4 and text[s] in " \t:：=-，":
             s += 1
         if s == e and not is_cjk_char(text[e - 1]):
             continue  # "telegram.org", "wechat_pay": the cue runs on into something else
@@ -219,10 +219,19 @@ def codes(scan: Scan) -> None:
     such a word also an authenticator's setup key ("JBSW Y3DP EHPK 3PXP"), and a list of backup
     codes goes whole ("backup codes: 48213907, 55102846")."""
     for _, e in scan.cues("code"):
-        for m in scan.p.base32_key.finditer(scan.window(e, 60)):
+        window = scan.window(e, 60)
+        for m in scan.p.base32_key.finditer(window):
             s, end = m.span("v")
             key = scan.text[e + s : e + end]
             if any(ch.isdigit() for ch in key) and sum(ch.isalpha() for ch in key) >= 8:
+                scan.claim("code", e + s, e + end)
+            break
+        for m in scan.p.grouped_code.finditer(window[:40]):  # "backup code is 7HQK-2MZP-9XWA"
+            s, end = m.span("v")
+            key = window[s:end]
+            if _short_gap(window[:s], words=3) and any(ch.isdigit() for ch in key) and any(
+                ch.isalpha() for ch in key
+            ):
                 scan.claim("code", e + s, e + end)
             break
         last = -1

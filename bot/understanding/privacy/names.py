@@ -36,6 +36,7 @@ def names(scan: Scan) -> None:
             _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:" + QUOTES))
     _closing_name(scan)
     _name_in_brackets_after_mask(scan)
+    _name_rewritten(scan)
     if _shouting(scan.text):
         return  # IN A MESSAGE IN CAPITALS every word looks like a name: cues only
     _patronymic_names(scan)
@@ -48,7 +49,9 @@ def names(scan: Scan) -> None:
         pos = _skip_words(scan, e, says)
         _claim(scan, _run(scan, pos, least=2, lowercase=False, skip=":-–—" + QUOTES))
         _claim(scan, _possessive_before(scan, s))
+    _before_birth(scan)
     _opening_name(scan)
+    _name_variants(scan)
 
 
 #: quotation marks that may stand around a name ("the name on my card is 'Ana Lima'")
@@ -80,7 +83,7 @@ def _cjk_name_to_closer(scan: Scan, pos: int) -> bool:
     while end < len(text) and end - pos < 8 and (_kana_or_han(text[end]) or (text[end] == " " and end > pos and text[end - 1] != " ")):
         end += 1
     parts = text[pos:end].split(" ")
-    if (end - pos >= 2 and text[end - 1] != " " and (end == len(text) or text[end] in "、。，,.;；\n")
+    if (end - pos >= 2 and text[end - 1] != " " and (end == len(text) or text[end] in "、。，,.;；\n（(")
             and (len(parts) == 1 and (end - pos <= 6 or "・" in parts[0]) or len(parts) == 2 and max(map(len, parts)) <= 4)
             and any("\u3041" <= ch <= "\u30ff" for ch in text)):
         return scan.claim("name", pos, end)
@@ -138,12 +141,91 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
         inner = text[pos + 1 : close] if 0 < close - pos <= 60 else ""
         if not inner:
             continue
+        if all(_kana_or_han(ch) or ch in " 　" for ch in inner) and len(inner.strip()) >= 2:
+            scan.claim("name", pos + 1, close)  # 佐藤 美咲（サトウ ミサキ）: the reading in kana
+            continue
         colon = max(inner.rfind(":"), inner.rfind("："))
         span = _run(scan, pos + 1 + colon + 1, least=1, lowercase=False, skip=QUOTES)
         fills = span is not None and not text[span[1] : close].strip(" \t" + QUOTES)
         # "(Alexey Smirnov в паспорте)": two name words opening the brackets are enough
         if span is not None and (fills or len(text[span[0] : span[1]].split()) >= 2):
             scan.claim("name", *span)
+
+def _name_rewritten(scan: Scan) -> None:
+    """A name in another script written again in Latin letters right after it: "我叫张伟，Zhang
+    Wei，", "Иван Петров / Ivan Petrov": two or more capitalised words (or capitals) after a
+    comma or slash, up to punctuation or the end."""
+    text = scan.text
+    for s, e, k in list(zip(scan.starts, scan.ends, scan.kinds, strict=True)):
+        if k != "name" or text[s].isascii():
+            continue
+        pos = e
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos >= len(text) or text[pos] not in ",，/、":
+            continue
+        span = _run(scan, pos + 1, least=2, lowercase=False, skip=QUOTES)
+        if span is None or not text[span[0]].isascii():
+            continue
+        after = text[span[1] : span[1] + 1]
+        if not after or after in ",，。.;；)）!?！？\n":
+            scan.claim("name", *span)
+
+
+def _name_variants(scan: Scan) -> None:
+    """The same person spelled another way later in the message ("Emily Carter ... it shows
+    Emily Cartor"): the first word of a name of two or more words found, followed by as many
+    capitalised words again, is a name too."""
+    text = scan.text
+    not_names = scan.vocab.folded("not_names")
+    firsts: dict[str, int] = {}
+    for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True):
+        words = text[s:e].split()
+        if k == "name" and 2 <= len(words) <= _MAX_WORDS and words[0][:1].isupper() and len(words[0]) >= 3:
+            firsts.setdefault(words[0], len(words))
+    for first, count in list(firsts.items())[:8]:
+        i = text.find(first)
+        while i >= 0:
+            end = i + len(first)
+            alone = (i == 0 or not _is_letter(text[i - 1])) and (end == len(text) or text[end] == " ")
+            if alone and scan.free(i, end):
+                run = words_at(text, end, min(len(text), end + 60), count - 1)
+                if len(run) == count - 1 and all(
+                    text[ws].isupper() and text[ws:we].casefold() not in not_names for ws, we in run
+                ):
+                    scan.claim("name", i, run[-1][1])
+            i = text.find(first, end)
+
+
+def _before_birth(scan: Scan) -> None:
+    """A name right before a birth word: "Maria Cristina D. Santos, born 1990-...": two or more
+    capitalised words (an initial such as "D." among them) and a comma or space."""
+    text = scan.text
+    not_names = scan.vocab.folded("not_names")
+    for s, _ in scan.cues("birth"):
+        stop = s
+        while stop > 0 and text[stop - 1] == " ":
+            stop -= 1
+        if stop > 0 and text[stop - 1] == ",":
+            stop -= 1
+        if stop == s or not text[s].islower():
+            continue
+        start, count, pos = stop, 0, stop
+        while count < _MAX_WORDS and pos > 0:
+            if pos >= 3 and text[pos - 1] == "." and text[pos - 2].isupper() and text[pos - 3] == " " and count:
+                j, i = pos - 2, pos  # an initial: "D."
+            else:
+                j, i = _word_start(text, pos), pos
+            name = text[j:i]
+            if not name or not name[0].isupper() or name.casefold().rstrip(".") in not_names or not scan.free(j, i):
+                break
+            start, count = j, count + (0 if name.endswith(".") else 1)
+            if j == 0 or text[j - 1] != " ":
+                break
+            pos = j - 1
+        if count >= 2:
+            scan.claim("name", start, stop)
+
 
 def _first_after(scan: Scan, pos: int, skip: str) -> str:
     """The first character from `pos` that is not in `skip` ("" at the end)."""
@@ -431,7 +513,8 @@ def _opening_name(scan: Scan) -> None:
         return
     rest = text[span[1] : span[1] + 24].lstrip(" \t")
     folded = rest.casefold()
-    closes = not rest or rest[0] in ",.;!" or any(
+    mask = scan.p.mask.match(rest[:24])  # "Emily Carter [date] [phone] ...": data follows
+    closes = not rest or rest[0] in ",.;!" or mask is not None or any(
         folded == w or folded.startswith((w + " ", w + ",", w + "."))
         for w in scan.vocab.folded("name_after")
     )

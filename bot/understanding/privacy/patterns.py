@@ -72,6 +72,10 @@ class Patterns:
         # a messenger handle, not the end of an e-mail address ("@binance.com")
         self.handle = compile_rx(r"(?:^|[\s(（,，:：])(?P<v>@[A-Za-z][A-Za-z0-9_]{3,31})(?:$|[^A-Za-z0-9_.@])")
         # an authenticator's setup key: base32, often in groups of four ("JBSW Y3DP EHPK 3PXP")
+        # a backup code in groups of letters and digits ("7HQK-2MZP-9XWA")
+        self.grouped_code = compile_rx(
+            r"(?:^|[^A-Za-z0-9\-])(?P<v>[A-Z0-9]{3,6}(?:-[A-Z0-9]{3,6}){2,5})(?:$|[^A-Za-z0-9\-])"
+        )
         self.base32_key = compile_rx(
             r"(?:^|[^A-Za-z0-9])(?P<v>(?:[A-Z2-7]{4}(?:[ \-]?[A-Z2-7]{4}){3,15}|[a-z2-7]{4}(?:[ \-]?[a-z2-7]{4}){3,15}))(?:$|[^A-Za-z0-9])"
         )
@@ -155,7 +159,9 @@ class Patterns:
             rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*号(?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
         )
         markers = ci(v.spaced("house") + v.spaced("units") + after + before)
-        near = [rf"{NUM},?\s+{CAPX}", rf"{CAPX},?\s+{NUM}\b", rf"{_LEFT}{markers}\s*:?\s*\d"]
+        # a number before a word (Uzbek "14-uy", "27-xonadon") is a house number too
+        near = [rf"{NUM},?\s+{CAPX}", rf"{CAPX},?\s+{NUM}\b", rf"{_LEFT}{markers}\s*:?\s*\d",
+                rf"{_LEFT}\d{{1,5}}-{markers}(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"]
         if before:
             near.append(rf"{NUM},?\s+{ci(before)}\s")
         self.address_near = compile_rx("|".join(near))
