@@ -71,6 +71,8 @@ def _full_years(year: str | None) -> tuple[int | None, int | None]:
     value = int(year)
     if len(year) == 2:
         value += 2000 if value <= datetime.date.today().year % 100 else 1900
+    elif len(year) == 3:  # a Taiwanese (Minguo) year: 113年 is 2024
+        value += 1911
     elif year[:2] in ("13", "14"):
         lunar, solar = round(value * 0.970229 + 621.5643), value + 621
         return min(lunar, solar), max(lunar, solar)

@@ -194,12 +194,16 @@ def usernames(scan: Scan) -> None:
     for s, e, _ in scan.matches(scan.p.handle):
         scan.claim("username", s, e)
     text = scan.text
+    links = scan.vocab.folded("password_links")
     for cs, e in scan.cues("username"):
         if scan.before_char(cs) in "./@" and cs > 0:
             continue  # "api.telegram.org", "t.me/x": a domain, not the word
         s = e
-        while s < len(text) and s - e < 4 and text[s] in " \t:：=-，":
+        while s < len(text) and s - e < 4 and text[s] in " \t:：=-，是为為":
             s += 1
+        link = text[s : s + 12].split(" ", 1)
+        if s > e and len(link) == 2 and link[0].casefold() in links:  # "my login is kwame.m"
+            s += len(link[0]) + 1
         if s == e and not is_cjk_char(text[e - 1]):
             continue  # "telegram.org", "wechat_pay": the cue runs on into something else
         end = s
@@ -351,6 +355,8 @@ def ni_numbers(scan: Scan) -> None:
     """A UK National Insurance number ("JT 48 27 91 D"): a shape so specific it goes before
     amounts and dates ("JT 48" is not 48 million rupiah)."""
     for s, e, _ in scan.matches(scan.p.ni, group=""):
+        scan.claim("id_number", s, e)
+    for s, e, _ in scan.matches(scan.p.hkid):
         scan.claim("id_number", s, e)
 
 

@@ -18,7 +18,7 @@ _LEFT = r"(?:^|[^A-Za-z0-9_\x{80}-\x{10FFFF}]|[\x{A0}\x{3000}\x{FF0C}\x{3001}\x{
 CAP = r"\p{Lu}[^\s,;:()\[\]0-9]*"  # a capitalised word
 #: a capitalised word, or a word of a script without capitals (Arabic, Hebrew, Korean):
 #: "شارع التحرير 25", "테헤란로 152"
-CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew}|\p{Hangul})[^\s,;:()\[\]0-9،]*"
+CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew}|\p{Hangul}|\p{Thai}|\p{Devanagari}|\p{Bengali})[^\s,;:()\[\]0-9،]*"
 NUM = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"  # a house number: 12, 3B, 8/3
 #: the first two digits of a year: Gregorian, Solar or lunar Hijri (Iran, Afghanistan, the Gulf:
 #: 1370, 1445) and Buddhist (Thailand: 2535); dates.py turns them into Gregorian years
@@ -82,6 +82,8 @@ class Patterns:
         self.card = compile_rx(r"(?:^|[^\d])(?P<v>\d(?:[ \-]?\d){12,18})")
         chunk = r"[A-Za-z]{0,3}\d[A-Za-z0-9]*"
         self.id_chunk = compile_rx(rf"(?:^|[^A-Za-z0-9])(?P<v>{chunk}(?:[ .\-/]{chunk})*)")
+        # a Hong Kong identity card number with its check digit: A123456(7)
+        self.hkid = compile_rx(r"(?:^|[^A-Za-z0-9])(?P<v>[A-Z]{1,2}\d{6}[(（][0-9A][)）])")
         self.ni = compile_rx(
             r"(?i)\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
         )
@@ -106,7 +108,7 @@ class Patterns:
             rf"(?:^|[^\d])(?P<v>\d{{1,2}}[./\-]\d{{1,2}}[./\-]{CENTURY}?\d{{2}}|{CENTURY}\d{{2}}[./\-]\d{{1,2}}[./\-]\d{{1,2}})"
         )
         self.date_words = compile_rx(
-            rf"{_LEFT}(?P<v>{day}\s*(?:{joiner}\s+)*{months}\.?(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"
+            rf"{_LEFT}(?P<v>{day}\s*[\-/]?\s*(?:{joiner}\s+)*{months}\.?(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"
             rf"(?:,?\s*(?:{joiner}\s+)*(?P<y1>{year})(?:[^\d]|$))?"
             rf"|{months}(?:\.\s*|\s+){day}(?:,?\s*(?P<y2>{CENTURY}\d{{2}}))?)"
         )
@@ -117,7 +119,7 @@ class Patterns:
         # 1996年4月12日, and a Japanese era year: 平成8年4月12日
         era = f"(?:{'|'.join(ERAS)})\\s*(?:\\d{{1,2}}|元)"
         self.date_cjk = compile_rx(
-            rf"(?P<v>(?:(?P<y4>(?:19|20)\d{{2}}|{era})\s*年\s*)?\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号]"
+            rf"(?P<v>(?:(?P<y4>(?:19|20)\d{{2}}|1[01]\d|\d{{2}}|{era})\s*年\s*)?\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号]"
             rf"|(?:(?:19|20)\d{{2}}|(?P<y5>{era}))\s*年\s*\d{{1,2}}\s*月)"
         )
         self.date_word = cue_pattern(v, "birth")
@@ -156,7 +158,7 @@ class Patterns:
         zh_street = words_rx(v.cjk("street_after") or ["路"])
         zh_units = words_rx(v.cjk("units") or ["室"])
         self.address_cjk = compile_rx(
-            rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*号(?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
+            rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*[号號](?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
         )
         markers = ci(v.spaced("house") + v.spaced("units") + after + before)
         # a number before a word (Uzbek "14-uy", "27-xonadon") is a house number too
