@@ -346,6 +346,8 @@ def id_after_cue(scan: Scan) -> None:
                 digits = sum(ch.isdigit() for ch in value)
                 if len(gap) > 28 or "[" in gap or any(ch.isdigit() for ch in gap):
                     break
+                if key == "id_series" and not value.replace(" ", "").isdigit():
+                    break  # a series is plain digits ("4608", "45 12"), not "2.91.0"
                 if digits >= least and not (digits == 4 and year_like(value)):
                     scan.claim("id_number", s, end)
                     break

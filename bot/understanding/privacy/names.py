@@ -419,6 +419,11 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
     limit = min(len(text), pos + 120)
     while pos < limit and (text[pos] in " \t" or text[pos] in skip):
         pos += 1
+    title = words_at(text, pos, limit, 1)
+    if title and text[title[0][0] : title[0][1]].casefold() in v.folded("name_titles"):
+        after = title[0][1] + (text[title[0][1] : title[0][1] + 1] == ".")
+        if after < limit and text[after] == " ":
+            pos = after  # "my father Mr. John Smith": the name after the title
     run = words_at(text, pos, limit, 2 * _MAX_WORDS)
     words: list[tuple[int, int, bool]] = []  # start, end, is a particle
     mode_lower = None
@@ -513,8 +518,11 @@ def _opening_name(scan: Scan) -> None:
         return
     rest = text[span[1] : span[1] + 24].lstrip(" \t")
     folded = rest.casefold()
-    mask = scan.p.mask.match(rest[:24])  # "Emily Carter [date] [phone] ...": data follows
-    closes = not rest or rest[0] in ",.;!" or mask is not None or any(
+    # "Emily Carter [date] [phone] ...": personal data follows a name in title case
+    mask = scan.p.mask.match(rest[:24]) is not None and all(
+        part[:1].isupper() and part[1:].islower() for part in text[span[0] : span[1]].replace("-", " ").split()
+    )
+    closes = not rest or rest[0] in ",.;!" or mask or any(
         folded == w or folded.startswith((w + " ", w + ",", w + "."))
         for w in scan.vocab.folded("name_after")
     )
