@@ -519,8 +519,9 @@ def _opening_name(scan: Scan) -> None:
     rest = text[span[1] : span[1] + 24].lstrip(" \t")
     folded = rest.casefold()
     # "Emily Carter [date] [phone] ...": personal data follows a name in title case
-    mask = scan.p.mask.match(rest[:24]) is not None and all(
-        part[:1].isupper() and part[1:].islower() for part in text[span[0] : span[1]].replace("-", " ").split()
+    words = text[span[0] : span[1]].split()
+    mask = scan.p.mask.match(rest[:24]) is not None and len(words) >= 2 and all(
+        part[:1].isupper() and part[1:].islower() for part in " ".join(words).replace("-", " ").split()
     )
     closes = not rest or rest[0] in ",.;!" or mask or any(
         folded == w or folded.startswith((w + " ", w + ",", w + "."))
