@@ -116,10 +116,10 @@ class Patterns:
         self.date_month_word = compile_rx(
             rf"(?P<v>\d{{1,2}}\s*{ci(mw or ['month'])}\s*\d{{1,2}}(?:\s*,?\s*{ci(yw or ['year'])}\s*(?P<y3>{CENTURY}\d{{2}}))?)"
         )
-        # 1996年4月12日, and a Japanese era year: 平成8年4月12日
+        # 1996年4月12日, 1996년 4월 12일, and a Japanese era year: 平成8年4月12日
         era = f"(?:{'|'.join(ERAS)})\\s*(?:\\d{{1,2}}|元)"
         self.date_cjk = compile_rx(
-            rf"(?P<v>(?:(?P<y4>(?:19|20)\d{{2}}|1[01]\d|\d{{2}}|{era})\s*年\s*)?\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号]"
+            rf"(?P<v>(?:(?P<y4>(?:19|20)\d{{2}}|1[01]\d|\d{{2}}|{era})\s*[年년]\s*)?\d{{1,2}}\s*[月월]\s*\d{{1,2}}\s*[日号일]"
             rf"|(?:(?:19|20)\d{{2}}|(?P<y5>{era}))\s*年\s*\d{{1,2}}\s*月)"
         )
         self.date_word = cue_pattern(v, "birth")
