@@ -344,8 +344,8 @@ def id_after_cue(scan: Scan) -> None:
             for s, end, gap in scan.chunks_after(e, 40):
                 value = scan.text[s:end]
                 digits = sum(ch.isdigit() for ch in value)
-                if len(gap) > 28 or "[" in gap or any(ch.isdigit() for ch in gap):
-                    break
+                if len(gap) > 28 or "[" in gap or any(ch.isdigit() for ch in gap) or gap.endswith("+"):
+                    break  # (after "+" a phone number: "номер +375 29 ...")
                 if key == "id_series" and not value.replace(" ", "").isdigit():
                     break  # a series is plain digits ("4608", "45 12"), not "2.91.0"
                 if digits >= least and not (digits == 4 and year_like(value)):

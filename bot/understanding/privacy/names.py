@@ -506,6 +506,14 @@ def _opening_name(scan: Scan) -> None:
     text = scan.text
     m = scan.p.greeting.match(text[:80])
     pos = m.end() if m else 0
+    if pos:  # "Hi Binance, Nomvula Dlamini here": whom the greeting is for, then the name
+        comma = text.find(",", pos, pos + 30)
+        not_names = scan.vocab.folded("not_names")
+        addressee = words_at(text, pos, comma, 4) if comma > pos else []
+        if addressee and addressee[-1][1] == comma and all(
+            text[s:e].casefold() in not_names for s, e in addressee
+        ):
+            pos = comma + 1
     if pos < len(text) and is_cjk_char(text[pos]):
         run = scan.p.han_run.match(text[pos : pos + 6])
         if run is not None and len(run.group("v") or "") <= 3:
@@ -523,7 +531,8 @@ def _opening_name(scan: Scan) -> None:
     mask = scan.p.mask.match(rest[:24]) is not None and len(words) >= 2 and all(
         part[:1].isupper() and part[1:].islower() for part in " ".join(words).replace("-", " ").split()
     )
-    closes = not rest or rest[0] in ",.;!" or mask or any(
+    dash = rest[:2] in ("— ", "– ", "- ") and text[span[1]] == " "  # "Fatima Benali — CIN ..."
+    closes = not rest or rest[0] in ",.;!" or mask or dash or any(
         folded == w or folded.startswith((w + " ", w + ",", w + "."))
         for w in scan.vocab.folded("name_after")
     )
