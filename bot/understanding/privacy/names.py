@@ -506,6 +506,7 @@ def _opening_name(scan: Scan) -> None:
     text = scan.text
     m = scan.p.greeting.match(text[:80])
     pos = m.end() if m else 0
+    addressed = False
     if pos:  # "Hi Binance, Nomvula Dlamini here": whom the greeting is for, then the name
         comma = text.find(",", pos, pos + 30)
         not_names = scan.vocab.folded("not_names")
@@ -513,7 +514,7 @@ def _opening_name(scan: Scan) -> None:
         if addressee and addressee[-1][1] == comma and all(
             text[s:e].casefold() in not_names for s, e in addressee
         ):
-            pos = comma + 1
+            pos, addressed = comma + 1, True
     if pos < len(text) and is_cjk_char(text[pos]):
         run = scan.p.han_run.match(text[pos : pos + 6])
         if run is not None and len(run.group("v") or "") <= 3:
@@ -532,9 +533,11 @@ def _opening_name(scan: Scan) -> None:
         part[:1].isupper() and part[1:].islower() for part in " ".join(words).replace("-", " ").split()
     )
     dash = rest[:2] in ("— ", "– ", "- ") and text[span[1]] == " "  # "Fatima Benali — CIN ..."
-    closes = not rest or rest[0] in ",.;!" or mask or dash or any(
+    said = any(
         folded == w or folded.startswith((w + " ", w + ",", w + "."))
         for w in scan.vocab.folded("name_after")
     )
+    # after an addressee ("Dear Sir, Kindly Assist") only a word such as "here" closes a name
+    closes = said or (not addressed and (not rest or rest[0] in ",.;!" or mask or dash))
     if closes:
         scan.claim("name", *span)
