@@ -22,6 +22,8 @@ _BEFORE, _AFTER = 48, 32  # how far from a date a birth word still describes it
 
 
 def dates(scan: Scan) -> None:
+    if not scan.has_digit:
+        return  # every date pattern has a digit
     this_year = datetime.date.today().year
     birth = [(s, e) for s, e in scan.cues("birth")]
     starts = [s for s, _ in birth]

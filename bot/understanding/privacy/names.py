@@ -496,9 +496,8 @@ def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
 
 def _shouting(text: str) -> bool:
     """Is the text mostly in capital letters?"""
-    upper = sum(ch.isupper() for ch in text[:400])
-    lower = sum(ch.islower() for ch in text[:400])
-    return upper > 2 * lower
+    head = text[:400]
+    return sum(map(str.isupper, head)) > 2 * sum(map(str.islower, head))
 
 
 def _opening_name(scan: Scan) -> None:

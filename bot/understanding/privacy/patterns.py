@@ -6,7 +6,7 @@ the rest are built from the word lists of `knowledge/privacy.yaml` and its langu
 
 from __future__ import annotations
 
-from bot.understanding.privacy.rx import Pattern, compile_rx, words_rx
+from bot.understanding.privacy.rx import DIGITS, Pattern, compile_rx, words_rx
 from bot.understanding.privacy.vocab import Vocabulary
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
@@ -182,3 +182,12 @@ class Patterns:
         bip = words_rx(sorted(v.bip39))
         # runs of two or more BIP-39 words; seeds.py counts them
         self.seed_run = compile_rx(rf"(?i)\b{bip}\b(?:[\s,;.:\-–—()0-9]{{1,8}}\b{bip}\b)+")
+        # every match of these has an ASCII digit (`\d` in each alternative), of these an "@" or
+        # a "[": a message without one is not searched (most messages have no digit at all)
+        for pattern in (self.bot_token, self.iban, self.card, self.id_chunk, self.hkid, self.ni,
+                        self.id_token, self.phone, self.digits, self.hash_number, self.year_range,
+                        self.amount, self.date_numeric, self.date_words, self.date_month_word,
+                        self.date_cjk, self.address, self.address_cjk, self.address_near):
+            pattern.needs = DIGITS
+        self.email.needs = self.handle.needs = ("@",)
+        self.mask.needs = ("[",)

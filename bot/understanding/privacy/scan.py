@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.understanding.privacy.patterns import Patterns
-from bot.understanding.privacy.rx import Match, Pattern, is_cjk
+from bot.understanding.privacy.rx import DIGITS, Match, Pattern, contains_any, is_cjk
 
 KEEP = "keep"
 #: the most occurrences of one list's words looked at in one message: a real message has a
@@ -45,6 +45,10 @@ class Scan:
         self._breaks: list[int] | None = None
         self._chunks: list[tuple[int, int]] | None = None
         self._chunk_starts: list[int] = []
+        self._cues: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+        #: an ASCII digit anywhere (other scripts' digits are read as ASCII ones): detectors
+        #: of numbers have nothing to do without one
+        self.has_digit = contains_any(text, DIGITS)
 
     # -- claims ---------------------------------------------------------------------------
     def free(self, start: int, end: int) -> bool:
@@ -94,7 +98,14 @@ class Scan:
         ]
 
     # -- helpers for detectors ------------------------------------------------------------
-    def cues(self, key: str, *, digits_after: bool = False) -> Iterator[tuple[int, int]]:
+    def cues(self, key: str, *, digits_after: bool = False) -> list[tuple[int, int]]:
+        """Where the words of `key` are (see `_find_cues`), found once per scan."""
+        known = self._cues.get((key, digits_after))
+        if known is None:
+            known = self._cues[(key, digits_after)] = list(self._find_cues(key, digits_after))
+        return known
+
+    def _find_cues(self, key: str, digits_after: bool) -> Iterator[tuple[int, int]]:
         """Where the words of `key` are, as (start, end): a word of a spaced script must stand
         alone ("pass" is not in "passport"; a `*` word takes the letters after it, "şifremi"),
         a word of a script written without spaces (Chinese, Thai) may stand anywhere, and a
