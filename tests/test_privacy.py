@@ -222,6 +222,8 @@ HOSTILE = [
     "born 1.1.1990 " * 600, "password: " * 800, "my name is " * 700, "Jon " * 2000,
     "abandon " * 1000, "0x" + "a" * 8000, "12 Baker Street, " * 500, "[name] " * 1000,
     "at gmail dot " * 600, "Calle " * 1500, "密码是" * 2000, "路88号" * 2000, "(" * 8000,
+    "Jon Smith, " * 800, "Hi Binance, " * 700, "серия4608" * 900, "وعنواني " * 1000,
+    "A B, born " * 800, "平成8年4月12日" * 700, "code 7HQK-2MZP-9XWA " * 400,
 ]
 
 
