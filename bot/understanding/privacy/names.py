@@ -462,7 +462,11 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
         words.pop()
     if sum(_weight(text[s:e]) for s, e, p in words if not p) < least:
         return None
-    return words[0][0], words[-1][1]
+    end = words[-1][1]
+    after = words_at(text, end, limit, 1)  # "Karimova Dilfuza Akmal qizi": a patronymic word
+    if after and text[after[0][0] : after[0][1]].casefold() in v.folded("name_suffixes"):
+        end = after[0][1]
+    return words[0][0], end
 
 
 def _weight(word: str) -> int:
