@@ -24,8 +24,9 @@ def names(scan: Scan) -> None:
         if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
             if not _cjk_name_to_closer(scan, e):
                 _chinese_name(scan, e, strict=False)
-        else:
-            _claim(scan, _run(scan, e, least=1, lowercase=True, skip=":-–—：," + QUOTES))
+        else:  # after a Chinese cue the link word too: "英文名是 Mary Chen"
+            links = _CJK_LINKS if is_cjk_char(scan.text[e - 1]) else ""
+            _claim(scan, _run(scan, e, least=1, lowercase=True, skip=":-–—：," + QUOTES + links))
     for _, e in scan.cues("name_weak"):
         if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
             _chinese_name(scan, e, strict=True)
@@ -242,8 +243,12 @@ def _caseless_follows(scan: Scan, pos: int) -> bool:
 
 def _latin_follows(scan: Scan, pos: int) -> bool:
     """After a Chinese cue, a name in Latin letters ("护照上是 LIU ZIHAN", "姓名拼音 ZHANG WEI")."""
-    ch = _first_after(scan, pos, " \t:：")
+    ch = _first_after(scan, pos, " \t:：" + _CJK_LINKS)
     return ch.isascii() and ch.isalpha()
+
+
+#: words that link a Chinese cue to the name after it ("英文名是 Mary Chen")
+_CJK_LINKS = "是為为"
 
 
 def _closing_name(scan: Scan) -> None:
