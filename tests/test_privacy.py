@@ -49,6 +49,8 @@ BLIND4 = [json.loads(line) for line in (PII / "blind4.jsonl").read_text(encoding
 BLIND5 = [json.loads(line) for line in (PII / "blind5.jsonl").read_text(encoding="utf-8").splitlines()]
 #: a fifth, 16 languages incl. Ukrainian and Polish (tests/data/blind6/README.md)
 BLIND6 = [json.loads(line) for line in (PII / "blind6.jsonl").read_text(encoding="utf-8").splitlines()]
+#: a sixth, 23 languages incl. Italian, Persian, Thai, Bengali, Malay, Kazakh, Uzbek (tests/data/blind7/README.md)
+BLIND7 = [json.loads(line) for line in (PII / "blind7.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _case_id(case: dict) -> str:
@@ -220,6 +222,8 @@ HOSTILE = [
     "born 1.1.1990 " * 600, "password: " * 800, "my name is " * 700, "Jon " * 2000,
     "abandon " * 1000, "0x" + "a" * 8000, "12 Baker Street, " * 500, "[name] " * 1000,
     "at gmail dot " * 600, "Calle " * 1500, "密码是" * 2000, "路88号" * 2000, "(" * 8000,
+    "Jon Smith, " * 800, "Hi Binance, " * 700, "серия4608" * 900, "وعنواني " * 1000,
+    "A B, born " * 800, "平成8年4月12日" * 700, "code 7HQK-2MZP-9XWA " * 400,
 ]
 
 
@@ -340,5 +344,21 @@ def test_the_fifth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -
     missed = _missed(BLIND6)
     assert len(missed) <= 5, missed
     over = [(d["text"], k) for d in BLIND6 if not d["secrets"] for k in d.get("keep", [])
+            if k not in redact(d["text"])]
+    assert len(over) <= 1, over
+
+
+def test_the_sixth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
+    """First measured at 90 of 120 lines fully redacted and 8 of 50 clean lines over-masked
+    (ticket numbers in Persian, Bengali and Kazakh read as phone numbers; no words at all for
+    seven of its languages). Its even lines were read (label words per language, Solar Hijri
+    and Japanese era dates, a name's kana reading, glued cue words in Thai, Arabic and after
+    "серия"); its odd lines were only measured: 42 -> 50 of 55 fully redacted, 5 -> 0 of 30
+    clean lines over-masked."""
+    full = sum(all(s not in redact(d["text"]) for s in d["secrets"]) for d in BLIND7 if d["secrets"])
+    assert full >= 112, full
+    missed = _missed(BLIND7)
+    assert len(missed) <= 8, missed
+    over = [(d["text"], k) for d in BLIND7 if not d["secrets"] for k in d.get("keep", [])
             if k not in redact(d["text"])]
     assert len(over) <= 1, over

@@ -79,6 +79,7 @@ DETECTORS: tuple[Detector, ...] = (
     detectors.passwords,
     detectors.codes,
     detectors.usernames,
+    detectors.ni_numbers,
     dates.dates,
     detectors.keeps,
     detectors.uids,

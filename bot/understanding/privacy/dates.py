@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from bisect import bisect_left, bisect_right
 
+from bot.understanding.privacy.patterns import ERAS
 from bot.understanding.privacy.scan import KEEP, Scan
 
 #: a full date this many years old or more is masked even without a birth word
@@ -21,6 +22,8 @@ _BEFORE, _AFTER = 48, 32  # how far from a date a birth word still describes it
 
 
 def dates(scan: Scan) -> None:
+    if not scan.has_digit:
+        return  # every date pattern has a digit
     this_year = datetime.date.today().year
     birth = [(s, e) for s, e in scan.cues("birth")]
     starts = [s for s, _ in birth]
@@ -29,7 +32,7 @@ def dates(scan: Scan) -> None:
     found: list[tuple[int, int, str | None]] = []
     p = scan.p
     for pattern, groups in (
-        (p.date_cjk, ("y4",)),
+        (p.date_cjk, ("y4", "y5")),
         (p.date_month_word, ("y3",)),
         (p.date_numeric, ()),
         (p.date_words, ("y1", "y2")),
@@ -44,22 +47,40 @@ def dates(scan: Scan) -> None:
             found.append((s, e, year))
     for s, e, year in sorted(found):
         near = _birth_word_near(scan, s, e, starts, ends)
-        full_year = _full_year(year)
-        if near and (full_year is None or full_year <= this_year - YOUNG_YEARS):
+        earliest, latest = _full_years(year)
+        if near and (earliest is None or earliest <= this_year - YOUNG_YEARS):
             scan.claim("date_of_birth", s, e)
-        elif full_year is not None and full_year <= this_year - OLD_YEARS:
+        elif latest is not None and latest <= this_year - OLD_YEARS:
             scan.claim("date", s, e)
         elif year is not None:
             scan.claim(KEEP, s, e)  # a recent date: of the rejection, of expiry
 
 
-def _full_year(year: str | None) -> int | None:
-    if not year or not year.isdigit():
-        return None
+def _full_years(year: str | None) -> tuple[int | None, int | None]:
+    """The Gregorian year a date's year may be, earliest and latest: "1370" is 1991 as a Solar
+    Hijri year (Iran) and 1950 as a lunar one, so it is old either way; "1445" is recent as a
+    lunar year (2023) and to come as a Solar one. A Buddhist year (2535) is 543 years ahead,
+    a Japanese era year (平成8) counts from the era."""
+    if not year:
+        return None, None
+    era = ERAS.get(year[:2])
+    if era is not None:
+        number = year[2:].strip()
+        value = era + (1 if number == "元" else int(number) if number.isdigit() else 0)
+        return value, value
+    if not year.isdigit():
+        return None, None
     value = int(year)
     if len(year) == 2:
         value += 2000 if value <= datetime.date.today().year % 100 else 1900
-    return value
+    elif len(year) == 3:  # a Taiwanese (Minguo) year: 113年 is 2024
+        value += 1911
+    elif year[:2] in ("13", "14"):
+        lunar, solar = round(value * 0.970229 + 621.5643), value + 621
+        return min(lunar, solar), max(lunar, solar)
+    elif year[:2] == "25":
+        value -= 543
+    return value, value
 
 
 def _birth_word_near(scan: Scan, start: int, end: int, starts: list[int], ends: list[int]) -> bool:

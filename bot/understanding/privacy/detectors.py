@@ -69,6 +69,8 @@ def ibans(scan: Scan) -> None:
 def cards(scan: Scan) -> None:
     """A card number: a valid checksum, a card word just before it, or the printed shape of a
     card (four groups of four digits). Its expiry ("exp 09/27") goes with it."""
+    if not scan.has_digit:
+        return
     cue_ends = [e for _, e in scan.cues("card")]
     for s, e, _ in scan.matches(scan.p.card):
         if scan.after_char(e).isdigit():
@@ -94,6 +96,8 @@ def _printed_card(number: str) -> bool:
 
 
 def cvvs(scan: Scan) -> None:
+    if not scan.has_digit:
+        return
     for _, e in scan.cues("cvv"):
         for s, end, gap in scan.chunks_after(e, 24):
             if _short_gap(gap) and scan.text[s:end].isdigit() and 3 <= end - s <= 4:
@@ -109,12 +113,15 @@ def _short_gap(gap: str, words: int = 2) -> bool:
 def passwords(scan: Scan) -> None:
     """The token after a password word: "password: x", "my pass is x", "senha é x", "密码是x";
     or, without such a link, a password-shaped token in the rest of the sentence."""
+    cues = scan.cues("password")
+    if not cues:
+        return
     v = scan.vocab
     links = v.folded("password_links")
     fillers = v.folded("password_fillers") | links
     not_passwords = v.folded("not_passwords")
     cjk_links = sorted((w for w in links if is_cjk_char(w[0])), key=len, reverse=True)
-    for cs, ce in scan.cues("password"):
+    for cs, ce in cues:
         cue = scan.text[cs:ce]
         ambiguous = cue.casefold() in v.folded("password_ambiguous")  # "pass": "can't pass KYC"
         window = scan.window(ce, 120)
@@ -194,12 +201,16 @@ def usernames(scan: Scan) -> None:
     for s, e, _ in scan.matches(scan.p.handle):
         scan.claim("username", s, e)
     text = scan.text
+    links = scan.vocab.folded("password_links")
     for cs, e in scan.cues("username"):
         if scan.before_char(cs) in "./@" and cs > 0:
             continue  # "api.telegram.org", "t.me/x": a domain, not the word
         s = e
-        while s < len(text) and s - e < 4 and text[s] in " \t:：=-":
+        while s < len(text) and s - e < 4 and text[s] in " \t:：=-，是为為":
             s += 1
+        link = text[s : s + 12].split(" ", 1)
+        if s > e and len(link) == 2 and link[0].casefold() in links:  # "my login is kwame.m"
+            s += len(link[0]) + 1
         if s == e and not is_cjk_char(text[e - 1]):
             continue  # "telegram.org", "wechat_pay": the cue runs on into something else
         end = s
@@ -218,11 +229,22 @@ def codes(scan: Scan) -> None:
     """A 4-8 digit code (or "615 204") shortly after "2FA", "OTP", "code", "验证码"...; after
     such a word also an authenticator's setup key ("JBSW Y3DP EHPK 3PXP"), and a list of backup
     codes goes whole ("backup codes: 48213907, 55102846")."""
+    if not scan.has_digit:
+        return
     for _, e in scan.cues("code"):
-        for m in scan.p.base32_key.finditer(scan.window(e, 60)):
+        window = scan.window(e, 60)
+        for m in scan.p.base32_key.finditer(window):
             s, end = m.span("v")
             key = scan.text[e + s : e + end]
             if any(ch.isdigit() for ch in key) and sum(ch.isalpha() for ch in key) >= 8:
+                scan.claim("code", e + s, e + end)
+            break
+        for m in scan.p.grouped_code.finditer(window[:40]):  # "backup code is 7HQK-2MZP-9XWA"
+            s, end = m.span("v")
+            key = window[s:end]
+            if _short_gap(window[:s], words=3) and any(ch.isdigit() for ch in key) and any(
+                ch.isalpha() for ch in key
+            ):
                 scan.claim("code", e + s, e + end)
             break
         last = -1
@@ -268,6 +290,8 @@ def order_numbers(scan: Scan) -> None:
     """The number after an order, ticket, case or error word stays readable: "order number is
     2261...", "订单号2024...", "protocolo de atendimento é 2025...". It runs before the card and
     code detectors, so an order number that happens to pass the card checksum stays too."""
+    if not scan.has_digit:
+        return
     others: list[int] | None = None  # where the other cues start, looked up once if needed
     glued: set[int] = set()  # where they end
     for os_, e in scan.cues("order"):
@@ -317,6 +341,8 @@ def _glued_to_letters(scan: Scan, s: int, e: int, value: str, m: Match) -> bool:
 
 
 def uids(scan: Scan) -> None:
+    if not scan.has_digit:
+        return
     for _, e in scan.cues("uid"):
         for s, end, gap in scan.chunks_after(e, 30):
             if _short_gap(gap) and scan.text[s:end].isdigit() and 5 <= end - s <= 12:
@@ -326,22 +352,33 @@ def uids(scan: Scan) -> None:
 
 def id_after_cue(scan: Scan) -> None:
     """The number after "passport", "NIN", "CPF", "серия"...: 5+ digits (4 after a series word)."""
+    if not scan.has_digit:
+        return
     for key, least in (("id_series", 4), ("id_numbers", 5)):
-        for _, e in scan.cues(key):
+        for _, e in scan.cues(key, digits_after=True):  # "серия4608номер..."
             for s, end, gap in scan.chunks_after(e, 40):
                 value = scan.text[s:end]
                 digits = sum(ch.isdigit() for ch in value)
-                if len(gap) > 28 or "[" in gap or any(ch.isdigit() for ch in gap):
-                    break
+                if len(gap) > 28 or "[" in gap or any(ch.isdigit() for ch in gap) or gap.endswith("+"):
+                    break  # (after "+" a phone number: "номер +375 29 ...")
+                if key == "id_series" and not value.replace(" ", "").isdigit():
+                    break  # a series is plain digits ("4608", "45 12"), not "2.91.0"
                 if digits >= least and not (digits == 4 and year_like(value)):
                     scan.claim("id_number", s, end)
                     break
 
 
-def id_shapes(scan: Scan) -> None:
-    """ID-like tokens without a cue: UK NI numbers, AB1234567, PAN GQIPS4526V, TG954Y9FL."""
+def ni_numbers(scan: Scan) -> None:
+    """A UK National Insurance number ("JT 48 27 91 D"): a shape so specific it goes before
+    amounts and dates ("JT 48" is not 48 million rupiah)."""
     for s, e, _ in scan.matches(scan.p.ni, group=""):
         scan.claim("id_number", s, e)
+    for s, e, _ in scan.matches(scan.p.hkid):
+        scan.claim("id_number", s, e)
+
+
+def id_shapes(scan: Scan) -> None:
+    """ID-like tokens without a cue: AB1234567, PAN GQIPS4526V, TG954Y9FL."""
     for s, e, _ in scan.matches(scan.p.id_token):
         token = scan.text[s:e].strip("-")
         if is_wordchar_at(scan, e):

@@ -24,8 +24,9 @@ def names(scan: Scan) -> None:
         if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
             if not _cjk_name_to_closer(scan, e):
                 _chinese_name(scan, e, strict=False)
-        else:
-            _claim(scan, _run(scan, e, least=1, lowercase=True, skip=":-–—：," + QUOTES))
+        else:  # after a Chinese cue the link word too: "英文名是 Mary Chen"
+            links = _CJK_LINKS if is_cjk_char(scan.text[e - 1]) else ""
+            _claim(scan, _run(scan, e, least=1, lowercase=True, skip=":-–—：," + QUOTES + links))
     for _, e in scan.cues("name_weak"):
         if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
             _chinese_name(scan, e, strict=True)
@@ -36,6 +37,7 @@ def names(scan: Scan) -> None:
             _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:" + QUOTES))
     _closing_name(scan)
     _name_in_brackets_after_mask(scan)
+    _name_rewritten(scan)
     if _shouting(scan.text):
         return  # IN A MESSAGE IN CAPITALS every word looks like a name: cues only
     _patronymic_names(scan)
@@ -48,7 +50,9 @@ def names(scan: Scan) -> None:
         pos = _skip_words(scan, e, says)
         _claim(scan, _run(scan, pos, least=2, lowercase=False, skip=":-–—" + QUOTES))
         _claim(scan, _possessive_before(scan, s))
+    _before_birth(scan)
     _opening_name(scan)
+    _name_variants(scan)
 
 
 #: quotation marks that may stand around a name ("the name on my card is 'Ana Lima'")
@@ -80,7 +84,7 @@ def _cjk_name_to_closer(scan: Scan, pos: int) -> bool:
     while end < len(text) and end - pos < 8 and (_kana_or_han(text[end]) or (text[end] == " " and end > pos and text[end - 1] != " ")):
         end += 1
     parts = text[pos:end].split(" ")
-    if (end - pos >= 2 and text[end - 1] != " " and (end == len(text) or text[end] in "、。，,.;；\n")
+    if (end - pos >= 2 and text[end - 1] != " " and (end == len(text) or text[end] in "、。，,.;；\n（(")
             and (len(parts) == 1 and (end - pos <= 6 or "・" in parts[0]) or len(parts) == 2 and max(map(len, parts)) <= 4)
             and any("\u3041" <= ch <= "\u30ff" for ch in text)):
         return scan.claim("name", pos, end)
@@ -138,12 +142,91 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
         inner = text[pos + 1 : close] if 0 < close - pos <= 60 else ""
         if not inner:
             continue
+        if all(_kana_or_han(ch) or ch in " 　" for ch in inner) and len(inner.strip()) >= 2:
+            scan.claim("name", pos + 1, close)  # 佐藤 美咲（サトウ ミサキ）: the reading in kana
+            continue
         colon = max(inner.rfind(":"), inner.rfind("："))
         span = _run(scan, pos + 1 + colon + 1, least=1, lowercase=False, skip=QUOTES)
         fills = span is not None and not text[span[1] : close].strip(" \t" + QUOTES)
         # "(Alexey Smirnov в паспорте)": two name words opening the brackets are enough
         if span is not None and (fills or len(text[span[0] : span[1]].split()) >= 2):
             scan.claim("name", *span)
+
+def _name_rewritten(scan: Scan) -> None:
+    """A name in another script written again in Latin letters right after it: "我叫张伟，Zhang
+    Wei，", "Иван Петров / Ivan Petrov": two or more capitalised words (or capitals) after a
+    comma or slash, up to punctuation or the end."""
+    text = scan.text
+    for s, e, k in list(zip(scan.starts, scan.ends, scan.kinds, strict=True)):
+        if k != "name" or text[s].isascii():
+            continue
+        pos = e
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos >= len(text) or text[pos] not in ",，/、":
+            continue
+        span = _run(scan, pos + 1, least=2, lowercase=False, skip=QUOTES)
+        if span is None or not text[span[0]].isascii():
+            continue
+        after = text[span[1] : span[1] + 1]
+        if not after or after in ",，。.;；)）!?！？\n":
+            scan.claim("name", *span)
+
+
+def _name_variants(scan: Scan) -> None:
+    """The same person spelled another way later in the message ("Emily Carter ... it shows
+    Emily Cartor"): the first word of a name of two or more words found, followed by as many
+    capitalised words again, is a name too."""
+    text = scan.text
+    not_names = scan.vocab.folded("not_names")
+    firsts: dict[str, int] = {}
+    for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True):
+        words = text[s:e].split()
+        if k == "name" and 2 <= len(words) <= _MAX_WORDS and words[0][:1].isupper() and len(words[0]) >= 3:
+            firsts.setdefault(words[0], len(words))
+    for first, count in list(firsts.items())[:8]:
+        i = text.find(first)
+        while i >= 0:
+            end = i + len(first)
+            alone = (i == 0 or not _is_letter(text[i - 1])) and (end == len(text) or text[end] == " ")
+            if alone and scan.free(i, end):
+                run = words_at(text, end, min(len(text), end + 60), count - 1)
+                if len(run) == count - 1 and all(
+                    text[ws].isupper() and text[ws:we].casefold() not in not_names for ws, we in run
+                ):
+                    scan.claim("name", i, run[-1][1])
+            i = text.find(first, end)
+
+
+def _before_birth(scan: Scan) -> None:
+    """A name right before a birth word: "Maria Cristina D. Santos, born 1990-...": two or more
+    capitalised words (an initial such as "D." among them) and a comma or space."""
+    text = scan.text
+    not_names = scan.vocab.folded("not_names")
+    for s, _ in scan.cues("birth"):
+        stop = s
+        while stop > 0 and text[stop - 1] == " ":
+            stop -= 1
+        if stop > 0 and text[stop - 1] == ",":
+            stop -= 1
+        if stop == s or not text[s].islower():
+            continue
+        start, count, pos = stop, 0, stop
+        while count < _MAX_WORDS and pos > 0:
+            if pos >= 3 and text[pos - 1] == "." and text[pos - 2].isupper() and text[pos - 3] == " " and count:
+                j, i = pos - 2, pos  # an initial: "D."
+            else:
+                j, i = _word_start(text, pos), pos
+            name = text[j:i]
+            if not name or not name[0].isupper() or name.casefold().rstrip(".") in not_names or not scan.free(j, i):
+                break
+            start, count = j, count + (0 if name.endswith(".") else 1)
+            if j == 0 or text[j - 1] != " ":
+                break
+            pos = j - 1
+        if count >= 2:
+            scan.claim("name", start, stop)
+
 
 def _first_after(scan: Scan, pos: int, skip: str) -> str:
     """The first character from `pos` that is not in `skip` ("" at the end)."""
@@ -160,8 +243,12 @@ def _caseless_follows(scan: Scan, pos: int) -> bool:
 
 def _latin_follows(scan: Scan, pos: int) -> bool:
     """After a Chinese cue, a name in Latin letters ("护照上是 LIU ZIHAN", "姓名拼音 ZHANG WEI")."""
-    ch = _first_after(scan, pos, " \t:：")
+    ch = _first_after(scan, pos, " \t:：" + _CJK_LINKS)
     return ch.isascii() and ch.isalpha()
+
+
+#: words that link a Chinese cue to the name after it ("英文名是 Mary Chen")
+_CJK_LINKS = "是為为"
 
 
 def _closing_name(scan: Scan) -> None:
@@ -337,6 +424,11 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
     limit = min(len(text), pos + 120)
     while pos < limit and (text[pos] in " \t" or text[pos] in skip):
         pos += 1
+    title = words_at(text, pos, limit, 1)
+    if title and text[title[0][0] : title[0][1]].casefold() in v.folded("name_titles"):
+        after = title[0][1] + (text[title[0][1] : title[0][1] + 1] == ".")
+        if after < limit and text[after] == " ":
+            pos = after  # "my father Mr. John Smith": the name after the title
     run = words_at(text, pos, limit, 2 * _MAX_WORDS)
     words: list[tuple[int, int, bool]] = []  # start, end, is a particle
     mode_lower = None
@@ -375,7 +467,11 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
         words.pop()
     if sum(_weight(text[s:e]) for s, e, p in words if not p) < least:
         return None
-    return words[0][0], words[-1][1]
+    end = words[-1][1]
+    after = words_at(text, end, limit, 1)  # "Karimova Dilfuza Akmal qizi": a patronymic word
+    if after and text[after[0][0] : after[0][1]].casefold() in v.folded("name_suffixes"):
+        end = after[0][1]
+    return words[0][0], end
 
 
 def _weight(word: str) -> int:
@@ -409,9 +505,8 @@ def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
 
 def _shouting(text: str) -> bool:
     """Is the text mostly in capital letters?"""
-    upper = sum(ch.isupper() for ch in text[:400])
-    lower = sum(ch.islower() for ch in text[:400])
-    return upper > 2 * lower
+    head = text[:400]
+    return sum(map(str.isupper, head)) > 2 * sum(map(str.islower, head))
 
 
 def _opening_name(scan: Scan) -> None:
@@ -419,6 +514,15 @@ def _opening_name(scan: Scan) -> None:
     text = scan.text
     m = scan.p.greeting.match(text[:80])
     pos = m.end() if m else 0
+    addressed = False
+    if pos:  # "Hi Binance, Nomvula Dlamini here": whom the greeting is for, then the name
+        comma = text.find(",", pos, pos + 30)
+        not_names = scan.vocab.folded("not_names")
+        addressee = words_at(text, pos, comma, 4) if comma > pos else []
+        if addressee and addressee[-1][1] == comma and all(
+            text[s:e].casefold() in not_names for s, e in addressee
+        ):
+            pos, addressed = comma + 1, True
     if pos < len(text) and is_cjk_char(text[pos]):
         run = scan.p.han_run.match(text[pos : pos + 6])
         if run is not None and len(run.group("v") or "") <= 3:
@@ -431,9 +535,17 @@ def _opening_name(scan: Scan) -> None:
         return
     rest = text[span[1] : span[1] + 24].lstrip(" \t")
     folded = rest.casefold()
-    closes = not rest or rest[0] in ",.;!" or any(
+    # "Emily Carter [date] [phone] ...": personal data follows a name in title case
+    words = text[span[0] : span[1]].split()
+    mask = scan.p.mask.match(rest[:24]) is not None and len(words) >= 2 and all(
+        part[:1].isupper() and part[1:].islower() for part in " ".join(words).replace("-", " ").split()
+    )
+    dash = rest[:2] in ("— ", "– ", "- ") and text[span[1]] == " "  # "Fatima Benali — CIN ..."
+    said = any(
         folded == w or folded.startswith((w + " ", w + ",", w + "."))
         for w in scan.vocab.folded("name_after")
     )
+    # after an addressee ("Dear Sir, Kindly Assist") only a word such as "here" closes a name
+    closes = said or (not addressed and (not rest or rest[0] in ",.;!" or mask or dash))
     if closes:
         scan.claim("name", *span)

@@ -6,7 +6,7 @@ the rest are built from the word lists of `knowledge/privacy.yaml` and its langu
 
 from __future__ import annotations
 
-from bot.understanding.privacy.rx import Pattern, compile_rx, words_rx
+from bot.understanding.privacy.rx import DIGITS, Pattern, compile_rx, words_rx
 from bot.understanding.privacy.vocab import Vocabulary
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
@@ -18,8 +18,13 @@ _LEFT = r"(?:^|[^A-Za-z0-9_\x{80}-\x{10FFFF}]|[\x{A0}\x{3000}\x{FF0C}\x{3001}\x{
 CAP = r"\p{Lu}[^\s,;:()\[\]0-9]*"  # a capitalised word
 #: a capitalised word, or a word of a script without capitals (Arabic, Hebrew, Korean):
 #: "شارع التحرير 25", "테헤란로 152"
-CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew}|\p{Hangul})[^\s,;:()\[\]0-9،]*"
+CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew}|\p{Hangul}|\p{Thai}|\p{Devanagari}|\p{Bengali})[^\s,;:()\[\]0-9،]*"
 NUM = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"  # a house number: 12, 3B, 8/3
+#: the first two digits of a year: Gregorian, Solar or lunar Hijri (Iran, Afghanistan, the Gulf:
+#: 1370, 1445) and Buddhist (Thailand: 2535); dates.py turns them into Gregorian years
+CENTURY = r"(?:19|20|13|14|25)"
+#: Japanese eras and the Gregorian year before each one's first year (平成8年 is 1996)
+ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
 
 
 def ci(words: list[str]) -> str:
@@ -67,12 +72,18 @@ class Patterns:
         # a messenger handle, not the end of an e-mail address ("@binance.com")
         self.handle = compile_rx(r"(?:^|[\s(（,，:：])(?P<v>@[A-Za-z][A-Za-z0-9_]{3,31})(?:$|[^A-Za-z0-9_.@])")
         # an authenticator's setup key: base32, often in groups of four ("JBSW Y3DP EHPK 3PXP")
+        # a backup code in groups of letters and digits ("7HQK-2MZP-9XWA")
+        self.grouped_code = compile_rx(
+            r"(?:^|[^A-Za-z0-9\-])(?P<v>[A-Z0-9]{3,6}(?:-[A-Z0-9]{3,6}){2,5})(?:$|[^A-Za-z0-9\-])"
+        )
         self.base32_key = compile_rx(
             r"(?:^|[^A-Za-z0-9])(?P<v>(?:[A-Z2-7]{4}(?:[ \-]?[A-Z2-7]{4}){3,15}|[a-z2-7]{4}(?:[ \-]?[a-z2-7]{4}){3,15}))(?:$|[^A-Za-z0-9])"
         )
         self.card = compile_rx(r"(?:^|[^\d])(?P<v>\d(?:[ \-]?\d){12,18})")
         chunk = r"[A-Za-z]{0,3}\d[A-Za-z0-9]*"
         self.id_chunk = compile_rx(rf"(?:^|[^A-Za-z0-9])(?P<v>{chunk}(?:[ .\-/]{chunk})*)")
+        # a Hong Kong identity card number with its check digit: A123456(7)
+        self.hkid = compile_rx(r"(?:^|[^A-Za-z0-9])(?P<v>[A-Z]{1,2}\d{6}[(（][0-9A][)）])")
         self.ni = compile_rx(
             r"(?i)\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
         )
@@ -92,20 +103,25 @@ class Patterns:
         months = ci(v.words("months"))
         joiner = ci(v.words("date_joiners") or ["of"])
         day = r"\d{1,2}(?:st|nd|rd|th|er|º|°)?\.?"
-        year = r"(?:19|20)?\d{2}"
+        year = rf"{CENTURY}?\d{{2}}"
         self.date_numeric = compile_rx(
-            r"(?:^|[^\d])(?P<v>\d{1,2}[./\-]\d{1,2}[./\-](?:19|20)?\d{2}|(?:19|20)\d{2}[./\-]\d{1,2}[./\-]\d{1,2})"
+            rf"(?:^|[^\d])(?P<v>\d{{1,2}}[./\-]\d{{1,2}}[./\-]{CENTURY}?\d{{2}}|{CENTURY}\d{{2}}[./\-]\d{{1,2}}[./\-]\d{{1,2}})"
         )
         self.date_words = compile_rx(
-            rf"{_LEFT}(?P<v>{day}\s*(?:{joiner}\s+)*{months}\.?(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"
+            rf"{_LEFT}(?P<v>{day}\s*[\-/]?\s*(?:{joiner}\s+)*{months}\.?(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"
             rf"(?:,?\s*(?:{joiner}\s+)*(?P<y1>{year})(?:[^\d]|$))?"
-            rf"|{months}(?:\.\s*|\s+){day}(?:,?\s*(?P<y2>(?:19|20)\d{{2}}))?)"
+            rf"|{months}(?:\.\s*|\s+){day}(?:,?\s*(?P<y2>{CENTURY}\d{{2}}))?)"
         )
         mw, yw = v.words("month_word"), v.words("year_word")
         self.date_month_word = compile_rx(
-            rf"(?P<v>\d{{1,2}}\s*{ci(mw or ['month'])}\s*\d{{1,2}}(?:\s*,?\s*{ci(yw or ['year'])}\s*(?P<y3>(?:19|20)\d{{2}}))?)"
+            rf"(?P<v>\d{{1,2}}\s*{ci(mw or ['month'])}\s*\d{{1,2}}(?:\s*,?\s*{ci(yw or ['year'])}\s*(?P<y3>{CENTURY}\d{{2}}))?)"
         )
-        self.date_cjk = compile_rx(r"(?P<v>(?:(?P<y4>(?:19|20)\d{2})\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*[日号]|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月)")
+        # 1996年4月12日, 1996년 4월 12일, and a Japanese era year: 平成8年4月12日
+        era = f"(?:{'|'.join(ERAS)})\\s*(?:\\d{{1,2}}|元)"
+        self.date_cjk = compile_rx(
+            rf"(?P<v>(?:(?P<y4>(?:19|20)\d{{2}}|1[01]\d|\d{{2}}|{era})\s*[年년]\s*)?\d{{1,2}}\s*[月월]\s*\d{{1,2}}\s*[日号일]"
+            rf"|(?:(?:19|20)\d{{2}}|(?P<y5>{era}))\s*年\s*\d{{1,2}}\s*月)"
+        )
         self.date_word = cue_pattern(v, "birth")
         self.sentence_break = compile_rx(r"[\n。！？；]|[!?;](?:\s|$)|\.\s")  # "Qwerty!2023" is one word
         # addresses
@@ -142,10 +158,12 @@ class Patterns:
         zh_street = words_rx(v.cjk("street_after") or ["路"])
         zh_units = words_rx(v.cjk("units") or ["室"])
         self.address_cjk = compile_rx(
-            rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*号(?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
+            rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*[号號](?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
         )
         markers = ci(v.spaced("house") + v.spaced("units") + after + before)
-        near = [rf"{NUM},?\s+{CAPX}", rf"{CAPX},?\s+{NUM}\b", rf"{_LEFT}{markers}\s*:?\s*\d"]
+        # a number before a word (Uzbek "14-uy", "27-xonadon") is a house number too
+        near = [rf"{NUM},?\s+{CAPX}", rf"{CAPX},?\s+{NUM}\b", rf"{_LEFT}{markers}\s*:?\s*\d",
+                rf"{_LEFT}\d{{1,5}}-{markers}(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"]
         if before:
             near.append(rf"{NUM},?\s+{ci(before)}\s")
         self.address_near = compile_rx("|".join(near))
@@ -164,3 +182,12 @@ class Patterns:
         bip = words_rx(sorted(v.bip39))
         # runs of two or more BIP-39 words; seeds.py counts them
         self.seed_run = compile_rx(rf"(?i)\b{bip}\b(?:[\s,;.:\-–—()0-9]{{1,8}}\b{bip}\b)+")
+        # every match of these has an ASCII digit (`\d` in each alternative), of these an "@" or
+        # a "[": a message without one is not searched (most messages have no digit at all)
+        for pattern in (self.bot_token, self.iban, self.card, self.id_chunk, self.hkid, self.ni,
+                        self.id_token, self.phone, self.digits, self.hash_number, self.year_range,
+                        self.amount, self.date_numeric, self.date_words, self.date_month_word,
+                        self.date_cjk, self.address, self.address_cjk, self.address_near):
+            pattern.needs = DIGITS
+        self.email.needs = self.handle.needs = ("@",)
+        self.mask.needs = ("[",)

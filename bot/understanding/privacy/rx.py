@@ -41,6 +41,23 @@ def _encoded(text: str) -> tuple[bytes, bool]:
     return data, len(data) == len(text)
 
 
+#: the ASCII digits: a pattern with `\\d` (ASCII-only in RE2) in every match cannot match a text
+#: without one of them
+DIGITS = tuple("0123456789")
+
+
+def contains_any(text: str, needles: tuple[str, ...]) -> bool:
+    """Does `text` contain one of `needles`? Remembered for the text scanned last (a scan asks
+    about the same text for some twenty patterns)."""
+    cached = getattr(_local, "contains", None)
+    if cached is None or cached[0] is not text:
+        cached = _local.contains = (text, {})
+    known = cached[1].get(needles)
+    if known is None:
+        known = cached[1][needles] = any(needle in text for needle in needles)
+    return known
+
+
 class Pattern:
     """A compiled RE2 pattern with the small API the redactor uses.
 
@@ -52,16 +69,21 @@ class Pattern:
 
     scanned = 0
 
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, needs: tuple[str, ...] = ()) -> None:
         self.source = pattern
         self._re = re2.compile(pattern, _OPTIONS)
         self._regexp = self._re._regexp
         self._groups = self._re.groupindex
+        #: strings one of which every match contains ("@" for an e-mail address): a text
+        #: without any of them is not searched at all
+        self.needs = needs
 
     def finditer(self, text: str, accept: Callable[[Match], bool] | None = None) -> Iterator[Match]:
         """Every match, left to right. With `accept`, a match it refuses is dropped and the
         search goes on from the character after that match's start (so "doğrulama kodum",
         refused as "doğrulama kodu" + "m", still finds "kod..." inside it)."""
+        if self.needs and not contains_any(text, self.needs):
+            return
         Pattern.scanned += len(text)
         data, ascii_only = _encoded(text)
         end = len(data)
@@ -91,6 +113,8 @@ class Pattern:
         return self._once(_UNANCHORED, text)
 
     def _once(self, anchor: Any, text: str) -> Match | None:
+        if self.needs and not contains_any(text, self.needs):
+            return None
         Pattern.scanned += len(text)
         data, ascii_only = _encoded(text)
         spans = self._regexp.Match(anchor, data, 0, len(data))
@@ -151,10 +175,12 @@ class Match:
         return index is not None and self._spans[index][0] >= 0
 
 
-def compile_rx(pattern: str) -> Pattern:
-    """Compile `pattern` with RE2; raise ValueError (with the pattern) if RE2 cannot run it."""
+def compile_rx(pattern: str, needs: tuple[str, ...] = ()) -> Pattern:
+    """Compile `pattern` with RE2; raise ValueError (with the pattern) if RE2 cannot run it.
+
+    `needs`: strings one of which every match contains (see `Pattern.needs`)."""
     try:
-        return Pattern(pattern)
+        return Pattern(pattern, needs)
     except re2.error as exc:
         raise ValueError(f"not a linear-time (RE2) pattern: {exc}: {pattern[:200]}") from exc
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.understanding.privacy.patterns import Patterns
-from bot.understanding.privacy.rx import Match, Pattern, is_cjk
+from bot.understanding.privacy.rx import DIGITS, Match, Pattern, contains_any, is_cjk
 
 KEEP = "keep"
 #: the most occurrences of one list's words looked at in one message: a real message has a
@@ -45,6 +45,10 @@ class Scan:
         self._breaks: list[int] | None = None
         self._chunks: list[tuple[int, int]] | None = None
         self._chunk_starts: list[int] = []
+        self._cues: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+        #: an ASCII digit anywhere (other scripts' digits are read as ASCII ones): detectors
+        #: of numbers have nothing to do without one
+        self.has_digit = contains_any(text, DIGITS)
 
     # -- claims ---------------------------------------------------------------------------
     def free(self, start: int, end: int) -> bool:
@@ -94,12 +98,23 @@ class Scan:
         ]
 
     # -- helpers for detectors ------------------------------------------------------------
-    def cues(self, key: str) -> Iterator[tuple[int, int]]:
+    def cues(self, key: str, *, digits_after: bool = False) -> list[tuple[int, int]]:
+        """Where the words of `key` are (see `_find_cues`), found once per scan."""
+        known = self._cues.get((key, digits_after))
+        if known is None:
+            known = self._cues[(key, digits_after)] = list(self._find_cues(key, digits_after))
+        return known
+
+    def _find_cues(self, key: str, digits_after: bool) -> Iterator[tuple[int, int]]:
         """Where the words of `key` are, as (start, end): a word of a spaced script must stand
         alone ("pass" is not in "passport"; a `*` word takes the letters after it, "şifremi"),
-        a Chinese word may stand anywhere."""
+        a word of a script written without spaces (Chinese, Thai) may stand anywhere, and a
+        word may carry a prefix the language glues to it (`glued_prefixes`: Arabic "وعنواني",
+        "and my address"). With `digits_after`, digits may be glued to the word's end
+        ("серия4608")."""
         text = self.text
         stars = self.vocab.star_stems(key)
+        prefixes = self.vocab.glued_prefixes()
         spans: list[tuple[int, int]] = []
 
         def accept(m: Match) -> bool:
@@ -107,15 +122,17 @@ class Scan:
             if s == e:
                 return False
             first, last = text[s], text[e - 1]
-            if is_cjk(first):
+            if is_cjk(first) or _unspaced(first):
                 spans.append((s, e))
                 return True
-            if s > 0 and (_in_word(text[s - 1]) or text[s - 1] == "]") and _in_word(first):
+            glued_before = s > 0 and (_in_word(text[s - 1]) or text[s - 1] == "]") and _in_word(first)
+            if glued_before and not _after_prefix(text, s, prefixes):
                 return False  # inside a word, or glued to a mask where a word was ("]password")
             if " ".join(text[s:e].casefold().split()) in stars:
                 while e < len(text) and _in_word(text[e]):
                     e += 1
-            elif e < len(text) and _in_word(last) and _in_word(text[e]):
+            elif (e < len(text) and _in_word(last) and _in_word(text[e])
+                  and not (digits_after and text[e].isdigit() and not last.isdigit())):
                 return False
             spans.append((s, e))
             return True
@@ -191,6 +208,20 @@ Detector = Callable[[Scan], None]
 
 def _in_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_" or unicodedata.category(ch)[0] == "M"
+
+
+def _unspaced(ch: str) -> bool:
+    """A letter of a script written without spaces between words: Thai, Lao, Khmer, Myanmar."""
+    return "\u0e00" <= ch <= "\u0eff" or "\u1780" <= ch <= "\u17ff" or "\u1000" <= ch <= "\u109f"
+
+
+def _after_prefix(text: str, s: int, prefixes: frozenset[str]) -> bool:
+    """Does a glued prefix (Arabic and Persian "و", "and") stand alone before `s`?"""
+    for prefix in prefixes:
+        p = s - len(prefix)
+        if p >= 0 and text[p:s] == prefix and (p == 0 or not _in_word(text[p - 1])):
+            return True
+    return False
 
 
 #: the most distinct secrets looked for again (a real message has a handful; a flood of them is

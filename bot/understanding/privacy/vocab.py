@@ -27,6 +27,7 @@ CUE_KEYS = frozenset({
     "street_before", "house", "units", "address_words", "months", "date_joiners", "month_word",
     "year_word", "order", "currency", "email_at", "email_dot", "signoffs", "name_endings",
     "username", "card_expiry", "iban", "area_glued", "street_glued", "unit_glued",
+    "glued_prefixes", "name_titles", "name_suffixes",
 })
 TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
 
@@ -54,17 +55,28 @@ class Vocabulary:
     bip39: frozenset[str] = frozenset()
     sources: list[str] = field(default_factory=list)
     _folded: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _by_script: dict[tuple[str, bool], list[str]] = field(default_factory=dict, repr=False)
 
     def words(self, key: str) -> list[str]:
         return self.cues.get(key, [])
 
     def spaced(self, key: str) -> list[str]:
-        """The words of `key` in scripts written with spaces."""
-        return [w for w in self.words(key) if not is_cjk(w)]
+        """The words of `key` in scripts written with spaces (computed once: do not change it)."""
+        return self._script(key, cjk=False)
 
     def cjk(self, key: str) -> list[str]:
-        """The words of `key` in scripts written without spaces (Chinese)."""
-        return [w for w in self.words(key) if is_cjk(w)]
+        """The words of `key` in scripts written without spaces (Chinese; computed once)."""
+        return self._script(key, cjk=True)
+
+    def _script(self, key: str, *, cjk: bool) -> list[str]:
+        cached = self._by_script.get((key, cjk))
+        if cached is None:
+            cached = self._by_script[(key, cjk)] = [w for w in self.words(key) if is_cjk(w) == cjk]
+        return cached
+
+    def glued_prefixes(self) -> frozenset[str]:
+        """Prefixes glued to a cue word (`glued_prefixes`: Arabic "و"), as written."""
+        return self.folded("glued_prefixes")
 
     def star_stems(self, key: str) -> frozenset[str]:
         """The stems of the `*` words of `key` ("şifre*" -> "şifre"), casefolded."""
