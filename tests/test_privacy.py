@@ -204,6 +204,8 @@ def test_every_pattern_runs_on_re2_and_re2_refuses_backtracking_constructs() -> 
     compiled = [v for v in vars(patterns).values() if isinstance(v, Pattern)]
     compiled += list(patterns.cue.values())
     assert len(compiled) > 30
+    for pattern in compiled:  # compiled on first use: each one must compile
+        pattern.compile()
     for construct in (r"(a+)+\1", r"(?<=a)b", r"a(?=b)", r"a++"):
         with pytest.raises(ValueError, match="RE2"):
             compile_rx(construct)
@@ -215,6 +217,18 @@ def test_a_privacy_file_an_operator_breaks_is_refused(tmp_path: Path) -> None:
     (tmp_path / "privacy.yaml").write_text("version: 1\ncues:\n  names: [x]\n", encoding="utf-8")
     with pytest.raises(PrivacyFileError, match="cues.names"):
         load_vocabulary(tmp_path)
+    with pytest.raises(PrivacyFileError, match="cues.names"):  # a refused file is never remembered
+        load_vocabulary(tmp_path)
+
+
+def test_an_operator_s_new_word_is_read_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the words read once are remembered by the files' bytes: a changed file is read again
+    monkeypatch.setenv("KYC_HELPER_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "privacy.yaml").write_text('version: 1\ncues:\n  name: ["my handle is"]\n', encoding="utf-8")
+    assert load_vocabulary(tmp_path).words("name") == ["my handle is"]
+    assert load_vocabulary(tmp_path).words("name") == ["my handle is"]  # from the cache
+    (tmp_path / "privacy.yaml").write_text('version: 1\ncues:\n  name: ["my moniker is"]\n', encoding="utf-8")
+    assert load_vocabulary(tmp_path).words("name") == ["my moniker is"]
 
 
 HOSTILE = [

@@ -6,7 +6,7 @@ the rest are built from the word lists of `knowledge/privacy.yaml` and its langu
 
 from __future__ import annotations
 
-from bot.understanding.privacy.rx import DIGITS, Pattern, compile_rx, words_rx
+from bot.understanding.privacy.rx import DIGITS, Pattern, lazy_rx, words_rx
 from bot.understanding.privacy.vocab import Vocabulary
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
@@ -37,7 +37,7 @@ def cue_pattern(vocab: Vocabulary, *keys: str) -> Pattern:
     word must start and end (whole words, `*` words, Chinese words anywhere) is checked by
     `Scan.cues`, which keeps RE2's program small."""
     words = [w for k in keys for w in vocab.words(k)]
-    return compile_rx(f"(?i:{words_rx(words, stars=False)})")
+    return lazy_rx(f"(?i:{words_rx(words, stars=False)})")
 
 
 class Patterns:
@@ -52,51 +52,51 @@ class Patterns:
                         "signoffs", "username", "card_expiry", "iban")
         }
         # masks this redactor writes: "[name]", "[seed phrase]"
-        self.mask = compile_rx(r"\[[a-z][a-z ]{1,20}\]")
+        self.mask = lazy_rx(r"\[[a-z][a-z ]{1,20}\]")
         # a Telegram bot token (digits, ":", 35 characters), as in request URLs
-        self.bot_token = compile_rx(r"\d{6,12}:[A-Za-z0-9_\-]{30,}")  # also in ".../bot123:AA..."
-        self.email = compile_rx(r"[\p{Latin}\p{N}._%+\-]+@[\p{Latin}\p{N}\-]+(?:\.[\p{Latin}\p{N}\-]+)+")
+        self.bot_token = lazy_rx(r"\d{6,12}:[A-Za-z0-9_\-]{30,}")  # also in ".../bot123:AA..."
+        self.email = lazy_rx(r"[\p{Latin}\p{N}._%+\-]+@[\p{Latin}\p{N}\-]+(?:\.[\p{Latin}\p{N}\-]+)+")
         at = ci(v.words("email_at"))
         dot = ci(v.words("email_dot"))
         label = r"[\p{Latin}\p{N}_%+\-]+"
         sep_at = rf"(?:\s*[\[(<{{]\s*(?:{at}|@)\s*[\])>}}]\s*|\s+(?:{at}|@)\s+)"
         sep_dot = rf"(?:\s*[\[(<{{]\s*(?:{dot}|\.)\s*[\])>}}]\s*|\s+(?:{dot})\s+|\s*\.\s*)"
-        self.email_obfuscated = compile_rx(
+        self.email_obfuscated = lazy_rx(
             rf"{_LEFT}(?P<v>{label}(?:(?:\.|\s+{dot}\s+){label})*{sep_at}{label}(?:{sep_dot}{label})+)"
         )
-        self.wallet = compile_rx(
+        self.wallet = lazy_rx(
             rf"{_LEFT}(?P<v>0x[0-9a-fA-F]{{40}}|(?i:(?:bc|tb|ltc)1[02-9ac-hj-np-z]{{11,87}})"
             rf"|[{_B58}]{{25,64}})"
         )
-        self.iban = compile_rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?")
+        self.iban = lazy_rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?")
         # a messenger handle, not the end of an e-mail address ("@binance.com")
-        self.handle = compile_rx(r"(?:^|[\s(（,，:：])(?P<v>@[A-Za-z][A-Za-z0-9_]{3,31})(?:$|[^A-Za-z0-9_.@])")
+        self.handle = lazy_rx(r"(?:^|[\s(（,，:：])(?P<v>@[A-Za-z][A-Za-z0-9_]{3,31})(?:$|[^A-Za-z0-9_.@])")
         # an authenticator's setup key: base32, often in groups of four ("JBSW Y3DP EHPK 3PXP")
         # a backup code in groups of letters and digits ("7HQK-2MZP-9XWA")
-        self.grouped_code = compile_rx(
+        self.grouped_code = lazy_rx(
             r"(?:^|[^A-Za-z0-9\-])(?P<v>[A-Z0-9]{3,6}(?:-[A-Z0-9]{3,6}){2,5})(?:$|[^A-Za-z0-9\-])"
         )
-        self.base32_key = compile_rx(
+        self.base32_key = lazy_rx(
             r"(?:^|[^A-Za-z0-9])(?P<v>(?:[A-Z2-7]{4}(?:[ \-]?[A-Z2-7]{4}){3,15}|[a-z2-7]{4}(?:[ \-]?[a-z2-7]{4}){3,15}))(?:$|[^A-Za-z0-9])"
         )
-        self.card = compile_rx(r"(?:^|[^\d])(?P<v>\d(?:[ \-]?\d){12,18})")
+        self.card = lazy_rx(r"(?:^|[^\d])(?P<v>\d(?:[ \-]?\d){12,18})")
         chunk = r"[A-Za-z]{0,3}\d[A-Za-z0-9]*"
-        self.id_chunk = compile_rx(rf"(?:^|[^A-Za-z0-9])(?P<v>{chunk}(?:[ .\-/]{chunk})*)")
+        self.id_chunk = lazy_rx(rf"(?:^|[^A-Za-z0-9])(?P<v>{chunk}(?:[ .\-/]{chunk})*)")
         # a Hong Kong identity card number with its check digit: A123456(7)
-        self.hkid = compile_rx(r"(?:^|[^A-Za-z0-9])(?P<v>[A-Z]{1,2}\d{6}[(（][0-9A][)）])")
-        self.ni = compile_rx(
+        self.hkid = lazy_rx(r"(?:^|[^A-Za-z0-9])(?P<v>[A-Z]{1,2}\d{6}[(（][0-9A][)）])")
+        self.ni = lazy_rx(
             r"(?i)\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
         )
-        self.id_token = compile_rx(r"(?:^|[^A-Za-z0-9])(?P<v>[A-Za-z\-]{0,8}\d[A-Za-z0-9\-]{4,23})")
-        self.phone = compile_rx(r"(?:^|[^\p{L}\p{N}+])(?P<v>(?:\+|\()?\d[\d \t().\-]{5,28}\d)")
-        self.digits = compile_rx(r"(?:^|[^\d#])(?P<v>\d{6,})")
-        self.hash_number = compile_rx(r"#\s?\d+")
-        self.year_range = compile_rx(r"\b(?:19|20)\d\d\s?[-–]\s?(?:19|20)\d\d\b")
+        self.id_token = lazy_rx(r"(?:^|[^A-Za-z0-9])(?P<v>[A-Za-z\-]{0,8}\d[A-Za-z0-9\-]{4,23})")
+        self.phone = lazy_rx(r"(?:^|[^\p{L}\p{N}+])(?P<v>(?:\+|\()?\d[\d \t().\-]{5,28}\d)")
+        self.digits = lazy_rx(r"(?:^|[^\d#])(?P<v>\d{6,})")
+        self.hash_number = lazy_rx(r"#\s?\d+")
+        self.year_range = lazy_rx(r"\b(?:19|20)\d\d\s?[-–]\s?(?:19|20)\d\d\b")
         cur = ci(v.words("currency"))
         # a one-letter currency ("5k", "500U") only after the number: "K1792963" is an ID
         cur_before = ci([w for w in v.words("currency") if len(w) > 1 or not w.isalpha()])
         amount = r"\d+(?:[.,]\d+)*(?: \d{3})*"
-        self.amount = compile_rx(
+        self.amount = lazy_rx(
             rf"(?P<a>(?:^|[^\p{{L}}\p{{M}}])(?:{cur_before})\s?{amount})|(?P<b>{amount}\s?(?:{cur})(?:[^\p{{L}}\p{{M}}]|$))"
         )
         # dates
@@ -104,32 +104,32 @@ class Patterns:
         joiner = ci(v.words("date_joiners") or ["of"])
         day = r"\d{1,2}(?:st|nd|rd|th|er|º|°)?\.?"
         year = rf"{CENTURY}?\d{{2}}"
-        self.date_numeric = compile_rx(
+        self.date_numeric = lazy_rx(
             rf"(?:^|[^\d])(?P<v>\d{{1,2}}[./\-]\d{{1,2}}[./\-]{CENTURY}?\d{{2}}|{CENTURY}\d{{2}}[./\-]\d{{1,2}}[./\-]\d{{1,2}})"
         )
-        self.date_words = compile_rx(
+        self.date_words = lazy_rx(
             rf"{_LEFT}(?P<v>{day}\s*[\-/]?\s*(?:{joiner}\s+)*{months}\.?(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"
             rf"(?:,?\s*(?:{joiner}\s+)*(?P<y1>{year})(?:[^\d]|$))?"
             rf"|{months}(?:\.\s*|\s+){day}(?:,?\s*(?P<y2>{CENTURY}\d{{2}}))?)"
         )
         mw, yw = v.words("month_word"), v.words("year_word")
-        self.date_month_word = compile_rx(
+        self.date_month_word = lazy_rx(
             rf"(?P<v>\d{{1,2}}\s*{ci(mw or ['month'])}\s*\d{{1,2}}(?:\s*,?\s*{ci(yw or ['year'])}\s*(?P<y3>{CENTURY}\d{{2}}))?)"
         )
         # 1996年4月12日, 1996년 4월 12일, and a Japanese era year: 平成8年4月12日
         era = f"(?:{'|'.join(ERAS)})\\s*(?:\\d{{1,2}}|元)"
-        self.date_cjk = compile_rx(
+        self.date_cjk = lazy_rx(
             rf"(?P<v>(?:(?P<y4>(?:19|20)\d{{2}}|1[01]\d|\d{{2}}|{era})\s*[年년]\s*)?\d{{1,2}}\s*[月월]\s*\d{{1,2}}\s*[日号일]"
             rf"|(?:(?:19|20)\d{{2}}|(?P<y5>{era}))\s*年\s*\d{{1,2}}\s*月)"
         )
         self.date_word = cue_pattern(v, "birth")
-        self.sentence_break = compile_rx(r"[\n。！？；]|[!?;](?:\s|$)|\.\s")  # "Qwerty!2023" is one word
+        self.sentence_break = lazy_rx(r"[\n。！？；]|[!?;](?:\s|$)|\.\s")  # "Qwerty!2023" is one word
         # addresses
         after = v.spaced("street_after")
         before = v.spaced("street_before")
         house = ci(v.spaced("house"))
         parts = ci(v.spaced("name_particles") or ["de"])
-        self.street_after_last = compile_rx(rf"(?:^|[\s,])(?i:{words_rx(after)})\.?$") if after else None
+        self.street_after_last = lazy_rx(rf"(?:^|[\s,])(?i:{words_rx(after)})\.?$") if after else None
         shapes = [
             # 12 Baker Street, 1453 Sok. No: 8/3
             rf"{NUM},?\s+(?:{CAP}\s+){{0,3}}{ci(after)}(?:[^A-Za-z0-9\x{{80}}-\x{{10FFFF}}]|$)(?:\s*,?\s*{house}\s*:?\s*{NUM})?",
@@ -154,10 +154,10 @@ class Patterns:
                 rf"(?:\p{{L}}+{words_rx(area, stars=False)}\s+){{1,3}}\p{{L}}+{words_rx(street, stars=False)}"
                 rf"\s*\d{{1,5}}(?:-\d{{1,5}})?(?:[\s,]+\d{{1,5}}(?:-\d{{1,5}})?\s*{unit})*"
             )
-        self.address = compile_rx(f"{_LEFT}(?P<v>{'|'.join(shapes)})")
+        self.address = lazy_rx(f"{_LEFT}(?P<v>{'|'.join(shapes)})")
         zh_street = words_rx(v.cjk("street_after") or ["路"])
         zh_units = words_rx(v.cjk("units") or ["室"])
-        self.address_cjk = compile_rx(
+        self.address_cjk = lazy_rx(
             rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*[号號](?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
         )
         markers = ci(v.spaced("house") + v.spaced("units") + after + before)
@@ -166,22 +166,22 @@ class Patterns:
                 rf"{_LEFT}\d{{1,5}}-{markers}(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"]
         if before:
             near.append(rf"{NUM},?\s+{ci(before)}\s")
-        self.address_near = compile_rx("|".join(near))
+        self.address_near = lazy_rx("|".join(near))
         # names
         endings = v.words("name_endings")
         # a patronymic: a capitalised word with one of `name_endings` ("Игоревич", "Petrovna")
-        self.patronymic = compile_rx(
+        self.patronymic = lazy_rx(
             rf"(?:^|[^\p{{L}}\p{{M}}])(?P<v>\p{{Lu}}\p{{L}}{{2,}}(?i:{words_rx(endings, stars=False)}))(?:$|[^\p{{L}}\p{{M}}])"
         ) if endings else None
         # the same in small letters ("я кузнецов павел игоревич"): a name only right after a cue
-        self.patronymic_lower = compile_rx(
+        self.patronymic_lower = lazy_rx(
             rf"(?:^|[^\p{{L}}\p{{M}}])(?P<v>\p{{Ll}}\p{{L}}{{2,}}(?i:{words_rx(endings, stars=False)}))(?:$|[^\p{{L}}\p{{M}}])"
         ) if endings else None
-        self.greeting = compile_rx(rf"^\s*(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
-        self.han_run = compile_rx(r"^[\s:：]*(?P<v>\p{Han}{2,8})")
+        self.greeting = lazy_rx(rf"^\s*(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
+        self.han_run = lazy_rx(r"^[\s:：]*(?P<v>\p{Han}{2,8})")
         bip = words_rx(sorted(v.bip39))
         # runs of two or more BIP-39 words; seeds.py counts them
-        self.seed_run = compile_rx(rf"(?i)\b{bip}\b(?:[\s,;.:\-–—()0-9]{{1,8}}\b{bip}\b)+")
+        self.seed_run = lazy_rx(rf"(?i)\b{bip}\b(?:[\s,;.:\-–—()0-9]{{1,8}}\b{bip}\b)+")
         # every match of these has an ASCII digit (`\d` in each alternative), of these an "@" or
         # a "[": a message without one is not searched (most messages have no digit at all)
         for pattern in (self.bot_token, self.iban, self.card, self.id_chunk, self.hkid, self.ni,

@@ -69,14 +69,29 @@ class Pattern:
 
     scanned = 0
 
-    def __init__(self, pattern: str, needs: tuple[str, ...] = ()) -> None:
+    def __init__(self, pattern: str, needs: tuple[str, ...] = (), *, lazy: bool = False) -> None:
         self.source = pattern
-        self._re = re2.compile(pattern, _OPTIONS)
-        self._regexp = self._re._regexp
-        self._groups = self._re.groupindex
         #: strings one of which every match contains ("@" for an e-mail address): a text
         #: without any of them is not searched at all
         self.needs = needs
+        self._compiled: Any = None
+        if not lazy:
+            self.compile()
+
+    def compile(self) -> Any:
+        """The RE2 pattern, compiled on first use when lazy: a bot starts with some fifty
+        patterns, and a message without a digit never needs the ones that match digits."""
+        if self._compiled is None:
+            self._compiled = re2.compile(self.source, _OPTIONS)
+        return self._compiled
+
+    @property
+    def _regexp(self) -> Any:
+        return self.compile()._regexp
+
+    @property
+    def _groups(self) -> dict[str, int]:
+        return self.compile().groupindex
 
     def finditer(self, text: str, accept: Callable[[Match], bool] | None = None) -> Iterator[Match]:
         """Every match, left to right. With `accept`, a match it refuses is dropped and the
@@ -183,6 +198,12 @@ def compile_rx(pattern: str, needs: tuple[str, ...] = ()) -> Pattern:
         return Pattern(pattern, needs)
     except re2.error as exc:
         raise ValueError(f"not a linear-time (RE2) pattern: {exc}: {pattern[:200]}") from exc
+
+
+def lazy_rx(pattern: str, needs: tuple[str, ...] = ()) -> Pattern:
+    """A pattern compiled when first used: for patterns already known to compile (the code's
+    own, and word lists `vocab` checked when they were read)."""
+    return Pattern(pattern, needs, lazy=True)
 
 
 def is_cjk(word: str) -> bool:

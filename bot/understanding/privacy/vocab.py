@@ -128,17 +128,28 @@ def load_vocabulary(knowledge_dir: Path | str | None = None) -> Vocabulary:
     root = Path(knowledge_dir) if knowledge_dir is not None else BUNDLED_KNOWLEDGE
     if not (root / "privacy.yaml").is_file():
         root = BUNDLED_KNOWLEDGE  # a knowledge folder without its own words uses ours
-    vocab = Vocabulary()
-    base = root / "privacy.yaml"
-    if base.is_file():
-        _read(base, vocab)
+    files = [root / "privacy.yaml"]
     i18n = root / "i18n"
     if i18n.is_dir():
-        for overlay in sorted(i18n.glob("*/privacy.yaml")):
-            _read(overlay, vocab)
-    vocab.bip39 = frozenset(BIP39_ENGLISH.read_text(encoding="utf-8").split())
-    _check_lists(vocab)
-    return vocab
+        files += sorted(i18n.glob("*/privacy.yaml"))
+
+    def read() -> Vocabulary:
+        vocab = Vocabulary()
+        for path in files:
+            _read(path, vocab)
+        vocab.bip39 = frozenset(BIP39_ENGLISH.read_text(encoding="utf-8").split())
+        _check_lists(vocab)
+        return vocab
+
+    # files read and checked once are remembered by their bytes (reading them is ~0.08 s of
+    # a start-up); a file that fails its checks is never remembered
+    try:
+        contents = [(str(p), p.read_bytes()) for p in files]
+    except OSError:
+        return read()  # reports the file that cannot be read
+    key = cache.fingerprint("privacy vocabulary", Path(__file__).read_bytes(),
+                            BIP39_ENGLISH.read_bytes(), contents)
+    return cache.cached(key, read, kind="privacy")
 
 
 def _check_lists(vocab: Vocabulary) -> None:
