@@ -831,3 +831,12 @@ def test_a_vague_word_is_not_corrected_into_a_reason_s_word(matcher: Matcher) ->
 ])
 def test_sms_spelling_is_read_as_the_words_it_shortens(matcher: Matcher, text: str, expect: str) -> None:
     assert ids(matcher.match(text))[:1] == [expect]
+
+
+@pytest.mark.parametrize("text", [
+    "first they said the picture was not clear then they said my birthday is not the same as on the card",
+    "сначала написали что фото нечёткое потом что дата рождения не совпадает",
+])
+def test_then_separates_the_story_s_steps(matcher: Matcher, text: str) -> None:
+    # "first X, then Y": each step names its own reason, in the order they came
+    assert ids(matcher.match(text))[:2] == ["blurry_photo", "info_mismatch"]
