@@ -29,6 +29,7 @@ from telegram.ext import (
 )
 
 from bot.adapters.telegram.handlers import CHANNEL, Handlers
+from bot.adapters.telegram.http import LeanRequest, proxy_configured
 from bot.adapters.telegram.menus import publish_commands
 from bot.adapters.telegram.outbound import NETWORK_RETRY_DELAYS, Outbound
 from bot.adapters.telegram.receive import Poller, WebhookServer, with_retries
@@ -108,13 +109,13 @@ class TelegramBot(Handlers):
         """Build the PTB Application with our two handlers and error handler (no Updater: the
         adapter fetches updates itself, see `bot.adapters.telegram.receive`)."""
         self.masker.install()  # before PTB logs its URLs, which contain the token
-        builder = (
-            ApplicationBuilder()
-            .token(self.settings.token or "")
-            .updater(None)
-            .connection_pool_size(CONNECTION_POOL)
-            .pool_timeout(POOL_TIMEOUT)
-        )
+        builder = ApplicationBuilder().token(self.settings.token or "").updater(None)
+        if proxy_configured():  # httpx honours the environment's proxy; LeanRequest does not
+            builder = builder.connection_pool_size(CONNECTION_POOL).pool_timeout(POOL_TIMEOUT)
+        else:
+            builder = builder.request(
+                LeanRequest(CONNECTION_POOL, pool_timeout=POOL_TIMEOUT)
+            ).get_updates_request(LeanRequest(1))
         if self.settings.rate_limit > 0:
             limiter = AIORateLimiter(overall_max_rate=self.settings.rate_limit, max_retries=2)
             builder = builder.rate_limiter(limiter)
