@@ -27,12 +27,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.adapters.telegram.handlers import CHANNEL, Handlers
 from bot.adapters.telegram.http import LeanRequest, proxy_configured
 from bot.adapters.telegram.menus import publish_commands
 from bot.adapters.telegram.outbound import NETWORK_RETRY_DELAYS, Outbound
-from bot.adapters.telegram.receive import Poller, WebhookServer, with_retries
+from bot.adapters.telegram.receive import Poller, UpdatesRequest, WebhookServer, with_retries
 from bot.adapters.telegram.replies import Replies
 from bot.adapters.telegram.service import Clock, ServiceFactory, ServiceLike, open_service
 from bot.app.admin import ADMIN_COMMANDS, Admin, ReloadResult
@@ -100,6 +101,7 @@ class TelegramBot(Handlers):
         self._handle_signals = False
         self._reload_task: asyncio.Task[ReloadResult] | None = None
         self._receiver: Poller | WebhookServer | None = None
+        self._updates_request: UpdatesRequest | None = None
         self._processing = 0  # updates being processed
         self._init_handlers()
 
@@ -111,11 +113,13 @@ class TelegramBot(Handlers):
         self.masker.install()  # before PTB logs its URLs, which contain the token
         builder = ApplicationBuilder().token(self.settings.token or "").updater(None)
         if proxy_configured():  # httpx honours the environment's proxy; LeanRequest does not
-            builder = builder.connection_pool_size(CONNECTION_POOL).pool_timeout(POOL_TIMEOUT)
+            request: BaseRequest = HTTPXRequest(CONNECTION_POOL, pool_timeout=POOL_TIMEOUT)
+            updates: BaseRequest = HTTPXRequest(1)
         else:
-            builder = builder.request(
-                LeanRequest(CONNECTION_POOL, pool_timeout=POOL_TIMEOUT)
-            ).get_updates_request(LeanRequest(1))
+            request = LeanRequest(CONNECTION_POOL, pool_timeout=POOL_TIMEOUT)
+            updates = LeanRequest(1)
+        self._updates_request = UpdatesRequest(updates)
+        builder = builder.request(request).get_updates_request(self._updates_request)
         if self.settings.rate_limit > 0:
             limiter = AIORateLimiter(overall_max_rate=self.settings.rate_limit, max_retries=2)
             builder = builder.rate_limiter(limiter)
@@ -142,6 +146,7 @@ class TelegramBot(Handlers):
                 timeout=self.poll_timeout,
                 allowed_updates=ALLOWED_UPDATES,
                 bootstrap_retries=BOOTSTRAP_RETRIES,
+                request=self._updates_request,
             )
         s = self.settings
         return WebhookServer(
