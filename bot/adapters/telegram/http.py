@@ -58,7 +58,7 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self._buffer = bytearray()
         self._waiter: asyncio.Future[tuple[int, bytes]] | None = None
-        self._head: tuple[int, int, bool, int | None, bool] | None = None
+        self._head: tuple[int, bool, int | None, bool] | None = None  # status, chunked, length, keep
         self.reusable = False
 
     # -- asyncio.Protocol ------------------------------------------------------------------------
@@ -161,8 +161,8 @@ class _Connection(asyncio.Protocol):
                 continue
             if status in (204, 304):
                 length, chunked = 0, False
-            self._head = (status, 0, chunked, length, keep)
-        status, _, chunked, length, keep = self._head
+            self._head = (status, chunked, length, keep)
+        status, chunked, length, keep = self._head
         if chunked:
             body = self._dechunk()
             if body is None:
@@ -221,6 +221,7 @@ class _Pool:
         self.scheme, self.host, self.port, self.size = scheme, host, port, size
         self.idle: list[_Connection] = []
         self.open = 0
+        self.closed = False
         self.waiters: collections.deque[asyncio.Future[_Connection | None]] = collections.deque()
         self._ssl: ssl.SSLContext | None = ssl.create_default_context() if scheme == "https" else None
 
@@ -282,7 +283,7 @@ class _Pool:
 
     def release(self, conn: _Connection) -> None:
         """Give back a connection after its request: kept if reusable, else closed."""
-        if conn.closed or not conn.reusable:
+        if conn.closed or not conn.reusable or self.closed:
             conn.abort()
             self._freed()
             return
@@ -303,6 +304,7 @@ class _Pool:
                 return
 
     def close(self) -> None:
+        self.closed = True
         for conn in self.idle:
             conn.close()
         self.open -= len(self.idle)
