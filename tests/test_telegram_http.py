@@ -198,7 +198,7 @@ async def test_calls_beyond_the_pool_wait_for_a_connection(serve):
 
 
 async def test_the_poller_request_leaves_out_the_updates_in_hand(serve):
-    updates = [{"update_id": i, "message": {"text": str(i)}} for i in (7, 8, 9)]
+    updates = [{"update_id": i, "message": {"text": f'"update_id": {i - 1}'}} for i in (7, 8, 9)]
     server, url = await serve(
         lambda n, body: response(json.dumps({"ok": True, "result": updates}).encode())
     )
@@ -206,5 +206,9 @@ async def test_the_poller_request_leaves_out_the_updates_in_hand(serve):
     assert len(await request.post(f"{url}/getUpdates", RequestData())) == 3
     request.held = {7, 9}.__contains__
     assert await request.post(f"{url}/getUpdates", RequestData()) == [updates[1]]
+    request.held = {7, 8, 9}.__contains__
+    assert await request.post(f"{url}/getUpdates", RequestData()) == []
+    request.held = {6, 10}.__contains__
+    assert await request.post(f"{url}/getUpdates", RequestData()) == updates
     assert len(await request.post(f"{url}/sendMessage", RequestData())) == 3  # only getUpdates
     await request.shutdown()
