@@ -76,36 +76,30 @@ class Outbox:
             return 0, False  # that adapter is not running in this process; leave them
         async with self._delivering(key):
             total = 0
-            claimed: list[OutboxMessage] | None = None  # None: claim first
             while True:  # messages a turn on another instance added meanwhile are ours too
-                sent, complete, claimed = await self._deliver_claimed(key, send, claimed)
+                sent, complete, claimed = await self._deliver_claimed(key, send)
                 total += sent
                 if not complete or not claimed:
                     return total, complete
 
-    async def _deliver_claimed(
-        self, key: Key, send: Sender, messages: list[OutboxMessage] | None
-    ) -> tuple[int, bool, list[OutboxMessage] | None]:
-        """Send `messages` (claimed already; None: claim what is unsent now); return (sent, all
-        of it went, what was claimed after the last one was marked sent)."""
+    async def _deliver_claimed(self, key: Key, send: Sender) -> tuple[int, bool, bool]:
+        """Claim and send what is unsent now; return (sent, all of it went, anything claimed)."""
         service = self.service
         store = service.store
         now = service.clock()
-        if messages is None:
-            try:
-                messages = await store.claim_outbox(key, now, lease_for(service.owner, now))
-            except StoreError as exc:
-                service._failing(exc)
-                return 0, False, None
+        try:
+            messages = await store.claim_outbox(key, now, lease_for(service.owner, now))
+        except StoreError as exc:
+            service._failing(exc)
+            return 0, False, False
         if not messages:
-            return 0, True, None
+            return 0, True, False
         kb = service.kb
         if now - messages[0].created_at > timedelta(minutes=kb.policy.followup_late_after_minutes):
             sorry = Reply(kb.message("delivery_late", messages[0].payload.get("lang")))
             with contextlib.suppress(Exception):  # the replies matter, not the apology
                 await send(key.user_id, [sorry])
         i = 0
-        more: list[OutboxMessage] = []
         while i < len(messages):
             offered = self._offered(key.channel, messages, i)
             try:
@@ -113,28 +107,21 @@ class Outbox:
             except RecipientGone:
                 log.info("%s:%s not reachable; user marked inactive", *key)
                 await self._give_up(key, messages[i:])
-                return i, False, None
+                return i, False, True
             except Exception:
                 log.exception("sending to %s:%s failed; will retry", *key)
                 await self._retry_later(key, messages[i], messages[i:])
-                return i, False, None
+                return i, False, True
             done = offered[: max(1, min(went or len(offered), len(offered)))]
             service.metrics.replies.inc()  # one message, however many replies it carried
             i += len(done)
-            ids = [m.id for m in done]
             try:  # the replies of one message are marked sent together
-                if i < len(messages):
-                    await store.mark_sent(*ids)
-                else:  # the last one: and look for more in the same write
-                    now = service.clock()
-                    more = await store.mark_sent_and_claim(
-                        ids, key, now, lease_for(service.owner, now)
-                    )
+                await store.mark_sent(*(m.id for m in done))
             except StoreError as exc:  # it went out; it may go out once more after a restart
                 service._failing(exc)
                 log.error("sent message to %s:%s not marked sent: %s", *key, exc)
-                return i, False, None
-        return len(messages), True, more
+                return i, False, True
+        return len(messages), True, True
 
     def _offered(
         self, channel: str, messages: Sequence[OutboxMessage], i: int

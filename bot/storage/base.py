@@ -3,7 +3,6 @@
     app layer --Store.run_turn(key, decide)--> backend: BEGIN; read; decide(); write; COMMIT
               --claim_followups / claim_outbox--> short transactions: leased claims
               --mark_sent / release / drop-------> one small write after the transport answered
-              --mark_sent_and_claim--------------> the same, then a claim of what is left
               --event_totals, user_activity, cohort_cases...--> read-model queries for reports,
                 aggregated by the database and streamed: memory bounded by users, not events
 
@@ -337,13 +336,6 @@ class Store(Protocol):
     async def mark_sent(self, *message_ids: int) -> None:
         """The transport accepted the messages (one message of the transport may carry several
         replies): none of them is ever sent again. One write: all of them or none."""
-        ...
-
-    async def mark_sent_and_claim(
-        self, message_ids: Sequence[int], key: Key, now: datetime, lease: Lease
-    ) -> list[OutboxMessage]:
-        """`mark_sent(*message_ids)`, then `claim_outbox(key, now, lease)`: what is left of the
-        conversation, in one unit of work (a delivery's last write and its look for more)."""
         ...
 
     async def release(self, message_ids: Sequence[int]) -> None:

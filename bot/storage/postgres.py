@@ -302,8 +302,26 @@ class PostgresStore(ReadModel, ReportQueries):
     # -- the outbox ------------------------------------------------------------------------------
 
     async def claim_outbox(self, key: Key, now: datetime, lease: Lease) -> list[OutboxMessage]:
+        key = Key(*key)
         async with self._transaction("claim outgoing messages") as conn:
-            return await _claim(conn, Key(*key), now, lease)
+            rows = await conn.fetch(
+                "SELECT id, payload, created_at, attempts, owner, lease_until FROM outbox"
+                " WHERE channel=$1 AND user_id=$2 ORDER BY id FOR UPDATE",
+                *key,
+            )
+            if any(r["owner"] not in (None, lease.owner) and r["lease_until"] >= now for r in rows):
+                return []  # another instance is sending this conversation's earlier messages
+            if rows:
+                await conn.execute(
+                    "UPDATE outbox SET owner=$2, lease_until=$3 WHERE id = ANY($1::bigint[])",
+                    [r["id"] for r in rows],
+                    lease.owner,
+                    lease.until,
+                )
+        return [
+            OutboxMessage(r["id"], key, r["payload"], utc(r["created_at"]), r["attempts"])
+            for r in rows
+        ]
 
     async def outbox_keys(self, channel: str, now: datetime, owner: str) -> list[Key]:
         async with self._connection("read outgoing messages") as conn:
@@ -320,13 +338,6 @@ class PostgresStore(ReadModel, ReportQueries):
     async def mark_sent(self, *message_ids: int) -> None:
         async with self._connection("mark messages sent") as conn:
             await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", list(message_ids))
-
-    async def mark_sent_and_claim(
-        self, message_ids: Sequence[int], key: Key, now: datetime, lease: Lease
-    ) -> list[OutboxMessage]:
-        async with self._transaction("mark messages sent") as conn:
-            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", list(message_ids))
-            return await _claim(conn, Key(*key), now, lease)
 
     async def release(self, message_ids: Sequence[int]) -> None:
         async with self._connection("release outgoing messages") as conn:
@@ -373,25 +384,3 @@ def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
-
-async def _claim(
-    conn: asyncpg.Connection, key: Key, now: datetime, lease: Lease
-) -> list[OutboxMessage]:
-    """`PostgresStore.claim_outbox` inside a transaction."""
-    rows = await conn.fetch(
-        "SELECT id, payload, created_at, attempts, owner, lease_until FROM outbox"
-        " WHERE channel=$1 AND user_id=$2 ORDER BY id FOR UPDATE",
-        *key,
-    )
-    if any(r["owner"] not in (None, lease.owner) and r["lease_until"] >= now for r in rows):
-        return []  # another instance is sending this conversation's earlier messages
-    if rows:
-        await conn.execute(
-            "UPDATE outbox SET owner=$2, lease_until=$3 WHERE id = ANY($1::bigint[])",
-            [r["id"] for r in rows],
-            lease.owner,
-            lease.until,
-        )
-    return [
-        OutboxMessage(r["id"], key, r["payload"], utc(r["created_at"]), r["attempts"]) for r in rows
-    ]

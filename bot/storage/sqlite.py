@@ -306,7 +306,24 @@ class SqliteStore(ReadModel, ReportQueries):
     # -- the outbox ------------------------------------------------------------------------------
 
     async def claim_outbox(self, key: Key, now: datetime, lease: Lease) -> list[OutboxMessage]:
-        return await self._grouped("claim outgoing messages", _claim, Key(*key), now, lease)
+        def claim(conn: sqlite3.Connection) -> list[OutboxMessage]:  # in a write transaction
+            stamp = iso(now)
+            rows = conn.execute(
+                "SELECT id, payload, created_at, attempts, owner, lease_until FROM outbox"
+                " WHERE channel=? AND user_id=? ORDER BY id",
+                tuple(key),
+            ).fetchall()
+            if any(r[4] not in (None, lease.owner) and r[5] >= stamp for r in rows):
+                return []  # someone else is sending this conversation's earlier messages
+            conn.execute(
+                "UPDATE outbox SET owner=?, lease_until=? WHERE channel=? AND user_id=?",
+                (lease.owner, iso(lease.until), *key),
+            )
+            return [
+                OutboxMessage(r[0], Key(*key), json.loads(r[1]), parse(r[2]), r[3]) for r in rows
+            ]
+
+        return await self._grouped("claim outgoing messages", claim)
 
     async def outbox_keys(self, channel: str, now: datetime, owner: str) -> list[Key]:
         def read(conn: sqlite3.Connection) -> list[Key]:
@@ -322,15 +339,6 @@ class SqliteStore(ReadModel, ReportQueries):
 
     async def mark_sent(self, *message_ids: int) -> None:
         await self._grouped("mark messages sent", _delete_sent, message_ids)
-
-    async def mark_sent_and_claim(
-        self, message_ids: Sequence[int], key: Key, now: datetime, lease: Lease
-    ) -> list[OutboxMessage]:
-        def write(conn: sqlite3.Connection) -> list[OutboxMessage]:  # in a write transaction
-            _delete_sent(conn, message_ids)
-            return _claim(conn, Key(*key), now, lease)
-
-        return await self._grouped("mark messages sent", write)
 
     async def release(self, message_ids: Sequence[int]) -> None:
         def write(conn: sqlite3.Connection) -> None:
@@ -416,24 +424,6 @@ def statements(sql: str) -> list[str]:
     if pending.strip(" \n;"):
         out.append(pending)
     return out
-
-
-def _claim(conn: sqlite3.Connection, key: Key, now: datetime, lease: Lease) -> list[OutboxMessage]:
-    """`SqliteStore.claim_outbox` inside a write transaction."""
-    stamp = iso(now)
-    rows = conn.execute(
-        "SELECT id, payload, created_at, attempts, owner, lease_until FROM outbox"
-        " WHERE channel=? AND user_id=? ORDER BY id",
-        tuple(key),
-    ).fetchall()
-    if any(r[4] not in (None, lease.owner) and r[5] >= stamp for r in rows):
-        return []  # someone else is sending this conversation's earlier messages
-    if rows:
-        conn.execute(
-            "UPDATE outbox SET owner=?, lease_until=? WHERE channel=? AND user_id=?",
-            (lease.owner, iso(lease.until), *key),
-        )
-    return [OutboxMessage(r[0], key, json.loads(r[1]), parse(r[2]), r[3]) for r in rows]
 
 
 def _delete_sent(conn: sqlite3.Connection, ids: Sequence[int]) -> None:  # in a transaction

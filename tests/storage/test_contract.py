@@ -264,16 +264,6 @@ async def test_messages_sent_as_one_are_marked_sent_together(store: Store) -> No
     assert texts(await store.claim_outbox(ALICE, T0, lease(A))) == ["after"]
 
 
-async def test_marking_sent_can_claim_what_is_left_in_the_same_write(store: Store) -> None:
-    (first,) = (await turn(store, outbox=("first",))).outbox
-    await turn(store, at=T0 + MINUTE, outbox=("second",))  # written while "first" went out
-    left = await store.mark_sent_and_claim([first.id], ALICE, T0 + MINUTE, lease(A, T0 + MINUTE))
-    assert texts(left) == ["second"]
-    assert await store.mark_sent_and_claim([left[0].id], ALICE, T0, lease(A)) == []
-    later = T0 + timedelta(hours=1)
-    assert await store.claim_outbox(ALICE, later, lease(B, later)) == []
-
-
 async def test_an_outbox_lease_is_exclusive_until_it_expires(store: Store) -> None:
     await turn(store, outbox=("hello",))  # leased to A for 5 minutes by the turn itself
 
