@@ -14,6 +14,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 
+from bot.adapters.telegram import http as lean_http
 from bot.adapters.telegram.http import LeanRequest
 from bot.adapters.telegram.receive import UpdatesRequest
 
@@ -137,6 +138,18 @@ async def test_a_connection_the_server_closed_while_idle_is_not_used(serve):
     for writer in server.writers:  # the server drops its idle keep-alive connection
         writer.close()
     await asyncio.sleep(0.05)
+    assert await request.post(f"{url}/getMe", RequestData()) is True
+    assert server.connections == 2
+    await request.shutdown()
+
+
+async def test_a_connection_idle_for_too_long_is_not_used(serve, monkeypatch):
+    monkeypatch.setattr(lean_http, "KEEPALIVE_EXPIRY", 0.05)  # a NAT may have dropped it silently
+    server, url = await serve(lambda n, body: response())
+    request = LeanRequest(1)
+    assert await request.post(f"{url}/getMe", RequestData()) is True
+    assert await request.post(f"{url}/getMe", RequestData()) is True
+    await asyncio.sleep(0.1)
     assert await request.post(f"{url}/getMe", RequestData()) is True
     assert server.connections == 2
     await request.shutdown()

@@ -37,6 +37,9 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 DEFAULT_TIMEOUT = 5.0  # seconds, as HTTPXRequest: connect, read, write
 DEFAULT_POOL_TIMEOUT = 1.0  # as HTTPXRequest
+#: seconds a connection may stay idle and still be used (httpx's default): a NAT or firewall may
+#: drop an idle connection silently, and a request sent on it would only time out
+KEEPALIVE_EXPIRY = 5.0
 MAX_HEADER_BYTES = 64 * 1024
 _FORM = b"application/x-www-form-urlencoded"
 
@@ -60,6 +63,7 @@ class _Connection(asyncio.Protocol):
         self._waiter: asyncio.Future[tuple[int, bytes]] | None = None
         self._head: tuple[int, bool, int | None, bool] | None = None  # status, chunked, length, keep
         self.reusable = False
+        self.idle_since = 0.0
 
     # -- asyncio.Protocol ------------------------------------------------------------------------
 
@@ -226,11 +230,14 @@ class _Pool:
         self._ssl: ssl.SSLContext | None = ssl.create_default_context() if scheme == "https" else None
 
     async def acquire(self, connect_timeout: float | None, pool_timeout: float | None) -> _Connection:
-        while self.idle:
-            conn = self.idle.pop()
-            if not conn.closed:
-                return conn
-            self.open -= 1
+        if self.idle:
+            expired = asyncio.get_running_loop().time() - KEEPALIVE_EXPIRY
+            while self.idle:
+                conn = self.idle.pop()
+                if not conn.closed and conn.idle_since >= expired:
+                    return conn
+                conn.abort()
+                self.open -= 1
         if self.open >= self.size:
             waiter: asyncio.Future[_Connection | None] = asyncio.get_running_loop().create_future()
             self.waiters.append(waiter)
@@ -292,6 +299,10 @@ class _Pool:
             if not waiter.done():
                 waiter.set_result(conn)
                 return
+        conn.idle_since = now = asyncio.get_running_loop().time()
+        while self.idle and self.idle[0].idle_since < now - KEEPALIVE_EXPIRY:
+            self.idle.pop(0).abort()  # the oldest, unused for too long
+            self.open -= 1
         self.idle.append(conn)
 
     def _freed(self) -> None:
