@@ -59,10 +59,6 @@ async def with_retries(action: Callable[[], Awaitable[Any]], retries: int, what:
     return None
 
 
-_UPDATE_ID = re.compile(rb'"update_id"\s*:\s*(\d+)')
-NO_UPDATES = b'{"ok":true,"result":[]}'
-
-
 class UpdatesRequest(BaseRequest):
     """The getUpdates request (wrapping another `BaseRequest`), without the updates the poller
     holds already.
@@ -105,13 +101,6 @@ class UpdatesRequest(BaseRequest):
         held = self.held
         if held is None or status != HTTPStatus.OK or not url.endswith("/getUpdates"):
             return status, body
-        # every update's id, before parsing anything ("update_id" is a key of updates only, and
-        # in a JSON string its quotes would be escaped): often all of them are in hand
-        ids = [held(int(i)) for i in _UPDATE_ID.findall(body)]
-        if not any(ids):
-            return status, body
-        if all(ids):
-            return status, NO_UPDATES
         try:
             answer = json.loads(body)
             updates = answer["result"]
