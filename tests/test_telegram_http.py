@@ -225,3 +225,24 @@ async def test_the_poller_request_leaves_out_the_updates_in_hand(serve):
     assert await request.post(f"{url}/getUpdates", RequestData()) == updates
     assert len(await request.post(f"{url}/sendMessage", RequestData())) == 3  # only getUpdates
     await request.shutdown()
+
+
+@pytest.mark.parametrize("compact", [True, False], ids=["as-telegram-lays-it-out", "other-layout"])
+async def test_held_updates_are_left_out_however_the_answer_is_laid_out(serve, compact):
+    texts = ['{"update_id":6,', "x" * 3, "\\", "é"]  # a text may look like the layout
+    updates = [{"update_id": 5 + i, "message": {"text": t}} for i, t in enumerate(texts)]
+    if compact:  # as telegram-bot-api writes it: compact, each update's id first, then ",\n"
+        body = b'{"ok":true,"result":[' + b",".join(
+            b'{"update_id":%d,\n' % u["update_id"]
+            + json.dumps({"message": u["message"]}, separators=(",", ":")).encode()[1:]
+            for u in updates
+        ) + b"]}"
+    else:
+        body = json.dumps({"ok": True, "result": updates}, indent=1).encode()
+    server, url = await serve(lambda n, _: response(body))
+    request = UpdatesRequest(LeanRequest(1))
+    for held, left in (({5, 7}, [6, 8]), ({5, 6, 7, 8}, []), ({4}, [5, 6, 7, 8]), ({8}, [5, 6, 7])):
+        request.held = held.__contains__
+        answer = await request.post(f"{url}/getUpdates", RequestData())
+        assert answer == [u for u in updates if u["update_id"] in left]
+    await request.shutdown()

@@ -101,7 +101,10 @@ class UpdatesRequest(BaseRequest):
         held = self.held
         if held is None or status != HTTPStatus.OK or not url.endswith("/getUpdates"):
             return status, body
-        try:
+        cut = _without_held(body, held)
+        if cut is not None:
+            return status, cut
+        try:  # laid out otherwise than Telegram's servers do: parse it
             answer = json.loads(body)
             updates = answer["result"]
             kept = [u for u in updates if not held(u["update_id"])]
@@ -111,6 +114,33 @@ class UpdatesRequest(BaseRequest):
             return status, body
         answer["result"] = kept
         return status, json.dumps(answer).encode()
+
+
+_HEAD, _TAIL = b'{"ok":true,"result":[', b"]}"
+_UPDATE_START = re.compile(rb'\{"update_id":(\d+),')
+
+
+def _without_held(body: bytes, held: Callable[[int], bool]) -> bytes | None:
+    """Cut the held updates out of a getUpdates answer as Telegram's servers lay it out (compact
+    JSON, each update's id first), without parsing it; None if it is laid out otherwise.
+
+    `{"update_id":` found outside a string starts an update (no other Bot API object has that
+    field; inside a JSON string its quotes would be escaped)."""
+    if not body.startswith(_HEAD) or not body.endswith(_TAIL):
+        return None
+    starts = list(_UPDATE_START.finditer(body, len(_HEAD)))
+    if not starts or starts[0].start() != len(_HEAD):
+        return None if body != _HEAD + _TAIL else body
+    ends = [m.start() - 1 for m in starts[1:]] + [len(body) - len(_TAIL)]
+    kept: list[bytes] = []
+    for match, end in zip(starts, ends, strict=True):
+        if body[end - 1 : end] != b"}" or (end < len(body) - len(_TAIL) and body[end] != 44):
+            return None  # not one update after another, separated by commas
+        if not held(int(match[1])):
+            kept.append(body[match.start() : end])
+    if len(kept) == len(starts):
+        return body
+    return _HEAD + b",".join(kept) + _TAIL
 
 
 class Poller:
