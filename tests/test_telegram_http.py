@@ -210,6 +210,27 @@ async def test_calls_beyond_the_pool_wait_for_a_connection(serve):
     await request_short.shutdown()
 
 
+async def test_a_call_cancelled_while_waiting_for_a_connection_keeps_none(serve):
+    async def slow(writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.1)
+        writer.write(response(headers="Connection: close\r\n"))  # each call: a new connection
+
+    server, url = await serve(lambda n, body: slow)
+    request = LeanRequest(1, pool_timeout=5)
+    first = asyncio.create_task(request.post(f"{url}/sendMessage", RequestData()))
+    await asyncio.sleep(0.02)
+    waiting = asyncio.create_task(request.post(f"{url}/sendMessage", RequestData()))
+    await asyncio.sleep(0.02)
+    waiting.cancel()
+    assert await first is True
+    results = await asyncio.gather(
+        *(request.post(f"{url}/sendMessage", RequestData()) for _ in range(3))
+    )
+    assert results == [True] * 3
+    assert server.connections == 4  # one a call that ran; the cancelled call took no slot
+    await request.shutdown()
+
+
 async def test_the_poller_request_leaves_out_the_updates_in_hand(serve):
     updates = [{"update_id": i, "message": {"text": f'"update_id": {i - 1}'}} for i in (7, 8, 9)]
     server, url = await serve(

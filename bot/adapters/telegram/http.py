@@ -230,15 +230,22 @@ class _Pool:
         self._ssl: ssl.SSLContext | None = ssl.create_default_context() if scheme == "https" else None
 
     async def acquire(self, connect_timeout: float | None, pool_timeout: float | None) -> _Connection:
-        if self.idle:
-            expired = asyncio.get_running_loop().time() - KEEPALIVE_EXPIRY
-            while self.idle:
-                conn = self.idle.pop()
-                if not conn.closed and conn.idle_since >= expired:
-                    return conn
-                conn.abort()
-                self.open -= 1
-        if self.open >= self.size:
+        while True:
+            if self.idle:
+                expired = asyncio.get_running_loop().time() - KEEPALIVE_EXPIRY
+                while self.idle:
+                    conn = self.idle.pop()
+                    if not conn.closed and conn.idle_since >= expired:
+                        return conn
+                    conn.abort()
+                    self.open -= 1
+            if self.open < self.size:
+                self.open += 1
+                try:
+                    return await self._connect(connect_timeout)
+                except BaseException:
+                    self._freed()
+                    raise
             waiter: asyncio.Future[_Connection | None] = asyncio.get_running_loop().create_future()
             self.waiters.append(waiter)
             try:
@@ -250,24 +257,16 @@ class _Pool:
                     "the pool timeout."
                 ) from None
             except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled():
-                    self._hand_on(waiter.result())  # handed to us as we were cancelled
+                if waiter.done() and not waiter.cancelled():  # handed to us as we were cancelled
+                    handed = waiter.result()
+                    if handed is None:
+                        self._wake_one()
+                    else:
+                        self.release(handed)
                 raise
             if handed is not None:
                 return handed
-            # a slot was freed: open a connection in it
-        self.open += 1
-        try:
-            return await self._connect(connect_timeout)
-        except BaseException:
-            self._freed()
-            raise
-
-    def _hand_on(self, conn: _Connection | None) -> None:
-        if conn is None:
-            self._freed()
-        else:
-            self.release(conn)
+            # a connection was closed: look again (open one in its place, or wait again)
 
     async def _connect(self, timeout: float | None) -> _Connection:
         loop = asyncio.get_running_loop()
@@ -308,10 +307,13 @@ class _Pool:
     def _freed(self) -> None:
         """One connection fewer: let a waiter open one."""
         self.open -= 1
+        self._wake_one()
+
+    def _wake_one(self) -> None:
         while self.waiters:
             waiter = self.waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)  # it counts itself in when it connects
+                waiter.set_result(None)
                 return
 
     def close(self) -> None:
