@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
@@ -59,16 +61,25 @@ class Server:
         writer.close()
 
 
+TLS = Path(__file__).parent / "data" / "tls"  # a self-signed certificate for 127.0.0.1
+
+
 @pytest.fixture
 async def serve() -> AsyncIterator[Callable[..., asyncio.Future]]:
     servers: list[asyncio.Server] = []
 
-    async def start(answer: Callable[[int, bytes], bytes | None]) -> tuple[Server, str]:
+    async def start(
+        answer: Callable[[int, bytes], bytes | None], *, tls: bool = False
+    ) -> tuple[Server, str]:
         server = Server(answer)
-        srv = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+        context = None
+        if tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(TLS / "cert.pem", TLS / "key.pem")
+        srv = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=context)
         servers.append(srv)
         port = srv.sockets[0].getsockname()[1]
-        return server, f"http://127.0.0.1:{port}/botTOKEN"
+        return server, f"{'https' if tls else 'http'}://127.0.0.1:{port}/botTOKEN"
 
     yield start  # type: ignore[misc]
     for srv in servers:
@@ -92,6 +103,19 @@ async def test_answers_come_back_and_the_connection_is_kept(serve):
     first = server.requests[0]
     assert first.startswith(b"POST /botTOKEN/sendMessage HTTP/1.1\r\n")
     assert b"Content-Type: application/x-www-form-urlencoded" in first
+    await request.shutdown()
+
+
+async def test_https_with_the_certificates_httpx_would_trust(serve, monkeypatch):
+    server, url = await serve(lambda n, body: response(), tls=True)
+    request = LeanRequest(1)
+    with pytest.raises(NetworkError):  # a certificate nobody vouches for
+        await request.post(f"{url}/getMe", RequestData())
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "cert.pem"))  # as httpx, this one is trusted
+    request = LeanRequest(1)
+    assert await request.post(f"{url}/getMe", RequestData()) is True
+    assert await request.post(f"{url}/getMe", RequestData()) is True
+    assert server.connections == 1  # kept alive (the refused handshake never got this far)
     await request.shutdown()
 
 

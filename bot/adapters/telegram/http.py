@@ -32,6 +32,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
@@ -227,7 +228,8 @@ class _Pool:
         self.open = 0
         self.closed = False
         self.waiters: collections.deque[asyncio.Future[_Connection | None]] = collections.deque()
-        self._ssl: ssl.SSLContext | None = ssl.create_default_context() if scheme == "https" else None
+        # the certificates httpx trusts (certifi's, or SSL_CERT_FILE / SSL_CERT_DIR), as before
+        self._ssl: ssl.SSLContext | None = httpx.create_ssl_context() if scheme == "https" else None
 
     async def acquire(self, connect_timeout: float | None, pool_timeout: float | None) -> _Connection:
         while True:
