@@ -867,7 +867,7 @@ def _make_handler(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:
             self._reply(status, answer)
 
         def _reply(self, status: int, answer: dict[str, Any]) -> None:
-            data = json.dumps(answer).encode()
+            data = json.dumps(answer, separators=(",", ":")).encode()  # compact, as Telegram's
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

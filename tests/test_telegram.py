@@ -560,7 +560,11 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(api, bot_settin
 # -- logs, settings, the process -----------------------------------------------------------------
 
 
-async def test_token_never_appears_in_logs(api, bot_settings, kb, caplog):
+@pytest.mark.parametrize("proxy", [False, True], ids=["own-client", "httpx-behind-a-proxy"])
+async def test_token_never_appears_in_logs(api, bot_settings, kb, caplog, monkeypatch, proxy):
+    if proxy:  # with a proxy configured the bot calls through httpx, which logs every URL
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     caplog.set_level(logging.DEBUG)
     for name in ("httpx", "httpcore", "telegram", "bot"):
         logging.getLogger(name).setLevel(logging.DEBUG)
@@ -575,7 +579,10 @@ async def test_token_never_appears_in_logs(api, bot_settings, kb, caplog):
             logging.getLogger(name).setLevel(logging.NOTSET)
     secret_half = TOKEN.partition(":")[2]
     httpx_lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
-    assert any(f"/bot{MASK}/getUpdates" in line for line in httpx_lines)  # URLs were logged...
+    if proxy:
+        assert any(f"/bot{MASK}/getUpdates" in line for line in httpx_lines)  # URLs logged...
+    else:  # its own client logs no URL; the bot's turns were logged
+        assert any(r.name.startswith("bot.adapters.telegram") for r in caplog.records)
     assert secret_half not in caplog.text  # ...with the token masked
     for record in caplog.records:
         assert secret_half not in record.getMessage()

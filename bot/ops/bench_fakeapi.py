@@ -237,7 +237,7 @@ def _handler(api: FakeBotApi) -> type[BaseHTTPRequestHandler]:
             self._reply(200, {"ok": True, "result": api.call(m.group(2), params)})
 
         def _reply(self, status: int, answer: dict[str, Any]) -> None:
-            data = json.dumps(answer).encode()
+            data = json.dumps(answer, separators=(",", ":")).encode()  # compact, as Telegram's
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
