@@ -185,7 +185,10 @@ def test_instance_settings():
     s = settings_from({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_RATE_LIMIT": "0", "FOLLOWUP_INTERVAL": "0.5"})
     assert (s.rate_limit, s.followup_interval) == (0.0, 0.5)
     assert settings_from({"TELEGRAM_BOT_TOKEN": TOKEN, "INSTANCE_NAME": "web-2"}).instance == "web-2"
-    for name, value in (("TELEGRAM_RATE_LIMIT", "-1"), ("FOLLOWUP_INTERVAL", "0"), ("FOLLOWUP_INTERVAL", "soon")):
+    assert settings_from({"TELEGRAM_BOT_TOKEN": TOKEN}).http_client == "lean"
+    assert settings_from({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_HTTP_CLIENT": "HTTPX"}).http_client == "httpx"
+    for name, value in (("TELEGRAM_RATE_LIMIT", "-1"), ("FOLLOWUP_INTERVAL", "0"), ("FOLLOWUP_INTERVAL", "soon"),
+                        ("TELEGRAM_HTTP_CLIENT", "curl")):
         with pytest.raises(ConfigError, match=name):
             settings_from({"TELEGRAM_BOT_TOKEN": TOKEN, name: value})
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -560,11 +561,14 @@ async def test_webhook_mode_accepts_only_updates_with_the_secret(api, bot_settin
 # -- logs, settings, the process -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("proxy", [False, True], ids=["own-client", "httpx-behind-a-proxy"])
+@pytest.mark.parametrize("proxy", ["", "env", "setting"],
+                         ids=["own-client", "httpx-behind-a-proxy", "httpx-by-setting"])
 async def test_token_never_appears_in_logs(api, bot_settings, kb, caplog, monkeypatch, proxy):
-    if proxy:  # with a proxy configured the bot calls through httpx, which logs every URL
+    if proxy == "env":  # with a proxy configured the bot calls through httpx, which logs every URL
         monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    elif proxy == "setting":  # TELEGRAM_HTTP_CLIENT=httpx: the operator's choice
+        bot_settings = dataclasses.replace(bot_settings, http_client="httpx")
     caplog.set_level(logging.DEBUG)
     for name in ("httpx", "httpcore", "telegram", "bot"):
         logging.getLogger(name).setLevel(logging.DEBUG)

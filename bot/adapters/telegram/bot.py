@@ -113,7 +113,9 @@ class TelegramBot(Handlers):
         adapter fetches updates itself, see `bot.adapters.telegram.receive`)."""
         self.masker.install()  # before PTB logs its URLs, which contain the token
         builder = ApplicationBuilder().token(self.settings.token or "").updater(None)
-        if proxy_configured():  # httpx honours the environment's proxy; LeanRequest does not
+        # httpx honours the environment's proxy, LeanRequest does not; an operator may also ask
+        # for httpx (TELEGRAM_HTTP_CLIENT=httpx)
+        if proxy_configured() or self.settings.http_client == "httpx":
             request: BaseRequest = HTTPXRequest(CONNECTION_POOL, pool_timeout=POOL_TIMEOUT)
             updates: BaseRequest = HTTPXRequest(1)
         else:
