@@ -840,3 +840,13 @@ def test_sms_spelling_is_read_as_the_words_it_shortens(matcher: Matcher, text: s
 def test_then_separates_the_story_s_steps(matcher: Matcher, text: str) -> None:
     # "first X, then Y": each step names its own reason, in the order they came
     assert ids(matcher.match(text))[:2] == ["blurry_photo", "info_mismatch"]
+
+
+@pytest.mark.parametrize("text", [
+    "back in university my roommate opened an account with my ID, now it says my ID is already registered",
+    "上大学的时候室友拿我身份证开过号，现在说证件已被注册",
+    "в универе сосед по общаге брал мой паспорт, теперь пишет что паспорт уже зарегистрирован",
+])
+def test_a_time_of_life_is_not_another_context(matcher: Matcher, text: str) -> None:
+    # "back in university" says when, not that the message is about a university's own checks
+    assert ids(matcher.match(text))[:1] == ["id_already_registered"]
