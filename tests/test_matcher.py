@@ -850,3 +850,11 @@ def test_then_separates_the_story_s_steps(matcher: Matcher, text: str) -> None:
 def test_a_time_of_life_is_not_another_context(matcher: Matcher, text: str) -> None:
     # "back in university" says when, not that the message is about a university's own checks
     assert ids(matcher.match(text))[:1] == ["id_already_registered"]
+
+
+def test_a_word_typed_in_two_scripts_reads_as_one() -> None:
+    from bot.understanding.text import clean
+
+    assert clean("рeгион", 100) == clean("регион", 100)  # a Latin "e" in a Russian word
+    assert clean("my pаssport", 100) == "my passport"  # a Cyrillic "а" in an English word
+    assert clean("kyc не прошла, p2p", 100) == "kyc не прошла, p2p"  # whole words stay as typed

@@ -73,7 +73,49 @@ def clean(text: str, limit: int) -> str:
     text = unicodedata.normalize("NFKC", text)
     if max(text) >= "\u3400" and any(is_han(c) for c in text):
         text = simplified(text)
-    return text.casefold().translate(_FOLD_TABLE)
+    text = text.casefold().translate(_FOLD_TABLE)
+    if _CYRILLIC_SET.isdisjoint(text) or _LATIN_SET.isdisjoint(text):
+        return text
+    return _one_script(text)
+
+
+#: Latin letters that look like Cyrillic ones: "рeгион" typed with a Latin "e" is "регион"
+_LATIN_LOOKS = "aeopcxyk"
+_CYRILLIC_LOOKS = "аеорсхук"
+_TO_CYRILLIC = str.maketrans(_LATIN_LOOKS, _CYRILLIC_LOOKS)
+_TO_LATIN = str.maketrans(_CYRILLIC_LOOKS, _LATIN_LOOKS)
+_CYRILLIC_SET = frozenset(chr(c) for c in range(0x430, 0x460))
+_LATIN_SET = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def _one_script(text: str) -> str:
+    """A word mixing Cyrillic and Latin letters is written in the script most of its letters
+    are in: the look-alike letters of the other script (a e o p c x y k) become that script's
+    ("рeгион" -> "регион", "pаssport" -> "passport"). Linear in the text."""
+    out: list[str] = []
+    start = None
+    for i, ch in enumerate(text):
+        if ch.isalpha():
+            if start is None:
+                start = i
+            continue
+        if start is not None:
+            out.append(_word_script(text[start:i]))
+            start = None
+        out.append(ch)
+    if start is not None:
+        out.append(_word_script(text[start:]))
+    return "".join(out)
+
+
+def _word_script(word: str) -> str:
+    cyrillic = sum(1 for c in word if c in _CYRILLIC_SET)
+    if not cyrillic:
+        return word
+    latin = sum(1 for c in word if c.isascii())
+    if not latin:
+        return word
+    return word.translate(_TO_CYRILLIC if cyrillic >= latin else _TO_LATIN)
 
 
 def _country(text: str) -> str:
