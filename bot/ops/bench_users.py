@@ -166,6 +166,10 @@ def section(samples: list[Sample], knowledge: Path, *, quick: bool,
                 Target("<", 50, "#13") if rate == OPEN_RATES[0] else None)
         sec.add(f"{key}.max", median([max(r["latencies_ms"]) for r in good]), "ms",
                 "the same, the slowest message")
+        warm = [r["warm_latencies_ms"] for r in good if r.get("warm_latencies_ms")]
+        sec.add(f"{key}.warm_p99", median([percentile(w, 99) for w in warm]) if warm else None,
+                "ms", "the same, 99th percentile of the messages arriving after the first 2 s "
+                "(the first ones meet cold caches and the first imports; n/a: none)")
         sec.add(f"{key}.messages_per_s", median([r["rate"] for r in good]), "msg/s",
                 "handled messages / wall time (below the offered rate: the bot fell behind)")
         errors = sum(r["errors"] for r in good)
