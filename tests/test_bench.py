@@ -23,6 +23,8 @@ FIGURES = [
     *(f"engine.users{n}.{f}" for n in (1, 10, 200) for f in ("messages_per_s", "p50", "p99",
                                                               "rss")),
     "engine.users200.vs_baseline",
+    *(f"engine.open{r}.{f}" for r in (300, 600) for f in ("p50", "p99", "max", "warm_p99",
+                                                          "messages_per_s")),
     *(f"telegram.limiter_{m}.{f}" for m in ("on", "off") for f in (
         "turns_per_s", "first_reply_p50", "first_reply_p99", "chat_calls_per_action",
         "bot_cpu_per_turn", "bot_rss")),

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.core.engine import Outcome
 from bot.core.events import Button, Reply
-from bot.core.state import State, parse_iso
+from bot.core.state import Followup, parse_iso
 from bot.storage.base import CaseRecord, EventRecord, Scheduled, TurnWrite, UnmatchedRecord
 from bot.understanding.redact import fingerprint, redact
 
@@ -21,8 +21,9 @@ from bot.understanding.redact import fingerprint, redact
 UNMATCHED_KINDS = frozenset({"unmatched", "ambiguous"})
 
 
-def turn_write(old: State | None, outcome: Outcome, lang: str | None) -> TurnWrite:
-    """Return what the store writes for one engine outcome."""
+def turn_write(before: Followup | None, outcome: Outcome, lang: str | None) -> TurnWrite:
+    """Return what the store writes for one engine outcome; `before`: the follow-up the
+    state had before the turn (a changed one is scheduled anew)."""
     new = outcome.state
     events, unmatched = _records(outcome.events)
     reply_lang = new.lang or lang
@@ -50,7 +51,7 @@ def turn_write(old: State | None, outcome: Outcome, lang: str | None) -> TurnWri
             if case is not None
             else None
         ),
-        reschedule=followup != (old.followup if old else None),
+        reschedule=followup != before,
         followup=Scheduled(parse_iso(followup.due), followup.kind) if followup else None,
         events=events,
         unmatched=unmatched,

@@ -64,8 +64,11 @@ class Engine:
         self.data_labels = tuple(sorted(
             {p for p, n in phrases if p and n == "personal_data"}, key=lambda p: -len(p)))
 
-    def handle(self, state: State, event: Event, now: datetime, lang: str | None = None) -> Outcome:
-        turn = Turn(self, state.clone(), now, lang)
+    def handle(self, state: State, event: Event, now: datetime, lang: str | None = None, *,
+               copy: bool = True) -> Outcome:
+        """Run one turn on a copy of `state`; with `copy` False, the caller gives `state` up
+        (it becomes the outcome's state, changed in place: no copy is taken)."""
+        turn = Turn(self, state.clone() if copy else state, now, lang)
         dispatch(turn, event)
         return Outcome(turn.outcome_state(), tuple(turn.replies), tuple(turn.events), turn.forget)
 

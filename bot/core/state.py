@@ -126,8 +126,19 @@ class State:
         return _clone(self)
 
     def to_json(self) -> str:
-        # the same text as json.dumps(asdict(self)), without asdict's deep copy of every list
-        return json.dumps(self, default=_fields, separators=(",", ":"))
+        # the same text as json.dumps(asdict(self)), without asdict's deep copy of every list:
+        # the case, its attempts and the follow-up as dicts first (the encoder's `default` is
+        # slower for them), the rest by one encoder made once
+        tree = _fields(self)
+        case = self.case
+        if type(case) is Case:
+            tree["case"] = plain = _fields(case)
+            if type(case.attempts) is list:
+                plain["attempts"] = [_fields(a) if type(a) is Attempt else a
+                                     for a in case.attempts]
+        if type(self.followup) is Followup:
+            tree["followup"] = _fields(self.followup)
+        return _ENCODE(tree)
 
     @classmethod
     def from_json(cls, raw: str) -> State:
@@ -137,7 +148,7 @@ class State:
         old_phase = data.get("phase")
         if old_phase == "awaiting_result":  # version 1: waiting was a phase, now a case stage
             data["phase"] = IDLE
-        known = set(cls.__dataclass_fields__)
+        known = cls.__dataclass_fields__
         state = cls(**{k: v for k, v in data.items() if k in known})
         state.version = STATE_VERSION
         if followup:
@@ -145,8 +156,8 @@ class State:
         if case:
             attempts = [Attempt(**a) for a in case.pop("attempts", [])]
             status = case.pop("status", None)
-            fields = set(Case.__dataclass_fields__)
-            state.case = Case(**{k: v for k, v in case.items() if k in fields}, attempts=attempts)
+            known = Case.__dataclass_fields__
+            state.case = Case(**{k: v for k, v in case.items() if k in known}, attempts=attempts)
             if "stage" not in case:  # version 1
                 state.case.stage = _stage_of_v1(status, state.case, followup)
         return state
@@ -199,3 +210,8 @@ def _fields(obj: object) -> dict[str, object]:
             raise TypeError(f"Object of type {cls.__name__} is not JSON serializable")
         names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(obj))
     return {name: getattr(obj, name) for name in names}
+
+
+#: State.to_json's encoder: json.dumps' defaults but compact, made once (json.dumps makes one per
+#: call when given options); no check for cycles (a state is a tree)
+_ENCODE = json.JSONEncoder(default=_fields, separators=(",", ":"), check_circular=False).encode

@@ -1,9 +1,10 @@
 """The SQLite store's database thread: one connection, calls queued from the event loop, run in
 batches, and turns' writes committed together (group commit).
 
-Each time the thread wakes it takes every call queued meanwhile (up to `MAX_BATCH`), runs them
-in order, and hands all their results back to the event loop at once (one wake-up of the loop
-per batch, not per call). Calls queued with `grouped=True` are a turn's writes, written to run
+The event loop hands the calls made during one of its turns over together (one wake-up of the
+thread for all of them). Each time the thread wakes it takes every call queued meanwhile (up to
+about `MAX_BATCH`), runs them in order, and hands all their results back to the event loop at
+once (one wake-up of the loop per batch, not per call). Calls queued with `grouped=True` are a turn's writes, written to run
 inside a transaction: consecutive ones share one `BEGIN IMMEDIATE ... COMMIT`, each in a
 savepoint of its own, so one turn's rollback (its state changed meanwhile, a duplicate update)
 or error leaves the others' writes in place. A result is handed back only after the COMMIT
@@ -24,7 +25,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-#: calls run in one batch at most (a batch's results reach the event loop together)
+#: calls run in one batch at most, give or take one turn of the event loop's calls (a batch's
+#: results reach the event loop together)
 MAX_BATCH = 256
 
 _STOP = object()
@@ -46,7 +48,10 @@ class Worker:
         self._connector = connector
         self._connection: sqlite3.Connection | None = None
         self._running = True
-        self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[_Job]] = queue.SimpleQueue()
+        #: calls made during this turn of the event loop, handed to the thread together at its
+        #: next turn (one wake-up of the thread, not one per call)
+        self._pending: list[_Job] = []
         self._thread = threading.Thread(target=self._work, name="sqlite-store", daemon=True)
 
     def __await__(self) -> Any:
@@ -81,9 +86,20 @@ class Worker:
         return await self._submit(fn, (self._connection, *args), True)
 
     def _submit(self, fn: Callable[..., Any], args: tuple[Any, ...], grouped: bool) -> Any:
-        future = asyncio.get_running_loop().create_future()
-        self._queue.put((future, fn, args, grouped))
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        if self._pending and self._pending[0][0] is not None \
+                and self._pending[0][0].get_loop() is not loop:
+            self._flush()  # another event loop's calls: they need not wait for this one's turn
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((future, fn, args, grouped))
         return future
+
+    def _flush(self) -> None:
+        if self._pending:
+            jobs, self._pending = self._pending, []
+            self._queue.put(jobs)
 
     async def close(self) -> None:
         if not self._running:
@@ -106,7 +122,8 @@ class Worker:
         except RuntimeError:
             future = None
         if self._thread.is_alive() or not self._thread.ident:
-            self._queue.put((future, close_and_stop, (), False))
+            self._flush()  # the calls made before it run first
+            self._queue.put([(future, close_and_stop, (), False)])
         elif future is not None:
             future.set_result(None)
         return future
@@ -116,10 +133,10 @@ class Worker:
     def _work(self) -> None:
         get, get_nowait = self._queue.get, self._queue.get_nowait
         while True:
-            batch = [get()]
+            batch = get()
             with contextlib.suppress(queue.Empty):
                 while len(batch) < MAX_BATCH:
-                    batch.append(get_nowait())
+                    batch += get_nowait()
             done: list[tuple[asyncio.Future[Any] | None, bool, Any]] = []
             stop = False
             i = 0

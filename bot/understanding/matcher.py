@@ -411,7 +411,7 @@ class Matcher:
                 if none >= 0:
                     whole[none] = kept
                 e, top = best(self.entries, sc)
-                runner_up = max((v for f, v in enumerate(sc) if f != e), default=0.0)
+                runner_up = max(sc[:e] + sc[e + 1:], default=0.0)  # every other entry's
                 # a clause names a reason firmly when it scores high, or plainly beats everything
                 # else, on its words
                 firm = self.entries[e].kind == "reason" and (top >= s["multi_min_score"] or (

@@ -167,6 +167,7 @@ class Normaliser:
         state = dict(self.__dict__)
         state["_terms_cache"] = {}
         state["_typo_cache"] = {}
+        state.pop("_syllable_cache", None)
         return state
 
     def _canon(self, word: str) -> tuple[str, ...]:
@@ -348,6 +349,18 @@ class Normaliser:
         n = len(word)
         if not 1 <= n <= 36 or not word.isascii() or not word.isalpha():
             return None
+        cache = self.__dict__.get("_syllable_cache")
+        if cache is None:  # per word, as `_typo_cache` (made here: older disk caches lack it)
+            cache = self.__dict__["_syllable_cache"] = {}
+        if word in cache:
+            return cache[word]
+        if len(cache) > 50000:
+            cache.clear()
+        cut = cache[word] = self._cut_syllables(word)
+        return cut
+
+    def _cut_syllables(self, word: str) -> list[str] | None:
+        n = len(word)
         best: list[list[str] | None] = [None] * (n + 1)
         best[0] = []
         for i in range(n):
