@@ -858,3 +858,10 @@ def test_a_word_typed_in_two_scripts_reads_as_one() -> None:
     assert clean("рeгион", 100) == clean("регион", 100)  # a Latin "e" in a Russian word
     assert clean("my pаssport", 100) == "my passport"  # a Cyrillic "а" in an English word
     assert clean("kyc не прошла, p2p", 100) == "kyc не прошла, p2p"  # whole words stay as typed
+
+
+def test_warming_loads_the_chinese_segmenter(matcher: Matcher) -> None:
+    from bot.understanding import tokens
+
+    matcher.warm()
+    assert tokens._JIEBA is not None

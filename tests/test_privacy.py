@@ -376,3 +376,14 @@ def test_the_sixth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -
     over = [(d["text"], k) for d in BLIND7 if not d["secrets"] for k in d.get("keep", [])
             if k not in redact(d["text"])]
     assert len(over) <= 1, over
+
+
+def test_warming_compiles_every_pattern_before_the_first_message() -> None:
+    # the Telegram bot warms up at start so that no user waits for a compile
+    from bot.understanding import privacy
+    from bot.understanding.privacy import _current
+
+    privacy.warm()
+    patterns = _current()
+    found = [v for v in [*vars(patterns).values(), *patterns.cue.values()] if isinstance(v, Pattern)]
+    assert found and all(p._compiled is not None for p in found)

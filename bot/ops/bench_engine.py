@@ -104,6 +104,8 @@ async def run(plan: dict[str, Any], knowledge: str, db: str, rate: float | None 
     t0 = time.perf_counter()
     kb = load_knowledge(knowledge)
     service = await Service.open(kb, db)
+    if hasattr(service, "warm"):  # as the Telegram bot does before its first user
+        service.warm()
     ready = time.perf_counter() - t0
     lat: list[float] = []
     arrived: list[float] = []  # open loop: each message's arrival time, as `lat`

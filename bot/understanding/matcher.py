@@ -311,6 +311,12 @@ class Matcher:
 
     # ------------------------------------------------------------------ matching
 
+    def warm(self) -> None:
+        """Do now the work a first message would otherwise wait for (a long-running bot calls
+        this at start-up): the Chinese segmenter, when the knowledge base has Chinese words."""
+        if any(is_han(w[0]) for w in getattr(self, "segmenter_words", ()) if w):
+            tokens.warm()
+
     def match(self, text: str) -> MatchResult:
         """Return the ranked matches for one message; never raises."""
         return self._safely(text, None)

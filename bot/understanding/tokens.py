@@ -87,6 +87,12 @@ def _segment(run: str) -> list[str]:
     return jieba.cut(run, False)  # type: ignore[attr-defined,no-any-return]
 
 
+def warm() -> None:
+    """Load the Chinese segmenter and its dictionary now (~0.1-0.4 s, once) instead of at the
+    first Chinese message: a long-running bot calls this at start-up."""
+    _segment("中文")
+
+
 #: words to add to the segmenter's dictionary before it next cuts (see `add_words`)
 _PENDING: set[str] = set()
 _ADDED: set[str] = set()

@@ -266,6 +266,9 @@ class TelegramBot(Handlers):
             after_reload=lambda _: self.publish_commands(),
         )
         await self.publish_commands()
+        warm = getattr(self.service, "warm", None)
+        if warm is not None:  # before the first user: the segmenter, the redactor's patterns
+            await asyncio.to_thread(warm)
         # what start-up made (~10^6 objects: the knowledge base, its matcher) lives on: out of
         # the cycle collector's sight, its full passes stop walking it (-5% CPU a turn in 5
         # alternating pairs of `bench --only telegram`). A reload or a stop gives it back.
