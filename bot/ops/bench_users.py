@@ -89,6 +89,14 @@ def _run(tree: Path, plan_file: Path, db: Path, knowledge: Path | None = None,
                       env=env, cwd=db.parent, timeout=1800)
 
 
+def _good(sec: Section, runs: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+    """The runs that finished; each failed one is reported under `what`."""
+    for r in runs:
+        if "error" in r:
+            sec.fail(f"{what}: {r['error']}")
+    return [r for r in runs if "error" not in r]
+
+
 def section(samples: list[Sample], knowledge: Path, *, quick: bool,
             baseline: str | None) -> Section:
     sec = Section("Engine + store (Service.handle, SQLite on a fresh file, all users at once)")
@@ -127,10 +135,7 @@ def section(samples: list[Sample], knowledge: Path, *, quick: bool,
         elif baseline:
             sec.fail(f"baseline {baseline}: not found in git; no paired comparison")
     for users, _ in levels:
-        good = [r for r in results[users] if "error" not in r]
-        for r in results[users]:
-            if "error" in r:
-                sec.fail(f"{users} users: {r['error']}")
+        good = _good(sec, results[users], f"{users} users")
         if not good:
             continue
         lat = [median([percentile(r["latencies_ms"], p) for r in good]) for p in (50, 99)]
@@ -151,10 +156,7 @@ def section(samples: list[Sample], knowledge: Path, *, quick: bool,
             sec.fail(f"{users} users: {errors} handle() calls raised "
                              f"({good[0]['first_error'] or 'see the runs'})")
     for rate in OPEN_RATES:
-        good = [r for r in opened[rate] if "error" not in r]
-        for r in opened[rate]:
-            if "error" in r:
-                sec.fail(f"open loop at {rate}/s: {r['error']}")
+        good = _good(sec, opened[rate], f"open loop at {rate}/s")
         if not good:
             continue
         key = f"engine.open{rate}"
