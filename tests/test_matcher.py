@@ -865,3 +865,24 @@ def test_warming_loads_the_chinese_segmenter(matcher: Matcher) -> None:
 
     matcher.warm()
     assert tokens._JIEBA is not None
+
+
+def test_a_phrase_of_another_context_is_not_its_one_content_word(matcher: Matcher) -> None:
+    # "travel to" names a trip; "travel" alone ("I travel a lot and my VPN...") does not, and
+    # "cash app" is a service while "cash" is not
+    from bot.understanding.matcher import Contexts
+    from bot.understanding.text import clean
+
+    contexts = Contexts(["travel to", "cash app"], matcher.norm.terms)
+
+    def named(text: str) -> bool:
+        cleaned = clean(text, 200)
+        return contexts.named(matcher.norm.terms(cleaned), [cleaned])
+
+    assert named("can i travel to spain with it") and named("my cash app account")
+    assert not named("i travel a lot for work") and not named("i paid cash")
+
+
+def test_russian_spelt_as_it_sounds(matcher: Matcher) -> None:
+    # "-ца" for "-тся": "поддерживаеца" is "поддерживается"
+    assert matcher.norm.words("регион не поддерживаеца") == matcher.norm.words("регион не поддерживается")

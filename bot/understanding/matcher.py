@@ -127,10 +127,14 @@ class Contexts:
     others as terms ("loans" is "loan")."""
 
     def __init__(self, phrases: Iterable[str], terms_of: Any = None) -> None:
-        han = [w for w in phrases if is_han(clean(w, 200)[:1] or "a")]
-        self.terms = {tuple(t) for w in phrases if w not in han and (t := terms_of(clean(w, 200)))}
+        phrases = list(phrases)
+        # Chinese ones, and phrases whose other words are stop words ("travel to", "cash app"
+        # would otherwise be any "travel", any "cash"), are found in the text as written
+        found = [w for w in phrases if is_han(clean(w, 200)[:1] or "a")
+                 or (len(text_words(clean(w, 200))) > 1 and len(terms_of(clean(w, 200))) < 2)]
+        self.terms = {tuple(t) for w in phrases if w not in found and (t := terms_of(clean(w, 200)))}
         self.lengths = {len(p) for p in self.terms}
-        self.han = Phrases(han)
+        self.han = Phrases(found)
 
     def named(self, terms: list[str], texts: Iterable[str]) -> bool:
         """Return whether a message (its terms, and its cleaned text) names one of them."""

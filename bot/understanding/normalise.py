@@ -236,6 +236,8 @@ class Normaliser:
             fixed = ((russian,), False)
         elif len(word) < self.typo_min_length:
             fixed = None
+        elif heard := self._as_heard(word):
+            fixed = ((heard,), False)
         elif split := self._split(word):
             fixed = (tuple(split), False)
         elif corrected := self._correct(word):
@@ -244,6 +246,16 @@ class Normaliser:
             self._typo_cache.clear()
         self._typo_cache[word] = fixed
         return fixed
+
+    def _as_heard(self, word: str) -> str | None:
+        """Russian spelt as it sounds: "-ца" and "-цца" for "-тся" and "-ться"
+        ("поддерживаеца" is "поддерживается"), when that spelling is a known word."""
+        for heard, spelt in (("цца", "ться"), ("ца", "тся")):
+            if word.endswith(heard) and len(word) > len(heard) + 3:
+                known = word[: -len(heard)] + spelt
+                if known in self.vocabulary:
+                    return known
+        return None
 
     def _correct(self, word: str) -> str | None:
         """Return the known word closest to `word` (rapidfuzz ratio >= typo_cutoff), or None."""
