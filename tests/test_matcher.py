@@ -886,3 +886,10 @@ def test_a_phrase_of_another_context_is_not_its_one_content_word(matcher: Matche
 def test_russian_spelt_as_it_sounds(matcher: Matcher) -> None:
     # "-ца" for "-тся": "поддерживаеца" is "поддерживается"
     assert matcher.norm.words("регион не поддерживаеца") == matcher.norm.words("регион не поддерживается")
+    # ... also with a typo besides ("подерживаеца")
+    assert matcher.norm.words("регион не подерживаеца") == matcher.norm.words("регион не поддерживается")
+
+
+def test_someone_posing_as_support_who_asks_for_a_code_is_a_safety_question(matcher: Matcher) -> None:
+    text = "мне в личку написал сотрудник поддержки бинанса, просит код из смс, чтобы помочь с верификацией"
+    assert ids(matcher.match(text))[:1] == ["safety"]

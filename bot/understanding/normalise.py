@@ -238,6 +238,8 @@ class Normaliser:
             fixed = None
         elif heard := self._as_heard(word):
             fixed = ((heard,), False)
+        elif (heard_typo := self._as_heard(word, typos=True)):
+            fixed = ((heard_typo,), True)
         elif split := self._split(word):
             fixed = (tuple(split), False)
         elif corrected := self._correct(word):
@@ -247,14 +249,17 @@ class Normaliser:
         self._typo_cache[word] = fixed
         return fixed
 
-    def _as_heard(self, word: str) -> str | None:
+    def _as_heard(self, word: str, typos: bool = False) -> str | None:
         """Russian spelt as it sounds: "-ца" and "-цца" for "-тся" and "-ться"
-        ("поддерживаеца" is "поддерживается"), when that spelling is a known word."""
+        ("поддерживаеца" is "поддерживается"), when that spelling is a known word, or with
+        `typos` one a typo away from it ("подерживаеца")."""
         for heard, spelt in (("цца", "ться"), ("ца", "тся")):
             if word.endswith(heard) and len(word) > len(heard) + 3:
                 known = word[: -len(heard)] + spelt
                 if known in self.vocabulary:
                     return known
+                if typos and (close := self._correct(known)):
+                    return close
         return None
 
     def _correct(self, word: str) -> str | None:
