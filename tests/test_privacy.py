@@ -121,6 +121,12 @@ def _left(line: dict, secret: str, stored: str) -> bool:
                for w in re.findall(r"\w+", secret) if len(w) >= 2)
 
 
+def _over_masked(corpus: list[dict]) -> list[tuple[str, str]]:
+    """(text, kept string) for each string a clean line must keep that redaction took away."""
+    return [(d["text"], k) for d in corpus if not d["secrets"] for k in d.get("keep", [])
+            if k not in redact(d["text"])]
+
+
 def _missed(corpus: list[dict]) -> list[tuple[str, str]]:
     return [(d["text"], s) for d in corpus for s in d["secrets"] if _left(d, s, redact(d["text"]))]
 
@@ -140,7 +146,7 @@ def test_a_seed_phrase_with_a_misremembered_word_is_masked_whole() -> None:
 def test_the_blind_corpus_is_fully_redacted_and_its_clean_lines_untouched() -> None:
     missed = _missed(BLIND)
     assert missed == []
-    over = [(d["text"], k) for d in BLIND if not d["secrets"] for k in d.get("keep", []) if k not in redact(d["text"])]
+    over = _over_masked(BLIND)
     assert over == []
 
 
@@ -149,7 +155,7 @@ def test_the_second_blind_corpus_leaves_at_most_one_secret_and_masks_no_clean_li
     after "this is" ("this is Carlos from Bogotá"), which a rule could not tell from a place."""
     missed = _missed(BLIND3)
     assert len(missed) <= 1, missed
-    over = [(d["text"], k) for d in BLIND3 if not d["secrets"] for k in d.get("keep", []) if k not in redact(d["text"])]
+    over = _over_masked(BLIND3)
     assert over == []
 
 
@@ -160,7 +166,7 @@ def test_the_third_blind_corpus_leaves_at_most_one_secret_and_masks_no_clean_lin
     which has no capitals to tell a name from the words after it."""
     missed = _missed(BLIND4)
     assert len(missed) <= 1, missed
-    over = [(d["text"], k) for d in BLIND4 if not d["secrets"] for k in d.get("keep", []) if k not in redact(d["text"])]
+    over = _over_masked(BLIND4)
     assert over == []
 
 
@@ -172,7 +178,7 @@ def test_the_fourth_blind_corpus_leaves_few_secrets_and_masks_no_clean_line() ->
     (payee and account-holder words, a Japanese name with a space), so it is no longer blind."""
     missed = _missed(BLIND5)
     assert len(missed) <= 2, missed
-    over = [(d["text"], k) for d in BLIND5 if not d["secrets"] for k in d.get("keep", []) if k not in redact(d["text"])]
+    over = _over_masked(BLIND5)
     assert over == []
 
 
@@ -200,9 +206,7 @@ def test_ordinary_messages_are_not_flagged() -> None:
 
 
 def test_every_pattern_runs_on_re2_and_re2_refuses_backtracking_constructs() -> None:
-    patterns = Patterns(load_vocabulary())
-    compiled = [v for v in vars(patterns).values() if isinstance(v, Pattern)]
-    compiled += list(patterns.cue.values())
+    compiled = Patterns(load_vocabulary()).all()
     assert len(compiled) > 30
     for pattern in compiled:  # compiled on first use: each one must compile
         pattern.compile()
@@ -357,8 +361,7 @@ def test_the_fifth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -
     lines)."""
     missed = _missed(BLIND6)
     assert len(missed) <= 5, missed
-    over = [(d["text"], k) for d in BLIND6 if not d["secrets"] for k in d.get("keep", [])
-            if k not in redact(d["text"])]
+    over = _over_masked(BLIND6)
     assert len(over) <= 1, over
 
 
@@ -373,8 +376,7 @@ def test_the_sixth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -
     assert full >= 112, full
     missed = _missed(BLIND7)
     assert len(missed) <= 8, missed
-    over = [(d["text"], k) for d in BLIND7 if not d["secrets"] for k in d.get("keep", [])
-            if k not in redact(d["text"])]
+    over = _over_masked(BLIND7)
     assert len(over) <= 1, over
 
 
@@ -384,6 +386,5 @@ def test_warming_compiles_every_pattern_before_the_first_message() -> None:
     from bot.understanding.privacy import _current
 
     privacy.warm()
-    patterns = _current()
-    found = [v for v in [*vars(patterns).values(), *patterns.cue.values()] if isinstance(v, Pattern)]
+    found = _current().all()
     assert found and all(p._compiled is not None for p in found)

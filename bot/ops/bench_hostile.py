@@ -137,8 +137,7 @@ def run(knowledge: str, count: int, cap_s: float) -> dict[str, Any]:
         redact = None
     kb = load_as_bot(knowledge)
     matcher = Matcher.build(kb)
-    if hasattr(matcher, "warm"):  # as the Telegram bot does before its first user
-        matcher.warm()
+    matcher.warm()  # as the Telegram bot does before its first user
     match = matcher_call(matcher)
     steps: dict[str, Callable[[str], object]] = {"match": lambda t: match(t, "en")}
     if redact is not None:

@@ -100,21 +100,11 @@ def save_turn(
     if (row[0] if row else None) != seen.state:
         return None
     if update_id is not None:
-        cur = conn.execute(
-            "INSERT OR IGNORE INTO updates (channel, update_id, at) VALUES (?, ?, ?)",
-            (key.channel, update_id, stamp),
-        )
-        if cur.rowcount != 1:
-            raise RolledBack(TurnResult(TurnStatus.DUPLICATE))
+        _first_time(conn, "updates (channel, update_id, at)", (key.channel, update_id, stamp))
         if row and row[1] is not None and update_id < row[1]:
             raise RolledBack(TurnResult(TurnStatus.STALE))
     if once is not None:
-        cur = conn.execute(
-            "INSERT OR IGNORE INTO once_keys (channel, key, at) VALUES (?, ?, ?)",
-            (key.channel, once, stamp),
-        )
-        if cur.rowcount != 1:
-            raise RolledBack(TurnResult(TurnStatus.DUPLICATE))
+        _first_time(conn, "once_keys (channel, key, at)", (key.channel, once, stamp))
     if answers is not None:
         cur = conn.execute(
             "UPDATE followups SET status='done', sent_at=?, lease_until=NULL"
@@ -147,6 +137,13 @@ def save_turn(
         outbox.append(OutboxMessage(cur.lastrowid, key, payload, parse(stamp)))
     return TurnResult(TurnStatus.APPLIED, tuple(outbox))
 
+
+def _first_time(conn: sqlite3.Connection, into: str, row: tuple[object, ...]) -> None:
+    """Record `row` in the table of `into` (a table and its columns), or roll the turn back as
+    a duplicate when it is there already (an update or a once-key seen before)."""
+    cur = conn.execute(f"INSERT OR IGNORE INTO {into} VALUES (?, ?, ?)", row)  # noqa: S608 (our own table names)
+    if cur.rowcount != 1:
+        raise RolledBack(TurnResult(TurnStatus.DUPLICATE))
 
 def _write(conn: sqlite3.Connection, key: Key, write: TurnWrite, stamp: str) -> None:
     if write.forget is not None:

@@ -134,14 +134,14 @@ class Contexts:
                  or (len(text_words(clean(w, 200))) > 1 and len(terms_of(clean(w, 200))) < 2)]
         self.terms = {tuple(t) for w in phrases if w not in found and (t := terms_of(clean(w, 200)))}
         self.lengths = {len(p) for p in self.terms}
-        self.han = Phrases(found)
+        self.found = Phrases(found)
 
     def named(self, terms: list[str], texts: Iterable[str]) -> bool:
         """Return whether a message (its terms, and its cleaned text) names one of them."""
         if any(tuple(terms[i:i + n]) in self.terms
                for n in self.lengths for i in range(len(terms) - n + 1)):
             return True
-        return any(self.han.search(t) for t in texts)
+        return any(self.found.search(t) for t in texts)
 
 
 class Matcher:
@@ -318,7 +318,7 @@ class Matcher:
     def warm(self) -> None:
         """Do now the work a first message would otherwise wait for (a long-running bot calls
         this at start-up): the Chinese segmenter, when the knowledge base has Chinese words."""
-        if any(is_han(w[0]) for w in getattr(self, "segmenter_words", ()) if w):
+        if any(is_han(w[0]) for w in self.segmenter_words if w):
             tokens.warm()
 
     def match(self, text: str) -> MatchResult:

@@ -237,9 +237,7 @@ class Normaliser:
         elif len(word) < self.typo_min_length:
             fixed = None
         elif heard := self._as_heard(word):
-            fixed = ((heard,), False)
-        elif (heard_typo := self._as_heard(word, typos=True)):
-            fixed = ((heard_typo,), True)
+            fixed = ((heard[0],), heard[1])
         elif split := self._split(word):
             fixed = (tuple(split), False)
         elif corrected := self._correct(word):
@@ -249,17 +247,18 @@ class Normaliser:
         self._typo_cache[word] = fixed
         return fixed
 
-    def _as_heard(self, word: str, typos: bool = False) -> str | None:
+    def _as_heard(self, word: str) -> tuple[str, bool] | None:
         """Russian spelt as it sounds: "-ца" and "-цца" for "-тся" and "-ться"
-        ("поддерживаеца" is "поддерживается"), when that spelling is a known word, or with
-        `typos` one a typo away from it ("подерживаеца")."""
-        for heard, spelt in (("цца", "ться"), ("ца", "тся")):
-            if word.endswith(heard) and len(word) > len(heard) + 3:
-                known = word[: -len(heard)] + spelt
-                if known in self.vocabulary:
-                    return known
-                if typos and (close := self._correct(known)):
-                    return close
+        ("поддерживаеца" is "поддерживается"), when that spelling is a known word, else the
+        known word a typo away from it ("подерживаеца"), with whether that was a guess."""
+        respelt = [word[: -len(heard)] + spelt for heard, spelt in (("цца", "ться"), ("ца", "тся"))
+                   if word.endswith(heard) and len(word) > len(heard) + 3]
+        for known in respelt:
+            if known in self.vocabulary:
+                return known, False
+        for known in respelt:
+            if close := self._correct(known):
+                return close, True
         return None
 
     def _correct(self, word: str) -> str | None:

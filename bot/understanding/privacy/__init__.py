@@ -20,7 +20,6 @@ from pathlib import Path
 
 from bot.understanding.privacy import addresses, dates, detectors, names, seeds
 from bot.understanding.privacy.patterns import Patterns
-from bot.understanding.privacy.rx import Pattern
 from bot.understanding.privacy.scan import Detector, Finding, Scan, all_occurrences
 from bot.understanding.privacy.vocab import PrivacyFileError, load_vocabulary
 
@@ -160,10 +159,8 @@ def warm() -> None:
     """Read the words and compile every pattern now (~0.1-0.2 s, once) instead of at the first
     messages: a long-running bot calls this at start-up (the console does not: it answers
     sooner without)."""
-    patterns = _current()
-    for value in [*vars(patterns).values(), *patterns.cue.values()]:
-        if isinstance(value, Pattern):
-            value.compile()
+    for pattern in _current().all():
+        pattern.compile()
 
 
 def scan(text: str) -> list[Finding]:

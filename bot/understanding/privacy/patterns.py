@@ -191,3 +191,7 @@ class Patterns:
             pattern.needs = DIGITS
         self.email.needs = self.handle.needs = ("@",)
         self.mask.needs = ("[",)
+
+    def all(self) -> list[Pattern]:
+        """Every pattern this vocabulary made: its own, and one per cue list."""
+        return [*(v for v in vars(self).values() if isinstance(v, Pattern)), *self.cue.values()]
