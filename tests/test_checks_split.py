@@ -3,6 +3,8 @@ problems found, and their order, are those one process finds."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -42,3 +44,33 @@ def test_split_checks_find_the_same_problems_in_the_same_order(
     monkeypatch.setattr(parallel, "_start", counted)
     assert _problems(kb_dir) == alone
     assert len(started) == 2 and all(started)
+
+
+def test_a_copy_that_hangs_is_stopped_and_its_part_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forked copy that never answers (a lock it inherited held for ever, say) must not keep
+    the bot from starting: after its time it is killed and its part computed by the parent."""
+    parent = os.getpid()
+
+    def work(part: list[int]) -> list[int]:
+        if os.getpid() != parent:
+            time.sleep(3600)  # the copy hangs
+        return [n * n for n in part]
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(parallel, "PATIENCE_FLOOR", 0.2)
+    monkeypatch.setattr(parallel, "PATIENCE_FACTOR", 0.0)
+    forked: list[int] = []
+    start = parallel._start
+
+    def counted(work, part):  # type: ignore[no-untyped-def]
+        copy = start(work, part)
+        forked.append(copy[0])
+        return copy
+
+    monkeypatch.setattr(parallel, "_start", counted)
+    assert parallel.split_work(work, list(range(10))) == [n * n for n in range(10)]
+    assert len(forked) == 1
+    with pytest.raises(ChildProcessError):  # killed and reaped, not left behind
+        os.waitpid(forked[0], os.WNOHANG)

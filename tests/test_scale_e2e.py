@@ -98,7 +98,10 @@ class Instance:
                     return
             except httpx.HTTPError:
                 pass
-            assert time.monotonic() < deadline, f"instance {self.index} not ready: {self.tail()}"
+            if time.monotonic() > deadline:  # where is it stuck? faulthandler prints every stack
+                self.process.send_signal(signal.SIGABRT)
+                self.process.wait(timeout=10)
+                raise AssertionError(f"instance {self.index} not ready: {self.tail()}")
             await asyncio.sleep(0.1)
 
     def kill(self) -> None:
@@ -280,6 +283,7 @@ async def test_three_instances_under_load_one_killed_lose_nothing_and_repeat_not
         env = {
             **base,
             "PYTHONPATH": str(REPO),
+            "PYTHONFAULTHANDLER": "1",  # a stuck instance prints its stacks (Instance.ready)
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": api.url,
             "DATABASE_URL": pg_database,

@@ -7,7 +7,8 @@ them but their results back); the parts come back in order, so the result is the
 process computes. It forks only where that is safe and worth it: a platform with `fork`, more
 than one core, no other thread running (a copy gets only the forking thread, and a lock another
 thread held stays locked in it: so no forking for a reload, which runs beside the bot), and
-enough items. A copy that fails in any way has its part computed here instead.
+enough items. A copy that fails in any way, or is still not done long after this process
+finished its own part (`patience`), has its part computed here instead: the checks end.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import select
+import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -27,6 +31,10 @@ R = TypeVar("R")
 #: at most this many processes share the work; fewer items than MIN_ITEMS are not split
 MAX_PROCESSES = 4
 MIN_ITEMS = 400
+#: a copy may take this many times as long as this process took for its own part (at least
+#: PATIENCE_FLOOR seconds) before it is stopped and its part computed here
+PATIENCE_FACTOR = 10.0
+PATIENCE_FLOOR = 30.0
 
 
 def cores() -> int:
@@ -45,9 +53,11 @@ def split_work(work: Callable[[list[T]], list[R]], items: list[T]) -> list[R]:
     size = -(-len(items) // n)
     parts = [items[i:i + size] for i in range(0, len(items), size)]
     copies = [_start(work, part) for part in parts[1:]]
+    began = time.monotonic()
     out = work(parts[0])
+    deadline = time.monotonic() + max(PATIENCE_FLOOR, PATIENCE_FACTOR * (time.monotonic() - began))
     for part, copy in zip(parts[1:], copies, strict=True):
-        found = _result(copy) if copy is not None else None
+        found = _result(copy, deadline) if copy is not None else None
         out += work(part) if found is None else found
     return out
 
@@ -74,13 +84,25 @@ def _start(work: Callable[[list[T]], list[R]], part: list[T]) -> tuple[int, int]
     return pid, read
 
 
-def _result(copy: tuple[int, int]) -> list[R] | None:
-    """The list a copy computed, or None if it failed."""
+def _result(copy: tuple[int, int], deadline: float) -> list[R] | None:
+    """The list a copy computed, or None if it failed or was not done by `deadline`."""
     pid, read = copy
-    with os.fdopen(read, "rb") as pipe:
-        data = pipe.read()
+    chunks: list[bytes] = []
+    with os.fdopen(read, "rb", buffering=0) as pipe:
+        while True:
+            left = deadline - time.monotonic()
+            ready = select.select([pipe], [], [], left)[0] if left > 0 else []
+            if not ready:
+                logger.warning("a copy doing the checks is not done in time; done here instead")
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return None
+            chunk = pipe.read(1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
     _, status = os.waitpid(pid, 0)
     if status != 0:
         logger.info("a copy doing the checks failed (status %d); done here instead", status)
         return None
-    return pickle.loads(data)  # noqa: S301 - our own fork's output
+    return pickle.loads(b"".join(chunks))  # noqa: S301 - our own fork's output
