@@ -818,6 +818,29 @@ def test_a_plea_for_help_that_names_nothing_is_vague(matcher: Matcher, text: str
     assert result.vague and not result.matches
 
 
+@pytest.mark.parametrize("text", [
+    "Dear support team, my verification was rejected and I don't know why. Please help.",
+    "Уважаемая служба поддержки, мне отказали в верификации, не понимаю почему",
+    "尊敬的客服您好，我的认证又没通过，麻烦帮帮我",
+])
+def test_greeting_the_bot_as_support_is_not_a_question_about_support(
+        matcher: Matcher, text: str) -> None:
+    # users write to the bot as they would to support: the greeting is not "how do I contact
+    # support", so a message that names nothing else is vague
+    result = matcher.match(text)
+    assert result.vague and not result.matches
+
+
+@pytest.mark.parametrize("text", [
+    "hi support, how do I reach a human agent?",
+    "Здравствуйте, поддержка! Как связаться с живым оператором?",
+    "客服您好，怎么联系人工客服",
+])
+def test_asking_for_support_after_greeting_it_is_still_that_question(
+        matcher: Matcher, text: str) -> None:
+    assert ids(matcher.match(text))[:1] == ["contact_support"]
+
+
 def test_a_vague_word_is_not_corrected_into_a_reason_s_word(matcher: Matcher) -> None:
     # "做错了" (did something wrong) is one of the vague words: the segmenter keeps it whole and
     # it is never a one-character slip of 写错了 (typed wrong, the details reason)
