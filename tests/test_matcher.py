@@ -841,6 +841,19 @@ def test_asking_for_support_after_greeting_it_is_still_that_question(
     assert ids(matcher.match(text))[:1] == ["contact_support"]
 
 
+@pytest.mark.parametrize("text", [
+    "my cousin sent me the screenshot says: the details you provided do not match your document",
+    "截图内容：您提交的信息与证件不一致",
+])
+def test_a_retold_screenshot_is_its_text_not_a_screenshot_of_the_document(
+        matcher: Matcher, text: str) -> None:
+    # "Screenshot text: ..." frames what the screen said; it is not the photo reason's
+    # "I uploaded a screenshot", which still is
+    assert ids(matcher.match(text)) == ["info_mismatch"]
+    assert ids(matcher.match("I uploaded a screenshot of my passport and it got rejected"))[:1] == [
+        "blurry_photo"]
+
+
 def test_a_vague_word_is_not_corrected_into_a_reason_s_word(matcher: Matcher) -> None:
     # "做错了" (did something wrong) is one of the vague words: the segmenter keeps it whole and
     # it is never a one-character slip of 写错了 (typed wrong, the details reason)
