@@ -633,6 +633,14 @@ def test_check_rejects_patterns_the_linear_engine_cannot_run(
     assert any("matching.yaml" in e and needle in e for e in errors), errors
 
 
+def test_check_warns_about_a_keyword_clauses_name_that_is_no_reason(kb: KnowledgeBase) -> None:
+    small = _small_kb(kb, list(kb.reasons.values()),
+                      matching={"version": 1, "keyword_clauses": ["restricted_regoin"]})
+    warnings = warnings_of(check_knowledge(small))
+    assert any("matching.yaml" in w and "names 'restricted_regoin', which is not a reason"
+               in w and "did you mean 'restricted_region'?" in w for w in warnings), warnings
+
+
 def test_malformed_matching_yaml_never_breaks_matching(kb: KnowledgeBase) -> None:
     broken = _small_kb(kb, list(kb.reasons.values()), list(kb.topics.values()),
                        matching={"boilerplate": ["(unclosed"], "synonyms": "nope"})
@@ -852,6 +860,19 @@ def test_a_retold_screenshot_is_its_text_not_a_screenshot_of_the_document(
     assert ids(matcher.match(text)) == ["info_mismatch"]
     assert ids(matcher.match("I uploaded a screenshot of my passport and it got rejected"))[:1] == [
         "blurry_photo"]
+
+
+@pytest.mark.parametrize("text", [
+    "I live in Germany, the laptop camera won't focus on my face and the selfie step fails",
+    "Живу в Германии, камера на ноуте не фокусируется на лице, селфи не проходит",
+])
+def test_where_someone_lives_is_not_a_restricted_region_unless_the_reason_names_it(
+        matcher: Matcher, text: str) -> None:
+    # restricted_region is in matching.yaml's keyword_clauses: a clause names it only with one
+    # of its keywords (the places it lists, "not supported in your region"...)
+    assert ids(matcher.match(text)) == ["face_verification"]
+    both = ids(matcher.match("I live in Iran, and also the selfie step fails every time"))
+    assert both[:2] == ["restricted_region", "face_verification"]
 
 
 def test_a_vague_word_is_not_corrected_into_a_reason_s_word(matcher: Matcher) -> None:

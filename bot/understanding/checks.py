@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.knowledge.problems import Problem, Severity
+from bot.knowledge.problems import Problem, Severity, did_you_mean
 from bot.understanding import cache, parallel
 from bot.understanding.matcher import Matcher, phrasings
 from bot.understanding.patterns import check_pattern
@@ -42,7 +42,23 @@ def check_matching(kb: Any) -> list[Problem]:
     for lang, data in matching_files(kb):
         if data:
             problems += _check_patterns(data, _matching_path(kb, lang))
+            problems += _check_reason_ids(kb, data, _matching_path(kb, lang))
     return problems
+
+
+def _check_reason_ids(kb: Any, data: Mapping[str, object], path: str) -> list[Problem]:
+    """`keyword_clauses` names reasons: warn about a name that is none."""
+    value = data.get("keyword_clauses")
+    if not isinstance(value, list):
+        return []
+    item_lines = getattr(value, "lines", [])
+    top = getattr(data, "lines", {}).get("keyword_clauses", getattr(data, "line", 1) or 1)
+    known = sorted(kb.reasons)
+    # a warning, as a missing reason file is: the list may name a reason this base left out
+    return [Problem(path, item_lines[k] if k < len(item_lines) else top,
+                    f"`keyword_clauses` names '{rid}', which is not a reason (ignored); "
+                    f"{did_you_mean(str(rid), known)}known: {', '.join(known)}", "warning")
+            for k, rid in enumerate(value) if rid not in kb.reasons]
 
 
 def _check_patterns(data: Mapping[str, object], path: str) -> list[Problem]:
@@ -99,15 +115,15 @@ def check_knowledge(kb: Any) -> list[Problem]:
     matcher's own key and every example with its place, so an unchanged base is checked once.
     """
     problems = check_matching(kb)
-    if problems:
+    if any(p.severity == "error" for p in problems):
         return problems
     matcher = Matcher.build(kb)
     if matcher.build_key is None:
-        return _check_examples(matcher, kb)
+        return problems + _check_examples(matcher, kb)
     key = cache.fingerprint("checks", matcher.build_key, list(_examples(kb)), list(_negatives(kb)))
     found = cache.cached(key, lambda: _check_examples(matcher, kb), kind="checks")
     matcher.forget()
-    return list(found)
+    return problems + list(found)
 
 
 def _check_examples(matcher: Matcher, kb: Any) -> list[Problem]:

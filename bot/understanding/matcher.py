@@ -158,6 +158,12 @@ class Matcher:
         self.other_services = Contexts(words.get("other_services", ()), norm.terms)
         self.own_words = Phrases(words.get("own_words", ()))
         self.own_names = Phrases(words.get("own_names", ()))
+        #: matching.yaml's `keyword_clauses`: reasons a clause names only with one of their
+        #: keywords ("I live in Germany" is where someone lives, not a country Binance does not
+        #: serve: only the places and phrases restricted_region lists make it that reason)
+        named_by_keyword = set(words.get("keyword_clauses", ()))
+        self.keyword_clauses = frozenset(
+            i for i, e in enumerate(entries) if e.kind == "reason" and e.id in named_by_keyword)
         self.norm = norm
         self.seg = seg
         self.settings = settings
@@ -415,9 +421,13 @@ class Matcher:
                 uncertain_here: set[str] = set()
                 clause_terms = self.norm.terms(clause, uncertain_here, budget)
                 sc = self.scorer.scores(clause_terms, exclude, uncertain_here, domain, budget)
+                keyed = self.scorer.keyword_entries(clause_terms)
+                # a reason of `keyword_clauses` gets nothing from a clause without its keywords
+                unkeyed = self.keyword_clauses - keyed
                 # "nothing" is judged on the whole message only
                 kept = whole[none] if none >= 0 else 0.0
-                whole = [max(w, v * factor) for w, v in zip(whole, sc, strict=True)]
+                whole = [w if i in unkeyed else max(w, v * factor)
+                         for i, (w, v) in enumerate(zip(whole, sc, strict=True))]
                 if none >= 0:
                     whole[none] = kept
                 e, top = best(self.entries, sc)
@@ -430,7 +440,7 @@ class Matcher:
                 # the reason's keywords and a plain lead ("... because I'm only 16"), or what
                 # its pieces of words say ("plus the card is past expiry")
                 next_one = top >= s["multi_next_score"] and top >= s["multi_next_ratio"] * runner_up \
-                    and e in self.scorer.keyword_entries(clause_terms)
+                    and e in keyed
                 if clause_chars and not firm:
                     probs = self.chars.probabilities(clause, budget)  # type: ignore[union-attr]
                     if probs is not None:
@@ -438,9 +448,11 @@ class Matcher:
                         f, f_top = best(self.entries, sc)
                         if f_top >= s["char_multi_score"] and not next_one:
                             e, top, next_one = f, f_top, True
+                if e in unkeyed:
+                    firm = next_one = False
                 r, r_top = (e, top) if self.entries[e].kind == "reason" else best(
                     self.entries, sc, "reason")
-                if r >= 0 and r_top >= s["order_min_score"]:
+                if r >= 0 and r_top >= s["order_min_score"] and r not in unkeyed:
                     placed.setdefault(r, position)
                 if self.entries[e].kind == "reason" and (firm or next_one):
                     named.append((e, top, firm))
