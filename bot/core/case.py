@@ -57,7 +57,8 @@ def pending_attempt(case: Case | None) -> Attempt | None:
 def result_pending(t: Turn) -> bool:
     """Is the bot waiting to hear how a submission or a manual review went?"""
     case = t.open_case()
-    return (case is not None and case.stage in (RESUBMITTED, MANUAL_REVIEW)) or t.state.asked_result
+    return (case is not None and case.stage in (RESUBMITTED, MANUAL_REVIEW)) \
+        or pending_attempt(case) is not None or t.state.asked_result  # (a resubmission at lock risk)
 
 
 # -- attempts ----------------------------------------------------------------------------
