@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core import case as case_rules
 from bot.core import journal, render
 from bot.core.events import FollowupDue
-from bot.core.state import CONFIRM_FORGET, FIX, MANUAL_REVIEW, Case, Followup, iso, parse_iso
+from bot.core.state import MANUAL_REVIEW, Case, Followup, iso, parse_iso
 from bot.core.turn import Turn
 from bot.core.zones import zone
 from bot.shared.workdays import add_business_days, business_days_between
@@ -70,8 +70,9 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
     t.state.followup = None
     if t.open_case() is None:
         return
-    if t.state.phase in (FIX, CONFIRM_FORGET):
-        t.state.asked_result = True  # keep their place: they can answer when ready
+    # the question is asked: its answer may come typed ("no"), and from the middle of a fix
+    # their place is kept, so they can answer when ready
+    t.state.asked_result = True
     journal.record(t, journal.FOLLOWUP_SENT, type=followup.kind)
     late = t.now - event.due_at > timedelta(minutes=t.policy.followup_late_after_minutes)
     ask_result(t, late=late)

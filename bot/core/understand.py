@@ -165,6 +165,9 @@ def on_intents(t: Turn, intents: list[str]) -> bool:
         case_rules.resubmitted(t)
     elif "still_waiting" in said and case_rules.result_pending(t):
         followups.still_waiting(t)
+    elif ("yes" in said or "no" in said) and t.state.asked_result and (
+            step is None or not step.is_question):  # (a step's own question takes its answer)
+        _yes_or_no(t, "yes" in said)
     elif "same_reason" in said and phase == AWAITING_NOTICE:
         case_rules.same_reason_again(t)
     elif "next" in said and step is not None and not step.is_question and not step.end:
@@ -185,6 +188,23 @@ def on_intents(t: Turn, intents: list[str]) -> bool:
     else:
         return False
     return True
+
+
+def _yes_or_no(t: Turn, yes: bool) -> None:
+    """A plain yes or no to the check-in's question: "Did your identity verification pass?"
+    (yes: passed; no: rejected again) or "Any news on your manual review?" (no: still waiting;
+    yes: which news, with the buttons)."""
+    case = t.open_case()
+    if case is not None and case.stage == MANUAL_REVIEW:
+        if yes:
+            t.reply("result_which", [t.btn("passed", "p")], [t.btn("more_documents", "d")],
+                    [t.btn("review_rejected", "j")])
+        else:
+            followups.still_waiting(t)
+    elif yes:
+        case_rules.passed(t)
+    elif not case_rules.rejected(t):
+        case_rules.rejected_again(t)
 
 
 # -- descriptions and notices --------------------------------------------------------------

@@ -387,7 +387,9 @@ class _Reader:
                 continue
             phrases = ctx.strings(m, key, f"intent '{key}'")
             for phrase, line in phrases:
-                norm = " ".join(phrase.lower().split())
+                # answers and word lists (personal data cues, counts) are apart: "no" is both
+                norm = ("lexicon " if key in contract.LEXICON_INTENTS else "") + " ".join(
+                    phrase.lower().split())
                 if norm in owner and owner[norm] != key:
                     ctx.error(line, f"phrase '{phrase}' is listed under intents '{owner[norm]}' "
                                     f"and '{key}'; keep it under one")

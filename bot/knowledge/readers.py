@@ -91,7 +91,9 @@ def _read_intents(ctx: FileCtx, data: YMap) -> dict[str, tuple[str, ...]]:
                                    f"{', '.join(contract.INTENTS)}")
         phrases = ctx.strings(m, key, f"intent '{key}'", min_items=1)
         for phrase, line in phrases:
-            norm = " ".join(phrase.lower().split())
+            # answers and word lists (personal data cues, counts) are apart: "no" is both
+            norm = ("lexicon " if key in contract.LEXICON_INTENTS else "") + " ".join(
+                phrase.lower().split())
             if norm in owner and owner[norm] != key:
                 ctx.error(line, f"phrase '{phrase}' is listed under intents '{owner[norm]}' and "
                                 f"'{key}'; keep it under one")
