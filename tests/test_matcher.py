@@ -875,6 +875,25 @@ def test_where_someone_lives_is_not_a_restricted_region_unless_the_reason_names_
     assert both[:2] == ["restricted_region", "face_verification"]
 
 
+@pytest.mark.parametrize("text", ["help", "help me please", "pls", "帮帮我", "помогите"])
+def test_a_bare_plea_for_help_is_vague_not_off_topic(matcher: Matcher, text: str) -> None:
+    # its words are stop words (no terms at all), but vague words as written
+    result = matcher.match(text)
+    assert result.vague and not result.matches
+
+
+@pytest.mark.parametrize("text", [
+    "Your KYC application was not approved, Reason: xxx",
+    "您的KYC申请未通过，原因：其他",
+])
+def test_a_verification_notice_with_a_reason_the_bot_does_not_know_is_that(
+        matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.vague and result.unknown_reason and not result.matches
+    other = matcher.match("Your loan application was not approved. Reason: insufficient income")
+    assert not other.vague and not other.matches  # another context's notice is off topic
+
+
 def test_a_vague_word_is_not_corrected_into_a_reason_s_word(matcher: Matcher) -> None:
     # "做错了" (did something wrong) is one of the vague words: the segmenter keeps it whole and
     # it is never a one-character slip of 写错了 (typed wrong, the details reason)

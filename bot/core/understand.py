@@ -248,7 +248,7 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
     if top is not None:
         fix.show_topic(t, top.id)
         return
-    unmatched(t, text, vague=result.vague)
+    unmatched(t, text, vague=result.vague, unknown_reason=result.unknown_reason)
 
 
 def apply_count(t: Turn, count: int | None) -> bool:
@@ -267,13 +267,17 @@ def ask_choice(t: Turn, result: MatchResult) -> None:
     t.reply("ambiguous", *rows, [t.btn("none_of_these", "x")])
 
 
-def unmatched(t: Turn, text: str, vague: bool = False) -> None:
+def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = False) -> None:
     """Nothing matched; `vague`: the message was about a failed verification without saying
-    what went wrong ("kyc failed, help"), so ask for the reason rather than say "off topic"."""
+    what went wrong ("kyc failed, help"), so ask for the reason rather than say "off topic";
+    `unknown_reason`: a notice gave a reason the bot does not know (support can explain it)."""
     journal.record(t, journal.UNMATCHED, text=text[:1000])
     if t.current_step() is not None:
         t.reply("use_buttons")
         fix.render_step(t)
+        return
+    if unknown_reason:
+        t.reply("unknown_reason", [t.btn("reasons", "L")], *t.role_rows("contact_support"))
         return
     if vague:
         t.reply("vague", [t.btn("reasons", "L")], *t.role_rows("find_reason", "contact_support"))

@@ -33,6 +33,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "ambiguous": (),
         "nothing_matched": (),
         "vague": (),
+        "unknown_reason": (),
         "pick_reason": (),
         "topic_answer": ("title", "answer"),
         "topic_answer_resume": ("title", "answer", "reason"),

@@ -44,6 +44,8 @@ class MatchResult:
     multi: bool = False
     understood: bool = True
     vague: bool = False
+    #: with `vague`: a verification notice whose reason is none the bot knows ("Reason: xxx")
+    unknown_reason: bool = False
 
     @property
     def top(self) -> Match | None:
@@ -53,6 +55,7 @@ class MatchResult:
 EMPTY = MatchResult()
 NOT_UNDERSTOOD = MatchResult(understood=False)
 VAGUE = MatchResult(vague=True)
+UNKNOWN_REASON = MatchResult(vague=True, unknown_reason=True)
 
 
 @dataclass
@@ -66,6 +69,7 @@ class Analysis:
     anchored: bool = True  # the message names identity verification (see `domain_words`)
     vague: bool = False  # only words that name no problem ("kyc failed, help"): see `VAGUE`
     placed: dict[int, int] = field(default_factory=dict)  # reason -> first clause it leads
+    unread_notice: bool = False  # a notice whose reason list named nothing known ("Reason: xxx")
 
 
 def best(entries: Sequence[Entry], scores: Sequence[float], kind: str | None = None
@@ -104,7 +108,9 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
             or top_score < floor(entries[top], s, analysis.anchored)
             or none_score + s["negative_margin"] >= top_score
         ):
-            return EMPTY
+            # a notice whose reason is not one the bot knows still says verification failed:
+            # ask for more, as for "kyc failed" (the guide: ask support for the detailed reason)
+            return UNKNOWN_REASON if analysis.unread_notice else EMPTY
     ranked: list[Match] = []
     seen: set[int] = set()
     for e, sc in first:

@@ -174,6 +174,8 @@ class Matcher:
         #: matching.yaml's `vague_words` as terms: a message of only these
         #: says it is about verification but not which problem (see `analyse`)
         self.vague_terms: frozenset[str] = frozenset()
+        #: ... and their words as written: "help" alone has no terms (a stop word) but is a plea
+        self.vague_surface: frozenset[str] = frozenset()
         #: the Chinese words the segmenter must keep whole for this knowledge (`tokens.add_words`)
         self.segmenter_words: list[str] = []
         #: character n-gram evidence (`charmodel`), trained on the same texts at build
@@ -276,6 +278,8 @@ class Matcher:
         matcher = cls(entries, norm, seg, settings, anchors, words)
         matcher.vague_terms = frozenset(t for w in words["vague_words"]
                                         for t in norm.terms(clean(w, 200)))
+        matcher.vague_surface = frozenset(t for w in words["vague_words"]
+                                          for t in text_words(clean(w, 200)))
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         by_key = matcher.index.by_key
         matcher.chars = CharModel(((by_key[(t.kind, t.id)], matcher.char_text(t.text))
@@ -400,7 +404,7 @@ class Matcher:
         terms = self.norm.terms(seg.text, uncertain, budget)
         anchored = self.scorer.anchored(terms)
         domain = self.scorer.domain_factor(terms, uncertain, exclude)
-        kept = self.elsewhere(terms, original, cleaned)
+        kept = context = self.elsewhere(terms, original, cleaned)
         if kept < 1.0:  # another context: its domain words are not ours
             anchored = False
             domain = min(domain, 1.0) * kept
@@ -472,8 +476,13 @@ class Matcher:
                 whole = with_chars(whole, probs, self.none_entry, s, kept)
         # "kyc failed, help": about verification, but not which problem (scored all the same,
         # for `candidates`)
-        vague = bool(terms) and not listed and not loose and self.vague_terms.issuperset(terms)
-        return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed)
+        vague = not listed and not loose and self.vague_terms.issuperset(terms) and (
+            bool(terms) or any(w in self.vague_surface for w in text_words(seg.text)))
+        # a verification notice whose reason is none the bot knows ("Reason: xxx") still says
+        # that it failed
+        unread = (not listed and context == 1.0 and self.seg.has_marker(cleaned, budget)
+                  and self.scorer.anchored(self.norm.terms(cleaned, None, budget)))
+        return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread)
 
     def elsewhere(self, terms: list[str], *texts: str) -> float:
         """Return the share of its scores a message keeps: 1, or less when it names another

@@ -218,6 +218,10 @@ class Segmenter:
                 kept.append((s, e))
         return kept
 
+    def has_marker(self, text: str, budget: Budget | None = None) -> bool:
+        """Return whether `text` has a reason marker ("Reason:", "原因：") on any line."""
+        return any(self._marker_spans(line, budget) for line in text.split("\n")[:MAX_LINES])
+
     def split(self, text: str, budget: Budget | None = None) -> Segments:
         """Split cleaned `text` into reason-list items and free text."""
         lines = self.strip_boilerplate(text, budget).split("\n")
