@@ -894,6 +894,17 @@ def test_a_verification_notice_with_a_reason_the_bot_does_not_know_is_that(
     assert not other.vague and not other.matches  # another context's notice is off topic
 
 
+@pytest.mark.parametrize("text", [
+    "someone on discord said he is from binance and asked for my id photo",
+    "有人自称币安客服让我发身份证照片",
+    "какой-то тип пишет что он из поддержки binance и просит фото паспорта",
+])
+def test_someone_posing_as_binance_who_asks_for_documents_is_a_safety_question(
+        matcher: Matcher, text: str) -> None:
+    # the scam the guide warns about: the answer is "it is a scam", never "off topic"
+    assert ids(matcher.match(text))[:1] == ["safety"]
+
+
 def test_a_vague_word_is_not_corrected_into_a_reason_s_word(matcher: Matcher) -> None:
     # "做错了" (did something wrong) is one of the vague words: the segmenter keeps it whole and
     # it is never a one-character slip of 写错了 (typed wrong, the details reason)
