@@ -237,6 +237,12 @@ def resubmitted(t: Turn) -> None:
     set_stage(t, case, RESUBMITTED)
     key = "resubmitted" if case.reasons else "resubmitted_no_case"
     t.reply(key, attempt=len(case.attempts), checkin=checkin)
+    # the guide's thresholds, said before the attempt that would reach one, not after
+    after = case.failures + 1
+    if after == t.policy.manual_review_after and case.reviews_failed == 0:
+        t.reply("next_failure_review", failures=after, **render.review_window(t))
+    elif after == t.policy.lock_after:
+        t.reply("next_failure_lock", failures=after)
 
 
 def passed(t: Turn) -> None:

@@ -42,6 +42,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "step_progress": ("title", "position"),
         "why": ("title", "triggers"),
         "resubmitted": ("attempt", "checkin"),
+        "next_failure_review": ("failures", "standard"),
+        "next_failure_lock": ("failures",),
         "resubmitted_no_case": ("attempt", "checkin"),
         "followup_planned": ("when",),
         "followup_off": (),
