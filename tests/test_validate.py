@@ -302,9 +302,9 @@ def test_end_must_be_a_known_kind(kb_dir: Path, expired: Path) -> None:
     )
 
 
-def test_severity_must_be_normal_or_severe(kb_dir: Path, expired: Path) -> None:
+def test_severity_must_be_minor_normal_or_severe(kb_dir: Path, expired: Path) -> None:
     edit(expired, "severity: normal", "severity: critical")
-    assert "`severity` 'critical' is not one of normal, severe" in only_error(kb_dir)
+    assert "`severity` 'critical' is not one of minor, normal, severe" in only_error(kb_dir)
 
 
 def test_step_id_too_long_for_a_telegram_button(kb_dir: Path, expired: Path) -> None:
@@ -496,7 +496,7 @@ def test_cli_prints_every_error_with_relative_paths(kb_dir: Path, expired: Path)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"knowledge/reasons/expired_document.yaml:{line_of(expired, 'severity')}: `severity` "
-        "'mild' is not one of normal, severe; pick one of them",
+        "'mild' is not one of minor, normal, severe; pick one of them",
         f"knowledge/reasons/expired_document.yaml:{line_of(expired, 'next: resubmt')}: next "
         "'resubmt' not found; did you mean 'resubmit'? known: check_date, choose, renew, switch, "
         "resubmit",

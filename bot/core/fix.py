@@ -111,6 +111,9 @@ def why(t: Turn, reason_id: str) -> None:
 
 
 # -- starting a fix -----------------------------------------------------------------------
+_WALK_ORDER = {"severe": 0, "normal": 1, "minor": 2}
+
+
 def start_reasons(t: Turn, reason_ids: list[str], *, notice: bool = False,
                   announce: bool = True) -> None:
     """Start the fix of one reason, or of several one after another."""
@@ -120,9 +123,10 @@ def start_reasons(t: Turn, reason_ids: list[str], *, notice: bool = False,
         return
     case_rules.diagnosed(t, reasons)
     severities = {t.kb.reasons[r].severity for r in reasons}
-    differ = len(severities) > 1
-    if differ:  # the serious one first; otherwise the order the user gave
-        reasons.sort(key=lambda r: 0 if t.kb.reasons[r].severity == "severe" else 1)
+    # the serious one first, a retake (minor) last: a new document or a word with support may
+    # change what is photographed; otherwise the order the notice or the user gave
+    reasons.sort(key=lambda r: _WALK_ORDER.get(t.kb.reasons[r].severity, 1))
+    differ = "severe" in severities and len(severities) > 1
     if len(reasons) > 1 and announce:
         key = "diagnosis_multi" if notice else "described_multi"
         t.reply(key + ("_severe_first" if differ else ""), count=len(reasons),

@@ -14,7 +14,7 @@ from bot.knowledge.schema import Schema
 from bot.knowledge.steps import parse_steps
 from bot.knowledge.yamlfile import YMap
 
-SEVERITIES: tuple[str, ...] = ("normal", "severe")
+SEVERITIES: tuple[str, ...] = ("minor", "normal", "severe")
 
 
 @dataclass

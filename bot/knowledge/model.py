@@ -12,7 +12,7 @@ from bot.knowledge import contract, render
 from bot.knowledge.policy import Policy
 from bot.knowledge.render import DEFAULT_LANG
 
-Severity = Literal["normal", "severe"]
+Severity = Literal["minor", "normal", "severe"]
 #: What the last step of a fix offers: resubmit (the "I've resubmitted" button),
 #: support (contact support; still offers resubmitting), final (nothing left to try here).
 EndKind = Literal["resubmit", "support", "final"]
