@@ -15,6 +15,7 @@ from bot.core.state import (
     LOCK_RISK,
     MANUAL_REVIEW,
     PASSED,
+    RESTART,
     RESUBMITTED,
     Attempt,
     Case,
@@ -222,6 +223,14 @@ def resubmitted(t: Turn) -> None:
     if case is not None and case.stage == MANUAL_REVIEW:
         t.reply("review_no_resubmit", *t.role_rows("manual_review"), [t.btn("case_summary", "S")],
                 **render.review_window(t))
+        return
+    last = t.state.case
+    if (t.open_case() is None and last is not None and last.stage == CLOSED
+            and last.closed_why not in (None, RESTART)):
+        # the guide's dead ends (a minor, an edited document, a region, a permanent rejection):
+        # a new attempt is not counted as if nothing had happened
+        t.reply("resubmitted_after_closed", [t.btn("reasons", "L")],
+                *t.role_rows("contact_support"), stage=render.stage_name(t, last))
         return
     case = t.case()
     fix.mark_done(t)

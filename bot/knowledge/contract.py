@@ -43,6 +43,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "why": ("title", "triggers"),
         "resubmitted": ("attempt", "checkin"),
         "next_failure_review": ("failures", "standard"),
+        "resubmitted_after_closed": ("stage",),
         "next_failure_lock": ("failures",),
         "resubmitted_no_case": ("attempt", "checkin"),
         "followup_planned": ("when",),
