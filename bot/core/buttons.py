@@ -108,6 +108,7 @@ ACTIONS: dict[str, Action] = {
     "c": lambda t, arg: fix.render_current(t),
     "x": _none_of_these,
     "N": lambda t, arg: commands.cmd_restart(t),
+    "A": lambda t, arg: commands.cmd_restart(t, commands.CONFIRMED),
     "X": lambda t, arg: commands.cmd_stop(t),
     "g": lambda t, arg: language.choose(t, arg),
     "G": lambda t, arg: language.keep(t, arg),

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.core import case as case_rules
 from bot.core import fix, journal, language, render, zones
-from bot.core.state import CLOSED, CONFIRM_FORGET, PASSED, RESTART, State
+from bot.core.state import CLOSED, CONFIRM_FORGET, LOCK_RISK, MANUAL_REVIEW, PASSED, RESTART, State
 from bot.core.turn import Turn
 
 
@@ -87,7 +87,17 @@ def do_forget(t: Turn) -> None:
     t.reply("forgotten")
 
 
+#: `cmd_restart`'s argument once the user confirmed forgetting a case in review or at lock risk
+CONFIRMED = "confirmed"
+
+
 def cmd_restart(t: Turn, arg: str = "") -> None:
+    case = t.open_case()
+    if case is not None and case.stage in (MANUAL_REVIEW, LOCK_RISK) and arg != CONFIRMED:
+        # the review and the failures Binance counts do not go away: ask before forgetting them
+        t.reply("restart_confirm", [t.btn("continue_case", "c")], [t.btn("new_case", "A")],
+                stage=render.stage_name(t, case), failures=case.failures)
+        return
     case_rules.close(t, RESTART)
     t.state.followup = None
     t.state.followups_enabled = True

@@ -44,6 +44,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "resubmitted": ("attempt", "checkin"),
         "next_failure_review": ("failures", "standard"),
         "resubmitted_after_closed": ("stage",),
+        "restart_confirm": ("stage", "failures"),
         "next_failure_lock": ("failures",),
         "resubmitted_no_case": ("attempt", "checkin"),
         "followup_planned": ("when",),
