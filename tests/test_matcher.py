@@ -980,3 +980,32 @@ def test_russian_spelt_as_it_sounds(matcher: Matcher) -> None:
 def test_someone_posing_as_support_who_asks_for_a_code_is_a_safety_question(matcher: Matcher) -> None:
     text = "мне в личку написал сотрудник поддержки бинанса, просит код из смс, чтобы помочь с верификацией"
     assert ids(matcher.match(text))[:1] == ["safety"]
+
+
+@pytest.mark.parametrize("text", [
+    "my mom can't pass the verification",
+    "мама пытается пройти верификацию на бинансе и не может, уже расстроилась",
+    "我妈的认证一直过不了",
+])
+def test_whose_verification_failed_without_what_went_wrong_is_vague(
+        matcher: Matcher, text: str) -> None:
+    # a relative is not a cause: the bot asks for the notice instead of guessing "underage"
+    result = matcher.match(text)
+    assert not result.matches and result.vague
+
+
+@pytest.mark.parametrize("text", ["my son is 16 and his verification was rejected",
+                                  "моему сыну 16, верификацию отклонили", "我儿子16岁，认证没通过"])
+def test_a_relative_with_an_age_under_18_is_still_underage(matcher: Matcher, text: str) -> None:
+    assert ids(matcher.match(text))[:1] == ["underage"]
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("my passport expired, I had no time to go to the passport office renewal, uploaded it anyway",
+     "expired_document"),
+    ("The gym rejected my membership form because my ID was a photocopy", None),
+    ("Какой штраф за просроченные права в Казахстане?", None),
+])
+def test_an_upload_is_this_kind_of_check_and_a_door_or_a_fine_is_another_context(
+        matcher: Matcher, text: str, expect: str | None) -> None:
+    assert ids(matcher.match(text))[:1] == ([expect] if expect else [])
