@@ -35,6 +35,7 @@ def names(scan: Scan) -> None:
             # in a script without capitals ("أخي يوسف") the words up to a common word count
             caseless = _caseless_follows(scan, e)
             _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:" + QUOTES))
+    _labelled_names(scan)
     _closing_name(scan)
     _name_in_brackets_after_mask(scan)
     _name_rewritten(scan)
@@ -48,11 +49,47 @@ def names(scan: Scan) -> None:
         if is_cjk_char(scan.text[e - 1]):
             continue  # Chinese mismatch descriptions go through name_weak ("账户上写的是...")
         pos = _skip_words(scan, e, says)
-        _claim(scan, _run(scan, pos, least=2, lowercase=False, skip=":-–—" + QUOTES))
+        span = _run(scan, pos, least=2, lowercase=False, skip=":-–—" + QUOTES)
+        _claim(scan, span if span is not None else _after_colon(scan, pos))
         _claim(scan, _possessive_before(scan, s))
     _before_birth(scan)
     _opening_name(scan)
     _name_variants(scan)
+
+
+#: what may follow a name written after a bare label ("이름 김민준, 생년월일 ...")
+_LABEL_ENDS = ",，.。;；、()（）\n"
+
+
+def _labelled_names(scan: Scan) -> None:
+    """A name after a form label with no colon (`name_labels`: "이름 김민준, 생년월일 ..."):
+    only when a comma, full stop, bracket or the line's end follows it, since the same word
+    opens ordinary sentences too ("이름 변경을 했어요"). In scripts without capitals one word is
+    enough; otherwise the words must be capitalised."""
+    text = scan.text
+    for _, e in scan.cues("name_labels"):
+        if is_cjk_char(text[e - 1]):
+            continue
+        caseless = _caseless_follows(scan, e)
+        span = _run(scan, e, least=1, lowercase=caseless, skip="")
+        if span is None:
+            continue
+        after = text[span[1] : span[1] + 1]
+        if not after or after in _LABEL_ENDS:
+            scan.claim("name", *span)
+
+
+def _after_colon(scan: Scan, pos: int) -> tuple[int, int] | None:
+    """After a document word, a few small words and a colon, then the name: "o nome tá
+    certinho: Ana Beatriz Souza Lima", "the name on my account is correct: John Smith"."""
+    text = scan.text
+    colon = text.find(":", pos, min(len(text), pos + 30))
+    if colon < 0:
+        return None
+    gap = text[pos:colon].split()
+    if not 1 <= len(gap) <= 3 or not all(w.isalpha() and w.islower() for w in gap):
+        return None
+    return _run(scan, colon + 1, least=2, lowercase=False, skip=QUOTES)
 
 
 #: quotation marks that may stand around a name ("the name on my card is 'Ana Lima'")
