@@ -36,6 +36,7 @@ def names(scan: Scan) -> None:
             caseless = _caseless_follows(scan, e)
             _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:" + QUOTES))
     _labelled_names(scan)
+    _lowercase_opening_name(scan)
     _closing_name(scan)
     _name_in_brackets_after_mask(scan)
     _name_rewritten(scan)
@@ -76,6 +77,32 @@ def _labelled_names(scan: Scan) -> None:
             continue
         after = text[span[1] : span[1] + 1]
         if not after or after in _LABEL_ENDS:
+            scan.claim("name", *span)
+
+
+def _lowercase_opening_name(scan: Scan) -> None:
+    """A name in small letters that opens the message after a weak cue, closed by a word of
+    `name_after`: "hey its james o'connell again, ...", "this is chinedu okonkwo here". Two or
+    three words, none of them a common English word (the BIP-39 list) or an English verb form
+    ("-ing", "-ed"): "this is taking forever again" is not a name."""
+    text = scan.text
+    m = scan.p.greeting.match(text[:80])
+    opening = m.end() if m else 0
+    closers = scan.vocab.folded("name_after")
+    for s, e in scan.cues("name_weak"):
+        if s > opening or is_cjk_char(text[e - 1]):
+            break
+        if s < opening:
+            continue
+        span = _run(scan, e, least=2, lowercase=True, skip=",")
+        if span is None or not text[span[0]].islower():
+            continue
+        words = text[span[0] : span[1]].split()
+        if len(words) > 3 or any(w.casefold() in scan.vocab.bip39 or (len(w) > 4 and w.endswith(("ing", "ed")))
+                                 for w in words):
+            continue
+        rest = text[span[1] : span[1] + 30].lstrip(" \t").casefold()
+        if any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers):
             scan.claim("name", *span)
 
 
