@@ -19,6 +19,9 @@ def addresses(scan: Scan) -> None:
             _cjk_clause(scan, e)
         else:
             _clause(scan, e)
+    if scan.p.po_box is not None:
+        for s, e, _ in scan.matches(scan.p.po_box):
+            scan.claim("address", s, e, over_keep=True)
     for s, e, _ in scan.matches(scan.p.address):
         number = scan.text[max(s, e - 3) : e]
         if number[-1:].isdigit() and not number.isdigit() and "\uac00" <= scan.after_char(e) <= "\ud7a3":

@@ -527,6 +527,8 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
         words.append((s, e, False))
         if sum(not p for *_, p in words) >= _MAX_WORDS or "\uac00" <= word[0] <= "\ud7a3":
             break  # a Korean name is written as one word ("이서연이고 생년월일은 ...")
+        if "\u0e00" <= word[0] <= "\u0e7f" and sum(not p for *_, p in words) >= 2:
+            break  # a Thai name is a given name and a surname; Thai writes no spaces between words
     while words and words[-1][2]:
         words.pop()
     if sum(_weight(text[s:e]) for s, e, p in words if not p) < least:

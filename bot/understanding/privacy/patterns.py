@@ -155,6 +155,11 @@ class Patterns:
                 rf"\s*\d{{1,5}}(?:-\d{{1,5}})?(?:[\s,]+\d{{1,5}}(?:-\d{{1,5}})?\s*{unit})*"
             )
         self.address = lazy_rx(f"{_LEFT}(?P<v>{'|'.join(shapes)})")
+        # a post-office box: "P.O. Box 12345-00100", "Caixa Postal 1234", "а/я 15"
+        box = v.words("po_box")
+        self.po_box = lazy_rx(
+            rf"{_LEFT}(?P<v>{ci(box)}\.?\s*(?:(?i:no\.?|n[º°]|#)\s*)?:?\s*\d{{1,7}}(?:\s?[-–]\s?\d{{3,6}})?)(?:[^\d]|$)"
+        ) if box else None
         zh_street = words_rx(v.cjk("street_after") or ["路"])
         zh_units = words_rx(v.cjk("units") or ["室"])
         self.address_cjk = lazy_rx(
@@ -187,7 +192,8 @@ class Patterns:
         for pattern in (self.bot_token, self.iban, self.card, self.id_chunk, self.hkid, self.ni,
                         self.id_token, self.phone, self.digits, self.hash_number, self.year_range,
                         self.amount, self.date_numeric, self.date_words, self.date_month_word,
-                        self.date_cjk, self.address, self.address_cjk, self.address_near):
+                        self.date_cjk, self.address, self.address_cjk, self.address_near,
+                        *([self.po_box] if self.po_box else [])):
             pattern.needs = DIGITS
         self.email.needs = self.handle.needs = ("@",)
         self.mask.needs = ("[",)
