@@ -36,6 +36,7 @@ def names(scan: Scan) -> None:
             caseless = _caseless_follows(scan, e)
             _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:" + QUOTES))
     _labelled_names(scan)
+    _framed_names(scan)
     _lowercase_opening_name(scan)
     _closing_name(scan)
     _name_in_brackets_after_mask(scan)
@@ -78,6 +79,35 @@ def _labelled_names(scan: Scan) -> None:
         after = text[span[1] : span[1] + 1]
         if not after or after in _LABEL_ENDS:
             scan.claim("name", *span)
+
+
+def _framed_names(scan: Scan) -> None:
+    """A name between "I am" and "from" (`self_intro` or `name_weak`, then `self_intro_close`):
+    "this is Carlos from Bogotá" (one capitalised word is enough), "أنا فاطمة الزهراء بن علي من
+    تونس", "میں احمد رضا ہوں". In scripts without capitals two to four words, none of them a
+    common word (`not_names`): "میں پریشان ہوں" ("I am worried") is not a name."""
+    text = scan.text
+    closers = scan.vocab.folded("self_intro_close")
+    if not closers:
+        return
+    not_names = scan.vocab.folded("not_names")
+    for _, e in [*scan.cues("self_intro"), *scan.cues("name_weak")]:
+        if is_cjk_char(text[e - 1]):
+            continue
+        run = words_at(text, e, min(len(text), e + 100), 6)
+        close = next((i for i, (s, t) in enumerate(run) if text[s:t].casefold() in closers), 0)
+        if close == 0:
+            continue
+        words = [text[s:t] for s, t in run[:close]]
+        if any(w.casefold() in not_names for w in words):
+            continue
+        caseless = not (words[0][0].isupper() or words[0][0].islower())
+        if caseless and not 2 <= close <= 4:
+            continue
+        if not caseless and not (close <= 3 and all(w[0].isupper() for w in words)):
+            continue
+        if all(scan.free(s, t) for s, t in run[:close]):
+            scan.claim("name", run[0][0], run[close - 1][1])
 
 
 def _lowercase_opening_name(scan: Scan) -> None:
