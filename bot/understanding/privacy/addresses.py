@@ -148,6 +148,7 @@ def _starts_with_link(text: str, pos: int) -> str:
 
 def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str]) -> int:
     text = scan.text
+    glued = tuple(w[:-1].casefold() for w in scan.vocab.spaced("street_endings") if w.endswith(".")) or ("\0",)
     end = limit
     for stop in _STOPS:
         i = text.find(stop, pos, limit)
@@ -160,6 +161,7 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
             break
         word = text[max(pos, j - 6) : j].split()[-1] if text[max(pos, j - 6) : j].split() else ""
         abbreviation = word.isalpha() and len(word) <= 4 and word.lower() != word.upper()  # not Arabic
+        abbreviation |= word.casefold().endswith(glued)  # "Goethestr. 12"
         if not abbreviation and word.casefold() + "." not in address_words:
             end = j
             break

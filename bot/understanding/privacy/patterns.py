@@ -147,6 +147,9 @@ class Patterns:
             )
             # 8 rue des Lilas, 12 avenue Victor Hugo: the number before the street word
             shapes.append(rf"{NUM},?\s+{ci(before)}\s+(?:{CAPX}|{parts})(?:\s+(?:{CAPX}|{parts})){{0,4}}")
+        endings = v.spaced("street_endings")
+        if endings:  # Schillerstraße 27, Kerkstraat 12, Goethestr. 5: the street word glued on
+            shapes.append(rf"\p{{Lu}}\p{{L}}{{2,}}(?i:{words_rx(endings, stars=False)})(?:[^\p{{L}}0-9]|$)\s*,?\s*(?:{house}\s*:?\s*)?{NUM}")
         area, street = v.words("area_glued"), v.words("street_glued")
         if area and street:  # 서울시 강남구 테헤란로 152, 12층 1204호: the words end in these
             unit = words_rx(v.words("unit_glued") or ["-"], stars=False)
