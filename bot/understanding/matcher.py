@@ -418,7 +418,7 @@ class Matcher:
         placed: dict[int, int] = {}  # reason -> the first clause it leads
         if len(clauses) > 1:
             factor, none = s["clause_factor"], self.none_entry
-            named: list[tuple[int, float, bool]] = []  # per clause naming a reason: it, score, firm?
+            named: list[tuple[int, float, bool, bool]] = []  # per clause naming a reason: it, score, firm?, leads?
             clause_chars = self.chars is not None and s["char_weight"] > 0 and s["char_clauses"] > 0
             char_kept = min(1.0, domain) * (1.0 if anchored else s["char_unanchored"])
             for position, clause in enumerate(clauses):
@@ -445,24 +445,28 @@ class Matcher:
                 # its pieces of words say ("plus the card is past expiry")
                 next_one = top >= s["multi_next_score"] and top >= s["multi_next_ratio"] * runner_up \
                     and e in keyed
+                # the order: a reason named firmly comes before one named on less evidence,
+                # unless what its pieces of words say confirms it as firmly
+                leads = firm
                 if clause_chars and not firm:
                     probs = self.chars.probabilities(clause, budget)  # type: ignore[union-attr]
                     if probs is not None:
                         sc = with_chars(sc, probs, none, s, char_kept)
                         f, f_top = best(self.entries, sc)
+                        leads = next_one and f == e and f_top >= s["multi_min_score"]
                         if f_top >= s["char_multi_score"] and not next_one:
                             e, top, next_one = f, f_top, True
                 if e in unkeyed:
-                    firm = next_one = False
+                    firm = next_one = leads = False
                 r, r_top = (e, top) if self.entries[e].kind == "reason" else best(
                     self.entries, sc, "reason")
                 if r >= 0 and r_top >= s["order_min_score"] and r not in unkeyed:
                     placed.setdefault(r, position)
                 if self.entries[e].kind == "reason" and (firm or next_one):
-                    named.append((e, top, firm))
+                    named.append((e, top, firm, leads))
             # the firm ones first, in the message's order, then those named on less evidence
-            if any(firm for *_, firm in named):
-                for e, top, _ in sorted(named, key=lambda n: not n[2]):
+            if any(n[2] for n in named):
+                for e, top, *_ in sorted(named, key=lambda n: not n[3]):
                     if e not in (f for f, _ in clause_reasons):
                         clause_reasons.append((e, top))
         if self.chars is not None and s["char_weight"] > 0:
