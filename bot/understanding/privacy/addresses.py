@@ -19,6 +19,9 @@ def addresses(scan: Scan) -> None:
             _cjk_clause(scan, e)
         else:
             _clause(scan, e)
+    if scan.p.po_box is not None:
+        for s, e, _ in scan.matches(scan.p.po_box):
+            scan.claim("address", s, e, over_keep=True)
     for s, e, _ in scan.matches(scan.p.address):
         number = scan.text[max(s, e - 3) : e]
         if number[-1:].isdigit() and not number.isdigit() and "\uac00" <= scan.after_char(e) <= "\ud7a3":
@@ -27,6 +30,75 @@ def addresses(scan: Scan) -> None:
     for s, e, _ in scan.matches(scan.p.address_cjk, group=""):
         s = _after_cue_chars(scan.text, s, e)
         scan.claim("address", s, e, over_keep=True)
+    for s, e, k in list(zip(scan.starts, scan.ends, scan.kinds, strict=True)):
+        if k == "address" and not is_cjk_char(scan.text[e - 1]):
+            end = _tail(scan, e)
+            if end > e:
+                scan.extend(s, end)
+
+
+_TAIL_WORDS = 6  # the most words of a town, region and postcode after an address
+_TAIL_CHARS = 70
+
+
+def _postcode(token: str) -> bool:
+    """60657, 60657-1234, 1100-053, 10625, 47300: a postcode's shape."""
+    head, _, rest = token.partition("-")
+    return head.isdigit() and 3 <= len(head) <= 6 and (not rest or (rest.isdigit() and 3 <= len(rest) <= 4))
+
+
+def _tail(scan: Scan, pos: int) -> int:
+    """Where an address ends once the town, region and postcode after it are counted: "1187 W
+    Belmont Ave Apt 3, Chicago, IL 60657", "Jalan SS 2/24,\n47300 Petaling Jaya, Selangor",
+    "9 Elm Street, Springfield OR 97477". Capitalised words (not `not_names`, but a code of two
+    or three capitals before a postcode is a state: "IL", "OR") and postcodes, joined by spaces
+    and commas; a new line only before a postcode; a small number only after an address word
+    ("Sector 14"). Anything else ends it (a small word, a full stop, a year on its own)."""
+    v = scan.vocab
+    text = scan.text
+    not_names = v.folded("not_names")
+    marks = (v.folded("address_words") | v.folded("units") | v.folded("house")
+             | v.folded("street_after") | v.folded("street_before"))
+    limit = min(len(text), pos + _TAIL_CHARS)
+    end, i, count, previous = pos, pos, 0, ""
+    while count < _TAIL_WORDS:
+        j = i
+        newline = False
+        while j < limit and text[j] in " \t,\n":
+            newline |= text[j] == "\n"
+            j += 1
+        k = j
+        while k < limit and not text[k].isspace() and text[k] not in ",;()[]":
+            k += 1
+        token = text[j:k].rstrip(".")  # a full stop after it stays outside the address
+        if not token or (j == i and count):
+            break
+        if newline and not (_postcode(token) and text.find("\n", i, j) == text.rfind("\n", i, j)):
+            break  # a new line goes on the address only when it starts with a postcode
+        folded = token.casefold()
+        if _postcode(token):
+            if year_like(token) and previous != "word":
+                break  # "9 Elm Street, 2019": a year, not a postcode
+            kind = "code"
+        elif token.isalpha() and token.isupper() and 2 <= len(token) <= 3 and _postcode(_next_token(text, k, limit)):
+            kind = "state"
+        elif token.isdigit() and len(token) <= 5 and previous == "mark":
+            kind = "number"
+        elif token[:1].isupper() and all(ch.isalpha() or ch in "-'’" for ch in token) and folded not in not_names:
+            kind = "mark" if folded in marks or folded + "." in marks else "word"
+        else:
+            break
+        end, i, count, previous = j + len(token), j + len(token), count + 1, kind
+    return end
+
+
+def _next_token(text: str, pos: int, limit: int) -> str:
+    while pos < limit and text[pos] == " ":
+        pos += 1
+    end = pos
+    while end < limit and not text[end].isspace() and text[end] not in ",;.()":
+        end += 1
+    return text[pos:end]
 
 
 def _after_cue_chars(text: str, s: int, e: int) -> int:
@@ -76,6 +148,7 @@ def _starts_with_link(text: str, pos: int) -> str:
 
 def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str]) -> int:
     text = scan.text
+    glued = tuple(w[:-1].casefold() for w in scan.vocab.spaced("street_endings") if w.endswith(".")) or ("\0",)
     end = limit
     for stop in _STOPS:
         i = text.find(stop, pos, limit)
@@ -88,6 +161,7 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
             break
         word = text[max(pos, j - 6) : j].split()[-1] if text[max(pos, j - 6) : j].split() else ""
         abbreviation = word.isalpha() and len(word) <= 4 and word.lower() != word.upper()  # not Arabic
+        abbreviation |= word.casefold().endswith(glued)  # "Goethestr. 12"
         if not abbreviation and word.casefold() + "." not in address_words:
             end = j
             break

@@ -313,7 +313,10 @@ def order_numbers(scan: Scan) -> None:
 
 
 def keeps(scan: Scan) -> None:
-    """What looks like personal data but is not: hashes, amounts, years."""
+    """What looks like personal data but is not: hashes, amounts, years, public people's names
+    (`public_names`: "Elon Musk tweeted ...")."""
+    for s, e in scan.cues("public_names"):
+        scan.claim(KEEP, s, e)
     for s, e, _ in scan.matches(scan.p.hash_number, group=""):
         scan.claim(KEEP, s, e)
     for s, e, m in scan.matches(scan.p.amount, group=""):

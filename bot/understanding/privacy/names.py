@@ -35,6 +35,9 @@ def names(scan: Scan) -> None:
             # in a script without capitals ("أخي يوسف") the words up to a common word count
             caseless = _caseless_follows(scan, e)
             _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:" + QUOTES))
+    _labelled_names(scan)
+    _framed_names(scan)
+    _lowercase_opening_name(scan)
     _closing_name(scan)
     _name_in_brackets_after_mask(scan)
     _name_rewritten(scan)
@@ -48,11 +51,102 @@ def names(scan: Scan) -> None:
         if is_cjk_char(scan.text[e - 1]):
             continue  # Chinese mismatch descriptions go through name_weak ("账户上写的是...")
         pos = _skip_words(scan, e, says)
-        _claim(scan, _run(scan, pos, least=2, lowercase=False, skip=":-–—" + QUOTES))
+        span = _run(scan, pos, least=2, lowercase=False, skip=":-–—" + QUOTES)
+        _claim(scan, span if span is not None else _after_colon(scan, pos))
         _claim(scan, _possessive_before(scan, s))
     _before_birth(scan)
     _opening_name(scan)
     _name_variants(scan)
+
+
+#: what may follow a name written after a bare label ("이름 김민준, 생년월일 ...")
+_LABEL_ENDS = ",，.。;；、()（）\n"
+
+
+def _labelled_names(scan: Scan) -> None:
+    """A name after a form label with no colon (`name_labels`: "이름 김민준, 생년월일 ..."):
+    only when a comma, full stop, bracket or the line's end follows it, since the same word
+    opens ordinary sentences too ("이름 변경을 했어요"). In scripts without capitals one word is
+    enough; otherwise the words must be capitalised."""
+    text = scan.text
+    for _, e in scan.cues("name_labels"):
+        if is_cjk_char(text[e - 1]):
+            continue
+        caseless = _caseless_follows(scan, e)
+        span = _run(scan, e, least=1, lowercase=caseless, skip="")
+        if span is None:
+            continue
+        after = text[span[1] : span[1] + 1]
+        if not after or after in _LABEL_ENDS:
+            scan.claim("name", *span)
+
+
+def _framed_names(scan: Scan) -> None:
+    """A name between "I am" and "from" (`self_intro` or `name_weak`, then `self_intro_close`):
+    "this is Carlos from Bogotá" (one capitalised word is enough), "أنا فاطمة الزهراء بن علي من
+    تونس", "میں احمد رضا ہوں". In scripts without capitals two to four words, none of them a
+    common word (`not_names`): "میں پریشان ہوں" ("I am worried") is not a name."""
+    text = scan.text
+    closers = scan.vocab.folded("self_intro_close")
+    if not closers:
+        return
+    not_names = scan.vocab.folded("not_names")
+    for _, e in [*scan.cues("self_intro"), *scan.cues("name_weak")]:
+        if is_cjk_char(text[e - 1]):
+            continue
+        run = words_at(text, e, min(len(text), e + 100), 6)
+        close = next((i for i, (s, t) in enumerate(run) if text[s:t].casefold() in closers), 0)
+        if close == 0:
+            continue
+        words = [text[s:t] for s, t in run[:close]]
+        if any(w.casefold() in not_names for w in words):
+            continue
+        caseless = not (words[0][0].isupper() or words[0][0].islower())
+        if caseless and not 2 <= close <= 4:
+            continue
+        if not caseless and not (close <= 3 and all(w[0].isupper() for w in words)):
+            continue
+        if all(scan.free(s, t) for s, t in run[:close]):
+            scan.claim("name", run[0][0], run[close - 1][1])
+
+
+def _lowercase_opening_name(scan: Scan) -> None:
+    """A name in small letters that opens the message after a weak cue, closed by a word of
+    `name_after`: "hey its james o'connell again, ...", "this is chinedu okonkwo here". Two or
+    three words, none of them a common English word (the BIP-39 list) or an English verb form
+    ("-ing", "-ed"): "this is taking forever again" is not a name."""
+    text = scan.text
+    m = scan.p.greeting.match(text[:80])
+    opening = m.end() if m else 0
+    closers = scan.vocab.folded("name_after")
+    for s, e in scan.cues("name_weak"):
+        if s > opening or is_cjk_char(text[e - 1]):
+            break
+        if s < opening:
+            continue
+        span = _run(scan, e, least=2, lowercase=True, skip=",")
+        if span is None or not text[span[0]].islower():
+            continue
+        words = text[span[0] : span[1]].split()
+        if len(words) > 3 or any(w.casefold() in scan.vocab.bip39 or (len(w) > 4 and w.endswith(("ing", "ed")))
+                                 for w in words):
+            continue
+        rest = text[span[1] : span[1] + 30].lstrip(" \t").casefold()
+        if any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers):
+            scan.claim("name", *span)
+
+
+def _after_colon(scan: Scan, pos: int) -> tuple[int, int] | None:
+    """After a document word, a few small words and a colon, then the name: "o nome tá
+    certinho: Ana Beatriz Souza Lima", "the name on my account is correct: John Smith"."""
+    text = scan.text
+    colon = text.find(":", pos, min(len(text), pos + 30))
+    if colon < 0:
+        return None
+    gap = text[pos:colon].split()
+    if not 1 <= len(gap) <= 3 or not all(w.isalpha() and w.islower() for w in gap):
+        return None
+    return _run(scan, colon + 1, least=2, lowercase=False, skip=QUOTES)
 
 
 #: quotation marks that may stand around a name ("the name on my card is 'Ana Lima'")
@@ -463,6 +557,8 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
         words.append((s, e, False))
         if sum(not p for *_, p in words) >= _MAX_WORDS or "\uac00" <= word[0] <= "\ud7a3":
             break  # a Korean name is written as one word ("이서연이고 생년월일은 ...")
+        if "\u0e00" <= word[0] <= "\u0e7f" and sum(not p for *_, p in words) >= 2:
+            break  # a Thai name is a given name and a surname; Thai writes no spaces between words
     while words and words[-1][2]:
         words.pop()
     if sum(_weight(text[s:e]) for s, e, p in words if not p) < least:

@@ -47,7 +47,7 @@ class Patterns:
         self.vocab = v
         self.cue = {
             key: cue_pattern(v, key)
-            for key in ("name", "name_weak", "name_before", "documents", "password", "code", "cvv", "card",
+            for key in ("name", "name_weak", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
                         "seed", "uid", "id_numbers", "id_series", "birth", "address", "order",
                         "signoffs", "username", "card_expiry", "iban")
         }
@@ -147,6 +147,9 @@ class Patterns:
             )
             # 8 rue des Lilas, 12 avenue Victor Hugo: the number before the street word
             shapes.append(rf"{NUM},?\s+{ci(before)}\s+(?:{CAPX}|{parts})(?:\s+(?:{CAPX}|{parts})){{0,4}}")
+        endings = v.spaced("street_endings")
+        if endings:  # Schillerstraße 27, Kerkstraat 12, Goethestr. 5: the street word glued on
+            shapes.append(rf"\p{{Lu}}\p{{L}}{{2,}}(?i:{words_rx(endings, stars=False)})(?:[^\p{{L}}0-9]|$)\s*,?\s*(?:{house}\s*:?\s*)?{NUM}")
         area, street = v.words("area_glued"), v.words("street_glued")
         if area and street:  # 서울시 강남구 테헤란로 152, 12층 1204호: the words end in these
             unit = words_rx(v.words("unit_glued") or ["-"], stars=False)
@@ -155,6 +158,11 @@ class Patterns:
                 rf"\s*\d{{1,5}}(?:-\d{{1,5}})?(?:[\s,]+\d{{1,5}}(?:-\d{{1,5}})?\s*{unit})*"
             )
         self.address = lazy_rx(f"{_LEFT}(?P<v>{'|'.join(shapes)})")
+        # a post-office box: "P.O. Box 12345-00100", "Caixa Postal 1234", "а/я 15"
+        box = v.words("po_box")
+        self.po_box = lazy_rx(
+            rf"{_LEFT}(?P<v>{ci(box)}\.?\s*(?:(?i:no\.?|n[º°]|#)\s*)?:?\s*\d{{1,7}}(?:\s?[-–]\s?\d{{3,6}})?)(?:[^\d]|$)"
+        ) if box else None
         zh_street = words_rx(v.cjk("street_after") or ["路"])
         zh_units = words_rx(v.cjk("units") or ["室"])
         self.address_cjk = lazy_rx(
@@ -187,7 +195,8 @@ class Patterns:
         for pattern in (self.bot_token, self.iban, self.card, self.id_chunk, self.hkid, self.ni,
                         self.id_token, self.phone, self.digits, self.hash_number, self.year_range,
                         self.amount, self.date_numeric, self.date_words, self.date_month_word,
-                        self.date_cjk, self.address, self.address_cjk, self.address_near):
+                        self.date_cjk, self.address, self.address_cjk, self.address_near,
+                        *([self.po_box] if self.po_box else [])):
             pattern.needs = DIGITS
         self.email.needs = self.handle.needs = ("@",)
         self.mask.needs = ("[",)

@@ -73,6 +73,16 @@ class Scan:
         self.kinds.insert(i, kind)
         return True
 
+    def extend(self, start: int, end: int) -> bool:
+        """Make the claim that starts at `start` reach `end`, if nothing else is claimed there."""
+        i = bisect_left(self.starts, start)
+        if i >= len(self.starts) or self.starts[i] != start or end <= self.ends[i]:
+            return False
+        if i + 1 < len(self.starts) and self.starts[i + 1] < end:
+            return False
+        self.ends[i] = end
+        return True
+
     def _drop_keeps_inside(self, start: int, end: int) -> None:
         i = bisect_left(self.starts, start)
         while i < len(self.starts) and self.starts[i] < end:
