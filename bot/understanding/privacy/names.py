@@ -101,7 +101,7 @@ def _framed_names(scan: Scan) -> None:
         words = [text[s:t] for s, t in run[:close]]
         if any(w.casefold() in not_names for w in words):
             continue
-        caseless = not (words[0][0].isupper() or words[0][0].islower())
+        caseless = _caseless(words[0][0])
         if caseless and not 2 <= close <= 4:
             continue
         if not caseless and not (close <= 3 and all(w[0].isupper() for w in words)):
@@ -332,7 +332,14 @@ def _first_after(scan: Scan, pos: int, skip: str) -> str:
 
 def _caseless_follows(scan: Scan, pos: int) -> bool:
     ch = _first_after(scan, pos, " \t,")
-    return ch.isalpha() and not (ch.isupper() or ch.islower()) and not is_cjk_char(ch)
+    return ch.isalpha() and _caseless(ch) and not is_cjk_char(ch)
+
+
+def _caseless(ch: str) -> bool:
+    """Is `ch` a letter of a script written without capitals? Arabic, Hebrew, Devanagari have no
+    case at all; Georgian letters are "lowercase" for Unicode, but the capitals (Mtavruli) are not
+    used to begin a name ("ნინო ბერიძე")."""
+    return not (ch.isupper() or ch.islower()) or "\u10d0" <= ch <= "\u10ff"
 
 
 def _latin_follows(scan: Scan, pos: int) -> bool:
@@ -372,7 +379,7 @@ def _closing_name(scan: Scan) -> None:
         if end - pos <= 4 and not any(ch.isspace() for ch in text[pos:end]):
             _chinese_name(scan, pos, strict=True)
         return
-    caseless = not (text[pos].isupper() or text[pos].islower())  # Arabic, Hebrew...
+    caseless = _caseless(text[pos])  # Arabic, Hebrew, Georgian...
     span = _run(scan, pos, least=1 if signed else 2, lowercase=caseless and signed, skip="")
     if span is not None and span[1] == end:
         scan.claim("name", *span)
