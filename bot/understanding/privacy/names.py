@@ -112,7 +112,8 @@ def _framed_names(scan: Scan) -> None:
 
 def _lowercase_opening_name(scan: Scan) -> None:
     """A name in small letters that opens the message after a weak cue, closed by a word of
-    `name_after`: "hey its james o'connell again, ...", "this is chinedu okonkwo here". Two or
+    `name_after`, maybe after a comma: "hey its james o'connell again, ...", "this is chinedu
+    okonkwo here", "это дмитрий соколов, писал вчера ...". Two or
     three words, none of them a common English word (the BIP-39 list) or an English verb form
     ("-ing", "-ed"): "this is taking forever again" is not a name."""
     text = scan.text
@@ -132,6 +133,8 @@ def _lowercase_opening_name(scan: Scan) -> None:
                                  for w in words):
             continue
         rest = text[span[1] : span[1] + 30].lstrip(" \t").casefold()
+        if rest.startswith(","):  # "это дмитрий соколов, писал вчера ...": a comma may come first
+            rest = rest[1:].lstrip(" \t")
         if any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers):
             scan.claim("name", *span)
 
