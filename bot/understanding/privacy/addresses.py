@@ -178,7 +178,7 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
         word = rest.split()[0].rstrip(",") if rest.split() else ""
         folded = word.casefold()
         listed = folded in address_words or folded.rstrip(".") in address_words
-        if word and word[0].islower() and not listed:
+        if word and word[0].islower() and not listed and not "\u10d0" <= word[0] <= "\u10ff":  # Georgian: no capitals
             end = j
             break
         i = j + 1
