@@ -113,14 +113,16 @@ def _framed_names(scan: Scan) -> None:
 def _lowercase_opening_name(scan: Scan) -> None:
     """A name in small letters that opens the message after a weak cue, closed by a word of
     `name_after`, maybe after a comma: "hey its james o'connell again, ...", "this is chinedu
-    okonkwo here", "это дмитрий соколов, писал вчера ...". Two or
-    three words, none of them a common English word (the BIP-39 list) or an English verb form
+    okonkwo here", "это дмитрий соколов, писал вчера ..."; right after a greeting without a cue
+    ("hey, ana lima here again"). Two or three words, none of them a common English word (the BIP-39 list) or an English verb form
     ("-ing", "-ed"): "this is taking forever again" is not a name."""
     text = scan.text
     m = scan.p.greeting.match(text[:80])
     opening = m.end() if m else 0
     closers = scan.vocab.folded("name_after")
-    for s, e in scan.cues("name_weak"):
+    # right after a greeting no cue is needed: "hey, ana lima here again"
+    after_greeting = [(opening, opening)] if m and opening else []
+    for s, e in [*after_greeting, *scan.cues("name_weak")]:
         if s > opening or is_cjk_char(text[e - 1]):
             break
         if s < opening:
