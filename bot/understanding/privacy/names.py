@@ -498,7 +498,8 @@ def _is_letter(ch: str) -> bool:
 def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]]:
     """The words from `pos`, separated by spaces only, up to the first other character.
 
-    A word is letters (with their accents), and may have ' or - inside ("O'Neil", "Jean-Luc").
+    A word is letters (with their accents), and may have ' or - inside ("O'Neil", "Jean-Luc");
+    a capital and a full stop before another capitalised word is a middle initial ("M.").
     """
     out: list[tuple[int, int]] = []
     while pos < limit and len(out) < most:
@@ -512,6 +513,9 @@ def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]
             pos += 1
         if pos == start:
             break
+        if (pos - start == 1 and text[start].isupper() and pos + 2 < limit and text[pos] == "."
+                and text[pos + 1] == " " and text[pos + 2].isupper()):
+            pos += 1  # a middle initial: "Thabo M. Mokoena"
         out.append((start, pos))
     return out
 
