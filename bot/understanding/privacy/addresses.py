@@ -85,6 +85,8 @@ def _tail(scan: Scan, pos: int) -> int:
             kind = "state"
         elif token.isdigit() and len(token) <= 5 and previous == "mark":
             kind = "number"
+        elif token.isdigit() and len(token) == 2 and previous == "code" and text[i - 4 : i - 3] in " ,\n":
+            kind = "code"  # the second half of a Swedish, Czech or Greek postcode: "111 22", "120 00"
         elif token[:1].isupper() and all(ch.isalpha() or ch in "-'’" for ch in token) and folded not in not_names:
             kind = "mark" if folded in marks or folded + "." in marks else "word"
         else:
