@@ -111,18 +111,24 @@ def _framed_names(scan: Scan) -> None:
 
 
 def _lowercase_opening_name(scan: Scan) -> None:
-    """A name in small letters that opens the message after a weak cue, closed by a word of
+    """A name in small letters that opens the message after a weak cue (`name_weak`, or
+    `name_opening`, which counts only there: Portuguese "é o"), closed by a word of
     `name_after`, maybe after a comma: "hey its james o'connell again, ...", "this is chinedu
     okonkwo here", "это дмитрий соколов, писал вчера ..."; right after a greeting without a cue
-    ("hey, ana lima here again"). Two or three words, none of them a common English word (the BIP-39 list) or an English verb form
-    ("-ing", "-ed"): "this is taking forever again" is not a name."""
+    ("hey, ana lima here again"). A comma and then the label of another piece of personal data
+    (an ID, birth, password, messenger word) closes it too, even with no cue at all: "é o joão
+    pedro nascimento, zap ...", "john smith, passport ...". Two or three words, none of them a
+    common English word (the BIP-39 list) or an English verb form ("-ing", "-ed"): "this is
+    taking forever again" is not a name."""
     text = scan.text
+    v = scan.vocab
     m = scan.p.greeting.match(text[:80])
     opening = m.end() if m else 0
-    closers = scan.vocab.folded("name_after")
+    closers = v.folded("name_after")
+    labels = frozenset().union(*(v.folded(k) for k in ("id_numbers", "birth", "username", "password", "uid")))
     # right after a greeting no cue is needed: "hey, ana lima here again"
-    after_greeting = [(opening, opening)] if m and opening else []
-    for s, e in [*after_greeting, *scan.cues("name_weak")]:
+    bare = [(opening, opening)]
+    for s, e in sorted([*bare, *scan.cues("name_opening"), *scan.cues("name_weak")]):
         if s > opening or is_cjk_char(text[e - 1]):
             break
         if s < opening:
@@ -131,14 +137,23 @@ def _lowercase_opening_name(scan: Scan) -> None:
         if span is None or not text[span[0]].islower():
             continue
         words = text[span[0] : span[1]].split()
-        if len(words) > 3 or any(w.casefold() in scan.vocab.bip39 or (len(w) > 4 and w.endswith(("ing", "ed")))
+        if len(words) > 3 or any(w.casefold() in v.bip39 or (len(w) > 4 and w.endswith(("ing", "ed")))
                                  for w in words):
             continue
         rest = text[span[1] : span[1] + 30].lstrip(" \t").casefold()
-        if rest.startswith(","):  # "это дмитрий соколов, писал вчера ...": a comma may come first
+        comma = rest.startswith(",")
+        if comma:  # "это дмитрий соколов, писал вчера ...": a comma may come first
             rest = rest[1:].lstrip(" \t")
-        if any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers):
+        said = any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers)
+        label = comma and _first_words(rest, labels)
+        if (said and (s < e or opening)) or label:
             scan.claim("name", *span)
+
+
+def _first_words(rest: str, words: frozenset[str]) -> bool:
+    """Does `rest` (folded) open with one of `words`, as one or two words ("cpf", "date of")?"""
+    parts = rest.replace(":", " ").split()
+    return bool(parts) and (parts[0] in words or " ".join(parts[:2]) in words)
 
 
 def _after_colon(scan: Scan, pos: int) -> tuple[int, int] | None:
