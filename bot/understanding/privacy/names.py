@@ -125,7 +125,9 @@ def _lowercase_opening_name(scan: Scan) -> None:
     m = scan.p.greeting.match(text[:80])
     opening = m.end() if m else 0
     closers = v.folded("name_after")
-    labels = frozenset().union(*(v.folded(k) for k in ("id_numbers", "birth", "username", "password", "uid")))
+    kinds = ("id_numbers", "birth", "username", "password", "uid")
+    labels = frozenset().union(*(v.folded(k) for k in kinds))
+    stems = tuple(frozenset().union(*(v.star_stems(k) for k in kinds)))
     # right after a greeting no cue is needed: "hey, ana lima here again"
     bare = [(opening, opening)]
     for s, e in sorted([*bare, *scan.cues("name_opening"), *scan.cues("name_weak")]):
@@ -137,23 +139,27 @@ def _lowercase_opening_name(scan: Scan) -> None:
         if span is None or not text[span[0]].islower():
             continue
         words = text[span[0] : span[1]].split()
-        if len(words) > 3 or any(w.casefold() in v.bip39 or (len(w) > 4 and w.endswith(("ing", "ed")))
-                                 for w in words):
+        if len(words) > 3 or any(w.casefold() in v.bip39 for w in words):
             continue
         rest = text[span[1] : span[1] + 30].lstrip(" \t").casefold()
         comma = rest.startswith(",")
         if comma:  # "это дмитрий соколов, писал вчера ...": a comma may come first
             rest = rest[1:].lstrip(" \t")
+        if comma and _first_words(rest, labels, stems):
+            scan.claim("name", *span)  # a label is proof enough: "ahmed raza khan, cnic ..."
+            continue
+        if any(len(w) > 4 and w.endswith(("ing", "ed")) for w in words):
+            continue
         said = any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers)
-        label = comma and _first_words(rest, labels)
-        if (said and (s < e or opening)) or label:
+        if said and (s < e or opening):
             scan.claim("name", *span)
 
 
-def _first_words(rest: str, words: frozenset[str]) -> bool:
-    """Does `rest` (folded) open with one of `words`, as one or two words ("cpf", "date of")?"""
+def _first_words(rest: str, words: frozenset[str], stems: tuple[str, ...]) -> bool:
+    """Does `rest` (folded) open with one of `words`, as one or two words ("cpf", "date of"),
+    or with a word that starts with one of `stems` ("паспорт*": "паспорт", "паспорта")?"""
     parts = rest.replace(":", " ").split()
-    return bool(parts) and (parts[0] in words or " ".join(parts[:2]) in words)
+    return bool(parts) and (parts[0] in words or " ".join(parts[:2]) in words or parts[0].startswith(stems))
 
 
 def _after_colon(scan: Scan, pos: int) -> tuple[int, int] | None:
