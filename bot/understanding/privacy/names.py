@@ -104,7 +104,11 @@ def _framed_names(scan: Scan) -> None:
         caseless = _caseless(words[0][0])
         if caseless and not 2 <= close <= 4:
             continue
-        if not caseless and not (close <= 3 and all(w[0].isupper() for w in words)):
+        # in small letters two or three words, none a common English word or verb form:
+        # "i am muhammad usman tariq from lahore", not "i am really worried from yesterday"
+        lower = (2 <= close <= 3 and all(w[0].islower() for w in words)
+                 and not any(w.casefold() in scan.vocab.bip39 or w.endswith(("ing", "ed")) for w in words))
+        if not caseless and not lower and not (close <= 3 and all(w[0].isupper() for w in words)):
             continue
         if all(scan.free(s, t) for s, t in run[:close]):
             scan.claim("name", run[0][0], run[close - 1][1])
@@ -115,7 +119,7 @@ def _lowercase_opening_name(scan: Scan) -> None:
     `name_opening`, which counts only there: Portuguese "é o"), closed by a word of
     `name_after`, maybe after a comma: "hey its james o'connell again, ...", "this is chinedu
     okonkwo here", "это дмитрий соколов, писал вчера ..."; right after a greeting without a cue
-    ("hey, ana lima here again"). A comma and then the label of another piece of personal data
+    ("hey, ana lima here again"), or at the very start ("kwame asante here"). A comma and then the label of another piece of personal data
     (an ID, birth, password, messenger word) closes it too, even with no cue at all: "é o joão
     pedro nascimento, zap ...", "john smith, passport ...". Two or three words, none of them a
     common English word (the BIP-39 list) or an English verb form ("-ing", "-ed"): "this is
@@ -151,7 +155,7 @@ def _lowercase_opening_name(scan: Scan) -> None:
         if any(len(w) > 4 and w.endswith(("ing", "ed")) for w in words):
             continue
         said = any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers)
-        if said and (s < e or opening):
+        if said:  # after a cue, a greeting, or at the very start: "kwame asante here, ..."
             scan.claim("name", *span)
 
 
