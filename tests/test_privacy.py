@@ -409,15 +409,16 @@ def test_the_eighth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() 
     secrets left and 7 of 50 over-masked after the blind8 round. Its even lines were read (word
     lists for the nine languages no corpus had: Serbian, Czech, Swedish, Hungarian, Georgian,
     Armenian, Amharic, Yoruba, Hausa; Georgian read as a script without capitals; a house word
-    as an address cue; "打成" before a name in Latin letters; a lowercase opening name closed
-    after a comma; dates "14. 3. 1994" and "1994. március 14."); its odd lines were only
-    measured: 37 -> 43 of 56 lines with no secret word left, 20 -> 13 secrets left, 4 -> 1 of 29
-    clean lines over-masked. All lines: 90 -> 106 of 120 (109 with no secret as written),
-    32 -> 14 secrets left, 7 -> 1 of 50 over-masked."""
+    as an address cue; "打成" before a name in Latin letters; a lowercase name opening the message
+    closed after a comma by "писал" or by another datum's label, "é o joão pedro nascimento,
+    zap ..."; dates "14. 3. 1994" and "1994. március 14."); its odd lines were only measured:
+    37 -> 44 of 56 lines with no secret word left, 20 -> 12 secrets left, 4 -> 1 of 29 clean
+    lines over-masked. All lines: 90 -> 108 of 120 (111 with no secret as written), 32 -> 12
+    secrets left, 7 -> 1 of 50 over-masked; even lines 53 -> 64 of 64."""
     full = sum(all(s not in redact(d["text"]) for s in d["secrets"]) for d in BLIND9 if d["secrets"])
-    assert full >= 107, full
+    assert full >= 109, full
     missed = _missed(BLIND9)
-    assert len(missed) <= 16, missed
+    assert len(missed) <= 14, missed
     over = _over_masked(BLIND9)
     assert len(over) <= 2, over
 
