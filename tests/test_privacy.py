@@ -53,6 +53,9 @@ BLIND6 = [json.loads(line) for line in (PII / "blind6.jsonl").read_text(encoding
 BLIND7 = [json.loads(line) for line in (PII / "blind7.jsonl").read_text(encoding="utf-8").splitlines()]
 #: a seventh, 30 languages incl. Tagalog, Romanian, Dutch, Swahili, Azerbaijani, Hebrew, Greek, Urdu (tests/data/blind8/README.md)
 BLIND8 = [json.loads(line) for line in (PII / "blind8.jsonl").read_text(encoding="utf-8").splitlines()]
+#: an eighth, 37 languages incl. Hausa, Yoruba, Amharic, Georgian, Armenian, Hungarian, Swedish,
+#: Czech, Serbian (tests/data/blind9/README.md)
+BLIND9 = [json.loads(line) for line in (PII / "blind9.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _case_id(case: dict) -> str:
@@ -397,6 +400,26 @@ def test_the_seventh_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines()
     missed = _missed(BLIND8)
     assert len(missed) <= 15, missed
     over = _over_masked(BLIND8)
+    assert len(over) <= 2, over
+
+
+def test_the_eighth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
+    """First measured at 83 of 120 lines fully redacted (no word of a secret readable), 40
+    secrets left and 9 of 50 clean lines over-masked, at the start of the day; 90 of 120, 32
+    secrets left and 7 of 50 over-masked after the blind8 round. Its even lines were read (word
+    lists for the nine languages no corpus had: Serbian, Czech, Swedish, Hungarian, Georgian,
+    Armenian, Amharic, Yoruba, Hausa; Georgian read as a script without capitals; a house word
+    as an address cue; "打成" before a name in Latin letters; a lowercase name opening the message
+    closed after a comma by "писал" or by another datum's label, "é o joão pedro nascimento,
+    zap ..."; dates "14. 3. 1994" and "1994. március 14."); its odd lines were only measured:
+    37 -> 44 of 56 lines with no secret word left, 20 -> 12 secrets left, 4 -> 1 of 29 clean
+    lines over-masked. All lines: 90 -> 108 of 120 (111 with no secret as written), 32 -> 12
+    secrets left, 7 -> 1 of 50 over-masked; even lines 53 -> 64 of 64."""
+    full = sum(all(s not in redact(d["text"]) for s in d["secrets"]) for d in BLIND9 if d["secrets"])
+    assert full >= 109, full
+    missed = _missed(BLIND9)
+    assert len(missed) <= 14, missed
+    over = _over_masked(BLIND9)
     assert len(over) <= 2, over
 
 

@@ -14,11 +14,12 @@ _CJK_STOPS = "，。；！？、,;\n"
 
 
 def addresses(scan: Scan) -> None:
-    for _, e in scan.cues("address"):  # the whole clause after a cue first, then the shapes
+    house = scan.vocab.folded("house")
+    for s, e in scan.cues("address"):  # the whole clause after a cue first, then the shapes
         if is_cjk_char(scan.text[e - 1]):
             _cjk_clause(scan, e)
         else:
-            _clause(scan, e)
+            _clause(scan, e, house_cue=scan.text[s:e].casefold() in house)
     if scan.p.po_box is not None:
         for s, e, _ in scan.matches(scan.p.po_box):
             scan.claim("address", s, e, over_keep=True)
@@ -84,6 +85,8 @@ def _tail(scan: Scan, pos: int) -> int:
             kind = "state"
         elif token.isdigit() and len(token) <= 5 and previous == "mark":
             kind = "number"
+        elif token.isdigit() and len(token) == 2 and previous == "code" and text[i - 4 : i - 3] in " ,\n":
+            kind = "code"  # the second half of a Swedish, Czech or Greek postcode: "111 22", "120 00"
         elif token[:1].isupper() and all(ch.isalpha() or ch in "-'’" for ch in token) and folded not in not_names:
             kind = "mark" if folded in marks or folded + "." in marks else "word"
         else:
@@ -121,10 +124,11 @@ def _cjk_clause(scan: Scan, pos: int) -> None:
         scan.claim("address", pos, end, over_keep=True)
 
 
-def _clause(scan: Scan, pos: int) -> None:
+def _clause(scan: Scan, pos: int, *, house_cue: bool = False) -> None:
     """Mask the address after a cue, up to the end of its sentence or the first part of the
     sentence that is about something else (", but the bill is ..."); only if it has a house
-    number next to a street word or a capitalised word."""
+    number next to a street word or a capitalised word, or the cue is a house word itself and
+    the number follows it ("House no 118, Block C, Gulberg III, Lahore")."""
     v = scan.vocab
     text = scan.text
     limit = min(len(text), pos + _CLAUSE)
@@ -133,8 +137,9 @@ def _clause(scan: Scan, pos: int) -> None:
     listed = v.folded("address_words") | v.folded("units") | v.folded("house")
     end = _clause_end(scan, pos, limit, listed | v.folded("street_before") | v.folded("street_after"))
     clause = text[pos:end]
-    near = scan.p.address_near.search(clause)
-    if near is None or (not scan.p.address.search(clause) and _only_years(clause)):
+    numbered = house_cue and clause[:1].isdigit() and not year_like(clause.split()[0].strip(",،."))
+    near = numbered or scan.p.address_near.search(clause)
+    if not near or (not scan.p.address.search(clause) and _only_years(clause)):
         return
     scan.claim("address", pos, end, over_keep=True)
 
@@ -175,7 +180,7 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
         word = rest.split()[0].rstrip(",") if rest.split() else ""
         folded = word.casefold()
         listed = folded in address_words or folded.rstrip(".") in address_words
-        if word and word[0].islower() and not listed:
+        if word and word[0].islower() and not listed and not "\u10d0" <= word[0] <= "\u10ff":  # Georgian: no capitals
             end = j
             break
         i = j + 1

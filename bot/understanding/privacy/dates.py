@@ -35,14 +35,14 @@ def dates(scan: Scan) -> None:
         (p.date_cjk, ("y4", "y5")),
         (p.date_month_word, ("y3",)),
         (p.date_numeric, ()),
-        (p.date_words, ("y1", "y2")),
+        (p.date_words, ("y1", "y2", "y6")),
     ):
         for m in pattern.finditer(text):
             s, e = m.span("v")
             year = next((m.group(g) for g in groups if m.has(g)), None)
             if pattern is p.date_numeric:
                 value = text[s:e]
-                tail = value.replace("/", ".").replace("-", ".").split(".")
+                tail = [t.strip() for t in value.replace("/", ".").replace("-", ".").split(".")]
                 year = tail[0] if len(tail[0]) == 4 else tail[-1]
             found.append((s, e, year))
     for s, e, year in sorted(found):

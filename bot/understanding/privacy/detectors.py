@@ -321,6 +321,8 @@ def keeps(scan: Scan) -> None:
         scan.claim(KEEP, s, e)
     for s, e, m in scan.matches(scan.p.amount, group=""):
         value = scan.text[s:e].strip()
+        while value and not value[-1].isalnum() and value[-1] not in "$€£¥₹₦₽₺₫":
+            value = value[:-1]  # the character after the amount the pattern took ("45872319K,")
         if value[-1:].isalpha() and len(value.rstrip("kKuU")) == len(value) - 1 and sum(
             ch.isdigit() for ch in value
         ) >= 7:

@@ -101,25 +101,40 @@ def _framed_names(scan: Scan) -> None:
         words = [text[s:t] for s, t in run[:close]]
         if any(w.casefold() in not_names for w in words):
             continue
-        caseless = not (words[0][0].isupper() or words[0][0].islower())
+        caseless = _caseless(words[0][0])
         if caseless and not 2 <= close <= 4:
             continue
-        if not caseless and not (close <= 3 and all(w[0].isupper() for w in words)):
+        # in small letters two or three words, none a common English word or verb form:
+        # "i am muhammad usman tariq from lahore", not "i am really worried from yesterday"
+        lower = (2 <= close <= 3 and all(w[0].islower() for w in words)
+                 and not any(w.casefold() in scan.vocab.bip39 or w.endswith(("ing", "ed")) for w in words))
+        if not caseless and not lower and not (close <= 3 and all(w[0].isupper() for w in words)):
             continue
         if all(scan.free(s, t) for s, t in run[:close]):
             scan.claim("name", run[0][0], run[close - 1][1])
 
 
 def _lowercase_opening_name(scan: Scan) -> None:
-    """A name in small letters that opens the message after a weak cue, closed by a word of
-    `name_after`: "hey its james o'connell again, ...", "this is chinedu okonkwo here". Two or
-    three words, none of them a common English word (the BIP-39 list) or an English verb form
-    ("-ing", "-ed"): "this is taking forever again" is not a name."""
+    """A name in small letters that opens the message after a weak cue (`name_weak`, or
+    `name_opening`, which counts only there: Portuguese "é o"), closed by a word of
+    `name_after`, maybe after a comma: "hey its james o'connell again, ...", "this is chinedu
+    okonkwo here", "это дмитрий соколов, писал вчера ..."; right after a greeting without a cue
+    ("hey, ana lima here again"), or at the very start ("kwame asante here"). A comma and then the label of another piece of personal data
+    (an ID, birth, password, messenger word) closes it too, even with no cue at all: "é o joão
+    pedro nascimento, zap ...", "john smith, passport ...". Two or three words, none of them a
+    common English word (the BIP-39 list) or an English verb form ("-ing", "-ed"): "this is
+    taking forever again" is not a name."""
     text = scan.text
+    v = scan.vocab
     m = scan.p.greeting.match(text[:80])
     opening = m.end() if m else 0
-    closers = scan.vocab.folded("name_after")
-    for s, e in scan.cues("name_weak"):
+    closers = v.folded("name_after")
+    kinds = ("id_numbers", "birth", "username", "password", "uid")
+    labels = frozenset().union(*(v.folded(k) for k in kinds))
+    stems = tuple(frozenset().union(*(v.star_stems(k) for k in kinds)))
+    # right after a greeting no cue is needed: "hey, ana lima here again"
+    bare = [(opening, opening)]
+    for s, e in sorted([*bare, *scan.cues("name_opening"), *scan.cues("name_weak")]):
         if s > opening or is_cjk_char(text[e - 1]):
             break
         if s < opening:
@@ -128,12 +143,27 @@ def _lowercase_opening_name(scan: Scan) -> None:
         if span is None or not text[span[0]].islower():
             continue
         words = text[span[0] : span[1]].split()
-        if len(words) > 3 or any(w.casefold() in scan.vocab.bip39 or (len(w) > 4 and w.endswith(("ing", "ed")))
-                                 for w in words):
+        if len(words) > 3 or any(w.casefold() in v.bip39 for w in words):
             continue
         rest = text[span[1] : span[1] + 30].lstrip(" \t").casefold()
-        if any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers):
+        comma = rest.startswith(",")
+        if comma:  # "это дмитрий соколов, писал вчера ...": a comma may come first
+            rest = rest[1:].lstrip(" \t")
+        if comma and _first_words(rest, labels, stems):
+            scan.claim("name", *span)  # a label is proof enough: "ahmed raza khan, cnic ..."
+            continue
+        if any(len(w) > 4 and w.endswith(("ing", "ed")) for w in words):
+            continue
+        said = any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers)
+        if said:  # after a cue, a greeting, or at the very start: "kwame asante here, ..."
             scan.claim("name", *span)
+
+
+def _first_words(rest: str, words: frozenset[str], stems: tuple[str, ...]) -> bool:
+    """Does `rest` (folded) open with one of `words`, as one or two words ("cpf", "date of"),
+    or with a word that starts with one of `stems` ("паспорт*": "паспорт", "паспорта")?"""
+    parts = rest.replace(":", " ").split()
+    return bool(parts) and (parts[0] in words or " ".join(parts[:2]) in words or parts[0].startswith(stems))
 
 
 def _after_colon(scan: Scan, pos: int) -> tuple[int, int] | None:
@@ -332,7 +362,14 @@ def _first_after(scan: Scan, pos: int, skip: str) -> str:
 
 def _caseless_follows(scan: Scan, pos: int) -> bool:
     ch = _first_after(scan, pos, " \t,")
-    return ch.isalpha() and not (ch.isupper() or ch.islower()) and not is_cjk_char(ch)
+    return ch.isalpha() and _caseless(ch) and not is_cjk_char(ch)
+
+
+def _caseless(ch: str) -> bool:
+    """Is `ch` a letter of a script written without capitals? Arabic, Hebrew, Devanagari have no
+    case at all; Georgian letters are "lowercase" for Unicode, but the capitals (Mtavruli) are not
+    used to begin a name ("ნინო ბერიძე")."""
+    return not (ch.isupper() or ch.islower()) or "\u10d0" <= ch <= "\u10ff"
 
 
 def _latin_follows(scan: Scan, pos: int) -> bool:
@@ -372,7 +409,7 @@ def _closing_name(scan: Scan) -> None:
         if end - pos <= 4 and not any(ch.isspace() for ch in text[pos:end]):
             _chinese_name(scan, pos, strict=True)
         return
-    caseless = not (text[pos].isupper() or text[pos].islower())  # Arabic, Hebrew...
+    caseless = _caseless(text[pos])  # Arabic, Hebrew, Georgian...
     span = _run(scan, pos, least=1 if signed else 2, lowercase=caseless and signed, skip="")
     if span is not None and span[1] == end:
         scan.claim("name", *span)
@@ -486,7 +523,8 @@ def _is_letter(ch: str) -> bool:
 def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]]:
     """The words from `pos`, separated by spaces only, up to the first other character.
 
-    A word is letters (with their accents), and may have ' or - inside ("O'Neil", "Jean-Luc").
+    A word is letters (with their accents), and may have ' or - inside ("O'Neil", "Jean-Luc");
+    a capital and a full stop before another capitalised word is a middle initial ("M.").
     """
     out: list[tuple[int, int]] = []
     while pos < limit and len(out) < most:
@@ -500,6 +538,9 @@ def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]
             pos += 1
         if pos == start:
             break
+        if (pos - start == 1 and text[start].isupper() and pos + 2 < limit and text[pos] == "."
+                and text[pos + 1] == " " and text[pos + 2].isupper()):
+            pos += 1  # a middle initial: "Thabo M. Mokoena"
         out.append((start, pos))
     return out
 

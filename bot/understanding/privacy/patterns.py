@@ -47,7 +47,7 @@ class Patterns:
         self.vocab = v
         self.cue = {
             key: cue_pattern(v, key)
-            for key in ("name", "name_weak", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
+            for key in ("name", "name_weak", "name_opening", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
                         "seed", "uid", "id_numbers", "id_series", "birth", "address", "order",
                         "signoffs", "username", "card_expiry", "iban")
         }
@@ -104,13 +104,16 @@ class Patterns:
         joiner = ci(v.words("date_joiners") or ["of"])
         day = r"\d{1,2}(?:st|nd|rd|th|er|º|°)?\.?"
         year = rf"{CENTURY}?\d{{2}}"
+        sep = r"(?:[./\-]|\. )"  # "14.03.1994", and Czech, Slovak, German "14. 3. 1994"
         self.date_numeric = lazy_rx(
-            rf"(?:^|[^\d])(?P<v>\d{{1,2}}[./\-]\d{{1,2}}[./\-]{CENTURY}?\d{{2}}|{CENTURY}\d{{2}}[./\-]\d{{1,2}}[./\-]\d{{1,2}})"
+            rf"(?:^|[^\d])(?P<v>\d{{1,2}}{sep}\d{{1,2}}{sep}{CENTURY}?\d{{2}}|{CENTURY}\d{{2}}[./\-]\d{{1,2}}[./\-]\d{{1,2}})"
         )
         self.date_words = lazy_rx(
             rf"{_LEFT}(?P<v>{day}\s*[\-/]?\s*(?:{joiner}\s+)*{months}\.?(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"
             rf"(?:,?\s*(?:{joiner}\s+)*(?P<y1>{year})(?:[^\d]|$))?"
-            rf"|{months}(?:\.\s*|\s+){day}(?:,?\s*(?P<y2>{CENTURY}\d{{2}}))?)"
+            rf"|{months}(?:\.\s*|\s+){day}(?:,?\s*(?P<y2>{CENTURY}\d{{2}}))?"
+            # the year first: Hungarian "1994. március 14.", Armenian "1994 թ. մարտի 14"
+            rf"|(?P<y6>{CENTURY}\d{{2}})\.?\s+(?:{joiner}\s+)*{months}\s+\d{{1,2}})"
         )
         mw, yw = v.words("month_word"), v.words("year_word")
         self.date_month_word = lazy_rx(

@@ -21,7 +21,7 @@ BIP39_ENGLISH = Path(__file__).with_name("bip39_english.txt")
 
 #: every key a privacy.yaml may have under `cues` (all lists of words)
 CUE_KEYS = frozenset({
-    "name", "name_weak", "name_after", "name_before", "greetings", "documents", "says", "not_names",
+    "name", "name_weak", "name_opening", "name_after", "name_before", "greetings", "documents", "says", "not_names",
     "name_particles", "surnames", "password", "password_fillers", "not_passwords", "code", "cvv",
     "card", "seed", "uid", "id_numbers", "id_series", "birth", "password_links", "password_ambiguous", "address", "street_after",
     "street_before", "house", "units", "address_words", "months", "date_joiners", "month_word",
