@@ -1009,3 +1009,14 @@ def test_a_relative_with_an_age_under_18_is_still_underage(matcher: Matcher, tex
 def test_an_upload_is_this_kind_of_check_and_a_door_or_a_fine_is_another_context(
         matcher: Matcher, text: str, expect: str | None) -> None:
     assert ids(matcher.match(text))[:1] == ([expect] if expect else [])
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("faec scan failed again", "face_verification"),
+    ("my slefie keeps failing", "face_verification"),
+])
+def test_a_short_word_with_two_letters_swapped_is_read_as_the_word(
+        matcher: Matcher, text: str, expect: str) -> None:
+    # "faec" is too short for the typo index (one changed letter of four could be many words),
+    # but a swap of neighbours that makes exactly one known word is a typo of it
+    assert ids(matcher.match(text))[:1] == [expect]

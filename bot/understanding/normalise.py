@@ -235,7 +235,8 @@ class Normaliser:
         if russian:
             fixed = ((russian,), False)
         elif len(word) < self.typo_min_length:
-            fixed = None
+            swapped = self._swapped(word)
+            fixed = ((swapped,), True) if swapped else None
         elif heard := self._as_heard(word):
             fixed = ((heard[0],), heard[1])
         elif split := self._split(word):
@@ -246,6 +247,17 @@ class Normaliser:
             self._typo_cache.clear()
         self._typo_cache[word] = fixed
         return fixed
+
+    def _swapped(self, word: str) -> str | None:
+        """A short word with two neighbouring letters swapped ("faec" for "face"): the one known
+        word a swap makes, or None (too short to correct any other way: one changed letter
+        of a four-letter word could be many words)."""
+        if len(word) < 4:
+            return None
+        found = {w for i in range(len(word) - 1)
+                 if (w := word[:i] + word[i + 1] + word[i] + word[i + 2:]) != word
+                 and w in self.vocabulary}
+        return found.pop() if len(found) == 1 else None
 
     def _as_heard(self, word: str) -> tuple[str, bool] | None:
         """Russian spelt as it sounds: "-ца" and "-цца" for "-тся" and "-ться"
