@@ -1020,3 +1020,24 @@ def test_a_short_word_with_two_letters_swapped_is_read_as_the_word(
     # "faec" is too short for the typo index (one changed letter of four could be many words),
     # but a swap of neighbours that makes exactly one known word is a typo of it
     assert ids(matcher.match(text))[:1] == [expect]
+
+
+@pytest.mark.parametrize("text", [
+    "my verification got rejected pls hlep",
+    "实名认证没通过，帮帮忙",
+    "памагите кус не прошел",
+    "верификацию отклонили, памагите",
+])
+def test_a_failed_verification_with_an_unknown_word_is_vague_not_off_topic(
+        matcher: Matcher, text: str) -> None:
+    # a typo or a word the bot does not know does not make "my kyc was rejected" off topic
+    # (matching.yaml `failure_words`), nor a reason ("памагите" read as underage)
+    result = matcher.match(text)
+    assert not result.matches and result.vague
+
+
+@pytest.mark.parametrize("text", ["is there any way to avoid kyc on binance", "1", "5", "??? 42"])
+def test_kyc_adjacent_questions_and_bare_numbers_are_not_a_failure(
+        matcher: Matcher, text: str) -> None:
+    # no failure word: not "tell me what the notice says"; a bare number names no topic
+    assert matcher.match(text) == MatchResult()

@@ -70,6 +70,7 @@ class Analysis:
     vague: bool = False  # only words that name no problem ("kyc failed, help"): see `VAGUE`
     placed: dict[int, int] = field(default_factory=dict)  # reason -> first clause it leads
     unread_notice: bool = False  # a notice whose reason list named nothing known ("Reason: xxx")
+    says_failed: bool = False  # names its verification and that it failed (`failure_words`)
 
 
 def best(entries: Sequence[Entry], scores: Sequence[float], kind: str | None = None
@@ -110,7 +111,9 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
         ):
             # a notice whose reason is not one the bot knows still says verification failed:
             # ask for more, as for "kyc failed" (the guide: ask support for the detailed reason)
-            return UNKNOWN_REASON if analysis.unread_notice else EMPTY
+            if analysis.unread_notice:
+                return UNKNOWN_REASON
+            return VAGUE if analysis.says_failed else EMPTY
     ranked: list[Match] = []
     seen: set[int] = set()
     for e, sc in first:

@@ -176,6 +176,9 @@ class Matcher:
         self.vague_terms: frozenset[str] = frozenset()
         #: ... and their words as written: "help" alone has no terms (a stop word) but is a plea
         self.vague_surface: frozenset[str] = frozenset()
+        #: matching.yaml's `failure_words` as terms: with a domain word, the message says its
+        #: verification failed, so when it names nothing known it is vague, not off topic
+        self.failure_terms: frozenset[str] = frozenset()
         #: the Chinese words the segmenter must keep whole for this knowledge (`tokens.add_words`)
         self.segmenter_words: list[str] = []
         #: character n-gram evidence (`charmodel`), trained on the same texts at build
@@ -215,7 +218,7 @@ class Matcher:
         listed = [w for v in words["synonyms"].items() for w in (v[0], *v[1])]
         listed += [w for name in ("stop_words", "negations", "negatable", "domain_words",
                                   "other_contexts", "other_services", "own_words", "own_names",
-                                  "vague_words")
+                                  "vague_words", "failure_words")
                    for w in words[name]]
         listed += [kw for _, kw in found[2]]
         tokens.add_words(listed)
@@ -267,7 +270,7 @@ class Matcher:
         # the names of other contexts and of this one, and the words of a vague message, are
         # words, never typos of others ("做错了" is not 写错了)
         vocabulary |= {w for name in ("other_contexts", "other_services", "own_words", "own_names",
-                                      "vague_words")
+                                      "vague_words", "failure_words")
                        for p in words[name]
                        for w in text_words(clean(p, 200)) if len(w) > 1 or not is_han(w)}
         norm = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings,
@@ -280,6 +283,8 @@ class Matcher:
                                         for t in norm.terms(clean(w, 200)))
         matcher.vague_surface = frozenset(t for w in words["vague_words"]
                                           for t in text_words(clean(w, 200)))
+        matcher.failure_terms = frozenset(t for w in words["failure_words"]
+                                          for t in norm.terms(clean(w, 200)))
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         by_key = matcher.index.by_key
         matcher.chars = CharModel(((by_key[(t.kind, t.id)], matcher.char_text(t.text))
@@ -396,7 +401,7 @@ class Matcher:
         budget = budget or Budget(s["max_steps"])
         original = clean(text, int(s["max_chars"]))
         budget.spend(len(original))
-        if not any(c.isalnum() for c in original):
+        if not any(c.isalpha() for c in original):  # "1", "???", "5.0": no word to read
             return None
         cleaned = self._translit(original)
         seg = self.seg.split(cleaned, budget)
@@ -486,7 +491,12 @@ class Matcher:
         # that it failed
         unread = (not listed and context == 1.0 and self.seg.has_marker(cleaned, budget)
                   and self.scorer.anchored(self.norm.terms(cleaned, None, budget)))
-        return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread)
+        # "my verification got rejected, pls hlep": it failed, whatever the rest says; if nothing
+        # known is named, the bot asks for the notice rather than calling it off topic
+        failed = (context == 1.0 and anchored
+                  and any(t in self.failure_terms for t in terms))
+        return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread,
+                        failed)
 
     def elsewhere(self, terms: list[str], *texts: str) -> float:
         """Return the share of its scores a message keeps: 1, or less when it names another
