@@ -306,8 +306,12 @@ async def test_attempt_thresholds_retry_manual_review_lock(chat: Chat, kb: Knowl
     ]
     sent = await chat.tick(days=20)
     assert len(sent) == 1 and chat.ids() == ["review_question"]
-    await chat.press_key("review_rejected")  # the review failed: 4
-    assert chat.ids()[0] == "review_rejected" and "4" in chat.text
+    await chat.press_key("review_rejected")  # the review looked again at the 3rd: still 3
+    assert chat.ids()[0] == "review_rejected" and "failed attempts so far: 3" in chat.text
+    await chat.command("resubmitted")
+    await chat.tick(hours=24)
+    await chat.press(kb.button("rejected_again"))  # 4
+    assert chat.ids()[0] == "rejected_again" and "4" in chat.text
     await chat.command("resubmitted")
     await chat.tick(hours=24)
     await chat.press(kb.button("rejected_again"))  # 5

@@ -76,12 +76,17 @@ def diagnosed(t: Turn, reasons: list[str]) -> Case:
     return case
 
 
-def record_rejection(t: Turn, reasons: list[str] | None = None) -> Case:
+def record_rejection(t: Turn, reasons: list[str] | None = None, *, review: bool = False) -> Case:
     """Count a rejection: of the submission waiting for its result, of a manual review, or of
-    a submission the user made without telling ("rejected again")."""
+    a submission the user made without telling ("rejected again").
+
+    A manual review looks again at the last submission: its rejection is that attempt's
+    outcome, not one more attempt (the guide counts submissions: 3 -> review, 5 -> lock)."""
     case = t.case()
     attempt = pending_attempt(case)
-    if attempt is None:
+    if attempt is None and review and case.attempts:
+        attempt = case.attempts[-1]
+    elif attempt is None:
         attempt = Attempt(at=iso(t.now), reasons=list(reasons or case.reasons))
         case.attempts.append(attempt)
     attempt.outcome = "rejected"
@@ -274,7 +279,7 @@ def rejected(t: Turn, reasons: list[str] | None = None) -> bool:
     what to say (the caller need not start a fix)."""
     before = t.open_case()
     was_review = before is not None and before.stage == MANUAL_REVIEW
-    case = record_rejection(t, reasons)
+    case = record_rejection(t, reasons, review=was_review)
     for r in reasons or ():
         if r not in case.reasons:
             case.reasons.append(r)
