@@ -10,7 +10,7 @@ from bot.core import fix, journal
 from bot.core.turn import Turn
 from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
 
-CHOSEN, WRITTEN, CLIENT = "chosen", "written", "client"
+CHOSEN, WRITTEN, CLIENT, NOTICE = "chosen", "written", "client", "notice"
 
 
 def offered(kb: KnowledgeBase) -> tuple[str, ...]:
@@ -41,14 +41,23 @@ def from_client(t: Turn) -> None:
 
 
 def observe(t: Turn, text: str, forwarded: bool) -> None:
-    """Follow the language the user writes in (never a forwarded notice's, never over a choice)."""
+    """Follow the language the user writes in (never over a choice). A forwarded notice is
+    the app's language, not the user's: it only speaks for them while nothing they wrote or
+    chose does, and then English (which many read the app in) only when nothing else is known,
+    while another language (the app set to Chinese) also outweighs the client's."""
     state = t.state
-    if forwarded or state.lang_how == CHOSEN:
+    if state.lang_how == CHOSEN:
         return
     lang = detect(t, text)
     if lang is None or lang not in offered(t.kb):
         return
-    if state.lang is None or state.lang_how in (None, CLIENT):
+    if forwarded:
+        weak = (None, CLIENT, NOTICE) if lang != DEFAULT_LANG else (None,)
+        if state.lang != lang and (state.lang is None or state.lang_how in weak):
+            journal.record(t, journal.LANGUAGE, lang=lang, how=NOTICE)
+            state.lang, state.lang_how = lang, NOTICE
+        return
+    if state.lang is None or state.lang_how in (None, CLIENT, NOTICE):
         if state.lang != lang:
             journal.record(t, journal.LANGUAGE, lang=lang, how=WRITTEN)
         state.lang, state.lang_how, state.lang_streak = lang, WRITTEN, []
