@@ -87,14 +87,16 @@ def do_forget(t: Turn) -> None:
     t.reply("forgotten")
 
 
-#: `cmd_restart`'s argument once the user confirmed forgetting a case in review or at lock risk
+#: `cmd_restart`'s argument once the user confirmed forgetting a case with attempts that count
 CONFIRMED = "confirmed"
 
 
 def cmd_restart(t: Turn, arg: str = "") -> None:
     case = t.open_case()
-    if case is not None and case.stage in (MANUAL_REVIEW, LOCK_RISK) and arg != CONFIRMED:
-        # the review and the failures Binance counts do not go away: ask before forgetting them
+    counted = case is not None and (case.stage in (MANUAL_REVIEW, LOCK_RISK) or case.failures >= 2
+                                    or case_rules.pending_attempt(case) is not None)
+    if counted and arg != CONFIRMED:
+        # the failures Binance counts (and a review) do not go away: ask before forgetting them
         t.reply("restart_confirm", [t.btn("continue_case", "c")], [t.btn("new_case", "A")],
                 stage=render.stage_name(t, case), failures=case.failures)
         return
