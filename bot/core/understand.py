@@ -181,6 +181,10 @@ def on_intents(t: Turn, intents: list[str]) -> bool:
         fix.show_reasons(t, "pick_reason")
     elif "not_sure" in said and phase in (IDLE, AWAITING_NOTICE) and t.topic_for("find_reason"):
         fix.show_topic(t, t.topic_for("find_reason") or "")
+    elif "greeting" in said and step is None and case_rules.result_pending(t):
+        # back while a result is awaited: "hello" is the moment to ask how it went
+        t.state.asked_result = True
+        followups.ask_result(t)
     elif "greeting" in said:
         t.reply("greeting_reply", [t.btn("reasons", "L")], *fix.continue_row(t))
     elif "thanks" in said:
