@@ -403,6 +403,20 @@ async def test_stale_button_explains_and_shows_the_current_step(chat: Chat, kb: 
     assert chat.last[-1].text == current
 
 
+async def test_an_option_of_the_step_still_current_works_after_a_side_question(
+        chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("my document photo was blurry")
+    old = list(chat.last)
+    step = kb.reasons["blurry_photo"].step(kb.reasons["blurry_photo"].start)
+    assert step is not None and step.options
+    await chat.say("how long does manual review take?")  # a topic: messages in between
+    label = step.options[0].label.get()
+    await chat.press(label, replies=old)
+    assert kb.message("stale_button") not in chat.text
+    target = kb.reasons["blurry_photo"].step(step.options[0].next or "")
+    assert target is not None and target.text.get() in chat.text
+
+
 @pytest.mark.parametrize("data", ["", "v1", "v9|1|n|", "v1|x|n|", "v1|x.\u00b2|n|", "v1|1|n|" + "x" * 80, "v1|1|zz|", "\x00\xff"])
 async def test_forged_button_data_changes_nothing(chat: Chat, kb: KnowledgeBase, data: str) -> None:
     await chat.say("document expired")

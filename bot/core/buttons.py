@@ -2,7 +2,8 @@
 
 A payload names an action (one character) and an argument. Buttons from another user's
 conversation, forged or truncated ones are refused; a button from an older message is stale
-unless its action makes sense from anywhere (show a topic, pick a reason, the list...). A number
+unless its action makes sense from anywhere (show a topic, pick a reason, the list...) or it is an
+option of the step the user is still on (a side question came in between). A number
 typed instead of pressing presses that button of the latest message (Telegram shows no numbers,
 the console does); a number beyond them says there is no such button.
 """
@@ -13,7 +14,7 @@ from collections.abc import Callable
 
 from bot.core import case as case_rules
 from bot.core import commands, fix, followups, journal, language
-from bot.core.payload import decode, encode
+from bot.core.payload import decode, encode, option_arg
 from bot.core.state import CHOOSING, CONFIRM_FORGET, FIX, IDLE, MANUAL_REVIEW
 from bot.core.turn import Turn
 
@@ -122,12 +123,22 @@ def invalid(t: Turn) -> None:
     fix.render_current(t)
 
 
+def _still_current(t: Turn, action: str, arg: str) -> bool:
+    """Is an older message's option button one of the step the user is still on? (A side
+    question printed messages since, but the step and what its options lead to are the same.)"""
+    step = t.step() if action == "o" and t.state.phase == FIX else None
+    index, _, _ = arg.partition(":")
+    return (step is not None and index.isdecimal() and int(index) < len(step.options)
+            and option_arg(int(index), step.options[int(index)]) == arg)
+
+
 def on_button(t: Turn, data: str) -> None:
     parsed = decode(data)
     if parsed is None or parsed.tag != t.state.tag or parsed.action not in ACTIONS:
         invalid(t)
         return
-    if parsed.action not in STATELESS_ACTIONS and parsed.seq != t.state.seq:
+    if (parsed.action not in STATELESS_ACTIONS and parsed.seq != t.state.seq
+            and not _still_current(t, parsed.action, parsed.arg)):
         journal.record(t, journal.STALE_BUTTON)
         t.reply("stale_button")
         fix.render_current(t)
