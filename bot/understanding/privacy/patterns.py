@@ -18,7 +18,7 @@ _LEFT = r"(?:^|[^A-Za-z0-9_\x{80}-\x{10FFFF}]|[\x{A0}\x{3000}\x{FF0C}\x{3001}\x{
 CAP = r"\p{Lu}[^\s,;:()\[\]0-9]*"  # a capitalised word
 #: a capitalised word, or a word of a script without capitals (Arabic, Hebrew, Korean):
 #: "شارع التحرير 25", "테헤란로 152"
-CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew}|\p{Hangul}|\p{Thai}|\p{Devanagari}|\p{Bengali})[^\s,;:()\[\]0-9،]*"
+CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew}|\p{Hangul}|\p{Thai}|\p{Devanagari}|\p{Bengali}|\p{Sinhala}|\p{Tamil}|\p{Telugu}|\p{Kannada}|\p{Malayalam}|\p{Gujarati}|\p{Gurmukhi}|\p{Lao}|\p{Khmer}|\p{Myanmar}|\p{Ethiopic})[^\s,;:()\[\]0-9،]*"
 NUM = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"  # a house number: 12, 3B, 8/3
 #: the first two digits of a year: Gregorian, Solar or lunar Hijri (Iran, Afghanistan, the Gulf:
 #: 1370, 1445) and Buddhist (Thailand: 2535); dates.py turns them into Gregorian years
