@@ -48,6 +48,8 @@ def dates(scan: Scan) -> None:
     for s, e, year in sorted(found):
         near = _birth_word_near(scan, s, e, starts, ends)
         earliest, latest = _full_years(year)
+        if near and earliest is not None and earliest > this_year and year and year.isdigit() and year[:2] == "20":
+            earliest = latest = int(year) - 57  # a birth year to come is a Bikram Sambat one (Nepal: 2052 is 1995)
         if near and (earliest is None or earliest <= this_year - YOUNG_YEARS):
             scan.claim("date_of_birth", s, e)
         elif latest is not None and latest <= this_year - OLD_YEARS:

@@ -371,6 +371,18 @@ def id_after_cue(scan: Scan) -> None:
                 if digits >= least and not (digits == 4 and year_like(value)):
                     scan.claim("id_number", s, end)
                     break
+                if key == "id_numbers" and _mixed_code(value, digits):
+                    scan.claim("id_number", s, end)  # "FİN kodum 5ZK8R2T": letters and digits mixed
+                    break
+
+
+def _mixed_code(value: str, digits: int) -> bool:
+    """A short code of capitals and digits mixed, 6 to 12 long with 3 digits or more and 2
+    letters or more, opening with a digit ("5ZK8R2T", Azerbaijan's FIN): after an
+    ID word it is the number, though it has fewer than 5 digits."""
+    letters = sum(ch.isalpha() for ch in value)
+    return (6 <= len(value) <= 12 and value.isalnum() and value.isascii() and value == value.upper()
+            and digits >= 3 and letters >= 2 and value[0].isdigit())
 
 
 def ni_numbers(scan: Scan) -> None:
