@@ -43,9 +43,14 @@ def emails(scan: Scan) -> None:
 
 
 def wallets(scan: Scan) -> None:
+    contracts: list[int] | None = None
     for s, e, _ in scan.matches(scan.p.wallet):
         if not is_wordchar_at(scan, e) and wallet_ok(scan.text[s:e]):
-            scan.claim("wallet", s, e)
+            if contracts is None:
+                contracts = [end for _, end in scan.cues("contract")]
+            # a token's contract ("контракт TR7NHq...", "contract address: 0xdAC1..."): public
+            public = any(0 <= s - end <= 4 and not scan.text[end:s].strip(" :：=-–—") for end in contracts)
+            scan.claim(KEEP if public else "wallet", s, e)
 
 
 def ibans(scan: Scan) -> None:
