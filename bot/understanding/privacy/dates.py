@@ -21,16 +21,22 @@ YOUNG_YEARS = 5
 _BEFORE, _AFTER = 48, 32  # how far from a date a birth word still describes it
 
 
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+
 def dates(scan: Scan) -> None:
-    if not scan.has_digit:
-        return  # every date pattern has a digit
+    text = scan.text
+    found: list[tuple[int, int, str | None]] = []
+    p = scan.p
+    if "年" in text:  # a date in Chinese numerals: 一九九五年一月三十日 (no digit at all)
+        for m in p.date_cjk_numerals.finditer(text):
+            found.append((*m.span("v"), m.group("y").translate(_CN_DIGITS)))
+    if not scan.has_digit and not found:
+        return  # every other date pattern has a digit
     this_year = datetime.date.today().year
     birth = [(s, e) for s, e in scan.cues("birth")]
     starts = [s for s, _ in birth]
     ends = [e for _, e in birth]
-    text = scan.text
-    found: list[tuple[int, int, str | None]] = []
-    p = scan.p
     for pattern, groups in (
         (p.date_cjk, ("y4", "y5")),
         (p.date_month_word, ("y3",)),

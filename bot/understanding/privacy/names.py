@@ -523,7 +523,8 @@ def _is_letter(ch: str) -> bool:
 def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]]:
     """The words from `pos`, separated by spaces only, up to the first other character.
 
-    A word is letters (with their accents), and may have ' or - inside ("O'Neil", "Jean-Luc");
+    A word is letters (with their accents), and may have ' or - inside ("O'Neil", "Jean-Luc"),
+    or a zero-width non-joiner (Persian "محمدی‌نژاد");
     a capital and a full stop before another capitalised word is a middle initial ("M.").
     """
     out: list[tuple[int, int]] = []
@@ -533,7 +534,7 @@ def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]
         start = pos
         while pos < limit and (
             _is_letter(text[pos])
-            or (text[pos] in "'’-" and pos > start and pos + 1 < limit and _is_letter(text[pos + 1]))
+            or (text[pos] in "'’-\u200c" and pos > start and pos + 1 < limit and _is_letter(text[pos + 1]))
         ):
             pos += 1
         if pos == start:

@@ -125,6 +125,10 @@ class Patterns:
             rf"(?P<v>(?:(?P<y4>(?:19|20)\d{{2}}|1[01]\d|\d{{2}}|{era})\s*[年년]\s*)?\d{{1,2}}\s*[月월]\s*\d{{1,2}}\s*[日号일]"
             rf"|(?:(?:19|20)\d{{2}}|(?P<y5>{era}))\s*年\s*\d{{1,2}}\s*月)"
         )
+        # a date in Chinese numerals: 一九九五年一月三十日, 二〇〇一年十二月五号
+        self.date_cjk_numerals = lazy_rx(
+            r"(?P<v>(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*[日号號])"
+        )
         self.date_word = cue_pattern(v, "birth")
         self.sentence_break = lazy_rx(r"[\n。！？；]|[!?;](?:\s|$)|\.\s")  # "Qwerty!2023" is one word
         # addresses
@@ -201,6 +205,7 @@ class Patterns:
                         self.date_cjk, self.address, self.address_cjk, self.address_near,
                         *([self.po_box] if self.po_box else [])):
             pattern.needs = DIGITS
+        self.date_cjk_numerals.needs = ("年",)
         self.email.needs = self.handle.needs = ("@",)
         self.mask.needs = ("[",)
 
