@@ -172,8 +172,9 @@ class Patterns:
         ) if box else None
         zh_street = words_rx(v.cjk("street_after") or ["路"])
         zh_units = words_rx(v.cjk("units") or ["室"])
+        # 张杨路1288号602室, and with a lane between: 张杨路1288弄16号
         self.address_cjk = lazy_rx(
-            rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*[号號](?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
+            rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*(?:[弄巷]\s*\d{{1,5}}\s*)?[号號](?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
         )
         markers = ci(v.spaced("house") + v.spaced("units") + after + before)
         # a number before a word (Uzbek "14-uy", "27-xonadon") is a house number too
