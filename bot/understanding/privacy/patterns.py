@@ -125,6 +125,13 @@ class Patterns:
             rf"(?P<v>(?:(?P<y4>(?:19|20)\d{{2}}|1[01]\d|\d{{2}}|{era})\s*[年년]\s*)?\d{{1,2}}\s*[月월]\s*\d{{1,2}}\s*[日号일]"
             rf"|(?:(?:19|20)\d{{2}}|(?P<y5>{era}))\s*年\s*\d{{1,2}}\s*月)"
         )
+        # a date spelled out by voice typing: "the seventeenth of november two thousand and five"
+        dw, yw2 = v.words("day_words"), v.words("year_words")
+        spoken_year = rf"(?:{ci(yw2)})(?:[\s\-]+(?:and\s+)?(?:{ci(yw2)})){{1,5}}" if yw2 else ""
+        self.date_spelled = lazy_rx(
+            rf"{_LEFT}(?P<v>(?:{ci(dw)})\s+(?:of\s+)?{months}(?:,?\s+{spoken_year})?"
+            rf"|{months}\s+(?:the\s+)?(?:{ci(dw)})(?:,?\s+{spoken_year})?)(?:[^A-Za-z]|$)"
+        ) if dw and yw2 else None
         # a date in Chinese numerals: 一九九五年一月三十日, 二〇〇一年十二月五号
         self.date_cjk_numerals = lazy_rx(
             r"(?P<v>(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*[日号號])"
