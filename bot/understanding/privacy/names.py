@@ -575,6 +575,12 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
         if folded in particles and words:
             words.append((s, e, True))
             continue
+        if folded in particles and capital and not words and i + 1 < len(run):
+            # a surname that opens with a capitalised particle: "Van den Berg, Sanne", "De Souza"
+            following = text[run[i + 1][0] : run[i + 1][1]]
+            if following.casefold() in particles or (following[:1].isupper() and following.casefold() not in not_names):
+                words.append((s, e, False))
+                continue
         if any(ch.isdigit() for ch in word) or not scan.free(s, e):
             break
         if folded in not_names:
