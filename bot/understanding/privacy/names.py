@@ -38,6 +38,7 @@ def names(scan: Scan) -> None:
     _labelled_names(scan)
     _framed_names(scan)
     _lowercase_opening_name(scan)
+    _lowercase_typed_name(scan)
     _closing_name(scan)
     _name_in_brackets_after_mask(scan)
     _name_rewritten(scan)
@@ -156,6 +157,35 @@ def _lowercase_opening_name(scan: Scan) -> None:
             continue
         said = any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers)
         if said:  # after a cue, a greeting, or at the very start: "kwame asante here, ..."
+            scan.claim("name", *span)
+
+
+#: what may follow a name in small letters after a `name_lowercase` cue
+_TYPED_CLOSERS = ("when", "but", "and", "instead", "on", "in", "at", "while", "as", "because", "so", "with")
+
+
+def _lowercase_typed_name(scan: Scan) -> None:
+    """A name in small letters after "i typed", "registered as" (`name_lowercase`), anywhere:
+    "but i typed chidinma okonkwo when i signed up". Two or three Latin words of three letters
+    or more, none a common English word (BIP-39), a `not_names` word or a verb form ("-ing",
+    "-ed"); then a comma, a full stop, the end, or a small word such as "when", "but"."""
+    text = scan.text
+    v = scan.vocab
+    not_names = v.folded("not_names")
+    for _, e in scan.cues("name_lowercase"):
+        span = _run(scan, e, least=2, lowercase=True, skip="")
+        if span is None or not text[span[0]].islower():
+            continue
+        words = text[span[0] : span[1]].split()
+        if not 2 <= len(words) <= 3:
+            continue
+        if any(len(w) < 3 or not all("a" <= ch <= "z" or "\u00c0" <= ch <= "\u024f" for ch in w)
+               or w in v.bip39 or w in not_names or (len(w) > 4 and w.endswith(("ing", "ed")))
+               for w in (w.casefold() for w in words)):
+            continue
+        rest = text[span[1] : span[1] + 20].casefold()
+        first = rest.split()[0] if rest.split() else ""
+        if not rest.strip() or rest[:1] in ",.;!?)" or first in _TYPED_CLOSERS:
             scan.claim("name", *span)
 
 
