@@ -34,6 +34,9 @@ def dates(scan: Scan) -> None:
     if p.date_spelled is not None:  # "born on the seventeenth of november two thousand and five"
         for m in p.date_spelled.finditer(text):
             found.append((*m.span("v"), None))
+    if p.date_hebrew_letters is not None:  # "נולדתי בט״ו באדר תשנ״ב"
+        for m in p.date_hebrew_letters.finditer(text):
+            found.append((*m.span("v"), None))
     if not scan.has_digit and not found:
         return  # every other date pattern has a digit
     this_year = datetime.date.today().year

@@ -132,6 +132,13 @@ class Patterns:
             rf"{_LEFT}(?P<v>(?:{ci(dw)})\s+(?:of\s+)?{months}(?:,?\s+{spoken_year})?"
             rf"|{months}\s+(?:the\s+)?(?:{ci(dw)})(?:,?\s+{spoken_year})?)(?:[^A-Za-z]|$)"
         ) if dw and yw2 else None
+        # a Hebrew-calendar date with its day and year in letters: "ט״ו באדר תשנ״ב"
+        he_months = [w for w in v.words("months") if w[:1] and "\u05d0" <= w[0] <= "\u05ea"]
+        self.date_hebrew_letters = lazy_rx(
+            rf"(?P<v>(?:\x{{5D1}}-)?(?:[\x{{5D0}}-\x{{5EA}}]{{0,2}}[\x{{5F4}}\x{{22}}][\x{{5D0}}-\x{{5EA}}]|[\x{{5D0}}-\x{{5EA}}]{{1,3}}[\x{{5F3}}'])"
+            rf"\s+(?:{words_rx(he_months)})"
+            rf"(?:\s+[\x{{5D0}}-\x{{5EA}}]{{1,4}}[\x{{5F4}}\x{{22}}][\x{{5D0}}-\x{{5EA}}])?)(?:[^\x{{5D0}}-\x{{5EA}}]|$)"
+        ) if he_months else None
         # a date in Chinese numerals: 一九九五年一月三十日, 二〇〇一年十二月五号
         self.date_cjk_numerals = lazy_rx(
             r"(?P<v>(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*[日号號])"
@@ -214,6 +221,8 @@ class Patterns:
                         *([self.po_box] if self.po_box else [])):
             pattern.needs = DIGITS
         self.date_cjk_numerals.needs = ("年",)
+        if self.date_hebrew_letters is not None:
+            self.date_hebrew_letters.needs = ("\u05f4", '"', "\u05f3", "'")
         self.email.needs = self.handle.needs = ("@",)
         self.mask.needs = ("[",)
 
