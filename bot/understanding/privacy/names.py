@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from bot.understanding.privacy.scan import Scan
+from bot.understanding.privacy.scan import KEEP, Scan
 from bot.understanding.privacy.shapes import is_cjk_char
 from bot.understanding.text import simplified
 
@@ -56,6 +56,7 @@ def names(scan: Scan) -> None:
         _claim(scan, span if span is not None else _after_colon(scan, pos))
         _claim(scan, _possessive_before(scan, s))
     _before_birth(scan)
+    _name_between_data(scan)
     _opening_name(scan)
     _name_variants(scan)
 
@@ -130,7 +131,7 @@ def _lowercase_opening_name(scan: Scan) -> None:
     m = scan.p.greeting.match(text[:80])
     opening = m.end() if m else 0
     closers = v.folded("name_after")
-    kinds = ("id_numbers", "birth", "username", "password", "uid")
+    kinds = ("id_numbers", "birth", "username", "password", "uid", "phone_labels")
     labels = frozenset().union(*(v.folded(k) for k in kinds))
     stems = tuple(frozenset().union(*(v.star_stems(k) for k in kinds)))
     # right after a greeting no cue is needed: "hey, ana lima here again"
@@ -186,6 +187,27 @@ def _lowercase_typed_name(scan: Scan) -> None:
         rest = text[span[1] : span[1] + 20].casefold()
         first = rest.split()[0] if rest.split() else ""
         if not rest.strip() or rest[:1] in ",.;!?)" or first in _TYPED_CLOSERS:
+            scan.claim("name", *span)
+
+
+def _name_between_data(scan: Scan) -> None:
+    """Capitalised words between two pieces of personal data, each after a comma: a form
+    written in one line, "Personas kods 150392-14827, Ilze Bērziņa, tālr. +371 ...": after a
+    datum found already, and before the label of another (an ID, birth, password, messenger,
+    phone word)."""
+    text = scan.text
+    v = scan.vocab
+    kinds = ("id_numbers", "birth", "username", "password", "uid", "phone_labels")
+    labels = frozenset().union(*(v.folded(k) for k in kinds))
+    stems = tuple(frozenset().union(*(v.star_stems(k) for k in kinds)))
+    for e, kind in [(e, k) for e, k in zip(scan.ends, scan.kinds, strict=True) if k not in (KEEP, "name")]:
+        if text[e : e + 1] not in (",", "，"):
+            continue
+        span = _run(scan, e + 1, least=2, lowercase=False, skip="")
+        if span is None or len(text[span[0] : span[1]].split()) > 4:
+            continue
+        rest = text[span[1] : span[1] + 30]
+        if rest[:1] in (",", "，") and _first_words(rest[1:].lstrip(" \t").casefold(), labels, stems):
             scan.claim("name", *span)
 
 
