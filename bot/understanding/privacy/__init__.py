@@ -81,6 +81,7 @@ DETECTORS: tuple[Detector, ...] = (
     detectors.usernames,
     detectors.ni_numbers,
     dates.dates,
+    detectors.spelled_digits,
     detectors.keeps,
     detectors.uids,
     detectors.id_after_cue,

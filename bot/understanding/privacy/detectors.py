@@ -425,6 +425,19 @@ def phones(scan: Scan) -> None:
         scan.claim("phone", s, e)
 
 
+def spelled_digits(scan: Scan) -> None:
+    """Seven digits or more said one by one ("my number is zero eight zero three ..."), as voice
+    typing writes them: a phone or ID number, unless a ticket or order word stands right before."""
+    if scan.p.spelled_digits is None:
+        return
+    orders = [e for _, e in scan.cues("order")]
+    for s, e, _ in scan.matches(scan.p.spelled_digits):
+        if any(0 <= s - end <= 3 for end in orders):
+            scan.claim(KEEP, s, e)
+        else:
+            scan.claim("number", s, e)
+
+
 def digit_runs(scan: Scan) -> None:
     for s, e, _ in scan.matches(scan.p.digits):
         if not scan.after_char(e).isdigit():

@@ -139,6 +139,11 @@ class Patterns:
             rf"\s+(?:{words_rx(he_months)})"
             rf"(?:\s+[\x{{5D0}}-\x{{5EA}}]{{1,4}}[\x{{5F4}}\x{{22}}][\x{{5D0}}-\x{{5EA}}])?)(?:[^\x{{5D0}}-\x{{5EA}}]|$)"
         ) if he_months else None
+        # digits said one by one: "zero eight zero three one two four five ..."
+        dg = v.words("digit_words")
+        self.spelled_digits = lazy_rx(
+            rf"{_LEFT}(?P<v>{ci(dg)}(?:[\s,\-]+{ci(dg)}){{6,30}})(?:[^\p{{L}}\p{{M}}]|$)"
+        ) if dg else None
         # a date in Chinese numerals: 一九九五年一月三十日, 二〇〇一年十二月五号
         self.date_cjk_numerals = lazy_rx(
             r"(?P<v>(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*[日号號])"
