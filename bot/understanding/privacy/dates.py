@@ -57,7 +57,7 @@ def dates(scan: Scan) -> None:
                 tail = [t.strip() for t in value.replace("/", ".").replace("-", ".").split(".")]
                 year = tail[0] if len(tail[0]) == 4 else tail[-1]
             found.append((s, e, year))
-    for s, e, year in sorted(found):
+    for s, e, year in sorted(found, key=lambda f: (f[0], -f[1])):  # the longest date first
         near = _birth_word_near(scan, s, e, starts, ends)
         earliest, latest = _full_years(year)
         if near and earliest is not None and earliest > this_year and year and year.isdigit() and year[:2] == "20":

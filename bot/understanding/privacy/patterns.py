@@ -61,8 +61,12 @@ class Patterns:
         label = r"[\p{Latin}\p{N}_%+\-]+"
         sep_at = rf"(?:\s*[\[(<{{]\s*(?:{at}|@)\s*[\])>}}]\s*|\s+(?:{at}|@)\s+)"
         sep_dot = rf"(?:\s*[\[(<{{]\s*(?:{dot}|\.)\s*[\])>}}]\s*|\s+(?:{dot})\s+|\s*\.\s*)"
+        joiners = v.words("email_joiners")
+        join = rf"\.|\s+(?:{dot}|{ci(joiners)})\s+" if joiners else rf"\.|\s+{dot}\s+"
+        said = v.words("digit_words") + v.words("year_words")
+        numbers = rf"|\s+{ci(said)}" if said else ""  # "smith eighty eight at gmail dot com"
         self.email_obfuscated = lazy_rx(
-            rf"{_LEFT}(?P<v>{label}(?:(?:\.|\s+{dot}\s+){label})*{sep_at}{label}(?:{sep_dot}{label})+)"
+            rf"{_LEFT}(?P<v>{label}(?:(?:{join}){label}{numbers})*{sep_at}{label}(?:{sep_dot}{label})+)"
         )
         self.wallet = lazy_rx(
             rf"{_LEFT}(?P<v>0x[0-9a-fA-F]{{40}}|(?i:(?:bc|tb|ltc)1[02-9ac-hj-np-z]{{11,87}})"
@@ -129,7 +133,7 @@ class Patterns:
         dw, yw2 = v.words("day_words"), v.words("year_words")
         spoken_year = rf"(?:{ci(yw2)})(?:[\s\-]+(?:and\s+)?(?:{ci(yw2)})){{1,5}}" if yw2 else ""
         self.date_spelled = lazy_rx(
-            rf"{_LEFT}(?P<v>(?:{ci(dw)})\s+(?:of\s+)?{months}(?:,?\s+{spoken_year})?"
+            rf"{_LEFT}(?P<v>(?:{ci(dw)}|\d{{1,2}}(?i:st|nd|rd|th)?)\s+(?:of\s+)?{months}(?:,?\s+{spoken_year})?"
             rf"|{months}\s+(?:the\s+)?(?:{ci(dw)})(?:,?\s+{spoken_year})?)(?:[^A-Za-z]|$)"
         ) if dw and yw2 else None
         # a Hebrew-calendar date with its day and year in letters: "ט״ו באדר תשנ״ב"
