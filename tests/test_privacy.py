@@ -439,16 +439,18 @@ def test_the_tenth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -
     left and 10 of 50 clean lines over-masked (81 of 120 when the privacy11 round began). Its
     even lines were read (word lists for the languages no corpus had: Belarusian, Kyrgyz, Zulu,
     Finnish, Latvian, Lithuanian, Estonian, Sinhala, Lao, Tamil, Telugu, Marathi, Nepali,
-    Burmese, Khmer, Mongolian, Tajik, Somali, Bulgarian; street names in Sinhala, Tamil, Lao...
-    scripts; a birth year still to come read as Bikram Sambat; "FİN kodum 5ZK8R2T"; a Persian
-    name with a zero-width non-joiner; dates in Chinese numerals and English dates spelled out
-    by voice typing; a lane number in a Chinese address; a token's contract address kept); its
-    odd lines were only measured: 38 -> 45 of 57 lines, 27 -> 15 secrets left, 6 -> 5 of 28
-    clean lines over-masked. All lines: 81 -> 102 of 120, 53 -> 23 secrets left, 10 -> 5 of 50
-    over-masked; even lines 43 -> 57 of 63, 26 -> 8 left, 4 -> 0 of 22."""
+    Burmese, Khmer, Mongolian, Tajik, Somali, Bulgarian; digits and street names of Indic,
+    Lao, Khmer, Burmese... scripts; a birth year still to come read as Bikram Sambat; "FİN
+    kodum 5ZK8R2T"; a Persian name with a zero-width non-joiner; dates in Chinese numerals, in
+    Hebrew letters and English dates spelled out; a lane number in a Chinese address; a
+    token's contract address kept; phone words as labels that close a name; a name between
+    two data in a one-line form; a name in small letters after "i typed"); its odd lines were
+    only measured: 38 -> 47 of 57 lines, 27 -> 11 secrets left, 6 -> 4 of 28 clean lines
+    over-masked. All lines: 81 -> 108 of 120, 53 -> 14 secrets left, 10 -> 4 of 50
+    over-masked; even lines 43 -> 61 of 63, 26 -> 3 left, 4 -> 0 of 22."""
     full = sum(all(s not in redact(d["text"]) for s in d["secrets"]) for d in BLIND10 if d["secrets"])
-    assert full >= 100, full
+    assert full >= 106, full
     missed = _missed(BLIND10)
-    assert len(missed) <= 26, missed
+    assert len(missed) <= 16, missed
     over = _over_masked(BLIND10)
-    assert len(over) <= 7, over
+    assert len(over) <= 6, over
