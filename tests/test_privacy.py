@@ -444,13 +444,14 @@ def test_the_tenth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -
     kodum 5ZK8R2T"; a Persian name with a zero-width non-joiner; dates in Chinese numerals, in
     Hebrew letters and English dates spelled out; a lane number in a Chinese address; a
     token's contract address kept; phone words as labels that close a name; a name between
-    two data in a one-line form; a name in small letters after "i typed"); its odd lines were
-    only measured: 38 -> 47 of 57 lines, 27 -> 11 secrets left, 6 -> 4 of 28 clean lines
-    over-masked. All lines: 81 -> 108 of 120, 53 -> 14 secrets left, 10 -> 4 of 50
-    over-masked; even lines 43 -> 61 of 63, 26 -> 3 left, 4 -> 0 of 22."""
+    two data in a one-line form; a name in small letters after "i typed" or a document and
+    "says", "in de app staat sanne van den berg en ..."); its odd lines were only measured: 38
+    -> 47 of 57 lines, 27 -> 11 secrets left, 6 -> 4 of 28 clean lines over-masked. All lines:
+    81 -> 109 of 120, 53 -> 12 secrets left, 10 -> 4 of 50 over-masked; even lines 43 -> 62 of
+    63, 26 -> 1 left, 4 -> 0 of 22."""
     full = sum(all(s not in redact(d["text"]) for s in d["secrets"]) for d in BLIND10 if d["secrets"])
-    assert full >= 106, full
+    assert full >= 107, full
     missed = _missed(BLIND10)
-    assert len(missed) <= 16, missed
+    assert len(missed) <= 14, missed
     over = _over_masked(BLIND10)
     assert len(over) <= 6, over

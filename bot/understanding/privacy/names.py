@@ -170,24 +170,38 @@ def _lowercase_typed_name(scan: Scan) -> None:
     "but i typed chidinma okonkwo when i signed up". Two or three Latin words of three letters
     or more, none a common English word (BIP-39), a `not_names` word or a verb form ("-ing",
     "-ed"); then a comma, a full stop, the end, or a small word such as "when", "but"."""
+    for _, e in scan.cues("name_lowercase"):
+        _lowercase_name_at(scan, e, frozenset())
+    says = scan.vocab.folded("says")
+    for _, e in scan.cues("documents"):  # "in de app staat sanne van den berg en op ..."
+        if not is_cjk_char(scan.text[e - 1]):
+            pos = _skip_words(scan, e, says)
+            if scan.text[e:pos].strip(" \t:-–—"):  # a "says" word stood there
+                _lowercase_name_at(scan, pos, scan.vocab.folded("not_names"))
+
+
+def _lowercase_name_at(scan: Scan, pos: int, closers: frozenset[str]) -> None:
+    """The name in small letters at `pos` (see `_lowercase_typed_name`); a word of `closers`
+    may close it too (small words of `not_names`: Dutch "en")."""
     text = scan.text
     v = scan.vocab
     not_names = v.folded("not_names")
-    for _, e in scan.cues("name_lowercase"):
-        span = _run(scan, e, least=2, lowercase=True, skip="")
-        if span is None or not text[span[0]].islower():
-            continue
-        words = text[span[0] : span[1]].split()
-        if not 2 <= len(words) <= 3:
-            continue
-        if any(len(w) < 3 or not all("a" <= ch <= "z" or "\u00c0" <= ch <= "\u024f" for ch in w)
-               or w in v.bip39 or w in not_names or (len(w) > 4 and w.endswith(("ing", "ed")))
-               for w in (w.casefold() for w in words)):
-            continue
-        rest = text[span[1] : span[1] + 20].casefold()
-        first = rest.split()[0] if rest.split() else ""
-        if not rest.strip() or rest[:1] in ",.;!?)" or first in _TYPED_CLOSERS:
-            scan.claim("name", *span)
+    particles = v.folded("name_particles")
+    span = _run(scan, pos, least=2, lowercase=True, skip="")
+    if span is None or not text[span[0]].islower():
+        return
+    words = [w.casefold() for w in text[span[0] : span[1]].split()]
+    names = [w for w in words if w not in particles]
+    if not 2 <= len(names) <= 3 or len(words) > 5:
+        return
+    if any(len(w) < 3 or not all("a" <= ch <= "z" or "\u00c0" <= ch <= "\u024f" for ch in w)
+           or w in v.bip39 or w in not_names or (len(w) > 4 and w.endswith(("ing", "ed")))
+           for w in names):
+        return
+    rest = text[span[1] : span[1] + 20].casefold()
+    first = rest.split()[0] if rest.split() else ""
+    if not rest.strip() or rest[:1] in ",.;!?)" or first in _TYPED_CLOSERS or first in closers:
+        scan.claim("name", *span)
 
 
 def _name_between_data(scan: Scan) -> None:
