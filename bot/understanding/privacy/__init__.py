@@ -81,6 +81,7 @@ DETECTORS: tuple[Detector, ...] = (
     detectors.usernames,
     detectors.ni_numbers,
     dates.dates,
+    detectors.spelled_digits,
     detectors.keeps,
     detectors.uids,
     detectors.id_after_cue,
@@ -116,11 +117,14 @@ def _current() -> Patterns:
     return _patterns
 
 
-#: digits of other scripts (Arabic-Indic, Persian, Devanagari, Bengali, Thai, full-width) read as
-#: 0-9: one character for one, so the spans found in the read text are those of the original
+#: digits of other scripts (Arabic-Indic, Persian, Devanagari, Bengali, Gurmukhi, Gujarati, Odia,
+#: Tamil, Telugu, Kannada, Malayalam, Sinhala, Thai, Lao, Tibetan, Burmese, Khmer, Mongolian,
+#: full-width) read as 0-9: one character for one, so the spans found in the read text are those
+#: of the original
 _DIGITS = str.maketrans({
     chr(zero + d): str(d)
-    for zero in (0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0xFF10)
+    for zero in (0x660, 0x6F0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6,
+                 0xE50, 0xED0, 0xF20, 0x1040, 0x17E0, 0x1810, 0xFF10)
     for d in range(10)
 })
 

@@ -139,7 +139,7 @@ def _clause(scan: Scan, pos: int, *, house_cue: bool = False) -> None:
     clause = text[pos:end]
     numbered = house_cue and clause[:1].isdigit() and not year_like(clause.split()[0].strip(",،."))
     near = numbered or scan.p.address_near.search(clause)
-    if not near or (not scan.p.address.search(clause) and _only_years(clause)):
+    if not near or (not scan.p.address.search(clause) and _only_years(clause, v.folded("currency"))):
         return
     scan.claim("address", pos, end, over_keep=True)
 
@@ -187,7 +187,15 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
     return end
 
 
-def _only_years(clause: str) -> bool:
-    """Is every number in the clause a year ("I live in Spain since 2019")?"""
-    numbers = [t.strip(".,") for t in clause.split() if any(ch.isdigit() for ch in t)]
-    return all(year_like(n) for n in numbers)
+def _only_years(clause: str, currencies: frozenset[str] = frozenset()) -> bool:
+    """Is every number in the clause a year or an amount ("I live in Spain since 2019", "moro em
+    Recife, 1.500 USDT travados")?"""
+    words = clause.split()
+    for i, t in enumerate(words):
+        if not any(ch.isdigit() for ch in t):
+            continue
+        after = words[i + 1].strip(".,;:!?").casefold() if i + 1 < len(words) else ""
+        before = words[i - 1].strip(".,;:!?").casefold() if i > 0 else ""
+        if not year_like(t.strip(".,")) and after not in currencies and before not in currencies:
+            return False
+    return True

@@ -21,16 +21,28 @@ YOUNG_YEARS = 5
 _BEFORE, _AFTER = 48, 32  # how far from a date a birth word still describes it
 
 
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+
 def dates(scan: Scan) -> None:
-    if not scan.has_digit:
-        return  # every date pattern has a digit
+    text = scan.text
+    found: list[tuple[int, int, str | None]] = []
+    p = scan.p
+    if "年" in text:  # a date in Chinese numerals: 一九九五年一月三十日 (no digit at all)
+        for m in p.date_cjk_numerals.finditer(text):
+            found.append((*m.span("v"), m.group("y").translate(_CN_DIGITS)))
+    if p.date_spelled is not None:  # "born on the seventeenth of november two thousand and five"
+        for m in p.date_spelled.finditer(text):
+            found.append((*m.span("v"), None))
+    if p.date_hebrew_letters is not None:  # "נולדתי בט״ו באדר תשנ״ב"
+        for m in p.date_hebrew_letters.finditer(text):
+            found.append((*m.span("v"), None))
+    if not scan.has_digit and not found:
+        return  # every other date pattern has a digit
     this_year = datetime.date.today().year
     birth = [(s, e) for s, e in scan.cues("birth")]
     starts = [s for s, _ in birth]
     ends = [e for _, e in birth]
-    text = scan.text
-    found: list[tuple[int, int, str | None]] = []
-    p = scan.p
     for pattern, groups in (
         (p.date_cjk, ("y4", "y5")),
         (p.date_month_word, ("y3",)),
@@ -45,9 +57,11 @@ def dates(scan: Scan) -> None:
                 tail = [t.strip() for t in value.replace("/", ".").replace("-", ".").split(".")]
                 year = tail[0] if len(tail[0]) == 4 else tail[-1]
             found.append((s, e, year))
-    for s, e, year in sorted(found):
+    for s, e, year in sorted(found, key=lambda f: (f[0], -f[1])):  # the longest date first
         near = _birth_word_near(scan, s, e, starts, ends)
         earliest, latest = _full_years(year)
+        if near and earliest is not None and earliest > this_year and year and year.isdigit() and year[:2] == "20":
+            earliest = latest = int(year) - 57  # a birth year to come is a Bikram Sambat one (Nepal: 2052 is 1995)
         if near and (earliest is None or earliest <= this_year - YOUNG_YEARS):
             scan.claim("date_of_birth", s, e)
         elif latest is not None and latest <= this_year - OLD_YEARS:

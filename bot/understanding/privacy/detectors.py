@@ -43,9 +43,14 @@ def emails(scan: Scan) -> None:
 
 
 def wallets(scan: Scan) -> None:
+    contracts: list[int] | None = None
     for s, e, _ in scan.matches(scan.p.wallet):
         if not is_wordchar_at(scan, e) and wallet_ok(scan.text[s:e]):
-            scan.claim("wallet", s, e)
+            if contracts is None:
+                contracts = [end for _, end in scan.cues("contract")]
+            # a token's contract ("контракт TR7NHq...", "contract address: 0xdAC1..."): public
+            public = any(0 <= s - end <= 4 and not scan.text[end:s].strip(" :：=-–—") for end in contracts)
+            scan.claim(KEEP if public else "wallet", s, e)
 
 
 def ibans(scan: Scan) -> None:
@@ -371,6 +376,18 @@ def id_after_cue(scan: Scan) -> None:
                 if digits >= least and not (digits == 4 and year_like(value)):
                     scan.claim("id_number", s, end)
                     break
+                if key == "id_numbers" and _mixed_code(value, digits):
+                    scan.claim("id_number", s, end)  # "FİN kodum 5ZK8R2T": letters and digits mixed
+                    break
+
+
+def _mixed_code(value: str, digits: int) -> bool:
+    """A short code of capitals and digits mixed, 6 to 12 long with 3 digits or more and 2
+    letters or more, opening with a digit ("5ZK8R2T", Azerbaijan's FIN): after an
+    ID word it is the number, though it has fewer than 5 digits."""
+    letters = sum(ch.isalpha() for ch in value)
+    return (6 <= len(value) <= 12 and value.isalnum() and value.isascii() and value == value.upper()
+            and digits >= 3 and letters >= 2 and value[0].isdigit())
 
 
 def ni_numbers(scan: Scan) -> None:
@@ -406,6 +423,19 @@ def phones(scan: Scan) -> None:
         if number.startswith("(") and ")" not in number:
             s += 1
         scan.claim("phone", s, e)
+
+
+def spelled_digits(scan: Scan) -> None:
+    """Seven digits or more said one by one ("my number is zero eight zero three ..."), as voice
+    typing writes them: a phone or ID number, unless a ticket or order word stands right before."""
+    if scan.p.spelled_digits is None:
+        return
+    orders = [e for _, e in scan.cues("order")]
+    for s, e, _ in scan.matches(scan.p.spelled_digits):
+        if any(0 <= s - end <= 3 for end in orders):
+            scan.claim(KEEP, s, e)
+        else:
+            scan.claim("number", s, e)
 
 
 def digit_runs(scan: Scan) -> None:

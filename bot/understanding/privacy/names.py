@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from bot.understanding.privacy.scan import Scan
+from bot.understanding.privacy.scan import KEEP, Scan
 from bot.understanding.privacy.shapes import is_cjk_char
 from bot.understanding.text import simplified
 
@@ -38,6 +38,7 @@ def names(scan: Scan) -> None:
     _labelled_names(scan)
     _framed_names(scan)
     _lowercase_opening_name(scan)
+    _lowercase_typed_name(scan)
     _closing_name(scan)
     _name_in_brackets_after_mask(scan)
     _name_rewritten(scan)
@@ -55,6 +56,7 @@ def names(scan: Scan) -> None:
         _claim(scan, span if span is not None else _after_colon(scan, pos))
         _claim(scan, _possessive_before(scan, s))
     _before_birth(scan)
+    _name_between_data(scan)
     _opening_name(scan)
     _name_variants(scan)
 
@@ -129,7 +131,7 @@ def _lowercase_opening_name(scan: Scan) -> None:
     m = scan.p.greeting.match(text[:80])
     opening = m.end() if m else 0
     closers = v.folded("name_after")
-    kinds = ("id_numbers", "birth", "username", "password", "uid")
+    kinds = ("id_numbers", "birth", "username", "password", "uid", "phone_labels")
     labels = frozenset().union(*(v.folded(k) for k in kinds))
     stems = tuple(frozenset().union(*(v.star_stems(k) for k in kinds)))
     # right after a greeting no cue is needed: "hey, ana lima here again"
@@ -156,6 +158,70 @@ def _lowercase_opening_name(scan: Scan) -> None:
             continue
         said = any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers)
         if said:  # after a cue, a greeting, or at the very start: "kwame asante here, ..."
+            scan.claim("name", *span)
+
+
+#: what may follow a name in small letters after a `name_lowercase` cue
+_TYPED_CLOSERS = ("when", "but", "and", "instead", "on", "in", "at", "while", "as", "because", "so", "with")
+
+
+def _lowercase_typed_name(scan: Scan) -> None:
+    """A name in small letters after "i typed", "registered as" (`name_lowercase`), anywhere:
+    "but i typed chidinma okonkwo when i signed up". Two or three Latin words of three letters
+    or more, none a common English word (BIP-39), a `not_names` word or a verb form ("-ing",
+    "-ed"); then a comma, a full stop, the end, or a small word such as "when", "but"."""
+    for _, e in scan.cues("name_lowercase"):
+        _lowercase_name_at(scan, e, frozenset())
+    says = scan.vocab.folded("says")
+    for _, e in scan.cues("documents"):  # "in de app staat sanne van den berg en op ..."
+        if not is_cjk_char(scan.text[e - 1]):
+            pos = _skip_words(scan, e, says)
+            if scan.text[e:pos].strip(" \t:-–—"):  # a "says" word stood there
+                _lowercase_name_at(scan, pos, scan.vocab.folded("not_names"))
+
+
+def _lowercase_name_at(scan: Scan, pos: int, closers: frozenset[str]) -> None:
+    """The name in small letters at `pos` (see `_lowercase_typed_name`); a word of `closers`
+    may close it too (small words of `not_names`: Dutch "en")."""
+    text = scan.text
+    v = scan.vocab
+    not_names = v.folded("not_names")
+    particles = v.folded("name_particles")
+    span = _run(scan, pos, least=2, lowercase=True, skip="")
+    if span is None or not text[span[0]].islower():
+        return
+    words = [w.casefold() for w in text[span[0] : span[1]].split()]
+    names = [w for w in words if w not in particles]
+    if not 2 <= len(names) <= 3 or len(words) > 5:
+        return
+    if any(len(w) < 3 or not all("a" <= ch <= "z" or "\u00c0" <= ch <= "\u024f" for ch in w)
+           or w in v.bip39 or w in not_names or (len(w) > 4 and w.endswith(("ing", "ed")))
+           for w in names):
+        return
+    rest = text[span[1] : span[1] + 20].casefold()
+    first = rest.split()[0] if rest.split() else ""
+    if not rest.strip() or rest[:1] in ",.;!?)" or first in _TYPED_CLOSERS or first in closers:
+        scan.claim("name", *span)
+
+
+def _name_between_data(scan: Scan) -> None:
+    """Capitalised words between two pieces of personal data, each after a comma: a form
+    written in one line, "Personas kods 150392-14827, Ilze Bērziņa, tālr. +371 ...": after a
+    datum found already, and before the label of another (an ID, birth, password, messenger,
+    phone word)."""
+    text = scan.text
+    v = scan.vocab
+    kinds = ("id_numbers", "birth", "username", "password", "uid", "phone_labels")
+    labels = frozenset().union(*(v.folded(k) for k in kinds))
+    stems = tuple(frozenset().union(*(v.star_stems(k) for k in kinds)))
+    for e, kind in [(e, k) for e, k in zip(scan.ends, scan.kinds, strict=True) if k not in (KEEP, "name")]:
+        if text[e : e + 1] not in (",", "，"):
+            continue
+        span = _run(scan, e + 1, least=2, lowercase=False, skip="")
+        if span is None or len(text[span[0] : span[1]].split()) > 4:
+            continue
+        rest = text[span[1] : span[1] + 30]
+        if rest[:1] in (",", "，") and _first_words(rest[1:].lstrip(" \t").casefold(), labels, stems):
             scan.claim("name", *span)
 
 
@@ -523,7 +589,8 @@ def _is_letter(ch: str) -> bool:
 def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]]:
     """The words from `pos`, separated by spaces only, up to the first other character.
 
-    A word is letters (with their accents), and may have ' or - inside ("O'Neil", "Jean-Luc");
+    A word is letters (with their accents), and may have ' or - inside ("O'Neil", "Jean-Luc"),
+    or a zero-width non-joiner (Persian "محمدی‌نژاد");
     a capital and a full stop before another capitalised word is a middle initial ("M.").
     """
     out: list[tuple[int, int]] = []
@@ -533,7 +600,7 @@ def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]
         start = pos
         while pos < limit and (
             _is_letter(text[pos])
-            or (text[pos] in "'’-" and pos > start and pos + 1 < limit and _is_letter(text[pos + 1]))
+            or (text[pos] in "'’-\u200c" and pos > start and pos + 1 < limit and _is_letter(text[pos + 1]))
         ):
             pos += 1
         if pos == start:
@@ -574,6 +641,12 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
         if folded in particles and words:
             words.append((s, e, True))
             continue
+        if folded in particles and capital and not words and i + 1 < len(run):
+            # a surname that opens with a capitalised particle: "Van den Berg, Sanne", "De Souza"
+            following = text[run[i + 1][0] : run[i + 1][1]]
+            if following.casefold() in particles or (following[:1].isupper() and following.casefold() not in not_names):
+                words.append((s, e, False))
+                continue
         if any(ch.isdigit() for ch in word) or not scan.free(s, e):
             break
         if folded in not_names:

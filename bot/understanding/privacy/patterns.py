@@ -18,7 +18,7 @@ _LEFT = r"(?:^|[^A-Za-z0-9_\x{80}-\x{10FFFF}]|[\x{A0}\x{3000}\x{FF0C}\x{3001}\x{
 CAP = r"\p{Lu}[^\s,;:()\[\]0-9]*"  # a capitalised word
 #: a capitalised word, or a word of a script without capitals (Arabic, Hebrew, Korean):
 #: "شارع التحرير 25", "테헤란로 152"
-CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew}|\p{Hangul}|\p{Thai}|\p{Devanagari}|\p{Bengali})[^\s,;:()\[\]0-9،]*"
+CAPX = r"(?:\p{Lu}|\p{Arabic}|\p{Hebrew}|\p{Hangul}|\p{Thai}|\p{Devanagari}|\p{Bengali}|\p{Sinhala}|\p{Tamil}|\p{Telugu}|\p{Kannada}|\p{Malayalam}|\p{Gujarati}|\p{Gurmukhi}|\p{Lao}|\p{Khmer}|\p{Myanmar}|\p{Ethiopic})[^\s,;:()\[\]0-9،]*"
 NUM = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"  # a house number: 12, 3B, 8/3
 #: the first two digits of a year: Gregorian, Solar or lunar Hijri (Iran, Afghanistan, the Gulf:
 #: 1370, 1445) and Buddhist (Thailand: 2535); dates.py turns them into Gregorian years
@@ -49,7 +49,7 @@ class Patterns:
             key: cue_pattern(v, key)
             for key in ("name", "name_weak", "name_opening", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
                         "seed", "uid", "id_numbers", "id_series", "birth", "address", "order",
-                        "signoffs", "username", "card_expiry", "iban")
+                        "signoffs", "username", "card_expiry", "iban", "contract", "name_lowercase")
         }
         # masks this redactor writes: "[name]", "[seed phrase]"
         self.mask = lazy_rx(r"\[[a-z][a-z ]{1,20}\]")
@@ -61,8 +61,12 @@ class Patterns:
         label = r"[\p{Latin}\p{N}_%+\-]+"
         sep_at = rf"(?:\s*[\[(<{{]\s*(?:{at}|@)\s*[\])>}}]\s*|\s+(?:{at}|@)\s+)"
         sep_dot = rf"(?:\s*[\[(<{{]\s*(?:{dot}|\.)\s*[\])>}}]\s*|\s+(?:{dot})\s+|\s*\.\s*)"
+        joiners = v.words("email_joiners")
+        join = rf"\.|\s+(?:{dot}|{ci(joiners)})\s+" if joiners else rf"\.|\s+{dot}\s+"
+        said = v.words("digit_words") + v.words("year_words")
+        numbers = rf"|\s+{ci(said)}" if said else ""  # "smith eighty eight at gmail dot com"
         self.email_obfuscated = lazy_rx(
-            rf"{_LEFT}(?P<v>{label}(?:(?:\.|\s+{dot}\s+){label})*{sep_at}{label}(?:{sep_dot}{label})+)"
+            rf"{_LEFT}(?P<v>{label}(?:(?:{join}){label}{numbers})*{sep_at}{label}(?:{sep_dot}{label})+)"
         )
         self.wallet = lazy_rx(
             rf"{_LEFT}(?P<v>0x[0-9a-fA-F]{{40}}|(?i:(?:bc|tb|ltc)1[02-9ac-hj-np-z]{{11,87}})"
@@ -125,6 +129,29 @@ class Patterns:
             rf"(?P<v>(?:(?P<y4>(?:19|20)\d{{2}}|1[01]\d|\d{{2}}|{era})\s*[年년]\s*)?\d{{1,2}}\s*[月월]\s*\d{{1,2}}\s*[日号일]"
             rf"|(?:(?:19|20)\d{{2}}|(?P<y5>{era}))\s*年\s*\d{{1,2}}\s*月)"
         )
+        # a date spelled out by voice typing: "the seventeenth of november two thousand and five"
+        dw, yw2 = v.words("day_words"), v.words("year_words")
+        spoken_year = rf"(?:{ci(yw2)})(?:[\s\-]+(?:and\s+)?(?:{ci(yw2)})){{1,5}}" if yw2 else ""
+        self.date_spelled = lazy_rx(
+            rf"{_LEFT}(?P<v>(?:{ci(dw)}|\d{{1,2}}(?i:st|nd|rd|th)?)\s+(?:of\s+)?{months}(?:,?\s+{spoken_year})?"
+            rf"|{months}\s+(?:the\s+)?(?:{ci(dw)})(?:,?\s+{spoken_year})?)(?:[^A-Za-z]|$)"
+        ) if dw and yw2 else None
+        # a Hebrew-calendar date with its day and year in letters: "ט״ו באדר תשנ״ב"
+        he_months = [w for w in v.words("months") if w[:1] and "\u05d0" <= w[0] <= "\u05ea"]
+        self.date_hebrew_letters = lazy_rx(
+            rf"(?P<v>(?:\x{{5D1}}-)?(?:[\x{{5D0}}-\x{{5EA}}]{{0,2}}[\x{{5F4}}\x{{22}}][\x{{5D0}}-\x{{5EA}}]|[\x{{5D0}}-\x{{5EA}}]{{1,3}}[\x{{5F3}}'])"
+            rf"\s+(?:{words_rx(he_months)})"
+            rf"(?:\s+[\x{{5D0}}-\x{{5EA}}]{{1,4}}[\x{{5F4}}\x{{22}}][\x{{5D0}}-\x{{5EA}}])?)(?:[^\x{{5D0}}-\x{{5EA}}]|$)"
+        ) if he_months else None
+        # digits said one by one: "zero eight zero three one two four five ..."
+        dg = v.words("digit_words")
+        self.spelled_digits = lazy_rx(
+            rf"{_LEFT}(?P<v>{ci(dg)}(?:[\s,\-]+{ci(dg)}){{6,30}})(?:[^\p{{L}}\p{{M}}]|$)"
+        ) if dg else None
+        # a date in Chinese numerals: 一九九五年一月三十日, 二〇〇一年十二月五号
+        self.date_cjk_numerals = lazy_rx(
+            r"(?P<v>(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*[日号號])"
+        )
         self.date_word = cue_pattern(v, "birth")
         self.sentence_break = lazy_rx(r"[\n。！？；]|[!?;](?:\s|$)|\.\s")  # "Qwerty!2023" is one word
         # addresses
@@ -168,8 +195,9 @@ class Patterns:
         ) if box else None
         zh_street = words_rx(v.cjk("street_after") or ["路"])
         zh_units = words_rx(v.cjk("units") or ["室"])
+        # 张杨路1288号602室, and with a lane between: 张杨路1288弄16号
         self.address_cjk = lazy_rx(
-            rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*[号號](?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
+            rf"\p{{Han}}{{1,6}}?{zh_street}\s*\d{{1,5}}\s*(?:[弄巷]\s*\d{{1,5}}\s*)?[号號](?:[\p{{Han}}A-Za-z]{{0,8}}?\d{{1,5}}\s*{zh_units})*"
         )
         markers = ci(v.spaced("house") + v.spaced("units") + after + before)
         # a number before a word (Uzbek "14-uy", "27-xonadon") is a house number too
@@ -201,6 +229,9 @@ class Patterns:
                         self.date_cjk, self.address, self.address_cjk, self.address_near,
                         *([self.po_box] if self.po_box else [])):
             pattern.needs = DIGITS
+        self.date_cjk_numerals.needs = ("年",)
+        if self.date_hebrew_letters is not None:
+            self.date_hebrew_letters.needs = ("\u05f4", '"', "\u05f3", "'")
         self.email.needs = self.handle.needs = ("@",)
         self.mask.needs = ("[",)
 

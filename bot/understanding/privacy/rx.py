@@ -216,8 +216,9 @@ def words_rx(words: Iterable[str], *, stars: bool = True) -> str:
     ending in `*` may be followed by more letters ("şifre*": şifre, şifrem, şifremi); without
     `stars` it matches only its stem (the caller takes the letters after it)."""
     parts = []
-    # casefolded and lowercased: the pattern ignores case, but "heiße" folds to "heisse"
-    forms = {f for w in words if w and w.strip() for f in (w.strip().casefold(), w.strip().lower())}
+    # casefolded and lowercased: the pattern ignores case, but "heiße" folds to "heisse"; and
+    # as written, for a capital whose small letter is two characters (Turkish "İ": "FİN kodum")
+    forms = {f for w in words if w and w.strip() for f in (w.strip().casefold(), w.strip().lower(), w.strip())}
     for word in sorted(forms, key=lambda w: (-len(w), w)):
         star = word.endswith("*") and len(word) > 1
         base = word[:-1] if star else word

@@ -51,6 +51,8 @@ def looks_like_password(token: str) -> bool:
     a lowercase letter, six characters or more ("Tiger2024!", "qwerty123"), not an address."""
     if not 6 <= len(token) <= 64 or token.isalpha() or token.isdigit():
         return False
+    if token[0] == "]" and token[1:].isalpha():
+        return False  # "pass]password": the end of a mask's bracket and a word, not a password
     chars = set(token)
     if chars & _CJK_PUNCT or any(is_cjk_char(ch) for ch in chars):
         return False

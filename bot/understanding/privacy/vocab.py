@@ -27,7 +27,7 @@ CUE_KEYS = frozenset({
     "street_before", "house", "units", "address_words", "months", "date_joiners", "month_word",
     "year_word", "order", "currency", "email_at", "email_dot", "signoffs", "name_endings",
     "username", "card_expiry", "iban", "area_glued", "street_glued", "unit_glued",
-    "glued_prefixes", "name_titles", "name_suffixes", "name_labels", "public_names", "po_box", "self_intro", "self_intro_close", "street_endings",
+    "glued_prefixes", "contract", "name_lowercase", "phone_labels", "digit_words", "email_joiners", "day_words", "year_words", "name_titles", "name_suffixes", "name_labels", "public_names", "po_box", "self_intro", "self_intro_close", "street_endings",
 })
 TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
 
