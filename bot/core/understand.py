@@ -71,7 +71,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         if index is not None:
             fix.choose_option(t, index, count=count if _counts(step) else None)
             return
-    if not forwarded and on_intents(t, t.engine.intents(text)):
+    if not forwarded and on_intents(t, t.engine.intents(text), text):
         return
     diagnose(t, t.engine.matcher.match(text), redact(text), forwarded, count)
 
@@ -145,7 +145,7 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
     return t.engine.pick_option(text, labels)
 
 
-def on_intents(t: Turn, intents: list[str]) -> bool:
+def on_intents(t: Turn, intents: list[str], text: str = "") -> bool:
     """Act on what a short message says, wherever the user is; False to carry on matching."""
     said = set(intents)
     phase = t.state.phase
@@ -181,6 +181,13 @@ def on_intents(t: Turn, intents: list[str]) -> bool:
         fix.show_reasons(t, "pick_reason")
     elif "not_sure" in said and phase in (IDLE, AWAITING_NOTICE) and t.topic_for("find_reason"):
         fix.show_topic(t, t.topic_for("find_reason") or "")
+    elif "this_language" in said:
+        # "а можно по-русски?", "in English please": the language the request is written in
+        lang = language.detect(t, text)
+        if lang in language.offered(t.kb):
+            language.choose(t, lang)
+        else:
+            language.cmd_language(t, "")
     elif "greeting" in said and step is None and case_rules.result_pending(t):
         # back while a result is awaited: "hello" is the moment to ask how it went
         t.state.asked_result = True

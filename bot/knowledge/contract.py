@@ -230,6 +230,7 @@ INTENTS: tuple[str, ...] = (
     "same_reason",
     "yes",
     "no",
+    "this_language",
     *(f"failed_{n}" for n in range(1, 6)),
     "hypothetical",
     "personal_data",
