@@ -214,7 +214,7 @@ def _name_between_data(scan: Scan) -> None:
     kinds = ("id_numbers", "birth", "username", "password", "uid", "phone_labels")
     labels = frozenset().union(*(v.folded(k) for k in kinds))
     stems = tuple(frozenset().union(*(v.star_stems(k) for k in kinds)))
-    for e, kind in [(e, k) for e, k in zip(scan.ends, scan.kinds, strict=True) if k not in (KEEP, "name")]:
+    for e in [e for e, k in zip(scan.ends, scan.kinds, strict=True) if k not in (KEEP, "name")]:
         if text[e : e + 1] not in (",", "，"):
             continue
         span = _run(scan, e + 1, least=2, lowercase=False, skip="")
