@@ -137,6 +137,17 @@ def _missed(corpus: list[dict]) -> list[tuple[str, str]]:
     return [(d["text"], s) for d in corpus for s in d["secrets"] if _left(d, s, redact(d["text"]))]
 
 
+def _holds(corpus: list[dict], *, fully_redacted: int, left: int, over_masked: int) -> None:
+    """A blind corpus's floors: lines with no secret left as written, secrets (or words of a
+    name) still readable, and kept strings of clean lines lost."""
+    full = sum(all(s not in redact(d["text"]) for s in d["secrets"]) for d in corpus if d["secrets"])
+    assert full >= fully_redacted, full
+    missed = _missed(corpus)
+    assert len(missed) <= left, missed
+    over = _over_masked(corpus)
+    assert len(over) <= over_masked, over
+
+
 def test_a_name_is_masked_whole_in_scripts_with_vowel_signs() -> None:
     # Devanagari vowel signs are marks, not letters: the mask must not stop after the first one
     stored = redact("मेरा नाम सुनील कुमार है, मेरा पैन रिजेक्ट हुआ")
@@ -378,12 +389,7 @@ def test_the_sixth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -
     and Japanese era dates, a name's kana reading, glued cue words in Thai, Arabic and after
     "серия"); its odd lines were only measured: 42 -> 50 of 55 fully redacted, 5 -> 0 of 30
     clean lines over-masked."""
-    full = sum(all(s not in redact(d["text"]) for s in d["secrets"]) for d in BLIND7 if d["secrets"])
-    assert full >= 112, full
-    missed = _missed(BLIND7)
-    assert len(missed) <= 8, missed
-    over = _over_masked(BLIND7)
-    assert len(over) <= 1, over
+    _holds(BLIND7, fully_redacted=112, left=8, over_masked=1)
 
 
 def test_the_seventh_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
@@ -396,12 +402,7 @@ def test_the_seventh_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines()
     measured: 45 -> 47 of 56 fully redacted, 6 -> 1 of 29 clean lines over-masked (the misses
     of its odd lines were seen once at 46 of 56, so the last step is not blind). All lines:
     102 -> 111 of 120, 23 -> 13 secrets left, 9 -> 1 of 50 over-masked."""
-    full = sum(all(s not in redact(d["text"]) for s in d["secrets"]) for d in BLIND8 if d["secrets"])
-    assert full >= 109, full
-    missed = _missed(BLIND8)
-    assert len(missed) <= 15, missed
-    over = _over_masked(BLIND8)
-    assert len(over) <= 2, over
+    _holds(BLIND8, fully_redacted=109, left=15, over_masked=2)
 
 
 def test_the_eighth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
@@ -416,12 +417,7 @@ def test_the_eighth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() 
     37 -> 44 of 56 lines with no secret word left, 20 -> 12 secrets left, 4 -> 1 of 29 clean
     lines over-masked. All lines: 90 -> 108 of 120 (111 with no secret as written), 32 -> 12
     secrets left, 7 -> 1 of 50 over-masked; even lines 53 -> 64 of 64."""
-    full = sum(all(s not in redact(d["text"]) for s in d["secrets"]) for d in BLIND9 if d["secrets"])
-    assert full >= 109, full
-    missed = _missed(BLIND9)
-    assert len(missed) <= 14, missed
-    over = _over_masked(BLIND9)
-    assert len(over) <= 2, over
+    _holds(BLIND9, fully_redacted=109, left=14, over_masked=2)
 
 
 def test_warming_compiles_every_pattern_before_the_first_message() -> None:
@@ -449,9 +445,4 @@ def test_the_tenth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -
     -> 47 of 57 lines, 27 -> 11 secrets left, 6 -> 4 of 28 clean lines over-masked. All lines:
     81 -> 109 of 120, 53 -> 12 secrets left, 10 -> 4 of 50 over-masked; even lines 43 -> 62 of
     63, 26 -> 1 left, 4 -> 0 of 22."""
-    full = sum(all(s not in redact(d["text"]) for s in d["secrets"]) for d in BLIND10 if d["secrets"])
-    assert full >= 107, full
-    missed = _missed(BLIND10)
-    assert len(missed) <= 14, missed
-    over = _over_masked(BLIND10)
-    assert len(over) <= 6, over
+    _holds(BLIND10, fully_redacted=107, left=14, over_masked=6)
