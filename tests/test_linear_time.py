@@ -114,3 +114,16 @@ def test_a_message_over_its_budget_is_not_understood(kb: KnowledgeBase) -> None:
     long_notice = "Reason: my passport expired\n" + "- the photo is blurry\n" * 100
     result = tight.match(long_notice)
     assert not result.understood and result.matches == ()
+
+
+def test_a_giant_word_is_read_no_further_than_any_real_word() -> None:
+    # "ﬁ" x 4000 becomes one 8,000-letter word: translit, typo correction and the character
+    # model read no more of it than of a real word (it cost ~75 ms a message before)
+    from bot.understanding.charmodel import MAX_WORD_LETTERS, CharModel
+    from bot.understanding.language import MAX_TRANSLIT, to_cyrillic
+
+    assert to_cyrillic("fi" * 4000) is None and to_cyrillic("privet") == "привет"
+    assert MAX_TRANSLIT < 100
+    settings = {"char_min_gram": 3, "char_max_gram": 5, "char_smoothing": 0.1, "char_temperature": 2.0}
+    model = CharModel([(0, "hello")], 1, settings)
+    assert model.grams("fi" * 4000) == model.grams(("fi" * 4000)[:MAX_WORD_LETTERS])

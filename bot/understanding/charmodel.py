@@ -37,6 +37,9 @@ _TABLE = 4096
 WORD_CACHE = 10000
 #: words of a message read (the matcher reads at most `max_chars` characters anyway)
 MAX_WORDS = 1000
+#: letters of a word read: no word of any language is longer, and a "word" of thousands of
+#: letters ("fififi...") would give thousands of n-grams that no knowledge text has
+MAX_WORD_LETTERS = 64
 
 
 class CharModel:
@@ -114,6 +117,7 @@ class CharModel:
         return text.translate(_SPACES).split()
 
     def _word_grams(self, word: str) -> set[int]:
+        word = word[:MAX_WORD_LETTERS]
         if any(is_han(c) for c in word):
             sizes: Sequence[int] = (1, 2, 3)
         else:

@@ -40,8 +40,16 @@ _FOLD = str.maketrans({"ё": "е", "э": "е", "й": "и", "ы": "и", "ь": Non
                        "щ": "ш"})
 
 
+#: letters of the longest word read as translit: longer than any Russian word (a "word" of
+#: thousands of letters, "fififi...", is not Russian and would cost milliseconds a pass)
+MAX_TRANSLIT = 40
+
+
 def to_cyrillic(word: str) -> str | None:
-    """Return a lowercase Latin word spelt in Cyrillic, or None if it has other characters."""
+    """Return a lowercase Latin word spelt in Cyrillic, or None if it has other characters
+    (or is longer than any Russian word)."""
+    if len(word) > MAX_TRANSLIT:
+        return None
     out: list[str] = []
     i = 0
     while i < len(word):

@@ -68,6 +68,10 @@ def collapse_repeats(word: str) -> str:
     return "".join(out)
 
 
+#: letters of the longest word worth correcting or splitting (longer than any real word, or a
+#: short sentence typed without spaces: "KYCrejectedbecausebirthdaywrongpleasehelp")
+_LONGEST_WORD = 100
+
 class Normaliser:
     """Turn text into canonical terms: typo fixes, split words, stems, synonyms, no stop words."""
 
@@ -237,6 +241,8 @@ class Normaliser:
         elif len(word) < self.typo_min_length:
             swapped = self._swapped(word)
             fixed = ((swapped,), True) if swapped else None
+        elif len(word) > _LONGEST_WORD:  # no word is this long: nothing to correct it to
+            fixed = None
         elif heard := self._as_heard(word):
             fixed = ((heard[0],), heard[1])
         elif split := self._split(word):
