@@ -85,6 +85,13 @@ class Pattern:
             self._compiled = re2.compile(self.source, _OPTIONS)
         return self._compiled
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What the disk cache keeps: the source, not the compiled pattern (compiled again on
+        first use)."""
+        state = dict(self.__dict__)
+        state["_compiled"] = None
+        return state
+
     @property
     def _regexp(self) -> Any:
         return self.compile()._regexp

@@ -54,6 +54,8 @@ class Vocabulary:
     public_email_domains: list[str] = field(default_factory=list)
     bip39: frozenset[str] = frozenset()
     sources: list[str] = field(default_factory=list)
+    #: the disk cache's name for these words ("": read without the cache)
+    cache_key: str = ""
     _folded: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _by_script: dict[tuple[str, bool], list[str]] = field(default_factory=dict, repr=False)
 
@@ -149,7 +151,9 @@ def load_vocabulary(knowledge_dir: Path | str | None = None) -> Vocabulary:
         return read()  # reports the file that cannot be read
     key = cache.fingerprint("privacy vocabulary", Path(__file__).read_bytes(),
                             BIP39_ENGLISH.read_bytes(), contents)
-    return cache.cached(key, read, kind="privacy")
+    vocab = cache.cached(key, read, kind="privacy")
+    vocab.cache_key = key  # names these words for caches built from them (the patterns)
+    return vocab
 
 
 def _check_lists(vocab: Vocabulary) -> None:
