@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from bot.core import case as case_rules
 from bot.core import commands, fix, followups, journal, language
-from bot.core.payload import decode, encode, option_arg
+from bot.core.payload import decode, encode
 from bot.core.state import CHOOSING, CONFIRM_FORGET, FIX, IDLE, MANUAL_REVIEW
 from bot.core.turn import Turn
 
@@ -126,10 +126,7 @@ def invalid(t: Turn) -> None:
 def _still_current(t: Turn, action: str, arg: str) -> bool:
     """Is an older message's option button one of the step the user is still on? (A side
     question printed messages since, but the step and what its options lead to are the same.)"""
-    step = t.step() if action == "o" and t.state.phase == FIX else None
-    index, _, _ = arg.partition(":")
-    return (step is not None and index.isdecimal() and int(index) < len(step.options)
-            and option_arg(int(index), step.options[int(index)]) == arg)
+    return action == "o" and t.state.phase == FIX and fix.option_named(t.step(), arg) is not None
 
 
 def on_button(t: Turn, data: str) -> None:

@@ -292,6 +292,16 @@ def choose_option(t: Turn, index: int, *, count: int | None = None) -> None:
         go_to(t, option.next)
 
 
+def option_named(step: Step | None, arg: str) -> int | None:
+    """The option of `step` an option button's `arg` names (its position and where it leads),
+    or None when there is no such option or it now leads elsewhere."""
+    index, _, _ = arg.partition(":")
+    if step is None or not index.isdecimal() or int(index) >= len(step.options):
+        return None
+    i = int(index)
+    return i if option_arg(i, step.options[i]) == arg else None
+
+
 def press_option(t: Turn, arg: str) -> None:
     """Apply an option button, unless the knowledge base changed what it leads to."""
     step = t.step()
@@ -300,7 +310,7 @@ def press_option(t: Turn, arg: str) -> None:
         journal.record(t, journal.INVALID_BUTTON)
         t.reply("invalid_button")
         render_current(t)
-    elif option_arg(int(index), step.options[int(index)]) != arg:
+    elif option_named(step, arg) is None:
         journal.record(t, journal.STALE_BUTTON)
         t.reply("stale_button")
         render_current(t)

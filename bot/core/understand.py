@@ -145,7 +145,7 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
     return t.engine.pick_option(text, labels)
 
 
-def on_intents(t: Turn, intents: list[str], text: str = "") -> bool:
+def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     """Act on what a short message says, wherever the user is; False to carry on matching."""
     said = set(intents)
     phase = t.state.phase

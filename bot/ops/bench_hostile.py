@@ -135,15 +135,11 @@ def run(knowledge: str, count: int, cap_s: float) -> dict[str, Any]:
         from bot.understanding.redact import redact
     except ImportError:  # moved: the figure says so instead of failing the bench
         redact = None
+    from bot.understanding.privacy import warm as warm_privacy
     kb = load_as_bot(knowledge)
     matcher = Matcher.build(kb)
     matcher.warm()  # as the Telegram bot does before its first user
-    try:  # ... and the redactor's patterns (the first message would pay their compile)
-        from bot.understanding.privacy import warm as warm_privacy
-    except ImportError:
-        warm_privacy = None
-    if warm_privacy is not None:
-        warm_privacy()
+    warm_privacy()  # ... and the redactor's patterns (the first message would pay their compile)
     match = matcher_call(matcher)
     steps: dict[str, Callable[[str], object]] = {"match": lambda t: match(t, "en")}
     if redact is not None:

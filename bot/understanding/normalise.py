@@ -72,6 +72,7 @@ def collapse_repeats(word: str) -> str:
 #: short sentence typed without spaces: "KYCrejectedbecausebirthdaywrongpleasehelp")
 _LONGEST_WORD = 100
 
+
 class Normaliser:
     """Turn text into canonical terms: typo fixes, split words, stems, synonyms, no stop words."""
 

@@ -13,6 +13,7 @@ RE2, in time linear in the text (see rx.py).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
@@ -115,10 +116,17 @@ def _build(knowledge_dir: Path | str | None) -> Patterns:
     vocab = load_vocabulary(knowledge_dir)
     if not vocab.cache_key:  # read without the cache (a file could not be read)
         return Patterns(vocab)
-    here = Path(__file__).parent
-    code = [(p.name, p.read_bytes()) for p in sorted(here.glob("*.py"))]
-    key = cache.fingerprint("privacy patterns", code, vocab.cache_key)
+    key = cache.fingerprint("privacy patterns", _code(), vocab.cache_key)
     return cache.cached(key, lambda: Patterns(vocab), kind="privacy")
+
+
+@functools.cache
+def _code() -> tuple[tuple[str, bytes], ...]:
+    """This package's code and data files (and the text cleaning it relies on), read once:
+    what the patterns' cache key and the redaction's `fingerprint` are made of."""
+    here = Path(__file__).parent
+    paths = sorted([*here.glob("*.py"), *here.glob("*.txt"), here.parent / "text.py"])
+    return tuple((path.name, path.read_bytes()) for path in paths)
 
 
 def _current() -> Patterns:
@@ -154,9 +162,8 @@ def fingerprint() -> str:
     known = getattr(patterns, "fingerprint", None)
     if known is None:
         digest = hashlib.sha256()
-        here = Path(__file__).parent
-        for path in sorted([*here.glob("*.py"), *here.glob("*.txt"), here.parent / "text.py"]):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        for name, data in _code():
+            digest.update(name.encode() + b"\0" + data + b"\0")
         v = patterns.vocab
         words = [sorted(v.cues.items()), sorted(v.public_email_domains), sorted(v.bip39)]
         digest.update(repr(words).encode())

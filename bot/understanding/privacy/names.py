@@ -13,6 +13,7 @@ import unicodedata
 
 from bot.understanding.privacy.scan import KEEP, Scan
 from bot.understanding.privacy.shapes import is_cjk_char
+from bot.understanding.privacy.vocab import Vocabulary
 from bot.understanding.text import simplified
 
 _MAX_WORDS = 5
@@ -131,9 +132,7 @@ def _lowercase_opening_name(scan: Scan) -> None:
     m = scan.p.greeting.match(text[:80])
     opening = m.end() if m else 0
     closers = v.folded("name_after")
-    kinds = ("id_numbers", "birth", "username", "password", "uid", "phone_labels")
-    labels = frozenset().union(*(v.folded(k) for k in kinds))
-    stems = tuple(frozenset().union(*(v.star_stems(k) for k in kinds)))
+    labels, stems = _data_labels(v)
     # right after a greeting no cue is needed: "hey, ana lima here again"
     bare = [(opening, opening)]
     for s, e in sorted([*bare, *scan.cues("name_opening"), *scan.cues("name_weak")]):
@@ -211,9 +210,7 @@ def _name_between_data(scan: Scan) -> None:
     phone word)."""
     text = scan.text
     v = scan.vocab
-    kinds = ("id_numbers", "birth", "username", "password", "uid", "phone_labels")
-    labels = frozenset().union(*(v.folded(k) for k in kinds))
-    stems = tuple(frozenset().union(*(v.star_stems(k) for k in kinds)))
+    labels, stems = _data_labels(v)
     for e in [e for e, k in zip(scan.ends, scan.kinds, strict=True) if k not in (KEEP, "name")]:
         if text[e : e + 1] not in (",", "，"):
             continue
@@ -223,6 +220,17 @@ def _name_between_data(scan: Scan) -> None:
         rest = text[span[1] : span[1] + 30]
         if rest[:1] in (",", "，") and _first_words(rest[1:].lstrip(" \t").casefold(), labels, stems):
             scan.claim("name", *span)
+
+
+#: cue lists whose words label another piece of personal data (an ID, birth, password,
+#: messenger, phone word): one after a comma closes a name written before it
+_DATA_LABELS = ("id_numbers", "birth", "username", "password", "uid", "phone_labels")
+
+
+def _data_labels(v: Vocabulary) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The folded words of `_DATA_LABELS`, and the stems of their `*` words."""
+    labels = frozenset().union(*(v.folded(k) for k in _DATA_LABELS))
+    return labels, tuple(frozenset().union(*(v.star_stems(k) for k in _DATA_LABELS)))
 
 
 def _first_words(rest: str, words: frozenset[str], stems: tuple[str, ...]) -> bool:

@@ -21,13 +21,16 @@ BIP39_ENGLISH = Path(__file__).with_name("bip39_english.txt")
 
 #: every key a privacy.yaml may have under `cues` (all lists of words)
 CUE_KEYS = frozenset({
-    "name", "name_weak", "name_opening", "name_after", "name_before", "greetings", "documents", "says", "not_names",
-    "name_particles", "surnames", "password", "password_fillers", "not_passwords", "code", "cvv",
-    "card", "seed", "uid", "id_numbers", "id_series", "birth", "password_links", "password_ambiguous", "address", "street_after",
-    "street_before", "house", "units", "address_words", "months", "date_joiners", "month_word",
-    "year_word", "order", "currency", "email_at", "email_dot", "signoffs", "name_endings",
-    "username", "card_expiry", "iban", "area_glued", "street_glued", "unit_glued",
-    "glued_prefixes", "contract", "name_lowercase", "phone_labels", "digit_words", "email_joiners", "day_words", "year_words", "name_titles", "name_suffixes", "name_labels", "public_names", "po_box", "self_intro", "self_intro_close", "street_endings",
+    "name", "name_weak", "name_opening", "name_after", "name_before", "greetings", "documents",
+    "says", "not_names", "name_particles", "surnames", "password", "password_fillers",
+    "not_passwords", "code", "cvv", "card", "seed", "uid", "id_numbers", "id_series", "birth",
+    "password_links", "password_ambiguous", "address", "street_after", "street_before",
+    "house", "units", "address_words", "months", "date_joiners", "month_word", "year_word",
+    "order", "currency", "email_at", "email_dot", "signoffs", "name_endings", "username",
+    "card_expiry", "iban", "area_glued", "street_glued", "unit_glued", "glued_prefixes",
+    "contract", "name_lowercase", "phone_labels", "digit_words", "email_joiners", "day_words",
+    "year_words", "name_titles", "name_suffixes", "name_labels", "public_names", "po_box",
+    "self_intro", "self_intro_close", "street_endings",
 })
 TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
 
