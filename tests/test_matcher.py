@@ -1041,3 +1041,15 @@ def test_kyc_adjacent_questions_and_bare_numbers_are_not_a_failure(
         matcher: Matcher, text: str) -> None:
     # no failure word: not "tell me what the notice says"; a bare number names no topic
     assert matcher.match(text) == MatchResult()
+
+
+@pytest.mark.parametrize("text", [
+    "the passport photo had glare full stop my face was not recognised full stop "
+    "which do I fix first question mark",
+    "证件照片反光看不清逗号人脸识别也没通过句号先弄哪个",
+    "во первых на фотке прав блик точка во вторых лицо не распознало точка",
+])
+def test_punctuation_said_to_voice_typing_separates_what_went_wrong(
+        matcher: Matcher, text: str) -> None:
+    # voice input writes "full stop", "逗号", "точка" as words: they end a clause like the mark
+    assert ids(matcher.match(text))[:2] == ["blurry_photo", "face_verification"]
