@@ -1053,3 +1053,16 @@ def test_punctuation_said_to_voice_typing_separates_what_went_wrong(
         matcher: Matcher, text: str) -> None:
     # voice input writes "full stop", "逗号", "точка" as words: they end a clause like the mark
     assert ids(matcher.match(text))[:2] == ["blurry_photo", "face_verification"]
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("my id number was typed wrong and they say someone else already uses it",
+     ["info_mismatch", "id_already_registered"]),
+    ("селфи не прошло два раза, и ещё пишут что паспорт уже привязан к другому аккаунту",
+     ["face_verification", "id_already_registered"]),
+])
+def test_a_clause_its_pieces_of_words_confirm_keeps_its_place_first(
+        matcher: Matcher, text: str, expect: list[str]) -> None:
+    # "typed wrong" scores low on its words, but the character model reads the clause as the
+    # mismatch as firmly as the later clause's "someone else already uses it": the story's order
+    assert ids(matcher.match(text))[:2] == expect

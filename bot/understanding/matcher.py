@@ -459,6 +459,9 @@ class Matcher:
                         sc = with_chars(sc, probs, none, s, char_kept)
                         f, f_top = best(self.entries, sc)
                         leads = next_one and f == e and f_top >= s["multi_min_score"]
+                        if (f == e and f_top >= s["multi_min_score"] and top >= s["multi_clear_score"]
+                                and self.entries[e].kind == "reason"):
+                            firm = leads = True
                         if f_top >= s["char_multi_score"] and not next_one:
                             e, top, next_one = f, f_top, True
                 if e in unkeyed:
