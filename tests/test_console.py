@@ -3,6 +3,8 @@ input."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,3 +170,15 @@ def test_the_operators_commands_answer_in_the_console(tmp_path: Path, kb: Knowle
     line = kb.message("admin_unmatched_line", rank=1, count=2, text="how do i cook rice", closest="")
     assert line.splitlines()[0] in listed  # one group of the two messages
     assert later_report != first_report and "(console) " in later_report
+
+
+def test_the_console_answers_without_loading_the_metrics_client(tmp_path: Path) -> None:
+    # it has no /metrics to serve: it counts nothing and starts without prometheus_client
+    code = ("import sys; from bot.cli import main; rc = main(sys.argv[1:]); "
+            "print('metrics client loaded:', 'prometheus_client' in sys.modules); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code, "console", "--db", str(tmp_path / "c.db")],
+                          input="my selfie keeps failing the face check\n", capture_output=True,
+                          text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "bot: " in proc.stdout
+    assert "metrics client loaded: False" in proc.stdout

@@ -234,7 +234,7 @@ async def run_console(
             raise ConfigError("--now needs a time zone, e.g. 2026-01-31T09:00+00:00")
     kb = kb or load_knowledge(args.knowledge)
     clock = ConsoleClock(start)
-    service = await Service.open(kb, args.db, clock)
+    service = await Service.open(kb, args.db, clock, measured=False)  # no /metrics to serve
     interactive = stdin.isatty()
     console = Console(
         service, args.user, clock, out, echo=not interactive, knowledge=str(args.knowledge)

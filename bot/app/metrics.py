@@ -8,11 +8,12 @@ at /metrics. Labels are bounded: event kinds, knowledge ids and language codes, 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
-
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from typing import TYPE_CHECKING, Any
 
 from bot.core.events import Attachment, ButtonPress, Command, Event, FollowupDue, TextMessage
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 #: engine events that mean a message was placed: (kind label, field holding the ids)
 _MATCH_EVENTS = {"diagnosed": ("reason", "reasons"), "topic": ("topic", "id")}
@@ -21,10 +22,35 @@ _UNMATCHED_EVENTS = frozenset({"unmatched", "ambiguous"})
 LATENCY_BUCKETS = (0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-class Metrics:
-    """Counters and a latency histogram, named `kyc_*` in the exposition."""
+class _Unmeasured:
+    """A counter or histogram that counts nothing (`Metrics(measured=False)`)."""
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def labels(self, *_: str) -> _Unmeasured:
+        return self
+
+    def inc(self, amount: float = 1) -> None:
+        pass
+
+    def observe(self, amount: float) -> None:
+        pass
+
+
+class Metrics:
+    """Counters and a latency histogram, named `kyc_*` in the exposition.
+
+    `measured=False` counts nothing and needs no Prometheus client: the console, which has no
+    /metrics to serve, starts without importing it.
+    """
+
+    def __init__(self, registry: CollectorRegistry | None = None, *, measured: bool = True) -> None:
+        if not measured:
+            self.registry = None
+            off = _Unmeasured()
+            self.messages = self.skipped = self.replies = self.matches = off
+            self.unmatched = self.followups = self.latency = self.store_errors = off
+            return
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.messages = Counter(

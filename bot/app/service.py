@@ -29,13 +29,11 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.app.delivery import Outbox, Sender, lease_for
 from bot.app.metrics import Metrics, event_kind
 from bot.app.records import turn_write
-from bot.app.report import Report, build_report, matcher_candidates, unmatched_groups
-from bot.app.unmatched import Candidate, UnmatchedGroup
 from bot.core.engine import Engine, Outcome
 from bot.core.events import Event, FollowupDue, Reply
 from bot.core.state import State
@@ -54,6 +52,10 @@ from bot.storage.base import (
 )
 from bot.understanding import privacy
 from bot.understanding.matcher import Matcher
+
+if TYPE_CHECKING:  # the operators' report is read on demand: the bot starts without it
+    from bot.app.report import Report
+    from bot.app.unmatched import Candidate, UnmatchedGroup
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,7 @@ class Service:
         followup_rate: float = 0.0,
         sleep: Sleep = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        measured: bool = True,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -117,7 +120,8 @@ class Service:
         #: one turn at a time per conversation (follow-ups interleave with messages)
         self._conversation = KeyedLock()
         self._store_failing = False
-        self.metrics = Metrics()
+        #: what operators watch; `measured=False` (the console): nothing to serve, nothing counted
+        self.metrics = Metrics(measured=measured)
         self.outbox = Outbox(self)
 
     async def ping(self) -> bool:
@@ -136,7 +140,7 @@ class Service:
         owner: str | None = None,
         **pacing: Any,
     ) -> Service:
-        """Open the store at `db_path`; `pacing`: followup_rate, sleep, monotonic."""
+        """Open the store at `db_path`; `pacing`: followup_rate, sleep, monotonic, measured."""
         store = await open_store(db_path, busy_timeout=busy_timeout)
         return cls(kb, store, clock, owner=owner, **pacing)
 
@@ -417,12 +421,18 @@ class Service:
     async def report(self, since: datetime, now: datetime) -> Report:
         """Return the operator report for the period (`bot.app.report`): the store aggregates
         and groups in a child process (`bot.app.report_apart`), so turns go on."""
+        from bot.app.report import build_report
+
         return await build_report(self.store, self.kb, since, now, apart=True)
 
     async def unmatched(self, since: datetime, now: datetime) -> list[UnmatchedGroup]:
         """Return the period's messages the bot could not place, grouped (biggest first)."""
+        from bot.app.report import unmatched_groups
+
         return await unmatched_groups(self.store, since, now, apart=True)
 
     def closest(self, text: str) -> list[Candidate]:
         """Return the entries the served matcher finds closest to `text`, whatever their score."""
+        from bot.app.report import matcher_candidates
+
         return list(matcher_candidates(self.engine.matcher)(text))
