@@ -300,7 +300,7 @@ async def test_a_failing_report_still_gets_an_answer(api, settings, kb, monkeypa
     async def broken(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("database disk image is malformed")
 
-    monkeypatch.setattr("bot.app.service.build_report", broken)
+    monkeypatch.setattr("bot.app.report.build_report", broken)
     async with serving(api, settings, kb) as h:
         assert await h.say("/report", chat=ADMIN) == [
             kb.message("admin_failed", "en", error="OperationalError")
