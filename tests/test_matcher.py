@@ -1066,3 +1066,14 @@ def test_a_clause_its_pieces_of_words_confirm_keeps_its_place_first(
     # "typed wrong" scores low on its words, but the character model reads the clause as the
     # mismatch as firmly as the later clause's "someone else already uses it": the story's order
     assert ids(matcher.match(text))[:2] == expect
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("мама пыталась открыть счёт на бинансе, а ей пишет что лицо не распознано",
+     ["face_verification"]),
+    ("хочу открыть счет в банке, а там просят селфи с паспортом", []),
+])
+def test_opening_an_account_on_binance_named_in_russian_is_not_a_bank(
+        matcher: Matcher, text: str, expect: list[str]) -> None:
+    # "открыть счёт" is a bank's check of its own unless the message names this platform
+    assert ids(matcher.match(text))[:1] == expect
