@@ -1077,3 +1077,9 @@ def test_opening_an_account_on_binance_named_in_russian_is_not_a_bank(
         matcher: Matcher, text: str, expect: list[str]) -> None:
     # "открыть счёт" is a bank's check of its own unless the message names this platform
     assert ids(matcher.match(text))[:1] == expect
+
+
+def test_a_chinese_notice_saying_the_photo_is_too_dark_names_the_photo(matcher: Matcher) -> None:
+    # 过暗 ("too dark", notice wording) is 太暗: the list's first item is the photo reason
+    assert ids(matcher.match("认证没通过：身份证照片过暗；姓名与证件不一致"))[:2] == [
+        "blurry_photo", "info_mismatch"]
