@@ -1083,3 +1083,8 @@ def test_a_chinese_notice_saying_the_photo_is_too_dark_names_the_photo(matcher: 
     # 过暗 ("too dark", notice wording) is 太暗: the list's first item is the photo reason
     assert ids(matcher.match("认证没通过：身份证照片过暗；姓名与证件不一致"))[:2] == [
         "blurry_photo", "info_mismatch"]
+
+
+def test_chinese_for_tampered_with_reads_as_edited(matcher: Matcher) -> None:
+    # 做了手脚 / 动过手脚: "tampered with", said of the photo
+    assert ids(matcher.match("它说我的图做了手脚"))[:1] == ["edited_document"]
