@@ -1088,3 +1088,16 @@ def test_a_chinese_notice_saying_the_photo_is_too_dark_names_the_photo(matcher: 
 def test_chinese_for_tampered_with_reads_as_edited(matcher: Matcher) -> None:
     # 做了手脚 / 动过手脚: "tampered with", said of the photo
     assert ids(matcher.match("它说我的图做了手脚"))[:1] == ["edited_document"]
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    # "платке" (headscarf) is unknown, and typo correction reads it as "платеж" (payment), a
+    # context of its own: a word the matcher only guessed names no other context
+    ("на селфи я в платке, а распознавание лица не проходит", "face_verification"),
+    # "загружал" (uploaded) is this kind of online check, whatever else ("в рейсе": on a trip)
+    ("брат загружал права и отправил снимок с экрана компьютера, отказали, он сейчас в рейсе",
+     "blurry_photo"),
+])
+def test_a_guessed_word_or_a_trip_does_not_take_the_message_elsewhere(
+        matcher: Matcher, text: str, expect: str) -> None:
+    assert ids(matcher.match(text))[:1] == [expect]

@@ -409,7 +409,9 @@ class Matcher:
         terms = self.norm.terms(seg.text, uncertain, budget)
         anchored = self.scorer.anchored(terms)
         domain = self.scorer.domain_factor(terms, uncertain, exclude)
-        kept = context = self.elsewhere(terms, original, cleaned)
+        # a word read as another by typo correction ("платке" as "платеж") names no context
+        sure = [t for t in terms if t not in uncertain] if uncertain else terms
+        kept = context = self.elsewhere(sure, original, cleaned)
         if kept < 1.0:  # another context: its domain words are not ours
             anchored = False
             domain = min(domain, 1.0) * kept
