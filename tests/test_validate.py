@@ -118,6 +118,17 @@ def test_duplicate_key_names_both_lines(kb_dir: Path, expired: Path) -> None:
     )
 
 
+def test_an_item_indented_under_the_one_above_is_named_not_joined(kb_dir: Path, expired: Path) -> None:
+    # YAML reads "  - a\n    - b" as the one item "a - b": the bot would silently lose an example
+    edit(expired, "examples:\n  - ", "examples:\n  - my id card ran out in may\n    - ")
+    joined = line_of(expired, "my id card ran out in may")
+    assert only_error(kb_dir) == (
+        f"{expired}:{joined + 1}: this line is read as part of the item above it, not as an item "
+        f"of its own (line {joined}): it is indented deeper than the list; indent it like the "
+        "other items"
+    )
+
+
 def test_unknown_key_suggests_the_closest(kb_dir: Path, expired: Path) -> None:
     edit(expired, "severity: normal", "severity: normal\nsumary: typo")
     error = only_error(kb_dir)

@@ -52,6 +52,7 @@ class LineLoader(_SAFE_LOADER):  # type: ignore[valid-type, misc]
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[int, str]] = []
+        self.source = stream.splitlines()
 
 
 # YAML 1.1 turns `yes`, `no`, `on`, `off` into booleans: an example "no" would become False.
@@ -94,10 +95,26 @@ def _construct_seq(loader: LineLoader, node: yaml.SequenceNode) -> YList:
     result = YList()
     result.line = node.start_mark.line + 1
     for item in node.value:
+        _joined_items(loader, item)
         result.append(loader.construct_object(item, deep=True))
         result.lines.append(item.start_mark.line + 1)
         result.raw.append(_raw(item))
     return result
+
+
+def _joined_items(loader: LineLoader, item: yaml.Node) -> None:
+    """Report list items that YAML joined into the item above: a plain item whose next lines
+    start with "- " (indented deeper than the list, they continue its text instead of starting
+    items of their own, and nothing else says so)."""
+    if not isinstance(item, yaml.ScalarNode) or item.style not in (None, ""):
+        return
+    for at in range(item.start_mark.line + 1, min(item.end_mark.line + 1, len(loader.source))):
+        if loader.source[at].lstrip().startswith("- "):
+            loader.duplicates.append(
+                (at + 1, "this line is read as part of the item above it, not as an item of its "
+                         f"own (line {item.start_mark.line + 1}): it is indented deeper than the "
+                         "list; indent it like the other items"))
+            return
 
 
 LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
@@ -107,6 +124,7 @@ LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 def parse_yaml(text: str) -> tuple[Any, list[tuple[int, str]]]:
     """Parse YAML text into YMap/YList values; return it with (line, message) duplicate-key problems.
 
+    The problems also name list items YAML joined into the item above (indented too deep).
     Raises `yaml.YAMLError` on a syntax error.
     """
     loader = LineLoader(text)
