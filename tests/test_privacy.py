@@ -446,3 +446,19 @@ def test_the_tenth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -
     81 -> 109 of 120, 53 -> 12 secrets left, 10 -> 4 of 50 over-masked; even lines 43 -> 62 of
     63, 26 -> 1 left, 4 -> 0 of 22."""
     _holds(BLIND10, fully_redacted=107, left=14, over_masked=6)
+
+
+def test_a_refused_cue_word_gives_way_to_a_shorter_word_of_the_list() -> None:
+    # "live in" is found first in "live Inverness" and refused (its "in" opens a word); the
+    # shorter "live" at the same place is the cue, and a refusal of every length finds nothing
+    pattern = compile_rx(r"(?i:live\s+in|live)")
+
+    def whole_word(m: object) -> bool:
+        end = m.end()  # type: ignore[attr-defined]
+        return end == len(text) or not text[end].isalpha()
+
+    text = "I live Inverness Road 12"
+    assert [m.span() for m in pattern.finditer(text, whole_word)] == [(2, 6)]
+    text = "I lived there"
+    assert list(pattern.finditer(text, whole_word)) == []
+    assert redact("bydlím Velflíkova 311/7, 160 00 Praha 6") == "bydlím [address]"
