@@ -146,8 +146,9 @@ class Patterns:
             rf"\s+(?:{words_rx(he_months)})"
             rf"(?:\s+[\x{{5D0}}-\x{{5EA}}]{{1,4}}[\x{{5F4}}\x{{22}}][\x{{5D0}}-\x{{5EA}}])?)(?:[^\x{{5D0}}-\x{{5EA}}]|$)"
         ) if he_months else None
-        # digits said one by one: "zero eight zero three one two four five ..."
-        dg = v.words("digit_words")
+        # digits said one by one: "zero eight zero three one two four five ...", or in groups
+        # ("nine one six, fifty six, seventy eight"; Russian phones are said so)
+        dg = v.words("digit_words") + v.words("number_words")
         self.spelled_digits = lazy_rx(
             rf"{_LEFT}(?P<v>{ci(dg)}(?:[\s,\-]+{ci(dg)}){{6,30}})(?:[^\p{{L}}\p{{M}}]|$)"
         ) if dg else None
