@@ -132,6 +132,7 @@ def _lowercase_opening_name(scan: Scan) -> None:
     m = scan.p.greeting.match(text[:80])
     opening = m.end() if m else 0
     closers = v.folded("name_after")
+    not_names = v.folded("not_names")
     labels, stems = _data_labels(v)
     # right after a greeting no cue is needed: "hey, ana lima here again"
     bare = [(opening, opening)]
@@ -143,6 +144,9 @@ def _lowercase_opening_name(scan: Scan) -> None:
         span = _run(scan, e, least=2, lowercase=True, skip=",")
         if span is None or not text[span[0]].islower():
             continue
+        cued = e > s  # after a cue word, not only a greeting or the start
+        if cued:
+            span = _before_label(scan, span, labels, stems)
         words = text[span[0] : span[1]].split()
         if len(words) > 3 or any(w.casefold() in v.bip39 for w in words):
             continue
@@ -150,14 +154,29 @@ def _lowercase_opening_name(scan: Scan) -> None:
         comma = rest.startswith(",")
         if comma:  # "это дмитрий соколов, писал вчера ...": a comma may come first
             rest = rest[1:].lstrip(" \t")
-        if comma and _first_words(rest, labels, stems):
+        labelled = _first_words(rest, labels, stems)
+        if comma and labelled:
             scan.claim("name", *span)  # a label is proof enough: "ahmed raza khan, cnic ..."
             continue
         if any(len(w) > 4 and w.endswith(("ing", "ed")) for w in words):
             continue
-        said = any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers)
+        # after a cue, without the comma the label still closes it, if no word is a common
+        # one: "hallo hier ist jonas weber geb. 02.03.1990"
+        labelled = cued and labelled and not any(w.casefold() in not_names for w in words)
+        said = labelled or any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers)
         if said:  # after a cue, a greeting, or at the very start: "kwame asante here, ..."
             scan.claim("name", *span)
+
+
+def _before_label(scan: Scan, span: tuple[int, int], labels: frozenset[str], stems: tuple[str, ...]) -> tuple[int, int]:
+    """A run of small words cut before the label of another datum it ran into ("jonas weber
+    geb" of "jonas weber geb. 02.03.1990"), when two words or more stay before it."""
+    text = scan.text
+    run = words_at(text, span[0], span[1], _MAX_WORDS * 2)
+    for i, (s, _) in enumerate(run[2:], start=2):
+        if _first_words(text[s : s + 30].casefold(), labels, stems):
+            return span[0], run[i - 1][1]
+    return span
 
 
 #: what may follow a name in small letters after a `name_lowercase` cue
