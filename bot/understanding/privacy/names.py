@@ -60,6 +60,7 @@ def names(scan: Scan) -> None:
     _name_between_data(scan)
     _opening_name(scan)
     _name_variants(scan)
+    _respelled_words(scan)
 
 
 #: what may follow a name written after a bare label ("이름 김민준, 생년월일 ...")
@@ -413,6 +414,59 @@ def _name_variants(scan: Scan) -> None:
                 ):
                     scan.claim("name", i, run[-1][1])
             i = text.find(first, end)
+
+
+#: the shortest word of a name looked for respelled, and the most letters its respelling may
+#: differ in at the end ("Vasilevskaya" / "VASILEVSKAIA", "Dmitriy" / "Dmitry")
+_RESPELLED_LEAST, _RESPELLED_TAIL = 5, 3
+
+
+def _respelled_words(scan: Scan) -> None:
+    """A word of a name found, written again another way elsewhere in the message (a passport's
+    transliteration, a typo at the end): a capitalised or capital-letter word that opens with
+    the same letters as the name's word but for the last few, about as long."""
+    text = scan.text
+    found = {
+        w.casefold()
+        for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True) if k == "name"
+        for w in text[s:e].split() if len(w) >= _RESPELLED_LEAST and w.isalpha()
+    }
+    if not found:
+        return
+    found_list = sorted(found)[:8]
+    not_names = scan.vocab.folded("not_names")
+    for s, e in words_at_all(text):
+        word = text[s:e]
+        folded = word.casefold()
+        if len(word) < _RESPELLED_LEAST or not word[0].isupper() or folded in found or folded in not_names:
+            continue
+        if any(_respelling(folded, name) for name in found_list) and scan.free(s, e):
+            scan.claim("name", s, e)
+
+
+def _respelling(word: str, name: str) -> bool:
+    if abs(len(word) - len(name)) > 2:
+        return False
+    same = 0
+    for a, b in zip(word, name, strict=False):
+        if a != b:
+            break
+        same += 1
+    return same >= max(_RESPELLED_LEAST, min(len(word), len(name)) - _RESPELLED_TAIL)
+
+
+def words_at_all(text: str) -> list[tuple[int, int]]:
+    """The spans of the runs of letters in `text` (at most the first 2,000 characters)."""
+    out, pos, limit = [], 0, min(len(text), 2000)
+    while pos < limit:
+        while pos < limit and not _is_letter(text[pos]):
+            pos += 1
+        start = pos
+        while pos < limit and _is_letter(text[pos]):
+            pos += 1
+        if pos > start:
+            out.append((start, pos))
+    return out
 
 
 def _before_birth(scan: Scan) -> None:
