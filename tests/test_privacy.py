@@ -57,6 +57,8 @@ BLIND8 = [json.loads(line) for line in (PII / "blind8.jsonl").read_text(encoding
 #: Czech, Serbian (tests/data/blind9/README.md)
 BLIND9 = [json.loads(line) for line in (PII / "blind9.jsonl").read_text(encoding="utf-8").splitlines()]
 BLIND10 = [json.loads(line) for line in (PII / "blind10.jsonl").read_text(encoding="utf-8").splitlines()]
+#: an eleventh, 54 languages incl. Pashto and Igbo (tests/data/pii/blind11.jsonl)
+BLIND11 = [json.loads(line) for line in (PII / "blind11.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _case_id(case: dict) -> str:
@@ -446,3 +448,33 @@ def test_the_tenth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -
     81 -> 109 of 120, 53 -> 12 secrets left, 10 -> 4 of 50 over-masked; even lines 43 -> 62 of
     63, 26 -> 1 left, 4 -> 0 of 22."""
     _holds(BLIND10, fully_redacted=107, left=14, over_masked=6)
+
+
+def test_a_refused_cue_word_gives_way_to_a_shorter_word_of_the_list() -> None:
+    # "live in" is found first in "live Inverness" and refused (its "in" opens a word); the
+    # shorter "live" at the same place is the cue, and a refusal of every length finds nothing
+    pattern = compile_rx(r"(?i:live\s+in|live)")
+
+    def whole_word(m: object) -> bool:
+        end = m.end()  # type: ignore[attr-defined]
+        return end == len(text) or not text[end].isalpha()
+
+    text = "I live Inverness Road 12"
+    assert [m.span() for m in pattern.finditer(text, whole_word)] == [(2, 6)]
+    text = "I lived there"
+    assert list(pattern.finditer(text, whole_word)) == []
+    assert redact("bydlím Velflíkova 311/7, 160 00 Praha 6") == "bydlím [address]"
+
+
+def test_the_eleventh_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
+    """First measured at 97 of 120 lines fully redacted (no word of a secret readable), 29
+    secrets left and 15 of 50 clean lines over-masked. Its even lines were read (transaction
+    hashes kept; operation and P2P order words in es, pt, it, fr, tr, so; a refused cue word
+    giving way to a shorter one, Czech "bydlím"; Pashto and Igbo word lists; Arabic, Urdu and
+    Persian Hijri months; Chinese village addresses; Romanian and transliterated Russian name
+    labels; numbers dictated in groups; a lowercase name closed by a label without a comma; a
+    name's respelling); its odd lines were only measured: 41 -> 42 of 55, 19 -> 18 secrets
+    left, 8 -> 6 of 30 over-masked. All lines: 97 -> 107 of 120, 29 -> 18 left, 15 -> 9 of 50
+    over-masked; even lines 56 -> 65 of 65, 10 -> 0 left, 7 -> 3 of 20 (two wallet addresses,
+    which this redactor masks by design, and a public figure not on the list)."""
+    _holds(BLIND11, fully_redacted=108, left=18, over_masked=9)

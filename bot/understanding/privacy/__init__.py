@@ -72,6 +72,7 @@ DETECTORS: tuple[Detector, ...] = (
     detectors.existing_masks,
     detectors.secrets,
     detectors.emails,
+    detectors.hashes,
     seeds.seed_phrases,
     detectors.wallets,
     detectors.ibans,

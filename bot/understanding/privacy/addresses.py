@@ -113,15 +113,38 @@ def _after_cue_chars(text: str, s: int, e: int) -> int:
     return s
 
 
+#: divisions named in a Chinese address without a house number: province, county, town,
+#: village and the village's group ("河南省某县某镇某村三组") make it one
+_CJK_DIVISIONS = 3
+
+
 def _cjk_clause(scan: Scan, pos: int) -> None:
+    """The clause after a Chinese address cue, when it has a house number, or (a village has
+    none) names `_CJK_DIVISIONS` or more administrative divisions (`address_words`: 省, 县,
+    镇, 村...)."""
     text = scan.text
     while pos < len(text) and text[pos] in " ：:是为":
         pos += 1
     end = pos
     while end < len(text) and end - pos < 60 and text[end] not in _CJK_STOPS:
         end += 1
-    if any(ch.isdigit() for ch in text[pos:end]):
+    if any(ch.isdigit() for ch in text[pos:end]) or _divisions(scan, pos, end) >= _CJK_DIVISIONS:
         scan.claim("address", pos, end, over_keep=True)
+
+
+def _divisions(scan: Scan, pos: int, end: int) -> int:
+    """How many Chinese division words (`address_words`) end a name in text[pos:end]: each
+    after a Han character, longest first, not overlapping."""
+    words = sorted(scan.vocab.cjk("address_words"), key=len, reverse=True)
+    text, count, i = scan.text, 0, pos + 1
+    while i < end:
+        word = next((w for w in words if text.startswith(w, i) and i + len(w) <= end), None)
+        if word is not None and is_cjk_char(text[i - 1]):
+            count += 1
+            i += len(word)
+        else:
+            i += 1
+    return count
 
 
 def _clause(scan: Scan, pos: int, *, house_cue: bool = False) -> None:

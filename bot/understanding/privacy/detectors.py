@@ -42,6 +42,27 @@ def emails(scan: Scan) -> None:
         scan.claim("email", s, e)
 
 
+#: how far after a private-key word (`seed`) a 64-hex-digit key may start
+_KEY_GAP = 24
+
+
+def hashes(scan: Scan) -> None:
+    """64 hex digits ("2670bbe4...", "0xb910..."): a transaction hash, public on the chain and
+    what support asks for, so it stays readable, and no digit run inside it is taken for a card
+    or a phone. Right after a private-key word (`seed`: "private key", "私钥") it is the key."""
+    if not scan.has_digit:
+        return
+    cue_ends: list[int] | None = None
+    for s, e, _ in scan.matches(scan.p.tx_hash):
+        value = scan.text[s:e]
+        if not any(ch.isalpha() for ch in value[2:]) or not any(ch.isdigit() for ch in value[2:]):
+            continue
+        if cue_ends is None:
+            cue_ends = [ce for _, ce in scan.cues("seed")]
+        key = any(0 <= s - ce <= _KEY_GAP and _short_gap(scan.text[ce:s], words=2) for ce in cue_ends)
+        scan.claim("seed_phrase" if key else KEEP, s, e)
+
+
 def wallets(scan: Scan) -> None:
     contracts: list[int] | None = None
     for s, e, _ in scan.matches(scan.p.wallet):

@@ -60,6 +60,7 @@ def names(scan: Scan) -> None:
     _name_between_data(scan)
     _opening_name(scan)
     _name_variants(scan)
+    _respelled_words(scan)
 
 
 #: what may follow a name written after a bare label ("이름 김민준, 생년월일 ...")
@@ -132,6 +133,7 @@ def _lowercase_opening_name(scan: Scan) -> None:
     m = scan.p.greeting.match(text[:80])
     opening = m.end() if m else 0
     closers = v.folded("name_after")
+    not_names = v.folded("not_names")
     labels, stems = _data_labels(v)
     # right after a greeting no cue is needed: "hey, ana lima here again"
     bare = [(opening, opening)]
@@ -143,6 +145,9 @@ def _lowercase_opening_name(scan: Scan) -> None:
         span = _run(scan, e, least=2, lowercase=True, skip=",")
         if span is None or not text[span[0]].islower():
             continue
+        cued = e > s  # after a cue word, not only a greeting or the start
+        if cued:
+            span = _before_label(scan, span, labels, stems)
         words = text[span[0] : span[1]].split()
         if len(words) > 3 or any(w.casefold() in v.bip39 for w in words):
             continue
@@ -150,14 +155,29 @@ def _lowercase_opening_name(scan: Scan) -> None:
         comma = rest.startswith(",")
         if comma:  # "это дмитрий соколов, писал вчера ...": a comma may come first
             rest = rest[1:].lstrip(" \t")
-        if comma and _first_words(rest, labels, stems):
+        labelled = _first_words(rest, labels, stems)
+        if comma and labelled:
             scan.claim("name", *span)  # a label is proof enough: "ahmed raza khan, cnic ..."
             continue
         if any(len(w) > 4 and w.endswith(("ing", "ed")) for w in words):
             continue
-        said = any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers)
+        # after a cue, without the comma the label still closes it, if no word is a common
+        # one: "hallo hier ist jonas weber geb. 02.03.1990"
+        labelled = cued and labelled and not any(w.casefold() in not_names for w in words)
+        said = labelled or any(rest == w or rest.startswith((w + " ", w + ",", w + ".", w + "!")) for w in closers)
         if said:  # after a cue, a greeting, or at the very start: "kwame asante here, ..."
             scan.claim("name", *span)
+
+
+def _before_label(scan: Scan, span: tuple[int, int], labels: frozenset[str], stems: tuple[str, ...]) -> tuple[int, int]:
+    """A run of small words cut before the label of another datum it ran into ("jonas weber
+    geb" of "jonas weber geb. 02.03.1990"), when two words or more stay before it."""
+    text = scan.text
+    run = words_at(text, span[0], span[1], _MAX_WORDS * 2)
+    for i, (s, _) in enumerate(run[2:], start=2):
+        if _first_words(text[s : s + 30].casefold(), labels, stems):
+            return span[0], run[i - 1][1]
+    return span
 
 
 #: what may follow a name in small letters after a `name_lowercase` cue
@@ -394,6 +414,59 @@ def _name_variants(scan: Scan) -> None:
                 ):
                     scan.claim("name", i, run[-1][1])
             i = text.find(first, end)
+
+
+#: the shortest word of a name looked for respelled, and the most letters its respelling may
+#: differ in at the end ("Vasilevskaya" / "VASILEVSKAIA", "Dmitriy" / "Dmitry")
+_RESPELLED_LEAST, _RESPELLED_TAIL = 5, 3
+
+
+def _respelled_words(scan: Scan) -> None:
+    """A word of a name found, written again another way elsewhere in the message (a passport's
+    transliteration, a typo at the end): a capitalised or capital-letter word that opens with
+    the same letters as the name's word but for the last few, about as long."""
+    text = scan.text
+    found = {
+        w.casefold()
+        for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True) if k == "name"
+        for w in text[s:e].split() if len(w) >= _RESPELLED_LEAST and w.isalpha()
+    }
+    if not found:
+        return
+    found_list = sorted(found)[:8]
+    not_names = scan.vocab.folded("not_names")
+    for s, e in words_at_all(text):
+        word = text[s:e]
+        folded = word.casefold()
+        if len(word) < _RESPELLED_LEAST or not word[0].isupper() or folded in found or folded in not_names:
+            continue
+        if any(_respelling(folded, name) for name in found_list) and scan.free(s, e):
+            scan.claim("name", s, e)
+
+
+def _respelling(word: str, name: str) -> bool:
+    if abs(len(word) - len(name)) > 2:
+        return False
+    same = 0
+    for a, b in zip(word, name, strict=False):
+        if a != b:
+            break
+        same += 1
+    return same >= max(_RESPELLED_LEAST, min(len(word), len(name)) - _RESPELLED_TAIL)
+
+
+def words_at_all(text: str) -> list[tuple[int, int]]:
+    """The spans of the runs of letters in `text` (at most the first 2,000 characters)."""
+    out, pos, limit = [], 0, min(len(text), 2000)
+    while pos < limit:
+        while pos < limit and not _is_letter(text[pos]):
+            pos += 1
+        start = pos
+        while pos < limit and _is_letter(text[pos]):
+            pos += 1
+        if pos > start:
+            out.append((start, pos))
+    return out
 
 
 def _before_birth(scan: Scan) -> None:

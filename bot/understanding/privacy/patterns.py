@@ -72,6 +72,9 @@ class Patterns:
             rf"{_LEFT}(?P<v>0x[0-9a-fA-F]{{40}}|(?i:(?:bc|tb|ltc)1[02-9ac-hj-np-z]{{11,87}})"
             rf"|[{_B58}]{{25,64}})"
         )
+        # a transaction hash (Bitcoin, Tron, and 0x-prefixed on Ethereum and BNB Chain): 64 hex
+        # digits; the same shape after a private-key word is the key itself (detectors.hashes)
+        self.tx_hash = lazy_rx(r"(?:^|[^0-9A-Za-z_])(?P<v>(?:0[xX])?[0-9a-fA-F]{64})(?:$|[^0-9A-Za-z_])")
         self.iban = lazy_rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?")
         # a messenger handle, not the end of an e-mail address ("@binance.com")
         self.handle = lazy_rx(r"(?:^|[\s(（,，:：])(?P<v>@[A-Za-z][A-Za-z0-9_]{3,31})(?:$|[^A-Za-z0-9_.@])")
@@ -143,8 +146,9 @@ class Patterns:
             rf"\s+(?:{words_rx(he_months)})"
             rf"(?:\s+[\x{{5D0}}-\x{{5EA}}]{{1,4}}[\x{{5F4}}\x{{22}}][\x{{5D0}}-\x{{5EA}}])?)(?:[^\x{{5D0}}-\x{{5EA}}]|$)"
         ) if he_months else None
-        # digits said one by one: "zero eight zero three one two four five ..."
-        dg = v.words("digit_words")
+        # digits said one by one: "zero eight zero three one two four five ...", or in groups
+        # ("nine one six, fifty six, seventy eight"; Russian phones are said so)
+        dg = v.words("digit_words") + v.words("number_words")
         self.spelled_digits = lazy_rx(
             rf"{_LEFT}(?P<v>{ci(dg)}(?:[\s,\-]+{ci(dg)}){{6,30}})(?:[^\p{{L}}\p{{M}}]|$)"
         ) if dg else None
@@ -223,7 +227,7 @@ class Patterns:
         self.seed_run = lazy_rx(rf"(?i)\b{bip}\b(?:[\s,;.:\-–—()0-9]{{1,8}}\b{bip}\b)+")
         # every match of these has an ASCII digit (`\d` in each alternative), of these an "@" or
         # a "[": a message without one is not searched (most messages have no digit at all)
-        for pattern in (self.bot_token, self.iban, self.card, self.id_chunk, self.hkid, self.ni,
+        for pattern in (self.bot_token, self.tx_hash, self.iban, self.card, self.id_chunk, self.hkid, self.ni,
                         self.id_token, self.phone, self.digits, self.hash_number, self.year_range,
                         self.amount, self.date_numeric, self.date_words, self.date_month_word,
                         self.date_cjk, self.address, self.address_cjk, self.address_near,

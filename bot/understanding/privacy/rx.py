@@ -118,6 +118,11 @@ class Pattern:
             m = Match(decoder.spans(spans), self._groups, text)
             if accept is not None and not accept(m):
                 start = spans[0][0]
+                shorter = self._shorter(data, spans[0], m.start(), accept, text)
+                if shorter is not None:  # "bydlím" refused as "bydlím V" of "bydlím Vinohradská"
+                    yield shorter[0]
+                    pos = shorter[1]
+                    continue
                 pos = start + (re2._re2.CharLenToBytes(data, start, 1) if start < end else 1)
                 Pattern.scanned += 1
                 continue
@@ -126,6 +131,31 @@ class Pattern:
                 pos += re2._re2.CharLenToBytes(data, pos, 1) if pos < end else 1
             else:
                 pos = spans[0][1]
+
+    #: shorter matches tried at the start of a refused one
+    SHORTER_TRIES = 3
+
+    def _shorter(
+        self, data: bytes, span: tuple[int, int], start_char: int, accept: Callable[[Match], bool], text: str
+    ) -> tuple[Match, int] | None:
+        """A shorter match at the start of a match `accept` refused, as (match, its end in
+        bytes): of two words of a list, "bydlím v" and "bydlím", the longer is found first in
+        "bydlím Vinohradská" and refused (its "v" is the start of a word), the shorter is the
+        one meant. Patterns without groups only (the cue lists), a few tries at most."""
+        if self._regexp.NumberOfCapturingGroups() or span[1] - span[0] <= 1:
+            return None
+        start, limit = span
+        for _ in range(self.SHORTER_TRIES):
+            Pattern.scanned += limit - start
+            found = self._regexp.Match(_ANCHOR_START, data, start, limit - 1)
+            if found[0][0] < 0 or found[0][1] <= start:
+                return None
+            end_char = start_char + re2._re2.BytesToCharLen(data, start, found[0][1])
+            m = Match([(start_char, end_char)], self._groups, text)
+            if accept(m):
+                return m, found[0][1]
+            limit = found[0][1]
+        return None
 
     def match(self, text: str) -> Match | None:
         """Match at the start of `text` (pass a bounded slice)."""
