@@ -222,9 +222,6 @@ class Patterns:
         ) if endings else None
         self.greeting = lazy_rx(rf"^\s*(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
         self.han_run = lazy_rx(r"^[\s:：]*(?P<v>\p{Han}{2,8})")
-        bip = words_rx(sorted(v.bip39))
-        # runs of two or more BIP-39 words; seeds.py counts them
-        self.seed_run = lazy_rx(rf"(?i)\b{bip}\b(?:[\s,;.:\-–—()0-9]{{1,8}}\b{bip}\b)+")
         # every match of these has an ASCII digit (`\d` in each alternative), of these an "@" or
         # a "[": a message without one is not searched (most messages have no digit at all)
         for pattern in (self.bot_token, self.tx_hash, self.iban, self.card, self.id_chunk, self.hkid, self.ni,

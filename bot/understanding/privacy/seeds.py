@@ -7,6 +7,9 @@ is masked when all but one or two are list words ("助记词：apple river mint 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from bot.understanding.privacy.rx import lazy_rx
 from bot.understanding.privacy.scan import Scan
 
 #: the shortest run of list words masked anywhere, and after a seed cue
@@ -23,8 +26,7 @@ def seed_phrases(scan: Scan) -> None:
         other = sum(text[s:e].casefold() not in scan.vocab.bip39 for s, e in run)
         if len(run) >= LEAST_MISTYPED and other <= MISTYPED:
             scan.claim("seed_phrase", run[0][0], run[-1][1])
-    for m in scan.p.seed_run.finditer(text):
-        start, end = m.span()
+    for start, end in seed_runs(text, scan.vocab.bip39):
         words = _words(text, start, end)
         after_cue = False
         for cs, ce in cues:  # "seed" and "phrase" are list words too: start after the cue
@@ -33,6 +35,40 @@ def seed_phrases(scan: Scan) -> None:
                 after_cue = True
         if words and (len(words) >= LEAST or (after_cue and len(words) >= LEAST_AFTER_CUE)):
             scan.claim("seed_phrase", words[0][0], words[-1][1])
+
+
+#: a run of ASCII letters (a list word is one), and what may stand between two list words
+_LETTERS = lazy_rx(r"[A-Za-z]+")
+_GAP = frozenset(" \t\n\f\r,;.:-\u2013\u2014()0123456789")
+_MAX_GAP = 8
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch == "_")
+
+
+def seed_runs(text: str, words: frozenset[str]) -> Iterator[tuple[int, int]]:
+    """Every run of two or more whole list words (any case), each separated from the next by
+    one to eight spaces, punctuation marks (,;.:-) or digits ("1. deposit 2. thing"), left to
+    right and not overlapping: the spans of `\\b{word}\\b(?:[\\s,;.:\\-–—()0-9]{1,8}\\b{word}\\b)+`.
+
+    A set lookup per word instead of that pattern: compiled, its alternation of 2,048 words
+    took ~17 ms of a bot's first message.
+    """
+    start = end = -1
+    count = 0
+    for m in _LETTERS.finditer(text):
+        s, e = m.span()
+        whole = (s == 0 or not _word_char(text[s - 1])) and (e == len(text) or not _word_char(text[e]))
+        listed = whole and text[s:e].lower() in words
+        if listed and count and 0 < s - end <= _MAX_GAP and _GAP.issuperset(text[end:s]):
+            count, end = count + 1, e
+            continue
+        if count >= 2:
+            yield start, end
+        start, end, count = (s, e, 1) if listed else (-1, -1, 0)
+    if count >= 2:
+        yield start, end
 
 
 def _plain_words(text: str, pos: int) -> list[tuple[int, int]]:
