@@ -26,6 +26,9 @@ def seed_phrases(scan: Scan) -> None:
         other = sum(text[s:e].casefold() not in scan.vocab.bip39 for s, e in run)
         if len(run) >= LEAST_MISTYPED and other <= MISTYPED:
             scan.claim("seed_phrase", run[0][0], run[-1][1])
+    # most messages hold too few list words for any run to count: skip the word-by-word walk
+    if _listed(text, scan.vocab.bip39) < (LEAST_AFTER_CUE if cues else LEAST):
+        return
     for start, end in seed_runs(text, scan.vocab.bip39):
         words = _words(text, start, end)
         after_cue = False
@@ -41,6 +44,24 @@ def seed_phrases(scan: Scan) -> None:
 _LETTERS = lazy_rx(r"[A-Za-z]+")
 _GAP = frozenset(" \t\n\f\r,;.:-\u2013\u2014()0123456789")
 _MAX_GAP = 8
+
+
+class _AsciiLetters(dict):  # type: ignore[type-arg]
+    """A `str.translate` table keeping ASCII letters and turning anything else into a space
+    (each character's entry is made on first sight, then looked up in C)."""
+
+    def __missing__(self, code: int) -> int:
+        self[code] = value = code if code < 128 and chr(code).isalpha() else 32
+        return value
+
+
+_ASCII_LETTERS = _AsciiLetters()
+
+
+def _listed(text: str, words: frozenset[str]) -> int:
+    """How many list words `text` holds at most (more than `seed_runs` can find: a word glued
+    to a digit counts here), in C-speed steps."""
+    return sum(1 for w in text.translate(_ASCII_LETTERS).lower().split() if w in words)
 
 
 def _word_char(ch: str) -> bool:
