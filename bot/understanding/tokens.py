@@ -52,6 +52,8 @@ def words(text: str, budget: Budget | None = None) -> list[str]:
         return _ascii_words(text)
     if budget is not None:
         budget.spend(OTHER_STEPS * len(text))
+    if _PENDING:
+        _jieba()  # words the segmenter must learn first (this forgets the runs cut before)
     out: list[str] = []
     pos = 0
     for kind, group in groupby(text.translate(_CLASSES)):
@@ -63,11 +65,24 @@ def words(text: str, budget: Budget | None = None) -> list[str]:
             else:
                 if budget is not None:
                     budget.spend(SEGMENT_STEPS * n)
-                out.extend(t for t in _segment(run) if _is_word(t))
+                cut = _CUT.get(run)
+                if cut is None:
+                    cut = tuple(t for t in _segment(run) if _is_word(t))
+                    if n <= _CUT_LONGEST:
+                        if len(_CUT) >= _CUT_SIZE:
+                            _CUT.clear()
+                        _CUT[run] = cut
+                out.extend(cut)
         elif kind == "c":
             out.append(text[pos : pos + n])
         pos += n
     return out
+
+
+#: short Chinese runs as cut before ("认证", "原因" come back again and again, and a hostile
+#: message may hold a thousand of them): at most _CUT_SIZE runs of up to _CUT_LONGEST characters
+_CUT: dict[str, tuple[str, ...]] = {}
+_CUT_SIZE, _CUT_LONGEST = 20_000, 16
 
 
 def _ascii_words(text: str) -> list[str]:
@@ -112,6 +127,7 @@ def _jieba() -> object | None:
             _JIEBA.add_word(word, None, None)  # type: ignore[attr-defined]
         _ADDED.update(_PENDING)
         _PENDING.clear()
+        _CUT.clear()  # a run may be cut otherwise now
     return _JIEBA
 
 
