@@ -478,3 +478,12 @@ def test_the_eleventh_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines(
     over-masked; even lines 56 -> 65 of 65, 10 -> 0 left, 7 -> 3 of 20 (two wallet addresses,
     which this redactor masks by design, and a public figure not on the list)."""
     _holds(BLIND11, fully_redacted=108, left=18, over_masked=9)
+
+
+def test_a_long_run_of_spoken_digits_is_masked_to_its_end_and_a_short_one_kept() -> None:
+    # however long the run (the pattern once stopped at 31 words and left the rest readable)
+    spoken = " ".join(["zero", "eight", "five", "one", "nine"] * 8)
+    stored = redact(f"my card number is {spoken} thanks")
+    assert not any(w in stored for w in ("zero", "eight", "five", "nine")), stored
+    # fewer than seven words said one by one are an age or an amount, not a number to hide
+    assert redact("I am twenty two and paid five hundred") == "I am twenty two and paid five hundred"

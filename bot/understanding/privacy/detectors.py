@@ -446,6 +446,11 @@ def phones(scan: Scan) -> None:
         scan.claim("phone", s, e)
 
 
+#: words said one by one that make a number worth masking (a phone, an ID): fewer are an age,
+#: an amount, a time
+SPELLED_DIGITS = 7
+
+
 def spelled_digits(scan: Scan) -> None:
     """Seven digits or more said one by one ("my number is zero eight zero three ..."), as voice
     typing writes them: a phone or ID number, unless a ticket or order word stands right before."""
@@ -453,6 +458,8 @@ def spelled_digits(scan: Scan) -> None:
         return
     orders = [e for _, e in scan.cues("order")]
     for s, e, _ in scan.matches(scan.p.spelled_digits):
+        if len(scan.text[s:e].replace(",", " ").replace("-", " ").split()) < SPELLED_DIGITS:
+            continue
         if any(0 <= s - end <= 3 for end in orders):
             scan.claim(KEEP, s, e)
         else:
