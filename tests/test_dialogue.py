@@ -171,6 +171,17 @@ def test_the_review_check_in_falls_at_the_end_of_the_standard_window(engine: Eng
     assert due.date().isoformat() == "2026-03-20" and due.weekday() == 4
 
 
+@pytest.mark.parametrize("text", ["I tried many times, my photo is blurry",
+                                  "я пробовал много раз, фото паспорта размытое",
+                                  "试了好多次，证件照片模糊"])
+def test_many_times_is_no_count_of_failures(engine: Engine, text: str) -> None:
+    # "many times" is not a number: no five failures, no lock warning, no made-up attempts
+    talk = Talk(engine)
+    talk.say(text)
+    assert talk.state.case is not None and talk.state.case.failures == 1
+    assert "lock" not in " ".join(talk.ids())
+
+
 def test_a_version_1_state_is_read_with_its_stage(engine: Engine) -> None:
     old = ('{"version":1,"tag":"ab","phase":"awaiting_result","case":{"number":1,"opened_at":'
            '"2026-03-01T09:00:00+00:00","reasons":["blurry_photo"],"steps_done":[],"attempts":'
