@@ -182,6 +182,19 @@ def test_many_times_is_no_count_of_failures(engine: Engine, text: str) -> None:
     assert "lock" not in " ".join(talk.ids())
 
 
+@pytest.mark.parametrize(("text", "reason"), [("селфи не прошло", "face_verification"),
+                                            ("фото не прошло", "blurry_photo"),
+                                            ("被拒了", None), ("rejected again", None)])
+def test_a_first_message_saying_it_failed_is_no_second_rejection(
+        engine: Engine, text: str, reason: str | None) -> None:
+    # with no case yet there is no "last time": the reason it names, or the question for the notice
+    talk = Talk(engine)
+    talk.say(text)
+    assert "rejected_again" not in talk.ids()
+    case = talk.state.case
+    assert (case.reasons[:1] if case else []) == ([reason] if reason else [])
+
+
 def test_a_version_1_state_is_read_with_its_stage(engine: Engine) -> None:
     old = ('{"version":1,"tag":"ab","phase":"awaiting_result","case":{"number":1,"opened_at":'
            '"2026-03-01T09:00:00+00:00","reasons":["blurry_photo"],"steps_done":[],"attempts":'

@@ -151,7 +151,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     phase = t.state.phase
     case = t.open_case()
     step = t.current_step()
-    if "rejected_again" in said:
+    # "rejected again" is news of a case this bot knows; as a first message ("селфи не прошло",
+    # "被拒了") it is a rejection to read like any other (its reason, or what the notice says)
+    if "rejected_again" in said and case is not None:
         if not case_rules.rejected(t):
             if "same_reason" in said:
                 case_rules.same_reason_again(t)
