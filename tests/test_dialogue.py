@@ -195,6 +195,29 @@ def test_a_first_message_saying_it_failed_is_no_second_rejection(
     assert (case.reasons[:1] if case else []) == ([reason] if reason else [])
 
 
+@pytest.mark.parametrize("again", [["Detected that the document may have been modified"],
+                                   ["rejected again", "same reason as before"]])
+def test_an_edited_document_flagged_again_means_stop_and_contact_support(
+        engine: Engine, again: list[str]) -> None:
+    # the guide's severe violation: no second walk through the steps to "I've resubmitted"
+    talk = Talk(engine)
+    talk.say("Detected that the document may have been modified")
+    talk.send(Command("resubmitted"))
+    for text in again:
+        talk.say(text)
+    assert talk.ids()[:1] == ["same_reason_severe"]
+    assert talk.buttons() == ["topic:contact_support", "case_summary"]
+    assert talk.state.phase != "fix"
+
+
+def test_the_same_edited_notice_twice_before_any_resubmission_is_walked_once_more(
+        engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("Detected that the document may have been modified")
+    talk.say("Detected that the document may have been modified")
+    assert "same_reason_severe" not in talk.ids()
+
+
 def test_a_version_1_state_is_read_with_its_stage(engine: Engine) -> None:
     old = ('{"version":1,"tag":"ab","phase":"awaiting_result","case":{"number":1,"opened_at":'
            '"2026-03-01T09:00:00+00:00","reasons":["blurry_photo"],"steps_done":[],"attempts":'

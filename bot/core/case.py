@@ -188,9 +188,28 @@ def same_reason_again(t: Turn) -> None:
     if case is None or not case.reasons:
         fix.show_reasons(t)
         return
-    last = next((a.reasons for a in reversed(case.attempts) if a.reasons), None) or case.reasons
+    last = last_reasons(case)
+    if severe_again(t, last):
+        return
     t.reply("same_reason_again")
     fix.start_reasons(t, [r for r in last if r in t.kb.reasons], announce=False)
+
+
+def last_reasons(case: Case) -> list[str]:
+    """The reasons of the latest attempt that had some, else the case's."""
+    return next((a.reasons for a in reversed(case.attempts) if a.reasons), None) or case.reasons
+
+
+def severe_again(t: Turn, reasons: list[str]) -> bool:
+    """Rejected again for a severe reason (a document flagged as changed): the guide's severe
+    violation, where sending it once more risks a permanent rejection. Say stop and contact
+    support, with no walk back to "resubmit"; False when no reason is severe."""
+    severe = [r for r in reasons if r in t.kb.reasons and t.kb.reasons[r].severity == "severe"]
+    if not severe:
+        return False
+    t.reply("same_reason_severe", *t.role_rows("contact_support"), [t.btn("case_summary", "S")],
+            reason=t.text(t.kb.reasons[severe[0]].title))
+    return True
 
 
 def enter_manual_review(t: Turn, case: Case, *, quiet: bool = False) -> None:

@@ -242,9 +242,17 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         ids = [m.id for m in result.matches if m.kind == "reason"] if result.multi else [top.id]
         journal.record(t, journal.DIAGNOSED, reasons=ids, multi=len(ids) > 1,
                        candidates=candidates)
-        if is_new_rejection(t) and case_rules.rejected(t, ids):
+        new = is_new_rejection(t)
+        case = t.open_case()
+        before = list(case.reasons) if case is not None else []  # named by earlier rejections
+        if new and case_rules.rejected(t, ids):
             apply_count(t, count)
             return  # the stage says what comes next (manual review, lock risk, failed review)
+        case = t.open_case()
+        if case is not None and case.failures >= 2 and case_rules.severe_again(
+                t, [r for r in ids if r in before]):
+            apply_count(t, count)
+            return  # flagged as changed once more: stop, support (no second walk to "resubmit")
         fix.start_reasons(t, ids, notice=is_notice(t, text, forwarded))
         apply_count(t, count)
         return

@@ -58,6 +58,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "result_waiting_long": (),
         "rejected_again": ("failures",),
         "same_reason_again": (),
+        "same_reason_severe": ("reason",),
         "manual_review": ("failures", "standard", "complex", "extreme", "checkin"),
         "review_checkin_note": ("when",),
         "review_no_resubmit": ("standard", "complex", "extreme"),
