@@ -1101,3 +1101,19 @@ def test_chinese_for_tampered_with_reads_as_edited(matcher: Matcher) -> None:
 def test_a_guessed_word_or_a_trip_does_not_take_the_message_elsewhere(
         matcher: Matcher, text: str, expect: str) -> None:
     assert ids(matcher.match(text))[:1] == [expect]
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("i admit i used photoshop", ["edited_document"]),  # "admit" is no school admission
+    ("ok i admit my photo was blurry", ["blurry_photo"]),
+])
+def test_owning_up_is_not_another_context(matcher: Matcher, text: str, expect: list[str]) -> None:
+    assert ids(matcher.match(text))[:1] == expect
+
+
+@pytest.mark.parametrize("text", ["документ не прошел проверку", "паспорт не прошёл проверку"])
+def test_a_russian_check_that_failed_is_no_question_about_review_times(
+        matcher: Matcher, text: str) -> None:
+    # "проверка" is the verification itself here: what failed is unknown, so the bot asks
+    result = matcher.match(text)
+    assert result.matches == () and result.vague
