@@ -99,6 +99,18 @@ def test_a_clear_run_in_another_language_offers_to_switch_and_no_means_no(engine
         assert "language_offer" not in talk.ids()
 
 
+@pytest.mark.parametrize(("first", "then", "lang"), [("hi", "фото паспорта размытое", "ru"),
+                                                   ("KYC rejected", "фото паспорта размытое", "ru"),
+                                                   ("Binance KYC", "我的证件照片不清楚", "zh")])
+def test_a_few_latin_words_first_do_not_fix_english(
+        engine: Engine, first: str, then: str, lang: str) -> None:
+    # many open with "hi" or "KYC": the first message in their own language sets the language
+    talk = Talk(engine)
+    talk.say(first)
+    talk.say(then)
+    assert talk.state.lang == lang and "language_offer" not in talk.ids()
+
+
 def test_switching_when_offered(engine: Engine) -> None:
     talk = Talk(engine)
     talk.say("你好")

@@ -11,6 +11,11 @@ from bot.core.turn import Turn
 from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
 
 CHOSEN, WRITTEN, CLIENT, NOTICE = "chosen", "written", "client", "notice"
+#: written, but only a few Latin words ("hi", "ok", "KYC rejected"): anyone may open so, so the
+#: next message in another language takes over, as it does over the client's language
+GUESSED = "guessed"
+#: at most this many words make such a message
+GUESS_WORDS = 3
 
 
 def offered(kb: KnowledgeBase) -> tuple[str, ...]:
@@ -52,15 +57,20 @@ def observe(t: Turn, text: str, forwarded: bool) -> None:
     if lang is None or lang not in offered(t.kb):
         return
     if forwarded:
-        weak = (None, CLIENT, NOTICE) if lang != DEFAULT_LANG else (None,)
+        weak = (None, CLIENT, NOTICE, GUESSED) if lang != DEFAULT_LANG else (None,)
         if state.lang != lang and (state.lang is None or state.lang_how in weak):
             journal.record(t, journal.LANGUAGE, lang=lang, how=NOTICE)
             state.lang, state.lang_how = lang, NOTICE
         return
-    if state.lang is None or state.lang_how in (None, CLIENT, NOTICE):
+    if state.lang is None or state.lang_how in (None, CLIENT, NOTICE, GUESSED):
+        how = WRITTEN
+        if lang == DEFAULT_LANG and text.isascii() and len(text.split()) <= GUESS_WORDS:
+            if state.lang not in (None, DEFAULT_LANG):
+                return  # "ok" after Russian is no reason to answer in English
+            how = GUESSED
         if state.lang != lang:
-            journal.record(t, journal.LANGUAGE, lang=lang, how=WRITTEN)
-        state.lang, state.lang_how, state.lang_streak = lang, WRITTEN, []
+            journal.record(t, journal.LANGUAGE, lang=lang, how=how)
+        state.lang, state.lang_how, state.lang_streak = lang, how, []
         return
     if lang == state.lang or lang in state.lang_declined:
         state.lang_streak = []

@@ -97,7 +97,7 @@ class State:
     version: int = STATE_VERSION
     tag: str = ""  # a few random characters fixed per conversation; see bot.core.payload
     lang: str | None = None  # the reply language
-    lang_how: str | None = None  # chosen (/language: never switched for them) | written | client | notice
+    lang_how: str | None = None  # chosen (/language: never switched for them) | written | guessed (a few Latin words) | client | notice
     lang_streak: list[str] = field(default_factory=list)  # [language, messages in a row] seen
     lang_declined: list[str] = field(default_factory=list)  # switches the user said no to
     tz: str | None = None  # the user's time zone (/timezone); None: UTC
