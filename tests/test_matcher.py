@@ -1117,3 +1117,14 @@ def test_a_russian_check_that_failed_is_no_question_about_review_times(
     # "проверка" is the verification itself here: what failed is unknown, so the bot asks
     result = matcher.match(text)
     assert result.matches == () and result.vague
+
+
+@pytest.mark.parametrize("text", ["is this the official binance bot", "это официальный бот бинанса?",
+                                  "这个机器人是币安官方的吗"])
+def test_asking_whether_the_bot_is_binance_gets_the_safety_answer(
+        matcher: Matcher, kb: KnowledgeBase, text: str) -> None:
+    assert ids(matcher.match(text))[:1] == ["safety"]
+    # ... which says plainly, in every language, that this helper is not Binance
+    answer = kb.topics["safety"].answer
+    assert "not Binance" in answer.get("en") and "不是币安" in answer.get("zh")
+    assert "не Binance" in answer.get("ru")
