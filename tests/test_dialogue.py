@@ -111,6 +111,23 @@ def test_a_few_latin_words_first_do_not_fix_english(
     assert talk.state.lang == lang and "language_offer" not in talk.ids()
 
 
+@pytest.mark.parametrize(("first", "answer", "branch"), [
+    ("паспорт просрочен", "да", "Просроченный документ не пройдёт"),
+    ("паспорт просрочен", "нет", "дату неправильно прочитали"),
+    ("证件过期了", "是的", "过期的证件"), ("证件过期了", "没有", None),
+    ("expired document", "nope", "the date was probably misread"),
+])
+def test_a_typed_yes_or_no_answers_a_yes_or_no_step(
+        engine: Engine, first: str, answer: str, branch: str | None) -> None:
+    talk = Talk(engine)
+    talk.say(first)
+    asked = talk.state.step
+    talk.say(answer)
+    assert talk.state.step != asked and "not_understood" not in talk.ids()
+    if branch:
+        assert talk.last and branch in talk.last.replies[0].text
+
+
 def test_switching_when_offered(engine: Engine) -> None:
     talk = Talk(engine)
     talk.say("你好")

@@ -117,6 +117,19 @@ class Engine:
         hits = [i for i, label in enumerate(processed) if words <= set(label.split())]
         return hits[0] if len(hits) == 1 else None
 
+    def yes_or_no_option(self, text: str, labels: list[str]) -> int | None:
+        """The option a typed "yes" or "no" ("да", "没有", "nope") answers: the one label that
+        starts with a word of that intent ("Да, срок истёк", "没有，还在有效期内")."""
+        said = self.intents(text)
+        want = "yes" if "yes" in said else "no" if "no" in said else None
+        if want is None:
+            return None
+        words = {p for p, n in self._intents if n == want and " " not in p}
+        hits = [i for i, label in enumerate(labels)
+                if utils.default_process(label).split()[:1] and
+                utils.default_process(label).split()[0] in words]
+        return hits[0] if len(hits) == 1 else None
+
     def _negated(self, clean: str, phrase: str) -> bool:
         """"I haven't resubmitted" is close to "I resubmitted" but means the opposite."""
         return bool(self._negations(clean) - self._negations(phrase))

@@ -142,7 +142,8 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
             if o.failures and o.failures[0] <= count <= o.failures[1]:
                 return i
     labels = [t.text(o.label) for o in step.options]
-    return t.engine.pick_option(text, labels)
+    picked = t.engine.pick_option(text, labels)
+    return picked if picked is not None else t.engine.yes_or_no_option(text, labels)
 
 
 def on_intents(t: Turn, intents: list[str], text: str) -> bool:
