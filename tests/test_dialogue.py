@@ -128,6 +128,16 @@ def test_a_typed_yes_or_no_answers_a_yes_or_no_step(
         assert talk.last and branch in talk.last.replies[0].text
 
 
+def test_a_number_after_a_message_without_buttons_is_no_off_topic_question(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("my passport has expired")
+    talk.send(Command("resubmitted"))  # "Noted: attempt 2 is in": no buttons
+    talk.say("1")
+    # ... and the question that number most likely answered, with its buttons
+    assert talk.ids() == ["no_buttons", "followup_question"]
+    assert talk.buttons() == ["passed", "rejected_again", "still_waiting"]
+
+
 def test_switching_when_offered(engine: Engine) -> None:
     talk = Talk(engine)
     talk.say("你好")

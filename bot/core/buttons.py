@@ -146,10 +146,23 @@ def on_button(t: Turn, data: str) -> None:
 
 def typed_number(t: Turn, text: str) -> bool:
     """A number typed as a message: press that button of the latest message. Return False
-    when the latest message had no buttons (the number is then read as text)."""
+    when the latest message had no buttons and no case is under way (the number is then read
+    as text)."""
     stripped = text.strip().rstrip(".)")
-    if not (stripped.isascii() and stripped.isdigit()) or len(stripped) > 3 or not t.state.last_buttons:
+    if not (stripped.isascii() and stripped.isdigit()) or len(stripped) > 3:
         return False
+    if not t.state.last_buttons:
+        if t.open_case() is None:
+            return False
+        # a case is under way and its last message had none ("I've resubmitted, noted"): say
+        # so, rather than read "1" as a question the bot cannot answer
+        if case_rules.result_pending(t):
+            t.reply("no_buttons")
+            t.state.asked_result = True
+            followups.ask_result(t)  # what a number after "resubmitted" most likely answers
+        else:
+            t.reply("no_buttons", *fix.continue_row(t))
+        return True
     n, count = int(stripped), len(t.state.last_buttons)
     if not 1 <= n <= count:
         key = "no_such_button_one" if count == 1 else "no_such_button"

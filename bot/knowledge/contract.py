@@ -113,6 +113,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "invalid_button": (),
         "no_such_button": ("number", "count"),
         "no_such_button_one": ("number", "count"),
+        "no_buttons": (),
         "use_buttons": (),
         "result_which": (),
         "attachment": (),
