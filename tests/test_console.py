@@ -142,8 +142,9 @@ def test_a_number_presses_a_button_only_of_the_latest_message(tmp_path: Path, kb
     parts = {p.split("\n", 1)[0]: p for p in out.split("you> ")}
     assert "no button 9" in parts["9"]
     assert kb.reasons["expired_document"].step("choose").text.get() in parts["1"]  # type: ignore[union-attr]
-    assert "no button" not in parts["2"]  # the latest message (/stop) had no buttons: "2" is text
-    assert kb.message("use_buttons") in parts["2"]  # read as text; nothing was pressed
+    # the latest message (/stop) had no buttons: nothing is pressed, and the bot says why
+    assert "no button 2" not in parts["2"]
+    assert kb.message("no_buttons") in parts["2"]
 
 
 def test_odd_digits_and_huge_waits_get_an_answer_not_a_crash(tmp_path: Path, kb: KnowledgeBase) -> None:
