@@ -138,6 +138,18 @@ def test_a_number_after_a_message_without_buttons_is_no_off_topic_question(engin
     assert talk.buttons() == ["passed", "rejected_again", "still_waiting"]
 
 
+def test_keeping_an_old_verified_account_closes_the_case_without_a_made_up_attempt(
+        engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("This ID number is already in use by another account")
+    for n in ("1", "1", "1", "1"):  # my own old account / keep using it / ... / it is verified
+        talk.say(n)
+    case = talk.state.case
+    assert case is not None and case.closed_why == "old_account"
+    assert [a.outcome for a in case.attempts] == ["rejected"]  # no "attempt 2 is in"
+    assert "resubmitted" not in talk.buttons()
+
+
 def test_switching_when_offered(engine: Engine) -> None:
     talk = Talk(engine)
     talk.say("你好")

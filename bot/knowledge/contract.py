@@ -91,6 +91,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "closed_region_unavailable": (),
         "closed_underage": (),
         "closed_severe_violation": (),
+        "closed_old_account": (),
         "closed_restart": (),
         "status_none": (),
         "status_case": ("reasons", "stage", "step", "attempts", "failures", "followup"),

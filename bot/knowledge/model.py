@@ -18,7 +18,8 @@ Severity = Literal["minor", "normal", "severe"]
 EndKind = Literal["resubmit", "support", "final"]
 END_KINDS: tuple[str, ...] = ("resubmit", "support", "final")
 #: Why a case can be closed by a fix's last step (`closes:` on an `end: final` step).
-CLOSURES: tuple[str, ...] = ("permanent_rejection", "region_unavailable", "underage", "severe_violation")
+CLOSURES: tuple[str, ...] = ("permanent_rejection", "region_unavailable", "underage", "severe_violation",
+                             "old_account")
 #: Where a topic's facts come from (`source:` in a topic file): the guide, or general advice.
 PROVENANCES: tuple[str, ...] = ("guide", "general")
 
