@@ -150,6 +150,14 @@ def test_keeping_an_old_verified_account_closes_the_case_without_a_made_up_attem
     assert "resubmitted" not in talk.buttons()
 
 
+def test_it_passed_without_a_reported_resubmission_is_a_second_attempt(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("my passport photo is blurry")
+    talk.say("it passed")  # no "I've resubmitted" first: the rejected attempt did not pass
+    case = talk.state.case
+    assert case is not None and [a.outcome for a in case.attempts] == ["rejected", "passed"]
+
+
 def test_switching_when_offered(engine: Engine) -> None:
     talk = Talk(engine)
     talk.say("你好")

@@ -284,6 +284,10 @@ def passed(t: Turn) -> None:
         attempt = pending_attempt(case)
         if attempt is not None:
             attempt.outcome = "passed"
+        elif case.stage != MANUAL_REVIEW and case.attempts and case.attempts[-1].outcome == "rejected":
+            # it passed, though no resubmission was reported: that was a new attempt (the
+            # rejected one cannot have passed), so "passed after 1 attempt" is not said
+            case.attempts.append(Attempt(at=iso(t.now), outcome="passed"))
         journal.record(t, journal.OUTCOME, outcome="passed", attempt=len(case.attempts),
                        reasons=list(case.reasons))
         set_stage(t, case, PASSED)
