@@ -125,9 +125,8 @@ class Engine:
         if want is None:
             return None
         words = {p for p, n in self._intents if n == want and " " not in p}
-        hits = [i for i, label in enumerate(labels)
-                if utils.default_process(label).split()[:1] and
-                utils.default_process(label).split()[0] in words]
+        firsts = [(utils.default_process(label).split() or [""])[0] for label in labels]
+        hits = [i for i, first in enumerate(firsts) if first in words]
         return hits[0] if len(hits) == 1 else None
 
     def _negated(self, clean: str, phrase: str) -> bool:
