@@ -3,6 +3,7 @@ input."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +184,19 @@ def test_the_console_answers_without_loading_the_metrics_client(tmp_path: Path) 
     assert proc.returncode == 0, proc.stderr
     assert "bot: " in proc.stdout
     assert "metrics client loaded: False" in proc.stdout
+
+
+def test_a_warm_console_start_reads_no_yaml(tmp_path: Path) -> None:
+    # the second start reads the checked knowledge and the privacy words back from the cache:
+    # the YAML parser (and python-dotenv, with no .env to read) is not even imported
+    code = ("import sys; from bot.cli import main; rc = main(sys.argv[1:]); "
+            "print('loaded:', sorted(m for m in ('yaml', 'dotenv') if m in sys.modules)); "
+            "sys.exit(rc)")
+    env = {**os.environ, "KYC_HELPER_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", code, "console", "--db", str(tmp_path / "c.db")],
+                           input="my selfie keeps failing the face check\n", capture_output=True,
+                           text=True, cwd=REPO, timeout=120, env=env) for _ in range(2)]
+    assert all(r.returncode == 0 and "bot: " in r.stdout for r in runs), runs[-1].stderr
+    assert "'yaml'" in runs[0].stdout  # the cold start parsed the files
+    has_env = any((d / ".env").is_file() for d in (REPO / "bot", *(REPO / "bot").parents))
+    assert "loaded: " + ("['dotenv']" if has_env else "[]") in runs[1].stdout

@@ -8,12 +8,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import MappingProxyType
 
-import yaml
-
 from bot.knowledge import parse_cache, render
 from bot.knowledge.model import DEFAULT_LANG, Source, Text
 from bot.knowledge.problems import Problems, describe, did_you_mean, display_path, known
-from bot.knowledge.yamlfile import YList, YMap
+from bot.knowledge.ytypes import YList, YMap
 
 SUPPORTED_VERSIONS: tuple[int, ...] = (1,)
 #: Telegram refuses longer messages; the adapter splits replies, but one text should fit.
@@ -312,6 +310,8 @@ def read_yaml(path: Path, problems: Problems) -> tuple[FileCtx, YMap | None]:
     except OSError as exc:
         ctx.error(1, f"cannot read the file: {exc.strerror}")
         return ctx, None
+    import yaml  # only for its errors; parse_cache imports the parser only when it parses
+
     try:
         data, duplicates = parse_cache.parse(text)
     except yaml.MarkedYAMLError as exc:

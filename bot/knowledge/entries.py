@@ -12,7 +12,7 @@ from bot.knowledge.model import PROVENANCES, Option, Reason, Source, Step, Topic
 from bot.knowledge.problems import Problems, did_you_mean, display_path, known
 from bot.knowledge.schema import Schema
 from bot.knowledge.steps import parse_steps
-from bot.knowledge.yamlfile import YMap
+from bot.knowledge.ytypes import YMap
 
 SEVERITIES: tuple[str, ...] = ("minor", "normal", "severe")
 

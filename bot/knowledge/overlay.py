@@ -21,7 +21,7 @@ from bot.knowledge.accessors import FileCtx, is_plural_map, read_yaml
 from bot.knowledge.model import DEFAULT_LANG, Phrasing, Reason, Source, Step, Text, Topic
 from bot.knowledge.problems import Problems, did_you_mean, display_path, known
 from bot.knowledge.schema import check_matching
-from bot.knowledge.yamlfile import YList, YMap
+from bot.knowledge.ytypes import YList, YMap
 
 #: a language folder's name: lowercase code, optionally a region or script (pt-br, zh-hant)
 LANG_DIR_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")

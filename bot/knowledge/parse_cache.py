@@ -2,7 +2,7 @@
 
 Parsing YAML with line numbers is most of a knowledge load; a bot restarting (or a test run
 loading the same files again) on unchanged files reads the parsed result instead. Any edit to a
-file, or to `yamlfile.py`, changes the key. The folder is `KYC_HELPER_CACHE_DIR` (default
+file, or to `yamlfile.py` or `ytypes.py`, changes the key. The folder is `KYC_HELPER_CACHE_DIR` (default
 `~/.cache/kyc-helper`, shared with the matcher's cache); `off` disables it. A cache that cannot be
 read or written only makes the load slower, never fails it.
 """
@@ -18,14 +18,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.knowledge import yamlfile
-
 logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
 def _code_version() -> bytes:
-    return hashlib.sha256(Path(yamlfile.__file__).read_bytes()).digest()
+    # the parser's files, read without importing the parser (a cached load needs no YAML code)
+    here = Path(__file__).parent
+    return hashlib.sha256(b"".join((here / name).read_bytes()
+                                   for name in ("yamlfile.py", "ytypes.py"))).digest()
 
 
 def _folder() -> Path | None:
@@ -40,6 +41,8 @@ def parse(text: str) -> tuple[Any, list[tuple[int, str]]]:
 
     Raises `yaml.YAMLError` on a syntax error (never cached).
     """
+    from bot.knowledge import yamlfile  # the YAML parser is imported only when a file is parsed
+
     folder = _folder()
     if folder is None:
         return yamlfile.parse_yaml(text)

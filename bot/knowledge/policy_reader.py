@@ -13,7 +13,7 @@ from bot.knowledge import contract
 from bot.knowledge.accessors import FileCtx, read_yaml
 from bot.knowledge.policy import MatchingSettings, Policy
 from bot.knowledge.problems import Problems, describe, did_you_mean, display_path, known
-from bot.knowledge.yamlfile import YMap
+from bot.knowledge.ytypes import YMap
 
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 

@@ -14,7 +14,7 @@ from bot.knowledge.entries import read_examples
 from bot.knowledge.model import PROVENANCES, Source, Text
 from bot.knowledge.problems import Problems, did_you_mean, display_path
 from bot.knowledge.schema import check_matching
-from bot.knowledge.yamlfile import YMap
+from bot.knowledge.ytypes import YMap
 
 
 def read_negatives(path: Path, problems: Problems) -> tuple[tuple[str, ...], tuple[Source, ...]]:

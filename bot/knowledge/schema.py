@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.knowledge.accessors import FileCtx
 from bot.knowledge.problems import did_you_mean
-from bot.knowledge.yamlfile import YList, YMap
+from bot.knowledge.ytypes import YList, YMap
 
 #: matching.yaml's word lists (base and overlays); `synonyms` maps a word to its variants
 WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", "negations",

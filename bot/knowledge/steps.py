@@ -8,7 +8,7 @@ from bot.knowledge import schema
 from bot.knowledge.accessors import FileCtx
 from bot.knowledge.model import CLOSURES, END_KINDS, Text
 from bot.knowledge.problems import describe, did_you_mean
-from bot.knowledge.yamlfile import YMap
+from bot.knowledge.ytypes import YMap
 
 
 @dataclass

@@ -7,9 +7,8 @@ English word list ships beside this file (it is a standard, not something to edi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-
-import yaml
 
 from bot.understanding import cache
 from bot.understanding.privacy import rx
@@ -35,14 +34,22 @@ CUE_KEYS = frozenset({
 TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
 
 
-class _WordLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A safe loader that reads every plain scalar as text: `no`, `on`, `yes` are words here."""
+@lru_cache(maxsize=1)
+def _word_loader() -> type:
+    """A safe loader that reads every plain scalar as text: `no`, `on`, `yes` are words here.
 
+    Made on first use: the bot reads these files back from its cache, without the YAML parser.
+    """
+    import yaml
 
-_WordLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    class WordLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
+
+    WordLoader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return WordLoader
 
 
 class PrivacyFileError(ValueError):
@@ -100,8 +107,10 @@ class Vocabulary:
 
 
 def _read(path: Path, vocab: Vocabulary) -> None:
+    import yaml
+
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_WordLoader)  # noqa: S506
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_word_loader())  # noqa: S506
     except (OSError, yaml.YAMLError) as exc:
         raise PrivacyFileError(f"{path}: cannot read: {exc}") from exc
     if not isinstance(data, dict) or data.get("version") != 1:
