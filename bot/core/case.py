@@ -257,6 +257,7 @@ def resubmitted(t: Turn) -> None:
                 *t.role_rows("contact_support"), stage=render.stage_name(t, last))
         return
     case = t.case()
+    warned = fix.warned_before(t)  # the step said what one more refusal would mean
     fix.mark_done(t)
     if pending_attempt(case) is None:
         case.attempts.append(Attempt(at=iso(t.now), reasons=list(case.reasons)))
@@ -272,6 +273,8 @@ def resubmitted(t: Turn) -> None:
     t.reply(key, attempt=len(case.attempts), checkin=checkin)
     # the guide's thresholds, said before the attempt that would reach one, not after
     after = case.failures + 1
+    if warned:
+        return
     if after == t.policy.manual_review_after and case.reviews_failed == 0:
         t.reply("next_failure_review", failures=after, **render.review_window(t))
     elif after == t.policy.lock_after:

@@ -46,6 +46,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "resubmitted_after_closed": ("stage",),
         "restart_confirm": ("stage", "failures"),
         "next_failure_lock": ("failures",),
+        "before_failure_review": ("failures", "standard"),
+        "before_failure_lock": ("failures",),
         "resubmitted_no_case": ("attempt", "checkin"),
         "followup_planned": ("when",),
         "followup_off": (),
