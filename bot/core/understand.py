@@ -73,7 +73,10 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             return
     if not forwarded and on_intents(t, t.engine.intents(text), text):
         return
-    diagnose(t, t.engine.matcher.match(text), redact(text), forwarded, count)
+    result = t.engine.matcher.match(text)
+    if not forwarded and progress_report(t, text, result):
+        return
+    diagnose(t, result, redact(text), forwarded, count)
 
 
 # -- personal data -------------------------------------------------------------------------
@@ -201,6 +204,29 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         t.reply("thanks_reply", *fix.continue_row(t))
     else:
         return False
+    return True
+
+
+def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
+    """A longer message whose clause reports a resubmission or a pass ("ok support fixed my name
+    and i resubmitted", "всё, поддержка исправила имя, я отправил заново"): that is what counts,
+    unless the message also brings a rejection (a notice, "rejected again", a reason the case does
+    not know yet). A question asked beside it is answered after ("i resubmitted, how long now?")."""
+    said = t.engine.clause_intents(text)
+    if not ({"resubmitted", "passed"} & set(said)) or "rejected_again" in said or is_notice(
+            t, text, False):
+        return False
+    case = t.open_case()
+    known = set(case.reasons) if case is not None else set()
+    if any(m.kind == "reason" and m.id not in known for m in result.matches):
+        return False  # "my selfie fails, i tried again": the reason is the news
+    if "resubmitted" in said:
+        case_rules.resubmitted(t)
+    else:
+        case_rules.passed(t)
+    top = result.top
+    if top is not None and top.kind == "topic" and not result.ambiguous:
+        fix.show_topic(t, top.id)
     return True
 
 
