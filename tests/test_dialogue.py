@@ -331,3 +331,20 @@ def test_general_advice_is_marked(kb: KnowledgeBase) -> None:
         assert kb.topics[tid].provenance == "general", tid
     assert kb.message_sources.get("password_shared") == "general"
     assert kb.message_sources.get("nothing_matched") == "general"
+
+
+def test_taking_back_a_counted_notice_works_once_and_only_for_that_notice(engine: Engine) -> None:
+    notice = "Your KYC application was not approved, Reason: Image quality does not meet the requirements"
+    talk = Talk(engine)
+    talk.say(notice, forwarded=True)
+    talk.send(Command("resubmitted"))
+    noted = talk.say(notice, forwarded=True)
+    assert "rejection_noted" in talk.ids() and talk.state.case is not None
+    assert talk.state.case.failures == 2
+    undo = [b.data for r in noted.replies for row in r.buttons for b in row
+            if b.key == "not_new_rejection"][0]
+    talk.send(ButtonPress(undo))
+    assert talk.ids()[0] == "rejection_undone"
+    assert talk.state.case.failures == 1 and talk.state.case.attempts[-1].outcome is None
+    talk.send(ButtonPress(undo))  # the same button again: the attempt is not rejected now
+    assert talk.ids() == ["rejection_not_undone"] and talk.state.case.failures == 1

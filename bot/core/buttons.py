@@ -98,6 +98,7 @@ ACTIONS: dict[str, Action] = {
     "y": lambda t, arg: fix.why(t, arg),
     "s": lambda t, arg: fix.start_over(t),
     "R": lambda t, arg: case_rules.resubmitted(t),
+    "u": lambda t, arg: case_rules.undo_rejection(t),
     "p": _result("passed"),
     "j": _result("rejected_again"),
     "w": _result("still_waiting"),

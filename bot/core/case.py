@@ -173,6 +173,31 @@ def after_rejection(t: Turn, case: Case, *, was_review: bool) -> bool:
     return False
 
 
+def rejection_noted(t: Turn) -> None:
+    """Say that a notice arriving after a resubmission was counted as that attempt's refusal,
+    with a way back if it was the earlier notice sent again (to see the steps once more)."""
+    case = t.case()
+    t.reply("rejection_noted", [t.btn("not_new_rejection", "u")], attempt=len(case.attempts),
+            failures=case.failures)
+
+
+def undo_rejection(t: Turn) -> None:
+    """"That was the old notice": the last attempt is waiting for its result again."""
+    case = t.open_case()
+    last = case.attempts[-1] if case is not None and case.attempts else None
+    if case is None or last is None or last.outcome != "rejected" or last.source == "counted" \
+            or case.stage != FIXING or len(case.attempts) < 2:
+        t.reply("rejection_not_undone", *fix.continue_row(t))
+        return
+    last.outcome = None
+    journal.record(t, journal.OUTCOME, outcome="not_rejected", attempt=len(case.attempts),
+                   failures=case.failures)
+    fix.reset_position(t)
+    set_stage(t, case, RESUBMITTED)
+    t.reply("rejection_undone", attempt=len(case.attempts), failures=case.failures,
+            checkin=followups.schedule_result(t))
+
+
 def rejected_again(t: Turn) -> None:
     """An ordinary failure with no new notice yet: ask for its reason."""
     case = t.case()

@@ -280,6 +280,8 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
                 t, [r for r in ids if r in before]):
             apply_count(t, count)
             return  # flagged as changed once more: stop, support (no second walk to "resubmit")
+        if new:  # counted: say so, in case it is the old notice sent again
+            case_rules.rejection_noted(t)
         fix.start_reasons(t, ids, notice=is_notice(t, text, forwarded))
         apply_count(t, count)
         return
