@@ -37,6 +37,9 @@ class StubMatcher:
     def language(self, text: object) -> None:
         return None  # the scenarios are in English: the client's language stands
 
+    def clauses(self, text: str) -> list[str]:
+        return [text]
+
 
 def stub(chat: Chat, *matches: tuple[str, str, float], ambiguous: bool = False, multi: bool = False) -> None:
     chat.service.engine.matcher = StubMatcher(

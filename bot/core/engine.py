@@ -95,7 +95,7 @@ class Engine:
     def clause_intents(self, text: str) -> list[str]:
         """The intents a longer message says in a clause of its own ("support fixed my name,
         and I resubmitted", "客服改好了名字，我重新提交了"); [] for a message of one clause."""
-        clauses = self.matcher.seg.clauses(text)
+        clauses = self.matcher.clauses(text)
         if len(clauses) < 2:
             return []
         return list(dict.fromkeys(name for c in clauses for name in self.intents(c)))

@@ -164,6 +164,10 @@ def render_step(t: Turn) -> None:
     if reason is None or step is None:
         show_reasons(t)
         return
+    known = known_count(t, step)
+    if known is not None:  # "how many times has it failed?" answered already: take that option
+        choose_option(t, known[0], count=known[1])
+        return
     journal.record(t, journal.STEP, reason=reason.id, step=step.id)
     t._keys.append(f"step:{reason.id}/{step.id}")
     header = t.msg("step_progress", title=t.text(reason.title), position=len(t.state.back) + 1)
@@ -209,6 +213,23 @@ def render_step(t: Turn) -> None:
     t.say(text, *rows)
     for key, values in notes:
         t.reply(key, **values)
+
+
+def known_count(t: Turn, step: Step) -> tuple[int, int] | None:
+    """(option, count) when `step` asks how many times it failed and the answer is known: said in
+    this message ("лицо не распознаётся уже 3 раза"), or more than one failure already counted
+    ("rejected again", then "same reason"). One failure alone may be the first the bot hears of."""
+    if not step.is_question or not any(o.failures for o in step.options):
+        return None
+    case = t.open_case()
+    count = t.count_said if t.count_said is not None else (
+        case.failures if case is not None and case.failures >= 2 else None)
+    if count is None:
+        return None
+    for i, o in enumerate(step.options):
+        if o.failures and o.failures[0] <= count <= o.failures[1]:
+            return i, count
+    return None
 
 
 def end_rows(t: Turn, step: Step, notes: list[tuple[str, dict]]) -> Rows:

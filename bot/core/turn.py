@@ -35,6 +35,7 @@ class Turn:
     _buttons_sent: bool = False
     _keys: list[str] = field(default_factory=list)  # message keys rendered since the last reply
     keep_buttons: bool = False  # the replies only comment: typed numbers still press the old ones
+    count_said: int | None = None  # "failed 3 times" in this turn's message: no need to ask it
 
     # -- knowledge -----------------------------------------------------------------------
     @property

@@ -282,6 +282,7 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             return  # flagged as changed once more: stop, support (no second walk to "resubmit")
         if new:  # counted: say so, in case it is the old notice sent again
             case_rules.rejection_noted(t)
+        t.count_said = count
         fix.start_reasons(t, ids, notice=is_notice(t, text, forwarded))
         apply_count(t, count)
         return

@@ -362,6 +362,10 @@ class Matcher:
             return EMPTY
         return decide(analysis, self.entries, self.settings, self.none_entry)
 
+    def clauses(self, text: str) -> list[str]:
+        """`text` split into clauses at punctuation and soft separators ("and", "，")."""
+        return self.seg.clauses(clean(text, 10000))
+
     def language(self, text: object) -> Language | None:
         """Return the language `text` is written in (translit Russian counts as "ru")."""
         return detect_language(text, self.norm.translit)
