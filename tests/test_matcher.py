@@ -1128,3 +1128,21 @@ def test_asking_whether_the_bot_is_binance_gets_the_safety_answer(
     answer = kb.topics["safety"].answer
     assert "not Binance" in answer.get("en") and "不是币安" in answer.get("zh")
     assert "не Binance" in answer.get("ru")
+
+
+@pytest.mark.parametrize("text", [
+    "can i use my mom's id",  # was "under the age limit": a fact about the user they never gave
+    "can I use my brother's passport?",  # was "ID already used on another account"
+    "можно использовать паспорт мамы?",
+    "可以用我妈的身份证认证吗",
+])
+def test_asking_to_verify_with_someone_elses_document_is_the_rule_not_a_diagnosis(
+        matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.top is not None and (result.top.kind, result.top.id) == ("topic", "someone_elses_id")
+
+
+def test_an_underage_user_asking_for_a_parents_id_is_diagnosed_underage_first(
+        matcher: Matcher) -> None:
+    ids = [m.id for m in matcher.match("I'm 16, can I use my dad's ID?").matches]
+    assert ids[:2] == ["underage", "someone_elses_id"]
