@@ -1146,3 +1146,10 @@ def test_an_underage_user_asking_for_a_parents_id_is_diagnosed_underage_first(
         matcher: Matcher) -> None:
     ids = [m.id for m in matcher.match("I'm 16, can I use my dad's ID?").matches]
     assert ids[:2] == ["underage", "someone_elses_id"]
+
+
+def test_emoji_between_two_problems_part_them_as_punctuation_does(matcher: Matcher) -> None:
+    # "😩 blurry photo 😩 face check failed 😩": before, one clause, and only the face check
+    plain = [m.id for m in matcher.match("照片糊，人脸不过，两连败").matches]
+    assert plain[:2] == ["blurry_photo", "face_verification"]
+    assert [m.id for m in matcher.match("😩 照片糊 😩 人脸不过 😩 两连败").matches][:2] == plain[:2]
