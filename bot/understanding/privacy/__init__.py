@@ -142,13 +142,17 @@ def _current() -> Patterns:
 
 #: digits of other scripts (Arabic-Indic, Persian, Devanagari, Bengali, Gurmukhi, Gujarati, Odia,
 #: Tamil, Telugu, Kannada, Malayalam, Sinhala, Thai, Lao, Tibetan, Burmese, Khmer, Mongolian,
-#: full-width) read as 0-9: one character for one, so the spans found in the read text are those
-#: of the original
+#: full-width) read as 0-9, and full-width letters and the signs of e-mails and phone numbers
+#: ("＠", "．", "－", "＋", "＿" of a Japanese or Chinese keyboard) as ASCII (not "，" or "："
+#: and the like: Chinese punctuation): one character for one, so the spans found in the read
+#: text are those of the original
 _DIGITS = str.maketrans({
-    chr(zero + d): str(d)
-    for zero in (0x660, 0x6F0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6,
-                 0xE50, 0xED0, 0xF20, 0x1040, 0x17E0, 0x1810, 0xFF10)
-    for d in range(10)
+    **{chr(c): chr(c - 0xFEE0) for c in (*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
+                                          0xFF20, 0xFF0E, 0xFF0D, 0xFF0B, 0xFF3F)},
+    **{chr(zero + d): str(d)
+       for zero in (0x660, 0x6F0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+                    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x17E0, 0x1810, 0xFF10)
+       for d in range(10)},
 })
 
 
