@@ -232,8 +232,8 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
 
 def _yes_or_no(t: Turn, yes: bool) -> None:
     """A plain yes or no to the check-in's question: "Did your identity verification pass?"
-    (yes: passed; no: rejected again) or "Any news on your manual review?" (no: still waiting;
-    yes: which news, with the buttons)."""
+    (yes: passed; no: no result yet or rejected? with the buttons) or "Any news on your manual
+    review?" (no: still waiting; yes: which news, with the buttons)."""
     case = t.open_case()
     if case is not None and case.stage == MANUAL_REVIEW:
         if yes:
@@ -243,8 +243,8 @@ def _yes_or_no(t: Turn, yes: bool) -> None:
             followups.still_waiting(t)
     elif yes:
         case_rules.passed(t)
-    elif not case_rules.rejected(t):
-        case_rules.rejected_again(t)
+    else:  # "no" to "did it pass?" is as often "no answer yet" as "rejected": ask which
+        t.reply("result_no_which", [t.btn("still_waiting", "w")], [t.btn("rejected_again", "j")])
 
 
 # -- descriptions and notices --------------------------------------------------------------
@@ -323,6 +323,10 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
     what went wrong ("kyc failed, help"), so ask for the reason rather than say "off topic";
     `unknown_reason`: a notice gave a reason the bot does not know (support can explain it)."""
     journal.record(t, journal.UNMATCHED, text=text[:1000])
+    if t.state.asked_result and case_rules.result_pending(t):  # the check-in's question is open
+        t.reply("use_buttons")
+        followups.ask_result(t)
+        return
     if t.current_step() is not None:
         t.reply("use_buttons")
         fix.render_step(t)

@@ -60,6 +60,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "result_waiting_long": (),
         "rejected_again": ("failures",),
         "rejection_noted": ("attempt", "failures"),
+        "result_no_which": (),
         "rejection_undone": ("attempt", "failures", "checkin"),
         "rejection_not_undone": (),
         "same_reason_again": (),
