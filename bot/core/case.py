@@ -112,6 +112,10 @@ def set_failures(t: Turn, count: int, *, only_raise: bool) -> bool:
             if case.failures <= count:
                 break
             case.attempts.remove(a)
+    if case.failures > t.policy.manual_review_after and case.reviews_failed == 0:
+        # past the 3rd failure: the manual review it started has ended, and this rejection came
+        # after it ("this is my 4th time" is not a review to wait for)
+        case.reviews_failed = 1
     journal.record(t, journal.FAILURES_SET, failures=case.failures)
     return case.failures != current
 

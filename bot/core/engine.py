@@ -27,6 +27,7 @@ from bot.core.turn import Turn
 from bot.knowledge.contract import COUNT_INTENTS, LEXICON_INTENTS
 from bot.knowledge.model import KnowledgeBase
 from bot.understanding.matcher import Matcher
+from bot.understanding.text import is_han
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,9 @@ class Engine:
     def count(self, text: str) -> int | None:
         """How many times the user says verification failed ("failed twice", "my 4th time")."""
         padded = f" {utils.default_process(text)} "
-        if any(f" {p} " in padded for p in self._hypothetical):
+        if any(_said(padded, p) for p in self._hypothetical):
             return None
-        counts = [n for phrase, n in self._counts if f" {phrase} " in padded
+        counts = [n for phrase, n in self._counts if _said(padded, phrase)
                   and not self._negated(padded, phrase)]
         return max(counts) if counts else None
 
@@ -151,6 +152,12 @@ class Engine:
 
 
 _CONTRACTION = re.compile(r"n t\b")  # "haven't" after processing is "haven t"
+
+
+def _said(padded: str, phrase: str) -> bool:
+    """Is `phrase` in the message (`padded` with spaces)? As a whole word or words, or anywhere
+    for a Chinese phrase: Chinese has no spaces ("这是第四次被拒了" holds "第四次")."""
+    return f" {phrase} " in padded or (any(map(is_han, phrase)) and phrase in padded)
 
 
 def dispatch(t: Turn, event: Event) -> None:

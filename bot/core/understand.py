@@ -306,7 +306,14 @@ def apply_count(t: Turn, count: int | None) -> bool:
     """A typed "failed 3 times": raise the count; True if that moved the case on (and said so)."""
     if count is None or not case_rules.set_failures(t, count, only_raise=True):
         return False
-    return case_rules.apply_count(t)
+    if case_rules.apply_count(t):
+        return True
+    case = t.case()
+    if case.failures == t.policy.lock_after - 1:  # the next refusal may lock the account
+        t.reply("one_before_lock", [t.btn("case_summary", "S")], *t.role_rows("contact_support"),
+                failures=case.failures)
+        return True
+    return False
 
 
 def ask_choice(t: Turn, result: MatchResult) -> None:
