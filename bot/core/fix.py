@@ -138,6 +138,26 @@ def start_reasons(t: Turn, reason_ids: list[str], *, notice: bool = False,
     start_fix(t, reasons[0], announce=announce)
 
 
+def add_reasons(t: Turn, reason_ids: list[str]) -> bool:
+    """A reason named in a later message while another reason's fix is under way and nothing was
+    resubmitted since: the same rejection had both, so it is walked next, as when one message
+    names two. False when there is no fix under way or nothing new."""
+    current = t.state.reason
+    if t.state.phase != FIX or not current or t.open_case() is None:
+        return False
+    walked = {current, *t.state.queue, *t.state.batch}
+    added = [r for r in dict.fromkeys(reason_ids) if r in t.kb.reasons and r not in walked]
+    if not added or len(added) < len([r for r in reason_ids if r != current]):
+        return False  # the message is not (only) about new reasons: read it as before
+    case_rules.diagnosed(t, added)
+    t.state.batch = [*(t.state.batch or [current, *t.state.queue]), *added]
+    t.state.queue = [*t.state.queue, *added]
+    t.reply("reason_added", titles=render.reasons_of(t, added),
+            count=len(t.state.batch))
+    render_step(t)
+    return True
+
+
 def start_fix(t: Turn, reason_id: str, *, announce: bool = True) -> None:
     reason = t.kb.reasons[reason_id]
     if announce:

@@ -283,6 +283,9 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         if new:  # counted: say so, in case it is the old notice sent again
             case_rules.rejection_noted(t)
         t.count_said = count
+        if not new and not is_notice(t, text, forwarded) and fix.add_reasons(t, ids):
+            apply_count(t, count)
+            return  # "oh, and it also says name mismatch": one more reason for this attempt
         fix.start_reasons(t, ids, notice=is_notice(t, text, forwarded))
         apply_count(t, count)
         return
