@@ -288,6 +288,8 @@ def resubmitted(t: Turn) -> None:
     case = t.case()
     warned = fix.warned_before(t)  # the step said what one more refusal would mean
     fix.mark_done(t)
+    if not case.attempts:  # "I already resubmitted": so at least one refusal came before
+        case.attempts.append(Attempt(at=None, outcome="rejected", source="counted"))
     if pending_attempt(case) is None:
         case.attempts.append(Attempt(at=iso(t.now), reasons=list(case.reasons)))
         journal.record(t, journal.RESUBMITTED, attempt=len(case.attempts), reasons=list(case.reasons))

@@ -224,8 +224,12 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
         case_rules.resubmitted(t)
     else:
         case_rules.passed(t)
-    top = result.top
-    if top is not None and top.kind == "topic" and not result.ambiguous:
+    # the question beside it, read without the clause that reported ("重新提交了" is no question
+    # about how to resubmit)
+    rest = [c for c in t.engine.matcher.clauses(text) if not t.engine.intents(c)]
+    asked = t.engine.matcher.match(". ".join(rest)) if rest else None
+    top = asked.top if asked is not None else None
+    if asked is not None and top is not None and top.kind == "topic" and not asked.ambiguous:
         fix.show_topic(t, top.id)
     return True
 

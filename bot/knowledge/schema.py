@@ -19,7 +19,8 @@ from bot.knowledge.ytypes import YList, YMap
 #: matching.yaml's word lists (base and overlays); `synonyms` maps a word to its variants
 WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", "negations",
               "negatable", "domain_words", "other_contexts", "own_words", "vague_words",
-              "other_services", "own_names", "keyword_clauses", "failure_words")
+              "other_services", "own_names", "keyword_clauses", "failure_words",
+              "known_words")
 #: lists of regular expressions
 PATTERN_LISTS = ("boilerplate", "reason_markers")
 

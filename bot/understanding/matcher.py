@@ -270,7 +270,7 @@ class Matcher:
         # the names of other contexts and of this one, and the words of a vague message, are
         # words, never typos of others ("做错了" is not 写错了)
         vocabulary |= {w for name in ("other_contexts", "other_services", "own_words", "own_names",
-                                      "vague_words", "failure_words")
+                                      "vague_words", "failure_words", "known_words")
                        for p in words[name]
                        for w in text_words(clean(p, 200)) if len(w) > 1 or not is_han(w)}
         norm = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings,
