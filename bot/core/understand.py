@@ -51,7 +51,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if len(text) > limit:
         text = text[:limit]
         t.reply("too_long", limit=limit)
-    language.observe(t, text, forwarded)
+    # a pasted notice is the app's language too (an e-mail or in-app notice cannot be forwarded)
+    language.observe(t, text, forwarded or is_notice(t, text, False))
     findings = personal_data(t, text)
     if findings:
         warn_personal_data(t, findings)
@@ -192,6 +193,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         lang = language.detect(t, text)
         if lang in language.offered(t.kb):
             language.choose(t, lang)
+            if step is not None:  # the step on screen, again in the language asked for
+                fix.render_step(t)
         else:
             language.cmd_language(t, "")
     elif "greeting" in said and step is None and case_rules.result_pending(t):
