@@ -126,10 +126,14 @@ class Engine:
         hits = [i for i, label in enumerate(processed) if words <= set(label.split())]
         return hits[0] if len(hits) == 1 else None
 
-    def yes_or_no_option(self, text: str, labels: list[str]) -> int | None:
+    def yes_or_no_option(self, text: str, labels: list[str], *, leading: bool = False) -> int | None:
         """The option a typed "yes" or "no" ("да", "没有", "nope") answers: the one label that
-        starts with a word of that intent ("Да, срок истёк", "没有，还在有效期内")."""
+        starts with a word of that intent ("Да, срок истёк", "没有，还在有效期内"). With `leading`,
+        also a message that opens with it ("yes it expired last month", "是的，上个月就过期了")."""
         said = self.intents(text)
+        if leading and not {"yes", "no"} & set(said):
+            first = (utils.default_process(text).split() or [""])[0]
+            said = [n for p, n in self._intents if p == first and n in ("yes", "no")]
         want = "yes" if "yes" in said else "no" if "no" in said else None
         if want is None:
             return None

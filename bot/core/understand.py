@@ -147,7 +147,14 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
                 return i
     labels = [t.text(o.label) for o in step.options]
     picked = t.engine.pick_option(text, labels)
-    return picked if picked is not None else t.engine.yes_or_no_option(text, labels)
+    if picked is None:
+        picked = t.engine.yes_or_no_option(text, labels)
+    if picked is None and t.state.reason:
+        # "yes it expired last month": a yes or no first, and the rest restates this reason
+        restated = t.engine.matcher.match(text).top
+        if restated is not None and restated.id == t.state.reason:
+            picked = t.engine.yes_or_no_option(text, labels, leading=True)
+    return picked
 
 
 def on_intents(t: Turn, intents: list[str], text: str) -> bool:
@@ -290,6 +297,11 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         if new:  # counted: say so, in case it is the old notice sent again
             case_rules.rejection_noted(t)
         t.count_said = count
+        if not new and t.state.phase == FIX and ids == [t.state.reason] and not is_notice(
+                t, text, forwarded):
+            fix.render_step(t)  # the reason being fixed, said again: carry on, don't restart
+            apply_count(t, count)
+            return
         if not new and not is_notice(t, text, forwarded) and fix.add_reasons(t, ids):
             apply_count(t, count)
             return  # "oh, and it also says name mismatch": one more reason for this attempt
