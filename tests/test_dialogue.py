@@ -348,3 +348,12 @@ def test_taking_back_a_counted_notice_works_once_and_only_for_that_notice(engine
     assert talk.state.case.failures == 1 and talk.state.case.attempts[-1].outcome is None
     talk.send(ButtonPress(undo))  # the same button again: the attempt is not rejected now
     assert talk.ids() == ["rejection_not_undone"] and talk.state.case.failures == 1
+
+
+def test_stop_with_no_case_says_there_is_none_instead_of_that_it_is_kept(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.send(Command("stop"))
+    assert talk.ids() == ["stopped_no_case"] and talk.state.followups_enabled is False
+    talk.say("my passport expired")
+    talk.send(Command("stop"))
+    assert talk.ids() == ["stopped"]

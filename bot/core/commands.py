@@ -69,7 +69,7 @@ def cmd_stop(t: Turn, arg: str = "") -> None:
     t.state.followups_enabled = False
     t.state.followup = None
     journal.record(t, "followups_stopped")
-    t.reply("stopped")
+    t.reply("stopped" if t.state.case is not None else "stopped_no_case")
 
 
 def cmd_forget(t: Turn, arg: str = "") -> None:

@@ -61,6 +61,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "rejected_again": ("failures",),
         "rejection_noted": ("attempt", "failures"),
         "result_no_which": (),
+        "stopped_no_case": (),
         "reason_added": ("titles", "count"),
         "one_before_lock": ("failures",),
         "rejection_undone": ("attempt", "failures", "checkin"),
