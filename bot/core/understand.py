@@ -297,8 +297,9 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         if new:  # counted: say so, in case it is the old notice sent again
             case_rules.rejection_noted(t)
         t.count_said = count
-        if not new and t.state.phase == FIX and ids == [t.state.reason] and not is_notice(
-                t, text, forwarded):
+        step = t.current_step()
+        if (not new and t.state.phase == FIX and ids == [t.state.reason] and case is not None
+                and step is not None and not step.end and not is_notice(t, text, forwarded)):
             fix.render_step(t)  # the reason being fixed, said again: carry on, don't restart
             apply_count(t, count)
             return
