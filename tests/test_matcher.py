@@ -1153,3 +1153,15 @@ def test_emoji_between_two_problems_part_them_as_punctuation_does(matcher: Match
     plain = [m.id for m in matcher.match("照片糊，人脸不过，两连败").matches]
     assert plain[:2] == ["blurry_photo", "face_verification"]
     assert [m.id for m in matcher.match("😩 照片糊 😩 人脸不过 😩 两连败").matches][:2] == plain[:2]
+
+
+@pytest.mark.parametrize("text", ["паспорт прасрочиный, не принимают", "документ прасрочин"])
+def test_russian_written_as_it_sounds_is_read(matcher: Matcher, text: str) -> None:
+    # unstressed о/а and е/и sound alike: "прасрочиный" is "просроченный" (expired)
+    assert [m.id for m in matcher.match(text).matches][:1] == ["expired_document"]
+
+
+def test_folding_vowels_makes_no_unrelated_word_known(matcher: Matcher) -> None:
+    # "карманные" (pocket money) is no typo of a word about companies or anything else
+    assert [m.id for m in matcher.match("Мне 16, хотел просто купить немного USDT на карманные")
+            .matches][:1] == ["underage"]

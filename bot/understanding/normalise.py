@@ -30,6 +30,11 @@ CACHE_SIZE = 20000
 Phrase = tuple[tuple[str, ...], tuple[str, ...]]
 
 
+#: unstressed Russian vowels that sound alike, folded for typo matching ("прасрочиный")
+_FOLD = str.maketrans("оеёяы", "аииаи")
+_FOLDED_VOWELS = frozenset("оеёяы")
+_FOLDED_CUTOFF = 90.0
+
 def text_words(text: str) -> list[str]:
     """Return the words of a knowledge-base phrase, cleaned as messages are."""
     return words(clean(text, 500))
@@ -162,6 +167,7 @@ class Normaliser:
         self._typo_cache: dict[str, tuple[tuple[str, ...], bool] | None] = {}
         #: `_by_length` searchable by closeness, made at the first typo (see `typos`)
         self._typos: TypoIndex | None = None
+        self._folded: TypoIndex | None = None  # Russian known words with о/а and е/и folded
         # Knowledge texts are read at build and again when the checks match them: what is
         # read while `remember` is on (the build) is kept.
         self._terms_cache: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
@@ -286,7 +292,25 @@ class Normaliser:
         reach = 2 if n >= 9 else 1  # typos add, drop or swap a letter: lengths stay close
         if self._typos is None:
             self._typos = TypoIndex(self._by_length, self.typo_cutoff)
-        return self._typos.closest(word, range(n - reach, n + reach + 1))
+        found = self._typos.closest(word, range(n - reach, n + reach + 1))
+        if found is not None or word.isascii() or _FOLDED_VOWELS.isdisjoint(word):
+            return found
+        # Russian is written as it sounds: unstressed о and а, е and и sound alike
+        # ("прасрочиный" for "просроченный"); compare with the vowels folded
+        if self._folded is None:
+            folded: dict[tuple[int, bool], list[str]] = defaultdict(list)
+            self._unfold: dict[str, str | None] = {}
+            for (length, latin), known in self._by_length.items():
+                for w in known if not latin else ():
+                    f = w.translate(_FOLD)
+                    if self._unfold.setdefault(f, w) != w:
+                        self._unfold[f] = None  # two words fold alike: neither is the guess
+                    else:
+                        folded[(length, latin)].append(f)
+            # stricter than for other typos: folding makes more words look alike
+            self._folded = TypoIndex(folded, max(self.typo_cutoff, _FOLDED_CUTOFF))
+        near = self._folded.closest(word.translate(_FOLD), range(n - reach, n + reach + 1))
+        return self._unfold.get(near) if near is not None else None
 
     def words(self, text: str, corrected: set[str] | None = None,
               budget: Budget | None = None) -> list[str]:
