@@ -1165,3 +1165,8 @@ def test_folding_vowels_makes_no_unrelated_word_known(matcher: Matcher) -> None:
     # "карманные" (pocket money) is no typo of a word about companies or anything else
     assert [m.id for m in matcher.match("Мне 16, хотел просто купить немного USDT на карманные")
             .matches][:1] == ["underage"]
+
+
+def test_a_chinese_homophone_slip_split_over_three_words_is_read(matcher: Matcher) -> None:
+    # the segmenter cuts "不清处" into 不 / 清 / 处; as a whole it sounds as 不清楚 (unclear)
+    assert [m.id for m in matcher.match("身分证照骗不清处").matches][:1] == ["blurry_photo"]

@@ -364,8 +364,9 @@ class Normaliser:
                 i += 1
                 continue
             fixed = None
-            # windows of up to 3 words starting just before this unknown one
-            for start in (len(out) - 1, len(out)):
+            # windows of up to 3 words starting up to two words before this unknown one
+            # ("不", "清", "处": "不清处" sounds as 不清楚, a known word that "清处" alone is not)
+            for start in (len(out) - 2, len(out) - 1, len(out)):
                 if fixed or start < 0:
                     continue
                 head = out[start:] if start < len(out) else []
