@@ -1170,3 +1170,11 @@ def test_folding_vowels_makes_no_unrelated_word_known(matcher: Matcher) -> None:
 def test_a_chinese_homophone_slip_split_over_three_words_is_read(matcher: Matcher) -> None:
     # the segmenter cuts "不清处" into 不 / 清 / 处; as a whole it sounds as 不清楚 (unclear)
     assert [m.id for m in matcher.match("身分证照骗不清处").matches][:1] == ["blurry_photo"]
+
+
+def test_a_recent_year_said_of_a_document_is_no_birth_year(matcher: Matcher) -> None:
+    # "my ID photo is from 2012" dates the photo; "born in 2011" is still under 18
+    text = "My ID photo is from 2012, I look different now. The selfie check said it's not me"
+    assert [m.id for m in matcher.match(text).matches][:1] == ["face_verification"]
+    assert [m.id for m in matcher.match("I was born in 2011 and it says age").matches][:1] == [
+        "underage"]
