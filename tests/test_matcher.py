@@ -1178,3 +1178,13 @@ def test_a_recent_year_said_of_a_document_is_no_birth_year(matcher: Matcher) -> 
     assert [m.id for m in matcher.match(text).matches][:1] == ["face_verification"]
     assert [m.id for m in matcher.match("I was born in 2011 and it says age").matches][:1] == [
         "underage"]
+
+
+@pytest.mark.parametrize("text", [
+    "My daughter's school photo came out blurry, can she get a retake?",
+    "上班打卡的人脸识别老是失败怎么办",
+    "驾照过期了还能开车吗",
+])
+def test_everyday_photos_face_scans_and_licences_elsewhere_are_no_reason(
+        matcher: Matcher, text: str) -> None:
+    assert not any(m.kind == "reason" for m in matcher.match(text).matches)
