@@ -290,6 +290,7 @@ class Matcher:
         matcher.chars = CharModel(((by_key[(t.kind, t.id)], matcher.char_text(t.text))
                                    for t in texts), len(entries), settings)
         norm.remember = seg.remember = False
+        norm.typo_indexes()
         logger.debug("matcher built: %d entries, %d docs, %d features, %d words known",
                      len(entries), len(matcher.index.docs), len(matcher.index.idf),
                      len(norm.vocabulary))

@@ -290,13 +290,21 @@ class Normaliser:
         """Return the known word closest to `word` (rapidfuzz ratio >= typo_cutoff), or None."""
         n = len(word)
         reach = 2 if n >= 9 else 1  # typos add, drop or swap a letter: lengths stay close
-        if self._typos is None:
-            self._typos = TypoIndex(self._by_length, self.typo_cutoff)
+        self.typo_indexes()
+        assert self._typos is not None and self._folded is not None
         found = self._typos.closest(word, range(n - reach, n + reach + 1))
         if found is not None or word.isascii() or _FOLDED_VOWELS.isdisjoint(word):
             return found
         # Russian is written as it sounds: unstressed о and а, е and и sound alike
         # ("прасрочиный" for "просроченный"); compare with the vowels folded
+        near = self._folded.closest(word.translate(_FOLD), range(n - reach, n + reach + 1))
+        return self._unfold.get(near) if near is not None else None
+
+    def typo_indexes(self) -> None:
+        """Build the typo indexes if not yet built (the matcher does it once, when it is built,
+        so that no message pays for it and the disk cache keeps them)."""
+        if self._typos is None:
+            self._typos = TypoIndex(self._by_length, self.typo_cutoff)
         if self._folded is None:
             folded: dict[tuple[int, bool], list[str]] = defaultdict(list)
             self._unfold: dict[str, str | None] = {}
@@ -309,8 +317,6 @@ class Normaliser:
                         folded[(length, latin)].append(f)
             # stricter than for other typos: folding makes more words look alike
             self._folded = TypoIndex(folded, max(self.typo_cutoff, _FOLDED_CUTOFF))
-        near = self._folded.closest(word.translate(_FOLD), range(n - reach, n + reach + 1))
-        return self._unfold.get(near) if near is not None else None
 
     def words(self, text: str, corrected: set[str] | None = None,
               budget: Budget | None = None) -> list[str]:
@@ -364,9 +370,8 @@ class Normaliser:
                 i += 1
                 continue
             fixed = None
-            # windows of up to 3 words starting up to two words before this unknown one
-            # ("不", "清", "处": "不清处" sounds as 不清楚, a known word that "清处" alone is not)
-            for start in (len(out) - 2, len(out) - 1, len(out)):
+            # windows of up to 3 words starting just before this unknown one
+            for start in (len(out) - 1, len(out)):
                 if fixed or start < 0:
                     continue
                 head = out[start:] if start < len(out) else []
@@ -394,6 +399,10 @@ class Normaliser:
             if fixed:
                 start, take, known = fixed
                 del out[start:]
+                # ... and the word before, when the two make a known word ("不", "清处" ->
+                # 清楚: "不清楚", unclear, is one word the segmenter had cut)
+                if out and is_han(out[-1][0]) and out[-1] + known in self.vocabulary:
+                    known = out.pop() + known
                 out.append(known)
                 if corrected is not None:
                     corrected.add(known)
