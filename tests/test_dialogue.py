@@ -357,3 +357,12 @@ def test_stop_with_no_case_says_there_is_none_instead_of_that_it_is_kept(engine:
     talk.say("my passport expired")
     talk.send(Command("stop"))
     assert talk.ids() == ["stopped"]
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("this is my fifth rejection, blurry photo again", 5), ("уже 5 отказов, фото размыто", 5),
+    ("4th rejection, my photo is blurry", 4), ("второй отказ, фото размыто", 2)])
+def test_a_count_said_as_rejections_is_read(engine: Engine, text: str, count: int) -> None:
+    talk = Talk(engine)
+    talk.say(text)
+    assert talk.state.case is not None and talk.state.case.failures == count
