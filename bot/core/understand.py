@@ -275,6 +275,16 @@ def is_new_rejection(t: Turn) -> bool:
         case_rules.pending_attempt(case))
 
 
+def reports_new_rejection(t: Turn, text: str) -> bool:
+    """Does a message about a case this bot knows say it was refused again ("I resubmitted and
+    got rejected again, now it says face verification failed")? Then its reason is a new
+    rejection's, counted as one, not one more reason of the last."""
+    if t.open_case() is None:
+        return False
+    said = {*t.engine.intents(text), *t.engine.clause_intents(text)}
+    return bool(said & {"rejected_again", "resubmitted"})
+
+
 def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: int | None) -> None:
     """Act on what the matcher found; `text` is the masked message (it may be logged)."""
     candidates = [{"kind": m.kind, "id": m.id, "score": round(m.score, 1)} for m in result.matches[:3]]
@@ -283,7 +293,7 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         ids = [m.id for m in result.matches if m.kind == "reason"] if result.multi else [top.id]
         journal.record(t, journal.DIAGNOSED, reasons=ids, multi=len(ids) > 1,
                        candidates=candidates)
-        new = is_new_rejection(t)
+        new = is_new_rejection(t) or reports_new_rejection(t, text)
         case = t.open_case()
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
         if new and case_rules.rejected(t, ids):
