@@ -345,7 +345,7 @@ def test_taking_back_a_counted_notice_works_once_and_only_for_that_notice(engine
             if b.key == "not_new_rejection"][0]
     talk.send(ButtonPress(undo))
     assert talk.ids()[0] == "rejection_undone"
-    assert talk.state.case.failures == 1 and talk.state.case.attempts[-1].outcome is None
+    assert talk.state.case.failures == 1 and talk.state.case.attempts[-1].outcome == "pending"
     talk.send(ButtonPress(undo))  # the same button again: the attempt is not rejected now
     assert talk.ids() == ["rejection_not_undone"] and talk.state.case.failures == 1
 

@@ -193,7 +193,7 @@ def undo_rejection(t: Turn) -> None:
             or case.stage != FIXING or len(case.attempts) < 2:
         t.reply("rejection_not_undone", *fix.continue_row(t))
         return
-    last.outcome = None
+    last.outcome = "pending"
     journal.record(t, journal.OUTCOME, outcome="not_rejected", attempt=len(case.attempts),
                    failures=case.failures)
     fix.reset_position(t)

@@ -113,7 +113,11 @@ def still_waiting(t: Turn) -> None:
         _review_waiting(t, case)
         return
     case.checkins += 1
-    if case.checkins >= t.policy.followup_result_max_checkins:
+    pending = case.attempts[-1] if case.attempts and case.attempts[-1].outcome == "pending" else None
+    pending = pending if pending is not None and pending.at else None
+    stuck = pending is not None and t.now - parse_iso(pending.at) >= timedelta(
+        days=t.policy.followup_result_stuck_days)
+    if stuck or case.checkins >= t.policy.followup_result_max_checkins:
         t.state.followup = None
         t.reply("result_waiting_long", *t.role_rows("contact_support"))
         return

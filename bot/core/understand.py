@@ -223,6 +223,10 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
     unless the message also brings a rejection (a notice, "rejected again", a reason the case does
     not know yet). A question asked beside it is answered after ("i resubmitted, how long now?")."""
     said = t.engine.clause_intents(text)
+    if "still_waiting" in said and not {"resubmitted", "passed", "rejected_again"} & set(said) \
+            and case_rules.result_pending(t):
+        followups.still_waiting(t)  # "hi, I'm back. still haven't heard anything"
+        return True
     if not ({"resubmitted", "passed"} & set(said)) or "rejected_again" in said or is_notice(
             t, text, False):
         return False

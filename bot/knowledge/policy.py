@@ -233,6 +233,10 @@ class Policy:
     admin_quote_chars: int = setting(
         80, section="limits", lo=10, integer=True,
         doc="a user's message quoted to admins in /unmatched is cut to this many characters")
+    followup_result_stuck_days: float = setting(
+        7, section="followup", key="result_stuck_days", lo=0, above=True,
+        doc='an automatic result still awaited this many days after the resubmission: "ask '
+            'Customer Support" instead of "a result can take a while"')
     matching: MatchingSettings = field(default_factory=MatchingSettings,
                                        metadata={"section": "matching", "kind": "section"})
 
