@@ -151,7 +151,10 @@ def add_reasons(t: Turn, reason_ids: list[str]) -> bool:
         return False  # the message is not (only) about new reasons: read it as before
     case_rules.diagnosed(t, added)
     t.state.batch = [*(t.state.batch or [current, *t.state.queue]), *added]
-    t.state.queue = [*t.state.queue, *added]
+    # the ones still to come in the order one message naming them all would give
+    # (a new document first: "use the same document" would be wrong advice before it)
+    t.state.queue = sorted([*t.state.queue, *added],
+                           key=lambda r: _WALK_ORDER.get(t.kb.reasons[r].severity, 1))
     t.reply("reason_added", titles=render.reasons_of(t, added),
             count=len(t.state.batch))
     render_step(t)
@@ -379,7 +382,11 @@ def press_option(t: Turn, arg: str) -> None:
 
 def start_over(t: Turn) -> None:
     journal.record(t, "start_over", reason=t.state.reason, step=t.state.step)
+    batch = list(t.state.batch)
     reset_position(t)
+    if len(batch) > 1:  # several reasons: all of them again, none dropped before "resubmit"
+        start_reasons(t, batch)
+        return
     show_reasons(t)
 
 
