@@ -99,6 +99,8 @@ ACTIONS: dict[str, Action] = {
     "s": lambda t, arg: fix.start_over(t),
     "R": lambda t, arg: case_rules.resubmitted(t),
     "u": lambda t, arg: case_rules.undo_rejection(t),
+    "k": lambda t, arg: case_rules.support_fixed(t),
+    "K": lambda t, arg: case_rules.support_contacted(t),
     "p": _result("passed"),
     "j": _result("rejected_again"),
     "w": _result("still_waiting"),

@@ -177,6 +177,18 @@ def after_rejection(t: Turn, case: Case, *, was_review: bool) -> bool:
     return False
 
 
+def support_contacted(t: Turn) -> None:
+    """"I contacted support, waiting": nothing to resubmit yet; check back on support."""
+    journal.record(t, "support_contacted")
+    t.reply("support_waiting", *fix.continue_row(t), checkin=followups.schedule_support(t))
+
+
+def support_fixed(t: Turn) -> None:
+    """Support fixed what only it could (a profile detail, a stolen ID): resubmit now."""
+    journal.record(t, "support_fixed")
+    t.reply("support_fixed_next", [t.btn("resubmitted", "R")], *fix.continue_row(t))
+
+
 def rejection_noted(t: Turn) -> None:
     """Say that a notice arriving after a resubmission was counted as that attempt's refusal,
     with a way back if it was the earlier notice sent again (to see the steps once more)."""

@@ -20,7 +20,7 @@ from bot.core.turn import Turn
 from bot.core.zones import zone
 from bot.shared.workdays import add_business_days, business_days_between
 
-RESULT, REVIEW = "result", "review"
+RESULT, REVIEW, SUPPORT = "result", "review", "support"
 
 
 def schedule(t: Turn, due: datetime, kind: str, key: str = "checkin_on") -> str:
@@ -40,6 +40,12 @@ def business_days_later(t: Turn, start: datetime, days: int) -> datetime:
 def schedule_result(t: Turn) -> str:
     due = t.now + timedelta(hours=t.policy.followup_after_resubmit_hours)
     return schedule(t, due, RESULT, "followup_planned")
+
+
+def schedule_support(t: Turn) -> str:
+    """Ask again whether Customer Support has fixed it (the guide's fix for a mismatch or a
+    stolen ID is theirs: the user can only wait and then resubmit)."""
+    return schedule(t, t.now + timedelta(hours=t.policy.followup_support_hours), SUPPORT)
 
 
 def review_marks(t: Turn, case: Case) -> tuple[datetime, datetime, datetime]:
@@ -69,6 +75,11 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
         return  # cancelled or replaced since it was scheduled
     t.state.followup = None
     if t.open_case() is None:
+        return
+    if followup.kind == SUPPORT:
+        journal.record(t, journal.FOLLOWUP_SENT, type=followup.kind)
+        t.say(t.msg("support_question"), [t.btn("support_done", "k")],
+              [t.btn("support_not_yet", "K")])
         return
     # the question is asked: its answer may come typed ("no"), and from the middle of a fix
     # their place is kept, so they can answer when ready

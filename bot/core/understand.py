@@ -177,6 +177,10 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         case_rules.more_documents(t)
     elif "resubmitted" in said:
         case_rules.resubmitted(t)
+    elif "support_fixed" in said and case is not None:
+        case_rules.support_fixed(t)
+    elif "support_contacted" in said and case is not None:
+        case_rules.support_contacted(t)
     elif "still_waiting" in said and case_rules.result_pending(t):
         followups.still_waiting(t)
     elif ("yes" in said or "no" in said) and t.state.asked_result and (
@@ -223,10 +227,17 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
     unless the message also brings a rejection (a notice, "rejected again", a reason the case does
     not know yet). A question asked beside it is answered after ("i resubmitted, how long now?")."""
     said = t.engine.clause_intents(text)
-    if "still_waiting" in said and not {"resubmitted", "passed", "rejected_again"} & set(said) \
-            and case_rules.result_pending(t):
+    news = {"resubmitted", "passed", "rejected_again"} & set(said)
+    if "still_waiting" in said and not news and case_rules.result_pending(t):
         followups.still_waiting(t)  # "hi, I'm back. still haven't heard anything"
         return True
+    if not news and t.open_case() is not None and not is_notice(t, text, False):
+        if "support_fixed" in said:  # "ok, support corrected my name now"
+            case_rules.support_fixed(t)
+            return True
+        if "support_contacted" in said:  # "I contacted support, waiting for them to fix it"
+            case_rules.support_contacted(t)
+            return True
     if not ({"resubmitted", "passed"} & set(said)) or "rejected_again" in said or is_notice(
             t, text, False):
         return False

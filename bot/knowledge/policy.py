@@ -233,6 +233,9 @@ class Policy:
     admin_quote_chars: int = setting(
         80, section="limits", lo=10, integer=True,
         doc="a user's message quoted to admins in /unmatched is cut to this many characters")
+    followup_support_hours: float = setting(
+        72, section="followup", key="support_hours", lo=0, above=True,
+        doc='when to ask "has Customer Support fixed it?" after the user says they contacted it')
     followup_result_stuck_days: float = setting(
         7, section="followup", key="result_stuck_days", lo=0, above=True,
         doc='an automatic result still awaited this many days after the resubmission: "ask '
