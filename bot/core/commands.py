@@ -8,7 +8,16 @@ from datetime import datetime
 
 from bot.core import case as case_rules
 from bot.core import fix, journal, language, render, zones
-from bot.core.state import CLOSED, CONFIRM_FORGET, LOCK_RISK, MANUAL_REVIEW, PASSED, RESTART, State
+from bot.core.state import (
+    CLOSED,
+    CONFIRM_FORGET,
+    LOCK_RISK,
+    MANUAL_REVIEW,
+    PASSED,
+    RESTART,
+    RESUBMITTED,
+    State,
+)
 from bot.core.turn import Turn
 
 
@@ -57,7 +66,11 @@ def cmd_status(t: Turn, arg: str = "") -> None:
         t.reply("status_closed", [t.btn("case_summary", "S")], [t.btn("reasons", "L")],
                 reasons=render.reasons_of(t, case.reasons), stage=render.stage_name(t, case))
     else:
-        t.say(render.status_text(t, case), [t.btn("case_summary", "S")],
+        # a result awaited: report it from here (a missed check-in is no dead end)
+        outcome = ([[t.btn("passed", "p")], [t.btn("rejected_again", "j")],
+                    [t.btn("still_waiting", "w")]]
+                   if case.stage == RESUBMITTED and case_rules.result_pending(t) else [])
+        t.say(render.status_text(t, case), *outcome, [t.btn("case_summary", "S")],
               [t.btn("timezone", "z")], *fix.continue_row(t))
 
 

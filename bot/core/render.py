@@ -73,7 +73,7 @@ def steps_taken(t: Turn, case: Case) -> str:
         step = reason.step(step_id) if reason else None
         if reason and step:
             items.append(t.msg("summary_step", title=t.text(reason.title), step=step_title(t, step)))
-    return "\n".join(items) or t.msg("nothing")
+    return "\n".join(items) or t.msg("summary_no_steps")
 
 
 def attempts_list(t: Turn, case: Case) -> str:

@@ -61,6 +61,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "rejected_again": ("failures",),
         "rejection_noted": ("attempt", "failures"),
         "result_no_which": (),
+        "summary_no_steps": (),
         "support_waiting": ("checkin",),
         "support_question": (),
         "support_fixed_next": (),
