@@ -333,6 +333,9 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             return  # "oh, and it also says name mismatch": one more reason for this attempt
         fix.start_reasons(t, ids, notice=is_notice(t, text, forwarded))
         apply_count(t, count)
+        side = side_question(t, result, text)
+        if side:  # "my photo was blurry. will my account be banned?": the worry answered too
+            fix.show_topic(t, side)
         return
     if apply_count(t, count):
         return  # "I failed 3 times, what documents will they want": the stage answers it
@@ -348,6 +351,15 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         fix.show_topic(t, top.id)
         return
     unmatched(t, text, vague=result.vague, unknown_reason=result.unknown_reason)
+
+
+def side_question(t: Turn, result: MatchResult, text: str) -> str | None:
+    """The topic of a question asked beside a reason, when the message asks one ("?") and the
+    topic scores close to the reason (`dialogue.side_question_share`)."""
+    if "?" not in text and "？" not in text or result.top is None:
+        return None
+    share = t.policy.side_question_share * result.top.score
+    return next((m.id for m in result.matches if m.kind == "topic" and m.score >= share), None)
 
 
 def apply_count(t: Turn, count: int | None) -> bool:

@@ -233,6 +233,10 @@ class Policy:
     admin_quote_chars: int = setting(
         80, section="limits", lo=10, integer=True,
         doc="a user's message quoted to admins in /unmatched is cut to this many characters")
+    side_question_share: float = setting(
+        0.8, section="dialogue", lo=0, hi=1,
+        doc="a question asked beside a reason (\"...will my account be banned?\") is answered "
+            "too when its topic scores at least this share of the reason's score")
     followup_support_hours: float = setting(
         72, section="followup", key="support_hours", lo=0, above=True,
         doc='when to ask "has Customer Support fixed it?" after the user says they contacted it')
