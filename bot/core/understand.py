@@ -31,6 +31,7 @@ from bot.core.turn import Turn
 from bot.knowledge.model import Step
 from bot.understanding.matcher import MatchResult
 from bot.understanding.redact import Finding, find_sensitive, redact
+from bot.understanding.text import is_han
 
 _CONTROL = re.compile(
     r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
@@ -51,8 +52,15 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if len(text) > limit:
         text = text[:limit]
         t.reply("too_long", limit=limit)
-    # a pasted notice is the app's language too (an e-mail or in-app notice cannot be forwarded)
-    language.observe(t, text, forwarded or is_notice(t, text, False))
+    # a pasted notice is the app's language too (an e-mail or in-app notice cannot be forwarded),
+    # but the user's own Russian or Chinese words around English ones are theirs ("提示 Your age
+    # does not meet the service requirements，我今年17岁")
+    pasted = not forwarded and is_notice(t, text, False)
+    own = "" if forwarded else _own_words(text)
+    if own and language.detect(t, text) == "en":
+        language.observe(t, own, False)
+    else:
+        language.observe(t, text, forwarded or pasted)
     findings = personal_data(t, text)
     if findings:
         warn_personal_data(t, findings)
@@ -78,6 +86,14 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and progress_report(t, text, result):
         return
     diagnose(t, result, redact(text), forwarded, count)
+
+
+def _own_words(text: str) -> str:
+    """The words in another script than Latin around a pasted notice ("Здравствуйте! ... Your
+    KYC application was not approved ... Что делать?"), when there are a few; else ""."""
+    words = "".join(c if c.isalpha() and not c.isascii() else " " for c in text).split()
+    weight = sum(3 if is_han(c) else 1 for w in words for c in w)  # a Chinese word is 2 letters
+    return " ".join(words) if weight >= 6 else ""
 
 
 # -- personal data -------------------------------------------------------------------------
