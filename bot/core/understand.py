@@ -206,6 +206,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         case_rules.same_reason_again(t)
     elif "next" in said and step is not None and not step.is_question and not step.end:
         fix.go_next(t)
+    elif "next" in said and step is not None and step.is_question:
+        fix.render_step(t)  # "continue" after a side question: the step's question again
     elif "back" in said and phase == FIX and t.state.back:
         fix.go_back(t)
     elif "start_over" in said:
@@ -411,7 +413,10 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
         followups.ask_result(t)
         return
     if t.current_step() is not None:
-        t.reply("use_buttons")
+        if "?" in text or "？" in text:  # a question this bot can't answer: say where it can be
+            t.reply("nothing_matched", *t.role_rows("contact_support"))
+        else:
+            t.reply("use_buttons")
         fix.render_step(t)
         return
     if unknown_reason:
