@@ -366,3 +366,73 @@ def test_a_count_said_as_rejections_is_read(engine: Engine, text: str, count: in
     talk = Talk(engine)
     talk.say(text)
     assert talk.state.case is not None and talk.state.case.failures == count
+
+
+# -- found by a review of the rules above (each failed before its fix) --------------------------
+def test_a_fourth_failure_told_during_manual_review_gets_an_answer(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("my selfie failed 3 times")
+    assert talk.state.case is not None and talk.state.case.stage == MANUAL_REVIEW
+    talk.say("this is my 4th time")
+    assert "one_before_lock" in talk.ids()
+    assert talk.state.case.failures == 4 and talk.state.case.stage != MANUAL_REVIEW
+
+
+def test_a_pass_said_beside_a_failing_reason_is_no_pass(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("my selfie keeps failing")
+    talk.say("1")
+    talk.say("I passed the face scan, but the selfie step is still failing")
+    assert talk.state.case is not None and talk.state.case.stage != "passed"
+
+
+def test_a_what_if_counts_nothing(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("my passport expired")
+    talk.say("what if I resubmitted and the face verification failed?")
+    assert "rejection_noted" not in talk.ids()
+    assert talk.state.case is not None and talk.state.case.failures == 1
+
+
+def test_a_reported_rejection_taken_back_leaves_no_made_up_attempt(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("my passport expired")
+    noted = talk.say("I resubmitted and got rejected again, now it says face verification failed")
+    undo = [b.data for r in noted.replies for row in r.buttons for b in row
+            if b.key == "not_new_rejection"][0]
+    talk.send(ButtonPress(undo))
+    case = talk.state.case
+    assert talk.ids()[0] == "rejection_undone_none"
+    assert case is not None and case.failures == 1 and len(case.attempts) == 1
+    assert case.stage != "resubmitted" and talk.state.followup is None
+
+
+def test_a_queued_reason_said_again_keeps_the_fix_in_progress(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("the photo is blurry and also the name does not match my account")
+    walking, queued = talk.state.reason, list(talk.state.queue)
+    assert walking and queued
+    talk.say("my photo is really blurry, the camera is bad")
+    assert (talk.state.reason, talk.state.queue) == (walking, queued)
+
+
+def test_back_to_the_how_many_question_asks_it(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("my selfie failed twice")
+    answered = talk.state.step
+    talk.press("back")
+    assert talk.state.step != answered and "option:1" in talk.buttons()
+
+
+def test_a_chinese_count_inside_a_larger_number_is_not_read(engine: Engine) -> None:
+    assert engine.count("人脸识别失败了13次") is None
+    assert engine.count("第12次被拒") is None
+    assert engine.count("失败了3次") == 3
+
+
+def test_a_leading_no_with_the_reason_restated_is_no_answer(engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("The document you submitted has expired")
+    asked = talk.state.step
+    talk.say("no, it expired last month")
+    assert talk.state.step == asked

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from bot.core import case as case_rules
 from bot.core import commands, fix, followups, journal, language
 from bot.core.payload import decode, encode
-from bot.core.state import CHOOSING, CONFIRM_FORGET, FIX, IDLE, MANUAL_REVIEW
+from bot.core.state import CHOOSING, CONFIRM_FORGET, FIX, FIXING, IDLE, MANUAL_REVIEW
 from bot.core.turn import Turn
 
 # actions that make sense from any message, however old
 STATELESS_ACTIONS = frozenset("trLSyg")
 
 Action = Callable[[Turn, str], None]
+Action1 = Callable[[Turn], None]
 
 
 def _in_fix(action: Callable[[Turn], None]) -> Action:
@@ -41,6 +42,18 @@ def _result(result: str) -> Action:
             invalid(t)
         else:
             followups.on_result(t, result)
+    return run
+
+
+def _support(action: Action1) -> Action:
+    """A button of the "has support fixed it?" check-in: only while the case waits on support
+    (a stale press after it passed or closed changes nothing)."""
+    def run(t: Turn, arg: str) -> None:
+        case = t.open_case()
+        if case is None or case.stage != FIXING:
+            invalid(t)
+        else:
+            action(t)
     return run
 
 
@@ -99,8 +112,8 @@ ACTIONS: dict[str, Action] = {
     "s": lambda t, arg: fix.start_over(t),
     "R": lambda t, arg: case_rules.resubmitted(t),
     "u": lambda t, arg: case_rules.undo_rejection(t),
-    "k": lambda t, arg: case_rules.support_fixed(t),
-    "K": lambda t, arg: case_rules.support_contacted(t),
+    "k": _support(case_rules.support_fixed),
+    "K": _support(case_rules.support_contacted),
     "p": _result("passed"),
     "j": _result("rejected_again"),
     "w": _result("still_waiting"),

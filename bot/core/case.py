@@ -87,7 +87,7 @@ def record_rejection(t: Turn, reasons: list[str] | None = None, *, review: bool 
     if attempt is None and review and case.attempts:
         attempt = case.attempts[-1]
     elif attempt is None:
-        attempt = Attempt(at=iso(t.now), reasons=list(reasons or case.reasons))
+        attempt = Attempt(at=iso(t.now), reasons=list(reasons or case.reasons), source="reported")
         case.attempts.append(attempt)
     attempt.outcome = "rejected"
     if reasons:
@@ -178,8 +178,19 @@ def after_rejection(t: Turn, case: Case, *, was_review: bool) -> bool:
 
 
 def support_contacted(t: Turn) -> None:
-    """"I contacted support, waiting": nothing to resubmit yet; check back on support."""
+    """"I contacted support, waiting": nothing to resubmit yet; check back on support (unless a
+    result or a manual review is already awaited: that check-in stays)."""
     journal.record(t, "support_contacted")
+    case = t.case()
+    followup = t.state.followup
+    if case.stage != FIXING or result_pending(t) or (followup and followup.kind != "support"):
+        t.reply("support_noted", *fix.continue_row(t))
+        return
+    case.checkins += 1
+    if case.checkins > t.policy.followup_result_max_checkins:
+        t.state.followup = None
+        t.reply("support_waiting_long", *t.role_rows("contact_support"))
+        return
     t.reply("support_waiting", *fix.continue_row(t), checkin=followups.schedule_support(t))
 
 
@@ -205,9 +216,13 @@ def undo_rejection(t: Turn) -> None:
             or case.stage != FIXING or len(case.attempts) < 2:
         t.reply("rejection_not_undone", *fix.continue_row(t))
         return
-    last.outcome = "pending"
     journal.record(t, journal.OUTCOME, outcome="not_rejected", attempt=len(case.attempts),
-                   failures=case.failures)
+                   failures=case.failures - 1)
+    if last.source == "reported":  # a rejection reported with no submission waiting: no attempt
+        case.attempts.pop()
+        t.reply("rejection_undone_none", *fix.continue_row(t), failures=case.failures)
+        return
+    last.outcome = "pending"
     fix.reset_position(t)
     set_stage(t, case, RESUBMITTED)
     t.reply("rejection_undone", attempt=len(case.attempts), failures=case.failures,

@@ -61,6 +61,7 @@ class Engine:
         self._intents = [(p, n) for p, n in phrases if p and n not in LEXICON_INTENTS]
         self._counts = [(p, COUNT_INTENTS[n]) for p, n in phrases if p and n in COUNT_INTENTS]
         self._hypothetical = tuple(p for p, n in phrases if p and n == "hypothetical")
+        self._intent_phrases = [p for p, _ in self._intents]
         #: phrases that only introduce personal data ("my name is"), longest first
         self.data_labels = tuple(sorted(
             {p for p, n in phrases if p and n == "personal_data"}, key=lambda p: -len(p)))
@@ -83,7 +84,7 @@ class Engine:
         if not clean or len(words) > policy.intent_max_words or not self._intents:
             return []
         found: dict[str, None] = {}
-        best = process.extractOne(clean, [p for p, _ in self._intents], scorer=fuzz.ratio,
+        best = process.extractOne(clean, self._intent_phrases, scorer=fuzz.ratio,
                                   score_cutoff=policy.intent_cutoff)
         if best is not None and not self._negated(clean, best[0]):
             found[self._intents[best[2]][1]] = None
@@ -100,6 +101,11 @@ class Engine:
         if len(clauses) < 2:
             return []
         return list(dict.fromkeys(name for c in clauses for name in self.intents(c)))
+
+    def hypothetical(self, text: str) -> bool:
+        """Does the message ask "what if" rather than tell ("what if it fails again?")?"""
+        padded = f" {utils.default_process(text)} "
+        return any(_said(padded, p) for p in self._hypothetical)
 
     def count(self, text: str) -> int | None:
         """How many times the user says verification failed ("failed twice", "my 4th time")."""
@@ -132,8 +138,10 @@ class Engine:
         also a message that opens with it ("yes it expired last month", "是的，上个月就过期了")."""
         said = self.intents(text)
         if leading and not {"yes", "no"} & set(said):
+            # only a yes agrees with a message that restates the reason ("no, it expired last
+            # month" is no clear answer)
             first = (utils.default_process(text).split() or [""])[0]
-            said = [n for p, n in self._intents if p == first and n in ("yes", "no")]
+            said = [n for p, n in self._intents if p == first and n == "yes"]
         want = "yes" if "yes" in said else "no" if "no" in said else None
         if want is None:
             return None
@@ -161,7 +169,20 @@ _CONTRACTION = re.compile(r"n t\b")  # "haven't" after processing is "haven t"
 def _said(padded: str, phrase: str) -> bool:
     """Is `phrase` in the message (`padded` with spaces)? As a whole word or words, or anywhere
     for a Chinese phrase: Chinese has no spaces ("这是第四次被拒了" holds "第四次")."""
-    return f" {phrase} " in padded or (any(map(is_han, phrase)) and phrase in padded)
+    if f" {phrase} " in padded:
+        return True
+    if not any(map(is_han, phrase)):
+        return False
+    # anywhere in Chinese, but not as the end of a larger number ("失败了13次" is no "3次")
+    at = padded.find(phrase)
+    while at >= 0:
+        if padded[at - 1] not in _NUMERALS:
+            return True
+        at = padded.find(phrase, at + 1)
+    return False
+
+
+_NUMERALS = frozenset("0123456789零〇一二两三四五六七八九十百")
 
 
 def dispatch(t: Turn, event: Event) -> None:

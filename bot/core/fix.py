@@ -189,7 +189,7 @@ def render_step(t: Turn) -> None:
         return
     known = known_count(t, step)
     if known is not None:  # "how many times has it failed?" answered already: take that option
-        choose_option(t, known[0], count=known[1])
+        choose_option(t, known[0], count=known[1], known=True)
         return
     journal.record(t, journal.STEP, reason=reason.id, step=step.id)
     t._keys.append(f"step:{reason.id}/{step.id}")
@@ -242,7 +242,7 @@ def known_count(t: Turn, step: Step) -> tuple[int, int] | None:
     """(option, count) when `step` asks how many times it failed and the answer is known: said in
     this message ("лицо не распознаётся уже 3 раза"), or more than one failure already counted
     ("rejected again", then "same reason"). One failure alone may be the first the bot hears of."""
-    if not step.is_question or not any(o.failures for o in step.options):
+    if t.going_back or not step.is_question or not any(o.failures for o in step.options):
         return None
     case = t.open_case()
     count = t.count_said if t.count_said is not None else (
@@ -325,11 +325,13 @@ def go_back(t: Turn) -> None:
         render_current(t)
         return
     t.state.step = t.state.back.pop()
+    t.going_back = True  # a question answered for the user before is asked this time
     render_step(t)
 
 
-def choose_option(t: Turn, index: int, *, count: int | None = None) -> None:
-    """Take option `index` of the current question; `count` is a typed "how many times"."""
+def choose_option(t: Turn, index: int, *, count: int | None = None, known: bool = False) -> None:
+    """Take option `index` of the current question; `count` is a typed "how many times";
+    `known`: the bot answered it from what it knew (which only ever raises the count)."""
     step = t.step()
     if step is None or not (0 <= index < len(step.options)):
         t.reply("invalid_button")
@@ -343,7 +345,7 @@ def choose_option(t: Turn, index: int, *, count: int | None = None) -> None:
         case = t.case()
         if count is None:
             count = case.failures if low <= case.failures <= high else low
-        case_rules.set_failures(t, count, only_raise=False)
+        case_rules.set_failures(t, count, only_raise=known)
         # the step it leads to explains what the count means; only the check-in is added
         review = case_rules.apply_count(t, quiet=True) and case.stage == MANUAL_REVIEW
     if review and t.state.followup is not None:
@@ -384,7 +386,7 @@ def start_over(t: Turn) -> None:
     journal.record(t, "start_over", reason=t.state.reason, step=t.state.step)
     batch = list(t.state.batch)
     reset_position(t)
-    if len(batch) > 1:  # several reasons: all of them again, none dropped before "resubmit"
+    if len(batch) > 1 and t.open_case() is not None:  # all again, none dropped before resubmit
         start_reasons(t, batch)
         return
     show_reasons(t)

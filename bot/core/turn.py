@@ -36,6 +36,7 @@ class Turn:
     _keys: list[str] = field(default_factory=list)  # message keys rendered since the last reply
     keep_buttons: bool = False  # the replies only comment: typed numbers still press the old ones
     count_said: int | None = None  # "failed 3 times" in this turn's message: no need to ask it
+    going_back: bool = False  # the user pressed Back: a question is asked, not answered for them
 
     # -- knowledge -----------------------------------------------------------------------
     @property

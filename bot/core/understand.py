@@ -257,12 +257,14 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
             case_rules.support_contacted(t)
             return True
     if not ({"resubmitted", "passed"} & set(said)) or "rejected_again" in said or is_notice(
-            t, text, False):
+            t, text, False) or t.engine.hypothetical(text):
         return False
     case = t.open_case()
     known = set(case.reasons) if case is not None else set()
     if any(m.kind == "reason" and m.id not in known for m in result.matches):
         return False  # "my selfie fails, i tried again": the reason is the news
+    if "resubmitted" not in said and any(m.kind == "reason" for m in result.matches):
+        return False  # "I passed the face scan, but the selfie step is still failing"
     if "resubmitted" in said:
         case_rules.resubmitted(t)
     else:
@@ -312,8 +314,8 @@ def reports_new_rejection(t: Turn, text: str) -> bool:
     """Does a message about a case this bot knows say it was refused again ("I resubmitted and
     got rejected again, now it says face verification failed")? Then its reason is a new
     rejection's, counted as one, not one more reason of the last."""
-    if t.open_case() is None:
-        return False
+    if t.open_case() is None or t.engine.hypothetical(text):
+        return False  # "what if I resubmitted and it failed?" tells nothing
     said = {*t.engine.intents(text), *t.engine.clause_intents(text)}
     return bool(said & {"rejected_again", "resubmitted"})
 
@@ -341,9 +343,10 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             case_rules.rejection_noted(t)
         t.count_said = count
         step = t.current_step()
-        if (not new and t.state.phase == FIX and ids == [t.state.reason] and case is not None
+        walked = {t.state.reason, *t.state.queue, *t.state.batch}
+        if (not new and t.state.phase == FIX and set(ids) <= walked and case is not None
                 and step is not None and not step.end and not is_notice(t, text, forwarded)):
-            fix.render_step(t)  # the reason being fixed, said again: carry on, don't restart
+            fix.render_step(t)  # reasons being fixed, said again: carry on, don't restart
             apply_count(t, count)
             return
         if not new and not is_notice(t, text, forwarded) and fix.add_reasons(t, ids):
@@ -384,14 +387,15 @@ def apply_count(t: Turn, count: int | None) -> bool:
     """A typed "failed 3 times": raise the count; True if that moved the case on (and said so)."""
     if count is None or not case_rules.set_failures(t, count, only_raise=True):
         return False
-    if case_rules.apply_count(t):
-        return True
     case = t.case()
-    if case.failures == t.policy.lock_after - 1:  # the next refusal may lock the account
+    if case.failures == t.policy.lock_after - 1 and case.stage != LOCK_RISK:
+        # the manual review is over (a 4th failure came after it); the next may lock
+        case_rules.apply_count(t, quiet=True)
         t.reply("one_before_lock", [t.btn("case_summary", "S")], *t.role_rows("contact_support"),
                 failures=case.failures)
         return True
-    return False
+    # True only when the new stage said what it means (manual review, lock risk)
+    return case_rules.apply_count(t) and case.stage in (MANUAL_REVIEW, LOCK_RISK)
 
 
 def ask_choice(t: Turn, result: MatchResult) -> None:
@@ -408,7 +412,8 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
     what went wrong ("kyc failed, help"), so ask for the reason rather than say "off topic";
     `unknown_reason`: a notice gave a reason the bot does not know (support can explain it)."""
     journal.record(t, journal.UNMATCHED, text=text[:1000])
-    if t.state.asked_result and case_rules.result_pending(t):  # the check-in's question is open
+    if t.state.asked_result and t.open_case() is not None and case_rules.result_pending(t):
+        # the check-in's question is open
         t.reply("use_buttons")
         followups.ask_result(t)
         return

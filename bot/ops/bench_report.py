@@ -224,7 +224,10 @@ def worker_env(extra: Mapping[str, str] | None = None, pythonpath: str | None = 
 
     drop = {*VARIABLES, "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "DATABASE_PATH",
             "KNOWLEDGE_DIR", "LOG_LEVEL", "PYTHONPATH", "KYC_HELPER_CACHE_DIR", "DATABASE_URL",
-            "LOG_FORMAT"}
+            "LOG_FORMAT",
+            # a deployed bot keeps its bytecode: a shell that forbids writing it would make every
+            # "warm" start compile the sources again (~0.15 s of a 0.4 s console start)
+            "PYTHONDONTWRITEBYTECODE"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PYTHONPATH"] = pythonpath or str(ROOT)
     env["PYTHONHASHSEED"] = "0"

@@ -1,8 +1,8 @@
 """Bench sections: first-seen match latency, and start-up at 1x, 10x and 50x the knowledge.
 
 Every figure comes from a fresh process. "Cold" runs get empty cache places (HOME,
-XDG_CACHE_HOME, the working directory and a fresh copy of the knowledge folder, so a cache kept
-in any of them starts empty); "warm" runs repeat the same command in the same places, so they
+XDG_CACHE_HOME, the working directory, Python's bytecode folder and a fresh copy of the knowledge
+folder, so a cache kept in any of them starts empty); "warm" runs repeat the same command in the same places, so they
 find whatever the cold run left. Where the bot keeps no cache, cold and warm are the same thing
 measured twice.
 """
@@ -45,8 +45,10 @@ class Place:
             (self.dir / sub).mkdir(parents=True)
         self.knowledge = self.dir / "knowledge"
         shutil.copytree(knowledge, self.knowledge)
+        # the bytecode too: a cold run compiles the sources, a warm one reads what it wrote
         self.env = worker_env({"HOME": str(self.dir / "home"),
-                               "XDG_CACHE_HOME": str(self.dir / "cache")})
+                               "XDG_CACHE_HOME": str(self.dir / "cache"),
+                               "PYTHONPYCACHEPREFIX": str(self.dir / "cache" / "pycache")})
 
     def snapshot(self) -> set[tuple[str, int, int]]:
         """Every file in the cache places (not the console's databases): a cache leaves one."""
