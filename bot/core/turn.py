@@ -37,6 +37,13 @@ class Turn:
     keep_buttons: bool = False  # the replies only comment: typed numbers still press the old ones
     count_said: int | None = None  # "failed 3 times" in this turn's message: no need to ask it
     going_back: bool = False  # the user pressed Back: a question is asked, not answered for them
+    _clauses: tuple[str, list[str]] | None = None  # the clause intents of this turn's message
+
+    def clause_intents(self, text: str) -> list[str]:
+        """`Engine.clause_intents(text)`, read once per turn (several rules ask)."""
+        if self._clauses is None or self._clauses[0] != text:
+            self._clauses = (text, self.engine.clause_intents(text))
+        return self._clauses[1]
 
     # -- knowledge -----------------------------------------------------------------------
     @property

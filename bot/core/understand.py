@@ -244,7 +244,7 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
     and i resubmitted", "всё, поддержка исправила имя, я отправил заново"): that is what counts,
     unless the message also brings a rejection (a notice, "rejected again", a reason the case does
     not know yet). A question asked beside it is answered after ("i resubmitted, how long now?")."""
-    said = t.engine.clause_intents(text)
+    said = t.clause_intents(text)
     news = {"resubmitted", "passed", "rejected_again"} & set(said)
     if "still_waiting" in said and not news and case_rules.result_pending(t):
         followups.still_waiting(t)  # "hi, I'm back. still haven't heard anything"
@@ -316,7 +316,7 @@ def reports_new_rejection(t: Turn, text: str) -> bool:
     rejection's, counted as one, not one more reason of the last."""
     if t.open_case() is None or t.engine.hypothetical(text):
         return False  # "what if I resubmitted and it failed?" tells nothing
-    said = {*t.engine.intents(text), *t.engine.clause_intents(text)}
+    said = {*t.engine.intents(text), *t.clause_intents(text)}
     return bool(said & {"rejected_again", "resubmitted"})
 
 
