@@ -100,6 +100,9 @@ class Engine:
         clauses = self.matcher.clauses(text)
         if len(clauses) < 2:
             return []
+        # as many clauses as the matcher reads one by one: a report of progress is short, and a
+        # 4,000-character run of clauses must not cost a fuzzy search per clause
+        clauses = clauses[: int(self.kb.policy.matching["max_clauses"])]
         return list(dict.fromkeys(name for c in clauses for name in self.intents(c)))
 
     def hypothetical(self, text: str) -> bool:

@@ -155,6 +155,10 @@ def _counts(step: Step) -> bool:
     return any(o.failures is not None for o in step.options)
 
 
+#: characters of a typed answer read for a leading yes ("yes it expired last month")
+_SHORT_ANSWER = 120
+
+
 def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
     """The option a typed answer names ("name", "my own old account", "failed twice")."""
     if count is not None and _counts(step):
@@ -165,8 +169,8 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
     picked = t.engine.pick_option(text, labels)
     if picked is None:
         picked = t.engine.yes_or_no_option(text, labels)
-    if picked is None and t.state.reason:
-        # "yes it expired last month": a yes or no first, and the rest restates this reason
+    if picked is None and t.state.reason and len(text) <= _SHORT_ANSWER:
+        # "yes it expired last month": a yes first, and the rest restates this reason
         restated = t.engine.matcher.match(text).top
         if restated is not None and restated.id == t.state.reason:
             picked = t.engine.yes_or_no_option(text, labels, leading=True)
@@ -271,7 +275,10 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
         case_rules.passed(t)
     # the question beside it, read without the clause that reported ("重新提交了" is no question
     # about how to resubmit)
-    rest = [c for c in t.engine.matcher.clauses(text) if not t.engine.intents(c)]
+    if not any(m.kind == "topic" for m in result.matches):
+        return True
+    limit = int(t.policy.matching["max_clauses"])
+    rest = [c for c in t.engine.matcher.clauses(text)[:limit] if not t.engine.intents(c)]
     asked = t.engine.matcher.match(". ".join(rest)) if rest else None
     top = asked.top if asked is not None else None
     if asked is not None and top is not None and top.kind == "topic" and not asked.ambiguous:
