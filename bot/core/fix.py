@@ -247,12 +247,16 @@ def known_count(t: Turn, step: Step) -> tuple[int, int] | None:
     case = t.open_case()
     count = t.count_said if t.count_said is not None else (
         case.failures if case is not None and case.failures >= 2 else None)
+    index = count_option(step, count)
+    return None if index is None or count is None else (index, count)
+
+
+def count_option(step: Step, count: int | None) -> int | None:
+    """The option of a "how many times has it failed?" question that `count` falls in."""
     if count is None:
         return None
-    for i, o in enumerate(step.options):
-        if o.failures and o.failures[0] <= count <= o.failures[1]:
-            return i, count
-    return None
+    return next((i for i, o in enumerate(step.options)
+                 if o.failures and o.failures[0] <= count <= o.failures[1]), None)
 
 
 def end_rows(t: Turn, step: Step, notes: list[tuple[str, dict]]) -> Rows:

@@ -124,9 +124,8 @@ def still_waiting(t: Turn) -> None:
         _review_waiting(t, case)
         return
     case.checkins += 1
-    pending = case.attempts[-1] if case.attempts and case.attempts[-1].outcome == "pending" else None
-    pending = pending if pending is not None and pending.at else None
-    stuck = pending is not None and t.now - parse_iso(pending.at) >= timedelta(
+    pending = case_rules.pending_attempt(case)
+    stuck = pending is not None and pending.at is not None and t.now - parse_iso(pending.at) >= timedelta(
         days=t.policy.followup_result_stuck_days)
     if stuck or case.checkins >= t.policy.followup_result_max_checkins:
         t.state.followup = None

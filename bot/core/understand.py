@@ -161,10 +161,9 @@ _SHORT_ANSWER = 120
 
 def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
     """The option a typed answer names ("name", "my own old account", "failed twice")."""
-    if count is not None and _counts(step):
-        for i, o in enumerate(step.options):
-            if o.failures and o.failures[0] <= count <= o.failures[1]:
-                return i
+    index = fix.count_option(step, count) if _counts(step) else None
+    if index is not None:
+        return index
     labels = [t.text(o.label) for o in step.options]
     picked = t.engine.pick_option(text, labels)
     if picked is None:
