@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.state import CLOSED, FIX, Case, parse_iso
+from bot.core.state import CLOSED, FIX, MANUAL_REVIEW, Case, parse_iso
 from bot.core.turn import Turn
 from bot.knowledge.model import Reason, Step
 
@@ -86,6 +86,15 @@ def attempts_list(t: Turn, case: Case) -> str:
         )
         for i, a in enumerate(case.attempts, 1)
     ]
+    if case.review_started or case.reviews_failed:
+        # what support most needs to know: a person already looked at the case
+        result = ("summary_review_rejected" if case.reviews_failed else
+                  "summary_review_open" if case.stage == MANUAL_REVIEW else "summary_review_ended")
+        if case.review_started:
+            lines.append(t.msg("summary_review_line", result=t.msg(result),
+                               since=when(t, parse_iso(case.review_started))))
+        else:
+            lines.append(t.msg("summary_review_result", result=t.msg(result)))
     return "\n".join(lines) or t.msg("nothing")
 
 
