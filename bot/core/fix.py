@@ -150,11 +150,13 @@ def add_reasons(t: Turn, reason_ids: list[str]) -> bool:
     if not added or len(added) < len([r for r in reason_ids if r != current]):
         return False  # the message is not (only) about new reasons: read it as before
     case_rules.diagnosed(t, added)
-    t.state.batch = [*(t.state.batch or [current, *t.state.queue]), *added]
+    batch = t.state.batch or [current, *t.state.queue]
+    done = batch[: batch.index(current)] if current in batch else []
     # the ones still to come in the order one message naming them all would give
     # (a new document first: "use the same document" would be wrong advice before it)
     t.state.queue = sorted([*t.state.queue, *added],
                            key=lambda r: _WALK_ORDER.get(t.kb.reasons[r].severity, 1))
+    t.state.batch = [*done, current, *t.state.queue]  # "Next up (2 of 3)" counts in that order
     t.reply("reason_added", titles=render.reasons_of(t, added),
             count=len(t.state.batch))
     render_step(t)
