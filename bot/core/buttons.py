@@ -110,7 +110,7 @@ ACTIONS: dict[str, Action] = {
     "S": lambda t, arg: case_rules.case_summary(t),
     "y": lambda t, arg: fix.why(t, arg),
     "s": lambda t, arg: fix.start_over(t),
-    "R": lambda t, arg: case_rules.resubmitted(t),
+    "R": lambda t, arg: case_rules.resubmitted(t, warned=arg == fix.WARNED),
     "u": lambda t, arg: case_rules.undo_rejection(t),
     "k": _support(case_rules.support_fixed),
     "K": _support(case_rules.support_contacted),

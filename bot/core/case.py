@@ -297,8 +297,9 @@ def enter_lock_risk(t: Turn, case: Case, *, quiet: bool = False) -> None:
 
 
 # -- what the user reports ----------------------------------------------------------------
-def resubmitted(t: Turn) -> None:
-    """The user says they submitted again; what that means depends on the stage."""
+def resubmitted(t: Turn, warned: bool | None = None) -> None:
+    """The user says they submitted again; what that means depends on the stage. `warned`: the
+    button pressed came with the next-threshold warning (None: look at the latest buttons)."""
     case = t.open_case()
     if case is not None and case.stage == MANUAL_REVIEW:
         t.reply("review_no_resubmit", *t.role_rows("manual_review"), [t.btn("case_summary", "S")],
@@ -313,7 +314,8 @@ def resubmitted(t: Turn) -> None:
                 *t.role_rows("contact_support"), stage=render.stage_name(t, last))
         return
     case = t.case()
-    warned = fix.warned_before(t)  # the step said what one more refusal would mean
+    if warned is None:  # typed: the latest message said what one more refusal would mean?
+        warned = fix.warned_before(t)
     fix.mark_done(t)
     if not case.attempts:  # "I already resubmitted": so at least one refusal came before
         case.attempts.append(Attempt(at=None, outcome="rejected", source="counted"))

@@ -276,29 +276,37 @@ def end_rows(t: Turn, step: Step, notes: list[tuple[str, dict]]) -> Rows:
     if stage == LOCK_RISK:
         notes.append(("lock_hold", {}))
         return [*t.role_rows("contact_support"), [t.btn("case_summary", "S")]]
-    before_threshold(t, case, notes)
+    # the button remembers whether its message warned ("w"): then the warning is not repeated
+    resubmit = t.btn("resubmitted", "R", WARNED if before_threshold(t, case, notes) else "")
     if step.end == "support":
         return [
             [*(b for r in t.role_rows("contact_support") for b in r), t.btn("case_summary", "S")],
-            [t.btn("resubmitted", "R")],
+            [resubmit],
         ]
-    return [[t.btn("resubmitted", "R")]]
+    return [[resubmit]]
 
 
-def before_threshold(t: Turn, case: Case | None, notes: list[tuple[str, dict]]) -> None:
+#: the argument of an "I've resubmitted" button whose message warned about the next threshold
+WARNED = "w"
+
+
+def before_threshold(t: Turn, case: Case | None, notes: list[tuple[str, dict]]) -> bool:
     """On the step that offers "I've resubmitted": if one more refusal reaches the guide's manual
-    review (3) or lock (5), say so while it can still change what is sent."""
+    review (3) or lock (5), say so while it can still change what is sent. True if it did."""
     after = (case.failures if case is not None else 0) + 1
     if after == t.policy.manual_review_after and (case is None or case.reviews_failed == 0):
         notes.append(("before_failure_review", {"failures": after, **render.review_window(t)}))
     elif after == t.policy.lock_after:
         notes.append(("before_failure_lock", {"failures": after}))
+    else:
+        return False
+    return True
 
 
 def warned_before(t: Turn) -> bool:
-    """Is the step on screen the one whose "I've resubmitted" came with `before_threshold`?"""
-    step = t.current_step()
-    return step is not None and step.end in ("resubmit", "support") and not t.state.queue
+    """Did the latest message's "I've resubmitted" come with the `before_threshold` warning
+    (typed "I resubmitted" answers that message too)?"""
+    return f"R|{WARNED}" in t.state.last_buttons
 
 
 # -- moving ------------------------------------------------------------------------------
