@@ -436,3 +436,16 @@ def test_a_leading_no_with_the_reason_restated_is_no_answer(engine: Engine) -> N
     asked = talk.state.step
     talk.say("no, it expired last month")
     assert talk.state.step == asked
+
+
+def test_the_next_threshold_is_said_after_resubmitting_when_the_step_did_not_say_it(
+        engine: Engine) -> None:
+    talk = Talk(engine)
+    talk.say("my selfie keeps failing")
+    talk.say("1")  # once or twice
+    while "resubmitted" not in talk.buttons():
+        talk.press("next")
+    assert "before_failure_review" not in talk.ids()  # one failure: nothing to warn about yet
+    talk.say("it has failed twice already")
+    talk.say("I already resubmitted")
+    assert "next_failure_review" in talk.ids()
