@@ -1197,3 +1197,10 @@ def test_a_new_user_saying_they_registered_is_no_id_already_in_use(
         matcher: Matcher, text: str) -> None:
     result = matcher.match(text)
     assert result.top is not None and result.top.id == "face_verification" and not result.multi
+
+
+def test_how_to_edit_a_photo_is_no_edited_document_but_having_edited_the_id_is(
+        matcher: Matcher) -> None:
+    assert not any(m.kind == "reason" for m in matcher.match("美图秀秀怎么给证件照换个蓝色背景").matches)
+    assert [m.id for m in matcher.match("用软件把证件照背景换成了白色").matches][:1] == [
+        "edited_document"]
