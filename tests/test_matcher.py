@@ -1204,3 +1204,10 @@ def test_how_to_edit_a_photo_is_no_edited_document_but_having_edited_the_id_is(
     assert not any(m.kind == "reason" for m in matcher.match("美图秀秀怎么给证件照换个蓝色背景").matches)
     assert [m.id for m in matcher.match("用软件把证件照背景换成了白色").matches][:1] == [
         "edited_document"]
+
+
+@pytest.mark.parametrize("text", ["можно ли пользоваться аккаунтом жены, если мне отказали?",
+                                  "can I keep trading on my brother's verified account?"])
+def test_using_someone_elses_account_gets_the_rule(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.top is not None and result.top.id == "someone_elses_id"
