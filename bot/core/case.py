@@ -332,13 +332,26 @@ def resubmitted(t: Turn, warned: bool | None = None) -> None:
     key = "resubmitted" if case.reasons else "resubmitted_no_case"
     t.reply(key, attempt=len(case.attempts), checkin=checkin)
     # the guide's thresholds, said before the attempt that would reach one, not after
-    after = case.failures + 1
-    if warned:
+    threshold = next_threshold(t, case)
+    if warned or threshold is None:
         return
-    if after == t.policy.manual_review_after and case.reviews_failed == 0:
-        t.reply("next_failure_review", failures=after, **render.review_window(t))
-    elif after == t.policy.lock_after:
-        t.reply("next_failure_lock", failures=after)
+    t.reply(f"next_failure_{threshold}", failures=case.failures + 1,
+            **(render.review_window(t) if threshold == REVIEW_NEXT else {}))
+
+
+#: what one more refusal reaches (`next_threshold`)
+REVIEW_NEXT, LOCK_NEXT = "review", "lock"
+
+
+def next_threshold(t: Turn, case: Case | None) -> str | None:
+    """`REVIEW_NEXT` or `LOCK_NEXT` when one more refusal reaches the guide's manual review (3)
+    or lock (5); None otherwise."""
+    failures, reviews = (case.failures, case.reviews_failed) if case is not None else (0, 0)
+    if failures + 1 == t.policy.manual_review_after and reviews == 0:
+        return REVIEW_NEXT
+    if failures + 1 == t.policy.lock_after:
+        return LOCK_NEXT
+    return None
 
 
 def passed(t: Turn) -> None:

@@ -293,13 +293,12 @@ WARNED = "w"
 def before_threshold(t: Turn, case: Case | None, notes: list[tuple[str, dict]]) -> bool:
     """On the step that offers "I've resubmitted": if one more refusal reaches the guide's manual
     review (3) or lock (5), say so while it can still change what is sent. True if it did."""
-    after = (case.failures if case is not None else 0) + 1
-    if after == t.policy.manual_review_after and (case is None or case.reviews_failed == 0):
-        notes.append(("before_failure_review", {"failures": after, **render.review_window(t)}))
-    elif after == t.policy.lock_after:
-        notes.append(("before_failure_lock", {"failures": after}))
-    else:
+    threshold = case_rules.next_threshold(t, case)
+    if threshold is None:
         return False
+    after = (case.failures if case is not None else 0) + 1
+    window = render.review_window(t) if threshold == case_rules.REVIEW_NEXT else {}
+    notes.append((f"before_failure_{threshold}", {"failures": after, **window}))
     return True
 
 

@@ -196,10 +196,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         case_rules.more_documents(t)
     elif "resubmitted" in said:
         case_rules.resubmitted(t)
-    elif "support_fixed" in said and case is not None:
-        case_rules.support_fixed(t)
-    elif "support_contacted" in said and case is not None:
-        case_rules.support_contacted(t)
+    elif case is not None and said & SUPPORT_NEWS:
+        support_news(t, said)
     elif "still_waiting" in said and case_rules.result_pending(t):
         followups.still_waiting(t)
     elif ("yes" in said or "no" in said) and t.state.asked_result and (
@@ -252,15 +250,11 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
     if "still_waiting" in said and not news and case_rules.result_pending(t):
         followups.still_waiting(t)  # "hi, I'm back. still haven't heard anything"
         return True
-    if not news and t.open_case() is not None and not is_notice(t, text, False):
-        if "support_fixed" in said:  # "ok, support corrected my name now"
-            case_rules.support_fixed(t)
-            return True
-        if "support_contacted" in said:  # "I contacted support, waiting for them to fix it"
-            case_rules.support_contacted(t)
-            return True
-    if not ({"resubmitted", "passed"} & set(said)) or "rejected_again" in said or is_notice(
-            t, text, False) or t.engine.hypothetical(text):
+    notice = is_notice(t, text, False)
+    if not news and t.open_case() is not None and not notice and support_news(t, said):
+        return True  # "ok, support corrected my name now", "I contacted support, waiting"
+    if not ({"resubmitted", "passed"} & set(said)) or "rejected_again" in said or notice \
+            or t.engine.hypothetical(text):
         return False
     case = t.open_case()
     known = set(case.reasons) if case is not None else set()
@@ -282,6 +276,22 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
     top = asked.top if asked is not None else None
     if asked is not None and top is not None and top.kind == "topic" and not asked.ambiguous:
         fix.show_topic(t, top.id)
+    return True
+
+
+#: intents that report news about Customer Support
+SUPPORT_NEWS = frozenset({"support_fixed", "support_contacted"})
+
+
+def support_news(t: Turn, said: list[str] | set[str]) -> bool:
+    """Act on news about Customer Support ("support fixed it", "I contacted support, waiting");
+    False when the message has none."""
+    if "support_fixed" in said:
+        case_rules.support_fixed(t)
+    elif "support_contacted" in said:
+        case_rules.support_contacted(t)
+    else:
+        return False
     return True
 
 
@@ -350,15 +360,16 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         t.count_said = count
         step = t.current_step()
         walked = {t.state.reason, *t.state.queue, *t.state.batch}
+        notice = is_notice(t, text, forwarded)
         if (not new and t.state.phase == FIX and set(ids) <= walked and case is not None
-                and step is not None and not step.end and not is_notice(t, text, forwarded)):
+                and step is not None and not step.end and not notice):
             fix.render_step(t)  # reasons being fixed, said again: carry on, don't restart
             apply_count(t, count)
             return
-        if not new and not is_notice(t, text, forwarded) and fix.add_reasons(t, ids):
+        if not new and not notice and fix.add_reasons(t, ids):
             apply_count(t, count)
             return  # "oh, and it also says name mismatch": one more reason for this attempt
-        fix.start_reasons(t, ids, notice=is_notice(t, text, forwarded))
+        fix.start_reasons(t, ids, notice=notice)
         apply_count(t, count)
         side = side_question(t, result, text)
         if side:  # "my photo was blurry. will my account be banned?": the worry answered too
@@ -380,10 +391,15 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
     unmatched(t, text, vague=result.vague, unknown_reason=result.unknown_reason)
 
 
+def _asks(text: str) -> bool:
+    """Does the message ask something (a question mark, Latin or Chinese)?"""
+    return "?" in text or "？" in text
+
+
 def side_question(t: Turn, result: MatchResult, text: str) -> str | None:
     """The topic of a question asked beside a reason, when the message asks one ("?") and the
     topic scores close to the reason (`dialogue.side_question_share`)."""
-    if "?" not in text and "？" not in text or result.top is None:
+    if not _asks(text) or result.top is None:
         return None
     share = t.policy.side_question_share * result.top.score
     return next((m.id for m in result.matches if m.kind == "topic" and m.score >= share), None)
@@ -424,7 +440,7 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
         followups.ask_result(t)
         return
     if t.current_step() is not None:
-        if "?" in text or "？" in text:  # a question this bot can't answer: say where it can be
+        if _asks(text):  # a question this bot can't answer: say where it can be
             t.reply("nothing_matched", *t.role_rows("contact_support"))
         else:
             t.reply("use_buttons")

@@ -31,8 +31,9 @@ Phrase = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 #: unstressed Russian vowels that sound alike, folded for typo matching ("прасрочиный")
-_FOLD = str.maketrans("оеёяы", "аииаи")
-_FOLDED_VOWELS = frozenset("оеёяы")
+_SOUND_ALIKE = "оеёяы"
+_FOLD = str.maketrans(_SOUND_ALIKE, "аииаи")
+_FOLDED_VOWELS = frozenset(_SOUND_ALIKE)
 _FOLDED_CUTOFF = 90.0
 
 def text_words(text: str) -> list[str]:
