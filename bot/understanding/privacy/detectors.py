@@ -101,10 +101,14 @@ def cards(scan: Scan) -> None:
     for s, e, _ in scan.matches(scan.p.card):
         if scan.after_char(e).isdigit():
             continue
-        number = scan.text[s:e]
         near_cue = any(0 <= s - ce <= 25 for ce in cue_ends)
-        if luhn_ok(number) or near_cue or _printed_card(number):
+        if _is_card(scan.text[s:e], near_cue):
             scan.claim("card", s, e)
+        elif scan.text[s - 1 : s].isalpha():  # "Zaq1xsw2 5469 3800 1234 5673": the 2 is not the card's
+            cut = min((i for i in (scan.text.find(" ", s, e), scan.text.find("-", s, e)) if i > 0),
+                      default=-1)
+            if cut > 0 and _is_card(scan.text[cut + 1 : e], near_cue):
+                scan.claim("card", cut + 1, e)
     for _, e in scan.cues("card_expiry"):
         # "exp 09/27", "срок действия карты 09.27", "gültig bis 09-27"
         for s, end, gap in scan.chunks_after(e, 28):
@@ -114,6 +118,11 @@ def cards(scan: Scan) -> None:
                     and value[:2].isdigit() and value[3:].isdigit() and 1 <= int(value[:2]) <= 12):
                 scan.claim("card", s, end)
             break
+
+
+def _is_card(number: str, near_cue: bool) -> bool:
+    digits = sum(c.isdigit() for c in number)
+    return digits >= 13 and (luhn_ok(number) or near_cue or _printed_card(number))
 
 
 def _printed_card(number: str) -> bool:
@@ -157,7 +166,7 @@ def passwords(scan: Scan) -> None:
             looks = looks_like_password(window[s:e])
             # "my pass fluffy123": a password-shaped word right after even an ambiguous cue
             wanted = (linked and (looks or not ambiguous)) or looks
-            if wanted and scan.claim("password", ce + s, ce + e):
+            if wanted and scan.claim_up_to_next("password", ce + s, ce + e):
                 continue
         if ambiguous:
             continue
