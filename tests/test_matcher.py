@@ -1211,3 +1211,41 @@ def test_how_to_edit_a_photo_is_no_edited_document_but_having_edited_the_id_is(
 def test_using_someone_elses_account_gets_the_rule(matcher: Matcher, text: str) -> None:
     result = matcher.match(text)
     assert result.top is not None and result.top.id == "someone_elses_id"
+
+
+def test_digits_written_for_letters_in_russian_translit_are_read(matcher: Matcher) -> None:
+    # 4 = ч, 3 = з, 6 = б inside a Latin word: "prosro4en" is "просрочен" (expired)
+    assert [m.id for m in matcher.match("pasport prosro4en, ne prinimayut").matches][:1] == [
+        "expired_document"]
+    assert [m.id for m in matcher.match("ya 3agru3il foto, ono razmytoe").matches][:1] == [
+        "blurry_photo"]
+
+
+def test_a_sentence_ending_in_bu_guo_is_a_failure_and_slang_is_only_tone(matcher: Matcher) -> None:
+    # "人脸一直不过": 不过 at the end is "did not pass", not "but"; 绝绝子 / 栓Q / [捂脸] say nothing
+    assert [m.id for m in matcher.match("人脸老是不过").matches][:1] == ["face_verification"]
+    ids = [m.id for m in matcher.match("家人们 照片糊了 名字错 栓Q[捂脸]").matches]
+    assert ids[:2] == ["blurry_photo", "info_mismatch"]
+
+
+def test_a_slash_between_spaces_parts_two_reasons_in_their_order(matcher: Matcher) -> None:
+    ids = [m.id for m in matcher.match("Reason: ID document expired / photo unclear").matches]
+    assert ids[:2] == ["expired_document", "blurry_photo"]
+    # without spaces it parts nothing: "姓名/生日/性别" is one item of a mismatch
+    assert [m.id for m in matcher.match("原因：姓名/生日不匹配").matches] == ["info_mismatch"]
+
+
+@pytest.mark.parametrize("text", [
+    "My Google account says this phone number is already in use by another account",
+    "my vacation photos came out blurry, which app can fix them?",
+    "ugh. failed. again.",
+])
+def test_other_accounts_own_photos_and_a_sigh_are_no_reason(matcher: Matcher, text: str) -> None:
+    assert not any(m.kind == "reason" for m in matcher.match(text).matches)
+
+
+def test_a_teacher_of_school_classes_is_no_minor(matcher: Matcher) -> None:
+    # "класс" alone (a teacher's classes, a first-class ticket) names no school pupil, and filling
+    # in a form ("заполнении") is no top-up ("пополнении")
+    text = "я учитель, веду третьи классы; при заполнении анкеты перепутала цифры в номере паспорта"
+    assert [m.id for m in matcher.match(text).matches][:1] == ["info_mismatch"]

@@ -103,6 +103,7 @@ class Translit:
         "ya v Shtatah i mne 17" -> "я в штатах и мне 17": separators ("и"), markers
         ("prichina:" -> "причина:") and every known word then read as Russian.
         """
+        text = _digits_as_letters(text)
         found = [w for w in "".join(c if c.isalpha() else " " for c in text).split()
                  if w.isascii()]
         if not found or self.share(found) < min_share:
@@ -123,6 +124,23 @@ class Translit:
                 word = []
             out.append(ch)
         return "".join(out[:-1])
+
+
+#: digits that translit writers use for the letters they look or sound like ("prosro4eno",
+#: "3agru3il", "6ilet"): read as letters only inside a word, next to a Latin letter
+_DIGIT_LETTERS = {"3": "z", "4": "ch", "6": "b"}
+
+
+def _digits_as_letters(text: str) -> str:
+    if not any(d in text for d in _DIGIT_LETTERS):
+        return text
+    out = list(text)
+    for i, ch in enumerate(text):
+        if ch in _DIGIT_LETTERS and (
+                (i > 0 and text[i - 1].isascii() and text[i - 1].isalpha())
+                or (i + 1 < len(text) and text[i + 1].isascii() and text[i + 1].isalpha())):
+            out[i] = _DIGIT_LETTERS[ch]
+    return "".join(out)
 
 
 def detect_language(text: object, russian: Translit | None = None) -> Language | None:

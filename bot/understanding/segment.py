@@ -57,7 +57,9 @@ MATCH_STEPS = 100
 #: lines of a message searched for notices and lists; the rest is read as free text
 MAX_LINES = 100
 _HARD_SPLIT = compile_pattern(r"\n|;|\s/\s|\s\|\s|\.(?:\s+|$)|。")
-_CLAUSE_PUNCT = r"[.!?;:\n。]+|,|\p{So}+"  # an emoji ends a clause as a full stop does
+#: an emoji ends a clause as a full stop does, and a slash or bar between spaces ("Document
+#: expired / Image unclear") as it ends a list item
+_CLAUSE_PUNCT = r"[.!?;:\n。]+|,|\s/\s|\s\|\s|\p{So}+"
 
 
 def _list_line(line: str, budget: Budget | None) -> bool:
