@@ -60,6 +60,7 @@ BLIND10 = [json.loads(line) for line in (PII / "blind10.jsonl").read_text(encodi
 #: an eleventh, 54 languages incl. Pashto and Igbo (tests/data/pii/blind11.jsonl)
 BLIND11 = [json.loads(line) for line in (PII / "blind11.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND12 = [json.loads(line) for line in (PII / "blind12.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND13 = [json.loads(line) for line in (PII / "blind13.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _case_id(case: dict) -> str:
@@ -493,6 +494,24 @@ def test_the_twelfth_blind_corpus_holds_its_floors() -> None:
     38 -> 39 of 55, 22 -> 21 left, 9 -> 9 of 30 over-masked (this test counts one more clean line
     as over-masked than the first measurement's scorer)."""
     _holds(BLIND12, fully_redacted=89, left=38, over_masked=15)
+
+
+def test_the_thirteenth_blind_corpus_holds_its_floors() -> None:
+    """73 languages, with glued secrets, pasted forms, passport machine-readable lines and e-mails
+    spelled with each language's word for "@". First measured at 72 of 120 lines fully redacted,
+    66 secrets left, 8 of 50 clean lines over-masked. From its even lines: the machine-readable
+    lines masked whole, spelled e-mails in 12 more languages, a contract address after
+    "合约地址" kept, a withdrawal id kept. Odd lines only measured: 33 -> 38 of 61, 42 -> 33
+    left, 2 -> 2 of 24 over-masked."""
+    _holds(BLIND13, fully_redacted=86, left=49, over_masked=6)
+
+
+def test_passport_machine_readable_lines_are_masked_whole() -> None:
+    text = "is this the problem?\nP<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"
+    stored = redact(text)
+    assert "ERIKSSON" not in stored and "L898902C3" not in stored and "7408122" not in stored
+    assert stored.startswith("is this the problem?")
+    assert redact("a << b, x<<y") == "a << b, x<<y"  # a shift or a quote mark is no passport
 
 
 def test_a_long_run_of_spoken_digits_is_masked_to_its_end_and_a_short_one_kept() -> None:

@@ -71,6 +71,7 @@ ADVICE: dict[str, str] = {
 DETECTORS: tuple[Detector, ...] = (
     detectors.existing_masks,
     detectors.secrets,
+    detectors.mrz_lines,
     detectors.emails,
     detectors.hashes,
     seeds.seed_phrases,

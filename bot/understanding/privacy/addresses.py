@@ -15,7 +15,10 @@ _CJK_STOPS = "，。；！？、,;\n"
 
 def addresses(scan: Scan) -> None:
     house = scan.vocab.folded("house")
+    contracts = scan.cues("contract")
     for s, e in scan.cues("address"):  # the whole clause after a cue first, then the shapes
+        if any(cs <= s and e <= ce for cs, ce in contracts):
+            continue  # "合约地址", "contract address": a token's public address, not a home
         if is_cjk_char(scan.text[e - 1]):
             _cjk_clause(scan, e)
         else:

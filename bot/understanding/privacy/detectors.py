@@ -32,6 +32,18 @@ def secrets(scan: Scan) -> None:
         scan.claim("secret", s, e)
 
 
+#: the shortest machine-readable passport line taken whole (a full one has 30, 36 or 44 signs)
+_MRZ_MIN = 20
+
+
+def mrz_lines(scan: Scan) -> None:
+    """A passport's machine-readable zone, pasted or typed off the page: each line holds the name,
+    the document number and the birth date, so the whole line is masked."""
+    for s, e, _ in scan.matches(scan.p.mrz):
+        if e - s >= _MRZ_MIN and sum(c.isalnum() for c in scan.text[s:e]) >= 6:
+            scan.claim("id_number", s, e)
+
+
 def emails(scan: Scan) -> None:
     public = tuple(scan.vocab.public_email_domains)
     for s, e, _ in scan.matches(scan.p.email, group=""):

@@ -87,6 +87,8 @@ class Patterns:
             r"(?:^|[^A-Za-z0-9])(?P<v>(?:[A-Z2-7]{4}(?:[ \-]?[A-Z2-7]{4}){3,15}|[a-z2-7]{4}(?:[ \-]?[a-z2-7]{4}){3,15}))(?:$|[^A-Za-z0-9])"
         )
         self.card = lazy_rx(r"(?:^|[^\d])(?P<v>\d(?:[ \-]?\d){12,18})")
+        # a passport's machine-readable lines: "P<GBRSMITH<<JOHN<<<...", "1234567897GBR8501...<<04"
+        self.mrz = lazy_rx(r"(?:^|[^A-Za-z0-9<])(?P<v>[A-Z0-9<]*<<[A-Z0-9<]*)")
         chunk = r"[A-Za-z]{0,3}\d[A-Za-z0-9]*"
         self.id_chunk = lazy_rx(rf"(?:^|[^A-Za-z0-9])(?P<v>{chunk}(?:[ .\-/]{chunk})*)")
         # a Hong Kong identity card number with its check digit: A123456(7)
@@ -236,6 +238,7 @@ class Patterns:
         if self.date_hebrew_letters is not None:
             self.date_hebrew_letters.needs = ("\u05f4", '"', "\u05f3", "'")
         self.email.needs = self.handle.needs = ("@",)
+        self.mrz.needs = ("<<",)
         self.mask.needs = ("[",)
 
     def all(self) -> list[Pattern]:
