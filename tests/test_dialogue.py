@@ -361,7 +361,12 @@ def test_stop_with_no_case_says_there_is_none_instead_of_that_it_is_kept(engine:
 
 @pytest.mark.parametrize(("text", "count"), [
     ("this is my fifth rejection, blurry photo again", 5), ("уже 5 отказов, фото размыто", 5),
-    ("4th rejection, my photo is blurry", 4), ("второй отказ, фото размыто", 2)])
+    ("4th rejection, my photo is blurry", 4), ("второй отказ, фото размыто", 2),
+    # journey audit 6: past five the number is kept (support reads it in the summary), ordinals
+    # without ё, a number said after the word, and a range of two numbers (the higher counts)
+    ("this is the seventh rejection, the selfie again", 7), ("уже шестой отказ, фото размыто", 6),
+    ("четвертый раз отклоняют, фото размыто", 4), ("отказали уже раза три, фото размыто", 3),
+    ("试了五六次了，照片模糊", 6), ("已经第八次被拒了，照片不清楚", 8)])
 def test_a_count_said_as_rejections_is_read(engine: Engine, text: str, count: int) -> None:
     talk = Talk(engine)
     talk.say(text)
@@ -449,3 +454,21 @@ def test_the_next_threshold_is_said_after_resubmitting_when_the_step_did_not_say
     talk.say("it has failed twice already")
     talk.say("I already resubmitted")
     assert "next_failure_review" in talk.ids()
+
+
+def test_the_summary_tells_of_a_manual_review_only_when_one_was_reported(engine: Engine) -> None:
+    # "this is my 5th time" says nothing of a review: the summary for support must not invent
+    # "rejected after the review" (journey audit 6, finding 4)
+    talk = Talk(engine)
+    talk.say("this is my 5th time failing the selfie check")
+    talk.send(Command("status"))
+    talk.press("case_summary")
+    text = "\n".join(r.text for r in talk.last.replies)
+    assert "Failed attempts: 5" in text and "Manual review" not in text
+    # a review the user went through with the bot is still told
+    talk = Talk(engine)
+    talk.say("my photo was blurry, this is my third rejection")
+    assert talk.state.case is not None and talk.state.case.stage == MANUAL_REVIEW
+    talk.send(Command("status"))
+    talk.press("case_summary")
+    assert "Manual review: started" in "\n".join(r.text for r in talk.last.replies)

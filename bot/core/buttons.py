@@ -15,7 +15,7 @@ from collections.abc import Callable
 from bot.core import case as case_rules
 from bot.core import commands, fix, followups, journal, language
 from bot.core.payload import decode, encode
-from bot.core.state import CHOOSING, CONFIRM_FORGET, FIX, FIXING, IDLE, MANUAL_REVIEW
+from bot.core.state import CHOOSING, CONFIRM_FORGET, FIX, FIXING, IDLE, LOCK_RISK, MANUAL_REVIEW
 from bot.core.turn import Turn
 
 # actions that make sense from any message, however old
@@ -46,11 +46,12 @@ def _result(result: str) -> Action:
 
 
 def _support(action: Action1) -> Action:
-    """A button of the "has support fixed it?" check-in: only while the case waits on support
-    (a stale press after it passed or closed changes nothing)."""
+    """A button of the "has support fixed it?" check-in, or of a case at risk of a lock ("support
+    has cleared it"): only while the case waits on support (a stale press after it passed or
+    closed changes nothing)."""
     def run(t: Turn, arg: str) -> None:
         case = t.open_case()
-        if case is None or case.stage != FIXING:
+        if case is None or case.stage not in (FIXING, LOCK_RISK):
             invalid(t)
         else:
             action(t)

@@ -116,6 +116,7 @@ def set_failures(t: Turn, count: int, *, only_raise: bool) -> bool:
         # past the 3rd failure: the manual review it started has ended, and this rejection came
         # after it ("this is my 4th time" is not a review to wait for)
         case.reviews_failed = 1
+        case.review_inferred = True
     journal.record(t, journal.FAILURES_SET, failures=case.failures)
     return case.failures != current
 
@@ -157,6 +158,7 @@ def after_rejection(t: Turn, case: Case, *, was_review: bool) -> bool:
     t.state.asked_result = False
     if was_review:
         case.reviews_failed += 1
+        case.review_inferred = False
     n = case.failures
     if n >= t.policy.lock_after:
         enter_lock_risk(t, case)

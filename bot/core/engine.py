@@ -27,6 +27,7 @@ from bot.core.turn import Turn
 from bot.knowledge.contract import COUNT_INTENTS, LEXICON_INTENTS
 from bot.knowledge.model import KnowledgeBase
 from bot.understanding.matcher import Matcher
+from bot.understanding.settings import matching_files
 from bot.understanding.text import is_han
 
 
@@ -48,7 +49,12 @@ class Engine:
         #: e-mail domains of the official sites: "@binance.com" in a forwarded notice is not personal
         self.official_domains = frozenset(h.removeprefix("www.") for h in hosts if h)
         words = kb.matching
-        self._negation_words = frozenset(str(w) for w in words.get("negations", ()) or ())
+        #: a count is negated by the English words only ("I haven't failed 3 times"): Russian
+        #: "не" describes the failure itself ("лицо не распознаётся уже 3 раза")
+        self._count_negations = frozenset(str(w) for w in words.get("negations", ()) or ())
+        # every language's: "верификация не прошла" is no "прошла"
+        self._negation_words = frozenset(
+            str(w) for _, data in matching_files(kb) for w in data.get("negations", ()) or ())
         self.stop_words = frozenset(str(w) for w in words.get("stop_words", ()) or ())
         #: words that say a message is about verification (matching.yaml `domain_words`)
         self.domain_words = tuple(
@@ -89,10 +95,34 @@ class Engine:
         if best is not None and not self._negated(clean, best[0]):
             found[self._intents[best[2]][1]] = None
         padded = f" {clean} "
+        # a short Chinese message, as short as `intent_max_words` words of a spaced language
+        short_han = sum(map(is_han, clean)) <= 3 * policy.intent_max_words
         for phrase, name in self._intents:
             if " " in phrase and f" {phrase} " in padded and not self._negated(clean, phrase):
                 found[name] = None
+            elif (name in _NEWS and len(phrase) >= 3 and short_han and all(map(is_han, phrase))
+                    and self._han_said(padded, phrase)):
+                found[name] = None  # "通过啦，终于认证好了" holds "认证好了": Chinese has no spaces
         return list(found)
+
+    def says(self, text: str, name: str) -> bool:
+        """Does a message of any length say intent `name` in one of its phrases of two words or
+        more ("im back, still no result from the manual review, its been almost a month")?"""
+        padded = f" {utils.default_process(text)} "
+        return any(n == name and " " in p and f" {p} " in padded and not self._negated(padded, p)
+                   for p, n in self._intents)
+
+    def _han_said(self, padded: str, phrase: str) -> bool:
+        """A Chinese phrase inside the message, not negated before it ("没通过了") and not asked
+        after it ("通过了吗")."""
+        at = padded.find(phrase)
+        while at >= 0:
+            before, after = padded[max(0, at - 2):at], padded[at + len(phrase):at + len(phrase) + 1]
+            if not (before[-1:] in self._negation_words or before in self._negation_words
+                    or after in _ASKED):
+                return True
+            at = padded.find(phrase, at + 1)
+        return False
 
     def clause_intents(self, text: str) -> list[str]:
         """The intents a longer message says in a clause of its own ("support fixed my name,
@@ -116,7 +146,8 @@ class Engine:
         if any(_said(padded, p) for p in self._hypothetical):
             return None
         counts = [n for phrase, n in self._counts if _said(padded, phrase)
-                  and not self._negated(padded, phrase)]
+                  and not self._negations(padded, self._count_negations)
+                  - self._negations(phrase, self._count_negations)]
         return max(counts) if counts else None
 
     def pick_option(self, text: str, labels: list[str]) -> int | None:
@@ -157,8 +188,9 @@ class Engine:
         """"I haven't resubmitted" is close to "I resubmitted" but means the opposite."""
         return bool(self._negations(clean) - self._negations(phrase))
 
-    def _negations(self, clean: str) -> set[str]:
-        return set(_CONTRACTION.sub("nt", clean).split()) & self._negation_words
+    def _negations(self, clean: str, words: frozenset[str] | None = None) -> set[str]:
+        return set(_CONTRACTION.sub("nt", clean).split()) & (
+            self._negation_words if words is None else words)
 
     # kept for callers of the earlier API
     def intent(self, text: str) -> str | None:
@@ -186,6 +218,10 @@ def _said(padded: str, phrase: str) -> bool:
 
 
 _NUMERALS = frozenset("0123456789零〇一二两三四五六七八九十百")
+#: news of an attempt, found inside a short Chinese message as well as said alone
+_NEWS = frozenset({"passed", "rejected_again", "still_waiting", "resubmitted", "same_reason", "yes"})
+#: what makes a Chinese statement a question right after it ("通过了吗", "通过了没")
+_ASKED = frozenset("吗嗎么麼没沒否呢")
 
 
 def dispatch(t: Turn, event: Event) -> None:

@@ -275,7 +275,9 @@ def end_rows(t: Turn, step: Step, notes: list[tuple[str, dict]]) -> Rows:
         return [*t.role_rows("manual_review"), [t.btn("case_summary", "S")]]
     if stage == LOCK_RISK:
         notes.append(("lock_hold", {}))
-        return [*t.role_rows("contact_support"), [t.btn("case_summary", "S")]]
+        # once support has looked at the account, the way on is the fix and a new attempt
+        return [*t.role_rows("contact_support"), [t.btn("case_summary", "S")],
+                [t.btn("support_cleared", "k")]]
     # the button remembers whether its message warned ("w"): then the warning is not repeated
     resubmit = t.btn("resubmitted", "R", WARNED if before_threshold(t, case, notes) else "")
     if step.end == "support":

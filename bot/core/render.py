@@ -86,8 +86,9 @@ def attempts_list(t: Turn, case: Case) -> str:
         )
         for i, a in enumerate(case.attempts, 1)
     ]
-    if case.review_started or case.reviews_failed:
-        # what support most needs to know: a person already looked at the case
+    # what support most needs to know: a person already looked at the case (not said when only
+    # guessed from a count: "this is my 5th time" tells nothing of a review)
+    if case.review_started or (case.reviews_failed and not case.review_inferred):
         result = ("summary_review_rejected" if case.reviews_failed else
                   "summary_review_open" if case.stage == MANUAL_REVIEW else "summary_review_ended")
         if case.review_started:

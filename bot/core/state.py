@@ -69,6 +69,8 @@ class Case:
     closed_why: str | None = None  # a CLOSURES value or RESTART
     review_started: str | None = None  # when the current manual review began
     reviews_failed: int = 0  # manual reviews that ended in a rejection
+    #: the review's end was inferred from a count the user said ("my 5th time"), not reported
+    review_inferred: bool = False
     documents_asked: bool = False  # the current review asked for more documents
     checkins: int = 0  # check-ins sent in the current stage (their wording moves on)
 

@@ -218,6 +218,10 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         fix.show_reasons(t, "pick_reason")
     elif "not_sure" in said and phase in (IDLE, AWAITING_NOTICE) and t.topic_for("find_reason"):
         fix.show_topic(t, t.topic_for("find_reason") or "")
+    elif "explain" in said and phase == FIX and step is not None:
+        explain(t)  # "what does this mean?" about the notice being fixed
+    elif "explain" in said and step is None and not case_rules.result_pending(t):
+        t.reply("send_notice", [t.btn("reasons", "L")])  # "here's what I got": the notice is next
     elif "this_language" in said:
         # "а можно по-русски?", "in English please": the language the request is written in
         lang = language.detect(t, text)
@@ -247,7 +251,13 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
     not know yet). A question asked beside it is answered after ("i resubmitted, how long now?")."""
     said = t.clause_intents(text)
     news = {"resubmitted", "passed", "rejected_again"} & set(said)
-    if "still_waiting" in said and not news and case_rules.result_pending(t):
+    # "im back, still no result from the manual review, its been almost a month": about this
+    # case's own wait (a question of how long reviews take is answered by it too), unless a
+    # reason is named
+    waiting = "still_waiting" in said or (
+        case_rules.result_pending(t) and not any(m.kind == "reason" for m in result.matches)
+        and t.engine.says(text, "still_waiting"))
+    if waiting and not news and case_rules.result_pending(t):
         followups.still_waiting(t)  # "hi, I'm back. still haven't heard anything"
         return True
     notice = is_notice(t, text, False)
@@ -420,6 +430,16 @@ def apply_count(t: Turn, count: int | None) -> bool:
     return case_rules.apply_count(t) and case.stage in (MANUAL_REVIEW, LOCK_RISK)
 
 
+def explain(t: Turn) -> None:
+    """What the notice being fixed means, in plain words, and its step again."""
+    reason = t.reason()
+    if reason is None:
+        fix.render_step(t)
+        return
+    t.reply("explain_reason", title=t.text(reason.title), summary=t.text(reason.summary))
+    fix.render_step(t)
+
+
 def ask_choice(t: Turn, result: MatchResult) -> None:
     t.state.phase = CHOOSING
     rows = [
@@ -440,6 +460,9 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
         followups.ask_result(t)
         return
     if t.current_step() is not None:
+        if t.state.phase == FIX and (vague or "explain" in t.clause_intents(text)):
+            explain(t)  # "I got this email, what should I do?": about the notice on screen
+            return
         if _asks(text):  # a question this bot can't answer: say where it can be
             t.reply("nothing_matched", *t.role_rows("contact_support"))
         else:

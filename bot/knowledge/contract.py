@@ -73,6 +73,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "stopped_no_case": (),
         "reason_added": ("titles", "count"),
         "one_before_lock": ("failures",),
+        "explain_reason": ("title", "summary"),
+        "send_notice": (),
         "rejection_undone": ("attempt", "failures", "checkin"),
         "rejection_not_undone": (),
         "rejection_undone_none": ("failures",),
@@ -188,6 +190,7 @@ PLURAL_COUNTS: dict[str, str] = {
     "rejected_again": "failures",
     "manual_review": "failures",
     "lock_risk": "failures",
+    "one_before_lock": "failures",
     "status_passed": "attempts",
     "too_long": "limit",
     "admin_reload_warnings": "count",
@@ -231,6 +234,7 @@ BUTTONS: dict[str, frozenset[str]] = {
         "same_reason": (),
         "not_new_rejection": (),
         "support_done": (),
+        "support_cleared": (),
         "support_not_yet": (),
         "stop_checkins": (),
         "timezone": (),
@@ -260,16 +264,17 @@ INTENTS: tuple[str, ...] = (
     "this_language",
     "support_contacted",
     "support_fixed",
-    *(f"failed_{n}" for n in range(1, 6)),
+    "explain",
+    *(f"failed_{n}" for n in range(1, 11)),
     "hypothetical",
     "personal_data",
 )
 
 #: intents that are word lists rather than whole answers: "how many times it failed" phrases
-#: (found anywhere in a message; failed_5 means 5 or more), words that make such a phrase a
+#: (found anywhere in a message; failed_10 means 10 or more), words that make such a phrase a
 #: question rather than a fact ("what happens if I fail 3 times"), and the phrases that only introduce
 #: personal data ("my name is", "date of birth"), which a "data only" message consists of
-COUNT_INTENTS: dict[str, int] = {f"failed_{n}": n for n in range(1, 6)}
+COUNT_INTENTS: dict[str, int] = {f"failed_{n}": n for n in range(1, 11)}
 LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, "hypothetical", "personal_data"})
 
 #: dialogue roles -> the topic policy.yaml `topics:` names for each (what the bot offers when)
