@@ -1249,3 +1249,29 @@ def test_a_teacher_of_school_classes_is_no_minor(matcher: Matcher) -> None:
     # in a form ("заполнении") is no top-up ("пополнении")
     text = "я учитель, веду третьи классы; при заполнении анкеты перепутала цифры в номере паспорта"
     assert [m.id for m in matcher.match(text).matches][:1] == ["info_mismatch"]
+
+
+@pytest.mark.parametrize("text", [
+    "I uploaded my passport and did the selfie, then got an email saying the name does not match",
+    "上传了护照，也做了人脸识别，后来邮件说姓名和证件不一致",
+])
+def test_a_step_the_user_tells_of_names_no_reason_beside_what_went_wrong(
+        matcher: Matcher, text: str) -> None:
+    # "did the selfie" tells the process (journey audit 6, finding 2); the notice's words say
+    # what failed: only the name mismatch is walked
+    result = matcher.match(text)
+    assert result.top is not None and result.top.id == "info_mismatch" and not result.multi
+
+
+def test_a_told_step_that_failed_still_names_its_reason(matcher: Matcher) -> None:
+    ids = [m.id for m in matcher.match("I did the selfie 3 times and it failed, and the photo was blurry").matches]
+    assert ids[:2] == ["face_verification", "blurry_photo"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "ru"])
+def test_a_long_story_is_read_to_the_notice_it_quotes(matcher: Matcher, lang: str) -> None:
+    # 34-50 clauses: the notice ("the information does not match") comes after `max_clauses`,
+    # and the steps told before it (the selfie, the country) name no reason of their own
+    text = (ROOT / "tests" / "data" / "stories" / f"{lang}.txt").read_text(encoding="utf-8")
+    result = matcher.match(text)
+    assert result.top is not None and result.top.id == "info_mismatch" and not result.multi

@@ -153,6 +153,10 @@ class MatchingSettings(Mapping[str, float]):
                                  "by score)")
     order_min_score: float = setting(22, lo=0, hi=100, doc="a clause places its best reason in "
                                      "the message's order from this score")
+    narration_factor: float = setting(1, lo=0, hi=1, doc="a reason named only in clauses that "
+                                      "tell a step the user took (`narration_words`: \"I did "
+                                      "the selfie\") keeps this share of its score when another "
+                                      "clause names a reason firmly (1: all)")
 
     def __getitem__(self, key: str) -> float:
         if key not in MATCHING_KEYS:

@@ -179,6 +179,13 @@ class Matcher:
         #: matching.yaml's `failure_words` as terms: with a domain word, the message says its
         #: verification failed, so when it names nothing known it is vague, not off topic
         self.failure_terms: frozenset[str] = frozenset()
+        #: matching.yaml's `narration_words`: a clause with one tells what the user did ("I did
+        #: the selfie", "选了国家"), which names no reason on its own
+        self.narration_words: tuple[str, ...] = ()
+        self.narration_han: tuple[str, ...] = ()
+        #: matching.yaml's `quote_words` ("it said", "пишут", "邮件说"): the clause reports the notice
+        self.quote_words: tuple[str, ...] = ()
+        self.quote_han: tuple[str, ...] = ()
         #: the Chinese words the segmenter must keep whole for this knowledge (`tokens.add_words`)
         self.segmenter_words: list[str] = []
         #: character n-gram evidence (`charmodel`), trained on the same texts at build
@@ -285,6 +292,12 @@ class Matcher:
                                           for t in text_words(clean(w, 200)))
         matcher.failure_terms = frozenset(t for w in words["failure_words"]
                                           for t in norm.terms(clean(w, 200)))
+        narration = [" ".join(text_words(clean(w, 200))) for w in words["narration_words"]]
+        matcher.narration_words = tuple(f" {w} " for w in narration if w and not is_han(w[:1]))
+        matcher.narration_han = tuple(w.replace(" ", "") for w in narration if is_han(w[:1]))
+        quoting = [" ".join(text_words(clean(w, 200))) for w in words["quote_words"]]
+        matcher.quote_words = tuple(f" {w} " for w in quoting if w and not is_han(w[:1]))
+        matcher.quote_han = tuple(w.replace(" ", "") for w in quoting if is_han(w[:1]))
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         by_key = matcher.index.by_key
         matcher.chars = CharModel(((by_key[(t.kind, t.id)], matcher.char_text(t.text))
@@ -425,12 +438,15 @@ class Matcher:
                  if seg.loose else [])
         whole = self.scorer.scores(terms, exclude, uncertain, domain, budget)
         clauses = [*seg.loose, *(c for part in seg.free for c in self.seg.clauses(part, budget))]
-        clauses = clauses[: int(s["max_clauses"])]
+        clauses = self.read_clauses(clauses, int(s["max_clauses"]))
         clause_reasons: list[tuple[int, float]] = []
         placed: dict[int, int] = {}  # reason -> the first clause it leads
         if len(clauses) > 1:
             factor, none = s["clause_factor"], self.none_entry
             named: list[tuple[int, float, bool, bool]] = []  # per clause naming a reason: it, score, firm?, leads?
+            told: set[int] = set()  # the positions in `named` of clauses that narrate a step
+            failing = [any(t in self.failure_terms for t in self.norm.terms(c, set(), budget))
+                       for c in clauses]
             clause_chars = self.chars is not None and s["char_weight"] > 0 and s["char_clauses"] > 0
             char_kept = min(1.0, domain) * (1.0 if anchored else s["char_unanchored"])
             for position, clause in enumerate(clauses):
@@ -473,12 +489,26 @@ class Matcher:
                             e, top, next_one = f, f_top, True
                 if e in unkeyed:
                     firm = next_one = leads = False
+                narrated = self.narrates(clause) and not failing[position] and not (
+                    position + 1 < len(clauses) and failing[position + 1])
+                if next_one and not firm and narrated:
+                    next_one = leads = False  # "I did the selfie, then it said the name differs"
                 r, r_top = (e, top) if self.entries[e].kind == "reason" else best(
                     self.entries, sc, "reason")
-                if r >= 0 and r_top >= s["order_min_score"] and r not in unkeyed:
+                if r >= 0 and r_top >= s["order_min_score"] and r not in unkeyed and not narrated:
                     placed.setdefault(r, position)
                 if self.entries[e].kind == "reason" and (firm or next_one):
+                    if narrated:
+                        told.add(len(named))
                     named.append((e, top, firm, leads))
+            # a step the user tells of ("did the selfie") gives way to a clause that says what
+            # went wrong ("the email said the name does not match")
+            if any(n[2] for i, n in enumerate(named) if i not in told):
+                said = {n[0] for i, n in enumerate(named) if i not in told}
+                for i in told:  # and its score over the whole message shrinks too
+                    if named[i][0] not in said:
+                        whole[named[i][0]] *= s["narration_factor"]
+                named = [n for i, n in enumerate(named) if i not in told]
             # the firm ones first, in the message's order, then those named on less evidence
             if any(n[2] for n in named):
                 for e, top, *_ in sorted(named, key=lambda n: not n[3]):
@@ -507,6 +537,36 @@ class Matcher:
                   and any(t in self.failure_terms for t in terms))
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread,
                         failed)
+
+    #: clauses past `max_clauses` still read when they quote the notice (`quote_words`)
+    MORE_QUOTES = 6
+
+    def read_clauses(self, clauses: list[str], most: int) -> list[str]:
+        """The clauses of a message that are read one by one: the first `most`, and a few later
+        ones that say what the notice said ("two days later I got an email, it said the
+        information does not match"): a long story often gets to the notice at its end."""
+        if len(clauses) <= most or not (self.quote_words or self.quote_han):
+            return clauses[:most]
+        later: list[str] = []
+        rest = clauses[most:]
+        for i, c in enumerate(rest):  # the quoting clause and the one after ("там было что-то
+            if len(later) >= self.MORE_QUOTES:  # про то, | что информация не совпадает")
+                break
+            if self.quotes(c):
+                later += [x for x in rest[i:i + 2] if x not in later]
+        return clauses[:most] + later[: self.MORE_QUOTES]
+
+    def quotes(self, clause: str) -> bool:
+        """Does a clause report what the notice said (`quote_words`)?"""
+        padded = f" {' '.join(text_words(clause))} "
+        return any(w in padded for w in self.quote_words) or any(
+            w in clause for w in self.quote_han)
+
+    def narrates(self, clause: str) -> bool:
+        """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""
+        padded = f" {' '.join(text_words(clause))} "
+        return any(w in padded for w in self.narration_words) or any(
+            w in clause for w in self.narration_han)
 
     def elsewhere(self, terms: list[str], *texts: str) -> float:
         """Return the share of its scores a message keeps: 1, or less when it names another
