@@ -142,12 +142,18 @@ class Engine:
 
     def count(self, text: str) -> int | None:
         """How many times the user says verification failed ("failed twice", "my 4th time")."""
-        padded = f" {utils.default_process(text)} "
-        if any(_said(padded, p) for p in self._hypothetical):
-            return None
-        counts = [n for phrase, n in self._counts if _said(padded, phrase)
-                  and not self._negations(padded, self._count_negations)
-                  - self._negations(phrase, self._count_negations)]
+        # clause by clause: "this is my second time ... will they block me if I keep trying?"
+        # counts 2; only the clause that asks "what if" counts nothing
+        # (a count is often said late in a long story: more clauses than the matcher scores)
+        clauses = self.matcher.clauses(text)[: 4 * int(self.kb.policy.matching["max_clauses"])]
+        counts: list[int] = []
+        for clause in clauses or [text]:
+            padded = f" {utils.default_process(clause)} "
+            if any(_said(padded, p) for p in self._hypothetical):
+                continue
+            counts += [n for phrase, n in self._counts if _said(padded, phrase)
+                       and not self._negations(padded, self._count_negations)
+                       - self._negations(phrase, self._count_negations)]
         return max(counts) if counts else None
 
     def pick_option(self, text: str, labels: list[str]) -> int | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot.understanding import cache
 from bot.understanding.privacy import addresses, dates, detectors, names, seeds
+from bot.understanding.privacy.masks import MASKS
 from bot.understanding.privacy.patterns import Patterns
 from bot.understanding.privacy.scan import Detector, Finding, Scan, all_occurrences
 from bot.understanding.privacy.vocab import PrivacyFileError, load_vocabulary
@@ -30,27 +31,6 @@ __all__ = [
     "configure", "find_sensitive", "fingerprint", "redact",
 ]
 
-#: what each kind is replaced with in stored text
-MASKS: dict[str, str] = {
-    "name": "[name]",
-    "address": "[address]",
-    "seed_phrase": "[seed phrase]",
-    "password": "[password]",
-    "code": "[code]",
-    "cvv": "[cvv]",
-    "card": "[card]",
-    "wallet": "[wallet]",
-    "iban": "[iban]",
-    "email": "[email]",
-    "phone": "[phone]",
-    "id_number": "[id number]",
-    "uid": "[uid]",
-    "username": "[username]",
-    "date_of_birth": "[date of birth]",
-    "date": "[date]",
-    "number": "[number]",
-    "secret": "[secret]",
-}
 #: kinds the user is warned about (`find_sensitive` without `mentions`)
 WARN_KINDS = frozenset({
     "address", "seed_phrase", "password", "code", "cvv", "card", "iban", "email", "phone",

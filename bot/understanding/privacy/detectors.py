@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
+from bot.understanding.privacy.masks import MASKS
 from bot.understanding.privacy.rx import Match
 from bot.understanding.privacy.scan import KEEP, Scan
 from bot.understanding.privacy.shapes import (
@@ -21,9 +22,15 @@ from bot.understanding.privacy.shapes import (
 
 
 def existing_masks(scan: Scan) -> None:
-    """Masks from an earlier pass ("[name]") stay as they are: redact is idempotent."""
+    """Masks from an earlier pass ("[name]") stay as they are: redact is idempotent. Only the
+    masks this redactor writes: "[at]" and "[dot]" spell an e-mail address."""
     for s, e, _ in scan.matches(scan.p.mask, group=""):
-        scan.claim(KEEP, s, e)
+        if scan.text[s:e] in _MASK_TEXTS:
+            scan.claim(KEEP, s, e)
+
+
+#: the masks this redactor writes
+_MASK_TEXTS = frozenset(MASKS.values())
 
 
 def secrets(scan: Scan) -> None:

@@ -60,7 +60,9 @@ class Patterns:
         dot = ci(v.words("email_dot"))
         label = r"[\p{Latin}\p{N}_%+\-]+"
         sep_at = rf"(?:\s*[\[(<{{]\s*(?:{at}|@)\s*[\])>}}]\s*|\s+(?:{at}|@)\s+)"
-        sep_dot = rf"(?:\s*[\[(<{{]\s*(?:{dot}|\.)\s*[\])>}}]\s*|\s+(?:{dot})\s+|\s*\.\s*)"
+        # a bare "." joins with no space or with a space on both sides ("gmail . com"): "help at
+        # all. This" is a sentence's end, not "all.this"
+        sep_dot = rf"(?:\s*[\[(<{{]\s*(?:{dot}|\.)\s*[\])>}}]\s*|\s+(?:{dot})\s+|\.|\s+\.\s+)"
         joiners = v.words("email_joiners")
         join = rf"\.|\s+(?:{dot}|{ci(joiners)})\s+" if joiners else rf"\.|\s+{dot}\s+"
         said = v.words("digit_words") + v.words("year_words")

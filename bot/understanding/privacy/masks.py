@@ -1,0 +1,25 @@
+"""The masks the redactor writes in place of each kind of personal data."""
+
+from __future__ import annotations
+
+#: what each kind is replaced with in stored text
+MASKS: dict[str, str] = {
+    "name": "[name]",
+    "address": "[address]",
+    "seed_phrase": "[seed phrase]",
+    "password": "[password]",
+    "code": "[code]",
+    "cvv": "[cvv]",
+    "card": "[card]",
+    "wallet": "[wallet]",
+    "iban": "[iban]",
+    "email": "[email]",
+    "phone": "[phone]",
+    "id_number": "[id number]",
+    "uid": "[uid]",
+    "username": "[username]",
+    "date_of_birth": "[date of birth]",
+    "date": "[date]",
+    "number": "[number]",
+    "secret": "[secret]",
+}
