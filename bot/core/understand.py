@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 
 from rapidfuzz import utils
 
@@ -29,7 +30,7 @@ from bot.core.state import (
 )
 from bot.core.turn import Turn
 from bot.knowledge.model import Step
-from bot.understanding.matcher import MatchResult
+from bot.understanding.matcher import Match, MatchResult
 from bot.understanding.redact import Finding, find_sensitive, redact
 from bot.understanding.text import is_han
 
@@ -49,9 +50,9 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         t.reply("empty_message", [t.btn("reasons", "L")], *fix.continue_row(t))
         return
     limit = t.policy.max_message_chars
-    if len(text) > limit:
+    too_long = len(text) > limit
+    if too_long:
         text = text[:limit]
-        t.reply("too_long", limit=limit)
     # a pasted notice is the app's language too (an e-mail or in-app notice cannot be forwarded),
     # but the user's own Russian or Chinese words around English ones are theirs ("提示 Your age
     # does not meet the service requirements，我今年17岁")
@@ -61,6 +62,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         language.observe(t, own, False)
     else:
         language.observe(t, text, forwarded or pasted)
+    if too_long:  # said in the language of what was read
+        t.reply("too_long", limit=limit)
     findings = personal_data(t, text)
     if findings:
         warn_personal_data(t, findings)
@@ -396,9 +399,25 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         ask_choice(t, result)
         return
     if top is not None:
+        beside = reason_beside(t, result)
+        if beside is not None:  # "отказали два раза, фото размытое. как подать апелляцию?"
+            diagnose(t, replace(result, matches=(beside,), ambiguous=False, multi=False),
+                     text, forwarded, count)
+            fix.show_topic(t, top.id)
+            return
         fix.show_topic(t, top.id)
         return
     unmatched(t, text, vague=result.vague, unknown_reason=result.unknown_reason)
+
+
+def reason_beside(t: Turn, result: MatchResult) -> Match | None:
+    """The reason a question about a topic also names, when it scores close enough to the topic
+    (`dialogue.reason_beside_topic_share`) and no fix is under way (that one goes on)."""
+    top = result.top
+    if top is None or top.kind != "topic" or t.state.phase == FIX:
+        return None
+    share = t.policy.reason_beside_topic_share * top.score
+    return next((m for m in result.matches if m.kind == "reason" and m.score >= share), None)
 
 
 def _asks(text: str) -> bool:
@@ -474,5 +493,8 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
         return
     if vague:
         t.reply("vague", [t.btn("reasons", "L")], *t.role_rows("find_reason", "contact_support"))
+        return
+    if not t.engine.matcher.reads_words(text):  # "asdfgh", "алло": no word to go on
+        t.reply("not_understood", [t.btn("reasons", "L")], *t.role_rows("find_reason"))
         return
     t.reply("nothing_matched", [t.btn("reasons", "L")], *t.role_rows("contact_support"))

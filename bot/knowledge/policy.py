@@ -241,6 +241,11 @@ class Policy:
         0.8, section="dialogue", lo=0, hi=1,
         doc="a question asked beside a reason (\"...will my account be banned?\") is answered "
             "too when its topic scores at least this share of the reason's score")
+    reason_beside_topic_share: float = setting(
+        0.6, section="dialogue", lo=0, hi=1,
+        doc="a message asking a question (a topic first) that also names a reason (\"rejected "
+            "twice, photo blurry. how do I appeal?\") starts that reason's fix too when the "
+            "reason scores at least this share of the topic's score")
     followup_support_hours: float = setting(
         72, section="followup", key="support_hours", lo=0, above=True,
         doc='when to ask "has Customer Support fixed it?" after the user says they contacted it')

@@ -562,6 +562,16 @@ class Matcher:
         return any(w in padded for w in self.quote_words) or any(
             w in clause for w in self.quote_han)
 
+    def reads_words(self, text: str) -> bool:
+        """Does the message hold a word the knowledge uses about verification (not only in
+        negatives.yaml)? "asdfgh", "алло", "ывапр": no, so nothing could be understood."""
+        cleaned = clean(text, int(self.settings["max_chars"]))
+        if not any(c.isalpha() for c in cleaned):
+            return False
+        ix = self.index
+        return any(t in ix.idf and ix.off_domain.get(t, 0.0) < 1.0
+                   for t in self.norm.terms(self._translit(cleaned), set()))
+
     def narrates(self, clause: str) -> bool:
         """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""
         padded = f" {' '.join(text_words(clause))} "
