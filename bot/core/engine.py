@@ -58,12 +58,12 @@ class Engine:
         self.stop_words = frozenset(str(w) for w in words.get("stop_words", ()) or ())
         #: words that say a message is about verification (matching.yaml `domain_words`)
         self.domain_words = tuple(
-            d for w in words.get("domain_words", ()) or () if len(d := utils.default_process(str(w))) >= 3
+            d for w in words.get("domain_words", ()) or () if len(d := _process(str(w))) >= 3
         )
         self.reason_markers = tuple(
             re.compile(str(p), re.I) for p in words.get("reason_markers", ()) or ()
         )
-        phrases = [(utils.default_process(p), name) for name, ps in kb.intents.items() for p in ps]
+        phrases = [(_process(p), name) for name, ps in kb.intents.items() for p in ps]
         self._intents = [(p, n) for p, n in phrases if p and n not in LEXICON_INTENTS]
         self._counts = [(p, COUNT_INTENTS[n]) for p, n in phrases if p and n in COUNT_INTENTS]
         self._hypothetical = tuple(p for p, n in phrases if p and n == "hypothetical")
@@ -84,7 +84,7 @@ class Engine:
     def intents(self, text: str) -> list[str]:
         """The intents a short message expresses: the whole message ("it passed") or a phrase
         of two words or more inside it ("i resubmitted it yesterday")."""
-        clean = utils.default_process(text)
+        clean = _process(text)
         words = clean.split()
         policy = self.kb.policy
         if not clean or len(words) > policy.intent_max_words or not self._intents:
@@ -108,7 +108,7 @@ class Engine:
     def says(self, text: str, name: str) -> bool:
         """Does a message of any length say intent `name` in one of its phrases of two words or
         more ("im back, still no result from the manual review, its been almost a month")?"""
-        padded = f" {utils.default_process(text)} "
+        padded = f" {_process(text)} "
         return any(n == name and " " in p and f" {p} " in padded and not self._negated(padded, p)
                    for p, n in self._intents)
 
@@ -137,7 +137,7 @@ class Engine:
 
     def hypothetical(self, text: str) -> bool:
         """Does the message ask "what if" rather than tell ("what if it fails again?")?"""
-        padded = f" {utils.default_process(text)} "
+        padded = f" {_process(text)} "
         return any(_said(padded, p) for p in self._hypothetical)
 
     def count(self, text: str) -> int | None:
@@ -148,7 +148,7 @@ class Engine:
         clauses = self.matcher.clauses(text)[: 4 * int(self.kb.policy.matching["max_clauses"])]
         counts: list[int] = []
         for clause in clauses or [text]:
-            padded = f" {utils.default_process(clause)} "
+            padded = f" {_process(clause)} "
             if any(_said(padded, p) for p in self._hypothetical):
                 continue
             counts += [n for phrase, n in self._counts if _said(padded, phrase)
@@ -158,10 +158,10 @@ class Engine:
 
     def pick_option(self, text: str, labels: list[str]) -> int | None:
         """The option a typed answer names: close to a label, or words found in one label only."""
-        clean = utils.default_process(text)
+        clean = _process(text)
         if not clean or len(clean.split()) > 8:
             return None
-        processed = [utils.default_process(label) for label in labels]
+        processed = [_process(label) for label in labels]
         found = process.extractOne(clean, processed, scorer=fuzz.ratio,
                                    score_cutoff=self.kb.policy.option_cutoff)
         if found is not None:
@@ -180,13 +180,13 @@ class Engine:
         if leading and not {"yes", "no"} & set(said):
             # only a yes agrees with a message that restates the reason ("no, it expired last
             # month" is no clear answer)
-            first = (utils.default_process(text).split() or [""])[0]
+            first = (_process(text).split() or [""])[0]
             said = [n for p, n in self._intents if p == first and n == "yes"]
         want = "yes" if "yes" in said else "no" if "no" in said else None
         if want is None:
             return None
         words = {p for p, n in self._intents if n == want and " " not in p}
-        firsts = [(utils.default_process(label).split() or [""])[0] for label in labels]
+        firsts = [(_process(label).split() or [""])[0] for label in labels]
         hits = [i for i, first in enumerate(firsts) if first in words]
         return hits[0] if len(hits) == 1 else None
 
@@ -204,7 +204,13 @@ class Engine:
         return found[0] if found else None
 
 
-_CONTRACTION = re.compile(r"n t\b")  # "haven't" after processing is "haven t"
+_CONTRACTION = re.compile(r"n t\b")
+
+
+def _process(text: str) -> str:
+    """A short answer or a phrase as compared: rapidfuzz's lower case and spaces, and Russian
+    "ё" read as "е" (most people type "четвертый", the knowledge may say "четвёртый")."""
+    return utils.default_process(text).replace("ё", "е")  # "haven't" after processing is "haven t"
 
 
 def _said(padded: str, phrase: str) -> bool:
