@@ -445,13 +445,16 @@ class Matcher:
             factor, none = s["clause_factor"], self.none_entry
             named: list[tuple[int, float, bool, bool]] = []  # per clause naming a reason: it, score, firm?, leads?
             told: set[int] = set()  # the positions in `named` of clauses that narrate a step
-            failing = [any(t in self.failure_terms for t in self.norm.terms(c, set(), budget))
-                       for c in clauses]
+            # each clause's words, read once (a clause telling a step needs its neighbour's)
+            read: list[tuple[list[str], set[str]]] = []
+            for c in clauses:
+                unsure: set[str] = set()
+                read.append((self.norm.terms(c, unsure, budget), unsure))
+            failing = [any(t in self.failure_terms for t in terms) for terms, _ in read]
             clause_chars = self.chars is not None and s["char_weight"] > 0 and s["char_clauses"] > 0
             char_kept = min(1.0, domain) * (1.0 if anchored else s["char_unanchored"])
             for position, clause in enumerate(clauses):
-                uncertain_here: set[str] = set()
-                clause_terms = self.norm.terms(clause, uncertain_here, budget)
+                clause_terms, uncertain_here = read[position]
                 sc = self.scorer.scores(clause_terms, exclude, uncertain_here, domain, budget)
                 keyed = self.scorer.keyword_entries(clause_terms)
                 # a reason of `keyword_clauses` gets nothing from a clause without its keywords
