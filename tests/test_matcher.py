@@ -1275,3 +1275,15 @@ def test_a_long_story_is_read_to_the_notice_it_quotes(matcher: Matcher, lang: st
     text = (ROOT / "tests" / "data" / "stories" / f"{lang}.txt").read_text(encoding="utf-8")
     result = matcher.match(text)
     assert result.top is not None and result.top.id == "info_mismatch" and not result.multi
+
+
+@pytest.mark.parametrize("text", [
+    "They want proof of address but the bills are in my landlord's name",
+    "要我交地址证明，能用支付宝的账单吗",
+])
+def test_a_proof_of_address_question_is_in_scope_whatever_bill_it_names(
+        matcher: Matcher, text: str) -> None:
+    # a landlord or a payment app names another context, but a proof of address asked for is
+    # this verification's own step
+    result = matcher.match(text)
+    assert result.top is not None and result.top.id == "proof_of_address"
