@@ -1278,8 +1278,8 @@ def test_a_long_story_is_read_to_the_notice_it_quotes(matcher: Matcher, lang: st
 
 
 @pytest.mark.parametrize("text", [
-    "They want proof of address but the bills are in my landlord's name",
-    "要我交地址证明，能用支付宝的账单吗",
+    "They asked me for proof of address, but all the bills are in my landlord's name",
+    "让我交地址证明，我是租房的，水电单子是房东的名字",
 ])
 def test_a_proof_of_address_question_is_in_scope_whatever_bill_it_names(
         matcher: Matcher, text: str) -> None:
