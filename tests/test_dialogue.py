@@ -472,3 +472,30 @@ def test_the_summary_tells_of_a_manual_review_only_when_one_was_reported(engine:
     talk.send(Command("status"))
     talk.press("case_summary")
     assert "Manual review: started" in "\n".join(r.text for r in talk.last.replies)
+
+
+@pytest.mark.parametrize(("text", "lang", "step"), [
+    ("hi, I turned 18 last week! rejected for age before, what now?", None, "now_adult"),
+    ("отказали, пишут что имя не совпадает с паспортом", None, "check_name"),
+    ("我才16岁，被拒了说年龄不够", None, "minor"),
+    ("it says the document was edited, but I only blacked out my ID number", None, "photo_changed"),
+])
+def test_a_first_message_that_answers_the_first_question_is_not_asked_it(
+        engine: Engine, text: str, lang: str | None, step: str) -> None:
+    # journey audit 6, findings 11 and 12: the option's `said:` phrases (any language) in the
+    # message that starts the fix answer its question; Back still shows the question
+    talk = Talk(engine, lang)
+    talk.say(text)
+    assert talk.state.step == step, talk.ids()
+    talk.press("back")
+    assert talk.state.step != step and any(k.startswith("option:") for k in talk.buttons())
+
+
+@pytest.mark.parametrize("text", [
+    "I haven't turned 18 yet, is that why?",            # negated
+    "my name and date of birth don't match, rejected",  # two answers: ask
+])
+def test_a_negated_or_double_answer_still_asks(engine: Engine, text: str) -> None:
+    talk = Talk(engine)
+    talk.say(text)
+    assert any(k.startswith("option:") for k in talk.buttons()), talk.ids()

@@ -14,6 +14,7 @@ state asks for. The work of a turn is split by concern:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -25,7 +26,7 @@ from bot.core.events import Attachment, ButtonPress, Command, Event, FollowupDue
 from bot.core.state import FIX, State
 from bot.core.turn import Turn
 from bot.knowledge.contract import COUNT_INTENTS, LEXICON_INTENTS
-from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.model import KnowledgeBase, Option
 from bot.understanding.matcher import Matcher
 from bot.understanding.settings import matching_files
 from bot.understanding.text import is_han
@@ -104,6 +105,26 @@ class Engine:
                     and self._han_said(padded, phrase)):
                 found[name] = None  # "通过啦，终于认证好了" holds "认证好了": Chinese has no spaces
         return list(found)
+
+    def said_option(self, text: str, options: Sequence[Option]) -> int | None:
+        """The one option whose `said:` phrases (any language) the message says, not negated
+        ("I turned 18 last week"; not "I haven't turned 18"); None if none or several."""
+        padded = f" {_process(text)} "
+        hits = {i for i, o in enumerate(options)
+                for phrases in o.said.values() for p in phrases
+                if (q := _process(p)) and _said(padded, q) and not self._negated_before(padded, q)}
+        return hits.pop() if len(hits) == 1 else None
+
+    def _negated_before(self, padded: str, phrase: str) -> bool:
+        """A negation just before the phrase: up to 3 words ("I have not turned 18"), or the
+        character(s) before a Chinese one ("没满18")."""
+        at = padded.find(phrase)
+        if at < 0:
+            return False
+        before = padded[:at]
+        if is_han(phrase[0]):
+            return before[-1:] in self._negation_words or before[-2:] in self._negation_words
+        return bool(set(_CONTRACTION.sub("nt", before).split()[-3:]) & self._negation_words)
 
     def says(self, text: str, name: str) -> bool:
         """Does a message of any length say intent `name` in one of its phrases of two words or

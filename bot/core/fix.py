@@ -193,6 +193,10 @@ def render_step(t: Turn) -> None:
     if known is not None:  # "how many times has it failed?" answered already: take that option
         choose_option(t, known[0], count=known[1], known=True)
         return
+    said = said_answer(t, step)
+    if said is not None:  # the message that started the fix answers this question already
+        choose_option(t, said)
+        return
     journal.record(t, journal.STEP, reason=reason.id, step=step.id)
     t._keys.append(f"step:{reason.id}/{step.id}")
     header = t.msg("step_progress", title=t.text(reason.title), position=len(t.state.back) + 1)
@@ -251,6 +255,15 @@ def known_count(t: Turn, step: Step) -> tuple[int, int] | None:
         case.failures if case is not None and case.failures >= 2 else None)
     index = count_option(step, count)
     return None if index is None or count is None else (index, count)
+
+
+def said_answer(t: Turn, step: Step) -> int | None:
+    """The option the fix's first message names by one of its `said:` phrases ("hi, I turned 18
+    last week": "I've turned 18 since then"), taken once; None to ask."""
+    text, t.text_said = t.text_said, None
+    if text is None or t.going_back or not step.is_question:
+        return None
+    return t.engine.said_option(text, step.options)
 
 
 def count_option(step: Step, count: int | None) -> int | None:

@@ -371,6 +371,9 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         if new:  # counted: say so, in case it is the old notice sent again
             case_rules.rejection_noted(t)
         t.count_said = count
+        # the user's own words may answer the fix's first question; a pasted notice does not
+        # (it says what Binance found, not what the user knows)
+        t.text_said = None if forwarded or is_notice(t, text, forwarded) else text
         step = t.current_step()
         walked = {t.state.reason, *t.state.queue, *t.state.batch}
         notice = is_notice(t, text, forwarded)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from bot.knowledge.accessors import FileCtx, read_yaml
 from bot.knowledge.coverage import MIN_EXAMPLES
@@ -105,6 +106,7 @@ def parse_reason(pending: Pending, topic_ids: set[str]) -> Reason | None:
                         topic=o.topic[0] if o.topic else None,
                         source=ctx.source(o.line),
                         failures=o.failures,
+                        said=MappingProxyType({"en": o.said} if o.said else {}),
                     )
                     for o in s.options
                 ),

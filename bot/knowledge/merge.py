@@ -33,11 +33,15 @@ def merge_reason(reason: Reason, overlays: list[Overlay]) -> Reason:
             triggers = tuple(_with(t, lang, v) for t, v in zip(triggers, ro.triggers, strict=True))
         steps = []
         for s in reason.steps:
-            text, labels = ro.steps.get(s.id, (None, None))
+            text, labels, said = ro.steps.get(s.id, (None, None, {}))
             options = s.options
             if labels is not None:
                 options = tuple(dataclasses.replace(opt, label=_with(opt.label, lang, label))
                                 for opt, label in zip(s.options, labels, strict=True))
+            if said:
+                options = tuple(
+                    dataclasses.replace(opt, said=MappingProxyType({**opt.said, lang: said[k]}))
+                    if k in said else opt for k, opt in enumerate(options))
             title = ro.step_titles.get(s.id)
             if title is not None:
                 s = dataclasses.replace(s, title=_with(s.title or Text.plain(s.id), lang, title))

@@ -169,6 +169,9 @@ class Option:
     source: Source | None = None
     #: the answer to "how many times has it failed?": the failed attempts it means, (low, high)
     failures: tuple[int, int] | None = None
+    #: phrases per language that, said in a message, give this answer ("turned 18", "满18了"):
+    #: the question is then not asked (`said:` in the reason file, its overlays)
+    said: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

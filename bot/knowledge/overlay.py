@@ -55,7 +55,8 @@ class Overlay:
 class _ReasonOverlay:
     texts: dict[str, str]  # title, summary, support
     triggers: list[str] | None
-    steps: dict[str, tuple[str | None, list[str] | None]]  # step id -> (text, option labels)
+    #: step id -> (text, option labels, what said in a message gives option k (0-based))
+    steps: dict[str, tuple[str | None, list[str] | None, dict[int, tuple[str, ...]]]]
     phrasing: Phrasing
     step_titles: dict[str, str] = field(default_factory=dict)  # step id -> its short name
 
@@ -244,7 +245,7 @@ class _Reader:
                           f"{len(base.triggers)}; translate each one, in the same order")
             else:
                 triggers = [t for t, _ in items]
-        steps: dict[str, tuple[str | None, list[str] | None]] = {}
+        steps: dict[str, tuple[str | None, list[str] | None, dict[int, tuple[str, ...]]]] = {}
         titles: dict[str, str] = {}
         if "steps" in data:
             m = ctx.mapping(data["steps"], data.lines["steps"], f"`steps` of {what}")
@@ -269,7 +270,7 @@ class _Reader:
 
     def _step(
         self, ctx: FileCtx, m: YMap, step_id: str, step: Step, what: str
-    ) -> tuple[str | None, list[str] | None] | None:
+    ) -> tuple[str | None, list[str] | None, dict[int, tuple[str, ...]]] | None:
         swhat = f"step '{step_id}' of {what}"
         sm = ctx.mapping(m[step_id], m.lines[step_id], swhat)
         if sm is None:
@@ -292,7 +293,24 @@ class _Reader:
                               "same order")
                 else:
                     labels = [t for t, _ in items]
-        return text, labels
+        return text, labels, self._said(ctx, sm, step, swhat)
+
+    def _said(self, ctx: FileCtx, sm: YMap, step: Step, swhat: str) -> dict[int, tuple[str, ...]]:
+        """`said:` of an overlay step: option number (1, 2, ...) -> phrases in this language that
+        give that answer when a message says them ("4: [исполнилось 18]")."""
+        if "said" not in sm:
+            return {}
+        m = ctx.mapping(sm["said"], sm.lines["said"], f"`said` of {swhat}")
+        out: dict[int, tuple[str, ...]] = {}
+        for key in m or ():
+            number = int(key) if isinstance(key, str) and key.isdigit() else (
+                key if isinstance(key, int) and not isinstance(key, bool) else None)
+            if number is None or not 1 <= number <= len(step.options):
+                ctx.error(m.lines[key], f"`said` of {swhat} names option {key!r}; use the "  # type: ignore[union-attr]
+                                        f"number of an option, 1 to {len(step.options)}")
+                continue
+            out[number - 1] = tuple(t for t, _ in ctx.strings(m, key, f"`said` {key} of {swhat}"))  # type: ignore[arg-type]
+        return out
 
     def _topic(self, ctx: FileCtx, data: YMap, tid: str) -> _TopicOverlay:
         what = f"topic '{tid}' ({self.lang})"

@@ -58,7 +58,7 @@ REASON = Schema(
 )
 STEP = Schema(keys=("id", "title", "text", "options", "next", "end", "closes", "topics"),
               required=("id", "text"))
-OPTION = Schema(keys=("label", "next", "topic", "failures"), required=("label",))
+OPTION = Schema(keys=("label", "next", "topic", "failures", "said"), required=("label",))
 TOPIC = Schema(
     keys=("version", "id", "title", "answer", "source", "keywords", "negative_keywords",
           "examples", "related"),
@@ -76,7 +76,7 @@ OVERLAY_REASON = Schema(
           "keywords", "negative_keywords", "examples"),
     structure=_STRUCTURE,
 )
-OVERLAY_STEP = Schema(keys=("title", "text", "options"), structure=_STRUCTURE)
+OVERLAY_STEP = Schema(keys=("title", "text", "options", "said"), structure=_STRUCTURE)
 OVERLAY_TOPIC = Schema(
     keys=("version", "id", "title", "answer", "keywords", "negative_keywords", "examples"),
     structure=_STRUCTURE,

@@ -18,6 +18,7 @@ class RawOption:
     topic: tuple[str, int] | None
     line: int
     failures: tuple[int, int] | None = None
+    said: tuple[str, ...] = ()
 
 
 @dataclass
@@ -89,6 +90,8 @@ def parse_steps(ctx: FileCtx, data: YMap, what: str) -> tuple[list[RawStep], boo
                         topic=(o_topic, om.lines["topic"]) if o_topic else None,
                         line=om.line,
                         failures=_failures(ctx, om, owhat),
+                        said=tuple(t for t, _ in ctx.strings(om, "said", owhat))
+                        if "said" in om else (),
                     )
                 )
         if end is not None and (options or nxt):
