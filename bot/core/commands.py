@@ -11,6 +11,7 @@ from bot.core import fix, journal, language, render, zones
 from bot.core.state import (
     CLOSED,
     CONFIRM_FORGET,
+    IDLE,
     LOCK_RISK,
     MANUAL_REVIEW,
     PASSED,
@@ -90,6 +91,15 @@ def cmd_forget(t: Turn, arg: str = "") -> None:
         t.state.resume_phase = t.state.phase
     t.state.phase = CONFIRM_FORGET
     t.reply("forget_confirm", [t.btn("forget_yes", "f"), t.btn("forget_no", "F")])
+
+
+def cancel_forget(t: Turn, *, resume: bool) -> None:
+    """A pending "delete everything?" answered with anything but its Yes: nothing is deleted,
+    and the user is back where they were (`resume`: with the button to carry on)."""
+    if t.state.phase != CONFIRM_FORGET:
+        return
+    t.state.phase = t.state.resume_phase or IDLE
+    t.reply("forget_cancelled", *(fix.continue_row(t) if resume else []))
 
 
 def do_forget(t: Turn) -> None:

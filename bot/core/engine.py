@@ -99,7 +99,9 @@ class Engine:
         # a short Chinese message, as short as `intent_max_words` words of a spaced language
         short_han = sum(map(is_han, clean)) <= 3 * policy.intent_max_words
         for phrase, name in self._intents:
-            if " " in phrase and f" {phrase} " in padded and not self._negated(clean, phrase):
+            # ("no" is itself a negation: "no, keep it" says it)
+            if " " in phrase and f" {phrase} " in padded and (
+                    name == "no" or not self._negated(clean, phrase)):
                 found[name] = None
             elif (name in _NEWS and len(phrase) >= 3 and short_han and all(map(is_han, phrase))
                     and self._han_said(padded, phrase)):
@@ -271,7 +273,10 @@ def dispatch(t: Turn, event: Event) -> None:
         fix.render_current(t)  # the pressed button belonged to the old step
         return
     if isinstance(event, Command):
-        commands.on_command(t, event.name.lower().lstrip("/"), event.arg)
+        name = event.name.lower().lstrip("/")
+        if name != "forget":  # another command answers a pending "delete everything?" with no
+            commands.cancel_forget(t, resume=False)
+        commands.on_command(t, name, event.arg)
     elif isinstance(event, ButtonPress):
         buttons.on_button(t, event.data)
     elif isinstance(event, Attachment):

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from rapidfuzz import utils
 
-from bot.core import buttons, fix, followups, journal, language
+from bot.core import buttons, commands, fix, followups, journal, language
 from bot.core import case as case_rules
 from bot.core.state import (
     AWAITING_NOTICE,
@@ -72,8 +72,14 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             return
     # the text is read as written (in memory only); anything logged is masked first
     if t.state.phase == CONFIRM_FORGET:
-        t.reply("use_buttons", [t.btn("forget_yes", "f"), t.btn("forget_no", "F")])
-        return
+        # deleting needs its button (or its number); "no", "cancel" or anything else keeps
+        # everything, and a message that is not a "no" is then read as usual
+        if not forwarded and buttons.typed_number(t, text):
+            return
+        keep = "no" in t.engine.intents(text)
+        commands.cancel_forget(t, resume=keep)
+        if keep:
+            return
     if not forwarded and buttons.typed_number(t, text):
         return
     step = t.current_step()
