@@ -121,12 +121,19 @@ class Engine:
         """A negation just before the phrase: up to 3 words ("I have not turned 18"), or the
         character(s) before a Chinese one ("没满18")."""
         at = padded.find(phrase)
-        if at < 0:
-            return False
+        if at < 0 or self._negations(phrase) or (is_han(phrase[0]) and any(
+                w in phrase for w in self._negation_words if w and is_han(w[0]))):
+            return False  # the phrase says "not" itself ("не истёк", "没过期"): a "нет" before agrees
         before = padded[:at]
         if is_han(phrase[0]):
             return before[-1:] in self._negation_words or before[-2:] in self._negation_words
         return bool(set(_CONTRACTION.sub("nt", before).split()[-3:]) & self._negation_words)
+
+    def denies(self, text: str) -> bool:
+        """Does the message hold a negation of any language ("not", "не", "不清楚", "没")?"""
+        clean = _process(text)
+        return bool(self._negations(clean)) or any(
+            w in clean for w in self._negation_words if w and is_han(w[0]))
 
     def says(self, text: str, name: str) -> bool:
         """Does a message of any length say intent `name` in one of its phrases of two words or

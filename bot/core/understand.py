@@ -91,6 +91,13 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             return
     if not forwarded and on_intents(t, t.engine.intents(text), text):
         return
+    if step is not None and step.is_question and not forwarded:
+        # "birthday", "是名字写错了", "нет, срок ещё не истёк": an option's `said:` phrases
+        # (after the intents: "поддержка исправила имя" is news, not the answer "имя")
+        index = t.engine.said_option(text, step.options)
+        if index is not None:
+            fix.choose_option(t, index)
+            return
     result = t.engine.matcher.match(text)
     if not forwarded and progress_report(t, text, result):
         return
@@ -388,6 +395,12 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             fix.render_step(t)  # reasons being fixed, said again: carry on, don't restart
             apply_count(t, count)
             return
+        if (not new and not notice and t.state.phase == FIX and not set(ids) <= walked
+                and doubts(t, text, top.score)):
+            # "can he use my ID then?", "I'm 25 so not the age", "不清楚": a question or a
+            # denial that names another reason is no reason of this notice
+            aside(t, result)
+            return
         if not new and not notice and fix.add_reasons(t, ids):
             apply_count(t, count)
             return  # "oh, and it also says name mismatch": one more reason for this attempt
@@ -427,6 +440,25 @@ def reason_beside(t: Turn, result: MatchResult) -> Match | None:
         return None
     share = t.policy.reason_beside_topic_share * top.score
     return next((m for m in result.matches if m.kind == "reason" and m.score >= share), None)
+
+
+def doubts(t: Turn, text: str, score: float) -> bool:
+    """Does a message ask "what if", deny ("not", "не", "不"), or ask a question that does not
+    firmly name its reason (`multi_min_score`: "my face?"), rather than tell what the notice
+    says ("my selfie failed twice, what should I do?" tells it)?"""
+    firm = score >= float(t.policy.matching["multi_min_score"])
+    return t.engine.hypothetical(text) or t.engine.denies(text) or (_asks(text) and not firm)
+
+
+def aside(t: Turn, result: MatchResult) -> None:
+    """A question beside the fix: its topic if one matched, else where to ask; then the step."""
+    t.text_said = None  # the question answers nothing of the step
+    topic = next((m.id for m in result.matches if m.kind == "topic"), None)
+    if topic is not None:
+        fix.show_topic(t, topic)
+        return
+    t.reply("use_buttons")  # about verification, but nothing to act on: the step's buttons
+    fix.render_step(t)
 
 
 def _asks(text: str) -> bool:
