@@ -40,6 +40,9 @@ class StubMatcher:
     def clauses(self, text: str) -> list[str]:
         return [text]
 
+    def reads_words(self, text: str) -> bool:
+        return True  # every word counts: an unmatched message is off topic, not keyboard mash
+
 
 def stub(chat: Chat, *matches: tuple[str, str, float], ambiguous: bool = False, multi: bool = False) -> None:
     chat.service.engine.matcher = StubMatcher(

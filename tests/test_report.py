@@ -49,6 +49,9 @@ class StubMatcher:
     def clauses(self, text: str) -> list[str]:
         return [text]
 
+    def reads_words(self, text: str) -> bool:
+        return True  # every word counts: an unmatched message is off topic, not keyboard mash
+
 
 @dataclass
 class World:
