@@ -223,6 +223,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         case_rules.same_reason_again(t)
     elif "next" in said and step is not None and not step.is_question and not step.end:
         fix.go_next(t)
+    elif "next" in said and step is not None and step.end and t.state.queue and phase == FIX:
+        fix.next_reason(t)  # "ok", "next", "下一步" where the button is "Next reason"
     elif "next" in said and step is not None and step.is_question:
         fix.render_step(t)  # "continue" after a side question: the step's question again
     elif "back" in said and phase == FIX and t.state.back:
