@@ -253,6 +253,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         # back while a result is awaited: "hello" is the moment to ask how it went
         t.state.asked_result = True
         followups.ask_result(t)
+    elif "greeting" in said and case is not None and (case.reasons or case.attempts):
+        commands.cmd_start(t)  # "hi" weeks later: where the case stands, continue or start anew
     elif "greeting" in said:
         t.reply("greeting_reply", [t.btn("reasons", "L")], *fix.continue_row(t))
     elif "thanks" in said:
