@@ -1287,3 +1287,10 @@ def test_a_proof_of_address_question_is_in_scope_whatever_bill_it_names(
     # this verification's own step
     result = matcher.match(text)
     assert result.top is not None and result.top.id == "proof_of_address"
+
+
+def test_a_bought_verified_account_in_chinese_is_the_rule_on_paying_for_verification(
+        matcher: Matcher) -> None:
+    # journey audit 7, finding 2: it had read as "how to resubmit" only
+    result = matcher.match("网上买的已认证账号，现在又要我重新认证")
+    assert result.top is not None and result.top.id == "kyc_for_hire"
