@@ -112,7 +112,7 @@ def test_a_file_that_is_not_a_database_is_a_one_line_error(tmp_path: Path) -> No
 def test_a_manual_review_journey_with_waits_in_business_days(tmp_path: Path, kb: KnowledgeBase) -> None:
     script = "\n".join([
         "my selfie keeps failing",
-        "2",  # 3 or 4 times: manual review
+        "3",  # 3 times: manual review
         "/wait 13bd",
         "/wait 1bd",  # the end of the standard window: Fri 20 Mar
         "4",  # still waiting: the complex-case range
