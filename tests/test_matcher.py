@@ -1294,3 +1294,18 @@ def test_a_bought_verified_account_in_chinese_is_the_rule_on_paying_for_verifica
     # journey audit 7, finding 2: it had read as "how to resubmit" only
     result = matcher.match("网上买的已认证账号，现在又要我重新认证")
     assert result.top is not None and result.top.id == "kyc_for_hire"
+
+
+def test_ukrainian_words_in_a_russian_message_are_read(matcher: Matcher) -> None:
+    # surzhyk: "прострочений" is "просрочен", "прізвище" a surname, "перевірка" a check
+    ids = [m.id for m in matcher.match("паспорт прострочений, і прізвище в анкеті інше").matches]
+    assert ids[:2] == ["expired_document", "info_mismatch"]
+
+
+@pytest.mark.parametrize("text", [
+    "Whoosh просит подтвердить возраст, а мне 17, что делать",
+    "手机银行让我更新身份证有效期，照片老是传不上去",
+    "Steam says this email is already registered to another account",
+])
+def test_other_apps_own_checks_are_no_reason(matcher: Matcher, text: str) -> None:
+    assert not any(m.kind == "reason" for m in matcher.match(text).matches)
