@@ -138,7 +138,7 @@ def start_reasons(t: Turn, reason_ids: list[str], *, notice: bool = False,
     start_fix(t, reasons[0], announce=announce)
 
 
-def add_reasons(t: Turn, reason_ids: list[str]) -> bool:
+def add_reasons(t: Turn, reason_ids: list[str], *, show: bool = True) -> bool:
     """A reason named in a later message while another reason's fix is under way and nothing was
     resubmitted since: the same rejection had both, so it is walked next, as when one message
     names two. False when there is no fix under way or nothing new."""
@@ -159,7 +159,8 @@ def add_reasons(t: Turn, reason_ids: list[str]) -> bool:
     t.state.batch = [*done, current, *t.state.queue]  # "Next up (2 of 3)" counts in that order
     t.reply("reason_added", titles=render.reasons_of(t, added),
             count=len(t.state.batch))
-    render_step(t)
+    if show:
+        render_step(t)
     return True
 
 

@@ -88,6 +88,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         index = option_for(t, step, text, count)
         if index is not None:
             fix.choose_option(t, index, count=count if _counts(step) else None)
+            also_said(t, text)
             return
     if not forwarded and on_intents(t, t.engine.intents(text), text):
         return
@@ -444,6 +445,28 @@ def reason_beside(t: Turn, result: MatchResult) -> Match | None:
         return None
     share = t.policy.reason_beside_topic_share * top.score
     return next((m for m in result.matches if m.kind == "reason" and m.score >= share), None)
+
+
+def also_said(t: Turn, text: str) -> None:
+    """An answer that also names another reason firmly ("yes it is expired, and also my name is
+    misspelled"): that reason joins this notice's, after the step the answer led to."""
+    if len(text) > _SHORT_ANSWER * 4 or t.state.phase != FIX:
+        return
+    firm = float(t.policy.matching["multi_min_score"])
+    walked = {t.state.reason, *t.state.queue, *t.state.batch}
+    result = t.engine.matcher.match(text)
+    ids = [m.id for m in result.matches
+           if m.kind == "reason" and m.score >= firm and m.id not in walked]
+    if ids and not t.engine.hypothetical(text) and not t.engine.denies(_rest_after_answer(text)):
+        fix.add_reasons(t, ids, show=False)
+
+
+def _rest_after_answer(text: str) -> str:
+    """The words after an answer's first clause ("yes it's expired, | and my name is wrong")."""
+    for sep in (",", "，", ".", ";", " and ", " also ", " и ", "还有", "而且"):
+        if sep in text:
+            return text.split(sep, 1)[1]
+    return ""
 
 
 def doubts(t: Turn, text: str, score: float) -> bool:
