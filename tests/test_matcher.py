@@ -1309,3 +1309,12 @@ def test_ukrainian_words_in_a_russian_message_are_read(matcher: Matcher) -> None
 ])
 def test_other_apps_own_checks_are_no_reason(matcher: Matcher, text: str) -> None:
     assert not any(m.kind == "reason" for m in matcher.match(text).matches)
+
+
+@pytest.mark.parametrize("text", [
+    "an email says my account will be frozen unless I click the link and re-enter my ID, is it real?",
+    "收到短信说账户要冻结，让我点击链接重新上传身份证，是真的吗",
+])
+def test_a_link_asking_for_id_details_is_the_safety_answer(matcher: Matcher, text: str) -> None:
+    result = matcher.match(text)
+    assert result.top is not None and result.top.id == "safety"
