@@ -77,12 +77,15 @@ def steps_taken(t: Turn, case: Case) -> str:
 
 
 def attempts_list(t: Turn, case: Case) -> str:
+    # each rejection with the reasons its notice gave: support reads which attempt failed why
     lines = [
         t.msg(
-            "summary_attempt_line",
+            "summary_attempt_reasons_line" if a.outcome == "rejected" and a.reasons
+            else "summary_attempt_line",
             number=i,
             date=when(t, parse_iso(a.at)) if a.at else t.msg("date_unknown"),
             outcome=t.msg(f"outcome_{a.outcome}"),
+            reasons=reasons_of(t, a.reasons),
         )
         for i, a in enumerate(case.attempts, 1)
     ]
@@ -103,9 +106,12 @@ def summary_text(t: Turn) -> str:
     case = t.state.case
     if case is None:
         return t.msg("status_none")
+    # the latest rejection's reasons first: earlier attempts' ones are in their lines below
+    latest = next((a.reasons for a in reversed(case.attempts)
+                   if a.outcome == "rejected" and a.reasons), None)
     return t.msg(
         "summary",
-        reasons=reasons_of(t, case.reasons),
+        reasons=reasons_of(t, latest or case.reasons),
         stage=stage_name(t, case),
         steps=steps_taken(t, case),
         attempts=attempts_list(t, case),

@@ -75,6 +75,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "one_before_lock": ("failures",),
         "explain_reason": ("title", "summary"),
         "send_notice": (),
+        "summary_attempt_reasons_line": ("number", "date", "outcome", "reasons"),
         "not_understood": (),
         "rejection_undone": ("attempt", "failures", "checkin"),
         "rejection_not_undone": (),
