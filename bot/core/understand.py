@@ -47,7 +47,7 @@ def clean_text(text: str) -> str:
 def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     text = clean_text(raw)
     if not text or not any(ch.isalnum() for ch in text):
-        t.reply("empty_message", [t.btn("reasons", "L")], *fix.continue_row(t))
+        wordless(t, text)
         return
     limit = t.policy.max_message_chars
     too_long = len(text) > limit
@@ -103,6 +103,23 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and progress_report(t, text, result):
         return
     diagnose(t, result, redact(text), forwarded, count)
+
+
+#: a thumbs-up and its kin: "ok" without a word
+_OKAY = frozenset({"👍", "👌", "🆗", "✅", "👍🏻", "👍🏼", "👍🏽", "👍🏾", "👍🏿"})
+
+
+def wordless(t: Turn, text: str) -> None:
+    """A message with no word: an "ok" sign on a step with only "Next" goes on; at an open
+    check-in question its buttons again; otherwise say so, with the way back."""
+    step = t.current_step()
+    if text.strip() in _OKAY and step is not None and not step.is_question and not step.end:
+        fix.go_next(t)
+    elif t.state.asked_result and case_rules.result_pending(t):
+        t.reply("use_buttons")
+        followups.ask_result(t)
+    else:
+        t.reply("empty_message", [t.btn("reasons", "L")], *fix.continue_row(t))
 
 
 def _own_words(text: str) -> str:
