@@ -127,3 +127,44 @@ def test_telegram_rendering_is_escaped_html_within_limits(text: str) -> None:
         assert 0 < utf16_len(html.unescape(rendered)) <= TEXT_LIMIT
     plain = "".join(html.unescape(m) for m, _ in messages)
     assert re.sub(r"\s", "", plain) == re.sub(r"\s", "", text)
+
+
+def test_realistic_conversations_pressing_the_latest_buttons_never_fail(
+        engine: Engine, kb: KnowledgeBase) -> None:
+    """120 seeded conversations of 25 events reach deep states: messages from the blind sets,
+    typed answers, commands, presses of the buttons just sent, due check-ins, photos. Every event
+    gets a reply and the state survives its JSON round trip."""
+    import json
+    import random
+
+    from bot.core.events import FollowupDue
+    from bot.core.state import parse_iso
+
+    texts = [json.loads(line)["text"] for lang in ("en", "zh", "ru")
+             for line in (REPO / "tests" / "data" / "blind14" / f"{lang}.jsonl").read_text(
+                 encoding="utf-8").splitlines() if line.strip()]
+    texts += ["1", "2", "3", "yes", "no", "да", "нет", "是", "不", "ok", "next", "back", "👍",
+              "I resubmitted", "rejected again", "it passed", "still waiting", "support fixed it",
+              "I turned 18", "birthday", "不清楚", "cancel", "what if I fail 3 times"]
+    commands = ["start", "status", "help", "forget", "language", "stop", "restart", "resubmitted"]
+    rng = random.Random(13)
+    for _ in range(120):
+        state, now, last = State(tag="t1"), START, None
+        for _ in range(25):
+            now += timedelta(seconds=kb.policy.flood_window_seconds)
+            r = rng.random()
+            data = [b.data for rp in last.replies for row in rp.buttons for b in row] if last else []
+            if r < 0.55 or (r < 0.9 and not data):
+                event: object = TextMessage(rng.choice(texts), rng.random() < 0.1)
+            elif r < 0.65:
+                event = Command(rng.choice(commands), "")
+            elif r < 0.9:
+                event = ButtonPress(rng.choice(data))
+            elif state.followup is not None:
+                now = max(now, parse_iso(state.followup.due))
+                event = FollowupDue(state.followup.kind, parse_iso(state.followup.due))
+            else:
+                event = Attachment("photo")
+            last = engine.handle(state, event, now)  # type: ignore[arg-type]
+            assert last.replies or isinstance(event, FollowupDue), event
+            state = State.from_json(last.state.to_json()) if not last.forget else State(tag="t1")
