@@ -126,7 +126,7 @@ class Engine:
             return False  # the phrase says "not" itself ("не истёк", "没过期"): a "нет" before agrees
         before = padded[:at]
         if is_han(phrase[0]):
-            return before[-1:] in self._negation_words or before[-2:] in self._negation_words
+            return self._han_negated(before)
         return bool(set(_CONTRACTION.sub("nt", before).split()[-3:]) & self._negation_words)
 
     def denies(self, text: str) -> bool:
@@ -147,12 +147,15 @@ class Engine:
         after it ("通过了吗")."""
         at = padded.find(phrase)
         while at >= 0:
-            before, after = padded[max(0, at - 2):at], padded[at + len(phrase):at + len(phrase) + 1]
-            if not (before[-1:] in self._negation_words or before in self._negation_words
-                    or after in _ASKED):
+            after = padded[at + len(phrase):at + len(phrase) + 1]
+            if not (self._han_negated(padded[:at]) or after in _ASKED):
                 return True
             at = padded.find(phrase, at + 1)
         return False
+
+    def _han_negated(self, before: str) -> bool:
+        """Do the one or two characters before a Chinese phrase negate it ("没满18", "没有通过")?"""
+        return before[-1:] in self._negation_words or before[-2:] in self._negation_words
 
     def clause_intents(self, text: str) -> list[str]:
         """The intents a longer message says in a clause of its own ("support fixed my name,
@@ -234,13 +237,13 @@ class Engine:
         return found[0] if found else None
 
 
-_CONTRACTION = re.compile(r"n t\b")
+_CONTRACTION = re.compile(r"n t\b")  # "haven't" after processing is "haven t"
 
 
 def _process(text: str) -> str:
     """A short answer or a phrase as compared: rapidfuzz's lower case and spaces, and Russian
     "ё" read as "е" (most people type "четвертый", the knowledge may say "четвёртый")."""
-    return utils.default_process(text).replace("ё", "е")  # "haven't" after processing is "haven t"
+    return utils.default_process(text).replace("ё", "е")
 
 
 def _said(padded: str, phrase: str) -> bool:

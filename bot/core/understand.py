@@ -71,17 +71,15 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             resume(t)  # nothing to act on: carry on where we were
             return
     # the text is read as written (in memory only); anything logged is masked first
+    if not forwarded and buttons.typed_number(t, text):
+        return
     if t.state.phase == CONFIRM_FORGET:
         # deleting needs its button (or its number); "no", "cancel" or anything else keeps
         # everything, and a message that is not a "no" is then read as usual
-        if not forwarded and buttons.typed_number(t, text):
-            return
         keep = "no" in t.engine.intents(text)
         commands.cancel_forget(t, resume=keep)
         if keep:
             return
-    if not forwarded and buttons.typed_number(t, text):
-        return
     step = t.current_step()
     count = t.engine.count(text)
     if step is not None and step.is_question and not forwarded:
@@ -406,12 +404,12 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         if new:  # counted: say so, in case it is the old notice sent again
             case_rules.rejection_noted(t)
         t.count_said = count
+        notice = is_notice(t, text, forwarded)
         # the user's own words may answer the fix's first question; a pasted notice does not
         # (it says what Binance found, not what the user knows)
-        t.text_said = None if forwarded or is_notice(t, text, forwarded) else text
+        t.text_said = None if forwarded or notice else text
         step = t.current_step()
         walked = {t.state.reason, *t.state.queue, *t.state.batch}
-        notice = is_notice(t, text, forwarded)
         if (not new and t.state.phase == FIX and set(ids) <= walked and case is not None
                 and step is not None and not step.end and not notice):
             fix.render_step(t)  # reasons being fixed, said again: carry on, don't restart
@@ -474,16 +472,10 @@ def also_said(t: Turn, text: str) -> None:
     result = t.engine.matcher.match(text)
     ids = [m.id for m in result.matches
            if m.kind == "reason" and m.score >= firm and m.id not in walked]
-    if ids and not t.engine.hypothetical(text) and not t.engine.denies(_rest_after_answer(text)):
+    # the words after the answer's own clause ("yes it's expired, | and my name is wrong")
+    rest = " ".join(t.engine.matcher.clauses(text)[1:])
+    if ids and not t.engine.hypothetical(text) and not t.engine.denies(rest):
         fix.add_reasons(t, ids, show=False)
-
-
-def _rest_after_answer(text: str) -> str:
-    """The words after an answer's first clause ("yes it's expired, | and my name is wrong")."""
-    for sep in (",", "，", ".", ";", " and ", " also ", " и ", "还有", "而且"):
-        if sep in text:
-            return text.split(sep, 1)[1]
-    return ""
 
 
 def doubts(t: Turn, text: str, score: float) -> bool:

@@ -292,12 +292,8 @@ class Matcher:
                                           for t in text_words(clean(w, 200)))
         matcher.failure_terms = frozenset(t for w in words["failure_words"]
                                           for t in norm.terms(clean(w, 200)))
-        narration = [" ".join(text_words(clean(w, 200))) for w in words["narration_words"]]
-        matcher.narration_words = tuple(f" {w} " for w in narration if w and not is_han(w[:1]))
-        matcher.narration_han = tuple(w.replace(" ", "") for w in narration if is_han(w[:1]))
-        quoting = [" ".join(text_words(clean(w, 200))) for w in words["quote_words"]]
-        matcher.quote_words = tuple(f" {w} " for w in quoting if w and not is_han(w[:1]))
-        matcher.quote_han = tuple(w.replace(" ", "") for w in quoting if is_han(w[:1]))
+        matcher.narration_words, matcher.narration_han = _phrases(words["narration_words"])
+        matcher.quote_words, matcher.quote_han = _phrases(words["quote_words"])
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         by_key = matcher.index.by_key
         matcher.chars = CharModel(((by_key[(t.kind, t.id)], matcher.char_text(t.text))
@@ -561,9 +557,7 @@ class Matcher:
 
     def quotes(self, clause: str) -> bool:
         """Does a clause report what the notice said (`quote_words`)?"""
-        padded = f" {' '.join(text_words(clause))} "
-        return any(w in padded for w in self.quote_words) or any(
-            w in clause for w in self.quote_han)
+        return _has_phrase(clause, self.quote_words, self.quote_han)
 
     def reads_words(self, text: str) -> bool:
         """Does the message hold a word the knowledge uses about verification (not only in
@@ -577,9 +571,7 @@ class Matcher:
 
     def narrates(self, clause: str) -> bool:
         """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""
-        padded = f" {' '.join(text_words(clause))} "
-        return any(w in padded for w in self.narration_words) or any(
-            w in clause for w in self.narration_han)
+        return _has_phrase(clause, self.narration_words, self.narration_han)
 
     def elsewhere(self, terms: list[str], *texts: str) -> float:
         """Return the share of its scores a message keeps: 1, or less when it names another
@@ -623,3 +615,16 @@ class Matcher:
                 if all(e != f for f, _ in found):
                     found.append((e, sc))
         return found
+
+
+def _phrases(listed: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A matching.yaml phrase list as found in a clause: spaced phrases padded (" did the
+    selfie "), Chinese ones without spaces ("做了人脸识别")."""
+    read = [" ".join(text_words(clean(w, 200))) for w in listed]
+    return (tuple(f" {w} " for w in read if w and not is_han(w[:1])),
+            tuple(w.replace(" ", "") for w in read if is_han(w[:1])))
+
+
+def _has_phrase(clause: str, spaced: tuple[str, ...], han: tuple[str, ...]) -> bool:
+    padded = f" {' '.join(text_words(clause))} "
+    return any(w in padded for w in spaced) or any(w in clause for w in han)

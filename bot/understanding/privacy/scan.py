@@ -73,18 +73,17 @@ class Scan:
         self.kinds.insert(i, kind)
         return True
 
-    def claim_up_to_next(self, kind: str, start: int, end: int, least: int = 1) -> bool:
+    def claim_up_to_next(self, kind: str, start: int, end: int) -> bool:
         """Claim text[start:end] for `kind`, or, where an earlier claim starts inside it, the
-        free part before that claim (at least `least` characters) ("password:
-        Qx9!pass4539 8748...": the card was claimed first, the password glued to it still is
-        one)."""
+        free part before that claim ("password: Qx9!pass4539 8748...": the card was claimed
+        first, the password glued to it still is one)."""
         if self.claim(kind, start, end):
             return True
         i = bisect_left(self.starts, start)
         if i > 0 and self.ends[i - 1] > start:  # an earlier claim covers the start: nothing free
             return False
         cut = self.starts[i] if i < len(self.starts) else end
-        return cut - start >= least and self.claim(kind, start, min(cut, end))
+        return cut > start and self.claim(kind, start, min(cut, end))
 
     def extend(self, start: int, end: int) -> bool:
         """Make the claim that starts at `start` reach `end`, if nothing else is claimed there."""
