@@ -1318,3 +1318,21 @@ def test_other_apps_own_checks_are_no_reason(matcher: Matcher, text: str) -> Non
 def test_a_link_asking_for_id_details_is_the_safety_answer(matcher: Matcher, text: str) -> None:
     result = matcher.match(text)
     assert result.top is not None and result.top.id == "safety"
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    # a minor's birth year in Chinese numerals is one word; another year is a year, never a
+    # typo of it
+    ("零九年的不配玩币安吗 认证直接给我拒了", "underage"),
+    ("我身份证是零五年办的，有效期二十年，今年已经到了，认证过不去", "expired_document"),
+    # local words and the Russian passport's change at 45
+    ("The BI is caducado since last year, I tried anyway hoping it would pass", "expired_document"),
+    ("паспорт старый, я его в 45 должен был поменять, а мне уже 47", "expired_document"),
+    # what covers a face, and a photo from when someone was young (no minor today)
+    ("tried the face check with my helmet still on. it failed", "face_verification"),
+    ("My ID photo is from when I was 16, I'm 30 now and the selfie fails", "face_verification"),
+])
+def test_blind15_even_lines_read_as_written(matcher: Matcher, text: str, first: str) -> None:
+    ids = [m.id for m in matcher.match(text).matches]
+    assert ids[:1] == [first], ids
+    assert first == "underage" or "underage" not in ids

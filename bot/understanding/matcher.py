@@ -225,7 +225,7 @@ class Matcher:
         listed = [w for v in words["synonyms"].items() for w in (v[0], *v[1])]
         listed += [w for name in ("stop_words", "negations", "negatable", "domain_words",
                                   "other_contexts", "other_services", "own_words", "own_names",
-                                  "vague_words", "failure_words")
+                                  "vague_words", "failure_words", "known_words")
                    for w in words[name]]
         listed += [kw for _, kw in found[2]]
         tokens.add_words(listed)
