@@ -1336,3 +1336,19 @@ def test_blind15_even_lines_read_as_written(matcher: Matcher, text: str, first: 
     ids = [m.id for m in matcher.match(text).matches]
     assert ids[:1] == [first], ids
     assert first == "underage" or "underage" not in ids
+
+
+def test_a_word_typed_one_letter_at_a_time_is_read_whole(matcher: Matcher) -> None:
+    # "k y c" had been three unknown letters: the message lost its domain word
+    assert "kyc" in matcher.norm.terms("我十七岁 k y c 过不了", set())
+    result = matcher.match("我十七岁 k y c 过不了 说年龄不够")
+    assert result.top is not None and result.top.id == "underage"
+    # letters that spell no known word stay letters
+    assert matcher.norm.words("plan a b c") == ["plan", "a", "b", "c"]
+
+
+@pytest.mark.parametrize("text", ["my birt day rong i put 1990 bt is 1999 in my card",
+                                  "fays verification fail agen and agen"])
+def test_sounded_out_spellings_are_read(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).top is not None
+    assert matcher.match(text).top.id in ("info_mismatch", "face_verification")

@@ -59,6 +59,24 @@ def _digit_runs(found: list[str], vocabulary: set[str]) -> list[str]:
     return out
 
 
+def _spelled_out(found: list[str], vocabulary: set[str]) -> list[str]:
+    """Join a known word typed one letter at a time ("k y c", "b i n a n c e") back together."""
+    out: list[str] = []
+    i = 0
+    while i < len(found):
+        j = i
+        while j < len(found) and len(found[j]) == 1 and found[j].isascii() and found[j].isalpha():
+            j += 1
+        joined = "".join(found[i:j])
+        if j - i >= 3 and joined in vocabulary:
+            out.append(joined)
+            i = j
+        else:
+            out.append(found[i])
+            i += 1
+    return out
+
+
 def _same_script(a: str, b: str) -> bool:
     return a[:1].isascii() == b[:1].isascii() and is_han(a[:1]) == is_han(b[:1])
 
@@ -332,7 +350,7 @@ class Normaliser:
             found = self._han_typos(found, corrected)
         if self._han_sound:
             found = self._pinyin_words(found)
-        for raw in _digit_runs(found, self.vocabulary):
+        for raw in _digit_runs(_spelled_out(found, self.vocabulary), self.vocabulary):
             w = collapse_repeats(raw) if len(raw) > 2 else raw
             if (w in self.vocabulary or not w.isalpha() or is_han(w[0])
                     or stem(w) in self.known_stems):
