@@ -1352,3 +1352,14 @@ def test_a_word_typed_one_letter_at_a_time_is_read_whole(matcher: Matcher) -> No
 def test_sounded_out_spellings_are_read(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).top is not None
     assert matcher.match(text).top.id in ("info_mismatch", "face_verification")
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    ("how to open ticket to support? chat bot только FAQ кидает", "contact_support"),
+    ("Зарегистрировался, начал проверку, а мне: такой документ уже есть в системе",
+     "id_already_registered"),
+])
+def test_a_ticket_and_a_document_already_in_the_system_are_read(
+        matcher: Matcher, text: str, first: str) -> None:
+    result = matcher.match(text)
+    assert result.top is not None and result.top.id == first
