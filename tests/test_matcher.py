@@ -1363,3 +1363,12 @@ def test_a_ticket_and_a_document_already_in_the_system_are_read(
         matcher: Matcher, text: str, first: str) -> None:
     result = matcher.match(text)
     assert result.top is not None and result.top.id == first
+
+
+@pytest.mark.parametrize("text", ["身份证认证不过，可以换护照或者驾照吗", "可以换护照吗"])
+def test_another_document_named_in_chinese_is_the_switch_question(
+        matcher: Matcher, text: str) -> None:
+    # "换护照" had read as "换" + a document: no keyword of switch_document, whose 换证件 the
+    # segmenter keeps whole
+    result = matcher.match(text)
+    assert result.top is not None and result.top.id == "switch_document"
