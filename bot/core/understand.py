@@ -74,9 +74,19 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and buttons.typed_number(t, text):
         return
     if t.state.phase == CONFIRM_FORGET:
-        # deleting needs its button (or its number); "no", "cancel" or anything else keeps
-        # everything, and a message that is not a "no" is then read as usual
-        keep = "no" in t.engine.intents(text)
+        # a typed yes ("yes", "да", "是的，全部删除", the button's own words) deletes; "no",
+        # "cancel" or anything else keeps everything, and a message that is not a "no" is then
+        # read as usual
+        said = t.engine.intents(text)
+        labels = [t.kb.button("forget_yes", t.lang), t.kb.button("forget_no", t.lang)]
+        picked = t.engine.pick_option(text, labels)
+        if picked is None and is_han(text.strip()[:1] or "a"):  # "删除": a part of one label
+            inside = [i for i, label in enumerate(labels) if text.strip() in label]
+            picked = inside[0] if len(inside) == 1 else None
+        keep = "no" in said or picked == 1
+        if not keep and ("yes" in said or picked == 0):
+            commands.do_forget(t)
+            return
         commands.cancel_forget(t, resume=keep)
         if keep:
             return
@@ -237,6 +247,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         _yes_or_no(t, "yes" in said)
     elif "same_reason" in said and phase == AWAITING_NOTICE:
         case_rules.same_reason_again(t)
+    elif "next" in said and step is None and case_rules.result_pending(t):
+        commands.cmd_status(t)  # "ok" after "I've resubmitted": where it stands, no news
     elif "next" in said and step is not None and not step.is_question and not step.end:
         fix.go_next(t)
     elif "next" in said and step is not None and step.end and t.state.queue and phase == FIX:
