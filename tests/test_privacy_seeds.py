@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.understanding.privacy import redact
+from bot.understanding.privacy import find_sensitive, redact
 from bot.understanding.privacy.rx import words_rx
 from bot.understanding.privacy.seeds import seed_runs
 from bot.understanding.privacy.vocab import BIP39_ENGLISH
@@ -36,3 +37,13 @@ def test_twelve_list_words_in_any_case_and_layout_are_masked() -> None:
     stored = redact(f"is this safe to share? {phrase} thanks")
     assert "ability" not in stored and "accident" not in stored
     assert stored.startswith("is this safe to share?") and stored.endswith("thanks")
+
+
+@pytest.mark.parametrize("text", [
+    "Please help. Please help. Please help. Please help. Please help. Please help.",
+    "help help help help help help help help help help help help",
+])
+def test_a_repeated_plea_is_no_seed_phrase(text: str) -> None:
+    # journey audit 8: "please help" six times had been told to move its funds to a new wallet
+    assert redact(text) == text
+    assert "seed_phrase" not in {f.kind for f in find_sensitive(text, mentions=True)}

@@ -16,6 +16,14 @@ from bot.understanding.privacy.scan import Scan
 LEAST, LEAST_AFTER_CUE = 12, 4
 #: after a cue, a run of at least this many words with at most this many not on the list
 LEAST_MISTYPED, MISTYPED = 8, 2
+#: without a seed cue, a phrase is words drawn at random from 2,048: at least this share of a
+#: run is distinct ("help help help ...", "please help" six times is a plea, not a key); after
+#: a cue the user says it is one ("abandon" eleven times and "about" is a real test phrase)
+DISTINCT = 0.75
+
+
+def _distinct(text: str, words: list[tuple[int, int]]) -> bool:
+    return len({text[s:e].casefold() for s, e in words}) >= DISTINCT * len(words)
 
 
 def seed_phrases(scan: Scan) -> None:
@@ -36,7 +44,8 @@ def seed_phrases(scan: Scan) -> None:
             if cs <= start <= ce + 40:
                 words = [w for w in words if w[0] >= ce]
                 after_cue = True
-        if words and (len(words) >= LEAST or (after_cue and len(words) >= LEAST_AFTER_CUE)):
+        if words and (after_cue and len(words) >= LEAST_AFTER_CUE
+                      or len(words) >= LEAST and _distinct(text, words)):
             scan.claim("seed_phrase", words[0][0], words[-1][1])
 
 
