@@ -20,6 +20,7 @@ from bot.core.state import (
     Attempt,
     Case,
     iso,
+    parse_iso,
 )
 from bot.core.turn import Turn
 
@@ -380,6 +381,15 @@ def rejected(t: Turn, reasons: list[str] | None = None) -> bool:
     what to say (the caller need not start a fix)."""
     before = t.open_case()
     was_review = before is not None and before.stage == MANUAL_REVIEW
+    if (was_review and before is not None and reasons and before.attempts
+            and set(reasons) <= set(before.attempts[-1].reasons)
+            and t.now < followups.review_marks(t, before)[0]):
+        # within the standard review time, the notice that started the review sent again?
+        # ask, and count nothing
+        since = parse_iso(before.review_started) if before.review_started else t.now
+        t.reply("review_same_notice", [t.btn("review_rejected", "j")],
+                [t.btn("still_waiting", "w")], since=since, **render.review_window(t))
+        return True
     case = record_rejection(t, reasons, review=was_review)
     for r in reasons or ():
         if r not in case.reasons:

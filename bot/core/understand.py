@@ -226,7 +226,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     step = t.current_step()
     # "rejected again" is news of a case this bot knows; as a first message ("селфи не прошло",
     # "被拒了") it is a rejection to read like any other (its reason, or what the notice says)
-    if "rejected_again" in said and case is not None:
+    if "rejected_again" in said and case is not None and not any(
+            m.kind == "reason" for m in t.engine.matcher.match(text).matches):
+        # (one that names its reason, "rejected again, now the selfie failed", is read below)
         if not case_rules.rejected(t):
             if "same_reason" in said:
                 case_rules.same_reason_again(t)

@@ -89,6 +89,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "review_no_resubmit": ("standard", "complex", "extreme"),
         "review_hold": (),
         "review_question": (),
+        # a notice with the reasons that started the review, sent while it runs: new or old?
+        "review_same_notice": REVIEW,
         "review_waiting_standard": (*REVIEW, "checkin"),
         "review_waiting_complex": (*REVIEW, "checkin"),
         "review_overdue": (*REVIEW, "checkin"),
