@@ -426,6 +426,8 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         walked = {t.state.reason, *t.state.queue, *t.state.batch}
         if (not new and t.state.phase == FIX and set(ids) <= walked and case is not None
                 and step is not None and not step.end and not notice):
+            if step.is_question:  # ("the photo was blurry" names no option: say so)
+                t.reply("use_buttons")
             fix.render_step(t)  # reasons being fixed, said again: carry on, don't restart
             apply_count(t, count)
             return
