@@ -521,3 +521,19 @@ def test_a_long_run_of_spoken_digits_is_masked_to_its_end_and_a_short_one_kept()
     assert not any(w in stored for w in ("zero", "eight", "five", "nine")), stored
     # fewer than seven words said one by one are an age or an amount, not a number to hide
     assert redact("I am twenty two and paid five hundred") == "I am twenty two and paid five hundred"
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    # voice typing writes some groups as digits between the spoken ones (pii15 even lines)
+    ("my number is plus four four seven nine one one 48 two seven three six", "48 two seven"),
+    ("мой номер плюс семь девятьсот шестнадцать 482 тридцать семь 15", "482 тридцать"),
+    # a name in a one-line form, before an address or the same name in Latin letters
+    ("asmens kodas 39001010017, Mantas Kazlauskas, Gedimino pr. 9-14, Vilnius", "Kazlauskas"),
+    ("ЈМБГ 0101990715012, Јована Петровић (Jovana Petrović), tel. 064 123 4567", "Петровић"),
+])
+def test_spoken_numbers_with_digit_groups_and_form_names_are_masked(text: str, secret: str) -> None:
+    assert secret not in redact(text)
+
+
+def test_digits_alone_or_an_amount_in_words_are_not_a_spoken_number() -> None:
+    assert redact("I sent 100 usdt two times, 50 and 30") == "I sent 100 usdt two times, 50 and 30"

@@ -486,7 +486,9 @@ def spelled_digits(scan: Scan) -> None:
         return
     orders = [e for _, e in scan.cues("order")]
     for s, e, _ in scan.matches(scan.p.spelled_digits):
-        if len(scan.text[s:e].replace(",", " ").replace("-", " ").split()) < SPELLED_DIGITS:
+        said = scan.text[s:e].replace(",", " ").replace("-", " ").split()
+        # (digits alone are a number for the other detectors: two words said make it spoken)
+        if len(said) < SPELLED_DIGITS or sum(not w.isdigit() for w in said) < 2:
             continue
         if any(0 <= s - end <= 3 for end in orders):
             scan.claim(KEEP, s, e)

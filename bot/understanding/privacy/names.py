@@ -227,7 +227,7 @@ def _name_between_data(scan: Scan) -> None:
     """Capitalised words between two pieces of personal data, each after a comma: a form
     written in one line, "Personas kods 150392-14827, Ilze Bērziņa, tālr. +371 ...": after a
     datum found already, and before the label of another (an ID, birth, password, messenger,
-    phone word)."""
+    phone word), another datum, an address ("Hlavná 24") or the name again in brackets."""
     text = scan.text
     v = scan.vocab
     labels, stems = _data_labels(v)
@@ -238,7 +238,12 @@ def _name_between_data(scan: Scan) -> None:
         if span is None or len(text[span[0] : span[1]].split()) > 4:
             continue
         rest = text[span[1] : span[1] + 30]
-        if rest[:1] in (",", "，") and _first_words(rest[1:].lstrip(" \t").casefold(), labels, stems):
+        after = rest[1:].lstrip(" \t") if rest[:1] in (",", "，") else ""
+        at = span[1] + len(rest) - len(after) if after else -1
+        followed = after and (_first_words(after.casefold(), labels, stems)  # ", tel. ..."
+                              or at in scan.starts  # another datum: ", [address]"
+                              or any(c.isdigit() for c in after.split(",")[0]))  # ", Hlavná 24"
+        if followed or rest.lstrip(" ")[:1] in ("(", "（"):  # or the name again in brackets
             scan.claim("name", *span)
 
 

@@ -151,12 +151,13 @@ class Patterns:
             rf"(?:\s+[\x{{5D0}}-\x{{5EA}}]{{1,4}}[\x{{5F4}}\x{{22}}][\x{{5D0}}-\x{{5EA}}])?)(?:[^\x{{5D0}}-\x{{5EA}}]|$)"
         ) if he_months else None
         # digits said one by one: "zero eight zero three one two four five ...", or in groups
-        # ("nine one six, fifty six, seventy eight"; Russian phones are said so)
+        # ("nine one six, fifty six, seventy eight"; Russian phones are said so), with groups
+        # voice typing wrote as digits between them ("four four seven 48 two seven")
         # (two or more here, seven or more counted by the detector: RE2 writes out a counted
         # repetition, and {6,30} copies of this alternation took ~36 ms to compile)
         dg = v.words("digit_words") + v.words("number_words")
         self.spelled_digits = lazy_rx(
-            rf"{_LEFT}(?P<v>{ci(dg)}(?:[\s,\-]+{ci(dg)})+)(?:[^\p{{L}}\p{{M}}]|$)"
+            rf"{_LEFT}(?P<v>(?:{ci(dg)}|\d{{1,4}})(?:[\s,\-]+(?:{ci(dg)}|\d{{1,4}}))+)(?:[^\p{{L}}\p{{M}}\d]|$)"
         ) if dg else None
         # a date in Chinese numerals: 一九九五年一月三十日, 二〇〇一年十二月五号
         self.date_cjk_numerals = lazy_rx(
