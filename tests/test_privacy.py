@@ -537,3 +537,13 @@ def test_spoken_numbers_with_digit_groups_and_form_names_are_masked(text: str, s
 
 def test_digits_alone_or_an_amount_in_words_are_not_a_spoken_number() -> None:
     assert redact("I sent 100 usdt two times, 50 and 30") == "I sent 100 usdt two times, 50 and 30"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("security question mothers maiden name = Fairweather", "Fairweather"),
+    ("y el apellido de soltera de mi vieja es Ferreyra", "Ferreyra"),
+    ("anne kızlık soyadı Yılmaz, doğum tarihi 12.03.1990", "Yılmaz"),
+    ("my naam is Pieter van der Merwe, ID-nommer 8001015009087", "Merwe"),  # Afrikaans cues
+])
+def test_a_maiden_name_and_an_afrikaans_name_are_masked(text: str, name: str) -> None:
+    assert name not in redact(text)
