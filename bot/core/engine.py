@@ -28,6 +28,7 @@ from bot.core.turn import Turn
 from bot.knowledge.contract import COUNT_INTENTS, LEXICON_INTENTS
 from bot.knowledge.model import KnowledgeBase, Option
 from bot.understanding.matcher import Matcher
+from bot.understanding.privacy import find_sensitive
 from bot.understanding.settings import matching_files
 from bot.understanding.text import is_han
 
@@ -71,7 +72,11 @@ class Engine:
         self._intent_phrases = [p for p, _ in self._intents]
         #: phrases that only introduce personal data ("my name is"), longest first
         self.data_labels = tuple(sorted(
-            {p for p, n in phrases if p and n == "personal_data"}, key=lambda p: -len(p)))
+            {p for p, n in phrases if p and n in ("personal_data", "self_introduction")},
+            key=lambda p: -len(p)))
+        #: phrases that introduce the writer by name ("my name is", "меня зовут", "我叫")
+        self.introductions = tuple(sorted(
+            {p for p, n in phrases if p and n == "self_introduction"}, key=lambda p: -len(p)))
 
     def handle(self, state: State, event: Event, now: datetime, lang: str | None = None, *,
                copy: bool = True) -> Outcome:
@@ -107,6 +112,23 @@ class Engine:
                     and self._han_said(padded, phrase)):
                 found[name] = None  # "通过啦，终于认证好了" holds "认证好了": Chinese has no spaces
         return list(found)
+
+    def without_introduction(self, text: str) -> str:
+        """The message without the writer's name and the phrase that introduces it: "My name is
+        John Smith. Why was my KYC rejected?" is about a rejection, not about a name."""
+        padded = f" {_process(text[:2000])} "
+        if not any(_said(padded, p) for p in self.introductions):
+            return text  # (most messages: no privacy scan for names)
+        names = sorted((f for f in find_sensitive(text, mentions=True) if f.kind == "name"),
+                       key=lambda f: f.start)
+        out, pos = [], 0
+        for f in names:
+            before = text[pos:f.start]
+            cut = _introduced(before, self.introductions)
+            if cut is not None:
+                out.append(before[:cut])
+                pos = f.end
+        return "".join(out) + text[pos:] if out else text
 
     def said_option(self, text: str, options: Sequence[Option]) -> int | None:
         """The one option whose `said:` phrases (any language) the message says, not negated
@@ -244,6 +266,17 @@ def _process(text: str) -> str:
     """A short answer or a phrase as compared: rapidfuzz's lower case and spaces, and Russian
     "ё" read as "е" (most people type "четвертый", the knowledge may say "четвёртый")."""
     return utils.default_process(text).replace("ё", "е")
+
+
+def _introduced(before: str, phrases: Sequence[str]) -> int | None:
+    """Where the introducing phrase that `before` ends with starts ("... my name is "), or None."""
+    said = _process(before[-80:])
+    for phrase in phrases:
+        if said == phrase or said.endswith(" " + phrase) or (is_han(phrase[0]) and said.endswith(phrase)):
+            for i in range(len(before) - 1, max(-1, len(before) - 81), -1):
+                if _process(before[i:]) == phrase:
+                    return i
+    return None
 
 
 def _said(padded: str, phrase: str) -> bool:

@@ -107,7 +107,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         if index is not None:
             fix.choose_option(t, index)
             return
-    result = t.engine.matcher.match(text)
+    result = t.engine.matcher.match(t.engine.without_introduction(text))
     if not forwarded and progress_report(t, text, result):
         return
     diagnose(t, result, redact(text), forwarded, count)

@@ -272,14 +272,18 @@ INTENTS: tuple[str, ...] = (
     *(f"failed_{n}" for n in range(1, 11)),
     "hypothetical",
     "personal_data",
+    "self_introduction",
 )
 
 #: intents that are word lists rather than whole answers: "how many times it failed" phrases
 #: (found anywhere in a message; failed_10 means 10 or more), words that make such a phrase a
-#: question rather than a fact ("what happens if I fail 3 times"), and the phrases that only introduce
-#: personal data ("my name is", "date of birth"), which a "data only" message consists of
+#: question rather than a fact ("what happens if I fail 3 times"), the phrases that only introduce
+#: personal data ("my name is", "date of birth"), which a "data only" message consists of, and
+#: those that introduce the writer by name ("my name is", "меня зовут", "我叫"): such a name and
+#: its phrase say nothing about the problem, so the matcher reads the message without them
 COUNT_INTENTS: dict[str, int] = {f"failed_{n}": n for n in range(1, 11)}
-LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, "hypothetical", "personal_data"})
+LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, "hypothetical", "personal_data",
+                                            "self_introduction"})
 
 #: dialogue roles -> the topic policy.yaml `topics:` names for each (what the bot offers when)
 TOPIC_ROLES: tuple[str, ...] = (
