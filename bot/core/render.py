@@ -71,7 +71,7 @@ def steps_taken(t: Turn, case: Case) -> str:
         reason_id, _, step_id = key.partition("/")
         reason: Reason | None = t.kb.reasons.get(reason_id)
         step = reason.step(step_id) if reason else None
-        if reason and step:
+        if reason and step and not step.is_question:  # (a question asked is no step taken)
             items.append(t.msg("summary_step", title=t.text(reason.title), step=step_title(t, step)))
     return "\n".join(items) or t.msg("summary_no_steps")
 
