@@ -295,8 +295,10 @@ def end_rows(t: Turn, step: Step, notes: list[tuple[str, dict]]) -> Rows:
     # the button remembers whether its message warned ("w"): then the warning is not repeated
     resubmit = t.btn("resubmitted", "R", WARNED if before_threshold(t, case, notes) else "")
     if step.end == "support":
+        # "I've contacted support" plans a check-in on support's answer (`followup.support_hours`)
         return [
             [*(b for r in t.role_rows("contact_support") for b in r), t.btn("case_summary", "S")],
+            [t.btn("support_contacted", "K")],
             [resubmit],
         ]
     return [[resubmit]]

@@ -240,6 +240,7 @@ BUTTONS: dict[str, frozenset[str]] = {
         "support_done": (),
         "support_cleared": (),
         "support_not_yet": (),
+        "support_contacted": (),
         "stop_checkins": (),
         "timezone": (),
         "timezone_utc": (),
