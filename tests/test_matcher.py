@@ -1372,3 +1372,23 @@ def test_another_document_named_in_chinese_is_the_switch_question(
     # segmenter keeps whole
     result = matcher.match(text)
     assert result.top is not None and result.top.id == "switch_document"
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    ("it say the ex pirate date on my license past already so they reject", "expired_document"),
+    ("Mine says I can't verify anymore, ever. Is there anything left to do?", "permanent_rejection"),
+    ("刷脸老说我不是本人 我不是本人是谁", "face_verification"),
+    ("我登記嗰陣揀錯咗性別，按咗女，其實我係男仔，而家驗證唔過", "info_mismatch"),
+    ("пише фото не чітке а я вже три рази пере фоткав", "blurry_photo"),
+])
+def test_blind16_even_lines_read_as_written(matcher: Matcher, text: str, first: str) -> None:
+    result = matcher.match(text)
+    assert result.top is not None and result.top.id == first
+
+
+@pytest.mark.parametrize("text", [
+    "The Sahel app keeps saying my civil ID is expired but I renewed it last week",
+    "Grandma's pension app needs a video call every year to prove she's alive, and the call dropped",
+])
+def test_government_and_pension_apps_are_somewhere_else(matcher: Matcher, text: str) -> None:
+    assert not any(m.kind == "reason" for m in matcher.match(text).matches)
