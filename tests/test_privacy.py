@@ -554,3 +554,4 @@ def test_digits_alone_or_an_amount_in_words_are_not_a_spoken_number() -> None:
 ])
 def test_a_maiden_name_and_an_afrikaans_name_are_masked(text: str, name: str) -> None:
     assert name not in redact(text)
+

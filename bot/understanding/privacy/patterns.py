@@ -157,7 +157,7 @@ class Patterns:
         # repetition, and {6,30} copies of this alternation took ~36 ms to compile)
         dg = v.words("digit_words") + v.words("number_words")
         self.spelled_digits = lazy_rx(
-            rf"{_LEFT}(?P<v>(?:{ci(dg)}|\d{{1,4}})(?:[\s,\-]+(?:{ci(dg)}|\d{{1,4}}))+)(?:[^\p{{L}}\p{{M}}\d]|$)"
+            rf"{_LEFT}(?P<v>(?:\d{{1,4}}[\s,\-]+)*{ci(dg)}(?:[\s,\-]+(?:{ci(dg)}|\d{{1,4}}))+)(?:[^\p{{L}}\p{{M}}\d]|$)"
         ) if dg else None
         # a date in Chinese numerals: 一九九五年一月三十日, 二〇〇一年十二月五号
         self.date_cjk_numerals = lazy_rx(
