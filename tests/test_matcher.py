@@ -1392,3 +1392,17 @@ def test_blind16_even_lines_read_as_written(matcher: Matcher, text: str, first: 
 ])
 def test_government_and_pension_apps_are_somewhere_else(matcher: Matcher, text: str) -> None:
     assert not any(m.kind == "reason" for m in matcher.match(text).matches)
+
+
+@pytest.mark.parametrize("text", [
+    "На сайте знакомств не проходит верификация фото — пишет, что селфи не совпадает с фото",
+    "Такси просит селфи перед сменой, а оно не проходит — пишет, что лицо не распознано",
+])
+def test_a_taxi_or_dating_app_selfie_is_their_own_check(matcher: Matcher, text: str) -> None:
+    assert not any(m.kind == "reason" for m in matcher.match(text).matches)
+
+
+def test_cannot_say_why_is_no_unclear_photo(matcher: Matcher) -> None:
+    # 说不清 ("can't say") had read as 不清, an unclear photo
+    ids = [m.id for m in matcher.match("我老公让我问一下 他那个币安的实名没过 他也说不清是啥原因").matches]
+    assert "blurry_photo" not in ids
