@@ -1406,3 +1406,8 @@ def test_cannot_say_why_is_no_unclear_photo(matcher: Matcher) -> None:
     # 说不清 ("can't say") had read as 不清, an unclear photo
     ids = [m.id for m in matcher.match("我老公让我问一下 他那个币安的实名没过 他也说不清是啥原因").matches]
     assert "blurry_photo" not in ids
+
+
+def test_a_verification_that_was_not_successful_failed(matcher: Matcher) -> None:
+    result = matcher.match('"Your face verification attempt was not successful. You can try again."')
+    assert result.top is not None and result.top.id == "face_verification"
