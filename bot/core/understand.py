@@ -524,7 +524,33 @@ def side_question(t: Turn, result: MatchResult, text: str) -> str | None:
     if not _asks(text) or result.top is None:
         return None
     share = t.policy.side_question_share * result.top.score
-    return next((m.id for m in result.matches if m.kind == "topic" and m.score >= share), None)
+    found = next((m.id for m in result.matches if m.kind == "topic" and m.score >= share), None)
+    tail = _question_tail(text)
+    if found is None and tail != text.strip():
+        # a long story that ends in a question ("... he could verify my account for 30 USDT if
+        # I send him my ID and a selfie. Is that ok?"): the question with the sentence before it
+        asked = t.engine.matcher.match(tail).top
+        if asked is not None and asked.kind == "topic":
+            found = asked.id
+    return found
+
+
+#: sentence ends (Latin and Chinese)
+_ENDS = ".!?。！？"
+
+
+def _question_tail(text: str) -> str:
+    """The last question of a message and the sentence before it."""
+    text = text.strip()
+    last = max(text.rfind("?"), text.rfind("？"))
+    if last < 0:
+        return text
+    start, ends = last, 0
+    while start > 0 and ends < 2:
+        start -= 1
+        if text[start] in _ENDS:
+            ends += 1
+    return text[start + (1 if ends == 2 else 0) : last + 1].strip()
 
 
 def apply_count(t: Turn, count: int | None) -> bool:
