@@ -525,14 +525,13 @@ def side_question(t: Turn, result: MatchResult, text: str) -> str | None:
         return None
     share = t.policy.side_question_share * result.top.score
     found = next((m.id for m in result.matches if m.kind == "topic" and m.score >= share), None)
+    if found is not None:
+        return found
+    # a long story that ends in a question ("... he could verify my account for 30 USDT if I
+    # send him my ID and a selfie. Is that ok?"): the question with the sentence before it
     tail = _question_tail(text)
-    if found is None and tail != text.strip():
-        # a long story that ends in a question ("... he could verify my account for 30 USDT if
-        # I send him my ID and a selfie. Is that ok?"): the question with the sentence before it
-        asked = t.engine.matcher.match(tail).top
-        if asked is not None and asked.kind == "topic":
-            found = asked.id
-    return found
+    asked = t.engine.matcher.match(tail).top if tail != text.strip() else None
+    return asked.id if asked is not None and asked.kind == "topic" else None
 
 
 #: sentence ends (Latin and Chinese)
