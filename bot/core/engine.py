@@ -69,6 +69,7 @@ class Engine:
         self._intents = [(p, n) for p, n in phrases if p and n not in LEXICON_INTENTS]
         self._counts = [(p, COUNT_INTENTS[n]) for p, n in phrases if p and n in COUNT_INTENTS]
         self._hypothetical = tuple(p for p, n in phrases if p and n == "hypothetical")
+        self._within_attempt = tuple(p for p, n in phrases if p and n == "within_attempt")
         self._intent_phrases = [p for p, _ in self._intents]
         #: phrases that only introduce personal data ("my name is"), longest first
         self.data_labels = tuple(sorted(
@@ -195,6 +196,13 @@ class Engine:
         padded = f" {_process(text)} "
         return any(_said(padded, p) for p in self._hypothetical)
 
+    def asks_about(self, text: str, names: set[str]) -> bool:
+        """Is every clause that says one of intents `names` a "what if" ("what if I get
+        rejected again?", "万一又失败了怎么办？"), so the message asks rather than tells?"""
+        clauses = self.matcher.clauses(text)[: int(self.kb.policy.matching["max_clauses"])]
+        telling = [c for c in clauses or [text] if names & set(self.intents(c))]
+        return bool(telling) and all(self.hypothetical(c) for c in telling)
+
     def count(self, text: str) -> int | None:
         """How many times the user says verification failed ("failed twice", "my 4th time")."""
         # clause by clause: "this is my second time ... will they block me if I keep trying?"
@@ -204,8 +212,8 @@ class Engine:
         counts: list[int] = []
         for clause in clauses or [text]:
             padded = f" {_process(clause)} "
-            if any(_said(padded, p) for p in self._hypothetical):
-                continue
+            if any(_said(padded, p) for p in self._hypothetical + self._within_attempt):
+                continue  # "what if I fail 3 times", "took the selfie three times"
             counts += [n for phrase, n in self._counts if _said(padded, phrase)
                        and not self._negations(padded, self._count_negations)
                        - self._negations(phrase, self._count_negations)]

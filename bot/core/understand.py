@@ -224,6 +224,13 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     phase = t.state.phase
     case = t.open_case()
     step = t.current_step()
+    news = said & {"rejected_again", "passed", "resubmitted"}
+    if news and t.engine.asks_about(text, news):
+        # "what if I get rejected again?": a question about what comes next, not news
+        said -= news
+        if "rejected_again" in news and t.topic_for("repeated_failures"):
+            fix.show_topic(t, t.topic_for("repeated_failures") or "")
+            return True
     # "rejected again" is news of a case this bot knows; as a first message ("селфи не прошло",
     # "被拒了") it is a rejection to read like any other (its reason, or what the notice says)
     if "rejected_again" in said and case is not None and not any(

@@ -272,19 +272,21 @@ INTENTS: tuple[str, ...] = (
     "explain",
     *(f"failed_{n}" for n in range(1, 11)),
     "hypothetical",
+    "within_attempt",
     "personal_data",
     "self_introduction",
 )
 
 #: intents that are word lists rather than whole answers: "how many times it failed" phrases
 #: (found anywhere in a message; failed_10 means 10 or more), words that make such a phrase a
-#: question rather than a fact ("what happens if I fail 3 times"), the phrases that only introduce
+#: question rather than a fact ("what happens if I fail 3 times"), words that make it a thing
+#: done over again within one attempt ("took the selfie three times"), the phrases that only introduce
 #: personal data ("my name is", "date of birth"), which a "data only" message consists of, and
 #: those that introduce the writer by name ("my name is", "меня зовут", "我叫"): such a name and
 #: its phrase say nothing about the problem, so the matcher reads the message without them
 COUNT_INTENTS: dict[str, int] = {f"failed_{n}": n for n in range(1, 11)}
-LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, "hypothetical", "personal_data",
-                                            "self_introduction"})
+LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, "hypothetical", "within_attempt",
+                                            "personal_data", "self_introduction"})
 
 #: dialogue roles -> the topic policy.yaml `topics:` names for each (what the bot offers when)
 TOPIC_ROLES: tuple[str, ...] = (
@@ -294,7 +296,10 @@ TOPIC_ROLES: tuple[str, ...] = (
     "review_times",  # still waiting within the standard window
     "speed_up_review",  # still waiting past it
     "permanent_rejection",  # a review rejected for good
+    "repeated_failures",  # "what if I get rejected again?" (optional: without it, no answer)
 )
+#: roles a base may leave out (the bot then has no topic to offer there)
+OPTIONAL_TOPIC_ROLES: frozenset[str] = frozenset({"repeated_failures"})
 
 #: commands every adapter offers; descriptions come from `commands:` in messages.yaml
 COMMANDS: tuple[str, ...] = (

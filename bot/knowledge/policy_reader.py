@@ -141,7 +141,9 @@ def _links(ctx: FileCtx, m: YMap) -> MappingProxyType[str, str]:
 
 def _topic_roles(ctx: FileCtx, m: YMap, topic_ids: set[str] | None) -> MappingProxyType[str, str]:
     """Read `topics:`: each dialogue role names the topic offered in that situation."""
-    ctx.check_keys(m, contract.TOPIC_ROLES, contract.TOPIC_ROLES, "`topics`")
+    ctx.check_keys(m, contract.TOPIC_ROLES,
+                   [r for r in contract.TOPIC_ROLES if r not in contract.OPTIONAL_TOPIC_ROLES],
+                   "`topics`")
     roles: dict[str, str] = {}
     for key in m:
         topic = ctx.ident(m, key, "`topics`")
