@@ -157,6 +157,7 @@ COMMANDS: dict[str, Callable[[Turn, str], None]] = {
     "help": cmd_help,
     "reasons": cmd_reasons,
     "status": cmd_status,
+    "summary": lambda t, arg: case_rules.case_summary(t),
     "resubmitted": cmd_resubmitted,
     "stop": cmd_stop,
     "forget": cmd_forget,

@@ -109,7 +109,7 @@ class Engine:
             if " " in phrase and f" {phrase} " in padded and (
                     name == "no" or not self._negated(clean, phrase)):
                 found[name] = None
-            elif (name in _NEWS and len(phrase) >= 3 and short_han and all(map(is_han, phrase))
+            elif (name in _HAN_INSIDE and len(phrase) >= 3 and short_han and all(map(is_han, phrase))
                     and self._han_said(padded, phrase)):
                 found[name] = None  # "通过啦，终于认证好了" holds "认证好了": Chinese has no spaces
         return list(found)
@@ -306,6 +306,8 @@ def _said(padded: str, phrase: str) -> bool:
 _NUMERALS = frozenset("0123456789零〇一二两三四五六七八九十百")
 #: news of an attempt, found inside a short Chinese message as well as said alone
 _NEWS = frozenset({"passed", "rejected_again", "still_waiting", "resubmitted", "same_reason", "yes"})
+#: intents a short Chinese message may say anywhere inside it (no spaces to find a phrase by)
+_HAN_INSIDE = _NEWS | {"about_bot"}
 #: what makes a Chinese statement a question right after it ("通过了吗", "通过了没")
 _ASKED = frozenset("吗嗎么麼没沒否呢")
 

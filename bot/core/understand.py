@@ -294,6 +294,10 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         commands.cmd_start(t)  # "hi" weeks later: where the case stands, continue or start anew
     elif "greeting" in said:
         t.reply("greeting_reply", [t.btn("reasons", "L")], *fix.continue_row(t))
+    elif "about_bot" in said and not any(
+            m.kind == "reason" for m in t.engine.matcher.match(text).matches):
+        t.reply("safety", **t.policy.links)  # "who are you? are you binance?", "что ты умеешь?"
+        commands.cmd_help(t)
     elif "thanks" in said:
         t.reply("thanks_reply", *fix.continue_row(t))
     else:

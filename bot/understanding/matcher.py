@@ -50,6 +50,10 @@ __all__ = ["NONE_ID", "Kind", "Match", "MatchResult", "Matcher"]
 
 logger = logging.getLogger(__name__)
 
+#: words of a failing clause right after a told step that make it the step's own failure
+#: ("it failed again"); a longer one ("the letter says verification failed") may be another's
+_STEP_FAILURE = 3
+
 #: the last matchers built, with the knowledge they were built from: see `Matcher.build`
 _BUILT: list[tuple[tuple[object, ...], Matcher]] = []
 
@@ -441,6 +445,9 @@ class Matcher:
             factor, none = s["clause_factor"], self.none_entry
             named: list[tuple[int, float, bool, bool]] = []  # per clause naming a reason: it, score, firm?, leads?
             told: set[int] = set()  # the positions in `named` of clauses that narrate a step
+            # ... and of those whose next clause says something failed: that failure may be the
+            # step's own ("did the selfie, it failed") or another reason's (below)
+            told_before_failure: set[int] = set()
             # each clause's words, read once (a clause telling a step needs its neighbour's)
             read: list[tuple[list[str], set[str]]] = []
             for c in clauses:
@@ -488,8 +495,11 @@ class Matcher:
                             e, top, next_one = f, f_top, True
                 if e in unkeyed:
                     firm = next_one = leads = False
-                narrated = self.narrates(clause) and not failing[position] and not (
-                    position + 1 < len(clauses) and failing[position + 1])
+                narrates = self.narrates(clause) and not failing[position]
+                # "did the selfie, and it failed": a short failure right after is the step's
+                failed_next = position + 1 < len(clauses) and failing[position + 1]
+                narrated = narrates and not failed_next
+                narrates = narrates and failed_next and len(read[position + 1][0]) > _STEP_FAILURE
                 if next_one and not firm and narrated:
                     next_one = leads = False  # "I did the selfie, then it said the name differs"
                 r, r_top = (e, top) if self.entries[e].kind == "reason" else best(
@@ -499,7 +509,14 @@ class Matcher:
                 if self.entries[e].kind == "reason" and (firm or next_one):
                     if narrated:
                         told.add(len(named))
+                    elif narrates:
+                        told_before_failure.add(len(named))
                     named.append((e, top, firm, leads))
+            # "registered last week, and the letter says verification failed: data mismatch":
+            # the failure named another reason firmly, so the step told first gives way too
+            others = {n[0] for i, n in enumerate(named)
+                      if n[2] and i not in told and i not in told_before_failure}
+            told |= {i for i in told_before_failure if others - {named[i][0]}}
             # a step the user tells of ("did the selfie") gives way to a clause that says what
             # went wrong ("the email said the name does not match")
             if any(n[2] for i, n in enumerate(named) if i not in told):
