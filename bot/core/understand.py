@@ -60,6 +60,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     own = "" if forwarded else _own_words(text)
     if own and language.detect(t, text) == "en":
         language.observe(t, own, False)
+    elif not forwarded and (mine := _own_part(t, text)):
+        language.observe(t, mine, False)  # "what does this mean: 您提交的证件已过期"
     else:
         language.observe(t, text, forwarded or pasted)
     if too_long:  # said in the language of what was read
@@ -136,6 +138,22 @@ def _own_words(text: str) -> str:
     words = "".join(c if c.isalpha() and not c.isascii() else " " for c in text).split()
     weight = sum(3 if is_han(c) else 1 for w in words for c in w)  # a Chinese word is 2 letters
     return " ".join(words) if weight >= 6 else ""
+
+
+def _own_part(t: Turn, text: str) -> str:
+    """Of a message in two scripts, the part that names no reason, when the other does: the
+    user's own question around a notice pasted in another language ("what does this mean:
+    您提交的证件已过期", "Мне пришло такое: 您所在的地区暂不支持此服务"); else ""."""
+    parts = [p for p in (
+        "".join(c if c.isascii() and (c.isalpha() or not c.isalnum()) else " " for c in text),
+        "".join(c if "\u0400" <= c <= "\u04ff" or not c.isalnum() else " " for c in text),
+        "".join(c if is_han(c) or not c.isalnum() else " " for c in text),
+    ) if sum(3 if is_han(c) else 1 for c in p if c.isalpha()) >= 6]
+    if len(parts) != 2:
+        return ""
+    plain = [p for p in parts
+             if not any(m.kind == "reason" for m in t.engine.matcher.match(p).matches)]
+    return plain[0] if len(plain) == 1 else ""
 
 
 # -- personal data -------------------------------------------------------------------------
@@ -275,7 +293,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         fix.show_topic(t, t.topic_for("find_reason") or "")
     elif "explain" in said and phase == FIX and step is not None:
         explain(t)  # "what does this mean?" about the notice being fixed
-    elif "explain" in said and step is None and not case_rules.result_pending(t):
+    elif "explain" in said and step is None and not case_rules.result_pending(t) and not any(
+            m.kind == "reason" for m in t.engine.matcher.match(text).matches):
         t.reply("send_notice", [t.btn("reasons", "L")])  # "here's what I got": the notice is next
     elif "this_language" in said:
         # "а можно по-русски?", "in English please": the language the request is written in
