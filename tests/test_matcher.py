@@ -1386,6 +1386,26 @@ def test_blind16_even_lines_read_as_written(matcher: Matcher, text: str, first: 
     assert result.top is not None and result.top.id == first
 
 
+@pytest.mark.parametrize(("text", "first"), [
+    ("身份证是十年前办的，那时候一百六十斤，现在减了四十斤，系统说我跟证件上不是一个人", "face_verification"),
+    ("一证多号不让认证是吧", "id_already_registered"),
+    ("one id two accounts problem. I had one on my phone and one on the laptop", "id_already_registered"),
+])
+def test_blind17_even_lines_read_as_written(matcher: Matcher, text: str, first: str) -> None:
+    result = matcher.match(text)
+    assert result.top is not None and result.top.id == first
+
+
+@pytest.mark.parametrize("text", [
+    "Заселялись в отель в Паттайе, на ресепшене паспорт сфоткали и сказали, что фото размытое",
+    "西安高校新生报到要人脸核验，我高中那张照片跟现在差太多了",
+    "The hotel reception scanned my passport and said the photo is blurry",
+])
+def test_another_place_checking_an_id_is_no_reason(matcher: Matcher, text: str) -> None:
+    # hotels, schools, rentals, SIM shops check IDs their own way (other_services)
+    assert not [m for m in matcher.match(text).matches if m.kind == "reason"]
+
+
 @pytest.mark.parametrize("text", [
     "The Sahel app keeps saying my civil ID is expired but I renewed it last week",
     "Grandma's pension app needs a video call every year to prove she's alive, and the call dropped",
