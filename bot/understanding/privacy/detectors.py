@@ -340,6 +340,20 @@ def _a_word(token: str) -> bool:
     return len(token) <= 4 and any(ch.isalpha() for ch in token) and sum(ch.isdigit() for ch in token) <= 2
 
 
+#: characters that join the parts of one order or invoice reference
+_REFERENCE_JOINERS = frozenset("-/_.#:")
+
+
+def _reference_end(text: str, end: int) -> int:
+    """Where the reference a number starts ends: its parts joined by `_REFERENCE_JOINERS`,
+    letters and digits (at most 40 characters more)."""
+    stop = min(len(text), end + 40)
+    while end < stop and (text[end].isalnum() or (
+            text[end] in _REFERENCE_JOINERS and end + 1 < len(text) and text[end + 1].isalnum())):
+        end += 1
+    return end
+
+
 def order_numbers(scan: Scan) -> None:
     """The number after an order, ticket, case or error word stays readable: "order number is
     2261...", "订单号2024...", "protocolo de atendimento é 2025...". It runs before the card and
@@ -362,7 +376,9 @@ def order_numbers(scan: Scan) -> None:
                 # "身份证编号", "passport request number": the number is the document's
                 after_other = os_ in glued or (os_ - 1 in glued and scan.text[os_ - 1].isspace())
                 if not after_other and bisect_left(others, e) == bisect_left(others, s):
-                    scan.claim(KEEP, s, end)  # no other cue between
+                    # no other cue between; the whole reference stays ("20240611-KR-553821",
+                    # "INV/20240611/MPL/3928174650")
+                    scan.claim(KEEP, s, _reference_end(scan.text, end))
             break
 
 

@@ -59,6 +59,8 @@ class Patterns:
         at = ci(v.words("email_at"))
         dot = ci(v.words("email_dot"))
         label = r"[\p{Latin}\p{N}_%+\-]+"
+        # the domain may be said in Cyrillic ("mail точка ру")
+        domain = r"[\p{Latin}\p{Cyrillic}\p{N}_%+\-]+"
         sep_at = rf"(?:\s*[\[(<{{]\s*(?:{at}|@)\s*[\])>}}]\s*|\s+(?:{at}|@)\s+)"
         # a bare "." joins with no space or with a space on both sides ("gmail . com"): "help at
         # all. This" is a sentence's end, not "all.this"
@@ -68,7 +70,7 @@ class Patterns:
         said = v.words("digit_words") + v.words("year_words")
         numbers = rf"|\s+{ci(said)}" if said else ""  # "smith eighty eight at gmail dot com"
         self.email_obfuscated = lazy_rx(
-            rf"{_LEFT}(?P<v>{label}(?:(?:{join}){label}{numbers})*{sep_at}{label}(?:{sep_dot}{label})+)"
+            rf"{_LEFT}(?P<v>{label}(?:(?:{join}){label}{numbers})*{sep_at}{domain}(?:{sep_dot}{domain})+)"
         )
         self.wallet = lazy_rx(
             rf"{_LEFT}(?P<v>0x[0-9a-fA-F]{{40}}|(?i:(?:bc|tb|ltc)1[02-9ac-hj-np-z]{{11,87}})"
