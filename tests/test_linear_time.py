@@ -12,7 +12,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.knowledge.model import KnowledgeBase
@@ -87,6 +87,7 @@ def test_a_pattern_re2_cannot_run_is_a_problem_with_its_file_and_line(
 
 @settings(max_examples=60, deadline=None)
 @given(unit=st.lists(st.sampled_from(HOSTILE_UNITS), min_size=1, max_size=4).map("".join))
+@example(unit="<p>1. ")  # an unclosed tag at the end charged every bullet line the most it could
 def test_work_grows_linearly_with_hostile_input(matcher: Matcher, unit: str) -> None:
     """Doubling a hostile message at most doubles its work (plus a constant)."""
     def of_length(n: int) -> str:

@@ -119,8 +119,9 @@ def _split(pattern: Any, text: str, budget: Budget | None) -> list[str]:
 
 
 def _sub_bullets(text: str, budget: Budget | None) -> str:
-    _spend(budget, text, MAX_PIECES)
-    return _BULLET.sub(r"\1\2\3" + "\n" + r"\4", text, MAX_PIECES)
+    out, found = _BULLET.subn(r"\1\2\3" + "\n" + r"\4", text, MAX_PIECES)
+    _spend(budget, text, found)  # the bullets found, not the most there could be
+    return str(out)
 
 
 def _finditer(pattern: Any, text: str, budget: Budget | None) -> list[Any]:
