@@ -175,7 +175,8 @@ def after_rejection(t: Turn, case: Case, *, was_review: bool) -> bool:
         rows = [[t.btn("case_summary", "S")]]
         rows += [[t.btn("permanent", "P")]] if t.topic_for("permanent_rejection") else []
         rows += t.role_rows("contact_support")
-        t.reply("review_rejected", *rows, failures=n)
+        # a check-in on what support said (the guide: ask them for the detailed reason)
+        t.reply("review_rejected", *rows, failures=n, checkin=followups.schedule_support(t))
         return True
     return False
 

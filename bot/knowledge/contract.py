@@ -97,7 +97,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "review_overdue_again": (*REVIEW, "checkin"),
         "review_checkins_end": REVIEW,
         "review_documents": ("checkin",),
-        "review_rejected": ("failures",),
+        "review_rejected": ("failures", "checkin"),
         "lock_risk": ("failures",),
         "lock_risk_reminder": (),
         "lock_risk_resubmitted": ("attempt", "checkin"),
