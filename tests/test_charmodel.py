@@ -96,3 +96,25 @@ def test_the_newest_blind_sets_keep_their_figures(matcher: Matcher, lang: str, t
         multis.append(figures["multi"]["fully_recognised"])
     assert sum(tops) / 2 >= top1, tops
     assert sum(multis) / 2 >= multi, multis
+
+
+def test_many_entries_sum_their_rows_with_numpy_to_the_same_probabilities(
+        matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a base with hundreds of entries sums a message's rows in one numpy bincount; the bundled
+    # base is made to take that path here and must read every message as the loop does
+    import bot.understanding.charmodel as charmodel
+
+    texts = [json.loads(line)["text"] for line in
+             (DATA / "blind17" / "ru.jsonl").read_text(encoding="utf-8").splitlines()[:40]]
+    texts += ["my selfie failed again", "照片模糊 被拒了", "Reason: Face verification failed"]
+    model = matcher.chars
+    assert model is not None
+    for text in texts:
+        monkeypatch.setattr(charmodel, "ARRAY_ENTRIES", 10**9)
+        loop = model.probabilities(text)
+        monkeypatch.setattr(charmodel, "ARRAY_ENTRIES", 1)
+        arrays = model.probabilities(text)
+        assert (loop is None) == (arrays is None)
+        if loop is not None and arrays is not None:
+            assert arrays == pytest.approx(loop, abs=1e-12)
+    assert "numpy" in str(type(model._arrays.gains))  # the array path was taken
