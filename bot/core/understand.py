@@ -152,7 +152,7 @@ def _own_part(t: Turn, text: str) -> str:
     if len(parts) != 2:
         return ""
     plain = [p for p in parts
-             if not any(m.kind == "reason" for m in t.engine.matcher.match(p).matches)]
+             if not t.engine.matcher.match(p).names_reason]
     return plain[0] if len(plain) == 1 else ""
 
 
@@ -200,7 +200,7 @@ def only_personal_data(t: Turn, text: str, findings: list[Finding]) -> bool:
     if not words:
         return True
     described = t.engine.matcher.match(" ".join(words))
-    return not any(m.kind == "reason" for m in described.matches)
+    return not described.names_reason
 
 
 def resume(t: Turn) -> None:
@@ -251,8 +251,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
             return True
     # "rejected again" is news of a case this bot knows; as a first message ("селфи не прошло",
     # "被拒了") it is a rejection to read like any other (its reason, or what the notice says)
-    if "rejected_again" in said and case is not None and not any(
-            m.kind == "reason" for m in t.engine.matcher.match(text).matches):
+    if ("rejected_again" in said and case is not None
+            and not t.engine.matcher.match(text).names_reason):
         # (one that names its reason, "rejected again, now the selfie failed", is read below)
         if not case_rules.rejected(t):
             if "same_reason" in said:
@@ -293,8 +293,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         fix.show_topic(t, t.topic_for("find_reason") or "")
     elif "explain" in said and phase == FIX and step is not None:
         explain(t)  # "what does this mean?" about the notice being fixed
-    elif "explain" in said and step is None and not case_rules.result_pending(t) and not any(
-            m.kind == "reason" for m in t.engine.matcher.match(text).matches):
+    elif ("explain" in said and step is None and not case_rules.result_pending(t)
+          and not t.engine.matcher.match(text).names_reason):
         t.reply("send_notice", [t.btn("reasons", "L")])  # "here's what I got": the notice is next
     elif "this_language" in said:
         # "а можно по-русски?", "in English please": the language the request is written in
@@ -313,8 +313,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         commands.cmd_start(t)  # "hi" weeks later: where the case stands, continue or start anew
     elif "greeting" in said:
         t.reply("greeting_reply", [t.btn("reasons", "L")], *fix.continue_row(t))
-    elif "about_bot" in said and not any(
-            m.kind == "reason" for m in t.engine.matcher.match(text).matches):
+    elif "about_bot" in said and not t.engine.matcher.match(text).names_reason:
         t.reply("safety", **t.policy.links)  # "who are you? are you binance?", "что ты умеешь?"
         commands.cmd_help(t)
     elif "thanks" in said:
@@ -335,7 +334,7 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
     # case's own wait (a question of how long reviews take is answered by it too), unless a
     # reason is named
     waiting = "still_waiting" in said or (
-        case_rules.result_pending(t) and not any(m.kind == "reason" for m in result.matches)
+        case_rules.result_pending(t) and not result.names_reason
         and t.engine.says(text, "still_waiting"))
     if waiting and not news and case_rules.result_pending(t):
         followups.still_waiting(t)  # "hi, I'm back. still haven't heard anything"
@@ -350,7 +349,7 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
     known = set(case.reasons) if case is not None else set()
     if any(m.kind == "reason" and m.id not in known for m in result.matches):
         return False  # "my selfie fails, i tried again": the reason is the news
-    if "resubmitted" not in said and any(m.kind == "reason" for m in result.matches):
+    if "resubmitted" not in said and result.names_reason:
         return False  # "I passed the face scan, but the selfie step is still failing"
     if "resubmitted" in said:
         case_rules.resubmitted(t)

@@ -251,7 +251,7 @@ def run_file(matcher: Matcher, path: str) -> Report:
 def _case(text: str, expect: list[str], result: MatchResult, where: str = "", lang: str = "",
           label: str = "") -> Case:
     return Case(text, expect, [m.id for m in result.matches], result.ambiguous, where, lang,
-                label, any(m.kind == "reason" for m in result.matches))
+                label, result.names_reason)
 
 
 def run_leave_one_out(

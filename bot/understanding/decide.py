@@ -51,6 +51,11 @@ class MatchResult:
     def top(self) -> Match | None:
         return self.matches[0] if self.matches else None
 
+    @property
+    def names_reason(self) -> bool:
+        """Is one of the matches a rejection reason (not only topics)?"""
+        return any(m.kind == "reason" for m in self.matches)
+
 
 EMPTY = MatchResult()
 NOT_UNDERSTOOD = MatchResult(understood=False)
