@@ -87,15 +87,18 @@ def test_eval_file_reports_the_figures(tmp_path: Path) -> None:
         {"text": "Reason: The document you submitted has expired; Facial verification failed",
          "expect": ["expired_document", "face_verification"]},
         {"text": "how do I reset 2FA", "expect": []},
+        # the same two reasons told the other way round: found, but not in the listed order
+        {"text": "Reason: Facial verification failed; The document you submitted has expired",
+         "expect": ["expired_document", "face_verification"]},
     ]
     data.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     proc = run("eval", str(data), "--json", "--knowledge", KNOWLEDGE)
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
     assert figures["in_scope"] == {"count": 2, "top1_accuracy": 50.0, "ambiguous": 0.0}
-    assert figures["multi"] == {"count": 1, "fully_recognised": 100.0}
+    assert figures["multi"] == {"count": 2, "fully_recognised": 50.0, "any_order": 100.0}
     assert figures["out_of_scope"]["false_accept_reason"] == 0.0
-    assert [m["text"] for m in figures["misclassified"]] == ["my selfie keeps failing"]
+    assert [m["text"] for m in figures["misclassified"]][0] == "my selfie keeps failing"
     assert figures["misclassified"][0]["where"].endswith("set.jsonl:2")
 
     text = run("eval", str(data), "--knowledge", KNOWLEDGE)

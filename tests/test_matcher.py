@@ -1022,6 +1022,22 @@ def test_a_short_word_with_two_letters_swapped_is_read_as_the_word(
     assert ids(matcher.match(text))[:1] == [expect]
 
 
+@pytest.mark.parametrize(("text", "expect"), [
+    ("pls hlp kyc rejectd foto not clar i try agn", "blurry_photo"),
+    ("im 17 they say im to yung", "underage"),
+])
+def test_a_four_letter_word_missing_a_letter_is_read_as_the_word(
+        matcher: Matcher, text: str, expect: str) -> None:
+    # blind18 even lines: "clar", "yung": one letter put back makes exactly one known word
+    assert ids(matcher.match(text))[:1] == [expect]
+
+
+def test_a_russian_word_one_letter_short_is_left_as_written(matcher: Matcher) -> None:
+    # "пишу" is a form of a word, not "пишут" with a letter dropped
+    assert matcher.norm._dropped("пишу") is None
+    assert matcher.norm._dropped("yung") == "young"
+
+
 @pytest.mark.parametrize("text", [
     "my verification got rejected pls hlep",
     "实名认证没通过，帮帮忙",

@@ -172,6 +172,9 @@ class Report:
             "multi": {
                 "count": len(multi),
                 "fully_recognised": self._rate(sum(c.correct for c in multi), len(multi)),
+                # every reason found, whatever the order (a description has no listed order)
+                "any_order": self._rate(sum(sorted(c.got[:len(c.expect)]) == sorted(c.expect)
+                                            for c in multi), len(multi)),
             },
             "out_of_scope": {
                 "count": len(oos),
@@ -317,7 +320,7 @@ def format_report(title: str, figures: dict[str, Any], loo: Report | None = None
     out.append(f"in scope, top-1 accuracy:          {_pct(f['in_scope']['top1_accuracy'])}"
                f"  ({f['in_scope']['count']} messages; ambiguous {_pct(f['in_scope']['ambiguous'])})")
     out.append(f"multi-reason, fully recognised:    {_pct(f['multi']['fully_recognised'])}"
-               f"  ({f['multi']['count']} notices)")
+               f"  ({f['multi']['count']} notices; in any order {_pct(f['multi']['any_order'])})")
     out.append(f"out of scope, matched a reason:    {_pct(f['out_of_scope']['false_accept_reason'])}"
                f"  (anything: {_pct(f['out_of_scope']['false_accept_any'])}; "
                f"{f['out_of_scope']['count']} messages)")

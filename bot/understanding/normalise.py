@@ -95,6 +95,8 @@ def collapse_repeats(word: str) -> str:
 #: letters of the longest word worth correcting or splitting (longer than any real word, or a
 #: short sentence typed without spaces: "KYCrejectedbecausebirthdaywrongpleasehelp")
 _LONGEST_WORD = 100
+#: the letters a dropped one may be (`Normaliser._dropped`)
+_LATIN = "abcdefghijklmnopqrstuvwxyz"
 
 
 class Normaliser:
@@ -265,8 +267,8 @@ class Normaliser:
         if russian:
             fixed = ((russian,), False)
         elif len(word) < self.typo_min_length:
-            swapped = self._swapped(word)
-            fixed = ((swapped,), True) if swapped else None
+            short = self._swapped(word) or self._dropped(word)
+            fixed = ((short,), True) if short else None
         elif len(word) > _LONGEST_WORD:  # no word is this long: nothing to correct it to
             fixed = None
         elif heard := self._as_heard(word):
@@ -289,6 +291,16 @@ class Normaliser:
         found = {w for i in range(len(word) - 1)
                  if (w := word[:i] + word[i + 1] + word[i] + word[i + 2:]) != word
                  and w in self.vocabulary}
+        return found.pop() if len(found) == 1 else None
+
+    def _dropped(self, word: str) -> str | None:
+        """A four-letter word missing one letter ("yung" for "young", "clar" for "clear"):
+        the one known word that putting back a letter makes, or None. Latin only: a Russian
+        word one letter short is mostly another form of a known one ("пишу", "пишут")."""
+        if len(word) != 4 or not (word.isascii() and word.isalpha()):
+            return None
+        found = {w for i in range(len(word) + 1) for ch in _LATIN
+                 if (w := word[:i] + ch + word[i:]) in self.vocabulary}
         return found.pop() if len(found) == 1 else None
 
     def _as_heard(self, word: str) -> tuple[str, bool] | None:
