@@ -63,6 +63,7 @@ BLIND12 = [json.loads(line) for line in (PII / "blind12.jsonl").read_text(encodi
 BLIND13 = [json.loads(line) for line in (PII / "blind13.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND15 = [json.loads(line) for line in (PII / "blind15.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND16 = [json.loads(line) for line in (PII / "blind16.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _case_id(case: dict) -> str:
@@ -518,6 +519,35 @@ def test_the_sixteenth_blind_corpus_keeps_its_figures() -> None:
     # tests/data/pii/blind16.md: first 89 of 120 / 35 left / 17 over-masked lines; tuned on the
     # even lines only
     _holds(BLIND16, fully_redacted=94, left=30, over_masked=10)  # (the test counts 10 where pii_eval counts 9)
+
+
+def test_the_eighteenth_blind_corpus_keeps_its_figures() -> None:
+    # tests/data/pii/blind18.md: first 88 of 120 / 38 left / 9 over-masked lines; tuned on the
+    # even lines only
+    _holds(BLIND18, fully_redacted=102, left=21, over_masked=9)
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    # a phone said in groups with words between (pii18 even lines)
+    ("my mobile is 0412, then 555, then 019, after 5pm please", "555"),
+    ("Мой номер +7 912, потом 345, потом 67 89, звоните вечером", "345"),
+    # a name alone on a line of a pasted form, next to data found
+    ("Emily Carter\n12/03/1990\nemily.c@example.com\nthis is what I used", "Carter"),
+    ("陈志强\n广东省深圳市南山区科技园路8号\n13800138000", "陈志强"),
+    # an SMS code typed a digit at a time; a password in Chinese text; a label's odd separator
+    ("Код из смс 5 8 2 9 1 4, а сайт пишет «неверный код»", "5 8 2"),
+    ("登录密码就是我女儿小名加生日 xiaoyu0612，是不是太简单", "xiaoyu0612"),
+    ("სახელი— ნინო\nგვარი— ბერიძე", "ნინო"),
+    ("ስም፦ አበበ ከበደ ተሰማ", "ከበደ"),
+    ("マイナンバー：１２３４\u3000５６７８\u3000９０１２", "５６７８"),
+])
+def test_data_in_the_eighteenth_corpus_shapes_is_masked(text: str, secret: str) -> None:
+    assert secret not in redact(text)
+
+
+def test_amounts_said_in_parts_after_a_phone_word_are_not_a_phone() -> None:
+    # fewer than seven digits in all: not a phone
+    assert redact("my number is 2, then 3, then 4") == "my number is 2, then 3, then 4"
 
 
 def test_passport_machine_readable_lines_are_masked_whole() -> None:

@@ -72,6 +72,7 @@ DETECTORS: tuple[Detector, ...] = (
     detectors.id_shapes,
     addresses.addresses,
     names.names,
+    detectors.phones_in_parts,
     detectors.phones,
     detectors.digit_runs,
 )
@@ -134,6 +135,9 @@ _DIGITS = str.maketrans({
        for zero in (0x660, 0x6F0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
                     0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x17E0, 0x1810, 0xFF10)
        for d in range(10)},
+    # an ideographic space between digit groups ("１２３４　５６７８"), the Ethiopic colon of
+    # a form's label ("ስም፦")
+    "\u3000": " ", "\u1366": ":",
 })
 
 

@@ -238,15 +238,26 @@ def _value_after(
     return None
 
 
-def tokens(window: str, most: int = 8) -> list[tuple[int, int]]:
-    """The spans of the first `most` whitespace-separated tokens of `window`, punctuation
-    around them stripped."""
-    out, pos = [], 0
-    for token in window.split(None, most)[:most]:
-        start = window.find(token, pos)
-        pos = start + len(token)
-        out.append(strip_token(window, start, pos))
+def tokens(window: str, most: int = 12) -> list[tuple[int, int]]:
+    """The spans of the first `most` tokens of `window`, punctuation around them stripped: runs
+    of characters between spaces, Chinese or Japanese characters and their punctuation
+    ("生日 xiaoyu0612，是不是" holds the token "xiaoyu0612")."""
+    out: list[tuple[int, int]] = []
+    pos, n = 0, len(window)
+    while pos < n and len(out) < most:
+        while pos < n and (window[pos].isspace() or is_cjk_char(window[pos]) or _cjk_mark(window[pos])):
+            pos += 1
+        start = pos
+        while pos < n and not (window[pos].isspace() or is_cjk_char(window[pos]) or _cjk_mark(window[pos])):
+            pos += 1
+        if pos > start:
+            out.append(strip_token(window, start, pos))
     return out
+
+
+def _cjk_mark(ch: str) -> bool:
+    """Chinese and Japanese punctuation ("，", "。", "：", "、")."""
+    return "\u3000" <= ch <= "\u303f" or "\uff01" <= ch <= "\uff0f" or "\uff1a" <= ch <= "\uff20"
 
 
 def usernames(scan: Scan) -> None:
@@ -322,7 +333,9 @@ def codes(scan: Scan) -> None:
                 continue  # "mã 2FA 620 914": "2FA" is part of the name of the code
             plain = value.replace(" ", "").replace("-", "")
             if ("[" not in gap and len(gap) <= 30 and plain.isdigit() and 4 <= digits <= 8
-                    and value.count(" ") + value.count("-") <= 1 and not year_like(value)
+                    and (value.count(" ") + value.count("-") <= 1  # "615 204", or a digit
+                         or all(len(g) == 1 for g in value.replace("-", " ").split()))  # at a time
+                    and not year_like(value)
                     and scan.claim("code", s, end)):
                 last = end
                 continue
@@ -488,6 +501,43 @@ def phones(scan: Scan) -> None:
         if number.startswith("(") and ")" not in number:
             s += 1
         scan.claim("phone", s, e)
+
+
+def _digit_groups(window: str) -> list[tuple[int, int]]:
+    """The runs of digits (single spaces and a leading "+" inside) in `window`, in order."""
+    out: list[tuple[int, int]] = []
+    i, n = 0, len(window)
+    while i < n:
+        if window[i].isdigit() or (window[i] == "+" and i + 1 < n and window[i + 1].isdigit()):
+            start = i
+            i += 1
+            while i < n and (window[i].isdigit() or (
+                    window[i] == " " and i + 1 < n and window[i + 1].isdigit())):
+                i += 1
+            out.append((start, i))
+        else:
+            i += 1
+    return out
+
+
+def phones_in_parts(scan: Scan) -> None:
+    """A phone number said in groups with words between ("my mobile is 0412, then 555, then
+    019", "номер +7 912, потом 345, потом 67 89"): after a phone word, digit groups joined by a
+    comma and a word or two make one number when together they have a phone's 7-15 digits."""
+    for _, ce in scan.cues("phone_labels"):
+        window = scan.window(ce, 90)
+        groups = _digit_groups(window)
+        if len(groups) < 2 or not _short_gap(window[: groups[0][0]], 3):
+            continue
+        taken = [groups[0]]
+        for s, e in groups[1:]:
+            gap = window[taken[-1][1]: s]
+            if not (gap.strip(" ,") and _short_gap(gap)) and gap.strip() not in ("", ",", "-"):
+                break
+            taken.append((s, e))
+        digits = sum(ch.isdigit() for s, e in taken for ch in window[s:e])
+        if len(taken) >= 2 and 7 <= digits <= 15:
+            scan.claim("phone", ce + taken[0][0], ce + taken[-1][1])
 
 
 #: words said one by one that make a number worth masking (a phone, an ID): fewer are an age,

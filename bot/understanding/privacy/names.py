@@ -10,7 +10,9 @@ is john smith"); a Chinese name is a known surname and one or two more character
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 
+from bot.understanding.privacy.masks import MASKS
 from bot.understanding.privacy.scan import KEEP, Scan
 from bot.understanding.privacy.shapes import is_cjk_char
 from bot.understanding.privacy.vocab import Vocabulary
@@ -43,6 +45,7 @@ def names(scan: Scan) -> None:
     _closing_name(scan)
     _name_in_brackets_after_mask(scan)
     _name_rewritten(scan)
+    _name_on_its_own_line(scan)
     if _shouting(scan.text):
         return  # IN A MESSAGE IN CAPITALS every word looks like a name: cues only
     _patronymic_names(scan)
@@ -245,6 +248,54 @@ def _name_between_data(scan: Scan) -> None:
                               or any(c.isdigit() for c in after.split(",")[0]))  # ", Hlavná 24"
         if followed or rest.lstrip(" ")[:1] in ("(", "（"):  # or the name again in brackets
             scan.claim("name", *span)
+
+
+def _name_on_its_own_line(scan: Scan) -> None:
+    """A line that is only a name, in a block of lines with personal data found next to it:
+    a form pasted without its labels ("Emily Carter\n12/03/1990\n+44 ...", "陈志强\n...").
+    A name here is two to four capitalised words (or in capitals), none a `not_names` word, or
+    two to four Chinese characters."""
+    text = scan.text
+    if "\n" not in text:
+        return
+    not_names = scan.vocab.folded("not_names")
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        lines.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    found = [False] * len(lines)  # lines holding personal data found already
+    line_starts = [ls for ls, _ in lines]
+    for st, en, k in zip(scan.starts, scan.ends, scan.kinds, strict=True):
+        # (a mask of an earlier pass is kept as it is, and is data found all the same)
+        if k != KEEP or text[st:en] in _MASK_TEXTS:
+            found[bisect_right(line_starts, st) - 1] = True
+    for i, (ls, le) in enumerate(lines):
+        line = text[ls:le].strip()
+        if not line or found[i] or not _looks_like_a_name_alone(line, not_names):
+            continue
+        near = [j for j in (i - 1, i + 1) if 0 <= j < len(lines)]
+        if any(found[j] for j in near) and sum(found) >= 2:
+            start = ls + len(text[ls:le]) - len(text[ls:le].lstrip())
+            scan.claim("name", start, start + len(line))
+
+
+_MASK_TEXTS = frozenset(MASKS.values())
+
+
+def _looks_like_a_name_alone(line: str, not_names: frozenset[str]) -> bool:
+    if 2 <= len(line) <= 4 and all(is_cjk_char(ch) for ch in line):
+        return True
+    words = line.split()
+    if not 2 <= len(words) <= 4 or len(line) > 60:
+        return False
+    for w in words:
+        core = w.replace("-", "").replace("'", "").replace(".", "")
+        if not core.isalpha() or not w[0].isupper() or w.casefold().strip(".") in not_names:
+            return False
+        if not (w[1:].islower() or w.isupper() or w.endswith(".")):
+            return False
+    return True
 
 
 #: cue lists whose words label another piece of personal data (an ID, birth, password,
