@@ -254,7 +254,14 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     if ("rejected_again" in said and case is not None
             and not t.engine.matcher.match(text).names_reason):
         # (one that names its reason, "rejected again, now the selfie failed", is read below)
-        if not case_rules.rejected(t):
+        if phase == AWAITING_NOTICE:
+            # the rejection is counted already and nothing was resubmitted since: "still
+            # rejected", "yes it failed again" answer the question about it, they are no new one
+            if "same_reason" in said:
+                case_rules.same_reason_again(t)
+            else:
+                case_rules.rejected_again(t)
+        elif not case_rules.rejected(t):
             if "same_reason" in said:
                 case_rules.same_reason_again(t)
             else:
@@ -421,6 +428,8 @@ def reports_new_rejection(t: Turn, text: str) -> bool:
     rejection's, counted as one, not one more reason of the last."""
     if t.open_case() is None or t.engine.hypothetical(text):
         return False  # "what if I resubmitted and it failed?" tells nothing
+    if t.state.phase == AWAITING_NOTICE:
+        return False  # the rejection asked about is counted already: this is its reason
     said = {*t.engine.intents(text), *t.clause_intents(text)}
     return bool(said & {"rejected_again", "resubmitted"})
 
