@@ -443,6 +443,15 @@ async def test_attachments_get_a_helpful_answer(chat: Chat, kb: KnowledgeBase, k
     assert chat.buttons()
 
 
+async def test_a_password_and_a_code_get_one_warning_and_the_safety_answer(chat: Chat, kb: KnowledgeBase) -> None:
+    # journey audit 10: two warnings, then "I can't answer that", for "support asked me for my
+    # password ... is that ok?"
+    await chat.say("binance support asked me for my password, it's Qwerty!2024 and my 2fa code 483920, is that ok?")
+    assert chat.ids()[0] == "password_shared"
+    assert "sensitive_data" not in chat.ids() and "nothing_matched" not in chat.ids()
+    assert "topic:safety" in chat.ids(), chat.ids()
+
+
 async def test_personal_data_is_warned_about_and_never_stored(chat: Chat, kb: KnowledgeBase, tmp_path: Path) -> None:
     await chat.say("my passport AB1234567 photo is blurry, email me at jo@example.com, password: hunter2")
     assert chat.ids()[:2] == ["password_shared", "sensitive_data"]

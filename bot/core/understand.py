@@ -176,9 +176,9 @@ def warn_personal_data(t: Turn, findings: list[Finding]) -> None:
     journal.record(t, journal.SENSITIVE_DATA, kinds=kinds)
     if "seed_phrase" in kinds:
         t.reply("sensitive_seed_phrase")
-    if "password" in kinds:
+    if {"password", "code"} & set(kinds):  # one warning for "my password is x and the code y"
         t.reply("password_shared")
-    if set(kinds) - {"password", "seed_phrase"}:
+    if set(kinds) - {"password", "code", "seed_phrase"}:
         t.reply("sensitive_data")
 
 
