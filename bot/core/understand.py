@@ -239,6 +239,8 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
 def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     """Act on what a short message says, wherever the user is; False to carry on matching."""
     said = set(intents)
+    if t.engine.says(text, "own_data"):  # "hi, can you tell me my passport number? I lost it"
+        said.add("own_data")
     phase = t.state.phase
     case = t.open_case()
     step = t.current_step()
@@ -320,6 +322,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         commands.cmd_start(t)  # "hi" weeks later: where the case stands, continue or start anew
     elif "greeting" in said:
         t.reply("greeting_reply", [t.btn("reasons", "L")], *fix.continue_row(t))
+    elif "own_data" in said:
+        # "what is my passport number?": the bot has none of it, and says where it is
+        t.reply("own_data_unknown", *t.role_rows("contact_support"), *fix.continue_row(t))
     elif "about_bot" in said and not t.engine.matcher.match(text).names_reason:
         t.reply("safety", **t.policy.links)  # "who are you? are you binance?", "что ты умеешь?"
         commands.cmd_help(t)
