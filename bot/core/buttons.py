@@ -174,9 +174,14 @@ def typed_number(t: Turn, text: str) -> bool:
         # a case is under way and its last message had none ("I've resubmitted, noted"): say
         # so, rather than read "1" as a question the bot cannot answer
         if case_rules.result_pending(t):
-            t.reply("no_buttons")
-            t.state.asked_result = True
-            followups.ask_result(t)  # what a number after "resubmitted" most likely answers
+            # the result is what a number after "resubmitted" most likely means: its buttons,
+            # in the same message (not the check-in's "hi again": that one stays as planned)
+            case = t.open_case()
+            rows = ([[t.btn("passed", "p")], [t.btn("more_documents", "d")],
+                     [t.btn("review_rejected", "j")]]
+                    if case is not None and case.stage == MANUAL_REVIEW
+                    else [[t.btn("passed", "p")], [t.btn("rejected_again", "j")]])
+            t.reply("no_buttons", *rows)
         else:
             t.reply("no_buttons", *fix.continue_row(t))
         return True
