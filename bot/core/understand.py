@@ -328,6 +328,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     elif "about_bot" in said and not t.engine.matcher.match(text).names_reason:
         t.reply("safety", **t.policy.links)  # "who are you? are you binance?", "что ты умеешь?"
         commands.cmd_help(t)
+    elif said & {"yes", "no", "next"} and step is None and case is None and len(text) <= 20:
+        # "ok", "no", "yes" with nothing asked and no case: what the bot needs to start
+        t.reply("describe_problem", [t.btn("reasons", "L")])
     elif "thanks" in said:
         t.reply("thanks_reply", *fix.continue_row(t))
     else:
