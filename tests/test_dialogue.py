@@ -113,9 +113,9 @@ def test_a_few_latin_words_first_do_not_fix_english(
 
 @pytest.mark.parametrize(("first", "answer", "branch"), [
     ("паспорт просрочен", "да", "Просроченный документ не пройдёт"),
-    ("паспорт просрочен", "нет", "дату неправильно прочитали"),
+    ("паспорт просрочен", "нет", "дату прочитали неверно"),
     ("证件过期了", "是的", "过期的证件"), ("证件过期了", "没有", None),
-    ("expired document", "nope", "the date was probably misread"),
+    ("expired document", "nope", "may have read the date wrong"),
 ])
 def test_a_typed_yes_or_no_answers_a_yes_or_no_step(
         engine: Engine, first: str, answer: str, branch: str | None) -> None:
