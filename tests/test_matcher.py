@@ -1052,6 +1052,22 @@ def test_a_failed_verification_with_an_unknown_word_is_vague_not_off_topic(
     assert not result.matches and result.vague
 
 
+@pytest.mark.parametrize("text", [
+    "Мне пришло что заявка не одобрена, и всё. Что не так-то?",
+    "兄弟们 币安认证被拒了 有没有懂的 私聊",
+    "Binance rejected me again. I am tired.",
+])
+def test_a_failure_with_only_a_weak_topic_is_vague(matcher: Matcher, text: str) -> None:
+    # blind18 even lines: "rejected, what now?" with a topic scoring under `failed_topic_floor`
+    # is answered by asking for the notice, not by that topic's page
+    result = matcher.match(text)
+    assert not result.matches and result.vague
+
+
+def test_a_failure_with_a_plain_topic_question_keeps_its_topic(matcher: Matcher) -> None:
+    assert ids(matcher.match("请问认证没有通过，在什么地方可以看到具体的原因？"))[:1] == ["find_reason"]
+
+
 @pytest.mark.parametrize("text", ["is there any way to avoid kyc on binance", "1", "5", "??? 42"])
 def test_kyc_adjacent_questions_and_bare_numbers_are_not_a_failure(
         matcher: Matcher, text: str) -> None:

@@ -126,6 +126,10 @@ class MatchingSettings(Mapping[str, float]):
     topic_min_score: float = setting(26, lo=0, hi=100, doc="below this a topic is not a match")
     anchored_discount: float = setting(4, lo=0, hi=100, doc="both are this much lower when the "
                                                             "message names a domain word")
+    failed_topic_floor: float = setting(0, lo=0, hi=100, doc="a message that says its "
+                                        "verification failed and names no reason is answered "
+                                        "as vague (the bot asks for the notice) unless a topic "
+                                        "scores at least this")
     negative_margin: float = setting(0, lo=-100, hi=100, doc="negatives.yaml wins when it scores "
                                                           "within this of the best entry")
     list_min_score: float = setting(25, lo=0, hi=100, doc="an item of a notice's reason list "

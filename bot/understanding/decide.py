@@ -119,6 +119,13 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
             if analysis.unread_notice:
                 return UNKNOWN_REASON
             return VAGUE if analysis.says_failed else EMPTY
+        # "they rejected me, what do I do?": a failure with no reason named, and no topic
+        # asked plainly: what helps is the notice's reason (as for "kyc failed")
+        if (analysis.says_failed and entries[top].kind == "topic" and not clause_reasons
+                and top_score < s["failed_topic_floor"] and not analysis.loose
+                and not any(entry.kind == "reason" and whole[e] >= floor(entry, s, analysis.anchored)
+                            for e, entry in enumerate(entries))):
+            return UNKNOWN_REASON if analysis.unread_notice else VAGUE
     ranked: list[Match] = []
     seen: set[int] = set()
     for e, sc in first:
