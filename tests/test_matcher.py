@@ -1053,7 +1053,7 @@ def test_a_failed_verification_with_an_unknown_word_is_vague_not_off_topic(
 
 
 @pytest.mark.parametrize("text", [
-    "Мне пришло что заявка не одобрена, и всё. Что не так-то?",
+    "Здравствуйте. Мне отказали в верификации на бинансе. Подскажите пожалуйста что делать, я пенсионер",
     "兄弟们 币安认证被拒了 有没有懂的 私聊",
     "Binance rejected me again. I am tired.",
 ])
