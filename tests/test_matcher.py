@@ -1025,6 +1025,8 @@ def test_a_short_word_with_two_letters_swapped_is_read_as_the_word(
 @pytest.mark.parametrize(("text", "expect"), [
     ("pls hlp kyc rejectd foto not clar i try agn", "blurry_photo"),
     ("im 17 they say im to yung", "underage"),
+    # chat shorthand ("n", "sey", "cn") and a misspelt stop word ("binanc") say nothing either
+    ("im 17 n it sey to yung cn i still use binanc", "underage"),
 ])
 def test_a_four_letter_word_missing_a_letter_is_read_as_the_word(
         matcher: Matcher, text: str, expect: str) -> None:

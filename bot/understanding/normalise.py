@@ -175,6 +175,10 @@ class Normaliser:
         self._syllables = frozenset(r for rs in self._readings.values() for r in rs)
         # Another form of a known word is known too: "reflected" when "reflection" is listed.
         self.known_stems = {stem(w) for w in self.vocabulary}
+        # a word known only by its stem, and that stem only a stop word's ("binanc" for
+        # "binance"): dropped like the stop word
+        self._stop_stems = {stem(w) for w in self.stop_surface} - {
+            stem(w) for w in self.vocabulary if w not in self.stop_surface}
         russian = [w for w in self.vocabulary if is_cyrillic(w[0])]
         # Latin words that are English (not translit): those of English texts when known
         latin = ({w for p in english for w in text_words(p)} if english is not None
@@ -559,7 +563,8 @@ class Normaliser:
             mapped_word = self._word_syn.get(stem(w))
             if mapped_word is None:
                 stems.append(stem(w))
-                stop.append(w in self.stop_surface)
+                stop.append(w in self.stop_surface or (
+                    w not in self.vocabulary and stems[-1] in self._stop_stems))
             else:
                 stems.extend(mapped_word)
                 stop.extend([False] * len(mapped_word))
