@@ -106,6 +106,7 @@ class CharModel:
         state["_rows"] = {}
         state.pop("_gains", None)
         state.pop("_arrays", None)
+        state.pop("_pairs", None)
         return state
 
     _arrays: _ArrayRows | None = None
@@ -114,6 +115,28 @@ class CharModel:
         if self._arrays is None:
             self._arrays = _ArrayRows(self.offsets, self.entries, self._posting_gains())
         return self._arrays
+
+    _pairs: list[tuple[tuple[int, float], ...]] | None = None
+
+    def warm(self) -> None:
+        """Make now the tables the first message would otherwise wait for."""
+        if len(self.denominators) >= ARRAY_ENTRIES:
+            self._array_rows()
+        else:
+            self._row_pairs()
+
+    def _row_pairs(self) -> list[tuple[tuple[int, float], ...]]:
+        """Per row, its (entry, gain) postings as Python objects: summing them is ~40% faster
+        than slicing the arrays per row (~15 MB for the bundled base, made at the first message
+        or by `warm`)."""
+        pairs = self._pairs
+        if pairs is None:
+            offsets, entries, gains = self.offsets, self.entries, self._posting_gains()
+            pairs = self._pairs = [
+                tuple(zip(entries[offsets[i]:offsets[i + 1]].tolist(),
+                          gains[offsets[i]:offsets[i + 1]].tolist(), strict=True))
+                for i in range(len(offsets) - 1)]
+        return pairs
 
     def _posting_gains(self) -> array[float]:
         gains = self._gains
@@ -188,12 +211,12 @@ class CharModel:
             known = len(rows)
             rows = set()
         elif exclude is None:  # the common case: each posting's gain looked up, nothing left out
-            gains, walked = self._posting_gains(), 0
+            pairs, walked = self._row_pairs(), 0
             for at in rows:  # the same additions, in the same order, as the loop below
-                start, end = offsets[at], offsets[at + 1]
-                for e, g in zip(entries[start:end], gains[start:end], strict=True):
+                row = pairs[at]
+                for e, g in row:
                     scores[e] += g
-                walked += end - start
+                walked += len(row)
             if budget is not None:
                 budget.spend(walked)
             known = len(rows)

@@ -346,9 +346,12 @@ class Matcher:
 
     def warm(self) -> None:
         """Do now the work a first message would otherwise wait for (a long-running bot calls
-        this at start-up): the Chinese segmenter, when the knowledge base has Chinese words."""
+        this at start-up): the Chinese segmenter, when the knowledge base has Chinese words, and
+        the character model's posting tables."""
         if any(is_han(w[0]) for w in self.segmenter_words if w):
             tokens.warm()
+        if self.chars is not None:
+            self.chars.warm()
 
     def match(self, text: str) -> MatchResult:
         """Return the ranked matches for one message; never raises."""
