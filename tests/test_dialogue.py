@@ -502,3 +502,12 @@ def test_a_negated_or_double_answer_still_asks(engine: Engine, text: str) -> Non
     talk = Talk(engine)
     talk.say(text)
     assert any(k.startswith("option:") for k in talk.buttons()), talk.ids()
+
+
+def test_a_count_that_starts_the_manual_review_is_said_before_the_fix(engine: Engine) -> None:
+    # journey audit 10: "don't resubmit now" came after the fix's first step, whose end leads
+    # to "I've resubmitted"
+    talk = Talk(engine)
+    talk.say("rejected 3 times already for blurry photo")
+    assert talk.ids()[0] == "manual_review"
+    assert "diagnosis" in talk.ids()

@@ -486,8 +486,13 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         if not new and not notice and fix.add_reasons(t, ids):
             apply_count(t, count)
             return  # "oh, and it also says name mismatch": one more reason for this attempt
+        mark = len(t.replies)
         fix.start_reasons(t, ids, notice=notice)
-        apply_count(t, count)
+        fixing = len(t.replies)
+        if apply_count(t, count):
+            # "rejected 3 times already for blurry photo": what the count means (manual review:
+            # don't resubmit now) comes first, the fix to prepare meanwhile after it
+            t.replies[mark:] = t.replies[fixing:] + t.replies[mark:fixing]
         side = side_question(t, result, text)
         if side:  # "my photo was blurry. will my account be banned?": the worry answered too
             fix.show_topic(t, side)
