@@ -79,8 +79,17 @@ def show_topic(t: Turn, topic_id: str, *, before: tuple[str, ...] = ()) -> None:
     journal.record(t, journal.TOPIC, id=topic_id)
     if t.state.phase == CHOOSING:
         t.state.phase = IDLE
-    t._keys.append(f"topic:{topic_id}")
+    # (asked in another language, the page is new to the reader, whatever language it is in)
+    shown = f"{t.said_lang or t.lang}:{topic_id}"
+    t.state.last_topic = shown
     related = [r for r in topic.related if r not in before]
+    if t.topic_before == shown and not t.replies:
+        # the same page asked for twice in a row ("I don't know the reason, the email just
+        # says rejected"): not the page again, but who can tell more
+        t.reply("topic_again", *t.role_rows("contact_support"), *t.topic_rows(related),
+                *(continue_row(t) or [[t.btn("reasons", "L")]]), title=t.text(topic.title))
+        return
+    t._keys.append(f"topic:{topic_id}")
     values = {"title": t.text(topic.title), "answer": t.text(topic.answer)}
     resume = continue_row(t)
     if resume:

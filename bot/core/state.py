@@ -121,6 +121,7 @@ class State:
     flood_count: int = 0
     started: bool = False
     resume_phase: str | None = None  # the phase to return to after a forget "no"
+    last_topic: str | None = None  # "lang:topic" the previous turn answered (not twice in a row)
 
     def clone(self) -> State:
         """A deep copy (what copy.deepcopy gives for this tree of plain dataclasses, lists and

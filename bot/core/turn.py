@@ -41,6 +41,12 @@ class Turn:
     text_said: str | None = None
     going_back: bool = False  # the user pressed Back: a question is asked, not answered for them
     _clauses: tuple[str, list[str]] | None = None  # the clause intents of this turn's message
+    #: the topic the previous turn answered (`State.last_topic`, cleared for this turn's own)
+    topic_before: str | None = None
+    said_lang: str | None = None  # the language this turn's message is written in, if known
+
+    def __post_init__(self) -> None:
+        self.topic_before, self.state.last_topic = self.state.last_topic, None
 
     def clause_intents(self, text: str) -> list[str]:
         """`Engine.clause_intents(text)`, read once per turn (several rules ask)."""

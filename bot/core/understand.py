@@ -57,6 +57,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     # but the user's own Russian or Chinese words around English ones are theirs ("提示 Your age
     # does not meet the service requirements，我今年17岁")
     pasted = not forwarded and is_notice(t, text, False)
+    t.said_lang = language.detect(t, text)
     own = "" if forwarded else _own_words(text)
     if own and language.detect(t, text) == "en":
         language.observe(t, own, False)

@@ -157,6 +157,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "group_chat": (),
         "greeting_reply": (),
         "own_data_unknown": (),
+        "topic_again": ("title",),
         "thanks_reply": (),
         "language_name": (),
         "language_choose": ("language",),
