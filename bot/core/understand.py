@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from rapidfuzz import utils
 
-from bot.core import buttons, commands, fix, followups, journal, language
+from bot.core import buttons, commands, fix, followups, journal, language, zones
 from bot.core import case as case_rules
 from bot.core.state import (
     AWAITING_NOTICE,
@@ -75,6 +75,10 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             return
     # the text is read as written (in memory only); anything logged is masked first
     if not forwarded and buttons.typed_number(t, text):
+        return
+    if (not forwarded and len(text) <= 40 and any(b.startswith("z|") for b in t.state.last_buttons)
+            and zones.parse_zone(text)):
+        commands.set_zone(t, text.strip())  # "Moscow" right after "send /timezone with its name"
         return
     if t.state.phase == CONFIRM_FORGET:
         # a typed yes ("yes", "да", "是的，全部删除", the button's own words) deletes; "no",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
 
@@ -28,7 +29,19 @@ def parse_zone(raw: str) -> str | None:
     try:
         return ZoneInfo(text).key
     except (ZoneInfoNotFoundError, ValueError):
-        return None
+        return _cities().get(" ".join(text.lower().replace("_", " ").split()))
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, str]:
+    """A zone's city alone ("Moscow", "new york", "Ho Chi Minh"): the zone it names, when only
+    one region has a city of that name."""
+    found: dict[str, set[str]] = {}
+    for key in available_timezones():
+        area, _, city = key.rpartition("/")
+        if area and area.split("/")[0] not in ("Etc", "SystemV", "US", "Canada", "Brazil", "Mexico", "Chile"):
+            found.setdefault(city.lower().replace("_", " "), set()).add(key)
+    return {city: next(iter(keys)) for city, keys in found.items() if len(keys) == 1}
 
 
 def zone(name: str | None) -> tzinfo:
