@@ -25,7 +25,7 @@ from bot.core import buttons, commands, fix, flood, followups, journal, language
 from bot.core.events import Attachment, ButtonPress, Command, Event, FollowupDue, Reply, TextMessage
 from bot.core.state import FIX, State
 from bot.core.turn import Turn
-from bot.knowledge.contract import COUNT_INTENTS, LEXICON_INTENTS
+from bot.knowledge.contract import AT_LEAST_INTENTS, COUNT_INTENTS, LEXICON_INTENTS
 from bot.knowledge.model import KnowledgeBase, Option
 from bot.understanding.matcher import Matcher
 from bot.understanding.privacy import find_sensitive
@@ -68,6 +68,7 @@ class Engine:
         phrases = [(_process(p), name) for name, ps in kb.intents.items() for p in ps]
         self._intents = [(p, n) for p, n in phrases if p and n not in LEXICON_INTENTS]
         self._counts = [(p, COUNT_INTENTS[n]) for p, n in phrases if p and n in COUNT_INTENTS]
+        self._at_least = [(p, AT_LEAST_INTENTS[n]) for p, n in phrases if p and n in AT_LEAST_INTENTS]
         self._hypothetical = tuple(p for p, n in phrases if p and n == "hypothetical")
         self._within_attempt = tuple(p for p, n in phrases if p and n == "within_attempt")
         self._intent_phrases = [p for p, _ in self._intents]
@@ -204,20 +205,33 @@ class Engine:
         return bool(telling) and all(self.hypothetical(c) for c in telling)
 
     def count(self, text: str) -> int | None:
-        """How many times the user says verification failed ("failed twice", "my 4th time")."""
+        """How many times the user says verification failed ("failed twice", "my 4th time"), or
+        at least ("failed again": 2; see `count_is_least`)."""
+        exact, least = self._count(text)
+        return max(exact or 0, least or 0) or None
+
+    def count_is_least(self, text: str) -> bool:
+        """Is the count `count` finds only a lower bound ("it failed again": 2 or more)?"""
+        exact, least = self._count(text)
+        return least is not None and (exact is None or exact < least)
+
+    def _count(self, text: str) -> tuple[int | None, int | None]:
+        """(the count said, the least count said) in `text`."""
         # clause by clause: "this is my second time ... will they block me if I keep trying?"
         # counts 2; only the clause that asks "what if" counts nothing
         # (a count is often said late in a long story: more clauses than the matcher scores)
         clauses = self.matcher.clauses(text)[: 4 * int(self.kb.policy.matching["max_clauses"])]
         counts: list[int] = []
+        least: list[int] = []
         for clause in clauses or [text]:
             padded = f" {_process(clause)} "
             if any(_said(padded, p) for p in self._hypothetical + self._within_attempt):
                 continue  # "what if I fail 3 times", "took the selfie three times"
-            counts += [n for phrase, n in self._counts if _said(padded, phrase)
-                       and not self._negations(padded, self._count_negations)
-                       - self._negations(phrase, self._count_negations)]
-        return max(counts) if counts else None
+            for found, table in ((counts, self._counts), (least, self._at_least)):
+                found += [n for phrase, n in table if _said(padded, phrase)
+                          and not self._negations(padded, self._count_negations)
+                          - self._negations(phrase, self._count_negations)]
+        return (max(counts) if counts else None), (max(least) if least else None)
 
     def pick_option(self, text: str, labels: list[str]) -> int | None:
         """The option a typed answer names: close to a label, or words found in one label only."""

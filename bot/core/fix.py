@@ -260,6 +260,8 @@ def known_count(t: Turn, step: Step) -> tuple[int, int] | None:
     ("rejected again", then "same reason"). One failure alone may be the first the bot hears of."""
     if t.going_back or not step.is_question or not any(o.failures for o in step.options):
         return None
+    if t.count_least:
+        return None  # "it failed again": two or more; the question tells how many
     case = t.open_case()
     count = t.count_said if t.count_said is not None else (
         case.failures if case is not None and case.failures >= 2 else None)

@@ -36,6 +36,7 @@ class Turn:
     _keys: list[str] = field(default_factory=list)  # message keys rendered since the last reply
     keep_buttons: bool = False  # the replies only comment: typed numbers still press the old ones
     count_said: int | None = None  # "failed 3 times" in this turn's message: no need to ask it
+    count_least: bool = False  # "failed again": at least twice, how many more still to ask
     #: the message a fix starts from: a question whose answer it already says (an option's
     #: `said:` phrases, "I turned 18 last week") is answered from it, once
     text_said: str | None = None

@@ -468,7 +468,10 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             return  # flagged as changed once more: stop, support (no second walk to "resubmit")
         if new:  # counted: say so, in case it is the old notice sent again
             case_rules.rejection_noted(t)
-        t.count_said = count
+        if count is not None and t.engine.count_is_least(text):
+            t.count_least = True  # "failed again": two or more, so "how many times?" is asked
+        else:
+            t.count_said = count
         notice = is_notice(t, text, forwarded)
         # the user's own words may answer the fix's first question; a pasted notice does not
         # (it says what Binance found, not what the user knows)

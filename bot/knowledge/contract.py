@@ -275,6 +275,7 @@ INTENTS: tuple[str, ...] = (
     "about_bot",
     "own_data",
     *(f"failed_{n}" for n in range(1, 11)),
+    "failed_again",
     "hypothetical",
     "within_attempt",
     "personal_data",
@@ -289,7 +290,10 @@ INTENTS: tuple[str, ...] = (
 #: those that introduce the writer by name ("my name is", "меня зовут", "我叫"): such a name and
 #: its phrase say nothing about the problem, so the matcher reads the message without them
 COUNT_INTENTS: dict[str, int] = {f"failed_{n}": n for n in range(1, 11)}
-LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, "hypothetical", "within_attempt",
+#: "failed again": at least two failures, how many more unknown (the count is raised to 2 and
+#: the "how many times?" question is still asked)
+AT_LEAST_INTENTS: dict[str, int] = {"failed_again": 2}
+LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, *AT_LEAST_INTENTS, "hypothetical", "within_attempt",
                                             "personal_data", "self_introduction"})
 
 #: dialogue roles -> the topic policy.yaml `topics:` names for each (what the bot offers when)
