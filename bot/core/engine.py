@@ -58,6 +58,8 @@ class Engine:
         self._negation_words = frozenset(
             str(w) for _, data in matching_files(kb) for w in data.get("negations", ()) or ())
         self.stop_words = frozenset(str(w) for w in words.get("stop_words", ()) or ())
+        #: common words of languages the bot does not write in (matching.yaml `foreign_words`)
+        self.foreign_words = frozenset(_process(str(w)) for w in words.get("foreign_words", ()) or ())
         #: words that say a message is about verification (matching.yaml `domain_words`)
         self.domain_words = tuple(
             d for w in words.get("domain_words", ()) or () if len(d := _process(str(w))) >= 3
@@ -203,6 +205,21 @@ class Engine:
         clauses = self.matcher.clauses(text)[: int(self.kb.policy.matching["max_clauses"])]
         telling = [c for c in clauses or [text] if names & set(self.intents(c))]
         return bool(telling) and all(self.hypothetical(c) for c in telling)
+
+    def foreign(self, text: str) -> bool:
+        """Is `text` written in a language the bot does not write in? Mostly letters of another
+        script than Latin, Cyrillic and Chinese (Arabic, Devanagari, Thai, Hangul, kana...), or
+        two of matching.yaml's `foreign_words` ("mi verificación fue rechazada")."""
+        letters = [ch for ch in text[:2000] if ch.isalpha()]
+        if not letters:
+            return False
+        other = sum(1 for ch in letters if not (ch < "\u0250" or "\u0400" <= ch <= "\u04ff"
+                                                or is_han(ch)))
+        if other * 2 > len(letters) or sum("\u3040" <= ch <= "\u30ff" for ch in letters) >= 2:
+            return True  # (kana: Japanese, however many Chinese characters it also uses)
+        said = {w.strip(".,!?;:()\"«»") for w in text[:2000].lower().split()} | set(
+            _process(text[:2000]).split())
+        return len(said & self.foreign_words) >= 2
 
     def count(self, text: str) -> int | None:
         """How many times the user says verification failed ("failed twice", "my 4th time"), or

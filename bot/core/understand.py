@@ -671,6 +671,9 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
     if vague:
         t.reply("vague", [t.btn("reasons", "L")], *t.role_rows("find_reason", "contact_support"))
         return
+    if t.engine.foreign(text):  # "mi verificación fue rechazada": the languages it writes in
+        t.reply("language_unsupported", [t.btn("reasons", "L")])
+        return
     if not t.engine.matcher.reads_words(text):  # "asdfgh", "алло": no word to go on
         t.reply("not_understood", [t.btn("reasons", "L")], *t.role_rows("find_reason"))
         return

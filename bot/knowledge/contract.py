@@ -158,6 +158,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "greeting_reply": (),
         "own_data_unknown": (),
         "topic_again": ("title",),
+        "language_unsupported": (),
         "thanks_reply": (),
         "language_name": (),
         "language_choose": ("language",),
