@@ -399,8 +399,9 @@ def _names_before(scan: Scan) -> None:
 
 
 def _name_in_brackets_after_mask(scan: Scan) -> None:
-    """A name written again in brackets after a name: "[name] (Ivan Petrov)", "Иван Петров
-    (latin: IVAN PETROV)": the capitalised words that fill the brackets (or two opening them)."""
+    """A name written again in brackets or after a slash: "[name] (Ivan Petrov)", "Иван Петров
+    (latin: IVAN PETROV)", "Li Wei / 李伟": the capitalised words that fill the brackets (or two
+    opening them), two to four Chinese characters, or two capitalised words after the slash."""
     text = scan.text
     ends = [e for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True) if k == "name"]
     i = text.find("[name]")
@@ -410,6 +411,19 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
     for pos in sorted(set(ends)):
         while pos < len(text) and text[pos] in " \t":
             pos += 1
+        if text.startswith("/", pos) or text.startswith("／", pos):
+            # "[name] / 李伟": the same name in another script after a slash
+            after = pos + 1
+            while after < len(text) and text[after] in " \t":
+                after += 1
+            run = after
+            while run < len(text) and _kana_or_han(text[run]) and run - after < 5:
+                run += 1
+            if 2 <= run - after <= 4 and (run == len(text) or not _kana_or_han(text[run])):
+                scan.claim("name", after, run)
+            else:
+                _claim(scan, _run(scan, after, least=2, lowercase=False, skip=QUOTES))
+            continue
         if pos >= len(text) or text[pos] not in "(（":
             continue
         close = min((j for j in (text.find(")", pos), text.find("）", pos)) if j > 0), default=-1)
@@ -743,10 +757,26 @@ def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]
         if pos == start:
             break
         if (pos - start == 1 and text[start].isupper() and pos + 2 < limit and text[pos] == "."
-                and text[pos + 1] == " " and text[pos + 2].isupper()):
-            pos += 1  # a middle initial: "Thabo M. Mokoena"
+                and text[pos + 1] == " " and (text[pos + 2].isupper()
+                                              or _particles_then_capital(text, pos + 2, limit))):
+            pos += 1  # a middle initial: "Thabo M. Mokoena", "J. de Vries"
         out.append((start, pos))
     return out
+
+
+def _particles_then_capital(text: str, pos: int, limit: int) -> bool:
+    """Do one or two short lowercase words ("de", "van der") and then a capitalised word start
+    at `pos`?"""
+    for _ in range(2):
+        end = pos
+        while end < limit and text[end].isalpha() and text[end].islower():
+            end += 1
+        if not 1 <= end - pos <= 3 or end >= limit or text[end] != " ":
+            return False
+        pos = end + 1
+        if pos < limit and text[pos].isupper():
+            return True
+    return False
 
 
 def _claim(scan: Scan, span: tuple[int, int] | None) -> None:
