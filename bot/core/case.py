@@ -289,6 +289,15 @@ def enter_manual_review(t: Turn, case: Case, *, quiet: bool = False) -> None:
     )
 
 
+def review_reported(t: Turn, case: Case) -> None:
+    """The user says the case went to manual review: it is, whatever the count (the guide: after
+    3 failures, but Binance may do so sooner); a pending attempt is under that review."""
+    enter_manual_review(t, case, quiet=True)
+    t.state.asked_result = False
+    t.reply("review_noted", *t.role_rows("manual_review"), [t.btn("case_summary", "S")],
+            checkin=followups.schedule_review(t, case), **render.review_window(t))
+
+
 def enter_lock_risk(t: Turn, case: Case, *, quiet: bool = False) -> None:
     set_stage(t, case, LOCK_RISK)
     t.state.followup = None

@@ -244,8 +244,11 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
 def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     """Act on what a short message says, wherever the user is; False to carry on matching."""
     said = set(intents)
-    if t.engine.says(text, "own_data"):  # "hi, can you tell me my passport number? I lost it"
-        said.add("own_data")
+    # also in a longer message: "hi, can you tell me my passport number?", "they said it is
+    # under manual review now", "support asked me for a selfie holding my ID"
+    for name in ("own_data", "in_review", "more_documents"):
+        if t.engine.says(text, name):
+            said.add(name)
     phase = t.state.phase
     case = t.open_case()
     step = t.current_step()
@@ -275,14 +278,22 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
                 case_rules.rejected_again(t)
     elif "passed" in said:
         case_rules.passed(t)
-    elif "more_documents" in said and case is not None and case.stage == MANUAL_REVIEW:
+    elif "more_documents" in said and case is not None and case.stage in (MANUAL_REVIEW, RESUBMITTED):
         case_rules.more_documents(t)
+    elif "in_review" in said and case is not None and case.is_open:
+        if case.stage == MANUAL_REVIEW:
+            followups.still_waiting(t)  # "it's in manual review now": as it was
+        else:
+            case_rules.review_reported(t, case)
     elif "resubmitted" in said:
         case_rules.resubmitted(t)
     elif case is not None and said & SUPPORT_NEWS:
         support_news(t, said)
     elif "still_waiting" in said and case_rules.result_pending(t):
         followups.still_waiting(t)
+    elif ("still_waiting" in said and case is not None
+          and any(b.startswith("K|") for b in t.state.last_buttons)):
+        case_rules.support_contacted(t)  # "they haven't answered yet" to "has support fixed it?"
     elif ("yes" in said or "no" in said) and t.state.asked_result and (
             step is None or not step.is_question):  # (a step's own question takes its answer)
         _yes_or_no(t, "yes" in said)
