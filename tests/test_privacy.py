@@ -63,6 +63,7 @@ BLIND12 = [json.loads(line) for line in (PII / "blind12.jsonl").read_text(encodi
 BLIND13 = [json.loads(line) for line in (PII / "blind13.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND15 = [json.loads(line) for line in (PII / "blind15.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND16 = [json.loads(line) for line in (PII / "blind16.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND19 = [json.loads(line) for line in (PII / "blind19.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -543,6 +544,35 @@ def test_the_eighteenth_blind_corpus_keeps_its_figures() -> None:
 ])
 def test_data_in_the_eighteenth_corpus_shapes_is_masked(text: str, secret: str) -> None:
     assert secret not in redact(text)
+
+
+def test_the_nineteenth_blind_corpus_keeps_its_figures() -> None:
+    # tests/data/pii/blind19.md: first 90 of 120 / 36 left / 4 over-masked lines; tuned on the
+    # even lines only
+    _holds(BLIND19, fully_redacted=106, left=20, over_masked=3)  # (the test counts 3 where pii_eval counts 2)
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    # the user's own line in a pasted support chat, after a question for personal data
+    ("Agent: please confirm your home address\nMe: 14 Carrington Rd, Leeds\nAgent: thanks", "Carrington"),
+    ("客服：請回答您設定的安全問題：您就讀的第一所學校？\n我：新竹市東門國小\n客服：已收到", "東門國小"),
+    # a security answer told in a sentence, a password in quotes with spaces
+    ('my security question "what was your first school?" and I answered St. Bridget\'s School.', "Bridget"),
+    ("Пароль у меня «зимний лес 2021», с пробелами", "зимний лес"),
+    ("Numri im personal është J12345678A, quhem Ardit Hoxha dhe celulari", "Hoxha"),
+])
+def test_data_in_the_nineteenth_corpus_shapes_is_masked(text: str, secret: str) -> None:
+    assert secret not in redact(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Agent: how can I help?\nMe: my kyc failed twice",
+    "what is a security question? I never set one",
+    'the password field says "incorrect" every time',
+    'I typed my password, it said "wrong password"',
+])
+def test_chat_lines_and_quotes_that_hold_no_data_are_kept(text: str) -> None:
+    assert redact(text) == text
 
 
 def test_amounts_said_in_parts_after_a_phone_word_are_not_a_phone() -> None:

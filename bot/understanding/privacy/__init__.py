@@ -71,6 +71,8 @@ DETECTORS: tuple[Detector, ...] = (
     detectors.id_after_cue,
     detectors.id_shapes,
     addresses.addresses,
+    detectors.security_answers,
+    detectors.transcript_answers,
     names.names,
     detectors.phones_in_parts,
     detectors.phones,

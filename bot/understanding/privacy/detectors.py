@@ -179,6 +179,11 @@ def passwords(scan: Scan) -> None:
         cue = scan.text[cs:ce]
         ambiguous = cue.casefold() in v.folded("password_ambiguous")  # "pass": "can't pass KYC"
         window = scan.window(ce, 120)
+        quoted = _quoted_after(window, fillers)
+        if (quoted is not None and not ambiguous  # «зимний лес 2021», "blue sky 77": with spaces
+                and not set(window[quoted[0]:quoted[1]].casefold().split()) & not_passwords):
+            scan.claim("password", ce + quoted[0], ce + quoted[1])
+            continue
         found = _value_after(window, is_cjk_char(cue[-1]), links, fillers, not_passwords, cjk_links)
         if found is not None:
             s, e, linked = found
@@ -192,6 +197,26 @@ def passwords(scan: Scan) -> None:
         for s, e in tokens(window[:60]):
             if looks_like_password(window[s:e]):
                 scan.claim("password", ce + s, ce + e)
+
+
+_QUOTES = {"«": "»", '"': '"', "“": "”", "„": "“", "'": "'", "「": "」"}
+
+
+def _quoted_after(window: str, fillers: frozenset[str]) -> tuple[int, int] | None:
+    """The inside of a quote that opens after a password word and only filler or link words
+    ("is", "у меня") and closes within 40 characters: a password written with spaces."""
+    for i, ch in enumerate(window[:30]):
+        close = _QUOTES.get(ch)
+        if close is None:
+            continue
+        if any(w.strip(":=") not in fillers for w in window[:i].casefold().split()):
+            return None
+        end = window.find(close, i + 1)
+        inner = window[i + 1: end]
+        if 0 < end - i - 1 <= 40 and inner.strip() and inner.count(" ") <= 4:
+            return i + 1, end
+        return None
+    return None
 
 
 def _value_after(
@@ -538,6 +563,92 @@ def phones_in_parts(scan: Scan) -> None:
         digits = sum(ch.isdigit() for s, e in taken for ch in window[s:e])
         if len(taken) >= 2 and 7 <= digits <= 15:
             scan.claim("phone", ce + taken[0][0], ce + taken[-1][1])
+
+
+#: what a question in a pasted chat asks for, by the cue list that names it, and its mask
+_ASKED = (("security", "secret"), ("address", "address"), ("birth", "date_of_birth"),
+          ("id_numbers", "id_number"), ("phone_labels", "phone"), ("password", "password"),
+          ("name", "name"), ("name_labels", "name"))
+
+
+def transcript_answers(scan: Scan) -> None:
+    """A support chat pasted in: the user's own line ("Me: ...", "我：...", "Я: ...",
+    `self_labels`) right after a line that asks for personal data (one of the `_ASKED` cue
+    lists) is that data, whatever its shape ("Me: St. Bridget's", "Èmi: Adéwálé Ògúnlẹ́yẹ")."""
+    text = scan.text
+    if "\n" not in text:
+        return
+    labels = scan.vocab.folded("self_labels")
+    if not labels:
+        return
+    asked = [(sorted(s for s, _ in scan.cues(key)), kind) for key, kind in _ASKED]
+    prev: tuple[int, int] | None = None
+    pos = 0
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        if not line.strip():
+            continue
+        colon = min((i for i in (line.find(":"), line.find("：")) if i > 0), default=-1)
+        if prev is not None and 0 < colon <= 16 and line[:colon].strip().casefold() in labels:
+            kind = next((k for starts, k in asked
+                         if any(prev[0] <= c < prev[1] for c in starts)), None)
+            if kind is not None:
+                _claim_free(scan, kind, start + colon + 1, end)
+        prev = (start, end)
+
+
+def security_answers(scan: Scan) -> None:
+    """The answer to a security question told in a sentence: after the question's words
+    (`security`) and its "?" or ":", past a few linking words (`security_links`: "and I
+    answered"), up to the end of the sentence ("...your first school?' and I answered St.
+    Bridget's National School, Drogheda."). Text that asks ("...: your first school?") or has
+    no capital or other script ("I never set one") is no answer."""
+    text = scan.text
+    links = scan.vocab.folded("security_links")
+    for _, ce in scan.cues("security"):
+        window = text[ce: ce + 120]
+        mark = min((i for i in (window.find("?"), window.find(":"), window.find("：")) if i >= 0),
+                   default=-1)
+        if mark < 0:
+            continue
+        s = ce + mark + 1
+        while True:
+            while s < len(text) and text[s] in " \t'\"“”‘’«»:：?？":
+                s += 1
+            w = s
+            while w < len(text) and text[w].isalpha():
+                w += 1
+            if w > s and text[s:w].casefold() in links:
+                s = w
+                continue
+            break
+        e = s
+        while e < min(len(text), s + 80) and text[e] not in "\n?!。？！" and not (
+                text[e] == "." and (e + 1 >= len(text) or text[e + 1] in " \n")
+                and len(text[s:e].split()[-1:] and text[s:e].split()[-1]) > 3):
+            e += 1
+        value = text[s:e]
+        asks = e < len(text) and text[e] in "?？"
+        shaped = any(ch.isupper() or (ch.isalpha() and not ch.isascii()) for ch in value)
+        if value.strip() and not asks and shaped:
+            _claim_free(scan, "secret", s, e)
+
+
+def _claim_free(scan: Scan, kind: str, start: int, end: int) -> None:
+    """Claim the parts of text[start:end] no earlier claim holds (a value around data found)."""
+    i = bisect_left(scan.starts, start)
+    if i > 0 and scan.ends[i - 1] > start:
+        start = scan.ends[i - 1]
+    while start < end:
+        i = bisect_left(scan.starts, start)
+        cut = min(scan.starts[i], end) if i < len(scan.starts) else end
+        piece = scan.text[start:cut]
+        if any(ch.isalnum() for ch in piece):
+            scan.claim(kind, start, cut)
+        if cut >= end:
+            break
+        start = scan.ends[i]
 
 
 #: words said one by one that make a number worth masking (a phone, an ID): fewer are an age,

@@ -49,7 +49,7 @@ class Patterns:
             key: cue_pattern(v, key)
             for key in ("name", "name_weak", "name_opening", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
                         "seed", "uid", "id_numbers", "id_series", "birth", "address", "order",
-                        "signoffs", "username", "card_expiry", "iban", "contract", "name_lowercase", "phone_labels")
+                        "signoffs", "username", "card_expiry", "iban", "contract", "name_lowercase", "phone_labels", "security")
         }
         # masks this redactor writes: "[name]", "[seed phrase]"
         self.mask = lazy_rx(r"\[[a-z][a-z ]{1,20}\]")

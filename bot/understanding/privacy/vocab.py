@@ -29,7 +29,8 @@ CUE_KEYS = frozenset({
     "card_expiry", "iban", "area_glued", "street_glued", "unit_glued", "glued_prefixes",
     "contract", "name_lowercase", "phone_labels", "digit_words", "email_joiners", "day_words",
     "year_words", "name_titles", "name_suffixes", "name_labels", "public_names", "po_box",
-    "self_intro", "self_intro_close", "street_endings", "number_words",
+    "self_intro", "self_intro_close", "street_endings", "number_words", "self_labels",
+    "security", "security_links",
 })
 TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
 
