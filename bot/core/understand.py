@@ -246,7 +246,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     said = set(intents)
     # also in a longer message: "hi, can you tell me my passport number?", "they said it is
     # under manual review now", "support asked me for a selfie holding my ID"
-    for name in ("own_data", "in_review", "more_documents"):
+    for name in ("own_data", "in_review", "more_documents", "this_language"):
         if t.engine.says(text, name):
             said.add(name)
     phase = t.state.phase
