@@ -89,6 +89,12 @@ def show_topic(t: Turn, topic_id: str, *, before: tuple[str, ...] = ()) -> None:
         t.reply("topic_again", *t.role_rows("contact_support"), *t.topic_rows(related),
                 *(continue_row(t) or [[t.btn("reasons", "L")]]), title=t.text(topic.title))
         return
+    case = t.open_case()
+    if (case is not None and case.stage == MANUAL_REVIEW and not t.replies
+            and topic_id not in {t.topic_for(r) for r in ("manual_review", "review_times",
+                                                           "speed_up_review", "contact_support")}):
+        # "should I appeal or resubmit?" while a person reviews the case: first what holds now
+        t.reply("review_hold")
     t._keys.append(f"topic:{topic_id}")
     values = {"title": t.text(topic.title), "answer": t.text(topic.answer)}
     resume = continue_row(t)
