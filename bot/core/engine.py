@@ -30,7 +30,7 @@ from bot.knowledge.model import KnowledgeBase, Option
 from bot.understanding.matcher import Matcher
 from bot.understanding.privacy import find_sensitive
 from bot.understanding.settings import matching_files
-from bot.understanding.text import is_han
+from bot.understanding.text import clean, is_han
 
 
 @dataclass(frozen=True)
@@ -205,6 +205,11 @@ class Engine:
         clauses = self.matcher.clauses(text)[: int(self.kb.policy.matching["max_clauses"])]
         telling = [c for c in clauses or [text] if names & set(self.intents(c))]
         return bool(telling) and all(self.hypothetical(c) for c in telling)
+
+    def says_failure(self, text: str) -> bool:
+        """Does `text` hold one of matching.yaml's `failure_words` ("failed", "отказ", "没通过")?"""
+        terms = self.matcher.norm.terms(clean(text, 2000), set())
+        return bool(set(terms) & self.matcher.failure_terms)
 
     def foreign(self, text: str) -> bool:
         """Is `text` written in a language the bot does not write in? Mostly letters of another

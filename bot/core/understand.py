@@ -252,6 +252,13 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     phase = t.state.phase
     case = t.open_case()
     step = t.current_step()
+    if (case is not None and not said & {"rejected_again", "passed", "still_waiting"}
+            and case_rules.result_pending(t) and (t.state.asked_result or t.engine.says_failure(text))):
+        # "failed, that's the second time", "уже второй раз" while a result is awaited: the
+        # attempt awaited failed (a count that reaches it is news of its result)
+        count = t.engine.count(text)
+        if count is not None and count >= len(case.attempts) and not t.engine.hypothetical(text):
+            said.add("rejected_again")
     news = said & {"rejected_again", "passed", "resubmitted"}
     if news and t.engine.asks_about(text, news):
         # "what if I get rejected again?": a question about what comes next, not news
