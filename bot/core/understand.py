@@ -249,6 +249,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     for name in ("own_data", "in_review", "more_documents", "this_language"):
         if t.engine.says(text, name):
             said.add(name)
+    if {"rejected_again", "same_reason"} <= set(t.clause_intents(text)):
+        said |= {"rejected_again", "same_reason"}  # "Опять отказали, уже второй раз. Причина та же."
     phase = t.state.phase
     case = t.open_case()
     step = t.current_step()
@@ -269,7 +271,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     # "rejected again" is news of a case this bot knows; as a first message ("селфи не прошло",
     # "被拒了") it is a rejection to read like any other (its reason, or what the notice says)
     if ("rejected_again" in said and case is not None
-            and not t.engine.matcher.match(text).names_reason):
+            and ("same_reason" in said or not t.engine.matcher.match(text).names_reason)):
         # (one that names its reason, "rejected again, now the selfie failed", is read below)
         if phase == AWAITING_NOTICE:
             # the rejection is counted already and nothing was resubmitted since: "still
