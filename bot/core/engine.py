@@ -206,6 +206,15 @@ class Engine:
         telling = [c for c in clauses or [text] if names & set(self.intents(c))]
         return bool(telling) and all(self.hypothetical(c) for c in telling)
 
+    def _count_negated(self, padded: str, phrase: str) -> bool:
+        """A negation in the three words before a count ("I haven't failed 3 times"; not "4
+        times rejected for no reason"), unless the phrase says "not" itself."""
+        at = padded.find(f" {phrase} ")
+        if at < 0 or self._negations(phrase, self._count_negations):
+            return False
+        before = _CONTRACTION.sub("nt", padded[:at]).split()[-3:]
+        return bool(set(before) & self._count_negations)
+
     def says_failure(self, text: str) -> bool:
         """Does `text` hold one of matching.yaml's `failure_words` ("failed", "отказ", "没通过")?"""
         terms = self.matcher.norm.terms(clean(text, 2000), set())
@@ -251,8 +260,7 @@ class Engine:
                 continue  # "what if I fail 3 times", "took the selfie three times"
             for found, table in ((counts, self._counts), (least, self._at_least)):
                 found += [n for phrase, n in table if _said(padded, phrase)
-                          and not self._negations(padded, self._count_negations)
-                          - self._negations(phrase, self._count_negations)]
+                          and not self._count_negated(padded, phrase)]
         return (max(counts) if counts else None), (max(least) if least else None)
 
     def pick_option(self, text: str, labels: list[str]) -> int | None:
