@@ -351,7 +351,7 @@ _NUMERALS = frozenset("0123456789零〇一二两三四五六七八九十百")
 #: news of an attempt, found inside a short Chinese message as well as said alone
 _NEWS = frozenset({"passed", "rejected_again", "still_waiting", "resubmitted", "same_reason", "yes"})
 #: intents a short Chinese message may say anywhere inside it (no spaces to find a phrase by)
-_HAN_INSIDE = _NEWS | {"about_bot", "more_documents", "own_data", "this_language"}
+_HAN_INSIDE = _NEWS | {"about_bot", "more_documents", "own_data", "stored_data", "this_language"}
 #: what makes a Chinese statement a question right after it ("通过了吗", "通过了没")
 _ASKED = frozenset("吗嗎么麼没沒否呢")
 

@@ -246,7 +246,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     said = set(intents)
     # also in a longer message: "hi, can you tell me my passport number?", "they said it is
     # under manual review now", "support asked me for a selfie holding my ID"
-    for name in ("own_data", "in_review", "more_documents", "this_language"):
+    for name in ("own_data", "stored_data", "in_review", "more_documents", "this_language"):
         if t.engine.says(text, name):
             said.add(name)
     if {"rejected_again", "same_reason"} <= set(t.clause_intents(text)):
@@ -347,6 +347,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         commands.cmd_start(t)  # "hi" weeks later: where the case stands, continue or start anew
     elif "greeting" in said:
         t.reply("greeting_reply", [t.btn("reasons", "L")], *fix.continue_row(t))
+    elif "stored_data" in said:
+        t.reply("stored_data_answer", *fix.continue_row(t))  # "what data do you have about me?"
     elif "own_data" in said:
         # "what is my passport number?": the bot has none of it, and says where it is
         t.reply("own_data_unknown", *t.role_rows("contact_support"), *fix.continue_row(t))
