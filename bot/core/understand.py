@@ -537,6 +537,12 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         journal.record(t, journal.AMBIGUOUS, candidates=candidates, text=text[:500])
         ask_choice(t, result)
         return
+    second = result.matches[1] if len(result.matches) > 1 else None
+    if (top is not None and top.kind == "topic" and second is not None and second.kind == "topic"
+            and second.score >= t.policy.second_question_share * top.score
+            and text.count("?") + text.count("？") >= 2):
+        fix.show_topics(t, [top.id, second.id])  # "Taiwan ID ok? Also, does it hurt my credit?"
+        return
     if top is not None:
         beside = reason_beside(t, result)
         if beside is not None:  # "отказали два раза, фото размытое. как подать апелляцию?"

@@ -250,6 +250,10 @@ class Policy:
         doc="a message asking a question (a topic first) that also names a reason (\"rejected "
             "twice, photo blurry. how do I appeal?\") starts that reason's fix too when the "
             "reason scores at least this share of the topic's score")
+    second_question_share: float = setting(
+        0.6, section="dialogue", lo=0, hi=1,
+        doc="a message of two questions (two question marks) whose second topic scores at "
+            "least this share of the first's gets both answers")
     followup_support_hours: float = setting(
         72, section="followup", key="support_hours", lo=0, above=True,
         doc='when to ask "has Customer Support fixed it?" after the user says they contacted it')
