@@ -104,6 +104,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         if index is not None:
             fix.choose_option(t, index, count=count if _counts(step) else None)
             also_said(t, text)
+            asked_too(t, text)
             return
     if not forwarded and on_intents(t, t.engine.intents(text), text):
         return
@@ -113,6 +114,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         index = t.engine.said_option(text, step.options)
         if index is not None:
             fix.choose_option(t, index)
+            asked_too(t, text)
             return
     result = t.engine.matcher.match(t.engine.without_introduction(text))
     if not forwarded and progress_report(t, text, result):
@@ -603,6 +605,17 @@ def aside(t: Turn, result: MatchResult) -> None:
 def _asks(text: str) -> bool:
     """Does the message ask something (a question mark, Latin or Chinese)?"""
     return "?" in text or "？" in text
+
+
+def asked_too(t: Turn, text: str) -> None:
+    """A typed answer that ends in a question of its own ("I only brightened it, I didn't fake
+    anything! will I be banned?"): that question's topic is answered after the step."""
+    if not _asks(text) or len(text) > _SHORT_ANSWER * 4:
+        return
+    found = t.engine.matcher.match(_question_tail(text)).matches
+    asked = next((m for m in found if m.kind == "topic"), None)
+    if asked is not None:
+        fix.show_topic(t, asked.id)
 
 
 def side_question(t: Turn, result: MatchResult, text: str) -> str | None:
