@@ -136,8 +136,8 @@ def test_a_number_after_a_message_without_buttons_is_no_off_topic_question(engin
     # ... with the buttons of the news that number most likely meant, in the same message: no
     # "hi again, did it pass?" seconds after "I've resubmitted" (journey audit 10; the planned
     # check-in still asks once, later)
-    assert talk.ids() == ["no_buttons"]
-    assert talk.buttons() == ["passed", "rejected_again"]
+    assert talk.ids() == ["no_buttons", "result_now"]
+    assert talk.buttons() == ["passed", "rejected_again", "still_waiting"]
     assert talk.state.followup is not None
 
 

@@ -575,6 +575,12 @@ def test_chat_lines_and_quotes_that_hold_no_data_are_kept(text: str) -> None:
     assert redact(text) == text
 
 
+def test_a_number_before_a_button_label_on_the_next_line_is_no_amount() -> None:
+    # review of this session's change: "123456789\nTry Again" read as 123,456,789 Turkish lira
+    assert "123456789" not in redact("Submitted 12/03/2024\nID: 123456789\nTry Again")
+    assert redact("I paid 5000 TRY for it") == "I paid 5000 TRY for it"
+
+
 def test_amounts_said_in_parts_after_a_phone_word_are_not_a_phone() -> None:
     # fewer than seven digits in all: not a phone
     assert redact("my number is 2, then 3, then 4") == "my number is 2, then 3, then 4"

@@ -181,7 +181,9 @@ def typed_number(t: Turn, text: str) -> bool:
                      [t.btn("review_rejected", "j")]]
                     if case is not None and case.stage == MANUAL_REVIEW
                     else [[t.btn("passed", "p")], [t.btn("rejected_again", "j")]])
-            t.reply("no_buttons", *rows)
+            t.reply("no_buttons")
+            t.reply("result_now", *rows, [t.btn("still_waiting", "w")])
+            t.state.asked_result = True  # a typed "not yet" answers it
         else:
             t.reply("no_buttons", *fix.continue_row(t))
         return True

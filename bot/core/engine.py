@@ -213,7 +213,10 @@ class Engine:
         if at < 0 or self._negations(phrase, self._count_negations):
             return False
         before = _CONTRACTION.sub("nt", padded[:at]).split()[-3:]
-        return bool(set(before) & self._count_negations)
+        # the negation must be of the failing or trying ("I haven't failed 3 times"), not of
+        # something else ("No, it failed 3 times", "it didn't work 3 times")
+        return any(w in self._count_negations and i + 1 < len(before)
+                   and before[i + 1].startswith(_FAILING) for i, w in enumerate(before))
 
     def says_failure(self, text: str) -> bool:
         """Does `text` hold one of matching.yaml's `failure_words` ("failed", "отказ", "没通过")?"""
@@ -231,9 +234,11 @@ class Engine:
                                                 or is_han(ch)))
         if other * 2 > len(letters) or sum("\u3040" <= ch <= "\u30ff" for ch in letters) >= 2:
             return True  # (kana: Japanese, however many Chinese characters it also uses)
-        said = {w.strip(".,!?;:()\"«»") for w in text[:2000].lower().split()} | set(
-            _process(text[:2000]).split())
-        return len(said & self.foreign_words) >= 2
+        processed = _process(text[:2000])
+        said = {w.strip(".,!?;:()\"«»") for w in text[:2000].lower().split()} | set(processed.split())
+        padded = f" {processed} "
+        found = {w for w in self.foreign_words if (" " in w and f" {w} " in padded) or w in said}
+        return len(found) >= 2
 
     def count(self, text: str) -> int | None:
         """How many times the user says verification failed ("failed twice", "my 4th time"), or
@@ -311,6 +316,8 @@ class Engine:
         return found[0] if found else None
 
 
+#: words of failing or trying that a negation before a count negates ("haven't failed 3 times")
+_FAILING = ("fail", "reject", "declin", "been", "tried", "try", "had", "got")
 _CONTRACTION = re.compile(r"n t\b")  # "haven't" after processing is "haven t"
 
 

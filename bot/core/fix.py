@@ -81,18 +81,21 @@ def show_topic(t: Turn, topic_id: str, *, before: tuple[str, ...] = ()) -> None:
         t.state.phase = IDLE
     # (asked in another language, the page is new to the reader, whatever language it is in)
     shown = f"{t.said_lang or t.lang}:{topic_id}"
-    t.state.last_topic = shown
     related = [r for r in topic.related if r not in before]
-    if t.topic_before == shown and not t.replies:
+    if t.topic_before == shown and not t.replies and t.said_lang is not None:
         # the same page asked for twice in a row ("I don't know the reason, the email just
         # says rejected"): not the page again, but who can tell more
-        t.reply("topic_again", *t.role_rows("contact_support"), *t.topic_rows(related),
-                *(continue_row(t) or [[t.btn("reasons", "L")]]), title=t.text(topic.title))
+        # (the page's own button, if the user presses it now, shows the page itself)
+        t.reply("topic_again", *[r for r in t.role_rows("contact_support")
+                                  if all(not b.data.endswith("|" + topic_id) for b in r)],
+                *t.topic_rows(related), *(continue_row(t) or [[t.btn("reasons", "L")]]),
+                title=t.text(topic.title))
         return
+    t.state.last_topic = shown
     case = t.open_case()
     if (case is not None and case.stage == MANUAL_REVIEW and not t.replies
-            and topic_id not in {t.topic_for(r) for r in ("manual_review", "review_times",
-                                                           "speed_up_review", "contact_support")}):
+            and topic_id in {t.topic_for(r) for r in ("resubmit_how", "failure_vs_appeal",
+                                                       "appeal_how")}):
         # "should I appeal or resubmit?" while a person reviews the case: first what holds now
         t.reply("review_hold")
     t._keys.append(f"topic:{topic_id}")

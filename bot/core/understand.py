@@ -76,7 +76,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     # the text is read as written (in memory only); anything logged is masked first
     if not forwarded and buttons.typed_number(t, text):
         return
-    if (not forwarded and len(text) <= 40 and any(b.startswith("z|") for b in t.state.last_buttons)
+    if (not forwarded and len(text) <= 40 and "z|UTC" in t.state.last_buttons
             and zones.parse_zone(text)):
         commands.set_zone(t, text.strip())  # "Moscow" right after "send /timezone with its name"
         return
@@ -247,10 +247,16 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     """Act on what a short message says, wherever the user is; False to carry on matching."""
     said = set(intents)
     # also in a longer message: "hi, can you tell me my passport number?", "they said it is
-    # under manual review now", "support asked me for a selfie holding my ID"
-    for name in ("own_data", "stored_data", "in_review", "more_documents", "this_language"):
-        if t.engine.says(text, name):
-            said.add(name)
+    # under manual review now", "support asked me for a selfie holding my ID"; news not in a
+    # question ("will they ask for more documents?"), and none of them in a message that names
+    # a reason ("rejected for name mismatch, what name is on my account?": the reason first)
+    longer = [n for n in ("own_data", "stored_data", "in_review", "more_documents", "this_language")
+              if n not in said and t.engine.says(text, n)
+              and not (n in ("in_review", "more_documents") and (_asks(text) or t.engine.hypothetical(text)))]
+    firm = float(t.policy.matching["multi_min_score"])
+    if longer and not any(m.kind == "reason" and m.score >= firm
+                          for m in t.engine.matcher.match(text).matches):
+        said.update(longer)
     if {"rejected_again", "same_reason"} <= set(t.clause_intents(text)):
         said |= {"rejected_again", "same_reason"}  # "Опять отказали, уже второй раз. Причина та же."
     phase = t.state.phase
@@ -263,7 +269,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         count = t.engine.count(text)
         if count is not None and count >= len(case.attempts) and not t.engine.hypothetical(text):
             said.add("rejected_again")
-    news = said & {"rejected_again", "passed", "resubmitted"}
+    news = said & {"rejected_again", "passed", "resubmitted", "more_documents", "in_review"}
     if news and t.engine.asks_about(text, news):
         # "what if I get rejected again?": a question about what comes next, not news
         said -= news
@@ -278,12 +284,17 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         if phase == AWAITING_NOTICE:
             # the rejection is counted already and nothing was resubmitted since: "still
             # rejected", "yes it failed again" answer the question about it, they are no new one
-            if "same_reason" in said:
+            # (a count said with it still raises the count: "yes, that was the 4th time")
+            if apply_count(t, t.engine.count(text)):
+                pass
+            elif "same_reason" in said:
                 case_rules.same_reason_again(t)
             else:
                 case_rules.rejected_again(t)
         elif not case_rules.rejected(t):
-            if "same_reason" in said:
+            if apply_count(t, t.engine.count(text)):
+                pass  # "failed, that is the fourth time": the count's stage says what comes next
+            elif "same_reason" in said:
                 case_rules.same_reason_again(t)
             else:
                 case_rules.rejected_again(t)

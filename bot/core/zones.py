@@ -24,7 +24,8 @@ def parse_zone(raw: str) -> str | None:
         if hours > 14 or minutes >= 60:
             return None
         return f"UTC{sign}{hours:02d}:{minutes:02d}"
-    if len(text) > 64 or ".." in text or text.startswith("/"):
+    if len(text) > 64 or ".." in text or text.startswith("/") or text.lower() in (
+            "factory", "localtime", "posixrules") or text.lower().startswith(("posix/", "right/")):
         return None
     try:
         return ZoneInfo(text).key

@@ -158,6 +158,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "greeting_reply": (),
         "own_data_unknown": (),
         "stored_data_answer": (),
+        "result_now": (),
         "topic_again": ("title",),
         "review_noted": ("standard", "complex", "extreme", "checkin"),
         "language_unsupported": (),
@@ -310,9 +311,15 @@ TOPIC_ROLES: tuple[str, ...] = (
     "speed_up_review",  # still waiting past it
     "permanent_rejection",  # a review rejected for good
     "repeated_failures",  # "what if I get rejected again?" (optional: without it, no answer)
+    # topics about resubmitting or appealing: asked during a manual review, the bot says first
+    # that the review holds (optional)
+    "resubmit_how",
+    "failure_vs_appeal",
+    "appeal_how",
 )
 #: roles a base may leave out (the bot then has no topic to offer there)
-OPTIONAL_TOPIC_ROLES: frozenset[str] = frozenset({"repeated_failures"})
+OPTIONAL_TOPIC_ROLES: frozenset[str] = frozenset({"repeated_failures", "resubmit_how",
+                                                  "failure_vs_appeal", "appeal_how"})
 
 #: commands every adapter offers; descriptions come from `commands:` in messages.yaml
 COMMANDS: tuple[str, ...] = (

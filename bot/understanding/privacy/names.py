@@ -270,12 +270,14 @@ def _name_on_its_own_line(scan: Scan) -> None:
         # (a mask of an earlier pass is kept as it is, and is data found all the same)
         if k != KEEP or text[st:en] in _MASK_TEXTS:
             found[bisect_right(line_starts, st) - 1] = True
+    if sum(found) < 2:
+        return
     for i, (ls, le) in enumerate(lines):
         line = text[ls:le].strip()
         if not line or found[i] or not _looks_like_a_name_alone(line, not_names):
             continue
         near = [j for j in (i - 1, i + 1) if 0 <= j < len(lines)]
-        if any(found[j] for j in near) and sum(found) >= 2:
+        if any(found[j] for j in near):
             start = ls + len(text[ls:le]) - len(text[ls:le].lstrip())
             scan.claim("name", start, start + len(line))
 

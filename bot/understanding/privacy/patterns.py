@@ -110,7 +110,8 @@ class Patterns:
         cur_before = ci([w for w in v.words("currency") if len(w) > 1 or not w.isalpha()])
         amount = r"\d+(?:[.,]\d+)*(?: \d{3})*"
         self.amount = lazy_rx(
-            rf"(?P<a>(?:^|[^\p{{L}}\p{{M}}])(?:{cur_before})\s?{amount})|(?P<b>{amount}\s?(?:{cur})(?:[^\p{{L}}\p{{M}}]|$))"
+            # (the currency on the same line: "123456789\nTry again" is an ID and a button)
+            rf"(?P<a>(?:^|[^\p{{L}}\p{{M}}])(?:{cur_before})[ \t]?{amount})|(?P<b>{amount}[ \t]?(?:{cur})(?:[^\p{{L}}\p{{M}}]|$))"
         )
         # dates
         months = ci(v.words("months"))
