@@ -6,9 +6,12 @@ the knowledge base has texts in (knowledge/i18n/<lang>/)."""
 
 from __future__ import annotations
 
+import re
+
 from bot.core import fix, journal
 from bot.core.turn import Turn
 from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase
+from bot.understanding.text import is_han
 
 CHOSEN, WRITTEN, CLIENT, NOTICE = "chosen", "written", "client", "notice"
 #: written, but only a few Latin words ("hi", "ok", "KYC rejected"): anyone may open so, so the
@@ -85,6 +88,23 @@ def observe(t: Turn, text: str, forwarded: bool) -> None:
 def name(t: Turn, lang: str) -> str:
     """A language's name, written in that language."""
     return t.kb.message("language_name", lang)
+
+
+def named(t: Turn, text: str) -> set[str]:
+    """The offered languages `text` names ("answer in Russian", "по-русски", "用中文"): each
+    language's `language_aliases` message, as written for that language (no fallback)."""
+    found = t.kb.messages.get("language_aliases")
+    if found is None:
+        return set()
+    low = f" {' '.join(text.lower().split())} "
+    out: set[str] = set()
+    for lang, aliases in found.by_lang.items():
+        for alias in (a.strip().lower() for a in str(aliases).split(",")):
+            if alias and (alias in low if any(is_han(c) for c in alias)
+                          else re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", low)):
+                out.add(lang)
+                break
+    return out & set(offered(t.kb))
 
 
 def offer(t: Turn, lang: str) -> None:

@@ -29,7 +29,7 @@ from bot.core.state import (
     RESUBMITTED,
 )
 from bot.core.turn import Turn
-from bot.knowledge.model import Step
+from bot.knowledge.model import DEFAULT_LANG, Step
 from bot.understanding.matcher import Match, MatchResult
 from bot.understanding.redact import Finding, find_sensitive, redact
 from bot.understanding.text import is_han
@@ -344,8 +344,12 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
           and not t.engine.matcher.match(text).names_reason):
         t.reply("send_notice", [t.btn("reasons", "L")])  # "here's what I got": the notice is next
     elif "this_language" in said:
-        # "а можно по-русски?", "in English please": the language the request is written in
-        lang = language.detect(t, text)
+        # "please answer in Russian": the language named (not the one now in use, and not one
+        # named with a negation: "я не понимаю по-английски", "我看不懂英文" ask for another);
+        # else "а можно по-русски?", "in English please": the language the request is written in
+        named = set() if t.engine.denies(text) else (
+            language.named(t, text) - {t.state.lang or DEFAULT_LANG})
+        lang = next(iter(named)) if len(named) == 1 else language.detect(t, text)
         if lang in language.offered(t.kb):
             language.choose(t, lang)
             if step is not None:  # the step on screen, again in the language asked for

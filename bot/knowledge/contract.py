@@ -164,6 +164,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "language_unsupported": (),
         "thanks_reply": (),
         "language_name": (),
+        "language_aliases": (),
         "language_choose": ("language",),
         "language_set": ("language",),
         "language_offer": ("language",),
