@@ -7,6 +7,8 @@ with is the first failed attempt. See `bot.core.state` for the stages.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core import fix, followups, journal, render
 from bot.core.state import (
     AWAITING_NOTICE,
@@ -289,13 +291,23 @@ def enter_manual_review(t: Turn, case: Case, *, quiet: bool = False) -> None:
     )
 
 
-def review_reported(t: Turn, case: Case) -> None:
+def review_reported(t: Turn, case: Case, elapsed_days: int | None = None) -> None:
     """The user says the case went to manual review: it is, whatever the count (the guide: after
-    3 failures, but Binance may do so sooner); a pending attempt is under that review."""
+    3 failures, but Binance may do so sooner); a pending attempt is under that review.
+    `elapsed_days`: how long ago it started, when they say ("it's been 16 business days"): the
+    review's clock starts then, the check-in is at its next mark, and a review already past the
+    standard window gets the topic on speeding it up."""
     enter_manual_review(t, case, quiet=True)
+    if elapsed_days:
+        case.review_started = iso(t.now - timedelta(days=elapsed_days))
     t.state.asked_result = False
+    marks = followups.review_marks(t, case)
+    due = next((m for m in marks if m > t.now), t.now + timedelta(days=t.policy.review_extreme_days))
     t.reply("review_noted", *t.role_rows("manual_review"), [t.btn("case_summary", "S")],
-            checkin=followups.schedule_review(t, case), **render.review_window(t))
+            checkin=followups.schedule(t, due, followups.REVIEW), **render.review_window(t))
+    late = t.topic_for("speed_up_review")
+    if marks[0] <= t.now and late:
+        fix.show_topic(t, late)
 
 
 def enter_lock_risk(t: Turn, case: Case, *, quiet: bool = False) -> None:

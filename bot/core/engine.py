@@ -25,7 +25,12 @@ from bot.core import buttons, commands, fix, flood, followups, journal, language
 from bot.core.events import Attachment, ButtonPress, Command, Event, FollowupDue, Reply, TextMessage
 from bot.core.state import FIX, State
 from bot.core.turn import Turn
-from bot.knowledge.contract import AT_LEAST_INTENTS, COUNT_INTENTS, LEXICON_INTENTS
+from bot.knowledge.contract import (
+    AT_LEAST_INTENTS,
+    COUNT_INTENTS,
+    DURATION_INTENTS,
+    LEXICON_INTENTS,
+)
 from bot.knowledge.model import KnowledgeBase, Option
 from bot.understanding.matcher import Matcher
 from bot.understanding.privacy import find_sensitive
@@ -71,6 +76,9 @@ class Engine:
         self._intents = [(p, n) for p, n in phrases if p and n not in LEXICON_INTENTS]
         self._counts = [(p, COUNT_INTENTS[n]) for p, n in phrases if p and n in COUNT_INTENTS]
         self._at_least = [(p, AT_LEAST_INTENTS[n]) for p, n in phrases if p and n in AT_LEAST_INTENTS]
+        #: duration units, longest first ("business days" before "days")
+        self._units = sorted(((p, DURATION_INTENTS[n]) for p, n in phrases if p and n in DURATION_INTENTS),
+                             key=lambda pu: -len(pu[0]))
         self._hypothetical = tuple(p for p, n in phrases if p and n == "hypothetical")
         self._within_attempt = tuple(p for p, n in phrases if p and n == "within_attempt")
         self._intent_phrases = [p for p, _ in self._intents]
@@ -218,6 +226,19 @@ class Engine:
         return any(w in self._count_negations and i + 1 < len(before)
                    and before[i + 1].startswith(_FAILING) for i, w in enumerate(before))
 
+    def elapsed_days(self, text: str) -> int | None:
+        """How long the user says something has taken, in days ("it's been 16 business days",
+        "уже 3 недели", "等了两周" with digits): a number and a unit (`unit_*` intents); None if
+        none is said."""
+        padded = f" {_process(text[:2000])} "
+        for m in _NUMBER.finditer(padded):
+            after = padded[m.end():].lstrip()
+            for unit, days in self._units:
+                if after.startswith(unit + " ") or (is_han(unit[0]) and after.startswith(unit)):
+                    n = int(m.group(1)) * days
+                    return int(n) if 0 < n <= 400 else None
+        return None
+
     def says_failure(self, text: str) -> bool:
         """Does `text` hold one of matching.yaml's `failure_words` ("failed", "отказ", "没通过")?"""
         terms = self.matcher.norm.terms(clean(text, 2000), set())
@@ -316,6 +337,7 @@ class Engine:
         return found[0] if found else None
 
 
+_NUMBER = re.compile(r"(?<![\d.a-z])(\d{1,3})(?![\d.])")
 #: words of failing or trying that a negation before a count negates ("haven't failed 3 times")
 _FAILING = ("fail", "reject", "declin", "been", "tried", "try", "had", "got")
 _CONTRACTION = re.compile(r"n t\b")  # "haven't" after processing is "haven t"

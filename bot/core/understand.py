@@ -250,9 +250,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     # under manual review now", "support asked me for a selfie holding my ID"; news not in a
     # question ("will they ask for more documents?"), and none of them in a message that names
     # a reason ("rejected for name mismatch, what name is on my account?": the reason first)
-    longer = [n for n in ("own_data", "stored_data", "in_review", "more_documents", "this_language")
-              if n not in said and t.engine.says(text, n)
-              and not (n in ("in_review", "more_documents") and (_asks(text) or t.engine.hypothetical(text)))]
+    longer = [n for n in ("own_data", "stored_data", "this_language")
+              if n not in said and t.engine.says(text, n)]
+    longer += [n for n in ("in_review", "more_documents") if n not in said and _told(t, text, n)]
     firm = float(t.policy.matching["multi_min_score"])
     if longer and not any(m.kind == "reason" and m.score >= firm
                           for m in t.engine.matcher.match(text).matches):
@@ -306,7 +306,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         if case.stage == MANUAL_REVIEW:
             followups.still_waiting(t)  # "it's in manual review now": as it was
         else:
-            case_rules.review_reported(t, case)
+            case_rules.review_reported(t, case, t.engine.elapsed_days(text))
     elif "resubmitted" in said:
         case_rules.resubmitted(t)
     elif case is not None and said & SUPPORT_NEWS:
@@ -620,6 +620,17 @@ def aside(t: Turn, result: MatchResult) -> None:
 def _asks(text: str) -> bool:
     """Does the message ask something (a question mark, Latin or Chinese)?"""
     return "?" in text or "？" in text
+
+
+def _told(t: Turn, text: str, name: str) -> bool:
+    """Does a sentence of `text` tell intent `name` as news, not as a question ("they said it is
+    under manual review now. What should I do?" tells it; "will they ask for more documents?"
+    does not)?"""
+    for sentence in re.split(r"(?<=[.!?。！？])\s*", text[:2000]):
+        if (sentence and not sentence.rstrip().endswith(("?", "？"))
+                and not t.engine.hypothetical(sentence) and t.engine.says(sentence, name)):
+            return True
+    return False
 
 
 def asked_too(t: Turn, text: str) -> None:

@@ -283,6 +283,9 @@ INTENTS: tuple[str, ...] = (
     "stored_data",
     *(f"failed_{n}" for n in range(1, 11)),
     "failed_again",
+    "unit_days",
+    "unit_business_days",
+    "unit_weeks",
     "hypothetical",
     "within_attempt",
     "personal_data",
@@ -300,7 +303,9 @@ COUNT_INTENTS: dict[str, int] = {f"failed_{n}": n for n in range(1, 11)}
 #: "failed again": at least two failures, how many more unknown (the count is raised to 2 and
 #: the "how many times?" question is still asked)
 AT_LEAST_INTENTS: dict[str, int] = {"failed_again": 2}
-LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, *AT_LEAST_INTENTS, "hypothetical", "within_attempt",
+#: units of how long something has taken, after a number ("16 business days", "3 недели", "两周")
+DURATION_INTENTS: dict[str, float] = {"unit_days": 1.0, "unit_business_days": 1.4, "unit_weeks": 7.0}
+LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, *AT_LEAST_INTENTS, *DURATION_INTENTS, "hypothetical", "within_attempt",
                                             "personal_data", "self_introduction"})
 
 #: dialogue roles -> the topic policy.yaml `topics:` names for each (what the bot offers when)
