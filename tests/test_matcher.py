@@ -1034,10 +1034,18 @@ def test_a_four_letter_word_missing_a_letter_is_read_as_the_word(
     assert ids(matcher.match(text))[:1] == [expect]
 
 
+def test_the_word_message_is_no_direct_message(matcher: Matcher) -> None:
+    # blind20 even line: "message" shared a stem with the synonym "messaged" and read as "DMed"
+    # (a stranger writing to the user), so "I translate the message..." went to the safety page
+    assert "messag" in matcher.norm.terms("i translate the message from kurdish", set())
+    assert "messag" not in matcher.norm.terms("a guy messaged me on telegram", set())
+
+
 def test_a_russian_word_one_letter_short_is_left_as_written(matcher: Matcher) -> None:
     # "пишу" is a form of a word, not "пишут" with a letter dropped
     assert matcher.norm._dropped("пишу") is None
     assert matcher.norm._dropped("yung") == "young"
+    assert matcher.norm._dropped("nme") == "name"
 
 
 @pytest.mark.parametrize("text", [

@@ -298,10 +298,10 @@ class Normaliser:
         return found.pop() if len(found) == 1 else None
 
     def _dropped(self, word: str) -> str | None:
-        """A four-letter word missing one letter ("yung" for "young", "clar" for "clear"):
+        """A three- or four-letter word missing one letter ("nme" for "name", "yung" for "young"):
         the one known word that putting back a letter makes, or None. Latin only: a Russian
         word one letter short is mostly another form of a known one ("пишу", "пишут")."""
-        if len(word) != 4 or not (word.isascii() and word.isalpha()):
+        if len(word) not in (3, 4) or not (word.isascii() and word.isalpha()):
             return None
         found = {w for i in range(len(word) + 1) for ch in _LATIN
                  if (w := word[:i] + ch + word[i:]) in self.vocabulary}
