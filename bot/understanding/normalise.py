@@ -146,6 +146,18 @@ class Normaliser:
         self._phrases: dict[str, list[Phrase]] = defaultdict(list)
         for toks, canon in sorted(phrases, key=lambda p: -len(p[0])):
             self._phrases[toks[0]].append((toks, canon))
+        # ... except a phrase every word of which is a synonym of two or more other things:
+        # read over them, "face id" would be any face next to any document ("selfie passport",
+        # "лицо паспорт"), so it is found by its own words' stems
+        self._raw_phrases: dict[str, list[Phrase]] = defaultdict(list)
+        for canon, variants in parsed:
+            for toks in variants:
+                if (len(toks) > 1 and canon and all(t in self._word_syn for t in toks)
+                        and len({self._word_syn[t] for t in toks}) > 1):
+                    mapped = self._map_words(list(toks))
+                    self._phrases[mapped[0]] = [p for p in self._phrases[mapped[0]]
+                                                if p != (mapped, canon)]
+                    self._raw_phrases[toks[0]].append((toks, canon))
         self.vocabulary.update(w for p in (*negations, *negatable) for w in text_words(p))
         # typo candidates by (length, Latin or not): a typo keeps the script and about the length
         self._by_length: dict[tuple[int, bool], list[str]] = defaultdict(list)
@@ -558,21 +570,26 @@ class Normaliser:
         # A stop word is dropped by its spelling, so "really" goes but "real" stays; a stop
         # word may still be part of a phrase ("out of date").
         stems: list[str] = []
+        raw: list[str] = []  # the stem each of `stems` comes from (for `_raw_phrases`)
         stop: list[bool] = []
         for w in found:
-            mapped_word = self._word_syn.get(stem(w))
+            own = stem(w)
+            mapped_word = self._word_syn.get(own)
             if mapped_word is None:
-                stems.append(stem(w))
+                stems.append(own)
                 stop.append(w in self.stop_surface or (
                     w not in self.vocabulary and stems[-1] in self._stop_stems))
             else:
                 stems.extend(mapped_word)
                 stop.extend([False] * len(mapped_word))
+            raw.extend([own] * (len(stems) - len(raw)))
         mapped: list[str] = []
         i = 0
         while i < len(stems):
-            for toks, canon in self._phrases.get(stems[i], ()):
-                if tuple(stems[i : i + len(toks)]) == toks:
+            candidates = [(raw, p) for p in self._raw_phrases.get(raw[i], ())]
+            candidates += [(stems, p) for p in self._phrases.get(stems[i], ())]
+            for read, (toks, canon) in candidates:
+                if tuple(read[i : i + len(toks)]) == toks:
                     mapped.extend(canon)
                     i += len(toks)
                     break
