@@ -64,6 +64,7 @@ BLIND13 = [json.loads(line) for line in (PII / "blind13.jsonl").read_text(encodi
 BLIND15 = [json.loads(line) for line in (PII / "blind15.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND16 = [json.loads(line) for line in (PII / "blind16.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND19 = [json.loads(line) for line in (PII / "blind19.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND21 = [json.loads(line) for line in (PII / "blind21.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -549,7 +550,36 @@ def test_data_in_the_eighteenth_corpus_shapes_is_masked(text: str, secret: str) 
 def test_the_nineteenth_blind_corpus_keeps_its_figures() -> None:
     # tests/data/pii/blind19.md: first 90 of 120 / 36 left / 4 over-masked lines; tuned on the
     # even lines only
-    _holds(BLIND19, fully_redacted=106, left=20, over_masked=3)  # (the test counts 3 where pii_eval counts 2)
+    _holds(BLIND19, fully_redacted=108, left=18, over_masked=3)  # (the test counts 3 where pii_eval counts 2)
+
+
+def test_the_twenty_first_blind_corpus_keeps_its_figures() -> None:
+    # tests/data/pii/blind21.md: first 103 of 120 / 22 left / 0 over-masked lines; tuned on the
+    # even lines only
+    _holds(BLIND21, fully_redacted=111, left=14, over_masked=0)
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # a security question told in a sentence, its answer after a verb of answering
+    ("for the mother's maiden name question I put Kowalczyk, maybe I spelled it wrong?",
+     "for the mother's maiden name question I put [secret], maybe I spelled it wrong?"),
+    ('Security question was "name of your first school" and I answered St. Brigid\'s Primary. Why?',
+     'Security question was "name of your first school" and I answered [secret]. Why?'),
+    ("контрольный вопрос — кличка первого питомца, ответ Тузик. Поддержка говорит неверно",
+     "контрольный вопрос — кличка первого питомца, ответ [secret]. Поддержка говорит неверно"),
+    ("odpowiedź na pytanie bezpieczeństwa: Reksio", "odpowiedź na pytanie bezpieczeństwa: [secret]"),
+    # ... but not a question talked about
+    ("the security question is confusing and I answered nothing",
+     "the security question is confusing and I answered nothing"),
+    # the rest of a number typed on the next line
+    ("身份证号码是 61011319950523\n020X 刚才发的时候断成两行了",
+     "身份证号码是 [id number]\n[id number] 刚才发的时候断成两行了"),
+    # a forwarded mail's greeting
+    ("Fwd: Dear Marcus T. Whitfield,\nYour KYC application was not approved",
+     "Fwd: Dear [name],\nYour KYC application was not approved"),
+])
+def test_data_in_the_twenty_first_corpus_shapes_is_masked(text: str, stored: str) -> None:
+    assert redact(text) == stored
 
 
 @pytest.mark.parametrize(("text", "secret"), [

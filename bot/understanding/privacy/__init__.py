@@ -77,6 +77,7 @@ DETECTORS: tuple[Detector, ...] = (
     detectors.phones_in_parts,
     detectors.phones,
     detectors.digit_runs,
+    detectors.number_continuations,
 )
 
 _lock = threading.Lock()

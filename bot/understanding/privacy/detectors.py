@@ -606,33 +606,56 @@ def security_answers(scan: Scan) -> None:
     no capital or other script ("I never set one") is no answer."""
     text = scan.text
     links = scan.vocab.folded("security_links")
+    verbs = scan.vocab.folded("security_verbs")
     for _, ce in scan.cues("security"):
         window = text[ce: ce + 120]
         mark = min((i for i in (window.find("?"), window.find(":"), window.find("：")) if i >= 0),
                    default=-1)
-        if mark < 0:
-            continue
-        s = ce + mark + 1
+        # no "?" or ":": the question told in a sentence, its answer after a verb of answering
+        # ("...first school" and I answered X, "кличка первого питомца, ответ X"); the question
+        # may be quoted ("security question ko 'pangalan ng unang alaga' sagot ko po X")
+        # ... also when the answer comes before a later "?" ("...I put X, maybe I spelled it
+        # wrong?")
+        told = mark < 0 or any(w in verbs for w in "".join(
+            ch if ch.isalpha() else " " for ch in window[:mark].casefold()).split())
+        s = ce + mark + 1 if not told else _after_quote(text, ce, window)
+        answered = False
         while True:
-            while s < len(text) and text[s] in " \t'\"“”‘’«»:：?？":
+            while s < len(text) and text[s] in " \t'\"“”‘’«»:：?？,—–-":
                 s += 1
             w = s
-            while w < len(text) and text[w].isalpha():
+            while w < len(text) and (text[w].isalpha() or (w > s and text[w] in "’'")):
                 w += 1
-            if w > s and text[s:w].casefold() in links:
+            word = text[s:w].casefold()
+            if w > s and (word in links or word in verbs):
+                answered = answered or word in verbs
                 s = w
                 continue
             break
+        if told and not answered:
+            continue
         e = s
         while e < min(len(text), s + 80) and text[e] not in "\n?!。？！" and not (
                 text[e] == "." and (e + 1 >= len(text) or text[e + 1] in " \n")
-                and len(text[s:e].split()[-1:] and text[s:e].split()[-1]) > 3):
+                and len(text[s:e].split()[-1:] and text[s:e].split()[-1]) > 3) and not (
+                told and text[e] in ",，;"):  # told in a sentence: the answer ends at a comma
             e += 1
         value = text[s:e]
         asks = e < len(text) and text[e] in "?？"
         shaped = any(ch.isupper() or (ch.isalpha() and not ch.isascii()) for ch in value)
         if value.strip() and not asks and shaped:
             _claim_free(scan, "secret", s, e)
+
+
+def _after_quote(text: str, at: int, window: str) -> int:
+    """Where the answer may start after a security question's words at `at`: past the question
+    itself when it is quoted right there ("question 'name of your first pet' I put X")."""
+    for i, ch in enumerate(window[:12]):
+        if ch in "'\"“‘«":
+            close = {"“": "”", "‘": "’", "«": "»"}.get(ch, ch)
+            end = window.find(close, i + 1)
+            return at + end + 1 if end > i else at
+    return at
 
 
 def _claim_free(scan: Scan, kind: str, start: int, end: int) -> None:
@@ -682,3 +705,34 @@ def digit_runs(scan: Scan) -> None:
 def is_wordchar_at(scan: Scan, pos: int) -> bool:
     ch = scan.after_char(pos)
     return bool(ch) and (ch.isalnum() or ch == "_")
+
+
+#: kinds of numbers whose end may be typed on the next line ("...2215\n020X, it split")
+_SPLIT_KINDS = frozenset({"id_number", "card", "iban", "phone", "number", "uid"})
+#: the most signs the rest of a number on the next line has
+_SPLIT_MAX = 8
+
+
+def number_continuations(scan: Scan) -> None:
+    """The rest of a number that ends its line, typed at the start of the next one ("ID
+    11010519900307\n020X sorry it split", "CPF 123.456.789\n-09"): 2 to 8 signs, digits
+    with "-", "." or a check letter X, at least two digits. Only after a number already found."""
+    text = scan.text
+    for kind, end in [(k, e) for k, e in zip(scan.kinds, scan.ends, strict=True)
+                      if k in _SPLIT_KINDS]:
+        i = end
+        while i < len(text) and text[i] in ".,;: \t":
+            i += 1
+        if i >= len(text) or text[i] != "\n":
+            continue
+        i += 1
+        while i < len(text) and text[i] in " \t":
+            i += 1
+        j = i
+        while j < len(text) and j - i <= _SPLIT_MAX and not text[j].isspace():
+            j += 1
+        piece = text[i:j].rstrip(".,;:)")
+        digits = sum(ch.isdigit() for ch in piece)
+        if (2 <= len(piece) <= _SPLIT_MAX and digits >= 2
+                and all(ch.isdigit() or ch in "-.xX" for ch in piece)):
+            scan.claim(kind, i, i + len(piece))

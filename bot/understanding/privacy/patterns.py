@@ -230,7 +230,10 @@ class Patterns:
         self.patronymic_lower = lazy_rx(
             rf"(?:^|[^\p{{L}}\p{{M}}])(?P<v>\p{{Ll}}\p{{L}}{{2,}}(?i:{words_rx(endings, stars=False)}))(?:$|[^\p{{L}}\p{{M}}])"
         ) if endings else None
-        self.greeting = lazy_rx(rf"^\s*(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
+        # ... after the mark of a forwarded mail ("Fwd: Dear Marcus T. Whitfield,")
+        forwarded = v.spaced("forwarded")
+        fwd = rf"(?:(?:{ci(forwarded)})\s*[:：]\s*)?" if forwarded else ""
+        self.greeting = lazy_rx(rf"^\s*{fwd}(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
         self.han_run = lazy_rx(r"^[\s:：]*(?P<v>\p{Han}{2,8})")
         # every match of these has an ASCII digit (`\d` in each alternative), of these an "@" or
         # a "[": a message without one is not searched (most messages have no digit at all)
