@@ -196,3 +196,22 @@ def typed_number(t: Turn, text: str) -> bool:
     action, _, arg = t.state.last_buttons[n - 1].partition("|")
     on_button(t, encode(t.state.tag, t.state.seq, action, arg))
     return True
+
+
+#: the most words of a typed button label ("ещё нет", "Да, исправили", "Still waiting")
+_LABEL_WORDS = 6
+
+
+def typed_label(t: Turn, text: str) -> bool:
+    """A short message that is one of the latest buttons' labels, as typed ("ещё нет" for
+    "⏳ Ещё нет", "still waiting"): that button is pressed. Close to one label only
+    (`option_cutoff`), so a sentence that only shares a word with one is read as usual."""
+    labels = t.state.last_labels
+    if not labels or len(labels) != len(t.state.last_buttons) or len(text.split()) > _LABEL_WORDS:
+        return False
+    n = t.engine.close_option(text, labels)
+    if n is None:
+        return False
+    action, _, arg = t.state.last_buttons[n].partition("|")
+    on_button(t, encode(t.state.tag, t.state.seq, action, arg))
+    return True

@@ -305,6 +305,18 @@ class Engine:
         hits = [i for i, label in enumerate(processed) if words <= set(label.split())]
         return hits[0] if len(hits) == 1 else None
 
+    def close_option(self, text: str, labels: list[str]) -> int | None:
+        """The one label a typed text is close to (`option_cutoff`), or None."""
+        clean = _process(text)
+        if not clean:
+            return None
+        processed = [_process(label) for label in labels]
+        cutoff = self.kb.policy.option_cutoff
+        # ("not rejected again" is close to "Rejected again" but says the opposite)
+        hits = [i for i, label in enumerate(processed) if label and fuzz.ratio(clean, label) >= cutoff
+                and not self._negated(clean, label)]
+        return hits[0] if len(hits) == 1 else None
+
     def yes_or_no_option(self, text: str, labels: list[str], *, leading: bool = False) -> int | None:
         """The option a typed "yes" or "no" ("да", "没有", "nope") answers: the one label that
         starts with a word of that intent ("Да, срок истёк", "没有，还在有效期内"). With `leading`,

@@ -113,6 +113,7 @@ class State:
     asked_result: bool = False  # a follow-up asked "did it pass?" while the user was mid-fix
     seq: int = 0  # bumped whenever buttons are sent; older buttons are stale
     last_buttons: list[str] = field(default_factory=list)  # "action|arg" of the latest buttons
+    last_labels: list[str] = field(default_factory=list)  # ... and their labels (typed, they press)
     followup: Followup | None = None
     followups_enabled: bool = True
     case: Case | None = None

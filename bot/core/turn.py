@@ -166,4 +166,5 @@ class Turn:
             self.state.last_buttons = [
                 b.data.split("|", 2)[2] for r in self.replies for row in r.buttons for b in row
             ]
+            self.state.last_labels = [b.label for r in self.replies for row in r.buttons for b in row]
         return self.state

@@ -74,7 +74,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             resume(t)  # nothing to act on: carry on where we were
             return
     # the text is read as written (in memory only); anything logged is masked first
-    if not forwarded and buttons.typed_number(t, text):
+    if not forwarded and (buttons.typed_number(t, text) or buttons.typed_label(t, text)):
         return
     if (not forwarded and len(text) <= 40 and "z|UTC" in t.state.last_buttons
             and zones.parse_zone(text)):
@@ -313,9 +313,12 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         support_news(t, said)
     elif "still_waiting" in said and case_rules.result_pending(t):
         followups.still_waiting(t)
-    elif ("still_waiting" in said and case is not None
-          and any(b.startswith("K|") for b in t.state.last_buttons)):
-        case_rules.support_contacted(t)  # "they haven't answered yet" to "has support fixed it?"
+    elif ("still_waiting" in said or "no" in said) and case is not None and any(
+            b.startswith("K|") for b in t.state.last_buttons):
+        # "they haven't answered yet", "no", "нет", "没有" to "has support fixed it?"
+        case_rules.support_contacted(t)
+    elif "yes" in said and case is not None and any(b.startswith("k|") for b in t.state.last_buttons):
+        case_rules.support_fixed(t)  # "yes", "да", "是的" to "has support fixed it?"
     elif ("yes" in said or "no" in said) and t.state.asked_result and (
             step is None or not step.is_question):  # (a step's own question takes its answer)
         _yes_or_no(t, "yes" in said)
