@@ -35,6 +35,17 @@ def reset_position(t: Turn) -> None:
     s.back, s.queue, s.batch, s.batch_support = [], [], [], []
 
 
+def position(t: Turn) -> tuple[object, ...]:
+    """Where the user is in the fixes (see `restore_position`)."""
+    s = t.state
+    return s.phase, s.reason, s.step, list(s.back), list(s.queue), list(s.batch), list(s.batch_support)
+
+
+def restore_position(t: Turn, where: tuple[object, ...]) -> None:
+    s = t.state
+    s.phase, s.reason, s.step, s.back, s.queue, s.batch, s.batch_support = where  # type: ignore[assignment]
+
+
 def continue_row(t: Turn) -> Rows:
     """A "continue where we were" button when there is somewhere to go back to."""
     return [[t.btn("continue", "c")]] if t.current_step() is not None else []

@@ -539,10 +539,13 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         mark = len(t.replies)
         fix.start_reasons(t, ids, notice=notice)
         fixing = len(t.replies)
+        walk = fix.position(t)
         if apply_count(t, count):
             # "rejected 3 times already for blurry photo": what the count means (manual review:
-            # don't resubmit now) comes first, the fix to prepare meanwhile after it
+            # don't resubmit now) comes first, the fix to prepare meanwhile after it; a lock
+            # risk's notice leaves the fix just shown where it is, so that its buttons work
             t.replies[mark:] = t.replies[fixing:] + t.replies[mark:fixing]
+            fix.restore_position(t, walk)
         side = side_question(t, result, text)
         if side:  # "my photo was blurry. will my account be banned?": the worry answered too
             fix.show_topic(t, side)
