@@ -199,7 +199,9 @@ class Normaliser:
         self._translit_stems: dict[str, str] = {}
         for word in sorted(russian):
             self._translit_stems.setdefault(skeleton(stem(word)), word)
-        self.negations = {t for w in negations for t in self._canon(w)}
+        # a negation of several words counts by its first ("ни разу" is "ни": its "раз" is no
+        # negation, or "каждый раз размытое" would cancel "размытое")
+        self.negations = {c[0] for w in negations if (c := self._canon(w))}
         self.negatable = {t for w in negatable for t in self._canon(w)}
         self._typo_cache: dict[str, tuple[tuple[str, ...], bool] | None] = {}
         #: `_by_length` searchable by closeness, made at the first typo (see `typos`)
