@@ -145,7 +145,9 @@ class Engine:
     def said_option(self, text: str, options: Sequence[Option]) -> int | None:
         """The one option whose `said:` phrases (any language) the message says, not negated
         ("I turned 18 last week"; not "I haven't turned 18"); None if none or several."""
-        padded = f" {_process(text)} "
+        # the redactor's masks say what was there, not what the user answers ("born [date of
+        # birth]" is no answer "date of birth")
+        padded = f" {_process(_MASK.sub(' ', text))} "
         hits = {i for i, o in enumerate(options)
                 for phrases in o.said.values() for p in phrases
                 if (q := _process(p)) and _said(padded, q) and not self._negated_before(padded, q)}
@@ -349,6 +351,8 @@ class Engine:
         return found[0] if found else None
 
 
+#: a mask the redactor wrote ("[name]", "[date of birth]")
+_MASK = re.compile(r"\[[a-z ]{1,20}\]")
 _NUMBER = re.compile(r"(?<![\d.a-z])(\d{1,3})(?![\d.])")
 #: words of failing or trying that a negation before a count negates ("haven't failed 3 times")
 _FAILING = ("fail", "reject", "declin", "been", "tried", "try", "had", "got")
