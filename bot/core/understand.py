@@ -663,6 +663,11 @@ def side_question(t: Turn, result: MatchResult, text: str) -> str | None:
     # send him my ID and a selfie. Is that ok?"): the question with the sentence before it
     tail = _question_tail(text)
     asked = t.engine.matcher.match(tail).top if tail != text.strip() else None
+    if asked is None or asked.kind == "reason":
+        # "...我只是把照片调亮了一点。我的账号会被封吗？": the sentence before still names the
+        # reason; the question alone asks the topic
+        alone = _question_tail(text, sentences=1)
+        asked = t.engine.matcher.match(alone).top if alone != text.strip() else asked
     return asked.id if asked is not None and asked.kind == "topic" else None
 
 
@@ -670,18 +675,18 @@ def side_question(t: Turn, result: MatchResult, text: str) -> str | None:
 _ENDS = ".!?。！？"
 
 
-def _question_tail(text: str) -> str:
-    """The last question of a message and the sentence before it."""
+def _question_tail(text: str, sentences: int = 2) -> str:
+    """The last question of a message and the sentence before it (or the question alone)."""
     text = text.strip()
     last = max(text.rfind("?"), text.rfind("？"))
     if last < 0:
         return text
     start, ends = last, 0
-    while start > 0 and ends < 2:
+    while start > 0 and ends < sentences:
         start -= 1
         if text[start] in _ENDS:
             ends += 1
-    return text[start + (1 if ends == 2 else 0) : last + 1].strip()
+    return text[start + (1 if ends == sentences else 0) : last + 1].strip()
 
 
 def apply_count(t: Turn, count: int | None) -> bool:
