@@ -571,7 +571,8 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         if beside is not None:  # "отказали два раза, фото размытое. как подать апелляцию?"
             diagnose(t, replace(result, matches=(beside,), ambiguous=False, multi=False),
                      text, forwarded, count)
-            fix.show_topic(t, top.id)
+            if not any(f"topic:{top.id}" in r.keys for r in t.replies):  # (once: the
+                fix.show_topic(t, top.id)  # diagnosis may have answered it as a side question)
             return
         fix.show_topic(t, top.id)
         return
