@@ -143,6 +143,10 @@ def _digits_as_letters(text: str) -> str:
     return "".join(out)
 
 
+#: kana (hiragana, katakana) in a text that make it Japanese, whatever else it holds
+_KANA = 2
+
+
 def detect_language(text: object, russian: Translit | None = None) -> Language | None:
     """Return "en", "zh" or "ru" for the script most of `text` is in, or None (no words).
 
@@ -152,6 +156,8 @@ def detect_language(text: object, russian: Translit | None = None) -> Language |
     if not isinstance(text, str):
         return None
     cleaned = clean(text, 4000)
+    if sum("\u3040" <= ch <= "\u30ff" for ch in cleaned) >= _KANA:
+        return None  # Japanese: its Chinese characters do not make it Chinese
     latin, cyrillic, han = scripts(cleaned)
     weights = {"zh": 3 * han, "ru": cyrillic, "en": latin}
     best = max(weights, key=lambda k: weights[k])
