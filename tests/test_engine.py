@@ -322,7 +322,8 @@ async def test_attempt_thresholds_retry_manual_review_lock(chat: Chat, kb: Knowl
     await chat.tick(hours=24)
     await chat.press(kb.button("rejected_again"))  # 5
     assert kb.message("lock_risk", failures=5) in chat.text
-    summary = chat.last[-1].text
+    assert "lock_risk_checkin" in chat.ids()  # then it checks back on support
+    summary = chat.last[-2].text
     assert kb.reasons["blurry_photo"].title.get() in summary
     attempts = [line for line in summary.splitlines() if line[:1].isdigit()]
     assert len(attempts) == 5 and all(kb.message("outcome_rejected") in a for a in attempts)

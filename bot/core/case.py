@@ -189,7 +189,8 @@ def support_contacted(t: Turn) -> None:
     journal.record(t, "support_contacted")
     case = t.case()
     followup = t.state.followup
-    if case.stage != FIXING or result_pending(t) or (followup and followup.kind != "support"):
+    if case.stage not in (FIXING, LOCK_RISK) or result_pending(t) or (
+            followup and followup.kind != "support"):
         t.reply("support_noted", *fix.continue_row(t))
         return
     case.checkins += 1
@@ -319,6 +320,9 @@ def enter_lock_risk(t: Turn, case: Case, *, quiet: bool = False) -> None:
     fix.reset_position(t)
     t.reply("lock_risk", failures=case.failures)
     case_summary(t)
+    # nothing to wait for but support: check back on it, and let the user say it is done
+    t.reply("lock_risk_checkin", [t.btn("support_cleared", "k")],
+            checkin=followups.schedule_support(t))
 
 
 # -- what the user reports ----------------------------------------------------------------

@@ -100,6 +100,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "review_rejected": ("failures", "checkin"),
         "lock_risk": ("failures",),
         "lock_risk_reminder": (),
+        "lock_risk_checkin": ("checkin",),
         "lock_risk_resubmitted": ("attempt", "checkin"),
         "lock_hold": (),
         "case_summary": ("summary",),
