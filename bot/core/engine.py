@@ -34,6 +34,7 @@ from bot.knowledge.contract import (
 from bot.knowledge.model import KnowledgeBase, Option
 from bot.understanding.matcher import Matcher
 from bot.understanding.privacy import find_sensitive
+from bot.understanding.redact import MASKS
 from bot.understanding.settings import matching_files
 from bot.understanding.text import clean, is_han
 
@@ -147,7 +148,9 @@ class Engine:
         ("I turned 18 last week"; not "I haven't turned 18"); None if none or several."""
         # the redactor's masks say what was there, not what the user answers ("born [date of
         # birth]" is no answer "date of birth")
-        padded = f" {_process(_MASK.sub(' ', text))} "
+        for mask in _MASK_TEXTS:
+            text = text.replace(mask, " ")
+        padded = f" {_process(text)} "
         hits = {i for i, o in enumerate(options)
                 for phrases in o.said.values() for p in phrases
                 if (q := _process(p)) and _said(padded, q) and not self._negated_before(padded, q)}
@@ -351,8 +354,8 @@ class Engine:
         return found[0] if found else None
 
 
-#: a mask the redactor wrote ("[name]", "[date of birth]")
-_MASK = re.compile(r"\[[a-z ]{1,20}\]")
+#: the masks the redactor writes ("[name]", "[date of birth]")
+_MASK_TEXTS = tuple(MASKS.values())
 _NUMBER = re.compile(r"(?<![\d.a-z])(\d{1,3})(?![\d.])")
 #: words of failing or trying that a negation before a count negates ("haven't failed 3 times")
 _FAILING = ("fail", "reject", "declin", "been", "tried", "try", "had", "got")

@@ -30,6 +30,14 @@ CACHE_SIZE = 20000
 Phrase = tuple[tuple[str, ...], tuple[str, ...]]
 
 
+def _phrase_at(read: list[str], i: int, phrases: Sequence[Phrase]) -> Phrase | None:
+    """The first of `phrases` (longest first) whose words are `read` from position `i`."""
+    for toks, canon in phrases:
+        if tuple(read[i : i + len(toks)]) == toks:
+            return toks, canon
+    return None
+
+
 #: unstressed Russian vowels that sound alike, folded for typo matching ("прасрочиный")
 _SOUND_ALIKE = "оеёяы"
 _FOLD = str.maketrans(_SOUND_ALIKE, "аииаи")
@@ -148,7 +156,8 @@ class Normaliser:
             self._phrases[toks[0]].append((toks, canon))
         # ... except a phrase every word of which is a synonym of two or more other things:
         # read over them, "face id" would be any face next to any document ("selfie passport",
-        # "лицо паспорт"), so it is found by its own words' stems
+        # "лицо паспорт"), so it is found by its own words' stems (and its reading over
+        # synonyms, whichever variant gave it, is dropped)
         self._raw_phrases: dict[str, list[Phrase]] = defaultdict(list)
         for canon, variants in parsed:
             for toks in variants:
@@ -588,13 +597,12 @@ class Normaliser:
         mapped: list[str] = []
         i = 0
         while i < len(stems):
-            candidates = [(raw, p) for p in self._raw_phrases.get(raw[i], ())]
-            candidates += [(stems, p) for p in self._phrases.get(stems[i], ())]
-            for read, (toks, canon) in candidates:
-                if tuple(read[i : i + len(toks)]) == toks:
-                    mapped.extend(canon)
-                    i += len(toks)
-                    break
+            found = (_phrase_at(raw, i, self._raw_phrases.get(raw[i], ()))
+                     or _phrase_at(stems, i, self._phrases.get(stems[i], ())))
+            if found is not None:
+                toks, canon = found
+                mapped.extend(canon)
+                i += len(toks)
             else:
                 if not stop[i]:
                     mapped.append(stems[i])
