@@ -296,12 +296,15 @@ def review_reported(t: Turn, case: Case, elapsed_days: int | None = None) -> Non
     """The user says the case went to manual review: it is, whatever the count (the guide: after
     3 failures, but Binance may do so sooner); a pending attempt is under that review.
     `elapsed_days`: how long ago it started, when they say ("it's been 16 business days"): the
-    review's clock starts then, the check-in is at its next mark, and a review already past the
-    standard window gets the topic on speeding it up."""
+    review's clock starts then, and the reply says where that age stands (as a check-in's
+    "still waiting" would), with the check-in at its next mark."""
     enter_manual_review(t, case, quiet=True)
     if elapsed_days:
         case.review_started = iso(t.now - timedelta(days=elapsed_days))
     t.state.asked_result = False
+    if elapsed_days:  # where that age stands: normal, past the standard window, overdue
+        followups.review_waiting(t, case)
+        return
     marks = followups.review_marks(t, case)
     due = next((m for m in marks if m > t.now), t.now + timedelta(days=t.policy.review_extreme_days))
     t.reply("review_noted", *t.role_rows("manual_review"), [t.btn("case_summary", "S")],

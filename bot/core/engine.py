@@ -111,7 +111,8 @@ class Engine:
         found: dict[str, None] = {}
         best = process.extractOne(clean, self._intent_phrases, scorer=fuzz.ratio,
                                   score_cutoff=policy.intent_cutoff)
-        if best is not None and not self._negated(clean, best[0]):
+        if best is not None and not self._negated(clean, best[0]) and not (
+                clean[-1] in _ASKED and best[0][-1] not in _ASKED):  # "转人工审核了吗" asks
             found[self._intents[best[2]][1]] = None
         padded = f" {clean} "
         # a short Chinese message, as short as `intent_max_words` words of a spaced language
@@ -178,15 +179,22 @@ class Engine:
         """Does a message of any length say intent `name` in one of its phrases of two words or
         more ("im back, still no result from the manual review, its been almost a month")?"""
         padded = f" {_process(text)} "
-        return any(n == name and " " in p and f" {p} " in padded and not self._negated(padded, p)
-                   for p, n in self._intents)
+        for p, n in self._intents:
+            if n != name:
+                continue
+            if is_han(p[0]):  # "已经转人工审核16个工作日了"
+                if len(p) >= 3 and self._han_said(padded, p):
+                    return True
+            elif " " in p and f" {p} " in padded and not self._negated_before(padded, p):
+                return True  # (a "not" elsewhere is another clause's: "...still nothing")
+        return False
 
     def _han_said(self, padded: str, phrase: str) -> bool:
         """A Chinese phrase inside the message, not negated before it ("没通过了") and not asked
         after it ("通过了吗")."""
         at = padded.find(phrase)
         while at >= 0:
-            after = padded[at + len(phrase):at + len(phrase) + 1]
+            after = padded[at + len(phrase):at + len(phrase) + 2].lstrip("了")[:1]  # ("转人工审核了吗")
             if not (self._han_negated(padded[:at]) or after in _ASKED):
                 return True
             at = padded.find(phrase, at + 1)

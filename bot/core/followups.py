@@ -121,7 +121,7 @@ def still_waiting(t: Turn) -> None:
     t.state.asked_result = False
     journal.record(t, journal.OUTCOME, outcome="waiting", attempt=len(case.attempts))
     if case.stage == MANUAL_REVIEW:
-        _review_waiting(t, case)
+        review_waiting(t, case)
         return
     case.checkins += 1
     pending = case_rules.pending_attempt(case)
@@ -135,7 +135,8 @@ def still_waiting(t: Turn) -> None:
     t.reply("still_waiting", checkin=schedule(t, due, RESULT))
 
 
-def _review_waiting(t: Turn, case: Case) -> None:
+def review_waiting(t: Turn, case: Case) -> None:
+    """Still waiting for a manual review: where its age stands, and the next check-in."""
     standard_end, complex_end, extreme = review_marks(t, case)
     started = parse_iso(case.review_started) if case.review_started else t.now
     elapsed = {

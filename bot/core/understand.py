@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from collections.abc import Collection
 
 from rapidfuzz import utils
 
@@ -302,11 +303,15 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         case_rules.passed(t)
     elif "more_documents" in said and case is not None and case.stage in (MANUAL_REVIEW, RESUBMITTED):
         case_rules.more_documents(t)
-    elif "in_review" in said and case is not None and case.is_open:
-        if case.stage == MANUAL_REVIEW:
+    elif "in_review" in said:
+        if case is not None and case.stage == MANUAL_REVIEW:
             followups.still_waiting(t)  # "it's in manual review now": as it was
         else:
-            case_rules.review_reported(t, case, t.engine.elapsed_days(text))
+            # ("my KYC went to manual review 16 business days ago": a first message opens the
+            # case there, its clock started when they say, and their question is answered too)
+            case_rules.review_reported(t, t.case(), t.engine.elapsed_days(text))
+            if case is None:
+                asked_too(t, text, besides={t.topic_for("review_times"), t.topic_for("speed_up_review")})
     elif "resubmitted" in said:
         case_rules.resubmitted(t)
     elif case is not None and said & SUPPORT_NEWS:
@@ -634,20 +639,30 @@ def _told(t: Turn, text: str, name: str) -> bool:
     under manual review now. What should I do?" tells it; "will they ask for more documents?"
     does not)?"""
     for sentence in re.split(r"(?<=[.!?。！？])\s*", text[:2000]):
-        if (sentence and not sentence.rstrip().endswith(("?", "？"))
-                and not t.engine.hypothetical(sentence) and t.engine.says(sentence, name)):
+        if sentence.rstrip().endswith(("?", "？")):
+            # a question after news in one sentence: the clauses before the asking one
+            # ("已经转人工审核16个工作日了，还没结果，要等多久？")
+            sentence = "，".join(_CLAUSE.split(sentence)[:-1])
+        if (sentence and not t.engine.hypothetical(sentence) and not _ASKING.search(sentence)
+                and t.engine.says(sentence, name)):
             return True
     return False
 
 
-def asked_too(t: Turn, text: str) -> None:
+_CLAUSE = re.compile(r"[,，;；]")
+#: a clause that asks (a Chinese question particle): no news
+_ASKING = re.compile(r"[吗嘛么呢]\s*$|[吗嘛][，,]")
+
+
+def asked_too(t: Turn, text: str, besides: Collection[str | None] = ()) -> None:
     """A typed answer that ends in a question of its own ("I only brightened it, I didn't fake
-    anything! will I be banned?"): that question's topic is answered after the step."""
+    anything! will I be banned?"): that question's topic is answered after the step, unless it
+    is one of `besides` (the reply answered it already)."""
     if not _asks(text) or len(text) > _SHORT_ANSWER * 4:
         return
     found = t.engine.matcher.match(_question_tail(text)).matches
     asked = next((m for m in found if m.kind == "topic"), None)
-    if asked is not None:
+    if asked is not None and asked.id not in besides:
         fix.show_topic(t, asked.id)
 
 
