@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import replace
 from collections.abc import Collection
+from dataclasses import replace
 
 from rapidfuzz import utils
 
