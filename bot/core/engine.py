@@ -433,8 +433,7 @@ def dispatch(t: Turn, event: Event) -> None:
     elif isinstance(event, ButtonPress):
         buttons.on_button(t, event.data)
     elif isinstance(event, Attachment):
-        journal.record(t, "attachment", type=event.kind)
-        t.reply("attachment", *(fix.continue_row(t) or [[t.btn("reasons", "L")]]))
+        understand.attachment(t, event.kind)
     elif isinstance(event, TextMessage):
         understand.on_text(t, event.text, event.forwarded)
 

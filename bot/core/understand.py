@@ -68,6 +68,9 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         language.observe(t, text, forwarded or pasted)
     if too_long:  # said in the language of what was read
         t.reply("too_long", limit=limit)
+    if not forwarded and stands_for_file(t, text):
+        attachment(t, "typed")  # "[photo]", "<image attached>", "IMG_0912.jpg": no file came
+        return
     findings = personal_data(t, text)
     if findings:
         warn_personal_data(t, findings)
@@ -121,6 +124,35 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and progress_report(t, text, result):
         return
     diagnose(t, result, redact(text), forwarded, count)
+
+
+#: a message that is only a file's name ("IMG_20260301_0912.jpg", "скан паспорта.pdf")
+_FILE_NAME = re.compile(r"[^\s/\\]{1,80}(?: [^\s/\\]{1,40}){0,3}\.(?:jpe?g|png|heic|heif|webp|gif|bmp|tiff?|pdf|mp4|mov)",
+                        re.I)
+
+
+#: a word in brackets, as chat exports write a photo ("[photo]", "<image>", "【图片】")
+_WRAPPED = re.compile(r"[\[<(（【]\s*([^\[\]<>()（）【】]{1,30}?)\s*[\]>)）】]")
+
+
+def stands_for_file(t: Turn, text: str) -> bool:
+    """Is the message only a file's name or words standing for a photo or file (intents
+    `attachment`): "[photo]", "<image attached>", "IMG_0912.jpg"? A bare word ("photo", "截图")
+    is no file: it may say what went wrong."""
+    if len(text) > 120:
+        return False
+    if _FILE_NAME.fullmatch(text):
+        return True
+    wrapped = _WRAPPED.fullmatch(text)
+    inner = wrapped.group(1) if wrapped else text
+    return "attachment" in t.engine.intents(inner) and (wrapped is not None or len(inner) <= 30 and (
+        len(inner.split()) >= 2 or (is_han(inner[0]) and len(inner) >= 3)))
+
+
+def attachment(t: Turn, kind: str) -> None:
+    """A photo, a file, or words standing for one: the bot takes no files."""
+    journal.record(t, "attachment", type=kind)
+    t.reply("attachment", *(fix.continue_row(t) or [[t.btn("reasons", "L")]]))
 
 
 #: a thumbs-up and its kin: "ok" without a word

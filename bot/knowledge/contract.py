@@ -282,6 +282,7 @@ INTENTS: tuple[str, ...] = (
     "about_bot",
     "own_data",
     "stored_data",
+    "attachment",
     *(f"failed_{n}" for n in range(1, 11)),
     "failed_again",
     "unit_days",
