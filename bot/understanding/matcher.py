@@ -533,6 +533,11 @@ class Matcher:
                 for e, top, *_ in sorted(named, key=lambda n: not n[3]):
                     if e not in (f for f, _ in clause_reasons):
                         clause_reasons.append((e, top))
+        elif not listed and not loose:
+            # one run-on clause ("первый отказ фото нечеткое второй отказ документ просрочен"):
+            # its reasons in the order their keywords come
+            placed = {e: i for e, i in self.scorer.keyword_positions(terms).items()
+                      if self.entries[e].kind == "reason"}
         if self.chars is not None and s["char_weight"] > 0:
             left = None
             if exclude is not None:

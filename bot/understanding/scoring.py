@@ -186,6 +186,16 @@ class Scorer:
                     found.add(e)
         return found
 
+    def keyword_positions(self, terms: Sequence[str]) -> dict[int, int]:
+        """Return, per entry one of whose keywords `terms` contain, the position of the first."""
+        found: dict[int, int] = {}
+        keywords = self.index.keywords
+        for i, t in enumerate(terms):
+            for phrase, e, _ in keywords.get(t, ()):
+                if e not in found and tuple(terms[i : i + len(phrase)]) == phrase:
+                    found[e] = i
+        return found
+
     def domain_factor(
         self, terms: Sequence[str], uncertain: Iterable[str] = (), exclude: int | None = None
     ) -> float:
