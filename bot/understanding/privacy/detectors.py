@@ -400,6 +400,7 @@ def order_numbers(scan: Scan) -> None:
         return
     others: list[int] | None = None  # where the other cues start, looked up once if needed
     glued: set[int] = set()  # where they end
+    spans: list[tuple[int, int]] = []
     for os_, e in scan.cues("order"):
         for s, end, gap in scan.chunks_after(e, 40):
             if _a_word(scan.text[s:end]):
@@ -411,8 +412,10 @@ def order_numbers(scan: Scan) -> None:
                     spans = [span for key in _NOT_ORDER for span in scan.cues(key)]
                     others = sorted(c for c, _ in spans)
                     glued = {ce for _, ce in spans}
-                # "身份证编号", "passport request number": the number is the document's
-                after_other = os_ in glued or (os_ - 1 in glued and scan.text[os_ - 1].isspace())
+                # "身份证编号", "passport request number": the number is the document's; so
+                # is an order word inside a document's ("档案编号" holds "编号")
+                after_other = os_ in glued or (os_ - 1 in glued and scan.text[os_ - 1].isspace()) or any(
+                    cs < os_ and e <= ce for cs, ce in spans)
                 if not after_other and bisect_left(others, e) == bisect_left(others, s):
                     # no other cue between; the whole reference stays ("20240611-KR-553821",
                     # "INV/20240611/MPL/3928174650")
@@ -645,6 +648,40 @@ def security_answers(scan: Scan) -> None:
         shaped = any(ch.isupper() or (ch.isalpha() and not ch.isascii()) for ch in value)
         if value.strip() and not asks and shaped:
             _claim_free(scan, "secret", s, e)
+        # answers given in quotes in the same sentence ("강아지 이름 '콩이', 초등학교 '한빛초등학교'")
+        end = len(text)
+        for stop in "\n.!?。！？":
+            at = text.find(stop, ce, ce + 160)
+            if at >= 0:
+                end = min(end, at)
+        # (after a verb of answering or the question's mark: the question may be quoted too)
+        lowered = text[ce : min(end, ce + 160)].casefold()
+        said = [lowered.find(v) for v in verbs if lowered.find(v) >= 0]
+        after = ce + (min(said) if told and said else mark if not told else len(lowered))
+        for qs, qe in _quoted(text, ce, min(end, ce + 160)):
+            if qs > after and text[qe - 1] not in "?？":
+                _claim_free(scan, "secret", qs, qe)
+
+
+_OPENING = "'\"«“‘「『"
+_CLOSING = "'\"»”’」』"
+
+
+def _quoted(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans inside short quotes ('x', "x", «x», “x”, 「x」) between `start` and `end`."""
+    out: list[tuple[int, int]] = []
+    i = start
+    while i < end:
+        if text[i] in _OPENING and not (i > 0 and text[i] == "'" and text[i - 1].isalpha()):
+            j = i + 1
+            while j < min(end, i + 42) and text[j] not in _CLOSING and text[j] not in _OPENING:
+                j += 1
+            if j < end and text[j] in _CLOSING and j > i + 1:
+                out.append((i + 1, j))
+                i = j + 1
+                continue
+        i += 1
+    return out
 
 
 def _after_quote(text: str, at: int, window: str) -> int:

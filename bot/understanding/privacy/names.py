@@ -29,7 +29,8 @@ def names(scan: Scan) -> None:
                 _chinese_name(scan, e, strict=False)
         else:  # after a Chinese cue the link word too: "英文名是 Mary Chen"
             links = _CJK_LINKS if is_cjk_char(scan.text[e - 1]) else ""
-            _claim(scan, _run(scan, e, least=1, lowercase=True, skip=":-–—：," + QUOTES + links))
+            _claim(scan, _given_after_comma(scan, _run(scan, e, least=1, lowercase=True,
+                                                       skip=":-–—：," + QUOTES + links)))
     for _, e in scan.cues("name_weak"):
         if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
             _chinese_name(scan, e, strict=True)
@@ -38,6 +39,13 @@ def names(scan: Scan) -> None:
             # in a script without capitals ("أخي يوسف") the words up to a common word count
             caseless = _caseless_follows(scan, e)
             _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:" + QUOTES))
+    for _, e in scan.cues("salutations")[:_MOST_GREETINGS]:
+        # a notice quoted anywhere in the message: "got this: 'Dear John Smith, your ...'",
+        # «Уважаемый Иван Петров», 尊敬的王小明 (one word is enough: "Dear Amaka,")
+        if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
+            _chinese_name(scan, e, strict=True)
+        else:
+            _claim(scan, _run(scan, e, least=1, lowercase=_caseless_follows(scan, e), skip=" "))
     _labelled_names(scan)
     _framed_names(scan)
     _lowercase_opening_name(scan)
@@ -62,6 +70,7 @@ def names(scan: Scan) -> None:
     _before_birth(scan)
     _name_between_data(scan)
     _opening_name(scan)
+    _greeted_lines(scan)
     _name_variants(scan)
     _respelled_words(scan)
 
@@ -758,6 +767,9 @@ def words_at(text: str, pos: int, limit: int, most: int) -> list[tuple[int, int]
             pos += 1
         if pos == start:
             break
+        if (pos + 2 < limit and text[pos] in "'’" and text[pos + 1] == " " and text[pos + 2].isupper()
+                and pos - start >= 3):
+            pos += 1  # a Luo name's closing apostrophe: "Achieng' Atieno Odhiambo"
         if (pos - start == 1 and text[start].isupper() and pos + 2 < limit and text[pos] == "."
                 and text[pos + 1] == " " and (text[pos + 2].isupper()
                                               or _particles_then_capital(text, pos + 2, limit))):
@@ -853,6 +865,19 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
     return words[0][0], end
 
 
+def _given_after_comma(scan: Scan, span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """A surname in capitals, a comma, then the given names, as passports print them ("CHAN,
+    Tsz Ching", "IVANOVA, Anna"): the whole."""
+    if span is None:
+        return None
+    text = scan.text
+    s, e = span
+    if not (text[s:e].isupper() and text[e : e + 2] == ", "):
+        return span
+    given = _run(scan, e + 2, least=1, lowercase=False, skip="")
+    return (s, given[1]) if given is not None else span
+
+
 def _weight(word: str) -> int:
     """How many name words a word counts for: "Smith-Jones" or "Anne-Marie" (capitalised
     parts joined by a hyphen) is two, as good as a first name and a surname."""
@@ -876,10 +901,16 @@ def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
     surname = 2 if run[:2] in surnames else 1 if run[:1] in surnames else 0
     if not surname:
         return
+    if any(run.startswith(w, k) for k in (1, 2) for key in _OTHER_FIELDS for w in scan.vocab.cjk(key)):
+        return  # "姓名和地址这两栏": 和 begins "and the address", not a name
     if len(run) <= surname + 2:
         scan.claim("name", s, e)
     elif not strict:
         scan.claim("name", s, s + surname + 2)
+
+
+#: the cues of other fields of a form, which a name does not hold
+_OTHER_FIELDS = ("address", "birth", "id_numbers", "phone_labels", "name")
 
 
 def _shouting(text: str) -> bool:
@@ -888,11 +919,29 @@ def _shouting(text: str) -> bool:
     return sum(map(str.isupper, head)) > 2 * sum(map(str.islower, head))
 
 
-def _opening_name(scan: Scan) -> None:
-    """A name that opens the message, before a comma, a full stop or "here"."""
+def _greeted_lines(scan: Scan) -> None:
+    """A line of a longer message that opens with a greeting ("Fwd: Binance Verification⏎⏎Dear
+    Callum Hay,"): its name, as at the message's start."""
     text = scan.text
-    m = scan.p.greeting.match(text[:80])
-    pos = m.end() if m else 0
+    if "\n" not in text:
+        return
+    for n, m in enumerate(scan.p.greeted_line.finditer(text[:3000])):
+        if n >= _MOST_GREETINGS:
+            break
+        _opening_name(scan, m.start() + 1)
+
+
+#: greetings and salutations read in one message (a real one has one or two; a flood of them
+#: would cost a name search each)
+_MOST_GREETINGS = 8
+
+
+def _opening_name(scan: Scan, start: int = 0) -> None:
+    """A name that opens the message (or the line at `start`), before a comma, a full stop or
+    "here"."""
+    text = scan.text
+    m = scan.p.greeting.match(text[start : start + 80])
+    pos = start + m.end() if m else start
     addressed = False
     if pos:  # "Hi Binance, Nomvula Dlamini here": whom the greeting is for, then the name
         comma = text.find(",", pos, pos + 30)

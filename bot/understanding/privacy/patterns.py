@@ -6,7 +6,7 @@ the rest are built from the word lists of `knowledge/privacy.yaml` and its langu
 
 from __future__ import annotations
 
-from bot.understanding.privacy.rx import DIGITS, Pattern, lazy_rx, words_rx
+from bot.understanding.privacy.rx import DIGITS, Pattern, is_cjk, lazy_rx, words_rx
 from bot.understanding.privacy.vocab import Vocabulary
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
@@ -49,7 +49,8 @@ class Patterns:
             key: cue_pattern(v, key)
             for key in ("name", "name_weak", "name_opening", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
                         "seed", "uid", "id_numbers", "id_series", "birth", "address", "order",
-                        "signoffs", "username", "card_expiry", "iban", "contract", "name_lowercase", "phone_labels", "security")
+                        "signoffs", "username", "card_expiry", "iban", "contract", "name_lowercase", "phone_labels", "security",
+                        "salutations")
         }
         # masks this redactor writes: "[name]", "[seed phrase]"
         self.mask = lazy_rx(r"\[[a-z][a-z ]{1,20}\]")
@@ -61,16 +62,22 @@ class Patterns:
         label = r"[\p{Latin}\p{N}_%+\-]+"
         # the domain may be said in Cyrillic ("mail точка ру")
         domain = r"[\p{Latin}\p{Cyrillic}\p{N}_%+\-]+"
-        sep_at = rf"(?:\s*[\[(<{{]\s*(?:{at}|@)\s*[\])>}}]\s*|\s+(?:{at}|@)\s+)"
+        # a Chinese word needs no spaces around it ("chenxiaoyu0612艾特qq点com")
+        at_cjk = ci([w for w in v.words("email_at") if is_cjk(w)])
+        dot_cjk = ci([w for w in v.words("email_dot") if is_cjk(w)])
+        glued_at = rf"|\s*(?:{at_cjk})\s*" if at_cjk else ""
+        glued_dot = rf"|\s*(?:{dot_cjk})\s*" if dot_cjk else ""
+        sep_at = rf"(?:\s*[\[(<{{]\s*(?:{at}|@)\s*[\])>}}]\s*|\s+(?:{at}|@)\s+{glued_at})"
         # a bare "." joins with no space or with a space on both sides ("gmail . com"): "help at
         # all. This" is a sentence's end, not "all.this"
-        sep_dot = rf"(?:\s*[\[(<{{]\s*(?:{dot}|\.)\s*[\])>}}]\s*|\s+(?:{dot})\s+|\.|\s+\.\s+)"
+        sep_dot = rf"(?:\s*[\[(<{{]\s*(?:{dot}|\.)\s*[\])>}}]\s*|\s+(?:{dot})\s+|\.|\s+\.\s+{glued_dot})"
         joiners = v.words("email_joiners")
         join = rf"\.|\s+(?:{dot}|{ci(joiners)})\s+" if joiners else rf"\.|\s+{dot}\s+"
         said = v.words("digit_words") + v.words("year_words")
         numbers = rf"|\s+{ci(said)}" if said else ""  # "smith eighty eight at gmail dot com"
         self.email_obfuscated = lazy_rx(
-            rf"{_LEFT}(?P<v>{label}(?:(?:{join}){label}{numbers})*{sep_at}{domain}(?:{sep_dot}{domain})+)"
+            # (its last part in letters: "SEPA di 1.000 EUR" is no address)
+            rf"{_LEFT}(?P<v>{label}(?:(?:{join}){label}{numbers})*{sep_at}{domain}(?:{sep_dot}{domain})*{sep_dot}[\p{{Latin}}\p{{Cyrillic}}]{{2,12}})(?:[^\p{{Latin}}\p{{Cyrillic}}\p{{N}}]|$)"
         )
         self.wallet = lazy_rx(
             rf"{_LEFT}(?P<v>0x[0-9a-fA-F]{{40}}|(?i:(?:bc|tb|ltc)1[02-9ac-hj-np-z]{{11,87}})"
@@ -88,7 +95,8 @@ class Patterns:
             r"(?:^|[^A-Za-z0-9\-])(?P<v>[A-Z0-9]{3,6}(?:-[A-Z0-9]{3,6}){2,5})(?:$|[^A-Za-z0-9\-])"
         )
         self.base32_key = lazy_rx(
-            r"(?:^|[^A-Za-z0-9])(?P<v>(?:[A-Z2-7]{4}(?:[ \-]?[A-Z2-7]{4}){3,15}|[a-z2-7]{4}(?:[ \-]?[a-z2-7]{4}){3,15}))(?:$|[^A-Za-z0-9])"
+            # (only after a code word: any digit, a key copied with a slip is still the key)
+            r"(?:^|[^A-Za-z0-9])(?P<v>(?:[A-Z0-9]{4}(?:[ \-]?[A-Z0-9]{4}){3,15}|[a-z0-9]{4}(?:[ \-]?[a-z0-9]{4}){3,15}))(?:$|[^A-Za-z0-9])"
         )
         self.card = lazy_rx(r"(?:^|[^\d])(?P<v>\d(?:[ \-]?\d){12,18})")
         # a passport's machine-readable lines: "P<GBRSMITH<<JOHN<<<...", "1234567897GBR8501...<<04"
@@ -234,6 +242,8 @@ class Patterns:
         forwarded = v.spaced("forwarded")
         fwd = rf"(?:(?:{ci(forwarded)})\s*[:：]\s*)?" if forwarded else ""
         self.greeting = lazy_rx(rf"^\s*{fwd}(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
+        # a later line that opens with one ("...⏎⏎Dear Callum Hay,")
+        self.greeted_line = lazy_rx(rf"\n[ \t]*(?P<v>{fwd}{ci(v.spaced('greetings'))})")
         self.han_run = lazy_rx(r"^[\s:：]*(?P<v>\p{Han}{2,8})")
         # every match of these has an ASCII digit (`\d` in each alternative), of these an "@" or
         # a "[": a message without one is not searched (most messages have no digit at all)
