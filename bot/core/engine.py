@@ -120,7 +120,7 @@ class Engine:
         for phrase, name in self._intents:
             # ("no" is itself a negation: "no, keep it" says it)
             if " " in phrase and f" {phrase} " in padded and (
-                    name == "no" or not self._negated(clean, phrase)):
+                    name in _SAYS_NO or not self._negated(clean, phrase)):
                 found[name] = None
             elif (name in _HAN_INSIDE and len(phrase) >= 3 and short_han and all(map(is_han, phrase))
                     and self._han_said(padded, phrase)):
@@ -268,11 +268,27 @@ class Engine:
                                                 or is_han(ch)))
         if other * 2 > len(letters) or sum("\u3040" <= ch <= "\u30ff" for ch in letters) >= 2:
             return True  # (kana: Japanese, however many Chinese characters it also uses)
+        return len(self._foreign_found(text)) >= 2
+
+    def _foreign_found(self, text: str) -> set[str]:
+        """The `foreign_words` in `text`."""
         processed = _process(text[:2000])
         said = {w.strip(".,!?;:()\"«»") for w in text[:2000].lower().split()} | set(processed.split())
         padded = f" {processed} "
-        found = {w for w in self.foreign_words if (" " in w and f" {w} " in padded) or w in said}
-        return len(found) >= 2
+        return {w for w in self.foreign_words if (" " in w and f" {w} " in padded) or w in said}
+
+    def written_foreign(self, text: str) -> bool:
+        """Is `text` mostly in a language the bot does not write in, with no more words it
+        knows than words it does not ("KYC của tôi bị từ chối", "KYC reddedildi")? Such a text
+        is not matched at all: a foreign word read as a typo of a known one ("cua" as "cuba")
+        would give a wrong answer; "mi verificación fue rechazada, Reason: blurry photo" is."""
+        if not self.foreign(text) and not self._foreign_found(text):
+            return False
+        words = [w for w in _process(text[:2000]).split() if w.isalpha()]
+        if not words or any(is_han(w[0]) or "\u0400" <= w[0] <= "\u04ff" for w in words):
+            return False  # Chinese or Russian beside them: a language it writes in
+        known = sum(w in self.matcher.norm.vocabulary for w in words)
+        return known * 2 <= len(words)
 
     def count(self, text: str) -> int | None:
         """How many times the user says verification failed ("failed twice", "my 4th time"), or
@@ -361,6 +377,9 @@ class Engine:
         found = self.intents(text)
         return found[0] if found else None
 
+
+#: intents that say "no" themselves: another negation agrees ("no, they still haven't replied")
+_SAYS_NO = frozenset({"no", "still_waiting"})
 
 #: the masks the redactor writes ("[name]", "[date of birth]")
 _MASK_TEXTS = tuple(MASKS.values())

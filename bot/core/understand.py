@@ -120,6 +120,9 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             fix.choose_option(t, index)
             asked_too(t, text)
             return
+    if not forwarded and t.engine.written_foreign(text):  # "KYC của tôi bị từ chối"
+        t.reply("language_unsupported", [t.btn("reasons", "L")])
+        return
     result = t.engine.matcher.match(t.engine.without_introduction(text))
     if not forwarded and progress_report(t, text, result):
         return
