@@ -14,6 +14,7 @@ state asks for. The work of a turn is split by concern:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,6 +83,9 @@ class Engine:
                              key=lambda pu: -len(pu[0]))
         self._hypothetical = tuple(p for p, n in phrases if p and n == "hypothetical")
         self._within_attempt = tuple(p for p, n in phrases if p and n == "within_attempt")
+        self._reason_words: dict[str, frozenset[str]] = {}
+        self._correction = tuple(p for p, n in phrases if p and n == "correction")
+        self._also = tuple(p for p, n in phrases if p and n == "also")
         self._intent_phrases = [p for p, _ in self._intents]
         #: phrases that only introduce personal data ("my name is"), longest first
         self.data_labels = tuple(sorted(
@@ -219,6 +223,61 @@ class Engine:
         """Does the message ask "what if" rather than tell ("what if it fails again?")?"""
         padded = f" {_process(text)} "
         return any(_said(padded, p) for p in self._hypothetical)
+
+    def corrects(self, text: str) -> bool:
+        """Does the message say it puts right what was said before ("sorry I meant", "точнее",
+        "我是说"), and not that it adds to it ("also", "тоже", "还有")?"""
+        padded = f" {_process(text)} "
+        return (any(_said(padded, p) for p in self._correction)
+                and not any(_said(padded, p) for p in self._also))
+
+    def adds(self, text: str) -> bool:
+        """Does the message say it adds something ("also", "тоже", "还有")?"""
+        padded = f" {_process(text)} "
+        return any(_said(padded, p) for p in self._also)
+
+    def mentions(self, text: str, reason_id: str) -> bool:
+        """Does `text` use a word of the reason's title or keywords in any language ("not the
+        photo": "Blurry or unreadable document photo"; "не фото", "不是照片的问题")?"""
+        if not self._reason_words:
+            # a word of several reasons' titles, or of several reasons' keywords ("document"),
+            # names none of them
+            titles = {r: self._content_terms(" . ".join(reason.title.by_lang.values()))
+                      for r, reason in self.kb.reasons.items()}
+            keywords = {r: self._content_terms(" . ".join(
+                [*reason.keywords, *(k for p in reason.overlays.values() for k in p.keywords)]))
+                for r, reason in self.kb.reasons.items()}
+            for words_of in (titles, keywords):
+                seen = Counter(w for words in words_of.values() for w in words)
+                for r, words in words_of.items():
+                    words.difference_update([w for w in words if seen[w] > 1])
+            self._reason_words = {r: frozenset(titles[r] | keywords[r]) for r in titles}
+        words = self._reason_words.get(reason_id, frozenset())
+        return not words.isdisjoint(self._content_terms(text))
+
+    def _content_terms(self, text: str) -> set[str]:
+        """The words of `text` that say something, read with any negation left out (the
+        matcher drops a negated "expired": here it still names its reason)."""
+        plain = " ".join(w for w in _CONTRACTION.sub("nt", _process(text)).split()
+                         if w not in self._negation_words)
+        for w in sorted((w for w in self._negation_words if w and is_han(w[0])), key=len, reverse=True):
+            plain = plain.replace(w, " ")
+        return {w for w in self.matcher.norm.terms(clean(plain, 4000), set())
+                if w not in self.stop_words and w not in self._negation_words}
+
+    def leads_with_negation(self, clause: str) -> bool:
+        """Does a clause open with a negation ("no", "it's not the photo", "не фото", "不是照片")?"""
+        clean = _process(clause)
+        if clean[:1] and is_han(clean[0]):
+            return any(clean.startswith(w) for w in self._negation_words if w and is_han(w[0]))
+        return bool(set(_CONTRACTION.sub("nt", clean).split()[:2]) & self._negation_words)
+
+    def bare_negation(self, clause: str) -> bool:
+        """Is a clause only a negation ("no", "nope, not that", "нет", "不是", "不对")?"""
+        words = _CONTRACTION.sub("nt", _process(clause)).split()
+        return 0 < len(words) <= 3 and all(
+            w in self._negation_words or w in self.stop_words or w in self._correction
+            for w in words)
 
     def asks_about(self, text: str, names: set[str]) -> bool:
         """Is every clause that says one of intents `names` a "what if" ("what if I get

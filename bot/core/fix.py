@@ -193,6 +193,24 @@ def add_reasons(t: Turn, reason_ids: list[str], *, show: bool = True) -> bool:
     return True
 
 
+def correct_reasons(t: Turn, wrong: list[str], right: list[str]) -> None:
+    """The user corrects the reason being fixed: `wrong` leaves the case and the rejection being
+    fixed (nothing was resubmitted since), `right` is walked in its place, with the reasons
+    still to come."""
+    case = t.case()
+    case.reasons = [r for r in case.reasons if r not in wrong]
+    if case.attempts and case.attempts[-1].outcome == "rejected":
+        attempt = case.attempts[-1]
+        attempt.reasons = [r for r in attempt.reasons if r not in wrong]
+        attempt.reasons += [r for r in right if r not in attempt.reasons]
+    journal.record(t, journal.DIAGNOSED, reasons=list(right), multi=len(right) > 1,
+                   corrected=list(wrong))
+    t.reply("reason_corrected", wrong=render.reasons_of(t, wrong), right=render.reasons_of(t, right))
+    rest = [r for r in (t.state.reason, *t.state.queue) if r and r not in wrong]
+    t.state.phase, t.state.reason, t.state.queue, t.state.batch = IDLE, None, [], []
+    start_reasons(t, [*right, *rest])
+
+
 def start_fix(t: Turn, reason_id: str, *, announce: bool = True) -> None:
     reason = t.kb.reasons[reason_id]
     if announce:

@@ -24,6 +24,7 @@ from bot.core.state import (
     CHOOSING,
     CONFIRM_FORGET,
     FIX,
+    FIXING,
     IDLE,
     LOCK_RISK,
     MANUAL_REVIEW,
@@ -120,6 +121,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             fix.choose_option(t, index)
             asked_too(t, text)
             return
+    if not forwarded and corrected(t, text):  # "no, it's not the photo, it's my name"
+        return
     if not forwarded and t.engine.written_foreign(text):  # "KYC của tôi bị từ chối"
         t.reply("language_unsupported", [t.btn("reasons", "L")])
         return
@@ -127,6 +130,37 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and progress_report(t, text, result):
         return
     diagnose(t, result, redact(text), forwarded, count)
+
+
+def corrected(t: Turn, text: str) -> bool:
+    """A user putting right the reason being fixed ("no, it's not the photo, it's my name",
+    "sorry I meant my passport expired", "не фото, а имя не совпадает", "我是说名字不一致"):
+    the reason they deny (else the one being fixed) leaves the case and its rejection, the one
+    they name takes its place. Only while fixing, before anything was resubmitted; a reason
+    said with "also" is one more (`fix.add_reasons`)."""
+    case = t.open_case()
+    if (t.state.phase != FIX or not t.state.reason or case is None or case.stage != FIXING
+            or len(text) > _SHORT_ANSWER * 4 or t.engine.adds(text) or t.engine.hypothetical(text)):
+        return False
+    walked = {t.state.reason, *t.state.queue, *t.state.batch}
+    matcher = t.engine.matcher
+    cue = t.engine.corrects(text)
+    denied: list[str] = []
+    named: list[str] = []
+    for clause in matcher.clauses(text)[:4]:
+        reasons = [m.id for m in matcher.match(clause).matches if m.kind == "reason"]
+        new = [r for r in reasons if r not in walked]
+        if new and not (named and denied):
+            named += [r for r in new if r not in named]
+        elif not new and t.engine.leads_with_negation(clause) and not named:
+            said = [r for r in reasons if r in walked] or [
+                r for r in walked if t.engine.mentions(clause, r)]
+            denied += said
+            cue = cue or bool(said) or t.engine.bare_negation(clause)
+    if not named or not cue:
+        return False
+    fix.correct_reasons(t, denied or [t.state.reason], named)
+    return True
 
 
 #: a message that is only a file's name ("IMG_20260301_0912.jpg", "скан паспорта.pdf")
@@ -650,7 +684,8 @@ def doubts(t: Turn, text: str, score: float) -> bool:
     firmly name its reason (`multi_min_score`: "my face?"), rather than tell what the notice
     says ("my selfie failed twice, what should I do?" tells it)?"""
     firm = score >= float(t.policy.matching["multi_min_score"])
-    return t.engine.hypothetical(text) or t.engine.denies(text) or (_asks(text) and not firm)
+    return t.engine.hypothetical(text) or (t.engine.denies(text) and not t.engine.adds(text)) or (
+        _asks(text) and not firm)
 
 
 def aside(t: Turn, result: MatchResult) -> None:

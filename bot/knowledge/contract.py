@@ -72,6 +72,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "support_fixed_next": (),
         "stopped_no_case": (),
         "reason_added": ("titles", "count"),
+        "reason_corrected": ("wrong", "right"),
         "one_before_lock": ("failures",),
         "explain_reason": ("title", "summary"),
         "send_notice": (),
@@ -292,6 +293,8 @@ INTENTS: tuple[str, ...] = (
     "within_attempt",
     "personal_data",
     "self_introduction",
+    "correction",
+    "also",
 )
 
 #: intents that are word lists rather than whole answers: "how many times it failed" phrases
@@ -308,7 +311,8 @@ AT_LEAST_INTENTS: dict[str, int] = {"failed_again": 2}
 #: units of how long something has taken, after a number ("16 business days", "3 недели", "两周")
 DURATION_INTENTS: dict[str, float] = {"unit_days": 1.0, "unit_business_days": 1.4, "unit_weeks": 7.0}
 LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, *AT_LEAST_INTENTS, *DURATION_INTENTS, "hypothetical", "within_attempt",
-                                            "personal_data", "self_introduction"})
+                                            "personal_data", "self_introduction",
+                                            "correction", "also"})
 
 #: dialogue roles -> the topic policy.yaml `topics:` names for each (what the bot offers when)
 TOPIC_ROLES: tuple[str, ...] = (
