@@ -249,7 +249,7 @@ class Engine:
                 for r, reason in self.kb.reasons.items()}
             for words_of in (titles, keywords):
                 seen = Counter(w for words in words_of.values() for w in words)
-                for r, words in words_of.items():
+                for words in words_of.values():
                     words.difference_update([w for w in words if seen[w] > 1])
             self._reason_words = {r: frozenset(titles[r] | keywords[r]) for r in titles}
         words = self._reason_words.get(reason_id, frozenset())
