@@ -1473,3 +1473,20 @@ def test_cannot_say_why_is_no_unclear_photo(matcher: Matcher) -> None:
 def test_a_verification_that_was_not_successful_failed(matcher: Matcher) -> None:
     result = matcher.match('"Your face verification attempt was not successful. You can try again."')
     assert result.top is not None and result.top.id == "face_verification"
+
+
+def test_another_exchange_in_the_users_own_words_is_out_of_scope(matcher: Matcher) -> None:
+    # matching.yaml `other_exchanges` + `user_voice`: the user asks about that exchange's checks
+    for text in ("Bybit rejected my selfie three times, how do I redo the face part on Bybit?",
+                 "OKX says my document is already registered to another user, what should I do",
+                 "На Bitget KYC отклонили из-за возраста, мне 17. Там есть исключения?",
+                 "OKX的KYC被拒了，说人脸识别失败，这个怎么弄"):
+        result = matcher.match(text)
+        assert result.matches == (), text
+        assert result.elsewhere, text
+    # ... but a notice pasted as it came still names its reason, and Binance brings it back
+    assert ids(matcher.match("OKX: Identity verification failed.\nReason: This identity document "
+                             "has already been used to verify another OKX account."))[:1] == [
+        "id_already_registered"]
+    assert ids(matcher.match("bybit took the same picture fine but binance says it can't read "
+                             "my document, the photo is blurry"))[:1] == ["blurry_photo"]

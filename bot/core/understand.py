@@ -624,7 +624,7 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         if side:  # "my photo was blurry. will my account be banned?": the worry answered too
             fix.show_topic(t, side)
         return
-    if apply_count(t, count):
+    if not result.elsewhere and apply_count(t, count):
         return  # "I failed 3 times, what documents will they want": the stage answers it
     if result.ambiguous and len(result.matches) > 1:
         first, second = result.matches[0], result.matches[1]

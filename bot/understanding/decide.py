@@ -46,6 +46,9 @@ class MatchResult:
     vague: bool = False
     #: with `vague`: a verification notice whose reason is none the bot knows ("Reason: xxx")
     unknown_reason: bool = False
+    #: with no matches: the message is about another context or service ("Bybit rejected my
+    #: selfie 3 times"): what it says (a count of failures) is not about this verification
+    elsewhere: bool = False
 
     @property
     def top(self) -> Match | None:
@@ -61,6 +64,7 @@ EMPTY = MatchResult()
 NOT_UNDERSTOOD = MatchResult(understood=False)
 VAGUE = MatchResult(vague=True)
 UNKNOWN_REASON = MatchResult(vague=True, unknown_reason=True)
+ELSEWHERE = MatchResult(elsewhere=True)
 
 
 @dataclass
@@ -76,6 +80,7 @@ class Analysis:
     placed: dict[int, int] = field(default_factory=dict)  # reason -> first clause it leads
     unread_notice: bool = False  # a notice whose reason list named nothing known ("Reason: xxx")
     says_failed: bool = False  # names its verification and that it failed (`failure_words`)
+    elsewhere: bool = False  # names another context or service (matching.yaml `other_contexts`...)
 
 
 def best(entries: Sequence[Entry], scores: Sequence[float], kind: str | None = None
@@ -118,7 +123,7 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
             # ask for more, as for "kyc failed" (the guide: ask support for the detailed reason)
             if analysis.unread_notice:
                 return UNKNOWN_REASON
-            return VAGUE if analysis.says_failed else EMPTY
+            return VAGUE if analysis.says_failed else ELSEWHERE if analysis.elsewhere else EMPTY
         # "they rejected me, what do I do?": a failure with no reason named, and no topic
         # asked plainly: what helps is the notice's reason (as for "kyc failed")
         if (analysis.says_failed and entries[top].kind == "topic" and not clause_reasons

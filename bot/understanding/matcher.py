@@ -162,6 +162,9 @@ class Matcher:
         self.other_services = Contexts(words.get("other_services", ()), norm.terms)
         self.own_words = Phrases(words.get("own_words", ()))
         self.own_names = Phrases(words.get("own_names", ()))
+        #: other exchanges, and the words of a user speaking for themself: see `elsewhere`
+        self.other_exchanges = Phrases(words.get("other_exchanges", ()))
+        self.user_voice = frozenset(clean(str(w), 200) for w in words.get("user_voice", ()))
         #: matching.yaml's `keyword_clauses`: reasons a clause names only with one of their
         #: keywords ("I live in Germany" is where someone lives, not a country Binance does not
         #: serve: only the places and phrases restricted_region lists make it that reason)
@@ -560,7 +563,7 @@ class Matcher:
         failed = (context == 1.0 and anchored
                   and any(t in self.failure_terms for t in terms))
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread,
-                        failed)
+                        failed, context < 1.0)
 
     #: clauses past `max_clauses` still read when they quote the notice (`quote_words`)
     MORE_QUOTES = 6
@@ -611,10 +614,23 @@ class Matcher:
         if self.other_services.named(terms, texts) and not any(
                 self.own_names.search(t) for t in texts):
             return s["other_service_factor"]
+        if (self.other_exchanges and any(self.other_exchanges.search(t) for t in texts)
+                and not any(self.own_names.search(t) for t in texts) and self._own_voice(texts[0])):
+            # "Bybit rejected my selfie, how do I redo it on Bybit?" is about Bybit; the
+            # exchange's own notice pasted as it came ("OKX: Reason: ...") is still read
+            return s["other_service_factor"]
         if not self.other_contexts.named(terms, texts) or any(
                 self.own_words.search(t) for t in texts):
             return 1.0
         return s["other_context_factor"]
+
+    def _own_voice(self, text: str) -> bool:
+        """Does a text speak for its writer or ask their question (matching.yaml `user_voice`:
+        "I", "my", "how", "мне", "我", "怎么")? Not any question mark: a mail footer asks its
+        own ("Don't recognize this activity?")."""
+        voice = self.user_voice
+        return not voice.isdisjoint(text_words(text)) or any(
+            is_han(w[0]) and w in text for w in voice if w)
 
     def _listed(self, items: list[str], exclude: int | None, floor: float | None = None,
                 domain: float = 1.0, budget: Budget | None = None) -> list[tuple[int, float]]:
