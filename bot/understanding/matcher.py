@@ -464,6 +464,8 @@ class Matcher:
             char_kept = min(1.0, domain) * (1.0 if anchored else s["char_unanchored"])
             for position, clause in enumerate(clauses):
                 clause_terms, uncertain_here = read[position]
+                if clause_terms and self.vague_terms.issuperset(clause_terms):
+                    continue  # "не удалось пройти проверку": it failed, which names no reason
                 sc = self.scorer.scores(clause_terms, exclude, uncertain_here, domain, budget)
                 keyed = self.scorer.keyword_entries(clause_terms)
                 # a reason of `keyword_clauses` gets nothing from a clause without its keywords

@@ -160,6 +160,10 @@ _STEM_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+#: words whose stem would be another word's ("ready" is no "read": "mine isn't ready yet")
+_UNSTEMMED = frozenset({"ready"})
+
+
 @lru_cache(maxsize=8192)  # bounded: a long-running bot meets ever more words
 def stem(word: str) -> str:
     """Return the stem of one word: English light stemming, Snowball for Russian, else as is.
@@ -170,7 +174,7 @@ def stem(word: str) -> str:
         return word
     if is_cyrillic(word[0]):
         return _russian(word)
-    if len(word) <= 3 or not word.isascii() or not word.isalpha():
+    if len(word) <= 3 or not word.isascii() or not word.isalpha() or word in _UNSTEMMED:
         return word
     w = word
     if w.endswith("ing") and len(w) == 5:  # "using" -> "use", "being" -> "bee" (harmless)
