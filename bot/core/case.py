@@ -371,6 +371,25 @@ def resubmitted(t: Turn, warned: bool | None = None) -> None:
             **(render.review_window(t) if threshold == REVIEW_NEXT else {}))
 
 
+def undo_resubmission(t: Turn) -> bool:
+    """"Actually I haven't resubmitted yet" while the bot awaits the result of a resubmission
+    the user reported: that attempt is taken back (the case is fixing again, no check-in).
+    False when no such attempt is pending."""
+    case = t.open_case()
+    attempt = pending_attempt(case)
+    if (case is None or attempt is None or case.stage != RESUBMITTED
+            or attempt.source != "resubmitted"):
+        return False
+    case.attempts.remove(attempt)
+    journal.record(t, journal.RESUBMISSION_UNDONE, attempt=len(case.attempts) + 1)
+    set_stage(t, case, FIXING)
+    t.state.followup = None
+    t.state.asked_result = False
+    t.reply("resubmission_undone", [t.btn("resubmitted", "R")], *fix.continue_row(t),
+            attempt=len(case.attempts) + 1)
+    return True
+
+
 #: what one more refusal reaches (`next_threshold`)
 REVIEW_NEXT, LOCK_NEXT = "review", "lock"
 

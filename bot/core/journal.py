@@ -22,6 +22,7 @@ TOPIC = "topic"  # id
 STEP = "step"  # reason, step
 OPTION = "option"  # reason, step, option
 RESUBMITTED = "resubmitted"  # attempt, reasons
+RESUBMISSION_UNDONE = "resubmission_undone"  # attempt: "I haven't resubmitted yet" took it back
 OUTCOME = "outcome"  # outcome (passed, rejected, waiting, documents), attempt, failures, reasons
 FAILURES_SET = "failures_set"  # failures: the user said how many times it failed
 MANUAL_REVIEW = "manual_review"  # failures

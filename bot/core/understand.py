@@ -329,6 +329,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         said.update(longer)
     if {"rejected_again", "same_reason"} <= set(t.clause_intents(text)):
         said |= {"rejected_again", "same_reason"}  # "Опять отказали, уже второй раз. Причина та же."
+    if "not_resubmitted" in said and case_rules.undo_resubmission(t):
+        return True  # "actually I haven't resubmitted yet": the attempt just reported is taken back
     phase = t.state.phase
     case = t.open_case()
     step = t.current_step()

@@ -73,6 +73,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "stopped_no_case": (),
         "reason_added": ("titles", "count"),
         "reason_corrected": ("wrong", "right"),
+        "resubmission_undone": ("attempt",),
         "one_before_lock": ("failures",),
         "explain_reason": ("title", "summary"),
         "send_notice": (),
@@ -295,6 +296,7 @@ INTENTS: tuple[str, ...] = (
     "self_introduction",
     "correction",
     "also",
+    "not_resubmitted",
 )
 
 #: intents that are word lists rather than whole answers: "how many times it failed" phrases
