@@ -621,7 +621,20 @@ async def test_third_failure_by_notice_explains_manual_review_instead_of_a_retry
     assert "Attempts: 3 (failed: 3)" in chat.text  # the review is not an attempt
 
 
-@pytest.mark.parametrize("text", ["I haven't resubmitted yet", "i didnt resubmit", "not rejected again"])
+@pytest.mark.parametrize("text", ["I haven't resubmitted yet", "i didnt resubmit"])
+async def test_a_denied_resubmission_is_taken_back_not_read_as_one(chat: Chat, kb: KnowledgeBase,
+                                                                    text: str) -> None:
+    await chat.say("document expired")
+    await chat.command("resubmitted")
+    await chat.tick(hours=24)
+    await chat.say(text)
+    assert kb.message("passed") not in chat.text
+    assert "resubmission_undone" in chat.ids()
+    await chat.command("status")
+    assert "Attempts: 1 (failed: 1)" in chat.text
+
+
+@pytest.mark.parametrize("text", ["not rejected again"])
 async def test_negated_phrases_are_not_taken_as_intents(chat: Chat, kb: KnowledgeBase, text: str) -> None:
     await chat.say("document expired")
     await chat.command("resubmitted")

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import replace
+from datetime import timedelta
 
 from rapidfuzz import utils
 
@@ -29,6 +30,7 @@ from bot.core.state import (
     LOCK_RISK,
     MANUAL_REVIEW,
     RESUBMITTED,
+    parse_iso,
 )
 from bot.core.turn import Turn
 from bot.knowledge.model import DEFAULT_LANG, Step
@@ -553,6 +555,20 @@ def is_new_rejection(t: Turn) -> bool:
         case_rules.pending_attempt(case))
 
 
+def later_notice(t: Turn, ids: list[str], text: str, forwarded: bool) -> bool:
+    """A notice naming none of the reasons of the rejection being fixed, a day or more after
+    it (`dialogue.new_notice_after_hours`): the user resubmitted without saying so, and this
+    is that attempt's rejection, not one more reason of the old one."""
+    case = t.open_case()
+    if case is None or case.stage != FIXING or not case.attempts or not is_notice(t, text, forwarded):
+        return False
+    last = case.attempts[-1]
+    when = parse_iso(last.at) if last.at else None
+    if last.outcome != "rejected" or when is None or set(ids) & set(last.reasons):
+        return False
+    return t.now - when >= timedelta(hours=t.policy.new_notice_after_hours)
+
+
 def reports_new_rejection(t: Turn, text: str) -> bool:
     """Does a message about a case this bot knows say it was refused again ("I resubmitted and
     got rejected again, now it says face verification failed")? Then its reason is a new
@@ -573,7 +589,8 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         ids = [m.id for m in result.matches if m.kind == "reason"] if result.multi else [top.id]
         journal.record(t, journal.DIAGNOSED, reasons=ids, multi=len(ids) > 1,
                        candidates=candidates)
-        new = is_new_rejection(t) or reports_new_rejection(t, text)
+        new = (is_new_rejection(t) or reports_new_rejection(t, text)
+               or later_notice(t, ids, text, forwarded))
         case = t.open_case()
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
         if new and case_rules.rejected(t, ids):

@@ -254,6 +254,10 @@ class Policy:
         0.6, section="dialogue", lo=0, hi=1,
         doc="a message of two questions (two question marks) whose second topic scores at "
             "least this share of the first's gets both answers")
+    new_notice_after_hours: float = setting(
+        24, section="dialogue", lo=0,
+        doc="a notice naming none of the reasons of the rejection being fixed, arriving this "
+            "many hours after it, is a new rejection (the user resubmitted without saying so)")
     followup_support_hours: float = setting(
         72, section="followup", key="support_hours", lo=0, above=True,
         doc='when to ask "has Customer Support fixed it?" after the user says they contacted it')
