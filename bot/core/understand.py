@@ -228,6 +228,9 @@ def _own_part(t: Turn, text: str) -> str:
         "".join(c if "\u0400" <= c <= "\u04ff" or not c.isalnum() else " " for c in text),
         "".join(c if is_han(c) or not c.isalnum() else " " for c in text),
     ) if sum(3 if is_han(c) else 1 for c in p if c.isalpha()) >= 6]
+    # Latin letters that are a few names in Chinese or Russian ("我的KYC又失败了，APP里说...",
+    # "Мой KYC на Binance отклонили") are no English of the writer's: a question needs words
+    parts = [p for p in parts if not p.isascii() or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3]
     if len(parts) != 2:
         return ""
     plain = [p for p in parts

@@ -556,6 +556,11 @@ class Matcher:
         # for `candidates`)
         vague = not listed and not loose and self.vague_terms.issuperset(terms) and (
             bool(terms) or any(w in self.vague_surface for w in text_words(seg.text)))
+        if not terms and not listed and not loose and not vague:
+            # a notice's own frame and nothing else ("Your KYC application was not approved",
+            # "您的KYC申请未通过"): the boilerplate it is made of still says verification failed
+            framed = self.norm.terms(cleaned, None, budget)
+            vague = self.scorer.anchored(framed) and any(t in self.failure_terms for t in framed)
         # a verification notice whose reason is none the bot knows ("Reason: xxx") still says
         # that it failed
         unread = (not listed and context == 1.0 and self.seg.has_marker(cleaned, budget)
