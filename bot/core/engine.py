@@ -86,6 +86,7 @@ class Engine:
         self._reason_words: dict[str, frozenset[str]] = {}
         self._correction = tuple(p for p, n in phrases if p and n == "correction")
         self._also = tuple(p for p, n in phrases if p and n == "also")
+        self._distress = tuple(p for p, n in phrases if p and n == "distress")
         self._intent_phrases = [p for p, _ in self._intents]
         #: phrases that only introduce personal data ("my name is"), longest first
         self.data_labels = tuple(sorted(
@@ -230,6 +231,12 @@ class Engine:
         padded = f" {_process(text)} "
         return (any(_said(padded, p) for p in self._correction)
                 and not any(_said(padded, p) for p in self._also))
+
+    def distressed(self, text: str) -> bool:
+        """Does the message hold words of someone in crisis ("I want to kill myself",
+        "не хочу жить", "不想活了")? Read anywhere in a message of any length."""
+        padded = f" {_process(text)} "
+        return any(_said(padded, p) for p in self._distress)
 
     def adds(self, text: str) -> bool:
         """Does the message say it adds something ("also", "тоже", "还有")?"""

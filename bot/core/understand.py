@@ -71,6 +71,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         language.observe(t, text, forwarded or pasted)
     if too_long:  # said in the language of what was read
         t.reply("too_long", limit=limit)
+    if not forwarded and t.engine.distressed(text):
+        t.reply("crisis", [t.btn("reasons", "L")])  # care first; the rest is still read below
     if not forwarded and stands_for_file(t, text):
         attachment(t, "typed")  # "[photo]", "<image attached>", "IMG_0912.jpg": no file came
         return
@@ -836,6 +838,8 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
     what went wrong ("kyc failed, help"), so ask for the reason rather than say "off topic";
     `unknown_reason`: a notice gave a reason the bot does not know (support can explain it)."""
     journal.record(t, journal.UNMATCHED, text=text[:1000])
+    if any("crisis" in r.keys for r in t.replies):
+        return  # "I want to kill myself, I lost everything": the answer was care, not "off topic"
     if t.state.asked_result and t.open_case() is not None and case_rules.result_pending(t):
         # the check-in's question is open
         t.reply("use_buttons")

@@ -74,6 +74,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "reason_added": ("titles", "count"),
         "reason_corrected": ("wrong", "right"),
         "resubmission_undone": ("attempt",),
+        "crisis": (),
         "one_before_lock": ("failures",),
         "explain_reason": ("title", "summary"),
         "send_notice": (),
@@ -297,6 +298,7 @@ INTENTS: tuple[str, ...] = (
     "correction",
     "also",
     "not_resubmitted",
+    "distress",
 )
 
 #: intents that are word lists rather than whole answers: "how many times it failed" phrases
@@ -314,7 +316,7 @@ AT_LEAST_INTENTS: dict[str, int] = {"failed_again": 2}
 DURATION_INTENTS: dict[str, float] = {"unit_days": 1.0, "unit_business_days": 1.4, "unit_weeks": 7.0}
 LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, *AT_LEAST_INTENTS, *DURATION_INTENTS, "hypothetical", "within_attempt",
                                             "personal_data", "self_introduction",
-                                            "correction", "also"})
+                                            "correction", "also", "distress"})
 
 #: dialogue roles -> the topic policy.yaml `topics:` names for each (what the bot offers when)
 TOPIC_ROLES: tuple[str, ...] = (
