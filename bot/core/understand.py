@@ -674,7 +674,8 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             return
         fix.show_topic(t, top.id)
         return
-    unmatched(t, text, vague=result.vague, unknown_reason=result.unknown_reason)
+    unmatched(t, text, vague=result.vague, unknown_reason=result.unknown_reason,
+              elsewhere=result.elsewhere)
 
 
 def reason_beside(t: Turn, result: MatchResult) -> Match | None:
@@ -833,7 +834,8 @@ def ask_choice(t: Turn, result: MatchResult) -> None:
     t.reply("ambiguous", *rows, [t.btn("none_of_these", "x")])
 
 
-def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = False) -> None:
+def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = False,
+              elsewhere: bool = False) -> None:
     """Nothing matched; `vague`: the message was about a failed verification without saying
     what went wrong ("kyc failed, help"), so ask for the reason rather than say "off topic";
     `unknown_reason`: a notice gave a reason the bot does not know (support can explain it)."""
@@ -866,5 +868,8 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
         return
     if not t.engine.matcher.reads_words(text):  # "asdfgh", "алло": no word to go on
         t.reply("not_understood", [t.btn("reasons", "L")], *t.role_rows("find_reason"))
+        return
+    if elsewhere:  # "Bybit rejected my selfie, how do I redo it?": that service's support
+        t.reply("elsewhere", [t.btn("reasons", "L")])
         return
     t.reply("nothing_matched", [t.btn("reasons", "L")], *t.role_rows("contact_support"))

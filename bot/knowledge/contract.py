@@ -75,6 +75,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "reason_corrected": ("wrong", "right"),
         "resubmission_undone": ("attempt",),
         "crisis": (),
+        "elsewhere": (),
         "one_before_lock": ("failures",),
         "explain_reason": ("title", "summary"),
         "send_notice": (),

@@ -46,8 +46,8 @@ class MatchResult:
     vague: bool = False
     #: with `vague`: a verification notice whose reason is none the bot knows ("Reason: xxx")
     unknown_reason: bool = False
-    #: with no matches: the message is about another context or service ("Bybit rejected my
-    #: selfie 3 times"): what it says (a count of failures) is not about this verification
+    #: with no matches: the message is about another service's or exchange's own checks
+    #: ("Bybit rejected my selfie 3 times"): its count of failures is not about this verification
     elsewhere: bool = False
 
     @property
@@ -80,7 +80,7 @@ class Analysis:
     placed: dict[int, int] = field(default_factory=dict)  # reason -> first clause it leads
     unread_notice: bool = False  # a notice whose reason list named nothing known ("Reason: xxx")
     says_failed: bool = False  # names its verification and that it failed (`failure_words`)
-    elsewhere: bool = False  # names another context or service (matching.yaml `other_contexts`...)
+    elsewhere: bool = False  # names another service or exchange (`other_services`, `other_exchanges`)
 
 
 def best(entries: Sequence[Entry], scores: Sequence[float], kind: str | None = None

@@ -554,8 +554,10 @@ class Matcher:
                 whole = with_chars(whole, probs, self.none_entry, s, kept)
         # "kyc failed, help": about verification, but not which problem (scored all the same,
         # for `candidates`)
+        # (not about another exchange or service: "my OKX verification failed, help")
         vague = not listed and not loose and self.vague_terms.issuperset(terms) and (
-            bool(terms) or any(w in self.vague_surface for w in text_words(seg.text)))
+            bool(terms) or any(w in self.vague_surface for w in text_words(seg.text))) and (
+            context == 1.0)
         if not terms and not listed and not loose and not vague:
             # a notice's own frame and nothing else ("Your KYC application was not approved",
             # "您的KYC申请未通过"): the boilerplate it is made of still says verification failed
@@ -570,7 +572,7 @@ class Matcher:
         failed = (context == 1.0 and anchored
                   and any(t in self.failure_terms for t in terms))
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread,
-                        failed, context < 1.0)
+                        failed, context < 1.0 and self.names_service(sure, original, cleaned))
 
     #: clauses past `max_clauses` still read when they quote the notice (`quote_words`)
     MORE_QUOTES = 6
@@ -618,18 +620,23 @@ class Matcher:
         `terms` are its terms, `texts` its cleaned text (as written, and as read).
         """
         s = self.settings
-        if self.other_services.named(terms, texts) and not any(
-                self.own_names.search(t) for t in texts):
-            return s["other_service_factor"]
-        if (self.other_exchanges and any(self.other_exchanges.search(t) for t in texts)
-                and not any(self.own_names.search(t) for t in texts) and self._own_voice(texts[0])):
-            # "Bybit rejected my selfie, how do I redo it on Bybit?" is about Bybit; the
-            # exchange's own notice pasted as it came ("OKX: Reason: ...") is still read
+        if self.names_service(terms, *texts):
             return s["other_service_factor"]
         if not self.other_contexts.named(terms, texts) or any(
                 self.own_words.search(t) for t in texts):
             return 1.0
         return s["other_context_factor"]
+
+    def names_service(self, terms: list[str], *texts: str) -> bool:
+        """Does a message name a service with checks of its own (`other_services`) or, in the
+        writer's own voice, another exchange (`other_exchanges`), and nothing of this one
+        (`own_names`)? "Bybit rejected my selfie, how do I redo it on Bybit?" is about Bybit;
+        that exchange's notice pasted as it came ("OKX: Reason: ...") is still read."""
+        if any(self.own_names.search(t) for t in texts):
+            return False
+        return self.other_services.named(terms, texts) or bool(
+            self.other_exchanges and any(self.other_exchanges.search(t) for t in texts)
+            and self._own_voice(texts[0]))
 
     def _own_voice(self, text: str) -> bool:
         """Does a text speak for its writer or ask their question (matching.yaml `user_voice`:
