@@ -66,6 +66,7 @@ DETECTORS: tuple[Detector, ...] = (
     detectors.ni_numbers,
     dates.dates,
     detectors.spelled_digits,
+    detectors.cjk_digits,
     detectors.keeps,
     detectors.uids,
     detectors.id_after_cue,

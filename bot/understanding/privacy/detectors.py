@@ -733,6 +733,19 @@ def spelled_digits(scan: Scan) -> None:
             scan.claim("number", s, e)
 
 
+def cjk_digits(scan: Scan) -> None:
+    """Seven digits or more written as Chinese numerals one by one ("手机号是幺三九 零二七一
+    五八四六"): a phone or ID number, unless a ticket or order word stands right before."""
+    text = scan.text
+    if not any("\u3007" <= ch <= "\u9fff" for ch in text):
+        return
+    orders = [e for _, e in scan.cues("order")]
+    for s, e, _ in scan.matches(scan.p.cjk_digits):
+        if sum(not ch.isspace() and ch != "-" for ch in text[s:e]) < SPELLED_DIGITS:
+            continue
+        scan.claim(KEEP if any(0 <= s - end <= 3 for end in orders) else "number", s, e)
+
+
 def digit_runs(scan: Scan) -> None:
     for s, e, _ in scan.matches(scan.p.digits):
         if not scan.after_char(e).isdigit():

@@ -346,8 +346,9 @@ QUOTES = "\"'“”‘’«»„「」『』"
 
 def _kana_or_han(ch: str) -> bool:
     """A character of a Japanese or Chinese name: Han, katakana (with its long-vowel mark and
-    middle dot, "ジョン・スミス")."""
-    return "\u4e00" <= ch <= "\u9fff" or "\u30a0" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u4dbf"
+    middle dot, "ジョン・スミス"), and the repeat mark "々" ("佐々木")."""
+    return ("\u4e00" <= ch <= "\u9fff" or "\u30a0" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u4dbf"
+            or ch == "\u3005")
 
 
 def _cjk_closers(scan: Scan) -> list[str]:
@@ -677,6 +678,14 @@ def _patronymic_names(scan: Scan) -> None:
                 break
             start = before[0]
             before = _previous_word(text, start)
+        # a double surname's first half ("Кузнецова-Бельская Алина Игоревна")
+        while start > 1 and text[start - 1] in "-\u2010\u2011" and text[start - 2].isalpha():
+            first = start - 1
+            while first > 0 and text[first - 1].isalpha():
+                first -= 1
+            if not text[first].isupper():
+                break
+            start = first
         after = words_at(text, e, min(len(text), e + 40), 1)
         end = after[0][1] if after and text[after[0][0]].isupper() else e
         if start < s or end > e:

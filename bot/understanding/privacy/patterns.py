@@ -170,6 +170,9 @@ class Patterns:
         self.spelled_digits = lazy_rx(
             rf"{_LEFT}(?P<v>(?:\d{{1,4}}[\s,\-]+)*{ci(dg)}(?:[\s,\-]+(?:{ci(dg)}|\d{{1,4}}))+)(?:[^\p{{L}}\p{{M}}\d]|$)"
         ) if dg else None
+        # digits written as Chinese numerals one by one ("幺三九 零二七一 五八四六": 幺 and 洞 are
+        # the spoken 1 and 0), seven or more counted by the detector
+        self.cjk_digits = lazy_rx(r"(?P<v>[〇零一二三四五六七八九幺洞](?:[ \t\-]?[〇零一二三四五六七八九幺洞])+)")
         # a date in Chinese numerals: 一九九五年一月三十日, 二〇〇一年十二月五号
         self.date_cjk_numerals = lazy_rx(
             r"(?P<v>(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*[日号號])"
