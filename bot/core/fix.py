@@ -193,7 +193,7 @@ def add_reasons(t: Turn, reason_ids: list[str], *, show: bool = True) -> bool:
     return True
 
 
-def correct_reasons(t: Turn, wrong: list[str], right: list[str]) -> None:
+def correct_reasons(t: Turn, wrong: list[str], right: list[str], key: str = "reason_corrected") -> None:
     """The user corrects the reason being fixed: `wrong` leaves the case and the rejection being
     fixed (nothing was resubmitted since), `right` is walked in its place, with the reasons
     still to come."""
@@ -205,7 +205,7 @@ def correct_reasons(t: Turn, wrong: list[str], right: list[str]) -> None:
         attempt.reasons += [r for r in right if r not in attempt.reasons]
     journal.record(t, journal.DIAGNOSED, reasons=list(right), multi=len(right) > 1,
                    corrected=list(wrong))
-    t.reply("reason_corrected", wrong=render.reasons_of(t, wrong), right=render.reasons_of(t, right))
+    t.reply(key, wrong=render.reasons_of(t, wrong), right=render.reasons_of(t, right))
     rest = [r for r in (t.state.reason, *t.state.queue) if r and r not in wrong]
     t.state.phase, t.state.reason, t.state.queue, t.state.batch = IDLE, None, [], []
     start_reasons(t, [*right, *rest])

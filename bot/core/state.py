@@ -123,6 +123,7 @@ class State:
     started: bool = False
     resume_phase: str | None = None  # the phase to return to after a forget "no"
     last_topic: str | None = None  # "lang:topic" the previous turn answered (not twice in a row)
+    described: bool = False  # the fix's reasons came from the user's own words, not a notice
 
     def clone(self) -> State:
         """A deep copy (what copy.deepcopy gives for this tree of plain dataclasses, lists and

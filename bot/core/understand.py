@@ -631,11 +631,20 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             # denial that names another reason is no reason of this notice
             aside(t, result)
             return
+        if (not new and notice and t.state.described and t.state.phase == FIX
+                and case is not None and case.stage == FIXING and not set(ids) & walked):
+            # the notice found after a description ("it said something about my document...
+            # ok here it is: Reason: editing traces"): the notice says what this rejection was
+            fix.correct_reasons(t, [r for r in (t.state.reason, *t.state.queue) if r],
+                                ids, key="notice_settles")
+            t.state.described = False
+            return
         if not new and not notice and fix.add_reasons(t, ids):
             apply_count(t, count)
             return  # "oh, and it also says name mismatch": one more reason for this attempt
         mark = len(t.replies)
         fix.start_reasons(t, ids, notice=notice)
+        t.state.described = not notice
         fixing = len(t.replies)
         walk = fix.position(t)
         if apply_count(t, count):

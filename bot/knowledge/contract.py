@@ -76,6 +76,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "resubmission_undone": ("attempt",),
         "crisis": (),
         "elsewhere": (),
+        "notice_settles": ("wrong", "right"),
         "one_before_lock": ("failures",),
         "explain_reason": ("title", "summary"),
         "send_notice": (),
