@@ -336,7 +336,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         said.update(longer)
     if {"rejected_again", "same_reason"} <= set(t.clause_intents(text)):
         said |= {"rejected_again", "same_reason"}  # "Опять отказали, уже второй раз. Причина та же."
-    if "not_resubmitted" in said and case_rules.undo_resubmission(t):
+    if ("not_resubmitted" in said or t.engine.says(text, "not_resubmitted")) and \
+            case_rules.undo_resubmission(t):
         return True  # "actually I haven't resubmitted yet": the attempt just reported is taken back
     phase = t.state.phase
     case = t.open_case()
@@ -496,10 +497,10 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
         return False  # "my selfie fails, i tried again": the reason is the news
     if "resubmitted" not in said and result.names_reason:
         return False  # "I passed the face scan, but the selfie step is still failing"
-    if "resubmitted" in said:
-        case_rules.resubmitted(t)
-    else:
+    if "passed" in said:  # "I tried again and it passed!": the new attempt passed
         case_rules.passed(t)
+    else:
+        case_rules.resubmitted(t)
     # the question beside it, read without the clause that reported ("重新提交了" is no question
     # about how to resubmit)
     if not any(m.kind == "topic" for m in result.matches):
