@@ -115,6 +115,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             also_said(t, text)
             asked_too(t, text)
             return
+    if not forwarded and support_answer(t, text):
+        return
     if not forwarded and on_intents(t, t.engine.intents(text), text):
         return
     if step is not None and step.is_question and not forwarded:
@@ -516,6 +518,25 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
 
 #: intents that report news about Customer Support
 SUPPORT_NEWS = frozenset({"support_fixed", "support_contacted"})
+
+
+def support_answer(t: Turn, text: str) -> bool:
+    """A longer answer to "Has Customer Support fixed it?" that opens with a yes or a no ("no,
+    not yet. how long does it usually take them??"): the answer counts (a no plans the next
+    check-in), whatever follows it."""
+    if not any(b.startswith(("k|", "K|")) for b in t.state.last_buttons):
+        return False
+    clauses = t.engine.matcher.clauses(text)
+    if len(clauses) < 2 or t.engine.matcher.match(text).names_reason:
+        return False  # short answers are read as intents; a reason named is news of its own
+    first = set(t.engine.intents(clauses[0]))
+    if first & {"no", "still_waiting"} and not first & {"support_fixed"}:
+        case_rules.support_contacted(t)
+    elif first & {"yes", "support_fixed"}:
+        case_rules.support_fixed(t)
+    else:
+        return False
+    return True
 
 
 def support_news(t: Turn, said: list[str] | set[str]) -> bool:
