@@ -620,6 +620,10 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
                or later_notice(t, ids, text, forwarded))
         case = t.open_case()
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
+        if (new and case is not None and case.stage == MANUAL_REVIEW and not is_notice(t, text, forwarded)
+                and t.engine.says(text, "resubmitted") and not t.engine.says_failure(text)):
+            case_rules.resubmitted(t)  # "I just resubmitted again with a new selfie": not a result
+            return
         if new and case_rules.rejected(t, ids):
             apply_count(t, count)
             return  # the stage says what comes next (manual review, lock risk, failed review)
