@@ -123,6 +123,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         # "birthday", "是名字写错了", "нет, срок ещё не истёк": an option's `said:` phrases
         # (after the intents: "поддержка исправила имя" is news, not the answer "имя")
         index = t.engine.said_option(text, step.options)
+        if index is None and (cyr := _cyrillic(t, text)):
+            index = t.engine.said_option(cyr, step.options)  # "ne znayu", "imya"
         if index is not None:
             fix.choose_option(t, index)
             asked_too(t, text)
@@ -305,6 +307,13 @@ def _counts(step: Step) -> bool:
 _SHORT_ANSWER = 120
 
 
+def _cyrillic(t: Turn, text: str) -> str | None:
+    """Russian typed in Latin letters ("ne znayu") in Cyrillic ("не знаю"), or None."""
+    if not text.isascii() or len(text) > _SHORT_ANSWER:
+        return None
+    return t.engine.matcher.norm.translit.cyrillic(text.lower()) or None
+
+
 def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
     """The option a typed answer names ("name", "my own old account", "failed twice")."""
     index = fix.count_option(step, count) if _counts(step) else None
@@ -314,6 +323,8 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
     picked = t.engine.pick_option(text, labels)
     if picked is None:
         picked = t.engine.yes_or_no_option(text, labels)
+    if picked is None and (cyr := _cyrillic(t, text)):
+        picked = t.engine.pick_option(cyr, labels)  # "ne znayu": "не знаю"
     if picked is None and t.state.reason and len(text) <= _SHORT_ANSWER:
         # "yes it expired last month": a yes first, and the rest restates this reason
         restated = t.engine.matcher.match(text).top
