@@ -167,6 +167,7 @@ def corrected(t: Turn, text: str) -> bool:
             cue = cue or bool(said) or t.engine.bare_negation(clause)
     if not named or not cue:
         return False
+    t.text_said = text  # "..., it says my name doesn't match": may answer the fix's first question
     fix.correct_reasons(t, denied or [t.state.reason], named)
     return True
 
