@@ -341,7 +341,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     # under manual review now", "support asked me for a selfie holding my ID"; news not in a
     # question ("will they ask for more documents?"), and none of them in a message that names
     # a reason ("rejected for name mismatch, what name is on my account?": the reason first)
-    longer = [n for n in ("own_data", "stored_data", "this_language")
+    longer = [n for n in ("own_data", "stored_data", "this_language", "about_bot")
               if n not in said and t.engine.says(text, n)]
     longer += [n for n in ("in_review", "more_documents") if n not in said and _told(t, text, n)]
     firm = float(t.policy.matching["multi_min_score"])
