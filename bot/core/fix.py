@@ -419,7 +419,7 @@ def choose_option(t: Turn, index: int, *, count: int | None = None, known: bool 
         return
     option = step.options[index]
     journal.record(t, journal.OPTION, reason=t.state.reason, step=step.id, option=index)
-    review = False
+    review = lock = False
     if option.failures is not None:  # an answer to "how many times has it failed?"
         low, high = option.failures
         case = t.case()
@@ -427,9 +427,14 @@ def choose_option(t: Turn, index: int, *, count: int | None = None, known: bool 
             count = case.failures if low <= case.failures <= high else low
         case_rules.set_failures(t, count, only_raise=known)
         # the step it leads to explains what the count means; only the check-in is added
-        review = case_rules.apply_count(t, quiet=True) and case.stage == MANUAL_REVIEW
+        moved = case_rules.apply_count(t, quiet=True)
+        review, lock = moved and case.stage == MANUAL_REVIEW, moved and case.stage == LOCK_RISK
     if review and t.state.followup is not None:
         t.reply("review_checkin_note", when=render.when(t, parse_iso(t.state.followup.due)))
+    if lock:  # as when the count is typed: support to contact, a check-in on it, a way to say
+        # done (before the step, whose buttons stay the latest)
+        t.reply("lock_risk_checkin", [t.btn("support_cleared", "k")], [t.btn("case_summary", "S")],
+                *t.role_rows("contact_support"), checkin=followups.schedule_support(t))
     if option.topic:
         show_topic(t, option.topic)
     elif option.next:
