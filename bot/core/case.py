@@ -352,7 +352,9 @@ def resubmitted(t: Turn, warned: bool | None = None) -> None:
     if not case.attempts:  # "I already resubmitted": so at least one refusal came before
         case.attempts.append(Attempt(at=None, outcome="rejected", source="counted"))
     if pending_attempt(case) is None:
-        case.attempts.append(Attempt(at=iso(t.now), reasons=list(case.reasons)))
+        # what this attempt fixes: the latest rejection's reasons (a name support corrected
+        # before an expired document is no reason of the attempt after)
+        case.attempts.append(Attempt(at=iso(t.now), reasons=list(last_reasons(case))))
         journal.record(t, journal.RESUBMITTED, attempt=len(case.attempts), reasons=list(case.reasons))
     fix.reset_position(t)
     checkin = followups.schedule_result(t)
