@@ -37,7 +37,7 @@ from bot.understanding.matcher import Matcher
 from bot.understanding.privacy import find_sensitive
 from bot.understanding.redact import MASKS
 from bot.understanding.settings import matching_files
-from bot.understanding.text import clean, is_han
+from bot.understanding.text import clean, is_han, simplified
 
 
 @dataclass(frozen=True)
@@ -456,9 +456,13 @@ _CONTRACTION = re.compile(r"n t\b")  # "haven't" after processing is "haven t"
 
 
 def _process(text: str) -> str:
-    """A short answer or a phrase as compared: rapidfuzz's lower case and spaces, and Russian
-    "ё" read as "е" (most people type "четвертый", the knowledge may say "четвёртый")."""
-    return utils.default_process(text).replace("ё", "е")
+    """A short answer or a phrase as compared: rapidfuzz's lower case and spaces, Russian
+    "ё" read as "е" (most people type "четвертый", the knowledge may say "четвёртый"), and
+    Traditional Chinese in Simplified characters ("還在等" is "还在等")."""
+    processed = utils.default_process(text).replace("ё", "е")
+    if processed and max(processed) >= "\u3400" and any(is_han(c) for c in processed):
+        processed = simplified(processed)
+    return processed
 
 
 def _introduced(before: str, phrases: Sequence[str]) -> int | None:
