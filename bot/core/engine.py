@@ -262,6 +262,10 @@ class Engine:
         words = self._reason_words.get(reason_id, frozenset())
         return not words.isdisjoint(self._content_terms(text))
 
+    def content_terms(self, text: str) -> set[str]:
+        """The words of `text` that say something (no stop words or negations)."""
+        return self._content_terms(text)
+
     def _content_terms(self, text: str) -> set[str]:
         """The words of `text` that say something, read with any negation left out (the
         matcher drops a negated "expired": here it still names its reason)."""

@@ -658,7 +658,10 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         walked = {t.state.reason, *t.state.queue, *t.state.batch}
         if (not new and t.state.phase == FIX and set(ids) <= walked and case is not None
                 and step is not None and not step.end and not notice):
-            if step.is_question:  # ("the photo was blurry" names no option: say so)
+            if _asks(text) and (other := _step_about(t, text)) is not None:
+                # "can I wear my glasses?" on the light step: the step of this fix that says
+                t.reply("from_the_fix", text=t.text(other.text))
+            elif step.is_question:  # ("the photo was blurry" names no option: say so)
                 t.reply("use_buttons")
             fix.render_step(t)  # reasons being fixed, said again: carry on, don't restart
             apply_count(t, count)
@@ -723,6 +726,24 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         return
     unmatched(t, text, vague=result.vague, unknown_reason=result.unknown_reason,
               elsewhere=result.elsewhere)
+
+
+def _step_about(t: Turn, text: str) -> Step | None:
+    """Another step of the reason being fixed that shares the most words of a question with it
+    ("can I wear my glasses?": "Take off glasses, a mask..."), or None."""
+    reason = t.kb.reasons.get(t.state.reason or "")
+    if reason is None:
+        return None
+    # (not the words of any plea: "can", "need", "help")
+    asked = t.engine.content_terms(text) - t.engine.matcher.vague_terms
+    best, most = None, 0
+    for step in reason.steps:
+        if step.id == t.state.step or step.is_question or step.end:
+            continue
+        shared = len(asked & t.engine.content_terms(t.text(step.text)))
+        if shared > most:
+            best, most = step, shared
+    return best
 
 
 def reason_beside(t: Turn, result: MatchResult) -> Match | None:

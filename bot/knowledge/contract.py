@@ -77,6 +77,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "crisis": (),
         "elsewhere": (),
         "notice_settles": ("wrong", "right"),
+        "from_the_fix": ("text",),
         "one_before_lock": ("failures",),
         "explain_reason": ("title", "summary"),
         "send_notice": (),
