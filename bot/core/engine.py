@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process, utils
@@ -459,6 +460,7 @@ _FAILING = ("fail", "reject", "declin", "been", "tried", "try", "had", "got")
 _CONTRACTION = re.compile(r"n t\b")  # "haven't" after processing is "haven t"
 
 
+@lru_cache(maxsize=256)  # a turn reads the same message several times (intents, says, foreign)
 def _process(text: str) -> str:
     """A short answer or a phrase as compared: rapidfuzz's lower case and spaces, Russian
     "ё" read as "е" (most people type "четвертый", the knowledge may say "четвёртый"), and
