@@ -472,5 +472,8 @@ def permanently_rejected(t: Turn) -> None:
 
 def case_summary(t: Turn) -> None:
     journal.record(t, "case_summary")
+    if t.state.case is None:  # nothing to summarise: say so, without "here is a summary"
+        t.reply("status_none", [t.btn("reasons", "L")])
+        return
     t.reply("case_summary", *t.role_rows("contact_support"), *fix.continue_row(t),
             summary=render.summary_text(t))
