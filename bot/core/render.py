@@ -109,9 +109,10 @@ def summary_text(t: Turn) -> str:
     # the latest rejection's reasons first: earlier attempts' ones are in their lines below
     latest = next((a.reasons for a in reversed(case.attempts)
                    if a.outcome == "rejected" and a.reasons), None)
+    known = latest or case.reasons
     return t.msg(
         "summary",
-        reasons=reasons_of(t, latest or case.reasons),
+        reasons=reasons_of(t, known) if known else t.msg("summary_reasons_unknown"),
         stage=stage_name(t, case),
         steps=steps_taken(t, case),
         attempts=attempts_list(t, case),

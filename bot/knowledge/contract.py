@@ -78,6 +78,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "elsewhere": (),
         "notice_settles": ("wrong", "right"),
         "from_the_fix": ("text",),
+        "summary_reasons_unknown": (),
         "one_before_lock": ("failures",),
         "explain_reason": ("title", "summary"),
         "send_notice": (),
