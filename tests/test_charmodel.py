@@ -100,9 +100,9 @@ def test_the_newest_blind_sets_keep_their_figures(matcher: Matcher, lang: str, t
 
 # blind24 (tests/data/blind24/README.md): first at 35249b0 en 97.0 / 16.0, zh 94.8 / 2.0,
 # ru 94.8 / 14.0 (top-1 in scope / out of scope matched to a reason); now 97.8 / 6.0,
-# 97.8 / 2.0, 95.6 / 6.0
+# 97.8 / 2.0, 96.3 / 6.0
 @pytest.mark.parametrize(("lang", "top1", "wrong"), [("en", 97.0, 8.0), ("zh", 97.0, 4.0),
-                                                      ("ru", 95.0, 8.0)])
+                                                      ("ru", 96.0, 8.0)])
 def test_the_fourteenth_blind_round_keeps_its_figures(matcher: Matcher, lang: str, top1: float,
                                                       wrong: float) -> None:
     figures = evaluate_cases(matcher, _items(DATA / "blind24" / f"{lang}.jsonl"))
