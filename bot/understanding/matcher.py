@@ -102,6 +102,11 @@ def knowledge_texts(kb: Any) -> tuple[list[Entry], list[Text], list[tuple[int, s
     return entries, texts, keywords, negative
 
 
+#: a notice's frame read alone is short ("Your KYC application was not approved"): a longer
+#: text with no words left is junk, not read twice
+_FRAME_CHARS = 300
+
+
 class Phrases:
     """Find any of some phrases in cleaned text: Chinese ones anywhere, others at a word's
     start ("verif" finds "verification"). Plain string search: no regular expressions."""
@@ -558,7 +563,7 @@ class Matcher:
         vague = not listed and not loose and self.vague_terms.issuperset(terms) and (
             bool(terms) or any(w in self.vague_surface for w in text_words(seg.text))) and (
             context == 1.0)
-        if not terms and not listed and not loose and not vague:
+        if not terms and not listed and not loose and not vague and len(cleaned) <= _FRAME_CHARS:
             # a notice's own frame and nothing else ("Your KYC application was not approved",
             # "您的KYC申请未通过"): the boilerplate it is made of still says verification failed
             framed = self.norm.terms(cleaned, None, budget)
