@@ -223,26 +223,21 @@ class Engine:
 
     def hypothetical(self, text: str) -> bool:
         """Does the message ask "what if" rather than tell ("what if it fails again?")?"""
-        padded = f" {_process(text)} "
-        return any(_said(padded, p) for p in self._hypothetical)
+        return _said_any(text, self._hypothetical)
 
     def corrects(self, text: str) -> bool:
         """Does the message say it puts right what was said before ("sorry I meant", "точнее",
         "我是说"), and not that it adds to it ("also", "тоже", "还有")?"""
-        padded = f" {_process(text)} "
-        return (any(_said(padded, p) for p in self._correction)
-                and not any(_said(padded, p) for p in self._also))
+        return _said_any(text, self._correction) and not self.adds(text)
 
     def distressed(self, text: str) -> bool:
         """Does the message hold words of someone in crisis ("I want to kill myself",
         "не хочу жить", "不想活了")? Read anywhere in a message of any length."""
-        padded = f" {_process(text)} "
-        return any(_said(padded, p) for p in self._distress)
+        return _said_any(text, self._distress)
 
     def adds(self, text: str) -> bool:
         """Does the message say it adds something ("also", "тоже", "还有")?"""
-        padded = f" {_process(text)} "
-        return any(_said(padded, p) for p in self._also)
+        return _said_any(text, self._also)
 
     def mentions(self, text: str, reason_id: str) -> bool:
         """Does `text` use a word of the reason's title or keywords in any language ("not the
@@ -250,9 +245,9 @@ class Engine:
         if not self._reason_words:
             # a word of several reasons' titles, or of several reasons' keywords ("document"),
             # names none of them
-            titles = {r: self._content_terms(" . ".join(reason.title.by_lang.values()))
+            titles = {r: self.content_terms(" . ".join(reason.title.by_lang.values()))
                       for r, reason in self.kb.reasons.items()}
-            keywords = {r: self._content_terms(" . ".join(
+            keywords = {r: self.content_terms(" . ".join(
                 [*reason.keywords, *(k for p in reason.overlays.values() for k in p.keywords)]))
                 for r, reason in self.kb.reasons.items()}
             for words_of in (titles, keywords):
@@ -261,13 +256,9 @@ class Engine:
                     words.difference_update([w for w in words if seen[w] > 1])
             self._reason_words = {r: frozenset(titles[r] | keywords[r]) for r in titles}
         words = self._reason_words.get(reason_id, frozenset())
-        return not words.isdisjoint(self._content_terms(text))
+        return not words.isdisjoint(self.content_terms(text))
 
     def content_terms(self, text: str) -> set[str]:
-        """The words of `text` that say something (no stop words or negations)."""
-        return self._content_terms(text)
-
-    def _content_terms(self, text: str) -> set[str]:
         """The words of `text` that say something, read with any negation left out (the
         matcher drops a negated "expired": here it still names its reason)."""
         plain = " ".join(w for w in _CONTRACTION.sub("nt", _process(text)).split()
@@ -332,14 +323,17 @@ class Engine:
         """Is `text` written in a language the bot does not write in? Mostly letters of another
         script than Latin, Cyrillic and Chinese (Arabic, Devanagari, Thai, Hangul, kana...), or
         two of matching.yaml's `foreign_words` ("mi verificación fue rechazada")."""
+        return self._other_script(text) or len(self._foreign_found(text)) >= 2
+
+    @staticmethod
+    def _other_script(text: str) -> bool:
+        """Is `text` mostly in another script than Latin, Cyrillic and Chinese, or Japanese?"""
         letters = [ch for ch in text[:2000] if ch.isalpha()]
-        if not letters:
-            return False
         other = sum(1 for ch in letters if not (ch < "\u0250" or "\u0400" <= ch <= "\u04ff"
                                                 or is_han(ch)))
-        if other * 2 > len(letters) or sum("\u3040" <= ch <= "\u30ff" for ch in letters) >= 2:
-            return True  # (kana: Japanese, however many Chinese characters it also uses)
-        return len(self._foreign_found(text)) >= 2
+        # (kana: Japanese, however many Chinese characters it also uses)
+        return bool(letters) and (other * 2 > len(letters)
+                                  or sum("\u3040" <= ch <= "\u30ff" for ch in letters) >= 2)
 
     def _foreign_found(self, text: str) -> set[str]:
         """The `foreign_words` in `text`."""
@@ -353,7 +347,7 @@ class Engine:
         knows than words it does not ("KYC của tôi bị từ chối", "KYC reddedildi")? Such a text
         is not matched at all: a foreign word read as a typo of a known one ("cua" as "cuba")
         would give a wrong answer; "mi verificación fue rechazada, Reason: blurry photo" is."""
-        if not self.foreign(text) and not self._foreign_found(text):
+        if not self._foreign_found(text) and not self._other_script(text):
             return False
         words = [w for w in _process(text[:2000]).split() if w.isalpha()]
         if not words or any(is_han(w[0]) or "\u0400" <= w[0] <= "\u04ff" for w in words):
@@ -480,6 +474,12 @@ def _introduced(before: str, phrases: Sequence[str]) -> int | None:
                 if _process(before[i:]) == phrase:
                     return i
     return None
+
+
+def _said_any(text: str, phrases: Sequence[str]) -> bool:
+    """Is one of `phrases` (an intent's word list) anywhere in `text`?"""
+    padded = f" {_process(text)} "
+    return any(_said(padded, p) for p in phrases)
 
 
 def _said(padded: str, phrase: str) -> bool:

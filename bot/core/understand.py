@@ -150,17 +150,21 @@ def corrected(t: Turn, text: str) -> bool:
     if (t.state.phase != FIX or not t.state.reason or case is None or case.stage != FIXING
             or len(text) > _SHORT_ANSWER * 4 or t.engine.adds(text) or t.engine.hypothetical(text)):
         return False
-    walked = {t.state.reason, *t.state.queue, *t.state.batch}
     matcher = t.engine.matcher
     cue = t.engine.corrects(text)
+    clauses = matcher.clauses(text)[:4]
+    negated = [t.engine.leads_with_negation(c) for c in clauses]
+    if not cue and not any(negated):
+        return False  # most messages during a fix: no clause is matched here
+    walked = {t.state.reason, *t.state.queue, *t.state.batch}
     denied: list[str] = []
     named: list[str] = []
-    for clause in matcher.clauses(text)[:4]:
+    for clause, negation in zip(clauses, negated, strict=True):
         reasons = [m.id for m in matcher.match(clause).matches if m.kind == "reason"]
         new = [r for r in reasons if r not in walked]
         if new and not (named and denied):
             named += [r for r in new if r not in named]
-        elif not new and t.engine.leads_with_negation(clause) and not named:
+        elif not new and negation and not named:
             said = [r for r in reasons if r in walked] or [
                 r for r in walked if t.engine.mentions(clause, r)]
             denied += said
@@ -594,12 +598,12 @@ def is_new_rejection(t: Turn) -> bool:
         case_rules.pending_attempt(case))
 
 
-def later_notice(t: Turn, ids: list[str], text: str, forwarded: bool) -> bool:
-    """A notice naming none of the reasons of the rejection being fixed, a day or more after
-    it (`dialogue.new_notice_after_hours`): the user resubmitted without saying so, and this
-    is that attempt's rejection, not one more reason of the old one."""
+def later_notice(t: Turn, ids: list[str]) -> bool:
+    """Is a notice naming `ids`, none of the reasons of the rejection being fixed, a day or more
+    after it (`dialogue.new_notice_after_hours`)? Then the user resubmitted without saying so,
+    and this is that attempt's rejection, not one more reason of the old one."""
     case = t.open_case()
-    if case is None or case.stage != FIXING or not case.attempts or not is_notice(t, text, forwarded):
+    if case is None or case.stage != FIXING or not case.attempts:
         return False
     last = case.attempts[-1]
     when = parse_iso(last.at) if last.at else None
@@ -628,11 +632,12 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         ids = [m.id for m in result.matches if m.kind == "reason"] if result.multi else [top.id]
         journal.record(t, journal.DIAGNOSED, reasons=ids, multi=len(ids) > 1,
                        candidates=candidates)
+        notice = is_notice(t, text, forwarded)
         new = (is_new_rejection(t) or reports_new_rejection(t, text)
-               or later_notice(t, ids, text, forwarded))
+               or (notice and later_notice(t, ids)))
         case = t.open_case()
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
-        if (new and case is not None and case.stage == MANUAL_REVIEW and not is_notice(t, text, forwarded)
+        if (new and case is not None and case.stage == MANUAL_REVIEW and not notice
                 and t.engine.says(text, "resubmitted") and not t.engine.says_failure(text)):
             case_rules.resubmitted(t)  # "I just resubmitted again with a new selfie": not a result
             return
@@ -650,7 +655,6 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             t.count_least = True  # "failed again": two or more, so "how many times?" is asked
         else:
             t.count_said = count
-        notice = is_notice(t, text, forwarded)
         # the user's own words may answer the fix's first question; a pasted notice does not
         # (it says what Binance found, not what the user knows)
         t.text_said = None if forwarded or notice else text

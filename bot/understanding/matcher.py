@@ -440,7 +440,8 @@ class Matcher:
         domain = self.scorer.domain_factor(terms, uncertain, exclude)
         # a word read as another by typo correction ("платке" as "платеж") names no context
         sure = [t for t in terms if t not in uncertain] if uncertain else terms
-        kept = context = self.elsewhere(sure, original, cleaned)
+        service = self.names_service(sure, original, cleaned)
+        kept = context = self.elsewhere(sure, original, cleaned, service=service)
         if kept < 1.0:  # another context: its domain words are not ours
             anchored = False
             domain = min(domain, 1.0) * kept
@@ -577,7 +578,7 @@ class Matcher:
         failed = (context == 1.0 and anchored
                   and any(t in self.failure_terms for t in terms))
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread,
-                        failed, context < 1.0 and self.names_service(sure, original, cleaned))
+                        failed, service)
 
     #: clauses past `max_clauses` still read when they quote the notice (`quote_words`)
     MORE_QUOTES = 6
@@ -615,17 +616,20 @@ class Matcher:
         """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""
         return _has_phrase(clause, self.narration_words, self.narration_han)
 
-    def elsewhere(self, terms: list[str], *texts: str) -> float:
+    def elsewhere(self, terms: list[str], *texts: str, service: bool | None = None) -> float:
         """Return the share of its scores a message keeps: 1, or less when it names another
         context (a bank, a visa, a game...) and
         nothing of this one (Binance, crypto...): matching.yaml's `other_contexts`, `own_words`;
         or a service with verification of its own (`other_services`: "GCash verification won't
         accept my ID") and none of `own_names` (Binance, crypto: "verification" is theirs).
 
-        `terms` are its terms, `texts` its cleaned text (as written, and as read).
+        `terms` are its terms, `texts` its cleaned text (as written, and as read); `service`:
+        `names_service` of them, when the caller has it already.
         """
         s = self.settings
-        if self.names_service(terms, *texts):
+        if service is None:
+            service = self.names_service(terms, *texts)
+        if service:
             return s["other_service_factor"]
         if not self.other_contexts.named(terms, texts) or any(
                 self.own_words.search(t) for t in texts):
