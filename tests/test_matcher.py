@@ -1490,3 +1490,46 @@ def test_another_exchange_in_the_users_own_words_is_out_of_scope(matcher: Matche
         "id_already_registered"]
     assert ids(matcher.match("bybit took the same picture fine but binance says it can't read "
                              "my document, the photo is blurry"))[:1] == ["blurry_photo"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        # a student card or a school id at school, a job, a club door: their own checks
+        ("the photo on my student ID is too dark, can the school print it again?", []),
+        ("my daughter is 15, is she too young for a part-time job at the mall?", []),
+        ("the bouncer at the club would not accept my expired licence", []),
+        # ... but signing up here with one is this check
+        ("my cousin signed up with his student card, he is 15, rejected of course",
+         ["underage"]),
+    ],
+)
+def test_school_cards_jobs_and_doors_are_elsewhere_unless_signing_up_here(
+        matcher: Matcher, text: str, expect: list[str]) -> None:
+    assert [m.id for m in matcher.match(text).matches if m.kind == "reason"][:1] == expect
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        # a copy, scan or screenshot that is "not original" is the document photo, as in the guide
+        ("they wrote my document is not original, I had taken a picture of a photocopy",
+         "blurry_photo"),
+        ("написали, что документ не оригинал: я сфоткал ксерокопию", "blurry_photo"),
+        ("审核说不是原件，我拍的是复印件", "blurry_photo"),
+        # a Russian notice of the selfie against the document's photo is the face check
+        ("пришло: «Селфи не соответствует фотографии в документе»", "face_verification"),
+        # a notice's own frame names no reason; the clause after it does
+        ("「身份信息核验失败：出生日期与填写信息不符」", "info_mismatch"),
+    ],
+)
+def test_copies_selfies_and_frames_name_the_reason_they_mean(
+        matcher: Matcher, text: str, expect: str) -> None:
+    assert ids(matcher.match(text))[:1] == [expect]
+
+
+def test_another_exchange_asked_about_in_the_third_person_is_elsewhere(matcher: Matcher) -> None:
+    for text in ("kucoin verification pending 4 days now, is that normal for them?",
+                 "на kucoin проверка идёт уже неделю, у них это нормально?"):
+        result = matcher.match(text)
+        assert result.matches == () and result.elsewhere, text
