@@ -67,6 +67,7 @@ BLIND19 = [json.loads(line) for line in (PII / "blind19.jsonl").read_text(encodi
 BLIND21 = [json.loads(line) for line in (PII / "blind21.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND23 = [json.loads(line) for line in (PII / "blind23.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND24 = [json.loads(line) for line in (PII / "blind24.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND25 = [json.loads(line) for line in (PII / "blind25.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -713,3 +714,24 @@ def test_digits_alone_or_an_amount_in_words_are_not_a_spoken_number() -> None:
 def test_a_maiden_name_and_an_afrikaans_name_are_masked(text: str, name: str) -> None:
     assert name not in redact(text)
 
+
+
+def test_the_twenty_fifth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
+    # tests/data/pii/blind25.md: first 104 of 120 / 18 left / 1 over-masked line; tuned on the
+    # even lines only
+    _holds(BLIND25, fully_redacted=106, left=15, over_masked=1)
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # a Chinese-wordlist seed phrase: single characters, each apart from the next
+    ("客服让我发助记词：牵 您 沙 闷 规 营 忆 块 敌 维 腿 埋，可以吗", "客服让我发助记词：[seed phrase]，可以吗"),
+    ("我的是 牵 您 沙 闷 规 营 忆 块 敌 维 腿 埋 对吗", "我的是 [seed phrase] 对吗"),
+    # ... but a plea typed with spaces is no phrase
+    ("请 帮 帮 我 吧 好 吗 我 真 的 很 急 啊 求 求 了", "请 帮 帮 我 吧 好 吗 我 真 的 很 急 啊 求 求 了"),
+    # a surname and a given name one space apart before と申します
+    ("お世話になります。高橋 直樹と申します。", "お世話になります。[name]と申します。"),
+    # a Russian salutation in translit
+    ("Uvazhaemaya Olga Smirnova, vasha zayavka otklonena", "Uvazhaemaya [name], vasha zayavka otklonena"),
+])
+def test_data_in_the_twenty_fifth_corpus_shapes_is_masked(text: str, stored: str) -> None:
+    assert redact(text) == stored

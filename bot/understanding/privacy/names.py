@@ -386,7 +386,7 @@ def _cjk_name_to_closer(scan: Scan, pos: int) -> bool:
 
 def _names_before(scan: Scan) -> None:
     """A name right before a word that follows names wherever they stand (`name_before`):
-    "Mehmet Yılmaz adına kayıtlı", "佐藤健太と申します"."""
+    "Mehmet Yılmaz adına kayıtlı", "佐藤健太と申します", "佐藤 美咲と申します"."""
     text = scan.text
     not_names = scan.vocab.folded("not_names")
     for s, _ in scan.cues("name_before"):
@@ -394,6 +394,12 @@ def _names_before(scan: Scan) -> None:
             start = s
             while start > 0 and s - start < 8 and _kana_or_han(text[start - 1]):
                 start -= 1
+            # a surname before it, one space apart: "佐藤 美咲と申します"
+            if 1 <= s - start <= 4 and start >= 2 and text[start - 1] == " " and _kana_or_han(text[start - 2]):
+                first = start - 1
+                while first > 0 and start - 1 - first < 4 and _kana_or_han(text[first - 1]):
+                    first -= 1
+                start = first
             if s - start >= 2:
                 scan.claim("name", start, s)
             continue

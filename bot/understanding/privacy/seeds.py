@@ -3,6 +3,9 @@ commas or new lines, numbered or not ("1. deposit\\n2. thing ..."). After a seed
 phrase:", "助记词", "сид фраза") a shorter run is masked too: part of a phrase is still a key, and so are the
 words a user mistyped or misremembered inside it: after a cue, the whole run of plain words
 is masked when all but one or two are list words ("助记词：apple river mint frost ...").
+Chinese wordlists are single characters: a run of 12 to 24 of them, each apart from the next
+("牵 您 沙 闷 规 营 ..."), is a phrase anywhere (Chinese prose never spaces every character),
+and a run of 8 or more after a seed cue.
 """
 
 from __future__ import annotations
@@ -26,9 +29,39 @@ def _distinct(text: str, words: list[tuple[int, int]]) -> bool:
     return len({text[s:e].casefold() for s, e in words}) >= DISTINCT * len(words)
 
 
+#: single Han characters, each apart from the next by spaces (or a comma), at least 8 of them
+_HAN_RUN = lazy_rx(r"[\x{4e00}-\x{9fff}](?:[ \t\x{3000},，、]+[\x{4e00}-\x{9fff}]){7,23}")
+HAN_LEAST, HAN_DISTINCT = 12, 0.9
+
+
+def _han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _han_phrases(scan: Scan, cues: list[tuple[int, int]]) -> None:
+    text = scan.text
+    for m in _HAN_RUN.finditer(text):
+        s, e = m.span()
+        # a character glued to more Han text is a word of the prose around, not of the phrase
+        if s > 0 and _han(text[s - 1]):
+            s += 1
+            while s < e and not _han(text[s]):
+                s += 1
+        if e < len(text) and _han(text[e]):
+            e -= 1
+            while e > s and not _han(text[e - 1]):
+                e -= 1
+        chars = [ch for ch in text[s:e] if _han(ch)]
+        after_cue = any(cs <= s <= ce + 40 for cs, ce in cues)
+        # drawn at random from 2,048: hardly ever a character twice ("请 帮 帮 我 ..." is a plea)
+        if after_cue and len(chars) >= 8 or len(chars) >= HAN_LEAST and len(set(chars)) >= HAN_DISTINCT * len(chars):
+            scan.claim("seed_phrase", s, e)
+
+
 def seed_phrases(scan: Scan) -> None:
     text = scan.text
     cues = list(scan.cues("seed"))
+    _han_phrases(scan, cues)
     for _, ce in cues:
         run = _plain_words(text, ce)
         other = sum(text[s:e].casefold() not in scan.vocab.bip39 for s, e in run)
