@@ -207,7 +207,10 @@ def typed_label(t: Turn, text: str) -> bool:
     "⏳ Ещё нет", "still waiting"): that button is pressed. Close to one label only
     (`option_cutoff`), so a sentence that only shares a word with one is read as usual."""
     labels = t.state.last_labels
-    if not labels or len(labels) != len(t.state.last_buttons) or len(text.split()) > _LABEL_WORDS:
+    if not labels or len(labels) != len(t.state.last_buttons):
+        return False
+    # a label longer than that may be typed whole ("I'm 18+, my document shows a wrong date")
+    if len(text.split()) > max(_LABEL_WORDS, *(len(label.split()) for label in labels)):
         return False
     n = t.engine.close_option(text, labels)
     if n is None:
