@@ -1533,3 +1533,14 @@ def test_another_exchange_asked_about_in_the_third_person_is_elsewhere(matcher: 
                  "на kucoin проверка идёт уже неделю, у них это нормально?"):
         result = matcher.match(text)
         assert result.matches == () and result.elsewhere, text
+
+
+def test_a_long_forwarded_mail_keeps_the_reason_stated_before_its_sign_off(matcher: Matcher) -> None:
+    # past `max_clauses` and `max_terms` of the mail's own words, the last clauses are still read
+    body = " ".join(f"We thank you for {w} with us and we value the security of every user of "
+                    "our platform across the world." for w in (
+                        "trading", "saving", "staying", "learning", "building", "investing") * 4)
+    mail = (f"Dear user, {body} Your KYC application was not approved, Reason: Your ID document "
+            "has expired. Best regards, The Team.")
+    assert 2500 < len(mail) < 4000
+    assert ids(matcher.match(mail))[:1] == ["expired_document"]

@@ -586,9 +586,10 @@ class Matcher:
     def read_clauses(self, clauses: list[str], most: int) -> list[str]:
         """The clauses of a message that are read one by one: the first `most`, and a few later
         ones that say what the notice said ("two days later I got an email, it said the
-        information does not match"): a long story often gets to the notice at its end."""
-        if len(clauses) <= most or not (self.quote_words or self.quote_han):
-            return clauses[:most]
+        information does not match"), and the last three: a long story often gets to the notice
+        at its end, and a forwarded mail states its reason just before the sign-off."""
+        if len(clauses) <= most:
+            return clauses
         later: list[str] = []
         rest = clauses[most:]
         for i, c in enumerate(rest):  # the quoting clause and the one after ("там было что-то
@@ -596,7 +597,9 @@ class Matcher:
                 break
             if self.quotes(c):
                 later += [x for x in rest[i:i + 2] if x not in later]
-        return clauses[:most] + later[: self.MORE_QUOTES]
+        # a forwarded mail states its reason at the end, before the sign-off
+        last = [x for x in rest[-3:] if x not in later]
+        return clauses[:most] + later[: self.MORE_QUOTES] + last
 
     def quotes(self, clause: str) -> bool:
         """Does a clause report what the notice said (`quote_words`)?"""
