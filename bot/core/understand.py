@@ -839,9 +839,16 @@ def side_question(t: Turn, result: MatchResult, text: str) -> str | None:
     if not _asks(text) or result.top is None:
         return None
     share = t.policy.side_question_share * result.top.score
-    found = next((m.id for m in result.matches if m.kind == "topic" and m.score >= share), None)
-    if found is not None:
-        return found
+    topics = [m for m in result.matches if m.kind == "topic" and m.score >= share]
+    if len(topics) > 1:
+        # "failed 6 times, always the photo. am I going to be banned??": of the topics the
+        # message is close to, the one its question sentence asks
+        alone = _question_tail(text, sentences=1)
+        asked = t.engine.matcher.match(alone).top if alone != text.strip() else None
+        if asked is not None and any(m.id == asked.id for m in topics):
+            return asked.id
+    if topics:
+        return topics[0].id
     # a long story that ends in a question ("... he could verify my account for 30 USDT if I
     # send him my ID and a selfie. Is that ok?"): the question with the sentence before it
     tail = _question_tail(text)
@@ -865,6 +872,8 @@ def _question_tail(text: str, sentences: int = 2) -> str:
     if last < 0:
         return text
     start, ends = last, 0
+    while start > 0 and text[start - 1] in "?？!！":  # "banned??": one question's marks
+        start -= 1
     while start > 0 and ends < sentences:
         start -= 1
         if text[start] in _ENDS:
