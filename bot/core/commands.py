@@ -162,6 +162,7 @@ COMMANDS: dict[str, Callable[[Turn, str], None]] = {
     "stop": cmd_stop,
     "forget": cmd_forget,
     "restart": cmd_restart,
+    "reset": cmd_restart,  # what other bots call it; not in the menu (one name per action there)
     "language": lambda t, arg: language.cmd_language(t, arg),
     "timezone": cmd_timezone,
 }
