@@ -719,7 +719,7 @@ def test_a_maiden_name_and_an_afrikaans_name_are_masked(text: str, name: str) ->
 def test_the_twenty_fifth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
     # tests/data/pii/blind25.md: first 104 of 120 / 18 left / 1 over-masked line; tuned on the
     # even lines only
-    _holds(BLIND25, fully_redacted=106, left=15, over_masked=1)
+    _holds(BLIND25, fully_redacted=107, left=14, over_masked=1)
 
 
 @pytest.mark.parametrize(("text", "stored"), [
@@ -732,6 +732,8 @@ def test_the_twenty_fifth_blind_corpus_leaves_few_secrets_and_masks_few_clean_li
     ("お世話になります。高橋 直樹と申します。", "お世話になります。[name]と申します。"),
     # a Russian salutation in translit
     ("Uvazhaemaya Olga Smirnova, vasha zayavka otklonena", "Uvazhaemaya [name], vasha zayavka otklonena"),
+    # a security answer in quotes right after the verb of answering, with a particle after it
+    ("보안 질문 답은 '파란바다'로 해놨어요.", "보안 질문 답은 '[secret]'로 해놨어요."),
 ])
 def test_data_in_the_twenty_fifth_corpus_shapes_is_masked(text: str, stored: str) -> None:
     assert redact(text) == stored

@@ -635,19 +635,9 @@ def security_answers(scan: Scan) -> None:
                 s = w
                 continue
             break
-        if told and not answered:
-            continue
-        e = s
-        while e < min(len(text), s + 80) and text[e] not in "\n?!。？！" and not (
-                text[e] == "." and (e + 1 >= len(text) or text[e + 1] in " \n")
-                and len(text[s:e].split()[-1:] and text[s:e].split()[-1]) > 3) and not (
-                told and text[e] in ",，;"):  # told in a sentence: the answer ends at a comma
-            e += 1
-        value = text[s:e]
-        asks = e < len(text) and text[e] in "?？"
-        shaped = any(ch.isupper() or (ch.isalpha() and not ch.isascii()) for ch in value)
-        if value.strip() and not asks and shaped:
-            _claim_free(scan, "secret", s, e)
+        if not told or answered:
+            _answer_after(scan, s, told)
+        # (with no verb of answering after it, what follows may still be a quoted answer)
         # answers given in quotes in the same sentence ("강아지 이름 '콩이', 초등학교 '한빛초등학교'")
         end = len(text)
         for stop in "\n.!?。！？":
@@ -661,6 +651,22 @@ def security_answers(scan: Scan) -> None:
         for qs, qe in _quoted(text, ce, min(end, ce + 160)):
             if qs > after and text[qe - 1] not in "?？":
                 _claim_free(scan, "secret", qs, qe)
+
+
+def _answer_after(scan: Scan, s: int, told: bool) -> None:
+    """The answer from `s` to the end of its sentence (or its comma, when told in a sentence)."""
+    text = scan.text
+    e = s
+    while e < min(len(text), s + 80) and text[e] not in "\n?!。？！" and not (
+            text[e] == "." and (e + 1 >= len(text) or text[e + 1] in " \n")
+            and len(text[s:e].split()[-1:] and text[s:e].split()[-1]) > 3) and not (
+            told and text[e] in ",，;"):  # told in a sentence: the answer ends at a comma
+        e += 1
+    value = text[s:e]
+    asks = e < len(text) and text[e] in "?？"
+    shaped = any(ch.isupper() or (ch.isalpha() and not ch.isascii()) for ch in value)
+    if value.strip() and not asks and shaped:
+        _claim_free(scan, "secret", s, e)
 
 
 _OPENING = "'\"«“‘「『"
