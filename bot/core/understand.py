@@ -796,9 +796,14 @@ def aside(t: Turn, result: MatchResult) -> None:
     fix.render_step(t)
 
 
+#: a Chinese sentence ending in one of these particles asks, mark or not ("能用我的身份证吗")
+_ASKING_ENDS = ("吗", "嗎", "么", "麼", "呢")
+
+
 def _asks(text: str) -> bool:
-    """Does the message ask something (a question mark, Latin or Chinese)?"""
-    return "?" in text or "？" in text
+    """Does the message ask something (a question mark, Latin or Chinese, or a Chinese question
+    particle ending it)?"""
+    return "?" in text or "？" in text or text.rstrip(" 。.!！~～").endswith(_ASKING_ENDS)
 
 
 def _told(t: Turn, text: str, name: str) -> bool:
