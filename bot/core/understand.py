@@ -506,6 +506,13 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
     notice = is_notice(t, text, False)
     if not news and t.open_case() is not None and not notice and support_news(t, said):
         return True  # "ok, support corrected my name now", "I contacted support, waiting"
+    if ("rejected_again" in news and not {"resubmitted", "passed"} & news and not notice
+            and case_rules.result_pending(t) and not result.names_reason
+            and not t.engine.hypothetical(text) and not t.engine.asks_about(text, {"rejected_again"})):
+        # "Отказ после ручной проверки. Что теперь делать?": the result awaited, told in a
+        # sentence with a question (what comes next is the answer to both)
+        followups.on_result(t, "rejected_again")
+        return True
     if not ({"resubmitted", "passed"} & set(said)) or "rejected_again" in said or notice \
             or t.engine.hypothetical(text):
         return False
