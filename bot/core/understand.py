@@ -722,7 +722,7 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
     second = result.matches[1] if len(result.matches) > 1 else None
     if (top is not None and top.kind == "topic" and second is not None and second.kind == "topic"
             and second.score >= t.policy.second_question_share * top.score
-            and text.count("?") + text.count("？") >= 2):
+            and _question_count(text) >= 2):
         fix.show_topics(t, [top.id, second.id])  # "Taiwan ID ok? Also, does it hurt my credit?"
         return
     if top is not None:
@@ -805,6 +805,14 @@ def aside(t: Turn, result: MatchResult) -> None:
 
 #: a Chinese sentence ending in one of these particles asks, mark or not ("能用我的身份证吗")
 _ASKING_ENDS = ("吗", "嗎", "么", "麼", "呢")
+
+
+def _question_count(text: str) -> int:
+    """How many questions a message asks: its runs of question marks, and a last Chinese
+    sentence ending in a question particle without one ("要等多久？我的账户会被封吗")."""
+    runs = len(re.findall(r"[?？]+", text))
+    tail = text.rstrip(" 。.!！~～")
+    return runs + (1 if tail.endswith(_ASKING_ENDS) else 0)
 
 
 def _asks(text: str) -> bool:
