@@ -807,18 +807,21 @@ def aside(t: Turn, result: MatchResult) -> None:
 _ASKING_ENDS = ("吗", "嗎", "么", "麼", "呢")
 
 
+def _ends_asking(text: str) -> bool:
+    """Does the message end in a Chinese question particle ("...我的账户会被封吗")?"""
+    return text.rstrip(" 。.!！~～").endswith(_ASKING_ENDS)
+
+
 def _question_count(text: str) -> int:
     """How many questions a message asks: its runs of question marks, and a last Chinese
     sentence ending in a question particle without one ("要等多久？我的账户会被封吗")."""
-    runs = len(re.findall(r"[?？]+", text))
-    tail = text.rstrip(" 。.!！~～")
-    return runs + (1 if tail.endswith(_ASKING_ENDS) else 0)
+    return len(re.findall(r"[?？]+", text)) + _ends_asking(text)
 
 
 def _asks(text: str) -> bool:
     """Does the message ask something (a question mark, Latin or Chinese, or a Chinese question
     particle ending it)?"""
-    return "?" in text or "？" in text or text.rstrip(" 。.!！~～").endswith(_ASKING_ENDS)
+    return "?" in text or "？" in text or _ends_asking(text)
 
 
 def _told(t: Turn, text: str, name: str) -> bool:
@@ -863,22 +866,26 @@ def side_question(t: Turn, result: MatchResult, text: str) -> str | None:
     if len(topics) > 1:
         # "failed 6 times, always the photo. am I going to be banned??": of the topics the
         # message is close to, the one its question sentence asks
-        alone = _question_tail(text, sentences=1)
-        asked = t.engine.matcher.match(alone).top if alone != text.strip() else None
+        asked = _tail_top(t, text, sentences=1)
         if asked is not None and any(m.id == asked.id for m in topics):
             return asked.id
     if topics:
         return topics[0].id
     # a long story that ends in a question ("... he could verify my account for 30 USDT if I
     # send him my ID and a selfie. Is that ok?"): the question with the sentence before it
-    tail = _question_tail(text)
-    asked = t.engine.matcher.match(tail).top if tail != text.strip() else None
+    asked = _tail_top(t, text)
     if asked is None or asked.kind == "reason":
         # "...我只是把照片调亮了一点。我的账号会被封吗？": the sentence before still names the
         # reason; the question alone asks the topic
-        alone = _question_tail(text, sentences=1)
-        asked = t.engine.matcher.match(alone).top if alone != text.strip() else asked
+        asked = _tail_top(t, text, sentences=1) or asked
     return asked.id if asked is not None and asked.kind == "topic" else None
+
+
+def _tail_top(t: Turn, text: str, sentences: int = 2) -> Match | None:
+    """The best match of a message's last question (with `sentences` - 1 before it), when that
+    is less than the whole message; else None."""
+    tail = _question_tail(text, sentences)
+    return t.engine.matcher.match(tail).top if tail != text.strip() else None
 
 
 #: sentence ends (Latin and Chinese)
