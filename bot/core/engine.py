@@ -157,11 +157,27 @@ class Engine:
         # birth]" is no answer "date of birth")
         for mask in _MASK_TEXTS:
             text = text.replace(mask, " ")
-        padded = f" {_process(text)} "
-        hits = {i for i, o in enumerate(options)
-                for phrases in o.said.values() for p in phrases
-                if (q := _process(p)) and _said(padded, q) and not self._negated_before(padded, q)}
-        return hits.pop() if len(hits) == 1 else None
+        hits: dict[int, list[str]] = {}
+        # clause by clause: a "not" reaches no further than its clause ("я ничего не
+        # редактировал, просто обрезал фото" crops in a clause of its own)
+        # (and the whole message, for a phrase with a comma of its own: "да, просрочен")
+        said = [(i, q) for i, o in enumerate(options)
+                for phrases in o.said.values() for p in phrases if (q := _process(p))]
+        for clause in [text, *_clauses(text)]:
+            padded = f" {_process(clause)} "
+            for i, q in said:
+                if _said(padded, q) and not self._negated_before(padded, q):
+                    hits.setdefault(i, []).append(q)
+        if len(hits) > 1:
+            # a denial beside an admission ("I didn't edit anything! I just cropped it",
+            # "没改过，就是裁剪了一下"): the admission is the answer, the denial only its frame
+            hits = {i: said for i, said in hits.items() if not all(map(self._denial, said))}
+        return next(iter(hits)) if len(hits) == 1 else None
+
+    def _denial(self, phrase: str) -> bool:
+        """Does an option's phrase say "not" itself ("didn't edit", "没改过", "не менял")?"""
+        return bool(self._negations(phrase)) or any(
+            w in phrase for w in self._negation_words if w and is_han(w[0]))
 
     def _negated_before(self, padded: str, phrase: str) -> bool:
         """A negation just before the phrase: up to 3 words ("I have not turned 18"), or the
@@ -474,6 +490,25 @@ def _introduced(before: str, phrases: Sequence[str]) -> int | None:
                 if _process(before[i:]) == phrase:
                     return i
     return None
+
+
+#: where a clause ends, for a negation's reach
+_CLAUSES = 12  # (an answer is short; a long paste is read whole, not clause by clause)
+_CLAUSE_BREAK = re.compile(r"[,;.!?:\n\u3001\u3002\uff0c\uff01\uff1f\uff1b]+")
+
+
+def _clauses(text: str) -> list[str]:
+    """The clauses of a short answer, a lone word kept with what follows it ("no, it expired
+    last month" is one clause: its "no" speaks of the rest)."""
+    out: list[str] = []
+    carry = ""
+    for part in _CLAUSE_BREAK.split(text)[:_CLAUSES]:
+        if len(_process(part).split()) <= 1 and not any(map(is_han, part)):
+            carry += part + " "
+            continue
+        out.append(carry + part)
+        carry = ""
+    return out + [carry] if carry else out
 
 
 def _said_any(text: str, phrases: Sequence[str]) -> bool:
