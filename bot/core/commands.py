@@ -142,7 +142,7 @@ def set_zone(t: Turn, arg: str) -> None:
     if not arg:
         cmd_timezone(t)
         return
-    name = zones.parse_zone(arg)
+    name = zones.parse_zone(arg, t.kb.languages)
     if name is None:
         t.reply("timezone_invalid", [t.btn("timezone_utc", "z", "UTC")])
         return

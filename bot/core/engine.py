@@ -123,9 +123,12 @@ class Engine:
         padded = f" {clean} "
         # a short Chinese message, as short as `intent_max_words` words of a spaced language
         short_han = sum(map(is_han, clean)) <= 3 * policy.intent_max_words
+        said = set(words)
         for phrase, name in self._intents:
-            # ("no" is itself a negation: "no, keep it" says it)
-            if " " in phrase and f" {phrase} " in padded and (
+            # ("no" is itself a negation: "no, keep it" says it); in a message this short the
+            # words in any order ("approved finally", "одобрили окончательно", "прошло наконец")
+            if " " in phrase and (f" {phrase} " in padded or (
+                    name in _ANY_ORDER and said.issuperset(phrase.split()))) and (
                     name in _SAYS_NO or not self._negated(clean, phrase)):
                 found[name] = None
             elif (name in _HAN_INSIDE and len(phrase) >= 3 and short_han and all(map(is_han, phrase))
@@ -245,6 +248,17 @@ class Engine:
         """Does the message say it puts right what was said before ("sorry I meant", "точнее",
         "我是说"), and not that it adds to it ("also", "тоже", "还有")?"""
         return _said_any(text, self._correction) and not self.adds(text)
+
+    def without_cues(self, clause: str) -> str:
+        """A clause without its correction phrases ("ой нет, перепутал" -> "ой нет", "我搞错了"
+        -> "我"): what is left names the reason, if anything does."""
+        padded = f" {_process(clause)} "
+        for phrase in self._correction:
+            if all(map(is_han, phrase)):
+                padded = padded.replace(phrase, " ")
+            else:
+                padded = padded.replace(f" {phrase} ", " ")
+        return padded.strip()
 
     def distressed(self, text: str) -> bool:
         """Does the message hold words of someone in crisis ("I want to kill myself",
@@ -458,6 +472,10 @@ class Engine:
         found = self.intents(text)
         return found[0] if found else None
 
+
+#: news whose words count in any order in a short message: a result and a resubmission (not
+#: "next", "back" or a yes/no, where order makes the sense)
+_ANY_ORDER = frozenset({"passed", "rejected_again", "resubmitted"})
 
 #: intents that say "no" themselves: another negation agrees ("no, they still haven't replied")
 _SAYS_NO = frozenset({"no", "still_waiting"})

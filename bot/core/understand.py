@@ -86,8 +86,11 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and (buttons.typed_number(t, text) or buttons.typed_label(t, text)):
         return
     if (not forwarded and len(text) <= 40 and "z|UTC" in t.state.last_buttons
-            and zones.parse_zone(text)):
-        commands.set_zone(t, text.strip())  # "Moscow" right after "send /timezone with its name"
+            and (zones.parse_zone(text, t.kb.languages)
+                 or t.engine.matcher.match(text).top is None)):
+        # "Moscow" right after "send /timezone with its name"; a place it does not know ("Port
+        # Harcourt") is told how to write the zone, not taken for a question off the topic
+        commands.set_zone(t, text.strip())
         return
     if t.state.phase == CONFIRM_FORGET:
         # a typed yes ("yes", "да", "是的，全部删除", the button's own words) deletes; "no",
@@ -160,7 +163,9 @@ def corrected(t: Turn, text: str) -> bool:
     denied: list[str] = []
     named: list[str] = []
     for clause, negation in zip(clauses, negated, strict=True):
-        reasons = [m.id for m in matcher.match(clause).matches if m.kind == "reason"]
+        # (the cue is no reason: "ой нет, перепутал, ..." is no mix-up of names)
+        reasons = [m.id for m in matcher.match(t.engine.without_cues(clause)).matches
+                   if m.kind == "reason"]
         new = [r for r in reasons if r not in walked]
         if new and not (named and denied):
             named += [r for r in new if r not in named]
@@ -640,8 +645,14 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         journal.record(t, journal.DIAGNOSED, reasons=ids, multi=len(ids) > 1,
                        candidates=candidates)
         notice = is_notice(t, text, forwarded)
-        new = (is_new_rejection(t) or reports_new_rejection(t, text)
-               or (notice and later_notice(t, ids)))
+        reported = reports_new_rejection(t, text)
+        if (is_new_rejection(t) and not notice and not reported and _asks(text)
+                and not t.engine.says_failure(text)):
+            # "can i open a new account with my brother's id?" while a result is awaited: a
+            # question that names a reason tells no result (the case stays as it is)
+            aside(t, result)
+            return
+        new = is_new_rejection(t) or reported or (notice and later_notice(t, ids))
         case = t.open_case()
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
         if (new and case is not None and case.stage == MANUAL_REVIEW and not notice

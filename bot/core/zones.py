@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -10,9 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
 
 
-def parse_zone(raw: str) -> str | None:
+def parse_zone(raw: str, languages: Iterable[str] = ()) -> str | None:
     """Return the canonical name of a zone typed by a user ("Europe/Berlin", "UTC+3",
-    "+05:30", "utc"), or None if it is not one."""
+    "+05:30", "utc", a city as `languages` write it: "Москва", "上海", or a country with one
+    zone: "Nigeria", "Казахстан"), or None if it is not one."""
     text = raw.strip()
     if not text:
         return None
@@ -30,7 +32,8 @@ def parse_zone(raw: str) -> str | None:
     try:
         return ZoneInfo(text).key
     except (ZoneInfoNotFoundError, ValueError):
-        return _cities().get(" ".join(text.lower().replace("_", " ").split()))
+        key = " ".join(text.lower().replace("_", " ").split())
+        return _cities().get(key) or _local_names(tuple(languages)).get(key)
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +46,30 @@ def _cities() -> dict[str, str]:
         if area and area.split("/")[0] not in ("Etc", "SystemV", "US", "Canada", "Brazil", "Mexico", "Chile"):
             found.setdefault(city.lower().replace("_", " "), set()).add(key)
     return {city: next(iter(keys)) for city, keys in found.items() if len(keys) == 1}
+
+
+@lru_cache(maxsize=4)
+def _local_names(languages: tuple[str, ...]) -> dict[str, str]:
+    """Cities and one-zone countries as each language writes them (CLDR, through Babel): the
+    zone each names, when only one."""
+    from babel import Locale, UnknownLocaleError
+    from babel.core import get_global
+
+    one_zone = {land: zones[0] for land, zones in get_global("territory_zones").items()
+                if len(zones) == 1}
+    found: dict[str, set[str]] = {}
+    for lang in ("en", *languages):
+        try:
+            locale = Locale.parse(lang.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            continue
+        for key, names in locale.time_zones.items():
+            if city := names.get("city"):
+                found.setdefault(city.lower(), set()).add(key)
+        for land, name in locale.territories.items():
+            if land in one_zone:
+                found.setdefault(name.lower(), set()).add(one_zone[land])
+    return {name: next(iter(keys)) for name, keys in found.items() if len(keys) == 1}
 
 
 def zone(name: str | None) -> tzinfo:
