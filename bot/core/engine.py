@@ -349,6 +349,11 @@ class Engine:
         terms = self.matcher.norm.terms(clean(text, 2000), set())
         return bool(set(terms) & self.matcher.failure_terms)
 
+    def about_verification(self, text: str) -> bool:
+        """Does `text` name a verification or its failure ("KYC", "审核", "отказ", "rejected")?"""
+        terms = self.matcher.norm.terms(clean(text, 2000), set())
+        return self.matcher.scorer.anchored(terms) or bool(set(terms) & self.matcher.failure_terms)
+
     def foreign(self, text: str) -> bool:
         """Is `text` written in a language the bot does not write in? Mostly letters of another
         script than Latin, Cyrillic and Chinese (Arabic, Devanagari, Thai, Hangul, kana...), or

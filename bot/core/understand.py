@@ -953,6 +953,24 @@ def ask_choice(t: Turn, result: MatchResult) -> None:
     t.reply("ambiguous", *rows, [t.btn("none_of_these", "x")])
 
 
+#: words of a message short enough that a reason's word in it is a guess worth asking about
+_SHORT_GUESS_WORDS = 3
+
+
+def guess_reasons(t: Turn, text: str) -> bool:
+    """A message of a few words that matches no entry but leans on reasons' words ("photo",
+    "my pic", "фото", "照片"): which of the closest reasons (`dialogue.short_guess_min_score`,
+    the best of them) is it? Rather than "I only help with verification"."""
+    if len(text) > 40 or len(text.split()) > _SHORT_GUESS_WORDS:
+        return False
+    found = [m for m in t.engine.matcher.candidates(text) if m.kind == "reason"]
+    if not found or found[0].score < t.policy.short_guess_min_score:
+        return False
+    least = found[0].score * 0.4  # (not a reason that only shares a letter or two)
+    ask_choice(t, MatchResult(matches=tuple(m for m in found if m.score >= least)))
+    return True
+
+
 def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = False,
               elsewhere: bool = False) -> None:
     """Nothing matched; `vague`: the message was about a failed verification without saying
@@ -988,7 +1006,11 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
     if not t.engine.matcher.reads_words(text):  # "asdfgh", "алло": no word to go on
         t.reply("not_understood", [t.btn("reasons", "L")], *t.role_rows("find_reason"))
         return
-    if elsewhere:  # "Bybit rejected my selfie, how do I redo it?": that service's support
+    if guess_reasons(t, text):
+        return
+    if elsewhere and t.engine.about_verification(text):
+        # "Bybit rejected my selfie, how do I redo it?": that service's support (not "how do I
+        # withdraw to Alipay?": no check there, the usual answer says where to ask)
         t.reply("elsewhere", [t.btn("reasons", "L")])
         return
     t.reply("nothing_matched", [t.btn("reasons", "L")], *t.role_rows("contact_support"))

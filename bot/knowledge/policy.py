@@ -254,6 +254,11 @@ class Policy:
         0.6, section="dialogue", lo=0, hi=1,
         doc="a message of two questions (two question marks) whose second topic scores at "
             "least this share of the first's gets both answers")
+    short_guess_min_score: float = setting(
+        12, section="dialogue", lo=0, hi=100,
+        doc="a message of a few words that matches nothing (\"photo\", \"фото\") but whose "
+            "closest reasons score at least this much is asked which of them it is, instead of "
+            "being told it is off the topic")
     new_notice_after_hours: float = setting(
         24, section="dialogue", lo=0,
         doc="a notice naming none of the reasons of the rejection being fixed, arriving this "
