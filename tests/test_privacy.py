@@ -68,6 +68,7 @@ BLIND21 = [json.loads(line) for line in (PII / "blind21.jsonl").read_text(encodi
 BLIND23 = [json.loads(line) for line in (PII / "blind23.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND24 = [json.loads(line) for line in (PII / "blind24.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND25 = [json.loads(line) for line in (PII / "blind25.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND26 = [json.loads(line) for line in (PII / "blind26.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -719,7 +720,33 @@ def test_a_maiden_name_and_an_afrikaans_name_are_masked(text: str, name: str) ->
 def test_the_twenty_fifth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
     # tests/data/pii/blind25.md: first 104 of 120 / 18 left / 1 over-masked line; tuned on the
     # even lines only
-    _holds(BLIND25, fully_redacted=107, left=14, over_masked=1)
+    _holds(BLIND25, fully_redacted=110, left=11, over_masked=1)
+
+
+def test_the_twenty_sixth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
+    # tests/data/pii/blind26.md: first 74 of 120 / 61 left / 3 over-masked lines; tuned on the
+    # even lines only
+    _holds(BLIND26, fully_redacted=84, left=47, over_masked=3)
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # a sign-off after a dash, the name with a hyphen of its own; after a doubled dash
+    ("thanks in advance — Mathieu Tremblay-Roy", "thanks in advance — [name]"),
+    ("身份证号码我就不发了\n——赵立军", "身份证号码我就不发了\n——[name]"),
+    # a sign-off in small letters
+    ("thanks for the help. Cheers, harriet", "thanks for the help. Cheers, [name]"),
+    # a security answer after a dash right after its question, unless an answer is told later
+    ("кодовое слово для поддержки — Мурзик. Помогите", "кодовое слово для поддержки — [secret]. Помогите"),
+    ("контрольный вопрос — кличка первого питомца, ответ Тузик. Помогите",
+     "контрольный вопрос — кличка первого питомца, ответ [secret]. Помогите"),
+    # "I am" and a name closed by a comma, in scripts without capitals; not a mood
+    ("أنا فاطمة علي، رقم الهوية", "أنا [name]، رقم الهوية"),
+    ("მე ვარ ნინო ბერიძე, პირადი ნომერი", "მე ვარ [name], პირადი ნომერი"),
+    ("أنا متضايق جدا، ساعدوني", "أنا متضايق جدا، ساعدوني"),
+    ("მე ვარ ძალიან ნერვიული, დამეხმარეთ", "მე ვარ ძალიან ნერვიული, დამეხმარეთ"),
+])
+def test_sign_offs_dash_answers_and_comma_closed_introductions(text: str, stored: str) -> None:
+    assert redact(text) == stored
 
 
 @pytest.mark.parametrize(("text", "stored"), [

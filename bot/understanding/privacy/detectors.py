@@ -612,8 +612,14 @@ def security_answers(scan: Scan) -> None:
     verbs = scan.vocab.folded("security_verbs")
     for _, ce in scan.cues("security"):
         window = text[ce: ce + 120]
-        mark = min((i for i in (window.find("?"), window.find(":"), window.find("：")) if i >= 0),
-                   default=-1)
+        # (or a dash close after it, as a colon: "кодовое слово для поддержки — Мурзик")
+        dash = min((i + 1 for i in (window.find(" — "), window.find(" – "), window.find(" - "))
+                    if 0 <= i < 30), default=-1)
+        if dash >= 0 and any(w in verbs for w in "".join(
+                ch if ch.isalpha() else " " for ch in window[dash:].split(".")[0].casefold()).split()):
+            dash = -1  # "контрольный вопрос — кличка питомца, ответ Тузик": the answer is told
+        mark = min((i for i in (window.find("?"), window.find(":"), window.find("："), dash)
+                    if i >= 0), default=-1)
         # no "?" or ":": the question told in a sentence, its answer after a verb of answering
         # ("...first school" and I answered X, "кличка первого питомца, ответ X"); the question
         # may be quoted ("security question ko 'pangalan ng unang alaga' sagot ko po X")

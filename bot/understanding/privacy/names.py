@@ -97,6 +97,10 @@ def _labelled_names(scan: Scan) -> None:
             scan.claim("name", *span)
 
 
+#: what ends a name after "I am" in a script without capitals (with no closing word)
+_INTRO_ENDS = ",،।.;"
+
+
 def _framed_names(scan: Scan) -> None:
     """A name between "I am" and "from" (`self_intro` or `name_weak`, then `self_intro_close`):
     "this is Carlos from Bogotá" (one capitalised word is enough), "أنا فاطمة الزهراء بن علي من
@@ -112,6 +116,14 @@ def _framed_names(scan: Scan) -> None:
             continue
         run = words_at(text, e, min(len(text), e + 100), 6)
         close = next((i for i, (s, t) in enumerate(run) if text[s:t].casefold() in closers), 0)
+        # in a script without capitals a comma or a full stop closes it too: "أنا عبدالله بن
+        # فهد الحربي، رقم الهوية ...", "मैं राहुल शर्मा हूँ।", "მე ვარ ნინო ბერიძე, პირადი ..."
+        gaps = [text[run[i - 1][1]:run[i][0] if i < len(run) else run[i - 1][1] + 2]
+                for i in range(1, len(run) + 1)]
+        ended = next((i for i in range(2, min(5, len(run) + 1))
+                      if any(ch in _INTRO_ENDS for ch in gaps[i - 1])), 0)
+        if ended and (close == 0 or ended < close) and run and _caseless(text[run[0][0]]):
+            close = ended
         if close == 0:
             continue
         words = [text[s:t] for s, t in run[:close]]
@@ -629,14 +641,17 @@ def _closing_name(scan: Scan) -> None:
         return
     tail_start = max(0, end - 80)
     cut = max(text.rfind(ch, tail_start, end) for ch in ".!?\n,，。;،")
-    dash = max(text.rfind(ch, tail_start, end) for ch in "-–—")
-    if dash > cut and (dash == 0 or text[dash - 1].isspace()):
-        cut = dash  # "- Seun", not the hyphen inside "Jean-Luc"
+    # the last dash with a space (or the line's start) before it: "- Seun", "— Mathieu
+    # Tremblay-Roy", "——赵立军", not the hyphen inside "Jean-Luc"
+    dash = max((i for i in range(tail_start, end) if text[i] in "-–—"
+                and (i == 0 or text[i - 1].isspace() or text[i - 1] in "-–—")), default=-1)
+    if dash > cut:
+        cut = dash
     if cut < 0:
         return
     signed = any(tail_start <= e <= cut + 1 for _, e in scan.cues("signoffs")) or text[cut] in "-–—"
     pos = cut + 1
-    while pos < end and text[pos] in " \t":
+    while pos < end and text[pos] in " \t-–—":
         pos += 1
     if pos >= end:
         return
@@ -644,8 +659,8 @@ def _closing_name(scan: Scan) -> None:
         if end - pos <= 4 and not any(ch.isspace() for ch in text[pos:end]):
             _chinese_name(scan, pos, strict=True)
         return
-    caseless = _caseless(text[pos])  # Arabic, Hebrew, Georgian...
-    span = _run(scan, pos, least=1 if signed else 2, lowercase=caseless and signed, skip="")
+    # (signed, a name in small letters too: "Cheers, harriet", "— олег")
+    span = _run(scan, pos, least=1 if signed else 2, lowercase=signed, skip="")
     if span is not None and span[1] == end:
         scan.claim("name", *span)
 
