@@ -68,6 +68,7 @@ class Console:
         self.clock = clock
         self.out = out
         self.echo = echo
+        self._echo = ""  # the latest input line, echoed with its first reply (piped input)
         self.knowledge = knowledge
         self.options: list[Button] = []
         self._fresh_options = True  # the next buttons shown start a new numbering
@@ -87,6 +88,18 @@ class Console:
         """Answer an operator's command (`/reload`, `/report`, `/unmatched`; SIGHUP reloads)."""
         self.note(await self.admin.answer(name))
 
+    @staticmethod
+    def event_for_line(line: str) -> bool:
+        """Is `line` a message or command for the bot (not /quit, /wait or an admin command)?"""
+        word = line.strip()
+        return not (word in ("/quit", "/exit") or word.startswith("/wait")
+                    or (word.startswith("/") and word[1:] in ADMIN_COMMANDS))
+
+    def _flush_echo(self) -> None:
+        if self._echo:
+            self.out.write(self._echo)
+            self._echo = ""
+
     def print_replies(self, replies: list[Reply], prefix: str = "bot", mine: bool = True) -> None:
         """Print replies. The buttons of `mine` (answers to this user's latest input; the
         service sends one reply at a time) become 1, 2, ...; an answer without buttons makes
@@ -95,6 +108,9 @@ class Console:
         if mine and replies and self._fresh_options:
             self.options, self._fresh_options = [], False
         out: list[str] = []  # written at once: a kill never leaves half a reply on the screen
+        if self._echo:
+            out.append(self._echo)
+            self._echo = ""
         for reply in replies:
             lines = reply.text.splitlines() or [""]
             out.append(f"{prefix}: {lines[0]}\n")
@@ -176,14 +192,20 @@ class Console:
             line = line.rstrip("\r\n")
             self._fresh_options = True  # buttons shown from now on are numbered from 1
             if self.echo:
-                self.out.write(f"you> {line}\n")
+                # printed with the turn's first reply, once the turn is stored: a kill before
+                # that leaves no line on the screen that the restarted console cannot answer
+                self._echo = f"you> {line}\n"
             if line.strip() == PASTE:
                 if paste is None:
+                    self._flush_echo()
                     paste = []
                     continue
                 text, paste = "\n".join(paste), None
                 await self.send(TextMessage(text, forwarded=True))
+                self._flush_echo()
                 continue
+            if paste is not None or not self.event_for_line(line):
+                self._flush_echo()  # no turn of its own: echoed at once
             if paste is not None:
                 paste.append(line)
                 continue
@@ -198,6 +220,7 @@ class Console:
             event = self.event_for(line)
             if event is not None:
                 await self.send(event)
+            self._flush_echo()  # (a turn with no reply, or no turn)
             await self.service.run_due_followups()
 
 
