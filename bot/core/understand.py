@@ -411,6 +411,10 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         else:
             # ("my KYC went to manual review 16 business days ago": a first message opens the
             # case there, its clock started when they say, and their question is answered too)
+            count = t.engine.count(text)
+            if count is not None and count <= t.policy.manual_review_after:
+                # "I am in manual review since 3 failed": the failures that led there count
+                case_rules.set_failures(t, count, only_raise=True)
             case_rules.review_reported(t, t.case(), t.engine.elapsed_days(text))
             if case is None:
                 asked_too(t, text, besides={t.topic_for("review_times"), t.topic_for("speed_up_review")})
