@@ -68,7 +68,7 @@ class Console:
         self.clock = clock
         self.out = out
         self.echo = echo
-        self._echo = ""  # the latest input line, echoed with its first reply (piped input)
+        self._echo = ""  # input lines read and not echoed yet (piped input; see `run`)
         self.knowledge = knowledge
         self.options: list[Button] = []
         self._fresh_options = True  # the next buttons shown start a new numbering
@@ -78,6 +78,7 @@ class Console:
 
     def note(self, text: str) -> None:
         """Print a message from the console itself (not the bot's answer to the user)."""
+        self._flush_echo()
         lines = text.splitlines() or [""]
         self.out.write(f"(console) {lines[0]}\n")
         for line in lines[1:]:
@@ -88,14 +89,8 @@ class Console:
         """Answer an operator's command (`/reload`, `/report`, `/unmatched`; SIGHUP reloads)."""
         self.note(await self.admin.answer(name))
 
-    @staticmethod
-    def event_for_line(line: str) -> bool:
-        """Is `line` a message or command for the bot (not /quit, /wait or an admin command)?"""
-        word = line.strip()
-        return not (word in ("/quit", "/exit") or word.startswith("/wait")
-                    or (word.startswith("/") and word[1:] in ADMIN_COMMANDS))
-
     def _flush_echo(self) -> None:
+        """Print the input lines not echoed yet (see `run`)."""
         if self._echo:
             self.out.write(self._echo)
             self._echo = ""
@@ -161,6 +156,7 @@ class Console:
         await self.service.handle(CHANNEL, self.user, event)
 
     async def wait(self, arg: str) -> None:
+        self._flush_echo()
         try:
             target = advance(self.clock(), arg)
         except ValueError as exc:
@@ -192,20 +188,18 @@ class Console:
             line = line.rstrip("\r\n")
             self._fresh_options = True  # buttons shown from now on are numbered from 1
             if self.echo:
-                # printed with the turn's first reply, once the turn is stored: a kill before
-                # that leaves no line on the screen that the restarted console cannot answer
-                self._echo = f"you> {line}\n"
+                # printed with the turn's first reply (or the console's own note), once the turn
+                # is stored: a kill before that leaves no line on the screen that the restarted
+                # console cannot answer (a pasted notice's lines wait for the paste's turn)
+                self._echo += f"you> {line}\n"
             if line.strip() == PASTE:
                 if paste is None:
-                    self._flush_echo()
                     paste = []
                     continue
                 text, paste = "\n".join(paste), None
                 await self.send(TextMessage(text, forwarded=True))
                 self._flush_echo()
                 continue
-            if paste is not None or not self.event_for_line(line):
-                self._flush_echo()  # no turn of its own: echoed at once
             if paste is not None:
                 paste.append(line)
                 continue
@@ -222,6 +216,7 @@ class Console:
                 await self.send(event)
             self._flush_echo()  # (a turn with no reply, or no turn)
             await self.service.run_due_followups()
+        self._flush_echo()  # "/quit", or a paste the input ended inside
 
 
 def _start_reader(stream: TextIO, queue: asyncio.Queue[str | None]) -> None:

@@ -174,13 +174,8 @@ class Engine:
         if len(hits) > 1:
             # a denial beside an admission ("I didn't edit anything! I just cropped it",
             # "没改过，就是裁剪了一下"): the admission is the answer, the denial only its frame
-            hits = {i: said for i, said in hits.items() if not all(map(self._denial, said))}
+            hits = {i: said for i, said in hits.items() if not all(map(self.denies, said))}
         return next(iter(hits)) if len(hits) == 1 else None
-
-    def _denial(self, phrase: str) -> bool:
-        """Does an option's phrase say "not" itself ("didn't edit", "没改过", "не менял")?"""
-        return bool(self._negations(phrase)) or any(
-            w in phrase for w in self._negation_words if w and is_han(w[0]))
 
     def _negated_before(self, padded: str, phrase: str) -> bool:
         """A negation just before the phrase: up to 3 words ("I have not turned 18"), or the
@@ -344,15 +339,16 @@ class Engine:
                     return int(n) if 0 < n <= 400 else None
         return None
 
+    def _terms(self, text: str) -> list[str]:
+        return self.matcher.norm.terms(clean(text, 2000), set())
+
     def says_failure(self, text: str) -> bool:
         """Does `text` hold one of matching.yaml's `failure_words` ("failed", "отказ", "没通过")?"""
-        terms = self.matcher.norm.terms(clean(text, 2000), set())
-        return bool(set(terms) & self.matcher.failure_terms)
+        return bool(set(self._terms(text)) & self.matcher.failure_terms)
 
     def about_verification(self, text: str) -> bool:
         """Does `text` name a verification or its failure ("KYC", "审核", "отказ", "rejected")?"""
-        terms = self.matcher.norm.terms(clean(text, 2000), set())
-        return self.matcher.scorer.anchored(terms) or bool(set(terms) & self.matcher.failure_terms)
+        return self.says_failure(text) or self.matcher.scorer.anchored(self._terms(text))
 
     def foreign(self, text: str) -> bool:
         """Is `text` written in a language the bot does not write in? Mostly letters of another
@@ -515,8 +511,9 @@ def _introduced(before: str, phrases: Sequence[str]) -> int | None:
     return None
 
 
+#: clauses of an answer read one by one (an answer is short; a long paste is read whole)
+_CLAUSES = 12
 #: where a clause ends, for a negation's reach
-_CLAUSES = 12  # (an answer is short; a long paste is read whole, not clause by clause)
 _CLAUSE_BREAK = re.compile(r"[,;.!?:\n\u3001\u3002\uff0c\uff01\uff1f\uff1b]+")
 
 

@@ -615,8 +615,7 @@ def security_answers(scan: Scan) -> None:
         # (or a dash close after it, as a colon: "кодовое слово для поддержки — Мурзик")
         dash = min((i + 1 for i in (window.find(" — "), window.find(" – "), window.find(" - "))
                     if 0 <= i < 30), default=-1)
-        if dash >= 0 and any(w in verbs for w in "".join(
-                ch if ch.isalpha() else " " for ch in window[dash:].split(".")[0].casefold()).split()):
+        if dash >= 0 and any(w in verbs for w in _letter_words(window[dash:].split(".")[0])):
             dash = -1  # "контрольный вопрос — кличка питомца, ответ Тузик": the answer is told
         mark = min((i for i in (window.find("?"), window.find(":"), window.find("："), dash)
                     if i >= 0), default=-1)
@@ -625,8 +624,7 @@ def security_answers(scan: Scan) -> None:
         # may be quoted ("security question ko 'pangalan ng unang alaga' sagot ko po X")
         # ... also when the answer comes before a later "?" ("...I put X, maybe I spelled it
         # wrong?")
-        told = mark < 0 or any(w in verbs for w in "".join(
-            ch if ch.isalpha() else " " for ch in window[:mark].casefold()).split())
+        told = mark < 0 or any(w in verbs for w in _letter_words(window[:mark]))
         s = ce + mark + 1 if not told else _after_quote(text, ce, window)
         answered = False
         while True:
@@ -657,6 +655,12 @@ def security_answers(scan: Scan) -> None:
         for qs, qe in _quoted(text, ce, min(end, ce + 160)):
             if qs > after and text[qe - 1] not in "?？":
                 _claim_free(scan, "secret", qs, qe)
+
+
+def _letter_words(text: str) -> list[str]:
+    """The words of `text`, folded, anything but letters a break ("? and I answered" ->
+    ["and", "i", "answered"])."""
+    return "".join(ch if ch.isalpha() else " " for ch in text.casefold()).split()
 
 
 def _answer_after(scan: Scan, s: int, told: bool) -> None:

@@ -118,12 +118,12 @@ def _framed_names(scan: Scan) -> None:
         close = next((i for i, (s, t) in enumerate(run) if text[s:t].casefold() in closers), 0)
         # in a script without capitals a comma or a full stop closes it too: "أنا عبدالله بن
         # فهد الحربي، رقم الهوية ...", "मैं राहुल शर्मा हूँ।", "მე ვარ ნინო ბერიძე, პირადი ..."
-        gaps = [text[run[i - 1][1]:run[i][0] if i < len(run) else run[i - 1][1] + 2]
-                for i in range(1, len(run) + 1)]
-        ended = next((i for i in range(2, min(5, len(run) + 1))
-                      if any(ch in _INTRO_ENDS for ch in gaps[i - 1])), 0)
-        if ended and (close == 0 or ended < close) and run and _caseless(text[run[0][0]]):
-            close = ended
+        if run and _caseless(text[run[0][0]]):
+            ended = next((i for i in range(2, min(5, len(run) + 1)) if any(
+                ch in _INTRO_ENDS for ch in
+                text[run[i - 1][1]:run[i][0] if i < len(run) else run[i - 1][1] + 2])), 0)
+            if ended and (close == 0 or ended < close):
+                close = ended
         if close == 0:
             continue
         words = [text[s:t] for s, t in run[:close]]
