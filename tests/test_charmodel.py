@@ -105,11 +105,12 @@ def test_the_newest_blind_sets_keep_their_figures(matcher: Matcher, lang: str, t
 # ru 94.8 / 10.0; now 97.8 / 4.0, 96.3 / 6.0, 98.5 / 8.0 (zh 95.6 since the new_account topic:
 # one two-topic question, resubmit_how 52.6 / repeated_failures 52.5, now flips the other way)
 # blind26 (tests/data/blind26/README.md): first at fd6f9f6 en 91.1 / 24.0, zh 97.0 / 6.0,
-# ru 96.3 / 8.0 (not tuned on yet)
+# ru 96.3 / 8.0; tuned on the even lines only: now 93.3 / 6.0 (odd half 89.6 / 12.0, was
+# 89.6 / 16.0), 97.0 / 4.0, 97.0 / 2.0
 @pytest.mark.parametrize(("blind", "lang", "top1", "wrong"), [
     ("blind24", "en", 97.0, 8.0), ("blind24", "zh", 97.0, 4.0), ("blind24", "ru", 96.0, 8.0),
     ("blind25", "en", 97.0, 4.0), ("blind25", "zh", 95.5, 6.0), ("blind25", "ru", 98.0, 8.0),
-    ("blind26", "en", 91.0, 24.0), ("blind26", "zh", 97.0, 6.0), ("blind26", "ru", 96.0, 8.0)])
+    ("blind26", "en", 93.0, 6.0), ("blind26", "zh", 97.0, 4.0), ("blind26", "ru", 97.0, 2.0)])
 def test_the_latest_blind_rounds_keep_their_figures(matcher: Matcher, blind: str, lang: str,
                                                     top1: float, wrong: float) -> None:
     figures = evaluate_cases(matcher, _items(DATA / blind / f"{lang}.jsonl"))
