@@ -197,6 +197,21 @@ def test_another_service_s_own_verification_is_not_binance_s(matcher: Matcher, t
     assert got_reason == ours
 
 
+@pytest.mark.parametrize(("text", "hk"), [
+    ("какие документы подходят для кус", False),
+    ("what documents can I use for verification", False),
+    ("香港人可以用哪些证件", True),
+    ("台湾人是不是更容易被拒", True),
+    ("I live in Macau, which ID works?", True),
+])
+def test_the_hong_kong_topic_needs_one_of_its_places(matcher: Matcher, text: str,
+                                                    hk: bool) -> None:
+    """matching.yaml `keyword_topics`: a general question about documents is not about Hong
+    Kong, Macao or Taiwan until it names one (a Chinese name inside a longer word counts)."""
+    got = [m.id for m in matcher.match(text).matches]
+    assert ("hk_macao_taiwan" in got) == hk, got
+
+
 @pytest.mark.parametrize(("text", "expect"), [
     # a pinyin keyboard's wrong character of the same sound
     ("我的户招过期了", "expired_document"),  # 护照 hu zhao

@@ -47,18 +47,24 @@ def check_matching(kb: Any) -> list[Problem]:
 
 
 def _check_reason_ids(kb: Any, data: Mapping[str, object], path: str) -> list[Problem]:
-    """`keyword_clauses` names reasons: warn about a name that is none."""
-    value = data.get("keyword_clauses")
-    if not isinstance(value, list):
-        return []
-    item_lines = getattr(value, "lines", [])
-    top = getattr(data, "lines", {}).get("keyword_clauses", getattr(data, "line", 1) or 1)
-    known = sorted(kb.reasons)
-    # a warning, as a missing reason file is: the list may name a reason this base left out
-    return [Problem(path, item_lines[k] if k < len(item_lines) else top,
-                    f"`keyword_clauses` names '{rid}', which is not a reason (ignored); "
-                    f"{did_you_mean(str(rid), known)}known: {', '.join(known)}", "warning")
-            for k, rid in enumerate(value) if rid not in kb.reasons]
+    """`keyword_clauses` names reasons and `keyword_topics` topics: warn about a name that is
+    none."""
+    problems: list[Problem] = []
+    for name, kind, ids in (("keyword_clauses", "reason", kb.reasons),
+                            ("keyword_topics", "topic", kb.topics)):
+        value = data.get(name)
+        if not isinstance(value, list):
+            continue
+        item_lines = getattr(value, "lines", [])
+        top = getattr(data, "lines", {}).get(name, getattr(data, "line", 1) or 1)
+        known = sorted(ids)
+        # a warning, as a missing file is: the list may name an entry this base left out
+        problems += [Problem(path, item_lines[k] if k < len(item_lines) else top,
+                             f"`{name}` names '{rid}', which is not a {kind} (ignored); "
+                             f"{did_you_mean(str(rid), known)}known: {', '.join(known)}",
+                             "warning")
+                     for k, rid in enumerate(value) if rid not in ids]
+    return problems
 
 
 def _check_patterns(data: Mapping[str, object], path: str) -> list[Problem]:

@@ -176,6 +176,11 @@ class Matcher:
         named_by_keyword = set(words.get("keyword_clauses", ()))
         self.keyword_clauses = frozenset(
             i for i, e in enumerate(entries) if e.kind == "reason" and e.id in named_by_keyword)
+        #: matching.yaml's `keyword_topics`: topics a message gets only with one of their
+        #: keywords ("which documents are accepted?" is not about Hong Kong until it says so)
+        keyed_topics = set(words.get("keyword_topics", ()))
+        self.keyword_topics = frozenset(
+            i for i, e in enumerate(entries) if e.kind == "topic" and e.id in keyed_topics)
         self.norm = norm
         self.seg = seg
         self.settings = settings
@@ -558,6 +563,12 @@ class Matcher:
             if probs is not None:
                 kept = min(1.0, domain) * (1.0 if anchored else s["char_unanchored"])
                 whole = with_chars(whole, probs, self.none_entry, s, kept)
+        if self.keyword_topics:
+            unkeyed = self.keyword_topics - self.scorer.keyword_entries(terms)
+            # a Chinese keyword inside a longer word: "台湾" in "台湾人"
+            unkeyed = {e for e in unkeyed
+                       if not any(k in seg.text for k in self._han_keywords().get(e, ()))}
+            whole = [0.0 if i in unkeyed else w for i, w in enumerate(whole)]
         # "kyc failed, help": about verification, but not which problem (scored all the same,
         # for `candidates`)
         # (not about another exchange or service: "my OKX verification failed, help")
@@ -579,6 +590,18 @@ class Matcher:
                   and any(t in self.failure_terms for t in terms))
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread,
                         failed, service)
+
+    def _han_keywords(self) -> dict[int, tuple[str, ...]]:
+        """The Chinese keywords of each `keyword_topics` entry, as written in a text."""
+        found = self.__dict__.get("_han_keys")
+        if found is None:
+            keys: dict[int, set[str]] = {}
+            for phrases in self.index.keywords.values():
+                for phrase, e, _ in phrases:
+                    if e in self.keyword_topics and phrase and is_han(phrase[0][:1]):
+                        keys.setdefault(e, set()).add("".join(phrase))
+            found = self.__dict__["_han_keys"] = {e: tuple(k) for e, k in keys.items()}
+        return found
 
     #: clauses past `max_clauses` still read when they quote the notice (`quote_words`)
     MORE_QUOTES = 6

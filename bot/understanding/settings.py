@@ -21,7 +21,7 @@ DEFAULTS: Mapping[str, float] = MATCHING_DEFAULTS
 
 WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", "negations",
               "negatable", "domain_words", "other_contexts", "own_words", "vague_words",
-              "other_services", "own_names", "keyword_clauses", "failure_words",
+              "other_services", "own_names", "keyword_clauses", "keyword_topics", "failure_words",
               "known_words", "narration_words", "quote_words", "foreign_words",
               "other_exchanges", "user_voice")
 PATTERN_LISTS = ("boilerplate", "reason_markers")
