@@ -66,6 +66,10 @@ class Engine:
         self._negation_words = frozenset(
             str(w) for _, data in matching_files(kb) for w in data.get("negations", ()) or ())
         self.stop_words = frozenset(str(w) for w in words.get("stop_words", ()) or ())
+        #: every language's words that make "verified" someone else's account, not a result
+        #: ("someone sold me a verified account"): matching.yaml `not_results`
+        self._not_results = frozenset(
+            _process(str(w)) for _, data in matching_files(kb) for w in data.get("not_results", ()) or ())
         #: common words of languages the bot does not write in (matching.yaml `foreign_words`)
         self.foreign_words = frozenset(_process(str(w)) for w in words.get("foreign_words", ()) or ())
         #: words that say a message is about verification (matching.yaml `domain_words`)
@@ -134,7 +138,28 @@ class Engine:
             elif (name in _HAN_INSIDE and len(phrase) >= 3 and short_han and all(map(is_han, phrase))
                     and self._han_said(padded, phrase)):
                 found[name] = None  # "通过啦，终于认证好了" holds "认证好了": Chinese has no spaces
+        if "passed" in found and (_asks(text) or self._not_result(clean)):
+            del found["passed"]  # "approved?" asks for the result; "bought a verified account" is none
         return list(found)
+
+    def asks_passed(self, text: str) -> bool:
+        """Does the message ask whether it passed ("approved?", "прошло?", "通过了吗")?"""
+        clean = _process(text)
+        words = set(clean.split())
+        if "asks_result" in self.intents(text):  # "did it pass", "有结果了吗"
+            return True
+        if not _asks(text) or not words or len(words) > self.kb.policy.intent_max_words \
+                or self._not_result(clean):
+            return False
+        if any(is_han(c) for c in clean):  # "通过了吗？", "認證好了沒？"
+            return "passed" in self.intents(clean.rstrip("".join(_ASKED)) or clean)
+        # a phrase's words in any order among a few others: "is it approved?", "ну что, одобрили?"
+        return any(n == "passed" and words.issuperset(p.split()) for p, n in self._intents)
+
+    def _not_result(self, clean: str) -> bool:
+        if any(w in self._not_results for w in clean.split()):
+            return True
+        return any(w in clean for w in self._not_results if w and is_han(w[0]))
 
     def without_introduction(self, text: str) -> str:
         """The message without the writer's name and the phrase that introduces it: "My name is
@@ -233,7 +258,10 @@ class Engine:
         # as many clauses as the matcher reads one by one: a report of progress is short, and a
         # 4,000-character run of clauses must not cost a fuzzy search per clause
         clauses = clauses[: int(self.kb.policy.matching["max_clauses"])]
-        return list(dict.fromkeys(name for c in clauses for name in self.intents(c)))
+        said = [self.intents(c) for c in clauses]
+        if _asks(text):  # "so it went through?": the last clause asks, it reports no result
+            said[-1] = [n for n in said[-1] if n != "passed"]
+        return list(dict.fromkeys(name for names in said for name in names))
 
     def hypothetical(self, text: str) -> bool:
         """Does the message ask "what if" rather than tell ("what if it fails again?")?"""
@@ -560,6 +588,16 @@ _NEWS = frozenset({"passed", "rejected_again", "still_waiting", "resubmitted", "
 _HAN_INSIDE = _NEWS | {"about_bot", "more_documents", "own_data", "stored_data", "this_language"}
 #: what makes a Chinese statement a question right after it ("通过了吗", "通过了没")
 _ASKED = frozenset("吗嗎么麼没沒否呢")
+#: ... and any message ending in a question mark ("approved?", "прошло?", "通过了？")
+_QUESTION_MARKS = frozenset("?？")
+
+
+def _asks(text: str) -> bool:
+    """Does the message end in a question mark (emoji and spaces after it aside)?"""
+    end = text.rstrip()
+    while end and not end[-1].isalnum() and end[-1] not in _QUESTION_MARKS:
+        end = end[:-1].rstrip()
+    return bool(end) and end[-1] in _QUESTION_MARKS
 
 
 def dispatch(t: Turn, event: Event) -> None:

@@ -178,7 +178,10 @@ def add_reasons(t: Turn, reason_ids: list[str], *, show: bool = True) -> bool:
     added = [r for r in dict.fromkeys(reason_ids) if r in t.kb.reasons and r not in walked]
     if not added or len(added) < len([r for r in reason_ids if r != current]):
         return False  # the message is not (only) about new reasons: read it as before
-    case_rules.diagnosed(t, added)
+    case = case_rules.diagnosed(t, added)
+    last = case.attempts[-1] if case.attempts else None
+    if last is not None and last.outcome == "rejected":  # the same rejection: its reasons too
+        last.reasons = list(dict.fromkeys([*last.reasons, *added]))
     batch = t.state.batch or [current, *t.state.queue]
     done = batch[: batch.index(current)] if current in batch else []
     # the ones still to come in the order one message naming them all would give

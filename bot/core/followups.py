@@ -89,12 +89,13 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
     ask_result(t, late=late)
 
 
-def ask_result(t: Turn, *, late: bool = False) -> None:
+def ask_result(t: Turn, *, late: bool = False, asked: bool = False) -> None:
     """Ask how it went; a `late` check-in says so first, in the same message (a backlog after an
-    outage drains at the send limit: one message per follow-up)."""
+    outage drains at the send limit: one message per follow-up). When the user `asked` ("approved?"),
+    say that the result comes from Binance, and ask the same."""
 
     def question(key: str) -> str:
-        text = t.msg(key)
+        text = t.msg("result_asked") if asked else t.msg(key)
         return t.msg("step", header=t.msg("followup_late"), text=text) if late else text
 
     case = t.open_case()

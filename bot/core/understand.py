@@ -21,6 +21,7 @@ from rapidfuzz import utils
 from bot.core import buttons, commands, fix, followups, journal, language, zones
 from bot.core import case as case_rules
 from bot.core.state import (
+    Case,
     AWAITING_NOTICE,
     CHOOSING,
     CONFIRM_FORGET,
@@ -111,6 +112,13 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             return
     step = t.current_step()
     count = t.engine.count(text)
+    # "not the photo, the face scan failed", "no sorry, it was the selfie": a correction of the
+    # reason that says so (a cue, or a failure named) before an option's words ("scan") are
+    # read as the answer to the step's question ("я ничего не редактировал, просто обрезал
+    # фото" answers it)
+    if step is not None and step.is_question and not forwarded and (
+            t.engine.corrects(text) or t.engine.says_failure(text)) and corrected(t, text):
+        return
     if step is not None and step.is_question and not forwarded:
         index = option_for(t, step, text, count)
         if index is not None:
@@ -134,6 +142,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             return
     if not forwarded and corrected(t, text):  # "no, it's not the photo, it's my name"
         return
+    if not forwarded and count is not None and recount(t, text, count):
+        return  # "sorry, I miscounted, it's only my second time"
     if not forwarded and t.engine.written_foreign(text):  # "KYC của tôi bị từ chối"
         t.reply("language_unsupported", [t.btn("reasons", "L")])
         return
@@ -181,11 +191,33 @@ def corrected(t: Turn, text: str) -> bool:
     return True
 
 
+def recount(t: Turn, text: str, count: int) -> bool:
+    """A user putting right how many times it failed, lower than told ("sorry, I miscounted,
+    it's only my second time", "ой, не три, а два раза"): the count is lowered (the attempts
+    the bot dated stay) and the count's question of the fix is answered again, so the stage
+    follows (out of a manual review that never began)."""
+    case = t.open_case()
+    if (case is None or t.state.phase != FIX or not t.state.reason or count >= case.failures
+            or not t.engine.corrects(text) or t.engine.hypothetical(text)):
+        return False
+    reason = t.reason()
+    for step in reason.steps if reason is not None else ():
+        for index, option in enumerate(step.options):
+            if option.failures is not None and option.failures[0] <= count <= option.failures[1]:
+                t.state.back.append(t.state.step or "")
+                t.state.step = step.id
+                fix.choose_option(t, index, count=count)
+                return True
+    return False
+
+
 #: a message that is only a file's name ("IMG_20260301_0912.jpg", "скан паспорта.pdf")
 _FILE_NAME = re.compile(r"[^\s/\\]{1,80}(?: [^\s/\\]{1,40}){0,3}\.(?:jpe?g|png|heic|heif|webp|gif|bmp|tiff?|pdf|mp4|mov)",
                         re.I)
 
 
+#: a link ("https://imgur.com/a/x", "www.example.com/photo.jpg")
+_LINK = re.compile(r"\b(?:https?://|www\.)\S{1,500}", re.I)
 #: a word in brackets, as chat exports write a photo ("[photo]", "<image>", "【图片】")
 _WRAPPED = re.compile(r"[\[<(（【]\s*([^\[\]<>()（）【】]{1,30}?)\s*[\]>)）】]")
 
@@ -194,13 +226,17 @@ def stands_for_file(t: Turn, text: str) -> bool:
     """Is the message only a file's name or words standing for a photo or file (intents
     `attachment`): "[photo]", "<image attached>", "IMG_0912.jpg"? A bare word ("photo", "截图")
     is no file: it may say what went wrong."""
-    if len(text) > 120:
+    if len(text) > 200:
         return False
     if _FILE_NAME.fullmatch(text):
         return True
+    # "here is my id photo https://imgur.com/...": a link to a file is a file sent
+    linked = _LINK.sub(" ", text).strip()
+    if linked != text.strip() and linked and "attachment" in t.engine.intents(linked):
+        return True
     wrapped = _WRAPPED.fullmatch(text)
     inner = wrapped.group(1) if wrapped else text
-    return "attachment" in t.engine.intents(inner) and (wrapped is not None or len(inner) <= 30 and (
+    return "attachment" in t.engine.intents(inner) and (wrapped is not None or len(inner) <= 40 and (
         len(inner.split()) >= 2 or (is_han(inner[0]) and len(inner) >= 3)))
 
 
@@ -403,6 +439,12 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
                 case_rules.rejected_again(t)
     elif "passed" in said:
         case_rules.passed(t)
+    elif t.engine.asks_passed(text) and (case is None or case_rules.result_pending(t)):
+        # "approved?": only Binance can tell; what did it say? (with no case: where it tells)
+        if case is None:
+            fix.show_topic(t, t.topic_for("find_reason") or "")
+        else:
+            followups.ask_result(t, asked=True)
     elif "more_documents" in said and case is not None and case.stage in (MANUAL_REVIEW, RESUBMITTED):
         case_rules.more_documents(t)
     elif "in_review" in said:
@@ -614,6 +656,13 @@ def is_new_rejection(t: Turn) -> bool:
         case_rules.pending_attempt(case))
 
 
+def _review_just_began(t: Turn, case: Case) -> bool:
+    """Did the manual review begin less than `dialogue.new_notice_after_hours` ago (no result
+    can have come yet)?"""
+    began = parse_iso(case.review_started) if case.review_started else None
+    return began is not None and t.now - began < timedelta(hours=t.policy.new_notice_after_hours)
+
+
 def later_notice(t: Turn, ids: list[str]) -> bool:
     """Is a notice naming `ids`, none of the reasons of the rejection being fixed, a day or more
     after it (`dialogue.new_notice_after_hours`)? Then the user resubmitted without saying so,
@@ -662,6 +711,13 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         if (new and case is not None and case.stage == MANUAL_REVIEW and not notice
                 and t.engine.says(text, "resubmitted") and not t.engine.says_failure(text)):
             case_rules.resubmitted(t)  # "I just resubmitted again with a new selfie": not a result
+            return
+        if (new and not reported and case is not None and case.stage == MANUAL_REVIEW
+                and not notice and _review_just_began(t, case)
+                and (t.engine.adds(text) or not t.engine.says_failure(text))
+                and fix.add_reasons(t, ids)):
+            # "the email also says my document is expired" minutes after the review began: one
+            # more reason of the rejection that led to it, not the review's result
             return
         if new and case_rules.rejected(t, ids):
             apply_count(t, count)

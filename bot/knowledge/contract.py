@@ -55,6 +55,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "checkin_on": ("when",),
         "followup_question": (),
         "followup_late": (),
+        "result_asked": (),
         "passed": (),
         "still_waiting": ("checkin",),
         "result_waiting_long": (),
@@ -269,6 +270,7 @@ BUTTONS: dict[str, frozenset[str]] = {
 INTENTS: tuple[str, ...] = (
     "resubmitted",
     "passed",
+    "asks_result",
     "rejected_again",
     "still_waiting",
     "next",

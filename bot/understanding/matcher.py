@@ -176,6 +176,7 @@ class Matcher:
         named_by_keyword = set(words.get("keyword_clauses", ()))
         self.keyword_clauses = frozenset(
             i for i, e in enumerate(entries) if e.kind == "reason" and e.id in named_by_keyword)
+        self.reason_entries = frozenset(i for i, e in enumerate(entries) if e.kind == "reason")
         #: matching.yaml's `keyword_topics`: topics a message gets only with one of their
         #: keywords ("which documents are accepted?" is not about Hong Kong until it says so)
         keyed_topics = set(words.get("keyword_topics", ()))
@@ -203,6 +204,13 @@ class Matcher:
         #: matching.yaml's `quote_words` ("it said", "пишут", "邮件说"): the clause reports the notice
         self.quote_words: tuple[str, ...] = ()
         self.quote_han: tuple[str, ...] = ()
+        #: matching.yaml's `fine_words` ("was very clear", "фото было чёткое", "照片很清楚"): the
+        #: clause says something was fine, which names no reason beside the others
+        self.fine_words: tuple[str, ...] = ()
+        self.fine_han: tuple[str, ...] = ()
+        #: matching.yaml's `question_leads` ("do i", "is it because", "нужно ли"), padded: a
+        #: clause that starts with one and ends in "?" asks, and names no reason beside the others
+        self.question_leads: tuple[str, ...] = ()
         #: the Chinese words the segmenter must keep whole for this knowledge (`tokens.add_words`)
         self.segmenter_words: list[str] = []
         #: character n-gram evidence (`charmodel`), trained on the same texts at build
@@ -311,6 +319,8 @@ class Matcher:
                                           for t in norm.terms(clean(w, 200)))
         matcher.narration_words, matcher.narration_han = _phrases(words["narration_words"])
         matcher.quote_words, matcher.quote_han = _phrases(words["quote_words"])
+        matcher.fine_words, matcher.fine_han = _phrases(words["fine_words"])
+        matcher.question_leads = _phrases(words["question_leads"])[0]
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         by_key = matcher.index.by_key
         matcher.chars = CharModel(((by_key[(t.kind, t.id)], matcher.char_text(t.text))
@@ -473,14 +483,29 @@ class Matcher:
             failing = [any(t in self.failure_terms for t in terms) for terms, _ in read]
             clause_chars = self.chars is not None and s["char_weight"] > 0 and s["char_clauses"] > 0
             char_kept = min(1.0, domain) * (1.0 if anchored else s["char_unanchored"])
-            for position, clause in enumerate(clauses):
+            # a clause that asks ("is it because my photo was blurry?", "do I need a clearer
+            # photo?") or says something was fine ("my photo was very clear though") names no
+            # reason of its own beside the others (the whole message still counts the words of
+            # a question)
+            asked = set().union(*(self.seg.questions(part, self.question_leads, budget)
+                                  for part in seg.free))
+            # (the questions last: they give way only to a reason another clause names firmly)
+            order = sorted(range(len(clauses)), key=lambda i: clauses[i] in asked)
+            for position in order:
+                clause = clauses[position]
                 clause_terms, uncertain_here = read[position]
                 if clause_terms and self.vague_terms.issuperset(clause_terms):
                     continue  # "не удалось пройти проверку": it failed, which names no reason
+                if _has_phrase(clause, self.fine_words, self.fine_han):
+                    continue
                 sc = self.scorer.scores(clause_terms, exclude, uncertain_here, domain, budget)
                 keyed = self.scorer.keyword_entries(clause_terms)
                 # a reason of `keyword_clauses` gets nothing from a clause without its keywords
                 unkeyed = self.keyword_clauses - keyed
+                # ... nor any reason from a yes/no question ("do I need a clearer photo?") beside
+                # a reason named firmly ("can I wear my glasses?" alone still names the selfie)
+                if clause in asked and any(n[2] for n in named):
+                    unkeyed = unkeyed | self.reason_entries
                 # "nothing" is judged on the whole message only
                 kept = whole[none] if none >= 0 else 0.0
                 whole = [w if i in unkeyed else max(w, v * factor)

@@ -21,7 +21,7 @@ from typing import Any
 import re2
 
 from bot.understanding.budget import Budget
-from bot.understanding.normalise import CACHE_SIZE
+from bot.understanding.normalise import CACHE_SIZE, text_words
 from bot.understanding.patterns import PatternError, compile_any, compile_pattern
 from bot.understanding.text import is_han
 
@@ -60,6 +60,8 @@ _HARD_SPLIT = compile_pattern(r"\n|;|\s/\s|\s\|\s|\.(?:\s+|$)|。")
 #: an emoji ends a clause as a full stop does, and a slash or bar between spaces ("Document
 #: expired / Image unclear") as it ends a list item
 _CLAUSE_PUNCT = r"[.!?;:\n。]+|,|\s/\s|\s\|\s|\p{So}+"
+#: the parts of a sentence a question is looked for in (cleaned text: "？" is "?" already)
+_SENTENCE_PARTS = compile_pattern(r"[.!?;:\n。，,]+")
 
 
 def _list_line(line: str, budget: Budget | None) -> bool:
@@ -171,6 +173,10 @@ def _separators(items: Sequence[str]) -> tuple[list[str], list[str]]:
     return words, symbols
 
 
+def _ON_NEW_LINE(match: Any) -> str:
+    return "\n" + match.group(0)
+
+
 class Segmenter:
     """Cut boilerplate and find the reason list(s) of forwarded notices."""
 
@@ -205,7 +211,10 @@ class Segmenter:
         stripped = self._stripped.get(text)
         if stripped is None:
             _spend(budget, text, MAX_PIECES)
-            stripped = self.boilerplate.sub(" ", text, 4 * MAX_PIECES)
+            # a reason marker starts a line of its own, so that a pattern cutting to the end of
+            # a line (a mail header: "Subject: Verification result Reason: ...") stops before it
+            marked = self.markers[0].sub(_ON_NEW_LINE, text, MAX_PIECES) if self.markers else text
+            stripped = self.boilerplate.sub(" ", marked, 4 * MAX_PIECES)
             if self.remember and len(self._stripped) < CACHE_SIZE:
                 self._stripped[text] = stripped
         return stripped
@@ -291,3 +300,22 @@ class Segmenter:
         """Split free text into clauses at punctuation and soft separators ("and", "、")."""
         text = _han_breaks(_sub_bullets(text, budget), budget)
         return [p.strip() for p in _split(self.clause, text, budget) if _letters(p)]
+
+    def questions(self, text: str, leads: tuple[str, ...],
+                  budget: Budget | None = None) -> set[str]:
+        """The clauses (as `clauses` gives them) of the yes/no questions in free text: a part
+        between punctuation that starts with one of `leads` (padded: " is it because ") and ends
+        in a question mark ("region not supported, is it because my photo was blurry?")."""
+        if "?" not in text or not leads:
+            return set()
+        asked: set[str] = set()
+        at = 0
+        for piece in _split(_SENTENCE_PARTS, text, budget):
+            found = text.find(piece, at)
+            if found < 0:
+                continue
+            at = found + len(piece)
+            if text[at:at + 8].lstrip(" ")[:1] == "?" and \
+                    f" {' '.join(text_words(piece))} ".startswith(leads):
+                asked.update(self.clauses(piece, budget))
+        return asked
