@@ -21,7 +21,6 @@ from rapidfuzz import utils
 from bot.core import buttons, commands, fix, followups, journal, language, zones
 from bot.core import case as case_rules
 from bot.core.state import (
-    Case,
     AWAITING_NOTICE,
     CHOOSING,
     CONFIRM_FORGET,
@@ -31,6 +30,7 @@ from bot.core.state import (
     LOCK_RISK,
     MANUAL_REVIEW,
     RESUBMITTED,
+    Case,
     parse_iso,
 )
 from bot.core.turn import Turn
