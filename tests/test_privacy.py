@@ -69,6 +69,7 @@ BLIND23 = [json.loads(line) for line in (PII / "blind23.jsonl").read_text(encodi
 BLIND24 = [json.loads(line) for line in (PII / "blind24.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND25 = [json.loads(line) for line in (PII / "blind25.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND26 = [json.loads(line) for line in (PII / "blind26.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND27 = [json.loads(line) for line in (PII / "blind27.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -727,6 +728,32 @@ def test_the_twenty_sixth_blind_corpus_leaves_few_secrets_and_masks_few_clean_li
     # tests/data/pii/blind26.md: first 74 of 120 / 61 left / 3 over-masked lines; tuned on the
     # even lines only
     _holds(BLIND26, fully_redacted=84, left=47, over_masked=3)
+
+
+def test_the_twenty_seventh_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
+    # tests/data/pii/blind27.md: first 99 of 120 / 22 left / 0 over-masked lines; tuned on the
+    # even lines only
+    _holds(BLIND27, fully_redacted=104, left=17, over_masked=0)
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # a security answer after a Chinese verb of answering glued to it; not a question word
+    ("客服问我密保问题“你的小学叫什么”，我答的是育才实验小学，结果说不对",
+     "客服问我密保问题“你的小学叫什么”，我答的是[secret]，结果说不对"),
+    ("密保问题我答的是什么我也忘了", "密保问题我答的是什么我也忘了"),
+    # a date in the Republic of China's calendar; dates said in Russian and French words
+    ("我是民國八十五年三月十二日出生的", "我是[date of birth]出生的"),
+    ("дата рождения у меня двенадцатое апреля девяносто восьмого года, а система",
+     "дата рождения у меня [date of birth], а система"),
+    ("je suis née le douze juin mille neuf cent quatre-vingt-quinze, numéro",
+     "je suis née le [date of birth], numéro"),
+    # Hebrew "I am" and a name closed by a comma; not where one lives or a mood
+    ("שלום, אני יוסי כהן, תעודת זהות", "שלום, אני [name], תעודת זהות"),
+    ("אני גר בתל אביב, מה לעשות", "אני גר בתל אביב, מה לעשות"),
+    ("אני עייף, נדחיתי שוב", "אני עייף, נדחיתי שוב"),
+])
+def test_blind27_even_line_shapes_are_masked_and_near_misses_are_not(text: str, stored: str) -> None:
+    assert redact(text) == stored
 
 
 @pytest.mark.parametrize(("text", "stored"), [

@@ -31,6 +31,8 @@ def dates(scan: Scan) -> None:
     if "年" in text:  # a date in Chinese numerals: 一九九五年一月三十日 (no digit at all)
         for m in p.date_cjk_numerals.finditer(text):
             found.append((*m.span("v"), m.group("y").translate(_CN_DIGITS)))
+        for m in p.date_roc.finditer(text):
+            found.append((*m.span("v"), None))
     if p.date_spelled is not None:  # "born on the seventeenth of november two thousand and five"
         for m in p.date_spelled.finditer(text):
             found.append((*m.span("v"), None))

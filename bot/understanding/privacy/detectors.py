@@ -19,6 +19,7 @@ from bot.understanding.privacy.shapes import (
     wallet_ok,
     year_like,
 )
+from bot.understanding.text import is_han
 
 
 def existing_masks(scan: Scan) -> None:
@@ -628,8 +629,18 @@ def security_answers(scan: Scan) -> None:
         s = ce + mark + 1 if not told else _after_quote(text, ce, window)
         answered = False
         while True:
-            while s < len(text) and text[s] in " \t'\"“”‘’«»:：?？,—–-":
+            while s < len(text) and text[s] in " \t'\"“”‘’«»:：?？,，—–-":
                 s += 1
+            # a verb of answering in a script without spaces opens the words after it
+            # ("……“你的小学叫什么”，我答的是育才实验小学")
+            glued = max((v for v in verbs if v[:1] and is_han(v[0]) and text.startswith(v, s)),
+                        key=len, default="")
+            if glued:
+                s += len(glued)
+                # ("我答的是什么我也忘了": a question word or forgetting is no answer)
+                answered = not any(text.startswith(n, s) for n in scan.vocab.folded("not_answers"))
+                break
+            w = s
             w = s
             while w < len(text) and (text[w].isalpha() or (w > s and text[w] in "’'")):
                 w += 1

@@ -177,6 +177,11 @@ class Patterns:
         self.date_cjk_numerals = lazy_rx(
             r"(?P<v>(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*[日号號])"
         )
+        # ... and in the Republic of China's calendar (Taiwan): 民國八十五年三月十二日
+        self.date_roc = lazy_rx(
+            r"(?P<v>(?:民國|民国)\s*[一二三四五六七八九十百〇零\d]{1,4}\s*年\s*[一二三四五六七八九十\d]{1,3}\s*月"
+            r"\s*[一二三四五六七八九十\d]{1,3}\s*[日号號])"
+        )
         self.date_word = cue_pattern(v, "birth")
         self.sentence_break = lazy_rx(r"[\n。！？；]|[!?;](?:\s|$)|\.\s")  # "Qwerty!2023" is one word
         # addresses

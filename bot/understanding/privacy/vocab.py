@@ -30,7 +30,7 @@ CUE_KEYS = frozenset({
     "contract", "name_lowercase", "phone_labels", "digit_words", "email_joiners", "day_words",
     "year_words", "name_titles", "name_suffixes", "name_labels", "public_names", "po_box",
     "self_intro", "self_intro_close", "street_endings", "number_words", "self_labels",
-    "security", "security_links", "security_verbs", "forwarded", "salutations",
+    "security", "security_links", "security_verbs", "not_answers", "forwarded", "salutations",
 })
 TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
 
