@@ -142,7 +142,7 @@ def set_zone(t: Turn, arg: str) -> None:
     if not arg:
         cmd_timezone(t)
         return
-    name = zones.parse_zone(arg, t.kb.languages)
+    name = zones.parse_zone(arg, t.kb.languages, t.policy.zone_places)
     if name is None:
         t.reply("timezone_invalid", [t.btn("timezone_utc", "z", "UTC")])
         return

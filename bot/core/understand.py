@@ -87,7 +87,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and (buttons.typed_number(t, text) or buttons.typed_label(t, text)):
         return
     if (not forwarded and len(text) <= 40 and "z|UTC" in t.state.last_buttons
-            and (zones.parse_zone(text, t.kb.languages)
+            and (zones.parse_zone(text, t.kb.languages, t.policy.zone_places)
                  or t.engine.matcher.match(text).top is None)):
         # "Moscow" right after "send /timezone with its name"; a place it does not know ("Port
         # Harcourt") is told how to write the zone, not taken for a question off the topic
@@ -189,6 +189,15 @@ def corrected(t: Turn, text: str) -> bool:
     t.text_said = text  # "..., it says my name doesn't match": may answer the fix's first question
     fix.correct_reasons(t, denied or [t.state.reason], named)
     return True
+
+
+def _says_permanent(t: Turn, text: str) -> bool:
+    """Does the message name the permanent rejection firmly ("says permanently rejected",
+    "навсегда отказали", "被永久拒绝了")?"""
+    top = t.engine.matcher.match(text).top
+    role = t.topic_for("permanent_rejection")
+    return top is not None and top.kind == "topic" and top.id == role and \
+        top.score >= float(t.policy.matching["multi_min_score"])
 
 
 def recount(t: Turn, text: str, count: int) -> bool:
@@ -415,6 +424,10 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         if "rejected_again" in news and t.topic_for("repeated_failures"):
             fix.show_topic(t, t.topic_for("repeated_failures") or "")
             return True
+    if ("rejected_again" in said and case is not None and not _asks(text)
+            and not t.engine.hypothetical(text) and _says_permanent(t, text)):
+        case_rules.permanently_rejected(t)  # "they rejected it, says permanently rejected"
+        return True
     # "rejected again" is news of a case this bot knows; as a first message ("селфи не прошло",
     # "被拒了") it is a rejection to read like any other (its reason, or what the notice says)
     if ("rejected_again" in said and case is not None
@@ -1048,8 +1061,11 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
         if t.state.phase == FIX and (vague or "explain" in t.clause_intents(text)):
             explain(t)  # "I got this email, what should I do?": about the notice on screen
             return
-        if _asks(text):  # a question this bot can't answer: say where it can be
+        if _asks(text) and t.engine.matcher.reads_elsewhere(text):
+            # a question about something else ("what are the trading fees?"): where it belongs
             t.reply("nothing_matched", *t.role_rows("contact_support"))
+        elif _asks(text):  # "how do I know?", "does it matter?": the step again, and where else
+            t.reply("step_question")
         else:
             t.reply("use_buttons")
         fix.render_step(t)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
 
 
-def parse_zone(raw: str, languages: Iterable[str] = ()) -> str | None:
+def parse_zone(raw: str, languages: Iterable[str] = (),
+               places: Mapping[str, str] | None = None) -> str | None:
     """Return the canonical name of a zone typed by a user ("Europe/Berlin", "UTC+3",
     "+05:30", "utc", a city as `languages` write it: "Москва", "上海", or a country with one
-    zone: "Nigeria", "Казахстан"), or None if it is not one."""
+    zone: "Nigeria", "Казахстан"; else one of `places`, policy.yaml `zone_places`: "Beijing"), or
+    None if it is not one."""
     text = raw.strip()
     if not text:
         return None
@@ -33,7 +35,8 @@ def parse_zone(raw: str, languages: Iterable[str] = ()) -> str | None:
         return ZoneInfo(text).key
     except (ZoneInfoNotFoundError, ValueError):
         key = " ".join(text.lower().replace("_", " ").split())
-        return _cities().get(key) or _local_names(tuple(languages)).get(key)
+        return (_cities().get(key) or _local_names(tuple(languages)).get(key)
+                or (places or {}).get(key))
 
 
 @lru_cache(maxsize=1)

@@ -152,6 +152,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "no_such_button_one": ("number", "count"),
         "no_buttons": (),
         "use_buttons": (),
+        "step_question": (),
         "result_which": (),
         "attachment": (),
         "sensitive_data": (),

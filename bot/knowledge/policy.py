@@ -34,6 +34,8 @@ def setting(
     """
     meta = {"section": section, "key": key, "lo": lo, "hi": hi, "above": above,
             "integer": integer, "kind": kind, "doc": doc}
+    if isinstance(default, Mapping):  # an optional map: each policy its own, read-only
+        return field(default_factory=lambda: MappingProxyType(dict(default)), metadata=meta)
     return field(default=default, metadata=meta)
 
 
@@ -235,6 +237,10 @@ class Policy:
         doc="dialogue role -> the topic the bot offers in that situation (contract.TOPIC_ROLES)")
     links: Mapping[str, str] = setting(section="links", kind="links",
                                        doc="web addresses messages may use as {name}")
+    zone_places: Mapping[str, str] = setting(
+        {}, section="zone_places", kind="places",
+        doc="places users type for /timezone -> the time zone (cities the time-zone database "
+            "and the languages' own names miss: Beijing, Delhi, Lagos...)")
     step_label_chars: int = setting(
         70, section="limits", lo=10, integer=True,
         doc="a step named in /status, a case summary or a report is cut to this many characters")

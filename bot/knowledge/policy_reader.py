@@ -80,6 +80,8 @@ def read_policy(path: Path, problems: Problems, topic_ids: set[str] | None = Non
                 values[f.name] = _matching(ctx, m)
             elif kind == "links":
                 values[f.name] = _links(ctx, m)
+            elif kind == "places":
+                values[f.name] = _places(ctx, m)
             elif kind == "topics":
                 values[f.name] = _topic_roles(ctx, m, topic_ids)
             elif _where(f)[1] in m:
@@ -137,6 +139,25 @@ def _links(ctx: FileCtx, m: YMap) -> MappingProxyType[str, str]:
             continue
         links[key] = url
     return MappingProxyType(links)
+
+
+def _places(ctx: FileCtx, m: YMap) -> MappingProxyType[str, str]:
+    """Read `zone_places:`: a place as users type it -> its IANA time zone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    places: dict[str, str] = {}
+    for key in m:
+        name = ctx.string(m, key, "`zone_places`")
+        if name is None:
+            continue
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            ctx.error(m.lines[key], f"place '{key}': '{name}' is no time zone; write one such as "
+                                    "Asia/Shanghai")
+            continue
+        places[" ".join(str(key).lower().replace("_", " ").split())] = name
+    return MappingProxyType(places)
 
 
 def _topic_roles(ctx: FileCtx, m: YMap, topic_ids: set[str] | None) -> MappingProxyType[str, str]:

@@ -663,6 +663,14 @@ class Matcher:
         return any(t in ix.idf and ix.off_domain.get(t, 0.0) < 1.0
                    for t in self.norm.terms(self._translit(cleaned), set()))
 
+    def reads_elsewhere(self, text: str) -> bool:
+        """Does the message hold a word the knowledge uses mostly about other things (negatives.yaml:
+        "trading fees", "deposit")? "how do I know?" holds none."""
+        cleaned = clean(text, int(self.settings["max_chars"]))
+        ix = self.index
+        return any(ix.off_domain.get(t, 0.0) >= _ELSEWHERE_SHARE
+                   for t in self.norm.terms(self._translit(cleaned), set()))
+
     def narrates(self, clause: str) -> bool:
         """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""
         return _has_phrase(clause, self.narration_words, self.narration_han)
@@ -730,6 +738,10 @@ class Matcher:
                 if all(e != f for f, _ in found):
                     found.append((e, sc))
         return found
+
+
+#: the share of a word's uses that are in negatives.yaml from which it is about something else
+_ELSEWHERE_SHARE = 0.4
 
 
 def _phrases(listed: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
