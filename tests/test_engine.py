@@ -40,6 +40,12 @@ class StubMatcher:
     def clauses(self, text: str) -> list[str]:
         return [text]
 
+    def asks_yes_no(self, text: str) -> bool:
+        return False  # no message of these scenarios is only a question
+
+    def reads_elsewhere(self, text: str) -> bool:
+        return False
+
     def reads_words(self, text: str) -> bool:
         return True  # every word counts: an unmatched message is off topic, not keyboard mash
 

@@ -166,6 +166,8 @@ def typed_number(t: Turn, text: str) -> bool:
     when the latest message had no buttons and no case is under way (the number is then read
     as text)."""
     stripped = text.strip().rstrip(".)")
+    if not (stripped.isascii() and stripped.isdigit()):
+        stripped = t.engine.button_number(text) or ""  # "option 2", "вариант 2", "选项2"
     if not (stripped.isascii() and stripped.isdigit()) or len(stripped) > 3:
         return False
     if not t.state.last_buttons:

@@ -70,7 +70,7 @@ def diagnosed(t: Turn, reasons: list[str]) -> Case:
     """A rejection was diagnosed: open the case if needed; the rejection the user came with is
     its first failed attempt."""
     case = t.case()
-    if not case.attempts:
+    if not case.attempts and not t.asked_only:
         case.attempts.append(Attempt(at=iso(t.now), outcome="rejected", reasons=list(reasons),
                                      source="arrived"))
     for r in reasons:

@@ -82,6 +82,9 @@ class Engine:
         phrases = [(_process(p), name) for name, ps in kb.intents.items() for p in ps]
         self._intents = [(p, n) for p, n in phrases if p and n not in LEXICON_INTENTS]
         self._counts = [(p, COUNT_INTENTS[n]) for p, n in phrases if p and n in COUNT_INTENTS]
+        #: every language's words before a typed button number, longest first ("i pick", "#")
+        self._button_words = sorted({str(w).casefold() for w in kb.intents.get("button_words", ()) if w},
+                                    key=len, reverse=True)
         self._at_least = [(p, AT_LEAST_INTENTS[n]) for p, n in phrases if p and n in AT_LEAST_INTENTS]
         #: duration units, longest first ("business days" before "days")
         self._units = sorted(((p, DURATION_INTENTS[n]) for p, n in phrases if p and n in DURATION_INTENTS),
@@ -141,6 +144,16 @@ class Engine:
         if "passed" in found and (_asks(text) or self._not_result(clean)):
             del found["passed"]  # "approved?" asks for the result; "bought a verified account" is none
         return list(found)
+
+    def button_number(self, text: str) -> str | None:
+        """The number of a typed "option 2", "вариант 2", "选项2", "#2" (`button_words`), or None."""
+        clean = " ".join(text.casefold().split()).rstrip(".)")
+        for word in self._button_words:
+            if clean.startswith(word):
+                rest = clean[len(word):].strip(" :#.")
+                if rest.isascii() and rest.isdigit() and len(rest) <= 3:
+                    return rest
+        return None
 
     def asks_passed(self, text: str) -> bool:
         """Does the message ask whether it passed ("approved?", "прошло?", "通过了吗")?"""

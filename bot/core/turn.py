@@ -40,6 +40,9 @@ class Turn:
     #: the message a fix starts from: a question whose answer it already says (an option's
     #: `said:` phrases, "I turned 18 last week") is answered from it, once
     text_said: str | None = None
+    #: the message only asks about a reason ("im 17, can I do KYC?"): a case opened from it
+    #: counts no failed attempt
+    asked_only: bool = False
     going_back: bool = False  # the user pressed Back: a question is asked, not answered for them
     _clauses: tuple[str, list[str]] | None = None  # the clause intents of this turn's message
     #: the topic the previous turn answered (`State.last_topic`, cleared for this turn's own)

@@ -369,8 +369,20 @@ def _cyrillic(t: Turn, text: str) -> str | None:
     return t.engine.matcher.norm.translit.cyrillic(text.lower()) or None
 
 
+#: words around a bare count that say nothing of it ("just once", "like three")
+_COUNT_FILLERS = frozenset({"just", "only", "like", "about", "maybe", "around", "all", "in",
+                            "всего", "только", "уже", "наверное", "примерно", "就", "只"})
+
+
 def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
     """The option a typed answer names ("name", "my own old account", "failed twice")."""
+    if _counts(step) and count is None and len(text.split()) <= 3:
+        # a bare count at "how many times?" ("three", "just once", "три"): read as the count
+        # phrase it stands for
+        bare = " ".join(w for w in text.casefold().split() if w not in _COUNT_FILLERS)
+        count = next((c for form in (f"{bare} times", f"failed {bare}", f"{bare} раза",
+                                     f"{bare} раз", f"{bare}次")
+                      if (c := t.engine.count(form)) is not None), None)
     index = fix.count_option(step, count) if _counts(step) else None
     if index is not None:
         return index
@@ -720,6 +732,9 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             return
         new = is_new_rejection(t) or reported or (notice and later_notice(t, ids))
         case = t.open_case()
+        # "i live in japan, can i use binance?", "im 17 can i do kyc": a question, no rejection
+        t.asked_only = (case is None and not notice and t.engine.matcher.asks_yes_no(text)
+                        and not t.engine.says_failure(text) and not t.engine.matcher.quotes(text))
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
         if (new and case is not None and case.stage == MANUAL_REVIEW and not notice
                 and t.engine.says(text, "resubmitted") and not t.engine.says_failure(text)):

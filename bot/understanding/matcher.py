@@ -663,6 +663,12 @@ class Matcher:
         return any(t in ix.idf and ix.off_domain.get(t, 0.0) < 1.0
                    for t in self.norm.terms(self._translit(cleaned), set()))
 
+    def asks_yes_no(self, text: str) -> bool:
+        """Does the message hold a yes/no question's lead (`question_leads`: "can i", "am i",
+        "нужно ли"), anywhere ("im 17 can i do kyc")?"""
+        padded = f" {' '.join(text_words(clean(text, int(self.settings['max_chars']))))} "
+        return any(lead in padded for lead in self.question_leads)
+
     def reads_elsewhere(self, text: str) -> bool:
         """Does the message hold a word the knowledge uses mostly about other things (negatives.yaml:
         "trading fees", "deposit")? "how do I know?" holds none."""
