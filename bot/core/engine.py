@@ -141,7 +141,7 @@ class Engine:
             elif (name in _HAN_INSIDE and len(phrase) >= 3 and short_han and all(map(is_han, phrase))
                     and self._han_said(padded, phrase)):
                 found[name] = None  # "通过啦，终于认证好了" holds "认证好了": Chinese has no spaces
-        if "passed" in found and (_asks(text) or self._not_result(clean)):
+        if "passed" in found and (_ends_in_question_mark(text) or self._not_result(clean)):
             del found["passed"]  # "approved?" asks for the result; "bought a verified account" is none
         return list(found)
 
@@ -161,7 +161,7 @@ class Engine:
         words = set(clean.split())
         if "asks_result" in self.intents(text):  # "did it pass", "有结果了吗"
             return True
-        if not _asks(text) or not words or len(words) > self.kb.policy.intent_max_words \
+        if not _ends_in_question_mark(text) or not words or len(words) > self.kb.policy.intent_max_words \
                 or self._not_result(clean):
             return False
         if any(is_han(c) for c in clean):  # "通过了吗？", "認證好了沒？"
@@ -272,7 +272,7 @@ class Engine:
         # 4,000-character run of clauses must not cost a fuzzy search per clause
         clauses = clauses[: int(self.kb.policy.matching["max_clauses"])]
         said = [self.intents(c) for c in clauses]
-        if _asks(text):  # "so it went through?": the last clause asks, it reports no result
+        if _ends_in_question_mark(text):  # "so it went through?": the last clause asks, it reports no result
             said[-1] = [n for n in said[-1] if n != "passed"]
         return list(dict.fromkeys(name for names in said for name in names))
 
@@ -605,7 +605,7 @@ _ASKED = frozenset("吗嗎么麼没沒否呢")
 _QUESTION_MARKS = frozenset("?？")
 
 
-def _asks(text: str) -> bool:
+def _ends_in_question_mark(text: str) -> bool:
     """Does the message end in a question mark (emoji and spaces after it aside)?"""
     end = text.rstrip()
     while end and not end[-1].isalnum() and end[-1] not in _QUESTION_MARKS:

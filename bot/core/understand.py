@@ -116,8 +116,9 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     # reason that says so (a cue, or a failure named) before an option's words ("scan") are
     # read as the answer to the step's question ("я ничего не редактировал, просто обрезал
     # фото" answers it)
-    if step is not None and step.is_question and not forwarded and (
-            t.engine.corrects(text) or t.engine.says_failure(text)) and corrected(t, text):
+    corrects_first = step is not None and step.is_question and not forwarded and (
+        t.engine.corrects(text) or t.engine.says_failure(text))
+    if corrects_first and corrected(t, text):
         return
     if step is not None and step.is_question and not forwarded:
         index = option_for(t, step, text, count)
@@ -140,7 +141,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             fix.choose_option(t, index)
             asked_too(t, text)
             return
-    if not forwarded and corrected(t, text):  # "no, it's not the photo, it's my name"
+    if not forwarded and not corrects_first and corrected(t, text):  # "no, it's not the photo, it's my name"
         return
     if not forwarded and count is not None and recount(t, text, count):
         return  # "sorry, I miscounted, it's only my second time"

@@ -8,6 +8,8 @@ from datetime import UTC, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.knowledge.policy import place_key
+
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
 
 
@@ -34,7 +36,7 @@ def parse_zone(raw: str, languages: Iterable[str] = (),
     try:
         return ZoneInfo(text).key
     except (ZoneInfoNotFoundError, ValueError):
-        key = " ".join(text.lower().replace("_", " ").split())
+        key = place_key(text)
         return (_cities().get(key) or _local_names(tuple(languages)).get(key)
                 or (places or {}).get(key))
 

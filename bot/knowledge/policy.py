@@ -15,6 +15,11 @@ from types import MappingProxyType
 from typing import Any
 
 
+def place_key(place: str) -> str:
+    """A place as `zone_places` keys it: small letters, "_" and runs of spaces as one space."""
+    return " ".join(place.lower().replace("_", " ").split())
+
+
 def setting(
     default: Any = MISSING,
     *,

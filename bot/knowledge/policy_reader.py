@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.knowledge import contract
 from bot.knowledge.accessors import FileCtx, read_yaml
-from bot.knowledge.policy import MatchingSettings, Policy
+from bot.knowledge.policy import MatchingSettings, Policy, place_key
 from bot.knowledge.problems import Problems, describe, did_you_mean, display_path, known
 from bot.knowledge.ytypes import YMap
 
@@ -156,7 +156,7 @@ def _places(ctx: FileCtx, m: YMap) -> MappingProxyType[str, str]:
             ctx.error(m.lines[key], f"place '{key}': '{name}' is no time zone; write one such as "
                                     "Asia/Shanghai")
             continue
-        places[" ".join(str(key).lower().replace("_", " ").split())] = name
+        places[place_key(str(key))] = name
     return MappingProxyType(places)
 
 

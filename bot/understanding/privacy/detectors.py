@@ -641,7 +641,6 @@ def security_answers(scan: Scan) -> None:
                 answered = not any(text.startswith(n, s) for n in scan.vocab.folded("not_answers"))
                 break
             w = s
-            w = s
             while w < len(text) and (text[w].isalpha() or (w > s and text[w] in "’'")):
                 w += 1
             word = text[s:w].casefold()
