@@ -137,6 +137,9 @@ class MatchingSettings(Mapping[str, float]):
                                         "verification failed and names no reason is answered "
                                         "as vague (the bot asks for the notice) unless a topic "
                                         "scores at least this")
+    failed_reason_floor: float = setting(0, lo=0, hi=100, doc="... nor by a reason scoring under "
+                                         "this that only the reason bias lifts above a topic "
+                                         "scoring more (\"I used my passport, rejected\")")
     negative_margin: float = setting(0, lo=-100, hi=100, doc="negatives.yaml wins when it scores "
                                                           "within this of the best entry")
     list_min_score: float = setting(25, lo=0, hi=100, doc="an item of a notice's reason list "

@@ -37,6 +37,7 @@ for _latin, _cyr in _LATIN_TO_CYRILLIC:
 _ENDINGS = frozenset({"yy", "yi", "iy", "ij", "yj"})
 _VOWELS = frozenset("aeiouy")
 _FOLD = str.maketrans({"ё": "е", "э": "е", "й": "и", "ы": "и", "ь": None, "ъ": None,
+                       "і": "и", "ї": "и", "є": "е", "ґ": "г",  # Ukrainian in Latin letters too
                        "щ": "ш"})
 
 
