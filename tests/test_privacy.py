@@ -70,6 +70,7 @@ BLIND24 = [json.loads(line) for line in (PII / "blind24.jsonl").read_text(encodi
 BLIND25 = [json.loads(line) for line in (PII / "blind25.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND26 = [json.loads(line) for line in (PII / "blind26.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND27 = [json.loads(line) for line in (PII / "blind27.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND28 = [json.loads(line) for line in (PII / "blind28.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -734,6 +735,27 @@ def test_the_twenty_seventh_blind_corpus_leaves_few_secrets_and_masks_few_clean_
     # tests/data/pii/blind27.md: first 99 of 120 / 22 left / 0 over-masked lines; tuned on the
     # even lines only
     _holds(BLIND27, fully_redacted=104, left=17, over_masked=0)
+
+
+def test_the_twenty_eighth_blind_corpus_leaves_few_secrets_and_masks_no_clean_line() -> None:
+    # tests/data/pii/blind28.md: first 108 of 120 / 16 left / 1 over-masked line; tuned on
+    # lines 2, 4, 6... only
+    _holds(BLIND28, fully_redacted=110, left=14, over_masked=0)
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # a security answer in Turkish, told in a sentence; not when it is forgotten
+    ("Güvenlik sorusunun cevabı Karabaş idi", "Güvenlik sorusunun cevabı [secret]"),
+    ("güvenlik sorusunun cevabını hatırlamıyorum", "güvenlik sorusunun cevabını hatırlamıyorum"),
+    # a date in Chinese numerals with no 日 after the day (a lunar birthday)
+    ("我生日是农历一九八八年八月十五，公历是", "我生日是农历[date of birth]，公历是"),
+    # an error's number after its name is no secret code; a code after "sms code" is
+    ("failed with FACE_NOT_MATCH (code 4003). Lighting was fine",
+     "failed with FACE_NOT_MATCH (code 4003). Lighting was fine"),
+    ("my sms code 4003", "my sms code [code]"),
+])
+def test_blind28_even_line_shapes_are_masked_and_near_misses_are_not(text: str, stored: str) -> None:
+    assert redact(text) == stored
 
 
 @pytest.mark.parametrize(("text", "stored"), [

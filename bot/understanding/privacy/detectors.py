@@ -322,7 +322,9 @@ def codes(scan: Scan) -> None:
     codes goes whole ("backup codes: 48213907, 55102846")."""
     if not scan.has_digit:
         return
-    for _, e in scan.cues("code"):
+    for cs, e in scan.cues("code"):
+        if _after_error_name(scan.text[max(0, cs - 40):cs]):
+            continue  # "FACE_NOT_MATCH (code 4003)": an error's number, not a secret
         window = scan.window(e, 60)
         for m in scan.p.base32_key.finditer(window):
             s, end = m.span("v")
@@ -366,6 +368,15 @@ def codes(scan: Scan) -> None:
                 last = end
                 continue
             break
+
+
+def _after_error_name(before: str) -> bool:
+    """Does `before` end with an error's name in capitals and underscores ("FACE_NOT_MATCH (",
+    "DOC_EXPIRED, ")?"""
+    words = before.rstrip(" \t(（[,，:-").split()
+    name = words[-1] if words else ""
+    return ("_" in name.strip("_") and name.isascii()
+            and all(ch.isupper() or ch.isdigit() or ch == "_" for ch in name))
 
 
 #: cue words that, between an order word and a number, make the number something else

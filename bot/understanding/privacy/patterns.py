@@ -173,14 +173,14 @@ class Patterns:
         # digits written as Chinese numerals one by one ("幺三九 零二七一 五八四六": 幺 and 洞 are
         # the spoken 1 and 0), seven or more counted by the detector
         self.cjk_digits = lazy_rx(r"(?P<v>[〇零一二三四五六七八九幺洞](?:[ \t\-]?[〇零一二三四五六七八九幺洞])+)")
-        # a date in Chinese numerals: 一九九五年一月三十日, 二〇〇一年十二月五号
+        # a date in Chinese numerals: 一九九五年一月三十日, 二〇〇一年十二月五号, 农历一九八八年八月十五
         self.date_cjk_numerals = lazy_rx(
-            r"(?P<v>(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*[日号號])"
+            r"(?P<v>(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*[日号號]?)"
         )
         # ... and in the Republic of China's calendar (Taiwan): 民國八十五年三月十二日
         self.date_roc = lazy_rx(
             r"(?P<v>(?:民國|民国)\s*[一二三四五六七八九十百〇零\d]{1,4}\s*年\s*[一二三四五六七八九十\d]{1,3}\s*月"
-            r"\s*[一二三四五六七八九十\d]{1,3}\s*[日号號])"
+            r"\s*[一二三四五六七八九十\d]{1,3}\s*[日号號]?)"
         )
         self.date_word = cue_pattern(v, "birth")
         self.sentence_break = lazy_rx(r"[\n。！？；]|[!?;](?:\s|$)|\.\s")  # "Qwerty!2023" is one word
