@@ -1089,6 +1089,35 @@ def test_a_failure_with_only_a_weak_topic_is_vague(matcher: Matcher, text: str) 
     assert not result.matches and result.vague
 
 
+@pytest.mark.parametrize("text", [
+    "I used my passport, rejected",
+    "my kyc was rejected, I used my passport",
+])
+def test_a_failure_whose_only_reason_is_lifted_by_the_bias_alone_is_vague(
+        matcher: Matcher, text: str) -> None:
+    # audit 18 H2: "ID already used" barely over its floor, under a topic scoring more, is a
+    # guess (`failed_reason_floor`): the bot asks for the notice
+    result = matcher.match(text)
+    assert not result.matches and result.vague
+    # ... while the same words with the reason said keep it
+    assert ids(matcher.match(text + ", it says the ID is already used on another account"))[:1] == [
+        "id_already_registered"]
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    # a reason's lead-in names no reason of its own (blind28 even lines)
+    ("Ваша заявка отклонена. Причина: согласно данным документа, вам не исполнилось 18 лет.",
+     ["underage"]),
+    ("Your KYC was rejected. Reason: according to the information on your document, you are "
+     "under 18.", ["underage"]),
+    # Ukrainian in Latin letters; Cantonese failure words
+    ("yak podaty apelyaciyu na vidmovu v kyc?", ["appeal_how"]),
+    ("做人臉嗰陣冇卸妝，係咪因為咁所以唔過？", ["face_verification"]),
+])
+def test_blind28_even_lines_shapes(matcher: Matcher, text: str, expect: list[str]) -> None:
+    assert ids(matcher.match(text))[:len(expect)] == expect
+
+
 def test_a_failure_with_a_plain_topic_question_keeps_its_topic(matcher: Matcher) -> None:
     assert ids(matcher.match("请问认证没有通过，在什么地方可以看到具体的原因？"))[:1] == ["find_reason"]
 
