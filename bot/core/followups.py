@@ -124,6 +124,12 @@ def still_waiting(t: Turn) -> None:
     if case.stage == MANUAL_REVIEW:
         review_waiting(t, case)
         return
+    planned = t.state.followup
+    if planned is not None and planned.kind == RESULT and parse_iso(planned.due) > t.now:
+        # "still nothing" said again before the next check-in: no check-in was answered, so
+        # none is counted and the plan stands
+        t.reply("still_waiting", checkin=t.msg("checkin_on", when=render.when(t, parse_iso(planned.due))))
+        return
     case.checkins += 1
     pending = case_rules.pending_attempt(case)
     stuck = pending is not None and pending.at is not None and t.now - parse_iso(pending.at) >= timedelta(
