@@ -292,6 +292,27 @@ def enter_manual_review(t: Turn, case: Case, *, quiet: bool = False) -> None:
     )
 
 
+def appealed(t: Turn) -> None:
+    """The user appealed: they asked for a person to look at the case again (the guide: an
+    appeal is a manual re-evaluation), so the case is in manual review from now, with its
+    check-ins; a review already running or a result already awaited keeps its own."""
+    case = t.case()
+    journal.record(t, "appealed")
+    if not case.attempts:  # "I appealed" as a first message: it failed at least once
+        case.attempts.append(Attempt(at=None, outcome="rejected", source="counted"))
+    t.state.asked_result = False
+    if case.stage == MANUAL_REVIEW and case.appealed_at:  # told again
+        t.reply("appeal_noted_again", [t.btn("case_summary", "S")], *fix.continue_row(t))
+        return
+    case.appealed_at = iso(t.now)
+    if case.stage == MANUAL_REVIEW or result_pending(t):
+        t.reply("appeal_noted_waiting", [t.btn("case_summary", "S")], *fix.continue_row(t))
+        return
+    enter_manual_review(t, case, quiet=True)
+    t.reply("appeal_noted", *t.role_rows("manual_review"), [t.btn("case_summary", "S")],
+            checkin=followups.schedule_review(t, case), **render.review_window(t))
+
+
 def review_reported(t: Turn, case: Case, elapsed_days: int | None = None) -> None:
     """The user says the case went to manual review: it is, whatever the count (the guide: after
     3 failures, but Binance may do so sooner); a pending attempt is under that review.

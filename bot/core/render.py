@@ -48,6 +48,8 @@ def stage_name(t: Turn, case: Case) -> str:
     """A short name for where the case is ("In manual review")."""
     if case.stage == CLOSED:
         return t.msg(f"closed_{case.closed_why or 'restart'}")
+    if case.stage == MANUAL_REVIEW and case.appealed_at:
+        return t.msg("stage_appealed", date=when(t, parse_iso(case.appealed_at)))
     return t.msg(f"stage_{case.stage}")
 
 
@@ -99,6 +101,8 @@ def attempts_list(t: Turn, case: Case) -> str:
                                since=when(t, parse_iso(case.review_started))))
         else:
             lines.append(t.msg("summary_review_result", result=t.msg(result)))
+    if case.appealed_at:
+        lines.append(t.msg("summary_appeal_line", date=when(t, parse_iso(case.appealed_at))))
     return "\n".join(lines) or t.msg("nothing")
 
 

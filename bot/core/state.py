@@ -73,6 +73,7 @@ class Case:
     review_inferred: bool = False
     documents_asked: bool = False  # the current review asked for more documents
     checkins: int = 0  # check-ins sent in the current stage (their wording moves on)
+    appealed_at: str | None = None  # when the user said they appealed (a manual re-evaluation)
 
     @property
     def status(self) -> str:

@@ -410,7 +410,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     # a reason ("rejected for name mismatch, what name is on my account?": the reason first)
     longer = [n for n in ("own_data", "stored_data", "this_language", "about_bot")
               if n not in said and t.engine.says(text, n)]
-    longer += [n for n in ("in_review", "more_documents") if n not in said and _told(t, text, n)]
+    longer += [n for n in ("in_review", "more_documents", "appealed")
+               if n not in said and _told(t, text, n)]
     firm = float(t.policy.matching["multi_min_score"])
     if longer and not any(m.kind == "reason" and m.score >= firm
                           for m in t.engine.matcher.match(text).matches):
@@ -430,7 +431,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         count = t.engine.count(text)
         if count is not None and count >= len(case.attempts) and not t.engine.hypothetical(text):
             said.add("rejected_again")
-    news = said & {"rejected_again", "passed", "resubmitted", "more_documents", "in_review"}
+    news = said & {"rejected_again", "passed", "resubmitted", "more_documents", "in_review",
+                   "appealed"}
     if news and t.engine.asks_about(text, news):
         # "what if I get rejected again?": a question about what comes next, not news
         said -= news
@@ -486,6 +488,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
             case_rules.review_reported(t, t.case(), t.engine.elapsed_days(text))
             if case is None:
                 asked_too(t, text, besides={t.topic_for("review_times"), t.topic_for("speed_up_review")})
+    elif "appealed" in said:
+        case_rules.appealed(t)  # "I submitted an appeal": a person reviews the case now
     elif "resubmitted" in said:
         case_rules.resubmitted(t)
     elif case is not None and said & SUPPORT_NEWS:

@@ -96,6 +96,11 @@ class Translit:
         latin = [w for w in words if w.isascii() and w.isalpha() and len(w) >= 2]
         if not latin:
             return 0.0
+        # two-letter words ("na", "po", "i") are as common in other languages written in Latin
+        # letters (Tagalog "ok na po, nag resubmit na ako"): a longer Russian word must be known
+        if any(len(w) >= 3 for w in latin) and not any(
+                len(w) >= 3 and self.word(w) is not None for w in latin):
+            return 0.0
         return sum(self.word(w) is not None for w in latin) / len(latin)
 
     def cyrillic(self, text: str, min_share: float = 0.4) -> str | None:
