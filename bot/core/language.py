@@ -80,7 +80,11 @@ def observe(t: Turn, text: str, forwarded: bool) -> None:
         return
     count = int(state.lang_streak[1]) + 1 if state.lang_streak[:1] == [lang] else 1
     state.lang_streak = [lang, str(count)]
-    if count >= t.policy.language_switch_after:
+    # a whole sentence in another script (not a word or two of translit) is clear at once
+    # (a Chinese character is a word's worth: it counts twice)
+    letters = sum(2 if is_han(ch) else 1 for ch in text if ch.isalpha() and not ch.isascii())
+    strong = 0 < t.policy.language_switch_chars <= letters
+    if count >= t.policy.language_switch_after or strong:
         state.lang_streak = []
         offer(t, lang)
 

@@ -237,6 +237,10 @@ class Policy:
     language_switch_after: int = setting(
         section="dialogue", lo=1, integer=True,
         doc="messages in a row in another language before the bot offers to switch")
+    language_switch_chars: int = setting(
+        section="dialogue", lo=0, integer=True,
+        doc="a message of at least this many letters in another script (Chinese, Cyrillic) "
+            "offers the switch at once (0: never)")
     personal_data_max_words: int = setting(
         section="dialogue", lo=0, integer=True,
         doc='a message with personal data and at most this many other words only hands data over')
