@@ -408,7 +408,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     # under manual review now", "support asked me for a selfie holding my ID"; news not in a
     # question ("will they ask for more documents?"), and none of them in a message that names
     # a reason ("rejected for name mismatch, what name is on my account?": the reason first)
-    longer = [n for n in ("own_data", "stored_data", "this_language", "about_bot")
+    longer = [n for n in ("own_data", "stored_data", "this_language", "about_bot", "cost")
               if n not in said and t.engine.says(text, n)]
     longer += [n for n in ("in_review", "more_documents", "appealed")
                if n not in said and _told(t, text, n)]
@@ -507,6 +507,10 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         _yes_or_no(t, "yes" in said)
     elif "same_reason" in said and phase == AWAITING_NOTICE:
         case_rules.same_reason_again(t)
+    elif "next" in said and step is not None and any(b.startswith("c|") for b in t.state.last_buttons):
+        # "continue", "продолжить", "继续" after a side question's page: what its "Continue where
+        # we were" button does (the step that was interrupted, not the one after it)
+        fix.render_current(t)
     elif "next" in said and step is None and case_rules.result_pending(t):
         commands.cmd_status(t)  # "ok" after "I've resubmitted": where it stands, no news
     elif "next" in said and step is not None and not step.is_question and not step.end:
@@ -515,6 +519,10 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         fix.next_reason(t)  # "ok", "next", "下一步" where the button is "Next reason"
     elif "next" in said and step is not None and step.is_question:
         fix.render_step(t)  # "continue" after a side question: the step's question again
+    elif "next" in said and step is not None and step.end and phase == FIX:
+        # "下一步" at the last step: there is none; its buttons say what comes next
+        t.reply("use_buttons")
+        fix.render_step(t)
     elif "back" in said and phase == FIX and t.state.back:
         fix.go_back(t)
     elif "start_over" in said:
@@ -550,6 +558,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         commands.cmd_start(t)  # "hi" weeks later: where the case stands, continue or start anew
     elif "greeting" in said:
         t.reply("greeting_reply", [t.btn("reasons", "L")], *fix.continue_row(t))
+    elif "cost" in said and not t.engine.matcher.match(text).names_reason:
+        t.reply("cost_answer", *fix.continue_row(t), **t.policy.links)  # "is this bot free?"
     elif "stored_data" in said:
         t.reply("stored_data_answer", *fix.continue_row(t))  # "what data do you have about me?"
     elif "own_data" in said:
