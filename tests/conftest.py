@@ -46,6 +46,7 @@ dialogue:
   intent_max_words: 6
   option_cutoff: 80
   language_switch_after: 3
+  language_switch_chars: 10
   personal_data_max_words: 3
 topics:
   find_reason: find_reason

@@ -241,8 +241,11 @@ def rejected_again(t: Turn) -> None:
     case = t.case()
     fix.reset_position(t)
     t.state.phase = AWAITING_NOTICE
-    rows = [[t.btn("same_reason", "m")]] if case.reasons else []
-    t.reply("rejected_again", *rows, [t.btn("reasons", "L")], failures=case.failures)
+    if case.reasons:
+        t.reply("rejected_again", [t.btn("same_reason", "m")], [t.btn("reasons", "L")],
+                failures=case.failures)
+    else:  # (no earlier reason: no "same reason as before" to press)
+        t.reply("rejected_again_unknown", [t.btn("reasons", "L")], failures=case.failures)
 
 
 def same_reason_again(t: Turn) -> None:

@@ -60,6 +60,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "still_waiting": ("checkin",),
         "result_waiting_long": (),
         "rejected_again": ("failures",),
+        "rejected_again_unknown": ("failures",),
         "rejection_noted": ("attempt", "failures"),
         "result_no_which": (),
         "summary_no_steps": (),
@@ -215,6 +216,7 @@ MESSAGES: dict[str, frozenset[str]] = {
 PLURAL_COUNTS: dict[str, str] = {
     "diagnosis_multi": "count",
     "rejected_again": "failures",
+    "rejected_again_unknown": "failures",
     "manual_review": "failures",
     "lock_risk": "failures",
     "one_before_lock": "failures",
