@@ -204,6 +204,15 @@ def support_contacted(t: Turn) -> None:
 def support_fixed(t: Turn) -> None:
     """Support fixed what only it could (a profile detail, a stolen ID): resubmit now."""
     journal.record(t, "support_fixed")
+    case = t.case()
+    if t.state.followup is not None and t.state.followup.kind == followups.SUPPORT:
+        t.state.followup = None  # nothing more to ask support about
+    if case.stage == LOCK_RISK:
+        set_stage(t, case, FIXING)  # the lock is cleared: fix and resubmit (a 6th failure is lock risk again)
+    if not case.reasons:
+        # "support unlocked it" with no reason known yet: what to fix comes first
+        t.reply("support_fixed_reason", [t.btn("reasons", "L")])
+        return
     t.reply("support_fixed_next", [t.btn("resubmitted", "R")], *fix.continue_row(t))
 
 
@@ -382,7 +391,8 @@ def resubmitted(t: Turn, warned: bool | None = None) -> None:
         journal.record(t, journal.RESUBMITTED, attempt=len(case.attempts), reasons=list(case.reasons))
     fix.reset_position(t)
     checkin = followups.schedule_result(t)
-    if case.stage == LOCK_RISK:
+    # (also once support has cleared a lock: the count is still past it)
+    if case.stage == LOCK_RISK or case.failures >= t.policy.lock_after:
         t.reply("lock_risk_resubmitted", *t.role_rows("contact_support"),
                 [t.btn("case_summary", "S")], attempt=len(case.attempts), checkin=checkin)
         return

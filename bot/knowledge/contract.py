@@ -61,6 +61,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "result_waiting_long": (),
         "rejected_again": ("failures",),
         "rejected_again_unknown": ("failures",),
+        "support_fixed_reason": (),
         "rejection_noted": ("attempt", "failures"),
         "result_no_which": (),
         "summary_no_steps": (),
