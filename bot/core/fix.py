@@ -403,6 +403,20 @@ def go_next(t: Turn) -> None:
         go_to(t, nxt)
 
 
+def step_ahead(t: Turn, index: int) -> None:
+    """Answer the next step's question from a step that only tells something ("he refuses to
+    close it" while reading about family accounts): past this step, then its option `index`."""
+    reason, step = t.reason(), t.step()
+    nxt = reason.next_step(step) if reason and step else None
+    if nxt is None:
+        render_current(t)
+        return
+    mark_done(t)
+    t.state.back.append(t.state.step or "")
+    t.state.step = nxt
+    choose_option(t, index)
+
+
 def go_back(t: Turn) -> None:
     if not t.state.back:
         render_current(t)

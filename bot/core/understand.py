@@ -141,6 +141,16 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             fix.choose_option(t, index)
             asked_too(t, text)
             return
+    ahead = _next_question(t, step)
+    if ahead is not None and not forwarded and not t.engine.matcher.match(text).names_reason:
+        # a step that only tells something, answered with the next question's answer ("he
+        # refuses to close it" while reading that one ID verifies one account)
+        index = t.engine.said_option(text, ahead.options)
+        if index is None and (cyr := _cyrillic(t, text)):
+            index = t.engine.said_option(cyr, ahead.options)
+        if index is not None:
+            fix.step_ahead(t, index)
+            return
     if not forwarded and not corrects_first and corrected(t, text):  # "no, it's not the photo, it's my name"
         return
     if not forwarded and count is not None and recount(t, text, count):
@@ -373,6 +383,16 @@ def _cyrillic(t: Turn, text: str) -> str | None:
 #: words around a bare count that say nothing of it ("just once", "like three")
 _COUNT_FILLERS = frozenset({"just", "only", "like", "about", "maybe", "around", "all", "in",
                             "всего", "только", "уже", "наверное", "примерно", "就", "只"})
+
+
+def _next_question(t: Turn, step: Step | None) -> Step | None:
+    """The question right after a step that asks nothing, if there is one."""
+    reason = t.reason()
+    if step is None or step.is_question or step.end or reason is None:
+        return None
+    nxt = reason.next_step(step)
+    ahead = reason.step(nxt) if nxt else None
+    return ahead if ahead is not None and ahead.is_question else None
 
 
 def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
