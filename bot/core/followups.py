@@ -28,8 +28,25 @@ def schedule(t: Turn, due: datetime, kind: str, key: str = "checkin_on") -> str:
     if not t.state.followups_enabled:
         t.state.followup = None
         return t.msg("followup_off")
+    due = out_of_quiet_hours(t, due)
     t.state.followup = Followup(due=iso(due.astimezone(UTC)), kind=kind)
     return t.msg(key, when=render.when(t, due))
+
+
+def out_of_quiet_hours(t: Turn, due: datetime) -> datetime:
+    """A check-in that would come at night in the user's time zone (known once they set one
+    with /timezone) comes at the end of the night instead (`followup.quiet_from`/`quiet_until`)."""
+    start, end = t.policy.followup_quiet_from, t.policy.followup_quiet_until
+    if not t.state.tz or start == end:
+        return due
+    local = due.astimezone(zone(t.state.tz))
+    quiet = (start <= local.hour or local.hour < end) if start > end else start <= local.hour < end
+    if not quiet:
+        return due
+    morning = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if morning <= local:
+        morning += timedelta(days=1)
+    return morning.astimezone(UTC)
 
 
 def business_days_later(t: Turn, start: datetime, days: int) -> datetime:

@@ -288,6 +288,12 @@ class Policy:
         7, section="followup", key="result_stuck_days", lo=0, above=True,
         doc='an automatic result still awaited this many days after the resubmission: "ask '
             'Customer Support" instead of "a result can take a while"')
+    followup_quiet_from: int = setting(
+        22, section="followup", key="quiet_from", lo=0, hi=23, integer=True,
+        doc="a check-in that falls from this hour (the user's time zone, when they set one) ...")
+    followup_quiet_until: int = setting(
+        8, section="followup", key="quiet_until", lo=0, hi=23, integer=True,
+        doc="... until this hour is sent at this hour instead (equal hours: no quiet time)")
     matching: MatchingSettings = field(default_factory=MatchingSettings,
                                        metadata={"section": "matching", "kind": "section"})
 
