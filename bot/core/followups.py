@@ -104,6 +104,13 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
     journal.record(t, journal.FOLLOWUP_SENT, type=followup.kind)
     late = t.now - event.due_at > timedelta(minutes=t.policy.followup_late_after_minutes)
     ask_result(t, late=late)
+    case = t.open_case()
+    if followup.kind == REVIEW and case is not None and case.stage == MANUAL_REVIEW:
+        # a review check-in left unanswered is asked again at the review's next mark (the end
+        # of the complex-case range, then the extreme one); an answer replaces this plan
+        later = next((m for m in review_marks(t, case) if m > t.now + timedelta(days=1)), None)
+        if later is not None:
+            schedule(t, later, REVIEW)
 
 
 def ask_result(t: Turn, *, late: bool = False, asked: bool = False) -> None:
