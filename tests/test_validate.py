@@ -258,6 +258,19 @@ def test_topic_reference_not_found(kb_dir: Path, expired: Path, old: str, new: s
     assert "topic 'review_time' not found; did you mean 'review_times'?" in error
 
 
+@pytest.mark.parametrize(("ref", "says"), [
+    ("blury_photo", "`covers` names 'blury_photo', which is not another reason; did you mean 'blurry_photo'?"),
+    ("expired_document", "`covers` names 'expired_document', which is not another reason"),
+])
+def test_an_option_covers_only_another_reason(kb_dir: Path, expired: Path, ref: str, says: str) -> None:
+    # `covers:` says an answer explains another reason named beside it; a typo or the reason
+    # itself is pointed at with its line
+    edit(expired, "        next: switch", f"        next: switch\n        covers: [{ref}]")
+    error = only_error(kb_dir)
+    assert error.startswith(f"{expired}:{line_of(expired, 'covers:')}:")
+    assert says in error
+
+
 def test_related_topic_not_found(kb_dir: Path) -> None:
     topic = kb_dir / "topics" / "safety.yaml"
     edit(topic, "related: [find_reason]", "related: [nowhere]")

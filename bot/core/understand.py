@@ -749,12 +749,32 @@ def reports_new_rejection(t: Turn, text: str) -> bool:
     return bool(said & {"rejected_again", "resubmitted"})
 
 
+def covered(t: Turn, ids: list[str], text: str) -> list[str]:
+    """Leave out a reason that another one's answer explains: the message answers the first
+    question of a reason it names with an option that `covers` another reason it names ("my age
+    does not meet the requirements, but I'm 25, I entered my birthday wrong": the underage
+    notice and its "I typed my birth date wrong", not a mismatch besides)."""
+    if len(ids) < 2:
+        return ids
+    drop: set[str] = set()
+    for rid in ids:
+        reason = t.kb.reasons.get(rid)
+        first = reason.steps[0] if reason is not None and reason.steps else None
+        if first is None or not first.is_question or not any(o.covers for o in first.options):
+            continue
+        index = t.engine.said_option(text, first.options)
+        if index is not None:
+            drop |= set(first.options[index].covers) - {rid}
+    return [r for r in ids if r not in drop] or ids
+
+
 def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: int | None) -> None:
     """Act on what the matcher found; `text` is the masked message (it may be logged)."""
     candidates = [{"kind": m.kind, "id": m.id, "score": round(m.score, 1)} for m in result.matches[:3]]
     top = result.top
     if top is not None and top.kind == "reason" and (not result.ambiguous or result.multi):
         ids = [m.id for m in result.matches if m.kind == "reason"] if result.multi else [top.id]
+        ids = covered(t, ids, text)
         journal.record(t, journal.DIAGNOSED, reasons=ids, multi=len(ids) > 1,
                        candidates=candidates)
         notice = is_notice(t, text, forwarded)

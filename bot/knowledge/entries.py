@@ -48,7 +48,8 @@ def read_examples(ctx: FileCtx, data: YMap, what: str) -> tuple[tuple[str, ...],
     return tuple(t for t, _ in items), tuple(ctx.source(ln) for _, ln in items)
 
 
-def parse_reason(pending: Pending, topic_ids: set[str]) -> Reason | None:
+def parse_reason(pending: Pending, topic_ids: set[str],
+                 reason_ids: set[str] | None = None) -> Reason | None:
     ctx, data, rid = pending.ctx, pending.data, pending.id
     what = f"reason '{rid}'"
     title = ctx.text(data, "title", what)
@@ -89,6 +90,12 @@ def parse_reason(pending: Pending, topic_ids: set[str]) -> Reason | None:
             if ref not in topic_ids:
                 ctx.error(line, f"topic '{ref}' not found; {did_you_mean(ref, topic_ids)}"
                                 f"known: {known(topic_ids)}")
+        for o in s.options:
+            for ref, line in o.covers:
+                if reason_ids is not None and (ref not in reason_ids or ref == rid):
+                    others = reason_ids - {rid}
+                    ctx.error(line, f"`covers` names '{ref}', which is not another reason; "
+                                    f"{did_you_mean(ref, others)}known: {known(others)}")
     if None in (title, share, summary, support, start) or not steps or not examples:
         return None
     model_steps: list[Step] = []
@@ -107,6 +114,7 @@ def parse_reason(pending: Pending, topic_ids: set[str]) -> Reason | None:
                         source=ctx.source(o.line),
                         failures=o.failures,
                         said=MappingProxyType({"en": o.said} if o.said else {}),
+                        covers=tuple(c for c, _ in o.covers),
                     )
                     for o in s.options
                 ),

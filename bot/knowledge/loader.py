@@ -139,7 +139,7 @@ def collect(
     topic_ids = {p.id for p in topic_files}
     reasons = {}
     for p in reason_files:
-        r = parse_reason(p, topic_ids)
+        r = parse_reason(p, topic_ids, {q.id for q in reason_files})
         if r is not None:
             reasons.setdefault(r.id, r)
     topics = {}

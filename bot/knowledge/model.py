@@ -172,6 +172,10 @@ class Option:
     #: phrases per language that, said in a message, give this answer ("turned 18", "满18了"):
     #: the question is then not asked (`said:` in the reason file, its overlays)
     said: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: other reasons this answer explains, when a message says both ("my age does not meet the
+    #: requirements, but I'm 25: I typed my birthday wrong" is the underage notice, answered
+    #: "I typed my birth date wrong", not a mismatch besides): `covers:` in the reason file
+    covers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ REASON = Schema(
 )
 STEP = Schema(keys=("id", "title", "text", "options", "next", "end", "closes", "topics"),
               required=("id", "text"))
-OPTION = Schema(keys=("label", "next", "topic", "failures", "said"), required=("label",))
+OPTION = Schema(keys=("label", "next", "topic", "failures", "said", "covers"), required=("label",))
 TOPIC = Schema(
     keys=("version", "id", "title", "answer", "source", "keywords", "negative_keywords",
           "examples", "related"),

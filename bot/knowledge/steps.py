@@ -19,6 +19,7 @@ class RawOption:
     line: int
     failures: tuple[int, int] | None = None
     said: tuple[str, ...] = ()
+    covers: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -92,6 +93,7 @@ def parse_steps(ctx: FileCtx, data: YMap, what: str) -> tuple[list[RawStep], boo
                         failures=_failures(ctx, om, owhat),
                         said=tuple(t for t, _ in ctx.strings(om, "said", owhat))
                         if "said" in om else (),
+                        covers=tuple(ctx.strings(om, "covers", owhat)) if "covers" in om else (),
                     )
                 )
         if end is not None and (options or nxt):
