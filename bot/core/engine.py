@@ -195,7 +195,15 @@ class Engine:
         """The one option whose `said:` phrases (any language) the message says, not negated
         ("I turned 18 last week"; not "I haven't turned 18"); None if none or several."""
         # the redactor's masks say what was there, not what the user answers ("born [date of
-        # birth]" is no answer "date of birth")
+        # birth]" is no answer "date of birth"), nor does the label the data was handed over
+        # with ("дата рождения [date of birth]": data given, not the detail that differs)
+        if "[" in text:
+            low = text.casefold()
+            for mask in _MASK_TEXTS:
+                for label in self.data_labels:
+                    for m in re.finditer(rf"{re.escape(label)}\s*[:：=\-]?\s*{re.escape(mask)}", low):
+                        text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+                        low = text.casefold()
         for mask in _MASK_TEXTS:
             text = text.replace(mask, " ")
         hits: dict[int, list[str]] = {}
