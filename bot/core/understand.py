@@ -428,7 +428,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     # under manual review now", "support asked me for a selfie holding my ID"; news not in a
     # question ("will they ask for more documents?"), and none of them in a message that names
     # a reason ("rejected for name mismatch, what name is on my account?": the reason first)
-    longer = [n for n in ("own_data", "stored_data", "this_language", "about_bot", "cost")
+    longer = [n for n in ("own_data", "stored_data", "this_language", "about_bot", "cost",
+                          "contact_offer")
               if n not in said and t.engine.says(text, n)]
     longer += [n for n in ("in_review", "more_documents", "appealed")
                if n not in said and _told(t, text, n)]
@@ -578,6 +579,10 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         commands.cmd_start(t)  # "hi" weeks later: where the case stands, continue or start anew
     elif "greeting" in said:
         t.reply("greeting_reply", [t.btn("reasons", "L")], *fix.continue_row(t))
+    elif "contact_offer" in said:
+        # "add me on WeChat", "напиши в личку": the bot contacts nobody, and nobody from support
+        # adds a user privately
+        t.reply("contact_offer_answer", *fix.continue_row(t), **t.policy.links)
     elif "cost" in said and not t.engine.matcher.match(text).names_reason:
         t.reply("cost_answer", *fix.continue_row(t), **t.policy.links)  # "is this bot free?"
     elif "stored_data" in said:
@@ -1135,7 +1140,8 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
             # a question about something else ("what are the trading fees?"): where it belongs
             t.reply("nothing_matched", *t.role_rows("contact_support"))
         elif _asks(text):  # "how do I know?", "does it matter?": the step again, and where else
-            t.reply("step_question")
+            step = t.current_step()
+            t.reply("step_question" if step is not None and step.is_question else "step_question_info")
         else:
             t.reply("use_buttons")
         fix.render_step(t)
