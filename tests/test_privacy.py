@@ -71,6 +71,7 @@ BLIND25 = [json.loads(line) for line in (PII / "blind25.jsonl").read_text(encodi
 BLIND26 = [json.loads(line) for line in (PII / "blind26.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND27 = [json.loads(line) for line in (PII / "blind27.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND28 = [json.loads(line) for line in (PII / "blind28.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND29 = [json.loads(line) for line in (PII / "blind29.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -741,6 +742,26 @@ def test_the_twenty_eighth_blind_corpus_leaves_few_secrets_and_masks_no_clean_li
     # tests/data/pii/blind28.md: first 108 of 120 / 16 left / 1 over-masked line; tuned on
     # lines 2, 4, 6... only
     _holds(BLIND28, fully_redacted=110, left=14, over_masked=0)
+
+
+def test_the_twenty_ninth_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
+    # tests/data/pii/blind29.md: first 91 of 120 / 34 left / 3 over-masked; tuned on lines
+    # 2, 4, 6... only
+    _holds(BLIND29, fully_redacted=100, left=24, over_masked=2)
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # a name after a family or relationship word, and in scripts without capitals the word
+    # that closes it; not a place after "I am from"
+    ("I think my ex Callum Fitzgerald-Reeve opened an account", "I think my ex [name] opened an account"),
+    ("میرے بھائی عمران علی نے اسی سے اکاؤنٹ بنایا", "میرے بھائی [name] نے اسی سے اکاؤنٹ بنایا"),
+    ("أنا من مصر في الإمارات منذ 2020", "أنا من مصر في الإمارات منذ 2020"),
+    # an Italian birth date in words
+    ("nato il dieci dicembre millenovecentoottantacinque, eppure",
+     "nato il [date of birth] millenovecentoottantacinque, eppure"),
+])
+def test_blind29_even_line_shapes_are_masked_and_near_misses_are_not(text: str, stored: str) -> None:
+    assert redact(text) == stored
 
 
 @pytest.mark.parametrize(("text", "stored"), [
