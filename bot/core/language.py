@@ -89,8 +89,14 @@ def observe(t: Turn, text: str, forwarded: bool) -> None:
         offer(t, lang)
 
 
-def name(t: Turn, lang: str) -> str:
-    """A language's name, written in that language."""
+def name(t: Turn, lang: str, written_in: str | None = None) -> str:
+    """A language's name, written in that language, or as `written_in` writes it (its
+    `language_names` message) when that has it."""
+    if written_in and written_in != lang:
+        for pair in t.kb.message("language_names", written_in).split(","):
+            code, _, local = pair.partition(":")
+            if code.strip() == lang and local.strip():
+                return local.strip()
     return t.kb.message("language_name", lang)
 
 
@@ -117,7 +123,7 @@ def offer(t: Turn, lang: str) -> None:
     t.reply(
         "language_offer",
         [t.btn("language_switch", "g", lang, language=name(t, lang))],
-        [t.btn("language_keep", "G", lang, language=name(t, current or DEFAULT_LANG))],
+        [t.btn("language_keep", "G", lang, language=name(t, current or DEFAULT_LANG, lang))],
         language=name(t, lang),
     )
     t.state.lang = current

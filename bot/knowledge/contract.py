@@ -184,6 +184,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "language_unsupported": (),
         "thanks_reply": (),
         "language_name": (),
+        "language_names": (),
         "language_aliases": (),
         "language_choose": ("language",),
         "language_set": ("language",),
