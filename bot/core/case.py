@@ -73,6 +73,11 @@ def diagnosed(t: Turn, reasons: list[str]) -> Case:
     if not case.attempts and not t.asked_only:
         case.attempts.append(Attempt(at=iso(t.now), outcome="rejected", reasons=list(reasons),
                                      source="arrived"))
+    elif t.state.phase == AWAITING_NOTICE and case.attempts[-1:] and \
+            case.attempts[-1].outcome == "rejected":
+        # the notice asked for after "rejected again" says why that attempt failed (it was
+        # recorded with the reasons it set out to fix)
+        case.attempts[-1].reasons = list(reasons)
     for r in reasons:
         if r not in case.reasons:
             case.reasons.append(r)

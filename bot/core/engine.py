@@ -124,7 +124,10 @@ class Engine:
         found: dict[str, None] = {}
         best = process.extractOne(clean, self._intent_phrases, scorer=fuzz.ratio,
                                   score_cutoff=policy.intent_cutoff)
+        # (nor a close phrase with a "not" the message lacks: "проверку прошла" is not
+        # "проверку не прошла")
         if best is not None and not self._negated(clean, best[0]) and not (
+                self._negations(best[0]) - self._negations(clean)) and not (
                 clean[-1] in _ASKED and best[0][-1] not in _ASKED):  # "转人工审核了吗" asks
             found[self._intents[best[2]][1]] = None
         padded = f" {clean} "

@@ -452,6 +452,11 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         count = t.engine.count(text)
         if count is not None and count >= len(case.attempts) and not t.engine.hypothetical(text):
             said.add("rejected_again")
+    if "passed" in said and any(b.startswith("k|") for b in t.state.last_buttons) and \
+            not t.engine.matcher.match(text).names_reason:
+        # "yep all good now" to "has Customer Support fixed it?": support is done, nothing was
+        # resubmitted yet (the verification itself is no more passed than before)
+        said = (said - {"passed"}) | {"support_fixed"}
     news = said & {"rejected_again", "passed", "resubmitted", "more_documents", "in_review",
                    "appealed"}
     if news and t.engine.asks_about(text, news):
@@ -735,6 +740,8 @@ def later_notice(t: Turn, ids: list[str]) -> bool:
     case = t.open_case()
     if case is None or case.stage != FIXING or not case.attempts:
         return False
+    if t.state.phase == AWAITING_NOTICE:
+        return False  # the notice asked for after "rejected again": that rejection's, counted
     last = case.attempts[-1]
     when = parse_iso(last.at) if last.at else None
     if last.outcome != "rejected" or when is None or set(ids) & set(last.reasons):
