@@ -431,7 +431,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     longer = [n for n in ("own_data", "stored_data", "this_language", "about_bot", "cost",
                           "contact_offer")
               if n not in said and t.engine.says(text, n)]
-    longer += [n for n in ("in_review", "more_documents", "appealed")
+    longer += [n for n in ("in_review", "more_documents", "appealed", "documents_sent")
                if n not in said and _told(t, text, n)]
     firm = float(t.policy.matching["multi_min_score"])
     if longer and not any(m.kind == "reason" and m.score >= firm
@@ -514,6 +514,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
             case_rules.review_reported(t, t.case(), t.engine.elapsed_days(text))
             if case is None:
                 asked_too(t, text, besides={t.topic_for("review_times"), t.topic_for("speed_up_review")})
+    elif "documents_sent" in said and case is not None and case.stage == MANUAL_REVIEW:
+        case_rules.documents_sent(t)  # "I uploaded them in the ticket": the review goes on
     elif "appealed" in said:
         case_rules.appealed(t)  # "I submitted an appeal": a person reviews the case now
     elif "resubmitted" in said:
@@ -856,6 +858,14 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             fix.correct_reasons(t, [r for r in (t.state.reason, *t.state.queue) if r],
                                 ids, key="notice_settles")
             t.state.described = False
+            return
+        if (not new and not notice and t.state.phase == FIX and not set(ids) <= walked
+                and not t.engine.adds(text) and not t.engine.says_failure(text)
+                and (len(text.split()) <= 2 or t.engine.matcher.narrates(text))):
+            # "name", "I uploaded the video and the selfie to my ticket": a bare word or a thing
+            # done names no further reason of this rejection (one said with "also", or as a
+            # problem, does: "my name is different on the passport")
+            aside(t, result)
             return
         if not new and not notice and fix.add_reasons(t, ids):
             apply_count(t, count)
