@@ -1118,6 +1118,24 @@ def test_blind28_even_lines_shapes(matcher: Matcher, text: str, expect: list[str
     assert ids(matcher.match(text))[:len(expect)] == expect
 
 
+@pytest.mark.parametrize(("text", "expect"), [
+    ("Первый раз мне пришло письмо: «Ваша заявка на KYC не одобрена, причина: не пройдено "
+     "распознавание лица». Я тогда была в очках, а паспорт у меня действует до 2030 года, мне 35 лет, "
+     "другого аккаунта у меня никогда не было.", "face_verification"),
+    ("邮件写着“您的KYC申请未通过，原因：图片质量不符合要求”。我的身份证有效期到2035年，信息也都没问题，"
+     "也没有用这个身份证注册过别的账户，我都三十多岁了。", "blurry_photo"),
+    ("The email said “Your KYC application was not approved, Reason: Image quality does not meet "
+     "the requirements”. My passport is valid until 2031, I'm 40, and I never had another account.",
+     "blurry_photo"),
+])
+def test_a_notice_quoted_in_a_story_lists_only_its_own_reasons(
+        matcher: Matcher, text: str, expect: str) -> None:
+    # audit 20 H5: the reason list of a quoted notice ends with the quotation; what the story
+    # rules out after it (valid document, adult, no other account) names no reason of the list
+    result = matcher.match(text)
+    assert not result.multi and ids(result)[:1] == [expect]
+
+
 def test_a_failure_with_a_plain_topic_question_keeps_its_topic(matcher: Matcher) -> None:
     assert ids(matcher.match("请问认证没有通过，在什么地方可以看到具体的原因？"))[:1] == ["find_reason"]
 

@@ -302,7 +302,12 @@ def _own_part(t: Turn, text: str) -> str:
     ) if sum(3 if is_han(c) else 1 for c in p if c.isalpha()) >= 6]
     # Latin letters that are a few names in Chinese or Russian ("我的KYC又失败了，APP里说...",
     # "Мой KYC на Binance отклонили") are no English of the writer's: a question needs words
-    parts = [p for p in parts if not p.isascii() or len(re.findall(r"[A-Za-z]{2,}", p)) >= 3]
+    # (nor are acronyms and the names of this context: "Binance", "USDT", "KYC", "App" in a long
+    # Russian story are no English question around it)
+    own = t.engine.matcher.own_names
+    parts = [p for p in parts if not p.isascii() or len(
+        [w for w in re.findall(r"[A-Za-z]{2,}", p) if not w.isupper()
+         and w.lower() != "app" and not own.search(w.lower())]) >= 3]
     if len(parts) != 2:
         return ""
     plain = [p for p in parts

@@ -265,8 +265,20 @@ class Segmenter:
             here = spans[i]
             if here[0][0] > 0 and not _blankish(line[: here[0][0]]):
                 seg.free.append(line[: here[0][0]])
-            bodies = [line[e : (here[k + 1][0] if k + 1 < len(here) else len(line))]
-                      for k, (_, e) in enumerate(here)]
+            bodies = []
+            for k, (s, e) in enumerate(here):
+                body = line[e : (here[k + 1][0] if k + 1 < len(here) else len(line))]
+                # a notice quoted inside a story («...причина: X». Я тогда...): its list ends
+                # with the quote, and the story after it is the user's own words
+                # (the marker may start a line of its own: the quote opened on the one before)
+                before = (lines[i - 1] + "\n" if i > 0 and k == 0 else "") + line[:s]
+                closer = _closing_quote(before[-_QUOTE_BACK:])
+                at = body.find(closer) if closer else -1
+                if at >= 0:
+                    if not _blankish(body[at + 1:]):
+                        seg.free.append(body[at + 1:])
+                    body = body[:at]
+                bodies.append(body)
             i += 1
             if _blankish(bodies[-1]):
                 # "Reasons:" alone on its line: the list is the following lines up to a blank one
@@ -319,3 +331,20 @@ class Segmenter:
                     f" {' '.join(text_words(piece))} ".startswith(leads):
                 asked.update(self.clauses(piece, budget))
         return asked
+
+
+#: how far before a reason marker an opening quote makes the notice a quotation
+_QUOTE_BACK = 200
+_QUOTES = {"«": "»", "“": "”", "「": "」", "『": "』", "„": "“", "‘": "’"}
+
+
+def _closing_quote(before: str) -> str | None:
+    """The closing quote of a quotation still open at the end of `before` («, “, 「...), or
+    None: the reason list that follows ends where the quotation does."""
+    for i in range(len(before) - 1, -1, -1):
+        ch = before[i]
+        if ch in _QUOTES.values() and ch not in _QUOTES:
+            return None  # the last quotation before the marker is closed
+        if ch in _QUOTES:
+            return _QUOTES[ch]
+    return None
