@@ -12,7 +12,7 @@ import pytest
 from bot.core.events import ButtonPress
 from bot.knowledge.loader import KNOWN_REASONS
 from bot.knowledge.model import KnowledgeBase
-from bot.understanding.matcher import Match, MatchResult
+from bot.understanding.matcher import Match, MatchResult, Phrases
 from tests.chat import START, Chat
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,6 +36,8 @@ class StubMatcher:
 
     def language(self, text: object) -> None:
         return None  # the scenarios are in English: the client's language stands
+
+    own_names = Phrases(())  # the names of this context ("Binance", "USDT"): none here
 
     def clauses(self, text: str) -> list[str]:
         return [text]

@@ -23,7 +23,7 @@ from bot.knowledge.model import KnowledgeBase
 from bot.ops.report import open_readonly, parse_since
 from bot.shared.errors import ConfigError
 from bot.storage.sqlite import SqliteStore as Store
-from bot.understanding.matcher import Match, MatchResult
+from bot.understanding.matcher import Match, MatchResult, Phrases
 from tests.chat import Chat, FrozenClock
 from tests.cli import run_cli as run
 from tests.conftest import build_knowledge
@@ -45,6 +45,8 @@ class StubMatcher:
 
     def language(self, text: object) -> None:
         return None  # the scenarios are in English: the client's language stands
+
+    own_names = Phrases(())  # the names of this context ("Binance", "USDT"): none here
 
     def clauses(self, text: str) -> list[str]:
         return [text]

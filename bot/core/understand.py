@@ -470,9 +470,11 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         if "rejected_again" in news and t.topic_for("repeated_failures"):
             fix.show_topic(t, t.topic_for("repeated_failures") or "")
             return True
-    if ("rejected_again" in said and case is not None and not _asks(text)
+    if (case is not None and "passed" not in said and not _asks(text)
             and not t.engine.hypothetical(text) and _says_permanent(t, text)):
-        case_rules.permanently_rejected(t)  # "they rejected it, says permanently rejected"
+        # "they rejected it, says permanently rejected"; "support says the rejection is final":
+        # told, not asked, about a case this bot knows, the case ends there
+        case_rules.permanently_rejected(t)
         return True
     # "rejected again" is news of a case this bot knows; as a first message ("селфи не прошло",
     # "被拒了") it is a rejection to read like any other (its reason, or what the notice says)

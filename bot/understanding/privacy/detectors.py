@@ -538,6 +538,9 @@ def phones(scan: Scan) -> None:
         digits = sum(ch.isdigit() for ch in number)
         if ". " in number or "  " in number or not 7 <= digits <= 15:
             continue
+        years = number.replace("–", "-").replace("—", "-").split("-")
+        if len(years) == 2 and all(year_like(y.strip()) for y in years):
+            continue  # "© 2017 - 2026 Binance.com": a span of years, no number to call
         if number.startswith("(") and ")" not in number:
             s += 1
         scan.claim("phone", s, e)
