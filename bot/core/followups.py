@@ -105,6 +105,13 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
     late = t.now - event.due_at > timedelta(minutes=t.policy.followup_late_after_minutes)
     ask_result(t, late=late)
     case = t.open_case()
+    if (followup.kind == RESULT and case is not None and case_rules.result_pending(t)
+            and case.stage != MANUAL_REVIEW
+            and case.checkins + 1 < t.policy.followup_result_max_checkins):
+        # a result check-in left unanswered is asked again a day later (each counts toward
+        # `result_max_checkins`, as a "still waiting" does); an answer replaces this plan
+        case.checkins += 1
+        schedule(t, t.now + timedelta(hours=t.policy.followup_still_waiting_hours), RESULT)
     if followup.kind == REVIEW and case is not None and case.stage == MANUAL_REVIEW:
         # a review check-in left unanswered is asked again at the review's next mark (the end
         # of the complex-case range, then the extreme one); an answer replaces this plan
