@@ -200,6 +200,9 @@ def typed_number(t: Turn, text: str) -> bool:
     return True
 
 
+#: news a typed message tells, which a topic button with the same words does not answer
+_TOLD = frozenset({"support_contacted", "support_fixed", "resubmitted", "appealed", "documents_sent"})
+
 #: the most words of a typed button label ("ещё нет", "Да, исправили", "Still waiting")
 _LABEL_WORDS = 6
 
@@ -218,5 +221,7 @@ def typed_label(t: Turn, text: str) -> bool:
     if n is None:
         return False
     action, _, arg = t.state.last_buttons[n].partition("|")
+    if action == "t" and set(t.engine.intents(text)) & _TOLD:
+        return False  # "我联系客服了" is news, not the "联系客服" page's button
     on_button(t, encode(t.state.tag, t.state.seq, action, arg))
     return True

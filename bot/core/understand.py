@@ -414,6 +414,9 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
         return index
     labels = [t.text(o.label) for o in step.options]
     picked = t.engine.pick_option(text, labels)
+    if picked is not None and step.options[picked].topic and \
+            set(t.engine.intents(text)) & {*SUPPORT_NEWS, "resubmitted", "appealed"}:
+        picked = None  # "我联系客服了" is news, not the "联系客服" page's button
     if picked is None:
         picked = t.engine.yes_or_no_option(text, labels)
     if picked is None and (cyr := _cyrillic(t, text)):
