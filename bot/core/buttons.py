@@ -221,7 +221,8 @@ def typed_label(t: Turn, text: str) -> bool:
     if n is None:
         return False
     action, _, arg = t.state.last_buttons[n].partition("|")
-    if action == "t" and set(t.engine.intents(text)) & _TOLD:
-        return False  # "我联系客服了" is news, not the "联系客服" page's button
+    if (action == "t" and "".join(text.split()) not in "".join(labels[n].split())
+            and set(t.engine.intents(text)) & _TOLD):
+        return False  # "我联系客服了" is news, not the "联系客服" page's button (its label is)
     on_button(t, encode(t.state.tag, t.state.seq, action, arg))
     return True
