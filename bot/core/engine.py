@@ -93,6 +93,8 @@ class Engine:
         self._within_attempt = tuple(p for p, n in phrases if p and n == "within_attempt")
         self._reason_words: dict[str, frozenset[str]] = {}
         self._correction = tuple(p for p, n in phrases if p and n == "correction")
+        #: a bare "no" that opens an answer ("нет, ещё действует", "no, it's still valid")
+        self._bare_no = frozenset(p for p, n in phrases if p and n == "no" and " " not in p)
         self._also = tuple(p for p, n in phrases if p and n == "also")
         self._distress = tuple(p for p, n in phrases if p and n == "distress")
         self._intent_phrases = [p for p, _ in self._intents]
@@ -220,6 +222,13 @@ class Engine:
             for i, q in said:
                 if _said(padded, q) and not self._negated_before(padded, q):
                     hits.setdefault(i, []).append(q)
+        if not hits and (first := _process(text).split()[:1]) and first[0] in self._bare_no:
+            # "нет, паспорт ещё действует": the answer "no", then what is true; it counts for
+            # the option that answers "no" only ("no, it expired last month" contradicts itself)
+            rest = _process(text).split(" ", 1)[1] if " " in _process(text) else ""
+            no = self.yes_or_no_option(first[0], [o.label.get() for o in options])
+            found = self.said_option(rest, options) if rest else None
+            return found if found is not None and found == no else None
         if len(hits) > 1:
             # a denial beside an admission ("I didn't edit anything! I just cropped it",
             # "没改过，就是裁剪了一下"): the admission is the answer, the denial only its frame
