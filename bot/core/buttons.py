@@ -66,10 +66,17 @@ def _option(t: Turn, arg: str) -> None:
 
 
 def _reason(t: Turn, arg: str) -> None:
-    if arg in t.kb.reasons:
-        fix.start_reasons(t, [arg])
-    else:
+    if arg not in t.kb.reasons:
         invalid(t)
+        return
+    left, t.state.restarted_from = t.state.restarted_from, None
+    case = t.open_case()
+    if (left and left != arg and case is not None and case.stage == FIXING
+            and left in case.reasons and case_rules.pending_attempt(case) is None):
+        # "Start over", then another reason: the first was the wrong one, not one more
+        fix.correct_reasons(t, [left], [arg])
+        return
+    fix.start_reasons(t, [arg])
 
 
 def _topic(t: Turn, arg: str) -> None:

@@ -487,10 +487,12 @@ def press_option(t: Turn, arg: str) -> None:
 def start_over(t: Turn) -> None:
     journal.record(t, "start_over", reason=t.state.reason, step=t.state.step)
     batch = list(t.state.batch)
+    left = t.state.reason
     reset_position(t)
     if len(batch) > 1 and t.open_case() is not None:  # all again, none dropped before resubmit
         start_reasons(t, batch)
         return
+    t.state.restarted_from = left
     show_reasons(t)
 
 

@@ -111,6 +111,7 @@ class State:
     queue: list[str] = field(default_factory=list)  # reasons still to work through
     batch: list[str] = field(default_factory=list)  # the reasons of the notice being worked through
     batch_support: list[str] = field(default_factory=list)  # of those, fixes that need support first
+    restarted_from: str | None = None  # the reason a "Start over" left (another one picked next replaces it)
     asked_result: bool = False  # a follow-up asked "did it pass?" while the user was mid-fix
     seq: int = 0  # bumped whenever buttons are sent; older buttons are stale
     last_buttons: list[str] = field(default_factory=list)  # "action|arg" of the latest buttons
