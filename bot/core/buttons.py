@@ -147,6 +147,10 @@ def invalid(t: Turn) -> None:
     fix.render_current(t)
 
 
+#: the buttons that answer a check-in's question (passed, rejected, still waiting, documents)
+_RESULT_KEYS = frozenset({"p", "j", "w", "d"})
+
+
 def _still_current(t: Turn, action: str, arg: str) -> bool:
     """Is an older message's option button one of the step the user is still on? (A side
     question printed messages since, but the step and what its options lead to are the same.)"""
@@ -158,11 +162,17 @@ def on_button(t: Turn, data: str) -> None:
     if parsed is None or parsed.tag != t.state.tag or parsed.action not in ACTIONS:
         invalid(t)
         return
+    # (a result button of an earlier copy of the check-in question still open answers it: two
+    # overdue check-ins may have come at once)
+    answers_open = t.state.asked_result and parsed.action in _RESULT_KEYS
     if (parsed.action not in STATELESS_ACTIONS and parsed.seq != t.state.seq
-            and not _still_current(t, parsed.action, parsed.arg)):
+            and not _still_current(t, parsed.action, parsed.arg) and not answers_open):
         journal.record(t, journal.STALE_BUTTON)
         t.reply("stale_button")
-        fix.render_current(t)
+        if t.state.asked_result and t.open_case() is not None:
+            followups.ask_result(t)  # the open check-in question, not the fix behind it
+        else:
+            fix.render_current(t)
         return
     journal.record(t, journal.BUTTON, action=parsed.action)
     ACTIONS[parsed.action](t, parsed.arg)
