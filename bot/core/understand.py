@@ -907,8 +907,9 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         return
     second = result.matches[1] if len(result.matches) > 1 else None
     if (top is not None and top.kind == "topic" and second is not None and second.kind == "topic"
-            and second.score >= t.policy.second_question_share * top.score
-            and _question_count(text) >= 2):
+            and _question_count(text) >= 2
+            and (second.score >= t.policy.second_question_share * top.score
+                 or _asked_alone(t, text, second.id))):
         fix.show_topics(t, [top.id, second.id])  # "Taiwan ID ok? Also, does it hurt my credit?"
         return
     if top is not None:
@@ -923,6 +924,17 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         return
     unmatched(t, text, vague=result.vague, unknown_reason=result.unknown_reason,
               elsewhere=result.elsewhere)
+
+
+def _asked_alone(t: Turn, text: str, topic: str) -> bool:
+    """Is `topic` what one of the message's questions asks, read on its own and firmly ("сколько
+    длится ручная проверка? меня забанят?": the second question is the ban page's)?"""
+    firm = float(t.policy.matching["multi_min_score"])
+    for piece in re.split(r"(?<=[?？])", text[:2000]):
+        found = t.engine.matcher.match(piece).top if piece.strip() else None
+        if found is not None and found.id == topic and found.score >= firm:
+            return True
+    return False
 
 
 def _step_about(t: Turn, text: str) -> Step | None:
