@@ -926,12 +926,17 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
               elsewhere=result.elsewhere)
 
 
+#: the questions of one message read one by one for a second answer
+_MOST_QUESTIONS = 4
+
+
 def _asked_alone(t: Turn, text: str, topic: str) -> bool:
     """Is `topic` what one of the message's questions asks, read on its own and firmly ("сколько
     длится ручная проверка? меня забанят?": the second question is the ban page's)?"""
     firm = float(t.policy.matching["multi_min_score"])
-    for piece in re.split(r"(?<=[?？])", text[:2000]):
-        found = t.engine.matcher.match(piece).top if piece.strip() else None
+    # (the first few questions only: a message of a hundred "?" costs no hundred matches)
+    for piece in [p for p in re.split(r"(?<=[?？])", text[:2000]) if p.strip()][:_MOST_QUESTIONS]:
+        found = t.engine.matcher.match(piece).top
         if found is not None and found.id == topic and found.score >= firm:
             return True
     return False

@@ -271,7 +271,9 @@ class Segmenter:
                 # a notice quoted inside a story («...причина: X». Я тогда...): its list ends
                 # with the quote, and the story after it is the user's own words
                 # (the marker may start a line of its own: the quote opened on the one before)
-                before = (lines[i - 1] + "\n" if i > 0 and k == 0 else "") + line[:s]
+                before = line[max(0, s - _QUOTE_BACK):s]
+                if i > 0 and k == 0 and s < _QUOTE_BACK:
+                    before = lines[i - 1][-_QUOTE_BACK:] + "\n" + before
                 closer = _closing_quote(before[-_QUOTE_BACK:])
                 at = body.find(closer) if closer else -1
                 if at >= 0:
