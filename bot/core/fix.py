@@ -47,8 +47,12 @@ def restore_position(t: Turn, where: tuple[object, ...]) -> None:
 
 
 def continue_row(t: Turn) -> Rows:
-    """A "continue where we were" button when there is somewhere to go back to."""
-    return [[t.btn("continue", "c")]] if t.current_step() is not None else []
+    """A "continue where we were" button when there is somewhere to go back to (not the last
+    step of a case that has ended: passed, or closed as the guide leaves nothing to try)."""
+    case = t.state.case
+    if t.current_step() is None or (case is not None and not case.is_open):
+        return []
+    return [[t.btn("continue", "c")]]
 
 
 def render_current(t: Turn) -> None:
