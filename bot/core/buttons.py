@@ -220,6 +220,12 @@ def typed_number(t: Turn, text: str) -> bool:
 #: news a typed message tells, which a topic button with the same words does not answer
 _TOLD = frozenset({"support_contacted", "support_fixed", "resubmitted", "appealed", "documents_sent"})
 
+
+def tells_news(t: Turn, text: str) -> bool:
+    """Does a typed message tell news ("我联系客服了", "I resubmitted") rather than name a topic
+    button that shares its words ("联系客服")?"""
+    return bool(set(t.engine.intents(text)) & _TOLD)
+
 #: the most words of a typed button label ("ещё нет", "Да, исправили", "Still waiting")
 _LABEL_WORDS = 6
 
@@ -239,7 +245,7 @@ def typed_label(t: Turn, text: str) -> bool:
         return False
     action, _, arg = t.state.last_buttons[n].partition("|")
     if (action == "t" and "".join(text.split()) not in "".join(labels[n].split())
-            and set(t.engine.intents(text)) & _TOLD):
+            and tells_news(t, text)):
         return False  # "我联系客服了" is news, not the "联系客服" page's button (its label is)
     on_button(t, encode(t.state.tag, t.state.seq, action, arg))
     return True

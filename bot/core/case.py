@@ -501,17 +501,13 @@ def more_documents(t: Turn) -> None:
 
 def documents_sent(t: Turn) -> None:
     """The user sent the documents support asked for, in the ticket (during a manual review):
-    the review goes on; its
-    check-in (after the documents, or the review's own) stands, or one is planned."""
+    the review goes on; its check-in (after the documents, or the review's own) stands, or one
+    is planned."""
     case = t.case()
     case.documents_asked = True
     t.state.asked_result = False
     journal.record(t, "documents_sent")
-    planned = t.state.followup
-    if planned is not None and parse_iso(planned.due) > t.now:
-        checkin = t.msg("checkin_on", when=render.when(t, parse_iso(planned.due)))
-    else:
-        checkin = followups.schedule_documents(t, case)
+    checkin = followups.planned_checkin(t) or followups.schedule_documents(t, case)
     t.reply("documents_noted", [t.btn("case_summary", "S")], *fix.continue_row(t),
             checkin=checkin, **render.review_window(t))
 

@@ -85,6 +85,11 @@ class Engine:
         #: every language's words before a typed button number, longest first ("i pick", "#")
         self._button_words = sorted({str(w).casefold() for w in kb.intents.get("button_words", ()) if w},
                                     key=len, reverse=True)
+        #: a bare count's filler words and the count phrases it is read as (`count_fillers`,
+        #: `count_forms`: "{n} times", "{n} раза", "{n}次")
+        self._count_fillers = frozenset(str(w).casefold() for w in kb.intents.get("count_fillers", ()))
+        self._count_forms = tuple(dict.fromkeys(str(f) for f in kb.intents.get("count_forms", ())
+                                                if "{n}" in str(f)))
         self._at_least = [(p, AT_LEAST_INTENTS[n]) for p, n in phrases if p and n in AT_LEAST_INTENTS]
         #: duration units, longest first ("business days" before "days")
         self._units = sorted(((p, DURATION_INTENTS[n]) for p, n in phrases if p and n in DURATION_INTENTS),
@@ -102,6 +107,10 @@ class Engine:
         self.data_labels = tuple(sorted(
             {p for p, n in phrases if p and n in ("personal_data", "self_introduction")},
             key=lambda p: -len(p)))
+        #: a data label and the mask of what it handed over ("дата рождения [date of birth]")
+        self._handed_over = re.compile(
+            rf"(?:{'|'.join(map(re.escape, self.data_labels))})\s*[:：=\-]?\s*"
+            rf"(?:{'|'.join(map(re.escape, _MASK_TEXTS))})") if self.data_labels else None
         #: phrases that introduce the writer by name ("my name is", "меня зовут", "我叫")
         self.introductions = tuple(sorted(
             {p for p, n in phrases if p and n == "self_introduction"}, key=lambda p: -len(p)))
@@ -202,13 +211,8 @@ class Engine:
         # the redactor's masks say what was there, not what the user answers ("born [date of
         # birth]" is no answer "date of birth"), nor does the label the data was handed over
         # with ("дата рождения [date of birth]": data given, not the detail that differs)
-        if "[" in text:
-            low = text.casefold()
-            for mask in _MASK_TEXTS:
-                for label in self.data_labels:
-                    for m in re.finditer(rf"{re.escape(label)}\s*[:：=\-]?\s*{re.escape(mask)}", low):
-                        text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
-                        low = text.casefold()
+        if "[" in text and self._handed_over is not None:
+            text = self._handed_over.sub(" ", text.casefold())
         for mask in _MASK_TEXTS:
             text = text.replace(mask, " ")
         hits: dict[int, list[str]] = {}
@@ -222,11 +226,11 @@ class Engine:
             for i, q in said:
                 if _said(padded, q) and not self._negated_before(padded, q):
                     hits.setdefault(i, []).append(q)
-        if not hits and (first := _process(text).split()[:1]) and first[0] in self._bare_no:
+        first, _, rest = _process(text).partition(" ")
+        if not hits and first in self._bare_no:
             # "нет, паспорт ещё действует": the answer "no", then what is true; it counts for
             # the option that answers "no" only ("no, it expired last month" contradicts itself)
-            rest = _process(text).split(" ", 1)[1] if " " in _process(text) else ""
-            no = self.yes_or_no_option(first[0], [o.label.get() for o in options])
+            no = self.yes_or_no_option(first, [o.label.get() for o in options])
             found = self.said_option(rest, options) if rest else None
             return found if found is not None and found == no else None
         if len(hits) > 1:
@@ -446,6 +450,13 @@ class Engine:
             return False  # Chinese or Russian beside them: a language it writes in
         known = sum(w in self.matcher.norm.vocabulary for w in words)
         return known * 2 <= len(words)
+
+    def bare_count(self, text: str) -> int | None:
+        """A count typed alone ("three", "just once", "три", "两"): read as each `count_forms`
+        phrase it stands for, its `count_fillers` aside; None if none reads as a count."""
+        bare = " ".join(w for w in text.casefold().split() if w not in self._count_fillers)
+        return next((c for form in self._count_forms
+                     if (c := self.count(form.replace("{n}", bare))) is not None), None)
 
     def count(self, text: str) -> int | None:
         """How many times the user says verification failed ("failed twice", "my 4th time"), or

@@ -391,10 +391,15 @@ def mark_done(t: Turn) -> None:
             case.steps_done.append(key)
 
 
-def go_to(t: Turn, step_id: str) -> None:
+def _move(t: Turn, step_id: str) -> None:
+    """Leave the current step (done, and where Back returns) for `step_id`."""
     mark_done(t)
     t.state.back.append(t.state.step or "")
     t.state.step = step_id
+
+
+def go_to(t: Turn, step_id: str) -> None:
+    _move(t, step_id)
     render_step(t)
 
 
@@ -415,9 +420,7 @@ def step_ahead(t: Turn, index: int) -> None:
     if nxt is None:
         render_current(t)
         return
-    mark_done(t)
-    t.state.back.append(t.state.step or "")
-    t.state.step = nxt
+    _move(t, nxt)
     choose_option(t, index)
 
 

@@ -49,6 +49,14 @@ def out_of_quiet_hours(t: Turn, due: datetime) -> datetime:
     return morning.astimezone(UTC)
 
 
+def planned_checkin(t: Turn, kind: str | None = None) -> str | None:
+    """The sentence of the check-in already planned for later (of `kind`, if given), or None."""
+    planned = t.state.followup
+    if planned is None or (kind is not None and planned.kind != kind) or parse_iso(planned.due) <= t.now:
+        return None
+    return t.msg("checkin_on", when=render.when(t, parse_iso(planned.due)))
+
+
 def business_days_later(t: Turn, start: datetime, days: int) -> datetime:
     """`days` business days after `start`, weekends counted in the user's zone."""
     return add_business_days(start.astimezone(zone(t.state.tz)), days).astimezone(UTC)
@@ -155,11 +163,11 @@ def still_waiting(t: Turn) -> None:
     if case.stage == MANUAL_REVIEW:
         review_waiting(t, case)
         return
-    planned = t.state.followup
-    if planned is not None and planned.kind == RESULT and parse_iso(planned.due) > t.now:
+    planned = planned_checkin(t, RESULT)
+    if planned is not None:
         # "still nothing" said again before the next check-in: no check-in was answered, so
         # none is counted and the plan stands
-        t.reply("still_waiting", checkin=t.msg("checkin_on", when=render.when(t, parse_iso(planned.due))))
+        t.reply("still_waiting", checkin=planned)
         return
     case.checkins += 1
     pending = case_rules.pending_attempt(case)

@@ -385,11 +385,6 @@ def _cyrillic(t: Turn, text: str) -> str | None:
     return t.engine.matcher.norm.translit.cyrillic(text.lower()) or None
 
 
-#: words around a bare count that say nothing of it ("just once", "like three")
-_COUNT_FILLERS = frozenset({"just", "only", "like", "about", "maybe", "around", "all", "in",
-                            "всего", "только", "уже", "наверное", "примерно", "就", "只"})
-
-
 def _next_question(t: Turn, step: Step | None) -> Step | None:
     """The question right after a step that asks nothing, if there is one."""
     reason = t.reason()
@@ -403,19 +398,13 @@ def _next_question(t: Turn, step: Step | None) -> Step | None:
 def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
     """The option a typed answer names ("name", "my own old account", "failed twice")."""
     if _counts(step) and count is None and len(text.split()) <= 3:
-        # a bare count at "how many times?" ("three", "just once", "три"): read as the count
-        # phrase it stands for
-        bare = " ".join(w for w in text.casefold().split() if w not in _COUNT_FILLERS)
-        count = next((c for form in (f"{bare} times", f"failed {bare}", f"{bare} раза",
-                                     f"{bare} раз", f"{bare}次")
-                      if (c := t.engine.count(form)) is not None), None)
+        count = t.engine.bare_count(text)  # "three", "just once", "три" at "how many times?"
     index = fix.count_option(step, count) if _counts(step) else None
     if index is not None:
         return index
     labels = [t.text(o.label) for o in step.options]
     picked = t.engine.pick_option(text, labels)
-    if picked is not None and step.options[picked].topic and \
-            set(t.engine.intents(text)) & {*SUPPORT_NEWS, "resubmitted", "appealed"}:
+    if picked is not None and step.options[picked].topic and buttons.tells_news(t, text):
         picked = None  # "我联系客服了" is news, not the "联系客服" page's button
     if picked is None:
         picked = t.engine.yes_or_no_option(text, labels)

@@ -324,6 +324,8 @@ INTENTS: tuple[str, ...] = (
     "not_resubmitted",
     "distress",
     "button_words",
+    "count_fillers",
+    "count_forms",
 )
 
 #: intents that are word lists rather than whole answers: "how many times it failed" phrases
@@ -341,7 +343,8 @@ AT_LEAST_INTENTS: dict[str, int] = {"failed_again": 2}
 DURATION_INTENTS: dict[str, float] = {"unit_days": 1.0, "unit_business_days": 1.4, "unit_weeks": 7.0}
 LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, *AT_LEAST_INTENTS, *DURATION_INTENTS, "hypothetical", "within_attempt",
                                             "personal_data", "self_introduction",
-                                            "correction", "also", "distress", "button_words"})
+                                            "correction", "also", "distress", "button_words",
+                                            "count_fillers", "count_forms"})
 
 #: dialogue roles -> the topic policy.yaml `topics:` names for each (what the bot offers when)
 TOPIC_ROLES: tuple[str, ...] = (

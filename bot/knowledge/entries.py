@@ -48,8 +48,7 @@ def read_examples(ctx: FileCtx, data: YMap, what: str) -> tuple[tuple[str, ...],
     return tuple(t for t, _ in items), tuple(ctx.source(ln) for _, ln in items)
 
 
-def parse_reason(pending: Pending, topic_ids: set[str],
-                 reason_ids: set[str] | None = None) -> Reason | None:
+def parse_reason(pending: Pending, topic_ids: set[str], reason_ids: set[str]) -> Reason | None:
     ctx, data, rid = pending.ctx, pending.data, pending.id
     what = f"reason '{rid}'"
     title = ctx.text(data, "title", what)
@@ -92,7 +91,7 @@ def parse_reason(pending: Pending, topic_ids: set[str],
                                 f"known: {known(topic_ids)}")
         for o in s.options:
             for ref, line in o.covers:
-                if reason_ids is not None and (ref not in reason_ids or ref == rid):
+                if ref not in reason_ids or ref == rid:
                     others = reason_ids - {rid}
                     ctx.error(line, f"`covers` names '{ref}', which is not another reason; "
                                     f"{did_you_mean(ref, others)}known: {known(others)}")
