@@ -95,6 +95,8 @@ class Engine:
         self._units = sorted(((p, DURATION_INTENTS[n]) for p, n in phrases if p and n in DURATION_INTENTS),
                              key=lambda pu: -len(pu[0]))
         self._hypothetical = tuple(p for p, n in phrases if p and n == "hypothetical")
+        #: words that make a count one of more failures since ("failed 2 more times", "又被拒了两次")
+        self._count_more = tuple(p for p, n in phrases if p and n == "count_more")
         self._within_attempt = tuple(p for p, n in phrases if p and n == "within_attempt")
         self._reason_words: dict[str, frozenset[str]] = {}
         self._correction = tuple(p for p, n in phrases if p and n == "correction")
@@ -463,6 +465,11 @@ class Engine:
         at least ("failed again": 2; see `count_is_least`)."""
         exact, least = self._count(text)
         return max(exact or 0, least or 0) or None
+
+    def count_is_more(self, text: str) -> bool:
+        """Is the count `count` finds one of failures since those already known ("failed 2 more
+        times", "又被拒了两次", "ещё 2 отказа")?"""
+        return _said_any(text, self._count_more)
 
     def count_is_least(self, text: str) -> bool:
         """Is the count `count` finds only a lower bound ("it failed again": 2 or more)?"""

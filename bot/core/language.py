@@ -84,9 +84,15 @@ def observe(t: Turn, text: str, forwarded: bool) -> None:
     # (a Chinese character is a word's worth: it counts twice)
     letters = sum(2 if is_han(ch) else 1 for ch in text if ch.isalpha() and not ch.isascii())
     strong = 0 < t.policy.language_switch_chars <= letters
-    if count >= t.policy.language_switch_after or strong:
+    if (count >= t.policy.language_switch_after or strong) and not asks_language(t, text):
         state.lang_streak = []
         offer(t, lang)
+
+
+def asks_language(t: Turn, text: str) -> bool:
+    """Does the message ask for a language ("а можно по-русски?", "可以说中文吗")? Its request
+    decides (`understand`), so no offer to switch is made beside it."""
+    return "this_language" in t.engine.intents(text) or t.engine.says(text, "this_language")
 
 
 def name(t: Turn, lang: str, written_in: str | None = None) -> str:

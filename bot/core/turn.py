@@ -48,9 +48,13 @@ class Turn:
     #: the topic the previous turn answered (`State.last_topic`, cleared for this turn's own)
     topic_before: str | None = None
     said_lang: str | None = None  # the language this turn's message is written in, if known
+    #: the open case's failures before this turn ("2 more times" counts from these)
+    failures_before: int = 0
 
     def __post_init__(self) -> None:
         self.topic_before, self.state.last_topic = self.state.last_topic, None
+        case = self.open_case()
+        self.failures_before = case.failures if case is not None else 0
 
     def clause_intents(self, text: str) -> list[str]:
         """`Engine.clause_intents(text)`, read once per turn (several rules ask)."""
@@ -103,6 +107,14 @@ class Turn:
     def open_case(self) -> Case | None:
         case = self.state.case
         return case if case is not None and case.is_open else None
+
+    def failures_said(self, text: str) -> int | None:
+        """How many times the message says verification failed in all: "failed 3 times" is 3,
+        "failed 2 more times" two more than the open case counts already."""
+        count = self.engine.count(text)
+        if count is not None and self.failures_before and self.engine.count_is_more(text):
+            return self.failures_before + count
+        return count
 
     def case(self) -> Case:
         """The open case, or a new one."""

@@ -37,7 +37,7 @@ from bot.core.turn import Turn
 from bot.knowledge.model import DEFAULT_LANG, Step
 from bot.understanding.matcher import Match, MatchResult
 from bot.understanding.redact import Finding, find_sensitive, redact
-from bot.understanding.text import is_han
+from bot.understanding.text import clean, is_han
 
 _CONTROL = re.compile(
     r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
@@ -111,7 +111,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         if keep:
             return
     step = t.current_step()
-    count = t.engine.count(text)
+    count = t.failures_said(text)
     # "not the photo, the face scan failed", "no sorry, it was the selfie": a correction of the
     # reason that says so (a cue, or a failure named) before an option's words ("scan") are
     # read as the answer to the step's question ("я ничего не редактировал, просто обрезал
@@ -295,6 +295,7 @@ def _own_part(t: Turn, text: str) -> str:
     """Of a message in two scripts, the part that names no reason, when the other does: the
     user's own question around a notice pasted in another language ("what does this mean:
     您提交的证件已过期", "Мне пришло такое: 您所在的地区暂不支持此服务"); else ""."""
+    text = clean(text, len(text))  # markup around the words ("<div>…</div>") is nobody's words
     parts = [p for p in (
         "".join(c if c.isascii() and (c.isalpha() or not c.isalnum()) else " " for c in text),
         "".join(c if "\u0400" <= c <= "\u04ff" or not c.isalnum() else " " for c in text),
@@ -421,6 +422,8 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
 def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     """Act on what a short message says, wherever the user is; False to carry on matching."""
     said = set(intents)
+    if "resubmitted" in said and _failures_counted(t, text):
+        said.discard("resubmitted")
     # also in a longer message: "hi, can you tell me my passport number?", "they said it is
     # under manual review now", "support asked me for a selfie holding my ID"; news not in a
     # question ("will they ask for more documents?"), and none of them in a message that names
@@ -431,8 +434,12 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     longer += [n for n in ("in_review", "more_documents", "appealed", "documents_sent")
                if n not in said and _told(t, text, n)]
     firm = float(t.policy.matching["multi_min_score"])
-    if longer and not any(m.kind == "reason" and m.score >= firm
-                          for m in t.engine.matcher.match(text).matches):
+    matches = t.engine.matcher.match(text).matches if longer else []
+    if "contact_offer" in longer and any(m.score >= firm for m in matches):
+        # "有个自称币安客服的人加我微信，要我发验证码": someone else's contact, told about, is
+        # what a page answers (the scam warning), not an offer to chat elsewhere
+        longer.remove("contact_offer")
+    if longer and not any(m.kind == "reason" and m.score >= firm for m in matches):
         said.update(longer)
     if {"rejected_again", "same_reason"} <= set(t.clause_intents(text)):
         said |= {"rejected_again", "same_reason"}  # "Опять отказали, уже второй раз. Причина та же."
@@ -446,7 +453,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
             and case_rules.result_pending(t) and (t.state.asked_result or t.engine.says_failure(text))):
         # "failed, that's the second time", "уже второй раз" while a result is awaited: the
         # attempt awaited failed (a count that reaches it is news of its result)
-        count = t.engine.count(text)
+        count = t.failures_said(text)
         if count is not None and count >= len(case.attempts) and not t.engine.hypothetical(text):
             said.add("rejected_again")
     if "passed" in said and any(b.startswith("k|") for b in t.state.last_buttons) and \
@@ -477,14 +484,14 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
             # the rejection is counted already and nothing was resubmitted since: "still
             # rejected", "yes it failed again" answer the question about it, they are no new one
             # (a count said with it still raises the count: "yes, that was the 4th time")
-            if apply_count(t, t.engine.count(text)):
+            if apply_count(t, t.failures_said(text)):
                 pass
             elif "same_reason" in said:
                 case_rules.same_reason_again(t)
             else:
                 case_rules.rejected_again(t)
         elif not case_rules.rejected(t):
-            if apply_count(t, t.engine.count(text)):
+            if apply_count(t, t.failures_said(text)):
                 pass  # "failed, that is the fourth time": the count's stage says what comes next
             elif "same_reason" in said:
                 case_rules.same_reason_again(t)
@@ -506,7 +513,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         else:
             # ("my KYC went to manual review 16 business days ago": a first message opens the
             # case there, its clock started when they say, and their question is answered too)
-            count = t.engine.count(text)
+            count = t.failures_said(text)
             if count is not None and count <= t.policy.manual_review_after:
                 # "I am in manual review since 3 failed": the failures that led there count
                 case_rules.set_failures(t, count, only_raise=True)
@@ -609,12 +616,21 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     return True
 
 
+def _failures_counted(t: Turn, text: str) -> bool:
+    """"提交了3次都没通过", "отправил заявку 4 раза и все отказ": how many attempts failed, as
+    "submitted 3 times, all rejected" says, not news of one more attempt sent."""
+    return ((t.failures_said(text) or 0) >= 2 and t.engine.says_failure(text)
+            and not t.engine.hypothetical(text))
+
+
 def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
     """A longer message whose clause reports a resubmission or a pass ("ok support fixed my name
     and i resubmitted", "всё, поддержка исправила имя, я отправил заново"): that is what counts,
     unless the message also brings a rejection (a notice, "rejected again", a reason the case does
     not know yet). A question asked beside it is answered after ("i resubmitted, how long now?")."""
     said = t.clause_intents(text)
+    if "resubmitted" in said and _failures_counted(t, text):
+        return False
     news = {"resubmitted", "passed", "rejected_again"} & set(said)
     # "im back, still no result from the manual review, its been almost a month": about this
     # case's own wait (a question of how long reviews take is answered by it too), unless a

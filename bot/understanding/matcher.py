@@ -315,8 +315,10 @@ class Matcher:
                                         for t in norm.terms(clean(w, 200)))
         matcher.vague_surface = frozenset(t for w in words["vague_words"]
                                           for t in text_words(clean(w, 200)))
+        # (a negation alone says nothing failed: a phrase the synonyms do not join, such as
+        # "не пропустили", would otherwise make every "не" a failure)
         matcher.failure_terms = frozenset(t for w in words["failure_words"]
-                                          for t in norm.terms(clean(w, 200)))
+                                          for t in norm.terms(clean(w, 200))) - norm.negations
         matcher.narration_words, matcher.narration_han = _phrases(words["narration_words"])
         matcher.quote_words, matcher.quote_han = _phrases(words["quote_words"])
         matcher.fine_words, matcher.fine_han = _phrases(words["fine_words"])
