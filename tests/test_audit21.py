@@ -72,3 +72,78 @@ async def test_a_total_said_with_again_is_no_count_of_more(chat: Chat) -> None:
     await chat.say("又被拒了，这是第三次", lang="zh")
     await chat.command("status")
     assert "stage_manual_review" in chat.ids(), chat.ids()
+
+
+async def test_asking_for_a_language_switches_without_also_offering(chat: Chat) -> None:
+    # audit 21 M1: the request decides; an offer beside it ("keep Chinese?") contradicted it
+    await chat.say("自拍没通过", lang="zh")
+    await chat.say("а можно по-русски?")
+    assert "language_offer" not in chat.ids() and "language_set" in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang_word"), [
+    ("<div>人脸识别失败</div><script>x</script>", "人脸"),
+    ('<script>alert("x")</script> селфи не проходит &amp; <b>жирный</b>', "лица"),
+])
+async def test_markup_around_words_is_answered_in_their_language(
+        chat: Chat, text: str, lang_word: str) -> None:
+    # audit 21 M2: tag names are no English words of the writer's
+    await chat.say(text)
+    assert lang_word in chat.text, chat.text
+
+
+@pytest.mark.parametrize("text", ["比特币现在多少钱？", "USDT多少钱一个", "сколько стоит биткоин?"])
+async def test_a_coin_price_is_no_question_about_the_bots_cost(chat: Chat, text: str) -> None:
+    # audit 21 M3
+    await chat.say(text)
+    assert "cost_answer" not in chat.ids(), chat.ids()
+
+
+async def test_a_side_answer_to_a_new_user_is_no_dead_end(chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("is this bot free")
+    assert chat.ids()[0] == "cost_answer" and kb.button("reasons") in chat.buttons()
+
+
+@pytest.mark.parametrize("text", ["what is the weather", "no", "back"])
+async def test_a_message_about_nothing_mid_fix_shows_the_step_not_the_notice_explained(
+        chat: Chat, text: str) -> None:
+    # audit 21 M4, M10: only a message about the notice ("what does this mean?") explains it;
+    # "back" on a first step has nothing before it
+    await chat.say("my id expired")
+    await chat.say(text)
+    assert "explain_reason" not in chat.ids() and "step" in chat.ids(), chat.ids()
+    assert not any(k.startswith("topic:") for k in chat.ids())
+
+
+async def test_what_does_this_mean_mid_fix_still_explains(chat: Chat) -> None:
+    await chat.say("my id expired")
+    await chat.say("i got this email what should i do")
+    assert chat.ids()[0] == "explain_reason"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("what are the most common reasons kyc gets rejected", "en"),
+    ("KYC被拒的常见原因有哪些", "zh"),
+    ("какие самые частые причины отказа в kyc?", "ru"),
+])
+async def test_the_common_reasons_are_listed_most_common_first(
+        chat: Chat, kb: KnowledgeBase, text: str, lang: str) -> None:
+    # audit 21 L3
+    await chat.say(text, lang=lang)
+    assert chat.ids()[0] == "common_reasons_list", chat.ids()
+    first = max(kb.reasons.values(), key=lambda r: r.share)
+    assert chat.buttons()[0] == first.title.get(lang)
+
+
+async def test_nobody_given_my_passport_names_no_mismatch(chat: Chat) -> None:
+    # audit 21 M7: "никому" is no nickname ("ник")
+    await chat.say("кто-то зарегистрировал аккаунт на мой паспорт, я никому его не давал")
+    assert "diagnosis_multi" not in chat.ids() and "described_multi" not in chat.ids(), chat.ids()
+
+
+async def test_two_swapped_letters_are_still_the_word(chat: Chat) -> None:
+    # audit 21 M9: "сефли" is "селфи"
+    await chat.say("сефли не прохдит уже 4 раза")
+    await chat.command("status")
+    assert "summary_reasons_unknown" not in chat.ids()
+    assert any(k.startswith("reason") or "face" in k for k in chat.ids()) or "лица" in chat.text, chat.ids()

@@ -55,6 +55,12 @@ def continue_row(t: Turn) -> Rows:
     return [[t.btn("continue", "c")]]
 
 
+def onward_row(t: Turn) -> Rows:
+    """`continue_row`, or where nothing is under way the reasons to start from: a side answer
+    ("is this bot free?") is never a dead end."""
+    return continue_row(t) or [[t.btn("reasons", "L")]]
+
+
 def render_current(t: Turn) -> None:
     """Show the user where they are: the step, the pending question, or the list."""
     case = t.open_case()

@@ -429,7 +429,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     # question ("will they ask for more documents?"), and none of them in a message that names
     # a reason ("rejected for name mismatch, what name is on my account?": the reason first)
     longer = [n for n in ("own_data", "stored_data", "this_language", "about_bot", "cost",
-                          "contact_offer")
+                          "contact_offer", "common_reasons")
               if n not in said and t.engine.says(text, n)]
     longer += [n for n in ("in_review", "more_documents", "appealed", "documents_sent")
                if n not in said and _told(t, text, n)]
@@ -559,8 +559,14 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         fix.render_step(t)
     elif "back" in said and phase == FIX and t.state.back:
         fix.go_back(t)
+    elif "back" in said and step is not None and len(text.split()) <= 3:
+        # "back" on a first step: there is nothing before it; the step stays
+        t.reply("use_buttons")
+        fix.render_step(t)
     elif "start_over" in said:
         fix.start_over(t)
+    elif "common_reasons" in said and not t.engine.matcher.match(text).names_reason:
+        fix.show_reasons(t, "common_reasons_list")  # "what are the most common reasons?"
     elif "not_sure" in said and phase == CHOOSING:
         t.state.phase = IDLE
         fix.show_reasons(t, "pick_reason")
@@ -595,11 +601,11 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     elif "contact_offer" in said:
         # "add me on WeChat", "напиши в личку": the bot contacts nobody, and nobody from support
         # adds a user privately
-        t.reply("contact_offer_answer", *fix.continue_row(t), **t.policy.links)
+        t.reply("contact_offer_answer", *fix.onward_row(t), **t.policy.links)
     elif "cost" in said and not t.engine.matcher.match(text).names_reason:
-        t.reply("cost_answer", *fix.continue_row(t), **t.policy.links)  # "is this bot free?"
+        t.reply("cost_answer", *fix.onward_row(t), **t.policy.links)  # "is this bot free?"
     elif "stored_data" in said:
-        t.reply("stored_data_answer", *fix.continue_row(t))  # "what data do you have about me?"
+        t.reply("stored_data_answer", *fix.onward_row(t))  # "what data do you have about me?"
     elif "own_data" in said:
         # "what is my passport number?": the bot has none of it, and says where it is
         t.reply("own_data_unknown", *t.role_rows("contact_support"), *fix.continue_row(t))
@@ -1182,8 +1188,12 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
         followups.ask_result(t)
         return
     if t.current_step() is not None:
-        if t.state.phase == FIX and (vague or "explain" in t.clause_intents(text)):
-            explain(t)  # "I got this email, what should I do?": about the notice on screen
+        if t.state.phase == FIX and ((vague and t.engine.says_failure(text))
+                                     or "explain" in t.clause_intents(text)
+                                     or t.engine.says(text, "explain")):
+            # "I got this email, what should I do?", "still failing, help": about the notice on
+            # screen ("what is the weather", "no" say nothing of it: the step again, below)
+            explain(t)
             return
         if _asks(text) and t.engine.matcher.reads_elsewhere(text):
             # a question about something else ("what are the trading fees?"): where it belongs

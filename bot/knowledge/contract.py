@@ -18,6 +18,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "help": (),
         "safety": ("official_site",),
         "reasons_list": (),
+        "common_reasons_list": (),
         "describe_problem": (),
         "diagnosis": ("title", "share", "summary"),
         "diagnosis_severe": ("title", "share", "summary"),
@@ -327,6 +328,7 @@ INTENTS: tuple[str, ...] = (
     "count_fillers",
     "count_forms",
     "count_more",
+    "common_reasons",
 )
 
 #: intents that are word lists rather than whole answers: "how many times it failed" phrases

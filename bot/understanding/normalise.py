@@ -302,6 +302,8 @@ class Normaliser:
             fixed = ((heard[0],), heard[1])
         elif split := self._split(word):
             fixed = (tuple(split), False)
+        elif swapped := self._swapped(word):  # "сефли": two neighbouring letters swapped
+            fixed = ((swapped,), True)
         elif corrected := self._correct(word):
             fixed = ((corrected,), True)
         if len(self._typo_cache) > 50000:
