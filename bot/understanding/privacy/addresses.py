@@ -206,6 +206,10 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
         word = rest.split()[0].rstrip(",") if rest.split() else ""
         folded = word.casefold()
         listed = folded in address_words or folded.rstrip(".") in address_words
+        # ... unless that part is a street and its number, typed in small letters ("алматы, абай
+        # даңғылы 150, 34 пәтер"): at most four words, the last a number
+        part = rest.split(",", 1)[0].split()
+        listed = listed or (1 < len(part) <= 4 and part[-1][:1].isdigit())
         if word and word[0].islower() and not listed and not "\u10d0" <= word[0] <= "\u10ff":  # Georgian: no capitals
             end = j
             break

@@ -240,6 +240,9 @@ class Patterns:
                 rf"{_LEFT}\d{{1,5}}-{markers}(?:[^A-Za-z\x{{80}}-\x{{10FFFF}}]|$)"]
         if before:
             near.append(rf"{NUM},?\s+{ci(before)}\s")
+        # typed in small letters after the cue: a word, the house number, a comma and more
+        # ("via giuseppe garibaldi 27, 20121 milano", "краља петра 12, београд")
+        near.append(rf"\p{{L}}{{2,}}\s+{NUM},\s*[\p{{L}}\d]")
         self.address_near = lazy_rx("|".join(near))
         # names
         endings = v.words("name_endings")
