@@ -147,3 +147,12 @@ async def test_two_swapped_letters_are_still_the_word(chat: Chat) -> None:
     await chat.command("status")
     assert "summary_reasons_unknown" not in chat.ids()
     assert any(k.startswith("reason") or "face" in k for k in chat.ids()) or "лица" in chat.text, chat.ids()
+
+
+async def test_an_english_word_is_not_read_as_a_stop_word_it_resembles(chat: Chat) -> None:
+    # audit 21 M4: "weather" was read as "whether" (a stop word, dropped): "what is the weather"
+    # became a message of no words, answered as a failed verification
+    await chat.say("what is the weather")
+    assert chat.ids()[0] == "not_understood", chat.ids()
+    await chat.say("hi, please help me")  # a message of help words only is still the opener
+    assert chat.ids()[0] == "vague", chat.ids()

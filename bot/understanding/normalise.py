@@ -17,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
+from rapidfuzz import fuzz
+
 from bot.understanding import pinyin
 from bot.understanding.budget import Budget
 from bot.understanding.language import Translit, skeleton, to_cyrillic
@@ -43,6 +45,8 @@ _SOUND_ALIKE = "оеёяы"
 _FOLD = str.maketrans(_SOUND_ALIKE, "аииаи")
 _FOLDED_VOWELS = frozenset(_SOUND_ALIKE)
 _FOLDED_CUTOFF = 90.0
+#: how close a typo must be to a stop word to be read as it (and so dropped)
+_STOP_CUTOFF = 90.0
 
 def text_words(text: str) -> list[str]:
     """Return the words of a knowledge-base phrase, cleaned as messages are."""
@@ -304,7 +308,11 @@ class Normaliser:
             fixed = (tuple(split), False)
         elif swapped := self._swapped(word):  # "сефли": two neighbouring letters swapped
             fixed = ((swapped,), True)
-        elif corrected := self._correct(word):
+        elif (corrected := self._correct(word)) and (
+                corrected not in self.stop_surface or not word.isascii()
+                or fuzz.ratio(word, corrected) >= _STOP_CUTOFF):
+            # (a word read as a stop word is dropped: only a close slip of one, "alredy", is
+            # read so; "weather" is no "whether", and "what is the weather" keeps its word)
             fixed = ((corrected,), True)
         if len(self._typo_cache) > 50000:
             self._typo_cache.clear()
