@@ -156,3 +156,17 @@ async def test_an_english_word_is_not_read_as_a_stop_word_it_resembles(chat: Cha
     assert chat.ids()[0] == "not_understood", chat.ids()
     await chat.say("hi, please help me")  # a message of help words only is still the opener
     assert chat.ids()[0] == "vague", chat.ids()
+
+
+@pytest.mark.parametrize(("arg", "word"), [("Москва", "Готово"), ("北京", "好了")])
+async def test_a_first_command_is_answered_in_the_language_of_its_argument(
+        chat: Chat, arg: str, word: str) -> None:
+    # audit 21 M11: with no language known yet, "/timezone Москва" is written in Russian
+    await chat.command("timezone", arg)
+    assert word in chat.text, chat.text
+
+
+async def test_a_known_language_is_not_changed_by_a_command_argument(chat: Chat) -> None:
+    await chat.say("селфи не проходит")
+    await chat.command("timezone", "Europe/Berlin")
+    assert "Europe/Berlin" in chat.text and "Done" not in chat.text

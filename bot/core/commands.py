@@ -28,6 +28,9 @@ def on_command(t: Turn, name: str, arg: str) -> None:
         t.reply("unknown_command", [t.btn("reasons", "L")])
         return
     journal.record(t, journal.COMMAND, name=name)
+    if arg and t.state.lang is None:
+        # "/timezone Москва" as a first message: the argument is written in the user's language
+        language.observe(t, arg, False)
     handler(t, arg)
 
 
