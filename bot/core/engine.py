@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process, utils
@@ -81,7 +82,13 @@ class Engine:
         )
         phrases = [(_process(p), name) for name, ps in kb.intents.items() for p in ps]
         self._intents = [(p, n) for p, n in phrases if p and n not in LEXICON_INTENTS]
+        #: the same, found through what a phrase needs in a message (`_Phrases`)
+        self._intent_index = _Phrases(self._intents)
+        self._by_name: dict[str, list[str]] = {}
+        for p, n in self._intents:
+            self._by_name.setdefault(n, []).append(p)
         self._counts = [(p, COUNT_INTENTS[n]) for p, n in phrases if p and n in COUNT_INTENTS]
+        self._count_index = _Phrases(self._counts)
         #: every language's words before a typed button number, longest first ("i pick", "#")
         self._button_words = sorted({str(w).casefold() for w in kb.intents.get("button_words", ()) if w},
                                     key=len, reverse=True)
@@ -91,6 +98,7 @@ class Engine:
         self._count_forms = tuple(dict.fromkeys(str(f) for f in kb.intents.get("count_forms", ())
                                                 if "{n}" in str(f)))
         self._at_least = [(p, AT_LEAST_INTENTS[n]) for p, n in phrases if p and n in AT_LEAST_INTENTS]
+        self._at_least_index = _Phrases(self._at_least)
         #: duration units, longest first ("business days" before "days")
         self._units = sorted(((p, DURATION_INTENTS[n]) for p, n in phrases if p and n in DURATION_INTENTS),
                              key=lambda pu: -len(pu[0]))
@@ -147,7 +155,7 @@ class Engine:
         # a short Chinese message, as short as `intent_max_words` words of a spaced language
         short_han = sum(map(is_han, clean)) <= 3 * policy.intent_max_words
         said = set(words)
-        for phrase, name in self._intents:
+        for phrase, name in self._intent_index.candidates(padded):
             # ("no" is itself a negation: "no, keep it" says it); in a message this short the
             # words in any order ("approved finally", "одобрили окончательно", "прошло наконец")
             if " " in phrase and (f" {phrase} " in padded or (
@@ -263,9 +271,7 @@ class Engine:
         """Does a message of any length say intent `name` in one of its phrases of two words or
         more ("im back, still no result from the manual review, its been almost a month")?"""
         padded = f" {_process(text)} "
-        for p, n in self._intents:
-            if n != name:
-                continue
+        for p in self._by_name.get(name, ()):
             if is_han(p[0]):  # "已经转人工审核16个工作日了"
                 if len(p) >= 3 and self._han_said(padded, p):
                     return True
@@ -488,8 +494,8 @@ class Engine:
             padded = f" {_process(clause)} "
             if any(_said(padded, p) for p in self._hypothetical + self._within_attempt):
                 continue  # "what if I fail 3 times", "took the selfie three times"
-            for found, table in ((counts, self._counts), (least, self._at_least)):
-                found += [n for phrase, n in table if _said(padded, phrase)
+            for found, table in ((counts, self._count_index), (least, self._at_least_index)):
+                found += [n for phrase, n in table.candidates(padded) if _said(padded, phrase)
                           and not self._count_negated(padded, phrase)]
         return (max(counts) if counts else None), (max(least) if least else None)
 
@@ -610,6 +616,35 @@ def _clauses(text: str) -> list[str]:
     return out + [carry] if carry else out
 
 
+@lru_cache(maxsize=8192)  # the knowledge's phrases: a bounded set
+def _has_han(phrase: str) -> bool:
+    return any(map(is_han, phrase))
+
+
+T = TypeVar("T")
+
+
+class _Phrases(Generic[T]):
+    """(phrase, value) pairs, looked up by what a phrase needs to be in a message: its first
+    word (a phrase of spaced words is found as whole words), or, with Chinese characters in it
+    (found anywhere), its first character. Checking only these candidates gives what checking
+    every phrase gives, in the same order, without walking thousands of phrases a message."""
+
+    def __init__(self, pairs: Sequence[tuple[str, T]]) -> None:
+        self.pairs = list(pairs)
+        self._by_key: dict[str, list[int]] = {}
+        for i, (phrase, _) in enumerate(self.pairs):
+            key = phrase[0] if _has_han(phrase) else phrase.split()[0]
+            self._by_key.setdefault(key, []).append(i)
+
+    def candidates(self, padded: str) -> list[tuple[str, T]]:
+        """The pairs whose phrase may be in `padded` (the processed message between spaces)."""
+        found: set[int] = set()
+        for key in {*padded.split(), *padded}:
+            found.update(self._by_key.get(key, ()))
+        return [self.pairs[i] for i in sorted(found)]
+
+
 def _said_any(text: str, phrases: Sequence[str]) -> bool:
     """Is one of `phrases` (an intent's word list) anywhere in `text`?"""
     padded = f" {_process(text)} "
@@ -621,7 +656,7 @@ def _said(padded: str, phrase: str) -> bool:
     for a Chinese phrase: Chinese has no spaces ("这是第四次被拒了" holds "第四次")."""
     if f" {phrase} " in padded:
         return True
-    if not any(map(is_han, phrase)):
+    if not _has_han(phrase):
         return False
     # anywhere in Chinese, but not as the end of a larger number ("失败了13次" is no "3次")
     at = padded.find(phrase)
