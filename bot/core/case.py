@@ -78,6 +78,7 @@ def diagnosed(t: Turn, reasons: list[str]) -> Case:
         # the notice asked for after "rejected again" says why that attempt failed (it was
         # recorded with the reasons it set out to fix)
         case.attempts[-1].reasons = list(reasons)
+        case.attempts[-1].reasons_told = True
     for r in reasons:
         if r not in case.reasons:
             case.reasons.append(r)
@@ -100,6 +101,7 @@ def record_rejection(t: Turn, reasons: list[str] | None = None, *, review: bool 
     attempt.outcome = "rejected"
     if reasons:
         attempt.reasons = list(reasons)
+    attempt.reasons_told = bool(reasons)
     journal.record(t, journal.OUTCOME, outcome="rejected", attempt=len(case.attempts),
                    failures=case.failures, reasons=list(attempt.reasons))
     return case

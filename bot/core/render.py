@@ -83,7 +83,7 @@ def attempts_list(t: Turn, case: Case) -> str:
     lines = [
         t.msg(
             "summary_attempt_reasons_line" if a.outcome == "rejected" and a.reasons
-            else "summary_attempt_line",
+            and a.reasons_told is not False else "summary_attempt_line",
             number=i,
             date=when(t, parse_iso(a.at)) if a.at else t.msg("date_unknown"),
             outcome=t.msg(f"outcome_{a.outcome}"),
@@ -110,10 +110,11 @@ def summary_text(t: Turn) -> str:
     case = t.state.case
     if case is None:
         return t.msg("status_none")
-    # the latest rejection's reasons first: earlier attempts' ones are in their lines below
+    # the latest rejection's told reasons first, then every other reason of the case (each
+    # attempt's own are in its line below; a rejection nobody said the reason of names none)
     latest = next((a.reasons for a in reversed(case.attempts)
-                   if a.outcome == "rejected" and a.reasons), None)
-    known = latest or case.reasons
+                   if a.outcome == "rejected" and a.reasons and a.reasons_told is not False), [])
+    known = [*latest, *(r for r in case.reasons if r not in latest)]
     return t.msg(
         "summary",
         reasons=reasons_of(t, known) if known else t.msg("summary_reasons_unknown"),

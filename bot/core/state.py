@@ -55,6 +55,9 @@ class Attempt:
     #: how we know of it: resubmitted (the user told us), arrived (the rejection they came
     #: with), counted (they said how many times it failed)
     source: str = "resubmitted"
+    #: False when the attempt was rejected and no reason was told for it (its `reasons` are then
+    #: what it set out to fix, not why it failed); None in states saved before this was kept
+    reasons_told: bool | None = None
 
 
 @dataclass
