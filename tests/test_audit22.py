@@ -54,3 +54,44 @@ async def test_the_summary_names_no_reason_for_a_rejection_nobody_explained(
     assert kb.reasons["face_verification"].title.get() in reasons_line
     attempts = [line for line in summary.splitlines() if line[:1].isdigit()]
     assert len(attempts) == 3 and attempts[-1].endswith(kb.message("outcome_rejected")), attempts
+
+
+@pytest.mark.parametrize(("first", "hello", "lang"), [
+    ("rejected 3 times", "hi again", "en"),
+    ("提交了三次都被拒了", "嗨，又是我", "zh"),
+    ("отказали уже три раза", "снова привет", "ru"),
+])
+async def test_hello_again_during_a_review_asks_for_news(
+        chat: Chat, first: str, hello: str, lang: str) -> None:
+    # audit 22 M1: a greeting is no new rejection
+    await chat.say(first, lang=lang)
+    chat.clock.advance(days=3)
+    await chat.say(hello, lang=lang)
+    assert "vague" not in chat.ids() and "review_rejected" not in chat.ids(), chat.ids()
+    await chat.command("status")
+    assert "stage_manual_review" in chat.ids()
+
+
+@pytest.mark.parametrize("text", ["всё ещё ничего", "ответа до сих пор нет"])
+async def test_still_nothing_in_russian_is_still_waiting(chat: Chat, text: str) -> None:
+    # audit 22 M2
+    await chat.say("фото документа размытое")
+    await chat.command("resubmitted")
+    chat.clock.advance(hours=1)
+    await chat.say(text)
+    assert chat.ids()[0] == "still_waiting", chat.ids()
+
+
+@pytest.mark.parametrize(("notice", "news", "lang"), [
+    ("Reason: This ID number is already in use by another account",
+     "support said they froze the stolen account", "en"),
+    ("原因：该证件号码已被其他账户使用", "客服说那个账户已经冻结了", "zh"),
+])
+async def test_support_froze_the_other_account_is_support_done(
+        chat: Chat, notice: str, news: str, lang: str) -> None:
+    # audit 22 M4: the guide's fix for an ID someone else used: support freezes that account,
+    # then you apply again (not the permanent-rejection page)
+    await chat.say(notice, lang=lang)
+    await chat.say(news, lang=lang)
+    assert "support_fixed_next" in chat.ids(), chat.ids()
+    assert not any(k == "topic:permanent_rejection" for k in chat.ids())

@@ -431,7 +431,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     longer = [n for n in ("own_data", "stored_data", "this_language", "about_bot", "cost",
                           "contact_offer", "common_reasons")
               if n not in said and t.engine.says(text, n)]
-    longer += [n for n in ("in_review", "more_documents", "appealed", "documents_sent")
+    longer += [n for n in ("in_review", "more_documents", "appealed", "documents_sent",
+                           "support_fixed")
                if n not in said and _told(t, text, n)]
     firm = float(t.policy.matching["multi_min_score"])
     matches = t.engine.matcher.match(text).matches if longer else []
