@@ -95,3 +95,23 @@ async def test_support_froze_the_other_account_is_support_done(
     await chat.say(news, lang=lang)
     assert "support_fixed_next" in chat.ids(), chat.ids()
     assert not any(k == "topic:permanent_rejection" for k in chat.ids())
+
+
+@pytest.mark.parametrize(("news", "lang"), [
+    ("support fixed it and I already resubmitted", "en"),
+    ("поддержка исправила, отправил заново", "ru"),
+])
+async def test_support_fixed_and_resubmitted_counts_the_attempt(
+        chat: Chat, kb: KnowledgeBase, news: str, lang: str) -> None:
+    # audit 22 M5: told while "has support fixed it?" is open, the resubmission is not lost
+    await chat.say("Reason: The information submitted does not match the document", lang=lang)
+    await chat.command("status")
+    await chat.tick(days=4)  # the check-in asks whether support fixed it
+    await chat.say(news, lang=lang)
+    assert "resubmitted" in chat.ids() and "support_fixed_next" not in chat.ids(), chat.ids()
+
+
+async def test_support_fixed_and_resubmitting_later_is_no_attempt_yet(chat: Chat) -> None:
+    await chat.say("Reason: The information submitted does not match the document")
+    await chat.say("support fixed it, I will resubmit tomorrow")
+    assert "resubmitted" not in chat.ids(), chat.ids()

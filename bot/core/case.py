@@ -208,14 +208,18 @@ def support_contacted(t: Turn) -> None:
     t.reply("support_waiting", *fix.continue_row(t), checkin=followups.schedule_support(t))
 
 
-def support_fixed(t: Turn) -> None:
-    """Support fixed what only it could (a profile detail, a stolen ID): resubmit now."""
+def support_fixed(t: Turn, *, resubmitted_too: bool = False) -> None:
+    """Support fixed what only it could (a profile detail, a stolen ID): resubmit now;
+    `resubmitted_too`: the user says they already did ("support fixed it and I resubmitted")."""
     journal.record(t, "support_fixed")
     case = t.case()
     if t.state.followup is not None and t.state.followup.kind == followups.SUPPORT:
         t.state.followup = None  # nothing more to ask support about
     if case.stage == LOCK_RISK:
         set_stage(t, case, FIXING)  # the lock is cleared: fix and resubmit (a 6th failure is lock risk again)
+    if resubmitted_too and case.reasons:
+        resubmitted(t)
+        return
     if not case.reasons:
         # "support unlocked it" with no reason known yet: what to fix comes first
         t.reply("support_fixed_reason", [t.btn("reasons", "L")])

@@ -528,7 +528,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     elif "resubmitted" in said:
         case_rules.resubmitted(t)
     elif case is not None and said & SUPPORT_NEWS:
-        support_news(t, said)
+        support_news(t, said | set(t.clause_intents(text)))  # (and "..., I resubmitted")
     elif "still_waiting" in said and case_rules.result_pending(t):
         followups.still_waiting(t)
     elif ("still_waiting" in said or "no" in said) and case is not None and any(
@@ -701,7 +701,11 @@ def support_answer(t: Turn, text: str) -> bool:
     if first & {"no", "still_waiting"} and not first & {"support_fixed"}:
         case_rules.support_contacted(t)
     elif first & {"yes", "support_fixed"}:
-        case_rules.support_fixed(t)
+        # "support fixed it and I already resubmitted": the attempt is in too
+        later = " ".join(clauses[1:])
+        case_rules.support_fixed(t, resubmitted_too=(
+            "resubmitted" in t.clause_intents(text) or t.engine.says(later, "resubmitted"))
+            and not t.engine.says(later, "not_resubmitted"))
     else:
         return False
     return True
@@ -711,7 +715,7 @@ def support_news(t: Turn, said: list[str] | set[str]) -> bool:
     """Act on news about Customer Support ("support fixed it", "I contacted support, waiting");
     False when the message has none."""
     if "support_fixed" in said:
-        case_rules.support_fixed(t)
+        case_rules.support_fixed(t, resubmitted_too="resubmitted" in said)
     elif "support_contacted" in said:
         case_rules.support_contacted(t)
     else:
