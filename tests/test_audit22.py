@@ -115,3 +115,20 @@ async def test_support_fixed_and_resubmitting_later_is_no_attempt_yet(chat: Chat
     await chat.say("Reason: The information submitted does not match the document")
     await chat.say("support fixed it, I will resubmit tomorrow")
     assert "resubmitted" not in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("first", "notice", "lang", "reason"), [
+    ("rejected 3 times", "Your KYC application was not approved, Reason: The information submitted "
+     "does not match the document", "en", "info_mismatch"),
+    ("被拒了三次", "您的KYC申请未通过，原因：提交的信息与证件不符", "zh", "info_mismatch"),
+    ("три раза отказали", "Ваша заявка отклонена. Причина: срок действия документа истёк", "ru",
+     "expired_document"),
+])
+async def test_a_notice_after_a_manual_review_goes_on_with_its_fix(
+        chat: Chat, first: str, notice: str, lang: str, reason: str) -> None:
+    # audit 22 M3: the review's notice says why: no "ask support for the reason" detour
+    await chat.say(first, lang=lang)
+    chat.clock.advance(days=10)
+    await chat.say(notice, forwarded=True, lang=lang)
+    assert chat.ids()[0] == "review_rejected_reason" and "review_rejected" not in chat.ids(), chat.ids()
+    assert f"step:{reason}/" in " ".join(chat.ids()) or "diagnosis" in chat.ids(), chat.ids()

@@ -178,6 +178,10 @@ def after_rejection(t: Turn, case: Case, *, was_review: bool) -> bool:
         return True
     set_stage(t, case, FIXING)
     t.state.followup = None
+    if was_review and case.attempts and case.attempts[-1].reasons_told:
+        # the review's notice says why: its fix comes next (the caller goes on with it)
+        t.reply("review_rejected_reason", failures=n)
+        return False
     if was_review:
         fix.reset_position(t)
         t.state.phase = AWAITING_NOTICE

@@ -110,6 +110,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "review_checkins_end": REVIEW,
         "review_documents": ("checkin",),
         "review_rejected": ("failures", "checkin"),
+        "review_rejected_reason": ("failures",),
         "lock_risk": ("failures",),
         "lock_risk_reminder": (),
         "lock_risk_checkin": ("checkin",),
