@@ -132,3 +132,22 @@ async def test_a_notice_after_a_manual_review_goes_on_with_its_fix(
     await chat.say(notice, forwarded=True, lang=lang)
     assert chat.ids()[0] == "review_rejected_reason" and "review_rejected" not in chat.ids(), chat.ids()
     assert f"step:{reason}/" in " ".join(chat.ids()) or "diagnosis" in chat.ids(), chat.ids()
+
+
+async def test_after_stop_the_overdue_review_offers_no_stop(chat: Chat, kb: KnowledgeBase) -> None:
+    # audit 22 M8: check-ins already off: no "Stop check-ins" sentence or button
+    await chat.say("rejected 3 times")
+    await chat.command("stop")
+    chat.clock.advance(days=39)
+    await chat.say("still waiting for the review")
+    assert chat.ids()[0] == "review_overdue", chat.ids()
+    assert kb.button("stop_checkins") not in chat.buttons()
+    assert kb.message("review_stop_offer") not in chat.text
+
+
+async def test_the_overdue_review_offers_to_stop_check_ins(chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("rejected 3 times")
+    chat.clock.advance(days=39)
+    await chat.say("still waiting for the review")
+    assert kb.button("stop_checkins") in chat.buttons()
+    assert kb.message("review_stop_offer") in chat.text

@@ -207,8 +207,10 @@ def review_waiting(t: Turn, case: Case) -> None:
         again = t.now + timedelta(days=t.policy.review_overdue_every_days)
         checkin = (schedule(t, again, REVIEW) if t.policy.review_overdue_max_checkins
                    else t.msg("followup_ending"))
-        t.reply("review_overdue", summary, [t.btn("stop_checkins", "X")], checkin=checkin,
-                **elapsed)
+        # (with check-ins off already, no offer to stop them)
+        on = t.state.followups_enabled
+        t.reply("review_overdue", summary, *([[t.btn("stop_checkins", "X")]] if on else []),
+                checkin=checkin, stop=" " + t.msg("review_stop_offer") if on else "", **elapsed)
     elif case.checkins < t.policy.review_overdue_max_checkins:
         case.checkins += 1
         again = t.now + timedelta(days=t.policy.review_overdue_every_days)

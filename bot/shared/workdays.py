@@ -27,8 +27,12 @@ def add_business_days(start: datetime, days: int) -> datetime:
 
 
 def business_days_between(start: datetime, end: datetime) -> int:
-    """Whole business days from `start` to `end` (0 if `end` is not later)."""
+    """Whole business days from `start` to `end` (0 if `end` is not later), counted as
+    `add_business_days` counts them: from a Saturday or Sunday, the Monday is day 0 (so that a
+    check-in planned 14 business days after a weekend start comes when 14 have passed)."""
     count, day = 0, start
+    while day.weekday() >= SATURDAY and day + timedelta(days=1) <= end:
+        day += timedelta(days=1)
     while day + timedelta(days=1) <= end:
         day += timedelta(days=1)
         if day.weekday() < SATURDAY:
