@@ -151,3 +151,19 @@ async def test_the_overdue_review_offers_to_stop_check_ins(chat: Chat, kb: Knowl
     await chat.say("still waiting for the review")
     assert kb.button("stop_checkins") in chat.buttons()
     assert kb.message("review_stop_offer") in chat.text
+
+
+async def test_an_unsupported_language_keeps_the_check_in_question(chat: Chat, kb: KnowledgeBase) -> None:
+    # audit 22 M7: the check-in's buttons stay in reach, not only the reasons
+    await chat.say("blurry photo")
+    await chat.command("resubmitted")
+    await chat.tick(days=1)  # "did it pass?"
+    await chat.say("sí, ya pasó la verificación!")
+    assert chat.ids()[0] == "language_unsupported", chat.ids()
+    assert kb.button("passed") in chat.buttons() and kb.button("rejected_again") in chat.buttons()
+
+
+async def test_an_unsupported_language_mid_fix_shows_the_step_again(chat: Chat) -> None:
+    await chat.say("blurry photo")
+    await chat.say("no entiendo nada")
+    assert chat.ids()[0] == "language_unsupported" and "step" in chat.ids(), chat.ids()

@@ -156,7 +156,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and count is not None and recount(t, text, count):
         return  # "sorry, I miscounted, it's only my second time"
     if not forwarded and t.engine.written_foreign(text):  # "KYC của tôi bị từ chối"
-        t.reply("language_unsupported", [t.btn("reasons", "L")])
+        language_unsupported(t)
         return
     result = t.engine.matcher.match(t.engine.without_introduction(text))
     if not forwarded and progress_report(t, text, result):
@@ -1179,6 +1179,20 @@ def guess_reasons(t: Turn, text: str) -> bool:
     return True
 
 
+def language_unsupported(t: Turn) -> None:
+    """A message in a language the bot does not write in: say which it does, and keep what is
+    under way in reach (the check-in's question, the step on screen), else the reasons."""
+    case = t.open_case()
+    if case is not None and t.state.asked_result and case_rules.result_pending(t):
+        t.reply("language_unsupported")
+        followups.ask_result(t)
+    elif t.current_step() is not None:
+        t.reply("language_unsupported")
+        fix.render_step(t)
+    else:
+        t.reply("language_unsupported", [t.btn("reasons", "L")])
+
+
 def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = False,
               elsewhere: bool = False) -> None:
     """Nothing matched; `vague`: the message was about a failed verification without saying
@@ -1217,7 +1231,7 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
         t.reply("vague", [t.btn("reasons", "L")], *t.role_rows("find_reason", "contact_support"))
         return
     if t.engine.foreign(text):  # "mi verificación fue rechazada": the languages it writes in
-        t.reply("language_unsupported", [t.btn("reasons", "L")])
+        language_unsupported(t)
         return
     if not t.engine.matcher.reads_words(text):  # "asdfgh", "алло": no word to go on
         t.reply("not_understood", [t.btn("reasons", "L")], *t.role_rows("find_reason"))
