@@ -167,3 +167,13 @@ async def test_an_unsupported_language_mid_fix_shows_the_step_again(chat: Chat) 
     await chat.say("blurry photo")
     await chat.say("no entiendo nada")
     assert chat.ids()[0] == "language_unsupported" and "step" in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("count", "note"), [("5", "lock_risk_checkin"), ("3", "review_checkin_note")])
+async def test_what_a_count_means_comes_before_when_the_bot_checks_in(
+        chat: Chat, kb: KnowledgeBase, count: str, note: str) -> None:
+    # audit 22 M6 (audit 21 L2): the step explains the count (lock risk, manual review) first
+    await chat.say("face verification failed")
+    await chat.say(count)
+    ids = chat.ids()
+    assert note in ids and any(k == "step" for k in ids[:ids.index(note)]), ids

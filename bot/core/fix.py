@@ -459,16 +459,17 @@ def choose_option(t: Turn, index: int, *, count: int | None = None, known: bool 
         # the step it leads to explains what the count means; only the check-in is added
         moved = case_rules.apply_count(t, quiet=True)
         review, lock = moved and case.stage == MANUAL_REVIEW, moved and case.stage == LOCK_RISK
-    if review and t.state.followup is not None:
-        t.reply("review_checkin_note", when=render.when(t, parse_iso(t.state.followup.due)))
-    if lock:  # as when the count is typed: support to contact, a check-in on it, a way to say
-        # done (before the step, whose buttons stay the latest)
-        t.reply("lock_risk_checkin", [t.btn("support_cleared", "k")], [t.btn("case_summary", "S")],
-                *t.role_rows("contact_support"), checkin=followups.schedule_support(t))
+    # the step it leads to says what the count means first; then when the bot checks in (and,
+    # at the lock risk, a way to say support is done), as when the count is typed
     if option.topic:
         show_topic(t, option.topic)
     elif option.next:
         go_to(t, option.next)
+    if review and t.state.followup is not None:
+        t.reply("review_checkin_note", when=render.when(t, parse_iso(t.state.followup.due)))
+    if lock:
+        t.reply("lock_risk_checkin", [t.btn("support_cleared", "k")], [t.btn("case_summary", "S")],
+                *t.role_rows("contact_support"), checkin=followups.schedule_support(t))
 
 
 def option_named(step: Step | None, arg: str) -> int | None:
