@@ -170,3 +170,11 @@ async def test_a_known_language_is_not_changed_by_a_command_argument(chat: Chat)
     await chat.say("селфи не проходит")
     await chat.command("timezone", "Europe/Berlin")
     assert "Europe/Berlin" in chat.text and "Done" not in chat.text
+
+
+async def test_a_plea_for_help_with_a_place_gets_the_opener(chat: Chat) -> None:
+    # audit 21 M5: a greeting, a city and "pls help" ask for help, not an off-topic question
+    await chat.say("hi im from madrid, pls help")
+    assert chat.ids()[0] == "vague", chat.ids()
+    await chat.say("how do I withdraw to my bank, help")  # an off-topic question stays one
+    assert chat.ids()[0] == "nothing_matched", chat.ids()

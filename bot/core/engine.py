@@ -103,6 +103,7 @@ class Engine:
         self._units = sorted(((p, DURATION_INTENTS[n]) for p, n in phrases if p and n in DURATION_INTENTS),
                              key=lambda pu: -len(pu[0]))
         self._hypothetical = tuple(p for p, n in phrases if p and n == "hypothetical")
+        self._help_words = tuple(p for p, n in phrases if p and n == "help_words")
         #: words that make a count one of more failures since ("failed 2 more times", "又被拒了两次")
         self._count_more = tuple(p for p, n in phrases if p and n == "count_more")
         self._within_attempt = tuple(p for p, n in phrases if p and n == "within_attempt")
@@ -307,6 +308,10 @@ class Engine:
         if _ends_in_question_mark(text):  # "so it went through?": the last clause asks, it reports no result
             said[-1] = [n for n in said[-1] if n != "passed"]
         return list(dict.fromkeys(name for names in said for name in names))
+
+    def asks_help(self, text: str) -> bool:
+        """Does the message ask for help ("pls help", "помогите", "帮帮我": `help_words`)?"""
+        return _said_any(text, self._help_words)
 
     def hypothetical(self, text: str) -> bool:
         """Does the message ask "what if" rather than tell ("what if it fails again?")?"""

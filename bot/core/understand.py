@@ -1179,6 +1179,10 @@ def guess_reasons(t: Turn, text: str) -> bool:
     return True
 
 
+#: a message this short (in words) asking for help with nothing else known gets the opener
+_HELP_WORDS = 12
+
+
 def language_unsupported(t: Turn) -> None:
     """A message in a language the bot does not write in: say which it does, and keep what is
     under way in reach (the check-in's question, the step on screen), else the reasons."""
@@ -1242,5 +1246,10 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
         # "Bybit rejected my selfie, how do I redo it?": that service's support (not "how do I
         # withdraw to Alipay?": no check there, the usual answer says where to ask)
         t.reply("elsewhere", [t.btn("reasons", "L")])
+        return
+    if (not elsewhere and len(text.split()) <= _HELP_WORDS and t.engine.asks_help(text)
+            and t.engine.matcher.knows_nothing_else(text)):
+        # "hi im from madrid, pls help": help asked, nothing else known: the opener
+        t.reply("vague", [t.btn("reasons", "L")], *t.role_rows("find_reason", "contact_support"))
         return
     t.reply("nothing_matched", [t.btn("reasons", "L")], *t.role_rows("contact_support"))

@@ -331,6 +331,7 @@ INTENTS: tuple[str, ...] = (
     "count_forms",
     "count_more",
     "common_reasons",
+    "help_words",
 )
 
 #: intents that are word lists rather than whole answers: "how many times it failed" phrases
@@ -349,7 +350,8 @@ DURATION_INTENTS: dict[str, float] = {"unit_days": 1.0, "unit_business_days": 1.
 LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, *AT_LEAST_INTENTS, *DURATION_INTENTS, "hypothetical", "within_attempt",
                                             "personal_data", "self_introduction",
                                             "correction", "also", "distress", "button_words",
-                                            "count_fillers", "count_forms", "count_more"})
+                                            "count_fillers", "count_forms", "count_more",
+                                            "help_words"})
 
 #: dialogue roles -> the topic policy.yaml `topics:` names for each (what the bot offers when)
 TOPIC_ROLES: tuple[str, ...] = (

@@ -671,6 +671,15 @@ class Matcher:
         padded = f" {' '.join(text_words(clean(text, int(self.settings['max_chars']))))} "
         return any(lead in padded for lead in self.question_leads)
 
+    def knows_nothing_else(self, text: str) -> bool:
+        """Is every word of `text` one that names no problem (`vague_words`) or one the
+        knowledge base never uses ("hi im from madrid, pls help": a place, a plea)?"""
+        if not isinstance(text, str):
+            return False
+        cleaned = self._translit(clean(text, int(self.settings["max_chars"])))
+        terms = self.norm.terms(self.seg.split(cleaned).text, set())
+        return all(t in self.vague_terms or t not in self.index.idf for t in terms)
+
     def reads_elsewhere(self, text: str) -> bool:
         """Does the message hold a word the knowledge uses mostly about other things (negatives.yaml:
         "trading fees", "deposit")? "how do I know?" holds none."""
