@@ -73,6 +73,7 @@ BLIND27 = [json.loads(line) for line in (PII / "blind27.jsonl").read_text(encodi
 BLIND28 = [json.loads(line) for line in (PII / "blind28.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND29 = [json.loads(line) for line in (PII / "blind29.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND30 = [json.loads(line) for line in (PII / "blind30.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND31 = [json.loads(line) for line in (PII / "blind31.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -841,3 +842,23 @@ def test_the_thirtieth_blind_corpus_leaves_few_secrets_and_masks_no_clean_line()
     # tests/data/pii/blind30.md: first 89 of 120 / 34 left / 0 over-masked; tuned on lines
     # 2, 4, 6... only
     _holds(BLIND30, fully_redacted=99, left=24, over_masked=0)
+
+
+def test_the_thirty_first_blind_corpus_leaves_few_secrets() -> None:
+    # tests/data/pii/blind31.md: first 108 of 120 / 14 left / 2 over-masked; tuned on lines
+    # 2, 4, 6... only
+    _holds(BLIND31, fully_redacted=114, left=8, over_masked=2)
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    ("hi, name's jordan mcallister and the app says name mismatch", "mcallister"),
+    ("我是刘洋的妈妈，她用了我的身份证注册的", "刘洋"),
+    ("名字係梁家豪，出世日期唔啱", "梁家豪"),
+    ("わたしは 佐藤 花子 です。", "花子"),
+    ("адреса: м. львів, вул. городоцька 112/4", "городоцька"),
+    ("адрес: г. москва, ул. ленина 5-12, кв 3", "ленина"),
+])
+def test_names_and_streets_found_in_the_thirty_first_corpus_round(text: str, secret: str) -> None:
+    stored = redact(text)
+    assert secret not in stored, stored
+    assert "[" in stored

@@ -924,6 +924,10 @@ def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
     if m is None:
         return
     s, e = pos + m.start("v"), pos + m.end("v")
+    # 我是刘洋的妈妈: a name of two or three characters, then the possessive 的
+    cut = text.find("的", s + 2, min(e, s + 4))
+    if cut != -1:
+        e = cut
     run = simplified(text[s:e])  # Traditional writers: 陳美玲 is 陈美玲
     if len(run) != e - s or any(run.startswith(w) for w in scan.vocab.cjk("not_names")):
         return

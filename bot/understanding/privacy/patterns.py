@@ -208,10 +208,12 @@ class Patterns:
             # 8 rue des Lilas, 12 avenue Victor Hugo: the number before the street word
             shapes.append(rf"{NUM},?\s+{ci(before)}\s+(?:{CAPX}|{parts})(?:\s+(?:{CAPX}|{parts})){{0,4}}")
             # typed on a phone in lower case ("calle mayor 5 madrid"): a street word of four
-            # letters or more, one to three words of letters, the house number
-            long_before = [w for w in before if len(w.strip(".")) >= 4 and w.isalpha()]
+            # letters or more or an abbreviation with its full stop ("вул. городоцька 112"), one
+            # to three words of letters, the house number
+            long_before = [w for w in before if len(w.strip(".")) >= 4 and w.isalpha()
+                           or w.endswith(".") and len(w) >= 3 and w[:-1].isalpha()]
             if long_before:
-                shapes.append(rf"\b{ci(long_before)}\s+(?:\p{{Ll}}{{2,}}\s+){{1,3}}\d{{1,5}}(?:[^\p{{L}}0-9]|$)")
+                shapes.append(rf"{ci(long_before)}\s+(?:\p{{Ll}}{{2,}}\s+){{1,3}}\d{{1,5}}(?:[/\-]\d{{1,4}})?(?:[^\p{{L}}0-9]|$)")
         endings = v.spaced("street_endings")
         if endings:  # Schillerstraße 27, Kerkstraat 12, Goethestr. 5: the street word glued on
             shapes.append(rf"\p{{Lu}}\p{{L}}{{2,}}(?i:{words_rx(endings, stars=False)})(?:[^\p{{L}}0-9]|$)\s*,?\s*(?:{house}\s*:?\s*)?{NUM}")
