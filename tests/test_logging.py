@@ -29,8 +29,9 @@ def test_json_logs_are_one_object_per_line_without_user_text(tmp_path: Path) -> 
     records = [json.loads(line) for line in proc.stderr.splitlines()]
     assert records, "nothing was logged at INFO"
     assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
-    turns = [r for r in records if r["message"].startswith("turn console:alice ")]
+    turns = [r for r in records if r["message"].startswith("turn console event=")]
     assert len(turns) == 1 and turns[0]["level"] == "INFO"
+    assert "alice" not in turns[0]["message"]  # the line for every turn names no user
     assert "alice@example.com" not in proc.stderr and "selfie" not in proc.stderr
 
 

@@ -862,3 +862,19 @@ def test_names_and_streets_found_in_the_thirty_first_corpus_round(text: str, sec
     stored = redact(text)
     assert secret not in stored, stored
     assert "[" in stored
+
+
+def test_a_plain_log_line_skips_the_redactor_only_with_counts_and_names(
+    restore_logging: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.shared.logtext import Plain
+
+    log_filter.install()
+    caplog.set_level(logging.INFO)
+    log = logging.getLogger("bot.test")
+    log.info(Plain("update %d %s replies=%d %.0fms"), 123456789, "text(23 chars)", 2, 98.2)
+    log.info(Plain("update %d %s replies=%d"), 5, "my pass is Sunshine#88", 1)
+    log.info(Plain("turn %s step=%s"), "telegram", "+2348012345678")
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0] == "update 123456789 text(23 chars) replies=2 98ms"  # as written
+    assert "Sunshine#88" not in lines[1] and "2348012345678" not in lines[2]  # redacted

@@ -736,3 +736,15 @@ def test_run_with_a_malformed_token_in_dotenv_exits_2(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip() == result.stderr.strip().splitlines()[0]
     assert "TELEGRAM_BOT_TOKEN is malformed" in result.stderr and "oops" not in result.stderr
+
+
+async def test_the_lines_written_for_every_update_name_no_chat(api, bot_settings, kb, caplog):
+    # they skip the log redactor (bot.shared.logtext.Plain), so they must hold no chat id
+    caplog.set_level(logging.INFO)
+    async with serving(api, bot_settings, kb) as h:
+        await h.say("my selfie keeps failing")
+        await h.press(h.labels()[0])
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("bot.")]
+    assert any(line.startswith("update ") and "replies=" in line for line in lines), lines
+    assert any(line.startswith("turn telegram event=") for line in lines), lines
+    assert not [line for line in lines if str(CHAT) in line]

@@ -40,6 +40,7 @@ from bot.core.state import State
 from bot.knowledge.model import KnowledgeBase
 from bot.shared.errors import StoreError
 from bot.shared.locks import KeyedLock
+from bot.shared.logtext import Plain
 from bot.storage import open_store
 from bot.storage.base import (
     FollowupClaim,
@@ -258,15 +259,15 @@ class Service:
             log.warning("store available again")
             self._store_failing = False
         if result.status is not TurnStatus.APPLIED:
-            log.info("turn %s:%s skipped: %s", *key, result.status.value)
+            log.info(Plain("turn %s skipped: %s"), key[0], result.status.value)
             if result.status in (TurnStatus.DUPLICATE, TurnStatus.STALE):
                 self.metrics.skipped.labels(result.status.value).inc()
             return Turn(key, duplicate=True)
         outcome = done[-1]
         state = outcome.state
-        log.info(
-            "turn %s:%s event=%s phase=%s reason=%s step=%s replies=%d",
-            *key, type(event).__name__, state.phase, state.reason, state.step, len(outcome.replies),
+        log.info(  # no chat id: the line is written for every turn without redaction
+            Plain("turn %s event=%s phase=%s reason=%s step=%s replies=%d"), key[0],
+            type(event).__name__, state.phase, state.reason, state.step, len(outcome.replies),
         )  # fmt: skip
         return Turn(
             key, outcome.replies, events=outcome.events, lang=state.lang or lang, applied=True

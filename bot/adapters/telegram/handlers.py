@@ -39,6 +39,7 @@ from bot.app.admin import ADMIN_COMMANDS
 from bot.core.events import Attachment, ButtonPress, Command, Event, Reply
 from bot.shared.errors import RecipientGone
 from bot.shared.locks import KeyedLock
+from bot.shared.logtext import Plain
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -102,10 +103,9 @@ class Handlers:
                 for index, event in enumerate(events):
                     input_id = update.update_id * EVENTS_PER_UPDATE + index
                     replies += await self._handle(chat.id, event, lang, input_id)
-        log.info(
-            "update %d chat=%d %s%s replies=%d %.0fms",
+        log.info(  # no chat id: the line is written for every update without redaction
+            Plain("update %d %s%s replies=%d %.0fms"),
             update.update_id,
-            chat.id,
             "admin " if admin else "",
             "+".join(describe(e) for e in events),
             replies,
@@ -141,9 +141,8 @@ class Handlers:
                 chat.id, ButtonPress(query.data), lang, input_id, once, pressed=message.message_id
             )
         log.info(
-            "update %d chat=%d button replies=%d %.0fms",
+            Plain("update %d button replies=%d %.0fms"),
             update.update_id,
-            chat.id,
             replies,
             (time.monotonic() - started) * 1000,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from bot.shared.logtext import Plain, plain_args
 from bot.understanding.privacy import redact
 
 _installed: Callable[..., logging.LogRecord] | None = None
@@ -18,6 +19,9 @@ _installed: Callable[..., logging.LogRecord] | None = None
 
 def redact_record(record: logging.LogRecord) -> None:
     """Replace the record's message (with its arguments merged in) by its redacted text."""
+    if (type(record.msg) is Plain and plain_args(record.args) and not record.exc_info
+            and not record.stack_info):
+        return  # counts, timings and names only (bot.shared.logtext)
     try:
         message = record.getMessage()
     except Exception:  # a malformed record: leave it to the handler to report
