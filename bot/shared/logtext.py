@@ -28,12 +28,6 @@ def plain_args(args: Any) -> bool:
     """Are these arguments numbers, None, or names (no spaces, no digits but a length)?"""
     if not isinstance(args, tuple):
         return False
-    for arg in args:
-        if arg is None or isinstance(arg, (bool, float)):
-            continue
-        if isinstance(arg, int):
-            continue
-        if isinstance(arg, str) and len(arg) <= 60 and _NAME.fullmatch(arg):
-            continue
-        return False
-    return True
+    return all(arg is None or isinstance(arg, (int, float))  # bool is an int
+               or isinstance(arg, str) and len(arg) <= 60 and _NAME.fullmatch(arg) is not None
+               for arg in args)
