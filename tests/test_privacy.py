@@ -786,6 +786,9 @@ def test_blind28_even_line_shapes_are_masked_and_near_misses_are_not(text: str, 
     ("客服问我密保问题“你的小学叫什么”，我答的是育才实验小学，结果说不对",
      "客服问我密保问题“你的小学叫什么”，我答的是[secret]，结果说不对"),
     ("密保问题我答的是什么我也忘了", "密保问题我答的是什么我也忘了"),
+    # pii32: the answer after "I remember it is" ("答案我记得是X"), not a question ("...来着")
+    ("安全问题答案我记得是青松中学，但是系统说不对", "安全问题答案我记得是[secret]，但是系统说不对"),
+    ("密保答案我记得是什么来着", "密保答案我记得是什么来着"),
     # a date in the Republic of China's calendar; dates said in Russian and French words
     ("我是民國八十五年三月十二日出生的", "我是[date of birth]出生的"),
     ("дата рождения у меня двенадцатое апреля девяносто восьмого года, а система",

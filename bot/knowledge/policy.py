@@ -171,6 +171,10 @@ class MatchingSettings(Mapping[str, float]):
                                       "tell a step the user took (`narration_words`: \"I did "
                                       "the selfie\") keeps this share of its score when another "
                                       "clause names a reason firmly (1: all)")
+    ruled_out_factor: float = setting(1, lo=0, hi=1, doc="a reason named only in clauses that "
+                                      "say what the problem was not (`ruled_out_leads`: \"I "
+                                      "thought it was the photo\") keeps this share of its score "
+                                      "when another clause names a reason firmly (1: all)")
 
     def __getitem__(self, key: str) -> float:
         if key not in MATCHING_KEYS:

@@ -21,7 +21,8 @@ WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", 
               "negatable", "domain_words", "other_contexts", "own_words", "vague_words",
               "other_services", "own_names", "keyword_clauses", "keyword_topics", "failure_words",
               "known_words", "narration_words", "quote_words", "foreign_words",
-              "other_exchanges", "user_voice", "not_results", "fine_words", "question_leads")
+              "other_exchanges", "user_voice", "not_results", "fine_words", "question_leads",
+              "negation_bridge", "ruled_out_leads")
 #: lists of regular expressions
 PATTERN_LISTS = ("boilerplate", "reason_markers")
 

@@ -211,6 +211,11 @@ class Matcher:
         #: matching.yaml's `question_leads` ("do i", "is it because", "нужно ли"), padded: a
         #: clause that starts with one and ends in "?" asks, and names no reason beside the others
         self.question_leads: tuple[str, ...] = ()
+        #: matching.yaml's `ruled_out_leads` ("i thought it was", "不是因为", "дело не в"): a
+        #: clause that starts with one names what it was not, and gives way to a reason another
+        #: clause names firmly, like a told step
+        self.ruled_out_leads: tuple[str, ...] = ()
+        self.ruled_out_han: tuple[str, ...] = ()
         #: the Chinese words the segmenter must keep whole for this knowledge (`tokens.add_words`)
         self.segmenter_words: list[str] = []
         #: character n-gram evidence (`charmodel`), trained on the same texts at build
@@ -306,7 +311,8 @@ class Matcher:
                        for p in words[name]
                        for w in text_words(clean(p, 200)) if len(w) > 1 or not is_han(w)}
         norm = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings,
-                          words["negations"], words["negatable"], english)
+                          words["negations"], words["negatable"], english,
+                          words["negation_bridge"])
         seg = Segmenter(words["boilerplate"], words["reason_markers"], words["soft_separators"])
         norm.remember = seg.remember = True
         anchors = {t for w in words["domain_words"] for t in norm.terms(clean(w, 200))}
@@ -323,6 +329,7 @@ class Matcher:
         matcher.quote_words, matcher.quote_han = _phrases(words["quote_words"])
         matcher.fine_words, matcher.fine_han = _phrases(words["fine_words"])
         matcher.question_leads = _phrases(words["question_leads"])[0]
+        matcher.ruled_out_leads, matcher.ruled_out_han = _phrases(words["ruled_out_leads"])
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         by_key = matcher.index.by_key
         matcher.chars = CharModel(((by_key[(t.kind, t.id)], matcher.char_text(t.text))
@@ -474,6 +481,7 @@ class Matcher:
             factor, none = s["clause_factor"], self.none_entry
             named: list[tuple[int, float, bool, bool]] = []  # per clause naming a reason: it, score, firm?, leads?
             told: set[int] = set()  # the positions in `named` of clauses that narrate a step
+            ruled: set[int] = set()  # the reasons of clauses that say what it was not
             # ... and of those whose next clause says something failed: that failure may be the
             # step's own ("did the selfie, it failed") or another reason's (below)
             told_before_failure: set[int] = set()
@@ -499,6 +507,13 @@ class Matcher:
                 if clause_terms and self.vague_terms.issuperset(clause_terms):
                     continue  # "не удалось пройти проверку": it failed, which names no reason
                 if _has_phrase(clause, self.fine_words, self.fine_han):
+                    # ... and what it says was fine gives way to a reason named firmly, unless
+                    # the clause names it by a keyword too ("valid until 2023, so it's expired")
+                    r, r_top = best(self.entries, self.scorer.scores(
+                        clause_terms, exclude, uncertain_here, domain, budget), "reason")
+                    if (r >= 0 and r_top >= s["order_min_score"]
+                            and r not in self.scorer.keyword_entries(clause_terms)):
+                        ruled.add(r)
                     continue
                 sc = self.scorer.scores(clause_terms, exclude, uncertain_here, domain, budget)
                 keyed = self.scorer.keyword_entries(clause_terms)
@@ -544,7 +559,8 @@ class Matcher:
                 narrates = self.narrates(clause) and not failing[position]
                 # "did the selfie, and it failed": a short failure right after is the step's
                 failed_next = position + 1 < len(clauses) and failing[position + 1]
-                narrated = narrates and not failed_next
+                ruled_out = self.rules_out(clause)
+                narrated = (narrates and not failed_next) or ruled_out
                 narrates = narrates and failed_next and len(read[position + 1][0]) > _STEP_FAILURE
                 if next_one and not firm and narrated:
                     next_one = leads = False  # "I did the selfie, then it said the name differs"
@@ -552,6 +568,8 @@ class Matcher:
                     self.entries, sc, "reason")
                 if r >= 0 and r_top >= s["order_min_score"] and r not in unkeyed and not narrated:
                     placed.setdefault(r, position)
+                if ruled_out and r >= 0 and r_top >= s["order_min_score"]:
+                    ruled.add(r)
                 if self.entries[e].kind == "reason" and (firm or next_one):
                     if narrated:
                         told.add(len(named))
@@ -570,6 +588,9 @@ class Matcher:
                 for i in told:  # and its score over the whole message shrinks too
                     if named[i][0] not in said:
                         whole[named[i][0]] *= s["narration_factor"]
+                # ... and the reason a clause rules out ("I thought it was the photo") more
+                for e in ruled - said:
+                    whole[e] *= s["ruled_out_factor"]
                 named = [n for i, n in enumerate(named) if i not in told]
             # the firm ones first, in the message's order, then those named on less evidence
             if any(n[2] for n in named):
@@ -687,6 +708,13 @@ class Matcher:
         ix = self.index
         return any(ix.off_domain.get(t, 0.0) >= _ELSEWHERE_SHARE
                    for t in self.norm.terms(self._translit(cleaned), set()))
+
+    def rules_out(self, clause: str) -> bool:
+        """Does a clause start by saying what it was not (`ruled_out_leads`)?"""
+        if self.ruled_out_han and clause.lstrip().startswith(self.ruled_out_han):
+            return True
+        padded = f" {' '.join(text_words(clause))} "
+        return padded.startswith(self.ruled_out_leads)
 
     def narrates(self, clause: str) -> bool:
         """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""

@@ -8,7 +8,8 @@ For each word of a message (see `tokens.words`):
    the word with every known word);
 2. stemmed (`tokens.stem`), then single-word and phrase synonyms from matching.yaml map it to
    the synonym's key; stop words are dropped by their spelling ("really" goes, "real" stays);
-3. a `negatable` word right after a negation is dropped together with it ("not expired").
+3. a `negatable` word right after a negation is dropped together with it ("not expired"), also
+   over a document word between them (`negation_bridge`: "不是证件过期").
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ class Normaliser:
         negations: Iterable[str] = (),
         negatable: Iterable[str] = (),
         english: Iterable[str] | None = None,
+        negation_bridge: Iterable[str] = (),
     ) -> None:
         self.typo_cutoff = float(settings["typo_cutoff"])
         self.typo_min_length = int(settings["typo_min_length"])
@@ -216,6 +218,9 @@ class Normaliser:
         # negation, or "каждый раз размытое" would cancel "размытое")
         self.negations = {c[0] for w in negations if (c := self._canon(w))}
         self.negatable = {t for w in negatable for t in self._canon(w)}
+        #: words a negation reaches over to its negatable word ("不是证件过期", "not that my id is
+        #: expired"): the document words
+        self.negation_bridge = {t for w in negation_bridge for t in self._canon(w)}
         self._typo_cache: dict[str, tuple[tuple[str, ...], bool] | None] = {}
         #: `_by_length` searchable by closeness, made at the first typo (see `typos`)
         self._typos: TypoIndex | None = None
@@ -623,8 +628,13 @@ class Normaliser:
             # is spent on it.
             drop: set[int] = set()
             for i, t in enumerate(terms):
-                if t in self.negatable and i > 0 and terms[i - 1] in self.negations:
-                    drop.update((i, i - 1))
+                if t not in self.negatable:
+                    continue
+                j = i - 1  # over at most two bridge words ("не паспорт просрочен")
+                while j >= 0 and i - j <= 2 and terms[j] in self.negation_bridge:
+                    j -= 1
+                if j >= 0 and terms[j] in self.negations:
+                    drop.update((i, j))
             if drop:
                 terms = [t for i, t in enumerate(terms) if i not in drop]
         return terms
