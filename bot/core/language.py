@@ -67,7 +67,10 @@ def observe(t: Turn, text: str, forwarded: bool) -> None:
         return
     if state.lang is None or state.lang_how in (None, CLIENT, NOTICE, GUESSED):
         how = WRITTEN
-        if lang == DEFAULT_LANG and text.isascii() and len(text.split()) <= GUESS_WORDS:
+        short = text.isascii() and len(text.split()) <= GUESS_WORDS
+        if short and lang != DEFAULT_LANG and state.lang_how == CLIENT:
+            return  # "status" (translit "статус") is no reason to leave the client's language
+        if short and lang == DEFAULT_LANG:
             if state.lang not in (None, DEFAULT_LANG):
                 return  # "ok" after Russian is no reason to answer in English
             how = GUESSED

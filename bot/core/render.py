@@ -121,8 +121,14 @@ def summary_text(t: Turn) -> str:
         stage=stage_name(t, case),
         steps=steps_taken(t, case),
         attempts=attempts_list(t, case),
-        failures=case.failures,
+        failures=count(t, case, case.failures),
     )
+
+
+def count(t: Turn, case: Case, n: int) -> int | str:
+    """A count of the case's attempts, or "not told yet" when a manual review was reported
+    with none before it (a review follows failed attempts: "0" would be wrong)."""
+    return t.msg("count_not_told") if not case.attempts and case.review_started else n
 
 
 def status_text(t: Turn, case: Case) -> str:
@@ -133,8 +139,8 @@ def status_text(t: Turn, case: Case) -> str:
         reasons=reasons_of(t, case.reasons),
         stage=stage_name(t, case),
         step=step_title(t, step) if step else t.msg("nothing"),
-        attempts=len(case.attempts),
-        failures=case.failures,
+        attempts=count(t, case, len(case.attempts)),
+        failures=count(t, case, case.failures),
         followup=(
             when(t, parse_iso(followup.due))
             if followup and t.state.followups_enabled

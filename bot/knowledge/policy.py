@@ -171,6 +171,9 @@ class MatchingSettings(Mapping[str, float]):
                                       "tell a step the user took (`narration_words`: \"I did "
                                       "the selfie\") keeps this share of its score when another "
                                       "clause names a reason firmly (1: all)")
+    adult_age: float = setting(18, lo=1, hi=120, doc="an age the writer tells of themself "
+                               "(`adult_ages`: \"I'm 25\") from which it is no evidence of "
+                               "anything, and is read out of the message")
     ruled_out_factor: float = setting(1, lo=0, hi=1, doc="a reason named only in clauses that "
                                       "say what the problem was not (`ruled_out_leads`: \"I "
                                       "thought it was the photo\") keeps this share of its score "

@@ -89,7 +89,13 @@ class Translit:
         if len(latin) < 2 or (latin in self.english and not english_too):
             return None
         cyr = to_cyrillic(latin)
-        return self.by_skeleton.get(skeleton(cyr)) if cyr else None
+        if not cyr:
+            return None
+        found = self.by_skeleton.get(skeleton(cyr))
+        if found is None and ("ia" in latin or "iu" in latin):
+            # "ia" is "я" in one scheme and "иа" in a word ("oficialnyj" is "официальный")
+            found = self.by_skeleton.get(skeleton(cyr.replace("я", "иа").replace("ю", "иу")))
+        return found
 
     def share(self, words: list[str]) -> float:
         """Return the share of Latin `words` that are known Russian words in translit."""

@@ -41,6 +41,7 @@ from bot.understanding.decide import (
 from bot.understanding.index import NONE_ID, Entry, Index, Text
 from bot.understanding.language import Language, detect_language
 from bot.understanding.normalise import Normaliser, text_words
+from bot.understanding.patterns import compile_any
 from bot.understanding.scoring import Scorer
 from bot.understanding.segment import Segmenter
 from bot.understanding.settings import matching_words, settings_from
@@ -211,11 +212,19 @@ class Matcher:
         #: matching.yaml's `question_leads` ("do i", "is it because", "нужно ли"), padded: a
         #: clause that starts with one and ends in "?" asks, and names no reason beside the others
         self.question_leads: tuple[str, ...] = ()
+        #: matching.yaml's `adult_ages` (one pattern, a group per pattern holding the age or a
+        #: 19xx birth year): see `without_adult_age`
+        self.adult_ages: Any = None
         #: matching.yaml's `ruled_out_leads` ("i thought it was", "不是因为", "дело не в"): a
         #: clause that starts with one names what it was not, and gives way to a reason another
         #: clause names firmly, like a told step
         self.ruled_out_leads: tuple[str, ...] = ()
         self.ruled_out_han: tuple[str, ...] = ()
+        #: ... and so does one that starts with one of `negated_leads` when the next starts with
+        #: one of `correction_leads` ("不是拍得不清楚，是证件过期了", "не фото, а лицо", "not the photo,
+        #: it's the selfie"): see `corrected`
+        self.negation_leads: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        self.correction_leads: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         #: the Chinese words the segmenter must keep whole for this knowledge (`tokens.add_words`)
         self.segmenter_words: list[str] = []
         #: character n-gram evidence (`charmodel`), trained on the same texts at build
@@ -329,7 +338,10 @@ class Matcher:
         matcher.quote_words, matcher.quote_han = _phrases(words["quote_words"])
         matcher.fine_words, matcher.fine_han = _phrases(words["fine_words"])
         matcher.question_leads = _phrases(words["question_leads"])[0]
+        matcher.adult_ages = compile_any(words["adult_ages"], capture=True)
         matcher.ruled_out_leads, matcher.ruled_out_han = _phrases(words["ruled_out_leads"])
+        matcher.negation_leads = _phrases(words["negated_leads"])
+        matcher.correction_leads = _phrases(words["correction_leads"])
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         by_key = matcher.index.by_key
         matcher.chars = CharModel(((by_key[(t.kind, t.id)], matcher.char_text(t.text))
@@ -456,7 +468,7 @@ class Matcher:
         budget.spend(len(original))
         if not any(c.isalpha() for c in original):  # "1", "???", "5.0": no word to read
             return None
-        cleaned = self._translit(original)
+        cleaned = self.without_adult_age(self._translit(original))
         seg = self.seg.split(cleaned, budget)
         uncertain: set[str] = set()
         terms = self.norm.terms(seg.text, uncertain, budget)
@@ -559,7 +571,8 @@ class Matcher:
                 narrates = self.narrates(clause) and not failing[position]
                 # "did the selfie, and it failed": a short failure right after is the step's
                 failed_next = position + 1 < len(clauses) and failing[position + 1]
-                ruled_out = self.rules_out(clause)
+                ruled_out = self.rules_out(clause) or (
+                    position + 1 < len(clauses) and self.corrected(clause, clauses[position + 1]))
                 narrated = (narrates and not failed_next) or ruled_out
                 narrates = narrates and failed_next and len(read[position + 1][0]) > _STEP_FAILURE
                 if next_one and not firm and narrated:
@@ -709,12 +722,32 @@ class Matcher:
         return any(ix.off_domain.get(t, 0.0) >= _ELSEWHERE_SHARE
                    for t in self.norm.terms(self._translit(cleaned), set()))
 
+    def without_adult_age(self, text: str) -> str:
+        """`text` without the writer's own adult age or 19xx birth year ("hi, I'm 25, born in
+        1999, my kyc failed"): said in a self-introduction, it is no evidence of being under age
+        (an age under `adult_age`, "I'm 16", stays)."""
+        if self.adult_ages is None or not any(c.isdigit() for c in text):
+            return text
+        adult = self.settings["adult_age"]
+
+        def read_out(m: Any) -> str:
+            told = next((g for g in m.groups() if g and g.isdigit()), "")
+            n = int(told) if told else 0
+            return " " if adult <= n < 120 or 1900 <= n <= 1999 else m.group(0)
+
+        return self.adult_ages.sub(read_out, text)
+
     def rules_out(self, clause: str) -> bool:
         """Does a clause start by saying what it was not (`ruled_out_leads`)?"""
         if self.ruled_out_han and clause.lstrip().startswith(self.ruled_out_han):
             return True
         padded = f" {' '.join(text_words(clause))} "
         return padded.startswith(self.ruled_out_leads)
+
+    def corrected(self, clause: str, after: str) -> bool:
+        """Does `clause` say what it was not, and `after` what it was instead ("不是X，是Y")?"""
+        return (_starts(clause, *self.negation_leads)
+                and _starts(after, *self.correction_leads, not_then=self.negation_leads[1]))
 
     def narrates(self, clause: str) -> bool:
         """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""
@@ -795,6 +828,17 @@ def _phrases(listed: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     read = [" ".join(text_words(clean(w, 200))) for w in listed]
     return (tuple(f" {w} " for w in read if w and not is_han(w[:1])),
             tuple(w.replace(" ", "") for w in read if is_han(w[:1])))
+
+
+def _starts(clause: str, spaced: tuple[str, ...], han: tuple[str, ...],
+            not_then: tuple[str, ...] = ()) -> bool:
+    """Does `clause` start with one of the phrases (a Chinese one not followed by one of
+    `not_then`: "是" but not "是不是")?"""
+    text = clause.lstrip()
+    if any(text.startswith(w) and not text[len(w):].startswith(not_then or ("\0",))
+           for w in han):
+        return True
+    return f" {' '.join(text_words(clause))} ".startswith(spaced)
 
 
 def _has_phrase(clause: str, spaced: tuple[str, ...], han: tuple[str, ...]) -> bool:

@@ -24,8 +24,9 @@ WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", 
               "other_services", "own_names", "keyword_clauses", "keyword_topics", "failure_words",
               "known_words", "narration_words", "quote_words", "foreign_words",
               "other_exchanges", "user_voice", "not_results", "fine_words", "question_leads",
-              "negation_bridge", "ruled_out_leads")
-PATTERN_LISTS = ("boilerplate", "reason_markers")
+              "negation_bridge", "ruled_out_leads", "negated_leads",
+              "correction_leads", "adult_ages")
+PATTERN_LISTS = ("boilerplate", "reason_markers", "adult_ages")
 
 
 def settings_from(kb: Any) -> dict[str, float]:
