@@ -50,6 +50,10 @@ class Outcome:
     forget: bool = False
 
 
+#: texts whose intents `Engine.intents` keeps (a turn reads one text several times)
+_INTENTS_KEPT = 256
+
+
 class Engine:
     """Holds the knowledge base and matcher; `handle` is a pure function of its arguments."""
 
@@ -114,6 +118,9 @@ class Engine:
         self._also = tuple(p for p, n in phrases if p and n == "also")
         self._distress = tuple(p for p, n in phrases if p and n == "distress")
         self._intent_phrases = [p for p, _ in self._intents]
+        #: the intents of the last texts read: a turn asks for the same text's three or four
+        #: times (what it says, its clauses, its news), each a fuzzy search over every phrase
+        self._intents_read: dict[str, tuple[str, ...]] = {}
         #: phrases that only introduce personal data ("my name is"), longest first
         self.data_labels = tuple(sorted(
             {p for p, n in phrases if p and n in ("personal_data", "self_introduction")},
@@ -138,6 +145,14 @@ class Engine:
     def intents(self, text: str) -> list[str]:
         """The intents a short message expresses: the whole message ("it passed") or a phrase
         of two words or more inside it ("i resubmitted it yesterday")."""
+        found = self._intents_read.get(text)
+        if found is None:
+            if len(self._intents_read) >= _INTENTS_KEPT:
+                self._intents_read.clear()
+            found = self._intents_read[text] = tuple(self._read_intents(text))
+        return list(found)
+
+    def _read_intents(self, text: str) -> list[str]:
         clean = _process(text)
         words = clean.split()
         policy = self.kb.policy
