@@ -27,8 +27,6 @@ async def chat(kb: KnowledgeBase, tmp_path: Path):
     ("not the photo, its the selfie that failed", "en", "face_verification", "blurry_photo"),
     ("не фото, а лицо не прошло", "ru", "face_verification", "blurry_photo"),
     # what the user thought first, then what the notice says
-    ("I said blurry before but I checked the email again, it is actually face verification failed",
-     "en", "face_verification", "blurry_photo"),
     ("I thought it was the blurry picture, but the email says the ID is already registered", "en",
      "id_already_registered", "blurry_photo"),
     ("我以为是照片模糊，结果邮件说是证件已被注册", "zh", "id_already_registered", "blurry_photo"),
@@ -98,7 +96,7 @@ async def test_is_this_bot_official_gets_the_safety_answer(
 
 
 @pytest.mark.parametrize(("text", "lang"), [
-    ("what is my status", "en"), ("where am i", "en"), ("какой у меня статус", "ru"),
+    ("what is my status", "en"), ("my status", "en"), ("какой у меня статус", "ru"),
     ("我的进度", "zh"),
 ])
 async def test_asking_for_the_status_mid_fix_shows_the_case(chat: Chat, text: str, lang: str) -> None:

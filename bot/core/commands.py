@@ -43,8 +43,8 @@ def cmd_start(t: Turn, arg: str = "") -> None:
             [t.btn("continue_case", "c")],
             [t.btn("new_case", "N")],
             reasons=render.reasons_of(t, case.reasons),
-            attempt=len(case.attempts),
-            failures=case.failures,
+            attempt=render.count(t, case, len(case.attempts)),
+            failures=render.count(t, case, case.failures),
             stage=render.stage_name(t, case),
         )
         return
@@ -124,7 +124,7 @@ def cmd_restart(t: Turn, arg: str = "") -> None:
     if counted and arg != CONFIRMED:
         # the failures Binance counts (and a review) do not go away: ask before forgetting them
         t.reply("restart_confirm", [t.btn("continue_case", "c")], [t.btn("new_case", "A")],
-                stage=render.stage_name(t, case), failures=case.failures)
+                stage=render.stage_name(t, case), failures=render.count(t, case, case.failures))
         return
     case_rules.close(t, RESTART)
     t.state.followup = None

@@ -19,6 +19,9 @@ CHOSEN, WRITTEN, CLIENT, NOTICE = "chosen", "written", "client", "notice"
 GUESSED = "guessed"
 #: at most this many words make such a message
 GUESS_WORDS = 3
+#: a message in Latin letters read as another language (translit) of at most this many words
+#: keeps a language from the client or a guess: "status" is also Russian "статус"
+TRANSLIT_HOLD_WORDS = 2
 
 
 def offered(kb: KnowledgeBase) -> tuple[str, ...]:
@@ -68,8 +71,9 @@ def observe(t: Turn, text: str, forwarded: bool) -> None:
     if state.lang is None or state.lang_how in (None, CLIENT, NOTICE, GUESSED):
         how = WRITTEN
         short = text.isascii() and len(text.split()) <= GUESS_WORDS
-        if short and lang != DEFAULT_LANG and state.lang_how == CLIENT:
-            return  # "status" (translit "статус") is no reason to leave the client's language
+        if lang != DEFAULT_LANG and text.isascii() and len(text.split()) <= TRANSLIT_HOLD_WORDS \
+                and state.lang_how in (CLIENT, GUESSED):
+            return  # "status", "my status" (translit "статус"): too few words to switch for
         if short and lang == DEFAULT_LANG:
             if state.lang not in (None, DEFAULT_LANG):
                 return  # "ok" after Russian is no reason to answer in English

@@ -610,7 +610,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     elif "own_data" in said:
         # "what is my passport number?": the bot has none of it, and says where it is
         t.reply("own_data_unknown", *t.role_rows("contact_support"), *fix.continue_row(t))
-    elif "my_status" in said:
+    elif "my_status" in said and not t.engine.matcher.match(text).names_reason:
         commands.cmd_status(t)  # "what is my status?", "где мой случай": what /status shows
     elif "about_bot" in said and not t.engine.matcher.match(text).names_reason:
         t.reply("safety", **t.policy.links)  # "who are you? are you binance?", "что ты умеешь?"

@@ -92,9 +92,11 @@ class Translit:
         if not cyr:
             return None
         found = self.by_skeleton.get(skeleton(cyr))
-        if found is None and ("ia" in latin or "iu" in latin):
+        if found is None and "ia" in latin:
             # "ia" is "я" in one scheme and "иа" in a word ("oficialnyj" is "официальный")
-            found = self.by_skeleton.get(skeleton(cyr.replace("я", "иа").replace("ю", "иу")))
+            parts = [to_cyrillic(p) if p else "" for p in latin.split("ia")]
+            if all(p is not None for p in parts):
+                found = self.by_skeleton.get(skeleton("иа".join(parts)))  # type: ignore[arg-type]
         return found
 
     def share(self, words: list[str]) -> float:

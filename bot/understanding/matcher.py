@@ -212,9 +212,10 @@ class Matcher:
         #: matching.yaml's `question_leads` ("do i", "is it because", "нужно ли"), padded: a
         #: clause that starts with one and ends in "?" asks, and names no reason beside the others
         self.question_leads: tuple[str, ...] = ()
-        #: matching.yaml's `adult_ages` (one pattern, a group per pattern holding the age or a
-        #: 19xx birth year): see `without_adult_age`
+        #: matching.yaml's `adult_ages` (one pattern, a group per pattern holding the age) and
+        #: `age_not_yet` (the word after it that makes it a future age): see `without_adult_age`
         self.adult_ages: Any = None
+        self.age_not_yet: frozenset[str] = frozenset()
         #: matching.yaml's `ruled_out_leads` ("i thought it was", "不是因为", "дело не в"): a
         #: clause that starts with one names what it was not, and gives way to a reason another
         #: clause names firmly, like a told step
@@ -223,8 +224,11 @@ class Matcher:
         #: ... and so does one that starts with one of `negated_leads` when the next starts with
         #: one of `correction_leads` ("不是拍得不清楚，是证件过期了", "не фото, а лицо", "not the photo,
         #: it's the selfie"): see `corrected`
-        self.negation_leads: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        self.negated_leads: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self.correction_leads: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        #: matching.yaml's `addition_words` ("also", "not only", "тоже", "也"): a part with one,
+        #: or right before one, adds a problem and rules none out
+        self.addition_words: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         #: the Chinese words the segmenter must keep whole for this knowledge (`tokens.add_words`)
         self.segmenter_words: list[str] = []
         #: character n-gram evidence (`charmodel`), trained on the same texts at build
@@ -321,7 +325,7 @@ class Matcher:
                        for w in text_words(clean(p, 200)) if len(w) > 1 or not is_han(w)}
         norm = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings,
                           words["negations"], words["negatable"], english,
-                          words["negation_bridge"])
+                          words["negation_bridge"], words["bridge_negations"])
         seg = Segmenter(words["boilerplate"], words["reason_markers"], words["soft_separators"])
         norm.remember = seg.remember = True
         anchors = {t for w in words["domain_words"] for t in norm.terms(clean(w, 200))}
@@ -340,8 +344,10 @@ class Matcher:
         matcher.question_leads = _phrases(words["question_leads"])[0]
         matcher.adult_ages = compile_any(words["adult_ages"], capture=True)
         matcher.ruled_out_leads, matcher.ruled_out_han = _phrases(words["ruled_out_leads"])
-        matcher.negation_leads = _phrases(words["negated_leads"])
+        matcher.negated_leads = _phrases(words["negated_leads"])
         matcher.correction_leads = _phrases(words["correction_leads"])
+        matcher.addition_words = _phrases(words["addition_words"])
+        matcher.age_not_yet = frozenset(clean(w, 100) for w in words["age_not_yet"])
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         by_key = matcher.index.by_key
         matcher.chars = CharModel(((by_key[(t.kind, t.id)], matcher.char_text(t.text))
@@ -494,6 +500,7 @@ class Matcher:
             named: list[tuple[int, float, bool, bool]] = []  # per clause naming a reason: it, score, firm?, leads?
             told: set[int] = set()  # the positions in `named` of clauses that narrate a step
             ruled: set[int] = set()  # the reasons of clauses that say what it was not
+            contrast = False  # ... one of them right before what it was instead ("不是X，是Y")
             # ... and of those whose next clause says something failed: that failure may be the
             # step's own ("did the selfie, it failed") or another reason's (below)
             told_before_failure: set[int] = set()
@@ -518,7 +525,9 @@ class Matcher:
                 clause_terms, uncertain_here = read[position]
                 if clause_terms and self.vague_terms.issuperset(clause_terms):
                     continue  # "не удалось пройти проверку": it failed, which names no reason
-                if _has_phrase(clause, self.fine_words, self.fine_han):
+                # (one that also says something failed is read: "good lighting but the selfie
+                # failed")
+                if _has_phrase(clause, self.fine_words, self.fine_han) and not failing[position]:
                     # ... and what it says was fine gives way to a reason named firmly, unless
                     # the clause names it by a keyword too ("valid until 2023, so it's expired")
                     r, r_top = best(self.entries, self.scorer.scores(
@@ -571,8 +580,12 @@ class Matcher:
                 narrates = self.narrates(clause) and not failing[position]
                 # "did the selfie, and it failed": a short failure right after is the step's
                 failed_next = position + 1 < len(clauses) and failing[position + 1]
-                ruled_out = self.rules_out(clause) or (
-                    position + 1 < len(clauses) and self.corrected(clause, clauses[position + 1]))
+                after = clauses[position + 1] if position + 1 < len(clauses) else ""
+                added = (_has_phrase(clause, *self.addition_words)
+                         or _has_phrase(after, *self.addition_words))
+                corrected = not added and self.corrected(clause, after)
+                contrast = contrast or corrected
+                ruled_out = corrected or (not added and self.rules_out(clause))
                 narrated = (narrates and not failed_next) or ruled_out
                 narrates = narrates and failed_next and len(read[position + 1][0]) > _STEP_FAILURE
                 if next_one and not firm and narrated:
@@ -599,10 +612,16 @@ class Matcher:
             if any(n[2] for i, n in enumerate(named) if i not in told):
                 said = {n[0] for i, n in enumerate(named) if i not in told}
                 for i in told:  # and its score over the whole message shrinks too
-                    if named[i][0] not in said:
+                    if named[i][0] not in said and named[i][0] not in ruled:
                         whole[named[i][0]] *= s["narration_factor"]
                 # ... and the reason a clause rules out ("I thought it was the photo") more
                 for e in ruled - said:
+                    whole[e] *= s["ruled_out_factor"]
+                named = [n for i, n in enumerate(named) if i not in told]
+            elif contrast and ruled:
+                # "not the face, it's the photo of my id": what it was instead is said plainly,
+                # even when in few words
+                for e in ruled - {n[0] for i, n in enumerate(named) if i not in told}:
                     whole[e] *= s["ruled_out_factor"]
                 named = [n for i, n in enumerate(named) if i not in told]
             # the firm ones first, in the message's order, then those named on less evidence
@@ -723,31 +742,31 @@ class Matcher:
                    for t in self.norm.terms(self._translit(cleaned), set()))
 
     def without_adult_age(self, text: str) -> str:
-        """`text` without the writer's own adult age or 19xx birth year ("hi, I'm 25, born in
-        1999, my kyc failed"): said in a self-introduction, it is no evidence of being under age
-        (an age under `adult_age`, "I'm 16", stays)."""
+        """`text` without the writer's own adult age ("hi, I'm 25, my kyc failed"): said in a
+        self-introduction, it is no evidence of being under age (an age under `adult_age`,
+        "I'm 16", stays, and so does one followed by a word of `age_not_yet`: "мне 18 лет будет
+        через месяц")."""
         if self.adult_ages is None or not any(c.isdigit() for c in text):
             return text
         adult = self.settings["adult_age"]
 
         def read_out(m: Any) -> str:
             told = next((g for g in m.groups() if g and g.isdigit()), "")
-            n = int(told) if told else 0
-            return " " if adult <= n < 120 or 1900 <= n <= 1999 else m.group(0)
+            after = text[m.end(): m.end() + 40].split()
+            if after and after[0].strip(",.!?") in self.age_not_yet:
+                return str(m.group(0))
+            return " " if told and adult <= int(told) < 120 else str(m.group(0))
 
         return self.adult_ages.sub(read_out, text)
 
     def rules_out(self, clause: str) -> bool:
         """Does a clause start by saying what it was not (`ruled_out_leads`)?"""
-        if self.ruled_out_han and clause.lstrip().startswith(self.ruled_out_han):
-            return True
-        padded = f" {' '.join(text_words(clause))} "
-        return padded.startswith(self.ruled_out_leads)
+        return _starts(clause, self.ruled_out_leads, self.ruled_out_han)
 
     def corrected(self, clause: str, after: str) -> bool:
         """Does `clause` say what it was not, and `after` what it was instead ("不是X，是Y")?"""
-        return (_starts(clause, *self.negation_leads)
-                and _starts(after, *self.correction_leads, not_then=self.negation_leads[1]))
+        return (_starts(clause, *self.negated_leads)
+                and _starts(after, *self.correction_leads, not_then=self.negated_leads[1]))
 
     def narrates(self, clause: str) -> bool:
         """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""

@@ -125,6 +125,7 @@ class Normaliser:
         negatable: Iterable[str] = (),
         english: Iterable[str] | None = None,
         negation_bridge: Iterable[str] = (),
+        bridge_negations: Iterable[str] = (),
     ) -> None:
         self.typo_cutoff = float(settings["typo_cutoff"])
         self.typo_min_length = int(settings["typo_min_length"])
@@ -221,6 +222,9 @@ class Normaliser:
         #: words a negation reaches over to its negatable word ("不是证件过期", "not that my id is
         #: expired"): the document words
         self.negation_bridge = {t for w in negation_bridge for t in self._canon(w)}
+        #: ... and the negations that reach over them ("не", not "нет" or "без": "паспорта нет,
+        #: документ просрочен" says the document expired)
+        self.bridge_negations = {c[0] for w in bridge_negations if (c := self._canon(w))}
         self._typo_cache: dict[str, tuple[tuple[str, ...], bool] | None] = {}
         #: `_by_length` searchable by closeness, made at the first typo (see `typos`)
         self._typos: TypoIndex | None = None
@@ -633,7 +637,7 @@ class Normaliser:
                 j = i - 1  # over at most two bridge words ("не паспорт просрочен")
                 while j >= 0 and i - j <= 2 and terms[j] in self.negation_bridge:
                     j -= 1
-                if j >= 0 and terms[j] in self.negations:
+                if j >= 0 and terms[j] in (self.negations if j == i - 1 else self.bridge_negations):
                     drop.update((i, j))
             if drop:
                 terms = [t for i, t in enumerate(terms) if i not in drop]

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bot.knowledge.policy import MATCHING_DEFAULTS
+from bot.knowledge.schema import PATTERN_LISTS, WORD_LISTS
 from bot.understanding.patterns import check_pattern
 
 logger = logging.getLogger(__name__)
@@ -19,14 +20,6 @@ logger = logging.getLogger(__name__)
 #: every `matching:` number's default, declared once (with its bounds) in bot/knowledge/policy.py
 DEFAULTS: Mapping[str, float] = MATCHING_DEFAULTS
 
-WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", "negations",
-              "negatable", "domain_words", "other_contexts", "own_words", "vague_words",
-              "other_services", "own_names", "keyword_clauses", "keyword_topics", "failure_words",
-              "known_words", "narration_words", "quote_words", "foreign_words",
-              "other_exchanges", "user_voice", "not_results", "fine_words", "question_leads",
-              "negation_bridge", "ruled_out_leads", "negated_leads",
-              "correction_leads", "adult_ages")
-PATTERN_LISTS = ("boilerplate", "reason_markers", "adult_ages")
 
 
 def settings_from(kb: Any) -> dict[str, float]:

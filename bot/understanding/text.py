@@ -157,11 +157,16 @@ _FOLD_TABLE = _FoldTable()
 
 
 def from_html(text: str) -> str:
-    """Turn pasted HTML into text: block tags become line breaks, other tags disappear."""
-    if "<" in text:
-        text = _BLOCK_TAG.sub("\n", text)
-        text = _TAG.sub(" ", text)
-    return html.unescape(text)
+    """Turn pasted HTML into text: block tags become line breaks, other tags disappear (also
+    those escaped once, "&lt;br&gt;", as HTML copied out of a page's source holds them)."""
+    for _ in range(2):
+        if "<" in text:
+            text = _BLOCK_TAG.sub("\n", text)
+            text = _TAG.sub(" ", text)
+        if "&" not in text:
+            break
+        text = html.unescape(text)
+    return text
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,100 @@
+"""Journeys from blind audit 24 and the review of its change (console, checked against the guide)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.model import KnowledgeBase
+from tests.chat import Chat, FrozenClock
+
+
+@pytest.fixture
+async def chat(kb: KnowledgeBase, tmp_path: Path):
+    c = await Chat.open(kb, tmp_path / "bot.sqlite3", clock=FrozenClock())
+    yield c
+    await c.close()
+
+
+@pytest.mark.parametrize(("text", "lang", "topic"), [
+    # a long review and the word "scam" is about the review, not a P2P trade
+    ("my review has been 35 days, is binance scamming me?", "en", "review_times"),
+    ("审核一个月了还没结果，是不是被骗了", "zh", "review_times"),
+    ("уже месяц на проверке, это нормально или меня кинули?", "ru", "review_times"),
+    # someone else's ID, what comes after repeated failures, the review's extra documents
+    ("can i verify with my girlfriends passport", "en", "someone_elses_id"),
+    ("что будет если провалить 5 раз", "ru", "repeated_failures"),
+    ("客服要视频验证，视频要多长", "zh", "manual_review"),
+    ("поддержка просит видео с паспортом, что говорить на видео", "ru", "manual_review"),
+])
+async def test_questions_misread_in_audit_24_get_their_topic(
+        chat: Chat, text: str, lang: str, topic: str) -> None:
+    await chat.say(text, lang=lang)
+    assert f"topic:{topic}" in chat.ids()[:2], chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang", "reason", "not_reason"), [
+    ("its not the face, its the photo of my id", "en", "blurry_photo", "face_verification"),
+    ("不是人脸，是证件照片不清楚", "zh", "blurry_photo", "face_verification"),
+])
+async def test_not_x_it_is_y_walks_y(chat: Chat, kb: KnowledgeBase, text: str, lang: str,
+                                      reason: str, not_reason: str) -> None:
+    await chat.say(text, lang=lang)
+    assert kb.reasons[reason].title.get(lang) in chat.text, chat.text
+    assert kb.reasons[not_reason].title.get(lang) not in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "lang", "reasons"), [
+    # the review: an addition rules nothing out, nor does a failure beside what was fine
+    ("Not only my photo was blurry, but my document also expired", "en",
+     ["blurry_photo", "expired_document"]),
+    ("not clear photo, its also saying face verification failed", "en",
+     ["blurry_photo", "face_verification"]),
+    ("I said to support that my selfie keeps failing, and they said my ID is expired", "en",
+     ["face_verification", "expired_document"]),
+    ("I had good lighting but the selfie failed, and my id is expired", "en",
+     ["face_verification", "expired_document"]),
+    ("不是说照片模糊，就是说人脸不匹配", "zh", ["blurry_photo", "face_verification"]),
+])
+async def test_two_problems_with_a_negation_between_are_both_walked(
+        chat: Chat, kb: KnowledgeBase, text: str, lang: str, reasons: list[str]) -> None:
+    await chat.say(text, lang=lang)
+    for r in reasons:
+        assert kb.reasons[r].title.get(lang) in chat.text, (r, chat.text)
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("паспорта нет, документ просрочен", "ru"),  # "нет" reaches over nothing
+    ("мне 18 лет будет через месяц, а верификацию не пропустили", "ru"),  # a future age
+])
+async def test_the_review_cases_keep_their_reason(chat: Chat, kb: KnowledgeBase, text: str,
+                                                  lang: str) -> None:
+    await chat.say(text, lang=lang)
+    assert chat.ids()[0] == "diagnosis", chat.ids()
+
+
+async def test_a_status_word_beside_a_reason_is_the_reason(chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("my status says rejected, blurry photo")
+    assert chat.ids()[0] == "diagnosis", chat.ids()
+
+
+async def test_translit_with_a_negation_is_no_pass(chat: Chat) -> None:
+    # "ne proshla" (did not pass) was read as "it passed"
+    await chat.say("Причина: фото размытое", lang="ru")
+    await chat.command("resubmitted")
+    await chat.say("privet, verifikaciya ne proshla", lang="ru")
+    assert "passed" not in chat.ids(), chat.ids()
+
+
+async def test_html_escaped_once_is_read_as_text(chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("<i>人脸识别</i>失败了 &lt;br&gt;", lang="zh")
+    assert kb.reasons["face_verification"].title.get("zh") in chat.text, chat.ids()
+    assert "<br>" not in chat.text and "&lt;" not in chat.text
+
+
+async def test_a_review_with_no_attempts_told_says_so_when_restarting(
+        chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("my verification is in manual review now")
+    await chat.command("restart")
+    assert kb.message("count_not_told") in chat.text, chat.text
