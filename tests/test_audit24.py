@@ -98,3 +98,18 @@ async def test_a_review_with_no_attempts_told_says_so_when_restarting(
     await chat.say("my verification is in manual review now")
     await chat.command("restart")
     assert kb.message("count_not_told") in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("first", "later", "lang"), [
+    ("im 17, turning 18 on march 20", "i'm 18 now! can i verify?", "en"),
+    ("мне 17, отказали по возрасту", "мне уже исполнилось 18", "ru"),
+    ("我17岁，认证被拒", "我现在已经满18了", "zh"),
+])
+async def test_turning_18_on_the_wait_branch_takes_the_turned_18_branch(
+        chat: Chat, first: str, later: str, lang: str) -> None:
+    # audit 24 H6: "i'm 18 now" where the bot had said to wait until 18 kept saying wait
+    await chat.say(first, lang=lang)
+    assert "step:underage/minor" in chat.ids(), chat.ids()
+    chat.clock.advance(days=30)
+    await chat.say(later, lang=lang)
+    assert "step:underage/now_adult" in chat.ids(), chat.ids()

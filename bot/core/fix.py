@@ -430,6 +430,18 @@ def step_ahead(t: Turn, index: int) -> None:
     choose_option(t, index)
 
 
+def answer_first_again(t: Turn, index: int) -> None:
+    """Back to the fix's first question, answered this time with option `index` (what the user
+    says now: "i'm 18 now" where they were told to wait)."""
+    reason = t.reason()
+    if reason is None:
+        render_current(t)
+        return
+    t.state.back = []
+    t.state.step = reason.start
+    choose_option(t, index)
+
+
 def go_back(t: Turn) -> None:
     if not t.state.back:
         render_current(t)

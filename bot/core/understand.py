@@ -151,6 +151,9 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         if index is not None:
             fix.step_ahead(t, index)
             return
+    if not forwarded and (index := _first_answer_changed(t, text)) is not None:
+        fix.answer_first_again(t, index)  # "i'm 18 now" while told to wait until 18
+        return
     if not forwarded and not corrects_first and corrected(t, text):  # "no, it's not the photo, it's my name"
         return
     if not forwarded and count is not None and recount(t, text, count):
@@ -394,6 +397,26 @@ def _next_question(t: Turn, step: Step | None) -> Step | None:
     nxt = reason.next_step(step)
     ahead = reason.step(nxt) if nxt else None
     return ahead if ahead is not None and ahead.is_question else None
+
+
+def _first_answer_changed(t: Turn, text: str) -> int | None:
+    """The option of the fix's first question a later message names by its `said:` phrases
+    when it leads elsewhere than the branch taken ("i'm 18 now" on the "wait until 18" branch):
+    what was true then has changed."""
+    reason, step = t.reason(), t.step()
+    first = reason.step(reason.start) if reason is not None else None
+    if (first is None or step is None or step is first or step.end or not first.is_question
+            or not t.state.back):
+        return None  # (at a fix's end the case is closed: a new message is read afresh)
+    index = t.engine.said_option(text, first.options)
+    if index is None and (cyr := _cyrillic(t, text)):
+        index = t.engine.said_option(cyr, first.options)
+    if index is None:
+        return None
+    path = [*t.state.back, t.state.step]
+    taken = path[path.index(first.id) + 1] if first.id in path[:-1] else None
+    option = first.options[index]
+    return index if option.next and option.next != taken else None
 
 
 def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
