@@ -113,3 +113,15 @@ async def test_turning_18_on_the_wait_branch_takes_the_turned_18_branch(
     chat.clock.advance(days=30)
     await chat.say(later, lang=lang)
     assert "step:underage/now_adult" in chat.ids(), chat.ids()
+
+
+async def test_a_long_story_ending_with_the_notice_is_read_to_its_end(
+        chat: Chat, kb: KnowledgeBase) -> None:
+    # audit 24: 2,000 characters of story in Chinese, then what the e-mail said: the clause
+    # splitter stopped after 64 pieces and the rest, the reason included, was one clause
+    parts = ["我上个月开始在币安做认证", "先是上传了身份证正反面", "等了好几天都没有消息", "我又去问了客服",
+             "客服说让我耐心等待", "我也不知道哪里出了问题", "这几天一直很焦虑", "晚上都睡不好觉"]
+    story = "，".join(parts[i % len(parts)] for i in range(150))
+    await chat.say(story + "。今天终于收到邮件了，说是证件过期了", lang="zh")
+    assert chat.ids()[0] == "diagnosis", chat.ids()
+    assert kb.reasons["expired_document"].title.get("zh") in chat.text, chat.text[:300]

@@ -52,6 +52,8 @@ _FIRST_SECOND = {("1", "2"), ("a", "b"), ("i", "ii")}
 #: at most this many matches of one pattern are acted on in one piece of text: a message has
 #: far fewer real list items or clauses, and each match costs (see `MATCH_STEPS`)
 MAX_PIECES = 64
+#: ... and of what is left after them, the last this many characters are split too
+TAIL_CHARS = 400
 #: budget steps one regex match costs, on top of the characters scanned
 MATCH_STEPS = 100
 #: lines of a message searched for notices and lists; the rest is read as free text
@@ -116,6 +118,11 @@ def _spend(budget: Budget | None, text: str, matches: int = 0) -> None:
 
 def _split(pattern: Any, text: str, budget: Budget | None) -> list[str]:
     parts = pattern.split(text, MAX_PIECES)
+    if len(parts) > MAX_PIECES and len(parts[-1]) > TAIL_CHARS:
+        # split no further, the rest would be one piece: its end is split too, as a long
+        # story gets to what the notice said at its end ("...今天收到邮件了，说是证件过期了")
+        rest = parts.pop()
+        parts += [rest[:-TAIL_CHARS], *pattern.split(rest[-TAIL_CHARS:], MAX_PIECES)]
     _spend(budget, text, len(parts))
     return parts
 
