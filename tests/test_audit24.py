@@ -125,3 +125,19 @@ async def test_a_long_story_ending_with_the_notice_is_read_to_its_end(
     await chat.say(story + "。今天终于收到邮件了，说是证件过期了", lang="zh")
     assert chat.ids()[0] == "diagnosis", chat.ids()
     assert kb.reasons["expired_document"].title.get("zh") in chat.text, chat.text[:300]
+
+
+async def test_a_notice_quoted_in_the_middle_of_a_long_story_is_read(
+        chat: Chat, kb: KnowledgeBase) -> None:
+    # audit 24: the "Reason:" line sat past the first 16 clauses, so only the story was read
+    before = ("I signed up last month and started the verification. I uploaded my passport and "
+              "then did the selfie step which took a few tries because the light was bad. ") * 8
+    notice = ("\n\nThen I got this email:\nYour KYC application was not approved.\n"
+              "Reason: Please upload a clear photo of the document.\n\n")
+    after = ("I am not sure what to do now, I need this account for my salary, and my friend "
+             "said that the face scan is usually the problem. ") * 8
+    await chat.say(before + notice + after)
+    assert chat.ids()[0] == "diagnosis", chat.ids()
+    blurry = chat.text.index(kb.reasons["blurry_photo"].title.get())
+    face = chat.text.find(kb.reasons["face_verification"].title.get())
+    assert face == -1 or blurry < face, chat.text[:300]  # the notice's reason first, if both

@@ -492,7 +492,10 @@ class Matcher:
                  if seg.loose else [])
         whole = self.scorer.scores(terms, exclude, uncertain, domain, budget)
         clauses = [*seg.loose, *(c for part in seg.free for c in self.seg.clauses(part, budget))]
-        clauses = self.read_clauses(clauses, int(s["max_clauses"]))
+        most = int(s["max_clauses"])
+        # (a notice quoted inside a long story: its "Reason:" line is read wherever it is)
+        marked = self.seg.marked(cleaned, budget) if len(clauses) > most else []
+        clauses = self.read_clauses(clauses, most, marked)
         clause_reasons: list[tuple[int, float]] = []
         placed: dict[int, int] = {}  # reason -> the first clause it leads
         if len(clauses) > 1:
@@ -686,15 +689,18 @@ class Matcher:
     #: clauses past `max_clauses` still read when they quote the notice (`quote_words`)
     MORE_QUOTES = 6
 
-    def read_clauses(self, clauses: list[str], most: int) -> list[str]:
+    def read_clauses(self, clauses: list[str], most: int,
+                     marked: list[str] | None = None) -> list[str]:
         """The clauses of a message that are read one by one: the first `most`, and a few later
         ones that say what the notice said ("two days later I got an email, it said the
-        information does not match"), and the last three: a long story often gets to the notice
-        at its end, and a forwarded mail states its reason just before the sign-off."""
+        information does not match", or the text after a reason marker: `marked`), and the last
+        three: a long story often gets to the notice at its end, and a forwarded mail states its
+        reason just before the sign-off."""
         if len(clauses) <= most:
             return clauses
-        later: list[str] = []
         rest = clauses[most:]
+        later: list[str] = [c for c in rest if marked and any(c in m for m in marked)]
+        later = list(dict.fromkeys(later))[: self.MORE_QUOTES]
         for i, c in enumerate(rest):  # the quoting clause and the one after ("там было что-то
             if len(later) >= self.MORE_QUOTES:  # про то, | что информация не совпадает")
                 break

@@ -237,6 +237,15 @@ class Segmenter:
                 kept.append((s, e))
         return kept
 
+    def marked(self, text: str, budget: Budget | None = None) -> list[str]:
+        """The text after each reason marker ("Reason: ...") of cleaned `text`, line by line."""
+        out: list[str] = []
+        for line in text.split("\n")[:MAX_LINES]:
+            spans = self._marker_spans(line, budget)
+            if spans:
+                out.append(line[spans[0][1]:])
+        return out
+
     def has_marker(self, text: str, budget: Budget | None = None) -> bool:
         """Return whether `text` has a reason marker ("Reason:", "原因：") on any line."""
         return any(self._marker_spans(line, budget) for line in text.split("\n")[:MAX_LINES])
