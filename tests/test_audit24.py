@@ -141,3 +141,51 @@ async def test_a_notice_quoted_in_the_middle_of_a_long_story_is_read(
     blurry = chat.text.index(kb.reasons["blurry_photo"].title.get())
     face = chat.text.find(kb.reasons["face_verification"].title.get())
     assert face == -1 or blurry < face, chat.text[:300]  # the notice's reason first, if both
+
+
+# -- audit 25 ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("said", ["done, submitted 3rd time", "ok just did my 3rd try"])
+async def test_an_ordinal_said_with_a_submission_counts_the_attempt_not_failures(
+        chat: Chat, kb: KnowledgeBase, said: str) -> None:
+    # audit 25 H1: two failures, then "submitted 3rd time" opened a manual review (3 failures)
+    await chat.say("my selfie failed")
+    await chat.press(chat.buttons()[1])  # "Twice"
+    await chat.say(said)
+    assert chat.ids()[0] == "resubmitted", chat.ids()
+    await chat.command("status")
+    assert "stage_manual_review" not in chat.ids(), chat.text
+
+
+async def test_forget_that_is_no_forged_document(chat: Chat, kb: KnowledgeBase) -> None:
+    # audit 25 H3: "forget" was corrected to "forged" and added the edited-document reason
+    await chat.say("blurry photo")
+    await chat.say("its not the photo actually, forget that. it was the face scan")
+    assert kb.reasons["edited_document"].title.get() not in chat.text, chat.text
+    assert "step:face_verification/how_many" in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("我叫李四，邮箱lisi@qq.com，被拒原因是生日不匹配", "zh"),
+    ("меня зовут Анна, почта anna@mail.ru, отказ: не совпадает дата рождения", "ru"),
+])
+async def test_an_email_address_changes_neither_language_nor_diagnosis(
+        kb: KnowledgeBase, tmp_path: Path, text: str, lang: str) -> None:
+    # audit 25 H5: with no client language, the address's Latin letters made the reply English
+    # and, in Chinese, lost the diagnosis
+    c = await Chat.open(kb, tmp_path / "mail.sqlite3", clock=FrozenClock())
+    try:
+        await c.say(text)
+        assert c.ids()[:2] == ["sensitive_data", "diagnosis"], c.ids()
+        assert kb.reasons["info_mismatch"].title.get(lang) in c.text, c.text
+        assert "@" not in c.text
+    finally:
+        await c.close()
+
+
+async def test_did_it_again_while_a_result_is_awaited_is_no_rejection(chat: Chat) -> None:
+    await chat.say("my selfie failed")
+    await chat.command("resubmitted")
+    await chat.say("ok i did it again")
+    assert "vague" not in chat.ids() and "rejection_noted" not in chat.ids(), chat.ids()

@@ -37,7 +37,7 @@ from bot.core.turn import Turn
 from bot.knowledge.model import DEFAULT_LANG, Step
 from bot.understanding.matcher import Match, MatchResult
 from bot.understanding.redact import Finding, find_sensitive, redact
-from bot.understanding.text import clean, is_han
+from bot.understanding.text import clean, is_han, without_emails
 
 _CONTROL = re.compile(
     r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
@@ -298,7 +298,8 @@ def _own_part(t: Turn, text: str) -> str:
     """Of a message in two scripts, the part that names no reason, when the other does: the
     user's own question around a notice pasted in another language ("what does this mean:
     您提交的证件已过期", "Мне пришло такое: 您所在的地区暂不支持此服务"); else ""."""
-    text = clean(text, len(text))  # markup around the words ("<div>…</div>") is nobody's words
+    # markup around the words ("<div>…</div>") and e-mail addresses are nobody's words
+    text = without_emails(clean(text, len(text)))
     parts = [p for p in (
         "".join(c if c.isascii() and (c.isalpha() or not c.isalnum()) else " " for c in text),
         "".join(c if "\u0400" <= c <= "\u04ff" or not c.isalnum() else " " for c in text),

@@ -45,7 +45,7 @@ from bot.understanding.patterns import compile_any
 from bot.understanding.scoring import Scorer
 from bot.understanding.segment import Segmenter
 from bot.understanding.settings import matching_words, settings_from
-from bot.understanding.text import clean, is_han
+from bot.understanding.text import clean, is_han, without_emails
 
 __all__ = ["NONE_ID", "Kind", "Match", "MatchResult", "Matcher"]
 
@@ -472,6 +472,7 @@ class Matcher:
         budget = budget or Budget(s["max_steps"])
         original = clean(text, int(s["max_chars"]))
         budget.spend(len(original))
+        original = without_emails(original)  # an address says nothing of what went wrong
         if not any(c.isalpha() for c in original):  # "1", "???", "5.0": no word to read
             return None
         cleaned = self.without_adult_age(self._translit(original))
