@@ -189,3 +189,19 @@ async def test_did_it_again_while_a_result_is_awaited_is_no_rejection(chat: Chat
     await chat.command("resubmitted")
     await chat.say("ok i did it again")
     assert "vague" not in chat.ids() and "rejection_noted" not in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang", "step"), [
+    ("я из США, верификацию отклонили, регион не поддерживается", "ru", "us"),
+    ("我是日本的，认证说地区不支持", "zh", "japan"),
+])
+async def test_a_country_said_with_the_region_notice_is_not_asked_again(
+        chat: Chat, text: str, lang: str, step: str) -> None:
+    # audit 25: "я из США", "我是日本的" got "Where do you live?"
+    await chat.say(text, lang=lang)
+    assert f"step:restricted_region/{step}" in chat.ids(), chat.ids()
+
+
+async def test_a_chinese_sticker_placeholder_gets_the_attachment_answer(chat: Chat) -> None:
+    await chat.say("[贴纸]", lang="zh")
+    assert chat.ids()[0] == "attachment", chat.ids()
