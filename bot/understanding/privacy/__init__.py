@@ -83,6 +83,15 @@ DETECTORS: tuple[Detector, ...] = (
 
 _lock = threading.Lock()
 _patterns: Patterns | None = None
+#: set in the thread building the patterns: a log record made meanwhile (the disk cache says it
+#: could not be written) is redacted by `redact`, which must not wait for the build it is in
+_building = threading.local()
+#: what such a record says instead of its text (no pattern exists yet to mask it with)
+WITHHELD = "[withheld: logged while the redactor was loading]"
+
+
+class _Loading(Exception):
+    """The patterns are asked for by the thread that is building them."""
 
 
 def configure(knowledge_dir: Path | str | None) -> None:
@@ -91,7 +100,7 @@ def configure(knowledge_dir: Path | str | None) -> None:
     Raises PrivacyFileError if its privacy files are not valid; the old words stay in use.
     """
     global _patterns
-    built = _build(knowledge_dir)
+    built = _build_marked(knowledge_dir)
     with _lock:
         _patterns = built
 
@@ -116,13 +125,26 @@ def _code() -> tuple[tuple[str, bytes], ...]:
     return tuple((path.name, path.read_bytes()) for path in paths)
 
 
+def _build_marked(knowledge_dir: Path | str | None) -> Patterns:
+    """`_build`, with this thread marked as building (see `_building`)."""
+    _building.active = True
+    try:
+        return _build(knowledge_dir)
+    finally:
+        _building.active = False
+
+
 def _current() -> Patterns:
-    """The patterns in use: `configure`d, else those of $KNOWLEDGE_DIR or the bundled folder."""
+    """The patterns in use: `configure`d, else those of $KNOWLEDGE_DIR or the bundled folder.
+
+    Raises `_Loading` in the thread building them (a log record made by the build itself)."""
     global _patterns
     if _patterns is None:
+        if getattr(_building, "active", False):
+            raise _Loading
         with _lock:
             if _patterns is None:
-                _patterns = _build(os.environ.get("KNOWLEDGE_DIR") or None)
+                _patterns = _build_marked(os.environ.get("KNOWLEDGE_DIR") or None)
     return _patterns
 
 
@@ -222,11 +244,14 @@ def redact(text: str) -> str:
     mask, "12 Baker Street" starts a word), so masking repeats until nothing changes (at most
     MAX_PASSES passes): redacting redacted text changes nothing.
     """
-    for _ in range(MAX_PASSES):
-        masked = _mask(text, scan(text))
-        if masked == text:
-            break
-        text = masked
+    try:
+        for _ in range(MAX_PASSES):
+            masked = _mask(text, scan(text))
+            if masked == text:
+                break
+            text = masked
+    except _Loading:
+        return WITHHELD if text else text
     return text
 
 
