@@ -82,3 +82,20 @@ def test_a_damaged_checked_base_is_only_slower(kb_dir: Path, cache: Path) -> Non
     for entry in cache.parent.glob("knowledge-*.pickle"):
         entry.write_bytes(b"not a pickle")
     assert _bot_load(kb_dir).reasons["expired_document"].title.get() == "Expired document"
+
+
+def test_a_cached_file_pruned_by_another_process_meanwhile_is_no_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # three instances starting at once prune one folder: a file another one deleted between
+    # listing and reading its time made the write "fail" (and log while the redactor loaded)
+    from bot.understanding import cache as disk
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    for i in range(10):
+        (folder / f"thing-{i}.pickle").write_bytes(b"x")
+    listed = list(folder.glob("thing-*.pickle"))
+    (folder / "thing-3.pickle").unlink()  # gone after it was listed
+    monkeypatch.setattr(Path, "glob", lambda self, pattern: iter(listed))
+    disk._prune(folder, "thing", keep=folder / "thing-9.pickle")
+    assert len(list(folder.iterdir())) <= 8

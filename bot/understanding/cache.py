@@ -79,9 +79,17 @@ def cached(key: str, build: Callable[[], T], kind: str = "matcher") -> T:
     return value
 
 
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
 def _prune(folder: Path, kind: str, keep: Path, max_files: int = 8) -> None:
-    """Delete all but the newest `max_files` cached objects of `kind`."""
-    files = sorted(folder.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    """Delete all but the newest `max_files` cached objects of `kind` (another process may be
+    pruning the same folder: a file gone meanwhile is simply gone)."""
+    files = sorted(folder.glob(f"{kind}-*.pickle"), key=_mtime, reverse=True)
     for old in files[max_files:]:
         if old != keep:
             old.unlink(missing_ok=True)
