@@ -57,6 +57,11 @@ NOT_MODIFIED = (
 )
 
 
+
+#: how long a test waits for the bot to poll or answer before it fails: long enough for a busy
+#: machine (a wait ends as soon as what it waits for has happened)
+WAIT_S = 20.0
+
 class ApiError(Exception):
     """A Bot API error answer."""
 
@@ -298,7 +303,7 @@ class FakeBotApi:
             return max((u["update_id"] for u in self._state.updates), default=0)
 
     async def wait_until(
-        self, predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition"
+        self, predicate: Callable[[], bool], timeout: float = WAIT_S, what: str = "condition"
     ) -> None:
         """Wait (without blocking the event loop) until `predicate()` holds."""
         deadline = time.monotonic() + timeout
@@ -307,7 +312,7 @@ class FakeBotApi:
                 raise AssertionError(f"timed out after {timeout}s waiting for {what}")
             await asyncio.sleep(0.01)
 
-    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 5.0) -> list[str]:
+    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = WAIT_S) -> list[str]:
         """Wait until `count` messages were delivered to `chat_id`; return their visible texts."""
         await self.wait_until(
             lambda: len(self.sent(chat_id)) >= count,
@@ -316,7 +321,7 @@ class FakeBotApi:
         )
         return self.sent_texts(chat_id)
 
-    async def wait_fetched(self, timeout: float = 5.0) -> None:
+    async def wait_fetched(self, timeout: float = WAIT_S) -> None:
         """Wait until the bot has fetched (and confirmed) every injected update."""
         last = self.last_update_id
         await self.wait_until(lambda: self.confirmed_offset > last, timeout, "updates fetched")
