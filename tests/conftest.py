@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from bot.knowledge import contract
 from bot.knowledge.coverage import MIN_EXAMPLES
 from bot.knowledge.loader import KNOWN_REASONS, KNOWN_TOPICS, load_knowledge
 from bot.knowledge.model import KnowledgeBase
+from tests.chat import Chat, FrozenClock
 from tests.fake_bot_api import FakeBotApi
 
 #: PostgreSQL fixtures (pg_server, pg_url, pg_database): tests/pg.py
@@ -194,6 +195,15 @@ def api() -> Iterator[FakeBotApi]:
 def kb() -> KnowledgeBase:
     """The bundled knowledge base (matcher example checks belong to the knowledge tests)."""
     return load_knowledge(REPO / "knowledge")
+
+
+@pytest.fixture
+async def chat(kb: KnowledgeBase, tmp_path: Path) -> AsyncIterator[Chat]:
+    """A conversation through the console's entry point on the bundled knowledge, its clock
+    frozen (a test file may define its own `chat`)."""
+    c = await Chat.open(kb, tmp_path / "bot.sqlite3", clock=FrozenClock())
+    yield c
+    await c.close()
 
 
 @pytest.fixture

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.knowledge.model import KnowledgeBase
-from tests.chat import Chat, FrozenClock
-
-
-@pytest.fixture
-async def chat(kb: KnowledgeBase, tmp_path: Path):
-    c = await Chat.open(kb, tmp_path / "bot.sqlite3", clock=FrozenClock())
-    yield c
-    await c.close()
+from tests.chat import Chat
 
 
 @pytest.mark.parametrize(("text", "lang", "reason", "ruled_out"), [

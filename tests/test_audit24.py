@@ -10,13 +10,6 @@ from bot.knowledge.model import KnowledgeBase
 from tests.chat import Chat, FrozenClock
 
 
-@pytest.fixture
-async def chat(kb: KnowledgeBase, tmp_path: Path):
-    c = await Chat.open(kb, tmp_path / "bot.sqlite3", clock=FrozenClock())
-    yield c
-    await c.close()
-
-
 @pytest.mark.parametrize(("text", "lang", "topic"), [
     # a long review and the word "scam" is about the review, not a P2P trade
     ("my review has been 35 days, is binance scamming me?", "en", "review_times"),

@@ -70,11 +70,11 @@ def observe(t: Turn, text: str, forwarded: bool) -> None:
         return
     if state.lang is None or state.lang_how in (None, CLIENT, NOTICE, GUESSED):
         how = WRITTEN
-        short = text.isascii() and len(text.split()) <= GUESS_WORDS
-        if lang != DEFAULT_LANG and text.isascii() and len(text.split()) <= TRANSLIT_HOLD_WORDS \
+        latin_words = len(text.split()) if text.isascii() else GUESS_WORDS + 1
+        if lang != DEFAULT_LANG and latin_words <= TRANSLIT_HOLD_WORDS \
                 and state.lang_how in (CLIENT, GUESSED):
             return  # "status", "my status" (translit "статус"): too few words to switch for
-        if short and lang == DEFAULT_LANG:
+        if lang == DEFAULT_LANG and latin_words <= GUESS_WORDS:
             if state.lang not in (None, DEFAULT_LANG):
                 return  # "ok" after Russian is no reason to answer in English
             how = GUESSED

@@ -219,8 +219,7 @@ class Matcher:
         #: matching.yaml's `ruled_out_leads` ("i thought it was", "不是因为", "дело не в"): a
         #: clause that starts with one names what it was not, and gives way to a reason another
         #: clause names firmly, like a told step
-        self.ruled_out_leads: tuple[str, ...] = ()
-        self.ruled_out_han: tuple[str, ...] = ()
+        self.ruled_out_leads: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         #: ... and so does one that starts with one of `negated_leads` when the next starts with
         #: one of `correction_leads` ("不是拍得不清楚，是证件过期了", "не фото, а лицо", "not the photo,
         #: it's the selfie"): see `corrected`
@@ -343,7 +342,7 @@ class Matcher:
         matcher.fine_words, matcher.fine_han = _phrases(words["fine_words"])
         matcher.question_leads = _phrases(words["question_leads"])[0]
         matcher.adult_ages = compile_any(words["adult_ages"], capture=True)
-        matcher.ruled_out_leads, matcher.ruled_out_han = _phrases(words["ruled_out_leads"])
+        matcher.ruled_out_leads = _phrases(words["ruled_out_leads"])
         matcher.negated_leads = _phrases(words["negated_leads"])
         matcher.correction_leads = _phrases(words["correction_leads"])
         matcher.addition_words = _phrases(words["addition_words"])
@@ -613,19 +612,16 @@ class Matcher:
             told |= {i for i in told_before_failure if others - {named[i][0]}}
             # a step the user tells of ("did the selfie") gives way to a clause that says what
             # went wrong ("the email said the name does not match")
-            if any(n[2] for i, n in enumerate(named) if i not in told):
+            # (and a reason ruled out right before what it was instead gives way even to one said
+            # in few words: "not the face, it's the photo of my id")
+            firmly = any(n[2] for i, n in enumerate(named) if i not in told)
+            if firmly or (contrast and ruled):
                 said = {n[0] for i, n in enumerate(named) if i not in told}
-                for i in told:  # and its score over the whole message shrinks too
+                for i in told if firmly else ():  # and its score over the whole message shrinks
                     if named[i][0] not in said and named[i][0] not in ruled:
                         whole[named[i][0]] *= s["narration_factor"]
                 # ... and the reason a clause rules out ("I thought it was the photo") more
                 for e in ruled - said:
-                    whole[e] *= s["ruled_out_factor"]
-                named = [n for i, n in enumerate(named) if i not in told]
-            elif contrast and ruled:
-                # "not the face, it's the photo of my id": what it was instead is said plainly,
-                # even when in few words
-                for e in ruled - {n[0] for i, n in enumerate(named) if i not in told}:
                     whole[e] *= s["ruled_out_factor"]
                 named = [n for i, n in enumerate(named) if i not in told]
             # the firm ones first, in the message's order, then those named on less evidence
@@ -768,7 +764,7 @@ class Matcher:
 
     def rules_out(self, clause: str) -> bool:
         """Does a clause start by saying what it was not (`ruled_out_leads`)?"""
-        return _starts(clause, self.ruled_out_leads, self.ruled_out_han)
+        return _starts(clause, *self.ruled_out_leads)
 
     def corrected(self, clause: str, after: str) -> bool:
         """Does `clause` say what it was not, and `after` what it was instead ("不是X，是Y")?"""

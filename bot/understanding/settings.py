@@ -21,7 +21,6 @@ logger = logging.getLogger(__name__)
 DEFAULTS: Mapping[str, float] = MATCHING_DEFAULTS
 
 
-
 def settings_from(kb: Any) -> dict[str, float]:
     """Return the matcher's numbers: policy.yaml `matching:` over `DEFAULTS`."""
     settings = {key: float(value) for key, value in DEFAULTS.items()}

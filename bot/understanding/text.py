@@ -156,8 +156,9 @@ def _fold(ch: str) -> str:
 _FOLD_TABLE = _FoldTable()
 
 
-#: an e-mail address
-_EMAIL = compile_pattern(r"[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63}){1,8}")
+#: an e-mail address (the redactor finds them with the same pattern)
+EMAIL_PATTERN = r"[\p{Latin}\p{N}._%+\-]+@[\p{Latin}\p{N}\-]+(?:\.[\p{Latin}\p{N}\-]+)+"
+_EMAIL = compile_pattern(EMAIL_PATTERN)
 
 
 def without_emails(text: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.understanding.privacy.rx import DIGITS, Pattern, is_cjk, lazy_rx, words_rx
 from bot.understanding.privacy.vocab import Vocabulary
+from bot.understanding.text import EMAIL_PATTERN
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
 # the start of the text or a character that cannot be part of a word: ASCII punctuation or a
@@ -56,7 +57,7 @@ class Patterns:
         self.mask = lazy_rx(r"\[[a-z][a-z ]{1,20}\]")
         # a Telegram bot token (digits, ":", 35 characters), as in request URLs
         self.bot_token = lazy_rx(r"\d{6,12}:[A-Za-z0-9_\-]{30,}")  # also in ".../bot123:AA..."
-        self.email = lazy_rx(r"[\p{Latin}\p{N}._%+\-]+@[\p{Latin}\p{N}\-]+(?:\.[\p{Latin}\p{N}\-]+)+")
+        self.email = lazy_rx(EMAIL_PATTERN)
         at = ci(v.words("email_at"))
         dot = ci(v.words("email_dot"))
         label = r"[\p{Latin}\p{N}_%+\-]+"
