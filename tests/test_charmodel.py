@@ -116,9 +116,12 @@ def test_the_newest_blind_sets_keep_their_figures(matcher: Matcher, lang: str, t
 # ru 94.0 / 6.0; tuned on lines 2, 4, 6... only: now 95.5 / 12.0, 97.0 / 10.0, 94.0 / 2.0
 # blind32 (tests/data/blind32/README.md): first at ab0fac8 en 90.9 / 20.0, zh 96.9 / 6.0,
 # ru 96.9 / 14.0; tuned on lines 2, 4, 6... only: now 94.7 / 12.0, 99.2 / 4.0, 97.7 / 10.0
+# blind33 (tests/data/blind33/README.md): first at 1252c3b en 89.3 / 10.0, zh 95.5 / 2.0,
+# ru 95.5 / 6.0; tuned on lines 2, 4, 6... only: now 92.4 / 10.0, 96.2 / 0.0, 96.2 / 6.0
 @pytest.mark.parametrize(("blind", "lang", "top1", "wrong"), [
     ("blind29", "en", 100.0, 8.0), ("blind29", "zh", 100.0, 6.0), ("blind29", "ru", 100.0, 10.0),
     ("blind30", "en", 90.0, 6.0), ("blind30", "zh", 93.5, 4.0), ("blind30", "ru", 94.5, 6.0),
+    ("blind33", "en", 92.0, 10.0), ("blind33", "zh", 96.0, 0.0), ("blind33", "ru", 96.0, 6.0),
     ("blind32", "en", 94.5, 12.0), ("blind32", "zh", 98.5, 4.0), ("blind32", "ru", 97.5, 10.0),
     ("blind31", "en", 95.0, 12.0), ("blind31", "zh", 96.5, 10.0), ("blind31", "ru", 93.5, 2.0),
     ("blind28", "en", 99.5, 8.0), ("blind28", "zh", 99.0, 6.0), ("blind28", "ru", 96.5, 10.0),

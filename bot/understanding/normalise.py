@@ -408,7 +408,8 @@ class Normaliser:
             found = self._han_typos(found, corrected)
         if self._han_sound:
             found = self._pinyin_words(found)
-        for raw in _digit_runs(_spelled_out(found, self.vocabulary), self.vocabulary):
+        found = self._rejoined(_spelled_out(found, self.vocabulary))
+        for raw in _digit_runs(found, self.vocabulary):
             w = collapse_repeats(raw) if len(raw) > 2 else raw
             if (w in self.vocabulary or not w.isalpha() or is_han(w[0])
                     or stem(w) in self.known_stems):
@@ -429,6 +430,27 @@ class Normaliser:
             if guessed and corrected is not None:
                 corrected.update(found)
             out.extend(found)
+        return out
+
+    def _rejoined(self, found: list[str]) -> list[str]:
+        """Join a known word that a scan or a phone's keyboard broke in two ("docu ment",
+        "alt ered", "Fail ed"): two neighbours, one of them no word of the knowledge base,
+        that together make one (of five letters or more)."""
+        out: list[str] = []
+        i = 0
+        while i < len(found):
+            w = found[i]
+            if i + 1 < len(found):
+                nxt = found[i + 1]
+                joined = w + nxt
+                if (len(joined) >= 5 and w.isalpha() and nxt.isalpha() and not is_han(w[0])
+                        and _same_script(w, nxt) and not (self.known(w) and self.known(nxt))
+                        and joined in self.vocabulary):
+                    out.append(joined)
+                    i += 2
+                    continue
+            out.append(w)
+            i += 1
         return out
 
     def _han_typos(self, found: list[str], corrected: set[str] | None) -> list[str]:
