@@ -32,3 +32,135 @@ def test_a_word_a_scan_broke_in_two_is_joined_back(matcher: Matcher) -> None:
 ])
 def test_blind_33_wordings(matcher: Matcher, text: str, lang: str, expected: str) -> None:
     assert matcher.match(text).matches[0].id == expected, matcher.match(text)
+
+
+# -- audit 26 ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "lang", "step"), [
+    ("my passport expires in 5 days, will KYC still work?", "en", "expired_document/expires_soon"),
+    ("мой паспорт истекает через неделю, можно ли его использовать?", "ru",
+     "expired_document/expires_soon"),
+    ("我的身份证下周就过期了，还能认证吗？", "zh", "expired_document/expires_soon"),
+    ("do I need to be 18?", "en", "underage/ask_age"),
+])
+async def test_a_question_about_a_reason_counts_no_failed_attempt(
+        chat: Chat, kb: KnowledgeBase, text: str, lang: str, step: str) -> None:
+    # audit 26 H6/M9: a question opened a rejection case, recorded "Attempts: 1 (failed: 1)"
+    # and, for the expiry, took "expires in 5 days" for "still valid, so the date was misread"
+    await chat.say(text, lang=lang)
+    assert kb.message("diagnosis_asked", lang).split("{")[0] in chat.text, chat.text[:300]
+    assert f"step:{step}" in chat.ids(), chat.ids()
+    await chat.command("status")
+    assert "(failed: 1)" not in chat.text, chat.text
+
+
+async def test_a_rejection_told_is_still_a_diagnosis_and_a_failed_attempt(
+        chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("my passport expired and they rejected it, what now?")
+    assert chat.ids()[0] == "diagnosis", chat.ids()
+    await chat.command("status")
+    assert "(failed: 1)" in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("can I use my driving licence?", "switch_document"),
+    ("Можно использовать водительские права?", "switch_document"),
+    ("can my wife verify my account with her ID?", "someone_elses_id"),
+    ("KYC失败会影响提现吗？", "what_failed_kyc_blocks"),
+    ("Does KYC failure affect withdrawals?", "what_failed_kyc_blocks"),
+])
+async def test_questions_of_audit_26_get_their_topic_and_open_no_case(
+        chat: Chat, text: str, topic: str) -> None:
+    await chat.say(text)
+    assert chat.ids()[:2] == ["topic_answer", f"topic:{topic}"], chat.ids()
+    assert "diagnosis" not in chat.ids()
+
+
+async def test_an_uploaded_scan_is_the_blurry_photo(chat: Chat, kb: KnowledgeBase) -> None:
+    # audit 26 H3: the guide puts scans under the unclear photo, not the edited document
+    await chat.say("I uploaded a scan of my passport and it got rejected")
+    assert kb.reasons["blurry_photo"].title.get() in chat.text, chat.text[:300]
+    assert kb.reasons["edited_document"].title.get() not in chat.text
+
+
+async def test_a_stolen_id_used_by_someone_else_is_the_id_already_used(
+        chat: Chat, kb: KnowledgeBase) -> None:
+    await chat.say("my ID was stolen and someone opened binance with it, what documents should I send?")
+    assert kb.reasons["id_already_registered"].title.get() in chat.text, chat.text[:300]
+
+
+@pytest.mark.parametrize(("first", "asked", "lang", "wanted"), [
+    ("Не проходит проверка лица", "ok continue in english please", "ru", "en"),
+    ("人脸识别失败", "ok continue in english please", "zh", "en"),
+    # asked in Chinese to keep English: English stays (it offered Chinese)
+    ("my photo is blurry", "好的，请用英文回复", "en", "en"),
+])
+async def test_a_request_for_a_language_is_followed(
+        chat: Chat, kb: KnowledgeBase, first: str, asked: str, lang: str, wanted: str) -> None:
+    await chat.say(first, lang=lang)
+    await chat.say(asked, lang=lang)
+    assert kb.message("language_set", wanted).split("{")[0] in chat.text, chat.text[:300]
+
+
+@pytest.mark.parametrize(("text", "lang"), [("thanks, bye", "en"), ("goodbye", "en"),
+                                            ("до свидания", "ru"), ("谢谢再见", "zh")])
+async def test_a_farewell_is_answered_as_one(chat: Chat, kb: KnowledgeBase, text: str,
+                                             lang: str) -> None:
+    # audit 26 M11: "thanks, bye" was offered "Your details don't match your document"
+    await chat.say(text, lang=lang)
+    assert "diagnosis" not in chat.ids() and "ask_choice" not in chat.ids(), chat.ids()
+    assert "thanks_reply" in chat.ids() or kb.message("thanks_reply", lang)[:12] in chat.text, \
+        chat.ids()
+
+
+async def test_status_keeps_the_support_check_in_answerable(chat: Chat) -> None:
+    # audit 26 M1: /status during "has support fixed it?" dropped its buttons, "not yet" was
+    # no longer understood and no check-in followed
+    await chat.say("Information mismatch")
+    for label in ("4", "1", "1", "1", "3"):
+        await chat.say(label)
+    due = await chat.tick(days=4)
+    assert any("support_question" in chat.ids(r) for _, r in due), due
+    await chat.command("status")
+    assert "support_not_yet" in chat.button_keys(), chat.button_keys()
+    await chat.say("Not yet")
+    assert "use_buttons" not in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("first", "answer"), [
+    ("The image contains editing traces", "I used an edited or fake ID"),
+    ("I am 17 and turn 18 next month, what should I do?", None),
+])
+async def test_resubmitting_on_the_way_to_a_dead_end_counts_no_attempt(
+        chat: Chat, first: str, answer: str | None) -> None:
+    # audit 26 M2: "Fingers crossed!" after an admitted fake ID or a minor's wait
+    await chat.say(first)
+    if answer:
+        await chat.press(answer)
+    await chat.command("resubmitted")
+    assert chat.ids()[0] == "resubmitted_dead_end", chat.ids()
+    await chat.command("status")
+    assert "Attempts: 2" not in chat.text, chat.text
+
+
+async def test_resubmitting_a_fixable_reason_is_still_counted(chat: Chat) -> None:
+    await chat.say("my photo was blurry")
+    await chat.command("resubmitted")
+    assert chat.ids()[0] == "resubmitted", chat.ids()
+
+
+async def test_a_reason_picked_after_a_dead_end_says_a_new_case_starts(
+        chat: Chat, kb: KnowledgeBase) -> None:
+    # audit 26 H8: the edited-document case closed, a reason picked from "Show the reasons"
+    # opened a new case silently and the summary forgot the earlier one
+    await chat.say("The image contains editing traces")
+    await chat.press("I used an edited or fake ID")
+    await chat.press("Next ➡️")
+    await chat.press("Next ➡️")
+    await chat.press("Show the reasons")
+    await chat.press(kb.reasons["blurry_photo"].title.get())
+    assert chat.ids()[0] == "new_case_after_dead_end", chat.ids()
+    await chat.command("summary")
+    earlier = kb.message("summary_earlier_line").format(stage=kb.message("closed_severe_violation"))
+    assert earlier in chat.text, chat.text

@@ -393,6 +393,13 @@ def resubmitted(t: Turn, warned: bool | None = None) -> None:
         t.reply("resubmitted_after_closed", [t.btn("reasons", "L")],
                 *t.role_rows("contact_support"), stage=render.stage_name(t, last))
         return
+    ending = fix.heading_to_close(t)
+    if ending is not None and t.state.reason:
+        # on the way to one of those dead ends ("I used an edited ID", "I live in Iran", "I'm
+        # 17"): submitting again changes nothing the fix said, so no attempt is counted
+        t.reply("resubmitted_dead_end", *fix.continue_row(t), *t.role_rows("contact_support"),
+                title=t.title(t.state.reason), stage=t.msg(f"closed_{ending}"))
+        return
     case = t.case()
     if warned is None:  # typed: the latest message said what one more refusal would mean?
         warned = fix.warned_before(t)

@@ -74,6 +74,10 @@ def cmd_status(t: Turn, arg: str = "") -> None:
         outcome = ([[t.btn("passed", "p")], [t.btn("rejected_again", "j")],
                     [t.btn("still_waiting", "w")]]
                    if case.stage == RESUBMITTED and case_rules.result_pending(t) else [])
+        if any(b.startswith(("k|", "K|")) for b in t.state.last_buttons):
+            # "has support fixed it?" was asked and not answered yet: its answer stays possible
+            # (its buttons, and "not yet" typed, which reads them)
+            outcome = [[t.btn("support_done", "k")], [t.btn("support_not_yet", "K")]]
         t.say(render.status_text(t, case), *outcome, [t.btn("case_summary", "S")],
               [t.btn("timezone", "z")], *fix.continue_row(t))
 

@@ -161,6 +161,11 @@ def start_reasons(t: Turn, reason_ids: list[str], *, notice: bool = False,
     if not reasons:
         show_reasons(t)
         return
+    last = t.state.case
+    if t.open_case() is None and last is not None and last.dead_end:
+        # a reason picked after a fix that ended at a dead end: a new case, said so (the
+        # summary keeps how the earlier one ended)
+        t.reply("new_case_after_dead_end", stage=render.stage_name(t, last))
     case_rules.diagnosed(t, reasons)
     severities = {t.kb.reasons[r].severity for r in reasons}
     # the serious one first, a retake (minor) last: a new document or a word with support may
@@ -228,6 +233,8 @@ def start_fix(t: Turn, reason_id: str, *, announce: bool = True) -> None:
     reason = t.kb.reasons[reason_id]
     if announce:
         key = "diagnosis_severe" if reason.severity == "severe" else "diagnosis"
+        if t.just_asked and not t.state.batch:  # a question about it, no rejection told
+            key = "diagnosis_asked"
         t.reply(key, title=t.text(reason.title), share=f"{reason.share:g}",
                 summary=t.text(reason.summary))
     t.state.phase = FIX
@@ -318,6 +325,22 @@ def known_count(t: Turn, step: Step) -> tuple[int, int] | None:
         case.failures if case is not None and case.failures >= 2 else None)
     index = count_option(step, count)
     return None if index is None or count is None else (index, count)
+
+
+def heading_to_close(t: Turn) -> str | None:
+    """The dead end (`closes`) the step on screen leads to with nothing left to choose (an
+    admitted edited document, a served-nowhere region, a minor waiting to turn 18), or None."""
+    reason, step = t.reason(), t.current_step()
+    seen: set[str] = set()
+    while reason is not None and step is not None and step.id not in seen:
+        seen.add(step.id)
+        if step.closes:
+            return step.closes
+        if step.is_question or step.end:
+            return None
+        following = reason.next_step(step)
+        step = reason.step(following) if following else None
+    return None
 
 
 def said_answer(t: Turn, step: Step) -> int | None:

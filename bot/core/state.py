@@ -77,6 +77,9 @@ class Case:
     documents_asked: bool = False  # the current review asked for more documents
     checkins: int = 0  # check-ins sent in the current stage (their wording moves on)
     appealed_at: str | None = None  # when the user said they appealed (a manual re-evaluation)
+    #: how the case before this one ended, when at one of the guide's dead ends (a CLOSURES
+    #: value): support still needs to know ("edited document" before a photo retake)
+    earlier: str | None = None
 
     @property
     def status(self) -> str:
@@ -90,6 +93,11 @@ class Case:
     @property
     def is_open(self) -> bool:
         return self.stage in OPEN_STAGES
+
+    @property
+    def dead_end(self) -> str | None:
+        """The guide's dead end this case was closed at (a CLOSURES value), or None."""
+        return self.closed_why if self.stage == CLOSED and self.closed_why != RESTART else None
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from bot.core import journal
 from bot.core.events import Button, Reply
 from bot.core.payload import encode
-from bot.core.state import FIX, Case, State, iso
+from bot.core.state import FIX, RESTART, Case, State, iso
 from bot.core.zones import zone
 from bot.knowledge.model import KnowledgeBase, Policy, Reason, Step, Text
 
@@ -43,6 +43,9 @@ class Turn:
     #: the message only asks about a reason ("im 17, can I do KYC?"): a case opened from it
     #: counts no failed attempt
     asked_only: bool = False
+    #: ... and the message is only that question ("will KYC still work?"): it is explained, not
+    #: diagnosed ("You're asking about...")
+    just_asked: bool = False
     going_back: bool = False  # the user pressed Back: a question is asked, not answered for them
     _clauses: tuple[str, list[str]] | None = None  # the clause intents of this turn's message
     #: the topic the previous turn answered (`State.last_topic`, cleared for this turn's own)
@@ -120,8 +123,11 @@ class Turn:
         """The open case, or a new one."""
         case = self.open_case()
         if case is None:
+            last = self.state.case
             self.state.cases_opened += 1
-            case = Case(number=self.state.cases_opened, opened_at=iso(self.now))
+            case = Case(number=self.state.cases_opened, opened_at=iso(self.now),
+                        earlier=None if last is None else last.dead_end or (
+                            last.earlier if last.closed_why == RESTART else None))
             self.state.case = case
             journal.record(self, journal.CASE_OPENED, case=case.number)
         return case

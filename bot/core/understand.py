@@ -37,7 +37,7 @@ from bot.core.turn import Turn
 from bot.knowledge.model import DEFAULT_LANG, Step
 from bot.understanding.matcher import Match, MatchResult
 from bot.understanding.redact import Finding, find_sensitive, redact
-from bot.understanding.text import clean, is_han, without_emails
+from bot.understanding.text import clean, ends_asking, is_han, one_question, without_emails
 
 _CONTROL = re.compile(
     r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
@@ -466,6 +466,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         longer.remove("contact_offer")
     if longer and not any(m.kind == "reason" and m.score >= firm for m in matches):
         said.update(longer)
+    if "this_language" in said:
+        said -= {"next", "yes"}  # "ok continue in english please": the request is the language
     if {"rejected_again", "same_reason"} <= set(t.clause_intents(text)):
         said |= {"rejected_again", "same_reason"}  # "Опять отказали, уже второй раз. Причина та же."
     if ("not_resubmitted" in said or t.engine.says(text, "not_resubmitted")) and \
@@ -606,9 +608,12 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         # "please answer in Russian": the language named (not the one now in use, and not one
         # named with a negation: "я не понимаю по-английски", "我看不懂英文" ask for another);
         # else "а можно по-русски?", "in English please": the language the request is written in
-        named = set() if t.engine.denies(text) else (
-            language.named(t, text) - {t.state.lang or DEFAULT_LANG})
-        lang = next(iter(named)) if len(named) == 1 else language.detect(t, text)
+        # (the one in use, when it alone is named: "好的，请用英文回复" in English keeps English)
+        current = t.state.lang or DEFAULT_LANG
+        named = set() if t.engine.denies(text) else language.named(t, text)
+        others = named - {current}
+        lang = next(iter(others)) if len(others) == 1 else (
+            current if named == {current} else language.detect(t, text))
         if lang in language.offered(t.kb):
             language.choose(t, lang)
             if step is not None:  # the step on screen, again in the language asked for
@@ -854,8 +859,12 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         new = is_new_rejection(t) or reported or (notice and later_notice(t, ids))
         case = t.open_case()
         # "i live in japan, can i use binance?", "im 17 can i do kyc": a question, no rejection
-        t.asked_only = (case is None and not notice and t.engine.matcher.asks_yes_no(text)
+        # ("my passport expires in 5 days, will KYC still work?": one question asks too)
+        t.asked_only = (case is None and not notice
+                        and (t.engine.matcher.asks_yes_no(text) or one_question(text))
                         and not t.engine.says_failure(text) and not t.engine.matcher.quotes(text))
+        # ... and the whole message is that one question: the reason is explained as asked about
+        t.just_asked = t.asked_only and one_question(text)
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
         if (new and case is not None and case.stage == MANUAL_REVIEW and not notice
                 and t.engine.says(text, "resubmitted") and not t.engine.says_failure(text)):
@@ -1048,25 +1057,16 @@ def aside(t: Turn, result: MatchResult) -> None:
     fix.render_step(t)
 
 
-#: a Chinese sentence ending in one of these particles asks, mark or not ("能用我的身份证吗")
-_ASKING_ENDS = ("吗", "嗎", "么", "麼", "呢")
-
-
-def _ends_asking(text: str) -> bool:
-    """Does the message end in a Chinese question particle ("...我的账户会被封吗")?"""
-    return text.rstrip(" 。.!！~～").endswith(_ASKING_ENDS)
-
-
 def _question_count(text: str) -> int:
     """How many questions a message asks: its runs of question marks, and a last Chinese
     sentence ending in a question particle without one ("要等多久？我的账户会被封吗")."""
-    return len(re.findall(r"[?？]+", text)) + _ends_asking(text)
+    return len(re.findall(r"[?？]+", text)) + ends_asking(text)
 
 
 def _asks(text: str) -> bool:
     """Does the message ask something (a question mark, Latin or Chinese, or a Chinese question
     particle ending it)?"""
-    return "?" in text or "？" in text or _ends_asking(text)
+    return "?" in text or "？" in text or ends_asking(text)
 
 
 def _told(t: Turn, text: str, name: str) -> bool:

@@ -22,6 +22,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "describe_problem": (),
         "diagnosis": ("title", "share", "summary"),
         "diagnosis_severe": ("title", "share", "summary"),
+        "diagnosis_asked": ("title", "summary"),
+        "resubmitted_dead_end": ("title", "stage"),
         # several reasons: in a notice or described; listed order, or the serious one first
         "diagnosis_multi": ("count", "titles"),
         "diagnosis_multi_severe_first": ("count", "titles"),
@@ -68,6 +70,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "summary_no_steps": (),
         "summary_review_line": ("since", "result"),
         "summary_appeal_line": ("date",),
+        "summary_earlier_line": ("stage",),
+        "new_case_after_dead_end": ("stage",),
         "summary_review_result": ("result",),
         "summary_review_rejected": (),
         "summary_review_open": (),

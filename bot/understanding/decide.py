@@ -81,6 +81,7 @@ class Analysis:
     unread_notice: bool = False  # a notice whose reason list named nothing known ("Reason: xxx")
     says_failed: bool = False  # names its verification and that it failed (`failure_words`)
     elsewhere: bool = False  # names another service or exchange (`other_services`, `other_exchanges`)
+    asks: bool = False  # a question that tells no failure ("can I use my passport?")
 
 
 def best(entries: Sequence[Entry], scores: Sequence[float], kind: str | None = None
@@ -147,7 +148,11 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
         ranked.append(Match(entry.kind, entry.id,  # type: ignore[arg-type]
                             round(min(100.0, max(sc, whole[e])), 1)))
         seen.add(e)
+    # (a question that tells no failure and names a reason only weakly, "can I use my
+    # passport?", is not lifted to that reason: its topic answers it)
     bias = s["reason_bias"]
+    if analysis.asks and best(entries, whole, "reason")[1] < s["failed_reason_floor"]:
+        bias = 0.0
     # After a list of reasons only topics may follow: every reason returned is walked.
     others = ("topic",) if multi else ("reason", "topic")
     rest = sorted(

@@ -45,7 +45,7 @@ from bot.understanding.patterns import compile_any
 from bot.understanding.scoring import Scorer
 from bot.understanding.segment import Segmenter
 from bot.understanding.settings import matching_words, settings_from
-from bot.understanding.text import clean, is_han, without_emails
+from bot.understanding.text import clean, is_han, one_question, without_emails
 
 __all__ = ["NONE_ID", "Kind", "Match", "MatchResult", "Matcher"]
 
@@ -668,8 +668,12 @@ class Matcher:
         # known is named, the bot asks for the notice rather than calling it off topic
         failed = (context == 1.0 and anchored
                   and any(t in self.failure_terms for t in terms))
+        # "can I use my passport?": a question that tells no failure asks; no reason is
+        # ranked above a topic for being a reason
+        asks = (not listed and not loose and one_question(text)
+                and not any(t in self.failure_terms for t in terms))
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread,
-                        failed, service)
+                        failed, service, asks)
 
     def _han_keywords(self) -> dict[int, tuple[str, ...]]:
         """The Chinese keywords of each `keyword_topics` entry, as written in a text."""

@@ -208,3 +208,24 @@ def scripts(text: str) -> tuple[int, int, int]:
         elif ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN"):
             latin += 1
     return latin, cyrillic, han
+
+
+#: a Chinese sentence ending in one of these particles asks, mark or not ("能用我的护照吗")
+ASKING_ENDS = ("吗", "嗎", "么", "麼", "呢")
+_SENTENCE_END = frozenset(".!。！;；\n")
+
+
+def ends_asking(text: str) -> bool:
+    """Does the message end in a Chinese question particle ("...我的账户会被封吗")?"""
+    return text.rstrip(" 。.!！~～").endswith(ASKING_ENDS)
+
+
+def one_question(text: str) -> bool:
+    """Is the whole message one question ("my passport expires in 5 days, will KYC still
+    work?"), not something told and then a question ("my photo was blurry. will my account be
+    banned?")?"""
+    body = text.strip()[:2000]
+    if not (body.endswith(("?", "？")) or ends_asking(body)):
+        return False
+    return not any(ch in _SENTENCE_END for ch in body.rstrip("?？ \t.!。！~～"))
+
