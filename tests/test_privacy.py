@@ -75,6 +75,7 @@ BLIND29 = [json.loads(line) for line in (PII / "blind29.jsonl").read_text(encodi
 BLIND30 = [json.loads(line) for line in (PII / "blind30.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND31 = [json.loads(line) for line in (PII / "blind31.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND32 = [json.loads(line) for line in (PII / "blind32.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND33 = [json.loads(line) for line in (PII / "blind33.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -738,7 +739,7 @@ def test_the_twenty_sixth_blind_corpus_leaves_few_secrets_and_masks_few_clean_li
 def test_the_twenty_seventh_blind_corpus_leaves_few_secrets_and_masks_few_clean_lines() -> None:
     # tests/data/pii/blind27.md: first 99 of 120 / 22 left / 0 over-masked lines; tuned on the
     # even lines only
-    _holds(BLIND27, fully_redacted=104, left=17, over_masked=0)
+    _holds(BLIND27, fully_redacted=105, left=16, over_masked=0)  # (blind33's round: 105 / 16)
 
 
 def test_the_twenty_eighth_blind_corpus_leaves_few_secrets_and_masks_no_clean_line() -> None:
@@ -851,13 +852,57 @@ def test_the_thirtieth_blind_corpus_leaves_few_secrets_and_masks_no_clean_line()
 def test_the_thirty_first_blind_corpus_leaves_few_secrets() -> None:
     # tests/data/pii/blind31.md: first 108 of 120 / 14 left / 2 over-masked; tuned on lines
     # 2, 4, 6... only
-    _holds(BLIND31, fully_redacted=114, left=8, over_masked=2)
+    _holds(BLIND31, fully_redacted=115, left=7, over_masked=2)  # (blind33's round: 115 / 7)
 
 
 def test_the_thirty_second_blind_corpus_leaves_few_secrets() -> None:
     # tests/data/pii/blind32.md: first 116 of 120 / 4 left / 0 over-masked; tuned on lines
     # 2, 4, 6... only
     _holds(BLIND32, fully_redacted=117, left=3, over_masked=0)
+
+
+def test_the_thirty_third_blind_corpus_leaves_few_secrets() -> None:
+    # tests/data/pii/blind33.md: first 98 of 120 / 28 left / 1 over-masked; tuned on lines
+    # 2, 4, 6... only
+    _holds(BLIND33, fully_redacted=108, left=17, over_masked=1)
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # a name in the passport's order after a label
+    ("Surname first: BELLO Aisha Kemi, as on the slip", "Surname first: [name], as on the slip"),
+    # Dutch "ww" (wachtwoord) after "m'n"; "WW" the benefit is no password
+    ("dit is m'n ww is Fiets!2023 hoor", "dit is m'n ww is [password] hoor"),
+    ("ik krijg WW is dat een probleem", "ik krijg WW is dat een probleem"),
+    # Thai "รหัสคือ" ("the code is")
+    ("ลืมไปแล้ว รหัสคือ Nan_7788 ครับ", "ลืมไปแล้ว รหัสคือ [password] ครับ"),
+    # a Portuguese sign-off "ass." before a name in small letters
+    ("tudo certo agora\nass. carla mendes rocha", "tudo certo agora\nass. [name]"),
+    # a Chinese signature line after "——", the label after the slash kept
+    ("发票抬头改一下\n—— 陈志强 / 电话 13812345678", "发票抬头改一下\n—— [name] / 电话 [phone]"),
+    ("Docs sent:\n— Utility Bill / Bank Statement", "Docs sent:\n— Utility Bill / Bank Statement"),
+    # a Korean name glued to the copula, opening the message or after other data; common
+    # words before it stay
+    ("안녕하세요, 박서준입니다. 여권 인증이 안 돼요", "안녕하세요, [name]입니다. 여권 인증이 안 돼요"),
+    ("여권번호 M12345678 이수진입니다", "여권번호 [id number] [name]입니다"),
+    ("안녕하세요 고객입니다. 인증이 안 돼요", "안녕하세요 고객입니다. 인증이 안 돼요"),
+    ("저는 한국인입니다", "저는 한국인입니다"),
+    ("이번이 세 번째 신청입니다", "이번이 세 번째 신청입니다"),
+    # a Bengali house and road with their numbers, and the area and town after them
+    ("বাসা ৯, রোড ১৪, উত্তরা, ঢাকা ১২৩০", "[address]"),
+    # a transliterated name with a patronymic in small letters, with no cue
+    ("v banke zapisano kak nikolai petrovich orlov, a tut inache", "v banke zapisano kak [name], a tut inache"),
+    ("he said ivanovich was the boss", "he said ivanovich was the boss"),
+    # a Russian security answer right after "кодовое слово"; forgetting it is no answer
+    ("а кодовое слово зефирка", "а кодовое слово [secret]"),
+    ("кодовое слово забыл", "кодовое слово забыл"),
+    # a name in title case between an ID number and a sentence going on; a country is not one
+    ("DNI 12345678Z, Lopez Maria, me rechazaron otra vez", "DNI [id number], [name], me rechazaron otra vez"),
+    ("passport 12345678, United Kingdom, is it supported?", "passport [id number], United Kingdom, is it supported?"),
+    # "загран", the colloquial word for the passport
+    ("а в загране OLGA SMIRNOVA", "а в загране [name]"),
+])
+def test_shapes_of_the_thirty_third_corpus_round(text: str, stored: str) -> None:
+    assert redact(text) == stored
 
 
 @pytest.mark.parametrize(("text", "secret"), [

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from bot.understanding.privacy.scan import Scan
 from bot.understanding.privacy.shapes import is_cjk_char, year_like
 
@@ -90,12 +92,40 @@ def _tail(scan: Scan, pos: int) -> int:
             kind = "number"
         elif token.isdigit() and len(token) == 2 and previous == "code" and text[i - 4 : i - 3] in " ,\n":
             kind = "code"  # the second half of a Swedish, Czech or Greek postcode: "111 22", "120 00"
-        elif token[:1].isupper() and all(ch.isalpha() or ch in "-'’" for ch in token) and folded not in not_names:
+        elif token[:1].isupper() and all(ch.isalpha() or ch in "-'’" for ch in token) and (
+                folded not in not_names or folded in marks):  # "Quezon City" ("city" is no name)
             kind = "mark" if folded in marks or folded + "." in marks else "word"
+        elif (_caseless_part(text, j, k) and ("," in text[i:j] or previous == "caseless")
+              and folded not in not_names):
+            kind = "caseless"  # ", ধানমন্ডি, ঢাকা ১২০৫": a script without capitals
         else:
             break
         end, i, count, previous = j + len(token), j + len(token), count + 1, kind
     return end
+
+
+#: the most words of one part of an address in a script without capitals ("लक्ष्मी नगर")
+_CASELESS_PART = 3
+
+
+def _caseless_part(text: str, j: int, k: int) -> bool:
+    """Is text[j:k] a word of one part of an address written in a script without capitals:
+    the part it stands in, up to the next comma, the line's end or a postcode, is one to three
+    words of that script ("..., ধানমন্ডি, ঢাকা ১২০৫", "..., लक्ष्मी नगर, दिल्ली 110092")?"""
+    if not _caseless_word(text[j:k]):
+        return False
+    stop = min(len(text), k + 40)
+    cut = min((c for c in (text.find(",", k, stop), text.find("\n", k, stop)) if c >= 0), default=stop)
+    rest = text[k:cut].split()
+    if rest and _postcode(rest[-1]):
+        rest = rest[:-1]
+    return (cut < stop or cut == len(text)) and len(rest) < _CASELESS_PART and all(map(_caseless_word, rest))
+
+
+def _caseless_word(token: str) -> bool:
+    """A word of letters (and their marks) in a script without capitals (Bengali, Devanagari)."""
+    return bool(token) and all(unicodedata.category(ch)[0] in "LM" and not (ch.isupper() or ch.islower())
+                               for ch in token)
 
 
 def _next_token(text: str, pos: int, limit: int) -> str:

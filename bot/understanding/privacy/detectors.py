@@ -642,6 +642,7 @@ def security_answers(scan: Scan) -> None:
         told = mark < 0 or any(w in verbs for w in _letter_words(window[:mark]))
         s = ce + mark + 1 if not told else _after_quote(text, ce, window)
         answered = False
+        linked = False  # a word of `security_links` or `security_verbs` stood after it
         while True:
             while s < len(text) and text[s] in " \t'\"“”‘’«»:：?？,，—–-":
                 s += 1
@@ -651,6 +652,7 @@ def security_answers(scan: Scan) -> None:
                         key=len, default="")
             if glued:
                 s += len(glued)
+                linked = True
                 # ("我答的是什么我也忘了": a question word or forgetting is no answer)
                 answered = not any(text.startswith(n, s) for n in scan.vocab.folded("not_answers"))
                 break
@@ -660,11 +662,14 @@ def security_answers(scan: Scan) -> None:
             word = text[s:w].casefold()
             if w > s and (word in links or word in verbs):
                 answered = answered or word in verbs
+                linked = True
                 s = w
                 continue
             break
         if not told or answered:
             _answer_after(scan, s, told)
+        elif not linked:
+            _bare_answer(scan, s)
         # (with no verb of answering after it, what follows may still be a quoted answer)
         # answers given in quotes in the same sentence ("강아지 이름 '콩이', 초등학교 '한빛초등학교'")
         end = len(text)
@@ -679,6 +684,30 @@ def security_answers(scan: Scan) -> None:
         for qs, qe in _quoted(text, ce, min(end, ce + 160)):
             if qs > after and text[qe - 1] not in "?？":
                 _claim_free(scan, "secret", qs, qe)
+
+
+#: what may end a one-word answer right after a security question's words
+_BARE_ENDS = ".,;!)\n"
+
+
+def _bare_answer(scan: Scan, s: int) -> None:
+    """One word right after the question's words, with no verb of answering, that closes its
+    clause is the answer ("..., а кодовое слово барсик"). A word that says it is forgotten or
+    wrong (`not_passwords`, `not_answers`: "кодовое слово забыл"), a common word (`not_names`)
+    or a linking word is no answer."""
+    text = scan.text
+    w = s
+    while w < len(text) and w - s < 30 and (text[w].isalnum() or (w > s and text[w] in "’'-_")):
+        w += 1
+    rest = text[w : w + 3].lstrip(" \t")
+    if w == s or not (not rest or rest[0] in _BARE_ENDS):
+        return
+    word = text[s:w].casefold()
+    v = scan.vocab
+    if any(word in v.folded(key) for key in ("not_passwords", "not_answers", "not_names",
+                                              "security_links", "security_verbs")):
+        return
+    _claim_free(scan, "secret", s, w)
 
 
 def _letter_words(text: str) -> list[str]:

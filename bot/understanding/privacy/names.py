@@ -51,6 +51,7 @@ def names(scan: Scan) -> None:
     _lowercase_opening_name(scan)
     _lowercase_typed_name(scan)
     _closing_name(scan)
+    _dashed_signature(scan)
     _name_in_brackets_after_mask(scan)
     _name_rewritten(scan)
     _name_on_its_own_line(scan)
@@ -59,6 +60,7 @@ def names(scan: Scan) -> None:
     _patronymic_names(scan)
     _lowercase_patronymic_names(scan)
     _names_before(scan)
+    _glued_names(scan)
     says = v.folded("says")
     for s, e in scan.cues("documents"):
         if is_cjk_char(scan.text[e - 1]):
@@ -251,11 +253,15 @@ def _name_between_data(scan: Scan) -> None:
     """Capitalised words between two pieces of personal data, each after a comma: a form
     written in one line, "Personas kods 150392-14827, Ilze Bērziņa, tālr. +371 ...": after a
     datum found already, and before the label of another (an ID, birth, password, messenger,
-    phone word), another datum, an address ("Hlavná 24") or the name again in brackets."""
+    phone word), another datum, an address ("Hlavná 24") or the name again in brackets; or,
+    after a number (not an address: a town follows one), two or three words in title case
+    before a comma and a sentence that goes on in small letters ("codice fiscale ..., Rossi
+    Giulia, mi hanno rifiutato di nuovo")."""
     text = scan.text
     v = scan.vocab
     labels, stems = _data_labels(v)
-    for e in [e for e, k in zip(scan.ends, scan.kinds, strict=True) if k not in (KEEP, "name")]:
+    not_names = v.folded("not_names")
+    for e, kind in [(e, k) for e, k in zip(scan.ends, scan.kinds, strict=True) if k not in (KEEP, "name")]:
         if text[e : e + 1] not in (",", "，"):
             continue
         span = _run(scan, e + 1, least=2, lowercase=False, skip="")
@@ -267,7 +273,10 @@ def _name_between_data(scan: Scan) -> None:
         followed = after and (_first_words(after.casefold(), labels, stems)  # ", tel. ..."
                               or at in scan.starts  # another datum: ", [address]"
                               or any(c.isdigit() for c in after.split(",")[0]))  # ", Hlavná 24"
-        if followed or rest.lstrip(" ")[:1] in ("(", "（"):  # or the name again in brackets
+        words = text[span[0] : span[1]].split()
+        titled = kind != "address" and 2 <= len(words) <= 3 and all(
+            len(w) >= 2 and w[0].isupper() and w[1:].islower() and w.casefold() not in not_names for w in words)
+        if followed or rest.lstrip(" ")[:1] in ("(", "（") or (titled and after[:1].islower()):
             scan.claim("name", *span)
 
 
@@ -428,6 +437,55 @@ def _names_before(scan: Scan) -> None:
             scan.claim("name", start, s)
 
 
+#: the most occurrences of one `name_glued` ending looked at in a message
+_MOST_GLUED = 16
+
+
+def _hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3"
+
+
+def _glued_names(scan: Scan) -> None:
+    """A Korean name with the copula glued on (`name_glued`: "김민지입니다", "I am Kim Minji"):
+    the word before the ending is a name when it has two to four syllables, opens with a
+    surname (`surnames`: 김, 이, 박...), is no common word (`not_names`), and either opens the
+    message (after a greeting: "안녕하세요, 박서준입니다") or stands right after other personal
+    data ("주민등록번호 ... 김민지입니다"). Elsewhere "신분증입니다" ("it is my ID card") opens
+    with a surname's syllable too."""
+    text = scan.text
+    endings = sorted(scan.vocab.words("name_glued"), key=len, reverse=True)
+    if not endings or not any(_hangul(ch) for ch in text[:2000]):
+        return
+    surnames = scan.vocab.folded("surnames")
+    not_names = scan.vocab.folded("not_names")
+    m = scan.p.greeting.match(text[:80])
+    opening = m.end() if m else 0
+    data_ends = {e for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True)
+                 if k not in (KEEP, "name") or text[s:e] in _MASK_TEXTS}
+    for ending in endings:
+        i, count = text.find(ending), 0
+        while i >= 0 and count < _MOST_GLUED:
+            count += 1
+            end = i + len(ending)
+            start = i
+            while start > 0 and i - start <= 4 and _hangul(text[start - 1]):
+                start -= 1
+            stem = text[start:i]  # (five syllables or more: a longer word, no name)
+            lead = start
+            while lead > 0 and text[lead - 1] in " \t,，":
+                lead -= 1
+            if (2 <= len(stem) <= 4 and (end == len(text) or not _hangul(text[end]))
+                    and (stem[:1] in surnames or stem[:2] in surnames) and stem not in not_names
+                    and (start == opening or lead in data_ends) and scan.free(start, i)):
+                scan.claim("name", start, i)
+            i = text.find(ending, end)
+
+
+#: cue lists whose words, after "[name] /", label another datum, not the name again ("—— 刘芳芳
+#: / 微信同号 ...")
+_SLASHED_LABELS = ("phone_labels", "username", "address", "birth", "id_numbers", "password", "code")
+
+
 def _name_in_brackets_after_mask(scan: Scan) -> None:
     """A name written again in brackets or after a slash: "[name] (Ivan Petrov)", "Иван Петров
     (latin: IVAN PETROV)", "Li Wei / 李伟": the capitalised words that fill the brackets (or two
@@ -449,7 +507,8 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
             run = after
             while run < len(text) and _kana_or_han(text[run]) and run - after < 5:
                 run += 1
-            if 2 <= run - after <= 4 and (run == len(text) or not _kana_or_han(text[run])):
+            if 2 <= run - after <= 4 and (run == len(text) or not _kana_or_han(text[run])) and not any(
+                    text.startswith(w, after) for key in _SLASHED_LABELS for w in scan.vocab.cjk(key)):
                 scan.claim("name", after, run)
             else:
                 _claim(scan, _run(scan, after, least=2, lowercase=False, skip=QUOTES))
@@ -469,6 +528,7 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
         # "(Alexey Smirnov в паспорте)": two name words opening the brackets are enough
         if span is not None and (fills or len(text[span[0] : span[1]].split()) >= 2):
             scan.claim("name", *span)
+
 
 def _name_rewritten(scan: Scan) -> None:
     """A name in another script written again in Latin letters right after it: "我叫张伟，Zhang
@@ -665,6 +725,58 @@ def _closing_name(scan: Scan) -> None:
         scan.claim("name", *span)
 
 
+#: lines looked at for a signature after a dash, from the end of the message
+_SIGNATURE_LINES = 3
+#: what may follow the name on a signature line ("—— 刘芳芳 / 微信同号 ...", "— Ana Lima | tel ...")
+_SIGNATURE_AFTER = "/|,，(（、;；"
+
+
+def _dashed_signature(scan: Scan) -> None:
+    """A signature line after a dash near the end of the message, with more after the name
+    (`_closing_name` takes one that ends the message): "谢谢！⏎—— 刘芳芳 / 微信同号 ...", "— Ana
+    Lima | +351 ...". A Chinese name after any dash (a surname and one or two characters); in
+    Latin letters two capitalised words or more after an em dash or "--" (a "-" opens the
+    items of a list too: "- Utility Bill / Bank Statement"). Never on the message's first line."""
+    text = scan.text
+    if "\n" not in text:
+        return
+    lines: list[tuple[int, int]] = []
+    pos = text.find("\n") + 1  # (the first line is no signature)
+    for line in text[pos:].split("\n"):
+        if line.strip():
+            lines.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    for ls, le in lines[-_SIGNATURE_LINES:]:
+        pos = ls
+        while pos < le and text[pos] in " \t":
+            pos += 1
+        dash = pos
+        while pos < le and pos - dash < 3 and text[pos] in "-–—":
+            pos += 1
+        if pos == dash:
+            continue
+        marks = text[dash:pos]
+        while pos < le and text[pos] in " \t":
+            pos += 1
+        if pos >= le:
+            continue
+        if is_cjk_char(text[pos]):
+            run = scan.p.han_run.match(text[pos : pos + 8])
+            after = text[pos + run.end("v") : le].lstrip(" \t")[:1] if run is not None else "x"
+            if run is not None and (not after or after in _SIGNATURE_AFTER):
+                _chinese_name(scan, pos, strict=True)
+            continue
+        if marks == "-":
+            continue
+        span = _run(scan, pos, least=2, lowercase=False, skip="")
+        if span is None:
+            continue
+        rest = text[span[1] : le].lstrip(" \t")
+        # (a way to reach the person after it: "— Ana Lima | +351 ...", "— Ana Lima, ana@...")
+        if rest[:1] and rest[0] in _SIGNATURE_AFTER and any(ch.isdigit() or ch == "@" for ch in rest):
+            scan.claim("name", *span)
+
+
 def _possessive_before(scan: Scan, pos: int) -> tuple[int, int] | None:
     """ "rejected Grace Wanjiru Kamau's ID": a name of two or more words owns the document."""
     text = scan.text
@@ -744,6 +856,53 @@ def _lowercase_patronymic_names(scan: Scan) -> None:
             cue_ends = {ce for key in ("name", "name_weak") for _, ce in scan.cues(key)}
         if len(words) >= 3 and cue_ends and lead in cue_ends:
             scan.claim("name", start, words[-1][1])
+        else:
+            _claim(scan, _transliterated(scan, (s, e)))
+
+
+#: what may follow a transliterated name in small letters (see `_transliterated`)
+_TRANSLIT_AFTER = ",.;:!?)"
+
+
+def _transliterated(scan: Scan, patronymic: tuple[int, int]) -> tuple[int, int] | None:
+    """A name with a patronymic in small Latin letters needs no cue ("в латинице пишется как
+    sergey nikolaevich belov, а ...", "olena ivanivna kovalenko"): the patronymic ends in a
+    Latin `name_endings` word of four letters or more ("-ovich", "-evna": no English word ends
+    so), and the name is it and one or two Latin words of three letters or more around it, none
+    a common English word (BIP-39) or a `not_names` word, closed by punctuation, the end, a word
+    in another script or a small word such as "when", "but"."""
+    text = scan.text
+    endings = tuple(w.casefold() for w in scan.vocab.words("name_endings") if w.isascii() and len(w) >= 4)
+    if not endings or not text[patronymic[0] : patronymic[1]].casefold().endswith(endings):
+        return None
+    not_names = scan.vocab.folded("not_names")
+
+    def plain(span: tuple[int, int] | None) -> bool:
+        if span is None:
+            return False
+        w = text[span[0] : span[1]]
+        return (len(w) >= 3 and w.isascii() and w.isalpha() and w.islower()
+                and w not in scan.vocab.bip39 and w not in not_names)
+
+    if not plain(patronymic):
+        return None
+    words = [patronymic]
+    for _ in range(2):
+        before = _previous_word(text, words[0][0])
+        if not plain(before):
+            break
+        words.insert(0, before)  # type: ignore[arg-type]
+    if len(words) < 3:
+        after = words_at(text, patronymic[1], min(len(text), patronymic[1] + 40), 1)
+        if after and plain(after[0]) and text[patronymic[1]] == " ":
+            words.append(after[0])
+    if len(words) < 2:
+        return None
+    rest = text[words[-1][1] : words[-1][1] + 20].lstrip(" \t")
+    first = rest.split()[0].casefold() if rest.split() else ""
+    closed = (not rest or rest[0] in _TRANSLIT_AFTER or rest[0] == "\n" or not rest[0].isascii()
+              or first in _TYPED_CLOSERS)
+    return (words[0][0], words[-1][1]) if closed else None
 
 
 def _word_start(text: str, end: int) -> int:
@@ -845,7 +1004,10 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
     run = words_at(text, pos, limit, 2 * _MAX_WORDS)
     words: list[tuple[int, int, bool]] = []  # start, end, is a particle
     mode_lower = None
+    glued = sorted(v.words("name_glued"), key=len, reverse=True)
     for i, (s, e) in enumerate(run):
+        if glued and _hangul(text[s]):  # "김민지입니다": the name without its glued copula
+            e -= next((len(w) for w in glued if text.endswith(w, s, e) and e - len(w) - s >= 2), 0)
         word = text[s:e]
         folded = word.casefold()
         capital = word[0].isupper()

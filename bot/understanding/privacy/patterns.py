@@ -215,6 +215,12 @@ class Patterns:
                            or w.endswith(".") and len(w) >= 3 and w[:-1].isalpha()]
             if long_before:
                 shapes.append(rf"{ci(long_before)}\s+(?:\p{{Ll}}{{2,}}\s+){{1,3}}\d{{1,5}}(?:[/\-]\d{{1,4}})?(?:[^\p{{L}}0-9]|$)")
+        # a house and a street (or flat) each with its number: "বাড়ি ২৭, রোড ৪", "Plot 12,
+        # Sector 5", "मकान नं 12, गली 5" (words of three letters or more: not "no", "#")
+        marked = [w for w in v.spaced("house") + v.spaced("units") + before + after
+                  if len(w.strip(".:#№ ")) >= 3]
+        if marked:
+            shapes.append(rf"{ci(marked)}\.?\s*:?\s*{NUM}\s*,\s*{ci(marked)}\.?\s*:?\s*{NUM}(?:[^\p{{L}}\p{{M}}0-9]|$)")
         endings = v.spaced("street_endings")
         if endings:  # Schillerstraße 27, Kerkstraat 12, Goethestr. 5: the street word glued on
             shapes.append(rf"\p{{Lu}}\p{{L}}{{2,}}(?i:{words_rx(endings, stars=False)})(?:[^\p{{L}}0-9]|$)\s*,?\s*(?:{house}\s*:?\s*)?{NUM}")
