@@ -164,3 +164,18 @@ async def test_a_reason_picked_after_a_dead_end_says_a_new_case_starts(
     await chat.command("summary")
     earlier = kb.message("summary_earlier_line").format(stage=kb.message("closed_severe_violation"))
     assert earlier in chat.text, chat.text
+
+
+async def test_the_reason_being_fixed_said_again_is_acknowledged(chat: Chat, kb: KnowledgeBase) -> None:
+    # audit 26 M4: "my photo was blurry" again was "I didn't quite get that"
+    await chat.say("my photo was blurry")
+    await chat.say("my photo was blurry")
+    assert chat.ids()[0] == "same_reason", chat.ids()
+    assert "use_buttons" not in chat.ids()
+
+
+async def test_a_bare_ssn_is_only_warned_about(chat: Chat) -> None:
+    # audit 26 M12: "SSN 123-45-6789" opened a "details don't match" case
+    await chat.say("SSN 123-45-6789")
+    assert "sensitive_data" in chat.ids() and "diagnosis" not in chat.ids(), chat.ids()
+    assert "ask_choice" not in chat.ids()

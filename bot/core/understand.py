@@ -902,7 +902,7 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
                 # "can I wear my glasses?" on the light step: the step of this fix that says
                 t.reply("from_the_fix", text=t.text(other.text))
             elif step.is_question:  # ("the photo was blurry" names no option: say so)
-                t.reply("use_buttons")
+                t.reply("same_reason", title=t.title(t.state.reason or ids[0]))
             fix.render_step(t)  # reasons being fixed, said again: carry on, don't restart
             apply_count(t, count)
             return

@@ -23,6 +23,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "diagnosis": ("title", "share", "summary"),
         "diagnosis_severe": ("title", "share", "summary"),
         "diagnosis_asked": ("title", "summary"),
+        "same_reason": ("title",),
         "resubmitted_dead_end": ("title", "stage"),
         # several reasons: in a notice or described; listed order, or the serious one first
         "diagnosis_multi": ("count", "titles"),
