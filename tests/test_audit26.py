@@ -24,13 +24,13 @@ def test_a_word_a_scan_broke_in_two_is_joined_back(matcher: Matcher) -> None:
     assert matcher.norm.words("no thing") == ["no", "thing"]
 
 
-@pytest.mark.parametrize(("text", "lang", "expected"), [
-    ("The document must be valid for at least 3 months from the date of submission", "en",
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The document must be valid for at least 3 months from the date of submission",
      "expired_document"),
-    ("证件剩余有效期不足3个月", "zh", "expired_document"),
-    ("请问KYC被拒要怎么提出申诉？", "zh", "appeal_how"),
+    ("证件剩余有效期不足3个月", "expired_document"),
+    ("请问KYC被拒要怎么提出申诉？", "appeal_how"),
 ])
-def test_blind_33_wordings(matcher: Matcher, text: str, lang: str, expected: str) -> None:
+def test_blind_33_wordings(matcher: Matcher, text: str, expected: str) -> None:
     assert matcher.match(text).matches[0].id == expected, matcher.match(text)
 
 
@@ -51,8 +51,31 @@ async def test_a_question_about_a_reason_counts_no_failed_attempt(
     await chat.say(text, lang=lang)
     assert kb.message("diagnosis_asked", lang).split("{")[0] in chat.text, chat.text[:300]
     assert f"step:{step}" in chat.ids(), chat.ids()
+    line = next(x for x in kb.message("status_case", lang).splitlines() if "{failures}" in x)
     await chat.command("status")
-    assert "(failed: 1)" not in chat.text, chat.text
+    assert line.strip().format(attempts=0, failures=0) in chat.text, chat.text
+    # ... and a submission after it is the first, not one after an untold refusal
+    await chat.command("resubmitted")
+    await chat.command("status")
+    assert line.strip().format(attempts=1, failures=0) in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Your age does not meet the service requirements, what now?", "en"),
+    ("паспорт просрочен, что делать?", "ru"),
+    ("我的护照过期了，怎么办？", "zh"),
+    ("face verification not working, help?", "en"),
+])
+async def test_what_happened_then_what_now_is_a_rejection(
+        chat: Chat, kb: KnowledgeBase, text: str, lang: str) -> None:
+    # review of audit 26: a statement with "what now?" after it is no question before a rejection
+    await chat.say(text, lang=lang)
+    assert "diagnosis" in chat.ids() and "diagnosis_asked" not in chat.ids(), chat.ids()
+
+
+async def test_a_severe_reason_asked_about_keeps_its_plain_words(chat: Chat) -> None:
+    await chat.say("I photoshopped my ID, will it pass?")
+    assert "diagnosis_severe" in chat.ids(), chat.ids()
 
 
 async def test_a_rejection_told_is_still_a_diagnosis_and_a_failed_attempt(
@@ -60,11 +83,12 @@ async def test_a_rejection_told_is_still_a_diagnosis_and_a_failed_attempt(
     await chat.say("my passport expired and they rejected it, what now?")
     assert chat.ids()[0] == "diagnosis", chat.ids()
     await chat.command("status")
-    assert "(failed: 1)" in chat.text, chat.text
+    assert "Attempts: 1 (failed: 1)" in chat.text, chat.text
 
 
 @pytest.mark.parametrize(("text", "topic"), [
     ("can I use my driving licence?", "switch_document"),
+    ("can I use my passport?", "someone_elses_id"),  # (the owner's own document only, not a case)
     ("Можно использовать водительские права?", "switch_document"),
     ("can my wife verify my account with her ID?", "someone_elses_id"),
     ("KYC失败会影响提现吗？", "what_failed_kyc_blocks"),
@@ -74,7 +98,9 @@ async def test_questions_of_audit_26_get_their_topic_and_open_no_case(
         chat: Chat, text: str, topic: str) -> None:
     await chat.say(text)
     assert chat.ids()[:2] == ["topic_answer", f"topic:{topic}"], chat.ids()
-    assert "diagnosis" not in chat.ids()
+    assert "diagnosis" not in chat.ids() and "diagnosis_asked" not in chat.ids()
+    await chat.command("status")
+    assert chat.ids()[0] == "status_none", chat.ids()
 
 
 async def test_an_uploaded_scan_is_the_blurry_photo(chat: Chat, kb: KnowledgeBase) -> None:
@@ -95,6 +121,8 @@ async def test_a_stolen_id_used_by_someone_else_is_the_id_already_used(
     ("人脸识别失败", "ok continue in english please", "zh", "en"),
     # asked in Chinese to keep English: English stays (it offered Chinese)
     ("my photo is blurry", "好的，请用英文回复", "en", "en"),
+    ("人脸识别失败", "看不懂，请用英文", "zh", "en"),  # another language named, beside a "not"
+    ("my photo is blurry", "我看不懂英文", "en", "zh"),  # the one in use denied
 ])
 async def test_a_request_for_a_language_is_followed(
         chat: Chat, kb: KnowledgeBase, first: str, asked: str, lang: str, wanted: str) -> None:
@@ -179,3 +207,17 @@ async def test_a_bare_ssn_is_only_warned_about(chat: Chat) -> None:
     await chat.say("SSN 123-45-6789")
     assert "sensitive_data" in chat.ids() and "diagnosis" not in chat.ids(), chat.ids()
     assert "ask_choice" not in chat.ids()
+
+
+@pytest.mark.parametrize("text", [
+    "Mijn WW is nog niet binnen",  # WW, the unemployment benefit, is no password
+    "고등학생이에요",  # "I'm a high school student": four syllables, no name
+    "- 白天拍（光线好）\n- 金卡，不行",  # a list in Chinese, no signature
+    "número 1, número 2 não funcionam",  # numbering, no address
+    "кодовое слово сменить.",  # what is to be done to it, no answer
+])
+def test_ordinary_words_near_the_new_privacy_shapes_stay(text: str) -> None:
+    # the review of round 33: rules written for the corpus's even lines masked these
+    from bot.understanding.privacy import find_sensitive, redact
+    assert redact(text) == text
+    assert not find_sensitive(text)

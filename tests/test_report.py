@@ -54,6 +54,9 @@ class StubMatcher:
     def asks_yes_no(self, text: str) -> bool:
         return False  # no message of these scenarios is only a question
 
+    def yes_no_question(self, text: str) -> bool:
+        return False
+
     def reads_elsewhere(self, text: str) -> bool:
         return False
 

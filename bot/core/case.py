@@ -70,7 +70,9 @@ def diagnosed(t: Turn, reasons: list[str]) -> Case:
     """A rejection was diagnosed: open the case if needed; the rejection the user came with is
     its first failed attempt."""
     case = t.case()
-    if not case.attempts and not t.asked_only:
+    if not case.attempts and t.asked_only:
+        case.asked = True
+    elif not case.attempts:
         case.attempts.append(Attempt(at=iso(t.now), outcome="rejected", reasons=list(reasons),
                                      source="arrived"))
     elif t.state.phase == AWAITING_NOTICE and case.attempts[-1:] and \
@@ -404,7 +406,7 @@ def resubmitted(t: Turn, warned: bool | None = None) -> None:
     if warned is None:  # typed: the latest message said what one more refusal would mean?
         warned = fix.warned_before(t)
     fix.mark_done(t)
-    if not case.attempts:  # "I already resubmitted": so at least one refusal came before
+    if not case.attempts and not case.asked:  # "I already resubmitted": a refusal came before
         case.attempts.append(Attempt(at=None, outcome="rejected", source="counted"))
     if pending_attempt(case) is None:
         # what this attempt fixes: the latest rejection's reasons (a name support corrected

@@ -104,7 +104,7 @@ def attempts_list(t: Turn, case: Case) -> str:
     if case.appealed_at:
         lines.append(t.msg("summary_appeal_line", date=when(t, parse_iso(case.appealed_at))))
     if case.earlier:  # how the case before ended ("Closed: edited document"): support must know
-        lines.insert(0, t.msg("summary_earlier_line", stage=t.msg(f"closed_{case.earlier}")))
+        lines.append(t.msg("summary_earlier_line", stage=t.msg(f"closed_{case.earlier}")))
     return "\n".join(lines) or t.msg("nothing")
 
 

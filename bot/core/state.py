@@ -80,6 +80,9 @@ class Case:
     #: how the case before this one ended, when at one of the guide's dead ends (a CLOSURES
     #: value): support still needs to know ("edited document" before a photo retake)
     earlier: str | None = None
+    #: opened from a question, no rejection told ("will KYC still work?"): a submission after
+    #: it is the first one, not one after an untold refusal
+    asked: bool = False
 
     @property
     def status(self) -> str:

@@ -37,7 +37,7 @@ from bot.core.turn import Turn
 from bot.knowledge.model import DEFAULT_LANG, Step
 from bot.understanding.matcher import Match, MatchResult
 from bot.understanding.redact import Finding, find_sensitive, redact
-from bot.understanding.text import clean, ends_asking, is_han, one_question, without_emails
+from bot.understanding.text import clean, ends_asking, is_han, without_emails
 
 _CONTROL = re.compile(
     r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
@@ -608,12 +608,16 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         # "please answer in Russian": the language named (not the one now in use, and not one
         # named with a negation: "я не понимаю по-английски", "我看不懂英文" ask for another);
         # else "а можно по-русски?", "in English please": the language the request is written in
-        # (the one in use, when it alone is named: "好的，请用英文回复" in English keeps English)
+        # (another one named wins: "看不懂，请用英文"; the one in use named alone is kept, "好的，
+        # 请用英文回复"; one named in a clause that denies it is not wanted: "我看不懂英文", "я не
+        # понимаю по-английски" ask for the language they are written in)
         current = t.state.lang or DEFAULT_LANG
-        named = set() if t.engine.denies(text) else language.named(t, text)
-        others = named - {current}
+        denied = {lang for clause in t.engine.matcher.clauses(text) if t.engine.denies(clause)
+                  for lang in language.named(t, clause)}
+        wanted = language.named(t, text) - denied
+        others = wanted - {current}
         lang = next(iter(others)) if len(others) == 1 else (
-            current if named == {current} else language.detect(t, text))
+            current if wanted == {current} else language.detect(t, text))
         if lang in language.offered(t.kb):
             language.choose(t, lang)
             if step is not None:  # the step on screen, again in the language asked for
@@ -861,10 +865,11 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         # "i live in japan, can i use binance?", "im 17 can i do kyc": a question, no rejection
         # ("my passport expires in 5 days, will KYC still work?": one question asks too)
         t.asked_only = (case is None and not notice
-                        and (t.engine.matcher.asks_yes_no(text) or one_question(text))
+                        and (t.engine.matcher.asks_yes_no(text)
+                             or t.engine.matcher.yes_no_question(text))
                         and not t.engine.says_failure(text) and not t.engine.matcher.quotes(text))
         # ... and the whole message is that one question: the reason is explained as asked about
-        t.just_asked = t.asked_only and one_question(text)
+        t.just_asked = t.asked_only and t.engine.matcher.yes_no_question(text)
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
         if (new and case is not None and case.stage == MANUAL_REVIEW and not notice
                 and t.engine.says(text, "resubmitted") and not t.engine.says_failure(text)):
@@ -964,7 +969,7 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         fix.show_topics(t, [top.id, second.id])  # "Taiwan ID ok? Also, does it hurt my credit?"
         return
     if top is not None:
-        beside = reason_beside(t, result)
+        beside = reason_beside(t, result, text)
         if beside is not None:  # "отказали два раза, фото размытое. как подать апелляцию?"
             diagnose(t, replace(result, matches=(beside,), ambiguous=False, multi=False),
                      text, forwarded, count)
@@ -1011,14 +1016,19 @@ def _step_about(t: Turn, text: str) -> Step | None:
     return best
 
 
-def reason_beside(t: Turn, result: MatchResult) -> Match | None:
+def reason_beside(t: Turn, result: MatchResult, text: str) -> Match | None:
     """The reason a question about a topic also names, when it scores close enough to the topic
-    (`dialogue.reason_beside_topic_share`) and no fix is under way (that one goes on)."""
+    (`dialogue.reason_beside_topic_share`) and no fix is under way (that one goes on); not one
+    named only weakly in a yes/no question that tells no failure ("can I use my passport?")."""
     top = result.top
     if top is None or top.kind != "topic" or t.state.phase == FIX:
         return None
     share = t.policy.reason_beside_topic_share * top.score
-    return next((m for m in result.matches if m.kind == "reason" and m.score >= share), None)
+    found = next((m for m in result.matches if m.kind == "reason" and m.score >= share), None)
+    if (found is not None and found.score < float(t.policy.matching["asked_reason_floor"])
+            and t.engine.matcher.yes_no_question(text) and not t.engine.says_failure(text)):
+        return None
+    return found
 
 
 def also_said(t: Turn, text: str) -> None:

@@ -140,6 +140,10 @@ class MatchingSettings(Mapping[str, float]):
     failed_reason_floor: float = setting(0, lo=0, hi=100, doc="... nor by a reason scoring under "
                                          "this that only the reason bias lifts above a topic "
                                          "scoring more (\"I used my passport, rejected\")")
+    asked_reason_floor: float = setting(0, lo=0, hi=100, doc="a yes/no question that tells no "
+                                        "failure (\"can I use my passport?\") gives no reason "
+                                        "scoring under this the reason bias over a topic, nor a "
+                                        "fix beside the topic")
     negative_margin: float = setting(0, lo=-100, hi=100, doc="negatives.yaml wins when it scores "
                                                           "within this of the best entry")
     list_min_score: float = setting(25, lo=0, hi=100, doc="an item of a notice's reason list "

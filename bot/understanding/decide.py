@@ -151,7 +151,7 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
     # (a question that tells no failure and names a reason only weakly, "can I use my
     # passport?", is not lifted to that reason: its topic answers it)
     bias = s["reason_bias"]
-    if analysis.asks and best(entries, whole, "reason")[1] < s["failed_reason_floor"]:
+    if analysis.asks and best(entries, whole, "reason")[1] < s["asked_reason_floor"]:
         bias = 0.0
     # After a list of reasons only topics may follow: every reason returned is walked.
     others = ("topic",) if multi else ("reason", "topic")

@@ -108,6 +108,9 @@ def knowledge_texts(kb: Any) -> tuple[list[Entry], list[Text], list[tuple[int, s
 _FRAME_CHARS = 300
 
 
+#: a Chinese yes/no question ends in one of these ("还能认证吗"; "为什么" asks no yes or no)
+_YES_NO_ENDS = ("吗", "嗎")
+
 class Phrases:
     """Find any of some phrases in cleaned text: Chinese ones anywhere, others at a word's
     start ("verif" finds "verification"). Plain string search: no regular expressions."""
@@ -670,7 +673,7 @@ class Matcher:
                   and any(t in self.failure_terms for t in terms))
         # "can I use my passport?": a question that tells no failure asks; no reason is
         # ranked above a topic for being a reason
-        asks = (not listed and not loose and one_question(text)
+        asks = (not listed and not loose and self.yes_no_question(text)
                 and not any(t in self.failure_terms for t in terms))
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread,
                         failed, service, asks)
@@ -730,6 +733,12 @@ class Matcher:
         "нужно ли"), anywhere ("im 17 can i do kyc")?"""
         padded = f" {' '.join(text_words(clean(text, int(self.settings['max_chars']))))} "
         return any(lead in padded for lead in self.question_leads)
+
+    def yes_no_question(self, text: str) -> bool:
+        """Is the whole message one yes/no question ("can I use my passport?", "还能认证吗？",
+        "можно ли его использовать?"), not a story or a "what now?" after what happened?"""
+        return one_question(text) and (self.asks_yes_no(text) or text.rstrip(
+            " ?？。.!！~～").endswith(_YES_NO_ENDS))
 
     def knows_nothing_else(self, text: str) -> bool:
         """Is every word of `text` one that names no problem (`vague_words`) or one the

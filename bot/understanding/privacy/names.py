@@ -447,7 +447,8 @@ def _hangul(ch: str) -> bool:
 
 def _glued_names(scan: Scan) -> None:
     """A Korean name with the copula glued on (`name_glued`: "김민지입니다", "I am Kim Minji"):
-    the word before the ending is a name when it has two to four syllables, opens with a
+    the word before the ending is a name when it has three syllables (most Korean full names;
+    "고등학생이에요", "고객센터입니다" have four), opens with a
     surname (`surnames`: 김, 이, 박...), is no common word (`not_names`), and either opens the
     message (after a greeting: "안녕하세요, 박서준입니다") or stands right after other personal
     data ("주민등록번호 ... 김민지입니다"). Elsewhere "신분증입니다" ("it is my ID card") opens
@@ -470,11 +471,11 @@ def _glued_names(scan: Scan) -> None:
             start = i
             while start > 0 and i - start <= 4 and _hangul(text[start - 1]):
                 start -= 1
-            stem = text[start:i]  # (five syllables or more: a longer word, no name)
+            stem = text[start:i]
             lead = start
             while lead > 0 and text[lead - 1] in " \t,，":
                 lead -= 1
-            if (2 <= len(stem) <= 4 and (end == len(text) or not _hangul(text[end]))
+            if (len(stem) == 3 and (end == len(text) or not _hangul(text[end]))
                     and (stem[:1] in surnames or stem[:2] in surnames) and stem not in not_names
                     and (start == opening or lead in data_ends) and scan.free(start, i)):
                 scan.claim("name", start, i)
@@ -734,7 +735,8 @@ _SIGNATURE_AFTER = "/|,，(（、;；"
 def _dashed_signature(scan: Scan) -> None:
     """A signature line after a dash near the end of the message, with more after the name
     (`_closing_name` takes one that ends the message): "谢谢！⏎—— 刘芳芳 / 微信同号 ...", "— Ana
-    Lima | +351 ...". A Chinese name after any dash (a surname and one or two characters); in
+    Lima | +351 ...". A Chinese name after a long dash ("——", "—", "--": a "-" opens the items
+    of a list, "- 金卡，不行"), a surname and one or two characters; in
     Latin letters two capitalised words or more after an em dash or "--" (a "-" opens the
     items of a list too: "- Utility Bill / Bank Statement"). Never on the message's first line."""
     text = scan.text
@@ -761,6 +763,8 @@ def _dashed_signature(scan: Scan) -> None:
         if pos >= le:
             continue
         if is_cjk_char(text[pos]):
+            if marks == "-":
+                continue
             run = scan.p.han_run.match(text[pos : pos + 8])
             after = text[pos + run.end("v") : le].lstrip(" \t")[:1] if run is not None else "x"
             if run is not None and (not after or after in _SIGNATURE_AFTER):

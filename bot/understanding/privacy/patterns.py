@@ -216,9 +216,12 @@ class Patterns:
             if long_before:
                 shapes.append(rf"{ci(long_before)}\s+(?:\p{{Ll}}{{2,}}\s+){{1,3}}\d{{1,5}}(?:[/\-]\d{{1,4}})?(?:[^\p{{L}}0-9]|$)")
         # a house and a street (or flat) each with its number: "বাড়ি ২৭, রোড ৪", "Plot 12,
-        # Sector 5", "मकान नं 12, गली 5" (words of three letters or more: not "no", "#")
-        marked = [w for w in v.spaced("house") + v.spaced("units") + before + after
-                  if len(w.strip(".:#№ ")) >= 3]
+        # Sector 5", "मकान नं 12, गली 5" (house and unit words of three letters or more: not
+        # "no", "#", nor a word that only numbers things, "número 1, número 2", nor a street
+        # word that is an ordinary one too, "way 2, way 3")
+        marked = [w for w in v.spaced("house") + v.spaced("units")
+                  if len(w.strip(".:#№ ")) >= 3
+                  and not w.casefold().startswith(("num", "núm", "nom", "ном", "no."))]
         if marked:
             shapes.append(rf"{ci(marked)}\.?\s*:?\s*{NUM}\s*,\s*{ci(marked)}\.?\s*:?\s*{NUM}(?:[^\p{{L}}\p{{M}}0-9]|$)")
         endings = v.spaced("street_endings")
