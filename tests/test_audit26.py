@@ -221,3 +221,53 @@ def test_ordinary_words_near_the_new_privacy_shapes_stay(text: str) -> None:
     from bot.understanding.privacy import find_sensitive, redact
     assert redact(text) == text
     assert not find_sensitive(text)
+
+
+# -- audit 27 ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("做人脸识别要摘眼镜吗？我还没提交", "zh"),
+    ("Нужно ли снимать очки при селфи? Еще не проходил верификацию", "ru"),
+    ("I havent submitted yet, will glasses make the selfie fail?", "en"),
+])
+async def test_not_submitted_yet_is_a_question_before_any_rejection(
+        chat: Chat, kb: KnowledgeBase, text: str, lang: str) -> None:
+    # audit 27 H1: "haven't submitted yet" did not stop a failed attempt being counted
+    await chat.say(text, lang=lang)
+    assert "diagnosis_asked" in chat.ids(), chat.ids()
+    line = next(x for x in kb.message("status_case", lang).splitlines() if "{failures}" in x)
+    await chat.command("status")
+    assert line.strip().format(attempts=0, failures=0) in chat.text, chat.text
+
+
+async def test_the_first_rejection_after_a_question_is_a_case_of_its_own(
+        chat: Chat, kb: KnowledgeBase) -> None:
+    # audit 27 H2/H3: the question's reason became a "rejection reason", and the rejection told
+    # later was swallowed
+    await chat.say("can I use a photocopy of my ID for verification?")
+    chat.clock.advance(days=3)
+    await chat.say("ok I did the KYC and it got rejected. Reason: The information submitted "
+                   "does not match the document")
+    await chat.command("summary")
+    assert kb.reasons["info_mismatch"].title.get() in chat.text, chat.text
+    assert kb.reasons["blurry_photo"].title.get() not in chat.text, chat.text
+    assert "Failed attempts: 1" in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "lang"), [("passed finally", "en"), ("终于通过了", "zh"),
+                                            ("наконец-то прошла", "ru")])
+async def test_finally_passed_is_a_pass(chat: Chat, text: str, lang: str) -> None:
+    # audit 27 H4: "passed finally" was the permanent-rejection page ("final")
+    await chat.say("Reason: Please upload a clear photo of the document", lang=lang)
+    await chat.command("resubmitted")
+    await chat.say(text, lang=lang)
+    assert "passed" in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize("text", ["otpravil zanovo", "我重新拍照上传了", "我重新上傳證件了"])
+async def test_a_resubmission_told_in_translit_or_chinese_is_counted(chat: Chat, text: str) -> None:
+    # audit 27 H7
+    await chat.say("Reason: Image quality does not meet the requirements")
+    await chat.say(text)
+    assert "resubmitted" in chat.ids(), chat.ids()

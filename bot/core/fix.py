@@ -233,7 +233,7 @@ def start_fix(t: Turn, reason_id: str, *, announce: bool = True) -> None:
     reason = t.kb.reasons[reason_id]
     if announce:
         key = "diagnosis_severe" if reason.severity == "severe" else "diagnosis"
-        if t.just_asked and not t.state.batch and reason.severity != "severe":
+        if t.asked_only and not t.state.batch and reason.severity != "severe":
             # a question about it, no rejection told (a severe one keeps its plain words)
             key = "diagnosis_asked"
         t.reply(key, title=t.text(reason.title), share=f"{reason.share:g}",

@@ -43,9 +43,6 @@ class Turn:
     #: the message only asks about a reason ("im 17, can I do KYC?"): a case opened from it
     #: counts no failed attempt
     asked_only: bool = False
-    #: ... and the message is only that question ("will KYC still work?"): it is explained, not
-    #: diagnosed ("You're asking about...")
-    just_asked: bool = False
     going_back: bool = False  # the user pressed Back: a question is asked, not answered for them
     _clauses: tuple[str, list[str]] | None = None  # the clause intents of this turn's message
     #: the topic the previous turn answered (`State.last_topic`, cleared for this turn's own)
@@ -126,7 +123,7 @@ class Turn:
             last = self.state.case
             self.state.cases_opened += 1
             case = Case(number=self.state.cases_opened, opened_at=iso(self.now),
-                        earlier=None if last is None else last.dead_end or (
+                        earlier=None if last is None or last.asked else last.dead_end or (
                             last.earlier if last.closed_why == RESTART else None))
             self.state.case = case
             journal.record(self, journal.CASE_OPENED, case=case.number)

@@ -29,6 +29,7 @@ from bot.core.state import (
     IDLE,
     LOCK_RISK,
     MANUAL_REVIEW,
+    RESTART,
     RESUBMITTED,
     Case,
     parse_iso,
@@ -151,7 +152,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         if index is not None:
             fix.step_ahead(t, index)
             return
-    if not forwarded and (index := _first_answer_changed(t, text)) is not None:
+    if (not forwarded and not _first_rejection_after_question(t, text)
+            and (index := _first_answer_changed(t, text)) is not None):
         fix.answer_first_again(t, index)  # "i'm 18 now" while told to wait until 18
         return
     if not forwarded and not corrects_first and corrected(t, text):  # "no, it's not the photo, it's my name"
@@ -161,7 +163,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and t.engine.written_foreign(text):  # "KYC của tôi bị từ chối"
         language_unsupported(t)
         return
-    result = t.engine.matcher.match(t.engine.without_introduction(text))
+    result = t.engine.matcher.match(_without_not_yet(t, t.engine.without_introduction(text)))
     if not forwarded and progress_report(t, text, result):
         return
     diagnose(t, result, redact(text), forwarded, count)
@@ -398,6 +400,14 @@ def _next_question(t: Turn, step: Step | None) -> Step | None:
     nxt = reason.next_step(step)
     ahead = reason.step(nxt) if nxt else None
     return ahead if ahead is not None and ahead.is_question else None
+
+
+def _first_rejection_after_question(t: Turn, text: str) -> bool:
+    """Does the message tell the first rejection of a case a question opened ("turned 18,
+    verified, rejected: blurry photo" after "can I verify at 17?")? It is read as a rejection."""
+    case = t.open_case()
+    return (case is not None and case.asked and not case.attempts
+            and t.engine.says_failure(text) and t.engine.matcher.match(text).names_reason)
 
 
 def _first_answer_changed(t: Turn, text: str) -> int | None:
@@ -854,6 +864,13 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
                        candidates=candidates)
         notice = is_notice(t, text, forwarded)
         reported = reports_new_rejection(t, text)
+        asked = t.open_case()
+        if (asked is not None and asked.asked and not asked.attempts
+                and (notice or reported or t.engine.says_failure(text))):
+            # the case a question opened ("can I verify at 17?"), then the first rejection told
+            # ("turned 18, verified, rejected: blurry photo"): that rejection is a case of its
+            # own, its reasons the notice's (the question's reason was no rejection's)
+            case_rules.close(t, RESTART)
         if (is_new_rejection(t) and not notice and not reported and _asks(text)
                 and not t.engine.says_failure(text)):
             # "can i open a new account with my brother's id?" while a result is awaited: a
@@ -864,12 +881,10 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         case = t.open_case()
         # "i live in japan, can i use binance?", "im 17 can i do kyc": a question, no rejection
         # ("my passport expires in 5 days, will KYC still work?": one question asks too)
-        t.asked_only = (case is None and not notice
-                        and (t.engine.matcher.asks_yes_no(text)
-                             or t.engine.matcher.yes_no_question(text))
-                        and not t.engine.says_failure(text) and not t.engine.matcher.quotes(text))
-        # ... and the whole message is that one question: the reason is explained as asked about
-        t.just_asked = t.asked_only and t.engine.matcher.yes_no_question(text)
+        t.asked_only = (case is None and not notice and (
+            (t.engine.matcher.yes_no_question(text) and not t.engine.says_failure(text))
+            # "做人脸识别要摘眼镜吗？我还没提交", "нужно ли снимать очки? ещё не проходил"
+            or _not_submitted(t, text)) and not t.engine.matcher.quotes(text))
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
         if (new and case is not None and case.stage == MANUAL_REVIEW and not notice
                 and t.engine.says(text, "resubmitted") and not t.engine.says_failure(text)):
@@ -1014,6 +1029,28 @@ def _step_about(t: Turn, text: str) -> Step | None:
         if shared > most:
             best, most = step, shared
     return best
+
+
+def _not_submitted(t: Turn, text: str) -> bool:
+    """Does the message say nothing was submitted yet ("before I submit", "我还没提交", "ещё не
+    подавал"; with no case, "I haven't submitted yet" too)?"""
+    return t.engine.says(text, "not_submitted") or t.engine.says(text, "not_resubmitted")
+
+
+#: the most words of a clause that only says nothing was submitted yet ("Я еще не подавал")
+_NOT_YET_WORDS = 6
+
+
+def _without_not_yet(t: Turn, text: str) -> str:
+    """The message without a short clause that only says nothing was submitted yet ("Можно ли
+    по загранпаспорту? Я еще не подавал"): it names no problem, and its words ("не подавал")
+    should not tilt the match. Unchanged while a case is open (news of a resubmission there)."""
+    if t.open_case() is not None or not _not_submitted(t, text):
+        return text
+    clauses = t.engine.matcher.clauses(text)
+    kept = [c for c in clauses
+            if not (len(c.split()) <= _NOT_YET_WORDS and _not_submitted(t, c))]
+    return " ".join(kept) if kept and len(kept) < len(clauses) else text
 
 
 def reason_beside(t: Turn, result: MatchResult, text: str) -> Match | None:

@@ -332,6 +332,7 @@ INTENTS: tuple[str, ...] = (
     "correction",
     "also",
     "not_resubmitted",
+    "not_submitted",
     "distress",
     "button_words",
     "count_fillers",

@@ -45,7 +45,7 @@ from bot.understanding.patterns import compile_any
 from bot.understanding.scoring import Scorer
 from bot.understanding.segment import Segmenter
 from bot.understanding.settings import matching_words, settings_from
-from bot.understanding.text import clean, is_han, one_question, without_emails
+from bot.understanding.text import clean, is_han, one_sentence, without_emails
 
 __all__ = ["NONE_ID", "Kind", "Match", "MatchResult", "Matcher"]
 
@@ -737,7 +737,7 @@ class Matcher:
     def yes_no_question(self, text: str) -> bool:
         """Is the whole message one yes/no question ("can I use my passport?", "还能认证吗？",
         "можно ли его использовать?"), not a story or a "what now?" after what happened?"""
-        return one_question(text) and (self.asks_yes_no(text) or text.rstrip(
+        return one_sentence(text) and (self.asks_yes_no(text) or text.rstrip(
             " ?？。.!！~～").endswith(_YES_NO_ENDS))
 
     def knows_nothing_else(self, text: str) -> bool:

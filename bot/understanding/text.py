@@ -220,12 +220,10 @@ def ends_asking(text: str) -> bool:
     return text.rstrip(" 。.!！~～").endswith(ASKING_ENDS)
 
 
-def one_question(text: str) -> bool:
-    """Is the whole message one question ("my passport expires in 5 days, will KYC still
-    work?"), not something told and then a question ("my photo was blurry. will my account be
-    banned?")?"""
+def one_sentence(text: str) -> bool:
+    """Is the whole message one sentence ("my passport expires in 5 days, will KYC still
+    work?", "im 17 can i do kyc"), not something told and then a question ("my photo was
+    blurry. will my account be banned?")?"""
     body = text.strip()[:2000]
-    if not (body.endswith(("?", "？")) or ends_asking(body)):
-        return False
     return not any(ch in _SENTENCE_END for ch in body.rstrip("?？ \t.!。！~～"))
 
