@@ -14,6 +14,12 @@ def matcher(kb: KnowledgeBase) -> Matcher:
     return Matcher.build(kb)
 
 
+def _counts(kb: KnowledgeBase, lang: str, attempts: int, failures: int) -> str:
+    """The /status line of the attempts and failures, as `lang` writes it."""
+    line = next(x for x in kb.message("status_case", lang).splitlines() if "{failures}" in x)
+    return line.strip().format(attempts=attempts, failures=failures)
+
+
 def test_a_word_a_scan_broke_in_two_is_joined_back(matcher: Matcher) -> None:
     # blind33: OCR'd notices break words at random ("docu ment", "alt ered", "Fail ed")
     text = ("Verif ication Fail ed\nRea son: Th e docu ment ap pears to have been alt ered or "
@@ -51,13 +57,12 @@ async def test_a_question_about_a_reason_counts_no_failed_attempt(
     await chat.say(text, lang=lang)
     assert kb.message("diagnosis_asked", lang).split("{")[0] in chat.text, chat.text[:300]
     assert f"step:{step}" in chat.ids(), chat.ids()
-    line = next(x for x in kb.message("status_case", lang).splitlines() if "{failures}" in x)
     await chat.command("status")
-    assert line.strip().format(attempts=0, failures=0) in chat.text, chat.text
+    assert _counts(kb, lang, 0, 0) in chat.text, chat.text
     # ... and a submission after it is the first, not one after an untold refusal
     await chat.command("resubmitted")
     await chat.command("status")
-    assert line.strip().format(attempts=1, failures=0) in chat.text, chat.text
+    assert _counts(kb, lang, 1, 0) in chat.text, chat.text
 
 
 @pytest.mark.parametrize(("text", "lang"), [
@@ -236,9 +241,8 @@ async def test_not_submitted_yet_is_a_question_before_any_rejection(
     # audit 27 H1: "haven't submitted yet" did not stop a failed attempt being counted
     await chat.say(text, lang=lang)
     assert "diagnosis_asked" in chat.ids(), chat.ids()
-    line = next(x for x in kb.message("status_case", lang).splitlines() if "{failures}" in x)
     await chat.command("status")
-    assert line.strip().format(attempts=0, failures=0) in chat.text, chat.text
+    assert _counts(kb, lang, 0, 0) in chat.text, chat.text
 
 
 async def test_the_first_rejection_after_a_question_is_a_case_of_its_own(
@@ -271,3 +275,29 @@ async def test_a_resubmission_told_in_translit_or_chinese_is_counted(chat: Chat,
     await chat.say("Reason: Image quality does not meet the requirements")
     await chat.say(text)
     assert "resubmitted" in chat.ids(), chat.ids()
+
+
+async def test_a_first_submission_told_counts_no_refusal_before_it(chat: Chat, kb: KnowledgeBase) -> None:
+    # audit 27 H11: "I submitted for the first time" was recorded as attempt 2
+    await chat.say("Впервые отправил заявку на верификацию, сколько ждать?", lang="ru")
+    assert "resubmitted_no_case" in chat.ids(), chat.ids()
+    await chat.command("status")
+    assert _counts(kb, "ru", 1, 0) in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "lang"), [("Can I do KYC with a cracked ID card?", "en"),
+                                            ("身份证有裂痕还能用吗", "zh")])
+async def test_a_damaged_document_is_the_photo_fix(chat: Chat, kb: KnowledgeBase, text: str,
+                                                  lang: str) -> None:
+    # audit 27 H9: a cracked ID got "paying someone to verify" (en), "edited document" (zh)
+    await chat.say(text, lang=lang)
+    assert kb.reasons["blurry_photo"].title.get(lang) in chat.text, chat.ids()
+
+
+async def test_the_front_camera_at_the_photo_question_is_no_face_check(
+        chat: Chat, kb: KnowledgeBase) -> None:
+    # audit 27 H10: "I used the front camera" while fixing a blurry photo added the face check
+    await chat.say("Reason: Image quality does not meet the requirements")
+    await chat.say("I used the front camera")
+    assert "step:blurry_photo/fix_blur" in chat.ids(), chat.ids()
+    assert kb.reasons["face_verification"].title.get() not in chat.text

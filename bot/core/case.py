@@ -406,7 +406,8 @@ def resubmitted(t: Turn, warned: bool | None = None) -> None:
     if warned is None:  # typed: the latest message said what one more refusal would mean?
         warned = fix.warned_before(t)
     fix.mark_done(t)
-    if not case.attempts and not case.asked:  # "I already resubmitted": a refusal came before
+    if not case.attempts and not case.asked and not t.first_submission:
+        # "I already resubmitted": a refusal came before (not "I submitted for the first time")
         case.attempts.append(Attempt(at=None, outcome="rejected", source="counted"))
     if pending_attempt(case) is None:
         # what this attempt fixes: the latest rejection's reasons (a name support corrected

@@ -43,6 +43,8 @@ class Turn:
     #: the message only asks about a reason ("im 17, can I do KYC?"): a case opened from it
     #: counts no failed attempt
     asked_only: bool = False
+    #: the message tells a first submission ("впервые отправил заявку"): none was refused before
+    first_submission: bool = False
     going_back: bool = False  # the user pressed Back: a question is asked, not answered for them
     _clauses: tuple[str, list[str]] | None = None  # the clause intents of this turn's message
     #: the topic the previous turn answered (`State.last_topic`, cleared for this turn's own)

@@ -78,6 +78,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and stands_for_file(t, text):
         attachment(t, "typed")  # "[photo]", "<image attached>", "IMG_0912.jpg": no file came
         return
+    t.first_submission = t.engine.says(text, "first_submission")
     findings = personal_data(t, text)
     if findings:
         warn_personal_data(t, findings)

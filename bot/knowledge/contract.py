@@ -333,6 +333,7 @@ INTENTS: tuple[str, ...] = (
     "also",
     "not_resubmitted",
     "not_submitted",
+    "first_submission",
     "distress",
     "button_words",
     "count_fillers",
