@@ -301,3 +301,16 @@ async def test_the_front_camera_at_the_photo_question_is_no_face_check(
     await chat.say("I used the front camera")
     assert "step:blurry_photo/fix_blur" in chat.ids(), chat.ids()
     assert kb.reasons["face_verification"].title.get() not in chat.text
+
+
+@pytest.mark.parametrize(("text", "key"), [("privet", "greeting_reply"), ("spasibo", "thanks_reply")])
+async def test_a_greeting_or_thanks_in_translit_is_one(chat: Chat, text: str, key: str) -> None:
+    # audit 27 M12: "privet", "spasibo" were read as "my KYC failed"
+    await chat.say(text)
+    assert chat.ids()[0] == key, chat.ids()
+
+
+async def test_a_question_before_starting_gets_the_checklist(chat: Chat) -> None:
+    # audit 27 M1: "Before I start KYC: do I need to take off my glasses?" was off topic
+    await chat.say("Before I start KYC: do I need to take off my glasses?")
+    assert "topic:prevention_checklist" in chat.ids(), chat.ids()
