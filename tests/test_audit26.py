@@ -314,3 +314,19 @@ async def test_a_question_before_starting_gets_the_checklist(chat: Chat) -> None
     # audit 27 M1: "Before I start KYC: do I need to take off my glasses?" was off topic
     await chat.say("Before I start KYC: do I need to take off my glasses?")
     assert "topic:prevention_checklist" in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("I filed a police report, what next?", "en"),
+    ("我已经报警了，拿到回执了，下一步呢？", "zh"),
+    ("я написал заявление в полицию, что дальше?", "ru"),
+])
+async def test_a_step_told_done_moves_on(chat: Chat, text: str, lang: str) -> None:
+    # audit 27 H6: on "report it to the police", the report told done got the P2P scam page
+    await chat.say("Your KYC application was not approved, Reason: This ID number is already "
+                   "in use by another account", lang=lang)
+    await chat.say("2", lang=lang)
+    assert "step:id_already_registered/report_police" in chat.ids(), chat.ids()
+    await chat.say(text, lang=lang)
+    assert "step:id_already_registered/report_to_binance" in chat.ids(), chat.ids()
+    assert "topic:p2p_scam" not in chat.ids()

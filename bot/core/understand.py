@@ -969,6 +969,11 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         return
     if not result.elsewhere and apply_count(t, count):
         return  # "I failed 3 times, what documents will they want": the stage answers it
+    if top is not None and _did_the_step(t, text):
+        # "I filed a police report, what next?" on "Report it to the police first": the step
+        # is done, the next one is what helps (not the P2P scam page's police report)
+        fix.go_next(t)
+        return
     if result.ambiguous and len(result.matches) > 1:
         first, second = result.matches[0], result.matches[1]
         if first.kind == second.kind == "topic":  # a question in two parts: answer both
@@ -1030,6 +1035,22 @@ def _step_about(t: Turn, text: str) -> Step | None:
         if shared > most:
             best, most = step, shared
     return best
+
+
+#: the words a message shares with the step on screen for it to tell that step done
+_STEP_DONE_TERMS = 2
+
+
+def _did_the_step(t: Turn, text: str) -> bool:
+    """Does the message tell the step on screen done (a step that only tells something; the
+    message shares its words and asks no yes/no question: "I filed a police report, what
+    next?", "我已经报警了，拿到回执了，下一步呢？")?"""
+    step = t.current_step()
+    if step is None or step.is_question or step.end or t.engine.matcher.yes_no_question(text):
+        return False
+    shared = (t.engine.content_terms(text) & t.engine.content_terms(t.text(step.text))
+              ) - t.engine.matcher.vague_terms
+    return len(shared) >= _STEP_DONE_TERMS
 
 
 def _not_submitted(t: Turn, text: str) -> bool:
