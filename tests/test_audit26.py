@@ -6,6 +6,7 @@ import pytest
 
 from bot.knowledge.model import KnowledgeBase
 from bot.understanding.matcher import Matcher
+from bot.understanding.privacy import find_sensitive, redact
 from tests.chat import Chat
 
 
@@ -223,7 +224,6 @@ async def test_a_bare_ssn_is_only_warned_about(chat: Chat) -> None:
 ])
 def test_ordinary_words_near_the_new_privacy_shapes_stay(text: str) -> None:
     # the review of round 33: rules written for the corpus's even lines masked these
-    from bot.understanding.privacy import find_sensitive, redact
     assert redact(text) == text
     assert not find_sensitive(text)
 

@@ -403,12 +403,17 @@ def _next_question(t: Turn, step: Step | None) -> Step | None:
     return ahead if ahead is not None and ahead.is_question else None
 
 
+def _asked_case(t: Turn) -> Case | None:
+    """The open case a question opened ("can I verify at 17?"), no rejection told in it yet."""
+    case = t.open_case()
+    return case if case is not None and case.asked and not case.attempts else None
+
+
 def _first_rejection_after_question(t: Turn, text: str) -> bool:
     """Does the message tell the first rejection of a case a question opened ("turned 18,
     verified, rejected: blurry photo" after "can I verify at 17?")? It is read as a rejection."""
-    case = t.open_case()
-    return (case is not None and case.asked and not case.attempts
-            and t.engine.says_failure(text) and t.engine.matcher.match(text).names_reason)
+    return (_asked_case(t) is not None and t.engine.says_failure(text)
+            and t.engine.matcher.match(text).names_reason)
 
 
 def _first_answer_changed(t: Turn, text: str) -> int | None:
@@ -865,9 +870,7 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
                        candidates=candidates)
         notice = is_notice(t, text, forwarded)
         reported = reports_new_rejection(t, text)
-        asked = t.open_case()
-        if (asked is not None and asked.asked and not asked.attempts
-                and (notice or reported or t.engine.says_failure(text))):
+        if _asked_case(t) is not None and (notice or reported or t.engine.says_failure(text)):
             # the case a question opened ("can I verify at 17?"), then the first rejection told
             # ("turned 18, verified, rejected: blurry photo"): that rejection is a case of its
             # own, its reasons the notice's (the question's reason was no rejection's)
@@ -1019,14 +1022,19 @@ def _asked_alone(t: Turn, text: str, topic: str) -> bool:
     return False
 
 
+def _said_terms(t: Turn, text: str) -> set[str]:
+    """The words of a message that say something, not those of any plea ("can", "need",
+    "help"): what it may share with a step of the fix."""
+    return t.engine.content_terms(text) - t.engine.matcher.vague_terms
+
+
 def _step_about(t: Turn, text: str) -> Step | None:
     """Another step of the reason being fixed that shares the most words of a question with it
     ("can I wear my glasses?": "Take off glasses, a mask..."), or None."""
     reason = t.kb.reasons.get(t.state.reason or "")
     if reason is None:
         return None
-    # (not the words of any plea: "can", "need", "help")
-    asked = t.engine.content_terms(text) - t.engine.matcher.vague_terms
+    asked = _said_terms(t, text)
     best, most = None, 0
     for step in reason.steps:
         if step.id == t.state.step or step.is_question or step.end:
@@ -1048,9 +1056,7 @@ def _did_the_step(t: Turn, text: str) -> bool:
     step = t.current_step()
     if step is None or step.is_question or step.end or t.engine.matcher.yes_no_question(text):
         return False
-    shared = (t.engine.content_terms(text) & t.engine.content_terms(t.text(step.text))
-              ) - t.engine.matcher.vague_terms
-    return len(shared) >= _STEP_DONE_TERMS
+    return len(_said_terms(t, text) & t.engine.content_terms(t.text(step.text))) >= _STEP_DONE_TERMS
 
 
 def _not_submitted(t: Turn, text: str) -> bool:
