@@ -54,6 +54,11 @@ def text_words(text: str) -> list[str]:
     return words(clean(text, 500))
 
 
+#: digits typed or scanned for the letters they look like, inside a word
+_LATIN_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"}
+_CYRILLIC_LEET = {"0": "о", "1": "и", "3": "з", "4": "ч", "6": "б"}
+
+
 def _digit_runs(found: list[str], vocabulary: set[str]) -> list[str]:
     """Split unknown words that glue digits to letters ("15yrs", "18plus") into their runs."""
     out: list[str] = []
@@ -408,7 +413,7 @@ class Normaliser:
             found = self._han_typos(found, corrected)
         if self._han_sound:
             found = self._pinyin_words(found)
-        found = self._rejoined(_spelled_out(found, self.vocabulary))
+        found = self._rejoined(self._unleet(_spelled_out(found, self.vocabulary)))
         for raw in _digit_runs(found, self.vocabulary):
             w = collapse_repeats(raw) if len(raw) > 2 else raw
             if (w in self.vocabulary or not w.isalpha() or is_han(w[0])
@@ -430,6 +435,35 @@ class Normaliser:
             if guessed and corrected is not None:
                 corrected.update(found)
             out.extend(found)
+        return out
+
+    def _unleet(self, found: list[str]) -> list[str]:
+        """Read a digit standing for a letter inside a word ("d0cument", "r3jected", "Пр1чина",
+        "д0кумента": the digit splits a Cyrillic word in three) as that letter, when the word
+        it makes is one the knowledge base knows."""
+        if not any(c.isdigit() for w in found for c in w):
+            return found
+        out: list[str] = []
+        i = 0
+        while i < len(found):
+            w = found[i]
+            if (i + 2 < len(found) and len(found[i + 1]) == 1 and found[i + 1] in _CYRILLIC_LEET
+                    and is_cyrillic(w[-1]) and is_cyrillic(found[i + 2][0])):
+                joined = w + _CYRILLIC_LEET[found[i + 1]] + found[i + 2]
+                if self.known(joined):
+                    out.append(joined)
+                    i += 3
+                    continue
+            if w.isascii() and not w.isalpha() and not w.isdigit() and w not in self.vocabulary:
+                digits = [k for k, c in enumerate(w) if c.isdigit()]
+                if (len(digits) == 1 and 0 < digits[0] < len(w) - 1
+                        and w[digits[0]] in _LATIN_LEET and w.replace(w[digits[0]], "").isalpha()):
+                    k = digits[0]
+                    joined = w[:k] + _LATIN_LEET[w[k]] + w[k + 1:]
+                    if self.known(joined):
+                        w = joined
+            out.append(w)
+            i += 1
         return out
 
     def _rejoined(self, found: list[str]) -> list[str]:

@@ -133,6 +133,32 @@ def _sub_bullets(text: str, budget: Budget | None) -> str:
     return str(out)
 
 
+#: a bare number before an item of a reason list ("原因：1 证件号已被使用 2 人脸不符")
+_BARE_NUMBER = compile_pattern(r"(^|\s)([1-9])\s+", capture=True)
+
+
+def _bare_numbers(body: str, budget: Budget | None) -> str:
+    """Cut a reason list numbered with bare numbers ("1 photo unclear 2 name wrong") at them:
+    only a body that starts with "1" and goes on with "2", "3"... in order, so a count ("I
+    tried 3 times") stays in its item."""
+    found = _finditer(_BARE_NUMBER, body, budget)
+    if len(found) < 2 or found[0].start() != 0 or found[0].group(2) != "1":
+        return body
+    cuts, want = [], 1
+    for m in found:
+        if m.group(2) == str(want):
+            cuts.append(m)
+            want += 1
+    if len(cuts) < 2:
+        return body
+    out, at = [], 0
+    for m in cuts:
+        out.append(body[at:m.start()])
+        at = m.end()
+    out.append(body[at:])
+    return "\n".join(out)
+
+
 def _finditer(pattern: Any, text: str, budget: Budget | None) -> list[Any]:
     found = list(islice(pattern.finditer(text), MAX_PIECES))
     _spend(budget, text, len(found))
@@ -316,7 +342,7 @@ class Segmenter:
     @staticmethod
     def items(body: str, budget: Budget | None = None) -> list[str]:
         """Split a reason list into items at lines, bullets, numbers, ";", " / " and sentences."""
-        body = _sub_bullets(body, budget)
+        body = _sub_bullets(_bare_numbers(body.lstrip(), budget), budget)
         return [p.strip() for p in _split(_HARD_SPLIT, body, budget) if _letters(p)]
 
     def soft_split(self, item: str, budget: Budget | None = None) -> list[str]:
