@@ -76,6 +76,7 @@ BLIND30 = [json.loads(line) for line in (PII / "blind30.jsonl").read_text(encodi
 BLIND31 = [json.loads(line) for line in (PII / "blind31.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND32 = [json.loads(line) for line in (PII / "blind32.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND33 = [json.loads(line) for line in (PII / "blind33.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND34 = [json.loads(line) for line in (PII / "blind34.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -865,6 +866,11 @@ def test_the_thirty_third_blind_corpus_leaves_few_secrets() -> None:
     # tests/data/pii/blind33.md: first 98 of 120 / 28 left / 1 over-masked; tuned on lines
     # 2, 4, 6... only
     _holds(BLIND33, fully_redacted=108, left=17, over_masked=1)
+
+
+def test_the_thirty_fourth_blind_corpus_leaves_few_secrets() -> None:
+    # tests/data/pii/blind34.md: first 113 of 120 / 9 left / 1 over-masked, as now (not tuned)
+    _holds(BLIND34, fully_redacted=113, left=9, over_masked=1)
 
 
 @pytest.mark.parametrize(("text", "stored"), [
