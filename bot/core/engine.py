@@ -286,14 +286,26 @@ class Engine:
     def says(self, text: str, name: str) -> bool:
         """Does a message of any length say intent `name` in one of its phrases of two words or
         more ("im back, still no result from the manual review, its been almost a month")?"""
+        said = self._says_last  # a turn asks this of the same text for many intents
+        if said is None or said[0] != text:
+            said = self._says_last = (text, self._said_names(text))
+        return name in said[1]
+
+    _says_last: tuple[str, frozenset[str]] | None = None
+
+    def _said_names(self, text: str) -> frozenset[str]:
+        """Every intent `says` finds in `text`, looked up through `_intent_index`."""
         padded = f" {_process(text)} "
-        for p in self._by_name.get(name, ()):
+        names: set[str] = set()
+        for p, name in self._intent_index.candidates(padded):
+            if name in names:
+                continue
             if is_han(p[0]):  # "已经转人工审核16个工作日了"
                 if len(p) >= 3 and self._han_said(padded, p):
-                    return True
+                    names.add(name)
             elif " " in p and f" {p} " in padded and not self._negated_before(padded, p):
-                return True  # (a "not" elsewhere is another clause's: "...still nothing")
-        return False
+                names.add(name)  # (a "not" elsewhere is another clause's: "...still nothing")
+        return frozenset(names)
 
     def _han_said(self, padded: str, phrase: str) -> bool:
         """A Chinese phrase inside the message, not negated before it ("没通过了") and not asked
