@@ -1,13 +1,15 @@
 """What the blind round of 2026-12-07 (blind34) taught the matcher, through `Matcher.match`:
 a reason list numbered with bare numbers, digits typed for letters, and everyday contexts
-that are not Binance's."""
+that are not Binance's; and leftovers of journey audit 27, through the conversation."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import KnowledgeBase
 from bot.understanding.matcher import Matcher
+from tests.chat import Chat
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +69,62 @@ def test_everyday_contexts_that_are_not_binance_match_no_reason(
 def test_a_place_named_in_passing_keeps_the_reason(
         matcher: Matcher, text: str, reason: str) -> None:
     assert ids(matcher, text)[0] == reason
+
+
+# -- audit 27 leftovers, through the conversation ------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "lang", "reason"), [
+    ("Мне исполнилось 18, подала документы, отказ: изображение нечёткое", "ru", "blurry_photo"),
+    ("我已经满18岁了，但是认证失败，说照片模糊", "zh", "blurry_photo"),
+    ("I turned 18 last month, my kyc failed, photo blurry", "en", "blurry_photo"),
+])
+def test_an_age_of_18_said_in_passing_is_no_underage(
+        matcher: Matcher, text: str, lang: str, reason: str) -> None:
+    assert ids(matcher, text) == [reason] or ids(matcher, text)[0] == reason
+    assert "underage" not in ids(matcher, text)
+
+
+@pytest.mark.parametrize("text", [
+    "мне исполнится 18 через месяц, отказали по возрасту",
+    "我未满18，认证被拒",
+    "还差半年满18，被拒了",
+    "I'm 17, kyc rejected",
+])
+def test_an_age_under_18_or_still_to_come_stays_underage(matcher: Matcher, text: str) -> None:
+    assert ids(matcher, text)[0] == "underage"
+
+
+@pytest.mark.parametrize(("text", "lang", "not_yet"), [
+    ("my friend said KYC fails if you wear glasses, true?", "en", "i havent tried yet"),
+    ("听说戴眼镜人脸识别会失败，是真的吗？", "zh", "还没试过"),
+    ("мне сказали что с очками селфи не пройдёт, это правда?", "ru", "ещё не пробовал"),
+])
+async def test_what_someone_else_said_is_a_question_not_a_failure(
+        chat: Chat, kb: KnowledgeBase, text: str, lang: str, not_yet: str) -> None:
+    # audit 27: hearsay with a question was counted as the user's own failed attempt, and the
+    # face steps then only asked how many times it had failed
+    await chat.say(text, lang=lang)
+    assert kb.message("diagnosis_asked", lang).split("{")[0] in chat.text, chat.text[:300]
+    assert "step:face_verification/how_many" in chat.ids(), chat.ids()
+    await chat.say(not_yet, lang=lang)
+    assert "step:face_verification/uncover_face" in chat.ids(), chat.ids()
+    await chat.command("status")
+    line = next(x for x in kb.message("status_case", lang).splitlines() if "{failures}" in x)
+    assert line.strip().format(attempts=0, failures=0) in chat.text, chat.text
+
+
+async def test_a_failure_told_with_hearsay_is_still_a_failure(chat: Chat) -> None:
+    await chat.say("my kyc failed, face verification, my friend said its because of glasses")
+    assert "diagnosis" in chat.ids() and "diagnosis_asked" not in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("can I use my passport?", "switch_document"),
+    ("can i use my driving licence?", "switch_document"),
+    ("can I use my mom's passport?", "someone_elses_id"),
+    ("my wife said I can use her passport", "someone_elses_id"),
+])
+def test_my_own_other_document_is_a_switch_not_someone_elses(
+        matcher: Matcher, text: str, topic: str) -> None:
+    assert ids(matcher, text)[0] == topic

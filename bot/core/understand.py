@@ -888,7 +888,9 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         t.asked_only = (case is None and not notice and (
             (t.engine.matcher.yes_no_question(text) and not t.engine.says_failure(text))
             # "做人脸识别要摘眼镜吗？我还没提交", "нужно ли снимать очки? ещё не проходил"
-            or _not_submitted(t, text)) and not t.engine.matcher.quotes(text))
+            or _not_submitted(t, text)
+            # "my friend said KYC fails if you wear glasses, true?": someone else's words
+            or (t.engine.says(text, "hearsay") and _asks(text))) and not t.engine.matcher.quotes(text))
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
         if (new and case is not None and case.stage == MANUAL_REVIEW and not notice
                 and t.engine.says(text, "resubmitted") and not t.engine.says_failure(text)):

@@ -333,6 +333,7 @@ INTENTS: tuple[str, ...] = (
     "also",
     "not_resubmitted",
     "not_submitted",
+    "hearsay",
     "first_submission",
     "distress",
     "button_words",
