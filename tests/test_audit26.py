@@ -94,7 +94,7 @@ async def test_a_rejection_told_is_still_a_diagnosis_and_a_failed_attempt(
 
 @pytest.mark.parametrize(("text", "topic"), [
     ("can I use my driving licence?", "switch_document"),
-    ("can I use my passport?", "someone_elses_id"),  # (the owner's own document only, not a case)
+    ("can I use my passport?", "switch_document"),  # (was someone_elses_id: "use his passport" read as "use passport")
     ("Можно использовать водительские права?", "switch_document"),
     ("can my wife verify my account with her ID?", "someone_elses_id"),
     ("KYC失败会影响提现吗？", "what_failed_kyc_blocks"),
