@@ -121,6 +121,7 @@ class Engine:
         #: the intents of the last texts read: a turn asks for the same text's three or four
         #: times (what it says, its clauses, its news), each a fuzzy search over every phrase
         self._intents_read: dict[str, tuple[str, ...]] = {}
+        self._says_read: dict[str, frozenset[str]] = {}  # `says`, per text
         #: phrases that only introduce personal data ("my name is"), longest first
         self.data_labels = tuple(sorted(
             {p for p, n in phrases if p and n in ("personal_data", "self_introduction")},
@@ -286,12 +287,12 @@ class Engine:
     def says(self, text: str, name: str) -> bool:
         """Does a message of any length say intent `name` in one of its phrases of two words or
         more ("im back, still no result from the manual review, its been almost a month")?"""
-        said = self._says_last  # a turn asks this of the same text for many intents
-        if said is None or said[0] != text:
-            said = self._says_last = (text, self._said_names(text))
-        return name in said[1]
-
-    _says_last: tuple[str, frozenset[str]] | None = None
+        said = self._says_read.get(text)  # a turn asks this of the same text for many intents
+        if said is None:
+            if len(self._says_read) >= _INTENTS_KEPT:
+                self._says_read.clear()
+            said = self._says_read[text] = self._said_names(text)
+        return name in said
 
     def _said_names(self, text: str) -> frozenset[str]:
         """Every intent `says` finds in `text`, looked up through `_intent_index`."""

@@ -450,7 +450,8 @@ class Normaliser:
             if (i + 2 < len(found) and len(found[i + 1]) == 1 and found[i + 1] in _CYRILLIC_LEET
                     and is_cyrillic(w[-1]) and is_cyrillic(found[i + 2][0])):
                 joined = w + _CYRILLIC_LEET[found[i + 1]] + found[i + 2]
-                if self.known(joined):
+                # ("уже 1 или 2": two known words around a count stay apart)
+                if self.known(joined) and not (self.known(w) and self.known(found[i + 2])):
                     out.append(joined)
                     i += 3
                     continue
