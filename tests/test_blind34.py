@@ -92,17 +92,6 @@ def test_two_known_words_around_a_count_stay_apart(matcher: Matcher) -> None:
 # -- audit 27 leftovers, through the conversation ------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "lang", "reason"), [
-    ("Мне исполнилось 18, подала документы, отказ: изображение нечёткое", "ru", "blurry_photo"),
-    ("我已经满18岁了，但是认证失败，说照片模糊", "zh", "blurry_photo"),
-    ("I turned 18 last month, my kyc failed, photo blurry", "en", "blurry_photo"),
-])
-def test_an_age_of_18_said_in_passing_is_no_underage(
-        matcher: Matcher, text: str, lang: str, reason: str) -> None:
-    assert ids(matcher, text) == [reason] or ids(matcher, text)[0] == reason
-    assert "underage" not in ids(matcher, text)
-
-
 @pytest.mark.parametrize("text", [
     "мне исполнится 18 через месяц, отказали по возрасту",
     "我未满18，认证被拒",

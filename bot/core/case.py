@@ -304,6 +304,15 @@ def severe_again(t: Turn, reasons: list[str]) -> bool:
     return True
 
 
+def flagged_again(t: Turn, case: Case) -> str | None:
+    """The severe reason a case was refused for at least twice (`severe_again` said stop), or
+    None."""
+    if case.failures < 2:
+        return None
+    return next((r for r in last_reasons(case)
+                 if r in t.kb.reasons and t.kb.reasons[r].severity == "severe"), None)
+
+
 def enter_manual_review(t: Turn, case: Case, *, quiet: bool = False) -> None:
     set_stage(t, case, MANUAL_REVIEW)
     case.review_started = iso(t.now)
@@ -422,6 +431,14 @@ def resubmitted(t: Turn, warned: bool | None = None) -> None:
                 [t.btn("case_summary", "S")], attempt=len(case.attempts), checkin=checkin)
         return
     set_stage(t, case, RESUBMITTED)
+    severe = flagged_again(t, case)
+    if severe is not None:
+        # sent again after "stop resubmitting" (a document flagged as changed twice): noted,
+        # with the guide's risk said once more instead of good luck and the review ahead
+        t.reply("resubmitted_severe", *t.role_rows("contact_support"),
+                [t.btn("case_summary", "S")], attempt=len(case.attempts), checkin=checkin,
+                reason=t.text(t.kb.reasons[severe].title))
+        return
     key = "resubmitted" if case.reasons else "resubmitted_no_case"
     t.reply(key, attempt=len(case.attempts), checkin=checkin)
     # the guide's thresholds, said before the attempt that would reach one, not after

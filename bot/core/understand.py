@@ -618,7 +618,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     elif "explain" in said and phase == FIX and step is not None:
         explain(t)  # "what does this mean?" about the notice being fixed
     elif ("explain" in said and step is None and not case_rules.result_pending(t)
-          and not t.engine.matcher.match(text).names_reason):
+          and t.engine.matcher.match(text).top is None):
+        # (a reason or a question named with it is answered: "мне навсегда отказали, что
+        # делать?" is the permanent rejection)
         t.reply("send_notice", [t.btn("reasons", "L")])  # "here's what I got": the notice is next
     elif "this_language" in said:
         # "please answer in Russian": the language named (not the one now in use, and not one

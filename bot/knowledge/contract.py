@@ -25,6 +25,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "diagnosis_asked": ("title", "summary"),
         "same_reason": ("title",),
         "resubmitted_dead_end": ("title", "stage"),
+        "resubmitted_severe": ("attempt", "checkin", "reason"),
         # several reasons: in a notice or described; listed order, or the serious one first
         "diagnosis_multi": ("count", "titles"),
         "diagnosis_multi_severe_first": ("count", "titles"),

@@ -132,14 +132,15 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
                 and not any(entry.kind == "reason" and whole[e] >= floor(entry, s, analysis.anchored)
                             for e, entry in enumerate(entries))):
             return UNKNOWN_REASON if analysis.unread_notice else VAGUE
-        # "I used my passport, rejected": a reason barely over its floor, under a topic that
-        # scores more, is a guess lifted only by the reason bias: ask for the notice instead
+        # "I used my passport, rejected": a reason barely over its floor, with a topic within
+        # the reason bias of it, is a guess the bias alone would decide: ask for the notice
         if analysis.says_failed and not clause_reasons and not analysis.loose:
             reason, reason_score = best(entries, whole, "reason")
-            _, topic_score = best(entries, whole, "topic")
+            topic, topic_score = best(entries, whole, "topic")
             if (reason >= 0 and floor(entries[reason], s, analysis.anchored) <= reason_score
-                    < s["failed_reason_floor"]
-                    and reason_score < topic_score <= reason_score + s["reason_bias"]):
+                    < s["failed_reason_floor"] and topic >= 0
+                    and floor(entries[topic], s, analysis.anchored) <= topic_score
+                    <= reason_score + s["reason_bias"]):
                 return UNKNOWN_REASON if analysis.unread_notice else VAGUE
     ranked: list[Match] = []
     seen: set[int] = set()

@@ -196,6 +196,8 @@ class Matcher:
         #: matching.yaml's `vague_words` as terms: a message of only these
         #: says it is about verification but not which problem (see `analyse`)
         self.vague_terms: frozenset[str] = frozenset()
+        #: matching.yaml's `count_words` as terms ("times", "раза", "次")
+        self.count_terms: frozenset[str] = frozenset()
         #: ... and their words as written: "help" alone has no terms (a stop word) but is a plea
         self.vague_surface: frozenset[str] = frozenset()
         #: matching.yaml's `failure_words` as terms: with a domain word, the message says its
@@ -333,6 +335,9 @@ class Matcher:
         anchors = {t for w in words["domain_words"] for t in norm.terms(clean(w, 200))}
         matcher = cls(entries, norm, seg, settings, anchors, words)
         matcher.vague_terms = frozenset(t for w in words["vague_words"]
+                                        for t in norm.terms(clean(w, 200)))
+        # ... and with the words of a count ("failed 3 times"): a clause of only these
+        matcher.count_terms = frozenset(t for w in words["count_words"]
                                         for t in norm.terms(clean(w, 200)))
         matcher.vague_surface = frozenset(t for w in words["vague_words"]
                                           for t in text_words(clean(w, 200)))
@@ -549,6 +554,11 @@ class Matcher:
                 # ... nor any reason from a yes/no question ("do I need a clearer photo?") beside
                 # a reason named firmly ("can I wear my glasses?" alone still names the selfie)
                 if clause in asked and any(n[2] for n in named):
+                    unkeyed = unkeyed | self.reason_entries
+                # ... nor from a count of failures beside other clauses ("failed 3 times, my
+                # photo was blurry": how often, not why; its topics still count)
+                if (failing[position] and len(clauses) > 1 and self.vague_terms.issuperset(
+                        t for t in clause_terms if not t.isdigit() and t not in self.count_terms)):
                     unkeyed = unkeyed | self.reason_entries
                 # "nothing" is judged on the whole message only
                 kept = whole[none] if none >= 0 else 0.0

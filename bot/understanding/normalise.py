@@ -339,7 +339,8 @@ class Normaliser:
         of a four-letter word could be many words)."""
         if len(word) < 4:
             return None
-        found = {w for i in range(len(word) - 1)
+        # (not the first two letters of a four-letter word: "evil" is no "veil")
+        found = {w for i in range(len(word) == 4, len(word) - 1)
                  if (w := word[:i] + word[i + 1] + word[i] + word[i + 2:]) != word
                  and w in self.vocabulary}
         return found.pop() if len(found) == 1 else None

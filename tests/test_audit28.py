@@ -1,0 +1,65 @@
+"""Journey audit 28 (console, checked against the guide), through the conversation."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.model import KnowledgeBase
+from tests.chat import Chat
+
+EDITED = "Your KYC application was not approved, Reason: Detected that the document may have been modified"
+
+
+async def test_a_resubmission_after_a_second_edited_flag_repeats_the_risk(chat: Chat) -> None:
+    # H1: after "Flagged again... stop resubmitting" a resubmission got "Fingers crossed!" and
+    # manual review as the worst outcome; the guide: a severe violation may be banned for good
+    await chat.say(EDITED)
+    await chat.command("resubmitted")
+    await chat.say("rejected again")
+    await chat.press_key("same_reason")
+    assert "same_reason_severe" in chat.ids(), chat.ids()
+    await chat.command("resubmitted")
+    assert "resubmitted_severe" in chat.ids(), chat.ids()
+    assert "resubmitted" not in chat.ids() and not any(k.startswith("next_failure") for k in chat.ids())
+    assert "permanent" in chat.text
+
+
+async def test_a_first_resubmission_after_an_edited_flag_is_still_counted_plainly(
+        chat: Chat) -> None:
+    await chat.say(EDITED)
+    await chat.command("resubmitted")
+    assert "resubmitted_severe" not in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize("answer", ["ещё нет", "еще нет"])
+async def test_russian_not_yet_at_the_check_in_is_still_waiting(chat: Chat, answer: str) -> None:
+    # M1: "ещё нет" got "Я не совсем понял" where "нет ещё" worked
+    await chat.say("Верификация отклонена: документ нечитаемый, фото размытое", lang="ru")
+    await chat.command("resubmitted")
+    await chat.tick(hours=25)
+    await chat.say(answer, lang="ru")
+    assert "still_waiting" in chat.ids(), chat.ids()
+
+
+async def test_a_permanent_rejection_asked_what_now_gets_its_topic(chat: Chat) -> None:
+    # M7: "что делать" read as "what does this mean?" asked for the notice instead
+    await chat.say("мне навсегда отказали, что делать?", lang="ru")
+    assert "topic:permanent_rejection" in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize("text", ["evil", "evil text"])
+async def test_an_ordinary_word_is_no_typo_of_a_reason_word(chat: Chat, text: str) -> None:
+    # M9: "evil" was read as "veil" and opened a face check case
+    await chat.say(text)
+    assert not any(k.startswith("diagnosis") for k in chat.ids()), chat.ids()
+
+
+def test_a_failure_count_clause_names_no_reason(kb: KnowledgeBase) -> None:
+    # M3: "failed 3 times" read as its own face-check clause beside "my photo was blurry"
+    from bot.understanding.matcher import Matcher
+
+    matcher = Matcher.build(kb)
+    for text in ("failed 3 times, my photo was blurry", "отказали 3 раза, фото размытое",
+                 "失败了3次，照片模糊"):
+        assert matcher.match(text).matches[0].id == "blurry_photo", text
+    assert matcher.match("my face verification failed 3 times").matches[0].id == "face_verification"
