@@ -63,3 +63,26 @@ def test_a_failure_count_clause_names_no_reason(kb: KnowledgeBase) -> None:
                  "失败了3次，照片模糊"):
         assert matcher.match(text).matches[0].id == "blurry_photo", text
     assert matcher.match("my face verification failed 3 times").matches[0].id == "face_verification"
+
+
+@pytest.mark.parametrize(("text", "lang", "added"), [
+    ("expired document", "en", "expired_document"),
+    ("имя не совпадает", "ru", "info_mismatch"),
+])
+async def test_another_reason_typed_mid_fix_joins_the_notice(
+        chat: Chat, text: str, lang: str, added: str) -> None:
+    # M2: a plainly typed reason in the middle of the blurry fix was ignored
+    await chat.say("Your KYC application was not approved, Reason: Image quality does not meet "
+                   "the requirements")
+    await chat.say(text, lang=lang)
+    await chat.command("status")
+    assert chat.service.kb.reasons[added].title.get(lang) in chat.text, chat.text
+
+
+@pytest.mark.parametrize("text", ["name", "I'm 25 so not the age"])
+async def test_a_bare_word_or_a_denial_mid_fix_adds_no_reason(chat: Chat, text: str) -> None:
+    await chat.say("Your KYC application was not approved, Reason: Image quality does not meet "
+                   "the requirements")
+    await chat.say(text)
+    await chat.command("status")
+    assert "Reasons: Blurry or unreadable document photo\n" in chat.text + "\n", chat.text

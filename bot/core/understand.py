@@ -950,7 +950,8 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             return
         if (not new and not notice and t.state.phase == FIX and not set(ids) <= walked
                 and not t.engine.adds(text) and not t.engine.says_failure(text)
-                and (len(text.split()) <= 2 or t.engine.matcher.narrates(text))):
+                and ((_bare(text) and top.score < float(t.policy.matching["named_reason_score"]))
+                     or t.engine.matcher.narrates(text))):
             # "name", "I uploaded the video and the selfie to my ticket": a bare word or a thing
             # done names no further reason of this rejection (one said with "also", or as a
             # problem, does: "my name is different on the passport")
@@ -1100,6 +1101,13 @@ def reason_beside(t: Turn, result: MatchResult, text: str) -> Match | None:
     return found
 
 
+def _bare(text: str) -> bool:
+    """A word or two ("name", "the selfie", "姓名"), not a phrase ("姓名不匹配": Chinese has no
+    spaces between its words)."""
+    words = text.split()
+    return len(words) <= 2 and not (len(words) == 1 and is_han(words[0][0]) and len(words[0]) > 3)
+
+
 def also_said(t: Turn, text: str) -> None:
     """An answer that also names another reason firmly ("yes it is expired, and also my name is
     misspelled"): that reason joins this notice's, after the step the answer led to."""
@@ -1121,8 +1129,11 @@ def doubts(t: Turn, text: str, score: float) -> bool:
     firmly name its reason (`multi_min_score`: "my face?"), rather than tell what the notice
     says ("my selfie failed twice, what should I do?" tells it)?"""
     firm = score >= float(t.policy.matching["multi_min_score"])
-    return t.engine.hypothetical(text) or (t.engine.denies(text) and not t.engine.adds(text)) or (
-        _asks(text) and not firm)
+    # (a negation inside a reason's own words, "имя не совпадает", leaves a reason named this
+    # firmly: the matcher reads negations itself; "I'm 25 so not the age" is no such reason)
+    named = score >= float(t.policy.matching["named_reason_score"])
+    return t.engine.hypothetical(text) or (
+        t.engine.denies(text) and not t.engine.adds(text) and not named) or (_asks(text) and not firm)
 
 
 def aside(t: Turn, result: MatchResult) -> None:

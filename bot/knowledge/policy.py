@@ -144,6 +144,12 @@ class MatchingSettings(Mapping[str, float]):
                                         "failure (\"can I use my passport?\") gives no reason "
                                         "scoring under this the reason bias over a topic, nor a "
                                         "fix beside the topic")
+    named_reason_score: float = setting(100, lo=0, hi=100, doc="during a fix, a word or two, "
+                                        "or a phrase with a negation of its own, naming another "
+                                        "reason this firmly (\"expired document\", \"имя не "
+                                        "совпадает\") is one more reason of the notice; under "
+                                        "it, it is an aside (\"name\", \"I'm 25 so not the "
+                                        "age\")")
     negative_margin: float = setting(0, lo=-100, hi=100, doc="negatives.yaml wins when it scores "
                                                           "within this of the best entry")
     list_min_score: float = setting(25, lo=0, hi=100, doc="an item of a notice's reason list "
