@@ -86,3 +86,18 @@ async def test_a_bare_word_or_a_denial_mid_fix_adds_no_reason(chat: Chat, text: 
     await chat.say(text)
     await chat.command("status")
     assert "Reasons: Blurry or unreadable document photo\n" in chat.text + "\n", chat.text
+
+
+async def test_a_resubmission_with_a_parents_id_gets_the_rule(chat: Chat) -> None:
+    # M11: a minor who resubmitted with a parent's ID got no word of the violation
+    await chat.say("Your KYC application was not approved, Reason: Your age does not meet the "
+                   "service requirements")
+    await chat.say("I resubmitted with my dad ID")
+    assert "topic:someone_elses_id" in chat.ids(), chat.ids()
+
+
+async def test_a_plain_resubmission_gets_no_such_page(chat: Chat) -> None:
+    await chat.say("Your KYC application was not approved, Reason: Image quality does not meet "
+                   "the requirements")
+    await chat.say("I resubmitted with a new photo")
+    assert "topic:someone_elses_id" not in chat.ids(), chat.ids()

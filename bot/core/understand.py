@@ -569,6 +569,11 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         case_rules.appealed(t)  # "I submitted an appeal": a person reviews the case now
     elif "resubmitted" in said:
         case_rules.resubmitted(t)
+        # "I resubmitted with my dad's ID": someone else's document is its own problem (the
+        # guide: a parent's ID for an account the minor runs is a violation), said beside it
+        others = t.topic_for("someone_elses_id")
+        if others and any(m.id == others for m in t.engine.matcher.match(text).matches):
+            fix.show_topic(t, others)
     elif case is not None and said & SUPPORT_NEWS:
         support_news(t, said | set(t.clause_intents(text)))  # (and "..., I resubmitted")
     elif "still_waiting" in said and case_rules.result_pending(t):

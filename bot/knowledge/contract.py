@@ -378,10 +378,12 @@ TOPIC_ROLES: tuple[str, ...] = (
     "resubmit_how",
     "failure_vs_appeal",
     "appeal_how",
+    "someone_elses_id",  # "I resubmitted with my dad's ID": said beside the news (optional)
 )
 #: roles a base may leave out (the bot then has no topic to offer there)
 OPTIONAL_TOPIC_ROLES: frozenset[str] = frozenset({"repeated_failures", "resubmit_how",
-                                                  "failure_vs_appeal", "appeal_how"})
+                                                  "failure_vs_appeal", "appeal_how",
+                                                  "someone_elses_id"})
 
 #: commands every adapter offers; descriptions come from `commands:` in messages.yaml
 COMMANDS: tuple[str, ...] = (
