@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.knowledge.model import KnowledgeBase
@@ -101,3 +103,25 @@ async def test_a_plain_resubmission_gets_no_such_page(chat: Chat) -> None:
                    "the requirements")
     await chat.say("I resubmitted with a new photo")
     assert "topic:someone_elses_id" not in chat.ids(), chat.ids()
+
+
+def test_a_command_addressed_to_the_bot_by_name_is_that_command(tmp_path: Path) -> None:
+    # L5: "/start@kychelper_bot" (as Telegram sends it in a group) was an unknown command
+    from tests.test_console import console
+
+    out = console(tmp_path / "c.db", "/start@kychelper_bot\n/help@kychelper_bot\n")
+    assert "I don't know that command" not in out, out
+    assert out.count("bot: ") >= 2
+
+
+@pytest.mark.parametrize(("answer", "lang"), [("yes I did that", "en"), ("сделал", "ru"),
+                                              ("做好了", "zh")])
+async def test_saying_the_step_is_done_moves_on(chat: Chat, answer: str, lang: str) -> None:
+    # L1: "yes I did that" at a step with a Next button was not understood ("done" was)
+    await chat.say("Your KYC application was not approved, Reason: Image quality does not meet "
+                   "the requirements")
+    await chat.press_key("option:2")
+    before = [k for k in chat.ids() if k.startswith("step:")]
+    await chat.say(answer, lang=lang)
+    after = [k for k in chat.ids() if k.startswith("step:")]
+    assert after and after != before, (before, after, chat.ids())

@@ -148,7 +148,8 @@ class Console:
             return TextMessage(stripped[5:], forwarded=True)
         if stripped.startswith("/") and len(stripped) > 1 and not stripped.startswith("//"):
             name, _, arg = stripped[1:].partition(" ")
-            return Command(name.lower(), arg.strip())
+            # ("/start@kyc_helper_bot", as Telegram sends a command in a group)
+            return Command(name.partition("@")[0].lower(), arg.strip())
         return TextMessage(line)
 
     async def send(self, event: Event) -> None:
