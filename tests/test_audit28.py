@@ -125,3 +125,15 @@ async def test_saying_the_step_is_done_moves_on(chat: Chat, answer: str, lang: s
     await chat.say(answer, lang=lang)
     after = [k for k in chat.ids() if k.startswith("step:")]
     assert after and after != before, (before, after, chat.ids())
+
+
+async def test_a_second_edited_flag_offers_to_record_contacting_support(chat: Chat) -> None:
+    # M13: after "Flagged again" nothing recorded contacting support, and "I contacted
+    # support" got the wording of other reasons (details corrected, an account frozen)
+    await chat.say(EDITED)
+    await chat.command("resubmitted")
+    await chat.say("rejected again")
+    await chat.press_key("same_reason")
+    await chat.press_key("support_contacted")
+    assert "support_waiting" in chat.ids(), chat.ids()
+    assert "frozen" not in chat.text and "corrected your details" not in chat.text

@@ -300,7 +300,7 @@ def severe_again(t: Turn, reasons: list[str]) -> bool:
     if not severe:
         return False
     t.reply("same_reason_severe", *t.role_rows("contact_support"), [t.btn("case_summary", "S")],
-            reason=t.text(t.kb.reasons[severe[0]].title))
+            [t.btn("support_contacted", "K")], reason=t.text(t.kb.reasons[severe[0]].title))
     return True
 
 
