@@ -137,3 +137,17 @@ async def test_a_second_edited_flag_offers_to_record_contacting_support(chat: Ch
     await chat.press_key("support_contacted")
     assert "support_waiting" in chat.ids(), chat.ids()
     assert "frozen" not in chat.text and "corrected your details" not in chat.text
+
+
+async def test_ukrainian_is_answered_in_russian_with_a_note_once(chat: Chat) -> None:
+    # M6: Ukrainian was answered in Russian without the note other languages get
+    await chat.say("Мою верифікацію KYC відхилено, причина: фото документа розмите")
+    assert chat.ids()[0] == "language_nearest", chat.ids()
+    assert "diagnosis" in chat.ids() and "по-русски" in chat.text, chat.ids()
+    await chat.say("ще раз відхилили, знову фото")
+    assert "language_nearest" not in chat.ids(), chat.ids()
+
+
+async def test_russian_gets_no_such_note(chat: Chat) -> None:
+    await chat.say("Мою верификацию отклонили, фото размытое")
+    assert "language_nearest" not in chat.ids(), chat.ids()

@@ -96,6 +96,20 @@ def observe(t: Turn, text: str, forwarded: bool) -> None:
         offer(t, lang)
 
 
+#: letters of Cyrillic alphabets that Russian does not use (Ukrainian і ї є ґ, Belarusian ў)
+_NOT_RUSSIAN = frozenset("іїєґўІЇЄҐЎ")
+
+
+def nearest(t: Turn, text: str, lang: str | None) -> None:
+    """A message in a language the bot does not write in but reads as one it does (Ukrainian
+    as Russian: "Мою верифікацію відхилено"): say once which languages it writes in, and that
+    it answers in the nearest one (message `language_nearest`)."""
+    if lang != "ru" or sum(ch in _NOT_RUSSIAN for ch in text) < 2 or "uk" in t.state.lang_noted:
+        return
+    t.state.lang_noted.append("uk")
+    t.reply("language_nearest")
+
+
 def asks_language(t: Turn, text: str) -> bool:
     """Does the message ask for a language ("а можно по-русски?", "可以说中文吗")? Its request
     decides (`understand`), so no offer to switch is made beside it."""

@@ -117,6 +117,7 @@ class State:
     lang_how: str | None = None  # chosen (/language: never switched for them) | written | guessed (a few Latin words) | client | notice
     lang_streak: list[str] = field(default_factory=list)  # [language, messages in a row] seen
     lang_declined: list[str] = field(default_factory=list)  # switches the user said no to
+    lang_noted: list[str] = field(default_factory=list)  # languages told once they are answered in another
     tz: str | None = None  # the user's time zone (/timezone); None: UTC
     phase: str = IDLE
     reason: str | None = None

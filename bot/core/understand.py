@@ -71,6 +71,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         language.observe(t, mine, False)  # "what does this mean: 您提交的证件已过期"
     else:
         language.observe(t, text, forwarded or pasted)
+    if not forwarded and not pasted:  # ("Мою верифікацію відхилено": answered in Russian)
+        language.nearest(t, text, t.said_lang)
     if too_long:  # said in the language of what was read
         t.reply("too_long", limit=limit)
     if not forwarded and t.engine.distressed(text):

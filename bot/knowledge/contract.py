@@ -193,6 +193,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "appeal_noted_again": (),
         "documents_noted": ("standard", "complex", "extreme", "checkin"),
         "language_unsupported": (),
+        "language_nearest": (),
         "thanks_reply": (),
         "language_name": (),
         "language_names": (),
