@@ -151,3 +151,13 @@ async def test_ukrainian_is_answered_in_russian_with_a_note_once(chat: Chat) -> 
 async def test_russian_gets_no_such_note(chat: Chat) -> None:
     await chat.say("Мою верификацию отклонили, фото размытое")
     assert "language_nearest" not in chat.ids(), chat.ids()
+
+
+async def test_a_count_with_two_close_reasons_asks_which_for_the_summary(chat: Chat) -> None:
+    # M3: "failed 3 times, my photo was blurry" entered the review with "Reasons: -"
+    await chat.say("failed 3 times, my photo was blurry")
+    assert "manual_review" in chat.ids() and "ambiguous" in chat.ids(), chat.ids()
+    await chat.press_key("reason:blurry_photo")
+    await chat.command("status")
+    assert "Reasons: Blurry or unreadable document photo" in chat.text, chat.text
+    assert "In manual review" in chat.text, chat.text

@@ -983,7 +983,12 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             fix.show_topic(t, side)
         return
     if not result.elsewhere and apply_count(t, count):
-        return  # "I failed 3 times, what documents will they want": the stage answers it
+        # "I failed 3 times, what documents will they want": the stage answers it; "failed 3
+        # times, my photo was blurry" with two close reasons: which one, for the case summary
+        if (result.ambiguous and len(result.matches) > 1
+                and result.matches[0].kind == result.matches[1].kind == "reason"):
+            ask_choice(t, result)
+        return
     if top is not None and _did_the_step(t, text):
         # "I filed a police report, what next?" on "Report it to the police first": the step
         # is done, the next one is what helps (not the P2P scam page's police report)
