@@ -161,3 +161,16 @@ async def test_a_count_with_two_close_reasons_asks_which_for_the_summary(chat: C
     await chat.command("status")
     assert "Reasons: Blurry or unreadable document photo" in chat.text, chat.text
     assert "In manual review" in chat.text, chat.text
+
+
+async def test_a_resubmission_after_support_cleared_a_lock_waits_for_its_result(
+        chat: Chat) -> None:
+    # M10: /status said "Working on the fix" with no result buttons after this resubmission
+    await chat.say("my face verification keeps failing, the liveness check says failed")
+    await chat.press("5 times or more")
+    await chat.press("Next")
+    await chat.press("Support has cleared it")
+    await chat.press("I've resubmitted")
+    await chat.command("status")
+    assert "stage_resubmitted" in chat.ids(), chat.ids()
+    assert "passed" in chat.button_keys(), chat.button_keys()

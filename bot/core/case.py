@@ -427,6 +427,8 @@ def resubmitted(t: Turn, warned: bool | None = None) -> None:
     checkin = followups.schedule_result(t)
     # (also once support has cleared a lock: the count is still past it)
     if case.stage == LOCK_RISK or case.failures >= t.policy.lock_after:
+        if case.stage != LOCK_RISK:  # (support cleared the lock: /status waits for the result)
+            set_stage(t, case, RESUBMITTED)
         t.reply("lock_risk_resubmitted", *t.role_rows("contact_support"),
                 [t.btn("case_summary", "S")], attempt=len(case.attempts), checkin=checkin)
         return
