@@ -269,7 +269,7 @@ def test_an_edited_document_flagged_again_means_stop_and_contact_support(
     for text in again:
         talk.say(text)
     assert talk.ids()[:1] == ["same_reason_severe"]
-    assert talk.buttons() == ["topic:contact_support", "case_summary"]
+    assert talk.buttons() == ["topic:contact_support", "case_summary", "support_contacted"]
     assert talk.state.phase != "fix"
 
 
