@@ -296,7 +296,7 @@ def severe_again(t: Turn, reasons: list[str]) -> bool:
     """Rejected again for a severe reason (a document flagged as changed): the guide's severe
     violation, where sending it once more risks a permanent rejection. Say stop and contact
     support, with no walk back to "resubmit"; False when no reason is severe."""
-    severe = [r for r in reasons if r in t.kb.reasons and t.kb.reasons[r].severity == "severe"]
+    severe = _severe(t, reasons)
     if not severe:
         return False
     t.reply("same_reason_severe", *t.role_rows("contact_support"), [t.btn("case_summary", "S")],
@@ -309,8 +309,12 @@ def flagged_again(t: Turn, case: Case) -> str | None:
     None."""
     if case.failures < 2:
         return None
-    return next((r for r in last_reasons(case)
-                 if r in t.kb.reasons and t.kb.reasons[r].severity == "severe"), None)
+    return next(iter(_severe(t, last_reasons(case))), None)
+
+
+def _severe(t: Turn, reasons: list[str]) -> list[str]:
+    """Those of `reasons` the knowledge base marks severe (an edited document)."""
+    return [r for r in reasons if r in t.kb.reasons and t.kb.reasons[r].severity == "severe"]
 
 
 def enter_manual_review(t: Turn, case: Case, *, quiet: bool = False) -> None:

@@ -88,9 +88,6 @@ class Engine:
         self._intents = [(p, n) for p, n in phrases if p and n not in LEXICON_INTENTS]
         #: the same, found through what a phrase needs in a message (`_Phrases`)
         self._intent_index = _Phrases(self._intents)
-        self._by_name: dict[str, list[str]] = {}
-        for p, n in self._intents:
-            self._by_name.setdefault(n, []).append(p)
         self._counts = [(p, COUNT_INTENTS[n]) for p, n in phrases if p and n in COUNT_INTENTS]
         self._count_index = _Phrases(self._counts)
         #: every language's words before a typed button number, longest first ("i pick", "#")

@@ -138,8 +138,8 @@ class MatchingSettings(Mapping[str, float]):
                                         "as vague (the bot asks for the notice) unless a topic "
                                         "scores at least this")
     failed_reason_floor: float = setting(0, lo=0, hi=100, doc="... nor by a reason scoring under "
-                                         "this that only the reason bias lifts above a topic "
-                                         "scoring more (\"I used my passport, rejected\")")
+                                         "this with a topic that matches and scores within the "
+                                         "reason bias of it (\"I used my passport, rejected\")")
     asked_reason_floor: float = setting(0, lo=0, hi=100, doc="a yes/no question that tells no "
                                         "failure (\"can I use my passport?\") gives no reason "
                                         "scoring under this the reason bias over a topic, nor a "
