@@ -174,3 +174,56 @@ async def test_a_resubmission_after_support_cleared_a_lock_waits_for_its_result(
     await chat.command("status")
     assert "stage_resubmitted" in chat.ids(), chat.ids()
     assert "passed" in chat.button_keys(), chat.button_keys()
+
+
+TWO = ("Your KYC application was not approved, Reason: Image quality does not meet the "
+       "requirements. Name/birthday/gender mismatch")
+
+
+async def test_start_over_at_the_top_of_a_two_reason_case_shows_the_reasons(chat: Chat) -> None:
+    # M5: "Start over" on a two-reason notice ran "From what you describe, 2 problems" again,
+    # every press, and never showed the list of reasons
+    await chat.say(TWO)
+    await chat.press_key("start_over")
+    assert "reasons_list" in chat.ids() or "reasons" in " ".join(chat.ids()), chat.ids()
+    assert not any(k.startswith("described_multi") for k in chat.ids()), chat.ids()
+    assert "Blurry or unreadable document photo" in chat.buttons()
+
+
+async def test_start_over_in_the_middle_of_a_two_reason_case_starts_it_again(chat: Chat) -> None:
+    await chat.say(TWO)
+    await chat.press_key("option:1")
+    await chat.press_key("start_over")
+    assert "restarted_multi" in chat.ids(), chat.ids()
+    assert "From what you describe" not in chat.text
+    assert "My name" in chat.buttons()  # step 1 of the first reason again
+    await chat.press_key("start_over")  # pressed again right there: the list
+    assert "Blurry or unreadable document photo" in chat.buttons()
+
+
+async def test_a_document_that_expires_soon_has_a_way_forward(chat: Chat) -> None:
+    # M4: "Not yet, it expires soon" ended the fix with no next step, and claimed that some
+    # checks refuse documents expiring within months (not in the guide)
+    await chat.say("Your KYC application was not approved, Reason: The document you submitted has expired")
+    await chat.press("Not yet, it expires soon")
+    assert {"Renew it first", "Use another valid document"} <= set(chat.buttons()), chat.buttons()
+    assert "few months" not in chat.text
+    await chat.press("Use another valid document")
+    assert "Next ➡️" in chat.buttons() or "✅ I've resubmitted" in chat.buttons(), chat.buttons()
+
+
+async def test_a_russian_option_is_understood_in_another_case_of_its_word(chat: Chat) -> None:
+    # L3: "я загружал ксерокопию" (accusative) did not pick "скан или копию" ("ксерокопия")
+    await chat.say("Верификация отклонена: документ нечитаемый, фото размытое", lang="ru")
+    await chat.say("я загружал ксерокопию", lang="ru")
+    assert "Сканы, ксерокопии" in chat.text, chat.text
+
+
+async def test_a_second_check_in_says_it_is_a_reminder(chat: Chat) -> None:
+    # L2: the same "Hi again! Did your identity verification pass?" three days in a row
+    await chat.say("Your KYC application was not approved, Reason: Image quality does not meet the requirements")
+    await chat.command("resubmitted")
+    keys = [k for _ in range(3) for _, replies in await chat.tick(hours=25)
+            for r in replies for k in r.keys]
+    assert keys.count("followup_question") == 1, keys
+    assert "followup_question_again" in keys, keys

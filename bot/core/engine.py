@@ -40,6 +40,7 @@ from bot.understanding.privacy import find_sensitive
 from bot.understanding.redact import MASKS
 from bot.understanding.settings import matching_files
 from bot.understanding.text import clean, is_han, simplified
+from bot.understanding.tokens import stem
 
 
 @dataclass(frozen=True)
@@ -245,11 +246,20 @@ class Engine:
         # (and the whole message, for a phrase with a comma of its own: "да, просрочен")
         said = [(i, q) for i, o in enumerate(options)
                 for phrases in o.said.values() for p in phrases if (q := _process(p))]
+        # a Russian phrase in any of its forms ("ксерокопия": "загружал ксерокопию"), word by
+        # word through the stemmer the matcher uses
+        inflected = [(i, q, _stemmed(q)) for i, q in said if _has_cyrillic(q)]
         for clause in [text, *_clauses(text)]:
             padded = f" {_process(clause)} "
             for i, q in said:
                 if _said(padded, q) and not self._negated_before(padded, q):
                     hits.setdefault(i, []).append(q)
+            if inflected and _has_cyrillic(padded):
+                stems = f" {_stemmed(padded)} "
+                for i, q, stem in inflected:
+                    if (i not in hits and f" {stem} " in stems
+                            and not self._negated_before(stems, stem)):
+                        hits.setdefault(i, []).append(q)
         first, _, rest = _process(text).partition(" ")
         if not hits and first in self._bare_no:
             # "нет, паспорт ещё действует": the answer "no", then what is true; it counts for
@@ -695,6 +705,15 @@ def _said(padded: str, phrase: str) -> bool:
             return True
         at = padded.find(phrase, at + 1)
     return False
+
+
+def _has_cyrillic(text: str) -> bool:
+    return any("\u0400" <= c <= "\u04ff" for c in text)
+
+
+def _stemmed(text: str) -> str:
+    """Each word of a processed text as its stem ("загружал ксерокопию": "загружа ксерокоп")."""
+    return " ".join(stem(w) for w in text.split())
 
 
 _NUMERALS = frozenset("0123456789零〇一二两三四五六七八九十百")

@@ -155,7 +155,7 @@ _WALK_ORDER = {"severe": 0, "normal": 1, "minor": 2}
 
 
 def start_reasons(t: Turn, reason_ids: list[str], *, notice: bool = False,
-                  announce: bool = True) -> None:
+                  announce: bool = True, header: str = "") -> None:
     """Start the fix of one reason, or of several one after another."""
     reasons = [r for r in dict.fromkeys(reason_ids) if r in t.kb.reasons]
     if not reasons:
@@ -173,8 +173,8 @@ def start_reasons(t: Turn, reason_ids: list[str], *, notice: bool = False,
     reasons.sort(key=lambda r: _WALK_ORDER.get(t.kb.reasons[r].severity, 1))
     differ = "severe" in severities and len(severities) > 1
     if len(reasons) > 1 and announce:
-        key = "diagnosis_multi" if notice else "described_multi"
-        t.reply(key + ("_severe_first" if differ else ""), count=len(reasons),
+        key = header or ("diagnosis_multi" if notice else "described_multi")
+        t.reply(key + ("_severe_first" if differ and not header else ""), count=len(reasons),
                 titles=render.numbered(t, [t.title(r) for r in reasons]))
     t.state.batch = reasons if len(reasons) > 1 else []
     t.state.batch_support = []
@@ -538,9 +538,12 @@ def start_over(t: Turn) -> None:
     journal.record(t, "start_over", reason=t.state.reason, step=t.state.step)
     batch = list(t.state.batch)
     left = t.state.reason
+    at_top = bool(batch) and left == batch[0] and not t.state.back
     reset_position(t)
-    if len(batch) > 1 and t.open_case() is not None:  # all again, none dropped before resubmit
-        start_reasons(t, batch)
+    if len(batch) > 1 and t.open_case() is not None and not at_top:
+        # all again from the first, none dropped before resubmit; pressed again right there,
+        # the list of reasons (the user doubts the reasons themselves)
+        start_reasons(t, batch, header="restarted_multi")
         return
     t.state.restarted_from = left
     show_reasons(t)

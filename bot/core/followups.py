@@ -111,8 +111,10 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
     t.state.asked_result = True
     journal.record(t, journal.FOLLOWUP_SENT, type=followup.kind)
     late = t.now - event.due_at > timedelta(minutes=t.policy.followup_late_after_minutes)
-    ask_result(t, late=late)
     case = t.open_case()
+    # a result check-in after an earlier one (unanswered, or answered "still waiting") says it
+    # is a reminder rather than the same greeting word for word
+    ask_result(t, late=late, again=followup.kind == RESULT and case is not None and case.checkins > 0)
     if (followup.kind == RESULT and case is not None and case_rules.result_pending(t)
             and case.stage != MANUAL_REVIEW
             and case.checkins + 1 < t.policy.followup_result_max_checkins):
@@ -128,7 +130,7 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
             schedule(t, later, REVIEW)
 
 
-def ask_result(t: Turn, *, late: bool = False, asked: bool = False) -> None:
+def ask_result(t: Turn, *, late: bool = False, asked: bool = False, again: bool = False) -> None:
     """Ask how it went; a `late` check-in says so first, in the same message (a backlog after an
     outage drains at the send limit: one message per follow-up). When the user `asked` ("approved?"),
     say that the result comes from Binance, and ask the same."""
@@ -148,7 +150,7 @@ def ask_result(t: Turn, *, late: bool = False, asked: bool = False) -> None:
         )
         return
     t.say(
-        question("followup_question"),
+        question("followup_question_again" if again else "followup_question"),
         [t.btn("passed", "p")],
         [t.btn("rejected_again", "j")],
         [t.btn("still_waiting", "w")],

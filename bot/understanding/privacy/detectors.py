@@ -794,12 +794,32 @@ def spelled_digits(scan: Scan) -> None:
     for s, e, _ in scan.matches(scan.p.spelled_digits):
         said = scan.text[s:e].replace(",", " ").replace("-", " ").split()
         # (digits alone are a number for the other detectors: two words said make it spoken)
-        if len(said) < SPELLED_DIGITS or sum(not w.isdigit() for w in said) < 2:
+        if sum(not w.isdigit() for w in said) < 2:
+            continue
+        if len(said) < SPELLED_DIGITS:
+            if len(said) >= SPELLED_CODE and _code_before(scan, s):
+                scan.claim("code", s, e)
             continue
         if any(0 <= s - end <= 3 for end in orders):
             scan.claim(KEEP, s, e)
         else:
             scan.claim("number", s, e)
+
+
+#: digits said one by one after a code's word ("код из смс: восемь два пять ...", "验证码是 六
+#: 三 九 ..."): from this many a one-time code (6 is the usual length)
+SPELLED_CODE = 4
+#: the most characters between a code's word and its digits ("код из смс: ")
+_CODE_GAP = 12
+
+
+def _code_before(scan: Scan, start: int) -> bool:
+    """Does a `code` cue end shortly before `start`, with no sentence's end in between?"""
+    for _, end in scan.cues("code"):
+        gap = scan.text[end:start]
+        if 0 <= start - end <= _CODE_GAP and not any(ch in ".!?。！？\n" for ch in gap):
+            return True
+    return False
 
 
 def cjk_digits(scan: Scan) -> None:
@@ -810,7 +830,10 @@ def cjk_digits(scan: Scan) -> None:
         return
     orders = [e for _, e in scan.cues("order")]
     for s, e, _ in scan.matches(scan.p.cjk_digits):
-        if sum(not ch.isspace() and ch != "-" for ch in text[s:e]) < SPELLED_DIGITS:
+        said = sum(not ch.isspace() and ch != "-" for ch in text[s:e])
+        if said < SPELLED_DIGITS:
+            if said >= SPELLED_CODE and _code_before(scan, s):
+                scan.claim("code", s, e)
             continue
         scan.claim(KEEP if any(0 <= s - end <= 3 for end in orders) else "number", s, e)
 

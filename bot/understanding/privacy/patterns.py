@@ -269,9 +269,10 @@ class Patterns:
         # ... after the mark of a forwarded mail ("Fwd: Dear Marcus T. Whitfield,")
         forwarded = v.spaced("forwarded")
         fwd = rf"(?:(?:{ci(forwarded)})\s*[:：]\s*)?" if forwarded else ""
-        self.greeting = lazy_rx(rf"^\s*{fwd}(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
+        # (a quoted line's marks first: "> Hello Daniel Okafor,", "« Madame Léa Moreau, ...")
+        self.greeting = lazy_rx(rf"^[\s>«“„\"]*{fwd}(?:{ci(v.spaced('greetings'))}(?:[\s,!.]+|$))?")
         # a later line that opens with one ("...⏎⏎Dear Callum Hay,")
-        self.greeted_line = lazy_rx(rf"\n[ \t]*(?P<v>{fwd}{ci(v.spaced('greetings'))})")
+        self.greeted_line = lazy_rx(rf"\n[ \t>«“„\"]*(?P<v>{fwd}{ci(v.spaced('greetings'))})")
         self.han_run = lazy_rx(r"^[\s:：]*(?P<v>\p{Han}{2,8})")
         # every match of these has an ASCII digit (`\d` in each alternative), of these an "@" or
         # a "[": a message without one is not searched (most messages have no digit at all)
