@@ -35,15 +35,16 @@ _NUMBERED = rf"(?:\(?[1-9][.)/]|\([1-9]\)|\(?[a-h]\)|\(?{_ROMAN}\))"
 _GLUED = rf"(?:[1-9]、|[{_HAN_NUMBER}]、|\([1-9]\))"
 #: symbols people and notices put before list items
 _SYMBOL_BULLETS = "-*•·▪●◦‣–—>❌✖✗✘❎⛔🚫✔✅☑➤►▶→⚠"
-#: ... and "1." glued to the Chinese item it numbers ("原因：1.照片不清晰 2.信息不一致")
-_HAN_DOT = r"(^|[^0-9.])[1-9][.．](\p{Han})"
+#: ... and "1." or "1)" glued to the Chinese item it numbers ("原因：1.照片不清晰 2.信息不一致",
+#: "原因：1）证件图片模糊 2）证件已过期")
+_HAN_DOT = r"(^|[^0-9.])[1-9][.．)）](\p{Han})"
 _BULLET = compile_pattern(rf"(^|\s)(?:{_NUMBERED}|[{_SYMBOL_BULLETS}])\s|(^|[^0-9]){_GLUED}"
                           rf"|{_HAN_DOT}", capture=True)
 _LIST_LINE = compile_pattern(rf"\s*(?:(?:{_NUMBERED}|[{_SYMBOL_BULLETS}])\s|{_GLUED})")
 #: markers of an inline list ("(1) ... (2) ...", "a) ... b) ...", "1/ ... 2/", "1、... 2、")
 _INLINE_ITEM = compile_pattern(
     rf"(?:^|\s)(?:\(?([1-9]|[a-h]|{_ROMAN})[.)/]|\(([1-9]|[a-h]|{_ROMAN})\))\s"
-    rf"|([1-9])、|([{_HAN_NUMBER}])、|\(([1-9])\)|(?:^|[^0-9.])([1-9])[.．](\p{{Han}})",
+    rf"|([1-9])、|([{_HAN_NUMBER}])、|\(([1-9])\)|(?:^|[^0-9.])([1-9])[.．)）](\p{{Han}})",
     capture=True
 )
 #: the group of `_INLINE_ITEM` holding the Chinese character after a glued "1.": part of the item

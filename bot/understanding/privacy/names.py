@@ -78,7 +78,7 @@ def names(scan: Scan) -> None:
 
 
 #: what may follow a name written after a bare label ("이름 김민준, 생년월일 ...")
-_LABEL_ENDS = ",，.。;；、()（）\n"
+_LABEL_ENDS = ",，.。;；、()（）\n،۔।።"
 
 
 def _labelled_names(scan: Scan) -> None:
