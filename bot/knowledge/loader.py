@@ -22,7 +22,7 @@ from bot.knowledge.entries import Pending, parse_reason, parse_topic, read_entri
 from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase, Phrasing, Source
 from bot.knowledge.policy_reader import read_policy
 from bot.knowledge.problems import Problem, Problems, display_path
-from bot.knowledge.readers import read_matching, read_messages, read_negatives
+from bot.knowledge.readers import read_matching, read_messages, read_negatives, read_scope
 from bot.shared.errors import KnowledgeError
 
 logger = logging.getLogger(__name__)
@@ -148,6 +148,7 @@ def collect(
         if t is not None:
             topics.setdefault(t.id, t)
     negatives, negative_sources = read_negatives(root / "negatives.yaml", problems)
+    scope = read_scope(root, problems)
     msgs = read_messages(root / "messages.yaml", problems, required=require_messages)
     matching = read_matching(root / "matching.yaml", problems)
     overlays = overlay.read_overlays(
@@ -191,6 +192,7 @@ def collect(
                 {o.lang: MappingProxyType(o.intents) for o in overlays}
             ),
             languages=(DEFAULT_LANG, *(o.lang for o in overlays if o.has_texts)),
+            scope=scope,
         )
         _run_checks(kb, checks, problems, display_path(root))
     errors = Problems.render(problems.errors)

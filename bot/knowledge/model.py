@@ -283,6 +283,8 @@ class KnowledgeBase:
     intent_overlays: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     #: languages with an overlay folder, after the default language: ("en", "ru", "zh")
     languages: tuple[str, ...] = (DEFAULT_LANG,)
+    #: knowledge/scope/<lang>.yaml: (language, message, about a verification?) for the scope model
+    scope: tuple[tuple[str, str, bool], ...] = ()
 
     def message(
         self, key: str, lang: str | None = None, *, tz: str | tzinfo | None = None,

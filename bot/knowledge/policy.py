@@ -124,6 +124,13 @@ class MatchingSettings(Mapping[str, float]):
     char_min_gram: int = setting(3, lo=1, hi=10, integer=True, doc="shortest n-gram of a word, "
                                  "in letters")
     char_max_gram: int = setting(5, lo=1, hi=10, integer=True, doc="longest n-gram of a word")
+    scope_floor: float = setting(0.0, lo=0, hi=1, doc="a message the scope model reads as about a "
+                                 "verification with less probability than this gets no reason "
+                                 "or topic, unless it lists reasons (0: off)")
+    scope_sure_score: float = setting(70, lo=0, hi=100, doc="... unless an entry scores this "
+                                      "much (the message plainly says what it says)")
+    scope_epochs: int = setting(3, lo=0, hi=50, integer=True, doc="passes over knowledge/scope/ "
+                                "and the examples when the scope model is trained (0: no model)")
     common_fraction: float = setting(0.01, lo=0, hi=1, doc="a feature in more than this share of "
                                                            "texts is common (speed only)")
     common_min_df: int = setting(100, lo=1, integer=True,

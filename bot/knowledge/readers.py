@@ -29,6 +29,46 @@ def read_negatives(path: Path, problems: Problems) -> tuple[tuple[str, ...], tup
     return read_examples(ctx, data, "negatives.yaml")
 
 
+#: the folder of real messages labelled about a verification or not (one file per language)
+SCOPE_DIR = "scope"
+
+
+def read_scope(root: Path, problems: Problems) -> tuple[tuple[str, str, bool], ...]:
+    """knowledge/scope/<lang>.yaml: `about:` and `not_about:` lists of messages as written.
+    None of it is required; a message in both lists of a file is an error (at its second line),
+    one listed twice a warning."""
+    folder = root / SCOPE_DIR
+    if not folder.is_dir():
+        return ()
+    out: list[tuple[str, str, bool]] = []
+    for path in sorted(folder.glob("*.yaml")):
+        lang = path.stem
+        ctx, data = read_yaml(path, problems)
+        if data is None:
+            continue
+        if not ID_RE.match(lang) or len(lang) > 8:
+            ctx.error(1, f"'{path.name}' is not named after a language code (en.yaml, zh.yaml)")
+            continue
+        schema.SCOPE.check(ctx, data, f"scope/{path.name}")
+        seen: dict[str, tuple[bool, int]] = {}
+        for about, key in ((True, "about"), (False, "not_about")):
+            if key not in data:
+                continue
+            for text, line in ctx.strings(data, key, f"scope/{path.name}"):
+                norm = " ".join(text.casefold().split())
+                if norm in seen:
+                    was, first = seen[norm]
+                    if was != about:
+                        ctx.error(line, f"this message is also in `{'about' if was else 'not_about'}` "
+                                        f"(line {first}); keep it in the list it belongs to")
+                    else:
+                        ctx.warn(line, f"this message repeats line {first}; remove one")
+                    continue
+                seen[norm] = (about, line)
+                out.append((lang, text, about))
+    return tuple(out)
+
+
 def _read_section(
     ctx: FileCtx,
     data: YMap,

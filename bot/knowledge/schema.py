@@ -68,6 +68,7 @@ TOPIC = Schema(
     required=("id", "title", "answer", "examples"),
 )
 NEGATIVES = Schema(keys=("version", "examples"), required=("examples",))
+SCOPE = Schema(keys=("version", "about", "not_about"))
 MESSAGES = Schema(keys=("version", "messages", "buttons", "commands", "intents", "sources"),
                   required=("messages", "buttons", "commands"))
 MATCHING = Schema(keys=("version", "synonyms", *WORD_LISTS))

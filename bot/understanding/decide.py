@@ -82,6 +82,7 @@ class Analysis:
     says_failed: bool = False  # names its verification and that it failed (`failure_words`)
     elsewhere: bool = False  # names another service or exchange (`other_services`, `other_exchanges`)
     asks: bool = False  # a question that tells no failure ("can I use my passport?")
+    in_scope: float = 1.0  # the scope model's probability that it is about a verification
 
 
 def best(entries: Sequence[Entry], scores: Sequence[float], kind: str | None = None
@@ -106,6 +107,12 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
     if analysis.vague:
         return VAGUE
     s = settings
+    if (analysis.in_scope < s.get("scope_floor", 0.0) and not analysis.listed
+            and max(analysis.scores, default=0.0) < s.get("scope_sure_score", 100.0)):
+        # about something else as a whole ("my driving licence expires next month, how do I
+        # renew it?"), whatever words it shares with a reason; a notice's listed reasons stand,
+        # and so does a message that plainly says what one entry says ("会影响征信吗？")
+        return ELSEWHERE if analysis.elsewhere else EMPTY
     whole = analysis.scores
     listed = analysis.listed
     clause_reasons = analysis.clause_reasons

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from bot.understanding import cache, tokens
 from bot.understanding.budget import Budget, OverBudget
 from bot.understanding.charmodel import CharModel, with_chars
+from bot.understanding.scope import ScopeModel, train_from
 from bot.understanding.decide import (
     EMPTY,
     NOT_UNDERSTOOD,
@@ -237,6 +238,8 @@ class Matcher:
         self.segmenter_words: list[str] = []
         #: character n-gram evidence (`charmodel`), trained on the same texts at build
         self.chars: CharModel | None = None
+        #: is a message about a verification at all (`scope`), trained at build
+        self.scope: ScopeModel | None = None
 
     @property
     def none_entry(self) -> int:
@@ -276,15 +279,16 @@ class Matcher:
                    for w in words[name]]
         listed += [kw for _, kw in found[2]]
         tokens.add_words(listed)
+        scope = list(getattr(kb, "scope", ()) or ())
         if not use_cache:
-            matcher = cls._from_parts(settings, words, *found)
+            matcher = cls._from_parts(settings, words, *found, scope)
         else:
             entries, texts, keywords, negative = found
             key = cache.fingerprint(  # plain tuples: a dataclass's repr is ten times slower
                 settings, words, [(e.kind, e.id) for e in entries],
                 [(t.kind, t.id, t.role, t.index, t.text, t.lang) for t in texts], keywords,
-                negative)
-            matcher = cache.cached(key, lambda: cls._from_parts(settings, words, *found))
+                negative, scope)
+            matcher = cache.cached(key, lambda: cls._from_parts(settings, words, *found, scope))
             matcher.build_key = key
         matcher.segmenter_words = sorted(set(listed))
         return matcher
@@ -306,7 +310,8 @@ class Matcher:
     @classmethod
     def _from_parts(cls, settings: dict[str, float], words: dict[str, Any], entries: list[Entry],
                     texts: list[Text], keywords: list[tuple[int, str]],
-                    negative: list[tuple[int, str]]) -> Matcher:
+                    negative: list[tuple[int, str]],
+                    scope: Sequence[tuple[str, str, bool]] = ()) -> Matcher:
         # Words a message may be corrected towards: those of keywords, notices and titles, and
         # example words seen at least twice (a one-off typo in an example is not a word).
         seen: dict[str, int] = defaultdict(int)
@@ -361,10 +366,25 @@ class Matcher:
                                    for t in texts), len(entries), settings)
         norm.remember = seg.remember = False
         norm.typo_indexes()
+        matcher.scope = matcher.train_scope(texts, scope)
         logger.debug("matcher built: %d entries, %d docs, %d features, %d words known",
                      len(entries), len(matcher.index.docs), len(matcher.index.idf),
                      len(norm.vocabulary))
         return matcher
+
+    def train_scope(self, texts: Sequence[Text],
+                    scope: Sequence[tuple[str, str, bool]]) -> ScopeModel | None:
+        """The scope model, from knowledge/scope/ and the examples and notices (about) and the
+        negatives (not about), each read as a message is."""
+        labelled = [(t.text, t.kind != "none") for t in texts if t.role in ("example", "notice")]
+        labelled += [(text, about) for _, text, about in scope]
+        return train_from(labelled, self.scope_terms, int(self.settings["scope_epochs"]))
+
+    def scope_terms(self, text: str) -> list[str]:
+        """A text's words as the scope model reads them: stems, single-word synonyms mapped
+        (the same for a message at `analyse` and for a text at training; no typo correction,
+        which costs most of a reading and matters little to what a message is about)."""
+        return self.norm.light_terms(self._translit(clean(text, int(self.settings["max_chars"]))))
 
     def __getstate__(self) -> dict[str, Any]:
         """What the disk cache keeps: everything but the texts read while building."""
@@ -685,8 +705,12 @@ class Matcher:
         # ranked above a topic for being a reason
         asks = (not listed and not loose and self.yes_no_question(text)
                 and not any(t in self.failure_terms for t in terms))
+        # what the message is about; one naming Binance or crypto (`own_names`) is about it
+        in_scope = 1.0
+        if self.scope is not None and not any(self.own_names.search(t) for t in (original, cleaned)):
+            in_scope = self.scope.probability(self.norm.light_terms(cleaned, budget))
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread,
-                        failed, service, asks)
+                        failed, service, asks, in_scope)
 
     def _han_keywords(self) -> dict[int, tuple[str, ...]]:
         """The Chinese keywords of each `keyword_topics` entry, as written in a text."""

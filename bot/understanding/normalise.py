@@ -650,6 +650,17 @@ class Normaliser:
             uncertain.update(cached[1])
         return list(cached[0])
 
+    def light_terms(self, text: str, budget: Budget | None = None) -> list[str]:
+        """The stems of cleaned `text`'s words, single-word synonyms mapped, stop words gone:
+        a quick reading with no typo correction or phrases (for the scope model)."""
+        out: list[str] = []
+        for w in words(text, budget):
+            if w in self.stop_surface:
+                continue
+            own = stem(w)
+            out.extend(self._word_syn.get(own, (own,)))
+        return out
+
     def _terms(self, text: str, uncertain: set[str], budget: Budget | None) -> list[str]:
         corrected: set[str] = set()
         found = self.words(text, corrected, budget)
