@@ -28,7 +28,6 @@ from typing import Any
 from bot.understanding import cache, tokens
 from bot.understanding.budget import Budget, OverBudget
 from bot.understanding.charmodel import CharModel, with_chars
-from bot.understanding.scope import ScopeModel, train_from
 from bot.understanding.decide import (
     EMPTY,
     NOT_UNDERSTOOD,
@@ -43,6 +42,7 @@ from bot.understanding.index import NONE_ID, Entry, Index, Text
 from bot.understanding.language import Language, detect_language
 from bot.understanding.normalise import Normaliser, text_words
 from bot.understanding.patterns import compile_any
+from bot.understanding.scope import ScopeModel, train_from
 from bot.understanding.scoring import Scorer
 from bot.understanding.segment import Segmenter
 from bot.understanding.settings import matching_words, settings_from
