@@ -705,10 +705,13 @@ class Matcher:
         # ranked above a topic for being a reason
         asks = (not listed and not loose and self.yes_no_question(text)
                 and not any(t in self.failure_terms for t in terms))
-        # what the message is about; one naming Binance or crypto (`own_names`) is about it
+        # what the message is about; one naming Binance or crypto (`own_names`) is about it, and
+        # a short one is read in the bot's own context ("do I need to be 18?")
         in_scope = 1.0
         if self.scope is not None and not any(self.own_names.search(t) for t in (original, cleaned)):
-            in_scope = self.scope.probability(self.norm.light_terms(cleaned, budget))
+            light = self.norm.light_terms(cleaned, budget)
+            if len(light) >= s["scope_min_terms"]:
+                in_scope = self.scope.probability(light)
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread,
                         failed, service, asks, in_scope)
 
