@@ -246,9 +246,11 @@ class Engine:
         # (and the whole message, for a phrase with a comma of its own: "да, просрочен")
         said = [(i, q) for i, o in enumerate(options)
                 for phrases in o.said.values() for p in phrases if (q := _process(p))]
-        # a Russian phrase in any of its forms ("ксерокопия": "загружал ксерокопию"), word by
-        # word through the stemmer the matcher uses
-        inflected = [(i, q, _stemmed(q)) for i, q in said if _has_cyrillic(q)]
+        # a Russian one-word phrase in any of its forms ("ксерокопия": "загружал ксерокопию"),
+        # through the stemmer the matcher uses (not a longer phrase: its tense is its meaning,
+        # "не проходил" is no "не проходит")
+        inflected = [(i, q, _stemmed(q)) for i, q in said
+                     if " " not in q and len(q) >= _INFLECTED_LETTERS and _has_cyrillic(q)]
         for clause in [text, *_clauses(text)]:
             padded = f" {_process(clause)} "
             for i, q in said:
@@ -705,6 +707,10 @@ def _said(padded: str, phrase: str) -> bool:
             return True
         at = padded.find(phrase, at + 1)
     return False
+
+
+#: the shortest one-word phrase matched in any of its forms ("права" is no "правы")
+_INFLECTED_LETTERS = 6
 
 
 def _has_cyrillic(text: str) -> bool:

@@ -117,8 +117,9 @@ def show_topic(t: Turn, topic_id: str, *, before: tuple[str, ...] = ()) -> None:
     if (case is not None and case.stage == MANUAL_REVIEW and not t.replies
             and topic_id in {t.topic_for(r) for r in ("resubmit_how", "failure_vs_appeal",
                                                        "appeal_how")}):
-        # "should I appeal or resubmit?" while a person reviews the case: first what holds now
-        t.reply("review_hold")
+        # "should I appeal or resubmit?" while a person reviews the case: first what holds now,
+        # and that the page below is for after the review
+        t.reply("review_hold_topic")
     t._keys.append(f"topic:{topic_id}")
     values = {"title": t.text(topic.title), "answer": t.text(topic.answer)}
     resume = continue_row(t)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core import case as case_rules
 from bot.core import journal, render
 from bot.core.events import FollowupDue
-from bot.core.state import MANUAL_REVIEW, Case, Followup, iso, parse_iso
+from bot.core.state import AWAITING_NOTICE, MANUAL_REVIEW, Case, Followup, iso, parse_iso
 from bot.core.turn import Turn
 from bot.core.zones import zone
 from bot.shared.workdays import add_business_days, business_days_between
@@ -103,6 +103,11 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
         return
     if followup.kind == SUPPORT:
         journal.record(t, journal.FOLLOWUP_SENT, type=followup.kind)
+        if t.state.phase == AWAITING_NOTICE:
+            # after a refused review the user went to ask support why: the answer is a reason
+            t.say(t.msg("support_reason_question"), [t.btn("reasons", "L")],
+                  [t.btn("support_not_yet", "K")])
+            return
         t.say(t.msg("support_question"), [t.btn("support_done", "k")],
               [t.btn("support_not_yet", "K")])
         return

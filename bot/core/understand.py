@@ -166,7 +166,11 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and t.engine.written_foreign(text):  # "KYC của tôi bị từ chối"
         language_unsupported(t)
         return
-    result = t.engine.matcher.match(_without_not_yet(t, t.engine.without_introduction(text)))
+    read = _without_data_lines(t, text, findings) if findings else text
+    # in the middle of a fix the message is about the verification ("can I wear my glasses? I
+    # need them to see"): the scope model judges only messages that come without one
+    result = t.engine.matcher.match(_without_not_yet(t, t.engine.without_introduction(read)),
+                                    scoped=t.state.phase != FIX)
     if not forwarded and progress_report(t, text, result):
         return
     diagnose(t, result, redact(text), forwarded, count)
@@ -349,6 +353,33 @@ def warn_personal_data(t: Turn, findings: list[Finding]) -> None:
         t.reply("password_shared")
     if set(kinds) - {"password", "code", "seed_phrase"}:
         t.reply("sensitive_data")
+
+
+#: what ends a sentence or a notice's item around a datum handed over
+_ITEM_ENDS = ".。;；\n"
+
+
+def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
+    """The message without its sentences or items that only hand over a datum under its label
+    ("... Reason: This ID number is already in use. DOB 1990-03-12": a birth date given, not a
+    date of birth that differs); a datum inside a sentence stays ("born on 15.03.2010")."""
+    cut: list[tuple[int, int]] = []
+    for f in findings:
+        start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
+        ends = [i for c in _ITEM_ENDS if (i := text.find(c, f.end)) >= 0]
+        end = min(ends, default=len(text))
+        before = " " + utils.default_process(text[start : f.start]) + " "
+        for label in t.engine.data_labels:
+            before = before.replace(" " + label + " ", " ")
+        if not before.strip() and not text[f.end : end].strip(" \t:,"):
+            cut.append((start, end))
+    if not cut:
+        return text
+    out, pos = [], 0
+    for s, e in sorted(cut):
+        out.append(text[pos : max(pos, s)])
+        pos = max(pos, e)
+    return "".join(out) + text[pos:]
 
 
 def only_personal_data(t: Turn, text: str, findings: list[Finding]) -> bool:
@@ -894,7 +925,8 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         case = t.open_case()
         # "i live in japan, can i use binance?", "im 17 can i do kyc": a question, no rejection
         # ("my passport expires in 5 days, will KYC still work?": one question asks too)
-        t.asked_only = (case is None and not notice and (
+        # (a count of failures told is a story of rejections: "this is my 4th time, ...")
+        t.asked_only = (case is None and not notice and count is None and (
             (t.engine.matcher.yes_no_question(text) and not t.engine.says_failure(text))
             # "做人脸识别要摘眼镜吗？我还没提交", "нужно ли снимать очки? ещё не проходил"
             or _not_submitted(t, text)

@@ -108,6 +108,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "review_checkin_note": ("when",),
         "review_no_resubmit": ("standard", "complex", "extreme"),
         "review_hold": (),
+        "review_hold_topic": (),
+        "support_reason_question": (),
         "review_question": (),
         # a notice with the reasons that started the review, sent while it runs: new or old?
         "review_same_notice": REVIEW,

@@ -430,9 +430,11 @@ class Matcher:
         if self.chars is not None:
             self.chars.warm()
 
-    def match(self, text: str) -> MatchResult:
-        """Return the ranked matches for one message; never raises."""
-        return self._safely(text, None)
+    def match(self, text: str, *, scoped: bool = True) -> MatchResult:
+        """Return the ranked matches for one message; never raises. `scoped=False`: the message
+        is known to be about a verification (it came in the middle of a fix), so the scope
+        model does not judge it."""
+        return self._safely(text, None, scoped)
 
     def match_excluding(self, text: str, entry_kind: str, entry_id: str, example: int,
                         lang: str = "en") -> MatchResult:
@@ -441,9 +443,9 @@ class Matcher:
         doc = self.index.example_doc(e, lang, example) if e is not None else None
         return self._safely(text, doc)
 
-    def _safely(self, text: object, exclude: int | None) -> MatchResult:
+    def _safely(self, text: object, exclude: int | None, scoped: bool = True) -> MatchResult:
         try:
-            analysis = self.analyse(text, exclude)
+            analysis = self.analyse(text, exclude, scoped=scoped)
         except OverBudget:
             logger.info("a message of %d characters ran out of its work budget",
                         len(text) if isinstance(text, str) else -1)
@@ -491,7 +493,7 @@ class Matcher:
         return self.scorer.scores(terms, exclude, uncertain, domain, budget)
 
     def analyse(self, text: object, exclude: int | None = None,
-                budget: Budget | None = None) -> Analysis | None:
+                budget: Budget | None = None, *, scoped: bool = True) -> Analysis | None:
         """Score a message: reasons listed in notices, per-entry scores, reasons per clause."""
         if not isinstance(text, str):
             return None
@@ -708,7 +710,8 @@ class Matcher:
         # what the message is about; one naming Binance or crypto (`own_names`) is about it, and
         # a short one is read in the bot's own context ("do I need to be 18?")
         in_scope = 1.0
-        if self.scope is not None and not any(self.own_names.search(t) for t in (original, cleaned)):
+        if (scoped and self.scope is not None
+                and not any(self.own_names.search(t) for t in (original, cleaned))):
             light = self.norm.light_terms(cleaned, budget)
             if len(light) >= s["scope_min_terms"]:
                 in_scope = self.scope.probability(light)

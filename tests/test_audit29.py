@@ -1,0 +1,53 @@
+"""Journey audit 29 (console, checked against the guide), through the conversation."""
+
+from __future__ import annotations
+
+from bot.understanding.redact import redact
+from tests.chat import Chat
+
+
+async def test_a_birth_date_added_to_a_pasted_notice_is_no_second_reason(chat: Chat) -> None:
+    # M5: "... Reason: This ID number is already in use by another account. DOB 1990-03-12"
+    # said "Your notice lists 2 reasons" and sent the user to support about their details
+    await chat.say("Your KYC application was not approved, Reason: This ID number is already in "
+                   "use by another account. DOB 1990-03-12")
+    assert not any(k.startswith("diagnosis_multi") for k in chat.ids()), chat.ids()
+    assert "step:id_already_registered/who_registered" in chat.ids() or any(
+        k.startswith("step:id_already_registered") for k in chat.ids()), chat.ids()
+
+
+async def test_a_birth_date_inside_a_sentence_still_counts(chat: Chat) -> None:
+    await chat.say("I was born on 15.03.2010, why rejected?")
+    assert any(k.startswith("step:underage") for k in chat.ids()), chat.ids()
+
+
+def test_an_address_ends_where_the_next_part_of_the_sentence_starts() -> None:
+    # M8: the address ran on over "and it says region not supported", so the reason was lost
+    assert redact("I live at 221B Baker Street, London NW1 6XE and it says region not supported") \
+        == "I live at [address] and it says region not supported"
+    assert redact("я живу по адресу ул. Ленина, д. 5, кв. 12 и мне пишут что регион не "
+                  "поддерживается").endswith("[address] и мне пишут что регион не поддерживается")
+
+
+async def test_an_address_then_the_reason_gets_the_reason(chat: Chat) -> None:
+    await chat.say("I live at 221B Baker Street, London NW1 6XE and it says region not supported")
+    assert any(k.startswith("step:restricted_region") for k in chat.ids()), chat.ids()
+
+
+async def test_a_fourth_rejection_told_is_no_question_before_submitting(chat: Chat) -> None:
+    # M6: "this is my 4th time, my photo was blurry again" got "If you haven't been rejected
+    # yet, the steps below help you get it right the first time"
+    await chat.say("this is my 4th time, my photo was blurry again")
+    assert "diagnosis_asked" not in chat.ids(), chat.ids()
+    assert "first time" not in chat.text
+
+
+async def test_after_a_refused_review_the_check_in_asks_what_support_said(chat: Chat) -> None:
+    # M9: the check-in after "Rejected after the review" asked "Has Customer Support fixed it?"
+    await chat.say("my photo was blurry")
+    await chat.say("failed 3 times")
+    assert "manual_review" in " ".join(chat.ids()), chat.ids()
+    await chat.say("the review was rejected")
+    sent = await chat.tick(days=4)
+    keys = [k for _, replies in sent for r in replies for k in r.keys]
+    assert "support_reason_question" in keys and "support_question" not in keys, keys
