@@ -182,7 +182,7 @@ def still_waiting(t: Turn) -> None:
         days=t.policy.followup_result_stuck_days)
     if stuck or case.checkins >= t.policy.followup_result_max_checkins:
         t.state.followup = None
-        t.reply("result_waiting_long", *t.role_rows("contact_support"))
+        t.reply("result_waiting_long", [t.btn("case_summary", "S")], *t.role_rows("contact_support"))
         return
     due = t.now + timedelta(hours=t.policy.followup_still_waiting_hours)
     t.reply("still_waiting", checkin=schedule(t, due, RESULT))
