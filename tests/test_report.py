@@ -40,7 +40,7 @@ class StubMatcher:
 
     result: MatchResult
 
-    def match(self, text: str) -> MatchResult:
+    def match(self, text: str, *, scoped: bool = True) -> MatchResult:
         return self.result
 
     def language(self, text: object) -> None:

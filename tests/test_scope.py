@@ -28,11 +28,11 @@ ELSEWHERE = [
     "на госуслугах не получается подтвердить учетную запись через банк, что делать",
     "驾驶证过期三个月了，还能直接去车管所换证吗，需要体检吗",
     "医保卡上的名字打错了一个字，要去哪里改",
-    "my milk expired two days ago, is it still ok to drink if it smells fine",
-    "the hotel would not let me check in because my ID card had expired last week",
+    "банк не принимает мой паспорт, говорят срок действия истёк, где его поменять",
+    "打印店说我的证件照太模糊了，不能用来办签证",
 ]
 #: ... of those, ones the words alone would have sent to a reason
-GATED = ELSEWHERE[-2:] + [ELSEWHERE[3]]
+GATED = ["how do I remove the background of a picture in photoshop without losing the hair"]
 # about a verification, as long as those, naming no notice
 OURS = [
     ("My passport expired last month and now the verification keeps getting rejected", "expired_document"),
@@ -88,13 +88,26 @@ def test_the_model_is_trained_from_the_bundled_scope_files(kb: KnowledgeBase, ma
 
 
 def test_training_is_deterministic() -> None:
-    data = [(["passport", "expir", "reject"], True), (["yogurt", "expir", "eat"], False),
-            (["selfi", "fail"], True), (["camera", "blur", "phone"], False)] * 5
-    a, b = ScopeModel.train(data, 3), ScopeModel.train(data, 3)
+    data = [("a", ["passport", "expir", "reject"], True), ("b", ["yogurt", "expir", "eat"], False),
+            ("c", ["selfi", "fail"], True), ("d", ["camera", "blur", "phone"], False)] * 5
+    a, b = ScopeModel.train(data, 3), ScopeModel.train(list(reversed(data)), 3)
     assert a is not None and b is not None
+    # the order texts are read in is their own hashes', not the order they were listed in
     assert a.weights.tobytes() == b.weights.tobytes() and a.bias == b.bias
     assert a.probability(["passport", "reject"]) > 0.5 > a.probability(["yogurt", "eat"])
-    assert ScopeModel.train([(["a"], True)], 3) is None  # one side only: nothing to tell apart
+    assert ScopeModel.train([("a", ["a"], True)], 3) is None  # one side only: nothing to tell apart
+
+
+def test_one_text_more_changes_the_model_little(kb: KnowledgeBase, matcher: Matcher) -> None:
+    # texts are read in the order of their own hashes and the weights averaged over every step:
+    # an operator's one new line does not reshuffle what every other message is read as
+    probe = [matcher.scope_terms(t) for t in ELSEWHERE + [t for t, _ in OURS]]
+    base = [(text, about) for _, text, about in kb.scope[::7]]
+    one = ScopeModel.train(((t, matcher.scope_terms(t), a) for t, a in base), 2)
+    more = ScopeModel.train(((t, matcher.scope_terms(t), a) for t, a in
+                             [*base, ("my selfie failed twice today", True)]), 2)
+    assert one is not None and more is not None
+    assert max(abs(one.probability(p) - more.probability(p)) for p in probe) < 0.05
 
 
 async def test_through_the_console_an_everyday_question_is_not_diagnosed(chat: Chat) -> None:

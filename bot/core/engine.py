@@ -249,8 +249,8 @@ class Engine:
         # a Russian one-word phrase in any of its forms ("ксерокопия": "загружал ксерокопию"),
         # through the stemmer the matcher uses (not a longer phrase: its tense is its meaning,
         # "не проходил" is no "не проходит")
-        inflected = [(i, q, _stemmed(q)) for i, q in said
-                     if " " not in q and len(q) >= _INFLECTED_LETTERS and _has_cyrillic(q)]
+        inflected = [(i, q, stemmed) for i, q in said if " " not in q and _has_cyrillic(q)
+                     and len(stemmed := _stemmed(q)) >= _INFLECTED_LETTERS]
         for clause in [text, *_clauses(text)]:
             padded = f" {_process(clause)} "
             for i, q in said:
@@ -709,7 +709,8 @@ def _said(padded: str, phrase: str) -> bool:
     return False
 
 
-#: the shortest one-word phrase matched in any of its forms ("права" is no "правы")
+#: the shortest stem of a one-word phrase matched in any of its forms ("права" is no "правы",
+#: "закрою" no "закрыли")
 _INFLECTED_LETTERS = 6
 
 

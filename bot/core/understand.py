@@ -167,10 +167,10 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         language_unsupported(t)
         return
     read = _without_data_lines(t, text, findings) if findings else text
-    # in the middle of a fix the message is about the verification ("can I wear my glasses? I
+    # in the middle of a case the message is about the verification ("can I wear my glasses? I
     # need them to see"): the scope model judges only messages that come without one
     result = t.engine.matcher.match(_without_not_yet(t, t.engine.without_introduction(read)),
-                                    scoped=t.state.phase != FIX)
+                                    scoped=_out_of_context(t))
     if not forwarded and progress_report(t, text, result):
         return
     diagnose(t, result, redact(text), forwarded, count)
@@ -353,6 +353,12 @@ def warn_personal_data(t: Turn, findings: list[Finding]) -> None:
         t.reply("password_shared")
     if set(kinds) - {"password", "code", "seed_phrase"}:
         t.reply("sensitive_data")
+
+
+def _out_of_context(t: Turn) -> bool:
+    """Does a message come with no case, fix or question of the bot's around it (so the scope
+    model may judge what it is about)?"""
+    return t.open_case() is None and t.state.phase not in (FIX, AWAITING_NOTICE, CHOOSING)
 
 
 #: what ends a sentence or a notice's item around a datum handed over

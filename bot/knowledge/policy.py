@@ -129,9 +129,9 @@ class MatchingSettings(Mapping[str, float]):
                                  "or topic, unless it lists reasons (0: off)")
     scope_sure_score: float = setting(70, lo=0, hi=100, doc="... unless an entry scores this "
                                       "much (the message plainly says what it says)")
-    scope_min_terms: int = setting(5, lo=0, integer=True, doc="... and has at least this many "
+    scope_min_terms: int = setting(4, lo=0, integer=True, doc="... and has at least this many "
                                    "words (a shorter one is read in the bot's own context)")
-    scope_epochs: int = setting(3, lo=0, hi=50, integer=True, doc="passes over knowledge/scope/ "
+    scope_epochs: int = setting(4, lo=0, hi=50, integer=True, doc="passes over knowledge/scope/ "
                                 "and the examples when the scope model is trained (0: no model)")
     common_fraction: float = setting(0.01, lo=0, hi=1, doc="a feature in more than this share of "
                                                            "texts is common (speed only)")

@@ -108,10 +108,12 @@ def decide(analysis: Analysis, entries: Sequence[Entry], settings: Mapping[str, 
         return VAGUE
     s = settings
     if (analysis.in_scope < s.get("scope_floor", 0.0) and not analysis.listed
+            and not analysis.says_failed and not analysis.unread_notice
             and max(analysis.scores, default=0.0) < s.get("scope_sure_score", 100.0)):
         # about something else as a whole ("my driving licence expires next month, how do I
         # renew it?"), whatever words it shares with a reason; a notice's listed reasons stand,
-        # and so does a message that plainly says what one entry says ("会影响征信吗？")
+        # and so does a message that says its verification failed (at worst it is vague) or
+        # plainly says what one entry says ("会影响征信吗？")
         return ELSEWHERE if analysis.elsewhere else EMPTY
     whole = analysis.scores
     listed = analysis.listed

@@ -111,6 +111,8 @@ _FRAME_CHARS = 300
 
 #: a Chinese yes/no question ends in one of these ("还能认证吗"; "为什么" asks no yes or no)
 _YES_NO_ENDS = ("吗", "嗎")
+#: how many times the scope model reads each example, notice and negative of the knowledge
+_EXAMPLE_WEIGHT = 2
 
 class Phrases:
     """Find any of some phrases in cleaned text: Chinese ones anywhere, others at a word's
@@ -376,7 +378,10 @@ class Matcher:
                     scope: Sequence[tuple[str, str, bool]]) -> ScopeModel | None:
         """The scope model, from knowledge/scope/ and the examples and notices (about) and the
         negatives (not about), each read as a message is."""
-        labelled = [(t.text, t.kind != "none") for t in texts if t.role in ("example", "notice")]
+        # (the knowledge's own examples count twice: they are what its authors said is, or is
+        # not, about a verification)
+        labelled = [(t.text, t.kind != "none") for t in texts
+                    if t.role in ("example", "notice")] * _EXAMPLE_WEIGHT
         labelled += [(text, about) for _, text, about in scope]
         return train_from(labelled, self.scope_terms, int(self.settings["scope_epochs"]))
 
@@ -384,7 +389,8 @@ class Matcher:
         """A text's words as the scope model reads them: stems, single-word synonyms mapped
         (the same for a message at `analyse` and for a text at training; no typo correction,
         which costs most of a reading and matters little to what a message is about)."""
-        return self.norm.light_terms(self._translit(clean(text, int(self.settings["max_chars"]))))
+        cleaned = without_emails(clean(text, int(self.settings["max_chars"])))
+        return self.norm.light_terms(self.without_adult_age(self._translit(cleaned)))
 
     def __getstate__(self) -> dict[str, Any]:
         """What the disk cache keeps: everything but the texts read while building."""
@@ -714,7 +720,9 @@ class Matcher:
                 and not any(self.own_names.search(t) for t in (original, cleaned))):
             light = self.norm.light_terms(cleaned, budget)
             if len(light) >= s["scope_min_terms"]:
-                in_scope = self.scope.probability(light)
+                # as the model was trained (a quick reading), or with typos corrected ("hw lng
+                # wil the reviw tke"): the likelier of the two
+                in_scope = max(self.scope.probability(light), self.scope.probability(terms))
         return Analysis(listed, whole, clause_reasons, loose, anchored, vague, placed, unread,
                         failed, service, asks, in_scope)
 

@@ -215,11 +215,11 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
         i = text.find(stop, pos, limit)
         if i >= 0:
             end = min(end, i)
-    folded = text.casefold()
-    for lead in scan.vocab.folded("address_ends"):  # "..., London NW1 6XE and it says ..."
-        i = folded.find(f" {lead} ", pos, limit)
-        if i >= 0:
-            end = min(end, i)
+    ends = scan.p.address_ends
+    if ends is not None:  # "..., London NW1 6XE and it says ..." (case-blind, on the text itself)
+        m = ends.search(text[pos:limit])
+        if m is not None:
+            end = min(end, pos + m.start())
     i = pos
     while i < end:  # ". " ends the clause unless it ends an abbreviation (Jl., No., St., ул.)
         j = text.find(". ", i, end)

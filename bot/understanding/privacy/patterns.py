@@ -235,6 +235,9 @@ class Patterns:
                 rf"\s*\d{{1,5}}(?:-\d{{1,5}})?(?:[\s,]+\d{{1,5}}(?:-\d{{1,5}})?\s*{unit})*"
             )
         self.address = lazy_rx(f"{_LEFT}(?P<v>{'|'.join(shapes)})")
+        # the next part of a sentence after an address ("... NW1 6XE and it says ...")
+        self.address_ends = lazy_rx(rf"\s(?P<v>{ci(v.spaced('address_ends'))})\s") \
+            if v.spaced("address_ends") else None
         # a post-office box: "P.O. Box 12345-00100", "Caixa Postal 1234", "а/я 15"
         box = v.words("po_box")
         self.po_box = lazy_rx(
