@@ -51,3 +51,17 @@ async def test_after_a_refused_review_the_check_in_asks_what_support_said(chat: 
     sent = await chat.tick(days=4)
     keys = [k for _, replies in sent for r in replies for k in r.keys]
     assert "support_reason_question" in keys and "support_question" not in keys, keys
+
+
+async def test_the_personal_data_warning_names_what_it_found(chat: Chat) -> None:
+    # L11: it always said "(an ID number, phone, email, date of birth or password)"
+    await chat.say("card 4111 1111 1111 1111 exp 12/29 cvv 123, my photo was blurry")
+    assert "a card number and a card's security code" in chat.text, chat.text
+    assert "date of birth or password" not in chat.text
+    # M8: ... and the problem told after the data is still read
+    assert any(k.startswith("step:blurry_photo") for k in chat.ids()), chat.ids()
+
+
+async def test_the_warning_joins_its_list_the_way_the_language_does(chat: Chat) -> None:
+    await chat.say("мой номер телефона +7 916 123 45 67 и паспорт 4510 123456", lang="ru")
+    assert "номер документа и номер телефона" in chat.text, chat.text

@@ -351,8 +351,11 @@ def warn_personal_data(t: Turn, findings: list[Finding]) -> None:
         t.reply("sensitive_seed_phrase")
     if {"password", "code"} & set(kinds):  # one warning for "my password is x and the code y"
         t.reply("password_shared")
-    if set(kinds) - {"password", "code", "seed_phrase"}:
-        t.reply("sensitive_data")
+    named = [k for k in kinds if k not in ("password", "code", "seed_phrase")]
+    if named:  # what was found, in the user's language ("an address and a card number")
+        # (parts of the one message: not keys of their own in what the turn said)
+        labels = [t.kb.message(f"data_kind_{k}", t.lang) for k in named if f"data_kind_{k}" in t.kb.messages]
+        t.reply("sensitive_data", kinds=labels or [t.kb.message("data_kind_number", t.lang)])
 
 
 def _out_of_context(t: Turn) -> bool:
@@ -361,6 +364,10 @@ def _out_of_context(t: Turn) -> bool:
     return t.open_case() is None and t.state.phase not in (FIX, AWAITING_NOTICE, CHOOSING)
 
 
+#: data that never tells what went wrong (unlike a birth date or an address): left out of what
+#: is matched wherever they stand, so their digits and shapes read as nothing else
+_NEVER_A_REASON = frozenset({"card", "cvv", "iban", "email", "phone", "wallet", "uid", "username",
+                             "secret", "password", "code", "id_number"})
 #: what ends a sentence or a notice's item around a datum handed over
 _ITEM_ENDS = ".。;；\n"
 
@@ -368,9 +375,13 @@ _ITEM_ENDS = ".。;；\n"
 def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
     """The message without its sentences or items that only hand over a datum under its label
     ("... Reason: This ID number is already in use. DOB 1990-03-12": a birth date given, not a
-    date of birth that differs); a datum inside a sentence stays ("born on 15.03.2010")."""
+    date of birth that differs), and without data that never tells a reason (a card number, a
+    phone); a birth date inside a sentence stays ("born on 15.03.2010")."""
     cut: list[tuple[int, int]] = []
     for f in findings:
+        if f.kind in _NEVER_A_REASON:  # "card 4111 ... cvv 123, my photo was blurry"
+            cut.append((f.start, f.end))
+            continue
         start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
         ends = [i for c in _ITEM_ENDS if (i := text.find(c, f.end)) >= 0]
         end = min(ends, default=len(text))

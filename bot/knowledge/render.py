@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime as _babel_datetime
 from babel.dates import format_skeleton, format_time
+from babel.lists import format_list
 from babel.numbers import format_decimal
 
 DEFAULT_LANG = "en"
@@ -83,7 +84,10 @@ def format_number(value: float, lang: str | None = None) -> str:
 
 
 def format_value(value: object, lang: str | None = None, tz: str | tzinfo | None = None) -> object:
-    """Format datetimes and numbers for `lang`; leave every other value as it is."""
+    """Format datetimes, numbers and lists of texts ("an address and a card number", "地址和银行卡号")
+    for `lang`; leave every other value as it is."""
+    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+        return format_list(list(value), locale=locale(lang))
     if isinstance(value, datetime):
         return format_datetime(value, lang, tz)
     if isinstance(value, int | float) and not isinstance(value, bool):
