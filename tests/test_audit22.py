@@ -44,7 +44,7 @@ async def test_the_summary_names_no_reason_for_a_rejection_nobody_explained(
     assert kb.reasons["blurry_photo"].title.get() in reasons_line
     assert kb.reasons["face_verification"].title.get() in reasons_line
     attempts = [line for line in summary.splitlines() if line[:1].isdigit()]
-    assert len(attempts) == 3 and attempts[-1].endswith(kb.message("outcome_rejected")), attempts
+    assert len(attempts) == 3 and attempts[-1].endswith(kb.message("outcome_rejected_untold")), attempts
 
 
 @pytest.mark.parametrize(("first", "hello", "lang"), [

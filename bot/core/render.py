@@ -80,17 +80,18 @@ def steps_taken(t: Turn, case: Case) -> str:
 
 def attempts_list(t: Turn, case: Case) -> str:
     # each rejection with the reasons its notice gave: support reads which attempt failed why
-    lines = [
-        t.msg(
-            "summary_attempt_reasons_line" if a.outcome == "rejected" and a.reasons
-            and a.reasons_told is not False else "summary_attempt_line",
+    # (and that one failed for a reason the user never told, rather than for none)
+    lines = []
+    for i, a in enumerate(case.attempts, 1):
+        told = a.outcome == "rejected" and a.reasons and a.reasons_told is not False
+        outcome = a.outcome + ("_untold" if a.outcome == "rejected" and not told else "")
+        lines.append(t.msg(
+            "summary_attempt_reasons_line" if told else "summary_attempt_line",
             number=i,
             date=when(t, parse_iso(a.at)) if a.at else t.msg("date_unknown"),
-            outcome=t.msg(f"outcome_{a.outcome}"),
+            outcome=t.msg(f"outcome_{outcome}"),
             reasons=reasons_of(t, a.reasons),
-        )
-        for i, a in enumerate(case.attempts, 1)
-    ]
+        ))
     # what support most needs to know: a person already looked at the case (not said when only
     # guessed from a count: "this is my 5th time" tells nothing of a review)
     if case.review_started or (case.reviews_failed and not case.review_inferred):

@@ -134,6 +134,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "outcome_pending": (),
         "outcome_passed": (),
         "outcome_rejected": (),
+        "outcome_rejected_untold": (),
         "stage_fixing": (),
         "stage_resubmitted": (),
         "stage_manual_review": (),
