@@ -562,6 +562,7 @@ def _small_kb(base: KnowledgeBase, reasons: list[Reason], topics: list[Topic] = 
         negative_sources=tuple(Source("negatives.yaml", 5 + i) for i in range(len(negatives))),
         matching=MappingProxyType(matching if matching is not None else dict(base.matching)),
         root="",
+        scope=(),  # a small base is a world of its own: no scope model (tests/test_scope.py)
     )
 
 
