@@ -34,6 +34,9 @@ BUCKETS = 1 << 18
 _L2 = 1e-4
 #: AdaGrad's step size
 _RATE = 0.2
+#: most texts trained on: a base scaled far beyond the bundled one (~30,000) keeps its
+#: start-up bounded; the texts kept are those of the lowest hashes, an even sample
+MAX_TEXTS = 60_000
 #: most terms of one message read (a long message's probability is settled well before)
 MAX_TERMS = 400
 
@@ -63,8 +66,17 @@ class ScopeModel:
         `seed`), so adding or removing one text moves no other; the weights returned are the
         average over every step (Polyak averaging), which is what makes the model depend little
         on that order at all."""
-        data = [(crc32(text.encode("utf-8", "surrogatepass")), features(terms), about)
-                for text, terms, about in examples if terms]
+        data = []
+        known: dict[tuple[str, ...], list[int]] = {}  # a text listed twice is read once
+        for text, terms, about in examples:
+            if terms:
+                key = tuple(terms)
+                feats = known.get(key)
+                if feats is None:
+                    feats = known[key] = features(terms)
+                data.append((crc32(text.encode("utf-8", "surrogatepass")), feats, about))
+        if len(data) > MAX_TEXTS:  # a huge base: the same share of every text, by hash
+            data = sorted(data, key=lambda d: d[0])[:MAX_TEXTS]
         about = sum(1 for _, _, a in data if a)
         other = len(data) - about
         if not about or not other or epochs <= 0:
@@ -105,5 +117,14 @@ def _sigmoid(z: float) -> float:
 
 def train_from(texts: Iterable[tuple[str, bool]], terms_of: Callable[[str], list[str]],
                epochs: int) -> ScopeModel | None:
-    """Train on (text, about) pairs, each read into terms by `terms_of` (the matcher's reading)."""
-    return ScopeModel.train(((text, terms_of(text), about) for text, about in texts), epochs)
+    """Train on (text, about) pairs, each read into terms by `terms_of` (the matcher's reading)
+    once, however often it is listed."""
+    read: dict[str, list[str]] = {}
+
+    def terms(text: str) -> list[str]:
+        found = read.get(text)
+        if found is None:
+            found = read[text] = terms_of(text)
+        return found
+
+    return ScopeModel.train(((text, terms(text), about) for text, about in texts), epochs)
