@@ -65,3 +65,11 @@ async def test_the_personal_data_warning_names_what_it_found(chat: Chat) -> None
 async def test_the_warning_joins_its_list_the_way_the_language_does(chat: Chat) -> None:
     await chat.say("мой номер телефона +7 916 123 45 67 и паспорт 4510 123456", lang="ru")
     assert "номер документа и номер телефона" in chat.text, chat.text
+
+
+async def test_ok_at_a_step_the_fix_ends_at_gets_a_closing_line(chat: Chat) -> None:
+    # L14: "ok" at the Binance.US step got "I didn't quite get that" and the step again
+    await chat.say("the region is not supported")
+    await chat.say("I live in the US")
+    await chat.say("ok")
+    assert "final_ack" in chat.ids() and "use_buttons" not in chat.ids(), chat.ids()

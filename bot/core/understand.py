@@ -651,6 +651,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         fix.next_reason(t)  # "ok", "next", "下一步" where the button is "Next reason"
     elif "next" in said and step is not None and step.is_question:
         fix.render_step(t)  # "continue" after a side question: the step's question again
+    elif "next" in said and step is not None and step.end == "final" and phase == FIX:
+        # "ok" at a step the fix ends at (Binance.US, a fake ID): nothing comes next; said so
+        t.reply("final_ack", [t.btn("reasons", "L")])
     elif "next" in said and step is not None and step.end and phase == FIX:
         # "下一步" at the last step: there is none; its buttons say what comes next
         t.reply("use_buttons")

@@ -110,6 +110,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "review_hold": (),
         "review_hold_topic": (),
         "support_reason_question": (),
+        "final_ack": (),
         "review_question": (),
         # a notice with the reasons that started the review, sent while it runs: new or old?
         "review_same_notice": REVIEW,
