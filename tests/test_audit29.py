@@ -73,3 +73,10 @@ async def test_ok_at_a_step_the_fix_ends_at_gets_a_closing_line(chat: Chat) -> N
     await chat.say("I live in the US")
     await chat.say("ok")
     assert "final_ack" in chat.ids() and "use_buttons" not in chat.ids(), chat.ids()
+
+
+async def test_html_around_a_rejection_is_read_as_its_text(chat: Chat) -> None:
+    # L10: a script element's code ("alert(1)") made the message read as off topic
+    await chat.say("<b>my photo</b> was <i>blurry</i> <script>alert(1)</script>")
+    assert any(k.startswith("step:blurry_photo") for k in chat.ids()), chat.ids()
+    assert "<script>" not in chat.text and "alert(1)" not in chat.text

@@ -30,6 +30,9 @@ _ASCII_TABLE = {
 _US = compile_pattern(r"U\.?S\.?(?:A\.?)?", ignore_case=False, multiline=False)
 _BLOCK_TAG = compile_pattern(r"<\s*/?\s*(?:br|p|div|li|ul|ol|tr|td|h[1-6]|table)\b[^>]{0,200}>")
 _TAG = compile_pattern(r"<[^>\n]{0,200}>")
+#: a script or style element with what it holds: code, never words of the message (non-greedy,
+#: bounded: RE2 keeps it linear)
+_CODE = compile_pattern(r"(?s)<\s*(?:script|style)\b[^>]{0,200}>.{0,1000}?<\s*/\s*(?:script|style)\s*>")
 _CIRCLED = {chr(0x2460 + i): f" ({i + 1}) " for i in range(20)}  # ① .. ⑳
 _CIRCLED.update({chr(0x2776 + i): f" ({i + 1}) " for i in range(10)})  # ❶ .. ❿
 _CIRCLED.update({chr(0x2474 + i): f" ({i + 1}) " for i in range(20)})  # ⑴ .. ⒇
@@ -172,6 +175,8 @@ def from_html(text: str) -> str:
     those escaped once, "&lt;br&gt;", as HTML copied out of a page's source holds them)."""
     for _ in range(2):
         if "<" in text:
+            if "script" in text.lower() or "style" in text.lower():
+                text = _CODE.sub(" ", text)
             text = _BLOCK_TAG.sub("\n", text)
             text = _TAG.sub(" ", text)
         if "&" not in text:
