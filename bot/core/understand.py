@@ -380,7 +380,7 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
     cut: list[tuple[int, int]] = []
     for f in findings:
         if f.kind in _NEVER_A_REASON:  # "card 4111 ... cvv 123, my photo was blurry"
-            cut.append((f.start, f.end))
+            cut.append((_label_start(t, text, f.start), f.end))  # the datum and its label
             continue
         start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
         ends = [i for c in _ITEM_ENDS if (i := text.find(c, f.end)) >= 0]
@@ -397,6 +397,17 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
         out.append(text[pos : max(pos, s)])
         pos = max(pos, e)
     return "".join(out) + text[pos:]
+
+
+def _label_start(t: Turn, text: str, start: int) -> int:
+    """Where the label right before a datum starts ("card 4111...", "cvv 123"), or `start`."""
+    before = text[max(0, start - 40) : start]
+    stripped = before.rstrip(" \t:：=#-")
+    spans = [m.start() for m in re.finditer(r"\S+", stripped)]
+    for n in (3, 2, 1):
+        if len(spans) >= n and utils.default_process(stripped[spans[-n]:]) in t.engine.data_labels:
+            return start - len(before) + spans[-n]
+    return start
 
 
 def only_personal_data(t: Turn, text: str, findings: list[Finding]) -> bool:
