@@ -39,7 +39,7 @@ from bot.understanding.matcher import Matcher
 from bot.understanding.privacy import find_sensitive
 from bot.understanding.redact import MASKS
 from bot.understanding.settings import matching_files
-from bot.understanding.text import clean, is_han, simplified
+from bot.understanding.text import clean, is_cyrillic, is_han, simplified
 from bot.understanding.tokens import stem
 
 
@@ -715,7 +715,7 @@ _INFLECTED_LETTERS = 6
 
 
 def _has_cyrillic(text: str) -> bool:
-    return any("\u0400" <= c <= "\u04ff" for c in text)
+    return any(map(is_cyrillic, text))
 
 
 def _stemmed(text: str) -> str:

@@ -385,10 +385,7 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
         start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
         ends = [i for c in _ITEM_ENDS if (i := text.find(c, f.end)) >= 0]
         end = min(ends, default=len(text))
-        before = " " + utils.default_process(text[start : f.start]) + " "
-        for label in t.engine.data_labels:
-            before = before.replace(" " + label + " ", " ")
-        if not before.strip() and not text[f.end : end].strip(" \t:,"):
+        if not _without_labels(t, text[start : f.start]).strip() and not text[f.end : end].strip(" \t:,"):
             cut.append((start, end))
     if not cut:
         return text
@@ -397,6 +394,15 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
         out.append(text[pos : max(pos, s)])
         pos = max(pos, e)
     return "".join(out) + text[pos:]
+
+
+def _without_labels(t: Turn, text: str) -> str:
+    """`text` as compared (rapidfuzz's processing), without the labels data is handed over
+    under ("name", "date of birth", "card number")."""
+    said = " " + utils.default_process(text) + " "
+    for label in t.engine.data_labels:
+        said = said.replace(" " + label + " ", " ")
+    return said
 
 
 def _label_start(t: Turn, text: str, start: int) -> int:
@@ -417,10 +423,7 @@ def only_personal_data(t: Turn, text: str, findings: list[Finding]) -> bool:
         rest.append(text[pos : max(pos, f.start)])
         pos = max(pos, f.end)
     rest.append(text[pos:])
-    said = " " + utils.default_process(" ".join(rest)) + " "
-    for label in t.engine.data_labels:
-        said = said.replace(" " + label + " ", " ")
-    words = [w for w in said.split() if w not in t.engine.stop_words]
+    words = [w for w in _without_labels(t, " ".join(rest)).split() if w not in t.engine.stop_words]
     if len(words) > t.policy.personal_data_max_words:
         return False
     if any(w.startswith(d) for w in words for d in t.engine.domain_words):

@@ -18,7 +18,8 @@ knowledge's own examples count twice. Measured with blind32-35 held out of train
 messages and the knowledge's 5,408 texts), three orders (seeds 0-2): at 0.4, 0-1 of 1,714
 rightly read messages lost, 29-34 of the 83 out-of-scope and vague ones they wrongly matched
 left unmatched (a message is read both ways, quickly as in training and with its typos
-corrected, and the likelier of the two counts). It is part of the matcher, so the disk cache keeps it with the rest.
+corrected, and the likelier of the two counts). It is part of the matcher, so the disk cache
+keeps it with the rest.
 """
 
 from __future__ import annotations
@@ -66,15 +67,8 @@ class ScopeModel:
         `seed`), so adding or removing one text moves no other; the weights returned are the
         average over every step (Polyak averaging), which is what makes the model depend little
         on that order at all."""
-        data = []
-        known: dict[tuple[str, ...], list[int]] = {}  # a text listed twice is read once
-        for text, terms, about in examples:
-            if terms:
-                key = tuple(terms)
-                feats = known.get(key)
-                if feats is None:
-                    feats = known[key] = features(terms)
-                data.append((crc32(text.encode("utf-8", "surrogatepass")), feats, about))
+        data = [(crc32(text.encode("utf-8", "surrogatepass")), features(terms), about)
+                for text, terms, about in examples if terms]
         if len(data) > MAX_TEXTS:  # a huge base: the same share of every text, by hash
             data = sorted(data, key=lambda d: d[0])[:MAX_TEXTS]
         about = sum(1 for _, _, a in data if a)
