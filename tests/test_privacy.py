@@ -78,6 +78,7 @@ BLIND32 = [json.loads(line) for line in (PII / "blind32.jsonl").read_text(encodi
 BLIND33 = [json.loads(line) for line in (PII / "blind33.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND34 = [json.loads(line) for line in (PII / "blind34.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND35 = [json.loads(line) for line in (PII / "blind35.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND37 = [json.loads(line) for line in (PII / "blind37.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -880,6 +881,30 @@ def test_the_thirty_fifth_blind_corpus_leaves_few_secrets() -> None:
     # 2, 4, 6... only (a greeting on a quoted line, spelled digits after a code's word, form
     # labels without a colon in 48 more languages)
     _holds(BLIND35, fully_redacted=107, left=15, over_masked=3)
+
+
+def test_the_thirty_seventh_blind_corpus_leaves_few_secrets() -> None:
+    # tests/data/pii/blind37.md: first 107 of 120 / 15 left / 4 clean lines over-masked (8 kept words); tuned
+    # on lines 2, 4, 6... only (one given name after a relative or "his name is": `name_given`)
+    _holds(BLIND37, fully_redacted=112, left=10, over_masked=8)
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # one capitalised word after a relative is a given name, in many languages
+    ("my sister Grace tried too", "my sister [name] tried too"),
+    ("mi número es 1 y el de mi esposo Jesús es 2", "mi número es 1 y el de mi esposo [name] es 2"),
+    ("M-Pesa ya mume wangu Baraka ni mpya", "M-Pesa ya mume wangu [name] ni mpya"),
+    ("NPWP suami saya sudah ada, namanya Bayu Saputra", "NPWP suami saya sudah ada, namanya [name]"),
+    ("мой муж Андрей не может пройти", "мой муж [name] не может пройти"),
+    ("ma fille Léa a 16 ans", "ma fille [name] a 16 ans"),
+    # ... but not a short word in capitals, a common word, or a word in small letters
+    ("my son ID card was rejected", "my son ID card was rejected"),
+    ("my wife KYC failed twice", "my wife KYC failed twice"),
+    ("I used my husband Binance account", "I used my husband Binance account"),
+    ("namanya juga usaha", "namanya juga usaha"),
+])
+def test_a_given_name_after_a_relative_is_masked(text: str, stored: str) -> None:
+    assert redact(text) == stored
 
 
 @pytest.mark.parametrize(("text", "stored"), [

@@ -39,6 +39,7 @@ def names(scan: Scan) -> None:
             # in a script without capitals ("أخي يوسف") the words up to a common word count
             caseless = _caseless_follows(scan, e)
             _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:" + QUOTES))
+    _given_names(scan)
     for _, e in scan.cues("salutations")[:_MOST_GREETINGS]:
         # a notice quoted anywhere in the message: "got this: 'Dear John Smith, your ...'",
         # «Уважаемый Иван Петров», 尊敬的王小明 (one word is enough: "Dear Amaka,")
@@ -75,6 +76,23 @@ def names(scan: Scan) -> None:
     _greeted_lines(scan)
     _name_variants(scan)
     _respelled_words(scan)
+
+
+def _given_names(scan: Scan) -> None:
+    """One capitalised word after a relative (`name_given`: "my husband Baraka", "namanya Bayu", "mi esposo
+    Jesús", "mume wangu Baraka"): a given name, where `name_weak` wants two words. Not a short
+    word in capitals ("my son ID card", "my wife KYC"), nor a common word (`not_names`)."""
+    text = scan.text
+    for _, e in scan.cues("name_given"):
+        if is_cjk_char(text[e - 1]):
+            continue  # Chinese relatives go through name_weak
+        span = _run(scan, e, least=1, lowercase=_caseless_follows(scan, e), skip=",")
+        if span is None:
+            continue
+        word = text[span[0] : span[1]]
+        if " " not in word and word.isupper() and len(word) <= 4:
+            continue
+        _claim(scan, span)
 
 
 #: what may follow a name written after a bare label ("이름 김민준, 생년월일 ...")

@@ -48,7 +48,7 @@ class Patterns:
         self.vocab = v
         self.cue = {
             key: cue_pattern(v, key)
-            for key in ("name", "name_weak", "name_opening", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
+            for key in ("name", "name_weak", "name_given", "name_opening", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
                         "seed", "uid", "id_numbers", "id_series", "birth", "address", "order",
                         "signoffs", "username", "card_expiry", "iban", "contract", "name_lowercase", "phone_labels", "security",
                         "salutations")
