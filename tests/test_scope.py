@@ -98,6 +98,16 @@ def test_training_is_deterministic() -> None:
     assert ScopeModel.train([("a", ["a"], True)], 3) is None  # one side only: nothing to tell apart
 
 
+def test_texts_not_about_a_verification_can_weigh_more() -> None:
+    # policy.yaml scope_other_weight: a word both sides use leans to "not about" as it grows
+    data = [("a", ["passport", "blur", "reject"], True), ("b", ["homework", "blur", "scan"], False),
+            ("c", ["selfi", "blur"], True), ("d", ["camera", "blur", "phone"], False)] * 5
+    even, more = ScopeModel.train(data, 3), ScopeModel.train(data, 3, other_weight=3.0)
+    assert even is not None and more is not None
+    assert more.probability(["blur"]) < even.probability(["blur"])
+    assert more.probability(["passport", "reject"]) > 0.5
+
+
 def test_one_text_more_changes_the_model_little(kb: KnowledgeBase, matcher: Matcher) -> None:
     # texts are read in the order of their own hashes and the weights averaged over every step:
     # an operator's one new line does not reshuffle what every other message is read as

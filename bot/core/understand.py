@@ -92,7 +92,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         return
     if (not forwarded and len(text) <= 40 and "z|UTC" in t.state.last_buttons
             and (zones.parse_zone(text, t.kb.languages, t.policy.zone_places)
-                 or t.engine.matcher.match(text).top is None)):
+                 or _match(t, text).top is None)):
         # "Moscow" right after "send /timezone with its name"; a place it does not know ("Port
         # Harcourt") is told how to write the zone, not taken for a question off the topic
         commands.set_zone(t, text.strip())
@@ -146,7 +146,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
             asked_too(t, text)
             return
     ahead = _next_question(t, step)
-    if ahead is not None and not forwarded and not t.engine.matcher.match(text).names_reason:
+    if ahead is not None and not forwarded and not _match(t, text).names_reason:
         # a step that only tells something, answered with the next question's answer ("he
         # refuses to close it" while reading that one ID verifies one account)
         index = t.engine.said_option(text, ahead.options)
@@ -169,8 +169,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     read = _without_data_lines(t, text, findings) if findings else text
     # in the middle of a case the message is about the verification ("can I wear my glasses? I
     # need them to see"): the scope model judges only messages that come without one
-    result = t.engine.matcher.match(_without_not_yet(t, t.engine.without_introduction(read)),
-                                    scoped=_out_of_context(t))
+    result = _match(t, _without_not_yet(t, t.engine.without_introduction(read)))
     if not forwarded and progress_report(t, text, result):
         return
     diagnose(t, result, redact(text), forwarded, count)
@@ -197,7 +196,7 @@ def corrected(t: Turn, text: str) -> bool:
     named: list[str] = []
     for clause, negation in zip(clauses, negated, strict=True):
         # (the cue is no reason: "ой нет, перепутал, ..." is no mix-up of names)
-        reasons = [m.id for m in matcher.match(t.engine.without_cues(clause)).matches
+        reasons = [m.id for m in _match(t, t.engine.without_cues(clause)).matches
                    if m.kind == "reason"]
         new = [r for r in reasons if r not in walked]
         if new and not (named and denied):
@@ -217,7 +216,7 @@ def corrected(t: Turn, text: str) -> bool:
 def _says_permanent(t: Turn, text: str) -> bool:
     """Does the message name the permanent rejection firmly ("says permanently rejected",
     "навсегда отказали", "被永久拒绝了")?"""
-    top = t.engine.matcher.match(text).top
+    top = _match(t, text).top
     role = t.topic_for("permanent_rejection")
     return top is not None and top.kind == "topic" and top.id == role and \
         top.score >= float(t.policy.matching["multi_min_score"])
@@ -325,7 +324,7 @@ def _own_part(t: Turn, text: str) -> str:
     if len(parts) != 2:
         return ""
     plain = [p for p in parts
-             if not t.engine.matcher.match(p).names_reason]
+             if not _match(t, p).names_reason]
     return plain[0] if len(plain) == 1 else ""
 
 
@@ -356,6 +355,14 @@ def warn_personal_data(t: Turn, findings: list[Finding]) -> None:
         # (parts of the one message: not keys of their own in what the turn said)
         labels = [t.kb.message(f"data_kind_{k}", t.lang) for k in named if f"data_kind_{k}" in t.kb.messages]
         t.reply("sensitive_data", kinds=labels or [t.kb.message("data_kind_number", t.lang)])
+
+
+def _match(t: Turn, text: str) -> MatchResult:
+    """What the matcher reads in a text of this turn: in the middle of a case the message is
+    about the verification ("can I wear my glasses? I need them to see"), so the scope model
+    judges only messages that come without one (`_out_of_context`), here and in every question
+    the engine asks of a message's parts."""
+    return t.engine.matcher.match(text, scoped=_out_of_context(t))
 
 
 def _out_of_context(t: Turn) -> bool:
@@ -430,7 +437,7 @@ def only_personal_data(t: Turn, text: str, findings: list[Finding]) -> bool:
         return False  # "... and it got rejected": about verification after all
     if not words:
         return True
-    described = t.engine.matcher.match(" ".join(words))
+    described = _match(t, " ".join(words))
     return not described.names_reason
 
 
@@ -477,7 +484,7 @@ def _first_rejection_after_question(t: Turn, text: str) -> bool:
     """Does the message tell the first rejection of a case a question opened ("turned 18,
     verified, rejected: blurry photo" after "can I verify at 17?")? It is read as a rejection."""
     return (_asked_case(t) is not None and t.engine.says_failure(text)
-            and t.engine.matcher.match(text).names_reason)
+            and _match(t, text).names_reason)
 
 
 def _first_answer_changed(t: Turn, text: str) -> int | None:
@@ -517,7 +524,7 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
         picked = t.engine.pick_option(cyr, labels)  # "ne znayu": "не знаю"
     if picked is None and t.state.reason and len(text) <= _SHORT_ANSWER:
         # "yes it expired last month": a yes first, and the rest restates this reason
-        restated = t.engine.matcher.match(text).top
+        restated = _match(t, text).top
         if restated is not None and restated.id == t.state.reason:
             picked = t.engine.yes_or_no_option(text, labels, leading=True)
     return picked
@@ -539,7 +546,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
                            "support_fixed")
                if n not in said and _told(t, text, n)]
     firm = float(t.policy.matching["multi_min_score"])
-    matches = t.engine.matcher.match(text).matches if longer else []
+    matches = _match(t, text).matches if longer else []
     if "contact_offer" in longer and any(m.score >= firm for m in matches):
         # "有个自称币安客服的人加我微信，要我发验证码": someone else's contact, told about, is
         # what a page answers (the scam warning), not an offer to chat elsewhere
@@ -564,7 +571,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         if count is not None and count >= len(case.attempts) and not t.engine.hypothetical(text):
             said.add("rejected_again")
     if "passed" in said and any(b.startswith("k|") for b in t.state.last_buttons) and \
-            not t.engine.matcher.match(text).names_reason:
+            not _match(t, text).names_reason:
         # "yep all good now" to "has Customer Support fixed it?": support is done, nothing was
         # resubmitted yet (the verification itself is no more passed than before)
         said = (said - {"passed"}) | {"support_fixed"}
@@ -585,7 +592,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     # "rejected again" is news of a case this bot knows; as a first message ("селфи не прошло",
     # "被拒了") it is a rejection to read like any other (its reason, or what the notice says)
     if ("rejected_again" in said and case is not None
-            and ("same_reason" in said or not t.engine.matcher.match(text).names_reason)):
+            and ("same_reason" in said or not _match(t, text).names_reason)):
         # (one that names its reason, "rejected again, now the selfie failed", is read below)
         if phase == AWAITING_NOTICE:
             # the rejection is counted already and nothing was resubmitted since: "still
@@ -636,7 +643,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         # "I resubmitted with my dad's ID": someone else's document is its own problem (the
         # guide: a parent's ID for an account the minor runs is a violation), said beside it
         others = t.topic_for("someone_elses_id")
-        if others and any(m.id == others for m in t.engine.matcher.match(text).matches):
+        if others and any(m.id == others for m in _match(t, text).matches):
             fix.show_topic(t, others)
     elif case is not None and said & SUPPORT_NEWS:
         support_news(t, said | set(t.clause_intents(text)))  # (and "..., I resubmitted")
@@ -680,7 +687,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         fix.render_step(t)
     elif "start_over" in said:
         fix.start_over(t)
-    elif "common_reasons" in said and not t.engine.matcher.match(text).names_reason:
+    elif "common_reasons" in said and not _match(t, text).names_reason:
         fix.show_reasons(t, "common_reasons_list")  # "what are the most common reasons?"
     elif "not_sure" in said and phase == CHOOSING:
         t.state.phase = IDLE
@@ -690,7 +697,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     elif "explain" in said and phase == FIX and step is not None:
         explain(t)  # "what does this mean?" about the notice being fixed
     elif ("explain" in said and step is None and not case_rules.result_pending(t)
-          and t.engine.matcher.match(text).top is None):
+          and _match(t, text).top is None):
         # (a reason or a question named with it is answered: "мне навсегда отказали, что
         # делать?" is the permanent rejection)
         t.reply("send_notice", [t.btn("reasons", "L")])  # "here's what I got": the notice is next
@@ -726,16 +733,16 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         # "add me on WeChat", "напиши в личку": the bot contacts nobody, and nobody from support
         # adds a user privately
         t.reply("contact_offer_answer", *fix.onward_row(t), **t.policy.links)
-    elif "cost" in said and not t.engine.matcher.match(text).names_reason:
+    elif "cost" in said and not _match(t, text).names_reason:
         t.reply("cost_answer", *fix.onward_row(t), **t.policy.links)  # "is this bot free?"
     elif "stored_data" in said:
         t.reply("stored_data_answer", *fix.onward_row(t))  # "what data do you have about me?"
     elif "own_data" in said:
         # "what is my passport number?": the bot has none of it, and says where it is
         t.reply("own_data_unknown", *t.role_rows("contact_support"), *fix.continue_row(t))
-    elif "my_status" in said and not t.engine.matcher.match(text).names_reason:
+    elif "my_status" in said and not _match(t, text).names_reason:
         commands.cmd_status(t)  # "what is my status?", "где мой случай": what /status shows
-    elif "about_bot" in said and not t.engine.matcher.match(text).names_reason:
+    elif "about_bot" in said and not _match(t, text).names_reason:
         t.reply("safety", **t.policy.links)  # "who are you? are you binance?", "что ты умеешь?"
         commands.cmd_help(t)
     elif said & {"yes", "no", "next"} and step is None and case is None and len(text) <= 20:
@@ -802,7 +809,7 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
         return True
     limit = int(t.policy.matching["max_clauses"])
     rest = [c for c in t.engine.matcher.clauses(text)[:limit] if not t.engine.intents(c)]
-    asked = t.engine.matcher.match(". ".join(rest)) if rest else None
+    asked = _match(t, ". ".join(rest)) if rest else None
     top = asked.top if asked is not None else None
     if asked is not None and top is not None and top.kind == "topic" and not asked.ambiguous:
         fix.show_topic(t, top.id)
@@ -820,7 +827,7 @@ def support_answer(t: Turn, text: str) -> bool:
     if not any(b.startswith(("k|", "K|")) for b in t.state.last_buttons):
         return False
     clauses = t.engine.matcher.clauses(text)
-    if len(clauses) < 2 or t.engine.matcher.match(text).names_reason:
+    if len(clauses) < 2 or _match(t, text).names_reason:
         return False  # short answers are read as intents; a reason named is news of its own
     first = set(t.engine.intents(clauses[0]))
     if first & {"no", "still_waiting"} and not first & {"support_fixed"}:
@@ -1099,7 +1106,7 @@ def _asked_alone(t: Turn, text: str, topic: str) -> bool:
     firm = float(t.policy.matching["multi_min_score"])
     # (the first few questions only: a message of a hundred "?" costs no hundred matches)
     for piece in [p for p in re.split(r"(?<=[?？])", text[:2000]) if p.strip()][:_MOST_QUESTIONS]:
-        found = t.engine.matcher.match(piece).top
+        found = _match(t, piece).top
         if found is not None and found.id == topic and found.score >= firm:
             return True
     return False
@@ -1193,7 +1200,7 @@ def also_said(t: Turn, text: str) -> None:
         return
     firm = float(t.policy.matching["multi_min_score"])
     walked = {t.state.reason, *t.state.queue, *t.state.batch}
-    result = t.engine.matcher.match(text)
+    result = _match(t, text)
     ids = [m.id for m in result.matches
            if m.kind == "reason" and m.score >= firm and m.id not in walked]
     # the words after the answer's own clause ("yes it's expired, | and my name is wrong")
@@ -1263,7 +1270,7 @@ def asked_too(t: Turn, text: str, besides: Collection[str | None] = ()) -> None:
     is one of `besides` (the reply answered it already)."""
     if not _asks(text) or len(text) > _SHORT_ANSWER * 4:
         return
-    found = t.engine.matcher.match(_question_tail(text)).matches
+    found = _match(t, _question_tail(text)).matches
     asked = next((m for m in found if m.kind == "topic"), None)
     if asked is not None and asked.id not in besides:
         fix.show_topic(t, asked.id)
@@ -1298,7 +1305,7 @@ def _tail_top(t: Turn, text: str, sentences: int = 2) -> Match | None:
     """The best match of a message's last question (with `sentences` - 1 before it), when that
     is less than the whole message; else None."""
     tail = _question_tail(text, sentences)
-    return t.engine.matcher.match(tail).top if tail != text.strip() else None
+    return _match(t, tail).top if tail != text.strip() else None
 
 
 #: sentence ends (Latin and Chinese)

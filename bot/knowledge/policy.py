@@ -133,6 +133,9 @@ class MatchingSettings(Mapping[str, float]):
                                    "words (a shorter one is read in the bot's own context)")
     scope_epochs: int = setting(4, lo=0, hi=50, integer=True, doc="passes over knowledge/scope/ "
                                 "and the examples when the scope model is trained (0: no model)")
+    scope_other_weight: float = setting(1.0, lo=0, above=True, doc="how much a text not about a "
+                                        "verification counts against one that is, in training "
+                                        "(more: fewer wrong matches, a few right ones lost)")
     common_fraction: float = setting(0.01, lo=0, hi=1, doc="a feature in more than this share of "
                                                            "texts is common (speed only)")
     common_min_df: int = setting(100, lo=1, integer=True,

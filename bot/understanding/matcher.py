@@ -383,7 +383,8 @@ class Matcher:
         labelled = [(t.text, t.kind != "none") for t in texts
                     if t.role in ("example", "notice")] * _EXAMPLE_WEIGHT
         labelled += [(text, about) for _, text, about in scope]
-        return train_from(labelled, self.scope_terms, int(self.settings["scope_epochs"]))
+        return train_from(labelled, self.scope_terms, int(self.settings["scope_epochs"]),
+                          self.settings["scope_other_weight"])
 
     def scope_terms(self, text: str) -> list[str]:
         """A text's words as the scope model reads them: stems, single-word synonyms mapped
