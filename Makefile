@@ -20,8 +20,10 @@ lint: install
 validate: install
 	$(PY) -m bot validate
 
+# the tests run on every core (pytest-xdist; TEST_WORKERS=0 runs them in this process)
+TEST_WORKERS ?= auto
 test: install lint validate
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 # the same, with a throwaway PostgreSQL server for the PostgreSQL tests (what CI runs)
 test-pg: install
