@@ -55,6 +55,9 @@ logger = logging.getLogger(__name__)
 #: words of a failing clause right after a told step that make it the step's own failure
 #: ("it failed again"); a longer one ("the letter says verification failed") may be another's
 _STEP_FAILURE = 3
+#: a bare number from here on in a failing clause is no count of failures but an age
+#: ("rejected for being 17"); "rejected 15 times" says it is a count
+_AGE_NOT_COUNT = 13
 
 #: the last matchers built, with the knowledge they were built from: see `Matcher.build`
 _BUILT: list[tuple[tuple[object, ...], Matcher]] = []
@@ -585,9 +588,12 @@ class Matcher:
                 if clause in asked and any(n[2] for n in named):
                     unkeyed = unkeyed | self.reason_entries
                 # ... nor from a count of failures beside other clauses ("failed 3 times, my
-                # photo was blurry": how often, not why; its topics still count)
+                # photo was blurry": how often, not why; its topics still count); a teenager's
+                # number with no word of a count is an age ("rejected for being 17, and ...")
                 if (failing[position] and len(clauses) > 1 and self.vague_terms.issuperset(
-                        t for t in clause_terms if not t.isdigit() and t not in self.count_terms)):
+                        t for t in clause_terms if not t.isdigit() and t not in self.count_terms)
+                        and (not self.count_terms.isdisjoint(clause_terms) or all(
+                            int(t) < _AGE_NOT_COUNT for t in clause_terms if t.isdigit()))):
                     unkeyed = unkeyed | self.reason_entries
                 # "nothing" is judged on the whole message only
                 kept = whole[none] if none >= 0 else 0.0
