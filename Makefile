@@ -23,7 +23,7 @@ validate: install
 # the tests run on every core (pytest-xdist; TEST_WORKERS=0 runs them in this process)
 TEST_WORKERS ?= auto
 test: install lint validate
-	$(PY) -m pytest -q -n $(TEST_WORKERS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 # the same, with a throwaway PostgreSQL server for the PostgreSQL tests (what CI runs)
 test-pg: install
