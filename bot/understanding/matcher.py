@@ -340,7 +340,8 @@ class Matcher:
         norm = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings,
                           words["negations"], words["negatable"], english,
                           words["negation_bridge"], words["bridge_negations"])
-        seg = Segmenter(words["boilerplate"], words["reason_markers"], words["soft_separators"])
+        seg = Segmenter(words["boilerplate"], words["reason_markers"], words["soft_separators"],
+                        words["clause_leads"])
         norm.remember = seg.remember = True
         anchors = {t for w in words["domain_words"] for t in norm.terms(clean(w, 200))}
         matcher = cls(entries, norm, seg, settings, anchors, words)
@@ -531,7 +532,8 @@ class Matcher:
         loose = (self._listed(seg.loose, exclude, s["loose_min_score"], domain, budget)
                  if seg.loose else [])
         whole = self.scorer.scores(terms, exclude, uncertain, domain, budget)
-        clauses = [*seg.loose, *(c for part in seg.free for c in self.seg.clauses(part, budget))]
+        clauses = [*seg.loose, *(c for part in seg.free
+                                 for c in self.seg.clauses(part, budget, leads=False))]
         most = int(s["max_clauses"])
         # (a notice quoted inside a long story: its "Reason:" line is read wherever it is)
         marked = self.seg.marked(cleaned, budget) if len(clauses) > most else []

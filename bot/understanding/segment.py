@@ -219,6 +219,7 @@ class Segmenter:
         boilerplate: Sequence[str],
         markers: Sequence[str],
         soft_separators: Sequence[str],
+        clause_leads: Sequence[str] = (),
     ) -> None:
         good = [p for p in boilerplate if _compile_each([p], "boilerplate")]
         self.boilerplate = compile_any(good)
@@ -230,6 +231,12 @@ class Segmenter:
         soft += [rf"\s*(?:{'|'.join(symbols)})\s*"] if symbols else []
         self.soft = compile_pattern("|".join(soft)) if soft else None
         self.clause = compile_pattern("|".join([_CLAUSE_PUNCT, *soft]))
+        # words that open a clause and stay in it ("the second time ...", 第二次...): a story
+        # told attempt by attempt, with no punctuation, is cut before each
+        words, symbols = _separators(clause_leads)
+        leads = [rf"\s(?:{'|'.join(words)})\s"] if words else []
+        leads += [rf"(?:{'|'.join(symbols)})"] if symbols else []
+        self.leads = compile_pattern("|".join(leads)) if leads else None
         self._stripped: dict[str, str] = {}
         self.remember = False  # keep what is stripped (on while the matcher is built)
 
@@ -353,14 +360,20 @@ class Segmenter:
             pieces = [p for piece in pieces for p in _split(self.soft, piece, budget)]
         return [p.strip() for p in pieces if _letters(p)]
 
-    def clauses(self, text: str, budget: Budget | None = None) -> list[str]:
-        """Split free text into clauses at punctuation and soft separators ("and", "、")."""
+    def clauses(self, text: str, budget: Budget | None = None, *,
+                leads: bool = True) -> list[str]:
+        """Split free text into clauses at punctuation and soft separators ("and", "、"), and
+        before a clause's lead ("the second time", 第二次): kept in its clause (a count reads
+        it), or dropped with `leads=False` (what went wrong is read without it)."""
         text = _han_breaks(_sub_bullets(text, budget), budget)
+        if self.leads is not None:
+            _spend(budget, text, MAX_PIECES)
+            text = self.leads.sub(_ON_NEW_LINE if leads else "\n", text, MAX_PIECES)
         return [p.strip() for p in _split(self.clause, text, budget) if _letters(p)]
 
     def questions(self, text: str, leads: tuple[str, ...],
                   budget: Budget | None = None) -> set[str]:
-        """The clauses (as `clauses` gives them) of the yes/no questions in free text: a part
+        """The clauses (as `clauses` gives them, leads dropped) of the yes/no questions in free text: a part
         between punctuation that starts with one of `leads` (padded: " is it because ") and ends
         in a question mark ("region not supported, is it because my photo was blurry?")."""
         if "?" not in text or not leads:
@@ -374,7 +387,7 @@ class Segmenter:
             at = found + len(piece)
             if text[at:at + 8].lstrip(" ")[:1] == "?" and \
                     f" {' '.join(text_words(piece))} ".startswith(leads):
-                asked.update(self.clauses(piece, budget))
+                asked.update(self.clauses(piece, budget, leads=False))
         return asked
 
 
