@@ -36,3 +36,29 @@ async def test_an_ordinal_failure_counts(chat: Chat, text: str, lang: str, count
     await chat.say(text, lang=lang)
     await chat.command("status")
     assert _counts(chat, lang, count, count) in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("the manual review rejected me", "en"),
+    ("人工审核没通过，怎么办？", "zh"),
+    ("ручную проверку не прошёл, что теперь делать?", "ru"),
+])
+async def test_a_failed_manual_review_is_its_end(chat: Chat, text: str, lang: str) -> None:
+    # N6: "the manual review rejected me" was read as "my case is in manual review" (wait
+    # 7-14 business days); the guide: the review is over, ask support for the detailed reason
+    replies = await chat.say(text, lang=lang)
+    assert "review_rejected" in chat.ids(replies), chat.ids(replies)
+    assert "manual_review" not in " ".join(chat.ids(replies)), chat.ids(replies)
+    await chat.command("status")
+    after = chat.service.kb.policy.manual_review_after
+    assert _counts(chat, lang, after, after) in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("I'm on a business trip in the US, can I verify from here?", "en"),
+    ("я в командировке в США, могу пройти верификацию?", "ru"),
+])
+async def test_a_trip_abroad_is_about_the_region(chat: Chat, text: str, lang: str) -> None:
+    # N9: where the user is for now (a business trip, a visit) is the region reason's question
+    await chat.say(text, lang=lang)
+    assert "step:restricted_region/ask_where" in chat.ids(), chat.ids()

@@ -529,6 +529,16 @@ def rejected(t: Turn, reasons: list[str] | None = None) -> bool:
     return after_rejection(t, case, was_review=was_review)
 
 
+def review_rejected(t: Turn, count: int | None) -> None:
+    """"The manual review rejected me": the case (opened if new) was in manual review, with at
+    least the failures that lead there, and the review ended in a rejection."""
+    case = t.case()
+    if case.stage != MANUAL_REVIEW and case.reviews_failed == 0:
+        set_failures(t, max(count or 0, t.policy.manual_review_after), only_raise=True)
+        enter_manual_review(t, case, quiet=True)
+    rejected(t)
+
+
 def more_documents(t: Turn) -> None:
     """Support asked for more documents during the manual review."""
     case = t.case()

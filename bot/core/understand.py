@@ -542,8 +542,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     longer = [n for n in ("own_data", "stored_data", "this_language", "about_bot", "cost",
                           "contact_offer", "common_reasons")
               if n not in said and t.engine.says(text, n)]
-    longer += [n for n in ("in_review", "more_documents", "appealed", "documents_sent",
-                           "support_fixed")
+    longer += [n for n in ("review_rejected", "in_review", "more_documents", "appealed",
+                           "documents_sent", "support_fixed")
                if n not in said and _told(t, text, n)]
     firm = float(t.policy.matching["multi_min_score"])
     matches = _match(t, text).matches if longer else []
@@ -575,8 +575,10 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         # "yep all good now" to "has Customer Support fixed it?": support is done, nothing was
         # resubmitted yet (the verification itself is no more passed than before)
         said = (said - {"passed"}) | {"support_fixed"}
+    if "review_rejected" in said:
+        said -= {"in_review", "rejected_again"}  # "the manual review rejected me": its end
     news = said & {"rejected_again", "passed", "resubmitted", "more_documents", "in_review",
-                   "appealed"}
+                   "appealed", "review_rejected"}
     if news and t.engine.asks_about(text, news):
         # "what if I get rejected again?": a question about what comes next, not news
         said -= news
@@ -588,6 +590,12 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         # "they rejected it, says permanently rejected"; "support says the rejection is final":
         # told, not asked, about a case this bot knows, the case ends there
         case_rules.permanently_rejected(t)
+        return True
+    if "review_rejected" in said and not _match(t, text).names_reason:
+        # "the manual review rejected me", "人工审核没通过": a review, known to this bot or not,
+        # ended in a rejection (the guide: ask support for the detailed reason); one that says
+        # the reason is read below, as any notice
+        case_rules.review_rejected(t, t.failures_said(text))
         return True
     # "rejected again" is news of a case this bot knows; as a first message ("селфи не прошло",
     # "被拒了") it is a rejection to read like any other (its reason, or what the notice says)

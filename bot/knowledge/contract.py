@@ -327,6 +327,7 @@ INTENTS: tuple[str, ...] = (
     "thanks",
     "more_documents",
     "in_review",
+    "review_rejected",
     "appealed",
     "documents_sent",
     "same_reason",
