@@ -62,3 +62,55 @@ async def test_a_trip_abroad_is_about_the_region(chat: Chat, text: str, lang: st
     # N9: where the user is for now (a business trip, a visit) is the region reason's question
     await chat.say(text, lang=lang)
     assert "step:restricted_region/ask_where" in chat.ids(), chat.ids()
+
+
+async def _fix_and_pass(chat: Chat, first: str, lang: str, fails_before: int = 0) -> None:
+    """Report `first`, walk its fix to "I resubmitted", then press "It passed" at the check-in
+    (after `fails_before` more rejections for the same reason)."""
+    await chat.say(first, lang=lang)
+    for round_ in range(fails_before + 1):
+        while "resubmitted" not in chat.ids():
+            await chat.press_key(chat.button_keys()[0])
+        await chat.tick(hours=25)
+        if round_ < fails_before:
+            await chat.press_key("rejected_again")
+            await chat.press_key("same_reason")
+    await chat.press_key("passed")
+    assert "passed" in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("first", "oops", "lang", "fails_before", "failures"), [
+    ("my photo was blurry", "oops, wrong button, it did NOT pass, rejected again for blurry photo",
+     "en", 0, 2),
+    ("my photo was blurry", "sorry, wrong button, it was rejected again, photo blurry again",
+     "en", 1, 3),
+    ("证件照片模糊", "不对，按错了，没通过，又被拒了", "zh", 0, 2),
+])
+async def test_a_mispressed_pass_is_taken_back(chat: Chat, first: str, oops: str, lang: str,
+                                               fails_before: int, failures: int) -> None:
+    # N4: "It passed" pressed by mistake and corrected in words kept the case closed; the
+    # correction opened a new case with no attempts, so the third failure never reached the
+    # manual review
+    await _fix_and_pass(chat, first, lang, fails_before)
+    await chat.say(oops, lang=lang)
+    assert "pass_undone" in chat.ids(), chat.ids()
+    await chat.command("status")
+    assert _counts(chat, lang, failures, failures) in chat.text, chat.text
+    if failures >= chat.service.kb.policy.manual_review_after:
+        assert chat.service.kb.message("stage_manual_review", lang) in chat.text, chat.text
+
+
+async def test_only_a_wrong_button_asks_how_it_went(chat: Chat) -> None:
+    await _fix_and_pass(chat, "my photo was blurry", "en")
+    await chat.say("I pressed the wrong button")
+    assert chat.ids()[:2] == ["pass_undone", "followup_question"], chat.ids()
+    await chat.press_key("rejected_again")
+    await chat.command("status")
+    assert _counts(chat, "en", 2, 2) in chat.text, chat.text
+
+
+async def test_a_pass_days_ago_is_not_taken_back(chat: Chat) -> None:
+    await _fix_and_pass(chat, "my photo was blurry", "en")
+    chat.clock.advance(hours=chat.service.kb.policy.pass_undo_hours + 1)
+    await chat.say("rejected again, my photo was blurry")
+    assert "pass_undone" not in chat.ids(), chat.ids()

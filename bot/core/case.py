@@ -501,11 +501,41 @@ def passed(t: Turn) -> None:
             case.attempts.append(Attempt(at=iso(t.now), outcome="passed"))
         journal.record(t, journal.OUTCOME, outcome="passed", attempt=len(case.attempts),
                        reasons=list(case.reasons))
+        case.passed_from, case.passed_review = case.stage, case.review_started
         set_stage(t, case, PASSED)
     t.state.asked_result = False
     t.state.followup = None
     fix.reset_position(t)
     t.reply("passed")
+
+
+def undo_pass(t: Turn, *, told: bool) -> bool:
+    """"Oops, wrong button, it did NOT pass" less than `dialogue.pass_undo_hours` after "it
+    passed": the pass is taken back and the case opens again where it was, its attempts kept
+    (the attempt that passed is waiting for its result again). `told`: the message says the
+    result too (a rejection, read next as usual); else the bot asks for it. False when there is
+    no such pass."""
+    case = t.state.case
+    if (case is None or case.stage != PASSED or case.closed_at is None
+            or t.now - parse_iso(case.closed_at) > timedelta(hours=t.policy.pass_undo_hours)):
+        return False
+    last = case.attempts[-1] if case.attempts else None
+    stage = case.passed_from if case.passed_from in (MANUAL_REVIEW, LOCK_RISK) else FIXING
+    if last is not None and last.outcome == "passed":
+        last.outcome = "pending"
+        stage = MANUAL_REVIEW if stage == MANUAL_REVIEW else RESUBMITTED
+    case.closed_at = None
+    set_stage(t, case, stage)
+    if stage == MANUAL_REVIEW:
+        case.review_started = case.passed_review or iso(t.now)
+        followups.schedule_review(t, case)
+    t.pass_undone = True
+    journal.record(t, journal.OUTCOME, outcome="not_passed", attempt=len(case.attempts),
+                   failures=case.failures)
+    t.reply("pass_undone", attempt=max(len(case.attempts), 1))
+    if not told:
+        followups.ask_result(t)
+    return True
 
 
 def rejected(t: Turn, reasons: list[str] | None = None) -> bool:

@@ -71,6 +71,10 @@ class Case:
     closed_at: str | None = None
     closed_why: str | None = None  # a CLOSURES value or RESTART
     review_started: str | None = None  # when the current manual review began
+    #: a passed case: the stage it passed from and its review's start (a pass taken back
+    #: returns there, `bot.core.case.undo_pass`)
+    passed_from: str | None = None
+    passed_review: str | None = None
     reviews_failed: int = 0  # manual reviews that ended in a rejection
     #: the review's end was inferred from a count the user said ("my 5th time"), not reported
     review_inferred: bool = False

@@ -45,6 +45,9 @@ class Turn:
     asked_only: bool = False
     #: the message tells a first submission ("впервые отправил заявку"): none was refused before
     first_submission: bool = False
+    #: this turn took back an "it passed" ("wrong button, it was rejected"): its "wrong
+    #: button" is not about the resubmission it reopened
+    pass_undone: bool = False
     going_back: bool = False  # the user pressed Back: a question is asked, not answered for them
     _clauses: tuple[str, list[str]] | None = None  # the clause intents of this turn's message
     #: the topic the previous turn answered (`State.last_topic`, cleared for this turn's own)

@@ -29,6 +29,7 @@ from bot.core.state import (
     IDLE,
     LOCK_RISK,
     MANUAL_REVIEW,
+    PASSED,
     RESTART,
     RESUBMITTED,
     Case,
@@ -90,6 +91,9 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     # the text is read as written (in memory only); anything logged is masked first
     if not forwarded and (buttons.typed_number(t, text) or buttons.typed_label(t, text)):
         return
+    told = None if forwarded else _pass_undone(t, text)
+    if told is not None and case_rules.undo_pass(t, told=told) and not told:
+        return  # "I pressed the wrong button": asked how it went (else the rejection is read on)
     if (not forwarded and len(text) <= 40 and "z|UTC" in t.state.last_buttons
             and (zones.parse_zone(text, t.kb.languages, t.policy.zone_places)
                  or _match(t, text).top is None)):
@@ -173,6 +177,20 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and progress_report(t, text, result):
         return
     diagnose(t, result, redact(text), forwarded, count)
+
+
+def _pass_undone(t: Turn, text: str) -> bool | None:
+    """After "it passed": does the message take it back? True when it says the verification
+    was rejected ("oops, it did NOT pass, rejected again"), False when it only says the button
+    was wrong ("按错了"), None when it does neither."""
+    case = t.state.case
+    if case is None or case.stage != PASSED:
+        return None
+    said = set(t.engine.intents(text)) | set(t.clause_intents(text))
+    if "rejected_again" in said and not t.engine.hypothetical(text) \
+            and not t.engine.asks_about(text, {"rejected_again"}):
+        return True
+    return False if "not_resubmitted" in said else None
 
 
 def corrected(t: Turn, text: str) -> bool:
@@ -558,7 +576,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     if {"rejected_again", "same_reason"} <= set(t.clause_intents(text)):
         said |= {"rejected_again", "same_reason"}  # "Опять отказали, уже второй раз. Причина та же."
     if ("not_resubmitted" in said or t.engine.says(text, "not_resubmitted")) and \
-            case_rules.undo_resubmission(t):
+            not t.pass_undone and case_rules.undo_resubmission(t):
         return True  # "actually I haven't resubmitted yet": the attempt just reported is taken back
     phase = t.state.phase
     case = t.open_case()

@@ -87,6 +87,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "reason_added": ("titles", "count"),
         "reason_corrected": ("wrong", "right"),
         "resubmission_undone": ("attempt",),
+        "pass_undone": ("attempt",),
         "crisis": (),
         "elsewhere": (),
         "notice_settles": ("wrong", "right"),

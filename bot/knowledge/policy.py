@@ -310,6 +310,10 @@ class Policy:
         24, section="dialogue", lo=0,
         doc="a notice naming none of the reasons of the rejection being fixed, arriving this "
             "many hours after it, is a new rejection (the user resubmitted without saying so)")
+    pass_undo_hours: float = setting(
+        72, section="dialogue", lo=0,
+        doc="\"it passed\" followed this soon by \"wrong button, it was rejected\" takes the "
+            "pass back: the case opens again with its attempts")
     followup_support_hours: float = setting(
         72, section="followup", key="support_hours", lo=0, above=True,
         doc='when to ask "has Customer Support fixed it?" after the user says they contacted it')
