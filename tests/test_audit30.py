@@ -114,3 +114,34 @@ async def test_a_pass_days_ago_is_not_taken_back(chat: Chat) -> None:
     chat.clock.advance(hours=chat.service.kb.policy.pass_undo_hours + 1)
     await chat.say("rejected again, my photo was blurry")
     assert "pass_undone" not in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang", "reason", "topics"), [
+    ("my photo was rejected as blurry, how long do I have to wait before resubmitting and will "
+     "it affect my credit score?", "en", "blurry_photo", ["resubmit_how", "credit_score"]),
+    ("my selfie failed twice. can I use my passport instead, and is there a limit on attempts?",
+     "en", "face_verification", ["switch_document", "repeated_failures"]),
+    ("人脸识别失败了两次，可以换护照吗？失败太多次会被封号吗？", "zh", "face_verification",
+     ["switch_document", "ban_after_failures"]),
+    ("asking for a friend: his kyc failed, the email said the image contains editing traces. he "
+     "just cropped the photo, is he banned now?", "en", "edited_document", ["ban_after_failures"]),
+    ("我儿子今年17岁，注册币安被拒了，说年龄不符合要求，能用我的身份证帮他认证吗", "zh", "underage",
+     ["someone_elses_id"]),
+])
+async def test_every_question_beside_a_reason_is_answered(
+        chat: Chat, text: str, lang: str, reason: str, topics: list[str]) -> None:
+    # N7: of two questions asked beside a reason one was dropped (and in Chinese the reason too)
+    await chat.say(text, lang=lang)
+    ids = chat.ids()
+    assert any(k.startswith(f"step:{reason}/") for k in ids), ids
+    for topic in topics:
+        assert f"topic:{topic}" in ids, (topic, ids)
+
+
+async def test_a_rejection_told_before_what_should_i_do_counts(chat: Chat) -> None:
+    # "my photo was blurry, what should I do?" tells a rejection: "what should i" is no yes/no
+    # question about a verification not yet tried ("If you haven't been rejected yet...")
+    await chat.say("my photo was blurry, what should I do?")
+    assert "diagnosis" in chat.ids() and "diagnosis_asked" not in chat.ids(), chat.ids()
+    await chat.command("status")
+    assert _counts(chat, "en", 1, 1) in chat.text, chat.text

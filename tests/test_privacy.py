@@ -79,6 +79,7 @@ BLIND33 = [json.loads(line) for line in (PII / "blind33.jsonl").read_text(encodi
 BLIND34 = [json.loads(line) for line in (PII / "blind34.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND35 = [json.loads(line) for line in (PII / "blind35.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND37 = [json.loads(line) for line in (PII / "blind37.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND39 = [json.loads(line) for line in (PII / "blind39.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -886,7 +887,34 @@ def test_the_thirty_fifth_blind_corpus_leaves_few_secrets() -> None:
 def test_the_thirty_seventh_blind_corpus_leaves_few_secrets() -> None:
     # tests/data/pii/blind37.md: first 107 of 120 / 15 left / 4 clean lines over-masked (8 kept words); tuned
     # on lines 2, 4, 6... only (one given name after a relative or "his name is": `name_given`)
-    _holds(BLIND37, fully_redacted=112, left=10, over_masked=8)
+    _holds(BLIND37, fully_redacted=113, left=8, over_masked=8)
+
+
+def test_the_thirty_ninth_blind_corpus_leaves_few_secrets() -> None:
+    # tests/data/pii/blind39.md: first 105 of 120 / 19 left / 1 clean line over-masked; tuned on
+    # lines 2, 4, 6... only (a name under its label on the next line or in a table's column,
+    # "Surname, Given" after a label, a code read out in pairs, "it's me Bobby", security
+    # answers in Japanese and Swahili)
+    _holds(BLIND39, fully_redacted=114, left=9, over_masked=1)
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # a form's name under its label, or in a table's column under its header
+    ("SURNAME\nMBEKI-JONES\nGIVEN NAMES\nTHANDIWE GRACE", "SURNAME\n[name]\nGIVEN NAMES\n[name]"),
+    ("Фамилия\nИванова\nИмя\nАнна", "Фамилия\n[name]\nИмя\n[name]"),
+    ("姓名\t城市\n欧阳 娜娜\t上海", "姓名\t城市\n[name]\t上海"),
+    ("name\nwhat should I do", "name\nwhat should I do"),
+    # "Surname, Given" after a firm label, where the name ends
+    ("naam: de Vries, Sanne", "naam: [name]"),
+    ("ausgestellt auf Müller, Jürgen", "ausgestellt auf [name]"),
+    ("saya di Johor Bahru, pasport", "saya di Johor Bahru, pasport"),
+    # a code read out in pairs; answers to security questions
+    ("the code is 48 19 27 does that help?", "the code is [code] does that help?"),
+    ("秘密の質問の答えは「ポチ」です。", "秘密の質問の答えは「[secret]」です。"),
+    ("its me Bobby again", "its me [name] again"),
+])
+def test_form_names_codes_and_answers_of_pii39_are_masked(text: str, stored: str) -> None:
+    assert redact(text) == stored
 
 
 @pytest.mark.parametrize(("text", "stored"), [

@@ -994,7 +994,9 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         # ("my passport expires in 5 days, will KYC still work?": one question asks too)
         # (a count of failures told is a story of rejections: "this is my 4th time, ...")
         t.asked_only = (case is None and not notice and count is None and (
-            (t.engine.matcher.yes_no_question(text) and not t.engine.says_failure(text))
+            (t.engine.matcher.yes_no_question(text) and not t.engine.says_failure(text)
+             # ("my photo was blurry, what should I do?" tells a rejection)
+             and not (t.engine.matcher.asks_what_to_do(text) and len(_clauses(t, text)) > 1))
             # "做人脸识别要摘眼镜吗？我还没提交", "нужно ли снимать очки? ещё не проходил"
             or _not_submitted(t, text)
             # "my friend said KYC fails if you wear glasses, true?": someone else's words
@@ -1077,9 +1079,14 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             # risk's notice leaves the fix just shown where it is, so that its buttons work
             t.replies[mark:] = t.replies[fixing:] + t.replies[mark:fixing]
             fix.restore_position(t, walk)
-        side = side_question(t, result, text)
-        if side:  # "my photo was blurry. will my account be banned?": the worry answered too
-            fix.show_topic(t, side)
+        asked = asked_topics(t, text)
+        if len(asked) > 1:  # "..., how long do I wait and will it hurt my credit score?"
+            fix.show_topics(t, asked)
+        elif side := side_question(t, result, text):
+            fix.show_topic(t, side)  # "my photo was blurry. will my account be banned?"
+        elif (len(_clauses(t, text)) > 1
+              and (firm := asked_topics(t, text, float(t.policy.matching["multi_min_score"])))):
+            fix.show_topic(t, firm[0])  # "... he just cropped the photo, is he banned now?"
         return
     if not result.elsewhere and apply_count(t, count):
         # "I failed 3 times, what documents will they want": the stage answers it; "failed 3
@@ -1102,19 +1109,26 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         ask_choice(t, result)
         return
     second = result.matches[1] if len(result.matches) > 1 else None
-    if (top is not None and top.kind == "topic" and second is not None and second.kind == "topic"
-            and _question_count(text) >= 2
-            and (second.score >= t.policy.second_question_share * top.score
-                 or _asked_alone(t, text, second.id))):
-        fix.show_topics(t, [top.id, second.id])  # "Taiwan ID ok? Also, does it hurt my credit?"
-        return
+    two = (top is not None and top.kind == "topic" and second is not None
+           and second.kind == "topic" and _question_count(text) >= 2
+           and (second.score >= t.policy.second_question_share * top.score
+                or _asked_alone(t, text, second.id)))
     if top is not None:
-        beside = reason_beside(t, result, text)
+        beside = reason_beside(t, result, text) or told_reason(t, result, text)
         if beside is not None:  # "отказали два раза, фото размытое. как подать апелляцию?"
             diagnose(t, replace(result, matches=(beside,), ambiguous=False, multi=False),
                      text, forwarded, count)
-            if not any(f"topic:{top.id}" in r.keys for r in t.replies):  # (once: the
-                fix.show_topic(t, top.id)  # diagnosis may have answered it as a side question)
+            wanted = asked_topics(t, text) or [top.id, *([second.id] if two and second else [])]
+            for topic in wanted:  # (once: the diagnosis may have answered it already)
+                if not any(f"topic:{topic}" in r.keys for r in t.replies):
+                    fix.show_topic(t, topic)
+            return
+        if two and second is not None:  # "Taiwan ID ok? Also, does it hurt my credit?"
+            fix.show_topics(t, [top.id, second.id])
+            return
+        asked = asked_topics(t, text)
+        if len(asked) > 1 and top.kind == "topic" and top.id in asked:
+            fix.show_topics(t, asked)  # "can I switch to my passport and is there a limit?"
             return
         fix.show_topic(t, top.id)
         return
@@ -1210,6 +1224,51 @@ def reason_beside(t: Turn, result: MatchResult, text: str) -> Match | None:
             and t.engine.matcher.yes_no_question(text) and not t.engine.says_failure(text)):
         return None
     return found
+
+
+def told_reason(t: Turn, result: MatchResult, text: str) -> Match | None:
+    """The reason a message asking about topics tells in a clause of its own, when it says its
+    verification failed and no fix is under way ("人脸识别失败了两次，可以换护照吗？失败太多次会被
+    封号吗？": the face check); a clause that asks ("can I use my passport?") tells none."""
+    if (result.top is None or result.top.kind != "topic" or t.state.phase == FIX
+            or not t.engine.says_failure(text)):
+        return None
+    for clause in _clauses(t, text):
+        if ends_asking(clause) or t.engine.matcher.yes_no_question(clause):
+            continue
+        found = _match(t, clause)
+        top = found.top
+        if top is not None and top.kind == "reason" and not found.ambiguous:
+            return top
+    return None
+
+
+def asked_topics(t: Turn, text: str, firm: float = 0.0) -> list[str]:
+    """The topics a message's questions ask, clause by clause, in order ("how long do I have to
+    wait before resubmitting and will it affect my credit score?": two), at most two, each
+    scoring at least `firm` alone."""
+    if not _asks(text):
+        return []
+    found: list[str] = []
+    for sentence in _SENTENCE.findall(text):
+        if not _asks(sentence.strip()):
+            continue
+        for clause in _clauses(t, sentence):
+            asked = _match(t, clause)
+            top = asked.top
+            if (top is not None and top.kind == "topic" and not asked.ambiguous
+                    and top.score >= firm and top.id not in found):
+                found.append(top.id)
+    return found[:2]
+
+
+#: a message's sentences, each with its end marks
+_SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]*")
+
+
+def _clauses(t: Turn, text: str) -> list[str]:
+    """The clauses of `text` the matcher reads one by one (at most `matching.max_clauses`)."""
+    return t.engine.matcher.clauses(text)[: int(t.policy.matching["max_clauses"])]
 
 
 def _bare(text: str) -> bool:

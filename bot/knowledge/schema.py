@@ -22,6 +22,7 @@ WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", 
               "other_services", "own_names", "keyword_clauses", "keyword_topics", "failure_words",
               "known_words", "narration_words", "quote_words", "foreign_words",
               "other_exchanges", "user_voice", "not_results", "fine_words", "question_leads",
+              "open_question_words",
               "negation_bridge", "bridge_negations", "ruled_out_leads", "negated_leads",
               "correction_leads", "addition_words", "adult_ages", "age_not_yet", "count_words",
               "clause_leads")

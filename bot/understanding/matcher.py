@@ -223,6 +223,9 @@ class Matcher:
         #: matching.yaml's `question_leads` ("do i", "is it because", "нужно ли"), padded: a
         #: clause that starts with one and ends in "?" asks, and names no reason beside the others
         self.question_leads: tuple[str, ...] = ()
+        #: matching.yaml's `open_question_words` ("what", "how"): "what should i do" holds the
+        #: lead "should i" but asks no yes/no question
+        self.open_question_words: tuple[str, ...] = ()
         #: matching.yaml's `adult_ages` (one pattern, a group per pattern holding the age) and
         #: `age_not_yet` (the word after it that makes it a future age): see `without_adult_age`
         self.adult_ages: Any = None
@@ -360,6 +363,8 @@ class Matcher:
         matcher.quote_words, matcher.quote_han = _phrases(words["quote_words"])
         matcher.fine_words, matcher.fine_han = _phrases(words["fine_words"])
         matcher.question_leads = _phrases(words["question_leads"])[0]
+        matcher.open_question_words = tuple(
+            w.strip() for w in _phrases(words["open_question_words"])[0])
         matcher.adult_ages = compile_any(words["adult_ages"], capture=True)
         matcher.ruled_out_leads = _phrases(words["ruled_out_leads"])
         matcher.negated_leads = _phrases(words["negated_leads"])
@@ -790,6 +795,16 @@ class Matcher:
         "нужно ли"), anywhere ("im 17 can i do kyc")?"""
         padded = f" {' '.join(text_words(clean(text, int(self.settings['max_chars']))))} "
         return any(lead in padded for lead in self.question_leads)
+
+    def asks_what_to_do(self, text: str) -> bool:
+        """Is every yes/no lead of the message part of an open question ("what should i do",
+        "how do i fix it": `open_question_words`)? Such a message asks what to do after what
+        happened; it is no question about a verification not yet tried."""
+        padded = f" {' '.join(text_words(clean(text, int(self.settings['max_chars']))))} "
+        leads = [lead for lead in self.question_leads if lead in padded]
+        return bool(leads) and all(
+            padded.count(lead) == sum(padded.count(f" {w}{lead}") for w in self.open_question_words)
+            for lead in leads)
 
     def yes_no_question(self, text: str) -> bool:
         """Is the whole message one yes/no question ("can I use my passport?", "还能认证吗？",

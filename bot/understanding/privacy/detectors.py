@@ -362,7 +362,9 @@ def codes(scan: Scan) -> None:
             plain = value.replace(" ", "").replace("-", "")
             if ("[" not in gap and len(gap) <= 30 and plain.isdigit() and 4 <= digits <= 8
                     and (value.count(" ") + value.count("-") <= 1  # "615 204", or a digit
-                         or all(len(g) == 1 for g in value.replace("-", " ").split()))  # at a time
+                         or all(len(g) == 1 for g in value.replace("-", " ").split())  # at a time
+                         # or in pairs or threes, as read out: "48 19 27"
+                         or all(len(g) in (2, 3) for g in value.replace("-", " ").split()))
                     and not year_like(value)
                     and scan.claim("code", s, end)):
                 last = end
@@ -644,7 +646,7 @@ def security_answers(scan: Scan) -> None:
         answered = False
         linked = False  # a word of `security_links` or `security_verbs` stood after it
         while True:
-            while s < len(text) and text[s] in " \t'\"“”‘’«»:：?？,，—–-":
+            while s < len(text) and text[s] in " \t'\"“”‘’«»:：?？,，—–-)）":
                 s += 1
             # a verb of answering in a script without spaces opens the words after it
             # ("……“你的小学叫什么”，我答的是育才实验小学")

@@ -30,7 +30,8 @@ def names(scan: Scan) -> None:
         else:  # after a Chinese cue the link word too: "英文名是 Mary Chen"
             links = _CJK_LINKS if is_cjk_char(scan.text[e - 1]) else ""
             _claim(scan, _given_after_comma(scan, _run(scan, e, least=1, lowercase=True,
-                                                       skip=":-–—：," + QUOTES + links)))
+                                                       skip=":-–—：," + QUOTES + links,
+                                                       particle=True)))
     for _, e in scan.cues("name_weak"):
         if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
             _chinese_name(scan, e, strict=True)
@@ -55,6 +56,7 @@ def names(scan: Scan) -> None:
     _dashed_signature(scan)
     _name_in_brackets_after_mask(scan)
     _name_rewritten(scan)
+    _name_under_its_label(scan)
     _name_on_its_own_line(scan)
     if _shouting(scan.text):
         return  # IN A MESSAGE IN CAPITALS every word looks like a name: cues only
@@ -298,6 +300,49 @@ def _name_between_data(scan: Scan) -> None:
             scan.claim("name", *span)
 
 
+def _label_words(scan: Scan) -> frozenset[str]:
+    """A form's name labels as a line holds them: `name_labels`, and the `name` cues that end
+    in a colon, without it ("given names:" is "given names")."""
+    return scan.vocab.folded("name_labels") | {
+        w.rstrip(":：").strip() for w in scan.vocab.folded("name") if w.endswith((":", "："))}
+
+
+def _name_under_its_label(scan: Scan) -> None:
+    """A name on the line under its label, as a form or a screenshot's text is pasted
+    ("SURNAME\nMBEKI-JONES\nGIVEN NAMES\nTHANDIWE GRACE"), or in a table's column under its
+    header ("姓名\t出生日期\n欧阳 娜娜\t..."): a label of `name_labels`, or a `name` cue that
+    ends in a colon, with its colon or without; the cell under it when it holds one to five
+    words of letters."""
+    text = scan.text
+    if "\n" not in text:
+        return
+    labels = _label_words(scan)
+    pos, rows = 0, []
+    for line in text.split("\n"):
+        cells, at = [], pos
+        for cell in line.split("\t"):
+            cells.append((at, at + len(cell)))
+            at += len(cell) + 1
+        rows.append(cells)
+        pos += len(line) + 1
+    for above, below in zip(rows, rows[1:], strict=False):
+        for i, (s, e) in enumerate(above):
+            label = " ".join(text[s:e].casefold().rstrip(" :：").split())
+            if label not in labels or i >= len(below) or (len(above) > 1) != (len(below) > 1):
+                continue
+            bs, be = below[i]
+            cell = text[bs:be]
+            value = cell.strip()
+            words = value.split()
+            if (1 <= len(words) <= _MAX_WORDS and len(value) <= 60
+                    and all(ch.isalpha() or ch in " -'’." for ch in value)
+                    and not any(w[0].islower() for w in words)  # "name\nwhat should I do"
+                    and value.casefold() not in labels):
+                start = bs + len(cell) - len(cell.lstrip())
+                if scan.free(start, start + len(value)):
+                    scan.claim("name", start, start + len(value))
+
+
 def _name_on_its_own_line(scan: Scan) -> None:
     """A line that is only a name, in a block of lines with personal data found next to it:
     a form pasted without its labels ("Emily Carter\n12/03/1990\n+44 ...", "陈志强\n...").
@@ -307,6 +352,7 @@ def _name_on_its_own_line(scan: Scan) -> None:
     if "\n" not in text:
         return
     not_names = scan.vocab.folded("not_names")
+    labels = _label_words(scan)
     lines: list[tuple[int, int]] = []
     pos = 0
     for line in text.split("\n"):
@@ -322,8 +368,9 @@ def _name_on_its_own_line(scan: Scan) -> None:
         return
     for i, (ls, le) in enumerate(lines):
         line = text[ls:le].strip()
-        if not line or found[i] or not _looks_like_a_name_alone(line, not_names):
-            continue
+        if (not line or found[i] or not _looks_like_a_name_alone(line, not_names)
+                or " ".join(line.casefold().rstrip(" :：").split()) in labels):
+            continue  # (a form's label: "GIVEN NAMES")
         near = [j for j in (i - 1, i + 1) if 0 <= j < len(lines)]
         if any(found[j] for j in near):
             start = ls + len(text[ls:le]) - len(text[ls:le].lstrip())
@@ -1009,8 +1056,10 @@ def _claim(scan: Scan, span: tuple[int, int] | None) -> None:
         scan.claim("name", *span)
 
 
-def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tuple[int, int] | None:
-    """The name that starts at `pos` (after spaces and `skip` characters), if any."""
+def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str,
+         particle: bool = False) -> tuple[int, int] | None:
+    """The name that starts at `pos` (after spaces and `skip` characters), if any; with
+    `particle` (after a firm cue) it may open with a particle in small letters ("de Vries")."""
     v = scan.vocab
     not_names = v.folded("not_names")
     particles = v.folded("name_particles")
@@ -1036,11 +1085,12 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
         if folded in particles and words:
             words.append((s, e, True))
             continue
-        if folded in particles and capital and not words and i + 1 < len(run):
-            # a surname that opens with a capitalised particle: "Van den Berg, Sanne", "De Souza"
+        if folded in particles and not words and i + 1 < len(run) and (capital or particle):
+            # a surname that opens with a particle: "Van den Berg, Sanne", "De Souza", and after
+            # a label in small letters ("naam: de Vries, Sanne")
             following = text[run[i + 1][0] : run[i + 1][1]]
             if following.casefold() in particles or (following[:1].isupper() and following.casefold() not in not_names):
-                words.append((s, e, False))
+                words.append((s, e, not capital))
                 continue
         if any(ch.isdigit() for ch in word) or not scan.free(s, e):
             break
@@ -1080,16 +1130,23 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str) -> tup
 
 
 def _given_after_comma(scan: Scan, span: tuple[int, int] | None) -> tuple[int, int] | None:
-    """A surname in capitals, a comma, then the given names, as passports print them ("CHAN,
-    Tsz Ching", "IVANOVA, Anna"): the whole."""
+    """A surname, a comma, then the given names, as passports and forms print them ("CHAN,
+    Tsz Ching", "IVANOVA, Anna", and "Müller, Jürgen" where the name ends the line): the whole."""
     if span is None:
         return None
     text = scan.text
     s, e = span
-    if not (text[s:e].isupper() and text[e : e + 2] == ", "):
+    if text[e : e + 2] != ", ":
         return span
     given = _run(scan, e + 2, least=1, lowercase=False, skip="")
-    return (s, given[1]) if given is not None else span
+    if given is None:
+        return span
+    particles = scan.vocab.folded("name_particles")
+    surname = [w for w in text[s:e].split() if w.casefold() not in particles]
+    if not text[s:e].isupper() and (
+            len(surname) > 1 or text[given[1] : given[1] + 1] not in ("", "\n", ".", ",", ";", ")")):
+        return span  # "Müller, Jürgen" as a whole: one surname word, and the name ends there
+    return s, given[1]
 
 
 def _weight(word: str) -> int:
