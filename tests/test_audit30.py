@@ -145,3 +145,28 @@ async def test_a_rejection_told_before_what_should_i_do_counts(chat: Chat) -> No
     assert "diagnosis" in chat.ids() and "diagnosis_asked" not in chat.ids(), chat.ids()
     await chat.command("status")
     assert _counts(chat, "en", 1, 1) in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("here's what they sent me:", "en"),
+    ("вот что мне прислали:", "ru"),
+    ("你看看他们发的这个：", "zh"),
+])
+async def test_a_lead_in_before_a_forward_asks_for_the_notice(chat: Chat, text: str, lang: str) -> None:
+    # N3: the words before a forward were refused as off the topic
+    await chat.say(text, lang=lang)
+    assert chat.ids()[0] == "send_notice", chat.ids()
+
+
+@pytest.mark.parametrize(("first", "asked", "lang"), [
+    ("my photo was blurry", "I literally used my new iPhone so how is it blurry??", "en"),
+    ("фото размытое", "у меня новый айфон, как оно может быть размытым?", "ru"),
+])
+async def test_a_question_about_the_reason_being_fixed_is_answered(
+        chat: Chat, first: str, asked: str, lang: str) -> None:
+    # N3: mid-fix, a question naming the reason and a phone model was refused as off the topic
+    await chat.say(first, lang=lang)
+    await chat.press_key(chat.button_keys()[0])
+    await chat.say(asked, lang=lang)
+    assert chat.ids()[0] in ("from_the_fix", "explain_reason"), chat.ids()
+    assert "nothing_matched" not in chat.ids(), chat.ids()

@@ -1504,7 +1504,16 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
             # screen ("what is the weather", "no" say nothing of it: the step again, below)
             explain(t)
             return
-        if _asks(text) and t.engine.matcher.reads_elsewhere(text):
+        if (_asks(text) and t.state.phase == FIX and t.state.reason
+                and t.engine.mentions(text, t.state.reason)):
+            # "I literally used my new iPhone so how is it blurry??": about the reason being
+            # fixed, whatever else it names; the step of this fix that says, or what it means
+            other = _step_about(t, text)
+            if other is None:
+                explain(t)
+                return
+            t.reply("from_the_fix", text=t.text(other.text))
+        elif _asks(text) and t.engine.matcher.reads_elsewhere(text):
             # a question about something else ("what are the trading fees?"): where it belongs
             t.reply("nothing_matched", *t.role_rows("contact_support"))
         elif _asks(text):  # "how do I know?", "does it matter?": the step again, and where else
