@@ -170,3 +170,28 @@ async def test_a_question_about_the_reason_being_fixed_is_answered(
     await chat.say(asked, lang=lang)
     assert chat.ids()[0] in ("from_the_fix", "explain_reason"), chat.ids()
     assert "nothing_matched" not in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("script", "lang", "expected"), [
+    # the renewal done: the next step (the check before resubmitting)
+    (["my document expired", "1", "1", "ok I renewed my ID, what now?"], "en",
+     "step:expired_document/new_doc_check"),
+    (["просрочен паспорт", "1", "1", "я обновил паспорт, что дальше?"], "ru",
+     "step:expired_document/new_doc_check"),
+    # what comes next is the step on screen (not another branch's words)
+    (["证件过期了", "1", "1", "我已经换了新身份证，接下来怎么办？"], "zh",
+     "step:expired_document/renew"),
+])
+async def test_a_returner_who_did_the_step_gets_what_comes_next(
+        chat: Chat, script: list[str], lang: str, expected: str) -> None:
+    # N8: back 18 days later, "I renewed my ID, what now?" got the other branch's words or the
+    # off-topic answer
+    for line in script[:-1]:
+        if line.isdigit():
+            await chat.press_key(chat.button_keys()[int(line) - 1])
+        else:
+            await chat.say(line, lang=lang)
+    chat.clock.advance(days=18)
+    await chat.say(script[-1], lang=lang)
+    assert expected in chat.ids(), chat.ids()
+    assert "from_the_fix" not in chat.ids() and "nothing_matched" not in chat.ids(), chat.ids()

@@ -571,6 +571,20 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         longer.remove("contact_offer")
     if longer and not any(m.kind == "reason" and m.score >= firm for m in matches):
         said.update(longer)
+    step_on = t.current_step()
+    if ("next" not in said and "next" in t.clause_intents(text) and t.state.phase == FIX
+            and step_on is not None
+            and not step_on.is_question and not step_on.end
+            and not set(t.clause_intents(text)) & {"rejected_again", "passed", "resubmitted"}
+            and all(m.id == t.state.reason for m in _match(t, text).matches if m.kind == "reason")):
+        # "ok I renewed my ID, what's next" back on "Renew it at the office...": that step is
+        # done, the next one; "the police report is done, what's next" on the step after the
+        # report (or words this step does not use): the step on screen is what comes next
+        if _did_the_step(t, text):
+            fix.go_next(t)
+        else:
+            fix.render_step(t)
+        return True
     if "this_language" in said:
         said -= {"next", "yes"}  # "ok continue in english please": the request is the language
     if {"rejected_again", "same_reason"} <= set(t.clause_intents(text)):
@@ -1034,6 +1048,12 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         walked = {t.state.reason, *t.state.queue, *t.state.batch}
         if (not new and t.state.phase == FIX and set(ids) <= walked and case is not None
                 and step is not None and not step.end and not notice):
+            if _did_the_step(t, text):
+                # "ok I renewed my ID, what now?" back on "Renew it at the office...": done,
+                # the next step is what helps (not another branch's words)
+                fix.go_next(t)
+                apply_count(t, count)
+                return
             if _asks(text) and (other := _step_about(t, text)) is not None:
                 # "can I wear my glasses?" on the light step: the step of this fix that says
                 t.reply("from_the_fix", text=t.text(other.text))
