@@ -195,3 +195,18 @@ async def test_a_returner_who_did_the_step_gets_what_comes_next(
     await chat.say(script[-1], lang=lang)
     assert expected in chat.ids(), chat.ids()
     assert "from_the_fix" not in chat.ids() and "nothing_matched" not in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang", "reasons"), [
+    # N5: what the user did ("uploaded it, then rejected") or a mis-press ("я перепутал",
+    # "不对不对，按错了") names no reason of its own
+    ("我用前置摄像头在晚上拍的身份证，上传后被拒了", "zh", {"blurry_photo"}),
+    ("ой нет, не прошло, я перепутал. снова отказ, фото размытое", "ru", {"blurry_photo"}),
+])
+async def test_words_that_name_no_reason_invent_none(chat: Chat, text: str, lang: str,
+                                                     reasons: set[str]) -> None:
+    await chat.say(text, lang=lang)
+    named = {k.split("/")[0].removeprefix("step:") for k in chat.ids() if k.startswith("step:")}
+    assert named == reasons, chat.ids()
+    assert "expired_document" not in " ".join(chat.ids())
+    assert "info_mismatch" not in " ".join(chat.ids())
