@@ -1250,10 +1250,10 @@ def told_reason(t: Turn, result: MatchResult, text: str) -> Match | None:
     """The reason a message asking about topics tells in a clause of its own, when it says its
     verification failed and no fix is under way ("人脸识别失败了两次，可以换护照吗？失败太多次会被
     封号吗？": the face check); a clause that asks ("can I use my passport?") tells none."""
-    if (result.top is None or result.top.kind != "topic" or t.state.phase == FIX
-            or not t.engine.says_failure(text)):
-        return None
-    for clause in _clauses(t, text):
+    clauses = _clauses(t, text) if result.top is not None and result.top.kind == "topic" else []
+    if len(clauses) < 2 or t.state.phase == FIX or not t.engine.says_failure(text):
+        return None  # (a clause of its own: one of two or more)
+    for clause in clauses:
         if ends_asking(clause) or t.engine.matcher.yes_no_question(clause):
             continue
         found = _match(t, clause)
