@@ -210,3 +210,54 @@ async def test_words_that_name_no_reason_invent_none(chat: Chat, text: str, lang
     assert named == reasons, chat.ids()
     assert "expired_document" not in " ".join(chat.ids())
     assert "info_mismatch" not in " ".join(chat.ids())
+
+
+# -- audit 31 ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("text", "lang"), [
+    ("how would I know if it passed?", "en"),
+    ("where do I see the result?", "en"),
+    ("我怎么知道通过没有？", "zh"),
+])
+async def test_how_do_i_know_at_the_check_in_says_where_the_result_comes(
+        chat: Chat, text: str, lang: str) -> None:
+    # audit 31 M1: the checklist came instead, and the check-in's buttons were gone
+    await _fix_and_pass_pending(chat, "my photo was blurry" if lang == "en" else "证件照片模糊", lang)
+    await chat.say(text, lang=lang)
+    assert "result_asked" in chat.ids(), chat.ids()
+    assert {"passed", "rejected_again", "still_waiting"} <= set(chat.button_keys()), chat.button_keys()
+
+
+async def _fix_and_pass_pending(chat: Chat, first: str, lang: str) -> None:
+    await chat.say(first, lang=lang)
+    while "resubmitted" not in chat.ids():
+        await chat.press_key(chat.button_keys()[0])
+    await chat.tick(hours=25)
+
+
+@pytest.mark.parametrize(("text", "lang"), [("help", "en"), ("help me", "en"), ("帮助", "zh")])
+async def test_help_mid_fix_is_what_help_says(chat: Chat, text: str, lang: str) -> None:
+    # audit 31 M5: "I didn't quite get that"
+    await chat.say("my photo was blurry" if lang == "en" else "证件照片模糊", lang=lang)
+    await chat.press_key(chat.button_keys()[0])
+    await chat.say(text, lang=lang)
+    assert chat.ids()[0] == "help", chat.ids()
+    assert "continue" in chat.button_keys(), chat.button_keys()
+
+
+async def test_same_reason_as_before_is_the_refusals_reason_in_the_summary(chat: Chat) -> None:
+    # audit 31 M4: "rejected (reason not told to kyc-helper)" after "Same reason as before"
+    await chat.say("Reason: Detected that the document may have been modified.")
+    while "resubmitted" not in chat.ids():
+        await chat.press_key(chat.button_keys()[0])
+    await chat.tick(hours=25)
+    await chat.press_key("rejected_again")
+    await chat.press_key("same_reason")
+    await chat.command("summary")
+    title = chat.service.kb.reasons["edited_document"].title.get()
+    assert chat.text.count(f"rejected: {title}") == 2, chat.text
+
+
+async def test_a_review_rejected_told_in_a_story_is_its_end(chat: Chat) -> None:
+    # audit 31 (N6): "I was in manual review and today I got an email that it was rejected again"
+    await chat.say("I was in manual review and today I got an email that it was rejected again")
+    assert "review_rejected" in chat.ids(), chat.ids()

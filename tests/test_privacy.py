@@ -912,6 +912,9 @@ def test_the_thirty_ninth_blind_corpus_leaves_few_secrets() -> None:
     ("the code is 48 19 27 does that help?", "the code is [code] does that help?"),
     ("秘密の質問の答えは「ポチ」です。", "秘密の質問の答えは「[secret]」です。"),
     ("its me Bobby again", "its me [name] again"),
+    # what someone did is no name in small letters (audit 31 M2, audit 30 L7)
+    ("я неправильно ввёл дату рождения: 12.05.1990", "я неправильно ввёл дату рождения: [date of birth]"),
+    ("я сделал скриншот паспорта из госуслуг", "я сделал скриншот паспорта из госуслуг"),
 ])
 def test_form_names_codes_and_answers_of_pii39_are_masked(text: str, stored: str) -> None:
     assert redact(text) == stored

@@ -281,6 +281,10 @@ def same_reason_again(t: Turn) -> None:
         fix.show_reasons(t)
         return
     last = last_reasons(case)
+    latest = case.attempts[-1] if case.attempts else None
+    if latest is not None and latest.outcome == "rejected" and not latest.reasons_told:
+        # the user told this refusal's reason: the same as before (the case summary says so)
+        latest.reasons, latest.reasons_told = list(last), True
     if severe_again(t, last):
         return
     t.reply("same_reason_again")

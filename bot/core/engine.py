@@ -200,6 +200,8 @@ class Engine:
         words = set(clean.split())
         if "asks_result" in self.intents(text):  # "did it pass", "有结果了吗"
             return True
+        if _ends_in_question_mark(text) and self.says(text, "asks_result"):
+            return True  # "how would I know if it passed?": a longer question of the result
         if not _ends_in_question_mark(text) or not words or len(words) > self.kb.policy.intent_max_words \
                 or self._not_result(clean):
             return False

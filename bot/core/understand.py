@@ -607,6 +607,12 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         # "yep all good now" to "has Customer Support fixed it?": support is done, nothing was
         # resubmitted yet (the verification itself is no more passed than before)
         said = (said - {"passed"}) | {"support_fixed"}
+    if (("in_review" in said or "in_review" in t.clause_intents(text))
+            and "review_rejected" not in said
+            and t.engine.says(text, "rejected_again") and not t.engine.hypothetical(text)
+            and not t.engine.asks_about(text, {"rejected_again"})):
+        # "I was in manual review and today I got an email that it was rejected again"
+        said.add("review_rejected")
     if "review_rejected" in said:
         said -= {"in_review", "rejected_again"}  # "the manual review rejected me": its end
     news = said & {"rejected_again", "passed", "resubmitted", "more_documents", "in_review",
@@ -788,6 +794,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     elif said & {"yes", "no", "next"} and step is None and case is None and len(text) <= 20:
         # "ok", "no", "yes" with nothing asked and no case: what the bot needs to start
         t.reply("describe_problem", [t.btn("reasons", "L")])
+    elif (step is not None and len(text.split()) <= _HELP_WORDS and t.engine.asks_help(text)
+          and t.engine.matcher.knows_nothing_else(text)):
+        commands.cmd_help(t)  # "help", "帮助" mid-fix: what /help says, and back to the step
     elif "thanks" in said:
         t.reply("thanks_reply", *fix.continue_row(t))
     else:
@@ -1552,6 +1561,11 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
     if t.engine.foreign(text):  # "mi verificación fue rechazada": the languages it writes in
         language_unsupported(t)
         return
+    if (not elsewhere and len(text.split()) <= _HELP_WORDS and t.engine.asks_help(text)
+            and t.engine.matcher.knows_nothing_else(text)):
+        # "hi im from madrid, pls help": help asked, nothing else known: the opener
+        t.reply("vague", [t.btn("reasons", "L")], *t.role_rows("find_reason", "contact_support"))
+        return
     if not t.engine.matcher.reads_words(text):  # "asdfgh", "алло": no word to go on
         t.reply("not_understood", [t.btn("reasons", "L")], *t.role_rows("find_reason"))
         return
@@ -1561,10 +1575,5 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
         # "Bybit rejected my selfie, how do I redo it?": that service's support (not "how do I
         # withdraw to Alipay?": no check there, the usual answer says where to ask)
         t.reply("elsewhere", [t.btn("reasons", "L")])
-        return
-    if (not elsewhere and len(text.split()) <= _HELP_WORDS and t.engine.asks_help(text)
-            and t.engine.matcher.knows_nothing_else(text)):
-        # "hi im from madrid, pls help": help asked, nothing else known: the opener
-        t.reply("vague", [t.btn("reasons", "L")], *t.role_rows("find_reason", "contact_support"))
         return
     t.reply("nothing_matched", [t.btn("reasons", "L")], *t.role_rows("contact_support"))
