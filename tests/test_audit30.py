@@ -261,3 +261,17 @@ async def test_a_review_rejected_told_in_a_story_is_its_end(chat: Chat) -> None:
     # audit 31 (N6): "I was in manual review and today I got an email that it was rejected again"
     await chat.say("I was in manual review and today I got an email that it was rejected again")
     assert "review_rejected" in chat.ids(), chat.ids()
+
+
+async def test_waiting_for_the_reviews_reason_is_no_fix_to_wait_for(chat: Chat) -> None:
+    # audit 31 M3: after "Rejected after the review", "Not yet" (no detailed reason from
+    # support) was told to write "support fixed it", which then led to a blind resubmission
+    await chat.say("this is my third time, my photo was blurry")
+    await chat.tick(days=22)
+    await chat.press_key("review_rejected")
+    await chat.tick(days=4)
+    assert "support_reason_question" in chat.ids(), chat.ids()
+    await chat.press_key("support_not_yet")
+    assert chat.ids()[0] == "support_reason_waiting", chat.ids()
+    await chat.say("support fixed it")
+    assert "support_fixed_reason" in chat.ids() and "support_fixed_next" not in chat.ids(), chat.ids()

@@ -81,6 +81,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "summary_review_open": (),
         "summary_review_ended": (),
         "support_waiting": ("checkin",),
+        "support_reason_waiting": ("checkin",),
         "support_question": (),
         "support_fixed_next": (),
         "stopped_no_case": (),
