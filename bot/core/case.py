@@ -211,7 +211,7 @@ def support_contacted(t: Turn) -> None:
         t.state.followup = None
         t.reply("support_waiting_long", *t.role_rows("contact_support"))
         return
-    if t.state.phase == AWAITING_NOTICE:
+    if t.state.phase == AWAITING_NOTICE and case.reviews_failed:
         # after a refused review: support is asked why, and that reason is what comes next
         t.reply("support_reason_waiting", [t.btn("reasons", "L")],
                 checkin=followups.schedule_support(t))
@@ -231,7 +231,7 @@ def support_fixed(t: Turn, *, resubmitted_too: bool = False) -> None:
     if resubmitted_too and case.reasons:
         resubmitted(t)
         return
-    if not case.reasons or t.state.phase == AWAITING_NOTICE:
+    if not case.reasons or (t.state.phase == AWAITING_NOTICE and case.reviews_failed):
         # "support unlocked it" with no reason known yet (or the refused review's reason still
         # awaited from support): what to fix comes first
         t.reply("support_fixed_reason", [t.btn("reasons", "L")])
