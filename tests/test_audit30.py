@@ -275,3 +275,15 @@ async def test_waiting_for_the_reviews_reason_is_no_fix_to_wait_for(chat: Chat) 
     assert chat.ids()[0] == "support_reason_waiting", chat.ids()
     await chat.say("support fixed it")
     assert "support_fixed_reason" in chat.ids() and "support_fixed_next" not in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("staus", "status"), ("sumary", "summary"),
+                                              ("restrat", "restart"), ("langauge", "language")])
+async def test_a_mistyped_command_names_the_one_meant_and_keeps_the_step(
+        chat: Chat, typed: str, meant: str) -> None:
+    # audit 31 L7: "I don't know that command" with only [Show the reasons], the step lost
+    await chat.say("my photo was blurry")
+    await chat.press_key(chat.button_keys()[0])
+    await chat.command(typed)
+    assert chat.ids()[0] == "unknown_command_close" and f"/{meant}" in chat.text, chat.text
+    assert "continue" in chat.button_keys(), chat.button_keys()

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rapidfuzz import fuzz, process
+
 from bot.core import case as case_rules
 from bot.core import fix, journal, language, render, zones
 from bot.core.state import (
@@ -21,11 +23,21 @@ from bot.core.state import (
 )
 from bot.core.turn import Turn
 
+#: how close (0-100) a mistyped command must be to a known one to be suggested
+_CLOSE_COMMAND = 70
+
 
 def on_command(t: Turn, name: str, arg: str) -> None:
     handler: Callable[[Turn, str], None] | None = COMMANDS.get(name)
     if handler is None:
-        t.reply("unknown_command", [t.btn("reasons", "L")])
+        # "/staus", "/sumary": the command meant, when one is close; the step's buttons stay
+        close = process.extractOne(name.casefold(), list(COMMANDS), scorer=fuzz.ratio,
+                                   score_cutoff=_CLOSE_COMMAND)
+        rows = fix.continue_row(t) or [[t.btn("reasons", "L")]]
+        if close is not None:
+            t.reply("unknown_command_close", *rows, command=close[0])
+        else:
+            t.reply("unknown_command", *rows)
         return
     journal.record(t, journal.COMMAND, name=name)
     if arg and t.state.lang is None:

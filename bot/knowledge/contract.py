@@ -168,6 +168,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "forget_cancelled": (),
         "restarted": (),
         "unknown_command": (),
+        "unknown_command_close": ("command",),
         "stale_button": (),
         "invalid_button": (),
         "no_such_button": ("number", "count"),
