@@ -1279,10 +1279,14 @@ def asked_topics(t: Turn, text: str, firm: float = 0.0) -> list[str]:
     if not _asks(text):
         return []
     found: list[str] = []
+    budget = _ASKED_CLAUSES  # matched clauses, whatever the length
     for sentence in _SENTENCE.findall(text):
         if not _asks(sentence.strip()):
             continue
         for clause in _clauses(t, sentence):
+            budget -= 1
+            if budget < 0:
+                return found[:2]
             asked = _match(t, clause)
             top = asked.top
             if (top is not None and top.kind == "topic" and not asked.ambiguous
@@ -1290,6 +1294,10 @@ def asked_topics(t: Turn, text: str, firm: float = 0.0) -> list[str]:
                 found.append(top.id)
     return found[:2]
 
+
+#: the question clauses of a message read one by one for their topics (a message of many
+#: questions is read for its first few: two answers are the most it gets)
+_ASKED_CLAUSES = 6
 
 #: a message's sentences, each with its end marks
 _SENTENCE = re.compile(r"[^.!?。！？]+[.!?。！？]*")
