@@ -904,6 +904,9 @@ def test_the_thirty_ninth_blind_corpus_leaves_few_secrets() -> None:
     ("Фамилия\nИванова\nИмя\nАнна", "Фамилия\n[name]\nИмя\n[name]"),
     ("姓名\t城市\n欧阳 娜娜\t上海", "姓名\t城市\n[name]\t上海"),
     ("name\nwhat should I do", "name\nwhat should I do"),
+    ("姓名\n不一致", "姓名\n不一致"),
+    ("Name\nID Card", "Name\nID Card"),
+    ("NAME\nSelfie Failed Twice", "NAME\nSelfie Failed Twice"),
     # "Surname, Given" after a firm label, where the name ends
     ("naam: de Vries, Sanne", "naam: [name]"),
     ("ausgestellt auf Müller, Jürgen", "ausgestellt auf [name]"),

@@ -171,6 +171,7 @@ def after_rejection(t: Turn, case: Case, *, was_review: bool) -> bool:
     if was_review:
         case.reviews_failed += 1
         case.review_inferred = False
+        case.review_refused_attempt = len(case.attempts)
     n = case.failures
     if n >= t.policy.lock_after:
         enter_lock_risk(t, case)
@@ -185,15 +186,21 @@ def after_rejection(t: Turn, case: Case, *, was_review: bool) -> bool:
         t.reply("review_rejected_reason", failures=n)
         return False
     if was_review:
-        fix.reset_position(t)
-        t.state.phase = AWAITING_NOTICE
-        rows = [[t.btn("case_summary", "S")]]
-        rows += [[t.btn("permanent", "P")]] if t.topic_for("permanent_rejection") else []
-        rows += t.role_rows("contact_support")
-        # a check-in on what support said (the guide: ask them for the detailed reason)
-        t.reply("review_rejected", *rows, failures=n, checkin=followups.schedule_support(t))
+        _say_review_rejected(t, case)
         return True
     return False
+
+
+def _say_review_rejected(t: Turn, case: Case) -> None:
+    """The review refused, its reason not told: ask support why (a check-in on what it said)."""
+    fix.reset_position(t)
+    t.state.phase = AWAITING_NOTICE
+    rows = [[t.btn("case_summary", "S")]]
+    rows += [[t.btn("permanent", "P")]] if t.topic_for("permanent_rejection") else []
+    rows += t.role_rows("contact_support")
+    # a check-in on what support said (the guide: ask them for the detailed reason)
+    t.reply("review_rejected", *rows, failures=case.failures,
+            checkin=followups.schedule_support(t))
 
 
 def support_contacted(t: Turn) -> None:
@@ -211,12 +218,20 @@ def support_contacted(t: Turn) -> None:
         t.state.followup = None
         t.reply("support_waiting_long", *t.role_rows("contact_support"))
         return
-    if t.state.phase == AWAITING_NOTICE and case.reviews_failed:
+    if _review_reason_awaited(t, case):
         # after a refused review: support is asked why, and that reason is what comes next
         t.reply("support_reason_waiting", [t.btn("reasons", "L")],
                 checkin=followups.schedule_support(t))
         return
     t.reply("support_waiting", *fix.continue_row(t), checkin=followups.schedule_support(t))
+
+
+def _review_reason_awaited(t: Turn, case: Case) -> bool:
+    """Is the latest refusal a manual review's, its reason not yet told (support is asked)?"""
+    last = case.attempts[-1] if case.attempts else None
+    return (t.state.phase == AWAITING_NOTICE and last is not None
+            and case.review_refused_attempt == len(case.attempts)
+            and last.outcome == "rejected" and not last.reasons_told)
 
 
 def support_fixed(t: Turn, *, resubmitted_too: bool = False) -> None:
@@ -231,7 +246,7 @@ def support_fixed(t: Turn, *, resubmitted_too: bool = False) -> None:
     if resubmitted_too and case.reasons:
         resubmitted(t)
         return
-    if not case.reasons or (t.state.phase == AWAITING_NOTICE and case.reviews_failed):
+    if not case.reasons or _review_reason_awaited(t, case):
         # "support unlocked it" with no reason known yet (or the refused review's reason still
         # awaited from support): what to fix comes first
         t.reply("support_fixed_reason", [t.btn("reasons", "L")])
@@ -539,6 +554,8 @@ def undo_pass(t: Turn, *, told: bool) -> bool:
     if stage == MANUAL_REVIEW:
         case.review_started = case.passed_review or iso(t.now)
         followups.schedule_review(t, case)
+    elif stage == RESUBMITTED:
+        followups.schedule_result(t)  # asked now, and again later if no answer comes
     t.pass_undone = True
     journal.record(t, journal.OUTCOME, outcome="not_passed", attempt=len(case.attempts),
                    failures=case.failures)
@@ -573,10 +590,14 @@ def review_rejected(t: Turn, count: int | None) -> None:
     """"The manual review rejected me": the case (opened if new) was in manual review, with at
     least the failures that lead there, and the review ended in a rejection."""
     case = t.case()
+    if case.stage == FIXING and _review_reason_awaited(t, case):
+        _say_review_rejected(t, case)  # told again, nothing new since: the same, nothing counted
+        return
     if case.stage != MANUAL_REVIEW and case.reviews_failed == 0:
         set_failures(t, max(count or 0, t.policy.manual_review_after), only_raise=True)
         enter_manual_review(t, case, quiet=True)
-    rejected(t)
+    if not rejected(t):
+        rejected_again(t)  # an ordinary refusal after an earlier review: its reason comes next
 
 
 def more_documents(t: Turn) -> None:

@@ -194,13 +194,14 @@ class Engine:
                     return rest
         return None
 
-    def asks_passed(self, text: str) -> bool:
-        """Does the message ask whether it passed ("approved?", "прошло?", "通过了吗")?"""
+    def asks_passed(self, text: str, *, awaited: bool = False) -> bool:
+        """Does the message ask whether it passed ("approved?", "прошло?", "通过了吗")? With
+        `awaited` (a result is awaited), a longer question of the result counts too."""
         clean = _process(text)
         words = set(clean.split())
         if "asks_result" in self.intents(text):  # "did it pass", "有结果了吗"
             return True
-        if _ends_in_question_mark(text) and self.says(text, "asks_result"):
+        if awaited and _ends_in_question_mark(text) and self.says(text, "asks_result"):
             return True  # "how would I know if it passed?": a longer question of the result
         if not _ends_in_question_mark(text) or not words or len(words) > self.kb.policy.intent_max_words \
                 or self._not_result(clean):

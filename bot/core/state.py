@@ -76,6 +76,8 @@ class Case:
     passed_from: str | None = None
     passed_review: str | None = None
     reviews_failed: int = 0  # manual reviews that ended in a rejection
+    #: the number of the attempt the latest failed review refused (0: none)
+    review_refused_attempt: int = 0
     #: the review's end was inferred from a count the user said ("my 5th time"), not reported
     review_inferred: bool = False
     documents_asked: bool = False  # the current review asked for more documents

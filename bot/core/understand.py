@@ -575,13 +575,13 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     if ("next" not in said and "next" in t.clause_intents(text) and t.state.phase == FIX
             and step_on is not None
             and not step_on.is_question and not step_on.end
-            and not set(t.clause_intents(text)) & {"rejected_again", "passed", "resubmitted"}
+            and set(t.clause_intents(text)) == {"next"} and _only_next_asked(t, text)
             and all(m.id == t.state.reason for m in _match(t, text).matches if m.kind == "reason")):
         # "ok I renewed my ID, what's next" back on "Renew it at the office...": that step is
         # done, the next one; "the police report is done, what's next" on the step after the
         # report (or words this step does not use): the step on screen is what comes next
-        if _did_the_step(t, text):
-            fix.go_next(t)
+        if _did_the_step(t, text) or all("next" in t.engine.intents(c) for c in _clauses(t, text)):
+            fix.go_next(t)  # (every clause says it: "ok I did that, what's next?")
         else:
             fix.render_step(t)
         return True
@@ -659,7 +659,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
                 case_rules.rejected_again(t)
     elif "passed" in said:
         case_rules.passed(t)
-    elif t.engine.asks_passed(text) and (case is None or case_rules.result_pending(t)):
+    elif t.engine.asks_passed(text, awaited=case_rules.result_pending(t)) and (
+            case is None or case_rules.result_pending(t)):
         # "approved?": only Binance can tell; what did it say? (with no case: where it tells)
         if case is None:
             fix.show_topic(t, t.topic_for("find_reason") or "")
@@ -1215,7 +1216,26 @@ def _did_the_step(t: Turn, text: str) -> bool:
     step = t.current_step()
     if step is None or step.is_question or step.end or t.engine.matcher.yes_no_question(text):
         return False
+    if t.engine.denies(text) or not _only_next_asked(t, text):
+        return False  # "I can't get rid of the bright spot, what now?": not done
     return len(_said_terms(t, text) & t.engine.content_terms(t.text(step.text))) >= _STEP_DONE_TERMS
+
+
+def _only_next_asked(t: Turn, text: str) -> bool:
+    """Does the message ask nothing but what comes next ("ok I renewed my ID, what now?"),
+    its other clauses telling, not asking: no intent of their own, no yes/no lead, no open
+    question word ("where is the flash setting?")?"""
+    if not _asks(text):
+        return True
+    open_words = set(t.engine.matcher.open_question_words)
+    for clause in _clauses(t, text):
+        said = t.engine.intents(clause)
+        if "next" in said:
+            continue
+        if (said or t.engine.matcher.asks_yes_no(clause)
+                or set(clause.casefold().split()[:2]) & open_words):
+            return False
+    return True
 
 
 def _not_submitted(t: Turn, text: str) -> bool:

@@ -317,6 +317,8 @@ def _name_under_its_label(scan: Scan) -> None:
     if "\n" not in text:
         return
     labels = _label_words(scan)
+    not_names = scan.vocab.folded("not_names")
+    surnames = scan.vocab.folded("surnames")
     pos, rows = 0, []
     for line in text.split("\n"):
         cells, at = [], pos
@@ -337,6 +339,9 @@ def _name_under_its_label(scan: Scan) -> None:
             if (1 <= len(words) <= _MAX_WORDS and len(value) <= 60
                     and all(ch.isalpha() or ch in " -'’." for ch in value)
                     and not any(w[0].islower() for w in words)  # "name\nwhat should I do"
+                    and not any(w.casefold() in not_names for w in words)  # "Name\nID Card"
+                    and (not is_cjk_char(value[0])  # "姓名\n不一致": a surname opens a name
+                         or value[:2] in surnames or value[:1] in surnames)
                     and value.casefold() not in labels):
                 start = bs + len(cell) - len(cell.lstrip())
                 if scan.free(start, start + len(value)):
