@@ -905,6 +905,10 @@ def test_the_thirty_ninth_blind_corpus_leaves_few_secrets() -> None:
     ("姓名\t城市\n欧阳 娜娜\t上海", "姓名\t城市\n[name]\t上海"),
     ("name\nwhat should I do", "name\nwhat should I do"),
     ("姓名\n不一致", "姓名\n不一致"),
+    # a bare label's name closed by the next datum's label
+    ("name John Smith dob 03.04.1990", "name [name] dob [date of birth]"),
+    ("name Kemal phone +90 532 123 45 67", "name [name] phone [phone]"),
+    ("name change request please", "name change request please"),
     ("Name\nID Card", "Name\nID Card"),
     ("NAME\nSelfie Failed Twice", "NAME\nSelfie Failed Twice"),
     # "Surname, Given" after a firm label, where the name ends

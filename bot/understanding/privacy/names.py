@@ -107,6 +107,7 @@ def _labelled_names(scan: Scan) -> None:
     opens ordinary sentences too ("이름 변경을 했어요"). In scripts without capitals one word is
     enough; otherwise the words must be capitalised."""
     text = scan.text
+    labels, stems = _data_labels(scan.vocab)
     for _, e in scan.cues("name_labels"):
         if is_cjk_char(text[e - 1]):
             continue
@@ -115,7 +116,9 @@ def _labelled_names(scan: Scan) -> None:
         if span is None:
             continue
         after = text[span[1] : span[1] + 1]
-        if not after or after in _LABEL_ENDS:
+        # ... or the label of the next datum ("name John Smith dob 03.04.1990")
+        if (not after or after in _LABEL_ENDS
+                or _first_words(text[span[1] : span[1] + 30].casefold(), labels, stems)):
             scan.claim("name", *span)
 
 
