@@ -187,10 +187,15 @@ def _pass_undone(t: Turn, text: str) -> bool | None:
     if case is None or case.stage != PASSED:
         return None
     said = set(t.engine.intents(text)) | set(t.clause_intents(text))
-    if "rejected_again" in said and not t.engine.hypothetical(text) \
-            and not t.engine.asks_about(text, {"rejected_again"}):
+    if "rejected_again" in said and _tells_rejection(t, text):
         return True
     return False if "not_resubmitted" in said else None
+
+
+def _tells_rejection(t: Turn, text: str) -> bool:
+    """Is a rejection in the message told, not supposed or asked about ("what if I get
+    rejected again?")?"""
+    return not t.engine.hypothetical(text) and not t.engine.asks_about(text, {"rejected_again"})
 
 
 def corrected(t: Turn, text: str) -> bool:
@@ -572,10 +577,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     if longer and not any(m.kind == "reason" and m.score >= firm for m in matches):
         said.update(longer)
     step_on = t.current_step()
-    if ("next" not in said and "next" in t.clause_intents(text) and t.state.phase == FIX
-            and step_on is not None
-            and not step_on.is_question and not step_on.end
-            and set(t.clause_intents(text)) == {"next"} and _only_next_asked(t, text)
+    if ("next" not in said and set(t.clause_intents(text)) == {"next"} and t.state.phase == FIX
+            and step_on is not None and not step_on.is_question and not step_on.end
+            and _only_next_asked(t, text)
             and all(m.id == t.state.reason for m in _match(t, text).matches if m.kind == "reason")):
         # "ok I renewed my ID, what's next" back on "Renew it at the office...": that step is
         # done, the next one; "the police report is done, what's next" on the step after the
@@ -609,8 +613,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         said = (said - {"passed"}) | {"support_fixed"}
     if (("in_review" in said or "in_review" in t.clause_intents(text))
             and "review_rejected" not in said
-            and t.engine.says(text, "rejected_again") and not t.engine.hypothetical(text)
-            and not t.engine.asks_about(text, {"rejected_again"})):
+            and t.engine.says(text, "rejected_again") and _tells_rejection(t, text)):
         # "I was in manual review and today I got an email that it was rejected again"
         said.add("review_rejected")
     if "review_rejected" in said:
@@ -835,7 +838,7 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
         return True  # "ok, support corrected my name now", "I contacted support, waiting"
     if ("rejected_again" in news and not {"resubmitted", "passed"} & news and not notice
             and case_rules.result_pending(t) and not result.names_reason
-            and not t.engine.hypothetical(text) and not t.engine.asks_about(text, {"rejected_again"})):
+            and _tells_rejection(t, text)):
         # "Отказ после ручной проверки. Что теперь делать?": the result awaited, told in a
         # sentence with a question (what comes next is the answer to both)
         followups.on_result(t, "rejected_again")
@@ -857,8 +860,7 @@ def progress_report(t: Turn, text: str, result: MatchResult) -> bool:
     # about how to resubmit)
     if not any(m.kind == "topic" for m in result.matches):
         return True
-    limit = int(t.policy.matching["max_clauses"])
-    rest = [c for c in t.engine.matcher.clauses(text)[:limit] if not t.engine.intents(c)]
+    rest = [c for c in _clauses(t, text) if not t.engine.intents(c)]
     asked = _match(t, ". ".join(rest)) if rest else None
     top = asked.top if asked is not None else None
     if asked is not None and top is not None and top.kind == "topic" and not asked.ambiguous:
@@ -1109,14 +1111,14 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             # risk's notice leaves the fix just shown where it is, so that its buttons work
             t.replies[mark:] = t.replies[fixing:] + t.replies[mark:fixing]
             fix.restore_position(t, walk)
-        asked = asked_topics(t, text)
+        asked = _asked(t, text)
         if len(asked) > 1:  # "..., how long do I wait and will it hurt my credit score?"
-            fix.show_topics(t, asked)
+            fix.show_topics(t, [m.id for m in asked[:2]])
         elif side := side_question(t, result, text):
             fix.show_topic(t, side)  # "my photo was blurry. will my account be banned?"
-        elif (len(_clauses(t, text)) > 1
-              and (firm := asked_topics(t, text, float(t.policy.matching["multi_min_score"])))):
-            fix.show_topic(t, firm[0])  # "... he just cropped the photo, is he banned now?"
+        elif (asked and asked[0].score >= float(t.policy.matching["multi_min_score"])
+              and len(_clauses(t, text)) > 1):
+            fix.show_topic(t, asked[0].id)  # "... he just cropped the photo, is he banned now?"
         return
     if not result.elsewhere and apply_count(t, count):
         # "I failed 3 times, what documents will they want": the stage answers it; "failed 3
@@ -1292,13 +1294,18 @@ def told_reason(t: Turn, result: MatchResult, text: str) -> Match | None:
     return None
 
 
-def asked_topics(t: Turn, text: str, firm: float = 0.0) -> list[str]:
+def asked_topics(t: Turn, text: str) -> list[str]:
     """The topics a message's questions ask, clause by clause, in order ("how long do I have to
-    wait before resubmitting and will it affect my credit score?": two), at most two, each
-    scoring at least `firm` alone."""
+    wait before resubmitting and will it affect my credit score?": two), at most two."""
+    return [m.id for m in _asked(t, text)[:2]]
+
+
+def _asked(t: Turn, text: str) -> list[Match]:
+    """The topic of each question clause of the message that names one plainly, in order, each
+    once, with its score on that clause alone."""
     if not _asks(text):
         return []
-    found: list[str] = []
+    found: list[Match] = []
     budget = _ASKED_CLAUSES  # matched clauses, whatever the length
     for sentence in _SENTENCE.findall(text):
         if not _asks(sentence.strip()):
@@ -1306,13 +1313,13 @@ def asked_topics(t: Turn, text: str, firm: float = 0.0) -> list[str]:
         for clause in _clauses(t, sentence):
             budget -= 1
             if budget < 0:
-                return found[:2]
+                return found
             asked = _match(t, clause)
             top = asked.top
             if (top is not None and top.kind == "topic" and not asked.ambiguous
-                    and top.score >= firm and top.id not in found):
-                found.append(top.id)
-    return found[:2]
+                    and all(m.id != top.id for m in found)):
+                found.append(top)
+    return found
 
 
 #: the question clauses of a message read one by one for their topics (a message of many

@@ -793,14 +793,18 @@ class Matcher:
     def asks_yes_no(self, text: str) -> bool:
         """Does the message hold a yes/no question's lead (`question_leads`: "can i", "am i",
         "нужно ли"), anywhere ("im 17 can i do kyc")?"""
-        padded = f" {' '.join(text_words(clean(text, int(self.settings['max_chars']))))} "
+        padded = self._padded_words(text)
         return any(lead in padded for lead in self.question_leads)
+
+    def _padded_words(self, text: str) -> str:
+        """The message's words, one space between them and one on each side."""
+        return f" {' '.join(text_words(clean(text, int(self.settings['max_chars']))))} "
 
     def asks_what_to_do(self, text: str) -> bool:
         """Is every yes/no lead of the message part of an open question ("what should i do",
         "how do i fix it": `open_question_words`)? Such a message asks what to do after what
         happened; it is no question about a verification not yet tried."""
-        padded = f" {' '.join(text_words(clean(text, int(self.settings['max_chars']))))} "
+        padded = self._padded_words(text)
         leads = [lead for lead in self.question_leads if lead in padded]
         return bool(leads) and all(
             padded.count(lead) == sum(padded.count(f" {w}{lead}") for w in self.open_question_words)

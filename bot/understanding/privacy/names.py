@@ -303,6 +303,15 @@ def _name_between_data(scan: Scan) -> None:
             scan.claim("name", *span)
 
 
+def _pieces(text: str, start: int, end: int, sep: str) -> list[tuple[int, int]]:
+    """Where the pieces of text[start:end] between `sep`s are (lines, a line's tab cells)."""
+    spans, pos = [], start
+    for piece in text[start:end].split(sep):
+        spans.append((pos, pos + len(piece)))
+        pos += len(piece) + 1
+    return spans
+
+
 def _label_words(scan: Scan) -> frozenset[str]:
     """A form's name labels as a line holds them: `name_labels`, and the `name` cues that end
     in a colon, without it ("given names:" is "given names")."""
@@ -322,14 +331,7 @@ def _name_under_its_label(scan: Scan) -> None:
     labels = _label_words(scan)
     not_names = scan.vocab.folded("not_names")
     surnames = scan.vocab.folded("surnames")
-    pos, rows = 0, []
-    for line in text.split("\n"):
-        cells, at = [], pos
-        for cell in line.split("\t"):
-            cells.append((at, at + len(cell)))
-            at += len(cell) + 1
-        rows.append(cells)
-        pos += len(line) + 1
+    rows = [_pieces(text, ls, le, "\t") for ls, le in _pieces(text, 0, len(text), "\n")]
     for above, below in zip(rows, rows[1:], strict=False):
         for i, (s, e) in enumerate(above):
             label = " ".join(text[s:e].casefold().rstrip(" :：").split())
@@ -361,11 +363,7 @@ def _name_on_its_own_line(scan: Scan) -> None:
         return
     not_names = scan.vocab.folded("not_names")
     labels = _label_words(scan)
-    lines: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        lines.append((pos, pos + len(line)))
-        pos += len(line) + 1
+    lines = _pieces(text, 0, len(text), "\n")
     found = [False] * len(lines)  # lines holding personal data found already
     line_starts = [ls for ls, _ in lines]
     for st, en, k in zip(scan.starts, scan.ends, scan.kinds, strict=True):
