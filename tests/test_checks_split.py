@@ -34,16 +34,18 @@ def test_split_checks_find_the_same_problems_in_the_same_order(
     started: list[int] = []
     start = parallel._start
 
-    def counted(work, part):  # type: ignore[no-untyped-def]
-        started.append(len(part))
-        return start(work, part)
+    def counted(work):  # type: ignore[no-untyped-def]
+        copy = start(work)
+        started.append(copy[0])
+        return copy
 
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
     monkeypatch.setattr(parallel, "cores", lambda: 3)
     monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
     monkeypatch.setattr(parallel, "_start", counted)
     assert _problems(kb_dir) == alone
-    assert len(started) == 2 and all(started)
+    # two copies check two thirds of the examples; one more trained the scope model
+    assert len(set(started)) == 3
 
 
 def test_a_copy_that_hangs_is_stopped_and_its_part_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,8 +66,8 @@ def test_a_copy_that_hangs_is_stopped_and_its_part_done_here(monkeypatch: pytest
     forked: list[int] = []
     start = parallel._start
 
-    def counted(work, part):  # type: ignore[no-untyped-def]
-        copy = start(work, part)
+    def counted(work):  # type: ignore[no-untyped-def]
+        copy = start(work)
         forked.append(copy[0])
         return copy
 
@@ -74,3 +76,38 @@ def test_a_copy_that_hangs_is_stopped_and_its_part_done_here(monkeypatch: pytest
     assert len(forked) == 1
     with pytest.raises(ChildProcessError):  # killed and reaped, not left behind
         os.waitpid(forked[0], os.WNOHANG)
+
+
+def test_the_scope_model_trained_beside_is_the_one_trained_here(
+        kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold build trains the scope model in a forked copy while it builds the index: the model
+    (and so every answer) is the one a single process trains."""
+    from bot.understanding.matcher import Matcher
+
+    kb = load_knowledge(kb_dir)
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    alone = Matcher._build(kb).scope
+    forked: list[int] = []
+    start = parallel._start
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(parallel, "_start", lambda work: forked.append(1) or start(work))
+    beside = Matcher._build(kb).scope
+    assert forked == [1]
+    assert alone is not None and beside is not None
+    assert beside.weights == alone.weights and beside.bias == alone.bias
+
+
+def test_work_beside_that_fails_in_its_copy_is_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+
+    def work() -> dict[str, int]:
+        if os.getpid() != parent:
+            raise RuntimeError("the copy fails")
+        return {"answer": 42}
+
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    assert parallel.beside(work)() == {"answer": 42}
+    monkeypatch.setattr(parallel, "cores", lambda: 1)  # no copy at all: done on the call
+    assert parallel.beside(work)() == {"answer": 42}

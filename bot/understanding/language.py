@@ -71,6 +71,10 @@ def skeleton(cyrillic: str) -> str:
     return cyrillic.translate(_FOLD).replace("тс", "ц")
 
 
+#: most words `Translit.word` remembers (then it starts afresh: a bound for a long-running bot)
+_MEMO = 50_000
+
+
 class Translit:
     """Recognise Russian words written in Latin letters, given the Russian words known."""
 
@@ -79,6 +83,10 @@ class Translit:
         for word in sorted(set(russian_words)):
             self.by_skeleton.setdefault(skeleton(word), word)
         self.english = frozenset(english_words)
+        self._read: dict[str, str | None] = {}  # words spelt already (most words recur)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {**self.__dict__, "_read": {}}
 
     def word(self, latin: str, english_too: bool = False) -> str | None:
         """Return the known Russian word `latin` spells, or None.
@@ -88,6 +96,16 @@ class Translit:
         """
         if len(latin) < 2 or (latin in self.english and not english_too):
             return None
+        try:
+            return self._read[latin]
+        except KeyError:
+            pass
+        if len(self._read) >= _MEMO:
+            self._read.clear()
+        found = self._read[latin] = self._spelt(latin)
+        return found
+
+    def _spelt(self, latin: str) -> str | None:
         cyr = to_cyrillic(latin)
         if not cyr:
             return None

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from bot.understanding import cache, tokens
+from bot.understanding import cache, parallel, tokens
 from bot.understanding.budget import Budget, OverBudget
 from bot.understanding.charmodel import CharModel, with_chars
 from bot.understanding.decide import (
@@ -371,13 +371,16 @@ class Matcher:
         matcher.correction_leads = _phrases(words["correction_leads"])
         matcher.addition_words = _phrases(words["addition_words"])
         matcher.age_not_yet = frozenset(clean(w, 100) for w in words["age_not_yet"])
+        # the scope model reads texts with the words and lists set above only (no typo
+        # correction): it trains on another core while this one builds the rest
+        scope_model = parallel.beside(lambda: matcher.train_scope(texts, scope))
         matcher.index.build(texts, keywords, negative, matcher.doc_terms)
         by_key = matcher.index.by_key
         matcher.chars = CharModel(((by_key[(t.kind, t.id)], matcher.char_text(t.text))
                                    for t in texts), len(entries), settings)
         norm.remember = seg.remember = False
         norm.typo_indexes()
-        matcher.scope = matcher.train_scope(texts, scope)
+        matcher.scope = scope_model()
         logger.debug("matcher built: %d entries, %d docs, %d features, %d words known",
                      len(entries), len(matcher.index.docs), len(matcher.index.idf),
                      len(norm.vocabulary))
