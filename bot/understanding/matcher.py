@@ -123,20 +123,26 @@ class Phrases:
 
     def __init__(self, phrases: Iterable[str]) -> None:
         self.phrases = sorted({clean(w, 200) for w in phrases} - {""})
-        self.firsts = frozenset(p[0] for p in self.phrases)  # a text without any finds none
+        by_first: dict[str, list[str]] = defaultdict(list)
+        for p in self.phrases:
+            by_first[p[0]].append(p)
+        #: the phrases by their first character: only where a text has it is one looked for
+        self.by_first = {c: tuple(ps) for c, ps in by_first.items()}
+        self.firsts = frozenset(self.by_first)
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
 
     def search(self, text: str) -> bool:
-        if self.firsts.isdisjoint(text):
-            return False
-        for p in self.phrases:
-            at = text.find(p)
+        for c in self.firsts.intersection(text):
+            han = is_han(c)
+            candidates = self.by_first[c]
+            at = text.find(c)
             while at >= 0:
-                if is_han(p[0]) or at == 0 or not text[at - 1].isalnum():
+                if (han or at == 0 or not text[at - 1].isalnum()) and any(
+                        text.startswith(p, at) for p in candidates):
                     return True
-                at = text.find(p, at + 1)
+                at = text.find(c, at + 1)
         return False
 
 

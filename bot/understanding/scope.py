@@ -81,24 +81,28 @@ class ScopeModel:
         other = len(data) - about
         if not about or not other or epochs <= 0:
             return None
-        w = array("d", bytes(8 * BUCKETS))
+        # (lists, not arrays, while training: indexing a list boxes no float; same arithmetic)
+        w = [0.0] * BUCKETS
         # the sum of step * update since the averaging began: the average is w - u / steps
-        u = array("d", bytes(8 * BUCKETS))
-        g2 = array("d", [1e-8]) * BUCKETS
+        u = [0.0] * BUCKETS
+        g2 = [1e-8] * BUCKETS
         bias, bias_u, bias_g2 = 0.0, 0.0, 1e-8
         step = 0  # steps since the averaging began (0 before: the first passes only learn)
+        sqrt, rate, l2, weight_of = math.sqrt, _RATE, _L2, w.__getitem__
         for epoch in range(epochs):
             salt = f"{seed}:{epoch}:".encode()
             averaging = epoch >= epochs // 2
             for _, feats, label in sorted(data, key=lambda d: crc32(salt, d[0])):
                 step += averaging
-                p = _sigmoid(bias + sum(w[f] for f in feats))
+                p = _sigmoid(bias + sum(map(weight_of, feats)))
                 g = p - 1.0 if label else p * other_weight
                 for f in feats:
-                    gf = g + _L2 * w[f]
-                    g2[f] += gf * gf
-                    delta = _RATE * gf / math.sqrt(g2[f])
-                    w[f] -= delta
+                    wf = w[f]
+                    gf = g + l2 * wf
+                    s2 = g2[f] + gf * gf
+                    g2[f] = s2
+                    delta = rate * gf / sqrt(s2)
+                    w[f] = wf - delta
                     u[f] -= step * delta
                 bias_g2 += g * g
                 delta = _RATE * g / math.sqrt(bias_g2)
