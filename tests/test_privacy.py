@@ -80,6 +80,7 @@ BLIND34 = [json.loads(line) for line in (PII / "blind34.jsonl").read_text(encodi
 BLIND35 = [json.loads(line) for line in (PII / "blind35.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND37 = [json.loads(line) for line in (PII / "blind37.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND39 = [json.loads(line) for line in (PII / "blind39.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND41 = [json.loads(line) for line in (PII / "blind41.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -896,6 +897,47 @@ def test_the_thirty_ninth_blind_corpus_leaves_few_secrets() -> None:
     # "Surname, Given" after a label, a code read out in pairs, "it's me Bobby", security
     # answers in Japanese and Swahili)
     _holds(BLIND39, fully_redacted=114, left=9, over_masked=1)
+
+
+def test_the_forty_first_blind_corpus_leaves_few_secrets() -> None:
+    # tests/data/pii/blind41.md: first 103 of 120 / 25 left / 7 kept strings of clean lines lost;
+    # tuned on lines 2, 4, 6... only (an API key, a mistyped IBAN in a message that says IBAN, a
+    # name after a title, order-number words in five languages, Hebrew and Armenian name cues)
+    _holds(BLIND41, fully_redacted=108, left=18, over_masked=2)
+
+
+def test_an_api_key_is_masked_but_public_ids_stay() -> None:
+    key = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+    assert key not in redact(f"my bot stopped, here is my API key: {key}")
+    assert key not in redact(f"{key} is the secret, help")
+    kept = ["E18236120202406141015s0123456789",  # a Pix transaction's id: digits, a letter or two
+            "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW",
+            "2670bbe4b1c4e3a8d5f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192"]  # tx hash
+    for value in kept:
+        assert value in redact(f"transaction {value} is still pending")
+
+
+def test_a_mistyped_iban_of_its_countrys_length_is_masked_when_the_message_says_iban() -> None:
+    text = "pourquoi mon IBAN est refusé ? FR76 3000 4028 3700 0105 6892 143, merci"
+    assert "3700" not in redact(text) and "[iban]" in redact(text)
+    # a company's account as a payment reference, with no word of an IBAN: left as written
+    assert "NL12 ACME 0000 8812 34" in redact("betalingskenmerk NL12 ACME 0000 8812 34 (bedrijfsrekening)")
+
+
+def test_capitalised_words_after_a_title_are_a_name() -> None:
+    assert "Reid" not in redact("Account holder is Mr James O'Connor-Reid, reference WD-88231")
+    assert "Lefèvre" not in redact("titulaire Mme Claire Dubois-Lefèvre")
+    assert "Müller" not in redact("Herr Jürgen Müller hat angerufen")
+    assert redact("Miss you guys, the app works now") == "Miss you guys, the app works now"
+
+
+def test_order_numbers_after_their_words_stay_in_more_languages() -> None:
+    for text, number in (("מספר הזמנה 72018463, והכסף עדיין לא הגיע", "72018463"),
+                         ("เลขคำสั่ง 5583920147 ยังไม่เข้าบัญชี", "5583920147"),
+                         ("ID ordin 884120375, și nu apar în cont", "884120375"),
+                         ("შეკვეთის ნომერი 55830129, ჯერ არ ჩამირიცხა", "55830129"),
+                         ("UTR नंबर 412345678901, अभी तक बैलेंस में नहीं आया", "412345678901")):
+        assert number in redact(text), text
 
 
 @pytest.mark.parametrize(("text", "stored"), [

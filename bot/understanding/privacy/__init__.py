@@ -57,6 +57,7 @@ DETECTORS: tuple[Detector, ...] = (
     seeds.seed_phrases,
     detectors.wallets,
     detectors.ibans,
+    detectors.long_secrets,
     detectors.order_numbers,
     detectors.cards,
     detectors.cvvs,

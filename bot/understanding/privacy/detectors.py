@@ -11,6 +11,8 @@ from bot.understanding.privacy.masks import MASKS
 from bot.understanding.privacy.rx import Match
 from bot.understanding.privacy.scan import KEEP, Scan
 from bot.understanding.privacy.shapes import (
+    B58,
+    IBAN_LENGTHS,
     iban_ok,
     is_cjk_char,
     looks_like_password,
@@ -94,20 +96,44 @@ def wallets(scan: Scan) -> None:
             scan.claim(KEEP if public else "wallet", s, e)
 
 
+#: longer than this, a run of base58 signs is a transaction signature, not a key
+_B58_SIGNATURE = 64
+#: how many capitals, and how many small letters, a random key of 32 signs or more has at least
+_MIXED = 4
+
+
+def long_secrets(scan: Scan) -> None:
+    """A run of 32 or more letters and digits with capitals, small letters and digits all in it
+    (an API key or secret, an access token: "here's my API key: vmPUZE6mv9SD..."): never a word,
+    and not a hash or an address, which are claimed before it."""
+    if not scan.has_digit:
+        return
+    for s, e, _ in scan.matches(scan.p.long_token):
+        value = scan.text[s:e]
+        if len(value) > _B58_SIGNATURE and set(value) <= B58:
+            continue  # a Solana transaction's signature (87-88 base58 signs): public
+        # (random: several of each kind; a bank's reference is digits with a letter or two,
+        # "E18236120202406141015s0123456789")
+        if (sum(ch.isupper() for ch in value) >= _MIXED and sum(ch.islower() for ch in value) >= _MIXED
+                and sum(ch.isdigit() for ch in value) >= 3):
+            scan.claim("secret", s, e)
+
+
 def ibans(scan: Scan) -> None:
-    """An IBAN with a valid checksum anywhere; right after an IBAN word ("IBAN:", "RIB") the
-    shape is enough: a mistyped IBAN is still the user's account."""
+    """An IBAN with a valid checksum anywhere; whatever its checksum (a mistyped IBAN is still
+    the user's account), one right after an IBAN word ("IBAN:", "RIB"), or one of its country's
+    exact length in a message that says IBAN ("pourquoi mon IBAN est refusé ? FR76 ...")."""
     cue_ends: list[int] | None = None
     for s, e, _ in scan.matches(scan.p.iban, group=""):
         text = scan.text[s:e]
+        if cue_ends is None:
+            cue_ends = [ce for _, ce in scan.cues("iban")]
         while len(text.replace(" ", "")) >= 15:  # a word after the IBAN may have been taken in
-            if iban_ok(text):
+            if iban_ok(text) or (cue_ends and IBAN_LENGTHS.get(text[:2]) == len(text.replace(" ", ""))):
                 scan.claim("iban", s, s + len(text))
                 break
             text = text.rsplit(" ", 1)[0] if " " in text else text[:-1]
         else:
-            if cue_ends is None:
-                cue_ends = [ce for _, ce in scan.cues("iban")]
             if any(0 <= s - ce <= 20 and _short_gap(scan.text[ce:s]) for ce in cue_ends):
                 scan.claim("iban", s, e)
 

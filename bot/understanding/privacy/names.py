@@ -41,6 +41,7 @@ def names(scan: Scan) -> None:
             caseless = _caseless_follows(scan, e)
             _claim(scan, _run(scan, e, least=1 if caseless else 2, lowercase=caseless, skip=",：:" + QUOTES))
     _given_names(scan)
+    _titled_names(scan)
     for _, e in scan.cues("salutations")[:_MOST_GREETINGS]:
         # a notice quoted anywhere in the message: "got this: 'Dear John Smith, your ...'",
         # «Уважаемый Иван Петров», 尊敬的王小明 (one word is enough: "Dear Amaka,")
@@ -95,6 +96,16 @@ def _given_names(scan: Scan) -> None:
         if " " not in word and word.isupper() and len(word) <= 4:
             continue
         _claim(scan, span)
+
+
+def _titled_names(scan: Scan) -> None:
+    """Capitalised words after a title written with its capital (`name_titled`: "Account holder
+    is Mr James O'Connor-Reid", "titulaire Mme Claire Dubois-Lefèvre", "Herr Jürgen Müller"):
+    a title is said only before a name, so no other cue is needed."""
+    text = scan.text
+    for s, e in scan.cues("name_titled"):
+        if text[s].isupper():
+            _claim(scan, _run(scan, e, least=1, lowercase=False, skip="."))
 
 
 #: what may follow a name written after a bare label ("이름 김민준, 생년월일 ...")

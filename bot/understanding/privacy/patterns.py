@@ -48,7 +48,7 @@ class Patterns:
         self.vocab = v
         self.cue = {
             key: cue_pattern(v, key)
-            for key in ("name", "name_weak", "name_given", "name_opening", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
+            for key in ("name", "name_weak", "name_given", "name_titled", "name_opening", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
                         "seed", "uid", "id_numbers", "id_series", "birth", "address", "order",
                         "signoffs", "username", "card_expiry", "iban", "contract", "name_lowercase", "phone_labels", "security",
                         "salutations")
@@ -88,6 +88,9 @@ class Patterns:
         # digits; the same shape after a private-key word is the key itself (detectors.hashes)
         self.tx_hash = lazy_rx(r"(?:^|[^0-9A-Za-z_])(?P<v>(?:0[xX])?[0-9a-fA-F]{64})(?:$|[^0-9A-Za-z_])")
         self.iban = lazy_rx(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?")
+        # an API key or secret (Binance's: 64 letters and digits), a session or access token:
+        # one long run of both cases and digits (detectors.long_secrets)
+        self.long_token = lazy_rx(r"(?:^|[^0-9A-Za-z_+/=-])(?P<v>[0-9A-Za-z]{32,128})(?:$|[^0-9A-Za-z_+/=-])")
         # a messenger handle, not the end of an e-mail address ("@binance.com")
         self.handle = lazy_rx(r"(?:^|[\s(（,，:：])(?P<v>@[A-Za-z][A-Za-z0-9_]{3,31})(?:$|[^A-Za-z0-9_.@])")
         # an authenticator's setup key: base32, often in groups of four ("JBSW Y3DP EHPK 3PXP")
