@@ -970,6 +970,8 @@ def reports_new_rejection(t: Turn, text: str) -> bool:
     if t.state.phase == AWAITING_NOTICE:
         return False  # the rejection asked about is counted already: this is its reason
     said = {*t.engine.intents(text), *t.clause_intents(text)}
+    if t.engine.adds(text) and not said & {"resubmitted", "failed_again"}:
+        return False  # "my face check also failed": one more reason of this rejection
     return bool(said & {"rejected_again", "resubmitted"})
 
 
@@ -1008,8 +1010,8 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             # ("turned 18, verified, rejected: blurry photo"): that rejection is a case of its
             # own, its reasons the notice's (the question's reason was no rejection's)
             case_rules.close(t, RESTART)
-        if (is_new_rejection(t) and not notice and not reported and _asks(text)
-                and not t.engine.says_failure(text)):
+        if (is_new_rejection(t) and not notice and not reported and (
+                (_asks(text) and not t.engine.says_failure(text)) or t.engine.hypothetical(text))):
             # "can i open a new account with my brother's id?" while a result is awaited: a
             # question that names a reason tells no result (the case stays as it is)
             aside(t, result)
@@ -1026,7 +1028,11 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             # "做人脸识别要摘眼镜吗？我还没提交", "нужно ли снимать очки? ещё не проходил"
             or _not_submitted(t, text)
             # "my friend said KYC fails if you wear glasses, true?": someone else's words
-            or (t.engine.says(text, "hearsay") and _asks(text))) and not t.engine.matcher.quotes(text))
+            or (t.engine.says(text, "hearsay") and _asks(text))
+            # "what happens if my selfie fails?": what if, not what happened
+            or (t.engine.hypothetical(text) and _asks(text) and not reported
+                and "rejected_again" not in {*t.engine.intents(text), *t.clause_intents(text)})
+            ) and not t.engine.matcher.quotes(text))
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
         if (new and case is not None and case.stage == MANUAL_REVIEW and not notice
                 and t.engine.says(text, "resubmitted") and not t.engine.says_failure(text)):
@@ -1192,19 +1198,25 @@ def _said_terms(t: Turn, text: str) -> set[str]:
 
 def _step_about(t: Turn, text: str) -> Step | None:
     """Another step of the reason being fixed that shares the most words of a question with it
-    ("can I wear my glasses?": "Take off glasses, a mask..."), or None."""
+    ("can I wear my glasses?": "Take off glasses, a mask..."), or None (also when the step on
+    screen shares as many)."""
     reason = t.kb.reasons.get(t.state.reason or "")
     if reason is None:
         return None
     asked = _said_terms(t, text)
     best, most = None, 0
+    here = 0  # the words it shares with the step on screen
     for step in reason.steps:
-        if step.id == t.state.step or step.is_question or step.end:
+        if step.is_question or step.end:
             continue
         shared = len(asked & t.engine.content_terms(t.text(step.text)))
-        if shared > most:
+        if step.id == t.state.step:
+            here = shared
+        elif shared > most:
             best, most = step, shared
-    return best
+    # ("а в очках можно?" on "Снимите очки...": the step on screen says it; another step
+    # sharing as many words, "можно" of "Можно исправить...", says nothing of it)
+    return best if most > here else None
 
 
 #: the words a message shares with the step on screen for it to tell that step done

@@ -1,0 +1,84 @@
+"""Journey audit 32 (console, 220 sessions, checked against the guide), through the conversation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chat import Chat
+
+
+def _counts(chat: Chat, lang: str, attempts: int, failures: int) -> str:
+    """The /status line of the attempts and failures, as `lang` writes it."""
+    line = next(x for x in chat.service.kb.message("status_case", lang).splitlines()
+                if "{failures}" in x)
+    return line.strip().format(attempts=attempts, failures=failures)
+
+
+@pytest.mark.parametrize(("first", "also", "lang"), [
+    ("my photo was blurry", "my face check also failed", "en"),
+    ("照片模糊", "人脸识别也失败了", "zh"),
+    ("фото размытое", "и селфи тоже не прошло", "ru"),
+])
+async def test_a_reason_said_with_also_is_one_more_reason_of_this_rejection(
+        chat: Chat, first: str, also: str, lang: str) -> None:
+    # H1: "also" mid-fix was counted as attempt 2 (and, at attempt 2, sent the user to a
+    # manual review that never began); the guide: manual review from the 3rd failure
+    await chat.say(first, lang=lang)
+    await chat.say(also, lang=lang)
+    await chat.command("status")
+    assert _counts(chat, lang, 1, 1) in chat.text, chat.text
+    assert chat.service.kb.reasons["face_verification"].title.get(lang) in chat.text
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("how long until I can resubmit after the face check fails", "en"),
+    ("如果人脸识别失败要等多久才能重新提交？", "zh"),
+    ("если проверка лица не пройдет, сколько ждать?", "ru"),
+])
+async def test_a_what_if_question_while_a_result_is_awaited_tells_no_result(
+        chat: Chat, question: str, lang: str) -> None:
+    # H2: a question about a failure to come was counted as the result of the attempt awaited
+    await chat.say({"en": "photo blurry", "zh": "照片模糊", "ru": "фото размытое"}[lang], lang=lang)
+    await chat.command("resubmitted")
+    await chat.say(question, lang=lang)
+    await chat.command("status")
+    assert _counts(chat, lang, 2, 1) in chat.text, chat.text
+
+
+async def test_a_what_if_question_opens_no_failure(chat: Chat) -> None:
+    await chat.say("what happens if my selfie fails?")
+    await chat.command("status")
+    assert _counts(chat, "en", 1, 1) not in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "lang", "count"), [
+    ("this is my third failed attempt, the photo was blurry", "en", 3),
+    ("это уже третья неудачная попытка, фото размытое", "ru", 3),
+    ("my 4th unsuccessful attempt, the selfie again", "en", 4),
+])
+async def test_an_ordinal_failed_attempt_counts(chat: Chat, text: str, lang: str, count: int) -> None:
+    # H3: "third failed attempt" was read as one failure, and the user told to resubmit
+    # (the guide: from the 3rd, manual review; wait for it)
+    await chat.say(text, lang=lang)
+    await chat.command("status")
+    assert _counts(chat, lang, count, count) in chat.text, chat.text
+
+
+async def test_a_question_the_step_on_screen_answers_gets_that_step(chat: Chat) -> None:
+    # H5: "а в очках можно?" on "Снимите очки..." got the text of the step after a failed
+    # review ("После 3-й неудачи вашу заявку вручную проверил сотрудник..."), a false fact
+    await chat.say("лицо не распознаёт", lang="ru")
+    await chat.press_key("option:1")
+    replies = await chat.say("а в очках можно?", lang="ru")
+    assert "from_the_fix" not in chat.ids(replies), chat.ids(replies)
+    assert "очки" in chat.text
+    assert "вручную проверил" not in chat.text
+
+
+async def test_support_asking_for_a_selfie_with_the_passport_is_the_review_documents(chat: Chat) -> None:
+    # H6: read as a failed face check, and counted
+    replies = await chat.say("в поддержке попросили селфи с паспортом в руках", lang="ru")
+    assert "topic:manual_review" in chat.ids(replies) or any(
+        "manual_review" in k for k in chat.ids(replies)), chat.ids(replies)
+    await chat.command("status")
+    assert _counts(chat, "ru", 1, 1) not in chat.text
