@@ -82,3 +82,20 @@ async def test_support_asking_for_a_selfie_with_the_passport_is_the_review_docum
         "manual_review" in k for k in chat.ids(replies)), chat.ids(replies)
     await chat.command("status")
     assert _counts(chat, "ru", 1, 1) not in chat.text
+
+
+@pytest.mark.parametrize("text", ["我今年16岁，说年龄不符合要求，可以用我妈的身份证吗",
+                                  "用了VPN，说地区不支持，能换个节点再试吗",
+                                  "身份证被占用了，能用我爸的身份证认证吗"])
+async def test_a_chinese_rejection_quoted_before_a_question_is_counted(chat: Chat, text: str) -> None:
+    # M1: "说年龄不符合要求" ("it said...") before a 吗 question was taken for a question asked
+    # before any rejection ("如果你还没有被拒"), and no attempt counted
+    await chat.say(text, lang="zh")
+    await chat.command("status")
+    assert _counts(chat, "zh", 1, 1) in chat.text, chat.text
+
+
+async def test_a_ukrainian_selfie_is_the_face_check(chat: Chat) -> None:
+    # M2: "селфі" (Ukrainian, read as Russian) was not recognised
+    replies = await chat.say("селфі не пройшло, що робити?", lang="ru")
+    assert chat.service.kb.reasons["face_verification"].title.get("ru") in chat.text, chat.ids(replies)
