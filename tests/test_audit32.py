@@ -99,3 +99,18 @@ async def test_a_ukrainian_selfie_is_the_face_check(chat: Chat) -> None:
     # M2: "селфі" (Ukrainian, read as Russian) was not recognised
     replies = await chat.say("селфі не пройшло, що робити?", lang="ru")
     assert chat.service.kb.reasons["face_verification"].title.get("ru") in chat.text, chat.ids(replies)
+
+
+@pytest.mark.parametrize(("text", "lang"), [("which data do you store about me", "en"),
+                                            ("你保存了我哪些数据？", "zh"),
+                                            ("какие данные ты обо мне хранишь?", "ru")])
+async def test_what_the_bot_stores_is_answered_in_more_words(chat: Chat, text: str, lang: str) -> None:
+    # M4: these got the off-topic answer
+    replies = await chat.say(text, lang=lang)
+    assert "stored_data" in chat.ids(replies), chat.ids(replies)
+
+
+async def test_who_are_you_in_russian_word_order(chat: Chat) -> None:
+    # M5: "ты кто" got "sorry it didn't go through"
+    replies = await chat.say("ты кто", lang="ru")
+    assert "about_bot" in chat.ids(replies), chat.ids(replies)
