@@ -107,10 +107,10 @@ async def test_a_ukrainian_selfie_is_the_face_check(chat: Chat) -> None:
 async def test_what_the_bot_stores_is_answered_in_more_words(chat: Chat, text: str, lang: str) -> None:
     # M4: these got the off-topic answer
     replies = await chat.say(text, lang=lang)
-    assert "stored_data" in chat.ids(replies), chat.ids(replies)
+    assert "stored_data_answer" in chat.ids(replies), chat.ids(replies)
 
 
 async def test_who_are_you_in_russian_word_order(chat: Chat) -> None:
     # M5: "ты кто" got "sorry it didn't go through"
     replies = await chat.say("ты кто", lang="ru")
-    assert "about_bot" in chat.ids(replies), chat.ids(replies)
+    assert "help" in chat.ids(replies), chat.ids(replies)  # who the bot is, and what it does
