@@ -114,3 +114,12 @@ async def test_who_are_you_in_russian_word_order(chat: Chat) -> None:
     # M5: "ты кто" got "sorry it didn't go through"
     replies = await chat.say("ты кто", lang="ru")
     assert "help" in chat.ids(replies), chat.ids(replies)  # who the bot is, and what it does
+
+
+async def test_a_document_offered_inside_a_longer_message_gets_where_documents_go(chat: Chat) -> None:
+    # M6: "can you verify me yourself? here is my passport photo" mid-fix got only "I may not be
+    # able to answer that one here", with no word on never sending documents in a chat
+    await chat.say("my selfie failed")
+    replies = await chat.say("can you verify me yourself? here is my passport photo")
+    assert "attachment" in chat.ids(replies), chat.ids(replies)
+    assert "official Binance app" in chat.text

@@ -81,6 +81,11 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and stands_for_file(t, text):
         attachment(t, "typed")  # "[photo]", "<image attached>", "IMG_0912.jpg": no file came
         return
+    if not forwarded and any(stands_for_file(t, c) for c in _clauses(t, text)[1:]):
+        # "can you verify me yourself? here is my passport photo": where documents go comes
+        # first; the rest of the message is still read
+        journal.record(t, "attachment", type="offered")
+        t.reply("attachment")
     t.first_submission = t.engine.says(text, "first_submission")
     findings = personal_data(t, text)
     if findings:
