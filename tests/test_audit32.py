@@ -123,3 +123,11 @@ async def test_a_document_offered_inside_a_longer_message_gets_where_documents_g
     replies = await chat.say("can you verify me yourself? here is my passport photo")
     assert "attachment" in chat.ids(replies), chat.ids(replies)
     assert "official Binance app" in chat.text
+
+
+async def test_making_a_new_account_after_a_permanent_rejection_is_answered(chat: Chat) -> None:
+    # M8: "can I make a new account?" read as a vague plea ("make" names nothing alone)
+    await chat.say("they say my kyc is permanently rejected")
+    replies = await chat.say("can I make a new account?")
+    assert "topic:new_account" in chat.ids(replies) or any(
+        "new_account" in k for k in chat.ids(replies)), chat.ids(replies)
