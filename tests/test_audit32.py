@@ -131,3 +131,16 @@ async def test_making_a_new_account_after_a_permanent_rejection_is_answered(chat
     replies = await chat.say("can I make a new account?")
     assert "topic:new_account" in chat.ids(replies) or any(
         "new_account" in k for k in chat.ids(replies)), chat.ids(replies)
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("мой паспорт истекает через 5 дней, верификация пройдёт?", "ru"),
+    ("我住在日本，能用binance.com吗", "zh"),
+])
+async def test_a_question_before_any_rejection_counts_none(chat: Chat, text: str, lang: str) -> None:
+    # M1: counted as a rejection (a Russian yes/no question without "ли"; a domain's dot read
+    # as the end of a sentence)
+    replies = await chat.say(text, lang=lang)
+    assert "diagnosis_asked" in chat.ids(replies), chat.ids(replies)
+    await chat.command("status")
+    assert _counts(chat, lang, 1, 1) not in chat.text

@@ -229,6 +229,9 @@ def one_sentence(text: str) -> bool:
     """Is the whole message one sentence ("my passport expires in 5 days, will KYC still
     work?", "im 17 can i do kyc"), not something told and then a question ("my photo was
     blurry. will my account be banned?")?"""
-    body = text.strip()[:2000]
-    return not any(ch in _SENTENCE_END for ch in body.rstrip("?？ \t.!。！~～"))
+    body = text.strip()[:2000].rstrip("?？ \t.!。！~～")
+    # (a dot between two letters or digits ends no sentence: "binance.com吗", "v2.8", "3.5")
+    return not any(ch in _SENTENCE_END and not (
+        ch == "." and 0 < i < len(body) - 1 and body[i - 1].isalnum() and body[i + 1].isalnum())
+        for i, ch in enumerate(body))
 
