@@ -144,3 +144,11 @@ async def test_a_question_before_any_rejection_counts_none(chat: Chat, text: str
     assert "diagnosis_asked" in chat.ids(replies), chat.ids(replies)
     await chat.command("status")
     assert _counts(chat, lang, 1, 1) not in chat.text
+
+
+async def test_a_rejection_without_its_reason_opens_no_guessed_fix(chat: Chat) -> None:
+    # H4: "i uploaded my passport" (26 for an expired document) was taken for the reason told
+    # beside the question; the guide: read the notice's reason, or ask support for it
+    replies = await chat.say("i uploaded my passport and it got rejected, dont know why")
+    assert not any(k.startswith("step:") for k in chat.ids(replies)), chat.ids(replies)
+    assert any("find_reason" in k for k in chat.ids(replies)), chat.ids(replies)

@@ -1306,7 +1306,9 @@ def told_reason(t: Turn, result: MatchResult, text: str) -> Match | None:
             continue
         found = _match(t, clause)
         top = found.top
-        if top is not None and top.kind == "reason" and not found.ambiguous:
+        # (named firmly: "i uploaded my passport", 26 for an expired one, names none)
+        if (top is not None and top.kind == "reason" and not found.ambiguous
+                and top.score >= float(t.policy.matching["multi_min_score"])):
             return top
     return None
 
