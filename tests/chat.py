@@ -111,3 +111,9 @@ class Chat:
     @property
     def text(self) -> str:
         return "\n".join(r.text for r in self.last)
+
+    def counts_line(self, lang: str, attempts: int, failures: int) -> str:
+        """The /status line of the attempts and failures, as `lang` writes it."""
+        line = next(x for x in self.service.kb.message("status_case", lang).splitlines()
+                    if "{failures}" in x)
+        return line.strip().format(attempts=attempts, failures=failures)

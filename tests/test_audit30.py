@@ -7,13 +7,6 @@ import pytest
 from tests.chat import Chat
 
 
-def _counts(chat: Chat, lang: str, attempts: int, failures: int) -> str:
-    """The /status line of the attempts and failures, as `lang` writes it."""
-    line = next(x for x in chat.service.kb.message("status_case", lang).splitlines()
-                if "{failures}" in x)
-    return line.strip().format(attempts=attempts, failures=failures)
-
-
 async def test_a_chinese_age_notice_quoted_asks_which_case_fits(chat: Chat) -> None:
     # H1: "说我未满18岁，但我已经19岁了" went straight to "wait until 18" and closed the case;
     # the notice's own words are no answer to "which of these fits you?"
@@ -35,7 +28,7 @@ async def test_an_ordinal_failure_counts(chat: Chat, text: str, lang: str, count
     # N1: a story's "the third time" opens a clause and is still read as the count
     await chat.say(text, lang=lang)
     await chat.command("status")
-    assert _counts(chat, lang, count, count) in chat.text, chat.text
+    assert chat.counts_line(lang, count, count) in chat.text, chat.text
 
 
 @pytest.mark.parametrize(("text", "lang"), [
@@ -51,7 +44,7 @@ async def test_a_failed_manual_review_is_its_end(chat: Chat, text: str, lang: st
     assert "manual_review" not in " ".join(chat.ids(replies)), chat.ids(replies)
     await chat.command("status")
     after = chat.service.kb.policy.manual_review_after
-    assert _counts(chat, lang, after, after) in chat.text, chat.text
+    assert chat.counts_line(lang, after, after) in chat.text, chat.text
 
 
 @pytest.mark.parametrize(("text", "lang"), [
@@ -95,7 +88,7 @@ async def test_a_mispressed_pass_is_taken_back(chat: Chat, first: str, oops: str
     await chat.say(oops, lang=lang)
     assert "pass_undone" in chat.ids(), chat.ids()
     await chat.command("status")
-    assert _counts(chat, lang, failures, failures) in chat.text, chat.text
+    assert chat.counts_line(lang, failures, failures) in chat.text, chat.text
     if failures >= chat.service.kb.policy.manual_review_after:
         assert chat.service.kb.message("stage_manual_review", lang) in chat.text, chat.text
 
@@ -108,7 +101,7 @@ async def test_only_a_wrong_button_asks_how_it_went(chat: Chat) -> None:
     assert any("followup_question" in chat.ids(r) for _, r in sent), sent
     await chat.press_key("rejected_again")
     await chat.command("status")
-    assert _counts(chat, "en", 2, 2) in chat.text, chat.text
+    assert chat.counts_line("en", 2, 2) in chat.text, chat.text
 
 
 async def test_a_pass_days_ago_is_not_taken_back(chat: Chat) -> None:
@@ -146,7 +139,7 @@ async def test_a_rejection_told_before_what_should_i_do_counts(chat: Chat) -> No
     await chat.say("my photo was blurry, what should I do?")
     assert "diagnosis" in chat.ids() and "diagnosis_asked" not in chat.ids(), chat.ids()
     await chat.command("status")
-    assert _counts(chat, "en", 1, 1) in chat.text, chat.text
+    assert chat.counts_line("en", 1, 1) in chat.text, chat.text
 
 
 @pytest.mark.parametrize(("text", "lang"), [
@@ -298,7 +291,7 @@ async def test_a_failed_review_told_twice_is_answered_and_counted_once(chat: Cha
     assert chat.ids()[0] == "review_rejected", chat.ids()
     await chat.command("status")
     after = chat.service.kb.policy.manual_review_after
-    assert _counts(chat, "en", after, after) in chat.text, chat.text
+    assert chat.counts_line("en", after, after) in chat.text, chat.text
 
 
 @pytest.mark.parametrize("text", ["my selfie failed because of glasses, any news?",

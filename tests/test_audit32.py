@@ -7,13 +7,6 @@ import pytest
 from tests.chat import Chat
 
 
-def _counts(chat: Chat, lang: str, attempts: int, failures: int) -> str:
-    """The /status line of the attempts and failures, as `lang` writes it."""
-    line = next(x for x in chat.service.kb.message("status_case", lang).splitlines()
-                if "{failures}" in x)
-    return line.strip().format(attempts=attempts, failures=failures)
-
-
 @pytest.mark.parametrize(("first", "also", "lang"), [
     ("my photo was blurry", "my face check also failed", "en"),
     ("照片模糊", "人脸识别也失败了", "zh"),
@@ -26,7 +19,7 @@ async def test_a_reason_said_with_also_is_one_more_reason_of_this_rejection(
     await chat.say(first, lang=lang)
     await chat.say(also, lang=lang)
     await chat.command("status")
-    assert _counts(chat, lang, 1, 1) in chat.text, chat.text
+    assert chat.counts_line(lang, 1, 1) in chat.text, chat.text
     assert chat.service.kb.reasons["face_verification"].title.get(lang) in chat.text
 
 
@@ -42,13 +35,13 @@ async def test_a_what_if_question_while_a_result_is_awaited_tells_no_result(
     await chat.command("resubmitted")
     await chat.say(question, lang=lang)
     await chat.command("status")
-    assert _counts(chat, lang, 2, 1) in chat.text, chat.text
+    assert chat.counts_line(lang, 2, 1) in chat.text, chat.text
 
 
 async def test_a_what_if_question_opens_no_failure(chat: Chat) -> None:
     await chat.say("what happens if my selfie fails?")
     await chat.command("status")
-    assert _counts(chat, "en", 1, 1) not in chat.text, chat.text
+    assert chat.counts_line("en", 1, 1) not in chat.text, chat.text
 
 
 @pytest.mark.parametrize(("text", "lang", "count"), [
@@ -61,7 +54,7 @@ async def test_an_ordinal_failed_attempt_counts(chat: Chat, text: str, lang: str
     # (the guide: from the 3rd, manual review; wait for it)
     await chat.say(text, lang=lang)
     await chat.command("status")
-    assert _counts(chat, lang, count, count) in chat.text, chat.text
+    assert chat.counts_line(lang, count, count) in chat.text, chat.text
 
 
 async def test_a_question_the_step_on_screen_answers_gets_that_step(chat: Chat) -> None:
@@ -81,7 +74,7 @@ async def test_support_asking_for_a_selfie_with_the_passport_is_the_review_docum
     assert "topic:manual_review" in chat.ids(replies) or any(
         "manual_review" in k for k in chat.ids(replies)), chat.ids(replies)
     await chat.command("status")
-    assert _counts(chat, "ru", 1, 1) not in chat.text
+    assert chat.counts_line("ru", 1, 1) not in chat.text
 
 
 @pytest.mark.parametrize("text", ["我今年16岁，说年龄不符合要求，可以用我妈的身份证吗",
@@ -92,7 +85,7 @@ async def test_a_chinese_rejection_quoted_before_a_question_is_counted(chat: Cha
     # before any rejection ("如果你还没有被拒"), and no attempt counted
     await chat.say(text, lang="zh")
     await chat.command("status")
-    assert _counts(chat, "zh", 1, 1) in chat.text, chat.text
+    assert chat.counts_line("zh", 1, 1) in chat.text, chat.text
 
 
 async def test_a_ukrainian_selfie_is_the_face_check(chat: Chat) -> None:
@@ -143,7 +136,7 @@ async def test_a_question_before_any_rejection_counts_none(chat: Chat, text: str
     replies = await chat.say(text, lang=lang)
     assert "diagnosis_asked" in chat.ids(replies), chat.ids(replies)
     await chat.command("status")
-    assert _counts(chat, lang, 1, 1) not in chat.text
+    assert chat.counts_line(lang, 1, 1) not in chat.text
 
 
 async def test_a_rejection_without_its_reason_opens_no_guessed_fix(chat: Chat) -> None:
