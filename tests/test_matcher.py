@@ -1607,3 +1607,18 @@ def test_a_long_forwarded_mail_keeps_the_reason_stated_before_its_sign_off(match
             "has expired. Best regards, The Team.")
     assert 2500 < len(mail) < 4000
     assert ids(matcher.match(mail))[:1] == ["expired_document"]
+
+
+@pytest.mark.parametrize("text", [
+    "In-app message 17:45\n'The image contains editing traces. Submitting altered documents violates our Terms of Use.'\nCopy   Close",
+    "站内信 17:45\n“图片存在编辑痕迹，提交篡改的证件违反使用条款。”\n复制  关闭",
+])
+def test_a_timestamp_is_no_age(matcher: Matcher, text: str) -> None:
+    # a notice pasted with its time ("17:45") named the under-age and expiry reasons before its own
+    found = [m.id for m in matcher.match(text).matches]
+    assert found[0] == "edited_document" and not {"underage", "expired_document"} & set(found), found
+
+
+def test_another_exchange_glued_to_chinese_is_still_named(matcher: Matcher) -> None:
+    # "我的Bybit认证..." is about Bybit's own check: a Latin word right after a Chinese one starts there
+    assert not matcher.match("我的Bybit认证因为照片模糊被拒了，能帮我看看Bybit的问题吗").matches

@@ -46,7 +46,7 @@ from bot.understanding.scope import ScopeModel, train_from
 from bot.understanding.scoring import Scorer
 from bot.understanding.segment import Segmenter
 from bot.understanding.settings import matching_words, settings_from
-from bot.understanding.text import clean, is_han, one_sentence, without_emails
+from bot.understanding.text import clean, is_han, one_sentence, without_emails, without_times
 
 __all__ = ["NONE_ID", "Kind", "Match", "MatchResult", "Matcher"]
 
@@ -119,7 +119,8 @@ _EXAMPLE_WEIGHT = 2
 
 class Phrases:
     """Find any of some phrases in cleaned text: Chinese ones anywhere, others at a word's
-    start ("verif" finds "verification"). Plain string search: no regular expressions."""
+    start ("verif" finds "verification"), also right after a Chinese character ("我的bybit").
+    Plain string search: no regular expressions."""
 
     def __init__(self, phrases: Iterable[str]) -> None:
         self.phrases = sorted({clean(w, 200) for w in phrases} - {""})
@@ -139,7 +140,8 @@ class Phrases:
             candidates = self.by_first[c]
             at = text.find(c)
             while at >= 0:
-                if (han or at == 0 or not text[at - 1].isalnum()) and any(
+                # (a Latin word glued to Chinese starts there too: "我的bybit认证")
+                if (han or at == 0 or not text[at - 1].isalnum() or is_han(text[at - 1])) and any(
                         text.startswith(p, at) for p in candidates):
                     return True
                 at = text.find(c, at + 1)
@@ -526,7 +528,8 @@ class Matcher:
         budget = budget or Budget(s["max_steps"])
         original = clean(text, int(s["max_chars"]))
         budget.spend(len(original))
-        original = without_emails(original)  # an address says nothing of what went wrong
+        # an address says nothing of what went wrong, nor a timestamp ("17:45" is no age)
+        original = without_times(without_emails(original))
         if not any(c.isalpha() for c in original):  # "1", "???", "5.0": no word to read
             return None
         cleaned = self.without_adult_age(self._translit(original))

@@ -170,6 +170,17 @@ def without_emails(text: str) -> str:
     return _EMAIL.sub(" ", text) if "@" in text else text
 
 
+#: a time of day ("17:45", "9:05:31"): a notice's or a chat's timestamp, no age or count
+_TIME = compile_pattern(r"(?:^|[^0-9:.])([0-2]?[0-9]:[0-5][0-9](?::[0-5][0-9])?)(?:$|[^0-9:])", capture=True)
+
+
+def without_times(text: str) -> str:
+    """`text` with its times of day blanked: "In-app message 17:45 ..." is no 17-year-old."""
+    if ":" not in text:
+        return text
+    return _TIME.sub(lambda m: m.group(0).replace(m.group(1), " "), text)
+
+
 def from_html(text: str) -> str:
     """Turn pasted HTML into text: block tags become line breaks, other tags disappear (also
     those escaped once, "&lt;br&gt;", as HTML copied out of a page's source holds them)."""
