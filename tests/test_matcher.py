@@ -1622,3 +1622,13 @@ def test_a_timestamp_is_no_age(matcher: Matcher, text: str) -> None:
 def test_another_exchange_glued_to_chinese_is_still_named(matcher: Matcher) -> None:
     # "我的Bybit认证..." is about Bybit's own check: a Latin word right after a Chinese one starts there
     assert not matcher.match("我的Bybit认证因为照片模糊被拒了，能帮我看看Bybit的问题吗").matches
+
+
+def test_a_context_named_in_passing_beside_a_failure_told_apart_keeps_the_reason(matcher: Matcher) -> None:
+    # "at the embassy for a visa" names another context, but the next sentence tells the
+    # verification's failure on its own: the reason stands; a failure told of the visa does not
+    text = ("I used my old passport because the new one is at the embassy for a visa. "
+            "The old one is expired and they rejected it.")
+    assert matcher.match(text).top is not None and matcher.match(text).top.id == "expired_document"
+    assert not matcher.match("My visa was rejected. The photo was blurry.").matches
+    assert not matcher.match("How do I verify my age on Roblox? The selfie check fails.").matches

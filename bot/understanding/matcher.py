@@ -41,7 +41,7 @@ from bot.understanding.decide import (
 from bot.understanding.index import NONE_ID, Entry, Index, Text
 from bot.understanding.language import Language, detect_language
 from bot.understanding.normalise import Normaliser, text_words
-from bot.understanding.patterns import compile_any
+from bot.understanding.patterns import compile_any, compile_pattern
 from bot.understanding.scope import ScopeModel, train_from
 from bot.understanding.scoring import Scorer
 from bot.understanding.segment import Segmenter
@@ -106,6 +106,11 @@ def knowledge_texts(kb: Any) -> tuple[list[Entry], list[Text], list[tuple[int, s
         texts += [Text("none", NONE_ID, "example", i, ex, lang) for i, ex in enumerate(found)]
     return entries, texts, keywords, negative
 
+
+#: sentence ends (a full stop before a space or the end, ! ? and their Chinese forms, a line break)
+_SENTENCE_SPLIT = compile_pattern(r"[.!?](?:\s|$)|[。！？\n]")
+#: most sentences of a message read one by one for a context named in passing
+_MOST_SENTENCES = 12
 
 #: a notice's frame read alone is short ("Your KYC application was not approved"): a longer
 #: text with no words left is junk, not read twice
@@ -894,7 +899,35 @@ class Matcher:
         if not self.other_contexts.named(terms, texts) or any(
                 self.own_words.search(t) for t in texts):
             return 1.0
+        if self._failed_apart(texts[0]):
+            return 1.0
         return s["other_context_factor"]
+
+    def _failed_apart(self, text: str) -> bool:
+        """Does a sentence that names no other context say something failed, beside one that
+        names it ("the new one is at the embassy for a visa. The old one is expired and they
+        rejected it.")? Then that context was named in passing. ("My visa was rejected. The
+        photo was blurry.": the failure is the visa's.)"""
+        ends = _SENTENCE_SPLIT.split(text)
+        parts = [p for p in ends if p.strip()][:_MOST_SENTENCES]
+        if len(parts) < 2:
+            return False
+        there: set[str] = set()  # the verification words of the sentences naming the context
+        told: set[str] = set()  # ... and of those telling a failure apart from it
+        anchors = self.scorer.anchors
+        for part in parts:
+            terms = self.norm.terms(part, set())
+            asked = f"{part}?" in text or f"{part}？" in text
+            failed = not self.failure_terms.isdisjoint(terms)
+            if self.other_contexts.named(terms, (part,)):
+                if failed or asked:
+                    return False  # its own failure or question ("how do I verify on Roblox?")
+                there |= anchors.intersection(terms)
+            elif failed and not asked:
+                told |= anchors.intersection(terms) | {""}
+        # (the same check named on both sides, "我在探探上做真人认证 ... 都说认证失败", is that
+        # place's)
+        return bool(told) and not (there & told)
 
     def names_service(self, terms: list[str], *texts: str) -> bool:
         """Does a message name a service with checks of its own (`other_services`) or, in the
