@@ -145,3 +145,10 @@ async def test_a_rejection_without_its_reason_opens_no_guessed_fix(chat: Chat) -
     replies = await chat.say("i uploaded my passport and it got rejected, dont know why")
     assert not any(k.startswith("step:") for k in chat.ids(replies)), chat.ids(replies)
     assert any("find_reason" in k for k in chat.ids(replies)), chat.ids(replies)
+
+
+async def test_a_count_typed_with_a_typo_is_read(chat: Chat) -> None:
+    # LOW: "faild 2 tims" asked "how many times?" again
+    await chat.say("my selfie faild 2 tims")
+    await chat.command("status")
+    assert chat.counts_line("en", 2, 2) in chat.text, chat.text
