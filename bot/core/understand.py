@@ -84,8 +84,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and any(stands_for_file(t, c) for c in _clauses(t, text)[1:]):
         # "can you verify me yourself? here is my passport photo": where documents go comes
         # first; the rest of the message is still read
-        journal.record(t, "attachment", type="offered")
-        t.reply("attachment")
+        attachment(t, "offered", buttons=False)
     t.first_submission = t.engine.says(text, "first_submission")
     findings = personal_data(t, text)
     if findings:
@@ -299,10 +298,11 @@ def stands_for_file(t: Turn, text: str) -> bool:
         len(inner.split()) >= 2 or (is_han(inner[0]) and len(inner) >= 3)))
 
 
-def attachment(t: Turn, kind: str) -> None:
-    """A photo, a file, or words standing for one: the bot takes no files."""
+def attachment(t: Turn, kind: str, *, buttons: bool = True) -> None:
+    """A photo, a file, or words standing for one: the bot takes no files. Without `buttons`
+    the rest of the message is still to be answered (its buttons come with that answer)."""
     journal.record(t, "attachment", type=kind)
-    t.reply("attachment", *(fix.continue_row(t) or [[t.btn("reasons", "L")]]))
+    t.reply("attachment", *((fix.continue_row(t) or [[t.btn("reasons", "L")]]) if buttons else ()))
 
 
 #: a thumbs-up and its kin: "ok" without a word
@@ -974,10 +974,15 @@ def reports_new_rejection(t: Turn, text: str) -> bool:
         return False  # "what if I resubmitted and it failed?" tells nothing
     if t.state.phase == AWAITING_NOTICE:
         return False  # the rejection asked about is counted already: this is its reason
-    said = {*t.engine.intents(text), *t.clause_intents(text)}
+    said = _said_intents(t, text)
     if t.engine.adds(text) and not said & {"resubmitted", "failed_again"}:
         return False  # "my face check also failed": one more reason of this rejection
     return bool(said & {"rejected_again", "resubmitted"})
+
+
+def _said_intents(t: Turn, text: str) -> set[str]:
+    """The intents a message says, whole or in one of its clauses."""
+    return {*t.engine.intents(text), *t.clause_intents(text)}
 
 
 def covered(t: Turn, ids: list[str], text: str) -> list[str]:
@@ -1036,7 +1041,7 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             or (t.engine.says(text, "hearsay") and _asks(text))
             # "what happens if my selfie fails?": what if, not what happened
             or (t.engine.hypothetical(text) and _asks(text) and not reported
-                and "rejected_again" not in {*t.engine.intents(text), *t.clause_intents(text)})
+                and "rejected_again" not in _said_intents(t, text))
             ) and not t.engine.matcher.quotes(text))
         before = list(case.reasons) if case is not None else []  # named by earlier rejections
         if (new and case is not None and case.stage == MANUAL_REVIEW and not notice

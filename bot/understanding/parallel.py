@@ -5,11 +5,12 @@ core for the bundled base. `split_work` cuts the list in parts and computes all 
 in forked copies of this process, which already hold the built matcher (nothing is sent to
 them but their results back); the parts come back in order, so the result is the one a single
 process computes. `beside` runs one piece of work in a copy while this process does another
-(the matcher's scope model trains beside its index). It forks only where that is safe and worth it: a platform with `fork`, more
-than one core, no other thread running (a copy gets only the forking thread, and a lock another
-thread held stays locked in it: so no forking for a reload, which runs beside the bot), and
-enough items. A copy that fails in any way, or is still not done long after this process
-finished its own part (`patience`), has its part computed here instead: the checks end.
+(the matcher's scope model trains beside its index). It forks only where that is safe and worth
+it: a platform with `fork`, more than one core, no other thread running (a copy gets only the
+forking thread, and a lock another thread held stays locked in it: so no forking for a reload,
+which runs beside the bot), and enough items. A copy that fails in any way, or is still not
+done long after this process finished its own part (`patience`), has its part computed here
+instead: the checks end.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ class ScopeModel:
                     w[f] = wf - delta
                     u[f] -= step * delta
                 bias_g2 += g * g
-                delta = _RATE * g / math.sqrt(bias_g2)
+                delta = rate * g / sqrt(bias_g2)
                 bias -= delta
                 bias_u -= step * delta
         step += 1
