@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
+#: one character class, no repetition: linear in the text
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 ATTACHMENT_KINDS = ("photo", "document", "sticker", "voice", "video", "other")
+
+
+def valid_text(text: str) -> str:
+    """`text` with every lone surrogate replaced by U+FFFD: what a terminal fed bytes that are
+    no UTF-8 (or a JSON "\\ud800") hands over cannot be encoded again, by a library or the store."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -13,16 +29,26 @@ class TextMessage:
     text: str
     forwarded: bool = False
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", valid_text(self.text))
+
 
 @dataclass(frozen=True)
 class ButtonPress:
     data: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", valid_text(self.data))
 
 
 @dataclass(frozen=True)
 class Command:
     name: str
     arg: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", valid_text(self.name))
+        object.__setattr__(self, "arg", valid_text(self.arg))
 
 
 @dataclass(frozen=True)

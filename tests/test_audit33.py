@@ -1,0 +1,39 @@
+"""Journey audit 33 (console, 200 sessions, checked against the guide), through the entry points
+users use: the console process and the conversation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.core.events import Command, TextMessage
+from bot.knowledge.model import KnowledgeBase
+from tests.chat import Chat
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_bytes_that_are_no_utf8_get_an_answer_and_the_session_goes_on(tmp_path: Path, kb: KnowledgeBase) -> None:
+    # H1: random bytes on stdin became lone surrogates that OpenCC (and the store) could not
+    # encode: the console died after the first reply and the next line was never answered
+    script = b"face failed\n\xff\xfe abc\n\xed\xa0\x80zz\n1\n"
+    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "c.db"), "KYC_HELPER_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "bot", "console", "--now", "2026-03-02T09:00+00:00"],
+                          input=script, capture_output=True, cwd=REPO, env=env, timeout=120)
+    out = proc.stdout.decode("utf-8", "replace")
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    assert b"Traceback" not in proc.stderr and b"store unavailable" not in proc.stderr, proc.stderr
+    steps = kb.reasons["face_verification"].steps
+    assert out.count(steps[0].text.get().splitlines()[0]) >= 3  # asked again after each odd line
+    pressed = out.rsplit("you> 1\n", 1)[1]  # and "1" still pressed the first button: the next step
+    assert pressed.startswith("bot: ") and steps[0].text.get().splitlines()[0] not in pressed, pressed
+
+
+def test_events_never_carry_lone_surrogates() -> None:
+    assert TextMessage("a\udcff b").text == "a\ufffd b"
+    assert Command("start", "x\ud800").arg == "x\ufffd"
+    assert TextMessage("日本 ok").text == "日本 ok"
