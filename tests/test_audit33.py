@@ -37,3 +37,25 @@ def test_events_never_carry_lone_surrogates() -> None:
     assert TextMessage("a\udcff b").text == "a\ufffd b"
     assert Command("start", "x\ud800").arg == "x\ufffd"
     assert TextMessage("日本 ok").text == "日本 ok"
+
+
+@pytest.mark.parametrize(("notice", "again", "lang"), [
+    ("Reason: Image quality does not meet the requirements", "rejected again, same reason", "en"),
+    ("Reason: Image quality does not meet the requirements",
+     "rejected again, same reason: image quality does not meet the requirements", "en"),
+    ("原因：照片模糊", "又被拒了，原因一样", "zh"),
+    ("Причина: фото размыто", "опять отказ, причина та же", "ru"),
+])
+async def test_the_same_reason_told_with_the_third_rejection_is_in_the_summary(
+        chat: Chat, notice: str, again: str, lang: str) -> None:
+    # H2: at the 3rd (and 5th) failure the stage spoke first and "same reason" was lost: the
+    # support summary said "reason not told" for that attempt
+    await chat.say(notice, lang=lang)
+    for _ in range(2):
+        await chat.command("resubmitted")
+        await chat.tick(hours=25)
+        await chat.say(again, lang=lang)
+    await chat.command("summary")
+    attempts = [line for line in chat.text.splitlines() if line[:1].isdigit()]
+    title = chat.service.kb.reasons["blurry_photo"].title.get(lang)
+    assert len(attempts) == 3 and all(title in line for line in attempts), chat.text

@@ -658,7 +658,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
                 case_rules.same_reason_again(t)
             else:
                 case_rules.rejected_again(t)
-        elif not case_rules.rejected(t):
+        # "rejected again, same reason": that attempt's reason is the last one (told, for the
+        # support summary), also when the count's stage (manual review, lock) speaks next
+        elif not case_rules.rejected(t, case_rules.last_reasons(case) if "same_reason" in said else None):
             if apply_count(t, t.failures_said(text)):
                 pass  # "failed, that is the fourth time": the count's stage says what comes next
             elif "same_reason" in said:
