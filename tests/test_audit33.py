@@ -59,3 +59,23 @@ async def test_the_same_reason_told_with_the_third_rejection_is_in_the_summary(
     attempts = [line for line in chat.text.splitlines() if line[:1].isdigit()]
     title = chat.service.kb.reasons["blurry_photo"].title.get(lang)
     assert len(attempts) == 3 and all(title in line for line in attempts), chat.text
+
+
+@pytest.mark.parametrize(("first", "new", "lang"), [
+    ("photo was blurry",
+     "it got rejected again but this time it says the information submitted does not match the document", "en"),
+    ("照片模糊", "又被拒了，这次说填写的信息和证件不一致", "zh"),
+    ("фото размытое", "опять отказ, теперь пишут что данные не совпадают с документом", "ru"),
+])
+async def test_typing_1_after_a_new_notice_picks_the_fix_not_the_undo(
+        chat: Chat, first: str, new: str, lang: str) -> None:
+    # M4: the "not new: that's the old notice" button came first, so "1", typed for the new
+    # step's first option, silently took the counted rejection back
+    await chat.say(first, lang=lang)
+    await chat.command("resubmitted")
+    await chat.tick(hours=25)
+    await chat.say(new, lang=lang)
+    assert chat.button_keys()[-1] == "not_new_rejection", chat.button_keys()
+    await chat.say("1", lang=lang)
+    await chat.command("status")
+    assert chat.counts_line(lang, 2, 2) in chat.text, chat.text

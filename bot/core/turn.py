@@ -17,6 +17,9 @@ from bot.core.state import FIX, RESTART, Case, State, iso
 from bot.core.zones import zone
 from bot.knowledge.model import KnowledgeBase, Policy, Reason, Step, Text
 
+#: messages that go after everything else said in their turn (their buttons last)
+TRAILING = frozenset({"rejection_noted"})
+
 if TYPE_CHECKING:
     from bot.core.engine import Engine
 
@@ -182,6 +185,9 @@ class Turn:
         self.say(self.msg(key, **values), *rows)
 
     def outcome_state(self) -> State:
+        # a note with a way back ("counted as attempt 2's refusal [Not new]") goes after the
+        # fix it came with: "1", typed for the step's first option, must not undo the count
+        self.replies.sort(key=lambda r: bool(r.keys) and r.keys[0] in TRAILING)
         if self._buttons_sent:
             self.state.seq = self.seq
         if self.replies and not self.keep_buttons:  # what typed numbers press: this turn's
