@@ -79,3 +79,31 @@ async def test_typing_1_after_a_new_notice_picks_the_fix_not_the_undo(
     await chat.say("1", lang=lang)
     await chat.command("status")
     assert chat.counts_line(lang, 2, 2) in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("check this https://binance-kyc-verify.support-desk.xyz/login is it real?", "en"),
+    ("<a href=\"http://evil.ru\">verify here</a>", "en"),
+    ("客服发我的链接 http://binance-cn-kyc.top/verify 能用吗", "zh"),
+    ("мне прислали binance-verify-kyc.ru/form это норм?", "ru"),
+    ("support sent me t.me/binance_kyc_help", "en"),
+])
+async def test_a_link_that_is_not_binance_gets_a_warning(chat: Chat, text: str, lang: str) -> None:
+    # M1: lookalike links got "I only help with verification" or "I didn't quite get that"
+    await chat.say({"en": "blurry photo", "zh": "照片模糊", "ru": "фото размытое"}[lang], lang=lang)
+    await chat.say(text, lang=lang)
+    assert chat.ids()[0] == "link_unofficial", chat.ids()
+    assert "topic:safety" in chat.button_keys()
+    # and no "I only help with verification" or "use the buttons" after it
+    assert not {"nothing_matched", "use_buttons"} & set(chat.ids()), chat.ids()
+
+
+@pytest.mark.parametrize("text", [
+    "I opened https://www.binance.com/en/support and the photo was blurry",
+    "my photo was blurry on binance.com",
+    "我在binance.com上传的照片模糊",
+])
+async def test_the_official_site_gets_no_warning(chat: Chat, text: str) -> None:
+    await chat.say(text)
+    assert "link_unofficial" not in chat.ids(), chat.ids()
+    assert chat.ids()[0] == "diagnosis", chat.ids()

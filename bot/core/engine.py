@@ -55,6 +55,12 @@ class Outcome:
 _INTENTS_KEPT = 256
 
 
+#: the characters of a bare address ("binance-kyc.top", "x@binance.com")
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_@/")
+#: where a link's host ends: its path, query, a quote, a bracket or markup
+_LINK_END = frozenset("/?#\\\"'<>()[]{}，。！？、«»“”")
+
+
 class Engine:
     """Holds the knowledge base and matcher; `handle` is a pure function of its arguments."""
 
@@ -372,6 +378,41 @@ class Engine:
             else:
                 padded = padded.replace(f" {phrase} ", " ")
         return padded.strip()
+
+    def unofficial_links(self, text: str) -> list[tuple[int, int]]:
+        """Where the message holds a link to somewhere other than the official sites
+        (policy.yaml `links`): an address with a scheme or "www.", or a bare one that names
+        Binance ("binance-kyc.top", "binance.com.verify.xyz"). Word by word: linear."""
+        found = []
+        at = 0
+        for token in text.split():
+            start = text.find(token, at)
+            at = start + len(token)
+            low = token.lower()
+            if "://" in low:
+                rest = low.split("://", 1)[1]
+            elif (www := low.find("www.")) >= 0:
+                rest = low[www:]
+            elif (name := low.find("binance")) >= 0:  # the address inside "我在binance.com上"
+                s, e = name, name
+                while s > 0 and low[s - 1] in _HOST_CHARS:
+                    s -= 1
+                while e < len(low) and low[e] in _HOST_CHARS:
+                    e += 1
+                rest = low[s:e].strip(".-")
+            else:
+                continue
+            # up to the path, a quote or a bracket
+            rest = rest[:next((i for i, ch in enumerate(rest) if ch in _LINK_END), len(rest))]
+            try:
+                host = (urlsplit("//" + rest).hostname or "").rstrip(".")
+            except ValueError:  # "[::1" and other malformed hosts
+                continue
+            if "." not in host:
+                continue
+            if not any(host == d or host.endswith("." + d) for d in self.official_domains):
+                found.append((start, at))
+        return found
 
     def distressed(self, text: str) -> bool:
         """Does the message hold words of someone in crisis ("I want to kill myself",

@@ -92,6 +92,13 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         if not forwarded and only_personal_data(t, text, findings):
             resume(t)  # nothing to act on: carry on where we were
             return
+    if links := t.engine.unofficial_links(text):
+        # "is https://binance-kyc.top real?": not binance.com, whatever else it says
+        t.reply("link_unofficial", *t.role_rows("safety"))
+        rest = "".join(text[e:s] for (_, e), (s, _) in zip([(0, 0), *links], [*links, (len(text), 0)]))
+        if not forwarded and _match(t, rest).top is None:
+            resume(t)  # nothing else to act on ("is this real?"): carry on where we were
+            return
     # the text is read as written (in memory only); anything logged is masked first
     if not forwarded and (buttons.typed_number(t, text) or buttons.typed_label(t, text)):
         return

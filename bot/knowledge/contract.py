@@ -196,6 +196,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "data_kind_number": (),
         "data_kind_secret": (),
         "password_shared": (),
+        "link_unofficial": (),
         "sensitive_seed_phrase": (),
         "empty_message": (),
         "too_long": ("limit",),
@@ -405,11 +406,12 @@ TOPIC_ROLES: tuple[str, ...] = (
     "failure_vs_appeal",
     "appeal_how",
     "someone_elses_id",  # "I resubmitted with my dad's ID": said beside the news (optional)
+    "safety",  # a link that is not to the official sites (optional)
 )
 #: roles a base may leave out (the bot then has no topic to offer there)
 OPTIONAL_TOPIC_ROLES: frozenset[str] = frozenset({"repeated_failures", "resubmit_how",
                                                   "failure_vs_appeal", "appeal_how",
-                                                  "someone_elses_id"})
+                                                  "someone_elses_id", "safety"})
 
 #: commands every adapter offers; descriptions come from `commands:` in messages.yaml
 COMMANDS: tuple[str, ...] = (
