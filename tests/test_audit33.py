@@ -107,3 +107,23 @@ async def test_the_official_site_gets_no_warning(chat: Chat, text: str) -> None:
     await chat.say(text)
     assert "link_unofficial" not in chat.ids(), chat.ids()
     assert chat.ids()[0] == "diagnosis", chat.ids()
+
+
+async def test_asking_support_to_speed_up_gets_the_speed_up_answer(chat: Chat) -> None:
+    # M2: "Contacting Customer Support" did not say whether the review can go faster (the guide:
+    # yes, support can prioritise it, but the review is not skipped)
+    await chat.say("face check failed")
+    await chat.say("can I contact support to speed it up?")
+    assert "topic:speed_up_review" in chat.ids() and "topic:contact_support" not in chat.ids(), chat.ids()
+
+
+async def test_a_sentence_pasted_eighty_times_reads_as_once(chat: Chat) -> None:
+    # M3: the repeats added up to "paying someone to verify for you", never mentioned
+    once = "I have been trying to verify my account for weeks and nothing works. "
+    await chat.say(once)
+    alone = chat.ids()
+    await chat.command("forget")
+    await chat.say("yes")
+    await chat.say((once * 80)[:3990])
+    assert "topic:kyc_for_hire" not in chat.ids(), chat.ids()
+    assert [i for i in chat.ids() if i != "too_long"] == alone

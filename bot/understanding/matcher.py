@@ -46,7 +46,7 @@ from bot.understanding.scope import ScopeModel, train_from
 from bot.understanding.scoring import Scorer
 from bot.understanding.segment import Segmenter
 from bot.understanding.settings import matching_words, settings_from
-from bot.understanding.text import clean, is_han, one_sentence, without_emails, without_times
+from bot.understanding.text import clean, is_han, one_sentence, without_emails, without_repeats, without_times
 
 __all__ = ["NONE_ID", "Kind", "Match", "MatchResult", "Matcher"]
 
@@ -534,7 +534,7 @@ class Matcher:
         original = clean(text, int(s["max_chars"]))
         budget.spend(len(original))
         # an address says nothing of what went wrong, nor a timestamp ("17:45" is no age)
-        original = without_times(without_emails(original))
+        original = without_repeats(without_times(without_emails(original)))
         if not any(c.isalpha() for c in original):  # "1", "???", "5.0": no word to read
             return None
         cleaned = self.without_adult_age(self._translit(original))

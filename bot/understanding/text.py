@@ -181,6 +181,28 @@ def without_times(text: str) -> str:
     return _TIME.sub(lambda m: m.group(0).replace(m.group(1), " "), text)
 
 
+#: where a sentence ends, for `without_repeats`
+_SENTENCE_BREAK = compile_pattern(r"[.!?。！？\n]+\s*")
+
+
+def without_repeats(text: str) -> str:
+    """`text` with each sentence said again word for word left out: a sentence pasted eighty
+    times ("...and nothing works. ...and nothing works.") is no more evidence than once."""
+    if len(text) < 80:
+        return text
+    seen: set[str] = set()
+    kept: list[str] = []
+    start = 0
+    for end in [m.end() for m in _SENTENCE_BREAK.finditer(text)] + [len(text)]:
+        sentence = text[start:end]
+        start = end
+        key = " ".join(sentence.lower().split()).rstrip(".!?。！？ ")
+        if len(key) < 12 or key not in seen:  # short ones ("no.", "why?") may well come twice
+            seen.add(key)
+            kept.append(sentence)
+    return "".join(kept)
+
+
 def from_html(text: str) -> str:
     """Turn pasted HTML into text: block tags become line breaks, other tags disappear (also
     those escaped once, "&lt;br&gt;", as HTML copied out of a page's source holds them)."""
