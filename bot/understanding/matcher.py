@@ -46,7 +46,14 @@ from bot.understanding.scope import ScopeModel, train_from
 from bot.understanding.scoring import Scorer
 from bot.understanding.segment import Segmenter
 from bot.understanding.settings import matching_words, settings_from
-from bot.understanding.text import clean, is_han, one_sentence, without_emails, without_repeats, without_times
+from bot.understanding.text import (
+    clean,
+    is_han,
+    one_sentence,
+    without_emails,
+    without_repeats,
+    without_times,
+)
 
 __all__ = ["NONE_ID", "Kind", "Match", "MatchResult", "Matcher"]
 
