@@ -127,3 +127,13 @@ async def test_a_sentence_pasted_eighty_times_reads_as_once(chat: Chat) -> None:
     await chat.say((once * 80)[:3990])
     assert "topic:kyc_for_hire" not in chat.ids(), chat.ids()
     assert [i for i in chat.ids() if i != "too_long"] == alone
+
+
+def test_the_console_says_when_each_follow_up_of_a_long_wait_arrives(tmp_path: Path, kb: KnowledgeBase) -> None:
+    # L3: a question and two reminders a day apart, passed in one /wait, looked like one burst
+    from tests.test_console import console
+    out = console(tmp_path / "c.db", "blurry photo\n/resubmitted\n/wait 4d\n")
+    after = out.split("/wait 4d", 1)[1]
+    stamps = [line for line in after.splitlines() if line.startswith("(console) ") and " UTC" in line][1:]
+    assert len(stamps) == 3 and len(set(stamps)) == 3, after  # three days, three times
+    assert after.count(kb.message("followup_question")) == 1

@@ -167,6 +167,8 @@ class Console:
         # stop at each follow-up on the way, so it arrives on time rather than late
         while (due := await self.service.next_due(target)) is not None:
             self.clock.advance(max(due - self.clock(), timedelta()))
+            # when each arrives: a day's reminders, passed in one jump, are not one burst
+            self.out.write(f"(console) {self.clock():%a %d %b %H:%M} UTC\n")
             await self.service.run_due_followups()
         self.clock.advance(target - self.clock())
 
