@@ -137,3 +137,16 @@ def test_the_console_says_when_each_follow_up_of_a_long_wait_arrives(tmp_path: P
     stamps = [line for line in after.splitlines() if line.startswith("(console) ") and " UTC" in line][1:]
     assert len(stamps) == 3 and len(set(stamps)) == 3, after  # three days, three times
     assert after.count(kb.message("followup_question")) == 1
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("мне 16, можно пройти по маминому паспорту?", "ru"),
+    ("我17岁，能用我妈的身份证认证吗", "zh"),
+    ("I'm 16, can I verify with my mom's passport?", "en"),
+])
+async def test_a_minors_question_opens_no_failed_attempt(chat: Chat, text: str, lang: str) -> None:
+    # L7: the Russian question ("можно ...?" without "ли") opened an under-age case with one
+    # failure; the Chinese and English ones were read as the questions they are
+    await chat.say(text, lang=lang)
+    await chat.command("status")
+    assert chat.counts_line(lang, 1, 1) not in chat.text, chat.text
