@@ -150,3 +150,19 @@ async def test_a_minors_question_opens_no_failed_attempt(chat: Chat, text: str, 
     await chat.say(text, lang=lang)
     await chat.command("status")
     assert chat.counts_line(lang, 1, 1) not in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("can I just use a scan from my printer instead?", "en"),
+    ("а скан можно загрузить?", "ru"),
+])
+async def test_a_question_the_step_on_screen_answers_is_acknowledged(chat: Chat, question: str, lang: str) -> None:
+    # L1: the step came again with no word that it is the answer ("Do not upload a scan...")
+    await chat.say({"en": "my photo was blurry", "ru": "фото размытое"}[lang], lang=lang)
+    scan = next(s for s in chat.service.kb.reasons["blurry_photo"].steps
+                if not s.is_question and "scan" in s.text.get("en"))
+    while chat.ids()[-1] != f"step:blurry_photo/{scan.id}":
+        keys = chat.button_keys()
+        await chat.press_key("option:4" if "option:4" in keys else "next")
+    await chat.say(question, lang=lang)
+    assert chat.ids()[0] == "step_answers" and chat.ids()[-1] == f"step:blurry_photo/{scan.id}", chat.ids()

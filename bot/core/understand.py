@@ -1094,6 +1094,9 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             if _asks(text) and (other := _step_about(t, text)) is not None:
                 # "can I wear my glasses?" on the light step: the step of this fix that says
                 t.reply("from_the_fix", text=t.text(other.text))
+            elif _asks(text) and not step.is_question and _step_here_about(t, text):
+                # "can I just use a scan instead?" on "Do not upload a scan...": this step says
+                t.reply("step_answers")
             elif step.is_question:  # ("the photo was blurry" names no option: say so)
                 t.reply("same_reason", title=t.title(t.state.reason or ids[0]))
             fix.render_step(t)  # reasons being fixed, said again: carry on, don't restart
@@ -1236,6 +1239,12 @@ def _step_about(t: Turn, text: str) -> Step | None:
     # ("а в очках можно?" on "Снимите очки...": the step on screen says it; another step
     # sharing as many words, "можно" of "Можно исправить...", says nothing of it)
     return best if most > here else None
+
+
+def _step_here_about(t: Turn, text: str) -> bool:
+    """Does a question share a word with the step on screen (which then answers it)?"""
+    step = t.current_step()
+    return step is not None and bool(_said_terms(t, text) & t.engine.content_terms(t.text(step.text)))
 
 
 #: the words a message shares with the step on screen for it to tell that step done

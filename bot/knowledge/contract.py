@@ -93,6 +93,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "elsewhere": (),
         "notice_settles": ("wrong", "right"),
         "from_the_fix": ("text",),
+        "step_answers": (),
         "summary_reasons_unknown": (),
         "one_before_lock": ("failures",),
         "explain_reason": ("title", "summary"),
