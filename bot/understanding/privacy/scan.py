@@ -252,24 +252,40 @@ MAX_REPEATED = 64
 
 
 def all_occurrences(scan: Scan) -> list[Finding]:
-    """Mask every other occurrence of a secret already found ("Jon Smith ... Jon Smith").
+    """Mask every other occurrence of a secret already found ("Jon Smith ... Jon Smith"), in
+    any case for a name ("Zaw ... my passport says ZAW"), as a whole word when short.
 
     Runs last, over keep spans too: a secret is masked wherever it appears.
     """
     found = scan.findings()
-    secrets = {scan.text[f.start : f.end]: f.kind for f in found if f.end - f.start >= 4}
+    secrets: dict[str, str] = {}
+    for f in found:
+        secret = scan.text[f.start : f.end]
+        if f.end - f.start >= 4 or (f.kind == "name" and f.end - f.start >= 3 and secret.isalpha()):
+            secrets[secret] = f.kind
     if not secrets or len(secrets) > MAX_REPEATED:
         return found
     extra = []
     covered = [(f.start, f.end) for f in found]
     starts = [s for s, _ in covered]
     text = scan.text
+    folded = text.lower()
+    if len(folded) != len(text):  # a letter whose small form is longer ("İ"): as written only
+        folded = text
     for secret, kind in secrets.items():  # str.find: linear in the text (two-way search)
-        s = text.find(secret)
+        # a name in any case ("ZAW", "zaw"); other secrets as written
+        haystack, needle = (folded, secret.lower()) if kind == "name" and folded is not text else (text, secret)
+        if len(needle) != len(secret):
+            haystack, needle = text, secret
+        whole = len(secret) < 4 or haystack is folded
+        s = haystack.find(needle)
         while s >= 0:
-            e = s + len(secret)
+            e = s + len(needle)
             i = bisect_left(starts, e) - 1
-            if not (i >= 0 and covered[i][0] <= s and e <= covered[i][1]):
+            inside = i >= 0 and covered[i][0] <= s and e <= covered[i][1]
+            alone = not whole or ((s == 0 or not _in_word(text[s - 1]))
+                                  and (e == len(text) or not _in_word(text[e])))
+            if not inside and alone:
                 extra.append(Finding(kind, s, e))  # not this finding (or inside one)
-            s = text.find(secret, e)
+            s = haystack.find(needle, e)
     return sorted(found + extra, key=lambda f: (f.start, f.end))
