@@ -81,6 +81,7 @@ BLIND35 = [json.loads(line) for line in (PII / "blind35.jsonl").read_text(encodi
 BLIND37 = [json.loads(line) for line in (PII / "blind37.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND39 = [json.loads(line) for line in (PII / "blind39.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND41 = [json.loads(line) for line in (PII / "blind41.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND43 = [json.loads(line) for line in (PII / "blind43.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -904,6 +905,24 @@ def test_the_forty_first_blind_corpus_leaves_few_secrets() -> None:
     # tuned on lines 2, 4, 6... only (an API key, a mistyped IBAN in a message that says IBAN, a
     # name after a title, order-number words in five languages, Hebrew and Armenian name cues)
     _holds(BLIND41, fully_redacted=108, left=18, over_masked=2)
+
+
+def test_the_forty_third_blind_corpus_leaves_few_secrets() -> None:
+    # tests/data/pii/blind43.md: first 103 of 120 / 24 left / 1 clean line over-masked; tuned
+    # on lines 2, 4, 6... only (a name again in any case, a name in brackets after its label,
+    # a name's reading and Latin spelling in brackets, German account-holder labels)
+    _holds(BLIND43, fully_redacted=109, left=17, over_masked=1)
+
+
+def test_a_name_is_masked_again_in_any_case_and_in_brackets() -> None:
+    out = redact("This is Zaw from Yangon, my Myanmar passport only says ZAW, no surname")
+    assert "ZAW" not in out and "Zaw" not in out and "Yangon" in out
+    assert "Nguyen" not in redact("Full name [Nguyen Thi Mai Anh], date of birth (07-09-1997)")
+    out = redact("私の名前は佐藤健太（サトウ ケンタ / SATO KENTA）です。")
+    assert "SATO" not in out and "サトウ" not in out
+    assert "Weber" not in redact("Kontoinhaberin: Katharina Weber")
+    # no name before the brackets: an ordinary pair stays
+    assert redact("the fee (USDT / BTC) is low") == "the fee (USDT / BTC) is low"
 
 
 def test_an_api_key_is_masked_but_public_ids_stay() -> None:

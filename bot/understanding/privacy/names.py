@@ -109,7 +109,7 @@ def _titled_names(scan: Scan) -> None:
 
 
 #: what may follow a name written after a bare label ("이름 김민준, 생년월일 ...")
-_LABEL_ENDS = ",，.。;；、()（）\n،۔।።"
+_LABEL_ENDS = ",，.。;；、()（）[]\n،۔।።"
 
 
 def _labelled_names(scan: Scan) -> None:
@@ -123,7 +123,8 @@ def _labelled_names(scan: Scan) -> None:
         if is_cjk_char(text[e - 1]):
             continue
         caseless = _caseless_follows(scan, e)
-        span = _run(scan, e, least=1, lowercase=caseless, skip="")
+        # ("Full name [Nguyen Thi Mai Anh]": the name in the brackets after its label)
+        span = _run(scan, e, least=1, lowercase=caseless, skip="[")
         if span is None:
             continue
         after = text[span[1] : span[1] + 1]
@@ -605,12 +606,33 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
         if all(_kana_or_han(ch) or ch in " 　" for ch in inner) and len(inner.strip()) >= 2:
             scan.claim("name", pos + 1, close)  # 佐藤 美咲（サトウ ミサキ）: the reading in kana
             continue
+        if "/" in inner or "／" in inner:
+            # 佐藤健太（サトウ ケンタ / SATO KENTA）: the reading and the Latin spelling
+            parts = []
+            at = pos + 1
+            for piece in inner.replace("／", "/").split("/"):
+                lead = len(piece) - len(piece.lstrip())
+                parts.append((at + lead, at + len(piece.rstrip())))
+                at += len(piece) + 1
+            if len(parts) >= 2 and all(_written_name(text[s:e]) for s, e in parts):
+                for s, e in parts:
+                    scan.claim("name", s, e)
+                continue
         colon = max(inner.rfind(":"), inner.rfind("："))
         span = _run(scan, pos + 1 + colon + 1, least=1, lowercase=False, skip=QUOTES)
         fills = span is not None and not text[span[1] : close].strip(" \t" + QUOTES)
         # "(Alexey Smirnov в паспорте)": two name words opening the brackets are enough
         if span is not None and (fills or len(text[span[0] : span[1]].split()) >= 2):
             scan.claim("name", *span)
+
+
+def _written_name(part: str) -> bool:
+    """Is `part` a name written out on its own: two or more kana or Chinese characters, or one
+    to four words of letters that each open with a capital ("SATO KENTA", "Sato Kenta")?"""
+    if len(part) >= 2 and all(_kana_or_han(ch) or ch in " 　" for ch in part):
+        return True
+    words = part.split()
+    return 1 <= len(words) <= 4 and all(w.isalpha() and w[0].isupper() for w in words)
 
 
 def _name_rewritten(scan: Scan) -> None:
