@@ -63,8 +63,7 @@ def _tail(scan: Scan, pos: int) -> int:
     v = scan.vocab
     text = scan.text
     not_names = v.folded("not_names")
-    marks = (v.folded("address_words") | v.folded("units") | v.folded("house")
-             | v.folded("street_after") | v.folded("street_before"))
+    marks = v.folded_union("address_words", "units", "house", "street_after", "street_before")
     limit = min(len(text), pos + _TAIL_CHARS)
     end, i, count, previous = pos, pos, 0, ""
     while count < _TAIL_WORDS:
@@ -190,8 +189,7 @@ def _clause(scan: Scan, pos: int, *, house_cue: bool = False) -> None:
     limit = min(len(text), pos + _CLAUSE)
     while pos < limit and (text[pos] in " \t:" or _starts_with_link(text, pos)):
         pos += len(_starts_with_link(text, pos)) or 1
-    listed = v.folded("address_words") | v.folded("units") | v.folded("house")
-    end = _clause_end(scan, pos, limit, listed | v.folded("street_before") | v.folded("street_after"))
+    end = _clause_end(scan, pos, limit, v.folded_union("address_words", "units", "house", "street_before", "street_after"))
     clause = text[pos:end]
     numbered = house_cue and clause[:1].isdigit() and not year_like(clause.split()[0].strip(",،."))
     near = numbered or scan.p.address_near.search(clause)

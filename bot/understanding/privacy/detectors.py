@@ -199,7 +199,7 @@ def passwords(scan: Scan) -> None:
         return
     v = scan.vocab
     links = v.folded("password_links")
-    fillers = v.folded("password_fillers") | links
+    fillers = v.folded_union("password_fillers", "password_links")
     not_passwords = v.folded("not_passwords")
     cjk_links = sorted((w for w in links if is_cjk_char(w[0])), key=len, reverse=True)
     for cs, ce in cues:

@@ -327,8 +327,8 @@ def _pieces(text: str, start: int, end: int, sep: str) -> list[tuple[int, int]]:
 def _label_words(scan: Scan) -> frozenset[str]:
     """A form's name labels as a line holds them: `name_labels`, and the `name` cues that end
     in a colon, without it ("given names:" is "given names")."""
-    return scan.vocab.folded("name_labels") | {
-        w.rstrip(":：").strip() for w in scan.vocab.folded("name") if w.endswith((":", "："))}
+    return scan.vocab.derived("label words", lambda v: v.folded("name_labels") | {
+        w.rstrip(":：").strip() for w in v.folded("name") if w.endswith((":", "："))})
 
 
 def _name_under_its_label(scan: Scan) -> None:
@@ -420,8 +420,7 @@ _DATA_LABELS = ("id_numbers", "birth", "username", "password", "uid", "phone_lab
 
 def _data_labels(v: Vocabulary) -> tuple[frozenset[str], tuple[str, ...]]:
     """The folded words of `_DATA_LABELS`, and the stems of their `*` words."""
-    labels = frozenset().union(*(v.folded(k) for k in _DATA_LABELS))
-    return labels, tuple(frozenset().union(*(v.star_stems(k) for k in _DATA_LABELS)))
+    return v.folded_union(*_DATA_LABELS), tuple(v.folded_union(*("*" + k for k in _DATA_LABELS)))
 
 
 def _first_words(rest: str, words: frozenset[str], stems: tuple[str, ...]) -> bool:

@@ -6,6 +6,7 @@ English word list ships beside this file (it is a standard, not something to edi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -95,6 +96,22 @@ class Vocabulary:
     def star_stems(self, key: str) -> frozenset[str]:
         """The stems of the `*` words of `key` ("şifre*" -> "şifre"), casefolded."""
         return self.folded("*" + key)
+
+    def folded_union(self, *keys: str) -> frozenset[str]:
+        """The casefolded words of all `keys` together (computed once per set of keys: a
+        message asks for the same union many times)."""
+        name = "|".join(keys)
+        cached = self._folded.get(name)
+        if cached is None:
+            cached = self._folded[name] = frozenset().union(*(self.folded(k) for k in keys))
+        return cached
+
+    def derived(self, name: str, build: Callable[[Vocabulary], frozenset[str]]) -> frozenset[str]:
+        """A set made from these words by `build`, made once and kept under `name`."""
+        cached = self._folded.get(" " + name)
+        if cached is None:
+            cached = self._folded[" " + name] = build(self)
+        return cached
 
     def folded(self, key: str) -> frozenset[str]:
         """The words of `key`, casefolded, as a set (computed once)."""
