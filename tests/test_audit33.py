@@ -166,3 +166,10 @@ async def test_a_question_the_step_on_screen_answers_is_acknowledged(chat: Chat,
         await chat.press_key("option:4" if "option:4" in keys else "next")
     await chat.say(question, lang=lang)
     assert chat.ids()[0] == "step_answers" and chat.ids()[-1] == f"step:blurry_photo/{scan.id}", chat.ids()
+
+
+async def test_a_fixed_offset_zone_is_named_the_same_way_everywhere(chat: Chat) -> None:
+    # L4: "I'll show dates and times in UTC+03:00. It's now ... GMT+03:00"
+    await chat.say("face check failed")
+    await chat.command("timezone", "+3")
+    assert "GMT" not in chat.text and chat.text.count("UTC+03:00") == 2, chat.text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -71,7 +71,12 @@ def format_datetime(dt: datetime, lang: str | None = None, tz: str | tzinfo | No
     day = format_skeleton("MMMEd", local, tzinfo=where, locale=loc)
     time = format_time(local, "short", tzinfo=where, locale=loc)
     both = str(loc.datetime_formats["short"]).replace("{1}", day).replace("{0}", time)
-    name = "UTC" if where is UTC else _babel_datetime(local, "zzzz", tzinfo=where, locale=loc)
+    if where is UTC:
+        name = "UTC"
+    elif isinstance(where, timezone):
+        name = where.tzname(None)  # an offset the user set ("UTC+03:00"), as /timezone named it
+    else:
+        name = _babel_datetime(local, "zzzz", tzinfo=where, locale=loc)
     return f"{both} {name}"
 
 
