@@ -34,6 +34,8 @@ def set_stage(t: Turn, case: Case, stage: str, why: str | None = None) -> None:
     case.stage = stage
     case.checkins = 0
     if stage != MANUAL_REVIEW:
+        if case.review_started:  # the review's start stays in the case summary
+            case.review_began = case.review_started
         case.review_started = None
         case.documents_asked = False
     if stage in (PASSED, CLOSED):
@@ -75,6 +77,8 @@ def diagnosed(t: Turn, reasons: list[str]) -> Case:
     elif not case.attempts:
         case.attempts.append(Attempt(at=iso(t.now), outcome="rejected", reasons=list(reasons),
                                      source="arrived"))
+    elif review_reason_missing(case) and t.state.phase == AWAITING_NOTICE:
+        case.review_reasons = list(reasons)  # why the review refused: not attempt 3's reason
     elif t.state.phase == AWAITING_NOTICE and case.attempts[-1:] and \
             case.attempts[-1].outcome == "rejected":
         # the notice asked for after "rejected again" says why that attempt failed (it was
@@ -95,9 +99,18 @@ def record_rejection(t: Turn, reasons: list[str] | None = None, *, review: bool 
     outcome, not one more attempt (the guide counts submissions: 3 -> review, 5 -> lock)."""
     case = t.case()
     attempt = pending_attempt(case)
+    if review:
+        case.review_refused_at, case.review_reasons = None, []
     if attempt is None and review and case.attempts:
+        # the review looked again at the last submission: that attempt keeps the reason it
+        # failed for; the review's own refusal (and what it said) is the case's
+        case.review_refused_at = iso(t.now)
+        case.review_reasons = list(reasons or [])
         attempt = case.attempts[-1]
-    elif attempt is None:
+        journal.record(t, journal.OUTCOME, outcome="rejected", attempt=len(case.attempts),
+                       failures=case.failures, reasons=list(case.review_reasons))
+        return case
+    if attempt is None:
         attempt = Attempt(at=iso(t.now), reasons=list(reasons or case.reasons), source="reported")
         case.attempts.append(attempt)
     attempt.outcome = "rejected"
@@ -181,7 +194,9 @@ def after_rejection(t: Turn, case: Case, *, was_review: bool) -> bool:
         return True
     set_stage(t, case, FIXING)
     t.state.followup = None
-    if was_review and case.attempts and case.attempts[-1].reasons_told:
+    if was_review and (case.review_reasons if case.review_refused_at and
+                       case.review_refused_attempt == len(case.attempts)
+                       else case.attempts and case.attempts[-1].reasons_told):
         # the review's notice says why: its fix comes next (the caller goes on with it)
         t.reply("review_rejected_reason", failures=n)
         return False
@@ -230,8 +245,13 @@ def _review_reason_awaited(t: Turn, case: Case) -> bool:
     """Is the latest refusal a manual review's, its reason not yet told (support is asked)?"""
     last = case.attempts[-1] if case.attempts else None
     return (t.state.phase == AWAITING_NOTICE and last is not None
-            and case.review_refused_attempt == len(case.attempts)
-            and last.outcome == "rejected" and not last.reasons_told)
+            and last.outcome == "rejected" and review_reason_missing(case))
+
+
+def review_reason_missing(case: Case) -> bool:
+    """Was the latest refusal a manual review's, with no reason told for it yet?"""
+    return (bool(case.review_refused_at) and bool(case.attempts)
+            and case.review_refused_attempt == len(case.attempts) and not case.review_reasons)
 
 
 def support_fixed(t: Turn, *, resubmitted_too: bool = False) -> None:
@@ -303,7 +323,9 @@ def same_reason_again(t: Turn) -> None:
         return
     last = last_reasons(case)
     latest = case.attempts[-1] if case.attempts else None
-    if latest is not None and latest.outcome == "rejected" and not latest.reasons_told:
+    if review_reason_missing(case):
+        case.review_reasons = list(last)  # the review refused for the same reason
+    elif latest is not None and latest.outcome == "rejected" and not latest.reasons_told:
         # the user told this refusal's reason: the same as before (the case summary says so)
         latest.reasons, latest.reasons_told = list(last), True
     if severe_again(t, last):
@@ -313,7 +335,10 @@ def same_reason_again(t: Turn) -> None:
 
 
 def last_reasons(case: Case) -> list[str]:
-    """The reasons of the latest attempt that had some, else the case's."""
+    """The reasons of the latest refusal that had some (a manual review's, when it refused
+    after the latest attempt), else the case's."""
+    if case.review_reasons and case.review_refused_attempt == len(case.attempts):
+        return case.review_reasons
     return next((a.reasons for a in reversed(case.attempts) if a.reasons), None) or case.reasons
 
 

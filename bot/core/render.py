@@ -94,14 +94,20 @@ def attempts_list(t: Turn, case: Case) -> str:
         ))
     # what support most needs to know: a person already looked at the case (not said when only
     # guessed from a count: "this is my 5th time" tells nothing of a review)
-    if case.review_started or (case.reviews_failed and not case.review_inferred):
-        result = ("summary_review_rejected" if case.reviews_failed else
-                  "summary_review_open" if case.stage == MANUAL_REVIEW else "summary_review_ended")
-        if case.review_started:
-            lines.append(t.msg("summary_review_line", result=t.msg(result),
-                               since=when(t, parse_iso(case.review_started))))
+    began = case.review_started or case.review_began
+    if began or (case.reviews_failed and not case.review_inferred):
+        if case.reviews_failed and case.review_refused_at and case.stage != MANUAL_REVIEW:
+            # when the review refused, and why when told: support reads it beside attempt 3's
+            refused = when(t, parse_iso(case.review_refused_at))
+            text = (t.msg("summary_review_refused", date=refused, reasons=reasons_of(t, case.review_reasons))
+                    if case.review_reasons else t.msg("summary_review_refused_untold", date=refused))
         else:
-            lines.append(t.msg("summary_review_result", result=t.msg(result)))
+            text = t.msg("summary_review_rejected" if case.reviews_failed and case.stage != MANUAL_REVIEW
+                         else "summary_review_open" if case.stage == MANUAL_REVIEW else "summary_review_ended")
+        if began:
+            lines.append(t.msg("summary_review_line", result=text, since=when(t, parse_iso(began))))
+        else:
+            lines.append(t.msg("summary_review_result", result=text))
     if case.appealed_at:
         lines.append(t.msg("summary_appeal_line", date=when(t, parse_iso(case.appealed_at))))
     if case.earlier:  # how the case before ended ("Closed: edited document"): support must know
@@ -115,8 +121,9 @@ def summary_text(t: Turn) -> str:
         return t.msg("status_none")
     # the latest rejection's told reasons first, then every other reason of the case (each
     # attempt's own are in its line below; a rejection nobody said the reason of names none)
-    latest = next((a.reasons for a in reversed(case.attempts)
-                   if a.outcome == "rejected" and a.reasons and a.reasons_told is not False), [])
+    latest = (case.review_reasons if case.review_refused_at and case.stage != MANUAL_REVIEW else []) or next(
+        (a.reasons for a in reversed(case.attempts)
+         if a.outcome == "rejected" and a.reasons and a.reasons_told is not False), [])
     known = [*latest, *(r for r in case.reasons if r not in latest)]
     return t.msg(
         "summary",

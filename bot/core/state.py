@@ -71,6 +71,11 @@ class Case:
     closed_at: str | None = None
     closed_why: str | None = None  # a CLOSURES value or RESTART
     review_started: str | None = None  # when the current manual review began
+    #: the latest manual review once it ended: when it began, when it was reported refused,
+    #: and what its refusal said (empty: not told); attempt 3's own reason stays its own
+    review_began: str | None = None
+    review_refused_at: str | None = None
+    review_reasons: list[str] = field(default_factory=list)
     #: a passed case: the stage it passed from and its review's start (a pass taken back
     #: returns there, `bot.core.case.undo_pass`)
     passed_from: str | None = None

@@ -184,7 +184,11 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     read = _without_data_lines(t, text, findings) if findings else text
     # in the middle of a case the message is about the verification ("can I wear my glasses? I
     # need them to see"): the scope model judges only messages that come without one
-    result = _match(t, _without_not_yet(t, t.engine.without_introduction(read)))
+    bare = t.engine.without_introduction(read)
+    core = _without_not_yet(t, bare)
+    # ("Before I start KYC: do I need to take off my glasses?": the part left is read in the
+    # verification's context the dropped part gave it, not judged by the scope model alone)
+    result = _match(t, core) if core == bare else t.engine.matcher.match(core, scoped=False)
     if not forwarded and progress_report(t, text, result):
         return
     diagnose(t, result, redact(text), forwarded, count)

@@ -78,6 +78,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "new_case_after_dead_end": ("stage",),
         "summary_review_result": ("result",),
         "summary_review_rejected": (),
+        "summary_review_refused": ("date", "reasons"),
+        "summary_review_refused_untold": ("date",),
         "summary_review_open": (),
         "summary_review_ended": (),
         "support_waiting": ("checkin",),
