@@ -50,3 +50,21 @@ async def test_the_reviews_own_reason_is_told_beside_attempt_3_not_over_it(chat:
     mismatch = kb.reasons["info_mismatch"].title.get()
     assert kb.reasons["blurry_photo"].title.get() in lines[2] and mismatch in lines[3], chat.text
     assert kb.message("summary_review_refused", date="", reasons="").split(":")[0] in chat.text
+
+
+@pytest.mark.parametrize("correction", [
+    "no wait, the new rejection wasn't the face, it was the photo again",
+    "sorry, I mixed it up: it was not facial recognition, it was image quality",
+])
+async def test_a_correction_of_the_latest_rejections_reason_is_taken(chat: Chat, correction: str) -> None:
+    # H2: in English these corrections were ignored (or "I didn't quite get that"), and the bot
+    # went on with the face fix for a rejection the user said was the photo
+    await chat.say("Your KYC application was not approved, Reason: Image quality does not meet the requirements")
+    await chat.command("resubmitted")
+    await chat.tick(days=1)
+    await chat.say("got rejected again")
+    await chat.say("Your KYC application was not approved, Reason: Facial recognition failed")
+    await chat.say(correction)
+    assert chat.ids()[-1].startswith("step:blurry_photo/"), chat.ids()
+    await chat.command("status")
+    assert chat.service.kb.reasons["face_verification"].title.get() not in chat.text, chat.text

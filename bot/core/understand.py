@@ -226,7 +226,9 @@ def corrected(t: Turn, text: str) -> bool:
     matcher = t.engine.matcher
     cue = t.engine.corrects(text)
     clauses = matcher.clauses(text)[:4]
-    negated = [t.engine.leads_with_negation(c) for c in clauses]
+    # ("it was not facial recognition": a negation after one word counts too)
+    negated = [t.engine.leads_with_negation(c) or t.engine.leads_with_negation(c.split(" ", 1)[-1])
+               for c in clauses]
     if not cue and not any(negated):
         return False  # most messages during a fix: no clause is matched here
     walked = {t.state.reason, *t.state.queue, *t.state.batch}
@@ -237,6 +239,10 @@ def corrected(t: Turn, text: str) -> bool:
         reasons = [m.id for m in _match(t, t.engine.without_cues(clause)).matches
                    if m.kind == "reason"]
         new = [r for r in reasons if r not in walked]
+        if not reasons and not negation and t.engine.matcher.opens_correction(clause):
+            # "..., it was the photo again": one reason's word names it where no sentence does
+            named_only = [r for r in t.kb.reasons if r not in walked and t.engine.mentions(clause, r)]
+            new = named_only if len(named_only) == 1 else []
         if new and not (named and denied):
             named += [r for r in new if r not in named]
         elif not new and negation and not named:

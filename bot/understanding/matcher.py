@@ -936,6 +936,10 @@ class Matcher:
         # place's)
         return bool(told) and not (there & told)
 
+    def opens_correction(self, clause: str) -> bool:
+        """Does a clause open with what puts a thing right ("it was ...", "а ...", "是...")?"""
+        return _starts(clause, *self.correction_leads, not_then=self.negated_leads[1])
+
     def names_service(self, terms: list[str], *texts: str) -> bool:
         """Does a message name a service with checks of its own (`other_services`) or, in the
         writer's own voice, another exchange (`other_exchanges`), and nothing of this one
