@@ -68,3 +68,39 @@ async def test_a_correction_of_the_latest_rejections_reason_is_taken(chat: Chat,
     assert chat.ids()[-1].startswith("step:blurry_photo/"), chat.ids()
     await chat.command("status")
     assert chat.service.kb.reasons["face_verification"].title.get() not in chat.text, chat.text
+
+
+async def _at_lock_risk(chat: Chat) -> None:
+    await chat.say("rejected for the 4th time now, reason says facial recognition failed")
+    await chat.command("resubmitted")
+    await chat.tick(days=1)
+    await chat.press_key("rejected_again")
+
+
+@pytest.mark.parametrize(("question", "lang"), [("so what do I do now?", "en"), ("что мне теперь делать?", "ru")])
+async def test_what_now_at_lock_risk_says_support_first(chat: Chat, question: str, lang: str) -> None:
+    # M1: "so what do I do now?" at 5 failures got "paste the rejection notice"
+    await _at_lock_risk(chat)
+    await chat.say(question, lang=lang)
+    assert "lock_risk_reminder" in chat.ids() and "send_notice" not in chat.ids(), chat.ids()
+    assert "support_cleared" in chat.button_keys()
+
+
+async def test_a_later_yes_while_support_is_awaited_asks_the_support_question_again(chat: Chat) -> None:
+    # M2: "yes" after "not yet" to "has support fixed it?" was "Sorry, I didn't understand that"
+    await _at_lock_risk(chat)
+    await chat.tick(days=3)
+    await chat.press_key("support_not_yet")
+    await chat.command("status")
+    await chat.say("yes")
+    assert {"support_done", "support_not_yet"} <= set(chat.button_keys()), chat.ids()
+
+
+async def test_status_offers_the_buttons_of_the_question_asked(chat: Chat) -> None:
+    # M6: after "has support told you why the review refused?" /status offered "Yes, it's fixed"
+    await chat.say("this is my 3rd time, rejected, reason: Image quality does not meet the requirements")
+    await chat.tick(days=22)
+    await chat.press_key("review_rejected")
+    await chat.tick(days=5)
+    await chat.command("status")
+    assert "support_done" not in chat.button_keys() and "support_not_yet" in chat.button_keys(), chat.button_keys()

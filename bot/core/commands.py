@@ -89,7 +89,10 @@ def cmd_status(t: Turn, arg: str = "") -> None:
         if any(b.startswith(("k|", "K|")) for b in t.state.last_buttons):
             # "has support fixed it?" was asked and not answered yet: its answer stays possible
             # (its buttons, and "not yet" typed, which reads them)
-            outcome = [[t.btn("support_done", "k")], [t.btn("support_not_yet", "K")]]
+            # (after a refused review the question is what support said: a reason, or not yet)
+            fixed = any(b.startswith("k|") for b in t.state.last_buttons)
+            outcome = [[t.btn("support_done", "k") if fixed else t.btn("reasons", "L")],
+                       [t.btn("support_not_yet", "K")]]
         t.say(render.status_text(t, case), *outcome, [t.btn("case_summary", "S")],
               [t.btn("timezone", "z")], *fix.continue_row(t))
 

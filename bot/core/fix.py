@@ -71,7 +71,8 @@ def render_current(t: Turn) -> None:
     elif case is not None and case.stage in (RESUBMITTED, MANUAL_REVIEW):
         followups.ask_result(t)
     elif case is not None and case.stage == LOCK_RISK:
-        t.reply("lock_risk_reminder", *t.role_rows("contact_support"), [t.btn("case_summary", "S")])
+        t.reply("lock_risk_reminder", *t.role_rows("contact_support"), [t.btn("case_summary", "S")],
+                [t.btn("support_cleared", "k")])
     else:
         show_reasons(t)
 

@@ -729,6 +729,12 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         case_rules.support_contacted(t)
     elif "yes" in said and case is not None and any(b.startswith("k|") for b in t.state.last_buttons):
         case_rules.support_fixed(t)  # "yes", "да", "是的" to "has support fixed it?"
+    elif (("yes" in said or "no" in said) and case is not None and step is None
+          and not t.state.asked_result and t.state.followup is not None
+          and t.state.followup.kind == "support"):
+        # a bare "yes" later, while support is awaited ("has support fixed it?" answered "not
+        # yet" before): ask that question again, with its buttons, rather than guess
+        t.say(t.msg("support_question"), [t.btn("support_done", "k")], [t.btn("support_not_yet", "K")])
     elif ("yes" in said or "no" in said) and t.state.asked_result and (
             step is None or not step.is_question):  # (a step's own question takes its answer)
         _yes_or_no(t, "yes" in said)
@@ -770,6 +776,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         fix.show_topic(t, t.topic_for("find_reason") or "")
     elif "explain" in said and phase == FIX and step is not None:
         explain(t)  # "what does this mean?" about the notice being fixed
+    elif ("explain" in said and step is None and (held := t.open_case()) is not None
+          and held.stage == LOCK_RISK and _match(t, text).top is None):
+        fix.render_current(t)  # "so what do I do now?" at lock risk: support first, again
     elif ("explain" in said and step is None and not case_rules.result_pending(t)
           and _match(t, text).top is None):
         # (a reason or a question named with it is answered: "мне навсегда отказали, что
