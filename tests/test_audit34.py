@@ -104,3 +104,13 @@ async def test_status_offers_the_buttons_of_the_question_asked(chat: Chat) -> No
     await chat.tick(days=5)
     await chat.command("status")
     assert "support_done" not in chat.button_keys() and "support_not_yet" in chat.button_keys(), chat.button_keys()
+
+
+async def test_how_much_longer_in_an_overdue_review_tells_its_age(chat: Chat) -> None:
+    # M4: 56 days into a review, "how much longer?" got the general page of review times
+    await chat.say(THIRD["en"])
+    await chat.tick(days=56)
+    chat.outbox.clear()
+    await chat.say("how much longer do I have to wait?")
+    assert chat.ids()[0].startswith("review_overdue"), chat.ids()
+    assert "56" in chat.text, chat.text
