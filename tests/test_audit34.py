@@ -114,3 +114,13 @@ async def test_how_much_longer_in_an_overdue_review_tells_its_age(chat: Chat) ->
     await chat.say("how much longer do I have to wait?")
     assert chat.ids()[0].startswith("review_overdue"), chat.ids()
     assert "56" in chat.text, chat.text
+
+
+async def test_a_late_support_check_in_says_it_is_late(chat: Chat) -> None:
+    # L4: a "has support fixed it?" check-in delivered a month late came without the apology
+    # that result and review check-ins carry
+    await _at_lock_risk(chat)
+    chat.clock.advance(days=30)  # the bot was down: the check-in comes when it is back
+    sent = await chat.tick(seconds=1)
+    text = "\n".join(r.text for _, replies in sent for r in replies)
+    assert chat.service.kb.message("followup_late") in text, text

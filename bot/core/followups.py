@@ -101,21 +101,25 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
     t.state.followup = None
     if t.open_case() is None:
         return
+    late = t.now - event.due_at > timedelta(minutes=t.policy.followup_late_after_minutes)
     if followup.kind == SUPPORT:
         journal.record(t, journal.FOLLOWUP_SENT, type=followup.kind)
+
+        def asked(key: str) -> str:  # a late one says so first, as a result check-in does
+            return t.msg("step", header=t.msg("followup_late"), text=t.msg(key)) if late else t.msg(key)
+
         if t.state.phase == AWAITING_NOTICE:
             # after a refused review the user went to ask support why: the answer is a reason
-            t.say(t.msg("support_reason_question"), [t.btn("reasons", "L")],
+            t.say(asked("support_reason_question"), [t.btn("reasons", "L")],
                   [t.btn("support_not_yet", "K")])
             return
-        t.say(t.msg("support_question"), [t.btn("support_done", "k")],
+        t.say(asked("support_question"), [t.btn("support_done", "k")],
               [t.btn("support_not_yet", "K")])
         return
     # the question is asked: its answer may come typed ("no"), and from the middle of a fix
     # their place is kept, so they can answer when ready
     t.state.asked_result = True
     journal.record(t, journal.FOLLOWUP_SENT, type=followup.kind)
-    late = t.now - event.due_at > timedelta(minutes=t.policy.followup_late_after_minutes)
     case = t.open_case()
     # a result check-in after an earlier one (unanswered, or answered "still waiting") says it
     # is a reminder rather than the same greeting word for word
