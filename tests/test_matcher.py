@@ -1632,3 +1632,18 @@ def test_a_context_named_in_passing_beside_a_failure_told_apart_keeps_the_reason
     assert matcher.match(text).top is not None and matcher.match(text).top.id == "expired_document"
     assert not matcher.match("My visa was rejected. The photo was blurry.").matches
     assert not matcher.match("How do I verify my age on Roblox? The selfie check fails.").matches
+
+
+@pytest.mark.parametrize(("text", "ours"), [
+    ("PayPal limited my account and is asking for proof of address. Which documents work?", False),
+    ("My Wise account asks for proof of address, what do they accept?", False),
+    ("revolut asks for proof of address, what counts", False),
+    ("Can I use my Maybank statement as address proof or must it be a TNB bill?", True),
+    ("can I use my revolut statement as proof of address?", True),
+    ("просят подтверждение адреса, выписка из Тинькофф пойдёт?", True),
+])
+def test_a_service_asking_for_proof_of_address_is_its_own_check(matcher: Matcher, text: str, ours: bool) -> None:
+    # blind42/43: another service asking for it is that service's check; its statement used as
+    # the document is this verification's step
+    ids = [m.id for m in matcher.match(text).matches]
+    assert ("proof_of_address" in ids) == ours, ids

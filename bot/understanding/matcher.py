@@ -197,6 +197,8 @@ class Matcher:
         self.other_services = Contexts(words.get("other_services", ()), norm.terms)
         self.own_words = Phrases(words.get("own_words", ()))
         self.own_names = Phrases(words.get("own_names", ()))
+        self.own_names_unless_asked = Phrases(words.get("own_names_unless_asked", ()))
+        self.service_asks = Phrases(words.get("service_asks", ()))
         #: other exchanges, and the words of a user speaking for themself: see `elsewhere`
         self.other_exchanges = Phrases(words.get("other_exchanges", ()))
         self.user_voice = frozenset(clean(str(w), 200) for w in words.get("user_voice", ()))
@@ -303,7 +305,7 @@ class Matcher:
         listed = [w for v in words["synonyms"].items() for w in (v[0], *v[1])]
         listed += [w for name in ("stop_words", "negations", "negatable", "domain_words",
                                   "other_contexts", "other_services", "own_words", "own_names",
-                                  "vague_words", "failure_words", "known_words")
+                                  "own_names_unless_asked", "vague_words", "failure_words", "known_words")
                    for w in words[name]]
         listed += [kw for _, kw in found[2]]
         tokens.add_words(listed)
@@ -357,7 +359,7 @@ class Matcher:
         # the names of other contexts and of this one, and the words of a vague message, are
         # words, never typos of others ("做错了" is not 写错了)
         vocabulary |= {w for name in ("other_contexts", "other_services", "own_words", "own_names",
-                                      "vague_words", "failure_words", "known_words")
+                                      "own_names_unless_asked", "vague_words", "failure_words", "known_words")
                        for p in words[name]
                        for w in text_words(clean(p, 200)) if len(w) > 1 or not is_han(w)}
         norm = Normaliser(words["synonyms"], words["stop_words"], vocabulary, settings,
@@ -755,7 +757,8 @@ class Matcher:
         # a short one is read in the bot's own context ("do I need to be 18?")
         in_scope = 1.0
         if (scoped and self.scope is not None
-                and not any(self.own_names.search(t) for t in (original, cleaned))):
+                and not any(self.own_names.search(t) or self.own_names_unless_asked.search(t)
+                            for t in (original, cleaned))):
             light = self.norm.light_terms(cleaned, budget)
             if len(light) >= s["scope_min_terms"]:
                 # as the model was trained (a quick reading), or with typos corrected ("hw lng
@@ -947,6 +950,9 @@ class Matcher:
         that exchange's notice pasted as it came ("OKX: Reason: ...") is still read."""
         if any(self.own_names.search(t) for t in texts):
             return False
+        if (any(self.own_names_unless_asked.search(t) for t in texts)
+                and not any(self.service_asks.search(t) for t in texts)):
+            return False  # "my Maybank statement as address proof?": the document, not its check
         return self.other_services.named(terms, texts) or bool(
             self.other_exchanges and any(self.other_exchanges.search(t) for t in texts)
             and self._own_voice(texts[0]))
