@@ -112,6 +112,10 @@ class Chat:
     def text(self) -> str:
         return "\n".join(r.text for r in self.last)
 
+    def attempt_lines(self) -> list[str]:
+        """The numbered attempt lines of the case summary on screen ("3. Mon, Mar 2 - ...")."""
+        return [line for line in self.text.splitlines() if line[:1].isdigit()]
+
     def counts_line(self, lang: str, attempts: int, failures: int) -> str:
         """The /status line of the attempts and failures, as `lang` writes it."""
         line = next(x for x in self.service.kb.message("status_case", lang).splitlines()

@@ -56,7 +56,7 @@ async def test_the_same_reason_told_with_the_third_rejection_is_in_the_summary(
         await chat.tick(hours=25)
         await chat.say(again, lang=lang)
     await chat.command("summary")
-    attempts = [line for line in chat.text.splitlines() if line[:1].isdigit()]
+    attempts = chat.attempt_lines()
     title = chat.service.kb.reasons["blurry_photo"].title.get(lang)
     assert len(attempts) == 3 and all(title in line for line in attempts), chat.text
 

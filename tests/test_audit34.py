@@ -14,10 +14,6 @@ THIRD = {
 }
 
 
-def _attempt_lines(chat: Chat) -> list[str]:
-    return [line for line in chat.text.splitlines() if line[:1].isdigit()]
-
-
 @pytest.mark.parametrize("lang", ["en", "zh", "ru"])
 async def test_a_refused_review_keeps_attempt_3s_reason_and_the_reviews_dates(chat: Chat, lang: str) -> None:
     # H1: pressing "rejected after the review" turned attempt 3 into "reason not told" and
@@ -28,7 +24,7 @@ async def test_a_refused_review_keeps_attempt_3s_reason_and_the_reviews_dates(ch
     await chat.press_key("review_rejected")
     await chat.command("summary")
     blurry = kb.reasons["blurry_photo"].title.get(lang)
-    assert blurry in _attempt_lines(chat)[2], chat.text
+    assert blurry in chat.attempt_lines()[2], chat.text
     start = kb.message("summary_review_line", lang).split("{")[0]
     refused = kb.message("summary_review_refused_untold", lang).split("{")[0]
     assert start in chat.text and refused in chat.text, chat.text
@@ -46,7 +42,7 @@ async def test_the_reviews_own_reason_is_told_beside_attempt_3_not_over_it(chat:
     await chat.tick(days=1)
     await chat.say("got rejected again, same thing")
     await chat.command("summary")
-    lines = _attempt_lines(chat)
+    lines = chat.attempt_lines()
     mismatch = kb.reasons["info_mismatch"].title.get()
     assert kb.reasons["blurry_photo"].title.get() in lines[2] and mismatch in lines[3], chat.text
     assert kb.message("summary_review_refused", date="", reasons="").split(":")[0] in chat.text
