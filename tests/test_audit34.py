@@ -120,3 +120,24 @@ async def test_a_late_support_check_in_says_it_is_late(chat: Chat) -> None:
     sent = await chat.tick(seconds=1)
     text = "\n".join(r.text for _, replies in sent for r in replies)
     assert chat.service.kb.message("followup_late") in text, text
+
+
+async def test_the_fifth_notice_forwarded_at_lock_risk_fills_its_reason_not_a_sixth_failure(chat: Chat) -> None:
+    # M3: at the 5th failure the bot never asked why, and the notice forwarded next was counted
+    # as a 6th failure; now it is asked for and goes into the summary
+    kb = chat.service.kb
+    await _at_lock_risk(chat)
+    assert "lock_risk_reason_ask" in chat.ids(), chat.ids()
+    await chat.say("Your KYC application was not approved, Reason: Image quality does not meet the requirements")
+    assert chat.ids()[0] == "lock_risk_reason_noted", chat.ids()
+    lines = chat.attempt_lines()
+    assert len(lines) == 5 and kb.reasons["blurry_photo"].title.get() in lines[4], chat.text
+
+
+async def test_same_reason_at_lock_risk_goes_into_the_summary(chat: Chat) -> None:
+    kb = chat.service.kb
+    await _at_lock_risk(chat)
+    await chat.press_key("same_reason")
+    lines = chat.attempt_lines()
+    assert len(lines) == 5 and kb.reasons["face_verification"].title.get() in lines[4], chat.text
+    assert not any(k.startswith("step:") for k in chat.ids()), chat.ids()  # support first, no fix

@@ -335,11 +335,12 @@ async def test_attempt_thresholds_retry_manual_review_lock(chat: Chat, kb: Knowl
     await chat.press(kb.button("rejected_again"))  # 5
     assert kb.message("lock_risk", failures=5) in chat.text
     assert "lock_risk_checkin" in chat.ids()  # then it checks back on support
-    summary = chat.last[-2].text
+    summary = next(r.text for r in chat.last if r.keys and r.keys[0] == "case_summary")
     assert kb.reasons["blurry_photo"].title.get() in summary
     attempts = [line for line in summary.splitlines() if line[:1].isdigit()]
     assert len(attempts) == 5 and all(kb.message("outcome_rejected") in a for a in attempts)
-    assert kb.message("summary_review_rejected") in summary  # the review, on a line of its own
+    # the review, on a line of its own: when it began and when it refused
+    assert kb.message("summary_review_refused_untold", date="Tue, Mar 24, 9:00\u202fAM UTC") in summary
     assert "Mon, Mar 2" in summary  # attempt dates are listed
     assert "topic:contact_support" in chat.button_keys()
 

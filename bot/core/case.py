@@ -14,6 +14,7 @@ from bot.core.state import (
     AWAITING_NOTICE,
     CLOSED,
     FIXING,
+    IDLE,
     LOCK_RISK,
     MANUAL_REVIEW,
     PASSED,
@@ -323,6 +324,9 @@ def same_reason_again(t: Turn) -> None:
         return
     last = last_reasons(case)
     latest = case.attempts[-1] if case.attempts else None
+    if lock_reason_awaited(t, case):
+        lock_reason_told(t, list(last))  # at lock risk: into the summary, support first
+        return
     if review_reason_missing(case):
         case.review_reasons = list(last)  # the review refused for the same reason
     elif latest is not None and latest.outcome == "rejected" and not latest.reasons_told:
@@ -439,6 +443,33 @@ def enter_lock_risk(t: Turn, case: Case, *, quiet: bool = False) -> None:
     # nothing to wait for but support: check back on it, and let the user say it is done
     t.reply("lock_risk_checkin", [t.btn("support_cleared", "k")],
             checkin=followups.schedule_support(t))
+    last = case.attempts[-1] if case.attempts else None
+    if last is not None and last.outcome == "rejected" and last.reasons_told is False:
+        # its reason not told ("rejected again"): the notice, forwarded now, goes into the
+        # summary for support, not counted as one more failure
+        t.state.phase = AWAITING_NOTICE
+        t.reply("lock_risk_reason_ask", *([[t.btn("same_reason", "m")]] if case.reasons else []))
+
+
+def lock_reason_awaited(t: Turn, case: Case) -> bool:
+    """At lock risk, is the reason of the refusal that led there asked for and not told yet?"""
+    last = case.attempts[-1] if case.attempts else None
+    return (case.stage == LOCK_RISK and t.state.phase == AWAITING_NOTICE and last is not None
+            and last.outcome == "rejected" and last.reasons_told is False)
+
+
+def lock_reason_told(t: Turn, reasons: list[str]) -> None:
+    """The reason of the refusal that led to lock risk: recorded for that attempt, and the
+    summary for support shown again (no fix: support comes first)."""
+    case = t.case()
+    last = case.attempts[-1]
+    last.reasons, last.reasons_told = list(reasons), True
+    for r in reasons:
+        if r not in case.reasons:
+            case.reasons.append(r)
+    t.state.phase = IDLE
+    t.reply("lock_risk_reason_noted", attempt=len(case.attempts))
+    case_summary(t)
 
 
 # -- what the user reports ----------------------------------------------------------------

@@ -963,9 +963,12 @@ def is_notice(t: Turn, text: str, forwarded: bool) -> bool:
 
 
 def is_new_rejection(t: Turn) -> bool:
-    """Is a notice arriving now a new rejection (rather than the one the case is about)?"""
+    """Is a notice arriving now a new rejection (rather than the one the case is about)? At
+    lock risk, the notice asked for is that of the refusal that led there, not one more."""
     case = t.open_case()
     if case is None:
+        return False
+    if case_rules.lock_reason_awaited(t, case):
         return False
     return case.stage in (RESUBMITTED, MANUAL_REVIEW, LOCK_RISK) or bool(
         case_rules.pending_attempt(case))
@@ -1082,6 +1085,9 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
                 and fix.add_reasons(t, ids)):
             # "the email also says my document is expired" minutes after the review began: one
             # more reason of the rejection that led to it, not the review's result
+            return
+        if not new and case is not None and case_rules.lock_reason_awaited(t, case):
+            case_rules.lock_reason_told(t, ids)  # why the 5th failed: into the summary
             return
         if new and case_rules.rejected(t, ids):
             apply_count(t, count)

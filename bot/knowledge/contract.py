@@ -130,6 +130,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "review_rejected_reason": ("failures",),
         "lock_risk": ("failures",),
         "lock_risk_reminder": (),
+        "lock_risk_reason_ask": (),
+        "lock_risk_reason_noted": ("attempt",),
         "lock_risk_checkin": ("checkin",),
         "lock_risk_resubmitted": ("attempt", "checkin"),
         "lock_hold": (),
