@@ -141,3 +141,18 @@ async def test_same_reason_at_lock_risk_goes_into_the_summary(chat: Chat) -> Non
     lines = chat.attempt_lines()
     assert len(lines) == 5 and kb.reasons["face_verification"].title.get() in lines[4], chat.text
     assert not any(k.startswith("step:") for k in chat.ids()), chat.ids()  # support first, no fix
+
+
+@pytest.mark.parametrize(("notice", "lang"), [
+    ("Your KYC application was not approved, Reason: Image quality does not meet the requirements", "en"),
+    ("您的KYC申请未通过，原因：图片质量不符合要求", "zh"),
+])
+async def test_the_notice_being_fixed_forwarded_again_does_not_restart(chat: Chat, notice: str, lang: str) -> None:
+    # L5: the same notice forwarded twice restarted the fix at step 1 without a word
+    await chat.say(notice, forwarded=True, lang=lang)
+    await chat.press_key("option:2")
+    where = chat.ids()[-1]
+    await chat.say(notice, forwarded=True, lang=lang)
+    assert chat.ids()[0] == "same_notice" and chat.ids()[-1] == where, chat.ids()
+    await chat.command("status")
+    assert chat.counts_line(lang, 1, 1) in chat.text, chat.text

@@ -1108,8 +1108,16 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
         t.text_said = None if forwarded or notice else text
         step = t.current_step()
         walked = {t.state.reason, *t.state.queue, *t.state.batch}
+        # the notice being fixed, forwarded again with nothing resubmitted: no restart
+        again = (notice and case is not None and not new
+                 and set(ids) == set(case_rules.last_reasons(case)))
         if (not new and t.state.phase == FIX and set(ids) <= walked and case is not None
-                and step is not None and not step.end and not notice):
+                and step is not None and not step.end and (not notice or again)):
+            if again:
+                t.reply("same_notice", title=t.title(t.state.reason or ids[0]))
+                fix.render_step(t)
+                apply_count(t, count)
+                return
             if _did_the_step(t, text):
                 # "ok I renewed my ID, what now?" back on "Renew it at the office...": done,
                 # the next step is what helps (not another branch's words)

@@ -24,6 +24,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "diagnosis_severe": ("title", "share", "summary"),
         "diagnosis_asked": ("title", "summary"),
         "same_reason": ("title",),
+        "same_notice": ("title",),
         "resubmitted_dead_end": ("title", "stage"),
         "resubmitted_severe": ("attempt", "checkin", "reason"),
         # several reasons: in a notice or described; listed order, or the serious one first
