@@ -156,3 +156,51 @@ async def test_the_notice_being_fixed_forwarded_again_does_not_restart(chat: Cha
     assert chat.ids()[0] == "same_notice" and chat.ids()[-1] == where, chat.ids()
     await chat.command("status")
     assert chat.counts_line(lang, 1, 1) in chat.text, chat.text
+
+
+# -- a fresh-eyes review of this session's change -------------------------------------------
+@pytest.mark.parametrize("text", ["see www.binance.com, is that the right site?",
+                                  "I use Binance.It says my selfie did not match",
+                                  "https://www.binance.com! that's where I uploaded"])
+async def test_binance_com_itself_is_never_called_a_scam(chat: Chat, text: str) -> None:
+    await chat.say(text)
+    assert "link_unofficial" not in chat.ids(), chat.ids()
+
+
+async def test_same_reason_during_a_review_is_the_reviews_result_not_an_old_notice(chat: Chat) -> None:
+    await chat.say("face check failed")
+    await chat.press_key("option:3")  # 3 times: manual review
+    await chat.say("rejected again, same reason")
+    assert "review_same_notice" not in chat.ids(), chat.ids()
+
+
+async def test_how_much_longer_asked_again_changes_no_check_in(chat: Chat) -> None:
+    await chat.say(THIRD["en"])
+    await chat.tick(days=32)
+    await chat.command("status")
+    before = chat.text
+    for _ in range(3):
+        await chat.say("how much longer will the review take?")
+        assert chat.ids()[0].startswith(("review_waiting", "review_overdue")), chat.ids()
+    await chat.command("status")
+    assert chat.text == before  # the same next check-in: a question plans nothing
+    await chat.press_key("case_summary")
+    assert "case_summary" in chat.ids()
+
+
+async def test_a_count_corrected_down_leaves_no_review_in_the_summary(chat: Chat) -> None:
+    await chat.say("face verification failed, this is the third time")
+    await chat.say("sorry, I miscounted, it's only my second time")
+    await chat.command("summary")
+    start = chat.service.kb.message("summary_review_line").split("{")[0]
+    assert start not in chat.text, chat.text
+
+
+async def test_a_bare_yes_after_a_refused_review_asks_what_support_said(chat: Chat) -> None:
+    await chat.say(THIRD["en"])
+    await chat.tick(days=22)
+    await chat.press_key("review_rejected")
+    await chat.tick(days=5)  # the check-in: has support told you why?
+    await chat.press_key("support_not_yet")
+    await chat.say("yes")
+    assert chat.ids()[0] == "support_reason_question_again", chat.ids()

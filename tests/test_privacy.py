@@ -1072,3 +1072,13 @@ def test_a_plain_log_line_skips_the_redactor_only_with_counts_and_names(
     lines = [r.getMessage() for r in caplog.records]
     assert lines[0] == "update 123456789 text(23 chars) replies=2 98ms"  # as written
     assert "Sunshine#88" not in lines[1] and "2348012345678" not in lines[2]  # redacted
+
+
+def test_a_name_again_in_chinese_and_japanese_and_no_common_word_for_a_name() -> None:
+    # a fresh-eyes review: the any-case repeat made Han names whole words (never masked again
+    # between other characters) and masked "mark" after "Name: Mark"
+    out = redact("我叫欧阳娜娜，护照上写的是欧阳娜娜，可是系统说欧阳娜娜不对")
+    assert "欧阳娜娜" not in out
+    assert "田中太郎" not in redact("名前：田中太郎です。田中太郎の免許証")
+    assert redact("Name: Mark. I will mark the box").endswith("I will mark the box")
+    assert "CHEN" not in redact("name: Chen Wei, on the passport CHEN WEI")

@@ -35,7 +35,9 @@ def set_stage(t: Turn, case: Case, stage: str, why: str | None = None) -> None:
     case.stage = stage
     case.checkins = 0
     if stage != MANUAL_REVIEW:
-        if case.review_started:  # the review's start stays in the case summary
+        if case.review_started and (stage != FIXING or case.reviews_failed):
+            # the review ended (refused, passed, past it): its start stays in the case summary
+            # (not a count corrected down: "only my second time" had no review at all)
             case.review_began = case.review_started
         case.review_started = None
         case.documents_asked = False
@@ -130,14 +132,20 @@ def set_failures(t: Turn, count: int, *, only_raise: bool) -> bool:
     current = case.failures
     if count == current or (only_raise and count < current):
         return False
+    # (the number of the attempt a refused review looked at moves with the attempts before it)
     if count > current:
         case.attempts[:0] = [Attempt(at=None, outcome="rejected", source="counted")
                              for _ in range(count - current)]
+        if case.review_refused_attempt:
+            case.review_refused_attempt += count - current
     else:
         for a in [a for a in case.attempts if a.at is None and a.outcome == "rejected"]:
             if case.failures <= count:
                 break
+            index = case.attempts.index(a)
             case.attempts.remove(a)
+            if index < case.review_refused_attempt:
+                case.review_refused_attempt -= 1
     if case.failures > t.policy.manual_review_after and case.reviews_failed == 0:
         # past the 3rd failure: the manual review it started has ended, and this rejection came
         # after it ("this is my 4th time" is not a review to wait for)

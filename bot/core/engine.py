@@ -57,8 +57,22 @@ _INTENTS_KEPT = 256
 
 #: the characters of a bare address ("binance-kyc.top", "x@binance.com")
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_@/")
+#: the characters of a host name
+_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 #: where a link's host ends: its path, query, a quote, a bracket or markup
 _LINK_END = frozenset("/?#\\\"'<>()[]{}，。！？、«»“”")
+
+
+def _host(rest: str) -> str:
+    """The host an address (without its scheme) names, or "" for none: up to its path, after
+    any "user@" ("binance.com@evil.xyz" is evil.xyz), letters, digits, dots and dashes only
+    ("www.binance.com," is binance.com), and at least two labels, none empty."""
+    rest = rest[:next((i for i, ch in enumerate(rest) if ch in _LINK_END), len(rest))]
+    rest = rest.rpartition("@")[2]
+    host = rest[:next((i for i, ch in enumerate(rest) if ch not in _DOMAIN_CHARS), len(rest))]
+    host = host.strip(".-")
+    labels = host.split(".")
+    return host if len(labels) >= 2 and all(labels) and labels[-1].isalpha() else ""
 
 
 class Engine:
@@ -381,8 +395,9 @@ class Engine:
 
     def unofficial_links(self, text: str) -> list[tuple[int, int]]:
         """Where the message holds a link to somewhere other than the official sites
-        (policy.yaml `links`): an address with a scheme or "www.", or a bare one that names
-        Binance ("binance-kyc.top", "binance.com.verify.xyz"). Word by word: linear."""
+        (policy.yaml `links`): an address with a scheme or "www.", or a bare one in small
+        letters that names Binance ("binance-kyc.top", "binance.com.verify.xyz"; not "I use
+        Binance.It says..."). Word by word: linear."""
         found = []
         at = 0
         for token in text.split():
@@ -399,18 +414,13 @@ class Engine:
                     s -= 1
                 while e < len(low) and low[e] in _HOST_CHARS:
                     e += 1
-                rest = low[s:e].strip(".-")
+                if token[s:e] != low[s:e]:
+                    continue  # a capital: a sentence run together ("Binance.It says"), no address
+                rest = low[s:e]
             else:
                 continue
-            # up to the path, a quote or a bracket
-            rest = rest[:next((i for i, ch in enumerate(rest) if ch in _LINK_END), len(rest))]
-            try:
-                host = (urlsplit("//" + rest).hostname or "").rstrip(".")
-            except ValueError:  # "[::1" and other malformed hosts
-                continue
-            if "." not in host:
-                continue
-            if not any(host == d or host.endswith("." + d) for d in self.official_domains):
+            host = _host(rest)
+            if host and not any(host == d or host.endswith("." + d) for d in self.official_domains):
                 found.append((start, at))
         return found
 

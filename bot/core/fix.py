@@ -122,12 +122,13 @@ def show_topic(t: Turn, topic_id: str, *, before: tuple[str, ...] = ()) -> None:
         # and that the page below is for after the review
         t.reply("review_hold_topic")
     if (case is not None and case.stage == MANUAL_REVIEW and not t.replies
+            and t.said_lang is not None  # typed, not the page's button
             and topic_id in {t.topic_for(r) for r in ("review_times", "speed_up_review")}
             and t.now >= followups.review_marks(t, case)[0]):
         # "how much longer?" past the standard window: this review's own age and what to do
         # (the general page is one button away; asked again, the same holds: no "see above")
         t.state.last_topic = None
-        followups.review_waiting(t, case)
+        followups.review_age(t, case)
         return
     t._keys.append(f"topic:{topic_id}")
     values = {"title": t.text(topic.title), "answer": t.text(topic.answer)}

@@ -192,17 +192,33 @@ def still_waiting(t: Turn) -> None:
     t.reply("still_waiting", checkin=schedule(t, due, RESULT))
 
 
-def review_waiting(t: Turn, case: Case) -> None:
-    """Still waiting for a manual review: where its age stands, and the next check-in."""
-    standard_end, complex_end, extreme = review_marks(t, case)
+def review_age(t: Turn, case: Case) -> None:
+    """"How much longer?" typed during a review past its standard window: where its age stands,
+    with the check-in already planned (a question reschedules and counts nothing)."""
+    _, complex_end, extreme = review_marks(t, case)
+    elapsed = _review_elapsed(t, case)
+    checkin = planned_checkin(t) or ""
+    if t.now < max(complex_end, extreme):
+        t.reply("review_waiting_complex", *t.role_rows("speed_up_review"), checkin=checkin, **elapsed)
+    else:
+        t.reply("review_overdue", [t.btn("case_summary", "S")], checkin=checkin, stop="", **elapsed)
+
+
+def _review_elapsed(t: Turn, case: Case) -> dict[str, object]:
     started = parse_iso(case.review_started) if case.review_started else t.now
-    elapsed = {
+    return {
         "days": (t.now - started).days,
         "business_days": business_days_between(started.astimezone(zone(t.state.tz)),
                                                t.now.astimezone(zone(t.state.tz))),
         "since": started,
         **render.review_window(t),
     }
+
+
+def review_waiting(t: Turn, case: Case) -> None:
+    """Still waiting for a manual review: where its age stands, and the next check-in."""
+    standard_end, complex_end, extreme = review_marks(t, case)
+    elapsed = _review_elapsed(t, case)
     summary = [t.btn("case_summary", "S")]
     if t.now < standard_end:
         t.reply("review_waiting_standard", *t.role_rows("review_times"),

@@ -121,7 +121,8 @@ def summary_text(t: Turn) -> str:
         return t.msg("status_none")
     # the latest rejection's told reasons first, then every other reason of the case (each
     # attempt's own are in its line below; a rejection nobody said the reason of names none)
-    latest = (case.review_reasons if case.review_refused_at and case.stage != MANUAL_REVIEW else []) or next(
+    latest = (case.review_reasons if case.review_refused_at and case.stage != MANUAL_REVIEW
+              and case.review_refused_attempt == len(case.attempts) else []) or next(
         (a.reasons for a in reversed(case.attempts)
          if a.outcome == "rejected" and a.reasons and a.reasons_told is not False), [])
     known = [*latest, *(r for r in case.reasons if r not in latest)]

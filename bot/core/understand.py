@@ -677,7 +677,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
                 case_rules.rejected_again(t)
         # "rejected again, same reason": that attempt's reason is the last one (told, for the
         # support summary), also when the count's stage (manual review, lock) speaks next
-        elif not case_rules.rejected(t, case_rules.last_reasons(case) if "same_reason" in said else None):
+        elif not case_rules.rejected(t, case_rules.last_reasons(case) if "same_reason" in said
+                                     and case.stage != MANUAL_REVIEW else None):
             if apply_count(t, t.failures_said(text)):
                 pass  # "failed, that is the fourth time": the count's stage says what comes next
             elif "same_reason" in said:
@@ -734,7 +735,11 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
           and t.state.followup.kind == "support"):
         # a bare "yes" later, while support is awaited ("has support fixed it?" answered "not
         # yet" before): ask that question again, with its buttons, rather than guess
-        t.say(t.msg("support_question"), [t.btn("support_done", "k")], [t.btn("support_not_yet", "K")])
+        if phase == AWAITING_NOTICE and case_rules.review_reason_missing(case):
+            # after a refused review: what did support say was wrong?
+            t.reply("support_reason_question_again", [t.btn("reasons", "L")], [t.btn("support_not_yet", "K")])
+        else:
+            t.reply("support_question_again", [t.btn("support_done", "k")], [t.btn("support_not_yet", "K")])
     elif ("yes" in said or "no" in said) and t.state.asked_result and (
             step is None or not step.is_question):  # (a step's own question takes its answer)
         _yes_or_no(t, "yes" in said)

@@ -86,6 +86,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "support_waiting": ("checkin",),
         "support_reason_waiting": ("checkin",),
         "support_question": (),
+        "support_question_again": (),
+        "support_reason_question_again": (),
         "support_fixed_next": (),
         "stopped_no_case": (),
         "reason_added": ("titles", "count"),

@@ -626,12 +626,12 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
 
 
 def _written_name(part: str) -> bool:
-    """Is `part` a name written out on its own: two or more kana or Chinese characters, or one
+    """Is `part` a name written out on its own: two or more kana or Chinese characters, or two
     to four words of letters that each open with a capital ("SATO KENTA", "Sato Kenta")?"""
     if len(part) >= 2 and all(_kana_or_han(ch) or ch in " 　" for ch in part):
         return True
-    words = part.split()
-    return 1 <= len(words) <= 4 and all(w.isalpha() and w[0].isupper() for w in words)
+    words = part.split()  # (two words at least: "(English / Chinese)" names no one)
+    return 2 <= len(words) <= 4 and all(w.isalpha() and w[0].isupper() for w in words)
 
 
 def _name_rewritten(scan: Scan) -> None:

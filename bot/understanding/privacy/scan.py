@@ -252,8 +252,9 @@ MAX_REPEATED = 64
 
 
 def all_occurrences(scan: Scan) -> list[Finding]:
-    """Mask every other occurrence of a secret already found ("Jon Smith ... Jon Smith"), in
-    any case for a name ("Zaw ... my passport says ZAW"), as a whole word when short.
+    """Mask every other occurrence of a secret already found ("Jon Smith ... Jon Smith"); a
+    name of a spaced script also in capitals or title case ("Zaw ... my passport says ZAW",
+    never "Mark ... I will mark it"), as a whole word, and one of three letters too.
 
     Runs last, over keep spans too: a secret is masked wherever it appears.
     """
@@ -270,22 +271,25 @@ def all_occurrences(scan: Scan) -> list[Finding]:
     starts = [s for s, _ in covered]
     text = scan.text
     folded = text.lower()
-    if len(folded) != len(text):  # a letter whose small form is longer ("İ"): as written only
-        folded = text
     for secret, kind in secrets.items():  # str.find: linear in the text (two-way search)
-        # a name in any case ("ZAW", "zaw"); other secrets as written
-        haystack, needle = (folded, secret.lower()) if kind == "name" and folded is not text else (text, secret)
-        if len(needle) != len(secret):
-            haystack, needle = text, secret
-        whole = len(secret) < 4 or haystack is folded
+        # (a name in Chinese or Japanese stands anywhere, as any secret does)
+        spaced_name = kind == "name" and not any(is_cjk(ch) for ch in secret)
+        caseless = (spaced_name and len(folded) == len(text)
+                    and len(secret.lower()) == len(secret))
+        # (a full name in any case, "chen wei" for CHEN WEI; one word only as written, in
+        # capitals or title case: "Mark" is no "mark it")
+        several = len(secret.split()) >= 2
+        haystack, needle = (folded, secret.lower()) if caseless else (text, secret)
         s = haystack.find(needle)
         while s >= 0:
             e = s + len(needle)
             i = bisect_left(starts, e) - 1
             inside = i >= 0 and covered[i][0] <= s and e <= covered[i][1]
-            alone = not whole or ((s == 0 or not _in_word(text[s - 1]))
-                                  and (e == len(text) or not _in_word(text[e])))
-            if not inside and alone:
+            alone = not spaced_name or ((s == 0 or not _in_word(text[s - 1]))
+                                        and (e == len(text) or not _in_word(text[e])))
+            seen = text[s:e]
+            if not inside and alone and (seen == secret or several or seen.isupper()
+                                         or seen == secret.title()):
                 extra.append(Finding(kind, s, e))  # not this finding (or inside one)
             s = haystack.find(needle, e)
     return sorted(found + extra, key=lambda f: (f.start, f.end))
