@@ -236,7 +236,14 @@ class Service:
                 # as `secrets`' read of the OS's randomness hands the GIL to the database thread
                 # and the event loop waits to get it back (~1.6 ms a new user at 200 users)
                 state.tag = f"{random.getrandbits(16):04x}"
-            outcome = engine.handle(state, event, now, lang, copy=False)
+            try:
+                outcome = engine.handle(state, event, now, lang, copy=False)
+            except Exception:  # a message must never take the bot down, nor lose the case
+                log.exception("the engine failed on a %s event; the state is kept as it was",
+                              type(event).__name__)
+                kept = State.from_json(raw) if raw else State(tag=state.tag)
+                outcome = Outcome(kept, (Reply(engine.kb.message("engine_failed", kept.lang or lang),
+                                               keys=("engine_failed",)),))
             done.append(outcome)
             return turn_write(before, outcome, lang)
 

@@ -431,7 +431,9 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
     phone); a birth date inside a sentence stays ("born on 15.03.2010")."""
     cut: list[tuple[int, int]] = []
     for f in findings:
-        if f.kind in _NEVER_A_REASON:  # "card 4111 ... cvv 123, my photo was blurry"
+        if f.kind in _NEVER_A_REASON or (f.kind == "date_of_birth" and _adult_birth(t, text[f.start : f.end])):
+            # "card 4111 ... cvv 123, my photo was blurry"; "Date of birth on file: 1991-04-17"
+            # (an adult's birth date tells no age problem; "born 2011" still does)
             cut.append((_label_start(t, text, f.start), f.end))  # the datum and its label
             continue
         start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
@@ -446,6 +448,14 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
         out.append(text[pos : max(pos, s)])
         pos = max(pos, e)
     return "".join(out) + text[pos:]
+
+
+def _adult_birth(t: Turn, datum: str) -> bool:
+    """Is a birth date's year (four digits in it) surely an adult's, now?"""
+    years = [int(datum[i : i + 4]) for i in range(len(datum) - 3)
+             if datum[i : i + 4].isdigit() and datum[i : i + 4].startswith(("19", "20"))
+             and (i == 0 or not datum[i - 1].isdigit())]
+    return bool(years) and max(years) <= t.now.year - int(t.policy.matching["adult_age"]) - 1
 
 
 def _without_labels(t: Turn, text: str) -> str:

@@ -207,6 +207,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "link_unofficial": (),
         "sensitive_seed_phrase": (),
         "empty_message": (),
+        "engine_failed": (),
         "too_long": ("limit",),
         "flood": (),
         "store_unavailable": (),
