@@ -37,3 +37,18 @@ async def test_an_adults_birth_date_names_no_age_problem(chat: Chat, text: str) 
     assert "reason:underage" not in chat.button_keys() and "diagnosis_multi" not in chat.ids(), chat.ids()
     await chat.command("status")
     assert chat.service.kb.reasons["underage"].title.get() not in chat.text
+
+
+@pytest.mark.parametrize(("said", "lang"), [("其实第三次是因为证件过期", "zh"), ("it was blurry photo this time", "en")])
+async def test_the_third_refusals_reason_told_just_after_keeps_the_review(chat: Chat, said: str, lang: str) -> None:
+    # H2: the reason of the 3rd failure, told right after the review began, was read as the
+    # review's refusal: the case left manual review with no check-in
+    await chat.say({"zh": "我的人脸识别一直失败", "en": "my verification failed, reason was the face thing"}[lang], lang=lang)
+    for _ in range(2):
+        await chat.command("resubmitted")
+        await chat.tick(days=1)
+        await chat.press_key("rejected_again")
+    await chat.say(said, lang=lang)
+    assert chat.ids()[0] == "review_reason_noted", chat.ids()
+    await chat.command("status")
+    assert chat.service.kb.message("stage_manual_review", lang) in chat.text, chat.text

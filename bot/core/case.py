@@ -459,6 +459,19 @@ def enter_lock_risk(t: Turn, case: Case, *, quiet: bool = False) -> None:
         t.reply("lock_risk_reason_ask", *([[t.btn("same_reason", "m")]] if case.reasons else []))
 
 
+def third_reason_told(t: Turn, reasons: list[str]) -> None:
+    """The reason of the refusal that started the manual review, told just after: recorded for
+    that attempt; the review holds (wait for it, don't resubmit)."""
+    case = t.case()
+    last = case.attempts[-1]
+    last.reasons, last.reasons_told = list(reasons), True
+    for r in reasons:
+        if r not in case.reasons:
+            case.reasons.append(r)
+    t.reply("review_reason_noted", *t.role_rows("manual_review"), [t.btn("case_summary", "S")],
+            attempt=len(case.attempts), **render.review_window(t))
+
+
 def lock_reason_awaited(t: Turn, case: Case) -> bool:
     """At lock risk, is the reason of the refusal that led there asked for and not told yet?"""
     last = case.attempts[-1] if case.attempts else None

@@ -135,6 +135,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "lock_risk_reminder": (),
         "lock_risk_reason_ask": (),
         "lock_risk_reason_noted": ("attempt",),
+        "review_reason_noted": ("attempt", *REVIEW),
         "lock_risk_checkin": ("checkin",),
         "lock_risk_resubmitted": ("attempt", "checkin"),
         "lock_hold": (),
