@@ -52,3 +52,38 @@ async def test_the_third_refusals_reason_told_just_after_keeps_the_review(chat: 
     assert chat.ids()[0] == "review_reason_noted", chat.ids()
     await chat.command("status")
     assert chat.service.kb.message("stage_manual_review", lang) in chat.text, chat.text
+
+
+async def test_thats_not_the_reason_corrects_it(chat: Chat) -> None:
+    # H4: the English wording users write most was ignored and the blurry fix went on
+    await chat.say("Your KYC application was not approved, Reason: Image quality does not meet the requirements")
+    await chat.say("no that's not the reason, the email said my name doesn't match the document")
+    await chat.command("status")
+    kb = chat.service.kb
+    assert kb.reasons["info_mismatch"].title.get() in chat.text
+    assert kb.reasons["blurry_photo"].title.get() not in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("question", "lang"), [("what now?", "en"), ("что теперь?", "ru")])
+async def test_what_now_right_after_the_fifth_failure_says_support_first(chat: Chat, question: str, lang: str) -> None:
+    # M2: "what now?" there got the new user's "tell me what the notice says"
+    await chat.say("rejected for the 4th time now, reason says facial recognition failed")
+    await chat.command("resubmitted")
+    await chat.tick(days=1)
+    await chat.press_key("rejected_again")
+    await chat.say(question, lang=lang)
+    assert "lock_risk_reminder" in chat.ids(), chat.ids()
+
+
+async def test_a_binance_help_articles_number_is_no_phone(chat: Chat) -> None:
+    # M3: the article id of a binance.com link was "a phone number" in the privacy warning
+    await chat.say("support guy sent me this link to fix my kyc https://www.binance.com/en/support/faq/"
+                   "how-to-complete-identity-verification-360027287111 is it ok to use?")
+    assert "sensitive_data" not in chat.ids() and "link_unofficial" not in chat.ids(), chat.ids()
+
+
+async def test_a_count_in_russian_written_in_latin_letters_counts(chat: Chat) -> None:
+    # M7: "uzhe 2 raza" was read as one failure
+    await chat.say("verifikaciya ne proshla, selfi ne prinyali uzhe 2 raza", lang="ru")
+    await chat.command("status")
+    assert chat.counts_line("ru", 2, 2) in chat.text, chat.text

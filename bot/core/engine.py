@@ -398,6 +398,15 @@ class Engine:
         (policy.yaml `links`): an address with a scheme or "www.", or a bare one in small
         letters that names Binance ("binance-kyc.top", "binance.com.verify.xyz"; not "I use
         Binance.It says..."). Word by word: linear."""
+        return [(s, e) for s, e, official in self.links(text) if not official]
+
+    def official_links(self, text: str) -> list[tuple[int, int]]:
+        """Where the message holds a link to one of the official sites (the digits of a help
+        article's address are no phone number)."""
+        return [(s, e) for s, e, official in self.links(text) if official]
+
+    def links(self, text: str) -> list[tuple[int, int, bool]]:
+        """The links of a message (see `unofficial_links`), each with whether it is official."""
         found = []
         at = 0
         for token in text.split():
@@ -420,8 +429,9 @@ class Engine:
             else:
                 continue
             host = _host(rest)
-            if host and not any(host == d or host.endswith("." + d) for d in self.official_domains):
-                found.append((start, at))
+            if host:
+                found.append((start, at, any(host == d or host.endswith("." + d)
+                                             for d in self.official_domains)))
         return found
 
     def distressed(self, text: str) -> bool:
@@ -583,6 +593,8 @@ class Engine:
         # clause by clause: "this is my second time ... will they block me if I keep trying?"
         # counts 2; only the clause that asks "what if" counts nothing
         # (a count is often said late in a long story: more clauses than the matcher scores)
+        # (Russian in Latin letters counts as written in Cyrillic: "ne prinyali uzhe 2 raza")
+        text = self.matcher.as_cyrillic(text)
         clauses = self.matcher.clauses(text)[: 4 * int(self.kb.policy.matching["max_clauses"])]
         counts: list[int] = []
         least: list[int] = []

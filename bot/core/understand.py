@@ -378,8 +378,11 @@ def personal_data(t: Turn, text: str) -> list[Finding]:
     """The user's personal data in the text (Binance's own addresses in a forwarded email are
     not theirs)."""
     official = t.engine.official_domains
+    links = t.engine.official_links(text) if "binance" in text.lower() else []
     found = []
     for f in find_sensitive(text):
+        if any(s <= f.start and f.end <= e for s, e in links):
+            continue  # ".../how-to-complete-identity-verification-360027287111": an article
         domain = text[f.start : f.end].rpartition("@")[2].lower()
         if f.kind == "email" and (domain in official or domain.endswith(
                 tuple("." + d for d in official))):
@@ -791,7 +794,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         fix.show_topic(t, t.topic_for("find_reason") or "")
     elif "explain" in said and phase == FIX and step is not None:
         explain(t)  # "what does this mean?" about the notice being fixed
-    elif ("explain" in said and step is None and (held := t.open_case()) is not None
+    elif (("explain" in said or "next" in said) and step is None and (held := t.open_case()) is not None
           and held.stage == LOCK_RISK and _match(t, text).top is None):
         fix.render_current(t)  # "so what do I do now?" at lock risk: support first, again
     elif ("explain" in said and step is None and not case_rules.result_pending(t)

@@ -939,6 +939,11 @@ class Matcher:
         # place's)
         return bool(told) and not (there & told)
 
+    def as_cyrillic(self, text: str) -> str:
+        """`text` with Russian written in Latin letters read as Cyrillic (as matching reads it);
+        anything else as it was."""
+        return self._translit(text)
+
     def opens_correction(self, clause: str) -> bool:
         """Does a clause open with what puts a thing right ("it was ...", "а ...", "是...")?"""
         return _starts(clause, *self.correction_leads, not_then=self.negated_leads[1])
