@@ -87,3 +87,11 @@ async def test_a_count_in_russian_written_in_latin_letters_counts(chat: Chat) ->
     await chat.say("verifikaciya ne proshla, selfi ne prinyali uzhe 2 raza", lang="ru")
     await chat.command("status")
     assert chat.counts_line("ru", 2, 2) in chat.text, chat.text
+
+
+async def test_an_answer_with_what_now_picks_the_option_it_names(chat: Chat) -> None:
+    # M6: "я живу в Иране, что делать" at "where do you live?" explained the notice again
+    await chat.say("Этот сервис в настоящее время не поддерживается в вашем регионе", lang="ru")
+    asked = chat.ids()[-1]
+    await chat.say("я живу в Иране, что делать", lang="ru")
+    assert chat.ids()[-1] != asked and "explain_reason" not in chat.ids(), chat.ids()

@@ -792,7 +792,10 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         fix.show_reasons(t, "pick_reason")
     elif "not_sure" in said and phase in (IDLE, AWAITING_NOTICE) and t.topic_for("find_reason"):
         fix.show_topic(t, t.topic_for("find_reason") or "")
-    elif "explain" in said and phase == FIX and step is not None:
+    elif ("explain" in said and phase == FIX and step is not None
+          and not (step.is_question and (option_for(t, step, text, None) is not None
+                                         or t.engine.said_option(text, step.options) is not None))):
+        # ("я живу в Иране, что делать?" answers the question on screen: that option, below)
         explain(t)  # "what does this mean?" about the notice being fixed
     elif (("explain" in said or "next" in said) and step is None and (held := t.open_case()) is not None
           and held.stage == LOCK_RISK and _match(t, text).top is None):
