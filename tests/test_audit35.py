@@ -95,3 +95,13 @@ async def test_an_answer_with_what_now_picks_the_option_it_names(chat: Chat) -> 
     asked = chat.ids()[-1]
     await chat.say("я живу в Иране, что делать", lang="ru")
     assert chat.ids()[-1] != asked and "explain_reason" not in chat.ids(), chat.ids()
+
+
+async def test_a_reviews_refusal_told_with_its_reason_is_no_counted_notice(chat: Chat) -> None:
+    # M5: "I've counted this as the result of attempt 3 ... [Not new: that's the old notice]"
+    # after a review's refusal told with its reason (the summary puts it on the review's line)
+    await chat.say("my selfie keeps failing")
+    await chat.press_key("option:3")  # 3 times: manual review
+    await chat.tick(days=22)
+    await chat.say("the manual review rejected me, they said the document you submitted has expired")
+    assert "rejection_noted" not in chat.ids() and "not_new_rejection" not in chat.button_keys(), chat.ids()

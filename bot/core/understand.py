@@ -33,6 +33,7 @@ from bot.core.state import (
     RESTART,
     RESUBMITTED,
     Case,
+    iso,
     parse_iso,
 )
 from bot.core.turn import Turn
@@ -1127,8 +1128,9 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
                 t, [r for r in ids if r in before]):
             apply_count(t, count)
             return  # flagged as changed once more: stop, support (no second walk to "resubmit")
-        if new:  # counted: say so, in case it is the old notice sent again
-            case_rules.rejection_noted(t)
+        refused_review = case is not None and case.review_refused_at == iso(t.now)
+        if new and not refused_review:  # counted: say so, in case it is the old notice sent again
+            case_rules.rejection_noted(t)  # (a review's refusal said its own: review_rejected_reason)
         if count is not None and t.engine.count_is_least(text):
             t.count_least = True  # "failed again": two or more, so "how many times?" is asked
         else:
