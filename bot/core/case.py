@@ -459,15 +459,21 @@ def enter_lock_risk(t: Turn, case: Case, *, quiet: bool = False) -> None:
         t.reply("lock_risk_reason_ask", *([[t.btn("same_reason", "m")]] if case.reasons else []))
 
 
-def third_reason_told(t: Turn, reasons: list[str]) -> None:
-    """The reason of the refusal that started the manual review, told just after: recorded for
-    that attempt; the review holds (wait for it, don't resubmit)."""
+def _last_reason_told(t: Turn, reasons: list[str]) -> Case:
+    """Record `reasons` as why the latest attempt was refused (told after the stage spoke)."""
     case = t.case()
     last = case.attempts[-1]
     last.reasons, last.reasons_told = list(reasons), True
     for r in reasons:
         if r not in case.reasons:
             case.reasons.append(r)
+    return case
+
+
+def third_reason_told(t: Turn, reasons: list[str]) -> None:
+    """The reason of the refusal that started the manual review, told just after: recorded for
+    that attempt; the review holds (wait for it, don't resubmit)."""
+    case = _last_reason_told(t, reasons)
     t.reply("review_reason_noted", *t.role_rows("manual_review"), [t.btn("case_summary", "S")],
             attempt=len(case.attempts), **render.review_window(t))
 
@@ -482,12 +488,7 @@ def lock_reason_awaited(t: Turn, case: Case) -> bool:
 def lock_reason_told(t: Turn, reasons: list[str]) -> None:
     """The reason of the refusal that led to lock risk: recorded for that attempt, and the
     summary for support shown again (no fix: support comes first)."""
-    case = t.case()
-    last = case.attempts[-1]
-    last.reasons, last.reasons_told = list(reasons), True
-    for r in reasons:
-        if r not in case.reasons:
-            case.reasons.append(r)
+    case = _last_reason_told(t, reasons)
     t.state.phase = IDLE
     t.reply("lock_risk_reason_noted", attempt=len(case.attempts))
     case_summary(t)
