@@ -105,3 +105,10 @@ async def test_a_reviews_refusal_told_with_its_reason_is_no_counted_notice(chat:
     await chat.tick(days=22)
     await chat.say("the manual review rejected me, they said the document you submitted has expired")
     assert "rejection_noted" not in chat.ids() and "not_new_rejection" not in chat.button_keys(), chat.ids()
+
+
+async def test_a_description_around_a_link_in_html_is_still_read(chat: Chat) -> None:
+    # M8: cutting the link out of "<iframe src=...></iframe>" left "<iframe", whose tag then
+    # swallowed the rest: only "tell me what went wrong" after the warning
+    await chat.say("<iframe src='https://bad.example'></iframe> отказали, фото нечеткое &amp; &lt;b&gt;", lang="ru")
+    assert chat.ids()[0] == "link_unofficial" and "diagnosis" in chat.ids(), chat.ids()

@@ -96,7 +96,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if links := t.engine.unofficial_links(text):
         # "is https://binance-kyc.top real?": not binance.com, whatever else it says
         t.reply("link_unofficial", *t.role_rows("safety"))
-        rest = "".join(text[e:s] for (_, e), (s, _) in zip([(0, 0), *links], [*links, (len(text), 0)], strict=True))
+        rest = " ".join(text[e:s] for (_, e), (s, _) in zip([(0, 0), *links], [*links, (len(text), 0)], strict=True))
+        rest = rest.replace("<", " ")  # (a tag the link was cut out of: "<iframe src=...>")
         if not forwarded and _match(t, rest).top is None:
             resume(t)  # nothing else to act on ("is this real?"): carry on where we were
             return
