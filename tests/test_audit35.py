@@ -112,3 +112,22 @@ async def test_a_description_around_a_link_in_html_is_still_read(chat: Chat) -> 
     # swallowed the rest: only "tell me what went wrong" after the warning
     await chat.say("<iframe src='https://bad.example'></iframe> отказали, фото нечеткое &amp; &lt;b&gt;", lang="ru")
     assert chat.ids()[0] == "link_unofficial" and "diagnosis" in chat.ids(), chat.ids()
+
+
+async def test_the_third_refusals_reason_is_asked_for_and_documents_are_in_the_summary(chat: Chat) -> None:
+    # M1: the 3rd refusal's reason was never asked for (every review's summary had a gap);
+    # M4: the summary did not say support asked for more documents
+    await chat.say("my selfie keeps failing")
+    await chat.press_key("option:2")  # twice so far
+    await chat.command("resubmitted")
+    await chat.tick(days=1)
+    await chat.press_key("rejected_again")  # the 3rd: manual review
+    assert "review_reason_ask" in chat.ids(), chat.ids()
+    await chat.press_key("same_reason")
+    assert chat.ids()[0] == "review_reason_noted", chat.ids()
+    await chat.tick(days=22)
+    await chat.press_key("more_documents")
+    await chat.command("summary")
+    kb = chat.service.kb
+    assert kb.reasons["face_verification"].title.get() in chat.attempt_lines()[-1], chat.text
+    assert kb.message("summary_documents_line", date="").split("{")[0].strip() in chat.text

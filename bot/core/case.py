@@ -337,6 +337,10 @@ def same_reason_again(t: Turn) -> None:
         return
     if review_reason_missing(case):
         case.review_reasons = list(last)  # the review refused for the same reason
+    elif (case.stage == MANUAL_REVIEW and latest is not None and latest.outcome == "rejected"
+          and latest.reasons_told is False):
+        third_reason_told(t, list(last))  # the 3rd refusal, as before: the review holds
+        return
     elif latest is not None and latest.outcome == "rejected" and not latest.reasons_told:
         # the user told this refusal's reason: the same as before (the case summary says so)
         latest.reasons, latest.reasons_told = list(last), True
@@ -394,6 +398,10 @@ def enter_manual_review(t: Turn, case: Case, *, quiet: bool = False) -> None:
         checkin=checkin,
         **render.review_window(t),
     )
+    last = case.attempts[-1] if case.attempts else None
+    if last is not None and last.outcome == "rejected" and last.reasons_told is False:
+        # "rejected again" with no reason: the one support most needs, asked for while fresh
+        t.reply("review_reason_ask", *([[t.btn("same_reason", "m")]] if case.reasons else []))
 
 
 def appealed(t: Turn) -> None:
@@ -684,6 +692,7 @@ def more_documents(t: Turn) -> None:
     if case.stage != MANUAL_REVIEW:
         enter_manual_review(t, case, quiet=True)
     case.documents_asked = True
+    case.documents_asked_at = case.documents_asked_at or iso(t.now)
     t.state.asked_result = False
     journal.record(t, journal.OUTCOME, outcome="documents", attempt=len(case.attempts))
     checkin = followups.schedule_documents(t, case)

@@ -108,6 +108,8 @@ def attempts_list(t: Turn, case: Case) -> str:
             lines.append(t.msg("summary_review_line", result=text, since=when(t, parse_iso(began))))
         else:
             lines.append(t.msg("summary_review_result", result=text))
+    if case.documents_asked_at:
+        lines.append(t.msg("summary_documents_line", date=when(t, parse_iso(case.documents_asked_at))))
     if case.appealed_at:
         lines.append(t.msg("summary_appeal_line", date=when(t, parse_iso(case.appealed_at))))
     if case.earlier:  # how the case before ended ("Closed: edited document"): support must know

@@ -86,6 +86,7 @@ class Case:
     #: the review's end was inferred from a count the user said ("my 5th time"), not reported
     review_inferred: bool = False
     documents_asked: bool = False  # the current review asked for more documents
+    documents_asked_at: str | None = None  # when it first did (the case summary says so)
     checkins: int = 0  # check-ins sent in the current stage (their wording moves on)
     appealed_at: str | None = None  # when the user said they appealed (a manual re-evaluation)
     #: how the case before this one ended, when at one of the guide's dead ends (a CLOSURES
