@@ -337,8 +337,7 @@ def same_reason_again(t: Turn) -> None:
         return
     if review_reason_missing(case):
         case.review_reasons = list(last)  # the review refused for the same reason
-    elif (case.stage == MANUAL_REVIEW and latest is not None and latest.outcome == "rejected"
-          and latest.reasons_told is False):
+    elif case.stage == MANUAL_REVIEW and untold_refusal(case):
         third_reason_told(t, list(last))  # the 3rd refusal, as before: the review holds
         return
     elif latest is not None and latest.outcome == "rejected" and not latest.reasons_told:
@@ -398,8 +397,7 @@ def enter_manual_review(t: Turn, case: Case, *, quiet: bool = False) -> None:
         checkin=checkin,
         **render.review_window(t),
     )
-    last = case.attempts[-1] if case.attempts else None
-    if last is not None and last.outcome == "rejected" and last.reasons_told is False:
+    if untold_refusal(case):
         # "rejected again" with no reason: the one support most needs, asked for while fresh
         t.reply("review_reason_ask", *([[t.btn("same_reason", "m")]] if case.reasons else []))
 
@@ -459,12 +457,17 @@ def enter_lock_risk(t: Turn, case: Case, *, quiet: bool = False) -> None:
     # nothing to wait for but support: check back on it, and let the user say it is done
     t.reply("lock_risk_checkin", [t.btn("support_cleared", "k")],
             checkin=followups.schedule_support(t))
-    last = case.attempts[-1] if case.attempts else None
-    if last is not None and last.outcome == "rejected" and last.reasons_told is False:
+    if untold_refusal(case):
         # its reason not told ("rejected again"): the notice, forwarded now, goes into the
         # summary for support, not counted as one more failure
         t.state.phase = AWAITING_NOTICE
         t.reply("lock_risk_reason_ask", *([[t.btn("same_reason", "m")]] if case.reasons else []))
+
+
+def untold_refusal(case: Case) -> bool:
+    """Was the latest attempt refused with no reason told for it ("rejected again")?"""
+    last = case.attempts[-1] if case.attempts else None
+    return last is not None and last.outcome == "rejected" and last.reasons_told is False
 
 
 def _last_reason_told(t: Turn, reasons: list[str]) -> Case:
@@ -488,9 +491,7 @@ def third_reason_told(t: Turn, reasons: list[str]) -> None:
 
 def lock_reason_awaited(t: Turn, case: Case) -> bool:
     """At lock risk, is the reason of the refusal that led there asked for and not told yet?"""
-    last = case.attempts[-1] if case.attempts else None
-    return (case.stage == LOCK_RISK and t.state.phase == AWAITING_NOTICE and last is not None
-            and last.outcome == "rejected" and last.reasons_told is False)
+    return case.stage == LOCK_RISK and t.state.phase == AWAITING_NOTICE and untold_refusal(case)
 
 
 def lock_reason_told(t: Turn, reasons: list[str]) -> None:

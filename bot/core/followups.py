@@ -105,15 +105,12 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
     if followup.kind == SUPPORT:
         journal.record(t, journal.FOLLOWUP_SENT, type=followup.kind)
 
-        def asked(key: str) -> str:  # a late one says so first, as a result check-in does
-            return t.msg("step", header=t.msg("followup_late"), text=t.msg(key)) if late else t.msg(key)
-
         if t.state.phase == AWAITING_NOTICE:
             # after a refused review the user went to ask support why: the answer is a reason
-            t.say(asked("support_reason_question"), [t.btn("reasons", "L")],
+            t.say(late_first(t, t.msg("support_reason_question"), late), [t.btn("reasons", "L")],
                   [t.btn("support_not_yet", "K")])
             return
-        t.say(asked("support_question"), [t.btn("support_done", "k")],
+        t.say(late_first(t, t.msg("support_question"), late), [t.btn("support_done", "k")],
               [t.btn("support_not_yet", "K")])
         return
     # the question is asked: its answer may come typed ("no"), and from the middle of a fix
@@ -139,14 +136,18 @@ def on_followup(t: Turn, event: FollowupDue) -> None:
             schedule(t, later, REVIEW)
 
 
+def late_first(t: Turn, text: str, late: bool) -> str:
+    """A check-in's `text`, said to be late first when it is (one message, not two)."""
+    return t.msg("step", header=t.msg("followup_late"), text=text) if late else text
+
+
 def ask_result(t: Turn, *, late: bool = False, asked: bool = False, again: bool = False) -> None:
     """Ask how it went; a `late` check-in says so first, in the same message (a backlog after an
     outage drains at the send limit: one message per follow-up). When the user `asked` ("approved?"),
     say that the result comes from Binance, and ask the same."""
 
     def question(key: str) -> str:
-        text = t.msg("result_asked") if asked else t.msg(key)
-        return t.msg("step", header=t.msg("followup_late"), text=text) if late else text
+        return late_first(t, t.msg("result_asked") if asked else t.msg(key), late)
 
     case = t.open_case()
     if case is not None and case.stage == MANUAL_REVIEW:

@@ -1102,10 +1102,8 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
                 and t.engine.says(text, "resubmitted") and not t.engine.says_failure(text)):
             case_rules.resubmitted(t)  # "I just resubmitted again with a new selfie": not a result
             return
-        last = case.attempts[-1] if case is not None and case.attempts else None
         if (new and not reported and case is not None and case.stage == MANUAL_REVIEW
-                and _review_just_began(t, case) and last is not None
-                and last.outcome == "rejected" and last.reasons_told is False
+                and _review_just_began(t, case) and case_rules.untold_refusal(case)
                 and not t.engine.says(text, "review_rejected")):
             # "the third one was actually an expired document" just after the 3rd refusal
             # started the review: why that attempt failed, not the review's result

@@ -41,12 +41,13 @@ from bot.understanding.decide import (
 from bot.understanding.index import NONE_ID, Entry, Index, Text
 from bot.understanding.language import Language, detect_language
 from bot.understanding.normalise import Normaliser, text_words
-from bot.understanding.patterns import compile_any, compile_pattern
+from bot.understanding.patterns import compile_any
 from bot.understanding.scope import ScopeModel, train_from
 from bot.understanding.scoring import Scorer
 from bot.understanding.segment import Segmenter
 from bot.understanding.settings import matching_words, settings_from
 from bot.understanding.text import (
+    SENTENCE_END,
     clean,
     is_han,
     one_sentence,
@@ -114,8 +115,6 @@ def knowledge_texts(kb: Any) -> tuple[list[Entry], list[Text], list[tuple[int, s
     return entries, texts, keywords, negative
 
 
-#: sentence ends (a full stop before a space or the end, ! ? and their Chinese forms, a line break)
-_SENTENCE_SPLIT = compile_pattern(r"[.!?](?:\s|$)|[。！？\n]")
 #: most sentences of a message read one by one for a context named in passing
 _MOST_SENTENCES = 12
 
@@ -918,7 +917,7 @@ class Matcher:
         names it ("the new one is at the embassy for a visa. The old one is expired and they
         rejected it.")? Then that context was named in passing. ("My visa was rejected. The
         photo was blurry.": the failure is the visa's.)"""
-        ends = _SENTENCE_SPLIT.split(text)
+        ends = SENTENCE_END.split(text)
         parts = [p for p in ends if p.strip()][:_MOST_SENTENCES]
         if len(parts) < 2:
             return False

@@ -181,8 +181,9 @@ def without_times(text: str) -> str:
     return _TIME.sub(lambda m: m.group(0).replace(m.group(1), " "), text)
 
 
-#: where a sentence ends, for `without_repeats`
-_SENTENCE_BREAK = compile_pattern(r"[.!?。！？\n]+\s*")
+#: where a sentence ends: a full stop, ! or ? before a space or the end (not the dot of
+#: "binance.com" or "v2.8"), their Chinese forms, a line break
+SENTENCE_END = compile_pattern(r"[.!?](?:\s|$)|[。！？\n]")
 
 
 def without_repeats(text: str) -> str:
@@ -193,7 +194,7 @@ def without_repeats(text: str) -> str:
     seen: set[str] = set()
     kept: list[str] = []
     start = 0
-    for end in [m.end() for m in _SENTENCE_BREAK.finditer(text)] + [len(text)]:
+    for end in [m.end() for m in SENTENCE_END.finditer(text)] + [len(text)]:
         sentence = text[start:end]
         start = end
         key = " ".join(sentence.lower().split()).rstrip(".!?。！？ ")
