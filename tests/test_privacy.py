@@ -82,6 +82,7 @@ BLIND37 = [json.loads(line) for line in (PII / "blind37.jsonl").read_text(encodi
 BLIND39 = [json.loads(line) for line in (PII / "blind39.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND41 = [json.loads(line) for line in (PII / "blind41.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND43 = [json.loads(line) for line in (PII / "blind43.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND45 = [json.loads(line) for line in (PII / "blind45.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -911,7 +912,38 @@ def test_the_forty_third_blind_corpus_leaves_few_secrets() -> None:
     # tests/data/pii/blind43.md: first 103 of 120 / 24 left / 1 clean line over-masked; tuned
     # on lines 2, 4, 6... only (a name again in any case, a name in brackets after its label,
     # a name's reading and Latin spelling in brackets, German account-holder labels)
-    _holds(BLIND43, fully_redacted=109, left=17, over_masked=1)
+    _holds(BLIND43, fully_redacted=110, left=16, over_masked=1)
+
+
+def test_the_forty_fifth_blind_corpus_leaves_few_secrets() -> None:
+    # tests/data/pii/blind45.md: first 89 of 120 / 45 left / 4 clean lines over-masked; tuned
+    # on lines 2, 4, 6... only (a name's words again, shorter, longer or without accents; a
+    # code said in words a few words after its name; a city alone is no address; account
+    # holder and passport-name labels in five languages)
+    _holds(BLIND45, fully_redacted=104, left=23, over_masked=0)
+
+
+def test_a_name_written_again_shorter_longer_or_without_accents_is_masked() -> None:
+    for text, secret in [
+        ("on my licence I'm Jonathan R. Whitfield but I signed up as Jon Whitfield years ago", "Jon Whitfield"),
+        ("En el pasaporte pone María José Gutiérrez Ruiz pero quedó Maria Jose Gutierrez, ¿por eso?", "Maria Jose Gutierrez"),
+        ("Στο διαβατήριο γράφει ΠΑΠΑΔΟΠΟΥΛΟΥ ΑΙΚΑΤΕΡΙΝΗ, αλλά έβαλα Κατερίνα Παπαδοπούλου", "Παπαδοπούλου"),
+    ]:
+        masked = redact(text)
+        assert secret not in masked and "Κατερίνα" not in masked, masked
+        assert "[name]" in masked
+    # a word of the same spelling that is no name stays: "Grace" the name, "grace period" the words
+    assert "grace period" in redact("my name is Grace Okafor and the grace period ended")
+
+
+def test_a_code_said_in_words_and_a_city_alone() -> None:
+    assert "seven one nine" not in redact("the code it sent me is four seven one nine zero two but it fails")
+    assert "drei null acht" not in redact("der Code aus der App lautet drei null acht sechs eins vier")
+    # counting is not a code: no code word before it
+    assert "one two three four" in redact("step one two three four of the guide")
+    kept = redact("Refusé le 12 avril avec « Photo floue », j'habite à Lyon, ticket n° 58120447")
+    assert "Lyon" in kept and "58120447" in kept, kept
+    assert "عمر" in redact("میں لاہور میں رہتا ہوں، عمر ۱۷ سال ہے، کیا پاسپورٹ سے ویریفکیشن ہو جائے گی؟")
 
 
 def test_a_name_is_masked_again_in_any_case_and_in_brackets() -> None:

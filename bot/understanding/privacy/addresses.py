@@ -189,6 +189,8 @@ def _clause(scan: Scan, pos: int, *, house_cue: bool = False) -> None:
     limit = min(len(text), pos + _CLAUSE)
     while pos < limit and (text[pos] in " \t:" or _starts_with_link(text, pos)):
         pos += len(_starts_with_link(text, pos)) or 1
+    if text[pos : pos + 1] in (",", "،", ";", "，"):
+        return  # the cue closed its clause: the place came before it ("میں لاہور میں رہتا ہوں، ...")
     end = _clause_end(scan, pos, limit, v.folded_union("address_words", "units", "house", "street_before", "street_after"))
     clause = text[pos:end]
     numbered = house_cue and clause[:1].isdigit() and not year_like(clause.split()[0].strip(",،."))
@@ -208,6 +210,7 @@ def _starts_with_link(text: str, pos: int) -> str:
 def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str]) -> int:
     text = scan.text
     glued = tuple(w[:-1].casefold() for w in scan.vocab.spaced("street_endings") if w.endswith(".")) or ("\0",)
+    orders = scan.vocab.folded("order")
     end = limit
     for stop in _STOPS:
         i = text.find(stop, pos, limit)
@@ -238,6 +241,9 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
         rest = text[j + 1 : end].lstrip()
         word = rest.split()[0].rstrip(",") if rest.split() else ""
         folded = word.casefold()
+        if folded in orders:
+            end = j  # "j'habite à Lyon, ticket n° 58120447": a ticket's number, not a house's
+            break
         listed = folded in address_words or folded.rstrip(".") in address_words
         # ... unless that part is a street and its number, typed in small letters ("алматы, абай
         # даңғылы 150, 34 пәтер"): at most four words, the last a number

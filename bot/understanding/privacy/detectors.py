@@ -837,8 +837,9 @@ def spelled_digits(scan: Scan) -> None:
 #: digits said one by one after a code's word ("код из смс: восемь два пять ...", "验证码是 六
 #: 三 九 ..."): from this many a one-time code (6 is the usual length)
 SPELLED_CODE = 4
-#: the most characters between a code's word and its digits ("код из смс: ")
-_CODE_GAP = 12
+#: the most characters between a code's word and its digits ("код из смс: ", "the code it sent me
+#: is ", "der Code aus der App lautet ")
+_CODE_GAP = 32
 
 
 def _code_before(scan: Scan, start: int) -> bool:

@@ -79,6 +79,7 @@ def names(scan: Scan) -> None:
     _greeted_lines(scan)
     _name_variants(scan)
     _respelled_words(scan)
+    _name_words_again(scan)
 
 
 def _given_names(scan: Scan) -> None:
@@ -717,6 +718,52 @@ def _respelling(word: str, name: str) -> bool:
             break
         same += 1
     return same >= max(_RESPELLED_LEAST, min(len(word), len(name)) - _RESPELLED_TAIL)
+
+
+def _folded(word: str) -> str:
+    """`word` without case or accents: "ΠΑΠΑΔΟΠΟΥΛΟΥ" and "Παπαδοπούλου", "Adébáyọ̀" and
+    "Adebayo" are one word."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", word.casefold())
+                   if unicodedata.category(ch) != "Mn")
+
+
+def _name_words_again(scan: Scan) -> None:
+    """A word of a name found, again elsewhere with other capitalised words around it: the
+    same person written shorter or longer ("I'm Jonathan R. Whitfield but I signed up as Jon
+    Whitfield", "pone María José Gutiérrez Ruiz ... quedó María José Gutiérrez"), in capitals
+    or without accents. The word and the capitalised words next to it (a space apart) are a
+    name too."""
+    text = scan.text
+    found = {
+        _folded(w)
+        for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True) if k == "name"
+        for w in text[s:e].replace("-", " ").split() if len(w) >= 3 and _folded(w).isalpha()
+    }
+    if not found:
+        return
+    not_names = scan.vocab.folded("not_names")
+    spans = words_at_all(text)
+
+    def capital(i: int) -> bool:
+        word = text[spans[i][0]:spans[i][1]]
+        return word[0].isupper() and word.casefold() not in not_names and scan.free(*spans[i])
+
+    for i, (s, e) in enumerate(spans):
+        word = text[s:e]
+        if _folded(word) not in found or word.casefold() in not_names or not scan.free(s, e) or not (
+                word[0].isupper() or _caseless(word[0])):
+            continue
+        first = last = i
+        while first > 0 and i - first < _MAX_WORDS - 1 and text[spans[first - 1][1]:spans[first][0]] == " " \
+                and capital(first - 1):
+            first -= 1
+        while last + 1 < len(spans) and last - first < _MAX_WORDS - 1:
+            gap = text[spans[last][1]:spans[last + 1][0]]
+            # a double surname's second part goes with it, in any script ("ბერიძე-კაპანაძე")
+            if not ((gap == " " and capital(last + 1)) or (gap == "-" and scan.free(*spans[last + 1]))):
+                break
+            last += 1
+        scan.claim("name", spans[first][0], spans[last][1])
 
 
 def words_at_all(text: str) -> list[tuple[int, int]]:
