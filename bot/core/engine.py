@@ -130,6 +130,7 @@ class Engine:
         self._count_more = tuple(p for p, n in phrases if p and n == "count_more")
         self._within_attempt = tuple(p for p, n in phrases if p and n == "within_attempt")
         self._reason_words: dict[str, frozenset[str]] = {}
+        self._fault_words: frozenset[str] | None = None
         self._correction = tuple(p for p, n in phrases if p and n == "correction")
         #: a bare "no" that opens an answer ("нет, ещё действует", "no, it's still valid")
         self._bare_no = frozenset(p for p, n in phrases if p and n == "no" and " " not in p)
@@ -462,6 +463,18 @@ class Engine:
         words = self._reason_words.get(reason_id, frozenset())
         return not words.isdisjoint(self.content_terms(text))
 
+    def names_a_fault(self, text: str) -> bool:
+        """Does `text` use a reason's keyword that no words standing for a file use ("blurry",
+        "expired", "模糊")? "blurry photo of my passport" says what went wrong; "photo of my
+        passport" only stands for a photo."""
+        if self._fault_words is None:
+            keywords = self.content_terms(" . ".join(
+                k for reason in self.kb.reasons.values()
+                for k in [*reason.keywords, *(k for p in reason.overlays.values() for k in p.keywords)]))
+            files = self.content_terms(" . ".join(p for p, n in self._intents if n == "attachment"))
+            self._fault_words = frozenset(keywords - files)
+        return not self._fault_words.isdisjoint(self.content_terms(text))
+
     def content_terms(self, text: str) -> set[str]:
         """The words of `text` that say something, read with any negation left out (the
         matcher drops a negated "expired": here it still names its reason)."""
@@ -568,6 +581,8 @@ class Engine:
     def bare_count(self, text: str) -> int | None:
         """A count typed alone ("three", "just once", "три", "两"): read as each `count_forms`
         phrase it stands for, its `count_fillers` aside; None if none reads as a count."""
+        if text.lstrip()[:1] in ("-", "\u2212", "\u2013") and text.lstrip()[1:2].isdigit():
+            return None  # "-3" is no count of anything
         bare = " ".join(w for w in text.casefold().split() if w not in self._count_fillers)
         return next((c for form in self._count_forms
                      if (c := self.count(form.replace("{n}", bare))) is not None), None)

@@ -183,6 +183,8 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     if not forwarded and t.engine.written_foreign(text):  # "KYC của tôi bị từ chối"
         language_unsupported(t)
         return
+    # (names are masked, not warned about: a greeting's name is looked for among all the data)
+    findings = [*findings, *(f for f in find_sensitive(text, mentions=True) if f.kind == "name")]
     read = _without_data_lines(t, text, findings) if findings else text
     # in the middle of a case the message is about the verification ("can I wear my glasses? I
     # need them to see"): the scope model judges only messages that come without one
@@ -314,7 +316,8 @@ def stands_for_file(t: Turn, text: str) -> bool:
     wrapped = _WRAPPED.fullmatch(text)
     inner = wrapped.group(1) if wrapped else text
     return "attachment" in t.engine.intents(inner) and (wrapped is not None or len(inner) <= 40 and (
-        len(inner.split()) >= 2 or (is_han(inner[0]) and len(inner) >= 3)))
+        len(inner.split()) >= 2 or (is_han(inner[0]) and len(inner) >= 3))
+        and not t.engine.names_a_fault(inner))  # "blurry photo of my passport" describes
 
 
 def attachment(t: Turn, kind: str, *, buttons: bool = True) -> None:
@@ -436,6 +439,13 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
     phone); a birth date inside a sentence stays ("born on 15.03.2010")."""
     cut: list[tuple[int, int]] = []
     for f in findings:
+        if f.kind == "name":
+            # "Hello Anna, ...", "Dear Maria Gonzalez Lopez,": a greeting tells no reason (a
+            # name compared with another does: "my name is ... but the app says ...")
+            start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
+            if len(text[start : f.start].split()) <= 1 and text[f.end : f.end + 1] in (",", "，", "\n", ""):
+                cut.append((start, f.end))
+            continue
         if f.kind in _NEVER_A_REASON or (f.kind == "date_of_birth" and _adult_birth(t, text[f.start : f.end])):
             # "card 4111 ... cvv 123, my photo was blurry"; "Date of birth on file: 1991-04-17"
             # (an adult's birth date tells no age problem; "born 2011" still does)

@@ -24,7 +24,7 @@ WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", 
               "other_exchanges", "user_voice", "not_results", "fine_words", "question_leads",
               "open_question_words",
               "negation_bridge", "bridge_negations", "ruled_out_leads", "negated_leads",
-              "correction_leads", "addition_words", "adult_ages", "age_not_yet", "count_words",
+              "correction_leads", "retraction_leads", "addition_words", "adult_ages", "age_not_yet", "count_words",
               "clause_leads")
 #: lists of regular expressions
 PATTERN_LISTS = ("boilerplate", "reason_markers", "adult_ages")

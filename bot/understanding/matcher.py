@@ -260,6 +260,9 @@ class Matcher:
         #: it's the selfie"): see `corrected`
         self.negated_leads: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self.correction_leads: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        #: `retraction_leads`: a clause opening with one takes back the clause before it ("my
+        #: face check failed. wait no, it says my document has expired", "哦不对", "ой нет")
+        self.retraction_leads: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         #: matching.yaml's `addition_words` ("also", "not only", "тоже", "也"): a part with one,
         #: or right before one, adds a problem and rules none out
         self.addition_words: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -390,6 +393,7 @@ class Matcher:
         matcher.ruled_out_leads = _phrases(words["ruled_out_leads"])
         matcher.negated_leads = _phrases(words["negated_leads"])
         matcher.correction_leads = _phrases(words["correction_leads"])
+        matcher.retraction_leads = _phrases(words["retraction_leads"])
         matcher.addition_words = _phrases(words["addition_words"])
         matcher.age_not_yet = frozenset(clean(w, 100) for w in words["age_not_yet"])
         # the scope model reads texts with the words and lists set above only (no typo
@@ -666,7 +670,8 @@ class Matcher:
                 after = clauses[position + 1] if position + 1 < len(clauses) else ""
                 added = (_has_phrase(clause, *self.addition_words)
                          or _has_phrase(after, *self.addition_words))
-                corrected = not added and self.corrected(clause, after)
+                corrected = not added and (self.corrected(clause, after)
+                                           or _starts(after, *self.retraction_leads))
                 contrast = contrast or corrected
                 ruled_out = corrected or (not added and self.rules_out(clause))
                 narrated = (narrates and not failed_next) or ruled_out

@@ -1,0 +1,102 @@
+"""Journey audit 36 (console, 243 first-contact sessions checked against the guide): what it
+found wrong, through the conversation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chat import Chat
+
+
+async def _reasons(chat: Chat, lang: str = "en") -> list[str]:
+    """The reasons /status lists, by id, in the order it lists them."""
+    await chat.command("status")
+    line = next((x for x in chat.text.splitlines() if any(
+        r.title.get(lang) in x for r in chat.service.kb.reasons.values())), "")
+    found = [(line.find(r.title.get(lang)), rid) for rid, r in chat.service.kb.reasons.items()
+             if r.title.get(lang) in line]
+    return [rid for _, rid in sorted(found)]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("my face check failed. wait no, sorry, it actually says my document has expired", "en"),
+    ("人脸识别失败了。哦不对，我看错了，是证件过期", "zh"),
+    ("не прошла проверка лица. ой нет, извините, там написано что паспорт просрочен", "ru"),
+])
+async def test_a_reason_taken_back_in_the_same_message_is_dropped(chat: Chat, text: str, lang: str) -> None:
+    # H1: the withdrawn reason stayed (and in Chinese a third one nobody named was added)
+    await chat.say(text, lang=lang)
+    assert await _reasons(chat, lang) == ["expired_document"]
+
+
+@pytest.mark.parametrize("text", [
+    "Below: Document information cannot be recognized",
+    "Screenshot: Binance app, Identity Verification page. Below: \"Document information cannot be recognized\"",
+])
+async def test_where_a_line_stands_names_no_reason(chat: Chat, text: str) -> None:
+    # H2: "Below:" was read as under the age limit, and that flow came first
+    await chat.say(text)
+    assert await _reasons(chat) == ["blurry_photo"]
+
+
+async def test_a_screenshot_described_invents_no_reason(chat: Chat) -> None:
+    # H7: "Screenshot:" opened a blurry-photo case with no reason given
+    await chat.say("Screenshot: Binance app, Identity Verification page.")
+    assert not [k for k in chat.button_keys() if k.startswith("reason:")] or "vague" in chat.ids()
+    assert await _reasons(chat) == []
+
+
+@pytest.mark.parametrize("notice", [
+    "Hello Anna,\nYour KYC application was not approved, Reason: Facial recognition failed\nName: Anna Lee",
+    "Dear Maria Gonzalez Lopez,\nYour KYC application was not approved, Reason: Facial recognition failed",
+])
+async def test_a_greeting_and_a_name_line_add_no_mismatch(chat: Chat, notice: str) -> None:
+    # H3: the name in the greeting or on its own line added "details don't match", first
+    await chat.say(notice, forwarded=True)
+    assert await _reasons(chat) == ["face_verification"]
+
+
+async def test_a_described_blurry_photo_is_no_file_sent(chat: Chat) -> None:
+    # H4: "blurry photo of my passport" got "I don't need photos" and the reason was lost
+    await chat.say("blurry photo of my passport")
+    assert "attachment" not in chat.ids()
+    assert await _reasons(chat) == ["blurry_photo"]
+    await chat.say("photo of my passport")  # words standing for a photo still get that answer
+    assert "attachment" in chat.ids()
+
+
+@pytest.mark.parametrize("said", ["отправил ещё раз", "загрузил новое фото"])
+async def test_russian_resubmission_wordings_count_the_attempt(chat: Chat, said: str) -> None:
+    # H5, M7: "отправил ещё раз" showed a general page and no attempt was recorded
+    await chat.say("фото паспорта размытое", lang="ru")
+    await chat.say(said, lang="ru")
+    assert "resubmitted" in chat.ids(), chat.ids()
+    await chat.command("status")
+    assert chat.counts_line("ru", 2, 1) in chat.text
+
+
+async def test_a_red_banner_is_no_ban(chat: Chat) -> None:
+    # M5: "Red banner: Verification failed" opened "Will failing get me banned?"
+    await chat.say("Red banner: Verification failed")
+    assert "vague" in chat.ids(), chat.ids()
+    assert await _reasons(chat) == []
+
+
+async def test_a_negative_number_is_no_count(chat: Chat) -> None:
+    # M6: "-3" at "how many times has it failed" sent the case to manual review
+    await chat.say("Your KYC application was not approved, Reason: Facial recognition failed", forwarded=True)
+    await chat.say("-3")
+    await chat.command("status")
+    assert chat.counts_line("en", 1, 1) in chat.text
+    assert chat.service.kb.message("stage_manual_review", "en") not in chat.text
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("how does this work", "en"), ("can you verify me?", "en"),
+    ("is this the official Binance support?", "en"), ("你能帮我认证吗？", "zh"),
+    ("как это работает", "ru"), ("ты можешь меня верифицировать?", "ru"),
+])
+async def test_a_new_users_question_about_the_bot_gets_what_it_is(chat: Chat, text: str, lang: str) -> None:
+    # M1, M3, L8: off-topic refusals, or the page about paying someone to verify for you
+    await chat.say(text, lang=lang)
+    assert chat.ids()[:2] == ["safety", "help"], chat.ids()
