@@ -12,9 +12,12 @@
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 from collections.abc import Iterable
 from functools import lru_cache
 from itertools import groupby
+from pathlib import Path
 
 from bot.understanding.budget import Budget
 from bot.understanding.text import is_cyrillic, is_han
@@ -114,14 +117,12 @@ _ADDED: set[str] = set()
 
 
 def _jieba() -> object | None:
-    """Return rjieba with the pending words added (imported on first use: 0.4 s, ~30 MB)."""
+    """Return the segmenter with the pending words added (made on first use)."""
     global _JIEBA
     if _JIEBA is None:
-        try:
-            import rjieba
-        except ImportError:  # pragma: no cover
+        _JIEBA = _segmenter()
+        if _JIEBA is None:  # pragma: no cover - a declared dependency
             return None
-        _JIEBA = rjieba
     if _PENDING:
         for word in sorted(_PENDING - _ADDED):
             _JIEBA.add_word(word, None, None)  # type: ignore[attr-defined]
@@ -132,6 +133,41 @@ def _jieba() -> object | None:
 
 
 _JIEBA: object | None = None
+
+#: the words the segmenter knows, "word count" a line: the 100,000 most frequent words of
+#: jieba's dictionary (MIT licence) and every other word of it that knowledge/ used when the
+#: file was made (README, "Chinese words"); a word the knowledge base lists is added at load
+WORDS_FILE = Path(__file__).with_name("zh_words.txt")
+
+
+def _segmenter() -> object | None:
+    """rjieba's segmenter with the words of `WORDS_FILE` (~6 MB;
+    the whole dictionary of 349,000 words, which `import rjieba` loads, holds ~32 MB for words
+    a user almost never writes). A word it lacks falls apart into characters, in a message and
+    in the knowledge base alike. The Rust extension is loaded without the package's
+    `__init__`, which would build the whole dictionary first."""
+    try:
+        spec = importlib.util.find_spec("rjieba")
+        folder = next(iter(spec.submodule_search_locations or ())) if spec else None
+        binary = next((Path(folder) / f"rjieba{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES
+                       if folder and (Path(folder) / f"rjieba{suffix}").exists()), None)
+        if binary is None:
+            raise ImportError("rjieba's extension not found")
+        loader = importlib.machinery.ExtensionFileLoader("rjieba.rjieba", str(binary))
+        module = importlib.util.module_from_spec(importlib.util.spec_from_loader("rjieba.rjieba", loader))
+        loader.exec_module(module)
+        jieba = module.Jieba.empty()
+    except Exception:  # pragma: no cover - another build of rjieba: its whole dictionary
+        try:
+            import rjieba
+        except ImportError:
+            return None
+        return rjieba
+    with WORDS_FILE.open(encoding="utf-8") as f:
+        for line in f:
+            word, _, count = line.rstrip("\n").partition(" ")
+            jieba.add_word(word, int(count), None)
+    return jieba
 
 
 def add_words(items: Iterable[str]) -> None:
