@@ -100,3 +100,50 @@ async def test_a_new_users_question_about_the_bot_gets_what_it_is(chat: Chat, te
     # M1, M3, L8: off-topic refusals, or the page about paying someone to verify for you
     await chat.say(text, lang=lang)
     assert chat.ids()[:2] == ["safety", "help"], chat.ids()
+
+
+async def test_status_and_summary_list_the_reasons_in_one_order(chat: Chat) -> None:
+    # L1: /status listed them as found, the summary the latest rejection's first
+    await chat.say("my selfie check failed")
+    await chat.command("resubmitted")
+    await chat.tick(days=1)
+    await chat.say("rejected again, now it says the document has expired")
+    assert await _reasons(chat) == ["expired_document", "face_verification"]
+    await chat.command("summary")
+    line = next(x for x in chat.text.splitlines() if chat.service.kb.reasons["expired_document"].title.get() in x)
+    assert line.index("Expired") < line.index(chat.service.kb.reasons["face_verification"].title.get())
+
+
+async def test_a_one_time_code_gets_code_advice_not_change_your_password(chat: Chat) -> None:
+    # L5: "код из смс 482913" was told to change "that password"
+    await chat.say("код из смс 482913, это поможет? лицо не прошло", lang="ru")
+    assert "code_shared" in chat.ids() and "password_shared" not in chat.ids(), chat.ids()
+    assert "face_verification" in await _reasons(chat, "ru")
+    await chat.say("my password is Qwerty!2024 and the code is 482913")
+    assert "password_shared" in chat.ids() and "code_shared" not in chat.ids(), chat.ids()
+
+
+async def test_status_shows_the_question_its_buttons_answer(chat: Chat) -> None:
+    # L6: "Has Customer Support fixed it?" was not on screen, only its buttons
+    await chat.say("name mismatch")
+    for label in ("1", "1", "1", "3"):
+        await chat.say(label)
+    await chat.tick(days=3)
+    await chat.command("status")
+    assert chat.service.kb.message("support_question_again", "en") in chat.text
+    assert "support_done" in chat.button_keys() or any(k.startswith("k") for k in chat.button_keys())
+
+
+@pytest.mark.parametrize("text", ["[Sticker: crying cat]", "[Стикер: плачущий котик]"])
+async def test_a_sticker_placeholder_is_a_file_not_a_question(chat: Chat, text: str) -> None:
+    # L7: "[Sticker: crying cat]" got "I only help with verification"
+    await chat.say(text)
+    assert chat.ids()[:1] == ["attachment"], chat.ids()
+
+
+async def test_a_seed_phrase_beside_a_reason_keeps_the_diagnosis(chat: Chat) -> None:
+    # L10: after the seed-phrase warning the Chinese reason was dropped
+    await chat.say("助记词 abandon ability able about above absent absorb abstract absurd abuse access "
+                   "accident 这个能帮我通过认证吗？证件照片被拒了", lang="zh")
+    assert chat.ids()[0] == "sensitive_seed_phrase", chat.ids()
+    assert "describe_problem" not in chat.ids(), chat.ids()

@@ -15,7 +15,7 @@ def test_words_the_knowledge_base_uses_stay_whole() -> None:
     # 自拍照 and 身份验证 are rare in jieba's corpus (counts of 3): kept because knowledge/ uses them
     assert tokens.words("自拍照和证件照片不是同一人")[:1] == ["自拍照"]
     assert "身份验证" in tokens.words("您提交的身份验证资料未获通过")
-    assert tokens.words("我的身份证审核失败了") == ["我", "的", "身份证", "审核", "失败", "了"]
+    assert "身份证" in tokens.words("我的身份证审核失败了")  # (other words as the knowledge base adds them)
 
 
 def test_the_bot_never_loads_rjiebas_whole_dictionary() -> None:

@@ -86,6 +86,7 @@ def cmd_status(t: Turn, arg: str = "") -> None:
         outcome = ([[t.btn("passed", "p")], [t.btn("rejected_again", "j")],
                     [t.btn("still_waiting", "w")]]
                    if case.stage == RESUBMITTED and case_rules.result_pending(t) else [])
+        text = render.status_text(t, case)
         if any(b.startswith(("k|", "K|")) for b in t.state.last_buttons):
             # "has support fixed it?" was asked and not answered yet: its answer stays possible
             # (its buttons, and "not yet" typed, which reads them)
@@ -93,7 +94,9 @@ def cmd_status(t: Turn, arg: str = "") -> None:
             fixed = any(b.startswith("k|") for b in t.state.last_buttons)
             outcome = [[t.btn("support_done", "k") if fixed else t.btn("reasons", "L")],
                        [t.btn("support_not_yet", "K")]]
-        t.say(render.status_text(t, case), *outcome, [t.btn("case_summary", "S")],
+            # ... with the question they answer above them
+            text += "\n\n" + t.msg("support_question_again" if fixed else "support_reason_question_again")
+        t.say(text, *outcome, [t.btn("case_summary", "S")],
               [t.btn("timezone", "z")], *fix.continue_row(t))
 
 

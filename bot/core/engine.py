@@ -99,9 +99,11 @@ class Engine:
         #: common words of languages the bot does not write in (matching.yaml `foreign_words`)
         self.foreign_words = frozenset(_process(str(w)) for w in words.get("foreign_words", ()) or ())
         #: words that say a message is about verification (matching.yaml `domain_words`)
-        self.domain_words = tuple(
-            d for w in words.get("domain_words", ()) or () if len(d := _process(str(w))) >= 3
-        )
+        #: (every language's: "…证件照片被拒了" after a seed phrase is about verification)
+        self.domain_words = tuple(dict.fromkeys(
+            d for _, data in matching_files(kb) for w in data.get("domain_words", ()) or ()
+            if len(d := _process(str(w))) >= 3 or (len(d) == 2 and is_han(d[0]))  # "认证"
+        ))
         self.reason_markers = tuple(
             re.compile(str(p), re.I) for p in words.get("reason_markers", ()) or ()
         )

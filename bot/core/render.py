@@ -121,13 +121,7 @@ def summary_text(t: Turn) -> str:
     case = t.state.case
     if case is None:
         return t.msg("status_none")
-    # the latest rejection's told reasons first, then every other reason of the case (each
-    # attempt's own are in its line below; a rejection nobody said the reason of names none)
-    latest = (case.review_reasons if case.review_refused_at and case.stage != MANUAL_REVIEW
-              and case.review_refused_attempt == len(case.attempts) else []) or next(
-        (a.reasons for a in reversed(case.attempts)
-         if a.outcome == "rejected" and a.reasons and a.reasons_told is not False), [])
-    known = [*latest, *(r for r in case.reasons if r not in latest)]
+    known = latest_first(case)
     return t.msg(
         "summary",
         reasons=reasons_of(t, known) if known else t.msg("summary_reasons_unknown"),
@@ -136,6 +130,17 @@ def summary_text(t: Turn) -> str:
         attempts=attempts_list(t, case),
         failures=count(t, case, case.failures),
     )
+
+
+def latest_first(case: Case) -> list[str]:
+    """The case's reasons, the latest rejection's told reasons first (each attempt's own are in
+    its line of the summary; a rejection nobody said the reason of names none): /status and
+    the summary list them in this one order."""
+    latest = (case.review_reasons if case.review_refused_at and case.stage != MANUAL_REVIEW
+              and case.review_refused_attempt == len(case.attempts) else []) or next(
+        (a.reasons for a in reversed(case.attempts)
+         if a.outcome == "rejected" and a.reasons and a.reasons_told is not False), [])
+    return [*latest, *(r for r in case.reasons if r not in latest)]
 
 
 def count(t: Turn, case: Case, n: int) -> int | str:
@@ -149,7 +154,7 @@ def status_text(t: Turn, case: Case) -> str:
     followup = t.state.followup
     return t.msg(
         "status_case",
-        reasons=reasons_of(t, case.reasons),
+        reasons=reasons_of(t, latest_first(case)),
         stage=stage_name(t, case),
         step=step_title(t, step) if step else t.msg("nothing"),
         attempts=count(t, case, len(case.attempts)),

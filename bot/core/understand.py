@@ -315,6 +315,8 @@ def stands_for_file(t: Turn, text: str) -> bool:
         return True
     wrapped = _WRAPPED.fullmatch(text)
     inner = wrapped.group(1) if wrapped else text
+    if wrapped and ":" in inner.replace("：", ":"):  # "[Sticker: crying cat]", "[Стикер: котик]"
+        inner = inner.replace("：", ":").split(":", 1)[0].strip() or inner
     return "attachment" in t.engine.intents(inner) and (wrapped is not None or len(inner) <= 40 and (
         len(inner.split()) >= 2 or (is_han(inner[0]) and len(inner) >= 3))
         and not t.engine.names_a_fault(inner))  # "blurry photo of my passport" describes
@@ -401,8 +403,10 @@ def warn_personal_data(t: Turn, findings: list[Finding]) -> None:
     journal.record(t, journal.SENSITIVE_DATA, kinds=kinds)
     if "seed_phrase" in kinds:
         t.reply("sensitive_seed_phrase")
-    if {"password", "code"} & set(kinds):  # one warning for "my password is x and the code y"
+    if "password" in kinds:  # one warning for "my password is x and the code y"
         t.reply("password_shared")
+    elif "code" in kinds:  # a one-time code: never give it to anyone (no password to change)
+        t.reply("code_shared")
     named = [k for k in kinds if k not in ("password", "code", "seed_phrase")]
     if named:  # what was found, in the user's language ("an address and a card number")
         # (parts of the one message: not keys of their own in what the turn said)
@@ -429,7 +433,7 @@ def _out_of_context(t: Turn) -> bool:
 _NEVER_A_REASON = frozenset({"card", "cvv", "iban", "email", "phone", "wallet", "uid", "username",
                              "secret", "password", "code", "id_number"})
 #: what ends a sentence or a notice's item around a datum handed over
-_ITEM_ENDS = ".。;；\n"
+_ITEM_ENDS = ".。;；\n?？!！"
 
 
 def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
@@ -503,8 +507,8 @@ def only_personal_data(t: Turn, text: str, findings: list[Finding]) -> bool:
     words = [w for w in _without_labels(t, " ".join(rest)).split() if w not in t.engine.stop_words]
     if len(words) > t.policy.personal_data_max_words:
         return False
-    if any(w.startswith(d) for w in words for d in t.engine.domain_words):
-        return False  # "... and it got rejected": about verification after all
+    if any(w.startswith(d) or (is_han(d[:1]) and d in w) for w in words for d in t.engine.domain_words):
+        return False  # "... and it got rejected", "...证件照片被拒了": about verification after all
     if not words:
         return True
     described = _match(t, " ".join(words))

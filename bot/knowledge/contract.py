@@ -207,6 +207,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "data_kind_number": (),
         "data_kind_secret": (),
         "password_shared": (),
+        "code_shared": (),
         "link_unofficial": (),
         "sensitive_seed_phrase": (),
         "empty_message": (),

@@ -44,7 +44,7 @@ MASK_ONLY_KINDS = frozenset(MASKS) - WARN_KINDS
 ADVICE: dict[str, str] = {
     "seed_phrase": "sensitive_seed_phrase",
     "password": "password_shared",
-    "code": "password_shared",
+    "code": "code_shared",
 }
 
 #: the order detectors claim text in (see scan.py): the most specific first
