@@ -147,3 +147,59 @@ async def test_a_seed_phrase_beside_a_reason_keeps_the_diagnosis(chat: Chat) -> 
                    "accident 这个能帮我通过认证吗？证件照片被拒了", lang="zh")
     assert chat.ids()[0] == "sensitive_seed_phrase", chat.ids()
     assert "describe_problem" not in chat.ids(), chat.ids()
+
+
+# -- a fresh-eyes review of this change: what its first versions broke ----------------------------
+
+@pytest.mark.parametrize(("text", "reason", "lang"), [
+    ("Face verification failed again. Oops, what should I do now?", "face_verification", "en"),
+    ("My selfie was rejected. My bad lighting probably caused it?", "face_verification", "en"),
+    ("人脸识别失败了。不对劲，为什么？", "face_verification", "zh"),
+    ("身份证过期了，更正信息怎么弄", "expired_document", "zh"),
+])
+async def test_a_retraction_word_that_takes_nothing_back_keeps_the_reason(chat: Chat, text: str, reason: str,
+                                                                          lang: str) -> None:
+    await chat.say(text, lang=lang)
+    assert await _reasons(chat, lang) == [reason]
+
+
+@pytest.mark.parametrize("text", [
+    "Passport: Anna Kowalska\nBinance: Ana Kowalska",
+    "ID: John Smith, Binance: Jon Smith",
+])
+async def test_two_names_compared_are_still_a_mismatch(chat: Chat, text: str) -> None:
+    await chat.say(text)
+    assert await _reasons(chat) == ["info_mismatch"]
+
+
+async def test_a_reason_written_in_capitals_is_no_greeting(chat: Chat) -> None:
+    await chat.say("Blurry Photo, again")
+    assert await _reasons(chat) == ["blurry_photo"]
+
+
+async def test_a_photo_of_both_sides_is_still_a_file(chat: Chat) -> None:
+    await chat.say("photo of my passport both sides")
+    assert chat.ids()[:1] == ["attachment"], chat.ids()
+
+
+def test_an_address_after_a_comma_and_a_postbox_stay_masked() -> None:
+    from bot.understanding.redact import redact
+    assert "NW1" not in redact("My address, 221B Baker Street, London NW1 6XE, is what is on the bill.")
+    assert "3456" not in redact("j'habite Rue du Rhône 12, Case postale 3456, 1211 Genève")
+    assert "2024-55813" in redact("Ich wohne in Hauptstraße 5, 10115 Berlin, Ticket 2024-55813")
+
+
+def test_a_name_again_far_into_a_long_message_is_masked() -> None:
+    from bot.understanding.redact import redact
+    masked = redact("My name is Jonathan Whitfield. " + "blah " * 450 + "Support wrote to Jon Whitfield")
+    assert "Whitfield" not in masked
+    # a common word that is also a name's word stays a word elsewhere
+    assert "Grace period" in redact("Hi, I'm Grace Park. Grace period ended at the Park Avenue office")
+
+
+@pytest.mark.parametrize("said", ["－3", "—3", "- 3", "just -3"])
+async def test_no_minus_sign_makes_a_count(chat: Chat, said: str) -> None:
+    await chat.say("Your KYC application was not approved, Reason: Facial recognition failed", forwarded=True)
+    await chat.say(said)
+    await chat.command("status")
+    assert chat.counts_line("en", 1, 1) in chat.text

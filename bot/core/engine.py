@@ -466,15 +466,13 @@ class Engine:
         return not words.isdisjoint(self.content_terms(text))
 
     def names_a_fault(self, text: str) -> bool:
-        """Does `text` use a reason's keyword that no words standing for a file use ("blurry",
-        "expired", "模糊")? "blurry photo of my passport" says what went wrong; "photo of my
-        passport" only stands for a photo."""
+        """Does `text` say what was wrong with a document (a word of matching.yaml `negatable`
+        in any language: "blurry", "expired", "模糊", "просрочен")? "blurry photo of my passport"
+        describes; "photo of my passport" only stands for a photo."""
         if self._fault_words is None:
-            keywords = self.content_terms(" . ".join(
-                k for reason in self.kb.reasons.values()
-                for k in [*reason.keywords, *(k for p in reason.overlays.values() for k in p.keywords)]))
-            files = self.content_terms(" . ".join(p for p, n in self._intents if n == "attachment"))
-            self._fault_words = frozenset(keywords - files)
+            self._fault_words = frozenset(
+                term for _, data in matching_files(self.kb) for w in data.get("negatable", ()) or ()
+                for term in self.content_terms(str(w)))
         return not self._fault_words.isdisjoint(self.content_terms(text))
 
     def content_terms(self, text: str) -> set[str]:
@@ -583,8 +581,8 @@ class Engine:
     def bare_count(self, text: str) -> int | None:
         """A count typed alone ("three", "just once", "три", "两"): read as each `count_forms`
         phrase it stands for, its `count_fillers` aside; None if none reads as a count."""
-        if text.lstrip()[:1] in ("-", "\u2212", "\u2013") and text.lstrip()[1:2].isdigit():
-            return None  # "-3" is no count of anything
+        if _NEGATIVE.search(text):
+            return None  # "-3", "－3", "just - 3" is no count of anything
         bare = " ".join(w for w in text.casefold().split() if w not in self._count_fillers)
         return next((c for form in self._count_forms
                      if (c := self.count(form.replace("{n}", bare))) is not None), None)
@@ -697,6 +695,10 @@ _NUMBER = re.compile(r"(?<![\d.a-z])(\d{1,3})(?![\d.])")
 #: words of failing or trying that a negation before a count negates ("haven't failed 3 times")
 _FAILING = ("fail", "reject", "declin", "been", "tried", "try", "had", "got")
 _CONTRACTION = re.compile(r"n t\b")  # "haven't" after processing is "haven t"
+
+
+#: a number with a minus sign (any dash, a Chinese keyboard's full-width one too) before it
+_NEGATIVE = re.compile(r"(?:^|\s)[-\u2010-\u2015\u2212\uff0d]+\s*\d")
 
 
 @lru_cache(maxsize=256)  # a turn reads the same message several times (intents, says, foreign)

@@ -39,7 +39,7 @@ from bot.core.state import (
 from bot.core.turn import Turn
 from bot.knowledge.model import DEFAULT_LANG, Step
 from bot.understanding.matcher import Match, MatchResult
-from bot.understanding.redact import Finding, find_sensitive, redact
+from bot.understanding.redact import Finding, find_sensitive, greeting_words, redact
 from bot.understanding.text import clean, ends_asking, is_han, without_emails
 
 _CONTROL = re.compile(
@@ -442,13 +442,17 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
     date of birth that differs), and without data that never tells a reason (a card number, a
     phone); a birth date inside a sentence stays ("born on 15.03.2010")."""
     cut: list[tuple[int, int]] = []
+    compared = []  # the names not in a greeting
     for f in findings:
         if f.kind == "name":
             # "Hello Anna, ...", "Dear Maria Gonzalez Lopez,": a greeting tells no reason (a
-            # name compared with another does: "my name is ... but the app says ...")
+            # name compared with another does: "Passport: Anna Kowalska / Binance: Ana ...")
             start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
-            if len(text[start : f.start].split()) <= 1 and text[f.end : f.end + 1] in (",", "，", "\n", ""):
+            before = text[start : f.start].strip(" \t,:：").casefold()
+            if before in greeting_words() and text[f.end : f.end + 1] in (",", "，", "\n", "!", ""):
                 cut.append((start, f.end))
+            else:
+                compared.append(f)
             continue
         if f.kind in _NEVER_A_REASON or (f.kind == "date_of_birth" and _adult_birth(t, text[f.start : f.end])):
             # "card 4111 ... cvv 123, my photo was blurry"; "Date of birth on file: 1991-04-17"
@@ -459,6 +463,13 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
         ends = [i for c in _ITEM_ENDS if (i := text.find(c, f.end)) >= 0]
         end = min(ends, default=len(text))
         if not _without_labels(t, text[start : f.start]).strip() and not text[f.end : end].strip(" \t:,"):
+            cut.append((start, end))
+    if len(compared) == 1:  # a notice's "Name: Anna Lee" line, with no other name to differ from
+        f = compared[0]
+        start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
+        end = min((i for c in _ITEM_ENDS if (i := text.find(c, f.end)) >= 0), default=len(text))
+        if (text[start : f.start].strip() and not _without_labels(t, text[start : f.start]).strip()
+                and not text[f.end : end].strip(" \t:,")):
             cut.append((start, end))
     if not cut:
         return text

@@ -589,6 +589,10 @@ class Matcher:
                 unsure: set[str] = set()
                 read.append((self.norm.terms(c, unsure, budget), unsure))
             failing = [any(t in self.failure_terms for t in terms) for terms, _ in read]
+            # the reasons later clauses name by a keyword: a clause taking back the one before
+            # it ("wait no, it says my document has expired") must go on to name another
+            keyed_at = [self.scorer.keyword_entries(terms) & self.reason_entries for terms, _ in read]
+            later_keyed = [set().union(*keyed_at[p + 1:]) for p in range(len(read))]
             clause_chars = self.chars is not None and s["char_weight"] > 0 and s["char_clauses"] > 0
             char_kept = min(1.0, domain) * (1.0 if anchored else s["char_unanchored"])
             # a clause that asks ("is it because my photo was blurry?", "do I need a clearer
@@ -670,8 +674,8 @@ class Matcher:
                 after = clauses[position + 1] if position + 1 < len(clauses) else ""
                 added = (_has_phrase(clause, *self.addition_words)
                          or _has_phrase(after, *self.addition_words))
-                corrected = not added and (self.corrected(clause, after)
-                                           or _starts(after, *self.retraction_leads))
+                corrected = not added and (self.corrected(clause, after) or (
+                    self.retracts(after) and bool(later_keyed[position] - {e})))
                 contrast = contrast or corrected
                 ruled_out = corrected or (not added and self.rules_out(clause))
                 narrated = (narrates and not failed_next) or ruled_out
@@ -890,6 +894,16 @@ class Matcher:
         """Does `clause` say what it was not, and `after` what it was instead ("不是X，是Y")?"""
         return (_starts(clause, *self.negated_leads)
                 and _starts(after, *self.correction_leads, not_then=self.negated_leads[1]))
+
+    def retracts(self, clause: str) -> bool:
+        """Does `clause` open by taking back what came before (`retraction_leads`: "wait no",
+        "哦不对", "ой нет")? A Chinese lead must end where a word ends: "不对劲" ("something's
+        off") and "更正信息" ("correct the details") take nothing back."""
+        spaced, han = self.retraction_leads
+        text = clause.lstrip()
+        if any(text.startswith(w) and not is_han(text[len(w):len(w) + 1] or "a") for w in han):
+            return True
+        return f" {' '.join(text_words(clause))} ".startswith(spaced)
 
     def narrates(self, clause: str) -> bool:
         """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""

@@ -9,10 +9,11 @@ from bot.understanding.privacy import (
     configure,
     find_sensitive,
     fingerprint,
+    greeting_words,
     redact,
 )
 
 __all__ = [
     "ADVICE", "MASKS", "MASK_ONLY_KINDS", "WARN_KINDS", "Finding", "configure", "find_sensitive",
-    "fingerprint", "redact",
+    "fingerprint", "greeting_words", "redact",
 ]

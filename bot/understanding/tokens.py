@@ -157,16 +157,16 @@ def _segmenter() -> object | None:
         module = importlib.util.module_from_spec(importlib.util.spec_from_loader("rjieba.rjieba", loader))
         loader.exec_module(module)
         jieba = module.Jieba.empty()
-    except Exception:  # pragma: no cover - another build of rjieba: its whole dictionary
-        try:
+        with WORDS_FILE.open(encoding="utf-8") as f:
+            for line in f:
+                word, _, count = line.rstrip("\n").partition(" ")
+                jieba.add_word(word, int(count) if count.isdigit() else None, None)
+    except Exception:  # pragma: no cover - another build of rjieba, or no word file: its whole
+        try:           # dictionary (once: the caller keeps what this returns)
             import rjieba
         except ImportError:
             return None
         return rjieba
-    with WORDS_FILE.open(encoding="utf-8") as f:
-        for line in f:
-            word, _, count = line.rstrip("\n").partition(" ")
-            jieba.add_word(word, int(count), None)
     return jieba
 
 

@@ -28,7 +28,7 @@ from bot.understanding.privacy.vocab import PrivacyFileError, load_vocabulary
 
 __all__ = [
     "ADVICE", "MASKS", "MASK_ONLY_KINDS", "WARN_KINDS", "Finding", "PrivacyFileError",
-    "configure", "find_sensitive", "fingerprint", "redact",
+    "configure", "find_sensitive", "fingerprint", "greeting_words", "redact",
 ]
 
 #: kinds the user is warned about (`find_sensitive` without `mentions`)
@@ -166,6 +166,12 @@ _DIGITS = str.maketrans({
     # a form's label ("ስም፦")
     "\u3000": " ", "\u1366": ":",
 })
+
+
+def greeting_words() -> frozenset[str]:
+    """The greetings and salutations a name may follow ("hello", "dear", "尊敬的", "уважаемый"),
+    casefolded, in every language of the privacy vocabulary."""
+    return _current().vocab.folded_union("greetings", "salutations")
 
 
 def fingerprint() -> str:

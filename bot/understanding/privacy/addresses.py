@@ -190,7 +190,14 @@ def _clause(scan: Scan, pos: int, *, house_cue: bool = False) -> None:
     while pos < limit and (text[pos] in " \t:" or _starts_with_link(text, pos)):
         pos += len(_starts_with_link(text, pos)) or 1
     if text[pos : pos + 1] in (",", "،", ";", "，"):
-        return  # the cue closed its clause: the place came before it ("میں لاہور میں رہتا ہوں، ...")
+        # the cue closed its clause, the place came before it ("میں لاہور میں رہتا ہوں، عمر ..."),
+        # unless an address's shape follows ("My address, 221B Baker Street, ...", "Адрес, ул. ...")
+        pos += 1
+        while pos < limit and text[pos] in " \t":
+            pos += 1
+        first = text[pos:limit].split(maxsplit=1)[0].casefold() if text[pos:limit].split() else ""
+        if not (first[:1].isdigit() or first in v.folded_union("street_before", "house", "units", "address_words")):
+            return
     end = _clause_end(scan, pos, limit, v.folded_union("address_words", "units", "house", "street_before", "street_after"))
     clause = text[pos:end]
     numbered = house_cue and clause[:1].isdigit() and not year_like(clause.split()[0].strip(",،."))
@@ -211,6 +218,7 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
     text = scan.text
     glued = tuple(w[:-1].casefold() for w in scan.vocab.spaced("street_endings") if w.endswith(".")) or ("\0",)
     orders = scan.vocab.folded("order")
+    house = scan.vocab.folded("house")
     end = limit
     for stop in _STOPS:
         i = text.find(stop, pos, limit)
@@ -241,9 +249,10 @@ def _clause_end(scan: Scan, pos: int, limit: int, address_words: frozenset[str])
         rest = text[j + 1 : end].lstrip()
         word = rest.split()[0].rstrip(",") if rest.split() else ""
         folded = word.casefold()
-        if folded in orders:
-            end = j  # "j'habite à Lyon, ticket n° 58120447": a ticket's number, not a house's
-            break
+        after_word = rest[len(word):].split(maxsplit=1)[0].casefold() if rest[len(word):].split() else ""
+        if folded in orders and (after_word[:1].isdigit() or after_word in house):
+            end = j  # "j'habite à Lyon, ticket n° 58120447", "..., Ticket 2024-55813": a ticket's
+            break  # number, not a house's ("Case postale 3456, 1211 Genève" goes on: no number next)
         listed = folded in address_words or folded.rstrip(".") in address_words
         # ... unless that part is a street and its number, typed in small letters ("алматы, абай
         # даңғылы 150, 34 пәтер"): at most four words, the last a number

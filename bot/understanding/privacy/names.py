@@ -734,15 +734,17 @@ def _name_words_again(scan: Scan) -> None:
     or without accents. The word and the capitalised words next to it (a space apart) are a
     name too."""
     text = scan.text
+    common = scan.vocab.bip39  # ("Grace Park" found: "Grace period", "Park Avenue" stay words)
     found = {
         _folded(w)
         for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True) if k == "name"
-        for w in text[s:e].replace("-", " ").split() if len(w) >= 3 and _folded(w).isalpha()
+        for w in text[s:e].replace("-", " ").split()
+        if len(w) >= 3 and _folded(w).isalpha() and w.casefold() not in common
     }
     if not found:
         return
     not_names = scan.vocab.folded("not_names")
-    spans = words_at_all(text)
+    spans = words_at_all(text, len(text))
 
     def capital(i: int) -> bool:
         word = text[spans[i][0]:spans[i][1]]
@@ -766,9 +768,9 @@ def _name_words_again(scan: Scan) -> None:
         scan.claim("name", spans[first][0], spans[last][1])
 
 
-def words_at_all(text: str) -> list[tuple[int, int]]:
-    """The spans of the runs of letters in `text` (at most the first 2,000 characters)."""
-    out, pos, limit = [], 0, min(len(text), 2000)
+def words_at_all(text: str, most: int = 2000) -> list[tuple[int, int]]:
+    """The spans of the runs of letters in `text` (at most the first `most` characters)."""
+    out, pos, limit = [], 0, min(len(text), most)
     while pos < limit:
         while pos < limit and not _is_letter(text[pos]):
             pos += 1
