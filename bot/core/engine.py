@@ -774,7 +774,7 @@ class _Phrases(Generic[T]):
 
 def _said_any(text: str, phrases: Sequence[str]) -> bool:
     """Is one of `phrases` (an intent's word list) anywhere in `text`?"""
-    padded = f" {_process(text)} "
+    padded = f" {' '.join(_process(text).split())} "  # ("sorry, it was": one space between)
     return any(_said(padded, p) for p in phrases)
 
 

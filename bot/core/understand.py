@@ -208,7 +208,8 @@ def _pass_undone(t: Turn, text: str) -> bool | None:
     said = set(t.engine.intents(text)) | set(t.clause_intents(text))
     if "rejected_again" in said and _tells_rejection(t, text):
         return True
-    return False if "not_resubmitted" in said else None
+    # ("按错了", "oops no, sorry, it's still pending": the result is not in yet)
+    return False if said & {"not_resubmitted", "still_waiting"} else None
 
 
 def _tells_rejection(t: Turn, text: str) -> bool:
@@ -287,6 +288,12 @@ def recount(t: Turn, text: str, count: int) -> bool:
                 t.state.step = step.id
                 fix.choose_option(t, index, count=count)
                 return True
+    if case.stage in (MANUAL_REVIEW, LOCK_RISK):  # a fix with no count question: the count alone
+        case_rules.set_failures(t, count, only_raise=False)  # ("this is my 3rd time, blurry
+        if case_rules.apply_count(t, quiet=True):  # photo" then "sorry, only my second")
+            t.reply("count_lowered", failures=case.failures)
+            fix.render_step(t)
+            return True
     return False
 
 
@@ -433,7 +440,7 @@ def _out_of_context(t: Turn) -> bool:
 _NEVER_A_REASON = frozenset({"card", "cvv", "iban", "email", "phone", "wallet", "uid", "username",
                              "secret", "password", "code", "id_number"})
 #: what ends a sentence or a notice's item around a datum handed over
-_ITEM_ENDS = ".。;；\n?？!！"
+_ITEM_ENDS = ".。;；\n?？!！,，"
 
 
 def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
@@ -462,7 +469,10 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
         start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
         ends = [i for c in _ITEM_ENDS if (i := text.find(c, f.end)) >= 0]
         end = min(ends, default=len(text))
-        if not _without_labels(t, text[start : f.start]).strip() and not text[f.end : end].strip(" \t:,"):
+        label = text[start : f.start].strip(" \t:：")
+        # (a label in Chinese the intents may not list: "身份证号110101...", "手机138...")
+        if (not _without_labels(t, label).strip() or (0 < len(label) <= 6 and all(map(is_han, label)))) \
+                and not text[f.end : end].strip(" \t:,"):
             cut.append((start, end))
     if len(compared) == 1:  # a notice's "Name: Anna Lee" line, with no other name to differ from
         f = compared[0]

@@ -208,6 +208,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "data_kind_secret": (),
         "password_shared": (),
         "code_shared": (),
+        "count_lowered": ("failures",),
         "link_unofficial": (),
         "sensitive_seed_phrase": (),
         "empty_message": (),

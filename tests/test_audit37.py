@@ -1,0 +1,92 @@
+"""Journey audit 37 (console, 150 returning-user sessions over days and weeks, checked against
+the guide): what it found wrong, through the conversation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chat import Chat
+from tests.test_audit36 import _reasons
+
+
+@pytest.mark.parametrize(("first", "passed", "taken_back", "lang"), [
+    ("face check failed", "passed", "oops no, sorry, it's still pending", "en"),
+    ("face check failed", "passed", "sorry, I pressed the wrong thing, it hasn't passed yet", "en"),
+    ("人脸识别失败", "通过了", "啊不对，说错了，还在审核中", "zh"),
+    ("не прошло распознавание лица", "прошёл", "ой нет, ошибся, ещё на проверке", "ru"),
+])
+async def test_a_pass_said_by_mistake_is_taken_back(chat: Chat, first: str, passed: str, taken_back: str,
+                                                   lang: str) -> None:
+    # H1: the case stayed closed as passed (and in Russian a wrong reason opened a new case)
+    await chat.say(first, lang=lang)
+    await chat.command("resubmitted")
+    await chat.say(passed, lang=lang)
+    await chat.say(taken_back, lang=lang)
+    await chat.command("status")
+    assert chat.service.kb.message("stage_resubmitted", lang) in chat.text, chat.text
+    assert chat.counts_line(lang, 2, 1) in chat.text
+
+
+async def test_russian_not_resubmitted_yet_takes_the_attempt_back(chat: Chat) -> None:
+    # H2: "вообще-то я ещё не отправлял заново" showed a page; the next message counted a failure
+    await chat.say("Причина: загрузите чёткое фото документа", lang="ru")
+    await chat.command("resubmitted")
+    await chat.say("вообще-то я ещё не отправлял заново", lang="ru")
+    assert "resubmission_undone" in chat.ids(), chat.ids()
+    await chat.command("status")
+    assert chat.counts_line("ru", 1, 1) in chat.text
+
+
+async def test_it_was_x_not_y_corrects_the_reason(chat: Chat) -> None:
+    # H4: "sorry, it was the selfie not the photo" kept the photo reason beside the selfie
+    await chat.say("Reason: Please upload a clear photo of the document")
+    await chat.say("sorry, it was the selfie not the photo")
+    assert await _reasons(chat) == ["face_verification"]
+
+
+async def test_a_review_started_today_opens_a_case_in_review(chat: Chat) -> None:
+    # H6: "third failure, manual review started today" opened no case
+    await chat.say("third failure, manual review started today")
+    await chat.command("status")
+    assert chat.service.kb.message("stage_manual_review", "en") in chat.text, chat.text
+
+
+async def test_russian_review_refused_is_recorded(chat: Chat) -> None:
+    # H7: "ручная проверка отказала" sent review pages; the case stayed in manual review
+    await chat.say("третий отказ из-за несовпадения данных, сказали ручная проверка", lang="ru")
+    await chat.tick(days=14)
+    await chat.say("ручная проверка отказала", lang="ru")
+    await chat.command("status")
+    assert chat.service.kb.message("stage_manual_review", "ru") not in chat.text, chat.text
+
+
+async def test_chinese_personal_data_beside_the_reason_keeps_the_diagnosis(chat: Chat) -> None:
+    # H8: refused as out of scope, no case opened
+    await chat.say("我叫张伟，身份证号110101199003074512，手机13812345678，邮箱zhangwei88@qq.com，KYC说姓名不符",
+                   lang="zh")
+    assert await _reasons(chat, "zh") == ["info_mismatch"]
+
+
+async def test_chinese_review_passed_closes_the_case(chat: Chat) -> None:
+    # M4: "审核通过啦！！" at the review's check-in was not understood
+    await chat.say("KYC失败三次了，现在在人工审核", lang="zh")
+    await chat.tick(days=10)
+    await chat.say("审核通过啦！！", lang="zh")
+    await chat.command("status")
+    assert chat.ids()[0] == "status_passed", chat.ids()
+
+
+@pytest.mark.parametrize(("first", "second", "lang"), [
+    ("this is my 3rd time, blurry photo again", "sorry, actually it's only my second time", "en"),
+    ("这是我第三次了，照片又模糊", "不好意思，其实才第二次", "zh"),
+    ("это уже третий раз, опять размытое фото", "извините, на самом деле только второй раз", "ru"),
+])
+async def test_a_count_corrected_down_leaves_a_review_that_never_began(chat: Chat, first: str, second: str,
+                                                                      lang: str) -> None:
+    # H3: the count stayed 3 and the user was told to wait 7-14 business days for nothing
+    await chat.say(first, lang=lang)
+    await chat.say(second, lang=lang)
+    assert chat.ids()[0] == "count_lowered", chat.ids()
+    await chat.command("status")
+    assert chat.counts_line(lang, 2, 2) in chat.text
+    assert chat.service.kb.message("stage_manual_review", lang) not in chat.text
