@@ -90,3 +90,31 @@ async def test_a_count_corrected_down_leaves_a_review_that_never_began(chat: Cha
     await chat.command("status")
     assert chat.counts_line(lang, 2, 2) in chat.text
     assert chat.service.kb.message("stage_manual_review", lang) not in chat.text
+
+
+async def test_saying_which_language_the_app_is_in_asks_for_no_language(chat: Chat) -> None:
+    # M5: "my binance app is in chinese" switched an English writer to Chinese
+    await chat.say("selfie failed")
+    await chat.say("my binance app is in chinese")
+    await chat.command("status")
+    assert chat.service.kb.message("stage_fixing", "en") in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("привет, пришло на английском:", "ru"), ("你好，币安给我发的是英文邮件：", "zh"),
+])
+async def test_a_preface_before_a_forward_asks_for_the_notice(chat: Chat, text: str, lang: str) -> None:
+    # L2: the preface got the out-of-scope refusal
+    await chat.say(text, lang=lang)
+    assert chat.ids()[:1] == ["send_notice"], chat.ids()
+
+
+@pytest.mark.parametrize(("first", "fixed", "lang"), [
+    ("我资料里生日填错了，KYC没过", "客服已经改成1990年7月19日了，名字没问题", "zh"),
+    ("в профиле неправильная дата рождения, KYC не прошёл", "поддержка поменяла на 19.07.1990, имя правильное", "ru"),
+])
+async def test_support_changed_the_date_is_support_fixed(chat: Chat, first: str, fixed: str, lang: str) -> None:
+    # M6: the bot jumped to the name check instead of "now resubmit"
+    await chat.say(first, lang=lang)
+    await chat.say(fixed, lang=lang)
+    assert chat.ids()[:1] == ["support_fixed_next"] and "resubmitted" in chat.button_keys(), chat.ids()

@@ -134,6 +134,8 @@ class Engine:
         self._reason_words: dict[str, frozenset[str]] = {}
         self._fault_words: frozenset[str] | None = None
         self._correction = tuple(p for p, n in phrases if p and n == "correction")
+        #: which language the app or a notice is in ("my binance app is in chinese"): no request
+        self._app_language = tuple(p for p, n in phrases if p and n == "app_language")
         #: a bare "no" that opens an answer ("нет, ещё действует", "no, it's still valid")
         self._bare_no = frozenset(p for p, n in phrases if p and n == "no" and " " not in p)
         self._also = tuple(p for p, n in phrases if p and n == "also")
@@ -371,6 +373,11 @@ class Engine:
         if _ends_in_question_mark(text):  # "so it went through?": the last clause asks, it reports no result
             said[-1] = [n for n in said[-1] if n != "passed"]
         return list(dict.fromkeys(name for names in said for name in names))
+
+    def names_app_language(self, text: str) -> bool:
+        """Does the message say which language the app or a notice is in (`app_language`: "my
+        binance app is in chinese", "пришло на английском")? That asks for no language."""
+        return _said_any(text, self._app_language)
 
     def asks_help(self, text: str) -> bool:
         """Does the message ask for help ("pls help", "помогите", "帮帮我": `help_words`)?"""

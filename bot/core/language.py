@@ -113,7 +113,8 @@ def nearest(t: Turn, text: str, lang: str | None) -> None:
 def asks_language(t: Turn, text: str) -> bool:
     """Does the message ask for a language ("а можно по-русски?", "可以说中文吗")? Its request
     decides (`understand`), so no offer to switch is made beside it."""
-    return "this_language" in t.engine.intents(text) or t.engine.says(text, "this_language")
+    return ("this_language" in t.engine.intents(text) or t.engine.says(text, "this_language")) and \
+        not t.engine.names_app_language(text)  # "my binance app is in chinese": no request
 
 
 def name(t: Turn, lang: str, written_in: str | None = None) -> str:

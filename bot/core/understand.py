@@ -648,6 +648,8 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         longer.remove("contact_offer")
     if longer and not any(m.kind == "reason" and m.score >= firm for m in matches):
         said.update(longer)
+    if "this_language" in said and t.engine.names_app_language(text):
+        said.discard("this_language")  # "my binance app is in chinese": not a request
     step_on = t.current_step()
     if ("next" not in said and set(t.clause_intents(text)) == {"next"} and t.state.phase == FIX
             and step_on is not None and not step_on.is_question and not step_on.end
@@ -837,8 +839,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     elif (("explain" in said or "next" in said) and step is None and (held := t.open_case()) is not None
           and held.stage == LOCK_RISK and _match(t, text).top is None):
         fix.render_current(t)  # "so what do I do now?" at lock risk: support first, again
-    elif ("explain" in said and step is None and not case_rules.result_pending(t)
-          and _match(t, text).top is None):
+    elif (("explain" in said or t.engine.names_app_language(text)) and step is None
+          and not case_rules.result_pending(t) and _match(t, text).top is None):
+        # ("привет, пришло на английском:", "币安给我发的是英文邮件：": the notice comes next too)
         # (a reason or a question named with it is answered: "мне навсегда отказали, что
         # делать?" is the permanent rejection)
         t.reply("send_notice", [t.btn("reasons", "L")])  # "here's what I got": the notice is next

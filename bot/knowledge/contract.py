@@ -384,6 +384,7 @@ INTENTS: tuple[str, ...] = (
     "count_more",
     "common_reasons",
     "help_words",
+    "app_language",
 )
 
 #: intents that are word lists rather than whole answers: "how many times it failed" phrases
@@ -403,7 +404,7 @@ LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, *AT_LEAST_INTENTS, 
                                             "personal_data", "self_introduction",
                                             "correction", "also", "distress", "button_words",
                                             "count_fillers", "count_forms", "count_more",
-                                            "help_words"})
+                                            "help_words", "app_language"})
 
 #: dialogue roles -> the topic policy.yaml `topics:` names for each (what the bot offers when)
 TOPIC_ROLES: tuple[str, ...] = (
