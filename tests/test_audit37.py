@@ -118,3 +118,16 @@ async def test_support_changed_the_date_is_support_fixed(chat: Chat, first: str,
     await chat.say(first, lang=lang)
     await chat.say(fixed, lang=lang)
     assert chat.ids()[:1] == ["support_fixed_next"] and "resubmitted" in chat.button_keys(), chat.ids()
+
+
+@pytest.mark.parametrize(("first", "undo", "lang"), [
+    ("Reason: Please upload a clear photo of the document", "undo", "en"),
+    ("人脸识别失败", "撤销", "zh"),
+])
+async def test_undo_takes_the_resubmission_back(chat: Chat, first: str, undo: str, lang: str) -> None:
+    # M9: "undo" was not understood, and "撤销" opened the permanent-rejection page
+    await chat.say(first, lang=lang)
+    await chat.command("resubmitted")
+    await chat.say(undo, lang=lang)
+    assert chat.ids()[:1] == ["resubmission_undone"], chat.ids()
+    assert "topic:permanent_rejection" not in chat.ids()
