@@ -131,3 +131,23 @@ async def test_undo_takes_the_resubmission_back(chat: Chat, first: str, undo: st
     await chat.say(undo, lang=lang)
     assert chat.ids()[:1] == ["resubmission_undone"], chat.ids()
     assert "topic:permanent_rejection" not in chat.ids()
+
+
+@pytest.mark.parametrize(("parent", "child", "lang"), [
+    ("Hi, this is the dad. my KYC failed, the face check didn't work with my glasses on",
+     "hi it's his daughter now, mine said Your age does not meet the service requirements, I'm 17", "en"),
+    ("我是妈妈，我的人脸识别戴着眼镜没通过", "现在换我女儿说：我的提示“您的年龄不符合服务要求”，我17岁", "zh"),
+    ("Здравствуйте, это папа. у меня не прошло распознавание лица, я был в очках",
+     "а теперь пишет сын: у меня «Ваш возраст не соответствует требованиям», мне 17", "ru"),
+])
+async def test_another_person_on_the_same_phone_is_not_one_more_reason(chat: Chat, parent: str, child: str,
+                                                                       lang: str) -> None:
+    # H5: the child's rejection was merged into the parent's case as a second reason
+    await chat.say(parent, lang=lang)
+    await chat.say(child, lang=lang)
+    assert chat.ids()[:1] == ["another_person"], chat.ids()
+    assert await _reasons(chat, lang) == ["face_verification"]
+    await chat.say(child, lang=lang)
+    await chat.press_key("new_case")  # a separate case for the child, the parent's closed
+    await chat.say(child, lang=lang)
+    assert "underage" in await _reasons(chat, lang)

@@ -628,6 +628,11 @@ def option_for(t: Turn, step: Step, text: str, count: int | None) -> int | None:
 def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     """Act on what a short message says, wherever the user is; False to carry on matching."""
     said = set(intents)
+    if t.open_case() is not None and ("another_person" in said or t.engine.says(text, "another_person")):
+        # "hi it's his daughter now, mine said ...": one case per chat; another person's
+        # rejection is not one more reason of this one
+        t.reply("another_person", [t.btn("new_case", "A")], [t.btn("continue_case", "c")])
+        return True
     if "resubmitted" in said and _failures_counted(t, text):
         said.discard("resubmitted")
     # also in a longer message: "hi, can you tell me my passport number?", "they said it is
@@ -650,6 +655,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         said.update(longer)
     if "this_language" in said and t.engine.names_app_language(text):
         said.discard("this_language")  # "my binance app is in chinese": not a request
+
     step_on = t.current_step()
     if ("next" not in said and set(t.clause_intents(text)) == {"next"} and t.state.phase == FIX
             and step_on is not None and not step_on.is_question and not step_on.end

@@ -208,6 +208,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "data_kind_secret": (),
         "password_shared": (),
         "code_shared": (),
+        "another_person": (),
         "count_lowered": ("failures",),
         "link_unofficial": (),
         "sensitive_seed_phrase": (),
@@ -385,6 +386,7 @@ INTENTS: tuple[str, ...] = (
     "common_reasons",
     "help_words",
     "app_language",
+    "another_person",
 )
 
 #: intents that are word lists rather than whole answers: "how many times it failed" phrases
