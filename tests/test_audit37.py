@@ -37,10 +37,16 @@ async def test_russian_not_resubmitted_yet_takes_the_attempt_back(chat: Chat) ->
     assert chat.counts_line("ru", 1, 1) in chat.text
 
 
-async def test_it_was_x_not_y_corrects_the_reason(chat: Chat) -> None:
-    # H4: "sorry, it was the selfie not the photo" kept the photo reason beside the selfie
+@pytest.mark.parametrize("undone", [False, True])
+async def test_it_was_x_not_y_corrects_the_reason(chat: Chat, undone: bool) -> None:
+    # H4: "sorry, it was the selfie not the photo" kept the photo reason beside the selfie (also
+    # once a resubmission reported by mistake was taken back: the fix was over, the case fixing)
     await chat.say("Reason: Please upload a clear photo of the document")
+    if undone:
+        await chat.command("resubmitted")
+        await chat.say("actually I haven't resubmitted yet")
     await chat.say("sorry, it was the selfie not the photo")
+    assert chat.ids()[:1] == ["reason_corrected"], chat.ids()
     assert await _reasons(chat) == ["face_verification"]
 
 

@@ -225,7 +225,10 @@ def corrected(t: Turn, text: str) -> bool:
     they name takes its place. Only while fixing, before anything was resubmitted; a reason
     said with "also" is one more (`fix.add_reasons`)."""
     case = t.open_case()
-    if (t.state.phase != FIX or not t.state.reason or case is None or case.stage != FIXING
+    # (the fix may be over, the case still fixing: "actually I haven't resubmitted yet" took the
+    # resubmission back; the case's reasons are then the ones corrected)
+    in_fix = t.state.phase == FIX and bool(t.state.reason)
+    if (case is None or case.stage != FIXING or not (in_fix or case.reasons)
             or len(text) > _SHORT_ANSWER * 4 or t.engine.adds(text) or t.engine.hypothetical(text)):
         return False
     matcher = t.engine.matcher
@@ -236,7 +239,7 @@ def corrected(t: Turn, text: str) -> bool:
                for c in clauses]
     if not cue and not any(negated):
         return False  # most messages during a fix: no clause is matched here
-    walked = {t.state.reason, *t.state.queue, *t.state.batch}
+    walked = {t.state.reason, *t.state.queue, *t.state.batch} if in_fix else set(case.reasons)
     denied: list[str] = []
     named: list[str] = []
     for clause, negation in zip(clauses, negated, strict=True):
@@ -258,7 +261,7 @@ def corrected(t: Turn, text: str) -> bool:
     if not named or not cue:
         return False
     t.text_said = text  # "..., it says my name doesn't match": may answer the fix's first question
-    fix.correct_reasons(t, denied or [t.state.reason], named)
+    fix.correct_reasons(t, denied or [t.state.reason or case.reasons[-1]], named)
     return True
 
 
