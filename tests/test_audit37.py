@@ -86,6 +86,7 @@ async def test_chinese_review_passed_closes_the_case(chat: Chat) -> None:
     ("this is my 3rd time, blurry photo again", "sorry, actually it's only my second time", "en"),
     ("这是我第三次了，照片又模糊", "不好意思，其实才第二次", "zh"),
     ("это уже третий раз, опять размытое фото", "извините, на самом деле только второй раз", "ru"),
+    ("это уже третий раз, опять размытое фото", "извините, на самом деле только второй", "ru"),
 ])
 async def test_a_count_corrected_down_leaves_a_review_that_never_began(chat: Chat, first: str, second: str,
                                                                       lang: str) -> None:
