@@ -158,3 +158,19 @@ async def test_another_person_on_the_same_phone_is_not_one_more_reason(chat: Cha
     await chat.press_key("new_case")  # a separate case for the child, the parent's closed
     await chat.say(child, lang=lang)
     assert "underage" in await _reasons(chat, lang)
+
+
+@pytest.mark.parametrize(("said", "lang"), [("то же самое", "ru"), ("та же причина", "ru"), ("same as before", "en")])
+async def test_same_reason_typed_when_the_review_begins_is_the_third_refusals(chat: Chat, said: str,
+                                                                            lang: str) -> None:
+    # M7: asked for the 3rd refusal's reason as the review began, "то же самое" was off the topic
+    await chat.say({"ru": "Причина: качество изображения не соответствует требованиям",
+                    "en": "Reason: Image quality does not meet the requirements"}[lang], lang=lang)
+    for _ in range(2):
+        await chat.command("resubmitted")
+        await chat.tick(hours=25)
+        await chat.press_key("rejected_again")
+    await chat.say(said, lang=lang)
+    assert chat.ids()[:1] == ["review_reason_noted"], chat.ids()
+    await chat.command("status")
+    assert chat.service.kb.message("stage_manual_review", lang) in chat.text

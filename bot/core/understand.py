@@ -804,8 +804,9 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
     elif ("yes" in said or "no" in said) and t.state.asked_result and (
             step is None or not step.is_question):  # (a step's own question takes its answer)
         _yes_or_no(t, "yes" in said)
-    elif "same_reason" in said and phase == AWAITING_NOTICE:
-        case_rules.same_reason_again(t)
+    elif "same_reason" in said and (phase == AWAITING_NOTICE or (
+            case is not None and case.stage == MANUAL_REVIEW and case_rules.untold_refusal(case))):
+        case_rules.same_reason_again(t)  # (also "то же самое" when the review began: the 3rd)
     elif "next" in said and step is not None and any(b.startswith("c|") for b in t.state.last_buttons):
         # "continue", "продолжить", "继续" after a side question's page: what its "Continue where
         # we were" button does (the step that was interrupted, not the one after it)
