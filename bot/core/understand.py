@@ -457,7 +457,7 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
         if f.kind == "name":
             # "Hello Anna, ...", "Dear Maria Gonzalez Lopez,": a greeting tells no reason (a
             # name compared with another does: "Passport: Anna Kowalska / Binance: Ana ...")
-            start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
+            start, _ = _item(text, f)
             before = text[start : f.start].strip(" \t,:：").casefold()
             if before in greeting_words() and text[f.end : f.end + 1] in (",", "，", "\n", "!", ""):
                 cut.append((start, f.end))
@@ -469,9 +469,7 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
             # (an adult's birth date tells no age problem; "born 2011" still does)
             cut.append((_label_start(t, text, f.start), f.end))  # the datum and its label
             continue
-        start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
-        ends = [i for c in _ITEM_ENDS if (i := text.find(c, f.end)) >= 0]
-        end = min(ends, default=len(text))
+        start, end = _item(text, f)
         label = text[start : f.start].strip(" \t:：")
         # (a label in Chinese the intents may not list: "身份证号110101...", "手机138...")
         if (not _without_labels(t, label).strip() or (0 < len(label) <= 6 and all(map(is_han, label)))) \
@@ -479,8 +477,7 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
             cut.append((start, end))
     if len(compared) == 1:  # a notice's "Name: Anna Lee" line, with no other name to differ from
         f = compared[0]
-        start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
-        end = min((i for c in _ITEM_ENDS if (i := text.find(c, f.end)) >= 0), default=len(text))
+        start, end = _item(text, f)
         if (text[start : f.start].strip() and not _without_labels(t, text[start : f.start]).strip()
                 and not text[f.end : end].strip(" \t:,")):
             cut.append((start, end))
@@ -491,6 +488,13 @@ def _without_data_lines(t: Turn, text: str, findings: list[Finding]) -> str:
         out.append(text[pos : max(pos, s)])
         pos = max(pos, e)
     return "".join(out) + text[pos:]
+
+
+def _item(text: str, f: Finding) -> tuple[int, int]:
+    """Where the sentence or notice item around a datum starts and ends (`_ITEM_ENDS`)."""
+    start = max((text.rfind(c, 0, f.start) for c in _ITEM_ENDS), default=-1) + 1
+    end = min((i for c in _ITEM_ENDS if (i := text.find(c, f.end)) >= 0), default=len(text))
+    return start, end
 
 
 def _adult_birth(t: Turn, datum: str) -> bool:

@@ -136,14 +136,13 @@ _JIEBA: object | None = None
 
 #: the words the segmenter knows, "word count" a line: the 100,000 most frequent words of
 #: jieba's dictionary (MIT licence) and every other word of it that knowledge/ used when the
-#: file was made (README, "Chinese words"); a word the knowledge base lists is added at load
+#: file was made (`python -m bot.ops.zh_words`); a word the knowledge base lists is added at load
 WORDS_FILE = Path(__file__).with_name("zh_words.txt")
 
 
 def _segmenter() -> object | None:
-    """rjieba's segmenter with the words of `WORDS_FILE` (~6 MB;
-    the whole dictionary of 349,000 words, which `import rjieba` loads, holds ~32 MB for words
-    a user almost never writes). A word it lacks falls apart into characters, in a message and
+    """rjieba's segmenter with the words of `WORDS_FILE` (~6 MB; the whole dictionary of 349,000
+    words, which `import rjieba` loads, holds ~32 MB for words a user almost never writes). A word it lacks falls apart into characters, in a message and
     in the knowledge base alike. The Rust extension is loaded without the package's
     `__init__`, which would build the whole dictionary first."""
     try:
