@@ -1234,11 +1234,14 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             return
         if (not new and not notice and t.state.phase == FIX and not set(ids) <= walked
                 and not t.engine.adds(text) and not t.engine.says_failure(text)
-                and ((_bare(text) and top.score < float(t.policy.matching["named_reason_score"]))
+                and (((_bare(text) or t.engine.matcher.places(text))
+                      and top.score < float(t.policy.matching["named_reason_score"]))
                      or t.engine.matcher.narrates(text))):
-            # "name", "I uploaded the video and the selfie to my ticket": a bare word or a thing
-            # done names no further reason of this rejection (one said with "also", or as a
-            # problem, does: "my name is different on the passport")
+            # "name", "I live in Germany", "I uploaded the video and the selfie to my ticket": a
+            # bare word, where the user lives (unless a place the region reason is about: "I
+            # live in Iran" is firm) or a thing done names no further reason of this rejection
+            # (one said with "also", or as a problem, does: "my name is different on the
+            # passport")
             aside(t, result)
             return
         if not new and not notice and fix.add_reasons(t, ids):

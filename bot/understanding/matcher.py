@@ -234,6 +234,10 @@ class Matcher:
         #: the selfie", "选了国家"), which names no reason on its own
         self.narration_words: tuple[str, ...] = ()
         self.narration_han: tuple[str, ...] = ()
+        #: matching.yaml's `place_leads` ("I live in", "я живу в", "我住在"): the clause says where
+        #: the user is, which names the region reason only when the place is one it is about
+        self.place_leads: tuple[str, ...] = ()
+        self.place_han: tuple[str, ...] = ()
         #: matching.yaml's `quote_words` ("it said", "пишут", "邮件说"): the clause reports the notice
         self.quote_words: tuple[str, ...] = ()
         self.quote_han: tuple[str, ...] = ()
@@ -384,6 +388,7 @@ class Matcher:
         matcher.failure_terms = frozenset(t for w in words["failure_words"]
                                           for t in norm.terms(clean(w, 200))) - norm.negations
         matcher.narration_words, matcher.narration_han = _phrases(words["narration_words"])
+        matcher.place_leads, matcher.place_han = _phrases(words["place_leads"])
         matcher.quote_words, matcher.quote_han = _phrases(words["quote_words"])
         matcher.fine_words, matcher.fine_han = _phrases(words["fine_words"])
         matcher.question_leads = _phrases(words["question_leads"])[0]
@@ -908,6 +913,10 @@ class Matcher:
     def narrates(self, clause: str) -> bool:
         """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""
         return _has_phrase(clause, self.narration_words, self.narration_han)
+
+    def places(self, clause: str) -> bool:
+        """Does a clause say where the user lives or is (`place_leads`: "I live in Germany")?"""
+        return _has_phrase(clause, self.place_leads, self.place_han)
 
     def elsewhere(self, terms: list[str], *texts: str, service: bool | None = None) -> float:
         """Return the share of its scores a message keeps: 1, or less when it names another

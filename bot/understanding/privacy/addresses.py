@@ -25,6 +25,8 @@ def addresses(scan: Scan) -> None:
             _cjk_clause(scan, e)
         else:
             _clause(scan, e, house_cue=scan.text[s:e].casefold() in house)
+    for _, e in scan.cues("birthplace"):
+        _birthplace(scan, e)
     if scan.p.po_box is not None:
         for s, e, _ in scan.matches(scan.p.po_box):
             scan.claim("address", s, e, over_keep=True)
@@ -41,6 +43,30 @@ def addresses(scan: Scan) -> None:
             end = _tail(scan, e)
             if end > e:
                 scan.extend(s, end)
+
+
+#: the longest place of birth masked after its label
+_PLACE = 60
+
+
+def _birthplace(scan: Scan, pos: int) -> None:
+    """A form's place of birth ("Место рождения: ГОР. ТУЛА", "Place of birth: Lagos, Nigeria",
+    "出生地：湖南省长沙市"): the field up to its line's end, a ";" or the end of a sentence (a
+    full stop after a word of four letters or fewer abbreviates: "гор.", "St.")."""
+    text = scan.text
+    limit = min(len(text), pos + _PLACE)
+    while pos < limit and text[pos] in " \t:：-–—=":
+        pos += 1
+    end = pos
+    while end < limit and text[end] not in "\n;；。!?！？":
+        if text[end] == "." and (end + 1 == limit or text[end + 1] in " \t\n"):
+            word = text[pos:end].split()[-1] if text[pos:end].split() else ""
+            if len(word) > 4:
+                break
+        end += 1
+    end = len(text[:end].rstrip(" \t,，."))
+    if end > pos and any(ch.isalpha() for ch in text[pos:end]):
+        scan.claim("address", pos, end, over_keep=True)
 
 
 _TAIL_WORDS = 6  # the most words of a town, region and postcode after an address

@@ -57,7 +57,9 @@ def dates(scan: Scan) -> None:
             if pattern is p.date_numeric:
                 value = text[s:e]
                 tail = [t.strip() for t in value.replace("/", ".").replace("-", ".").split(".")]
-                year = tail[0] if len(tail[0]) == 4 else tail[-1]
+                # (a first number no day can be is the year: "92.11.23" is 1992-11-23)
+                first = tail[0]
+                year = first if len(first) == 4 or first.isdigit() and int(first) > 31 else tail[-1]
             found.append((s, e, year))
     for s, e, year in sorted(found, key=lambda f: (f[0], -f[1])):  # the longest date first
         near = _birth_word_near(scan, s, e, starts, ends)

@@ -315,8 +315,12 @@ def _cjk_mark(ch: str) -> bool:
 def usernames(scan: Scan) -> None:
     """A messenger handle: "@ivan_petrov", or the word after "WeChat", "微信号", "логин" when it
     looks like a handle (digits, "_" or "." inside), not an ordinary word."""
+    # (a handle with the service's own name, "@BinanceHelpDesk", is an account the user asks
+    # about, never theirs: it stays readable, as the service's e-mail domains do)
+    brands = {d.split(".")[0] for d in scan.vocab.public_email_domains}
     for s, e, _ in scan.matches(scan.p.handle):
-        scan.claim("username", s, e)
+        if not any(b in scan.text[s:e].casefold() for b in brands):
+            scan.claim("username", s, e)
     text = scan.text
     links = scan.vocab.folded("password_links")
     for cs, e in scan.cues("username"):

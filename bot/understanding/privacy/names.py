@@ -54,6 +54,7 @@ def names(scan: Scan) -> None:
     _lowercase_opening_name(scan)
     _lowercase_typed_name(scan)
     _closing_name(scan)
+    _signature_block(scan)
     _dashed_signature(scan)
     _name_in_brackets_after_mask(scan)
     _name_rewritten(scan)
@@ -862,7 +863,9 @@ def _closing_name(scan: Scan) -> None:
         cut = dash
     if cut < 0:
         return
-    signed = any(tail_start <= e <= cut + 1 for _, e in scan.cues("signoffs")) or text[cut] in "-–—"
+    # (the sign-off just before the name: "Thanks,\nJohn", not "Thanks ... \nAccountant")
+    signed = any(tail_start <= e <= cut + 1 and not text[e : cut + 1].strip(" \t\r\n,.!:;-–—")
+                 for _, e in scan.cues("signoffs")) or text[cut] in "-–—"
     pos = cut + 1
     while pos < end and text[pos] in " \t-–—":
         pos += 1
@@ -882,6 +885,44 @@ def _closing_name(scan: Scan) -> None:
 _SIGNATURE_LINES = 3
 #: what may follow the name on a signature line ("—— 刘芳芳 / 微信同号 ...", "— Ana Lima | tel ...")
 _SIGNATURE_AFTER = "/|,，(（、;；"
+
+
+#: lines looked at for a signature block from the end of the message
+_BLOCK_LINES = 8
+
+
+def _signature_block(scan: Scan) -> None:
+    """A name on its own line just after a sign-off line ("Best regards," / "С уважением,") or
+    the e-mail signature mark ("--"), with more lines after it (a job title, a phone number):
+    "Thanks in advance.⏎⏎--⏎Samantha J. Ortiz⏎Senior Accountant | ...". Two capitalised words
+    or more (one after a sign-off word)."""
+    text = scan.text
+    if text.count("\n") < 2:
+        return
+    lines: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            lines.append((pos, pos + len(line.rstrip())))
+        pos += len(line) + 1
+    lines = lines[-_BLOCK_LINES:]
+    ends = {e for _, e in scan.cues("signoffs")}
+    for (ls, le), (ns, ne) in zip(lines, lines[1:], strict=False):
+        head = text[ls:le].strip()
+        mark = head in ("--", "---", "—", "——", "–", "__", "___")
+        # (a short line that ends with the sign-off, not a sentence that ends "... thanks")
+        signed = not mark and any(ls <= e <= le and not text[e:le].strip(" \t,.!:;")
+                                  and text[ls:e].strip().count(" ") <= 3 for e in ends)
+        if not (mark or signed):
+            continue
+        span = _run(scan, ns, least=1 if signed else 2, lowercase=False, skip="")
+        if span is not None and text[span[1]:ne].lstrip(" \t")[:1] == ",":
+            # the surname first: "Schneider, Jonas"
+            given = _run(scan, text.index(",", span[1]) + 1, least=1, lowercase=False, skip="")
+            if given is not None and not text[given[1]:ne].strip(" \t,."):
+                span = (span[0], given[1])
+        if span is not None and not text[span[1]:ne].strip(" \t,."):
+            scan.claim("name", *span)
 
 
 def _dashed_signature(scan: Scan) -> None:

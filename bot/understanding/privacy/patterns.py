@@ -49,7 +49,7 @@ class Patterns:
         self.cue = {
             key: cue_pattern(v, key)
             for key in ("name", "name_weak", "name_given", "name_titled", "name_opening", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
-                        "seed", "uid", "id_numbers", "id_series", "birth", "address", "order",
+                        "seed", "uid", "id_numbers", "id_series", "birth", "address", "birthplace", "order",
                         "signoffs", "username", "card_expiry", "iban", "contract", "name_lowercase", "phone_labels", "security",
                         "salutations")
         }

@@ -67,6 +67,8 @@ def seed_phrases(scan: Scan) -> None:
         other = sum(text[s:e].casefold() not in scan.vocab.bip39 for s, e in run)
         if len(run) >= LEAST_MISTYPED and other <= MISTYPED:
             scan.claim("seed_phrase", run[0][0], run[-1][1])
+        else:
+            _any_list(scan, ce)
     # most messages hold too few list words for any run to count: skip the word-by-word walk
     if _listed(text, scan.vocab.bip39) < (LEAST_AFTER_CUE if cues else LEAST):
         return
@@ -149,6 +151,53 @@ def _plain_words(text: str, pos: int) -> list[tuple[int, int]]:
             break  # not a plain Latin word (another script, or letters glued to it)
         out.append((s, pos))
     return out
+
+
+#: how many words a seed phrase has (BIP-39): a run of exactly so many words after a seed cue is
+#: one in any language's list ("phrase de récupération : bateau cerise domaine ...")
+PHRASE_LENGTHS = frozenset({12, 15, 18, 21, 24})
+_AFTER_CUE = 60  # how far after its cue a phrase may start
+
+
+def _any_list(scan: Scan, pos: int) -> None:
+    """After a seed cue, a run of exactly 12, 15, 18, 21 or 24 distinct words of letters (any
+    script: the French, Spanish, Italian... lists have accents), each apart from the next by
+    spaces, commas or numbers; the last one may end a sentence."""
+    text = scan.text
+    limit = min(len(text), pos + _AFTER_CUE + 24 * 14)
+    run: list[tuple[int, int]] = []
+    i = pos
+    while i < limit:
+        while i < limit and text[i].isspace():
+            i += 1
+        s = i
+        while i < limit and not text[i].isspace():
+            i += 1
+        token = text[s:i]
+        core = token.rstrip(",.;:!?。，")
+        if core.rstrip(".").isdigit() or core in ("", "-", "–", "—"):  # "1." numbering
+            if core and run:
+                continue
+        if core and core.isalpha() and core == core.casefold() and (run or s - pos <= _AFTER_CUE):
+            run.append((s, s + len(core)))
+            if len(core) == len(token) or token[len(core):] == ",":
+                continue
+        if _phrase(text, run):
+            scan.claim("seed_phrase", run[0][0], run[-1][1])
+            return
+        run = []
+        if s - pos > _AFTER_CUE:
+            return
+    if _phrase(text, run):
+        scan.claim("seed_phrase", run[0][0], run[-1][1])
+
+
+def _phrase(text: str, run: list[tuple[int, int]]) -> bool:
+    """A phrase's length, its words distinct and of three letters or more (every list's are;
+    a sentence has its "a", "i", "de", "и")."""
+    words = [text[s:e] for s, e in run]
+    return (len(words) in PHRASE_LENGTHS and len(set(words)) == len(words)
+            and min(map(len, words)) >= 3)
 
 
 def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
