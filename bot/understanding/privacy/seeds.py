@@ -175,9 +175,8 @@ def _any_list(scan: Scan, pos: int) -> None:
             i += 1
         token = text[s:i]
         core = token.rstrip(",.;:!?。，")
-        if core.rstrip(".").isdigit() or core in ("", "-", "–", "—"):  # "1." numbering
-            if core and run:
-                continue
+        if run and (core.rstrip(".").isdigit() or core in ("-", "–", "—")):  # "1." numbering
+            continue
         if core and core.isalpha() and core == core.casefold() and (run or s - pos <= _AFTER_CUE):
             run.append((s, s + len(core)))
             if len(core) == len(token) or token[len(core):] == ",":
