@@ -57,3 +57,16 @@ async def test_not_recognised_me_is_the_face_check_alone(chat: Chat, text: str, 
     # H1: "it won't recognise me" added the blurry document photo as a second reason
     await chat.say(text, lang=lang)
     assert await _reasons(chat, lang) == ["face_verification"]
+
+
+@pytest.mark.parametrize(("text", "lang", "reason"), [
+    ("🤳 failed. 🤳 failed. 🤳 failed. I'm losing my mind", "en", "face_verification"),
+    ("🤳失败。🤳失败。我要疯了", "zh", "face_verification"),
+    ("📸 too blurry?? again??", "en", "blurry_photo"),
+    ("y underage im literaly 18 next wk", "en", "underage"),
+])
+async def test_an_emoji_or_phone_shorthand_stands_for_its_word(chat: Chat, text: str, lang: str,
+                                                              reason: str) -> None:
+    # blind47 (even lines): emoji standing for words and "y" for "why" matched nothing
+    await chat.say(text, lang=lang)
+    assert (await _reasons(chat, lang))[:1] == [reason]

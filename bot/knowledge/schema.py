@@ -73,7 +73,7 @@ NEGATIVES = Schema(keys=("version", "examples"), required=("examples",))
 SCOPE = Schema(keys=("version", "about", "not_about"))
 MESSAGES = Schema(keys=("version", "messages", "buttons", "commands", "intents", "sources"),
                   required=("messages", "buttons", "commands"))
-MATCHING = Schema(keys=("version", "synonyms", *WORD_LISTS))
+MATCHING = Schema(keys=("version", "synonyms", "symbols", *WORD_LISTS))
 
 _STRUCTURE = ("share", "severity", "start", "next", "end", "topics", "related", "id", "label",
               "topic", "closes", "failures", "source", "sources")
@@ -111,6 +111,19 @@ def check_matching(ctx: FileCtx, data: YMap) -> None:
                                               f"phrases, e.g. `{key}: [variant one, variant two]`")
                 elif not any(ch.isalnum() for ch in str(key)):
                     ctx.error(syn.lines[key], f"synonym key '{key}' has no letters or digits")
+    symbols = data.get("symbols")
+    if symbols is not None:
+        if not isinstance(symbols, YMap):
+            ctx.error(data.lines["symbols"], "`symbols` must map a symbol to the word it stands "
+                                             "for, e.g. `\"🤳\": selfie`")
+        else:
+            for key, word in symbols.items():
+                text = str(key).replace("\ufe0f", "")
+                if len(text) != 1 or text.isalnum() or text.isspace():
+                    ctx.error(symbols.lines[key], f"symbol '{key}' must be one character that is "
+                                                  "not a letter or digit (an emoji)")
+                elif not isinstance(word, str) or not word.strip():
+                    ctx.error(symbols.lines[key], f"symbol '{key}' must stand for a word or phrase")
     for name in WORD_LISTS:
         value = data.get(name)
         if value is None:

@@ -237,6 +237,8 @@ class Matcher:
         #: matching.yaml's `place_leads` ("I live in", "я живу в", "我住在"): the clause says where
         #: the user is, which names the region reason only when the place is one it is about
         self.place_leads: tuple[str, ...] = ()
+        #: matching.yaml's `symbols` as a str.translate table: an emoji that stands for a word
+        self.symbols: dict[int, str] = {}
         self.place_han: tuple[str, ...] = ()
         #: matching.yaml's `quote_words` ("it said", "пишут", "邮件说"): the clause reports the notice
         self.quote_words: tuple[str, ...] = ()
@@ -389,6 +391,7 @@ class Matcher:
                                           for t in norm.terms(clean(w, 200))) - norm.negations
         matcher.narration_words, matcher.narration_han = _phrases(words["narration_words"])
         matcher.place_leads, matcher.place_han = _phrases(words["place_leads"])
+        matcher.symbols = {ord(k): f" {v} " for k, v in words["symbols"].items()}
         matcher.quote_words, matcher.quote_han = _phrases(words["quote_words"])
         matcher.fine_words, matcher.fine_han = _phrases(words["fine_words"])
         matcher.question_leads = _phrases(words["question_leads"])[0]
@@ -432,7 +435,7 @@ class Matcher:
         """A text's words as the scope model reads them: stems, single-word synonyms mapped
         (the same for a message at `analyse` and for a text at training; no typo correction,
         which costs most of a reading and matters little to what a message is about)."""
-        cleaned = without_emails(clean(text, int(self.settings["max_chars"])))
+        cleaned = without_emails(self._clean(text, int(self.settings["max_chars"])))
         return self.norm.light_terms(self.without_adult_age(self._translit(cleaned)))
 
     def __getstate__(self) -> dict[str, Any]:
@@ -449,6 +452,14 @@ class Matcher:
         self._doc_cache.clear()
         self.index.forget()
 
+    def _clean(self, text: str, limit: int) -> str:
+        """`clean`, with the symbols matching.yaml reads as words ("🤳 failed" -> " selfie
+        failed")."""
+        cleaned = clean(text, limit)
+        if self.symbols and not cleaned.isascii():
+            return cleaned.translate(self.symbols)
+        return cleaned
+
     def _translit(self, cleaned: str) -> str:
         """Russian written in Latin letters reads as Russian."""
         if cleaned.isascii():
@@ -457,13 +468,13 @@ class Matcher:
 
     def char_text(self, text: str) -> str:
         """A knowledge text cleaned as `analyse` cleans a message for the character model."""
-        return self._translit(clean(text, int(self.settings["max_chars"])))
+        return self._translit(self._clean(text, int(self.settings["max_chars"])))
 
     def doc_terms(self, text: str) -> list[str]:
         """Return the terms of a knowledge text, read exactly as a message would be."""
         cached = self._doc_cache.get(text)
         if cached is None:
-            cached = self.norm.terms(self.seg.strip_boilerplate(clean(text, 10000)))
+            cached = self.norm.terms(self.seg.strip_boilerplate(self._clean(text, 10000)))
             if len(self._doc_cache) < 200000:
                 self._doc_cache[text] = cached
         return cached
@@ -509,7 +520,7 @@ class Matcher:
 
     def clauses(self, text: str) -> list[str]:
         """`text` split into clauses at punctuation and soft separators ("and", "，")."""
-        return self.seg.clauses(clean(text, 10000))
+        return self.seg.clauses(self._clean(text, 10000))
 
     def language(self, text: object) -> Language | None:
         """Return the language `text` is written in (translit Russian counts as "ru")."""
@@ -548,7 +559,7 @@ class Matcher:
             return None
         s = self.settings
         budget = budget or Budget(s["max_steps"])
-        original = clean(text, int(s["max_chars"]))
+        original = self._clean(text, int(s["max_chars"]))
         budget.spend(len(original))
         # an address says nothing of what went wrong, nor a timestamp ("17:45" is no age)
         original = without_repeats(without_times(without_emails(original)))
@@ -823,7 +834,7 @@ class Matcher:
     def reads_words(self, text: str) -> bool:
         """Does the message hold a word the knowledge uses about verification (not only in
         negatives.yaml)? "asdfgh", "алло", "ывапр": no, so nothing could be understood."""
-        cleaned = clean(text, int(self.settings["max_chars"]))
+        cleaned = self._clean(text, int(self.settings["max_chars"]))
         if not any(c.isalpha() for c in cleaned):
             return False
         ix = self.index
@@ -838,7 +849,7 @@ class Matcher:
 
     def _padded_words(self, text: str) -> str:
         """The message's words, one space between them and one on each side."""
-        return f" {' '.join(text_words(clean(text, int(self.settings['max_chars']))))} "
+        return f" {' '.join(text_words(self._clean(text, int(self.settings['max_chars']))))} "
 
     def asks_what_to_do(self, text: str) -> bool:
         """Is every yes/no lead of the message part of an open question ("what should i do",
@@ -861,14 +872,14 @@ class Matcher:
         knowledge base never uses ("hi im from madrid, pls help": a place, a plea)?"""
         if not isinstance(text, str):
             return False
-        cleaned = self._translit(clean(text, int(self.settings["max_chars"])))
+        cleaned = self._translit(self._clean(text, int(self.settings["max_chars"])))
         terms = self.norm.terms(self.seg.split(cleaned).text, set())
         return all(t in self.vague_terms or t not in self.index.idf for t in terms)
 
     def reads_elsewhere(self, text: str) -> bool:
         """Does the message hold a word the knowledge uses mostly about other things (negatives.yaml:
         "trading fees", "deposit")? "how do I know?" holds none."""
-        cleaned = clean(text, int(self.settings["max_chars"]))
+        cleaned = self._clean(text, int(self.settings["max_chars"]))
         ix = self.index
         return any(ix.off_domain.get(t, 0.0) >= _ELSEWHERE_SHARE
                    for t in self.norm.terms(self._translit(cleaned), set()))

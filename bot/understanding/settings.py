@@ -45,6 +45,7 @@ def matching_words(kb: Any) -> dict[str, Any]:
     """
     syn: dict[str, list[str]] = {}
     out: dict[str, Any] = {name: [] for name in WORD_LISTS}
+    out["symbols"] = {}
     out["english"] = []  # phrases of the English file: what a Latin word may be besides translit
     for lang, data in matching_files(kb):
         one = words_of(data)
@@ -56,10 +57,18 @@ def matching_words(kb: Any) -> dict[str, Any]:
                                for w in one[name]]
         for key, variants in one["synonyms"].items():
             syn.setdefault(key, []).extend(variants)
+        out.setdefault("symbols", {}).update(one["symbols"])
         for name in WORD_LISTS:
             out[name].extend(one[name])
     out["synonyms"] = syn
     return out
+
+
+def symbol_key(key: object) -> str:
+    """A `symbols` key as the matcher reads it: one character (an emoji's variation selector
+    dropped), or "" when it is not one."""
+    text = str(key).replace("\ufe0f", "")
+    return text if len(text) == 1 and not text.isalnum() and not text.isspace() else ""
 
 
 def words_of(data: Mapping[str, object]) -> dict[str, Any]:
@@ -74,6 +83,9 @@ def words_of(data: Mapping[str, object]) -> dict[str, Any]:
             elif isinstance(variants, str | int | float):
                 syn[str(key)] = [str(variants)]
     out["synonyms"] = syn
+    raw = data.get("symbols") if isinstance(data, Mapping) else None
+    out["symbols"] = {symbol_key(k): str(v) for k, v in raw.items()
+                      if symbol_key(k) and isinstance(v, str) and v.strip()} if isinstance(raw, Mapping) else {}
     for name in WORD_LISTS:
         value = data.get(name) if isinstance(data, Mapping) else None
         items = [str(v) for v in value if isinstance(v, str | int | float)] if isinstance(
