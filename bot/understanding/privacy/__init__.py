@@ -207,8 +207,10 @@ def warm() -> None:
     """Read the words and compile every pattern now (~0.1-0.2 s, once) instead of at the first
     messages: a long-running bot calls this at start-up (the console does not: it answers
     sooner without)."""
-    for pattern in _current().all():
+    patterns = _current()
+    for pattern in patterns.all():
         pattern.compile()
+    patterns.cues.build()
 
 
 def scan(text: str) -> list[Finding]:

@@ -6,6 +6,7 @@ the rest are built from the word lists of `knowledge/privacy.yaml` and its langu
 
 from __future__ import annotations
 
+from bot.understanding.privacy.cues import CueFinder
 from bot.understanding.privacy.rx import DIGITS, Pattern, is_cjk, lazy_rx, words_rx
 from bot.understanding.privacy.vocab import Vocabulary
 from bot.understanding.text import EMAIL_PATTERN
@@ -41,18 +42,21 @@ def cue_pattern(vocab: Vocabulary, *keys: str) -> Pattern:
     return lazy_rx(f"(?i:{words_rx(words, stars=False)})")
 
 
+#: the cue lists `Scan.cues` looks up
+CUE_LISTS = ("name", "name_weak", "name_given", "name_titled", "name_opening", "name_labels",
+             "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv",
+             "card", "seed", "uid", "id_numbers", "id_series", "birth", "address", "birthplace",
+             "order", "signoffs", "username", "card_expiry", "iban", "contract", "name_lowercase",
+             "phone_labels", "security", "salutations")
+
+
 class Patterns:
     """The compiled patterns of one vocabulary."""
 
     def __init__(self, v: Vocabulary) -> None:
         self.vocab = v
-        self.cue = {
-            key: cue_pattern(v, key)
-            for key in ("name", "name_weak", "name_given", "name_titled", "name_opening", "name_labels", "public_names", "self_intro", "name_before", "documents", "password", "code", "cvv", "card",
-                        "seed", "uid", "id_numbers", "id_series", "birth", "address", "birthplace", "order",
-                        "signoffs", "username", "card_expiry", "iban", "contract", "name_lowercase", "phone_labels", "security",
-                        "salutations")
-        }
+        #: every cue list, searched together (see `cues`)
+        self.cues = CueFinder({key: v.words(key) for key in CUE_LISTS})
         # masks this redactor writes: "[name]", "[seed phrase]"
         self.mask = lazy_rx(r"\[[a-z][a-z ]{1,20}\]")
         # a Telegram bot token (digits, ":", 35 characters), as in request URLs
@@ -296,5 +300,5 @@ class Patterns:
         self.mask.needs = ("[",)
 
     def all(self) -> list[Pattern]:
-        """Every pattern this vocabulary made: its own, and one per cue list."""
-        return [*(v for v in vars(self).values() if isinstance(v, Pattern)), *self.cue.values()]
+        """Every pattern this vocabulary made (the cue lists are `cues`)."""
+        return [v for v in vars(self).values() if isinstance(v, Pattern)]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from bot.understanding.privacy.patterns import Patterns
-from bot.understanding.privacy.rx import DIGITS, Match, Pattern, contains_any, is_cjk
+from bot.understanding.privacy.rx import DIGITS, Pattern, contains_any, is_cjk
 
 KEEP = "keep"
 #: the most occurrences of one list's words looked at in one message: a real message has a
@@ -46,6 +46,7 @@ class Scan:
         self._chunks: list[tuple[int, int]] | None = None
         self._chunk_starts: list[int] = []
         self._cues: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+        self._candidates: dict[str, list[tuple[int, int]]] | None = None  # see `CueFinder.find`
         #: an ASCII digit anywhere (other scripts' digits are read as ASCII ones): detectors
         #: of numbers have nothing to do without one
         self.has_digit = contains_any(text, DIGITS)
@@ -128,41 +129,48 @@ class Scan:
         return known
 
     def _find_cues(self, key: str, digits_after: bool) -> Iterator[tuple[int, int]]:
-        """Where the words of `key` are, as (start, end): a word of a spaced script must stand
-        alone ("pass" is not in "passport"; a `*` word takes the letters after it, "şifremi"),
-        a word of a script written without spaces (Chinese, Thai) may stand anywhere, and a
-        word may carry a prefix the language glues to it (`glued_prefixes`: Arabic "وعنواني",
-        "and my address"). With `digits_after`, digits may be glued to the word's end
-        ("серия4608")."""
+        """Where the words of `key` are, as (start, end), left to right and not overlapping: a
+        word of a spaced script must stand alone ("pass" is not in "passport"; a `*` word takes
+        the letters after it, "şifremi"), a word of a script written without spaces (Chinese,
+        Thai) may stand anywhere, and a word may carry a prefix the language glues to it
+        (`glued_prefixes`: Arabic "وعنواني", "and my address"). With `digits_after`, digits may
+        be glued to the word's end ("серия4608"). At one start the longest word that stands
+        so is taken ("bydlím v" refused in "bydlím Vinohradská", "bydlím" taken)."""
         text = self.text
         stars = self.vocab.star_stems(key)
         prefixes = self.vocab.glued_prefixes()
-        spans: list[tuple[int, int]] = []
 
-        def accept(m: Match) -> bool:
-            s, e = m.span()
-            if s == e:
-                return False
+        def accepted(s: int, e: int) -> int:
+            """The word's end as taken (a `*` stem with its letters), or -1 when it does not
+            stand as a word there."""
             first, last = text[s], text[e - 1]
             if is_cjk(first) or _unspaced(first):
-                spans.append((s, e))
-                return True
+                return e
             glued_before = s > 0 and (_in_word(text[s - 1]) or text[s - 1] == "]") and _in_word(first)
             if glued_before and not _after_prefix(text, s, prefixes):
-                return False  # inside a word, or glued to a mask where a word was ("]password")
+                return -1  # inside a word, or glued to a mask where a word was ("]password")
             if " ".join(text[s:e].casefold().split()) in stars:
                 while e < len(text) and _in_word(text[e]):
                     e += 1
             elif (e < len(text) and _in_word(last) and _in_word(text[e])
                   and not (digits_after and text[e].isdigit() and not last.isdigit())):
-                return False
-            spans.append((s, e))
-            return True
+                return -1
+            return e
 
-        for count, _ in enumerate(self.p.cue[key].finditer(text, accept)):
+        if self._candidates is None:
+            self._candidates = self.p.cues.find(text)
+        pos = count = 0
+        for s, e in self._candidates.get(key, ()):  # at each start the longest first
+            if s < pos:
+                continue  # inside the word taken before, or a shorter word at its start
+            end = accepted(s, e)
+            if end < 0:
+                continue
+            yield s, end
+            pos = end
+            count += 1
             if count >= MAX_CUES:
                 return  # a message of nothing but cue words: the first ones are enough
-            yield spans.pop()
 
     def matches(self, pattern: Pattern, group: str = "v") -> Iterator[tuple[int, int, object]]:
         for m in pattern.finditer(self.text):
