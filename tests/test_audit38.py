@@ -70,3 +70,21 @@ async def test_an_emoji_or_phone_shorthand_stands_for_its_word(chat: Chat, text:
     # blind47 (even lines): emoji standing for words and "y" for "why" matched nothing
     await chat.say(text, lang=lang)
     assert (await _reasons(chat, lang))[:1] == [reason]
+
+
+async def test_where_the_user_lives_beside_a_problem_still_adds_the_problem(chat: Chat) -> None:
+    # review: "I live in Iran, my name is misspelled" was read as only where the user lives
+    await chat.say(_BLURRY["en"])
+    await chat.press_key("option:1")
+    await chat.say("I live in Iran, my name is misspelled on the passport")
+    assert chat.ids()[:1] == ["reason_added_first"], chat.ids()
+    assert set(await _reasons(chat)) == {"blurry_photo", "restricted_region", "info_mismatch"}
+
+
+async def test_an_answer_that_also_names_a_reason_shows_one_step(chat: Chat) -> None:
+    # review: the step the answer led to, then the new reason's first step, in one turn
+    await chat.say("Reason: Facial verification failed")
+    await chat.say("twice. the email also says my document has expired")
+    steps = [k for k in chat.ids() if k.startswith("step:")]
+    assert len(steps) == 1, chat.ids()
+    assert "reason_added" in chat.ids()

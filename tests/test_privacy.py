@@ -956,6 +956,26 @@ def test_a_seed_phrase_of_any_list_and_a_short_year_first_date_of_birth() -> Non
     assert "@ivan_petrov88" not in redact("my telegram is @ivan_petrov88")
 
 
+def test_what_the_review_of_the_forty_seventh_round_found() -> None:
+    # a phrase after a cue glued to Chinese, or capitalised, is masked whole, and the words
+    # after it stay ("lamp" was left, "还能找回吗" eaten)
+    out = redact("让我发助记词，我发了：lamp frozen gadget rival patrol ozone ribbon whale scatter "
+                 "dinner impulse broccoli 还能找回吗")
+    assert "lamp" not in out and "还能找回吗" in out, out
+    # a sentence after the cue is no phrase of any list
+    told = "my seed phrase: never shared with anyone, support keeps asking about that through random chats"
+    assert redact(told) == told
+    # someone's handle with the service's name in it is theirs
+    assert "ivan92" not in redact("my tg is @binanceivan92")
+    assert "olga" not in redact("contact me at @olga_binance_trader please")
+    # names that sign off after an Arabic comma, a word, or initials
+    assert "فاطمة" not in redact("مع الشكر، فاطمة الزهراء بن علي")
+    assert "خالد" not in redact("شكراً لكم\nأخوكم خالد المنصوري")
+    assert "Adeyemi" not in redact("thanks for nothing i guess\n\n-- R. K. Adeyemi")
+    # an IP address is no year-first date
+    assert redact("my ip is 92.40.178.213") == "my ip is 92.40.178.213"
+
+
 def test_a_name_written_again_shorter_longer_or_without_accents_is_masked() -> None:
     for text, secret in [
         ("on my licence I'm Jonathan R. Whitfield but I signed up as Jon Whitfield years ago", "Jon Whitfield"),

@@ -212,18 +212,21 @@ def add_reasons(t: Turn, reason_ids: list[str], *, show: bool = True) -> bool:
     done = batch[: batch.index(current)] if current in batch else []
     # the ones still to come in the order one message naming them all would give
     # (a new document first: "use the same document" would be wrong advice before it)
-    order = sorted([current, *t.state.queue, *added],
-                   key=lambda r: _WALK_ORDER.get(t.kb.reasons[r].severity, 1))
-    t.state.batch = [*done, *order]  # "Next up (2 of 3)" counts in that order
-    if order[0] != current:
+    def rank(r: str) -> int:
+        return _WALK_ORDER.get(t.kb.reasons[r].severity, 1)
+
+    order = sorted([current, *t.state.queue, *added], key=rank)
+    if order[0] != current and show:
         # one that must come first ("I live in Iran" during a photo retake, an expired
-        # document during the selfie's): walked now, the one under way after it
-        t.state.queue = order[1:]
-        t.reply("reason_added_first", titles=render.reasons_of(t, added),
+        # document during the selfie's): walked now, the one under way after it (not when the
+        # step the answer led to is on screen already: then after it, as below)
+        t.state.batch, t.state.queue = [*done, *order], order[1:]
+        t.reply("reason_added_first", titles=render.reasons_of(t, added), first=t.title(order[0]),
                 current=t.title(current), count=len(t.state.batch))
         start_fix(t, order[0], announce=False)
         return True
-    t.state.queue = order[1:]
+    t.state.queue = sorted([*t.state.queue, *added], key=rank)
+    t.state.batch = [*done, current, *t.state.queue]  # "Next up (2 of 3)" counts in that order
     t.reply("reason_added", titles=render.reasons_of(t, added),
             count=len(t.state.batch))
     if show:

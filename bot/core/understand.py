@@ -1234,7 +1234,8 @@ def diagnose(t: Turn, result: MatchResult, text: str, forwarded: bool, count: in
             return
         if (not new and not notice and t.state.phase == FIX and not set(ids) <= walked
                 and not t.engine.adds(text) and not t.engine.says_failure(text)
-                and (((_bare(text) or t.engine.matcher.places(text))
+                and (((_bare(text) or (t.engine.matcher.places(text)
+                                       and len(t.engine.matcher.clauses(text)) == 1))
                       and top.score < float(t.policy.matching["named_reason_score"]))
                      or t.engine.matcher.narrates(text))):
             # "name", "I live in Germany", "I uploaded the video and the selfie to my ticket": a

@@ -92,7 +92,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "support_fixed_next": (),
         "stopped_no_case": (),
         "reason_added": ("titles", "count"),
-        "reason_added_first": ("titles", "current", "count"),
+        "reason_added_first": ("titles", "first", "current", "count"),
         "reason_corrected": ("wrong", "right"),
         "resubmission_undone": ("attempt",),
         "pass_undone": ("attempt",),

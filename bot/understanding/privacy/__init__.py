@@ -188,7 +188,8 @@ def fingerprint() -> str:
         for name, data in _code():
             digest.update(name.encode() + b"\0" + data + b"\0")
         v = patterns.vocab
-        words = [sorted(v.cues.items()), sorted(v.public_email_domains), sorted(v.bip39)]
+        words = [sorted(v.cues.items()), sorted(v.public_email_domains), sorted(v.bip39),
+                 sorted(v.bip39_other)]
         digest.update(repr(words).encode())
         known = digest.hexdigest()[:16]
         setattr(patterns, "fingerprint", known)  # noqa: B010 (computed once per vocabulary)

@@ -57,9 +57,10 @@ def dates(scan: Scan) -> None:
             if pattern is p.date_numeric:
                 value = text[s:e]
                 tail = [t.strip() for t in value.replace("/", ".").replace("-", ".").split(".")]
-                # (a first number no day can be is the year: "92.11.23" is 1992-11-23)
+                # (a first number no day can be is the year, when a month and a day follow:
+                # "92.11.23" is 1992-11-23; "92.40.178.213" is an address, no date)
                 first = tail[0]
-                year = first if len(first) == 4 or first.isdigit() and int(first) > 31 else tail[-1]
+                year = first if len(first) == 4 or _year_first(tail) else tail[-1]
             found.append((s, e, year))
     for s, e, year in sorted(found, key=lambda f: (f[0], -f[1])):  # the longest date first
         near = _birth_word_near(scan, s, e, starts, ends)
@@ -72,6 +73,12 @@ def dates(scan: Scan) -> None:
             scan.claim("date", s, e)
         elif year is not None:
             scan.claim(KEEP, s, e)  # a recent date: of the rejection, of expiry
+
+
+def _year_first(parts: list[str]) -> bool:
+    """Is a numeric date of three parts written year first with a two-digit year ("92.11.23")?"""
+    return (len(parts) == 3 and all(p.isdigit() for p in parts) and int(parts[0]) > 31
+            and 1 <= int(parts[1]) <= 12 and 1 <= int(parts[2]) <= 31)
 
 
 def _full_years(year: str | None) -> tuple[int | None, int | None]:

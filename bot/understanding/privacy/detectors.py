@@ -315,11 +315,12 @@ def _cjk_mark(ch: str) -> bool:
 def usernames(scan: Scan) -> None:
     """A messenger handle: "@ivan_petrov", or the word after "WeChat", "微信号", "логин" when it
     looks like a handle (digits, "_" or "." inside), not an ordinary word."""
-    # (a handle with the service's own name, "@BinanceHelpDesk", is an account the user asks
-    # about, never theirs: it stays readable, as the service's e-mail domains do)
+    # (a handle made of the service's own name and support words, "@BinanceHelpDesk",
+    # "@binance_kyc_support", is an account the user asks about, not theirs: it stays readable,
+    # as the service's e-mail domains do; "@binanceivan92" is someone's)
     brands = {d.split(".")[0] for d in scan.vocab.public_email_domains}
     for s, e, _ in scan.matches(scan.p.handle):
-        if not any(b in scan.text[s:e].casefold() for b in brands):
+        if not _service_handle(scan.text[s:e].casefold(), brands):
             scan.claim("username", s, e)
     text = scan.text
     links = scan.vocab.folded("password_links")
@@ -344,6 +345,21 @@ def usernames(scan: Scan) -> None:
         value = text[s:end]
         if len(value) >= 4 and not value.isdigit() and any(ch.isdigit() or ch in "_." for ch in value):
             scan.claim("username", s, end)
+
+
+#: what an account of the service itself is called besides its name
+_SERVICE_WORDS = ("helpdesk", "help", "desk", "support", "official", "kyc", "team", "care",
+                  "service", "verify", "verification", "admin", "bot", "news", "global", "info")
+
+
+def _service_handle(handle: str, brands: set[str]) -> bool:
+    """Is a handle (casefolded) the service's name and its support words only?"""
+    rest = handle.lstrip("@")
+    if not any(b in rest for b in brands):
+        return False
+    for word in (*brands, *sorted(_SERVICE_WORDS, key=len, reverse=True)):
+        rest = rest.replace(word, "")
+    return not rest.strip("_.0123456789")
 
 
 def codes(scan: Scan) -> None:

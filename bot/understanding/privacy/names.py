@@ -863,8 +863,10 @@ def _closing_name(scan: Scan) -> None:
         cut = dash
     if cut < 0:
         return
-    # (the sign-off just before the name: "Thanks,\nJohn", not "Thanks ... \nAccountant")
-    signed = any(tail_start <= e <= cut + 1 and not text[e : cut + 1].strip(" \t\r\n,.!:;-–—")
+    # (a sign-off, but not one a whole line above the last: "Best regards⏎Anna Lee⏎Accountant"
+    # ends with a job title, its name line is `_signature_block`'s)
+    signed = any(tail_start <= e <= cut + 1 and not (
+        text[cut] == "\n" and "\n" in text[e:cut] and text[e:cut].split("\n", 1)[1].strip())
                  for _, e in scan.cues("signoffs")) or text[cut] in "-–—"
     pos = cut + 1
     while pos < end and text[pos] in " \t-–—":

@@ -10,6 +10,7 @@ and a run of 8 or more after a seed cue.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 
 from bot.understanding.privacy.rx import lazy_rx
@@ -62,13 +63,16 @@ def seed_phrases(scan: Scan) -> None:
     text = scan.text
     cues = list(scan.cues("seed"))
     _han_phrases(scan, cues)
+    listed = scan.vocab.bip39 | scan.vocab.bip39_other if cues else frozenset()
     for _, ce in cues:
-        run = _plain_words(text, ce)
-        other = sum(text[s:e].casefold() not in scan.vocab.bip39 for s, e in run)
-        if len(run) >= LEAST_MISTYPED and other <= MISTYPED:
-            scan.claim("seed_phrase", run[0][0], run[-1][1])
-        else:
-            _any_list(scan, ce)
+        # the phrase right after the cue, or a few words on ("... je l'ai donnée : bateau ...")
+        for start in _word_starts(text, ce, ce + _LEAD):
+            run = _plain_words(text, start)
+            other = sum(unicodedata.normalize("NFC", text[s:e]).casefold() not in listed
+                        for s, e in run)
+            if len(run) >= LEAST_MISTYPED and other <= MISTYPED:
+                scan.claim("seed_phrase", run[0][0], run[-1][1])
+                break
     # most messages hold too few list words for any run to count: skip the word-by-word walk
     if _listed(text, scan.vocab.bip39) < (LEAST_AFTER_CUE if cues else LEAST):
         return
@@ -136,67 +140,38 @@ def seed_runs(text: str, words: frozenset[str]) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
+#: how far after a seed cue its phrase may start
+_LEAD = 40
+
+
+def _word_starts(text: str, pos: int, limit: int) -> Iterator[int]:
+    """`pos`, then where each word starting before `limit` starts."""
+    yield pos
+    limit = min(limit, len(text))
+    for i in range(pos + 1, limit):
+        if text[i].isalpha() and not text[i - 1].isalpha():
+            yield i
+
+
 def _plain_words(text: str, pos: int) -> list[tuple[int, int]]:
-    """The run of Latin-letter words after `pos` (at most 24, within 300 characters), separated
-    by spaces, commas, numbers ("1. deposit 2. thing") or new lines; a colon may open it."""
+    """The run of words after `pos` (at most 24, within 300 characters), separated by spaces,
+    commas, numbers ("1. deposit 2. thing") or new lines; a colon may open it. A word is letters
+    of one spaced script (Latin with its accents, Cyrillic: the lists' languages), never Chinese
+    (`_han_phrases`)."""
     out: list[tuple[int, int]] = []
     limit = min(len(text), pos + 300)
     while pos < limit and len(out) < 24:
+        if out and pos < limit and text[pos] in ".!?。":
+            break  # a sentence ends after a word ("... neige orage. C'est grave ?"), not "1."
         while pos < limit and (text[pos] in " \t\n\r,;.:：-–—()" or text[pos].isdigit()):
             pos += 1
         s = pos
-        while pos < limit and text[pos].isascii() and text[pos].isalpha():
+        while pos < limit and (text[pos].isalpha() or unicodedata.combining(text[pos])) and not _han(text[pos]):
             pos += 1
         if pos == s or (pos < limit and text[pos].isalpha()):
-            break  # not a plain Latin word (another script, or letters glued to it)
+            break  # not a plain word (Chinese, or letters glued to it)
         out.append((s, pos))
     return out
-
-
-#: how many words a seed phrase has (BIP-39): a run of exactly so many words after a seed cue is
-#: one in any language's list ("phrase de récupération : bateau cerise domaine ...")
-PHRASE_LENGTHS = frozenset({12, 15, 18, 21, 24})
-_AFTER_CUE = 60  # how far after its cue a phrase may start
-
-
-def _any_list(scan: Scan, pos: int) -> None:
-    """After a seed cue, a run of exactly 12, 15, 18, 21 or 24 distinct words of letters (any
-    script: the French, Spanish, Italian... lists have accents), each apart from the next by
-    spaces, commas or numbers; the last one may end a sentence."""
-    text = scan.text
-    limit = min(len(text), pos + _AFTER_CUE + 24 * 14)
-    run: list[tuple[int, int]] = []
-    i = pos
-    while i < limit:
-        while i < limit and text[i].isspace():
-            i += 1
-        s = i
-        while i < limit and not text[i].isspace():
-            i += 1
-        token = text[s:i]
-        core = token.rstrip(",.;:!?。，")
-        if run and (core.rstrip(".").isdigit() or core in ("-", "–", "—")):  # "1." numbering
-            continue
-        if core and core.isalpha() and core == core.casefold() and (run or s - pos <= _AFTER_CUE):
-            run.append((s, s + len(core)))
-            if len(core) == len(token) or token[len(core):] == ",":
-                continue
-        if _phrase(text, run):
-            scan.claim("seed_phrase", run[0][0], run[-1][1])
-            return
-        run = []
-        if s - pos > _AFTER_CUE:
-            return
-    if _phrase(text, run):
-        scan.claim("seed_phrase", run[0][0], run[-1][1])
-
-
-def _phrase(text: str, run: list[tuple[int, int]]) -> bool:
-    """A phrase's length, its words distinct and of three letters or more (every list's are;
-    a sentence has its "a", "i", "de", "и")."""
-    words = [text[s:e] for s, e in run]
-    return (len(words) in PHRASE_LENGTHS and len(set(words)) == len(words)
-            and min(map(len, words)) >= 3)
 
 
 def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:

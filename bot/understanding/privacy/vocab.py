@@ -18,6 +18,9 @@ from bot.understanding.privacy.rx import compile_rx, is_cjk, words_rx
 #: the knowledge folder this package ships with (operators may point at another)
 BUNDLED_KNOWLEDGE = Path(__file__).resolve().parents[3] / "knowledge"
 BIP39_ENGLISH = Path(__file__).with_name("bip39_english.txt")
+#: the French, Spanish, Italian, Portuguese, Czech, Russian and Turkish seed-phrase word lists
+#: (the `mnemonic` package's, MIT), casefolded: a phrase after a seed cue in those languages
+BIP39_OTHER = Path(__file__).with_name("bip39_other.txt")
 
 #: every key a privacy.yaml may have under `cues` (all lists of words)
 CUE_KEYS = frozenset({
@@ -66,6 +69,7 @@ class Vocabulary:
     cues: dict[str, list[str]] = field(default_factory=dict)
     public_email_domains: list[str] = field(default_factory=list)
     bip39: frozenset[str] = frozenset()
+    bip39_other: frozenset[str] = frozenset()
     sources: list[str] = field(default_factory=list)
     #: the disk cache's name for these words ("": read without the cache)
     cache_key: str = ""
@@ -171,6 +175,7 @@ def load_vocabulary(knowledge_dir: Path | str | None = None) -> Vocabulary:
         for path in files:
             _read(path, vocab)
         vocab.bip39 = frozenset(BIP39_ENGLISH.read_text(encoding="utf-8").split())
+        vocab.bip39_other = frozenset(BIP39_OTHER.read_text(encoding="utf-8").split())
         _check_lists(vocab)
         return vocab
 
@@ -181,7 +186,7 @@ def load_vocabulary(knowledge_dir: Path | str | None = None) -> Vocabulary:
     except OSError:
         return read()  # reports the file that cannot be read
     key = cache.fingerprint("privacy vocabulary", Path(__file__).read_bytes(),
-                            BIP39_ENGLISH.read_bytes(), contents)
+                            BIP39_ENGLISH.read_bytes(), BIP39_OTHER.read_bytes(), contents)
     vocab = cache.cached(key, read, kind="privacy")
     vocab.cache_key = key  # names these words for caches built from them (the patterns)
     return vocab
