@@ -97,6 +97,13 @@ def _scalar(value: object) -> bool:
     return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
+def symbol_key(key: object) -> str:
+    """A matching.yaml `symbols` key as the matcher reads it: one character that is no letter,
+    digit or space (an emoji's variation selector dropped), or "" when it is not one."""
+    text = str(key).replace("\ufe0f", "")
+    return text if len(text) == 1 and not text.isalnum() and not text.isspace() else ""
+
+
 def check_matching(ctx: FileCtx, data: YMap) -> None:
     """Check matching.yaml's lists: words are text, patterns compile and never match ''."""
     syn = data.get("synonyms")
@@ -118,8 +125,7 @@ def check_matching(ctx: FileCtx, data: YMap) -> None:
                                              "for, e.g. `\"🤳\": selfie`")
         else:
             for key, word in symbols.items():
-                text = str(key).replace("\ufe0f", "")
-                if len(text) != 1 or text.isalnum() or text.isspace():
+                if not symbol_key(key):
                     ctx.error(symbols.lines[key], f"symbol '{key}' must be one character that is "
                                                   "not a letter or digit (an emoji)")
                 elif not isinstance(word, str) or not word.strip():

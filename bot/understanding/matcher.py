@@ -237,9 +237,9 @@ class Matcher:
         #: matching.yaml's `place_leads` ("I live in", "я живу в", "我住在"): the clause says where
         #: the user is, which names the region reason only when the place is one it is about
         self.place_leads: tuple[str, ...] = ()
+        self.place_han: tuple[str, ...] = ()
         #: matching.yaml's `symbols` as a str.translate table: an emoji that stands for a word
         self.symbols: dict[int, str] = {}
-        self.place_han: tuple[str, ...] = ()
         #: matching.yaml's `quote_words` ("it said", "пишут", "邮件说"): the clause reports the notice
         self.quote_words: tuple[str, ...] = ()
         self.quote_han: tuple[str, ...] = ()

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bot.knowledge.policy import MATCHING_DEFAULTS
-from bot.knowledge.schema import PATTERN_LISTS, WORD_LISTS
+from bot.knowledge.schema import PATTERN_LISTS, WORD_LISTS, symbol_key
 from bot.understanding.patterns import check_pattern
 
 logger = logging.getLogger(__name__)
@@ -57,18 +57,11 @@ def matching_words(kb: Any) -> dict[str, Any]:
                                for w in one[name]]
         for key, variants in one["synonyms"].items():
             syn.setdefault(key, []).extend(variants)
-        out.setdefault("symbols", {}).update(one["symbols"])
+        out["symbols"].update(one["symbols"])
         for name in WORD_LISTS:
             out[name].extend(one[name])
     out["synonyms"] = syn
     return out
-
-
-def symbol_key(key: object) -> str:
-    """A `symbols` key as the matcher reads it: one character (an emoji's variation selector
-    dropped), or "" when it is not one."""
-    text = str(key).replace("\ufe0f", "")
-    return text if len(text) == 1 and not text.isalnum() and not text.isspace() else ""
 
 
 def words_of(data: Mapping[str, object]) -> dict[str, Any]:

@@ -60,8 +60,8 @@ def _birthplace(scan: Scan, pos: int) -> None:
     end = pos
     while end < limit and text[end] not in "\n;；。!?！？":
         if text[end] == "." and (end + 1 == limit or text[end + 1] in " \t\n"):
-            word = text[pos:end].split()[-1] if text[pos:end].split() else ""
-            if len(word) > 4:
+            words = text[pos:end].split()
+            if words and len(words[-1]) > 4:
                 break
         end += 1
     end = len(text[:end].rstrip(" \t,，."))

@@ -98,7 +98,7 @@ class CueFinder:
 def _squeezed(text: str) -> tuple[str, list[int], list[int]]:
     """`text` with each run of spaces and line breaks made one space, and how to map back: at
     squeezed position `starts[i]` and after it, add `shifts[i]` (no lists when nothing moved)."""
-    if "  " not in text and "\n" not in text and "\t" not in text and "\r" not in text and "\f" not in text:
+    if "  " not in text and not any(ch in text for ch in "\n\t\r\f"):
         return text, [], []
     pieces: list[str] = []
     starts: list[int] = []

@@ -347,9 +347,11 @@ def usernames(scan: Scan) -> None:
             scan.claim("username", s, end)
 
 
-#: what an account of the service itself is called besides its name
-_SERVICE_WORDS = ("helpdesk", "help", "desk", "support", "official", "kyc", "team", "care",
-                  "service", "verify", "verification", "admin", "bot", "news", "global", "info")
+#: what an account of the service itself is called besides its name (longest first: "helpdesk"
+#: goes before "help" takes its start)
+_SERVICE_WORDS = tuple(sorted(("helpdesk", "help", "desk", "support", "official", "kyc", "team",
+                               "care", "service", "verify", "verification", "admin", "bot", "news",
+                               "global", "info"), key=len, reverse=True))
 
 
 def _service_handle(handle: str, brands: set[str]) -> bool:
@@ -357,7 +359,7 @@ def _service_handle(handle: str, brands: set[str]) -> bool:
     rest = handle.lstrip("@")
     if not any(b in rest for b in brands):
         return False
-    for word in (*brands, *sorted(_SERVICE_WORDS, key=len, reverse=True)):
+    for word in (*brands, *_SERVICE_WORDS):
         rest = rest.replace(word, "")
     return not rest.strip("_.0123456789")
 

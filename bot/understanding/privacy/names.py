@@ -889,6 +889,17 @@ _SIGNATURE_LINES = 3
 _SIGNATURE_AFTER = "/|,，(（、;；"
 
 
+def _filled_lines(text: str, pos: int) -> list[tuple[int, int]]:
+    """The (start, end) of each line of text[pos:] that holds more than spaces, its trailing
+    spaces left out."""
+    lines: list[tuple[int, int]] = []
+    for line in text[pos:].split("\n"):
+        if line.strip():
+            lines.append((pos, pos + len(line.rstrip())))
+        pos += len(line) + 1
+    return lines
+
+
 #: lines looked at for a signature block from the end of the message
 _BLOCK_LINES = 8
 
@@ -901,13 +912,7 @@ def _signature_block(scan: Scan) -> None:
     text = scan.text
     if text.count("\n") < 2:
         return
-    lines: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        if line.strip():
-            lines.append((pos, pos + len(line.rstrip())))
-        pos += len(line) + 1
-    lines = lines[-_BLOCK_LINES:]
+    lines = _filled_lines(text, 0)[-_BLOCK_LINES:]
     ends = {e for _, e in scan.cues("signoffs")}
     for (ls, le), (ns, ne) in zip(lines, lines[1:], strict=False):
         head = text[ls:le].strip()
@@ -937,12 +942,7 @@ def _dashed_signature(scan: Scan) -> None:
     text = scan.text
     if "\n" not in text:
         return
-    lines: list[tuple[int, int]] = []
-    pos = text.find("\n") + 1  # (the first line is no signature)
-    for line in text[pos:].split("\n"):
-        if line.strip():
-            lines.append((pos, pos + len(line)))
-        pos += len(line) + 1
+    lines = _filled_lines(text, text.find("\n") + 1)  # (the first line is no signature)
     for ls, le in lines[-_SIGNATURE_LINES:]:
         pos = ls
         while pos < le and text[pos] in " \t":

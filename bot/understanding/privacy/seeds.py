@@ -63,13 +63,13 @@ def seed_phrases(scan: Scan) -> None:
     text = scan.text
     cues = list(scan.cues("seed"))
     _han_phrases(scan, cues)
-    listed = scan.vocab.bip39 | scan.vocab.bip39_other if cues else frozenset()
+    english, other_lists = scan.vocab.bip39, scan.vocab.bip39_other
     for _, ce in cues:
         # the phrase right after the cue, or a few words on ("... je l'ai donnée : bateau ...")
         for start in _word_starts(text, ce, ce + _LEAD):
             run = _plain_words(text, start)
-            other = sum(unicodedata.normalize("NFC", text[s:e]).casefold() not in listed
-                        for s, e in run)
+            other = sum(w not in english and w not in other_lists
+                        for w in (unicodedata.normalize("NFC", text[s:e]).casefold() for s, e in run))
             if len(run) >= LEAST_MISTYPED and other <= MISTYPED:
                 scan.claim("seed_phrase", run[0][0], run[-1][1])
                 break
