@@ -223,6 +223,9 @@ class Normaliser:
         # a negation of several words counts by its first ("ни разу" is "ни": its "раз" is no
         # negation, or "каждый раз размытое" would cancel "размытое")
         self.negations = {c[0] for w in negations if (c := self._canon(w))}
+        # a Cyrillic two-letter word run into the next one is a negation ("непрошло"); the
+        # others are prefixes ("по" of "посоветовал" is no "по" + "совет" + "овал")
+        self._joinable = {w for w in negations if len(w) == 2 and is_cyrillic(w[0])}
         self.negatable = {t for w in negatable for t in self._canon(w)}
         #: words a negation reaches over to its negatable word ("不是证件过期", "not that my id is
         #: expired"): the document words
@@ -299,6 +302,8 @@ class Normaliser:
         if found is None or found[0] < 2:
             return None
         pieces = found[2]
+        if any(len(p) == 2 and is_cyrillic(p[0]) and p not in self._joinable for p in pieces):
+            return None
         if sum(len(p) >= 3 for p in pieces) >= len(pieces) - 1 and max(map(len, pieces)) >= 4:
             return pieces
         return None
