@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 
 from bot.understanding import cache
-from bot.understanding.privacy import addresses, dates, detectors, names, seeds
+from bot.understanding.privacy import addresses, dates, detectors, fields, names, seeds
 from bot.understanding.privacy.masks import MASKS
 from bot.understanding.privacy.patterns import Patterns
 from bot.understanding.privacy.scan import Detector, Finding, Scan, all_occurrences
@@ -53,6 +53,7 @@ DETECTORS: tuple[Detector, ...] = (
     detectors.secrets,
     detectors.mrz_lines,
     detectors.emails,
+    fields.fields,
     detectors.hashes,
     seeds.seed_phrases,
     detectors.wallets,

@@ -62,6 +62,8 @@ def emails(scan: Scan) -> None:
         scan.claim(KEEP if own else "email", s, e)
     for s, e, _ in scan.matches(scan.p.email_obfuscated):
         scan.claim("email", s, e)
+    for s, e, _ in scan.matches(scan.p.email_encoded):
+        scan.claim("email", s, e)
 
 
 #: how far after a private-key word (`seed`) a 64-hex-digit key may start
@@ -446,11 +448,16 @@ _REFERENCE_JOINERS = frozenset("-/_.#:")
 
 def _reference_end(text: str, end: int) -> int:
     """Where the reference a number starts ends: its parts joined by `_REFERENCE_JOINERS`,
-    letters and digits (at most 40 characters more)."""
+    letters and digits (at most 40 characters more), and a part in brackets glued to it
+    ("build=2.90.0(2900012)": the build's number)."""
     stop = min(len(text), end + 40)
     while end < stop and (text[end].isalnum() or (
             text[end] in _REFERENCE_JOINERS and end + 1 < len(text) and text[end + 1].isalnum())):
         end += 1
+    if end < stop and text[end] == "(":
+        close = text.find(")", end + 1, stop)
+        if close > end + 1 and text[end + 1 : close].isalnum():
+            end = close + 1
     return end
 
 

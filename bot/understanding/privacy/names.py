@@ -13,7 +13,7 @@ import unicodedata
 from bisect import bisect_right
 
 from bot.understanding.privacy.masks import MASKS
-from bot.understanding.privacy.scan import KEEP, Scan
+from bot.understanding.privacy.scan import KEEP, Scan, _unspaced
 from bot.understanding.privacy.shapes import is_cjk_char
 from bot.understanding.privacy.vocab import Vocabulary
 from bot.understanding.text import simplified
@@ -91,6 +91,9 @@ def _given_names(scan: Scan) -> None:
     for _, e in scan.cues("name_given"):
         if is_cjk_char(text[e - 1]):
             continue  # Chinese relatives go through name_weak
+        if _unspaced(text[e - 1]):
+            _claim(scan, _glued_given_name(scan, e))
+            continue
         span = _run(scan, e, least=1, lowercase=_caseless_follows(scan, e), skip=",")
         if span is None:
             continue
@@ -98,6 +101,30 @@ def _given_names(scan: Scan) -> None:
         if " " not in word and word.isupper() and len(word) <= 4:
             continue
         _claim(scan, span)
+
+
+#: the longest given name read in a script written without spaces (Thai)
+_GLUED_GIVEN = 12
+
+
+def _glued_given_name(scan: Scan, pos: int) -> tuple[int, int] | None:
+    """A given name or nickname after its cue in a script written without spaces (Thai
+    "เรียกว่ามิวก็ได้ค่ะ", "call me Mew, that's fine"): the letters up to the first word of
+    `not_names` glued after them ("ก็ได้", "ค่ะ"), or up to a space or a sign."""
+    text = scan.text
+    while pos < len(text) and text[pos] in " \t:：\"“'":
+        pos += 1
+    end = pos
+    while end < len(text) and end - pos <= _GLUED_GIVEN and (text[end].isalpha() or unicodedata.category(text[end])[0] == "M"):
+        end += 1
+    if end - pos > _GLUED_GIVEN:
+        end = pos + _GLUED_GIVEN
+    closers = scan.vocab.derived("glued not_names", lambda v: frozenset(
+        w for w in v.folded("not_names") if w and all(_unspaced(ch) or ch in " ." for ch in w)))
+    cut = min((i for i in range(pos + 2, end) for w in closers if text.startswith(w, i)), default=end)
+    if cut == end and end < len(text) and (text[end].isalpha() or end - pos > _GLUED_GIVEN - 1):
+        return None  # no word closes it: where the name ends is unknown
+    return (pos, cut) if cut - pos >= 2 and text[pos:cut].casefold() not in closers else None
 
 
 def _titled_names(scan: Scan) -> None:
@@ -1305,6 +1332,8 @@ def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
     surnames = scan.vocab.folded("surnames")
     surname = 2 if run[:2] in surnames else 1 if run[:1] in surnames else 0
     if not surname:
+        if not strict and run[:1] in _FAMILIAR and run[1:2] in surnames:
+            scan.claim("name", s, s + 2)  # 叫我老李就行, 小王, 阿陈: a surname called familiarly
         return
     if any(run.startswith(w, k) for k in (1, 2) for key in _OTHER_FIELDS for w in scan.vocab.cjk(key)):
         return  # "姓名和地址这两栏": 和 begins "and the address", not a name
@@ -1314,6 +1343,8 @@ def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
         scan.claim("name", s, s + surname + 2)
 
 
+#: what a surname is called by among friends: "old", "little", and the Cantonese "a"
+_FAMILIAR = "老小阿"
 #: the cues of other fields of a form, which a name does not hold
 _OTHER_FIELDS = ("address", "birth", "id_numbers", "phone_labels", "name")
 

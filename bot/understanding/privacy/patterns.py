@@ -84,6 +84,20 @@ class Patterns:
             # (its last part in letters: "SEPA di 1.000 EUR" is no address)
             rf"{_LEFT}(?P<v>{label}(?:(?:{join}){label}{numbers})*{sep_at}{domain}(?:{sep_dot}{domain})*{sep_dot}[\p{{Latin}}\p{{Cyrillic}}]{{2,12}})(?:[^\p{{Latin}}\p{{Cyrillic}}\p{{N}}]|$)"
         )
+        # an address percent-encoded in a link ("?email=sam.okafor%40outlook.com")
+        self.email_encoded = lazy_rx(
+            r"(?:^|[^\p{Latin}\p{N}._+\-])(?P<v>[\p{Latin}\p{N}._+\-]+%40[\p{Latin}\p{N}\-]+(?:\.[\p{Latin}\p{N}\-]+)+)",
+            needs=("%40",))
+        # a field written by a program: '"lastName":"Кузнецова"' (JSON), "name=赵丽娜", "&nom=Dubois"
+        key = r"[\p{L}][\p{L}\p{N}_\-]{1,30}"
+        self.field_json = lazy_rx(rf'["\'](?P<k>{key})["\']\s*:\s*["\'](?P<v>[^"\'\n]{{1,80}})["\']', needs=('"', "'"))
+        # ... and a key as programs write it, then a colon: "full_name: Jonathan A. Whitfield",
+        # "lastName: Kuznetsova" (the value up to the line's end or a comma)
+        self.field_coded = lazy_rx(
+            r"(?:^|[^A-Za-z0-9_\x{80}-\x{10FFFF}])(?P<k>\p{L}+(?:_\p{L}+)+|\p{Ll}+(?:\p{Lu}\p{Ll}+)+)[ \t]*[:=][ \t]*"
+            r"(?P<v>[^\s,;&\"'<>=:][^\n,;&\"'<>=:]{0,60})", needs=(":", "="))
+        self.field_query = lazy_rx(
+            rf"(?:^|[^A-Za-z0-9_\x{{80}}-\x{{10FFFF}}])(?P<k>{key})=(?P<v>[^&\s\"'<>,;#]{{1,80}})", needs=("=",))
         self.wallet = lazy_rx(
             rf"{_LEFT}(?P<v>0x[0-9a-fA-F]{{40}}|(?i:(?:bc|tb|ltc)1[02-9ac-hj-np-z]{{11,87}})"
             rf"|[{_B58}]{{25,64}})"
@@ -208,6 +222,16 @@ class Patterns:
             # flat 4, apt 3B
             rf"{ci(v.spaced('units'))}\s*:?\s*{NUM}",
         ]
+        numbered = v.spaced("street_numbered")
+        if numbered:  # Абай көшесі 10, Nizami küçəsi 25, Atatürk Caddesi 12, 34 пәтер: the
+            # street's name (capitalised words, or Georgian ones: no capitals), the street word,
+            # the house number with no house word, then flats and houses numbered either way
+            unit = ci(v.spaced("units") + v.spaced("house"))
+            named = rf"(?:{CAPX}|\p{{Georgian}}[^\s,;:()\[\]0-9]*)"
+            shapes.append(
+                rf"(?:{named}\s+){{1,3}}{ci(numbered)}\s*,?\s*(?:{house}\s*:?\s*)?{NUM}(?:\s*-?\s*{unit})?(?:[^\p{{L}}0-9]|$)"
+                rf"(?:\s*,?\s*(?:{unit}\s*:?\s*{NUM}|{NUM}\s*-?\s*{unit}(?:[^\p{{L}}0-9]|$)))*"
+            )
         if before:  # Calle Mayor 45, Rua das Flores 123, ул. Ленина, д. 5
             shapes.append(
                 rf"{ci(before)}\s*(?:{CAPX}|{parts})(?:[\s,]+(?:{CAPX}|{parts})){{0,4}}?[\s,]*(?:{house}\s*:?\s*)?{NUM}"

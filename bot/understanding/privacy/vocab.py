@@ -35,7 +35,7 @@ CUE_KEYS = frozenset({
     "year_words", "name_titles", "name_suffixes", "name_labels", "public_names", "po_box",
     "self_intro", "self_intro_close", "street_endings", "number_words", "self_labels",
     "security", "security_links", "security_verbs", "not_answers", "forwarded", "salutations",
-    "name_glued", "address_ends", "name_given", "name_titled", "birthplace",
+    "name_glued", "address_ends", "name_given", "name_titled", "birthplace", "street_numbered",
 })
 TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
 
