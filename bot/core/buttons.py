@@ -243,6 +243,9 @@ def typed_label(t: Turn, text: str) -> bool:
     n = t.engine.close_option(text, labels)
     if n is None:
         return False
+    said, label_says = set(t.engine.intents(text)), set(t.engine.intents(labels[n]))
+    if said and label_says and said.isdisjoint(label_says):
+        return False  # "still failing" is close to "Still waiting" but says it was rejected
     action, _, arg = t.state.last_buttons[n].partition("|")
     if (action == "t" and "".join(text.split()) not in "".join(labels[n].split())
             and tells_news(t, text)):

@@ -107,6 +107,12 @@ class Engine:
         self.reason_markers = tuple(
             re.compile(str(p), re.I) for p in words.get("reason_markers", ()) or ()
         )
+        #: ... and every language's: a notice pasted in Chinese or Russian is the app's words,
+        #: not the language its reader writes in
+        self.any_reason_markers = tuple(
+            re.compile(str(p), re.I) for _, data in matching_files(kb)
+            for p in data.get("reason_markers", ()) or ()
+        )
         phrases = [(_process(p), name) for name, ps in kb.intents.items() for p in ps]
         self._intents = [(p, n) for p, n in phrases if p and n not in LEXICON_INTENTS]
         #: the same, found through what a phrase needs in a message (`_Phrases`)

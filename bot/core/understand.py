@@ -64,7 +64,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     # a pasted notice is the app's language too (an e-mail or in-app notice cannot be forwarded),
     # but the user's own Russian or Chinese words around English ones are theirs ("提示 Your age
     # does not meet the service requirements，我今年17岁")
-    pasted = not forwarded and is_notice(t, text, False)
+    pasted = not forwarded and any(p.search(text) for p in t.engine.any_reason_markers)
     t.said_lang = language.detect(t, text)
     own = "" if forwarded else _own_words(text)
     if own and language.detect(t, text) == "en":
@@ -692,6 +692,11 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         # attempt awaited failed (a count that reaches it is news of its result)
         count = t.failures_said(text)
         if count is not None and count >= len(case.attempts) and not t.engine.hypothetical(text):
+            said.add("rejected_again")
+        elif (count is None and t.state.asked_result and t.engine.says_failure(text)
+              and _tells_rejection(t, text)):
+            # "still failed", "it failed", "not approved", "всё равно отклонили" to "did it
+            # pass?": the answer, in any words that say it failed
             said.add("rejected_again")
     if "passed" in said and any(b.startswith("k|") for b in t.state.last_buttons) and \
             not _match(t, text).names_reason:

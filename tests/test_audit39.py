@@ -1,0 +1,88 @@
+"""Journey audit 39 (console, 229 sessions over the life of a case: check-ins days later,
+attempts counted to the 5th failure, manual review, commands mid-walk, in en/zh/ru and eight
+more languages): what it found wrong, through the conversation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chat import Chat
+from tests.test_audit36 import _reasons
+
+_BLURRY = {"en": "Your KYC application was not approved, Reason: Image quality does not meet the requirements",
+           "zh": "您的KYC申请未通过，原因：图片质量不符合要求",
+           "ru": "Ваша заявка на KYC не одобрена. Причина: Качество изображения не соответствует требованиям"}
+
+
+@pytest.mark.parametrize(("answer", "lang"), [
+    ("still failed", "en"), ("it failed", "en"), ("not approved", "en"), ("still failing", "en"),
+    ("всё равно отклонили", "ru"), ("всё ещё не прошла", "ru"), ("провалилась опять", "ru"),
+    ("还是没过", "zh"),
+])
+async def test_a_failure_in_any_words_answers_the_check_in(chat: Chat, answer: str, lang: str) -> None:
+    # F1: "still failed" to "did it pass?" got the repeated-failures page and the failure was
+    # not counted ("it failed": "use the buttons"), so the 3rd failure never led to review
+    await chat.say(_BLURRY[lang], lang=lang)
+    await chat.command("resubmitted")
+    await chat.tick(hours=25)
+    await chat.say(answer, lang=lang)
+    assert chat.ids()[:1] == ["rejected_again"], chat.ids()
+    await chat.command("status")
+    assert chat.counts_line(lang, 2, 2) in chat.text
+
+
+async def test_still_failed_after_the_manual_review_ends_it(chat: Chat) -> None:
+    await chat.say("face verification failed, 3rd time now")
+    await chat.tick(days=18)
+    await chat.say("still failed")
+    assert chat.ids()[:1] == ["review_rejected"], chat.ids()
+
+
+async def test_a_question_about_failing_again_is_no_news(chat: Chat) -> None:
+    await chat.say(_BLURRY["en"])
+    await chat.command("resubmitted")
+    await chat.tick(hours=25)
+    await chat.say("what if it failed again?")
+    await chat.command("status")
+    assert chat.counts_line("en", 2, 1) in chat.text
+
+
+async def test_the_difference_of_rejection_and_appeal_adds_no_reason(chat: Chat) -> None:
+    # F7: "отличается" (differs) was read as a data mismatch and added a second reason
+    await chat.say(_BLURRY["ru"], lang="ru")
+    await chat.press_key("option:1")
+    await chat.say("чем отказ отличается от апелляции", lang="ru")
+    assert "topic:failure_vs_appeal" in chat.ids(), chat.ids()
+    assert await _reasons(chat, "ru") == ["blurry_photo"]
+
+
+async def test_binances_ukrainian_photo_notice_is_the_photo(chat: Chat) -> None:
+    # F8: "не відповідає вимогам" (does not meet the requirements) was read as "does not match"
+    await chat.say("Мою заявку KYC відхилено. Причина: Якість зображення не відповідає вимогам")
+    assert await _reasons(chat, "ru") == ["blurry_photo"]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("我没有护照", "zh"), ("у меня нет загранпаспорта, только внутренний", "ru"),
+    ("I don't have a passport", "en"),
+])
+async def test_no_passport_mid_fix_is_the_document_switch(chat: Chat, text: str, lang: str) -> None:
+    # F3: zh got "using someone else's ID", ru "use the buttons"
+    await chat.say(_BLURRY[lang], lang=lang)
+    await chat.press_key("option:1")
+    await chat.say(text, lang=lang)
+    assert "topic:switch_document" in chat.ids(), chat.ids()
+    assert "topic:someone_elses_id" not in chat.ids()
+
+
+@pytest.mark.parametrize("notice", [
+    "您的KYC申请未通过，原因：您提交的证件已过期",
+    "Ваша заявка KYC не одобрена. Причина: Документ, который вы отправили, просрочен",
+])
+async def test_a_pasted_notice_does_not_fix_the_reply_language(chat: Chat, notice: str) -> None:
+    # F5: the notice's language was taken as the user's, and "sorry I don't read Chinese, what
+    # does it mean?" was answered in Chinese
+    await chat.say(notice)
+    await chat.say("sorry I dont read it, what does this mean?")
+    title = chat.service.kb.reasons["expired_document"].title
+    assert title.get("en") in chat.text, chat.text
