@@ -86,3 +86,39 @@ async def test_a_pasted_notice_does_not_fix_the_reply_language(chat: Chat, notic
     await chat.say("sorry I dont read it, what does this mean?")
     title = chat.service.kb.reasons["expired_document"].title
     assert title.get("en") in chat.text, chat.text
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("запросили доп. документы, селфи с паспортом", "ru"), ("they want a selfie holding my ID now", "en"),
+])
+async def test_the_document_support_asks_for_is_recorded(chat: Chat, text: str, lang: str) -> None:
+    # F6: naming what support asked for got the generic page, and the request was not recorded
+    await chat.say("face verification failed, 3rd time now" if lang == "en"
+                   else "проверка лица не прошла третий раз", lang=lang)
+    chat.clock.advance(days=8)
+    await chat.say(text, lang=lang)
+    assert chat.ids()[:1] == ["review_documents"], chat.ids()
+
+
+async def test_the_reason_told_after_a_review_rejection_skips_the_review_wait(chat: Chat) -> None:
+    # F10: the face walk began at "wait for the manual review (7-14 business days)" again
+    await chat.say("face verification failed, 3rd time now")
+    await chat.tick(days=18)
+    await chat.press_key("review_rejected")
+    await chat.say("support said my face did not match the photo on the ID")
+    assert "step:face_verification/after_review" in chat.ids(), chat.ids()
+    assert "step:face_verification/manual_review" not in chat.ids()
+
+
+@pytest.mark.parametrize("texts", [
+    ["KYC өтінімім қабылданбады, себебі: құжат мерзімі өтіп кеткен", "не істеуім керек?"],
+    ["me rechazaron la verificación, dice que mi cara no coincide", "¿cuánto tarda la revisión manual?"],
+])
+async def test_an_unplaced_message_in_another_language_is_not_called_off_topic(chat: Chat,
+                                                                               texts: list[str]) -> None:
+    # F9: Kazakh and Spanish questions about the verification got "I only help with KYC, I
+    # can't answer that"
+    for text in texts:
+        await chat.say(text)
+        assert "nothing_matched" not in chat.ids(), chat.ids()
+        assert "language_unsupported" in chat.ids(), chat.ids()

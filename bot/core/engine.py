@@ -321,6 +321,14 @@ class Engine:
             return self._han_negated(before)
         return bool(set(_CONTRACTION.sub("nt", before).split()[-3:]) & self._negation_words)
 
+    def denies_failure(self, text: str) -> bool:
+        """Does a negation stand just before a word of failure ("not rejected again", "не
+        отклонили")? Phrases that fail by a negation ("not approved", "не прошла") do not."""
+        clean = _process(text[:2000])
+        padded = f" {clean} "
+        return any(not is_han(w[0]) and self._negated_before(padded, f" {w} ")
+                   and set(self._terms(w)) & self.matcher.failure_terms for w in set(clean.split()))
+
     def denies(self, text: str) -> bool:
         """Does the message hold a negation of any language ("not", "не", "不清楚", "没")?"""
         clean = _process(text)
@@ -557,9 +565,11 @@ class Engine:
 
     def foreign(self, text: str) -> bool:
         """Is `text` written in a language the bot does not write in? Mostly letters of another
-        script than Latin, Cyrillic and Chinese (Arabic, Devanagari, Thai, Hangul, kana...), or
-        two of matching.yaml's `foreign_words` ("mi verificación fue rechazada")."""
-        return self._other_script(text) or len(self._foreign_found(text)) >= 2
+        script than Latin, Cyrillic and Chinese (Arabic, Devanagari, Thai, Hangul, kana...), a
+        letter no Russian word has ("не істеуім керек?", `_NOT_WRITTEN`), or two of
+        matching.yaml's `foreign_words` ("mi verificación fue rechazada")."""
+        return (self._other_script(text) or len(self._foreign_found(text)) >= 2
+                or any(ch in _NOT_WRITTEN for ch in text[:2000]))
 
     @staticmethod
     def _other_script(text: str) -> bool:
@@ -714,12 +724,19 @@ _CONTRACTION = re.compile(r"n t\b")  # "haven't" after processing is "haven t"
 _NEGATIVE = re.compile(r"(?:^|\s)[-\u2010-\u2015\u2212\uff0d]+\s*\d")
 
 
+#: letters of Cyrillic alphabets that Russian does not use: Kazakh, Kyrgyz, Tajik, Tatar,
+#: Bashkir, Ukrainian, Belarusian ("не істеуім керек?"); and Spanish's opening marks ("¿cuánto
+#: tarda?"): a message the bot could not place, in a language it does not write in
+_NOT_WRITTEN = frozenset("әғқңөұүһҳҷӣӯҗҙҫіїєґўӘҒҚҢӨҰҮҺҲҶӢӮҖҘҪІЇЄҐЎ¿¡")
+
+
 @lru_cache(maxsize=256)  # a turn reads the same message several times (intents, says, foreign)
 def _process(text: str) -> str:
     """A short answer or a phrase as compared: rapidfuzz's lower case and spaces, Russian
     "ё" read as "е" (most people type "четвертый", the knowledge may say "четвёртый"), and
     Traditional Chinese in Simplified characters ("還在等" is "还在等")."""
-    processed = utils.default_process(text).replace("ё", "е")
+    # (one space between words: "доп. документы" is "доп документы")
+    processed = " ".join(utils.default_process(text).replace("ё", "е").split())
     if processed and max(processed) >= "\u3400" and any(is_han(c) for c in processed):
         processed = simplified(processed)
     return processed

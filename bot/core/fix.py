@@ -347,7 +347,11 @@ def known_count(t: Turn, step: Step) -> tuple[int, int] | None:
     case = t.open_case()
     count = t.count_said if t.count_said is not None else (
         case.failures if case is not None and case.failures >= 2 else None)
-    index = count_option(step, count)
+    # a manual review that ended in a rejection is behind the case: its 3rd failure leads past
+    # "wait for the review" to what comes after one
+    reviewed = (case is not None and case.reviews_failed > 0 and case.stage != MANUAL_REVIEW
+                and count == t.policy.manual_review_after)
+    index = count_option(step, count + 1 if reviewed and count is not None else count)
     return None if index is None or count is None else (index, count)
 
 

@@ -73,7 +73,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
         language.observe(t, mine, False)  # "what does this mean: 您提交的证件已过期"
     else:
         language.observe(t, text, forwarded or pasted)
-    if not forwarded and not pasted:  # ("Мою верифікацію відхилено": answered in Russian)
+    if not forwarded:  # ("Мою верифікацію відхилено": answered in Russian)
         language.nearest(t, text, t.said_lang)
     if too_long:  # said in the language of what was read
         t.reply("too_long", limit=limit)
@@ -694,7 +694,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         if count is not None and count >= len(case.attempts) and not t.engine.hypothetical(text):
             said.add("rejected_again")
         elif (count is None and t.state.asked_result and t.engine.says_failure(text)
-              and _tells_rejection(t, text)):
+              and _tells_rejection(t, text) and not t.engine.denies_failure(text)):
             # "still failed", "it failed", "not approved", "всё равно отклонили" to "did it
             # pass?": the answer, in any words that say it failed
             said.add("rejected_again")
@@ -1744,6 +1744,9 @@ def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = Fa
                 explain(t)
                 return
             t.reply("from_the_fix", text=t.text(other.text))
+        elif t.engine.foreign(text):  # "¿cuánto tarda la revisión manual?" mid-fix
+            language_unsupported(t)
+            return
         elif _asks(text) and t.engine.matcher.reads_elsewhere(text):
             # a question about something else ("what are the trading fees?"): where it belongs
             t.reply("nothing_matched", *t.role_rows("contact_support"))
