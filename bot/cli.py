@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.app.config import DEFAULT_DATABASE_PATH, DEFAULT_KNOWLEDGE_DIR, LOG_FORMATS
 from bot.shared.errors import ConfigError, KycHelperError
+from bot.shared.memory import limit_malloc_arenas
 
 # command -> (module, help, example)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -243,6 +244,7 @@ def _load_dotenv() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    limit_malloc_arenas()  # before any thread starts (bot.shared.memory says why)
     # settings in .env count as environment variables (real ones win), so that the defaults of
     # --db and --knowledge below, and every command, see the same configuration
     _load_dotenv()

@@ -993,12 +993,13 @@ class Matcher:
         that exchange's notice pasted as it came ("OKX: Reason: ...") is still read."""
         if any(self.own_names.search(t) for t in texts):
             return False
+        if (self.other_exchanges and any(self.other_exchanges.search(t) for t in texts)
+                and self._own_voice(texts[0])):
+            return True  # "OKX says my proof of address isn't valid": that exchange's check
         if (any(self.own_names_unless_asked.search(t) for t in texts)
                 and not any(self.service_asks.search(t) for t in texts)):
             return False  # "my Maybank statement as address proof?": the document, not its check
-        return self.other_services.named(terms, texts) or bool(
-            self.other_exchanges and any(self.other_exchanges.search(t) for t in texts)
-            and self._own_voice(texts[0]))
+        return self.other_services.named(terms, texts)
 
     def _own_voice(self, text: str) -> bool:
         """Does a text speak for its writer or ask their question (matching.yaml `user_voice`:
