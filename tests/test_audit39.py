@@ -122,3 +122,9 @@ async def test_an_unplaced_message_in_another_language_is_not_called_off_topic(c
         await chat.say(text)
         assert "nothing_matched" not in chat.ids(), chat.ids()
         assert "language_unsupported" in chat.ids(), chat.ids()
+
+
+async def test_one_word_on_languages_for_a_kazakh_notice(chat: Chat) -> None:
+    # the "I answer in Russian" note came right before "I only write in ...": one is enough
+    await chat.say("KYC өтінімім қабылданбады, себебі: құжат мерзімі өтіп кеткен")
+    assert chat.ids().count("language_unsupported") == 1 and "language_nearest" not in chat.ids()

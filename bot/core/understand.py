@@ -1703,6 +1703,8 @@ _HELP_WORDS = 12
 def language_unsupported(t: Turn) -> None:
     """A message in a language the bot does not write in: say which it does, and keep what is
     under way in reach (the check-in's question, the step on screen), else the reasons."""
+    # (it says all that "I answer in Russian" said a moment ago: "KYC өтінімім қабылданбады")
+    t.replies[:] = [r for r in t.replies if "language_nearest" not in r.keys]
     case = t.open_case()
     if case is not None and t.state.asked_result and case_rules.result_pending(t):
         t.reply("language_unsupported")
