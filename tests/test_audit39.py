@@ -38,13 +38,18 @@ async def test_still_failed_after_the_manual_review_ends_it(chat: Chat) -> None:
     assert chat.ids()[:1] == ["review_rejected"], chat.ids()
 
 
-async def test_a_question_about_failing_again_is_no_news(chat: Chat) -> None:
-    await chat.say(_BLURRY["en"])
+@pytest.mark.parametrize(("text", "lang"), [
+    ("what if it failed again?", "en"), ("is it rejected?", "en"), ("not sure, did it fail?", "en"),
+    ("又失败了吗", "zh"), ("not rejected again", "en"),
+])
+async def test_a_question_about_failing_again_is_no_news(chat: Chat, text: str, lang: str) -> None:
+    # ("is it rejected?" to "did it pass?" was counted as a failure, for a moment)
+    await chat.say(_BLURRY[lang], lang=lang)
     await chat.command("resubmitted")
     await chat.tick(hours=25)
-    await chat.say("what if it failed again?")
+    await chat.say(text, lang=lang)
     await chat.command("status")
-    assert chat.counts_line("en", 2, 1) in chat.text
+    assert chat.counts_line(lang, 2, 1) in chat.text
 
 
 async def test_the_difference_of_rejection_and_appeal_adds_no_reason(chat: Chat) -> None:

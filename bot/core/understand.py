@@ -693,8 +693,7 @@ def on_intents(t: Turn, intents: list[str], text: str) -> bool:
         count = t.failures_said(text)
         if count is not None and count >= len(case.attempts) and not t.engine.hypothetical(text):
             said.add("rejected_again")
-        elif (count is None and t.state.asked_result and t.engine.says_failure(text)
-              and _tells_rejection(t, text) and not t.engine.denies_failure(text)):
+        elif count is None and t.state.asked_result and _tells_failure(t, text):
             # "still failed", "it failed", "not approved", "всё равно отклонили" to "did it
             # pass?": the answer, in any words that say it failed
             said.add("rejected_again")
@@ -1558,6 +1557,18 @@ def _asks(text: str) -> bool:
     """Does the message ask something (a question mark, Latin or Chinese, or a Chinese question
     particle ending it)?"""
     return "?" in text or "？" in text or ends_asking(text)
+
+
+def _tells_failure(t: Turn, text: str) -> bool:
+    """Does a sentence of `text` say, not ask or suppose, that the verification failed ("still
+    failed, what now?"; not "is it rejected?", "not sure, did it fail?", "not rejected")?"""
+    for sentence in re.split(r"(?<=[.!?。！？\n])\s*", text[:2000]):
+        if not sentence.strip() or _asks(sentence):
+            continue
+        if (t.engine.says_failure(sentence) and not t.engine.denies_failure(sentence)
+                and not t.engine.hypothetical(sentence)):
+            return True
+    return False
 
 
 def _told(t: Turn, text: str, name: str) -> bool:
