@@ -16,6 +16,7 @@ _BLURRY = {"en": "Your KYC application was not approved, Reason: Image quality d
 
 @pytest.mark.parametrize(("answer", "lang"), [
     ("still failed", "en"), ("it failed", "en"), ("not approved", "en"), ("still failing", "en"),
+    ("no they rejected it", "en"), ("нет, они отклонили", "ru"),
     ("всё равно отклонили", "ru"), ("всё ещё не прошла", "ru"), ("провалилась опять", "ru"),
     ("还是没过", "zh"),
 ])
@@ -40,7 +41,11 @@ async def test_still_failed_after_the_manual_review_ends_it(chat: Chat) -> None:
 
 @pytest.mark.parametrize(("text", "lang"), [
     ("what if it failed again?", "en"), ("is it rejected?", "en"), ("not sure, did it fail?", "en"),
-    ("又失败了吗", "zh"), ("not rejected again", "en"),
+    ("又失败了吗", "zh"), ("not rejected again", "en"), ("why did it fail last time?", "en"),
+    ("my friend's verification failed, mine is still pending", "en"),
+    ("no news, last time the rejection came after 2 days", "en"),
+    ("haven't checked yet, scared it failed", "en"), ("rejected? no, it passed", "en"),
+    ("у друга отклонили, у меня ещё проверяется", "ru"), ("上次为什么失败？", "zh"),
 ])
 async def test_a_question_about_failing_again_is_no_news(chat: Chat, text: str, lang: str) -> None:
     # ("is it rejected?" to "did it pass?" was counted as a failure, for a moment)
@@ -116,7 +121,7 @@ async def test_the_reason_told_after_a_review_rejection_skips_the_review_wait(ch
 
 
 @pytest.mark.parametrize("texts", [
-    ["KYC өтінімім қабылданбады, себебі: құжат мерзімі өтіп кеткен", "не істеуім керек?"],
+    ["KYC өтінімім қабылданбады, себебі: құжат мерзімі өтіп кеткен", "не істеуім керек, көмектесіңізші?"],
     ["me rechazaron la verificación, dice que mi cara no coincide", "¿cuánto tarda la revisión manual?"],
 ])
 async def test_an_unplaced_message_in_another_language_is_not_called_off_topic(chat: Chat,
@@ -133,3 +138,19 @@ async def test_one_word_on_languages_for_a_kazakh_notice(chat: Chat) -> None:
     # the "I answer in Russian" note came right before "I only write in ...": one is enough
     await chat.say("KYC өтінімім қабылданбады, себебі: құжат мерзімі өтіп кеткен")
     assert chat.ids().count("language_unsupported") == 1 and "language_nearest" not in chat.ids()
+
+
+async def test_a_place_name_in_kazakh_letters_is_still_russian(chat: Chat) -> None:
+    # (the review: one Kazakh letter made a Russian question "not in my languages")
+    await chat.say(_BLURRY["ru"], lang="ru")
+    await chat.press_key("option:1")
+    await chat.say("а какая погода в Өскемене?", lang="ru")
+    assert "language_unsupported" not in chat.ids(), chat.ids()
+
+
+async def test_own_words_with_a_reason_marker_still_offer_their_language(chat: Chat) -> None:
+    # review: a user's own Chinese sentence with "原因是：" counted as a pasted notice, and the
+    # offer to switch to Chinese was lost
+    await chat.say("Hello, I need help with my verification please", lang="en")
+    await chat.say("我被拒绝了，原因是：照片太模糊了，我该怎么办？我需要重新拍照吗？", lang="en")
+    assert "language_offer" in chat.ids(), chat.ids()

@@ -17,8 +17,10 @@ def test_glibc_accepts_one_arena() -> None:
     assert limit_malloc_arenas() is True
 
 
-def test_the_operators_own_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+@pytest.mark.parametrize(("name", "value"), [("MALLOC_ARENA_MAX", "4"),
+                                             ("GLIBC_TUNABLES", "glibc.malloc.arena_max=4")])
+def test_the_operators_own_setting_wins(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
     assert limit_malloc_arenas() is False
 
 

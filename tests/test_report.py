@@ -51,6 +51,9 @@ class StubMatcher:
     def clauses(self, text: str) -> list[str]:
         return [text]
 
+    def has_marker(self, text: str) -> bool:
+        return "Reason:" in text
+
     def as_cyrillic(self, text: str) -> str:
         return text  # the scenarios are in English
 

@@ -107,12 +107,7 @@ class Engine:
         self.reason_markers = tuple(
             re.compile(str(p), re.I) for p in words.get("reason_markers", ()) or ()
         )
-        #: ... and every language's: a notice pasted in Chinese or Russian is the app's words,
-        #: not the language its reader writes in
-        self.any_reason_markers = tuple(
-            re.compile(str(p), re.I) for _, data in matching_files(kb)
-            for p in data.get("reason_markers", ()) or ()
-        )
+
         phrases = [(_process(p), name) for name, ps in kb.intents.items() for p in ps]
         self._intents = [(p, n) for p, n in phrases if p and n not in LEXICON_INTENTS]
         #: the same, found through what a phrase needs in a message (`_Phrases`)
@@ -133,6 +128,7 @@ class Engine:
         self._units = sorted(((p, DURATION_INTENTS[n]) for p, n in phrases if p and n in DURATION_INTENTS),
                              key=lambda pu: -len(pu[0]))
         self._hypothetical = tuple(p for p, n in phrases if p and n == "hypothetical")
+        self._other_attempt = tuple(p for p, n in phrases if p and n == "other_attempt")
         self._help_words = tuple(p for p, n in phrases if p and n == "help_words")
         #: words that make a count one of more failures since ("failed 2 more times", "又被拒了两次")
         self._count_more = tuple(p for p, n in phrases if p and n == "count_more")
@@ -321,13 +317,24 @@ class Engine:
             return self._han_negated(before)
         return bool(set(_CONTRACTION.sub("nt", before).split()[-3:]) & self._negation_words)
 
+    def other_attempt(self, text: str) -> bool:
+        """Does the message put what it says on another attempt or person, or on a fear ("last
+        time", "my friend's", "scared it failed": intents.yaml `other_attempt`)?"""
+        return _said_any(text, self._other_attempt)
+
+    def pasted_notice(self, text: str) -> bool:
+        """Does `text` hold a "Reason:" marker of any language ("原因：", "Причина:")? (RE2:
+        the matcher's markers, every language's in one alternation)"""
+        return self.matcher.has_marker(text)
+
     def denies_failure(self, text: str) -> bool:
-        """Does a negation stand just before a word of failure ("not rejected again", "не
-        отклонили")? Phrases that fail by a negation ("not approved", "не прошла") do not."""
-        clean = _process(text[:2000])
-        padded = f" {clean} "
-        return any(not is_han(w[0]) and self._negated_before(padded, f" {w} ")
-                   and set(self._terms(w)) & self.matcher.failure_terms for w in set(clean.split()))
+        """Does a negation stand right before a word of failure ("not rejected again", "не
+        отклонили")? Phrases that fail by a negation ("not approved", "не прошла") do not, nor
+        an answer's leading "no" ("no, they rejected it")."""
+        words = _CONTRACTION.sub("nt", _process(text[:2000])).split()
+        return any(i > 0 and words[i - 1] in self._negation_words and not is_han(w[0])
+                   and set(self._terms(w)) & self.matcher.failure_terms
+                   for i, w in enumerate(words))
 
     def denies(self, text: str) -> bool:
         """Does the message hold a negation of any language ("not", "не", "不清楚", "没")?"""
@@ -565,11 +572,13 @@ class Engine:
 
     def foreign(self, text: str) -> bool:
         """Is `text` written in a language the bot does not write in? Mostly letters of another
-        script than Latin, Cyrillic and Chinese (Arabic, Devanagari, Thai, Hangul, kana...), a
-        letter no Russian word has ("не істеуім керек?", `_NOT_WRITTEN`), or two of
-        matching.yaml's `foreign_words` ("mi verificación fue rechazada")."""
+        script than Latin, Cyrillic and Chinese (Arabic, Devanagari, Thai, Hangul, kana...), two
+        words with letters no Russian word has ("өтінімім қабылданбады", `_NOT_WRITTEN`; one
+        is a place's name: "погода в Өскемене"), Spanish's opening marks ("¿cuánto tarda?"), or
+        two of matching.yaml's `foreign_words` ("mi verificación fue rechazada")."""
         return (self._other_script(text) or len(self._foreign_found(text)) >= 2
-                or any(ch in _NOT_WRITTEN for ch in text[:2000]))
+                or "¿" in text or "¡" in text
+                or sum(any(ch in _NOT_WRITTEN for ch in w) for w in text[:2000].split()) >= 2)
 
     @staticmethod
     def _other_script(text: str) -> bool:
@@ -725,9 +734,8 @@ _NEGATIVE = re.compile(r"(?:^|\s)[-\u2010-\u2015\u2212\uff0d]+\s*\d")
 
 
 #: letters of Cyrillic alphabets that Russian does not use: Kazakh, Kyrgyz, Tajik, Tatar,
-#: Bashkir, Ukrainian, Belarusian ("не істеуім керек?"); and Spanish's opening marks ("¿cuánto
-#: tarda?"): a message the bot could not place, in a language it does not write in
-_NOT_WRITTEN = frozenset("әғқңөұүһҳҷӣӯҗҙҫіїєґўӘҒҚҢӨҰҮҺҲҶӢӮҖҘҪІЇЄҐЎ¿¡")
+#: Bashkir, Ukrainian, Belarusian
+_NOT_WRITTEN = frozenset("әғқңөұүһҳҷӣӯҗҙҫіїєґўӘҒҚҢӨҰҮҺҲҶӢӮҖҘҪІЇЄҐЎ")
 
 
 @lru_cache(maxsize=256)  # a turn reads the same message several times (intents, says, foreign)
@@ -804,7 +812,7 @@ class _Phrases(Generic[T]):
 
 def _said_any(text: str, phrases: Sequence[str]) -> bool:
     """Is one of `phrases` (an intent's word list) anywhere in `text`?"""
-    padded = f" {' '.join(_process(text).split())} "  # ("sorry, it was": one space between)
+    padded = f" {_process(text)} "  # (one space between words: "sorry, it was")
     return any(_said(padded, p) for p in phrases)
 
 

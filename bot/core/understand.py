@@ -64,7 +64,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     # a pasted notice is the app's language too (an e-mail or in-app notice cannot be forwarded),
     # but the user's own Russian or Chinese words around English ones are theirs ("提示 Your age
     # does not meet the service requirements，我今年17岁")
-    pasted = not forwarded and any(p.search(text) for p in t.engine.any_reason_markers)
+    pasted = not forwarded and t.engine.pasted_notice(text)
     t.said_lang = language.detect(t, text)
     own = "" if forwarded else _own_words(text)
     if own and language.detect(t, text) == "en":
@@ -72,7 +72,10 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     elif not forwarded and (mine := _own_part(t, text)):
         language.observe(t, mine, False)  # "what does this mean: 您提交的证件已过期"
     else:
-        language.observe(t, text, forwarded or pasted)
+        # (a pasted notice speaks for the user only until they have written or chosen: then
+        # their own sentence with a "原因：" in it counts towards offering its language)
+        language.observe(t, text, forwarded or (pasted and t.state.lang_how not in (
+            language.WRITTEN, language.CHOSEN)))
     if not forwarded:  # ("Мою верифікацію відхилено": answered in Russian)
         language.nearest(t, text, t.said_lang)
     if too_long:  # said in the language of what was read
@@ -1560,8 +1563,13 @@ def _asks(text: str) -> bool:
 
 
 def _tells_failure(t: Turn, text: str) -> bool:
-    """Does a sentence of `text` say, not ask or suppose, that the verification failed ("still
-    failed, what now?"; not "is it rejected?", "not sure, did it fail?", "not rejected")?"""
+    """Does a short answer say, not ask or suppose, that the verification failed ("still failed,
+    what now?"; not "is it rejected?", "not sure, did it fail?", "not rejected", "no news, last
+    time the rejection came after 2 days", "rejected? no, it passed")?"""
+    if len(text) > _SHORT_ANSWER or t.engine.other_attempt(text) or {"passed", "still_waiting"} & {
+            *t.engine.intents(text), *t.clause_intents(text)} or any(
+            t.engine.says(text, name) for name in ("passed", "still_waiting")):
+        return False
     for sentence in re.split(r"(?<=[.!?。！？\n])\s*", text[:2000]):
         if not sentence.strip() or _asks(sentence):
             continue

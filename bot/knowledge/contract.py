@@ -371,6 +371,7 @@ INTENTS: tuple[str, ...] = (
     "unit_weeks",
     "hypothetical",
     "within_attempt",
+    "other_attempt",
     "personal_data",
     "self_introduction",
     "correction",
@@ -404,7 +405,7 @@ AT_LEAST_INTENTS: dict[str, int] = {"failed_again": 2}
 #: units of how long something has taken, after a number ("16 business days", "3 недели", "两周")
 DURATION_INTENTS: dict[str, float] = {"unit_days": 1.0, "unit_business_days": 1.4, "unit_weeks": 7.0}
 LEXICON_INTENTS: frozenset[str] = frozenset({*COUNT_INTENTS, *AT_LEAST_INTENTS, *DURATION_INTENTS, "hypothetical", "within_attempt",
-                                            "personal_data", "self_introduction",
+                                            "other_attempt", "personal_data", "self_introduction",
                                             "correction", "also", "distress", "button_words",
                                             "count_fillers", "count_forms", "count_more",
                                             "help_words", "app_language"})

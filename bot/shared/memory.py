@@ -7,13 +7,14 @@ one uses: on this project's Telegram bench one arena took the bot from 155-156 t
 (`MALLOC_ARENA_MAX=1`), with no change in CPU per turn (4.4-4.6 ms). A Python process takes
 the GIL for almost every allocation anyway, so the threads rarely contend for the arena.
 
-An operator's own `MALLOC_ARENA_MAX` wins; other C libraries (musl, macOS) are left alone.
+An operator's own `MALLOC_ARENA_MAX` or `GLIBC_TUNABLES` wins (set in the process's
+environment: glibc reads them when the process starts, so not from `.env`); other C libraries
+(musl, macOS) are left alone.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
 #: mallopt's parameter number for the arena limit (glibc malloc.h: M_ARENA_MAX)
@@ -24,13 +25,10 @@ ARENAS = 1
 def limit_malloc_arenas(arenas: int = ARENAS) -> bool:
     """Ask glibc for at most `arenas` malloc arenas; True when it agreed. Call before the
     process starts threads."""
-    if "MALLOC_ARENA_MAX" in os.environ:
+    if "MALLOC_ARENA_MAX" in os.environ or "arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
         return False  # the operator's setting, which glibc read at start
-    name = ctypes.util.find_library("c")
-    if not name:
-        return False
     try:
-        libc = ctypes.CDLL(name)
+        libc = ctypes.CDLL(None)  # the process's own C library (no `ldconfig` run to find it)
         mallopt = libc.mallopt
         libc.gnu_get_libc_version  # noqa: B018 - glibc only
     except (OSError, AttributeError):

@@ -518,6 +518,10 @@ class Matcher:
             return EMPTY
         return decide(analysis, self.entries, self.settings, self.none_entry)
 
+    def has_marker(self, text: str) -> bool:
+        """Does `text` hold a "Reason:" marker of any language ("原因：", "Причина:")?"""
+        return self.seg.has_marker(self._clean(text, int(self.settings["max_chars"])))
+
     def clauses(self, text: str) -> list[str]:
         """`text` split into clauses at punctuation and soft separators ("and", "，")."""
         return self.seg.clauses(self._clean(text, 10000))
@@ -993,13 +997,12 @@ class Matcher:
         that exchange's notice pasted as it came ("OKX: Reason: ...") is still read."""
         if any(self.own_names.search(t) for t in texts):
             return False
-        if (self.other_exchanges and any(self.other_exchanges.search(t) for t in texts)
-                and self._own_voice(texts[0])):
-            return True  # "OKX says my proof of address isn't valid": that exchange's check
         if (any(self.own_names_unless_asked.search(t) for t in texts)
                 and not any(self.service_asks.search(t) for t in texts)):
             return False  # "my Maybank statement as address proof?": the document, not its check
-        return self.other_services.named(terms, texts)
+        return self.other_services.named(terms, texts) or bool(
+            self.other_exchanges and any(self.other_exchanges.search(t) for t in texts)
+            and self._own_voice(texts[0]))
 
     def _own_voice(self, text: str) -> bool:
         """Does a text speak for its writer or ask their question (matching.yaml `user_voice`:

@@ -207,9 +207,18 @@ def _separators(items: Sequence[str]) -> tuple[list[str], list[str]]:
     return words, symbols
 
 
+#: an escape (\s, \b, \p{Han}...): no letters of the pattern's words
+_ESCAPE = re2.compile(r"\\(?:p\{\w+\}|.)")
+#: three Latin letters in a row: a word that may match a text of no other script
+_LATIN_WORD = re2.compile(r"[A-Za-z]{3}")
+
+
 def _script(pattern: str) -> str:
     """The script a boilerplate pattern is written in: "han" or "cyrillic" when its words are
-    Chinese or Russian (it cannot match a text without that script), else "" (any text)."""
+    Chinese or Russian only (it cannot match a text without that script), else "" (any text:
+    "【 (币安|binance) 】" matches "【Binance】")."""
+    if _LATIN_WORD.search(_ESCAPE.sub("", pattern)):
+        return ""
     if any(is_han(c) for c in pattern):
         return "han"
     if any(is_cyrillic(c) for c in pattern):

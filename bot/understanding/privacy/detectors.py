@@ -454,11 +454,18 @@ def _reference_end(text: str, end: int) -> int:
     while end < stop and (text[end].isalnum() or (
             text[end] in _REFERENCE_JOINERS and end + 1 < len(text) and text[end + 1].isalnum())):
         end += 1
-    if end < stop and text[end] == "(":
+    if end < stop and text[end] == "(" and "." in text[max(0, end - 12):end]:
+        # (after a dotted version only, and a short number: "order 5551234(4111111111111111)"
+        # glues a card number to an order's, which is read on its own)
         close = text.find(")", end + 1, stop)
-        if close > end + 1 and text[end + 1 : close].isalnum():
+        inner = text[end + 1 : close]
+        if close > end + 1 and inner.isalnum() and len(inner) <= _BUILD_DIGITS:
             end = close + 1
     return end
+
+
+#: the longest build number in brackets after a version ("2.90.0(2900012)")
+_BUILD_DIGITS = 10
 
 
 def order_numbers(scan: Scan) -> None:

@@ -121,6 +121,8 @@ def _glued_given_name(scan: Scan, pos: int) -> tuple[int, int] | None:
         end = pos + _GLUED_GIVEN
     closers = scan.vocab.derived("glued not_names", lambda v: frozenset(
         w for w in v.folded("not_names") if w and all(_unspaced(ch) or ch in " ." for ch in w)))
+    if any(text.startswith(w, pos) for w in closers):
+        return None  # "เรียกว่าอะไร", "ที่เรียกว่าใบขับขี่": what a thing is called, no name
     cut = min((i for i in range(pos + 2, end) for w in closers if text.startswith(w, i)), default=end)
     if cut == end and end < len(text) and (text[end].isalpha() or end - pos > _GLUED_GIVEN - 1):
         return None  # no word closes it: where the name ends is unknown
