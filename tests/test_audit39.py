@@ -154,3 +154,17 @@ async def test_own_words_with_a_reason_marker_still_offer_their_language(chat: C
     await chat.say("Hello, I need help with my verification please", lang="en")
     await chat.say("我被拒绝了，原因是：照片太模糊了，我该怎么办？我需要重新拍照吗？", lang="en")
     assert "language_offer" in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "about_binance"), [
+    ("OKX says my proof of address isn't valid", False),
+    ("Coinbase说我的地址证明没通过，用的是水电账单", False),
+    ("I uploaded my Coinbase statement as proof of address and it got rejected", True),
+    ("можно ли выписку из байбит как подтверждение адреса?", True),
+])
+async def test_another_exchanges_check_is_not_its_statement_sent_here(chat: Chat, text: str,
+                                                                      about_binance: bool) -> None:
+    # blind48 (even lines) and the review: the exchange acting is its own check; its statement
+    # sent as proof of address is this verification's document
+    await chat.say(text)
+    assert ("topic:proof_of_address" in chat.ids()) is about_binance, chat.ids()

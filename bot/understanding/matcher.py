@@ -128,6 +128,10 @@ _YES_NO_ENDS = ("吗", "嗎")
 #: how many times the scope model reads each example, notice and negative of the knowledge
 _EXAMPLE_WEIGHT = 2
 
+#: how far before an exchange's name a document of it is looked for ("statement from Coinbase")
+_DOCUMENT_REACH = 20
+
+
 class Phrases:
     """Find any of some phrases in cleaned text: Chinese ones anywhere, others at a word's
     start ("verif" finds "verification"), also right after a Chinese character ("我的bybit").
@@ -146,17 +150,21 @@ class Phrases:
         return bool(self.phrases)
 
     def search(self, text: str) -> bool:
+        return next(self.ends(text), None) is not None
+
+    def ends(self, text: str) -> Iterator[int]:
+        """Where each phrase found in `text` ends (in no particular order)."""
         for c in self.firsts.intersection(text):
             han = is_han(c)
             candidates = self.by_first[c]
             at = text.find(c)
             while at >= 0:
                 # (a Latin word glued to Chinese starts there too: "我的bybit认证")
-                if (han or at == 0 or not text[at - 1].isalnum() or is_han(text[at - 1])) and any(
-                        text.startswith(p, at) for p in candidates):
-                    return True
+                if han or at == 0 or not text[at - 1].isalnum() or is_han(text[at - 1]):
+                    for p in candidates:
+                        if text.startswith(p, at):
+                            yield at + len(p)
                 at = text.find(c, at + 1)
-        return False
 
 
 class Contexts:
@@ -200,6 +208,9 @@ class Matcher:
         self.service_asks = Phrases(words.get("service_asks", ()))
         #: other exchanges, and the words of a user speaking for themself: see `elsewhere`
         self.other_exchanges = Phrases(words.get("other_exchanges", ()))
+        #: ... and what one of them issues that a user may send as a document ("my Coinbase
+        #: statement as proof of address": Binance's check of it, not Coinbase's)
+        self.exchange_documents = Phrases(words.get("exchange_documents", ()))
         self.user_voice = frozenset(clean(str(w), 200) for w in words.get("user_voice", ()))
         #: matching.yaml's `keyword_clauses`: reasons a clause names only with one of their
         #: keywords ("I live in Germany" is where someone lives, not a country Binance does not
@@ -997,12 +1008,33 @@ class Matcher:
         that exchange's notice pasted as it came ("OKX: Reason: ...") is still read."""
         if any(self.own_names.search(t) for t in texts):
             return False
+        if self.other_exchanges and any(self._exchange_acts(t) for t in texts[:1]) \
+                and self._own_voice(texts[0]):
+            return True  # "OKX says my proof of address isn't valid": that exchange's check
         if (any(self.own_names_unless_asked.search(t) for t in texts)
                 and not any(self.service_asks.search(t) for t in texts)):
             return False  # "my Maybank statement as address proof?": the document, not its check
         return self.other_services.named(terms, texts) or bool(
             self.other_exchanges and any(self.other_exchanges.search(t) for t in texts)
             and self._own_voice(texts[0]))
+
+    def _exchange_acts(self, text: str) -> bool:
+        """Does `text` name another exchange other than as the issuer of a document right
+        after its name ("my Coinbase statement", "выписка": `exchange_documents`)?"""
+        low = text.lower()
+        for end in self.other_exchanges.ends(low):
+            after = low[end:end + _DOCUMENT_REACH].lstrip()
+            if after.startswith(("'s ", "’s ", "s ")):  # "Coinbase's statement" ("coinbase s" cleaned)
+                after = after.split(" ", 1)[-1].lstrip()
+            if any(after.startswith(p) for p in self.exchange_documents.phrases):
+                continue  # "Coinbase statement", "Coinbase的账单"
+            # "statement from Coinbase", "выписку из байбит"
+            start = next((end - len(p) for p in self.other_exchanges.phrases
+                          if low.startswith(p, end - len(p))), end)
+            if self.exchange_documents.search(low[max(0, start - _DOCUMENT_REACH):start]):
+                continue
+            return True
+        return False
 
     def _own_voice(self, text: str) -> bool:
         """Does a text speak for its writer or ask their question (matching.yaml `user_voice`:
