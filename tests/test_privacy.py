@@ -1250,3 +1250,19 @@ def test_a_build_number_in_brackets_after_its_version_stays() -> None:
 def test_what_a_thing_is_called_in_thai_is_no_nickname(text: str) -> None:
     # review: "เรียกว่า" ("called") masked the word after it as a name
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    ('"lastName": "Кузнецова"', "Кузнецова"),
+    ('{"full_name":"Jonathan Whitfield"}', "Jonathan Whitfield"),
+    ('{"lastName":"Kuznetsova","age":30}', "Kuznetsova"),
+    ('first_name: "John", last_name: "Smith"', "Smith"),
+    ('full_name = "Jonathan Whitfield"', "Jonathan Whitfield"),
+])
+def test_a_lone_name_field_of_a_program_is_masked(text: str, secret: str) -> None:
+    # review: a single JSON pair, a pair beside numbers, a quoted value after a coded key
+    assert secret not in redact(text)
+
+
+def test_a_checks_name_field_alone_stays() -> None:
+    assert redact('{"name": "Face Verification"}') == '{"name": "Face Verification"}'

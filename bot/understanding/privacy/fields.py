@@ -49,10 +49,16 @@ def fields(scan: Scan) -> None:
     keys = _keys(scan)
     not_names = scan.vocab.folded("not_names")
     pairs = [m for pattern in (scan.p.field_json, scan.p.field_query) for m in pattern.finditer(text)]
+    # (a JSON key of any value counts: '{"lastName":"Kuznetsova","age":30}')
+    several = len(pairs) >= 2 or text.count('":') + text.count('" :') >= 2
     for m in pairs:
         s, e = m.span("v")
-        # a program's field: one of several, or in a link's query ("...?nom=Dubois&tel=...")
-        if (_key(m.group("k")) in keys and (len(pairs) >= 2 or scan.before_char(m.start("k")) in ("?", "&"))
+        key = _key(m.group("k"))
+        # a program's field: one of several, or in a link's query ("...?nom=Dubois&tel=..."),
+        # or a key no word but a person's name fills ('"lastName": "Кузнецова"'; a bare
+        # "name" may be a check's: '"name": "Face Verification"')
+        if (key in keys and (several or scan.before_char(m.start("k")) in ("?", "&")
+                             or (key != "name" and text[m.start("k") - 1:m.start("k")] in "\"'"))
                 and _a_name(text[s:e], not_names)):
             scan.claim("name", s, e)
     for m in scan.p.field_coded.finditer(text):

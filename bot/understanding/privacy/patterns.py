@@ -94,7 +94,7 @@ class Patterns:
         # ... and a key as programs write it, then a colon: "full_name: Jonathan A. Whitfield",
         # "lastName: Kuznetsova" (the value up to the line's end or a comma)
         self.field_coded = lazy_rx(
-            r"(?:^|[^A-Za-z0-9_\x{80}-\x{10FFFF}])(?P<k>\p{L}+(?:_\p{L}+)+|\p{Ll}+(?:\p{Lu}\p{Ll}+)+)[ \t]*[:=][ \t]*"
+            r"(?:^|[^A-Za-z0-9_\x{80}-\x{10FFFF}])(?P<k>\p{L}+(?:_\p{L}+)+|\p{Ll}+(?:\p{Lu}\p{Ll}+)+)[ \t]*[:=][ \t]*[\"']?"
             r"(?P<v>[^\s,;&\"'<>=:][^\n,;&\"'<>=:]{0,60})", needs=(":", "="))
         self.field_query = lazy_rx(
             rf"(?:^|[^A-Za-z0-9_\x{{80}}-\x{{10FFFF}}])(?P<k>{key})=(?P<v>[^&\s\"'<>,;#]{{1,80}})", needs=("=",))
