@@ -107,7 +107,6 @@ class Engine:
         self.reason_markers = tuple(
             re.compile(str(p), re.I) for p in words.get("reason_markers", ()) or ()
         )
-
         phrases = [(_process(p), name) for name, ps in kb.intents.items() for p in ps]
         self._intents = [(p, n) for p, n in phrases if p and n not in LEXICON_INTENTS]
         #: the same, found through what a phrase needs in a message (`_Phrases`)
@@ -321,11 +320,6 @@ class Engine:
         """Does the message put what it says on another attempt or person, or on a fear ("last
         time", "my friend's", "scared it failed": intents.yaml `other_attempt`)?"""
         return _said_any(text, self._other_attempt)
-
-    def pasted_notice(self, text: str) -> bool:
-        """Does `text` hold a "Reason:" marker of any language ("原因：", "Причина:")? (RE2:
-        the matcher's markers, every language's in one alternation)"""
-        return self.matcher.has_marker(text)
 
     def denies_failure(self, text: str) -> bool:
         """Does a negation stand right before a word of failure ("not rejected again", "не

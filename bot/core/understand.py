@@ -64,7 +64,7 @@ def on_text(t: Turn, raw: str, forwarded: bool) -> None:
     # a pasted notice is the app's language too (an e-mail or in-app notice cannot be forwarded),
     # but the user's own Russian or Chinese words around English ones are theirs ("提示 Your age
     # does not meet the service requirements，我今年17岁")
-    pasted = not forwarded and t.engine.pasted_notice(text)
+    pasted = not forwarded and t.engine.matcher.has_marker(text)  # (any language's "Reason:")
     t.said_lang = language.detect(t, text)
     own = "" if forwarded else _own_words(text)
     if own and language.detect(t, text) == "en":

@@ -128,7 +128,7 @@ _YES_NO_ENDS = ("吗", "嗎")
 #: how many times the scope model reads each example, notice and negative of the knowledge
 _EXAMPLE_WEIGHT = 2
 
-#: how far before an exchange's name a document of it is looked for ("statement from Coinbase")
+#: how far from an exchange's name a document of it is looked for ("statement from Coinbase")
 _DOCUMENT_REACH = 20
 
 
@@ -150,10 +150,10 @@ class Phrases:
         return bool(self.phrases)
 
     def search(self, text: str) -> bool:
-        return next(self.ends(text), None) is not None
+        return next(self.spans(text), None) is not None
 
-    def ends(self, text: str) -> Iterator[int]:
-        """Where each phrase found in `text` ends (in no particular order)."""
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """Where each phrase found in `text` starts and ends (in no particular order)."""
         for c in self.firsts.intersection(text):
             han = is_han(c)
             candidates = self.by_first[c]
@@ -163,7 +163,7 @@ class Phrases:
                 if han or at == 0 or not text[at - 1].isalnum() or is_han(text[at - 1]):
                     for p in candidates:
                         if text.startswith(p, at):
-                            yield at + len(p)
+                            yield at, at + len(p)
                 at = text.find(c, at + 1)
 
 
@@ -1008,8 +1008,7 @@ class Matcher:
         that exchange's notice pasted as it came ("OKX: Reason: ...") is still read."""
         if any(self.own_names.search(t) for t in texts):
             return False
-        if self.other_exchanges and any(self._exchange_acts(t) for t in texts[:1]) \
-                and self._own_voice(texts[0]):
+        if self.other_exchanges and self._exchange_acts(texts[0]) and self._own_voice(texts[0]):
             return True  # "OKX says my proof of address isn't valid": that exchange's check
         if (any(self.own_names_unless_asked.search(t) for t in texts)
                 and not any(self.service_asks.search(t) for t in texts)):
@@ -1022,15 +1021,13 @@ class Matcher:
         """Does `text` name another exchange other than as the issuer of a document right
         after its name ("my Coinbase statement", "выписка": `exchange_documents`)?"""
         low = text.lower()
-        for end in self.other_exchanges.ends(low):
+        for start, end in self.other_exchanges.spans(low):
             after = low[end:end + _DOCUMENT_REACH].lstrip()
             if after.startswith(("'s ", "’s ", "s ")):  # "Coinbase's statement" ("coinbase s" cleaned)
                 after = after.split(" ", 1)[-1].lstrip()
             if any(after.startswith(p) for p in self.exchange_documents.phrases):
                 continue  # "Coinbase statement", "Coinbase的账单"
             # "statement from Coinbase", "выписку из байбит"
-            start = next((end - len(p) for p in self.other_exchanges.phrases
-                          if low.startswith(p, end - len(p))), end)
             if self.exchange_documents.search(low[max(0, start - _DOCUMENT_REACH):start]):
                 continue
             return True

@@ -249,8 +249,9 @@ class Segmenter:
         # one alternation per script, each run only on a text that has the script: three
         # small DFAs instead of one of every language's patterns (which RE2 needs ~15 MB of
         # cache for, and searches 3-5x slower)
-        scripts = {script: [p for p in good if _script(p) == script]
-                   for script in dict.fromkeys(map(_script, good))}
+        scripts: dict[str, list[str]] = {}
+        for p in good:
+            scripts.setdefault(_script(p), []).append(p)
         self.boilerplate = [(script, compile_any(ps)) for script, ps in scripts.items()]
         # one pass per line for every language's markers: an alternation of those RE2 accepts
         good_markers = [p for p in markers if _compile_each([p], "reason_markers")]

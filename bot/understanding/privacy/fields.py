@@ -53,12 +53,12 @@ def fields(scan: Scan) -> None:
     several = len(pairs) >= 2 or text.count('":') + text.count('" :') >= 2
     for m in pairs:
         s, e = m.span("v")
-        key = _key(m.group("k"))
+        key, before = _key(m.group("k")), scan.before_char(m.start("k"))
         # a program's field: one of several, or in a link's query ("...?nom=Dubois&tel=..."),
-        # or a key no word but a person's name fills ('"lastName": "Кузнецова"'; a bare
-        # "name" may be a check's: '"name": "Face Verification"')
-        if (key in keys and (several or scan.before_char(m.start("k")) in ("?", "&")
-                             or (key != "name" and text[m.start("k") - 1:m.start("k")] in "\"'"))
+        # or a key no word but a person's name fills ('"lastName": "Кузнецова"', or first in
+        # the text; a bare "name" may be a check's: '"name": "Face Verification"')
+        if (key in keys and (several or before in ("?", "&")
+                             or (key != "name" and before in ('"', "'", "")))
                 and _a_name(text[s:e], not_names)):
             scan.claim("name", s, e)
     for m in scan.p.field_coded.finditer(text):
