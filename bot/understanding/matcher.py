@@ -258,6 +258,10 @@ class Matcher:
         #: clause says something was fine, which names no reason beside the others
         self.fine_words: tuple[str, ...] = ()
         self.fine_han: tuple[str, ...] = ()
+        #: matching.yaml's `negations` of one word, as written (not stemmed): a fine word right
+        #: after one says the opposite ("фото не чёткое", "照片不清楚")
+        self.negation_words: frozenset[str] = frozenset()
+        self.negation_han: frozenset[str] = frozenset()
         #: matching.yaml's `question_leads` ("do i", "is it because", "нужно ли"), padded: a
         #: clause that starts with one and ends in "?" asks, and names no reason beside the others
         self.question_leads: tuple[str, ...] = ()
@@ -405,6 +409,10 @@ class Matcher:
         matcher.symbols = {ord(k): f" {v} " for k, v in words["symbols"].items()}
         matcher.quote_words, matcher.quote_han = _phrases(words["quote_words"])
         matcher.fine_words, matcher.fine_han = _phrases(words["fine_words"])
+        negations = [" ".join(text_words(clean(w, 200))) for w in words["negations"]]
+        matcher.negation_words = frozenset(w for w in negations if w and " " not in w
+                                           and not is_han(w[:1]))
+        matcher.negation_han = frozenset(w for w in negations if len(w) == 1 and is_han(w))
         matcher.question_leads = _phrases(words["question_leads"])[0]
         matcher.open_question_words = tuple(
             w.strip() for w in _phrases(words["open_question_words"])[0])
@@ -641,7 +649,7 @@ class Matcher:
                     continue  # "не удалось пройти проверку": it failed, which names no reason
                 # (one that also says something failed is read: "good lighting but the selfie
                 # failed")
-                if _has_phrase(clause, self.fine_words, self.fine_han) and not failing[position]:
+                if self.says_fine(clause) and not failing[position]:
                     # ... and what it says was fine gives way to a reason named firmly, unless
                     # the clause names it by a keyword too ("valid until 2023, so it's expired")
                     r, r_top = best(self.entries, self.scorer.scores(
@@ -935,6 +943,25 @@ class Matcher:
         if any(text.startswith(w) and not is_han(text[len(w):len(w) + 1] or "a") for w in han):
             return True
         return f" {' '.join(text_words(clause))} ".startswith(spaced)
+
+    def says_fine(self, clause: str) -> bool:
+        """Does a clause say something was fine (`fine_words`: "the photo is clear", "фото
+        чёткое", "照片很清楚"), with no negation right before it ("фото не чёткое", "不清楚")?"""
+        padded = f" {' '.join(text_words(clause))} "
+        for w in self.fine_words:
+            at = padded.find(w)
+            while at >= 0:
+                before = padded[:at].rsplit(None, 1)[-1:]
+                if not before or before[0] not in self.negation_words:
+                    return True
+                at = padded.find(w, at + 1)
+        for w in self.fine_han:
+            at = clause.find(w)
+            while at >= 0:
+                if clause[at - 1:at] not in self.negation_han:
+                    return True
+                at = clause.find(w, at + 1)
+        return False
 
     def narrates(self, clause: str) -> bool:
         """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""

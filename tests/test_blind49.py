@@ -1,0 +1,50 @@
+"""Blind round 49 (tests/data/blind49/README.md), tuned on its even lines: what a user notices,
+through the conversation (the reasons /status lists after a first message)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chat import Chat
+from tests.test_audit36 import _reasons
+
+
+@pytest.mark.parametrize(("text", "lang", "expect"), [
+    # a part that says something was fine names no reason beside the one named firmly
+    ("rejected even though the photo is clear and the name matches. it says my document has expired",
+     "en", ["expired_document"]),
+    ("Отклонили, хотя фото чёткое и имя совпадает. Мне 15 лет, может поэтому?", "ru", ["underage"]),
+    ("照片很清晰，人脸也过了，可是说我的证件已经被别的账户用过了", "zh", ["id_already_registered"]),
+    # ... but a fine word right after a negation says the opposite
+    ("the photo is not clear and my passport is expired", "en",
+     ["blurry_photo", "expired_document"]),
+    ("фото не чёткое, и паспорт просрочен", "ru", ["blurry_photo", "expired_document"]),
+    # ... and an instruction to upload a clear photo is no "it was fine"
+    ("Верификация не пройдена. Загрузите чёткое фото документа. Проверка лица не пройдена",
+     "ru", ["blurry_photo", "face_verification"]),
+])
+async def test_a_part_that_was_fine_gives_way(chat: Chat, text: str, lang: str,
+                                              expect: list[str]) -> None:
+    await chat.say(text, lang=lang)
+    assert await _reasons(chat, lang) == expect
+
+
+async def test_what_they_say_after_a_run_on_story_is_read_on_its_own(chat: Chat) -> None:
+    # voice typing, no punctuation: an urgent withdrawal first, the notice's words after "they say"
+    await chat.say("bro i need to withdraw my money today kyc failed they say my pic is blury")
+    assert await _reasons(chat) == ["blurry_photo"]
+
+
+@pytest.mark.parametrize("text", [
+    "If I fail one more time will they lock my account?",
+    "one more failed attempt and they lock me out?",
+])
+async def test_failing_once_more_and_a_lock_is_the_ban_question(chat: Chat, text: str) -> None:
+    await chat.say(text)
+    assert chat.ids()[:2] == ["topic_answer", "topic:ban_after_failures"], chat.ids()
+
+
+async def test_a_visa_refusal_is_no_verification(chat: Chat) -> None:
+    # (it was the "where do I see the reason" page, for a consulate's refusal)
+    await chat.say("В шенгенской визе отказали, как узнать причину отказа?", lang="ru")
+    assert not any(k.startswith(("topic:", "reason:")) for k in chat.ids()), chat.ids()
