@@ -85,6 +85,7 @@ BLIND43 = [json.loads(line) for line in (PII / "blind43.jsonl").read_text(encodi
 BLIND45 = [json.loads(line) for line in (PII / "blind45.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND47 = [json.loads(line) for line in (PII / "blind47.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND48 = [json.loads(line) for line in (PII / "blind48.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+BLIND49 = [json.loads(line) for line in (PII / "blind49.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 BLIND18 = [json.loads(line) for line in (PII / "blind18.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -939,6 +940,89 @@ def test_the_forty_eighth_blind_corpus_leaves_few_secrets() -> None:
     # me" in nine languages; Arabic titles and "bin"; patronymic words in Azerbaijani and
     # Kyrgyz; a build's number in brackets and Japanese "error" and "version" words)
     _holds(BLIND48, fully_redacted=111, left=13, over_masked=2)
+
+
+def test_the_forty_ninth_blind_corpus_leaves_few_secrets() -> None:
+    # tests/data/pii/blind49.md: first 108 of 120 / 15 left / 3 clean lines over-masked; tuned
+    # on lines 2, 4, 6... only (a Chinese name before "的" and a document or after a label's
+    # "是"; a name in Latin letters or its kana reading in brackets; Ukrainian patronymics in
+    # other cases; Polish "założone na"; "account is under"; a card's code after its word; a
+    # birth year alone; the French social security number; an order's "nr." and "报错代码")
+    _holds(BLIND49, fully_redacted=117, left=6, over_masked=1)
+
+
+@pytest.mark.parametrize(("text", "secret"), [
+    # a Chinese name that owns a document, and one after a label's link word
+    ("昨天用了陈思远的银行卡转账，现在被冻结了", "陈思远"),
+    ("麻烦查一下，這是黃美玲的護照", "黃美玲"),
+    ("欧阳娜娜的护照过期了", "欧阳娜娜"),
+    ("收款人为孙丽，卡号在下面", "孙丽"),
+    # a name in Latin letters in brackets after words of another script ("in Latin letters")
+    ("Меня зовут Ольга Сидоренко (латиницей Olha Sydorenko), не проходит", "Sydorenko"),
+    ("اسمي خالد المنصوري (بالإنكليزية Khalid Al-Mansouri)", "Khalid"),
+    ("我叫张伟（英文 Zhang Wei）", "Zhang Wei"),
+    # a Japanese name's reading in hiragana in brackets
+    ("私は高橋 健（たかはし けん）です", "たかはし"),
+    # Ukrainian patronymics in other cases, a Polish account set up in someone's name
+    ("Документи на ім'я Шевченка Андрія Івановича", "Андрія"),
+    ("Потрібна допомога Мельник Ірині Василівні", "Ірині"),
+    ("Rachunek jest zarejestrowany na Piotra Zielińskiego, nie wiem czemu", "Zielińskiego"),
+    # whose name an account is under, in small letters or capitalised
+    ("the account is under john paul okafor.", "okafor"),
+    ("the account is under Tomás Herrera Ruiz.", "Herrera"),
+    # a card's code after its bare word, the expiry between
+    ("visa 4539 1488 0343 6467, exp 11/27, code 482", "482"),
+    ("carta 4539 1488 0343 6467 scadenza 11/27 codice 331", "331"),
+    # the French social security number by the words people say it with
+    ("mon NIR est le 2 84 05 13 055 147 82", "2 84 05 13 055 147 82"),
+    # a birth year alone right after a birth word, with its ending in words
+    ("I was born in 1999 so I'm old enough", "1999"),
+    ("народився у 2001-му, паспорт є", "2001"),
+    ("nasci em 1996 e o app diz menor", "1996"),
+])
+def test_what_the_forty_ninth_round_masks(text: str, secret: str) -> None:
+    assert secret not in redact(text), redact(text)
+
+
+@pytest.mark.parametrize("text", [
+    # a place or a common word before "的" and a document, a relative's nationality
+    "韩国的护照能认证吗",
+    "我朋友的身份证可以用吗",
+    "江苏的身份证可以吗",
+    "我老公是韩国人，能用他的护照吗",
+    # no name in brackets: a service in Latin letters, a word after a Japanese name
+    "Меня зовут [name] (через Binance Pay)",
+    "田中さん（たぶん）に聞いた",
+    # what an account is under besides a name
+    "my account is under manual review",
+    "my account is under temporary restriction.",
+    "account is under Risk Control, why",
+    "Konto założone na firmę, czy to problem?",
+    # a code after a card in another sentence is not the card's
+    "card [card] got declined. The support code is wrong",
+    # a year that is no birth year: after a sign, too recent, a decade, a certificate's
+    "born in Spain, my passport expired in 2015",
+    "born in 2024? no, my son was",
+    "i was born in the 1990s",
+    "birth certificate 2010",
+    # an order's number after its number sign with a full stop, an error's after 报错代码
+    "Zgłoszenie nr. 55120938 nadal otwarte",
+    "tichetul nr. 55120938 e deschis",
+    "pedido núm. 55120938 no llegó",
+    "报错代码 100013，怎么办",
+    "報錯碼 300021 是什么意思",
+])
+def test_what_the_forty_ninth_round_keeps(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_the_forty_ninth_rounds_masks_say_what_was_there() -> None:
+    # the card's code is a CVV, a code named for what it is stays a code; the social security
+    # number is an ID number, no phone; a birth year takes its ending in words
+    assert redact("cartão 5162 9034 7718 2046 validade 04/28 código 913") == "cartão [card] validade [card] código [cvv]"
+    assert redact("card 4111 1111 1111 1111 and 2fa code 4821") == "card [card] and 2fa code [code]"
+    assert redact("numéro de sécu 1 87 01 75 114 023 45") == "numéro de sécu [id number]"
+    assert redact("дочка родилась в 2008-м, можно?") == "дочка родилась в [date of birth], можно?"
 
 
 def test_a_street_address_after_its_name_and_the_house_number_is_masked() -> None:

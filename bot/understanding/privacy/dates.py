@@ -73,6 +73,50 @@ def dates(scan: Scan) -> None:
             scan.claim("date", s, e)
         elif year is not None:
             scan.claim(KEEP, s, e)  # a recent date: of the rejection, of expiry
+    for _, end in birth:
+        _birth_year(scan, end, this_year)
+
+
+#: the most characters between a birth word and a year said alone after it ("born in ",
+#: "urodziłam się w ", "родилась в ")
+_YEAR_GAP = 16
+#: the longest small word between the birth word and the year ("in", "się", "Lagos")
+_YEAR_WORD = 5
+#: the longest ending a year takes in words ("2008-м", "1990-го", "2001-ben")
+_YEAR_ENDING = 4
+
+
+def _birth_year(scan: Scan, end: int, this_year: int) -> None:
+    """A year alone right after a birth word, a few small words between ("born in 2008",
+    "дочка родилась в 2008-м", "nací en 1990"): the date of birth as far as it is told, when it
+    is long enough ago to be one (`YOUNG_YEARS`). Its ending in words goes with it ("-м")."""
+    text = scan.text
+    pos = end
+    while pos < len(text) and pos - end <= _YEAR_GAP and not text[pos].isdigit():
+        if not (text[pos].isalpha() or text[pos] in " '’"):
+            return  # a sign between: "born in Spain, my passport expired in 2025"
+        pos += 1
+    words = text[end:pos].split()
+    if (pos + 4 > len(text) or len(words) > 3 or any(len(w) > _YEAR_WORD for w in words)
+            or text[pos - 1 : pos].isalpha()):
+        return  # (small words only: a "birth certificate 2010" is the certificate's year)
+    year = text[pos : pos + 4]
+    after = text[pos + 4 : pos + 5]
+    if not year.isdigit() or year[:2] not in ("19", "20") or after.isdigit() or (
+            after in "./-" and text[pos + 5 : pos + 6].isdigit()):
+        return  # a full date is the other patterns' ("born 1990-05-12"), a number is no year
+    if int(year) > this_year - YOUNG_YEARS:
+        return
+    stop = pos + 4
+    if after == "-":  # "2008-м", "1990-го"
+        tail = stop + 1
+        while tail < len(text) and tail - stop <= _YEAR_ENDING and text[tail].isalpha():
+            tail += 1
+        if stop + 1 < tail <= stop + _YEAR_ENDING + 1:
+            stop = tail
+    elif text[stop : stop + 1].isalpha():
+        return  # "1990s"
+    scan.claim("date_of_birth", pos, stop)
 
 
 def _year_first(parts: list[str]) -> bool:

@@ -179,13 +179,49 @@ def _printed_card(number: str) -> bool:
 
 
 def cvvs(scan: Scan) -> None:
+    """Three or four digits after a CVV word ("CVV 913"); or after a code's bare word
+    ("código", "code", "код": one word, no digit, not "2fa code", "sms code" or "pin") that
+    follows a card number found (with its expiry between, maybe): "cartão 5162 ... validade
+    04/28 código 913" tells the card's code."""
     if not scan.has_digit:
         return
     for _, e in scan.cues("cvv"):
-        for s, end, gap in scan.chunks_after(e, 24):
-            if _short_gap(gap) and scan.text[s:end].isdigit() and 3 <= end - s <= 4:
-                scan.claim("cvv", s, end)
-            break
+        _cvv_after(scan, e)
+    cards = [e for e, k in zip(scan.ends, scan.kinds, strict=True) if k == "card"]
+    if not cards:
+        return
+    pins = scan.vocab.folded("password")
+    for cs, e in scan.cues("code"):
+        word = scan.text[cs:e]
+        if (" " in word or any(ch.isdigit() for ch in word) or word.casefold() in pins
+                or is_cjk_char(word[0])):
+            continue
+        if any(0 <= cs - end <= _CARD_TO_CODE and _after_card(scan, end, cs) for end in cards):
+            _cvv_after(scan, e)
+
+
+#: the most characters between a card number (or its expiry) and the code's word after it
+_CARD_TO_CODE = 24
+
+
+def _after_card(scan: Scan, end: int, cue: int) -> bool:
+    """Is the text between a card's end and a code's word only an expiry found, separators and
+    a word or two ("validade [card] ", ", ")? No sentence ends there."""
+    gap = scan.text[end:cue]
+    i = bisect_left(scan.starts, end)
+    while i < len(scan.starts) and scan.starts[i] < cue:  # the expiry, claimed as the card's
+        if scan.kinds[i] != "card":
+            return False
+        gap = gap.replace(scan.text[scan.starts[i]:scan.ends[i]], " ")
+        i += 1
+    return _short_gap(gap, words=3) and not any(ch in ".!?\n。！？" for ch in gap)
+
+
+def _cvv_after(scan: Scan, e: int) -> None:
+    for s, end, gap in scan.chunks_after(e, 24):
+        if _short_gap(gap) and scan.text[s:end].isdigit() and 3 <= end - s <= 4:
+            scan.claim("cvv", s, end)
+        break
 
 
 def _short_gap(gap: str, words: int = 2) -> bool:
@@ -478,6 +514,7 @@ def order_numbers(scan: Scan) -> None:
     glued: set[int] = set()  # where they end
     spans: list[tuple[int, int]] = []
     for os_, e in scan.cues("order"):
+        e = _past_number_sign(scan, e)  # "tichet nr. 66190243": its full stop ends no sentence
         for s, end, gap in scan.chunks_after(e, 40):
             if _a_word(scan.text[s:end]):
                 continue  # "commande P2P n° 2183...": the number comes after the word
@@ -497,6 +534,25 @@ def order_numbers(scan: Scan) -> None:
                     # "INV/20240611/MPL/3928174650")
                     scan.claim(KEEP, s, _reference_end(scan.text, end))
             break
+
+
+def _past_number_sign(scan: Scan, pos: int) -> int:
+    """Past a short number sign written with a full stop right after `pos` ("nr.", "no.",
+    "núm.": the house words of the privacy files that end in one), or `pos`."""
+    text = scan.text
+    start = pos
+    while start < len(text) and text[start] in " \t":
+        start += 1
+    end = start
+    while end < len(text) and end - start < _SIGN_LONGEST and text[end] not in " \t":
+        end += 1
+    signs = scan.vocab.derived("number signs", lambda v: frozenset(
+        w for w in v.folded("house") if w.endswith(".") and len(w) <= _SIGN_LONGEST and w[:-1].isalpha()))
+    return end if end > start and text[start:end].casefold() in signs else pos
+
+
+#: the longest number sign skipped after an order word ("núm.")
+_SIGN_LONGEST = 5
 
 
 def keeps(scan: Scan) -> None:

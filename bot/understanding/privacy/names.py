@@ -23,10 +23,10 @@ _MAX_WORDS = 5
 
 def names(scan: Scan) -> None:
     v = scan.vocab
-    for _, e in scan.cues("name"):
+    for s, e in scan.cues("name"):
         if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
             if not _cjk_name_to_closer(scan, e):
-                _chinese_name(scan, e, strict=False)
+                _chinese_name(scan, _past_link(scan, s, e), strict=False)
         else:  # after a Chinese cue the link word too: "英文名是 Mary Chen"
             links = _CJK_LINKS if is_cjk_char(scan.text[e - 1]) else ""
             _claim(scan, _given_after_comma(scan, _run(scan, e, least=1, lowercase=True,
@@ -60,6 +60,7 @@ def names(scan: Scan) -> None:
     _name_rewritten(scan)
     _name_under_its_label(scan)
     _name_on_its_own_line(scan)
+    _chinese_owner(scan)  # (Chinese has no capitals: "...203X" is no shouting)
     if _shouting(scan.text):
         return  # IN A MESSAGE IN CAPITALS every word looks like a name: cues only
     _patronymic_names(scan)
@@ -633,8 +634,10 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
         inner = text[pos + 1 : close] if 0 < close - pos <= 60 else ""
         if not inner:
             continue
-        if all(_kana_or_han(ch) or ch in " 　" for ch in inner) and len(inner.strip()) >= 2:
-            scan.claim("name", pos + 1, close)  # 佐藤 美咲（サトウ ミサキ）: the reading in kana
+        if (all(_kana_or_han(ch) or _hiragana(ch) or ch in " 　" for ch in inner)
+                and len(inner.strip()) >= 2 and not _a_closer(scan, inner.strip())):
+            # 佐藤 美咲（サトウ ミサキ）, 佐藤 美咲（さとう みさき）: the reading in kana
+            scan.claim("name", pos + 1, close)
             continue
         if "/" in inner or "／" in inner:
             # 佐藤健太（サトウ ケンタ / SATO KENTA）: the reading and the Latin spelling
@@ -649,11 +652,39 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
                     scan.claim("name", s, e)
                 continue
         colon = max(inner.rfind(":"), inner.rfind("："))
+        if colon < 0:  # "محمد ... (بالإنجليزي Mohammed Al-Shammari)": "in English", then the name
+            colon = _other_script_lead(inner)
         span = _run(scan, pos + 1 + colon + 1, least=1, lowercase=False, skip=QUOTES)
         fills = span is not None and not text[span[1] : close].strip(" \t" + QUOTES)
         # "(Alexey Smirnov в паспорте)": two name words opening the brackets are enough
         if span is not None and (fills or len(text[span[0] : span[1]].split()) >= 2):
             scan.claim("name", *span)
+
+
+def _hiragana(ch: str) -> bool:
+    return "\u3041" <= ch <= "\u309f"
+
+
+def _a_closer(scan: Scan, inner: str) -> bool:
+    """Is `inner` a word that follows a Japanese name ("さん", "です"), not its reading?"""
+    return inner in scan.vocab.cjk("name_after") or inner in ("さま", "くん", "ちゃん")
+
+
+#: the most characters of words in another script before a Latin name in brackets
+_LEAD_MOST = 24
+
+
+def _other_script_lead(inner: str) -> int:
+    """Where the words before a name in Latin letters end inside brackets, when they are in
+    another script ("بالإنجليزي", "латиницей", "英文": "in English"): the index of the last
+    character before the name (as a colon's would be), or -1."""
+    first = next((i for i, ch in enumerate(inner) if ch.isascii() and ch.isalpha()), -1)
+    lead = inner[:first].strip()
+    if first <= 0 or not lead or len(lead) > _LEAD_MOST or len(lead.split()) > 3:
+        return -1
+    if any(ch.isascii() and not ch.isspace() for ch in lead) or not all(ch.isalpha() or ch in " -" for ch in lead):
+        return -1
+    return first - 1
 
 
 def _written_name(part: str) -> bool:
@@ -1331,6 +1362,8 @@ def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
     run = simplified(text[s:e])  # Traditional writers: 陳美玲 is 陈美玲
     if len(run) != e - s or any(run.startswith(w) for w in scan.vocab.cjk("not_names")):
         return
+    if _a_place(run):
+        return  # "我是韩国人", "我老公是温州的": a place, or a person of one
     surnames = scan.vocab.folded("surnames")
     surname = 2 if run[:2] in surnames else 1 if run[:1] in surnames else 0
     if not surname:
@@ -1349,6 +1382,66 @@ def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
 _FAMILIAR = "老小阿"
 #: the cues of other fields of a form, which a name does not hold
 _OTHER_FIELDS = ("address", "birth", "id_numbers", "phone_labels", "name")
+#: the last character of a place's name of two ("韩国", "苏州"; "韩国人" is a Korean)
+_PLACE_ENDS = "国國省市州县縣区區"
+
+
+def _a_place(run: str) -> bool:
+    """Is a run that opens with a surname a place of two characters, or a person of one
+    ("韩国", "温州", "韩国人..."; not "王国强")? Names of two that end so are rare."""
+    return len(run) >= 2 and run[1] in _PLACE_ENDS and (len(run) == 2 or run[2] == "人")
+
+
+def _past_link(scan: Scan, start: int, end: int) -> int:
+    """Past a link word right after a Chinese label of a name ("开户名是刘芳", "持卡人为王伟":
+    the cue ends in 名 or 人). A relative's link is left alone: "我老公是韩国人" says where he
+    is from."""
+    text = scan.text
+    cue = text[start:end]
+    if text[end : end + 1] in _CJK_LINKS and cue[-1:] in "名人" and cue != "本人":
+        return end + 1
+    return end
+
+
+#: what may stand right before a name that owns a document ("用了张伟的身份证", "是李娜的护照"):
+#: a verb or a small word of one character
+_OWNER_AFTER = "用了是拿借给給帮幫和跟把替让讓与與或及"
+#: the most owner-document pairs looked at in one message
+_MOST_OWNERS = 8
+
+
+def _chinese_owner(scan: Scan) -> None:
+    """A Chinese name that owns a document: the name, "的", then a document's word
+    (`documents`, `id_numbers`, `card`: "张伟的身份证是我帮他拍的", "用了李小龙的护照"). The name
+    is a surname and one or two characters (a surname of two and one or two) that opens the
+    text, follows a sign or a space, or a small word of `_OWNER_AFTER`; no common word
+    (`not_names`) and no place ("韩国的护照", "江苏的身份证")."""
+    text = scan.text
+    if "的" not in text:
+        return
+    surnames = scan.vocab.folded("surnames")
+    not_names = scan.vocab.cjk("not_names")
+    owned = sorted({s for key in ("documents", "id_numbers", "card") for s, _ in scan.cues(key)
+                    if s >= 3 and text[s - 1] == "的" and is_cjk_char(text[s])})
+    for at in owned[:_MOST_OWNERS]:
+        end = at - 1
+        for length in (4, 3, 2):
+            start = end - length
+            if start < 0:
+                continue
+            run = simplified(text[start:end])
+            if len(run) != length or not all(is_cjk_char(ch) for ch in run):
+                continue
+            before = text[start - 1] if start else ""
+            if before and is_cjk_char(before) and before not in _OWNER_AFTER:
+                continue
+            surname = 2 if run[:2] in surnames else 1 if run[:1] in surnames else 0
+            if (not surname or not 1 <= length - surname <= 2 or _a_place(run)
+                    or any(run.startswith(w) for w in not_names)):
+                continue
+            if scan.free(start, end):
+                scan.claim("name", start, end)
+            break
 
 
 def _shouting(text: str) -> bool:
