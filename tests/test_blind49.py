@@ -48,3 +48,16 @@ async def test_a_visa_refusal_is_no_verification(chat: Chat) -> None:
     # (it was the "where do I see the reason" page, for a consulate's refusal)
     await chat.say("В шенгенской визе отказали, как узнать причину отказа?", lang="ru")
     assert not any(k.startswith(("topic:", "reason:")) for k in chat.ids()), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang", "expect"), [
+    # "不对" ("wrong") alone, taking back the clause before it, is no information mismatch
+    ("是证件照的问题……不对，我又看了一眼，写的是人脸验证失败", "zh", ["face_verification"]),
+    ("好像是照片的问题……不对，我再看了一遍，写的是证件已过期", "zh", ["expired_document"]),
+    ("the photo, I think... wait no, I looked again, it says my document expired", "en",
+     ["expired_document"]),
+])
+async def test_a_retraction_alone_names_no_reason(chat: Chat, text: str, lang: str,
+                                                  expect: list[str]) -> None:
+    await chat.say(text, lang=lang)
+    assert await _reasons(chat, lang) == expect

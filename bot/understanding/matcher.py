@@ -647,6 +647,8 @@ class Matcher:
                 clause_terms, uncertain_here = read[position]
                 if clause_terms and self.vague_terms.issuperset(clause_terms):
                     continue  # "не удалось пройти проверку": it failed, which names no reason
+                if self.only_retracts(clause):
+                    continue  # "不对" ("wrong") alone takes back the clause before: no mismatch
                 # (one that also says something failed is read: "good lighting but the selfie
                 # failed")
                 if self.says_fine(clause) and not failing[position]:
@@ -962,6 +964,14 @@ class Matcher:
                     return True
                 at = clause.find(w, at + 1)
         return False
+
+    def only_retracts(self, clause: str) -> bool:
+        """Is `clause` nothing but a retraction lead ("不对", "wait no", "ой нет")?"""
+        spaced, han = self.retraction_leads
+        text = clause.strip().rstrip("，,。.!！…~～ ")
+        if text in han:
+            return True
+        return bool(text) and f" {' '.join(text_words(text))} " in spaced
 
     def narrates(self, clause: str) -> bool:
         """Does a clause tell what the user did (`narration_words`) rather than what went wrong?"""
