@@ -61,3 +61,15 @@ async def test_a_retraction_alone_names_no_reason(chat: Chat, text: str, lang: s
                                                   expect: list[str]) -> None:
     await chat.say(text, lang=lang)
     assert await _reasons(chat, lang) == expect
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    # a tax question had the "paying someone to verify for you" page ("платить" is to pay)
+    ("надо ли платить налоги, если заработал на крипте?", "ru"),
+    ("Сколько налога платить с прибыли от биткоина?", "ru"),
+    ("do I need to pay tax when I sell bitcoin at a profit?", "en"),
+    ("卖币赚的钱需要交税吗？", "zh"),
+])
+async def test_a_tax_question_is_off_topic(chat: Chat, text: str, lang: str) -> None:
+    await chat.say(text, lang=lang)
+    assert not any(k.startswith(("topic:", "reason:")) for k in chat.ids()), chat.ids()
