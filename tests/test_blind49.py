@@ -73,3 +73,29 @@ async def test_a_retraction_alone_names_no_reason(chat: Chat, text: str, lang: s
 async def test_a_tax_question_is_off_topic(chat: Chat, text: str, lang: str) -> None:
     await chat.say(text, lang=lang)
     assert not any(k.startswith(("topic:", "reason:")) for k in chat.ids()), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    # another place asking for proof of address is that place's check, not this verification's
+    ("my landlord is asking for proof of address, what counts?", "en"),
+    ("The bank requested proof of address for my savings account, is a phone bill ok?", "en"),
+    ("Сбербанк просит подтверждение адреса для вклада, что подойдёт?", "ru"),
+    ("银行让我补一份地址证明，手机账单行不行？", "zh"),
+])
+async def test_another_place_asking_for_proof_of_address_is_elsewhere(chat: Chat, text: str,
+                                                                      lang: str) -> None:
+    await chat.say(text, lang=lang)
+    assert "topic:proof_of_address" not in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    # ... while the user's own document from a bank, or "they" asking, is still this one's
+    ("they want proof of address, will my bank statement work?", "en"),
+    ("can I use my bank statement as proof of address?", "en"),
+    ("просят подтверждение адреса, подойдёт ли выписка из банка?", "ru"),
+    ("要我提供地址证明，银行流水可以吗", "zh"),
+])
+async def test_a_bank_document_as_proof_of_address_is_still_answered(chat: Chat, text: str,
+                                                                     lang: str) -> None:
+    await chat.say(text, lang=lang)
+    assert "topic:proof_of_address" in chat.ids(), chat.ids()

@@ -19,7 +19,7 @@ from bot.knowledge.ytypes import YList, YMap
 #: matching.yaml's word lists (base and overlays); `synonyms` maps a word to its variants
 WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", "negations",
               "negatable", "domain_words", "other_contexts", "own_words", "vague_words",
-              "other_services", "own_names", "own_names_unless_asked", "service_asks", "keyword_clauses", "keyword_topics", "failure_words",
+              "other_services", "own_names", "own_names_unless_asked", "service_asks", "askers", "keyword_clauses", "keyword_topics", "failure_words",
               "known_words", "narration_words", "place_leads", "quote_words", "foreign_words",
               "other_exchanges", "exchange_documents", "user_voice", "not_results", "fine_words", "question_leads",
               "open_question_words",

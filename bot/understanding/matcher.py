@@ -130,6 +130,9 @@ _EXAMPLE_WEIGHT = 2
 
 #: how far from an exchange's name a document of it is looked for ("statement from Coinbase")
 _DOCUMENT_REACH = 20
+#: how far before an asking word (`service_asks`) its asker is looked for: words, Chinese characters
+_ASKER_WORDS = 3
+_ASKER_HAN = 6
 
 
 class Phrases:
@@ -211,6 +214,9 @@ class Matcher:
         #: ... and what one of them issues that a user may send as a document ("my Coinbase
         #: statement as proof of address": Binance's check of it, not Coinbase's)
         self.exchange_documents = Phrases(words.get("exchange_documents", ()))
+        #: places with an address check of their own, as the one asking ("my bank asked for
+        #: proof of address"): see `_context_asks`
+        self.askers = Phrases(words.get("askers", ()))
         self.user_voice = frozenset(clean(str(w), 200) for w in words.get("user_voice", ()))
         #: matching.yaml's `keyword_clauses`: reasons a clause names only with one of their
         #: keywords ("I live in Germany" is where someone lives, not a country Binance does not
@@ -996,12 +1002,36 @@ class Matcher:
             service = self.names_service(terms, *texts)
         if service:
             return s["other_service_factor"]
+        if self._context_asks(texts[0]):
+            return s["other_service_factor"]  # a place with a check of its own, as a service
         if not self.other_contexts.named(terms, texts) or any(
                 self.own_words.search(t) for t in texts):
             return 1.0
         if self._failed_apart(texts[0]):
             return 1.0
         return s["other_context_factor"]
+
+    def _context_asks(self, text: str) -> bool:
+        """Does another place (`askers`, `other_contexts`), named right before one of
+        `service_asks`, ask for what only `own_names_unless_asked` names ("my bank asked for
+        proof of address", "Банк просит подтверждение адреса", "银行开户要地址证明")? Then that
+        is its check. "Binance asks for proof of address, will a bank statement do?" names
+        Binance; "they want proof of address, will my bank statement do?" names no asker."""
+        if not self.own_names_unless_asked.search(text):
+            return False
+        rest = text
+        for start, end in self.own_names_unless_asked.spans(text):
+            rest = rest[:start] + " " * (end - start) + rest[end:]
+        if self.own_words.search(rest):
+            return False  # another word of this verification ("KYC", "Binance")
+        for start, _ in self.service_asks.spans(text):
+            before = text[:start].rstrip()
+            piece = (before[-_ASKER_HAN:] if before and is_han(before[-1])
+                     else " ".join(before.split()[-_ASKER_WORDS:]))
+            if piece and (self.askers.search(piece) or self.other_contexts.named(
+                    self.norm.terms(piece, set()), (piece,))):
+                return True
+        return False
 
     def _failed_apart(self, text: str) -> bool:
         """Does a sentence that names no other context say something failed, beside one that
