@@ -99,3 +99,23 @@ async def test_a_bank_document_as_proof_of_address_is_still_answered(chat: Chat,
                                                                      lang: str) -> None:
     await chat.say(text, lang=lang)
     assert "topic:proof_of_address" in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang", "expect"), [
+    # parts saying what it was NOT, one after another before what it was, all give way
+    ("Не имя и не возраст, не лицо — просто пишут, что паспорт просрочен", "ru", ["expired_document"]),
+    ("不是照片的问题，也不是年龄的问题，就是说人脸验证没通过", "zh", ["face_verification"]),
+    ("not the photo, not the name, it's the selfie that fails", "en", ["face_verification"]),
+    # ... while a failure said with "не" is what went wrong
+    ("не совпало имя, а потом написали что паспорт уже на другом аккаунте", "ru",
+     ["info_mismatch", "id_already_registered"]),
+])
+async def test_what_it_was_not_gives_way_to_what_it_was(chat: Chat, text: str, lang: str,
+                                                        expect: list[str]) -> None:
+    await chat.say(text, lang=lang)
+    assert await _reasons(chat, lang) == expect
+
+
+async def test_a_parking_ticket_appeal_is_elsewhere(chat: Chat) -> None:
+    await chat.say("how do I appeal a parking ticket from the city?")
+    assert not any(k.startswith(("topic:", "reason:")) for k in chat.ids()), chat.ids()

@@ -646,6 +646,15 @@ class Matcher:
             # a question)
             asked = set().union(*(self.seg.questions(part, self.question_leads, budget)
                                   for part in seg.free))
+            # parts that say what it was not, each right before another such part or what it
+            # was instead ("Не имя, не лицо — просто фото тёмное", "not the name, not the face,
+            # it's the photo": both give way)
+            negated = [_starts(c, *self.negated_leads) and not failing[i]
+                       for i, c in enumerate(clauses)]
+            corrected_by = [False] * len(clauses)
+            for p in range(len(clauses) - 2, -1, -1):
+                corrected_by[p] = negated[p] and (corrected_by[p + 1] or self.corrected(
+                    clauses[p], clauses[p + 1]))
             # (the questions last: they give way only to a reason another clause names firmly)
             order = sorted(range(len(clauses)), key=lambda i: clauses[i] in asked)
             for position in order:
@@ -719,9 +728,11 @@ class Matcher:
                 # "did the selfie, and it failed": a short failure right after is the step's
                 failed_next = position + 1 < len(clauses) and failing[position + 1]
                 after = clauses[position + 1] if position + 1 < len(clauses) else ""
-                added = (_has_phrase(clause, *self.addition_words)
-                         or _has_phrase(after, *self.addition_words))
-                corrected = not added and (self.corrected(clause, after) or (
+                # (an addition word in a negated part adds nothing: "也不是人脸的问题", "nor")
+                added = ((_has_phrase(clause, *self.addition_words) and not negated[position])
+                         or (_has_phrase(after, *self.addition_words)
+                             and not negated[position + 1:position + 2] == [True]))
+                corrected = not added and (corrected_by[position] or (
                     self.retracts(after) and bool(later_keyed[position] - {e})))
                 contrast = contrast or corrected
                 ruled_out = corrected or (not added and self.rules_out(clause))
