@@ -14,7 +14,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.app.config import DEFAULT_DATABASE_PATH, DEFAULT_KNOWLEDGE_DIR, LOG_FORMATS
+from bot.app.config import (
+    DEFAULT_DATABASE_PATH,
+    DEFAULT_KNOWLEDGE_DIR,
+    LOG_FORMATS,
+    check_postgres_url,
+)
 from bot.shared.errors import ConfigError, KycHelperError
 from bot.shared.memory import limit_malloc_arenas
 
@@ -92,12 +97,14 @@ def _add_common(p: argparse.ArgumentParser, *, db: bool = False) -> None:
     if db:
         p.add_argument(
             "--db",
-            default=os.environ.get("DATABASE_URL")
-            or os.environ.get("DATABASE_PATH")
-            or DEFAULT_DATABASE_PATH,
+            default=None,
             help="SQLite file or postgresql:// URL "
             f"(env DATABASE_URL, else DATABASE_PATH; default: {DEFAULT_DATABASE_PATH})",
         )
+
+
+UNTIL_HELP = ("end of the period: a date (up to its end), an ISO time, or e.g. 7d (7 days ago); "
+              "a --since period counts back from it (default, and at the latest: now)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,12 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("report")
     p.add_argument("--since", default="30d", help="period, e.g. 7d, 12h (default: %(default)s)")
+    p.add_argument("--until", help=UNTIL_HELP)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--csv", metavar="DIR", help="write one CSV file per table into DIR")
     _add_common(p, db=True)
 
     p = add("unmatched")
     p.add_argument("--since", default="30d", help="period, e.g. 7d (default: %(default)s)")
+    p.add_argument("--until", help=UNTIL_HELP)
     p.add_argument("--export", metavar="FILE", help="write JSONL for `python -m bot eval`")
     _add_common(p, db=True)
 
@@ -204,13 +213,28 @@ def log_formatter(kind: str) -> logging.Formatter:
     return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+#: the levels LOG_LEVEL and --log-level accept
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _one_line(record: logging.LogRecord) -> bool:
+    """Log filter: a record's exception as one line after its message, not a traceback."""
+    if record.exc_info and record.exc_info[1] is not None:
+        exc = record.exc_info[1]
+        record.msg = f"{record.getMessage()}: {type(exc).__name__}: {' '.join(str(exc).split())}"
+        record.args, record.exc_info, record.exc_text = None, None, None
+    return True
+
+
 def configure_logging(level: str | None, kind: str | None = None) -> None:
     """Log to stderr at `level` (else env LOG_LEVEL, else WARNING), keeping user data out.
 
     `kind` (else env LOG_FORMAT) is `text` or `json`.
     """
-    level = (level or os.environ.get("LOG_LEVEL") or "WARNING").upper()
-    numeric = getattr(logging, level, logging.WARNING)
+    level = (level or os.environ.get("LOG_LEVEL") or "WARNING").strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL is {level!r}: use one of {', '.join(LOG_LEVELS)}")
+    numeric = getattr(logging, level)
     kind = (kind or os.environ.get("LOG_FORMAT") or "text").strip().lower()
     if kind not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT is {kind!r}: use one of {', '.join(LOG_FORMATS)}")
@@ -224,6 +248,9 @@ def configure_logging(level: str | None, kind: str | None = None) -> None:
     # each function it runs with its arguments: user data. They never go below INFO.
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(numeric, logging.INFO))
+    # asyncpg's pool logs a traceback each time it cannot reconnect (every scheduler pass of an
+    # outage): one line with the error is what an operator needs
+    logging.getLogger("asyncpg.pool").addFilter(_one_line)
     # defence in depth: every record of every logger is redacted when it is created
     from bot.understanding.privacy import log_filter
 
@@ -243,6 +270,16 @@ def _load_dotenv() -> None:
         load_dotenv(found, override=False)
 
 
+def database_setting() -> str:
+    """The database the environment names: DATABASE_URL (a postgresql:// URL, checked: a typo
+    is an error, never a SQLite file named after the URL and its password), else
+    DATABASE_PATH, else the default SQLite file."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return check_postgres_url("DATABASE_URL", url)
+    return os.environ.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     limit_malloc_arenas()  # before any thread starts (bot.shared.memory says why)
     # settings in .env count as environment variables (real ones win), so that the defaults of
@@ -258,6 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[args.command][0])
     func = getattr(module, "cmd_" + args.command.replace("-", "_"))
     try:
+        if "db" in args and args.db is None:
+            args.db = database_setting()
         return int(func(args) or 0)
     except KycHelperError as exc:
         print(f"error: {exc}", file=sys.stderr)

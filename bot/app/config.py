@@ -124,7 +124,7 @@ class Settings:
         if not database_path:
             return changed
         if is_postgres_url(database_path):
-            return replace(changed, database_url=_check_postgres_url("--db", database_path))
+            return replace(changed, database_url=check_postgres_url("--db", database_path))
         return replace(changed, database_path=database_path, database_url=None)
 
 
@@ -184,7 +184,7 @@ def load_settings(
 
     database_url = get("DATABASE_URL")
     if database_url is not None:
-        database_url = _check_postgres_url("DATABASE_URL", database_url)
+        database_url = check_postgres_url("DATABASE_URL", database_url)
 
     webhook_url = get("WEBHOOK_URL")
     webhook_secret = get("WEBHOOK_SECRET")
@@ -248,7 +248,7 @@ def is_postgres_url(value: str) -> bool:
     return urlsplit(value).scheme in POSTGRES_SCHEMES
 
 
-def _check_postgres_url(name: str, value: str) -> str:
+def check_postgres_url(name: str, value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in POSTGRES_SCHEMES:
         # the value may hold a password: name the scheme only

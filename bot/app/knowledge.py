@@ -21,6 +21,7 @@ from bot.knowledge.loader import Check, collect
 from bot.knowledge.loader import load_knowledge as load_files
 from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.problems import Problem
+from bot.shared.errors import KnowledgeError
 
 logger = logging.getLogger("bot.knowledge.loader")  # the same lines as a load without the cache
 
@@ -44,6 +45,18 @@ def check_knowledge_dir(
     return collect(path, checks=checks(matcher=matcher))
 
 
+def use_privacy_words(path: str | os.PathLike[str]) -> None:
+    """Mask personal data with the words of `path`'s privacy.yaml and i18n/*/privacy.yaml (the
+    bundled ones when the folder has none), from now on: at start and on every reload, as for
+    the rest of the folder. Raise `KnowledgeError` (the old words stay) when one is invalid."""
+    from bot.understanding import privacy
+
+    try:
+        privacy.configure(path)
+    except privacy.PrivacyFileError as exc:
+        raise KnowledgeError([" ".join(str(exc).splitlines())]) from exc
+
+
 def load_knowledge(path: str | os.PathLike[str]) -> KnowledgeBase:
     """Load the knowledge base the bot serves; raise `KnowledgeError` with every problem.
 
@@ -56,6 +69,7 @@ def load_knowledge(path: str | os.PathLike[str]) -> KnowledgeBase:
         return kb, snapshot.matcher_of(kb)
 
     kb, fresh = snapshot.load(path, load)
+    use_privacy_words(path)
     if not fresh:
         for w in kb.warnings:
             logger.warning("knowledge: %s", w)

@@ -263,7 +263,7 @@ class Service:
                 raise  # a follow-up stays claimed and is tried again; nobody asked for an apology
             return Turn(key, (Reply(engine.kb.message("store_unavailable", lang)),), durable=False)
         if self._store_failing:
-            log.warning("store available again")
+            log.warning(Plain("store available again"))
             self._store_failing = False
         if result.status is not TurnStatus.APPLIED:
             log.info(Plain("turn %s skipped: %s"), key[0], result.status.value)
@@ -402,12 +402,28 @@ class Service:
 
     async def run_scheduler(self, stop: asyncio.Event, interval: float = 30.0) -> None:
         """Send unsent messages and due follow-ups, purge expired data, until `stop` is set."""
+        failed: str | None = None  # the last pass's failure, logged in full once
         while not stop.is_set():
             try:
                 await self.run_due_followups(stop)
                 await self.purge_expired()
-            except Exception:
-                log.exception("scheduler pass failed; retrying")
+            except StoreError as exc:  # the database went away: one line, until it is back
+                self._failing(exc)
+                failed = failed or "store"
+            except Exception as exc:
+                what = f"{type(exc).__name__}: {exc}"
+                if what != failed:  # a new failure: its traceback once, then one line a pass
+                    log.exception("scheduler pass failed; retrying")
+                else:
+                    log.error("scheduler pass failed again (%s); retrying", type(exc).__name__)
+                failed = what
+            else:
+                if failed is not None:
+                    log.warning(Plain("scheduler passes work again"))
+                    failed = None
+                if self._store_failing:
+                    log.warning(Plain("store available again"))
+                    self._store_failing = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
 

@@ -24,6 +24,15 @@ class Plain(str):
     __slots__ = ()
 
 
+class Ours(str):
+    """A format string whose arguments come from the bot's own setup (its Telegram username,
+    its folders and files, an error of the operating system about them), never from a user:
+    the log redactor leaves such a line alone ("bot @kyc_helper_2_bot ready", a cache file's
+    name full of hex digits)."""
+
+    __slots__ = ()
+
+
 def plain_args(args: Any) -> bool:
     """Are these arguments numbers, None, or names (no spaces, no digits but a length)?"""
     if not isinstance(args, tuple):

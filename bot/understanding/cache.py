@@ -23,7 +23,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
+from bot.shared.logtext import Ours
+
 logger = logging.getLogger(__name__)
+#: cache folders a file could not be written to (warned about once)
+_unwritable: set[Path] = set()
 
 T = TypeVar("T")
 _CODE = Path(__file__).resolve().parent
@@ -66,7 +70,7 @@ def cached(key: str, build: Callable[[], T], kind: str = "matcher") -> T:
     except FileNotFoundError:
         pass
     except Exception as exc:  # a stale or broken file: build again
-        logger.info("%s cache %s not usable (%s); building", kind, path, exc)
+        logger.info(Ours("%s cache %s not usable (%s); building"), kind, path, _why(exc))
     value = build()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -75,8 +79,19 @@ def cached(key: str, build: Callable[[], T], kind: str = "matcher") -> T:
         os.replace(f.name, path)
         _prune(folder, kind, keep=path)
     except Exception as exc:
-        logger.info("%s cache not written to %s (%s)", kind, folder, exc)
+        # (once per folder: without it every start builds everything again, ~20 s)
+        level = logging.INFO if folder in _unwritable else logging.WARNING
+        _unwritable.add(folder)
+        logger.log(level, Ours("%s cache not written to %s (%s): every start builds it again; "
+                               "make the folder writable or set KYC_HELPER_CACHE_DIR"),
+                   kind, folder, _why(exc))
     return value
+
+
+def _why(exc: Exception) -> str:
+    """What went wrong, in the operating system's words or as the error's type: never the
+    error's own text, which a log line marked `Ours` would not redact."""
+    return getattr(exc, "strerror", None) or type(exc).__name__
 
 
 def _mtime(path: Path) -> float:

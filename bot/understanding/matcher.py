@@ -731,7 +731,7 @@ class Matcher:
                 # (an addition word in a negated part adds nothing: "也不是人脸的问题", "nor")
                 added = ((_has_phrase(clause, *self.addition_words) and not negated[position])
                          or (_has_phrase(after, *self.addition_words)
-                             and not negated[position + 1:position + 2] == [True]))
+                             and not (position + 1 < len(negated) and negated[position + 1])))
                 corrected = not added and (corrected_by[position] or (
                     self.retracts(after) and bool(later_keyed[position] - {e})))
                 contrast = contrast or corrected

@@ -42,6 +42,7 @@ from bot.app.config import SecretMasker, Settings, is_postgres_url
 from bot.core.events import Reply
 from bot.knowledge.model import KnowledgeBase
 from bot.shared.errors import ConfigError
+from bot.shared.logtext import Ours
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +283,7 @@ class TelegramBot(Handlers):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._reload_on_signal)
         log.info(
-            "bot @%s ready; %d admin(s) may use /%s",
+            Ours("bot @%s ready; %d admin(s) may use /%s"),
             app.bot.username, len(self.settings.admin_user_ids), ", /".join(ADMIN_COMMANDS),
         )  # fmt: skip
 

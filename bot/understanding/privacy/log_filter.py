@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.shared.logtext import Plain, plain_args
+from bot.shared.logtext import Ours, Plain, plain_args
 from bot.understanding.privacy import redact
 
 _installed: Callable[..., logging.LogRecord] | None = None
@@ -22,6 +22,8 @@ def redact_record(record: logging.LogRecord) -> None:
     if (type(record.msg) is Plain and plain_args(record.args) and not record.exc_info
             and not record.stack_info):
         return  # counts, timings and names only (bot.shared.logtext)
+    if type(record.msg) is Ours and not record.exc_info and not record.stack_info:
+        return  # the bot's own setup: its username, folders, files
     try:
         message = record.getMessage()
     except Exception:  # a malformed record: leave it to the handler to report

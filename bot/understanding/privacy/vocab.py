@@ -134,8 +134,22 @@ def _read(path: Path, vocab: Vocabulary) -> None:
 
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_word_loader())  # noqa: S506
-    except (OSError, yaml.YAMLError) as exc:
-        raise PrivacyFileError(f"{path}: cannot read: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise PrivacyFileError(f"{path}:1: file is not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
+    except OSError as exc:
+        raise PrivacyFileError(f"{path}:1: cannot read the file ({exc.strerror}): the redactor's "
+                               "words; restore it (git checkout) or fix its permissions") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        if exc.context_mark and mark and exc.context_mark.line != mark.line:
+            detail += f" (it began on line {exc.context_mark.line + 1})"
+        raise PrivacyFileError(
+            f"{path}:{mark.line + 1 if mark else 1}: YAML syntax error: {detail}; check the "
+            "brackets and commas of each list, and quote words that contain ': ' or start with a "
+            "symbol") from exc
+    except yaml.YAMLError as exc:
+        raise PrivacyFileError(f"{path}:1: YAML error: {' '.join(str(exc).split())}") from exc
     if not isinstance(data, dict) or data.get("version") != 1:
         raise PrivacyFileError(f"{path}: must be a mapping starting with `version: 1`")
     unknown = set(data) - TOP_KEYS
