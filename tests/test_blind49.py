@@ -119,3 +119,29 @@ async def test_what_it_was_not_gives_way_to_what_it_was(chat: Chat, text: str, l
 async def test_a_parking_ticket_appeal_is_elsewhere(chat: Chat) -> None:
     await chat.say("how do I appeal a parking ticket from the city?")
     assert not any(k.startswith(("topic:", "reason:")) for k in chat.ids()), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang", "expect"), [
+    # the review of the fine-word rule: a negation or doubt anywhere in the part keeps its reason
+    ("the photo is blurry and the name only partly matches", "en", ["blurry_photo", "info_mismatch"]),
+    ("照片很模糊，有效期也过了", "zh", ["expired_document"]),  # (was nothing at all)
+    ("名字不太一致的，护照过期了", "zh", ["info_mismatch", "expired_document"]),
+    ("не всё в порядке с данными, паспорт просрочен", "ru", ["info_mismatch", "expired_document"]),
+    ("данные совпали не все, фото размытое", "ru", ["info_mismatch", "blurry_photo"]),
+])
+async def test_a_fine_word_beside_a_negation_says_nothing_was_fine(chat: Chat, text: str, lang: str,
+                                                                   expect: list[str]) -> None:
+    await chat.say(text, lang=lang)
+    assert sorted(await _reasons(chat, lang)) == sorted(expect)
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    # the user's own bank document, or support asking, is this verification's proof of address
+    ("Отправил банковскую выписку, теперь просит подтверждение адреса", "ru"),
+    ("上传了银行流水，要我提供地址证明", "zh"),
+    ("After I linked my bank account, it asked for proof of address", "en"),
+    ("my bank statement needs to be less than 3 months old for proof of address?", "en"),
+])
+async def test_a_bank_named_as_a_document_is_no_asker(chat: Chat, text: str, lang: str) -> None:
+    await chat.say(text, lang=lang)
+    assert "topic:proof_of_address" in chat.ids(), chat.ids()

@@ -130,9 +130,11 @@ _EXAMPLE_WEIGHT = 2
 
 #: how far from an exchange's name a document of it is looked for ("statement from Coinbase")
 _DOCUMENT_REACH = 20
-#: how far before an asking word (`service_asks`) its asker is looked for: words, Chinese characters
-_ASKER_WORDS = 3
-_ASKER_HAN = 6
+#: how far before an asking word (`service_asks`) its asker is looked for: characters, words
+#: (the asker ends where the asking word starts), and how many asking words are looked at
+_ASKER_REACH = 30
+_ASKER_WORDS = 2
+_MOST_ASKS = 4
 
 
 class Phrases:
@@ -264,8 +266,8 @@ class Matcher:
         #: clause says something was fine, which names no reason beside the others
         self.fine_words: tuple[str, ...] = ()
         self.fine_han: tuple[str, ...] = ()
-        #: matching.yaml's `negations` of one word, as written (not stemmed): a fine word right
-        #: after one says the opposite ("фото не чёткое", "照片不清楚")
+        #: matching.yaml's `negations` of one word, as written (not stemmed), and the Chinese ones:
+        #: a fine word beside one says the opposite ("фото не чёткое", "照片不清楚")
         self.negation_words: frozenset[str] = frozenset()
         self.negation_han: frozenset[str] = frozenset()
         #: matching.yaml's `question_leads` ("do i", "is it because", "нужно ли"), padded: a
@@ -418,7 +420,7 @@ class Matcher:
         negations = [" ".join(text_words(clean(w, 200))) for w in words["negations"]]
         matcher.negation_words = frozenset(w for w in negations if w and " " not in w
                                            and not is_han(w[:1]))
-        matcher.negation_han = frozenset(w for w in negations if len(w) == 1 and is_han(w))
+        matcher.negation_han = frozenset(w for w in negations if w and is_han(w[0]))
         matcher.question_leads = _phrases(words["question_leads"])[0]
         matcher.open_question_words = tuple(
             w.strip() for w in _phrases(words["open_question_words"])[0])
@@ -965,22 +967,20 @@ class Matcher:
 
     def says_fine(self, clause: str) -> bool:
         """Does a clause say something was fine (`fine_words`: "the photo is clear", "фото
-        чёткое", "照片很清楚"), with no negation right before it ("фото не чёткое", "不清楚")?"""
+        чёткое", "照片很清楚"), with no negation anywhere else in it ("фото не чёткое", "не всё в
+        порядке", "данные совпали не все", "不太一致的", "照片不清楚")?"""
         padded = f" {' '.join(text_words(clause))} "
-        for w in self.fine_words:
-            at = padded.find(w)
-            while at >= 0:
-                before = padded[:at].rsplit(None, 1)[-1:]
-                if not before or before[0] not in self.negation_words:
-                    return True
-                at = padded.find(w, at + 1)
-        for w in self.fine_han:
-            at = clause.find(w)
-            while at >= 0:
-                if clause[at - 1:at] not in self.negation_han:
-                    return True
-                at = clause.find(w, at + 1)
-        return False
+        found = [w for w in self.fine_words if w in padded]
+        han = [w for w in self.fine_han if w in clause]
+        if not found and not han:
+            return False
+        for w in found:  # (a fine phrase may hold a negation itself: "not expired", "没问题")
+            padded = padded.replace(w, " ")
+        rest = clause
+        for w in han:
+            rest = rest.replace(w, "")
+        return (self.negation_words.isdisjoint(padded.split())
+                and not any(n in rest for n in self.negation_han))
 
     def only_retracts(self, clause: str) -> bool:
         """Is `clause` nothing but a retraction lead ("不对", "wait no", "ой нет")?"""
@@ -1035,13 +1035,23 @@ class Matcher:
             rest = rest[:start] + " " * (end - start) + rest[end:]
         if self.own_words.search(rest):
             return False  # another word of this verification ("KYC", "Binance")
-        for start, _ in self.service_asks.spans(text):
-            before = text[:start].rstrip()
-            piece = (before[-_ASKER_HAN:] if before and is_han(before[-1])
-                     else " ".join(before.split()[-_ASKER_WORDS:]))
-            if piece and (self.askers.search(piece) or self.other_contexts.named(
-                    self.norm.terms(piece, set()), (piece,))):
-                return True
+        asks = sorted(start for start, _ in self.service_asks.spans(text))[:_MOST_ASKS]
+        for start in asks:
+            # the asker is the subject, right before the asking word: "my bank asked",
+            # "Банк просит", "银行让我"; not "my bank statement needs", "выписку, теперь просит"
+            before = text[max(0, start - _ASKER_REACH):start].rstrip(" ")
+            if not before:
+                continue
+            if is_han(before[-1]):
+                if any(before.endswith(w) for w in self.askers.phrases if is_han(w[0])):
+                    return True
+                continue
+            words = before.split()[-_ASKER_WORDS:]
+            for n in range(1, len(words) + 1):
+                piece = " ".join(words[-n:])
+                if piece in self.askers.phrases or self.other_contexts.named(
+                        self.norm.terms(piece, set()), (piece,)):
+                    return True
         return False
 
     def _failed_apart(self, text: str) -> bool:
