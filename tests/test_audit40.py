@@ -164,3 +164,24 @@ def test_an_unwritable_cache_folder_is_a_warning_once(tmp_path: Path, caplog: py
         assert cache.cached(cache.fingerprint("t", kind), lambda: 42, kind=kind) == 42
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "every start builds it again" in warnings[0].getMessage()
+
+
+def test_a_read_only_database_is_a_start_up_error_not_an_apology_for_every_message(tmp_path: Path) -> None:
+    # M9: the bot started on a file it could not write and answered everything "try again in a
+    # minute", with one log line
+    db = tmp_path / "c.db"
+    assert _console("hi\n", DATABASE_PATH=str(db)).returncode == 0
+    if os.geteuid() == 0:  # root writes through file modes: make it immutable instead
+        if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(db)]).returncode:
+            pytest.skip("cannot make a file read-only for root here")
+    else:
+        db.chmod(0o444)
+    try:
+        proc = _console("hi\n", DATABASE_PATH=str(db))
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(db)], check=False)
+        db.chmod(0o644)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "readonly database (the file is not writable" in proc.stderr
+    assert "Sorry" not in proc.stdout

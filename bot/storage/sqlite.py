@@ -114,7 +114,7 @@ class SqliteStore(ReadModel, ReportQueries):
             # the worker has queued its thread's stop: let the thread finish while this event
             # loop still runs, or it reports to a closed loop at exit
             await asyncio.to_thread(conn._thread.join, 5)
-            raise StoreError(f"cannot open database {path}: {exc}") from exc
+            raise StoreError(f"cannot open database {path}: {exc}{_unwritable_hint(path, readonly)}") from exc
         return cls(conn, path, applied, readonly=readonly, busy_timeout=busy_timeout)
 
     @property
@@ -388,10 +388,30 @@ def _connect(
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         applied.extend(_migrate(conn))
+        # a file the bot cannot write would answer every message with an apology: say so now
+        # (a row written and taken back: SQLite refuses it at once on a read-only file)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("INSERT INTO migrations VALUES ('(write check)', '')")
+        finally:
+            conn.execute("ROLLBACK")
     except BaseException:
         conn.close()  # else a half-open file stays locked
         raise
     return conn
+
+
+def _unwritable_hint(path: str, readonly: bool) -> str:
+    """What to check when the bot's database cannot be opened for writing."""
+    if readonly or path == ":memory:":
+        return ""
+    file, folder = Path(path), Path(path).parent
+    if file.exists() and not os.access(file, os.W_OK):
+        return f" (the file is not writable: the bot must write to {file})"
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return (f" (its folder {folder} is not writable: SQLite keeps its journal files "
+                "beside the database, so the bot must be able to write there)")
+    return ""
 
 
 def _migrate(conn: sqlite3.Connection) -> list[str]:
