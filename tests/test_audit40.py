@@ -185,3 +185,21 @@ def test_a_read_only_database_is_a_start_up_error_not_an_apology_for_every_messa
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "readonly database (the file is not writable" in proc.stderr
     assert "Sorry" not in proc.stdout
+
+
+def test_a_damaged_database_tells_the_operator_what_to_do(tmp_path: Path) -> None:
+    # M10: every message got "try again in a minute" and the log said only "malformed"
+    import sqlite3
+
+    db = tmp_path / "c.db"
+    assert _console("my passport expired\n", DATABASE_PATH=str(db)).returncode == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name='conversations'").fetchone()[0]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    with db.open("r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\xff" * size)
+    proc = _console("hi\n", DATABASE_PATH=str(db))
+    assert "the database file is damaged: stop the bot, restore the last backup" in proc.stderr, proc.stderr
+    assert proc.stderr.count("damaged") <= 2 and "Traceback" not in proc.stderr

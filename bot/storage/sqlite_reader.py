@@ -34,6 +34,15 @@ READER_NICE = 10
 Connector = Callable[[], sqlite3.Connection]
 
 
+def damaged_hint(exc: sqlite3.Error) -> str:
+    """What an operator can do about a damaged database file (none for other errors): the bot
+    cannot mend it, and every turn would fail the same way."""
+    if "malformed" in str(exc) or isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+        return ("; the database file is damaged: stop the bot, restore the last backup (README, "
+                "Backups) or rescue what is left with `sqlite3 DB .recover`")
+    return ""
+
+
 class Reader:
     """The reading side of a store: `_read(what, fn)` and `_stream(what, sql, params, convert)`.
 
@@ -55,7 +64,7 @@ class Reader:
             reader = self._reader or await self._open()
             return await reader._execute(fn, reader._conn, *args)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot {what}: {exc}") from exc
+            raise StoreError(f"cannot {what}: {exc}{damaged_hint(exc)}") from exc
         except ValueError as exc:  # "Connection closed": the store is closed
             raise StoreError(f"cannot {what}: {exc}") from exc
 
