@@ -18,6 +18,7 @@ from bot.app.report_text import format_report, write_csv
 from bot.app.service import Service
 from bot.app.unmatched import Candidate, UnmatchedMessage, group_messages
 from bot.core.events import Reply
+from bot.core.state import iso
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase
 from bot.ops.report import open_readonly, parse_since
@@ -229,7 +230,7 @@ EXPECTED_OUTCOMES = {
     "in_progress": 1,
     "closed": 1,
     "resubmitted": 5,
-    "median_attempts_to_pass": 1.0,
+    "median_attempts_to_pass": 2.0,  # alice and carol at attempt 2, bob at 3
     "median_hours_to_pass": 25.0,
 }
 
@@ -263,7 +264,9 @@ async def test_reasons_have_share_expected_share_and_resolution(report: Report, 
     assert (blurry.cases, blurry.share, blurry.expected_share) == (3, 37.5, 10.0)
     assert blurry.difference == 27.5
     assert (blurry.passed, blurry.resolution_rate, blurry.rejected_again) == (2, 66.7, 1)
-    assert blurry.median_attempts_to_pass == 1.5  # alice 1, bob 2
+    # as the bot counts attempts to them: the rejection they came with is attempt 1, so alice
+    # passed at attempt 2 and bob (rejected once more) at attempt 3
+    assert blurry.median_attempts_to_pass == 2.5
     face = rows["face_verification"]
     assert (face.cases, face.passed, face.resolution_rate, face.manual_review) == (1, 0, 0.0, 1)
     assert (rows["underage"].silent, rows["id_already_registered"].silent) == (1, 1)
@@ -501,3 +504,152 @@ def test_cli_bad_period_is_a_one_line_error(world_db: tuple[Path, datetime], kb_
     proc = run("report", "--db", str(db), "--knowledge", str(kb_dir), "--since", "lately")
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+# -- audit 40: the closest entries (M6), attempts as the bot counts them (M7), --until (L4) ------
+def closest_shown_by_unmatched(db: str, kb_dir: Path, out: Path) -> dict[str, list[list[Any]]]:
+    """What `unmatched --export` gives each group: its closest entries, [kind, id, score]."""
+    proc = run("unmatched", "--db", db, "--knowledge", str(kb_dir), "--export", str(out))
+    assert proc.returncode == 0, proc.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    return {g["text"]: [[c["kind"], c["id"], c["score"]] for c in g["candidates"]] for g in lines}
+
+
+def assert_the_report_shows_what_unmatched_shows(
+    db: str, kb_dir: Path, tmp_path: Path
+) -> dict[str, Any]:
+    """The report's `closest` (text, --json `candidates`, --csv) is what `unmatched` shows, and
+    fills for groups whose messages nothing matched; return the --json report."""
+    shown = closest_shown_by_unmatched(db, kb_dir, tmp_path / "unmatched.jsonl")
+    proc = run("report", "--db", db, "--knowledge", str(kb_dir), "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    groups = data["unmatched"]
+    assert {g["text"]: [[c["kind"], c["id"], c["score"]] for c in g["candidates"]] for g in groups} == shown
+    # the phone questions: nothing matched them, and the matcher finds what they came closest to
+    phone = groups[0]
+    assert phone["text"] in PHONE and (phone["unmatched"], phone["ambiguous"]) == (3, 0)
+    assert phone["candidates"], "an unmatched group has no closest entries"
+    cells = {t: ", ".join(f"{c[1]} {c[2]:g}" for c in cs) or "none" for t, cs in shown.items()}
+    out = tmp_path / "csv"
+    proc = run("report", "--db", db, "--knowledge", str(kb_dir), "--csv", str(out))
+    assert proc.returncode == 0, proc.stderr
+    with (out / "unmatched.csv").open() as fh:
+        assert {r["example"]: r["closest"] for r in csv.DictReader(fh)} == cells
+    proc = run("report", "--db", db, "--knowledge", str(kb_dir))
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [ln for ln in proc.stdout.splitlines() if ln.lstrip().startswith("3 ") and phone["text"] in ln]
+    assert line.endswith(cells[phone["text"]])
+    assert "closest: " in proc.stdout  # its definition
+    return data
+
+
+def test_cli_report_shows_the_closest_entries_unmatched_shows(
+    world_db: tuple[Path, datetime], kb_dir: Path, tmp_path: Path
+) -> None:
+    db, _ = world_db
+    assert_the_report_shows_what_unmatched_shows(str(db), kb_dir, tmp_path)
+
+
+def test_cli_report_on_postgresql_shows_the_closest_entries_and_attempts_as_told(
+    pg_url: str, world_db: tuple[Path, datetime], kb: KnowledgeBase, kb_dir: Path, tmp_path: Path
+) -> None:
+    asyncio.run(populate(kb, pg_url))  # the same world, on PostgreSQL
+    data = assert_the_report_shows_what_unmatched_shows(pg_url, kb_dir, tmp_path)
+    assert data["outcomes"] == EXPECTED_OUTCOMES  # median attempts to pass 2, as on SQLite
+    assert [r["median_attempts_to_pass"] for r in data["reasons"][:1]] == [2.5]
+    proc = run("report", "--db", str(world_db[0]), "--knowledge", str(kb_dir), "--json")
+    on_sqlite = json.loads(proc.stdout)
+    for part in ("outcomes", "reasons", "unmatched", "topics", "give_up", "events"):
+        assert data[part] == on_sqlite[part], part
+
+
+@pytest.mark.parametrize("command", ["report", "unmatched"])
+@pytest.mark.parametrize(
+    ("period", "says"),
+    [
+        (["--since", "2999-01-01"], "--since '2999-01-01' is in the future"),
+        (["--since", "2026-03-05", "--until", "2026-03-01"], "is not before the period's end"),
+        (["--since", "1d", "--until", "soon"], "--until 'soon' is not a period"),
+        (["--until", "0d"], "--until must be a positive period"),
+    ],
+)
+def test_cli_a_period_that_cannot_be_is_a_one_line_error(
+    command: str, period: list[str], says: str, world_db: tuple[Path, datetime], kb_dir: Path
+) -> None:
+    db, _ = world_db
+    proc = run(command, "--db", str(db), "--knowledge", str(kb_dir), *period)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert says in proc.stderr
+
+
+def test_cli_until_reports_a_past_window(world_db: tuple[Path, datetime], kb_dir: Path) -> None:
+    db, end = world_db
+    until = START + timedelta(hours=30)  # after the first follow-ups, days before ivan came
+    args = ("--db", str(db), "--knowledge", str(kb_dir), "--since", "2d", "--until", until.isoformat())
+    data = json.loads(run("report", *args, "--json").stdout)
+    assert (data["since"], data["until"]) == (iso(until - timedelta(days=2)), iso(until))
+    assert data["conversations_started"] == 8 and data["outcomes"]["cases"] == 7  # not ivan's
+    text = run("report", *args).stdout
+    assert text.startswith(f"kyc-helper report: {iso(until - timedelta(days=2))} to {iso(until)}\n")
+    assert run("unmatched", *args).stdout.splitlines()[0] == (
+        f"6 unmatched or low-confidence messages from {iso(until - timedelta(days=2))}"
+        f" to {iso(until)}, in 4 groups"
+    )
+    # an end some time ago: a --since period counts back from it
+    data = json.loads(run("report", *args[:4], "--since", "20d", "--until", "2d", "--json").stdout)
+    ended = datetime.fromisoformat(data["until"])
+    assert ended - datetime.fromisoformat(data["since"]) == timedelta(days=20)
+    assert abs(datetime.now(UTC) - timedelta(days=2) - ended) < timedelta(minutes=5)
+    assert data["conversations_started"] == 8  # ivan came 11 days after START, a day ago
+    # an end after now ends now
+    data = json.loads(run("report", *args[:4], "--until", "2999-12-31", "--json").stdout)
+    assert abs(datetime.now(UTC) - datetime.fromisoformat(data["until"])) < timedelta(minutes=5)
+    assert data["conversations_started"] == 9
+
+
+BUNDLED = REPO / "knowledge"
+#: the console demos' day (in the past, as the audit's `--now 2026-03-02` was)
+DEMO = "2025-03-03T09:00+00:00"
+
+
+def test_console_demos_reported_with_until_count_attempts_as_the_bot_told_them(tmp_path: Path) -> None:
+    """The audit's walk: console demos on a past day, then `report` over that window. The
+    median attempts to pass is the attempt number the bot told each user."""
+    db = tmp_path / "demo.sqlite3"
+
+    def console(user: str, script: str) -> str:
+        proc = run("console", "--db", str(db), "--knowledge", str(BUNDLED), "--user", user,
+                   "--now", DEMO, stdin=script)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    u01 = console("u01", "document expired\n/resubmitted\n/wait 25h\n1\n/status\n")
+    assert "Noted: attempt 2 is in" in u01 and "passed after 2 attempts" in u01
+    u02 = console("u02", "my selfie keeps failing the face check\n/resubmitted\n/wait 25h\n2\n"
+                         "/resubmitted\n/wait 25h\n1\n/status\nhow do i bake bread\n")  # fmt: skip
+    assert "Noted: attempt 3 is in" in u02 and "passed after 3 attempts" in u02
+    common = ("--db", str(db), "--knowledge", str(BUNDLED))
+    assert "No data in this period" in run("report", *common).stdout  # up to now: not March
+
+    window = (*common, "--since", "2025-03-01", "--until", "2025-03-31")
+    proc = run("report", *window)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "kyc-helper report: 2025-03-01T00:00:00+00:00 to 2025-04-01T00:00:00+00:00"
+    (median,) = [ln for ln in lines if ln.startswith("median attempts to pass ")]
+    assert median.split()[4:] == ["2.5", "-"]  # u01 passed at attempt 2, u02 at attempt 3
+    (definition,) = [ln for ln in lines if ln.startswith("median_attempts_to_pass: ")]
+    assert "passed after 2 attempts" in definition and "attempt 1" in definition
+    data = json.loads(run("report", *window, "--json").stdout)
+    assert data["outcomes"]["median_attempts_to_pass"] == 2.5
+    assert "median_attempts_to_pass" in data["definitions"]
+    # the message the bot could not place shows the entries `unmatched` shows
+    shown = run("unmatched", *window).stdout
+    assert "from 2025-03-01T00:00:00+00:00 to 2025-04-01T00:00:00+00:00" in shown
+    (closest,) = [ln.split("closest: ")[1] for ln in shown.splitlines() if "closest: " in ln]
+    assert closest != "none"
+    cell = ", ".join(" ".join(c.split()[1:]) for c in closest.split(", "))
+    (row,) = [ln for ln in lines if "how do i bake bread" in ln]
+    assert row.endswith(cell if len(cell) <= 60 else cell[:57].rstrip() + "...")

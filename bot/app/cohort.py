@@ -83,6 +83,21 @@ def _reported(attempts: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [a for a in attempts if a.get(OUTCOMES.source_field) not in NOT_REPORTED]
 
 
+def attempts_to_pass(attempts: Sequence[Mapping[str, Any]], status: str) -> int | None:
+    """The attempt a case passed at, numbered as the bot numbers attempts to the user ("attempt
+    2 is in", /status: "passed after 2 attempts"): every attempt of the case counts, the
+    rejection the user came with and the failures they only told the number of included. The
+    first attempt that passed, else, for a passed case with none marked (a manual review looked
+    again at the last one), its number of attempts; None when it did not pass or has none."""
+    first = next(
+        (i for i, a in enumerate(attempts, 1) if a.get(OUTCOMES.outcome_field) == OUTCOMES.passed),
+        None,
+    )
+    if first is None and status == OUTCOMES.passed_status and attempts:
+        return len(attempts)
+    return first
+
+
 def case_facts(
     row: CohortCase, latest: int, acted: datetime | None, quiet_before: datetime
 ) -> CaseGroup:
@@ -93,9 +108,7 @@ def case_facts(
     """
     case = row.case
     reported = _reported(case.attempts)
-    passed_at = next(
-        (i for i, a in enumerate(reported, 1) if a.get("outcome") == OUTCOMES.passed), None
-    )
+    passed_at = attempts_to_pass(case.attempts, case.status)
     return CaseGroup(
         reasons=tuple(case.reasons),
         status=case.status,

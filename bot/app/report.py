@@ -24,6 +24,11 @@ Definitions (also printed under the text report):
   That covers both "a follow-up was sent and never answered" and "walked away mid-fix".
   Follow-ups the bot sends are not user activity. Open cases with a pending follow-up are
   **waiting**; other open cases are **in progress**; cases the user restarted are **closed**.
+- **Median attempts to pass**: of the passed cases, the middle number of attempts, counted as
+  the bot counts them to the user ("Noted: attempt 2 is in", /status: "passed after 2
+  attempts"): the rejection the user came with is attempt 1, failures they told only the
+  number of count too, and each resubmission (the one that passed included) is one more
+  (`cohort.attempts_to_pass`).
 - A reason's **share** is its part of all reasons diagnosed in the cohort's cases (a case with
   two reasons counts for both), next to the share the knowledge base expects
   (`share:` in `knowledge/reasons/<id>.yaml`) and the difference in percentage points.
@@ -39,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.app.cohort import CohortTotals, gave_up_counts, give_up_rows
@@ -68,7 +74,7 @@ Closest = Callable[[str], Sequence[Candidate]]
 __all__ = [
     "DEFINITIONS", "GROUP_THRESHOLD", "Candidate", "GiveUpRow", "Outcomes", "ReasonRow",
     "Report", "TopicRow", "UnmatchedGroup", "build_report", "load_unmatched",
-    "matcher_candidates", "unmatched_groups",
+    "matcher_candidates", "unmatched_groups", "with_closest",
 ]  # fmt: skip
 
 
@@ -81,8 +87,13 @@ async def build_report(
     silent_after: timedelta = SILENT_AFTER,
     group_threshold: float = GROUP_THRESHOLD,
     apart: bool = False,
+    closest: Closest | None = None,
 ) -> Report:
     """Compute the operator report for the period from `since` to `now`.
+
+    `closest(text)` gives the entries of the knowledge base closest to an unmatched group's
+    text where its messages stored none (nothing matched when they came, so nothing was
+    stored: the operator's commands pass the matcher's, as `unmatched` does).
 
     The store does the counting and the grouping of users and cases; what comes back is a few
     hundred rows, so memory follows neither users nor events. With `apart` (a bot serving
@@ -94,6 +105,7 @@ async def build_report(
     """
     quiet_before = now - silent_after
     parts = await read_parts(store, since, now, quiet_before, group_threshold, apart=apart)
+    unmatched = await with_closest(parts.unmatched, closest)
     cohort = CohortTotals()
     cohort.add_summary(parts.summary)
     gave_up = gave_up_counts(parts.summary.quiet_users)
@@ -101,7 +113,7 @@ async def build_report(
     kinds = parts.totals.kinds
     log.info(
         "report since %s: %d events, %d cases, %d unmatched groups",
-        iso(since), sum(kinds.values()), cohort.counts["cases"], len(parts.unmatched),
+        iso(since), sum(kinds.values()), cohort.counts["cases"], len(unmatched),
     )  # fmt: skip
     return Report(
         since=iso(since.astimezone(UTC)),
@@ -115,7 +127,7 @@ async def build_report(
         outcomes=cohort.outcomes(),
         reasons=tuple(cohort.reasons(kb)),
         topics=tuple(_topics(kb, parts.topics)),
-        unmatched=tuple(parts.unmatched),
+        unmatched=tuple(unmatched),
         give_up=tuple(give_up_rows(kb, gave_up, shown)),
         events=dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
@@ -159,6 +171,26 @@ def matcher_candidates(matcher: Matcher) -> Closest:
         return sorted(found, key=lambda c: (-c.score, c.kind, c.id))
 
     return closest
+
+
+async def with_closest(
+    groups: Sequence[UnmatchedGroup], closest: Closest | None
+) -> list[UnmatchedGroup]:
+    """`groups`, those with no stored candidates given `closest`'s (the best `CANDIDATE_LIMIT`,
+    as `bot.app.unmatched.group_messages` gives them), in a worker thread (the matcher is
+    pure Python)."""
+    bare = [i for i, g in enumerate(groups) if not g.candidates]
+    if closest is None or not bare:
+        return list(groups)
+
+    def fill() -> list[UnmatchedGroup]:
+        out = list(groups)
+        for i in bare:
+            found = sorted(closest(out[i].text), key=lambda c: (-c.score, c.kind, c.id))
+            out[i] = replace(out[i], candidates=tuple(found[:CANDIDATE_LIMIT]))
+        return out
+
+    return await asyncio.to_thread(fill)
 
 
 async def unmatched_groups(

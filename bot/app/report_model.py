@@ -100,7 +100,10 @@ class Report:
 
 
 DEFINITIONS: dict[str, str] = {
-    "cases": "cases opened in the period, followed up to the end of the period",
+    "cases": (
+        "cases opened in the period, followed up to now (their outcomes are as they stand now,"
+        " also when --until ends the period earlier)"
+    ),
     "passed": "the user answered that verification passed",
     "resolution_rate": "passed cases / cases, percent",
     "rejected_again": "cases where the user reported at least one new rejection",
@@ -113,10 +116,22 @@ DEFINITIONS: dict[str, str] = {
     "waiting": "open cases with a follow-up pending",
     "in_progress": "open cases with recent activity and no follow-up pending",
     "closed": "cases the user closed with /restart",
+    "median_attempts_to_pass": (
+        "of the passed cases, the middle number of attempts, counted as the bot counts them to"
+        ' the user (/status: "passed after 2 attempts"): the rejection the user came with is'
+        " attempt 1, failures they told only the number of count too, and each resubmission,"
+        " the one that passed included, is one more (a case opened without a rejection that"
+        " passed at its first submission: 1)"
+    ),
     "share": "a reason's part of all reasons diagnosed in the period's cases, percent",
     "difference": "share - expected_share, percentage points",
     "gave_up": (
         "conversations whose last event is this step, with no activity for silent_after_days"
     ),
     "unmatched": "messages nothing matched (unmatched) or several things matched (ambiguous)",
+    "closest": (
+        "the entries a group came closest to, with their scores: for ambiguous messages the"
+        " candidates they had when they came (mean score), else the entries the current matcher"
+        " finds closest to the group's example, however low their score"
+    ),
 }

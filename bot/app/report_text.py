@@ -139,7 +139,7 @@ def report_tables(report: Report) -> list[Table]:
                 g.unmatched,
                 g.ambiguous,
                 g.text,
-                ", ".join(f"{c.id} {c.score:g}" for c in g.candidates),
+                ", ".join(f"{c.id} {c.score:g}" for c in g.candidates) or "none",
             )
             for g in report.unmatched
         ),
@@ -239,13 +239,15 @@ def write_csv(report: Report, directory: str | Path) -> list[Path]:
 # -- unmatched messages ---------------------------------------------------------------------------
 
 
-def format_unmatched(groups: Sequence[UnmatchedGroup], since: str) -> str:
-    """Render unmatched groups as plain text, biggest first."""
+def format_unmatched(groups: Sequence[UnmatchedGroup], since: str, until: str | None = None) -> str:
+    """Render unmatched groups as plain text, biggest first (`until`: the period's end, when
+    it is not now)."""
     total = sum(g.count for g in groups)
+    period = f"since {since}" if until is None else f"from {since} to {until}"
     if not groups:
-        return f"No unmatched or low-confidence messages since {since}."
+        return f"No unmatched or low-confidence messages {period}."
     lines = [
-        f"{total} unmatched or low-confidence messages since {since}, in {len(groups)} groups",
+        f"{total} unmatched or low-confidence messages {period}, in {len(groups)} groups",
         "",
     ]
     for i, g in enumerate(groups, 1):

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -26,8 +27,37 @@ from bot.storage.base import Store
 from bot.understanding.matcher import Matcher
 
 
-def parse_since(text: str, now: datetime) -> datetime:
-    """Return the start of the period `text` names: `12h`, `7d`, `2w`, or an ISO date/time."""
+def parse_since(text: str, now: datetime, until: datetime | None = None) -> datetime:
+    """Return the start of the period `text` names: `12h`, `7d`, `2w` back from the period's
+    end (`until`, default `now`), or an ISO date/time. ConfigError if it is in the future or
+    not before the end."""
+    end = now if until is None else until
+    start = _moment("--since", text, end)
+    if start > now:
+        raise ConfigError(
+            f"--since {text.strip()!r} is in the future (it is {iso(now)} now); "
+            "give the period's start, e.g. 7d or a date like 2026-03-01"
+        )
+    if start >= end:
+        raise ConfigError(
+            f"--since {text.strip()!r} ({iso(start)}) is not before the period's end "
+            f"({iso(end)}, --until)"
+        )
+    return start
+
+
+def parse_until(text: str | None, now: datetime) -> datetime:
+    """Return the end of the period `text` names: an ISO date/time (a date alone: the end of
+    that day, the midnight after it) or a period back from now (`7d`: a week ago). None or
+    empty: now, which is also the latest a period can end (the report is of what happened)."""
+    if text is None or not text.strip():
+        return now
+    return min(_moment("--until", text, now, end_of_day=True), now)
+
+
+def _moment(option: str, text: str, anchor: datetime, *, end_of_day: bool = False) -> datetime:
+    """A period back from `anchor` (`12h`, `7d`, `2w`) or an ISO date/time (UTC without a time
+    zone; a date alone is its midnight, or with `end_of_day` the midnight after it)."""
     text = (text or "").strip()
     try:
         period = parse_duration(text)
@@ -35,20 +65,31 @@ def parse_since(text: str, now: datetime) -> datetime:
         period = None
     if period is not None:
         if period <= timedelta():
-            raise ConfigError(f"--since must be a positive period, got {text!r}")
+            raise ConfigError(f"{option} must be a positive period, got {text!r}")
         try:
-            return now - period
+            return anchor - period
         except OverflowError:
-            raise ConfigError(f"--since {text!r} reaches before the year 1") from None
+            raise ConfigError(f"{option} {text!r} reaches before the year 1") from None
     try:
-        start = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise ConfigError(
-            f"--since {text!r} is not a period; use e.g. 12h, 7d, 2w or a date like 2026-03-01"
+            f"{option} {text!r} is not a period; use e.g. 12h, 7d, 2w or a date like 2026-03-01"
         ) from None
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    return start.astimezone(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if end_of_day and _date_only(text):
+        with contextlib.suppress(OverflowError):  # (the last day there is: its midnight)
+            moment += timedelta(days=1)
+    return moment.astimezone(UTC)
+
+
+def _date_only(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 async def open_readonly(location: str | Path) -> Store:
@@ -62,12 +103,20 @@ async def open_readonly(location: str | Path) -> Store:
         raise ConfigError(str(exc).removeprefix(f"cannot open database {where}: ")) from exc
 
 
+def period(args: argparse.Namespace, now: datetime) -> tuple[datetime, datetime]:
+    """The period `--since` and `--until` name (`--until` defaults to now)."""
+    until = parse_until(getattr(args, "until", None), now)
+    return parse_since(args.since, now, until), until
+
+
 async def report(args: argparse.Namespace, now: datetime, out: TextIO) -> int:
+    since, until = period(args, now)
     kb = load_knowledge(args.knowledge)
-    since = parse_since(args.since, now)
     store = await open_readonly(args.db)
     try:
-        figures = await build_report(store, kb, since, now)
+        # the closest entries of groups whose messages stored none: the matcher's, as
+        # `unmatched` shows them (built only if such a group exists)
+        figures = await build_report(store, kb, since, until, closest=_closest(kb))
     finally:
         await store.close()
     if args.csv:
@@ -81,14 +130,14 @@ async def report(args: argparse.Namespace, now: datetime, out: TextIO) -> int:
 
 
 async def unmatched(args: argparse.Namespace, now: datetime, out: TextIO) -> int:
-    since = parse_since(args.since, now)
+    since, until = period(args, now)
     kb = load_knowledge(args.knowledge)
     store = await open_readonly(args.db)
     try:
-        groups = await unmatched_groups(store, since, now, closest=_closest(kb))
+        groups = await unmatched_groups(store, since, until, closest=_closest(kb))
     finally:
         await store.close()
-    out.write(format_unmatched(groups, iso(since)) + "\n")
+    out.write(format_unmatched(groups, iso(since), iso(until) if until < now else None) + "\n")
     if args.export:
         n = write_export(groups, args.export)
         print(

@@ -36,19 +36,23 @@ def unordered(sql: str) -> str:
     return head
 
 
-def attempt_facts(column: str, first: int) -> str:
-    """SQL of what the report reads of the attempts list in `column`, as one number (see
-    `sqlite_summary.attempt_facts`); the `OutcomeTerms` are parameters $first.. (source field,
-    not-reported sources, outcome field, passed, rejected)."""
-    source, not_reported, outcome, passed, rejected = (f"${first + i}" for i in range(5))
+def attempt_facts(column: str, first: int, status: str) -> str:
+    """SQL of what the report reads of the attempts list in `column`, of a case whose status is
+    `status`, as one number (see `sqlite_summary.attempt_facts`); the `OutcomeTerms` are
+    parameters $first.. (source field, not-reported sources, outcome field, passed, rejected,
+    passed status)."""
+    source, not_reported, outcome, passed, rejected, passed_status = (
+        f"${first + i}" for i in range(6)
+    )
     return (
-        f"(SELECT (count(*) > 0)::int + 2 * coalesce(max((o = {rejected}::text)::int), 0)"
-        f" + 4 * coalesce(min(n) FILTER (WHERE o = {passed}::text), 0)"
-        f" FROM (SELECT row_number() OVER (ORDER BY k) AS n, e ->> {outcome}::text AS o"
-        f" FROM jsonb_array_elements(CASE WHEN jsonb_typeof({column}) = 'array'"
+        f"(SELECT (bool_or(r) IS TRUE)::int + 2 * coalesce(max((r AND o = {rejected}::text)::int), 0)"
+        f" + 4 * coalesce(min(n) FILTER (WHERE o = {passed}::text),"
+        f" CASE WHEN {status} = {passed_status}::text THEN count(*) ELSE 0 END)"
+        f" FROM (SELECT row_number() OVER (ORDER BY k) AS n, e ->> {outcome}::text AS o,"
+        f" (e ->> {source}::text IS NULL OR e ->> {source}::text <> ALL({not_reported}::text[]))"
+        f" AS r FROM jsonb_array_elements(CASE WHEN jsonb_typeof({column}) = 'array'"
         f" THEN {column} ELSE '[]'::jsonb END) WITH ORDINALITY AS x (e, k)"
-        f" WHERE jsonb_typeof(e) = 'object' AND (e ->> {source}::text IS NULL"
-        f" OR e ->> {source}::text <> ALL({not_reported}::text[]))) AS reported)"
+        f" WHERE jsonb_typeof(e) = 'object') AS objects)"
     )
 
 
@@ -81,7 +85,7 @@ async def summary(
         " facts AS (SELECT w.reasons, w.status, w.first_closed IS NOT NULL AS c2,"
         " w.waiting AND w.number = max(w.number) OVER (PARTITION BY w.channel, w.user_id)"
         f" AS c3, coalesce(a.acted, w.opened_at) < ${first} AS c4, w.last_kind,"
-        f" w.flags, {attempt_facts('w.attempts', first + 1)} AS c5,"
+        f" w.flags, {attempt_facts('w.attempts', first + 1, 'w.status')} AS c5,"
         " w.closed_at IS NOT NULL AS c6"
         " FROM w LEFT JOIN a ON a.channel = w.channel AND a.user_id = w.user_id)"
         # the cases' groups, then the quiet users' (the same columns, the others NULL)
@@ -102,6 +106,7 @@ async def summary(
             outcomes.outcome_field,
             outcomes.passed,
             outcomes.rejected,
+            outcomes.passed_status,
         )
         quiet_users = [
             QuietGroup(r[6], tuple(_text(r[10 + i]) for i in range(len(values))), r[-1])

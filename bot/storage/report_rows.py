@@ -36,7 +36,9 @@ class CaseGroup:
     flags: frozenset[str]  # `CohortCase.flags`
     reported: bool  # it has attempts the user reported (`OutcomeTerms`)
     rejected: bool  # one of them was rejected
-    passed_at: int | None  # the reported attempt that passed first (1 = the first reported)
+    #: the attempt it passed at, numbered among all its attempts as the bot numbers them to
+    #: the user (`cohort.attempts_to_pass`); None when it did not pass
+    passed_at: int | None
     closed: bool  # the case has a `closed_at`
     n: int  # how many cases
 

@@ -42,19 +42,24 @@ def _get(field: str, row: str = "value") -> str:
     return f"json_extract({row}, {_q('$.' + _key(field))})"
 
 
-def attempt_facts(column: str, t: OutcomeTerms) -> str:
+def attempt_facts(column: str, t: OutcomeTerms, status: str) -> str:
     """SQL of what the report reads of the attempts list in `column` (`CaseRecord.attempts`:
-    objects only; reported unless their source is not_reported), in one number: 1 if any was
-    reported, + 2 if one of those was rejected, + 4 x the first reported one that passed
-    (1 = the first reported). One walk of the list per case (`facts` takes it apart)."""
+    objects only; reported unless their source is not_reported) of a case whose status is the
+    column `status`, in one number: 1 if any was reported, + 2 if one of those was rejected,
+    + 4 x the attempt it passed at, numbered among all its attempts as the bot numbers them to
+    the user (the first that passed, else for a case with `t.passed_status` its number of
+    attempts: `cohort.attempts_to_pass`). One walk of the list per case (`facts` takes it
+    apart)."""
     source, outcome = _get(t.source_field), _get(t.outcome_field)
-    reported = f"type = 'object' AND ({source} IS NULL OR {source} NOT IN ({_in(t.not_reported)}))"
+    reported = f"({source} IS NULL OR {source} NOT IN ({_in(t.not_reported)}))"
     listed = f"{column} <> '[]' AND json_valid({column}) AND json_type({column}) = 'array'"
+    passed_case = f"{status} IS {_q(t.passed_status)}"
     walk = (
-        f"(SELECT (count(*) > 0) + 2 * ifnull(max(o = {_q(t.rejected)}), 0)"
-        f" + 4 * ifnull(min(CASE WHEN o = {_q(t.passed)} THEN n END), 0) FROM (SELECT"
-        f" row_number() OVER (ORDER BY key) AS n, {outcome} AS o FROM json_each({column})"
-        f" WHERE {reported}))"
+        f"(SELECT (ifnull(max(r), 0) > 0) + 2 * ifnull(max(r AND o = {_q(t.rejected)}), 0)"
+        f" + 4 * ifnull(min(CASE WHEN o = {_q(t.passed)} THEN n END),"
+        f" CASE WHEN {passed_case} THEN count(*) ELSE 0 END) FROM (SELECT"
+        f" row_number() OVER (ORDER BY key) AS n, {outcome} AS o, {reported} AS r"
+        f" FROM json_each({column}) WHERE type = 'object'))"
     )
     # most cases have one attempt: read it in place (the walk, a window over json_each per
     # case, took half of the cases' query)
@@ -64,9 +69,9 @@ def attempt_facts(column: str, t: OutcomeTerms) -> str:
         for f in (t.source_field, t.outcome_field)
     )
     one = (
-        f"CASE WHEN json_type({first}) = 'object' AND ({source} IS NULL"
-        f" OR {source} NOT IN ({_in(t.not_reported)})) THEN 1 + 2 * ({outcome} IS {_q(t.rejected)})"
-        f" + 4 * ({outcome} IS {_q(t.passed)}) ELSE 0 END"
+        f"CASE WHEN json_type({first}) = 'object' THEN (CASE WHEN {source} IS NULL"
+        f" OR {source} NOT IN ({_in(t.not_reported)}) THEN 1 + 2 * ({outcome} IS {_q(t.rejected)})"
+        f" ELSE 0 END) + 4 * ({outcome} IS {_q(t.passed)} OR {passed_case}) ELSE 0 END"
     )
     return (
         f"CASE WHEN {listed} THEN CASE WHEN json_array_length({column}) = 1 THEN {one}"
@@ -127,7 +132,7 @@ def summary(
             f"SELECT {columns}, count(*) FROM {table} WHERE max(ifnull(last_at, ''),"
             f" ifnull(updated, ''), ifnull(acted, '')) < {quiet} GROUP BY {columns}"
         ).fetchall()
-        attempts = attempt_facts("w.attempts", outcomes)
+        attempts = attempt_facts("w.attempts", outcomes, "w.status")
         cohort_columns = (
             "channel, user_id, number, opened_at, closed_at, status, reasons, attempts,"
             f" failures, last_kind, first_closed, waiting{''.join(', ' + f for f in flags)}"
