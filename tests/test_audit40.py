@@ -108,6 +108,15 @@ def test_an_unknown_log_level_is_a_one_line_error(tmp_path: Path) -> None:
     assert proc.stderr == "error: LOG_LEVEL is 'BOGUS': use one of DEBUG, INFO, WARNING, ERROR, CRITICAL\n"
 
 
+async def _until(done, most: float = 30.0) -> None:
+    """Wait until `done()` (the scheduler's passes are real time: never a fixed sleep)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + most
+    while not done():
+        assert loop.time() < end, "the scheduler never got there"
+        await asyncio.sleep(0.01)
+
+
 async def test_a_database_outage_is_logged_once_not_every_scheduler_pass(
         chat, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     # H6: 449 log lines for 12 s of outage, a traceback every pass
@@ -122,10 +131,19 @@ async def test_a_database_outage_is_logged_once_not_every_scheduler_pass(
     monkeypatch.setattr(service, "run_due_followups", due)
     stop = asyncio.Event()
     caplog.set_level(logging.INFO)
+    passes = {"n": 0}
+    real = service.purge_expired
+
+    async def purge() -> int:
+        passes["n"] += 1
+        return await real()
+
+    monkeypatch.setattr(service, "purge_expired", purge)
     task = asyncio.create_task(service.run_scheduler(stop, interval=0.01))
-    await asyncio.sleep(0.2)
+    await _until(lambda: sum("store unavailable" in r.getMessage() for r in caplog.records) > 0)
+    await asyncio.sleep(0.05)  # a few more failing passes
     outage["on"] = False
-    await asyncio.sleep(0.1)
+    await _until(lambda: passes["n"] > 0)
     stop.set()
     await task
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -142,7 +160,7 @@ async def test_an_unexpected_scheduler_failure_has_one_traceback(
     monkeypatch.setattr(chat.service, "run_due_followups", due)
     stop = asyncio.Event()
     task = asyncio.create_task(chat.service.run_scheduler(stop, interval=0.01))
-    await asyncio.sleep(0.1)
+    await _until(lambda: sum("scheduler pass failed" in r.getMessage() for r in caplog.records) > 2)
     stop.set()
     await task
     failures = [r for r in caplog.records if "scheduler pass failed" in r.getMessage()]
