@@ -221,3 +221,34 @@ def test_a_damaged_database_tells_the_operator_what_to_do(tmp_path: Path) -> Non
     proc = _console("hi\n", DATABASE_PATH=str(db))
     assert "the database file is damaged: stop the bot, restore the last backup" in proc.stderr, proc.stderr
     assert proc.stderr.count("damaged") <= 2 and "Traceback" not in proc.stderr
+
+
+def _validate(kb: Path) -> str:
+    proc = subprocess.run([sys.executable, "-m", "bot", "validate", str(kb)], capture_output=True,
+                          text=True, cwd=ROOT, env=_env(), timeout=300)
+    assert proc.returncode == 1
+    return proc.stdout
+
+
+def test_validate_names_the_broken_file_first_and_how_to_mend_it(tmp_path: Path) -> None:
+    # M1-M3: a tab in one reason's file gave "reason 'underage' is missing: add
+    # reasons/underage.yaml" first and the real error fourth; the tab was never named; a notice
+    # pasted unquoted ("- refused: ...") was "not a map" with no word of quotes
+    kb = _knowledge_copy(tmp_path)
+    path = kb / "reasons" / "underage.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("  - ") and i > 40)
+    lines[at] = "\t" + lines[at].lstrip(" ")
+    path.write_text("".join(lines), encoding="utf-8")
+    out = _validate(kb)
+    first = out.splitlines()[0]
+    assert first.startswith(f"{path}:{at + 1}: YAML syntax error") and "(a tab: indent with spaces only)" in first
+    assert "may only follow from the file(s) above" in out.splitlines()[1]
+    assert "add reasons/underage.yaml" not in out
+
+    kb2 = _knowledge_copy(tmp_path / "second")
+    path = kb2 / "topics" / "review_times.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("examples:\n", "examples:\n- refused: document type is not supported\n", 1),
+                    encoding="utf-8")
+    assert "must be put in quotes" in _validate(kb2)

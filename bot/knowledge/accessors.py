@@ -93,7 +93,7 @@ class FileCtx:
         value = self._as_str(m[key], m.raw.get(key))
         if value is None or not value.strip():
             self.error(m.lines[key], f"`{key}` of {what} must be a non-empty text, not "
-                                     f"{describe(m[key])}")
+                                     f"{describe(m[key])}{_quote_hint(m[key])}")
             return None
         return value.strip()
 
@@ -260,7 +260,7 @@ class FileCtx:
             s = self._as_str(value, raw)
             if s is None or not s.strip():
                 self.error(line, f"item of `{key}` in {what} must be a non-empty text, not "
-                                 f"{describe(value)}")
+                                 f"{describe(value)}{_quote_hint(value)}")
                 continue
             out.append((s.strip(), line))
         if len(items) < min_items:
@@ -299,6 +299,13 @@ class FileCtx:
                                               f"reads version {supported}: write `version: 1`")
 
 
+def _quote_hint(value: object) -> str:
+    """A text read as a map holds ": " ("- Reason: expired" is {Reason: expired} to YAML)."""
+    if isinstance(value, dict):
+        return '; a text with ": " in it (a notice\'s "Reason: ...") must be put in quotes'
+    return ""
+
+
 def read_yaml(path: Path, problems: Problems) -> tuple[FileCtx, YMap | None]:
     """Read and parse one file into a top-level mapping, recording problems."""
     ctx = FileCtx(display_path(path), problems)
@@ -318,6 +325,11 @@ def read_yaml(path: Path, problems: Problems) -> tuple[FileCtx, YMap | None]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         detail = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        if mark is not None and "\t" in text.splitlines()[mark.line][:mark.column + 1] \
+                if mark.line < len(text.splitlines()) else False:
+            detail += " (a tab: indent with spaces only)"
+        if exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
+            detail += f" (it began on line {exc.context_mark.line + 1}: an unclosed quote or bracket?)"
         ctx.error(line, f"YAML syntax error: {detail}; check the indentation, the ':' after "
                         "each key, and quote texts that contain ': ' or start with a symbol")
         return ctx, None

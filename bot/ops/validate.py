@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -93,6 +94,11 @@ def coverage_table(rows: tuple[LangCoverage, ...]) -> list[str]:
     return lines
 
 
+#: errors of a file that could not be read at all: every other error may follow from them
+_UNREADABLE = re.compile(r": (YAML syntax error|YAML error|file is not UTF-8|cannot read the file|"
+                         r"the file is empty|the file must be a map)")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print `OK: ...` and warnings (exit 0), or every error as `file:line: message` (exit 1).
 
@@ -101,6 +107,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """
     path = getattr(args, "dir", None) or getattr(args, "knowledge", None) or "knowledge"
     report = validate_dir(path)
+    unreadable = [e for e in report.errors if _UNREADABLE.search(e)]
+    if unreadable:  # the files that could not be read first: the rest may follow from them
+        report = ValidationReport(report.kb, [*unreadable, *(e for e in report.errors if e not in unreadable)],
+                                  [w for w in report.warnings if "is missing" not in w])
     for warning in report.warnings:
         print(f"warning: {warning}")
     if report.ok:
@@ -121,7 +131,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print("\n".join(coverage_table(rows)))
         print(report.summary())
         return 0
-    for error in report.errors:
+    for i, error in enumerate(report.errors):
+        if unreadable and i == len(unreadable) and i < len(report.errors):
+            print(f"(the {len(report.errors) - i} error(s) below may only follow from the file(s) "
+                  "above that could not be read: fix those first)")
         print(error)
     count = len(report.errors)
     print(f"{count} error{'s' if count != 1 else ''} in {path}; fix them and run this again",
