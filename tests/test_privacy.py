@@ -1025,6 +1025,178 @@ def test_the_forty_ninth_rounds_masks_say_what_was_there() -> None:
     assert redact("дочка родилась в 2008-м, можно?") == "дочка родилась в [date of birth], можно?"
 
 
+# -- review 49 of the forty-ninth round's rules ----------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # H6: after a name label (我叫, 姓名, a label's link word) a name is a name whatever its last
+    # character, and a place is not looked for there
+    ("我叫张国，认证被拒了", "我叫[name]，认证被拒了"),
+    ("姓名：陈国", "姓名：[name]"),
+    ("我是王国，身份证过期了", "我是[name]，身份证过期了"),
+    ("我叫林州，名字对不上", "我叫[name]，名字对不上"),
+    ("名字是李州，护照上一样", "名字是[name]，护照上一样"),
+    ("持卡人为赵国，卡被冻结了", "持卡人为[name]，卡被冻结了"),
+    ("我叫陳國，認證失敗", "我叫[name]，認證失敗"),
+    ("姓名：金华", "姓名：[name]"),
+    # ... but after a weak link ("我是") a place or a person of one is none (`places`)
+    ("我是韩国人", "我是韩国人"),
+    ("我是高雄人，护照能用吗", "我是高雄人，护照能用吗"),
+    ("我是温州的，身份证被拒", "我是温州的，身份证被拒"),
+    ("我是林州人", "我是林州人"),
+    ("我老公是台湾人", "我老公是台湾人"),
+])
+def test_a_chinese_name_after_its_label_whatever_it_ends_in(text: str, stored: str) -> None:
+    assert redact(text) == stored
+
+
+@pytest.mark.parametrize("text", [
+    # M1: a family word, an adjective, a card's tier, a place before "的" and a document (the
+    # review's sentences, then others: at the start, after a verb, 这是)
+    "用了孙子的身份证", "用了孙女的身份证", "是常见的银行卡", "是白金的银行卡", "是黄金的银行卡",
+    "是明星的护照", "是高龄的身份证", "是何时的身份证", "是高雄的身份证", "是黄冈的身份证",
+    "是古巴的护照", "是马里的护照", "是蒙古的护照", "是黎巴嫩的护照", "是金门的身份证",
+    "孙子的身份证能用吗", "这是白金的信用卡吗", "高雄的身份证", "用了外孙女的身份证",
+    "是万事达的信用卡", "付款用的银行卡被冻结了", "马来西亚的护照可以吗", "蒙古的护照",
+])
+def test_no_chinese_name_owns_a_document_without_a_sign_of_a_person(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # ... a name still does: at the start, after a verb that takes a person, after 这是
+    ("张伟的身份证是我帮他拍的", "[name]的身份证是我帮他拍的"),
+    ("用了李小龙的护照", "用了[name]的护照"),
+    ("借了王国强的身份证", "借了[name]的身份证"),
+    ("这是刘洋的银行卡", "这是[name]的银行卡"),
+    ("我拿了陈静的护照去认证", "我拿了[name]的护照去认证"),
+])
+def test_a_chinese_name_owns_a_document_after_a_sign_of_a_person(text: str, stored: str) -> None:
+    assert redact(text) == stored
+
+
+@pytest.mark.parametrize(("text", "warned"), [
+    # M2: a birth year alone is masked but not warned about (it is how an age is told); a full
+    # date of birth still is
+    ("I was born in 2008 and my KYC was rejected, why?", set()),
+    ("Год рождения 1995, а в аккаунте стоит 1996", set()),
+    ("born in 1999 but binance says 2009", set()),
+    ("我出生于2009年，认证被拒了", set()),
+    ("urodziłam się w 2009 r. i odrzucili weryfikację", set()),
+    ("I was born 14/02/2009 am I too young", {"date_of_birth"}),
+])
+def test_a_birth_year_alone_is_masked_without_a_warning(text: str, warned: set[str]) -> None:
+    assert "[date of birth]" in redact(text)
+    assert {f.kind for f in find_sensitive(text)} == warned
+    assert "birth_year" in MASK_ONLY_KINDS
+
+
+async def test_the_chat_gives_no_personal_data_warning_for_a_birth_year(kb: KnowledgeBase,
+                                                                         tmp_path: Path) -> None:
+    chat = await Chat.open(kb, tmp_path / "bot.sqlite3")
+    await chat.say("I was born in 2009 and my KYC was rejected")
+    assert "sensitive_data" not in chat.ids() and "step:underage/ask_age" in chat.ids(), chat.ids()
+    await chat.close()
+    other = await Chat.open(kb, tmp_path / "other.sqlite3", user="u2")
+    await other.say("Год рождения 2009, верификацию отклонили")
+    assert "sensitive_data" not in other.ids(), other.ids()
+    await other.say("I was born 14/02/2009, is that why?")  # a whole date of birth still warns
+    assert "sensitive_data" in other.ids(), other.ids()
+    await other.close()
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # M3: a code that a word says the kind of is not the card's security code
+    ("card 4111 1111 1111 1111 declined code 051", "card [card] declined code 051"),
+    ("my card 4111 1111 1111 1111 exp 04/28, postal code 1010", "my card [card] exp [card], postal code [code]"),
+    ("card 4111 1111 1111 1111 promo code 2024", "card [card] promo code 2024"),
+    ("card 4111 1111 1111 1111 zip code 9021", "card [card] zip code [code]"),
+    ("card 4111 1111 1111 1111 error code 4003", "card [card] error code 4003"),
+    ("cartão 4111 1111 1111 1111 código postal 1010", "cartão [card] código postal [code]"),
+    ("carte 4111 1111 1111 1111, code postal 1000", "carte [card], code postal [code]"),
+    ("карта 4111 1111 1111 1111, почтовый код 1010", "карта [card], почтовый код [code]"),
+    ("karta 4111 1111 1111 1111 kod błędu 051", "karta [card] kod błędu 051"),
+    ("kart 4111 1111 1111 1111 hata kodu 051", "kart [card] hata kodu 051"),
+    # ... a bare code's word after the card still tells its code
+    ("card 4111 1111 1111 1111 exp 04/28 code 913", "card [card] exp [card] code [cvv]"),
+    ("carta 4539 1488 0343 6467 scadenza 11/27 codice 331", "carta [card] scadenza [card] codice [cvv]"),
+])
+def test_a_qualified_code_after_a_card_is_no_cvv(text: str, stored: str) -> None:
+    assert redact(text) == stored
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # M4: ordinary words in brackets after a name are no reading and no Latin name
+    ("名前は山田太郎（まだ審査中です）", "名前は[name]（まだ審査中です）"),
+    ("名前は鈴木一郎（ちがいます）", "名前は[name]（ちがいます）"),
+    ("名前は山田太郎（たぶん）", "名前は[name]（たぶん）"),
+    ("Меня зовут Иван Петров (уровень Verified Plus)", "Меня зовут [name] (уровень Verified Plus)"),
+    ("Мене звати Олена Коваль (рівень Verified Plus)", "Мене звати [name] (рівень Verified Plus)"),
+    ("Меня зовут Иван Петров (статус Under Review)", "Меня зовут [name] (статус Under Review)"),
+    # ... a reading in kana and a name in Latin letters still are
+    ("名前は山田太郎（やまだ たろう）", "名前は[name]（[name]）"),
+    ("私は高橋 健（たかはし けん）です", "私は[name]（[name]）です"),
+    ("Меня зовут Ольга Сидоренко (латиницей Olha Sydorenko), не проходит",
+     "Меня зовут [name] (латиницей [name]), не проходит"),
+    ("اسمي خالد المنصوري (بالإنكليزية Khalid Al-Mansouri)", "اسمي [name] (بالإنكليزية [name])"),
+])
+def test_brackets_after_a_name_hold_a_name_only_when_they_look_like_one(text: str, stored: str) -> None:
+    assert redact(text) == stored
+
+
+@pytest.mark.parametrize(("text", "stored"), [
+    # L1: a birth year with its word ("г.", "年", "r.", "р.") and after a Chinese link
+    ("родилась в 1990г., паспорт отклонили", "родилась в [date of birth], паспорт отклонили"),
+    ("我出生于1990年，认证被拒了", "我出生于[date of birth]，认证被拒了"),
+    ("я родился в 1985 г. и мне отказали", "я родился в [date of birth] и мне отказали"),
+    ("urodziłam się w 1990 r. i nie działa", "urodziłam się w [date of birth] i nie działa"),
+    ("народилася у 1992 р., а в паспорті інша дата", "народилася у [date of birth], а в паспорті інша дата"),
+    ("생일 1990년", "생일 [date of birth]"),
+    # ... not a certificate's year, nor a decade
+    ("出生证2010年办的", "出生证2010年办的"),
+    ("i was born in the 1990s", "i was born in the 1990s"),
+    # L2: a Polish name in the accusative, a Czech woman's surname; institutions are no names
+    ("konto założone na Jana Kowalskiego", "konto założone na [name]"),
+    ("konto założone na Anna Nowak", "konto założone na [name]"),
+    ("konto zarejestrowane na Annę Zielińską", "konto zarejestrowane na [name]"),
+    ("Jmenuji se Jana Nováková", "Jmenuji se [name]"),
+    ("wniosek wystawiony na Urząd Skarbowy", "wniosek wystawiony na Urząd Skarbowy"),
+    ("przelew na Bank Pekao", "przelew na Bank Pekao"),
+    ("Jana nilijaribu mara tatu", "Jana nilijaribu mara tatu"),
+])
+def test_birth_years_with_their_word_and_declined_names(text: str, stored: str) -> None:
+    assert redact(text) == stored
+
+
+def test_a_name_label_at_the_end_links_past_nothing() -> None:
+    # L3: a label that ends the text has no link word after it (`"" in "是為为"` was True)
+    from bot.understanding.privacy import _current
+    from bot.understanding.privacy.names import _past_link
+    from bot.understanding.privacy.scan import Scan
+
+    patterns = _current()
+    assert _past_link(Scan("开户名", patterns), 0, 3) == 3
+    assert _past_link(Scan("开户名是刘芳", patterns), 0, 3) == 4
+    assert redact("开户名") == "开户名" and redact("收款人") == "收款人"
+
+
+def test_one_test_says_whether_a_chinese_run_may_be_a_name() -> None:
+    # L4: `_chinese_name` and `_chinese_owner` share `_chinese_surname`: a surname's length, 0
+    # for a common word, and for a place only where places are looked for
+    from bot.understanding.privacy import _current
+    from bot.understanding.privacy.names import _chinese_surname
+    from bot.understanding.privacy.scan import Scan
+
+    scan = Scan("", _current())
+    assert _chinese_surname(scan, "欧阳娜娜", places=True) == 2
+    assert _chinese_surname(scan, "张国", places=True) == 1
+    assert _chinese_surname(scan, "高雄", places=False) == 1
+    assert _chinese_surname(scan, "高雄", places=True) == 0
+    assert _chinese_surname(scan, "韩国人", places=True) == 0
+    assert _chinese_surname(scan, "孙子", places=False) == 0
+    assert _chinese_surname(scan, "证件", places=False) == 0
+
+
 def test_a_street_address_after_its_name_and_the_house_number_is_masked() -> None:
     # the journey audit's message: the Kazakh street word between the street's name and the
     # house number ("Абай көшесі 10" was kept)

@@ -25,6 +25,7 @@ from bot.understanding.privacy.masks import MASKS
 from bot.understanding.privacy.patterns import Patterns
 from bot.understanding.privacy.scan import Detector, Finding, Scan, all_occurrences
 from bot.understanding.privacy.vocab import PrivacyFileError, load_vocabulary
+from bot.understanding.tokens import WORDS_FILE
 
 __all__ = [
     "ADVICE", "MASKS", "MASK_ONLY_KINDS", "WARN_KINDS", "Finding", "PrivacyFileError",
@@ -37,8 +38,9 @@ WARN_KINDS = frozenset({
     "id_number", "date_of_birth", "number",
 })
 #: kinds that are masked but not warned about: people introduce themselves, give their Binance
-#: UID or a wallet to receive funds, an old date may be any date, and a bot token in a log line
-#: is the bot's, not the user's
+#: UID or a wallet to receive funds, an old date may be any date, a birth year alone is what an
+#: underage or mismatched date is told with ("born in 2008 and rejected"), and a bot token in a
+#: log line is the bot's, not the user's
 MASK_ONLY_KINDS = frozenset(MASKS) - WARN_KINDS
 #: kinds that need urgent advice, and the message (knowledge/messages.yaml) that gives it
 ADVICE: dict[str, str] = {
@@ -120,11 +122,16 @@ def _build(knowledge_dir: Path | str | None) -> Patterns:
 
 @functools.cache
 def _code() -> tuple[tuple[str, bytes], ...]:
-    """This package's code and data files (and the text cleaning it relies on), read once:
-    what the patterns' cache key and the redaction's `fingerprint` are made of."""
+    """This package's code and data files (and the text cleaning it relies on, and the Chinese
+    segmenter's words it reads common words from), read once: what the patterns' cache key and
+    the redaction's `fingerprint` are made of."""
     here = Path(__file__).parent
     paths = sorted([*here.glob("*.py"), *here.glob("*.txt"), here.parent / "text.py"])
-    return tuple((path.name, path.read_bytes()) for path in paths)
+    try:  # (a digest: the words are a megabyte)
+        words = hashlib.sha256(WORDS_FILE.read_bytes()).digest()
+    except OSError:  # pragma: no cover - a tree without the segmenter's words
+        words = b""
+    return (*((path.name, path.read_bytes()) for path in paths), (WORDS_FILE.name, words))
 
 
 def _build_marked(knowledge_dir: Path | str | None) -> Patterns:

@@ -11,6 +11,7 @@ import datetime
 from bisect import bisect_left, bisect_right
 
 from bot.understanding.privacy.patterns import ERAS
+from bot.understanding.privacy.rx import is_cjk
 from bot.understanding.privacy.scan import KEEP, Scan
 
 #: a full date this many years old or more is masked even without a birth word
@@ -84,26 +85,36 @@ _YEAR_GAP = 16
 _YEAR_WORD = 5
 #: the longest ending a year takes in words ("2008-м", "1990-го", "2001-ben")
 _YEAR_ENDING = 4
+#: the one Chinese character that may link a birth word to its year ("出生在1990年",
+#: "生日是2008年"; not "出生证2010年", the certificate's year)
+_YEAR_LINKS_HAN = "于於在是为為"
 
 
 def _birth_year(scan: Scan, end: int, this_year: int) -> None:
     """A year alone right after a birth word, a few small words between ("born in 2008",
-    "дочка родилась в 2008-м", "nací en 1990"): the date of birth as far as it is told, when it
-    is long enough ago to be one (`YOUNG_YEARS`). Its ending in words goes with it ("-м")."""
+    "дочка родилась в 2008-м", "nací en 1990", "我出生于1990年"): the date of birth as far as it
+    is told, when it is long enough ago to be one (`YOUNG_YEARS`). Its ending in words goes
+    with it ("-м", and `year_endings`: "1990г.", "1985 г.", "1990年", "1990 roku").
+
+    Its kind is `birth_year`: masked as a date of birth, but the user is not warned about it
+    (the year is how an underage or mismatched birth date is told)."""
     text = scan.text
     pos = end
     while pos < len(text) and pos - end <= _YEAR_GAP and not text[pos].isdigit():
         if not (text[pos].isalpha() or text[pos] in " '’"):
             return  # a sign between: "born in Spain, my passport expired in 2025"
         pos += 1
-    words = text[end:pos].split()
+    gap = text[end:pos]
+    words = gap.split()
+    han = [ch for ch in gap if is_cjk(ch)]
     if (pos + 4 > len(text) or len(words) > 3 or any(len(w) > _YEAR_WORD for w in words)
-            or text[pos - 1 : pos].isalpha()):
+            or len(han) > 1 or any(ch not in _YEAR_LINKS_HAN for ch in han)
+            or (text[pos - 1 : pos].isalpha() and not is_cjk(text[pos - 1]))):
         return  # (small words only: a "birth certificate 2010" is the certificate's year)
     year = text[pos : pos + 4]
     after = text[pos + 4 : pos + 5]
     if not year.isdigit() or year[:2] not in ("19", "20") or after.isdigit() or (
-            after in "./-" and text[pos + 5 : pos + 6].isdigit()):
+            after and after in "./-" and text[pos + 5 : pos + 6].isdigit()):
         return  # a full date is the other patterns' ("born 1990-05-12"), a number is no year
     if int(year) > this_year - YOUNG_YEARS:
         return
@@ -114,9 +125,29 @@ def _birth_year(scan: Scan, end: int, this_year: int) -> None:
             tail += 1
         if stop + 1 < tail <= stop + _YEAR_ENDING + 1:
             stop = tail
-    elif text[stop : stop + 1].isalpha():
-        return  # "1990s"
-    scan.claim("date_of_birth", pos, stop)
+    else:
+        ending = _year_ending(scan, stop)
+        if ending:
+            stop = ending
+        elif after.isalpha():
+            return  # "1990s"
+    scan.claim("birth_year", pos, stop)
+
+
+def _year_ending(scan: Scan, pos: int) -> int:
+    """Where a year's word (`year_endings`) right after `pos` ends, glued or after one space
+    ("1990г.", "1985 г.", "1990年", "1990 roku"), or 0. A word of letters must end there
+    ("1990 годах" is no "года")."""
+    text = scan.text
+    endings = sorted(scan.vocab.folded("year_endings"), key=len, reverse=True)  # (a few words)
+    for start in (pos, pos + 1) if text[pos : pos + 1] == " " else (pos,):
+        head = text[start : start + _YEAR_ENDING + 2].casefold()
+        for word in endings:
+            stop = start + len(word)
+            if head.startswith(word) and (word[-1] == "." or is_cjk(word[-1])
+                                          or not text[stop : stop + 1].isalpha()):
+                return stop
+    return 0
 
 
 def _year_first(parts: list[str]) -> bool:

@@ -182,7 +182,9 @@ def cvvs(scan: Scan) -> None:
     """Three or four digits after a CVV word ("CVV 913"); or after a code's bare word
     ("código", "code", "код": one word, no digit, not "2fa code", "sms code" or "pin") that
     follows a card number found (with its expiry between, maybe): "cartão 5162 ... validade
-    04/28 código 913" tells the card's code."""
+    04/28 código 913" tells the card's code. A code that a word says the kind of
+    (`code_qualifiers`: "postal code", "declined code 051", "código postal", "код ошибки") is
+    not the card's."""
     if not scan.has_digit:
         return
     for _, e in scan.cues("cvv"):
@@ -194,10 +196,34 @@ def cvvs(scan: Scan) -> None:
     for cs, e in scan.cues("code"):
         word = scan.text[cs:e]
         if (" " in word or any(ch.isdigit() for ch in word) or word.casefold() in pins
-                or is_cjk_char(word[0])):
+                or is_cjk_char(word[0]) or _qualified_code(scan, cs, e)):
             continue
         if any(0 <= cs - end <= _CARD_TO_CODE and _after_card(scan, end, cs) for end in cards):
             _cvv_after(scan, e)
+
+
+#: how far around a code's word its qualifier is looked for ("declined ", " d'erreur")
+_QUALIFIER_REACH = 24
+#: what is stripped from the words around a code's word ("zip-code", "(postal) code")
+_QUALIFIER_SIGNS = ".,;:!?()[]{}\"'«»“”-–—"
+
+
+def _qualified_code(scan: Scan, start: int, end: int) -> bool:
+    """Does a word of `code_qualifiers` stand right before the code's word at start:end, or
+    right after it, one word or two ("postal code", "zip-code", "promo code", "declined code",
+    "código postal", "code d'erreur", "код ошибки", "posta kodu")?"""
+    qualifiers = scan.vocab.folded("code_qualifiers")
+    text = scan.text
+    before = [w.strip(_QUALIFIER_SIGNS) for w in
+              text[max(0, start - _QUALIFIER_REACH) : start].casefold().replace("-", " ").split()]
+    after = [w.strip(_QUALIFIER_SIGNS) for w in
+             text[end : end + _QUALIFIER_REACH].casefold().replace("-", " ").split()]
+    if start > _QUALIFIER_REACH and before:
+        before = before[1:]  # (the first may be cut)
+    if len(text) > end + _QUALIFIER_REACH and after:
+        after = after[:-1]
+    return any(" ".join(words) in qualifiers
+               for words in (before[-1:], before[-2:], after[:1], after[:2]) if words)
 
 
 #: the most characters between a card number (or its expiry) and the code's word after it

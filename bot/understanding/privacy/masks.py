@@ -19,6 +19,9 @@ MASKS: dict[str, str] = {
     "uid": "[uid]",
     "username": "[username]",
     "date_of_birth": "[date of birth]",
+    # a birth year said alone ("born in 2008", "Год рождения 1995"): masked as a date of birth,
+    # but the fact an age or a mismatch is told with, so the user is not warned about it
+    "birth_year": "[date of birth]",
     "date": "[date]",
     "number": "[number]",
     "secret": "[secret]",

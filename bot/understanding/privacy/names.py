@@ -34,7 +34,7 @@ def names(scan: Scan) -> None:
                                                        particle=True)))
     for _, e in scan.cues("name_weak"):
         if is_cjk_char(scan.text[e - 1]) and not _latin_follows(scan, e):
-            _chinese_name(scan, e, strict=True)
+            _chinese_name(scan, e, strict=True, weak=True)
         else:
             # "my brother, Oleg Kovalchuk, ...": a comma may stand between the cue and the name;
             # in a script without capitals ("أخي يوسف") the words up to a common word count
@@ -606,12 +606,14 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
     (latin: IVAN PETROV)", "Li Wei / 李伟": the capitalised words that fill the brackets (or two
     opening them), two to four Chinese characters, or two capitalised words after the slash."""
     text = scan.text
-    ends = [e for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True) if k == "name"]
+    # where each name ends, and where it starts (a mask of an earlier pass: the name unknown)
+    named = {e: s for s, e, k in zip(scan.starts, scan.ends, scan.kinds, strict=True) if k == "name"}
     i = text.find("[name]")
     while i >= 0:
-        ends.append(i + len("[name]"))
+        named[i + len("[name]")] = -1
         i = text.find("[name]", i + 1)
-    for pos in sorted(set(ends)):
+    for pos in sorted(named):
+        name = text[named[pos] : pos] if named[pos] >= 0 else ""
         while pos < len(text) and text[pos] in " \t":
             pos += 1
         if text.startswith("/", pos) or text.startswith("／", pos):
@@ -634,8 +636,8 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
         inner = text[pos + 1 : close] if 0 < close - pos <= 60 else ""
         if not inner:
             continue
-        if (all(_kana_or_han(ch) or _hiragana(ch) or ch in " 　" for ch in inner)
-                and len(inner.strip()) >= 2 and not _a_closer(scan, inner.strip())):
+        if ((all(_kana_or_han(ch) or ch in " 　" for ch in inner) and len(inner.strip()) >= 2
+                and not _a_closer(scan, inner.strip())) or _a_reading(scan, inner, name)):
             # 佐藤 美咲（サトウ ミサキ）, 佐藤 美咲（さとう みさき）: the reading in kana
             scan.claim("name", pos + 1, close)
             continue
@@ -652,10 +654,13 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
                     scan.claim("name", s, e)
                 continue
         colon = max(inner.rfind(":"), inner.rfind("："))
-        if colon < 0:  # "محمد ... (بالإنجليزي Mohammed Al-Shammari)": "in English", then the name
+        led = colon < 0 and _other_script_lead(inner) >= 0
+        if led:  # "محمد ... (بالإنجليزي Mohammed Al-Shammari)": "in English", then the name
             colon = _other_script_lead(inner)
         span = _run(scan, pos + 1 + colon + 1, least=1, lowercase=False, skip=QUOTES)
         fills = span is not None and not text[span[1] : close].strip(" \t" + QUOTES)
+        if led and span is not None and not _latin_name_after_lead(scan, text[span[0] : span[1]]):
+            continue  # "(уровень Verified Plus)": a tier, a status, in English words
         # "(Alexey Smirnov в паспорте)": two name words opening the brackets are enough
         if span is not None and (fills or len(text[span[0] : span[1]].split()) >= 2):
             scan.claim("name", *span)
@@ -663,6 +668,45 @@ def _name_in_brackets_after_mask(scan: Scan) -> None:
 
 def _hiragana(ch: str) -> bool:
     return "\u3041" <= ch <= "\u309f"
+
+
+#: the most kana a reading takes for one character of the name before it (佐藤 美咲: さとう みさき)
+_KANA_PER_CHAR = 4
+#: the endings of a Japanese sentence in hiragana: a bracket that ends so says something
+#: ("（まだ審査中です）", "（ちがいます）"), it is no name's reading
+_SENTENCE_ENDS = ("です", "ます", "ません", "でした", "ました", "ない", "なかった", "たい", "だ",
+                  "だった", "よ", "ね", "か", "けど", "から", "ので", "のに")
+
+
+def _a_reading(scan: Scan, inner: str, name: str) -> bool:
+    """Is a bracket with hiragana in it the reading of the name before it (佐藤 美咲（さとう
+    みさき）)? It is kana alone (a kanji in it makes a sentence: "（まだ審査中です）"), no
+    sentence's ending ("です", "ません"), no word that follows a name ("さん"), after a name
+    found in this pass (not a mask), and, when the name is written in kanji or kana, about as
+    long as it: one to `_KANA_PER_CHAR` kana a character ("山田太郎（たぶん）" is none)."""
+    kana = inner.replace(" ", "").replace("　", "")
+    if (len(kana) < 2 or not any(_hiragana(ch) for ch in kana)
+            or not all(_hiragana(ch) or "\u30a0" <= ch <= "\u30ff" for ch in kana)
+            or kana.endswith(_SENTENCE_ENDS) or _a_closer(scan, inner.strip())):
+        return False
+    written = name.replace(" ", "").replace("　", "")
+    if not written:
+        return False  # (a mask of an earlier pass: the reading was judged then)
+    if all(_kana_or_han(ch) or _hiragana(ch) for ch in written):
+        return len(written) <= len(kana) <= _KANA_PER_CHAR * len(written)
+    return True
+
+
+def _latin_name_after_lead(scan: Scan, words: str) -> bool:
+    """Are the Latin words after another script's lead in brackets a name ("(латиницей Olha
+    Sydorenko)")? Two capitalised words or more, none a common English word (the BIP-39 list)
+    nor a `not_names` word (Binance's tiers and statuses: "(уровень Verified Plus)",
+    "(статус Under Review)")."""
+    v = scan.vocab
+    parts = [w.casefold() for w in words.split()]
+    return len(parts) >= 2 and not any(
+        w in v.bip39 or (w in v.folded("not_names") and w not in v.folded("name_particles"))
+        for w in parts)
 
 
 def _a_closer(scan: Scan, inner: str) -> bool:
@@ -935,7 +979,7 @@ def _closing_name(scan: Scan) -> None:
         return
     if is_cjk_char(text[pos]):
         if end - pos <= 4 and not any(ch.isspace() for ch in text[pos:end]):
-            _chinese_name(scan, pos, strict=True)
+            _chinese_name(scan, pos, strict=True, weak=True)
         return
     # (signed, a name in small letters too: "Cheers, harriet", "— олег")
     span = _run(scan, pos, least=1 if signed else 2, lowercase=signed, skip="")
@@ -1288,6 +1332,9 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str,
             # "Emre Can Öztürk": a common word between two name words is a name too
             following = text[run[i + 1][0] : run[i + 1][1]] if i + 1 < len(run) else ""
             inside = words and capital and following[:1].isupper() and following.casefold() not in not_names
+            # "założone na Jana Kowalskiego": before a surname in a case of its own, a given
+            # name that is another language's common word ("jana", Swahili for "yesterday")
+            inside = inside or (not words and capital and _declined_surname(v, following, not_names))
             # "my brother Nguyen Thanh Long used ...": a capitalised common word right after two
             # name words, in a sentence that goes on in small letters, ends the name
             last = (len(words) >= 2 and capital and not mode_lower and word[1:].islower()
@@ -1319,6 +1366,14 @@ def _run(scan: Scan, pos: int, *, least: int, lowercase: bool, skip: str,
     return words[0][0], end
 
 
+def _declined_surname(v: Vocabulary, word: str, not_names: frozenset[str]) -> bool:
+    """Is `word` a capitalised surname with an ending of a case of its own
+    (`surname_endings`: "Kowalskiego", "Zielińską"), no common word?"""
+    folded = word.casefold()
+    return (word[:1].isupper() and folded not in not_names
+            and any(folded.endswith(e) and len(folded) > len(e) + 1 for e in v.folded("surname_endings")))
+
+
 def _given_after_comma(scan: Scan, span: tuple[int, int] | None) -> tuple[int, int] | None:
     """A surname, a comma, then the given names, as passports and forms print them ("CHAN,
     Tsz Ching", "IVANOVA, Anna", and "Müller, Jürgen" where the name ends the line): the whole."""
@@ -1348,8 +1403,11 @@ def _weight(word: str) -> int:
     return 2 if len(parts) >= 2 and capitals == len(parts) else 1
 
 
-def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
-    """A surname and one or two more characters: 我叫王伟，... / 身份证上是张小明，..."""
+def _chinese_name(scan: Scan, pos: int, *, strict: bool, weak: bool = False) -> None:
+    """A surname and one or two more characters: 我叫王伟，... / 身份证上是张小明，...
+
+    After a `weak` link ("我是", "I am"; not a name label such as 我叫 or 姓名) a place or a
+    person of one is no name: "我是韩国人", "我老公是温州的" (`places`)."""
     text = scan.text
     m = scan.p.han_run.match(text[pos : pos + 12])
     if m is None:
@@ -1360,14 +1418,12 @@ def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
     if cut != -1:
         e = cut
     run = simplified(text[s:e])  # Traditional writers: 陳美玲 is 陈美玲
-    if len(run) != e - s or any(run.startswith(w) for w in scan.vocab.cjk("not_names")):
+    if len(run) != e - s:
         return
-    if _a_place(run):
-        return  # "我是韩国人", "我老公是温州的": a place, or a person of one
-    surnames = scan.vocab.folded("surnames")
-    surname = 2 if run[:2] in surnames else 1 if run[:1] in surnames else 0
+    surname = _chinese_surname(scan, run, places=weak)
     if not surname:
-        if not strict and run[:1] in _FAMILIAR and run[1:2] in surnames:
+        if (not strict and run[:1] in _FAMILIAR and run[1:2] in scan.vocab.folded("surnames")
+                and not _common_start(scan, run)):
             scan.claim("name", s, s + 2)  # 叫我老李就行, 小王, 阿陈: a surname called familiarly
         return
     if any(run.startswith(w, k) for k in (1, 2) for key in _OTHER_FIELDS for w in scan.vocab.cjk(key)):
@@ -1382,14 +1438,39 @@ def _chinese_name(scan: Scan, pos: int, *, strict: bool) -> None:
 _FAMILIAR = "老小阿"
 #: the cues of other fields of a form, which a name does not hold
 _OTHER_FIELDS = ("address", "birth", "id_numbers", "phone_labels", "name")
-#: the last character of a place's name of two ("韩国", "苏州"; "韩国人" is a Korean)
-_PLACE_ENDS = "国國省市州县縣区區"
 
 
-def _a_place(run: str) -> bool:
-    """Is a run that opens with a surname a place of two characters, or a person of one
-    ("韩国", "温州", "韩国人..."; not "王国强")? Names of two that end so are rare."""
-    return len(run) >= 2 and run[1] in _PLACE_ENDS and (len(run) == 2 or run[2] == "人")
+def _common_start(scan: Scan, run: str) -> bool:
+    """Does a Chinese run open with a common word that starts like a name (`not_names`)?"""
+    return any(run.startswith(w) for w in scan.vocab.cjk("not_names"))
+
+
+def _chinese_surname(scan: Scan, run: str, *, places: bool) -> int:
+    """How many of a Chinese run's first characters are its surname (欧阳: 2, 王: 1) when the
+    run may be a name (the surname alone too: "姓名 欧阳⏎晓峰"); else 0: it opens with a common
+    word (`not_names`) or with no known surname (`surnames`), or, with `places`, it is a place
+    or a person of one (`_a_place`). (The one test of `_chinese_name` and `_chinese_owner`.)"""
+    if _common_start(scan, run) or (places and _a_place(scan, run)):
+        return 0
+    surnames = scan.vocab.folded("surnames")
+    return 2 if run[:2] in surnames else 1 if run[:1] in surnames else 0
+
+
+#: the longest place name looked up (`places`: "黑龙江", "马来西亚", "齐齐哈尔", "乌鲁木齐")
+_PLACE_MOST = 5
+#: what may follow a place's name in a run that is still the place or a person of one
+#: ("温州市", "浙江省", "韩国人", "韩国籍")
+_PLACE_AFTER = "人籍省市县縣区區"
+
+
+def _a_place(scan: Scan, run: str) -> bool:
+    """Is a run a place (`places`: "韩国", "温州", "高雄市") or a person of one ("韩国人",
+    "温州籍"), rather than a name ("王国", "张国": no place)?"""
+    places = scan.vocab.folded("places")
+    for n in range(min(len(run), _PLACE_MOST), 1, -1):
+        if run[:n] in places:
+            return len(run) == n or run[n] in _PLACE_AFTER
+    return False
 
 
 def _past_link(scan: Scan, start: int, end: int) -> int:
@@ -1398,29 +1479,49 @@ def _past_link(scan: Scan, start: int, end: int) -> int:
     is from."""
     text = scan.text
     cue = text[start:end]
-    if text[end : end + 1] in _CJK_LINKS and cue[-1:] in "名人" and cue != "本人":
+    if end < len(text) and text[end] in _CJK_LINKS and cue[-1:] in "名人" and cue != "本人":
         return end + 1
     return end
 
 
-#: what may stand right before a name that owns a document ("用了张伟的身份证", "是李娜的护照"):
-#: a verb or a small word of one character
-_OWNER_AFTER = "用了是拿借给給帮幫和跟把替让讓与與或及"
+#: verbs that take a person, and small words that join owners, right before a name that owns
+#: a document ("用了张伟的身份证", "拿他和李娜的护照"); 了 after one of the verbs ("借了")
+_OWNER_VERBS = "用拿借给給帮幫替把让讓冒盗盜"
+_OWNER_JOINS = "和跟与與或及"
+#: what stands before 是 when it points at the owner ("這是黃美玲的護照"; a bare 是 is too weak:
+#: "是常见的银行卡")
+_OWNER_POINTERS = "这這那就"
 #: the most owner-document pairs looked at in one message
 _MOST_OWNERS = 8
+
+
+def _owner_sign(text: str, start: int) -> int:
+    """How strongly what stands before a run at `start` says a person owns the document after
+    it: 2 after a verb that takes a person or a word that joins owners ("用了", "借", "和",
+    "这是"), 1 when the run opens the text or follows a sign, a space or a letter of another
+    script ("张伟的身份证..."), 0 after any other Chinese character ("是常见的", "全新的")."""
+    before = text[start - 1] if start else ""
+    if not before or not is_cjk_char(before):
+        return 1
+    if before in _OWNER_VERBS or before in _OWNER_JOINS:
+        return 2
+    two = text[start - 2] if start >= 2 else ""
+    if (before == "了" and two in _OWNER_VERBS) or (before == "是" and two in _OWNER_POINTERS):
+        return 2
+    return 0
 
 
 def _chinese_owner(scan: Scan) -> None:
     """A Chinese name that owns a document: the name, "的", then a document's word
     (`documents`, `id_numbers`, `card`: "张伟的身份证是我帮他拍的", "用了李小龙的护照"). The name
-    is a surname and one or two characters (a surname of two and one or two) that opens the
-    text, follows a sign or a space, or a small word of `_OWNER_AFTER`; no common word
-    (`not_names`) and no place ("韩国的护照", "江苏的身份证")."""
+    is a surname and one or two characters (a surname of two and one or two) that a person's
+    sign stands before (`_owner_sign`); no common word (`not_names`, or the segmenter's
+    dictionary: "孙子", "白金", "常见") and no place (`places`: "韩国的护照", "高雄的身份证").
+    Where only the text's start or a sign stands before it, a run whose first two characters
+    are such a word is none either ("P2P付款用的银行卡")."""
     text = scan.text
     if "的" not in text:
         return
-    surnames = scan.vocab.folded("surnames")
-    not_names = scan.vocab.cjk("not_names")
     owned = sorted({s for key in ("documents", "id_numbers", "card") for s, _ in scan.cues(key)
                     if s >= 3 and text[s - 1] == "的" and is_cjk_char(text[s])})
     for at in owned[:_MOST_OWNERS]:
@@ -1432,12 +1533,14 @@ def _chinese_owner(scan: Scan) -> None:
             run = simplified(text[start:end])
             if len(run) != length or not all(is_cjk_char(ch) for ch in run):
                 continue
-            before = text[start - 1] if start else ""
-            if before and is_cjk_char(before) and before not in _OWNER_AFTER:
+            sign = _owner_sign(text, start)
+            if not sign:
                 continue
-            surname = 2 if run[:2] in surnames else 1 if run[:1] in surnames else 0
-            if (not surname or not 1 <= length - surname <= 2 or _a_place(run)
-                    or any(run.startswith(w) for w in not_names)):
+            surname = _chinese_surname(scan, run, places=True)
+            if not surname or not 1 <= length - surname <= 2:
+                continue
+            common = scan.p.common_han
+            if run in common or (sign == 1 and surname == 1 and length == 3 and run[:2] in common):
                 continue
             if scan.free(start, end):
                 scan.claim("name", start, end)
@@ -1487,7 +1590,7 @@ def _opening_name(scan: Scan, start: int = 0) -> None:
         if run is not None and len(run.group("v") or "") <= 3:
             after = scan.after_char(pos + run.end("v"))
             if after in "，,。 " or not after:
-                _chinese_name(scan, pos, strict=True)
+                _chinese_name(scan, pos, strict=True, weak=True)  # (no label: "韩国，...")
         return
     span = _run(scan, pos, least=2, lowercase=False, skip="")
     if span is None:

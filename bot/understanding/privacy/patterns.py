@@ -10,6 +10,7 @@ from bot.understanding.privacy.cues import CueFinder
 from bot.understanding.privacy.rx import DIGITS, Pattern, is_cjk, lazy_rx, words_rx
 from bot.understanding.privacy.vocab import Vocabulary
 from bot.understanding.text import EMAIL_PATTERN
+from bot.understanding.tokens import WORDS_FILE
 
 _B58 = "1-9A-HJ-NP-Za-km-z"
 # the start of the text or a character that cannot be part of a word: ASCII punctuation or a
@@ -27,6 +28,31 @@ NUM = r"\d{1,5}[A-Za-z]?(?:[/\-]\d{1,4}[A-Za-z]?)?"  # a house number: 12, 3B, 8
 CENTURY = r"(?:19|20|13|14|25)"
 #: Japanese eras and the Gregorian year before each one's first year (平成8年 is 1996)
 ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
+
+
+#: a word of the Chinese segmenter's dictionary counted this often or more is a common word
+#: ("孙子", "白金", "高龄"; a name there is rare: "李小龙" counts 15)
+COMMON_HAN_COUNT = 40
+
+
+def common_han_words(v: Vocabulary) -> frozenset[str]:
+    """The common words of the Chinese segmenter's dictionary (`WORDS_FILE`, most frequent
+    first, counted at least `COMMON_HAN_COUNT`) of two to four characters that open with a
+    surname (`surnames`): "孙子", "常见", "白金" look like names and are none. Read when the
+    patterns are built (they are kept in the disk cache with them)."""
+    surnames = v.folded("surnames")
+    words = set()
+    try:
+        with WORDS_FILE.open(encoding="utf-8") as f:
+            for line in f:
+                word, _, count = line.rstrip("\n").partition(" ")
+                if not count.isdigit() or int(count) < COMMON_HAN_COUNT:
+                    break
+                if 2 <= len(word) <= 4 and (word[:1] in surnames or word[:2] in surnames):
+                    words.add(word)
+    except OSError:  # pragma: no cover - a tree without the segmenter's words
+        return frozenset()
+    return frozenset(words)
 
 
 def ci(words: list[str]) -> str:
@@ -308,6 +334,8 @@ class Patterns:
         # a later line that opens with one ("...⏎⏎Dear Callum Hay,")
         self.greeted_line = lazy_rx(rf"\n[ \t>«“„\"]*(?P<v>{fwd}{ci(v.spaced('greetings'))})")
         self.han_run = lazy_rx(r"^[\s:：]*(?P<v>\p{Han}{2,8})")
+        #: common Chinese words that open like a name (names.py `_chinese_owner`)
+        self.common_han = common_han_words(v)
         # every match of these has an ASCII digit (`\d` in each alternative), of these an "@" or
         # a "[": a message without one is not searched (most messages have no digit at all)
         for pattern in (self.bot_token, self.tx_hash, self.iban, self.card, self.id_chunk, self.hkid, self.ni,

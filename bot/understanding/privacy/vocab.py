@@ -36,6 +36,7 @@ CUE_KEYS = frozenset({
     "self_intro", "self_intro_close", "street_endings", "number_words", "self_labels",
     "security", "security_links", "security_verbs", "not_answers", "forwarded", "salutations",
     "name_glued", "address_ends", "name_given", "name_titled", "birthplace", "street_numbered",
+    "places", "code_qualifiers", "year_endings", "surname_endings",
 })
 TOP_KEYS = frozenset({"version", "cues", "public_email_domains"})
 
