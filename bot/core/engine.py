@@ -28,6 +28,7 @@ from bot.core import buttons, commands, fix, flood, followups, journal, language
 from bot.core.events import Attachment, ButtonPress, Command, Event, FollowupDue, Reply, TextMessage
 from bot.core.state import FIX, State
 from bot.core.turn import Turn
+from bot.knowledge import languages
 from bot.knowledge.contract import (
     AT_LEAST_INTENTS,
     COUNT_INTENTS,
@@ -35,6 +36,7 @@ from bot.knowledge.contract import (
     LEXICON_INTENTS,
 )
 from bot.knowledge.model import KnowledgeBase, Option
+from bot.understanding.language import BY_SCRIPT, OwnWords
 from bot.understanding.matcher import Matcher
 from bot.understanding.privacy import find_sensitive
 from bot.understanding.redact import MASKS
@@ -96,8 +98,21 @@ class Engine:
         #: ("someone sold me a verified account"): matching.yaml `not_results`
         self._not_results = frozenset(
             _process(str(w)) for _, data in matching_files(kb) for w in data.get("not_results", ()) or ())
-        #: common words of languages the bot does not write in (matching.yaml `foreign_words`)
-        self.foreign_words = frozenset(_process(str(w)) for w in words.get("foreign_words", ()) or ())
+        #: common words of languages the bot does not write in (matching.yaml `foreign_words`;
+        #: not those of a language it writes in: knowledge/i18n/es/ makes Spanish's no longer
+        #: foreign), and marks of theirs found anywhere in a message ("¿")
+        listed = languages.foreign_words(kb)
+        self.foreign_words = frozenset(_process(w) for w in listed if not languages.is_mark(w))
+        self._foreign_marks = tuple(sorted(w for w in listed if languages.is_mark(w)))
+        #: letters the overlay languages write with: an Arabic or a Kazakh overlay's letters
+        #: are no sign of a language the bot does not write in
+        self._own_letters = languages.overlay_letters(kb)
+        self._not_written = _NOT_WRITTEN - self._own_letters
+        #: the languages it writes in that the script does not tell (Spanish), by their words
+        told = [lang for lang in languages.written(kb) if lang not in BY_SCRIPT]
+        self._written = OwnWords(
+            {lang: languages.own_words(kb, lang) | languages.foreign_words_of(kb, lang) for lang in told},
+            {lang: languages.own_words(kb, lang) for lang in BY_SCRIPT} if told else {})
         #: words that say a message is about verification (matching.yaml `domain_words`)
         #: (every language's: "…证件照片被拒了" after a seed phrase is about verification)
         self.domain_words = tuple(dict.fromkeys(
@@ -568,21 +583,30 @@ class Engine:
         """Is `text` written in a language the bot does not write in? Mostly letters of another
         script than Latin, Cyrillic and Chinese (Arabic, Devanagari, Thai, Hangul, kana...), two
         words with letters no Russian word has ("өтінімім қабылданбады", `_NOT_WRITTEN`; one
-        is a place's name: "погода в Өскемене"), Spanish's opening marks ("¿cuánto tarda?"), or
-        two of matching.yaml's `foreign_words` ("mi verificación fue rechazada")."""
+        is a place's name: "погода в Өскемене"), a mark of `foreign_words` (Spanish's opening
+        marks: "¿cuánto tarda?"), or two of its words ("mi verificación fue rechazada"). The
+        letters, marks and words of a language the bot writes in (its overlay) are none of these."""
         return (self._other_script(text) or len(self._foreign_found(text)) >= 2
-                or "¿" in text or "¡" in text
-                or sum(any(ch in _NOT_WRITTEN for ch in w) for w in text[:2000].split()) >= 2)
+                or any(mark in text for mark in self._foreign_marks)
+                or sum(any(ch in self._not_written for ch in w) for w in text[:2000].split()) >= 2)
 
-    @staticmethod
-    def _other_script(text: str) -> bool:
-        """Is `text` mostly in another script than Latin, Cyrillic and Chinese, or Japanese?"""
+    def written_language(self, text: str, read: str | None, current: str | None = None) -> str | None:
+        """The language `text` is written in, `read` being the one its script tells: another
+        language the bot writes in when its own words say so ("mi pasaporte está vencido" is
+        Spanish once knowledge/i18n/es/ exists); `current`, the user's, wins a tie."""
+        return self._written.language(text, read, current)
+
+    def _other_script(self, text: str) -> bool:
+        """Is `text` mostly in another script than Latin, Cyrillic, Chinese and the overlay
+        languages' letters, or Japanese?"""
+        own = self._own_letters
         letters = [ch for ch in text[:2000] if ch.isalpha()]
         other = sum(1 for ch in letters if not (ch < "\u0250" or "\u0400" <= ch <= "\u04ff"
-                                                or is_han(ch)))
+                                                or is_han(ch) or (own and ch.lower() in own)))
         # (kana: Japanese, however many Chinese characters it also uses)
         return bool(letters) and (other * 2 > len(letters)
-                                  or sum("\u3040" <= ch <= "\u30ff" for ch in letters) >= 2)
+                                  or sum("\u3040" <= ch <= "\u30ff" and not (own and ch in own)
+                                         for ch in letters) >= 2)
 
     def _foreign_found(self, text: str) -> set[str]:
         """The `foreign_words` in `text`."""

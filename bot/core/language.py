@@ -39,8 +39,9 @@ def base(code: str | None) -> str | None:
 
 def detect(t: Turn, text: str) -> str | None:
     """The language a message is written in (Russian in Latin letters counts as Russian: the
-    matcher knows the Russian words of the knowledge base)."""
-    return t.engine.matcher.language(text)
+    matcher knows the Russian words of the knowledge base; a language the script does not tell,
+    Spanish in Latin letters, is told by its overlay's words, the user's own winning a tie)."""
+    return t.engine.written_language(text, t.engine.matcher.language(text), t.state.lang)
 
 
 def from_client(t: Turn) -> None:
@@ -107,7 +108,24 @@ def nearest(t: Turn, text: str, lang: str | None) -> None:
     if lang != "ru" or sum(ch in _NOT_RUSSIAN for ch in text) < 2 or "uk" in t.state.lang_noted:
         return
     t.state.lang_noted.append("uk")
-    t.reply("language_nearest")
+    t.reply("language_nearest", languages=listed(t, "language_nearest"))
+
+
+def listed(t: Turn, key: str) -> list[str]:
+    """The languages the bot writes in, for message `key` ("I can only write in {languages}"):
+    the one in use first, each named as that message's language names it, with its own name
+    after it where that differs (message `language_in_list`: "Chinese (中文)")."""
+    text = t.kb.messages.get(key)
+    written_in = text.resolve(t.lang) if text is not None else DEFAULT_LANG
+    langs = offered(t.kb)
+    first = t.lang if t.lang in langs else written_in if written_in in langs else DEFAULT_LANG
+    out = []
+    for lang in (first, *(x for x in langs if x != first)):
+        own = t.kb.message("language_name", lang)
+        local = _names_entry(t, lang, written_in) or own  # ("русский" within a Russian sentence)
+        out.append(local if local.casefold() == own.casefold() else
+                   t.kb.message("language_in_list", written_in, name=local, own=own))
+    return out
 
 
 def asks_language(t: Turn, text: str) -> bool:
@@ -121,11 +139,23 @@ def name(t: Turn, lang: str, written_in: str | None = None) -> str:
     """A language's name, written in that language, or as `written_in` writes it (its
     `language_names` message) when that has it."""
     if written_in and written_in != lang:
-        for pair in t.kb.message("language_names", written_in).split(","):
-            code, _, local = pair.partition(":")
-            if code.strip() == lang and local.strip():
-                return local.strip()
+        local = _names_entry(t, lang, written_in)
+        if local:
+            return local
     return t.kb.message("language_name", lang)
+
+
+def _names_entry(t: Turn, lang: str, written_in: str) -> str | None:
+    """`lang` as `written_in`'s own `language_names` names it, or None (a language without
+    its own list names the others in their own words, not in English)."""
+    names = t.kb.messages.get("language_names")
+    if names is None or (names.resolve(written_in) == DEFAULT_LANG and base(written_in) != DEFAULT_LANG):
+        return None
+    for pair in names.get(written_in).split(","):
+        code, _, local = pair.partition(":")
+        if code.strip() == lang and local.strip():
+            return local.strip()
+    return None
 
 
 def named(t: Turn, text: str) -> set[str]:

@@ -1725,14 +1725,15 @@ def language_unsupported(t: Turn) -> None:
     # (it says all that "I answer in Russian" said a moment ago: "KYC өтінімім қабылданбады")
     t.replies[:] = [r for r in t.replies if "language_nearest" not in r.keys]
     case = t.open_case()
+    written = language.listed(t, "language_unsupported")  # "English, Chinese (中文) and ..."
     if case is not None and t.state.asked_result and case_rules.result_pending(t):
-        t.reply("language_unsupported")
+        t.reply("language_unsupported", languages=written)
         followups.ask_result(t)
     elif t.current_step() is not None:
-        t.reply("language_unsupported")
+        t.reply("language_unsupported", languages=written)
         fix.render_step(t)
     else:
-        t.reply("language_unsupported", [t.btn("reasons", "L")])
+        t.reply("language_unsupported", [t.btn("reasons", "L")], languages=written)
 
 
 def unmatched(t: Turn, text: str, vague: bool = False, unknown_reason: bool = False,

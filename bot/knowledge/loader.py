@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bot.knowledge import merge, overlay, schema
+from bot.knowledge import languages, merge, overlay, schema
 from bot.knowledge.entries import Pending, parse_reason, parse_topic, read_entries
 from bot.knowledge.model import DEFAULT_LANG, KnowledgeBase, Phrasing, Source
 from bot.knowledge.policy_reader import read_policy
@@ -169,6 +169,7 @@ def collect(
             entries.append((f"negatives.yaml ({lang})", negative_overlays[lang]))
         _check_duplicate_examples(entries, problems)
 
+    problems.add(languages.privacy_copies(root))  # an overlay's privacy.yaml copied over
     kb: KnowledgeBase | None = None
     if not problems.errors and policy is not None:
         kb = KnowledgeBase(
@@ -194,6 +195,8 @@ def collect(
             languages=(DEFAULT_LANG, *(o.lang for o in overlays if o.has_texts)),
             scope=scope,
         )
+        # (a language's words listed as foreign, a language left unnamed)
+        problems.add(languages.problems(kb, root))
         _run_checks(kb, checks, problems, display_path(root))
     errors = Problems.render(problems.errors)
     warnings = Problems.render(problems.warnings)

@@ -28,6 +28,8 @@ WORD_LISTS = ("stop_words", "boilerplate", "reason_markers", "soft_separators", 
               "clause_leads")
 #: lists of regular expressions
 PATTERN_LISTS = ("boilerplate", "reason_markers", "adult_ages")
+#: a language code, as a `foreign_words` key (the folder names of i18n/: es, pt-br, zh-hant)
+_LANG_CODE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 
 
 @dataclass(frozen=True)
@@ -130,9 +132,18 @@ def check_matching(ctx: FileCtx, data: YMap) -> None:
                                                   "not a letter or digit (an emoji)")
                 elif not isinstance(word, str) or not word.strip():
                     ctx.error(symbols.lines[key], f"symbol '{key}' must stand for a word or phrase")
+    foreign = data.get("foreign_words")
+    if isinstance(foreign, YMap):  # lists by language: {es: [fue, está], pt: [não, foi]}
+        for code, words in foreign.items():
+            if not _LANG_CODE.match(str(code)):
+                ctx.error(foreign.lines[code], f"foreign_words key '{code}' is not a language code; "
+                                               "use one such as es, pt or pt-br")
+            elif not isinstance(words, YList) or not all(_scalar(v) for v in words):
+                ctx.error(foreign.lines[code], f"foreign_words of '{code}' must be a list of words, "
+                                               f"e.g. `{code}: [word, other word]`")
     for name in WORD_LISTS:
         value = data.get(name)
-        if value is None:
+        if value is None or (name == "foreign_words" and isinstance(value, YMap)):
             continue
         if not isinstance(value, YList) or not all(_scalar(v) for v in value):
             ctx.error(data.lines[name], f"`{name}` must be a list of strings")

@@ -1,5 +1,8 @@
 """Which language a message is written in, and Russian written in Latin letters (translit).
 
+`OwnWords` tells, after it, a language the knowledge base writes in that the script does not
+tell (Spanish in Latin letters, Ukrainian in Cyrillic) by that language's own words.
+
 `detect_language` decides by script: Chinese characters, Cyrillic or Latin letters, weighing a
 Chinese character as a short word. Latin text is Russian when most of its words are Russian
 words spelt in Latin letters ("pasport prosrochen", "verifikatsiya ne proshla"); telling that
@@ -13,12 +16,17 @@ shch...), and `skeleton` folds the letters those schemes disagree on (й/и/ы, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Iterable, Mapping
+from typing import Literal, get_args
 
+from bot.knowledge.languages import fold, words_in
 from bot.understanding.text import clean, scripts
 
 Language = Literal["en", "zh", "ru"]
+#: the languages `detect_language` tells by their script
+BY_SCRIPT: tuple[str, ...] = get_args(Language)
+#: what `detect_language` reads a text in Latin letters as, unless it is Russian in translit
+LATIN: Language = "en"
 
 #: Latin letter groups and their Cyrillic spelling, longest first
 _LATIN_TO_CYRILLIC: tuple[tuple[str, str], ...] = (
@@ -200,3 +208,48 @@ def detect_language(text: object, russian: Translit | None = None) -> Language |
         if russian.share(words) >= 0.4:
             return "ru"
     return best  # type: ignore[return-value]
+
+
+class OwnWords:
+    """The other languages the knowledge base writes in (Spanish, Portuguese, Ukrainian...), told
+    by their own words: a text `detect_language` reads as English ("mi pasaporte está vencido" is
+    in Latin letters) is Spanish when more of its words are Spanish words than English ones.
+
+    `own` maps each such language to its words (its overlay's texts, examples, intents and
+    foreign words, in lower case, also without accents); `known` maps each language the script
+    tells (`BY_SCRIPT`) to its own. A word of both sides counts for neither ("no", "kyc").
+    """
+
+    def __init__(self, own: Mapping[str, Iterable[str]], known: Mapping[str, Iterable[str]]) -> None:
+        self._own = {lang: frozenset(ws) for lang, ws in own.items()}
+        self._known = {lang: frozenset(ws) for lang, ws in known.items()}
+
+    def __bool__(self) -> bool:
+        return bool(self._own)
+
+    def language(self, text: object, read: str | None, current: str | None = None) -> str | None:
+        """The language `text` is written in, `read` being the one its script tells (or None):
+        one of `own` when its words outnumber `read`'s (as many will do for `current`, the
+        language the user is answered in: "gracias, ok"; so will none in Latin letters), else
+        `read`."""
+        if not self._own or not isinstance(text, str):
+            return read
+        words = words_in(clean(text, 4000))
+        if not words:
+            return read
+        theirs = self._known.get(read or "", frozenset())
+        best, margin = read, 0
+        for lang, own in sorted(self._own.items(), key=lambda kv: kv[0] != current):
+            mine = other = 0
+            for word in words:
+                folded = fold(word)
+                in_own = word in own or folded in own
+                in_theirs = word in theirs or folded in theirs
+                mine += in_own and not in_theirs
+                other += in_theirs and not in_own
+            # the user's own language wins a tie ("ok gracias"), and keeps a Latin text with no
+            # word of either ("licencia expirada ayer": no reason to switch to English)
+            kept = lang == current and best == read and mine >= other and (mine or read == LATIN)
+            if (mine and mine - other > margin) or kept:
+                best, margin = lang, mine - other
+        return best
