@@ -145,3 +145,21 @@ async def test_a_fine_word_beside_a_negation_says_nothing_was_fine(chat: Chat, t
 async def test_a_bank_named_as_a_document_is_no_asker(chat: Chat, text: str, lang: str) -> None:
     await chat.say(text, lang=lang)
     assert "topic:proof_of_address" in chat.ids(), chat.ids()
+
+
+@pytest.mark.parametrize(("text", "lang", "expect"), [
+    # a part that only wonders whether something was fine, or goes on to what was wrong after
+    # "but", keeps its reason
+    ("the face check keeps failing and the photo is fine but the name is spelled wrong", "en",
+     ["face_verification", "info_mismatch"]),
+    ("I need to check if the name matches, the selfie failed", "en",
+     ["face_verification", "info_mismatch"]),
+    ("照片挺清楚的但是名字错了，护照过期了", "zh", ["info_mismatch", "expired_document"]),
+])
+async def test_a_hedged_or_contrasted_fine_word_keeps_the_reason(chat: Chat, text: str, lang: str,
+                                                                 expect: list[str]) -> None:
+    from bot.understanding.matcher import Matcher
+
+    matcher = Matcher.build(chat.service.kb)
+    got = [m.id for m in matcher.match(text).matches if m.kind == "reason"]
+    assert sorted(got) == sorted(expect), got

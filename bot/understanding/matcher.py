@@ -266,6 +266,11 @@ class Matcher:
         #: clause says something was fine, which names no reason beside the others
         self.fine_words: tuple[str, ...] = ()
         self.fine_han: tuple[str, ...] = ()
+        #: ... `fine_hedges` ("I doubt", "check if", "не уверен", "是否"): such a part only
+        #: wonders; `contrast_words` after the fine word ("the photo is fine but the name is
+        #: wrong", "照片挺清楚的但是名字错了"): the rest of the part names what went wrong
+        self.fine_hedges: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        self.contrast_words: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         #: matching.yaml's `negations` of one word, as written (not stemmed), and the Chinese ones:
         #: a fine word beside one says the opposite ("фото не чёткое", "照片不清楚")
         self.negation_words: frozenset[str] = frozenset()
@@ -417,6 +422,8 @@ class Matcher:
         matcher.symbols = {ord(k): f" {v} " for k, v in words["symbols"].items()}
         matcher.quote_words, matcher.quote_han = _phrases(words["quote_words"])
         matcher.fine_words, matcher.fine_han = _phrases(words["fine_words"])
+        matcher.fine_hedges = _phrases(words["fine_hedges"])
+        matcher.contrast_words = _phrases(words["contrast_words"])
         negations = [" ".join(text_words(clean(w, 200))) for w in words["negations"]]
         matcher.negation_words = frozenset(w for w in negations if w and " " not in w
                                            and not is_han(w[:1]))
@@ -973,6 +980,15 @@ class Matcher:
         found = [w for w in self.fine_words if w in padded]
         han = [w for w in self.fine_han if w in clause]
         if not found and not han:
+            return False
+        if _has_phrase(clause, *self.fine_hedges):
+            return False  # "I doubt the photo is clear", "check if the name matches"
+        # "the photo is fine but the name is spelled wrong": what follows the contrast counts
+        first = min([padded.find(w) for w in found] or [len(padded)])
+        first_han = min([clause.find(w) for w in han] or [len(clause)])
+        spaced, han_contrast = self.contrast_words
+        if (any(padded.find(w, first) >= 0 for w in spaced)
+                or any(clause.find(w, first_han) >= 0 for w in han_contrast)):
             return False
         for w in found:  # (a fine phrase may hold a negation itself: "not expired", "没问题")
             padded = padded.replace(w, " ")
