@@ -252,3 +252,16 @@ def test_validate_names_the_broken_file_first_and_how_to_mend_it(tmp_path: Path)
     path.write_text(text.replace("examples:\n", "examples:\n- refused: document type is not supported\n", 1),
                     encoding="utf-8")
     assert "must be put in quotes" in _validate(kb2)
+
+
+def test_reasons_shares_over_100_percent_are_a_warning(tmp_path: Path) -> None:
+    # L7: "share: 50" for 5 passed validate, and users were told "about 50% of rejections..."
+    kb = _knowledge_copy(tmp_path)
+    path = kb / "reasons" / "underage.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "\nshare: 5\n" in text
+    path.write_text(text.replace("\nshare: 5\n", "\nshare: 50\n", 1), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "bot", "validate", str(kb)], capture_output=True,
+                          text=True, cwd=ROOT, env=_env(), timeout=600)
+    assert "the reasons' `share` values add up to 145, more than 100" in proc.stdout, proc.stdout[-2000:]
+    assert "underage 50" in proc.stdout

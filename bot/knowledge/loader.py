@@ -102,6 +102,28 @@ def _check_ids(reason_files: list[Pending], topic_files: list[Pending], problems
                           f"topics/{tid}.yaml")
 
 
+#: the reasons' `share` values (percent of rejections) add up to at most this, give or take
+#: rounding (less when an operator leaves a reason out)
+SHARES_TOTAL = 100.0
+SHARES_SLACK = 1.0
+
+
+def _share_problems(kb: KnowledgeBase, root: Path) -> list[Problem]:
+    """Users are told "about N% of rejections are for this reason": the reasons' shares cannot
+    add up to more than 100 (a typo, `share: 50` for 5, would tell a wrong fact and pass every
+    other check)."""
+    reasons = list(kb.reasons.values())
+    total = sum(r.share for r in reasons)
+    if total <= SHARES_TOTAL + SHARES_SLACK:
+        return []
+    parts = ", ".join(f"{r.id} {r.share:g}" for r in reasons)
+    first = next((r.source for r in reasons if r.source is not None), None)
+    path, line = (first.path, first.line) if first else (display_path(root / "reasons"), 0)
+    return [Problem(path, line, f"the reasons' `share` values add up to {total:g}, more "
+                                f"than {SHARES_TOTAL:g} ({parts}): users are told each as a percent of "
+                                "all rejections; check each reason's share", "warning")]
+
+
 def _run_checks(kb: KnowledgeBase, checks: Sequence[Check], problems: Problems, root: str) -> None:
     for check in checks:
         name = getattr(check, "__qualname__", repr(check))
@@ -197,6 +219,7 @@ def collect(
         )
         # (a language's words listed as foreign, a language left unnamed)
         problems.add(languages.problems(kb, root))
+        problems.add(_share_problems(kb, root))
         _run_checks(kb, checks, problems, display_path(root))
     errors = Problems.render(problems.errors)
     warnings = Problems.render(problems.warnings)
