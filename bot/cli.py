@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.app.config import (
     DEFAULT_DATABASE_PATH,
     DEFAULT_KNOWLEDGE_DIR,
+    ENV_FILES_READ,
     LOG_FORMATS,
     check_postgres_url,
 )
@@ -268,6 +269,7 @@ def _load_dotenv() -> None:
         from dotenv import load_dotenv
 
         load_dotenv(found, override=False)
+        ENV_FILES_READ.add(found.resolve())
 
 
 def database_setting() -> str:

@@ -265,3 +265,20 @@ def test_reasons_shares_over_100_percent_are_a_warning(tmp_path: Path) -> None:
                           text=True, cwd=ROOT, env=_env(), timeout=600)
     assert "the reasons' `share` values add up to 145, more than 100" in proc.stdout, proc.stdout[-2000:]
     assert "underage 50" in proc.stdout
+
+
+def test_a_broken_env_line_is_warned_about_once(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # L9: the CLI's .env load and the settings' read each warned about the same broken line
+    from bot.app import config
+
+    env = tmp_path / ".env"
+    env.write_text("GOOD=1\nthis is broken line\n", encoding="utf-8")
+    monkeypatch.setattr(config, "ENV_FILES_READ", set())
+    caplog.set_level(logging.WARNING)
+    assert config.read_environment({}, env)["GOOD"] == "1"
+    assert sum("could not parse" in r.getMessage() for r in caplog.records) == 1
+    caplog.clear()
+    config.ENV_FILES_READ.add(env.resolve())  # as the CLI does when it loaded it at start
+    assert config.read_environment({}, env)["GOOD"] == "1"
+    assert not any("could not parse" in r.getMessage() for r in caplog.records)

@@ -128,6 +128,10 @@ class Settings:
         return replace(changed, database_path=database_path, database_url=None)
 
 
+#: `.env` files read already (by the CLI at start): their parse warnings were shown once
+ENV_FILES_READ: set[Path] = set()
+
+
 def read_environment(
     environ: Mapping[str, str] | None = None, env_file: str | os.PathLike[str] | None = ".env"
 ) -> dict[str, str]:
@@ -136,7 +140,14 @@ def read_environment(
     if env_file is not None and Path(env_file).is_file():
         from dotenv import dotenv_values  # ~15 ms to import: only when there is a file to read
 
-        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        quiet = Path(env_file).resolve() in ENV_FILES_READ  # (a broken line is warned about once)
+        dotenv_log = logging.getLogger("dotenv.main")
+        was = dotenv_log.disabled
+        dotenv_log.disabled = was or quiet
+        try:
+            merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        finally:
+            dotenv_log.disabled = was
     merged.update(os.environ if environ is None else environ)
     return merged
 
