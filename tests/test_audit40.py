@@ -282,3 +282,19 @@ def test_a_broken_env_line_is_warned_about_once(tmp_path: Path, caplog: pytest.L
     config.ENV_FILES_READ.add(env.resolve())  # as the CLI does when it loaded it at start
     assert config.read_environment({}, env)["GOOD"] == "1"
     assert not any("could not parse" in r.getMessage() for r in caplog.records)
+
+
+def test_a_console_piped_into_head_stops_quietly(tmp_path: Path) -> None:
+    # L1: "python -m bot console | head -5" printed BrokenPipeError tracebacks, "will retry"
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "console"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                            env=_env(DATABASE_PATH=str(tmp_path / "c.db")))
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"my passport photo is blurry\n/status\n" * 200)  # > a pipe's buffer
+    proc.stdin.close()
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader leaves, as `head` does
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err[-2000:]

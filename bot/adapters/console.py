@@ -69,6 +69,7 @@ class Console:
         self.out = out
         self.echo = echo
         self._echo = ""  # input lines read and not echoed yet (piped input; see `run`)
+        self.gone = False  # the output was closed (a pipe's reader left): nothing to show
         self.knowledge = knowledge
         self.options: list[Button] = []
         self._fresh_options = True  # the next buttons shown start a new numbering
@@ -123,7 +124,17 @@ class Console:
         self.out.flush()
 
     async def deliver(self, user_id: str, replies: list[Reply]) -> None:
-        """Print replies (the service's sender); another console user's are shown with their name."""
+        """Print replies (the service's sender); another console user's are shown with their name.
+        Once the output is closed (piped into `head`), nothing can be shown: the replies count
+        as delivered, and the console stops reading."""
+        if self.gone:
+            return
+        try:
+            self._deliver(user_id, replies)
+        except BrokenPipeError:
+            self.gone = True
+
+    def _deliver(self, user_id: str, replies: list[Reply]) -> None:
         at_prompt = self._at_prompt
         if at_prompt:  # a follow-up arrived while the user was at the prompt
             self._at_prompt = False
@@ -186,7 +197,7 @@ class Console:
             self._at_prompt = True
             line = await lines.get()
             self._at_prompt = False
-            if line is None:
+            if line is None or self.gone:
                 break
             line = line.rstrip("\r\n")
             self._fresh_options = True  # buttons shown from now on are numbered from 1
