@@ -298,3 +298,22 @@ def test_a_console_piped_into_head_stops_quietly(tmp_path: Path) -> None:
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 0
     assert b"Traceback" not in err and b"BrokenPipe" not in err, err[-2000:]
+
+
+def test_an_added_languages_capital_letters_are_its_own_too(tmp_path: Path) -> None:
+    # review 49b M1: a Kazakh overlay's lower-case letters were "written", its capitals not, so
+    # "ӨТІНІМІМ ҚАБЫЛДАНБАДЫ" was answered "I cannot write in your language"
+    from bot.app.knowledge import load_knowledge
+    from bot.core.engine import Engine
+
+    kb = _knowledge_copy(tmp_path)
+    (kb / "i18n" / "kk").mkdir(exist_ok=True)
+    (kb / "i18n" / "kk" / "messages.yaml").write_text(
+        "version: 1\n\nmessages:\n  language_name: Қазақша\n  welcome: |-\n"
+        "    Сәлем! Маған өтінімің неге қабылданбағанын айтыңыз, мен көмектесемін. Өтінім құжат "
+        "өтіп кеткен қабылданбады.\n", encoding="utf-8")
+    engine = Engine(load_knowledge(kb))
+    for text in ("өтінімім қабылданбады", "ӨТІНІМІМ ҚАБЫЛДАНБАДЫ", "Өтінімім Қабылданбады неге"):
+        assert not engine.foreign(text), text
+    bundled = Engine(load_knowledge(ROOT / "knowledge"))
+    assert bundled.foreign("Өтінімім Қабылданбады неге")  # without the overlay: not written

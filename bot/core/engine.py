@@ -107,7 +107,8 @@ class Engine:
         #: letters the overlay languages write with: an Arabic or a Kazakh overlay's letters
         #: are no sign of a language the bot does not write in
         self._own_letters = languages.overlay_letters(kb)
-        self._not_written = _NOT_WRITTEN - self._own_letters
+        # (its letters in both cases: "ӨТІНІМ", "Қабылданбады" are as written as "өтінім")
+        self._not_written = frozenset(c for c in _NOT_WRITTEN if c.lower() not in self._own_letters)
         #: the languages it writes in that the script does not tell (Spanish), by their words
         told = [lang for lang in languages.written(kb) if lang not in BY_SCRIPT]
         self._written = OwnWords(

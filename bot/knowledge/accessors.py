@@ -299,6 +299,10 @@ class FileCtx:
                                               f"reads version {supported}: write `version: 1`")
 
 
+#: what PyYAML says it was reading when an unclosed quote or bracket is the likely cause
+_OPENED = ("quoted scalar", "flow sequence", "flow mapping", "block collection")
+
+
 def _quote_hint(value: object) -> str:
     """A text read as a map holds ": " ("- Reason: expired" is {Reason: expired} to YAML)."""
     if isinstance(value, dict):
@@ -328,7 +332,8 @@ def read_yaml(path: Path, problems: Problems) -> tuple[FileCtx, YMap | None]:
         if mark is not None and "\t" in text.splitlines()[mark.line][:mark.column + 1] \
                 if mark.line < len(text.splitlines()) else False:
             detail += " (a tab: indent with spaces only)"
-        if exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line:
+        if (exc.context_mark is not None and mark is not None and exc.context_mark.line != mark.line
+                and "tab" not in detail and any(w in (exc.context or "") for w in _OPENED)):
             detail += f" (it began on line {exc.context_mark.line + 1}: an unclosed quote or bracket?)"
         ctx.error(line, f"YAML syntax error: {detail}; check the indentation, the ':' after "
                         "each key, and quote texts that contain ': ' or start with a symbol")

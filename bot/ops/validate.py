@@ -94,6 +94,9 @@ def coverage_table(rows: tuple[LangCoverage, ...]) -> list[str]:
     return lines
 
 
+#: a reason or topic file that could not be read, and the warning that says it is missing
+_BROKEN_ENTRY = re.compile(r"/(?:reasons|topics)/([\w-]+)\.yaml:\d+: ")
+_MISSING_ENTRY = re.compile(r"(?:reason|topic) '([\w-]+)' is missing")
 #: errors of a file that could not be read at all: every other error may follow from them
 _UNREADABLE = re.compile(r": (YAML syntax error|YAML error|file is not UTF-8|cannot read the file|"
                          r"the file is empty|the file must be a map)")
@@ -109,8 +112,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     report = validate_dir(path)
     unreadable = [e for e in report.errors if _UNREADABLE.search(e)]
     if unreadable:  # the files that could not be read first: the rest may follow from them
+        # (a reason or topic "missing" whose file is one of them is not missing)
+        broken = {m.group(1) for e in unreadable if (m := _BROKEN_ENTRY.search(e))}
         report = ValidationReport(report.kb, [*unreadable, *(e for e in report.errors if e not in unreadable)],
-                                  [w for w in report.warnings if "is missing" not in w])
+                                  [w for w in report.warnings
+                                   if not ((m := _MISSING_ENTRY.search(w)) and m.group(1) in broken)])
     for warning in report.warnings:
         print(f"warning: {warning}")
     if report.ok:

@@ -114,7 +114,7 @@ class SqliteStore(ReadModel, ReportQueries):
             # the worker has queued its thread's stop: let the thread finish while this event
             # loop still runs, or it reports to a closed loop at exit
             await asyncio.to_thread(conn._thread.join, 5)
-            hint = damaged_hint(exc) if isinstance(exc, sqlite3.Error) else ""
+            hint = damaged_hint(exc, path) if isinstance(exc, sqlite3.Error) else ""
             raise StoreError(f"cannot open database {path}: {exc}{hint or _unwritable_hint(path, readonly)}") from exc
         return cls(conn, path, applied, readonly=readonly, busy_timeout=busy_timeout)
 
@@ -143,7 +143,7 @@ class SqliteStore(ReadModel, ReportQueries):
             # one hop per call, not per statement
             return await self._aconn._execute(fn, conn, *args)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot {what}: {exc}{damaged_hint(exc)}") from exc
+            raise StoreError(f"cannot {what}: {exc}{damaged_hint(exc, self.path)}") from exc
         except ValueError as exc:  # "Connection closed": the store is closed
             raise StoreError(f"cannot {what}: {exc}") from exc
 
@@ -154,7 +154,7 @@ class SqliteStore(ReadModel, ReportQueries):
         try:
             return await self._aconn.grouped(fn, *args)  # type: ignore[no-any-return]
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot {what}: {exc}{damaged_hint(exc)}") from exc
+            raise StoreError(f"cannot {what}: {exc}{damaged_hint(exc, self.path)}") from exc
         except ValueError as exc:  # "Connection closed": the store is closed
             raise StoreError(f"cannot {what}: {exc}") from exc
 

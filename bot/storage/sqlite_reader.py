@@ -34,12 +34,16 @@ READER_NICE = 10
 Connector = Callable[[], sqlite3.Connection]
 
 
-def damaged_hint(exc: sqlite3.Error) -> str:
+def damaged_hint(exc: sqlite3.Error, path: str = "DB") -> str:
     """What an operator can do about a damaged database file (none for other errors): the bot
     cannot mend it, and every turn would fail the same way."""
-    if "malformed" in str(exc) or isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
-        return ("; the database file is damaged: stop the bot, restore the last backup (README, "
-                "Backups) or rescue what is left with `sqlite3 DB .recover`")
+    recover = (f"stop the bot, restore the last backup (README, Backups) or rescue what is left "
+               f"with `sqlite3 {path} .recover`")
+    if "malformed" in str(exc):
+        return f"; the database file is damaged: {recover}"
+    if "not a database" in str(exc):
+        return (f"; is DATABASE_PATH right? If it is the bot's database, it is damaged: "
+                f"{recover}")
     return ""
 
 
