@@ -262,9 +262,7 @@ class Service:
             if answers is not None:
                 raise  # a follow-up stays claimed and is tried again; nobody asked for an apology
             return Turn(key, (Reply(engine.kb.message("store_unavailable", lang)),), durable=False)
-        if self._store_failing:
-            log.warning(Plain("store available again"))
-            self._store_failing = False
+        self._store_works()
         if result.status is not TurnStatus.APPLIED:
             log.info(Plain("turn %s skipped: %s"), key[0], result.status.value)
             if result.status in (TurnStatus.DUPLICATE, TurnStatus.STALE):
@@ -315,6 +313,12 @@ class Service:
         if not self._store_failing:
             log.error("store unavailable: %s", exc)
             self._store_failing = True
+
+    def _store_works(self) -> None:
+        """Say once that the store works again after `_failing`."""
+        if self._store_failing:
+            log.warning(Plain("store available again"))
+            self._store_failing = False
 
     def _lease(self, now: datetime) -> Lease:
         return lease_for(self.owner, now)
@@ -421,9 +425,7 @@ class Service:
                 if failed is not None:
                     log.warning(Plain("scheduler passes work again"))
                     failed = None
-                if self._store_failing:
-                    log.warning(Plain("store available again"))
-                    self._store_failing = False
+                self._store_works()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
 

@@ -981,7 +981,8 @@ class Matcher:
         han = [w for w in self.fine_han if w in clause]
         if not found and not han:
             return False
-        if _has_phrase(clause, *self.fine_hedges):
+        hedges, han_hedges = self.fine_hedges  # (the clause's words are read once, above)
+        if any(w in padded for w in hedges) or any(w in clause for w in han_hedges):
             return False  # "I doubt the photo is clear", "check if the name matches"
         # "the photo is fine but the name is spelled wrong": what follows the contrast counts
         first = min([padded.find(w) for w in found] or [len(padded)])

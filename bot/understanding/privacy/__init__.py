@@ -102,18 +102,21 @@ def configure(knowledge_dir: Path | str | None) -> None:
     """Use the privacy words of `knowledge_dir` from now on (None: the bundled knowledge/).
 
     Raises PrivacyFileError if its privacy files are not valid; the old words stay in use.
+    The same words as those in use (a reload that changed other files) keep their patterns.
     """
     global _patterns
-    built = _build_marked(knowledge_dir)
+    built = _build_marked(knowledge_dir, _patterns)
     with _lock:
         _patterns = built
 
 
-def _build(knowledge_dir: Path | str | None) -> Patterns:
-    """The patterns of a knowledge folder's privacy words, read back from the disk cache when
-    the words and this package's code are unchanged (building them is ~0.05 s of a start-up,
-    more with every language's word lists)."""
+def _build(knowledge_dir: Path | str | None, current: Patterns | None = None) -> Patterns:
+    """The patterns of a knowledge folder's privacy words: `current` when it was made of the
+    same words, else read back from the disk cache when the words and this package's code are
+    unchanged (building them is ~0.05 s of a start-up, more with every language's word lists)."""
     vocab = load_vocabulary(knowledge_dir)
+    if current is not None and vocab.cache_key and current.vocab.cache_key == vocab.cache_key:
+        return current
     if not vocab.cache_key:  # read without the cache (a file could not be read)
         return Patterns(vocab)
     key = cache.fingerprint("privacy patterns", _code(), vocab.cache_key)
@@ -134,11 +137,11 @@ def _code() -> tuple[tuple[str, bytes], ...]:
     return (*((path.name, path.read_bytes()) for path in paths), (WORDS_FILE.name, words))
 
 
-def _build_marked(knowledge_dir: Path | str | None) -> Patterns:
+def _build_marked(knowledge_dir: Path | str | None, current: Patterns | None = None) -> Patterns:
     """`_build`, with this thread marked as building (see `_building`)."""
     _building.active = True
     try:
-        return _build(knowledge_dir)
+        return _build(knowledge_dir, current)
     finally:
         _building.active = False
 

@@ -197,7 +197,8 @@ def load_vocabulary(knowledge_dir: Path | str | None = None) -> Vocabulary:
     # files read and checked once are remembered by their bytes (reading them is ~0.08 s of
     # a start-up); a file that fails its checks is never remembered
     try:
-        contents = [(str(p), p.read_bytes()) for p in files]
+        # (named within the folder: the same words wherever the folder is, or however named)
+        contents = [(p.relative_to(root).as_posix(), p.read_bytes()) for p in files]
     except OSError:
         return read()  # reports the file that cannot be read
     key = cache.fingerprint("privacy vocabulary", Path(__file__).read_bytes(),
